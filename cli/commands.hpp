@@ -1,0 +1,12 @@
+// Subcommand registration. Each add_* attaches its subcommand to app and sets
+// a callback that stores its exit code in *exit_code. Called once, from main.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace p2pscope::cli {
+
+void add_inspect(CLI::App& app, int* exit_code);
+void add_planned(CLI::App& app, int* exit_code);
+
+}  // namespace p2pscope::cli

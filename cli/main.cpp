@@ -1,0 +1,27 @@
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+
+#include <libtorrent/version.hpp>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  using namespace p2pscope::cli;
+  CLI::App app{"p2pscope: find where bogus BitTorrent peers come from and who spreads them."};
+  app.set_version_flag("--version", std::string("p2pscope 0.1.0 (libtorrent ") + lt::version() + ")");
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 success, 1 run-time failure, 2 bad usage or malformed input,\n"
+      "            3 subcommand planned but not available in this build.\n"
+      "Run 'p2pscope SUBCOMMAND --help' for details.");
+  int exit_code = kOk;
+  add_inspect(app, &exit_code);
+  add_planned(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kOk : kBadInput;  // --help and --version exit 0
+  }
+  return exit_code;
+}

@@ -1,0 +1,103 @@
+// HTTP tracker bodies and URLs: announce responses (BEP 3 dictionary peers,
+// BEP 23 compact peers, BEP 7 peers6, failure reason, warning message,
+// intervals, counts, BEP 24 external ip), scrape responses (BEP 48), and the
+// announce query string and scrape URL a client sends. Pure: the transport
+// (libcurl, gzip, redirects) lives in crawler/.
+#pragma once
+
+#include "core/bencode.hpp"
+#include "core/hash.hpp"
+#include "core/ip.hpp"
+#include "core/udp_tracker.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace p2pscope {
+
+struct TrackerPeer {
+  Endpoint endpoint;
+  std::optional<PeerId> peer_id;  // dictionary form only
+  friend bool operator==(const TrackerPeer&, const TrackerPeer&) = default;
+};
+
+// A dictionary-form peer whose "ip" is a host name. Kept, not resolved: the
+// codec does no I/O, and a tracker handing out names is itself worth recording.
+struct NamedPeer {
+  std::string host;
+  std::uint16_t port = 0;
+  std::optional<PeerId> peer_id;
+  friend bool operator==(const NamedPeer&, const NamedPeer&) = default;
+};
+
+struct HttpAnnounceResponse {
+  std::optional<std::string> failure_reason;  // when set, the announce failed
+  std::optional<std::string> warning_message;
+  std::optional<std::int64_t> interval;
+  std::optional<std::int64_t> min_interval;
+  std::optional<std::int64_t> complete;    // seeders
+  std::optional<std::int64_t> incomplete;  // leechers
+  std::optional<std::string> tracker_id;
+  std::optional<IpAddress> external_ip;    // BEP 24
+  std::vector<TrackerPeer> peers;          // "peers" (either form) then "peers6"
+  std::vector<NamedPeer> named_peers;
+  friend bool operator==(const HttpAnnounceResponse&, const HttpAnnounceResponse&) = default;
+};
+
+struct ScrapeFile {
+  InfoHash info_hash;
+  std::int64_t complete = 0;
+  std::int64_t downloaded = 0;
+  std::int64_t incomplete = 0;
+  std::optional<std::string> name;
+  friend bool operator==(const ScrapeFile&, const ScrapeFile&) = default;
+};
+
+struct HttpScrapeResponse {
+  std::optional<std::string> failure_reason;
+  std::vector<ScrapeFile> files;
+  std::optional<std::int64_t> min_request_interval;  // "flags" -> "min_request_interval"
+  friend bool operator==(const HttpScrapeResponse&, const HttpScrapeResponse&) = default;
+};
+
+struct HttpTrackerLimits {
+  // Trailing bytes are accepted: several trackers end their body with "\n".
+  BencodeLimits bencode{.max_size = 4 << 20, .max_depth = 8, .max_tokens = 200000};
+  std::size_t max_peers = 20000;  // over all peer lists of one response
+  std::size_t max_files = 10000;  // scrape entries
+  std::size_t max_text = 4096;    // failure reason, warning, names, tracker id, host
+};
+
+Result<HttpAnnounceResponse> decode_http_announce(std::string_view body, const HttpTrackerLimits& lim = {});
+Result<HttpScrapeResponse> decode_http_scrape(std::string_view body, const HttpTrackerLimits& lim = {});
+
+// Peer form used when encoding an announce response. Named peers have no
+// compact form and appear only in the dictionary encoding.
+enum class PeerEncoding : std::uint8_t { compact, dictionary };
+std::string encode_http_announce(const HttpAnnounceResponse& r, PeerEncoding enc);
+std::string encode_http_scrape(const HttpScrapeResponse& r);
+
+struct HttpAnnounceParams {
+  InfoHash info_hash;
+  PeerId peer_id;
+  std::uint16_t port = 0;
+  std::uint64_t uploaded = 0;
+  std::uint64_t downloaded = 0;
+  std::uint64_t left = 0;
+  AnnounceEvent event = AnnounceEvent::none;
+  std::optional<int> numwant;
+  std::optional<std::uint32_t> key;
+};
+
+// BEP 3 percent-encoding: every byte outside [0-9A-Za-z.\-_~] becomes %XX.
+std::string url_escape(std::string_view bytes);
+// announce_url + "?"/"&" + query (compact=1 always requested).
+std::string announce_url(std::string_view announce, const HttpAnnounceParams& p);
+// The BEP 48 convention: the last path segment must start with "announce",
+// which is replaced by "scrape"; otherwise the tracker has no scrape URL
+// (errc::bad_value).
+Result<std::string> scrape_url(std::string_view announce);
+
+}  // namespace p2pscope

@@ -1,0 +1,150 @@
+#include "core/ip.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+namespace p2pscope {
+
+IpAddress IpAddress::v4(const V4Bytes& b) noexcept {
+  IpAddress a;
+  a.family_ = Family::v4;
+  std::copy(b.begin(), b.end(), a.bytes_.begin());
+  return a;
+}
+
+IpAddress IpAddress::v4(std::uint32_t host_order) noexcept {
+  return v4(V4Bytes{static_cast<std::uint8_t>(host_order >> 24),
+                    static_cast<std::uint8_t>(host_order >> 16),
+                    static_cast<std::uint8_t>(host_order >> 8),
+                    static_cast<std::uint8_t>(host_order)});
+}
+
+IpAddress IpAddress::v6(const V6Bytes& b) noexcept {
+  IpAddress a;
+  a.family_ = Family::v6;
+  a.bytes_ = b;
+  return a;
+}
+
+Result<IpAddress> IpAddress::parse(std::string_view text) {
+  // inet_pton needs a NUL-terminated string; longest IPv6 text is 45 chars.
+  if (text.empty() || text.size() > 45) return errc::bad_address;
+  std::string s(text);
+  V6Bytes b{};
+  if (s.find(':') == std::string::npos) {
+    if (inet_pton(AF_INET, s.c_str(), b.data()) != 1) return errc::bad_address;
+    return v4(V4Bytes{b[0], b[1], b[2], b[3]});
+  }
+  if (inet_pton(AF_INET6, s.c_str(), b.data()) != 1) return errc::bad_address;
+  return v6(b);
+}
+
+Result<IpAddress> IpAddress::from_bytes(std::string_view raw) {
+  V6Bytes b{};
+  if (raw.size() != 4 && raw.size() != 16) return errc::bad_address;
+  std::memcpy(b.data(), raw.data(), raw.size());
+  if (raw.size() == 4) return v4(V4Bytes{b[0], b[1], b[2], b[3]});
+  return v6(b);
+}
+
+std::string_view IpAddress::raw() const noexcept {
+  return {reinterpret_cast<const char*>(bytes_.data()), size()};
+}
+
+std::uint32_t IpAddress::v4_value() const noexcept {
+  return std::uint32_t{bytes_[0]} << 24 | std::uint32_t{bytes_[1]} << 16 |
+         std::uint32_t{bytes_[2]} << 8 | bytes_[3];
+}
+
+bool IpAddress::is_v4_mapped() const noexcept {
+  static constexpr std::uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return is_v6() && std::memcmp(bytes_.data(), prefix, sizeof prefix) == 0;
+}
+
+IpAddress IpAddress::unmapped() const noexcept {
+  if (!is_v4_mapped()) return *this;
+  return v4(V4Bytes{bytes_[12], bytes_[13], bytes_[14], bytes_[15]});
+}
+
+std::string IpAddress::to_string() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  inet_ntop(is_v4() ? AF_INET : AF_INET6, bytes_.data(), buf, sizeof buf);
+  return buf;
+}
+
+Result<Endpoint> Endpoint::parse(std::string_view text) {
+  std::string_view host, port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find("]:");
+    if (close == std::string_view::npos) return errc::bad_address;
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || text.find(':') != colon) return errc::bad_address;
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  auto addr = IpAddress::parse(host);
+  if (!addr) return addr.error();
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value > 65535)
+    return errc::bad_value;
+  return Endpoint{addr.value(), static_cast<std::uint16_t>(value)};
+}
+
+std::string Endpoint::to_string() const {
+  auto port_text = std::to_string(port);
+  if (address.is_v4()) return address.to_string() + ":" + port_text;
+  return "[" + address.to_string() + "]:" + port_text;
+}
+
+EndpointFlags endpoint_flags(const Endpoint& ep) noexcept {
+  EndpointFlags f;
+  f.set(EndpointFlag::port_zero, ep.port == 0);
+  f.set(EndpointFlag::v4_mapped, ep.address.is_v4_mapped());
+  return f;
+}
+
+IpAddress reverse_v4(const IpAddress& a) noexcept {
+  const auto* p = a.data();
+  return IpAddress::v4(IpAddress::V4Bytes{p[3], p[2], p[1], p[0]});
+}
+
+IpAddress reverse_v6_whole(const IpAddress& a) noexcept {
+  IpAddress::V6Bytes b{};
+  std::reverse_copy(a.data(), a.data() + 16, b.begin());
+  return IpAddress::v6(b);
+}
+
+IpAddress reverse_v6_words(const IpAddress& a) noexcept {
+  IpAddress::V6Bytes b{};
+  for (std::size_t w = 0; w < 16; w += 4) std::reverse_copy(a.data() + w, a.data() + w + 4, b.begin() + static_cast<long>(w));
+  return IpAddress::v6(b);
+}
+
+std::vector<IpAddress> byte_order_variants(const IpAddress& a) {
+  std::vector<IpAddress> out;
+  auto add = [&](const IpAddress& v) {
+    if (v != a && std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+  };
+  if (a.is_v4()) {
+    add(reverse_v4(a));
+  } else {
+    add(reverse_v6_whole(a));
+    add(reverse_v6_words(a));
+  }
+  return out;
+}
+
+}  // namespace p2pscope
+
+std::size_t std::hash<p2pscope::IpAddress>::operator()(const p2pscope::IpAddress& a) const noexcept {
+  std::size_t h = static_cast<std::size_t>(a.family());
+  for (std::size_t i = 0; i < a.size(); ++i) h = h * 1099511628211ULL ^ a.data()[i];
+  return h;
+}

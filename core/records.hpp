@@ -1,0 +1,94 @@
+// The records that pass between stages (crawl -> probe -> diagnose ->
+// blocklist). Each maps field for field to one JSON Lines object and one
+// PostgreSQL table row; docs/records.md is the schema. Plain values.
+#pragma once
+
+#include "core/error.hpp"
+#include "core/extension.hpp"
+#include "core/hash.hpp"
+#include "core/ip.hpp"
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace p2pscope {
+
+// UTC, microsecond resolution.
+using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
+
+// The route by which a peer was handed out.
+enum class Via : std::uint8_t { tracker_http, tracker_udp, dht, pex, incoming };
+std::string_view to_string(Via v) noexcept;
+Result<Via> via_from(std::string_view s);
+
+// "Source S, asked by route V, said peer P has infohash H, at time T."
+// The source fields that must be present depend on via:
+//   tracker_http, tracker_udp: source_url (source_endpoint optional: the address it resolved to)
+//   dht:                       source_endpoint and source_node_id
+//   pex, incoming:             source_endpoint
+struct Observation {
+  Timestamp time{};
+  std::string run;  // crawl run id; empty outside a run
+  InfoHash info_hash;
+  Endpoint peer;
+  Via via = Via::dht;
+  std::optional<std::string> source_url;
+  std::optional<Endpoint> source_endpoint;
+  std::optional<NodeId> source_node_id;
+  EndpointFlags peer_flags;         // port 0, v4-mapped: see endpoint_flags()
+  std::optional<PexFlags> pex_flags;  // ut_pex added.f byte, when sent
+
+  // errc::missing_key when a source field that via requires is absent.
+  Status validate() const;
+  friend bool operator==(const Observation&, const Observation&) = default;
+};
+
+enum class ProbeKind : std::uint8_t {
+  routability, reverse_byte_order, tcp_connect, handshake, fake_infohash, known_list, cluster,
+};
+std::string_view to_string(ProbeKind k) noexcept;
+Result<ProbeKind> probe_kind_from(std::string_view s);
+
+// positive: the probe found what it looks for (routable, connected, accepted
+// the fake hash, listed...); negative: it did not; timeout/error: no answer.
+enum class ProbeOutcome : std::uint8_t { positive, negative, timeout, error };
+std::string_view to_string(ProbeOutcome o) noexcept;
+Result<ProbeOutcome> probe_outcome_from(std::string_view s);
+
+struct ProbeResult {
+  Timestamp time{};
+  std::string run;
+  Endpoint peer;
+  std::optional<InfoHash> info_hash;
+  ProbeKind probe = ProbeKind::routability;
+  ProbeOutcome outcome = ProbeOutcome::negative;
+  std::optional<double> rtt_ms;
+  std::map<std::string, std::string> evidence;  // e.g. {"prefix": "1.2.3.0/24", "asn": "64500"}
+  friend bool operator==(const ProbeResult&, const ProbeResult&) = default;
+};
+
+enum class VerdictKind : std::uint8_t { normal, bogus_unroutable, byte_order, anti_p2p, unreachable, unknown };
+std::string_view to_string(VerdictKind k) noexcept;
+Result<VerdictKind> verdict_kind_from(std::string_view s);
+
+struct Verdict {
+  Timestamp time{};
+  std::string run;
+  Endpoint peer;
+  std::optional<InfoHash> info_hash;
+  VerdictKind verdict = VerdictKind::unknown;
+  double confidence = 0;               // [0, 1]
+  std::vector<std::string> evidence;   // human-readable reasons, most decisive first
+  friend bool operator==(const Verdict&, const Verdict&) = default;
+};
+
+using Record = std::variant<Observation, ProbeResult, Verdict>;
+// The JSON "type" tag and PostgreSQL table of each record kind.
+std::string_view record_type(const Record& r) noexcept;
+
+}  // namespace p2pscope

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian package p2pscope needs to build, test, fuzz and run
+# its lab. Idempotent: packages already present are left alone, and apt's
+# index is refreshed only when something is missing.
+# Usage: scripts/setup.sh            (as root, or with sudo available)
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+  # libraries named on the design card
+  libtorrent-rasterbar-dev libboost-all-dev libcurl4-openssl-dev
+  libmaxminddb-dev libpqxx-dev libpcap-dev libgtest-dev libgmock-dev
+  # libraries we chose: CLI parsing, formatting, JSON
+  libcli11-dev libfmt-dev nlohmann-json3-dev
+  # run-time tools: namespaces (unshare, ip)
+  iproute2 util-linux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo_cmd=()
+if ((EUID != 0)); then
+  command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo_cmd=(sudo)
+fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

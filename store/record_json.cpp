@@ -1,0 +1,288 @@
+#include "store/record_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <cstdio>
+
+namespace p2pscope {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono;
+
+// Raised inside this file only, and turned into Result at parse_record().
+struct FieldError {
+  errc code;
+  std::string message;
+};
+
+[[noreturn]] void fail(errc code, std::string message) { throw FieldError{code, std::move(message)}; }
+
+template <class T>
+T need(Result<T> r, std::string_view field) {
+  if (!r) fail(static_cast<errc>(r.error().value()), "field \"" + std::string(field) + "\": " + r.error().message());
+  return std::move(r).value();
+}
+
+const json* find(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+const json& require(const json& j, const char* key) {
+  const json* v = find(j, key);
+  if (!v) fail(errc::missing_key, std::string("missing field \"") + key + "\"");
+  return *v;
+}
+
+std::string get_string(const json& j, const char* key) {
+  const auto& v = require(j, key);
+  if (!v.is_string()) fail(errc::wrong_type, std::string("field \"") + key + "\" must be a string");
+  return v.get<std::string>();
+}
+
+std::optional<std::string> opt_string(const json& j, const char* key) {
+  if (!find(j, key)) return std::nullopt;
+  return get_string(j, key);
+}
+
+std::int64_t get_int(const json& j, const char* key, std::int64_t lo, std::int64_t hi) {
+  const auto& v = require(j, key);
+  if (!v.is_number_integer()) fail(errc::wrong_type, std::string("field \"") + key + "\" must be an integer");
+  auto n = v.get<std::int64_t>();
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) n = hi + 1;
+  if (n < lo || n > hi) fail(errc::bad_value, std::string("field \"") + key + "\" out of range");
+  return n;
+}
+
+double get_number(const json& j, const char* key) {
+  const auto& v = require(j, key);
+  if (!v.is_number()) fail(errc::wrong_type, std::string("field \"") + key + "\" must be a number");
+  return v.get<double>();
+}
+
+Endpoint get_endpoint(const json& j, const char* ip_key, const char* port_key) {
+  auto ip = need(IpAddress::parse(get_string(j, ip_key)), ip_key);
+  return Endpoint{ip, static_cast<std::uint16_t>(get_int(j, port_key, 0, 65535))};
+}
+
+template <class H>
+std::optional<H> opt_hash(const json& j, const char* key) {
+  auto s = opt_string(j, key);
+  if (!s) return std::nullopt;
+  return need(H::from_hex(*s), key);
+}
+
+void put_endpoint(json& j, const char* ip_key, const char* port_key, const Endpoint& ep) {
+  j[ip_key] = ep.address.to_string();
+  j[port_key] = ep.port;
+}
+
+void put_common(json& j, std::string_view type, Timestamp time, const std::string& run) {
+  j["type"] = type;
+  j["time"] = format_time(time);
+  if (!run.empty()) j["run"] = run;
+}
+
+json peer_flags_json(EndpointFlags f) {
+  json a = json::array();
+  if (f.has(EndpointFlag::port_zero)) a.push_back("port_zero");
+  if (f.has(EndpointFlag::v4_mapped)) a.push_back("v4_mapped");
+  return a;
+}
+
+EndpointFlags parse_peer_flags(const json& j) {
+  EndpointFlags f;
+  const json* a = find(j, "peer_flags");
+  if (!a) return f;
+  if (!a->is_array()) fail(errc::wrong_type, "field \"peer_flags\" must be an array");
+  for (const auto& v : *a) {
+    if (v == "port_zero") f.set(EndpointFlag::port_zero);
+    else if (v == "v4_mapped") f.set(EndpointFlag::v4_mapped);
+    else fail(errc::bad_value, "field \"peer_flags\": unknown flag " + v.dump());
+  }
+  return f;
+}
+
+json observation_json(const Observation& o) {
+  json j;
+  put_common(j, "observation", o.time, o.run);
+  j["info_hash"] = o.info_hash.hex();
+  put_endpoint(j, "peer_ip", "peer_port", o.peer);
+  j["via"] = to_string(o.via);
+  if (o.source_url) j["source_url"] = *o.source_url;
+  if (o.source_endpoint) put_endpoint(j, "source_ip", "source_port", *o.source_endpoint);
+  if (o.source_node_id) j["source_node_id"] = o.source_node_id->hex();
+  if (!o.peer_flags.empty()) j["peer_flags"] = peer_flags_json(o.peer_flags);
+  if (o.pex_flags) j["pex_flags"] = o.pex_flags->bits();
+  return j;
+}
+
+Observation parse_observation(const json& j) {
+  Observation o;
+  o.time = need(parse_time(get_string(j, "time")), "time");
+  o.run = opt_string(j, "run").value_or("");
+  o.info_hash = need(InfoHash::from_hex(get_string(j, "info_hash")), "info_hash");
+  o.peer = get_endpoint(j, "peer_ip", "peer_port");
+  o.via = need(via_from(get_string(j, "via")), "via");
+  o.source_url = opt_string(j, "source_url");
+  if (find(j, "source_ip")) o.source_endpoint = get_endpoint(j, "source_ip", "source_port");
+  o.source_node_id = opt_hash<NodeId>(j, "source_node_id");
+  o.peer_flags = parse_peer_flags(j);
+  if (find(j, "pex_flags")) o.pex_flags = PexFlags::from_bits(static_cast<std::uint8_t>(get_int(j, "pex_flags", 0, 255)));
+  if (auto st = o.validate(); !st) fail(errc::missing_key, "observation via " + std::string(to_string(o.via)) + " lacks its source fields");
+  return o;
+}
+
+json probe_json(const ProbeResult& p) {
+  json j;
+  put_common(j, "probe_result", p.time, p.run);
+  put_endpoint(j, "peer_ip", "peer_port", p.peer);
+  if (p.info_hash) j["info_hash"] = p.info_hash->hex();
+  j["probe"] = to_string(p.probe);
+  j["outcome"] = to_string(p.outcome);
+  if (p.rtt_ms) j["rtt_ms"] = *p.rtt_ms;
+  j["evidence"] = p.evidence;
+  return j;
+}
+
+ProbeResult parse_probe(const json& j) {
+  ProbeResult p;
+  p.time = need(parse_time(get_string(j, "time")), "time");
+  p.run = opt_string(j, "run").value_or("");
+  p.peer = get_endpoint(j, "peer_ip", "peer_port");
+  p.info_hash = opt_hash<InfoHash>(j, "info_hash");
+  p.probe = need(probe_kind_from(get_string(j, "probe")), "probe");
+  p.outcome = need(probe_outcome_from(get_string(j, "outcome")), "outcome");
+  if (find(j, "rtt_ms")) p.rtt_ms = get_number(j, "rtt_ms");
+  if (const json* e = find(j, "evidence")) {
+    if (!e->is_object()) fail(errc::wrong_type, "field \"evidence\" must be an object");
+    for (const auto& [k, v] : e->items()) {
+      if (!v.is_string()) fail(errc::wrong_type, "field \"evidence\": values must be strings");
+      p.evidence.emplace(k, v.get<std::string>());
+    }
+  }
+  return p;
+}
+
+json verdict_json(const Verdict& v) {
+  json j;
+  put_common(j, "verdict", v.time, v.run);
+  put_endpoint(j, "peer_ip", "peer_port", v.peer);
+  if (v.info_hash) j["info_hash"] = v.info_hash->hex();
+  j["verdict"] = to_string(v.verdict);
+  j["confidence"] = v.confidence;
+  j["evidence"] = v.evidence;
+  return j;
+}
+
+Verdict parse_verdict(const json& j) {
+  Verdict v;
+  v.time = need(parse_time(get_string(j, "time")), "time");
+  v.run = opt_string(j, "run").value_or("");
+  v.peer = get_endpoint(j, "peer_ip", "peer_port");
+  v.info_hash = opt_hash<InfoHash>(j, "info_hash");
+  v.verdict = need(verdict_kind_from(get_string(j, "verdict")), "verdict");
+  v.confidence = get_number(j, "confidence");
+  if (!(v.confidence >= 0 && v.confidence <= 1)) fail(errc::bad_value, "field \"confidence\" must lie in [0, 1]");
+  if (const json* e = find(j, "evidence")) {
+    if (!e->is_array()) fail(errc::wrong_type, "field \"evidence\" must be an array");
+    for (const auto& s : *e) {
+      if (!s.is_string()) fail(errc::wrong_type, "field \"evidence\": entries must be strings");
+      v.evidence.push_back(s.get<std::string>());
+    }
+  }
+  return v;
+}
+
+// nlohmann's parser recurses per nesting level; bound it before parsing.
+bool too_deep(std::string_view line, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+bool read_int(std::string_view s, std::size_t pos, std::size_t len, int& out) {
+  if (pos + len > s.size()) return false;
+  auto [end, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, out);
+  return ec == std::errc{} && end == s.data() + pos + len;
+}
+
+}  // namespace
+
+std::string format_time(Timestamp t) {
+  auto day = floor<days>(t);
+  year_month_day ymd{day};
+  hh_mm_ss hms{t - day};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
+                static_cast<long long>(hms.subseconds().count()));
+  return buf;
+}
+
+Result<Timestamp> parse_time(std::string_view s) {
+  // Exactly YYYY-MM-DDTHH:MM:SS.ffffffZ, as format_time writes.
+  int y, mo, d, h, mi, sec, us;
+  if (s.size() != 27 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+      s[19] != '.' || s[26] != 'Z')
+    return errc::bad_value;
+  if (!read_int(s, 0, 4, y) || !read_int(s, 5, 2, mo) || !read_int(s, 8, 2, d) || !read_int(s, 11, 2, h) ||
+      !read_int(s, 14, 2, mi) || !read_int(s, 17, 2, sec) || !read_int(s, 20, 6, us))
+    return errc::bad_value;
+  year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 59 || us < 0) return errc::bad_value;
+  return Timestamp{sys_days{ymd}} + hours{h} + minutes{mi} + seconds{sec} + microseconds{us};
+}
+
+std::string to_json_line(const Record& r) {
+  json j = std::visit(
+      [](const auto& rec) -> json {
+        using T = std::decay_t<decltype(rec)>;
+        if constexpr (std::is_same_v<T, Observation>) return observation_json(rec);
+        else if constexpr (std::is_same_v<T, ProbeResult>) return probe_json(rec);
+        else return verdict_json(rec);
+      },
+      r);
+  // Replace invalid UTF-8 (e.g. a hostile tracker URL) rather than throw.
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<Record> parse_record(std::string_view line, const JsonLimits& lim, std::string* detail) {
+  auto report = [&](errc code, std::string message) -> Result<Record> {
+    if (detail) *detail = std::move(message);
+    return code;
+  };
+  if (line.size() > lim.max_line) return report(errc::oversized, "line longer than " + std::to_string(lim.max_line) + " bytes");
+  if (too_deep(line, lim.max_depth)) return report(errc::too_deep, "JSON nested deeper than " + std::to_string(lim.max_depth));
+  json j = json::parse(line.begin(), line.end(), nullptr, false);
+  if (j.is_discarded()) return report(errc::bad_value, "not valid JSON");
+  if (!j.is_object()) return report(errc::wrong_type, "record must be a JSON object");
+  try {
+    auto type = get_string(j, "type");
+    if (type == "observation") return Record{parse_observation(j)};
+    if (type == "probe_result") return Record{parse_probe(j)};
+    if (type == "verdict") return Record{parse_verdict(j)};
+    return report(errc::unknown_message_type, "unknown record type \"" + type + "\"");
+  } catch (const FieldError& e) {
+    return report(e.code, e.message);
+  }
+}
+
+}  // namespace p2pscope
