@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Exercises the p2pscope binary as a user would: exit codes, help text and
+# error messages. Usage: cli_test.sh PATH/TO/p2pscope
+set -u
+bin=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+# expect RC CMD... : run CMD, check its exit status, keep output in $out.
+expect() {
+  local want=$1; shift
+  out=$("$@" 2>&1); local rc=$?
+  if [[ $rc != "$want" ]]; then
+    echo "FAIL: '$*' exited $rc, want $want"; echo "$out" | head -5; failures=$((failures + 1))
+  fi
+}
+contains() {
+  if ! grep -qF -- "$1" <<<"$out"; then echo "FAIL: output lacks '$1'"; failures=$((failures + 1)); fi
+}
+
+expect 0 "$bin" --help
+for sub in inspect lab crawl probe diagnose blocklist demo harness passive db schedule worker; do contains "$sub"; done
+contains "not available yet: issue #4"
+expect 0 "$bin" --version
+contains "p2pscope 0.1.0"
+expect 2 "$bin"
+expect 2 "$bin" no-such-command
+expect 3 "$bin" crawl 0123
+contains "not available in this build yet"
+expect 0 "$bin" crawl --help
+contains "issue #4"
+
+expect 0 "$bin" inspect ip 4.3.2.1 2001:db8::1
+contains "byte-reversed 1.2.3.4"
+contains "Documentation 2001:db8::/32"
+expect 2 "$bin" inspect ip 1.2.3.400
+contains "not an IPv4 or IPv6 address"
+expect 0 "$bin" inspect ip --json 10.1.1.1
+contains '"bogon":true'
+
+expect 0 "$bin" inspect torrent "magnet:?xt=urn:btih:YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKEK&tr=udp%3A%2F%2Ft.lab%3A1"
+contains "c12fe1c06bba254a9dc9f519b335aa7c1367a88a"
+contains "tracker: udp://t.lab:1"
+expect 2 "$bin" inspect torrent not-a-hash
+expect 2 "$bin" inspect torrent "$tmp/missing.torrent"
+printf 'd4:infod4:name1:xee' > "$tmp/bad.torrent"
+expect 2 "$bin" inspect torrent "$tmp/bad.torrent"
+contains "malformed .torrent file"
+
+good='{"type":"observation","time":"2025-11-21T12:00:00.000000Z","info_hash":"c12fe1c06bba254a9dc9f519b335aa7c1367a88a","peer_ip":"1.2.3.4","peer_port":1,"via":"pex","source_ip":"5.5.5.5","source_port":2}'
+printf '%s\n%s\n' "$good" '{"type":"verdict"}' > "$tmp/r.jsonl"
+expect 2 "$bin" inspect records "$tmp/r.jsonl"
+contains "r.jsonl:2:"
+contains "observation=1"
+expect 0 "$bin" inspect records - <<<"$good"
+expect 1 "$bin" inspect records "$tmp/none.jsonl"
+
+if ((failures > 0)); then echo "$failures CLI check(s) failed"; exit 1; fi
+echo "all CLI checks passed"
