@@ -45,7 +45,7 @@ void print_ip_text(const IpAddress& a) {
            (is_bogon(x) ? " (bogon)" : " (globally reachable)");
   };
   std::cout << a.to_string() << ": " << describe(a) << "\n";
-  if (a.is_v4_mapped()) std::cout << "  IPv4-mapped: carries " << a.unmapped().to_string() << "\n";
+  if (a.is_v4_mapped()) std::cout << "  IPv4-mapped, carries " << a.unmapped().to_string() << ": " << describe(a.unmapped()) << "\n";
   for (const auto& v : byte_order_variants(a)) std::cout << "  byte-reversed " << v.to_string() << ": " << describe(v) << "\n";
 }
 

@@ -1,0 +1,26 @@
+#include "core/http_tracker.hpp"
+#include "tests/fuzz/fuzz_util.hpp"
+
+using namespace p2pscope;
+
+// First byte: bit 0 selects announce (0) or scrape (1).
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  auto body = fuzz::as_view(data + 1, size - 1);
+  if (data[0] & 1) {
+    if (auto r = decode_http_scrape(body)) {
+      fuzz::check_canonical(
+          r.value(), [](std::string_view b) { return decode_http_scrape(b); },
+          [](const HttpScrapeResponse& x) { return encode_http_scrape(x); }, "http scrape");
+    }
+    return 0;
+  }
+  auto r = decode_http_announce(body);
+  if (r && !r.value().failure_reason) {  // a failure response carries no peers when encoded
+    fuzz::check_canonical(
+        r.value(), [](std::string_view b) { return decode_http_announce(b); },
+        [](const HttpAnnounceResponse& x) { return encode_http_announce(x, PeerEncoding::dictionary); },
+        "http announce");
+  }
+  return 0;
+}
