@@ -1,7 +1,7 @@
 #include "core/extension.hpp"
 
 #include "core/compact.hpp"
-#include "tests/testlib/random_values.hpp"
+#include "tests/testlib/round_trip.hpp"
 
 #include <gtest/gtest.h>
 
@@ -85,19 +85,16 @@ TEST(Pex, RejectsBrokenListsAndFloods) {
 }
 
 TEST(ExtendedHandshake, RoundTripsRandomHandshakes) {
-  for (std::uint64_t seed = 0; seed < 300; ++seed) {
-    testlib::Gen g(seed);
-    auto h = g.extended_handshake();
-    EXPECT_EQ(decode_extended_handshake(encode_extended_handshake(h)).value(), h) << "seed " << seed;
-  }
+  testlib::expect_round_trips(
+      300, [](testlib::Gen& g) { return g.extended_handshake(); },
+      [](const ExtendedHandshake& h) { return encode_extended_handshake(h); },
+      [](std::string_view b) { return decode_extended_handshake(b); });
 }
 
 TEST(Pex, RoundTripsRandomMessages) {
-  for (std::uint64_t seed = 0; seed < 300; ++seed) {
-    testlib::Gen g(seed);
-    auto m = g.pex();
-    EXPECT_EQ(decode_pex(encode_pex(m)).value(), m) << "seed " << seed;
-  }
+  testlib::expect_round_trips(
+      300, [](testlib::Gen& g) { return g.pex(); }, [](const PexMessage& m) { return encode_pex(m); },
+      [](std::string_view b) { return decode_pex(b); });
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #include "core/krpc.hpp"
 
-#include "tests/testlib/random_values.hpp"
+#include "tests/testlib/round_trip.hpp"
 
 #include <gtest/gtest.h>
 
@@ -179,13 +179,9 @@ TEST(Krpc, EnforcesLimits) {
 }
 
 TEST(Krpc, RoundTripsRandomMessages) {
-  for (std::uint64_t seed = 0; seed < 500; ++seed) {
-    testlib::Gen g(seed);
-    auto m = g.krpc();
-    auto decoded = decode_krpc(encode_krpc(m));
-    ASSERT_TRUE(decoded) << "seed " << seed << ": " << decoded.error().message();
-    EXPECT_EQ(decoded.value(), m) << "seed " << seed;
-  }
+  testlib::expect_round_trips(
+      500, [](testlib::Gen& g) { return g.krpc(); }, [](const KrpcMessage& m) { return encode_krpc(m); },
+      [](std::string_view b) { return decode_krpc(b); });
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #include "core/peer_wire.hpp"
 
-#include "tests/testlib/random_values.hpp"
+#include "tests/testlib/round_trip.hpp"
 
 #include <gtest/gtest.h>
 
@@ -93,11 +93,9 @@ TEST(PeerWire, SplitsExtendedMessages) {
 }
 
 TEST(Handshake, RoundTripsRandomHandshakes) {
-  for (std::uint64_t seed = 0; seed < 300; ++seed) {
-    testlib::Gen g(seed);
-    auto h = g.handshake();
-    EXPECT_EQ(decode_handshake(encode_handshake(h)).value(), h) << "seed " << seed;
-  }
+  testlib::expect_round_trips(
+      300, [](testlib::Gen& g) { return g.handshake(); }, [](const Handshake& h) { return encode_handshake(h); },
+      [](std::string_view b) { return decode_handshake(b); });
 }
 
 }  // namespace

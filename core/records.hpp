@@ -40,8 +40,10 @@ struct Observation {
   std::optional<std::string> source_url;
   std::optional<Endpoint> source_endpoint;
   std::optional<NodeId> source_node_id;
-  EndpointFlags peer_flags;         // port 0, v4-mapped: see endpoint_flags()
   std::optional<PexFlags> pex_flags;  // ut_pex added.f byte, when sent
+  // The peer's encoding anomalies (port 0, v4-mapped) are not stored: they
+  // follow from peer through endpoint_flags(), and the JSON form writes them
+  // out as "peer_flags".
 
   // errc::missing_key when a source field that via requires is absent.
   Status validate() const;

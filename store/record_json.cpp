@@ -93,17 +93,14 @@ json peer_flags_json(EndpointFlags f) {
   return a;
 }
 
-EndpointFlags parse_peer_flags(const json& j) {
-  EndpointFlags f;
+// peer_flags is derived from the peer; a file whose flags disagree with its
+// peer has been edited or corrupted, and is rejected rather than trusted.
+void check_peer_flags(const json& j, const Endpoint& peer) {
   const json* a = find(j, "peer_flags");
-  if (!a) return f;
-  if (!a->is_array()) fail(errc::wrong_type, "field \"peer_flags\" must be an array");
-  for (const auto& v : *a) {
-    if (v == "port_zero") f.set(EndpointFlag::port_zero);
-    else if (v == "v4_mapped") f.set(EndpointFlag::v4_mapped);
-    else fail(errc::bad_value, "field \"peer_flags\": unknown flag " + v.dump());
-  }
-  return f;
+  json expected = peer_flags_json(endpoint_flags(peer));
+  if (!a && expected.empty()) return;
+  if (!a || *a != expected)
+    fail(errc::bad_value, "field \"peer_flags\" must be " + expected.dump() + " for peer " + peer.to_string());
 }
 
 json observation_json(const Observation& o) {
@@ -115,7 +112,7 @@ json observation_json(const Observation& o) {
   if (o.source_url) j["source_url"] = *o.source_url;
   if (o.source_endpoint) put_endpoint(j, "source_ip", "source_port", *o.source_endpoint);
   if (o.source_node_id) j["source_node_id"] = o.source_node_id->hex();
-  if (!o.peer_flags.empty()) j["peer_flags"] = peer_flags_json(o.peer_flags);
+  if (auto flags = endpoint_flags(o.peer); !flags.empty()) j["peer_flags"] = peer_flags_json(flags);
   if (o.pex_flags) j["pex_flags"] = o.pex_flags->bits();
   return j;
 }
@@ -130,7 +127,7 @@ Observation parse_observation(const json& j) {
   o.source_url = opt_string(j, "source_url");
   if (find(j, "source_ip")) o.source_endpoint = get_endpoint(j, "source_ip", "source_port");
   o.source_node_id = opt_hash<NodeId>(j, "source_node_id");
-  o.peer_flags = parse_peer_flags(j);
+  check_peer_flags(j, o.peer);
   if (find(j, "pex_flags")) o.pex_flags = PexFlags::from_bits(static_cast<std::uint8_t>(get_int(j, "pex_flags", 0, 255)));
   if (auto st = o.validate(); !st) fail(errc::missing_key, "observation via " + std::string(to_string(o.via)) + " lacks its source fields");
   return o;

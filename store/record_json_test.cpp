@@ -12,11 +12,10 @@ Observation dht_observation() {
   o.time = at(1'763'726'400'123'456);
   o.run = "run-1";
   o.info_hash = InfoHash::from_hex("c12fe1c06bba254a9dc9f519b335aa7c1367a88a").value();
-  o.peer = Endpoint::parse("4.3.2.1:6881").value();
+  o.peer = Endpoint::parse("4.3.2.1:0").value();
   o.via = Via::dht;
   o.source_endpoint = Endpoint::parse("[2001:db8::9]:6881").value();
   o.source_node_id = NodeId::from_hex("0102030405060708090a0b0c0d0e0f1011121314").value();
-  o.peer_flags.set(EndpointFlag::port_zero);
   return o;
 }
 
@@ -32,7 +31,7 @@ TEST(RecordJson, WritesFlatColumnsForObservation) {
   auto line = to_json_line(dht_observation());
   EXPECT_EQ(line,
             R"({"info_hash":"c12fe1c06bba254a9dc9f519b335aa7c1367a88a","peer_flags":["port_zero"],"peer_ip":"4.3.2.1",)"
-            R"("peer_port":6881,"run":"run-1","source_ip":"2001:db8::9","source_node_id":)"
+            R"("peer_port":0,"run":"run-1","source_ip":"2001:db8::9","source_node_id":)"
             R"("0102030405060708090a0b0c0d0e0f1011121314","source_port":6881,"time":"2025-11-21T12:00:00.123456Z",)"
             R"("type":"observation","via":"dht"})");
 }
@@ -70,6 +69,14 @@ TEST(RecordJson, NamesTheOffendingField) {
   EXPECT_EQ(parse_record("[1,2]", {}, &detail).error(), errc::wrong_type);
   EXPECT_EQ(parse_record("{not json", {}, &detail).error(), errc::bad_value);
   EXPECT_EQ(parse_record(std::string(100, '[') + std::string(100, ']'), {}, &detail).error(), errc::too_deep);
+}
+
+TEST(RecordJson, RejectsPeerFlagsThatContradictThePeer) {
+  auto line = to_json_line(dht_observation());  // port 0: ["port_zero"]
+  auto edited = line.replace(line.find("[\"port_zero\"]"), 13, "[]");
+  std::string detail;
+  EXPECT_EQ(parse_record(edited, {}, &detail).error(), errc::bad_value);
+  EXPECT_NE(detail.find("peer_flags"), std::string::npos) << detail;
 }
 
 TEST(RecordJson, ReplacesInvalidUtf8InsteadOfFailing) {
