@@ -1,5 +1,6 @@
 #include "core/bencode.hpp"
 
+#include <charconv>
 #include <iterator>
 
 namespace p2pscope {
@@ -21,6 +22,17 @@ Result<std::optional<lt::bdecode_node>> find_typed(const lt::bdecode_node& dict,
 }
 
 }  // namespace
+
+Result<std::int64_t> checked_int(const lt::bdecode_node& node) {
+  if (node.type() != lt::bdecode_node::int_t) return errc::wrong_type;
+  // bdecode rejects positive overflow but accepts "i-99999999999999999999e",
+  // whose int_value() is 0; re-reading the token catches that.
+  auto raw = node.data_section();
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(raw.data() + 1, raw.data() + raw.size() - 1, v);
+  if (ec != std::errc{} || end != raw.data() + raw.size() - 1) return errc::bad_value;
+  return v;
+}
 
 Result<lt::bdecode_node> decode_bencode(std::string_view buf, const BencodeLimits& limits, Trailing trailing) {
   if (buf.size() > limits.max_size) return errc::oversized;
@@ -51,8 +63,8 @@ Result<std::optional<std::int64_t>> opt_int(const lt::bdecode_node& dict, std::s
   auto n = find_typed(dict, key, lt::bdecode_node::int_t);
   if (!n) return n.error();
   if (!n.value()) return std::optional<std::int64_t>{};
-  // int_value() saturates silently; bdecode already rejects integers that overflow 64 bits.
-  return std::optional<std::int64_t>{n.value()->int_value()};
+  P2PSCOPE_TRY(v, checked_int(*n.value()));
+  return std::optional<std::int64_t>{v};
 }
 
 Result<std::optional<lt::bdecode_node>> opt_dict(const lt::bdecode_node& dict, std::string_view key) {

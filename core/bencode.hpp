@@ -35,6 +35,9 @@ Result<lt::bdecode_node> decode_bencode(std::string_view buf, const BencodeLimit
 
 std::string encode_bencode(const lt::entry& e);
 
+// The value of an integer node; errc::bad_value if it does not fit in 64 bits.
+Result<std::int64_t> checked_int(const lt::bdecode_node& node);
+
 // Node is expected to be a dict; a non-dict yields errc::wrong_type.
 Result<std::optional<std::string_view>> opt_string(const lt::bdecode_node& dict, std::string_view key);
 Result<std::optional<std::int64_t>> opt_int(const lt::bdecode_node& dict, std::string_view key);

@@ -22,10 +22,10 @@ Result<std::map<std::string, std::uint8_t>> decode_m(const Node& root, const Ext
   if (static_cast<std::size_t>(m->dict_size()) > lim.max_extensions) return errc::too_many_items;
   for (int i = 0; i < m->dict_size(); ++i) {
     auto [name, id] = m->dict_at(i);
-    if (id.type() != Node::int_t) return errc::wrong_type;
-    if (id.int_value() < 0 || id.int_value() > 255) return errc::bad_value;
+    P2PSCOPE_TRY(value, checked_int(id));
+    if (value < 0 || value > 255) return errc::bad_value;
     if (name.size() > lim.max_text) return errc::oversized;
-    out.emplace(std::string(view(name)), static_cast<std::uint8_t>(id.int_value()));
+    out.emplace(std::string(view(name)), static_cast<std::uint8_t>(value));
   }
   return out;
 }

@@ -43,6 +43,9 @@ TEST(ExtendedHandshake, RejectsLyingFields) {
   EXPECT_EQ(decode_extended_handshake("d6:youripi5ee").error(), errc::wrong_type);
   EXPECT_EQ(decode_extended_handshake("d6:yourip3:abce").error(), errc::bad_address);
   EXPECT_EQ(decode_extended_handshake("d4:reqqi-1ee").error(), errc::bad_value);
+  // libtorrent reads this as 0 ("disabled"); it must not pass as a real value.
+  EXPECT_EQ(decode_extended_handshake("d1:md6:ut_pexi-99999999999999999999eee").error(), errc::bad_value);
+  EXPECT_EQ(decode_extended_handshake("d1:pi-99999999999999999999ee").error(), errc::bad_value);
   EXPECT_EQ(decode_extended_handshake("i5e").error(), errc::wrong_type);
 }
 

@@ -144,8 +144,9 @@ Result<KrpcError> decode_error(const Node& root, KrpcError m) {
   if (e->list_size() < 2) return errc::bad_length;
   auto code = e->list_at(0);
   auto msg = e->list_at(1);
-  if (code.type() != Node::int_t || msg.type() != Node::string_t) return errc::wrong_type;
-  m.code = code.int_value();
+  if (msg.type() != Node::string_t) return errc::wrong_type;
+  P2PSCOPE_TRY(value, checked_int(code));
+  m.code = value;
   m.message = std::string(view(msg.string_value()));
   return m;
 }

@@ -155,6 +155,7 @@ TEST(Krpc, RejectsHostileInputWithSpecificErrors) {
        "d1:ad2:id20:abcdefghij01234567899:info_hash20:mnopqrstuvwxyz1234564:porti1ee1:q13:announce_peer1:t2:aa1:y1:"
        "qe",
        errc::missing_key},
+      {"negative overflow", "d1:eli-99999999999999999999e1:xe1:t2:aa1:y1:ee", errc::bad_value},
       {"trailing bytes", "d1:rd2:id20:mnopqrstuvwxyz123456e1:t2:aa1:y1:rexx", errc::trailing_bytes},
   };
   for (const auto& c : cases) {
