@@ -28,6 +28,9 @@ if ((${#targets[@]} == 0)); then
   mapfile -t targets < <(cd tests/corpus && ls -d fuzz_* | sort)
 fi
 
+[[ -f $build/CMakeCache.txt ]] || { echo "fuzz.sh: no build in $build (run scripts/test.sh first)" >&2; exit 2; }
+cmake --build "$build" --target "${targets[@]}" >/dev/null  # never fuzz stale binaries
+
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/p2pscope-fuzz.XXXXXX")
