@@ -230,7 +230,7 @@ Result<Sandbox> Sandbox::attach(const fs::path& state_dir) {
   return box;
 }
 
-Result<int> Sandbox::spawn_inside(const std::function<void()>& child) const {
+Result<pid_t> Sandbox::fork_inside(const std::function<void()>& child) const {
   if (holder_ <= 0) return std::make_error_code(std::errc::no_such_process);
   auto base = "/proc/" + std::to_string(holder_) + "/ns/";
   int user_fd = ::open((base + "user").c_str(), O_RDONLY | O_CLOEXEC);
@@ -250,6 +250,10 @@ Result<int> Sandbox::spawn_inside(const std::function<void()>& child) const {
   ::close(user_fd);
   ::close(net_fd);
   if (pid < 0) return sys_error();
+  return pid;
+}
+
+Result<int> Sandbox::wait_for(pid_t pid) const {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return sys_error();
@@ -263,11 +267,33 @@ Result<int> Sandbox::run(const std::vector<std::string>& argv) const {
   std::vector<char*> raw;
   for (auto& a : args) raw.push_back(a.data());
   raw.push_back(nullptr);
-  return spawn_inside([&raw] { ::execvp(raw[0], raw.data()); });
+  P2PSCOPE_TRY(pid, fork_inside([&raw] { ::execvp(raw[0], raw.data()); }));
+  return wait_for(pid);
 }
 
 Result<int> Sandbox::run_function(const std::function<int()>& fn) const {
-  return spawn_inside([&fn] { ::_exit(fn()); });
+  P2PSCOPE_TRY(pid, fork_inside([&fn] { ::_exit(fn()); }));
+  return wait_for(pid);
+}
+
+Result<pid_t> Sandbox::spawn(const std::vector<std::string>& argv, const fs::path& log) const {
+  if (argv.empty()) return std::make_error_code(std::errc::invalid_argument);
+  std::vector<std::string> args = argv;
+  std::vector<char*> raw;
+  for (auto& a : args) raw.push_back(a.data());
+  raw.push_back(nullptr);
+  int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) return sys_error();
+  auto pid = fork_inside([&raw, log_fd] {
+    ::setsid();
+    int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, 0);
+    ::dup2(log_fd, 1);
+    ::dup2(log_fd, 2);
+    ::execvp(raw[0], raw.data());
+  });
+  ::close(log_fd);
+  return pid;
 }
 
 Status Sandbox::destroy() {

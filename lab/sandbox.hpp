@@ -47,6 +47,10 @@ class Sandbox {
   Result<int> run(const std::vector<std::string>& argv) const;
   // Runs fn in a forked child that has joined the lab; returns its result.
   Result<int> run_function(const std::function<int()>& fn) const;
+  // Starts argv inside the lab in the background, in a session of its own,
+  // with stdout and stderr appended to log. The process outlives the caller;
+  // destroy() ends it. Returns its pid.
+  Result<pid_t> spawn(const std::vector<std::string>& argv, const std::filesystem::path& log) const;
 
   // Kills every process in the lab's network namespace, then the holder, and
   // removes the state files. Safe to call on a lab whose holder already died.
@@ -59,7 +63,8 @@ class Sandbox {
  private:
   Sandbox(std::filesystem::path dir, pid_t holder, std::uint64_t netns)
       : state_dir_(std::move(dir)), holder_(holder), netns_(netns) {}
-  Result<int> spawn_inside(const std::function<void()>& child) const;
+  Result<pid_t> fork_inside(const std::function<void()>& child) const;  // child must not return
+  Result<int> wait_for(pid_t pid) const;
 
   std::filesystem::path state_dir_;
   pid_t holder_ = -1;

@@ -13,8 +13,9 @@ packages=(
   libmaxminddb-dev libpqxx-dev libpcap-dev libgtest-dev libgmock-dev libbenchmark-dev
   # libraries we chose: CLI parsing, formatting, JSON
   libcli11-dev libfmt-dev nlohmann-json3-dev
-  # run-time tools: namespaces (unshare, ip); python3 formats bench/run.sh output
-  iproute2 util-linux python3
+  # run-time tools: namespaces (unshare, ip), the lab's tracker;
+  # python3 formats bench/run.sh output
+  iproute2 util-linux opentracker python3
 )
 
 missing=()

@@ -56,5 +56,16 @@ contains "observation=1"
 expect 0 "$bin" inspect records - <<<"$good"
 expect 1 "$bin" inspect records "$tmp/none.jsonl"
 
+expect 2 "$bin" lab up --scenario no-such-scenario --state-dir "$tmp/lab"
+contains "neither a scenario file nor a built-in scenario"
+printf 'name = x\nseeds = lots\n' > "$tmp/bad.scenario"
+expect 2 "$bin" lab up --scenario "$tmp/bad.scenario" --state-dir "$tmp/lab"
+contains 'line 2, field "seeds"'
+expect 1 "$bin" lab exec --state-dir "$tmp/lab" -- true
+contains "no lab is running"
+expect 0 "$bin" lab down --state-dir "$tmp/lab"
+expect 0 "$bin" lab up --help
+contains "--scenario"
+
 if ((failures > 0)); then echo "$failures CLI check(s) failed"; exit 1; fi
 echo "all CLI checks passed"

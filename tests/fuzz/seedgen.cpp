@@ -3,6 +3,7 @@
 // testlib's generators. Run once when a codec changes:
 //   fuzz_seedgen tests/corpus tests/fixtures
 // Files are named by content hash, so re-running only adds what is new.
+#include "lab/scenario.hpp"
 #include "store/record_json.hpp"
 #include "tests/testlib/random_values.hpp"
 
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
     lt::create_torrent ct(fs, 16384, lt::create_torrent::v1_only);
     for (lt::piece_index_t i(0); i < lt::piece_index_t(ct.num_pieces()); ++i) ct.set_hash(i, lt::sha1_hash("01234567890123456789"));
     ct.add_tracker("udp://tracker.lab:6969/announce");
+    ct.set_creation_date(0);  // keep the seed file stable across runs
     std::string t;
     lt::bencode(std::back_inserter(t), ct.generate());
     put(corpus / "fuzz_torrent_ref", "\1" + t);
@@ -101,6 +103,8 @@ int main(int argc, char** argv) {
     o.source_node_id = g.hash<NodeId>();
     put(corpus / "fuzz_records", to_json_line(o));
   }
+  for (const char* name : {"small", "large"}) put(corpus / "fuzz_scenario", std::string(lab::builtin_scenario(name).value()));
+  put(corpus / "fuzz_scenario", "name = x\nseeds = lots\n");
   std::cout << "seed corpora written under " << corpus << "\n";
   return 0;
 }

@@ -1,0 +1,135 @@
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "lab/lab.hpp"
+#include "lab/node.hpp"
+#include "lab/state.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace p2pscope::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct LabArgs {
+  std::string scenario = "small";
+  std::string state_dir;
+  std::vector<std::string> command;
+};
+
+fs::path state_dir_of(const LabArgs& a) { return a.state_dir.empty() ? lab::default_state_dir() : fs::path(a.state_dir); }
+
+// A file path if one exists there, else a built-in scenario name.
+Result<lab::Scenario> load_scenario(const std::string& what, std::string& why) {
+  std::string text;
+  if (fs::is_regular_file(what)) {
+    std::ifstream f(what);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    text = ss.str();
+  } else if (auto builtin = lab::builtin_scenario(what)) {
+    text = std::string(builtin.value());
+  } else {
+    why = "'" + what + "' is neither a scenario file nor a built-in scenario (small, large)";
+    return errc::bad_value;
+  }
+  lab::ScenarioError err;
+  auto s = lab::parse_scenario(text, &err);
+  if (!s) why = what + ": " + err.to_string();
+  return s;
+}
+
+int run_up(const LabArgs& a) {
+  std::string why;
+  auto scenario = load_scenario(a.scenario, why);
+  if (!scenario) {
+    std::cerr << "p2pscope lab up: " << why << "\n";
+    return kBadInput;
+  }
+  lab::LabOptions opt;
+  opt.state_dir = state_dir_of(a);
+  opt.self_exe = fs::read_symlink("/proc/self/exe");
+  opt.progress = [](std::string_view m) { std::cerr << "lab: " << m << "\n"; };
+  auto up = lab::lab_up(scenario.value(), opt, &why);
+  if (!up) {
+    std::cerr << "p2pscope lab up: " << up.error().message() << (why.empty() ? "" : ": " + why) << "\n";
+    return kFailure;
+  }
+  const auto& u = up.value();
+  std::cout << "state:        " << opt.state_dir.string() << "\n"
+            << "ground truth: " << u.ground_truth.string() << "\n"
+            << "routability:  not built yet (issue #3)\n";
+  for (const auto& t : u.torrents) std::cout << "info hash:    " << t.info_hash.hex() << "  " << t.torrent_file.string() << "\n";
+  for (const auto& url : {u.plan.http_announce_url(), u.plan.udp_announce_url()}) {
+    if (!url.empty()) std::cout << "tracker:      " << url << "\n";
+  }
+  std::cout << "free addresses for tools run inside:";
+  for (const auto& ip : u.plan.client_addresses()) std::cout << " " << ip.to_string();
+  std::cout << "\nrun commands inside with: p2pscope lab exec -- COMMAND\n";
+  return kOk;
+}
+
+int run_exec(const LabArgs& a) {
+  auto box = lab::Sandbox::attach(state_dir_of(a));
+  if (!box || box.value().holder() <= 0) {
+    std::cerr << "p2pscope lab exec: no lab is running in " << state_dir_of(a).string() << " (run 'p2pscope lab up')\n";
+    return kFailure;
+  }
+  auto rc = box.value().run(a.command);
+  if (!rc) {
+    std::cerr << "p2pscope lab exec: " << rc.error().message() << "\n";
+    return kFailure;
+  }
+  return rc.value();
+}
+
+int run_down(const LabArgs& a) {
+  auto st = lab::lab_down(state_dir_of(a));
+  if (!st) {
+    if (st.error() == std::errc::no_such_process) {
+      std::cerr << "p2pscope lab down: no lab in " << state_dir_of(a).string() << "\n";
+      return kOk;  // nothing to tear down is not a failure
+    }
+    std::cerr << "p2pscope lab down: " << st.error().message() << "\n";
+    return kFailure;
+  }
+  std::cerr << "lab: down\n";
+  return kOk;
+}
+
+}  // namespace
+
+void add_lab(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<LabArgs>();
+  auto* lab = app.add_subcommand("lab", "Bring up, use and tear down the self-contained test swarm (issue #3: partly built)");
+  lab->require_subcommand(1);
+  auto state_option = [&](CLI::App* sub) {
+    sub->add_option("--state-dir", args->state_dir, "Where the lab keeps its state (default $XDG_RUNTIME_DIR/p2pscope-lab or /tmp/p2pscope-lab-UID)");
+  };
+
+  auto* up = lab->add_subcommand("up", "Create the lab's namespace, torrents, tracker and peers; print where the ground truth is");
+  up->add_option("--scenario", args->scenario, "Scenario file, or a built-in one: small, large")->capture_default_str();
+  state_option(up);
+  up->callback([=] { *exit_code = run_up(*args); });
+
+  auto* exec = lab->add_subcommand("exec", "Run a command inside the running lab: p2pscope lab exec -- COMMAND [ARGS...]");
+  exec->add_option("command", args->command, "The command and its arguments (after --)")->required();
+  state_option(exec);
+  exec->callback([=] { *exit_code = run_exec(*args); });
+
+  auto* down = lab->add_subcommand("down", "Stop every process in the lab and remove its state");
+  state_option(down);
+  down->callback([=] { *exit_code = run_down(*args); });
+
+  auto* node = lab->add_subcommand("node", "Internal: the lab's peer process (started by 'lab up')");
+  node->group("");  // hidden from help
+  node->add_option("--state-dir", args->state_dir)->required();
+  node->callback([=] { *exit_code = lab::run_node(args->state_dir); });
+}
+
+}  // namespace p2pscope::cli

@@ -1,0 +1,149 @@
+#include "lab/lab.hpp"
+
+#include "lab/state.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+namespace p2pscope::lab {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// Debian's opentracker only serves whitelisted infohashes, and will not
+// keep running as root; in a nested user namespace it runs as uid 1000.
+std::vector<std::string> opentracker_argv(const LabPlan& plan, const fs::path& dir) {
+  const auto* t = plan.find("opentracker");
+  auto ip = t->endpoint.address.to_string();
+  auto port = std::to_string(t->endpoint.port);
+  return {"unshare", "--user", "--map-user=1000", "--map-group=1000", "opentracker", "-i", ip, "-p", port,
+          "-P", port, "-d", dir.string(), "-w", (dir / "whitelist").string()};
+}
+
+// True once something accepts TCP connections at ep, checked from inside.
+bool wait_for_listener(const Sandbox& box, const Endpoint& ep, Clock::time_point deadline) {
+  auto rc = box.run_function([&] {
+    while (Clock::now() < deadline) {
+      int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in sa{};
+      sa.sin_family = AF_INET;
+      sa.sin_port = htons(ep.port);
+      std::memcpy(&sa.sin_addr, ep.address.data(), 4);
+      bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+      ::close(s);
+      if (ok) return 0;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return 1;
+  });
+  return rc && rc.value() == 0;
+}
+
+bool wait_for_file(const fs::path& f, Clock::time_point deadline) {
+  while (Clock::now() < deadline) {
+    if (fs::exists(f)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+Status write_ground_truth(const fs::path& file, const LabPlan& plan, const std::vector<LabTorrent>& torrents) {
+  using json = nlohmann::json;
+  json j;
+  j["scenario"] = plan.scenario.name;
+  j["seed"] = plan.scenario.seed;
+  j["info_hashes"] = json::array();
+  for (const auto& t : torrents) j["info_hashes"].push_back(t.info_hash.hex());
+  j["trackers"] = json::array();
+  for (const auto& url : {plan.http_announce_url(), plan.udp_announce_url()}) {
+    if (!url.empty()) j["trackers"].push_back(url);
+  }
+  j["addresses"] = json::array();
+  for (const auto& p : plan.parties) {
+    json a{{"ip", p.endpoint.address.to_string()}, {"role", to_string(p.role)}, {"name", p.name}};
+    if (p.endpoint.port != 0) a["port"] = p.endpoint.port;
+    a["bogus"] = false;  // every address so far runs what its role says
+    j["addresses"].push_back(a);
+  }
+  std::ofstream out(file);
+  out << j.dump(2) << "\n";
+  out.close();
+  if (!out) return std::make_error_code(std::errc::io_error);
+  return success();
+}
+
+}  // namespace
+
+Result<LabUp> lab_up(const Scenario& s, const LabOptions& opt, std::string* detail) {
+  auto say = [&](std::string_view m) {
+    if (opt.progress) opt.progress(m);
+  };
+  auto deadline = Clock::now() + opt.ready_timeout;
+  auto plan = make_plan(s);
+  const auto& dir = opt.state_dir;
+
+  say("creating the network namespace");
+  P2PSCOPE_TRY(box, Sandbox::create({dir, plan.addresses()}, detail));
+  auto fail = [&](std::string why, std::error_code ec) -> Result<LabUp> {
+    if (detail) *detail = std::move(why);
+    (void)box.destroy();
+    return ec;
+  };
+  {
+    std::ofstream f(dir / kScenarioFile);
+    f << "# written by p2pscope lab up\n"
+      << "name = " << s.name << "\nseed = " << s.seed << "\ntorrents = " << s.torrents
+      << "\ncontent_bytes = " << s.content_bytes << "\npiece_size = " << s.piece_size << "\nseeds = " << s.seeds
+      << "\nleechers = " << s.leechers << "\nleecher_rate_limit = " << s.leecher_rate_limit
+      << "\nopentracker = " << (s.opentracker ? "yes" : "no") << "\n";
+  }
+  say("writing torrent content");
+  auto torrents = make_torrents(plan, dir);
+  if (!torrents) return fail("writing the lab's torrents failed", torrents.error());
+
+  if (s.opentracker) {
+    say("starting opentracker");
+    std::ofstream wl(dir / "whitelist");
+    for (const auto& t : torrents.value()) wl << t.info_hash.hex() << "\n";
+    wl.close();
+    auto pid = box.spawn(opentracker_argv(plan, dir), dir / "opentracker.log");
+    if (!pid) return fail("starting opentracker failed", pid.error());
+    if (!wait_for_listener(box, plan.find("opentracker")->endpoint, deadline))
+      return fail("opentracker did not start listening; see " + (dir / "opentracker.log").string(),
+                  std::make_error_code(std::errc::timed_out));
+  }
+
+  say("starting " + std::to_string(s.seeds) + " seeds and " + std::to_string(s.leechers) + " leechers");
+  fs::remove(dir / kNodeReadyFile);
+  auto node = box.spawn({opt.self_exe.string(), "lab", "node", "--state-dir", dir.string()}, dir / "node.log");
+  if (!node) return fail("starting the lab's peers failed", node.error());
+  if (!wait_for_file(dir / kNodeReadyFile, deadline))
+    return fail("the lab's peers did not come up; see " + (dir / "node.log").string(),
+                std::make_error_code(std::errc::timed_out));
+
+  auto truth = dir / kGroundTruthFile;
+  if (auto st = write_ground_truth(truth, plan, torrents.value()); !st) return fail("writing ground truth failed", st.error());
+  say("lab is up");
+  return LabUp{std::move(box), std::move(plan), std::move(torrents).value(), truth};
+}
+
+Status lab_down(const fs::path& state_dir) {
+  auto box = Sandbox::attach(state_dir);
+  if (!box) return box.error();
+  P2PSCOPE_CHECK(box.value().destroy());
+  std::error_code ec;
+  fs::remove_all(state_dir, ec);
+  if (ec) return ec;
+  return success();
+}
+
+}  // namespace p2pscope::lab

@@ -1,0 +1,37 @@
+// Bringing the lab up and down. lab_up() creates the sandbox, the torrents,
+// the trackers and the peers, waits until they answer, and writes the ground
+// truth; lab_down() ends every process in the lab and removes its state.
+// One lab per state directory; a lab left there by a crash is torn down by
+// the next lab_up().
+#pragma once
+
+#include "lab/plan.hpp"
+#include "lab/sandbox.hpp"
+#include "lab/torrents.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string_view>
+
+namespace p2pscope::lab {
+
+struct LabOptions {
+  std::filesystem::path state_dir;
+  std::filesystem::path self_exe;  // the p2pscope binary, run inside as `lab node`
+  std::chrono::seconds ready_timeout{30};
+  std::function<void(std::string_view)> progress;  // one line per step; may be empty
+};
+
+struct LabUp {
+  Sandbox sandbox;
+  LabPlan plan;
+  std::vector<LabTorrent> torrents;
+  std::filesystem::path ground_truth;
+};
+
+// On failure the lab is torn down again and *detail (if given) says why.
+Result<LabUp> lab_up(const Scenario& s, const LabOptions& opt, std::string* detail = nullptr);
+Status lab_down(const std::filesystem::path& state_dir);
+
+}  // namespace p2pscope::lab

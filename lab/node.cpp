@@ -1,0 +1,120 @@
+#include "lab/node.hpp"
+
+#include "lab/plan.hpp"
+#include "lab/state.hpp"
+#include "lab/torrents.hpp"
+
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/session.hpp>
+#include <libtorrent/torrent_info.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+namespace p2pscope::lab {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop = true; }
+
+lt::settings_pack settings_for(const Party& p, const Scenario& s) {
+  auto ip = p.endpoint.address.to_string();
+  lt::settings_pack sp;
+  sp.set_str(lt::settings_pack::listen_interfaces, ip + ":" + std::to_string(p.endpoint.port));
+  // Bind outgoing sockets too: on lo, an unbound socket takes the
+  // destination's address as its source and the peer sees itself.
+  sp.set_str(lt::settings_pack::outgoing_interfaces, ip);
+  sp.set_bool(lt::settings_pack::enable_dht, false);
+  sp.set_bool(lt::settings_pack::enable_lsd, false);
+  sp.set_bool(lt::settings_pack::enable_upnp, false);
+  sp.set_bool(lt::settings_pack::enable_natpmp, false);
+  sp.set_int(lt::settings_pack::alert_mask, lt::alert_category::status | lt::alert_category::error);
+  sp.set_int(lt::settings_pack::aio_threads, 1);
+  sp.set_int(lt::settings_pack::hashing_threads, 1);
+  sp.set_int(lt::settings_pack::stop_tracker_timeout, 1);
+  sp.set_bool(lt::settings_pack::announce_to_all_trackers, true);
+  sp.set_bool(lt::settings_pack::announce_to_all_tiers, true);
+  sp.set_str(lt::settings_pack::peer_fingerprint, "-LT2080-");
+  if (p.role == Role::leecher) {
+    // Slow leechers stay leechers, and leechers keep exchanging PEX.
+    sp.set_int(lt::settings_pack::download_rate_limit, s.leecher_rate_limit);
+    sp.set_int(lt::settings_pack::upload_rate_limit, s.leecher_rate_limit);
+  }
+  return sp;
+}
+
+struct Node {
+  const Party* party;
+  std::unique_ptr<lt::session> session;
+  bool listening = false;
+};
+
+void drain_alerts(Node& n) {
+  std::vector<lt::alert*> alerts;
+  n.session->pop_alerts(&alerts);
+  for (auto* a : alerts) {
+    if (auto* ls = lt::alert_cast<lt::listen_succeeded_alert>(a); ls && ls->socket_type == lt::socket_type_t::tcp)
+      n.listening = true;
+    if (auto* lf = lt::alert_cast<lt::listen_failed_alert>(a))
+      std::cerr << n.party->name << ": listen failed: " << lf->message() << "\n";
+  }
+}
+
+}  // namespace
+
+int run_node(const fs::path& state_dir) {
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
+  auto scenario = load_state_scenario(state_dir);
+  if (!scenario) {
+    std::cerr << "lab node: cannot read " << (state_dir / kScenarioFile) << "\n";
+    return 1;
+  }
+  auto plan = make_plan(scenario.value());
+  auto torrents = load_torrents(plan, state_dir);
+  if (!torrents) {
+    std::cerr << "lab node: cannot read the lab's torrents: " << torrents.error().message() << "\n";
+    return 1;
+  }
+  std::vector<Node> nodes;
+  for (const auto& party : plan.parties) {
+    if (party.role != Role::seed && party.role != Role::leecher) continue;
+    Node n{&party, std::make_unique<lt::session>(lt::session_params(settings_for(party, plan.scenario))), false};
+    for (const auto& t : torrents.value()) {
+      lt::add_torrent_params atp;
+      atp.ti = std::make_shared<lt::torrent_info>(t.torrent_file.string());
+      if (party.role == Role::seed) {
+        atp.save_path = t.content_parent.string();
+        atp.flags |= lt::torrent_flags::seed_mode;
+      } else {
+        atp.save_path = (state_dir / "leechers" / party.name).string();
+      }
+      n.session->async_add_torrent(std::move(atp));
+    }
+    nodes.push_back(std::move(n));
+  }
+  bool ready = false;
+  while (!g_stop) {
+    bool all = true;
+    for (auto& n : nodes) {
+      drain_alerts(n);
+      all = all && n.listening;
+    }
+    if (all && !ready) {
+      std::ofstream(state_dir / kNodeReadyFile) << nodes.size() << " sessions listening\n";
+      ready = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  for (auto& n : nodes) n.session->abort();  // no waiting for stopped-announces
+  return 0;
+}
+
+}  // namespace p2pscope::lab

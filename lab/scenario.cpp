@@ -1,0 +1,116 @@
+#include "lab/scenario.hpp"
+
+#include "lab/builtin_scenarios.hpp"
+
+#include <charconv>
+#include <functional>
+#include <map>
+
+namespace p2pscope::lab {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return {};
+  auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+template <class T>
+bool parse_int(std::string_view v, T lo, T hi, T& out) {
+  T x{};
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (ec != std::errc{} || end != v.data() + v.size() || x < lo || x > hi) return false;
+  out = x;
+  return true;
+}
+
+using Setter = std::function<std::string(Scenario&, std::string_view)>;  // returns "" or what was expected
+
+template <class T>
+Setter int_field(T Scenario::*member, T lo, T hi) {
+  return [=](Scenario& s, std::string_view v) -> std::string {
+    if (parse_int(v, lo, hi, s.*member)) return "";
+    return "expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
+  };
+}
+
+const std::map<std::string, Setter, std::less<>>& fields() {
+  static const std::map<std::string, Setter, std::less<>> f = {
+      {"name",
+       [](Scenario& s, std::string_view v) -> std::string {
+         if (v.empty() || v.size() > 64 || v.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string_view::npos)
+           return "expected 1-64 characters of a-z, 0-9, '-' and '_'";
+         s.name = std::string(v);
+         return "";
+       }},
+      {"seed", int_field<std::uint64_t>(&Scenario::seed, 0, UINT64_MAX)},
+      {"torrents", int_field(&Scenario::torrents, 1, 16)},
+      {"content_bytes", int_field<std::int64_t>(&Scenario::content_bytes, 16384, std::int64_t{1} << 30)},
+      {"piece_size", int_field(&Scenario::piece_size, 16384, 4 << 20)},
+      {"seeds", int_field(&Scenario::seeds, 1, 64)},
+      {"leechers", int_field(&Scenario::leechers, 0, 512)},
+      {"leecher_rate_limit", int_field(&Scenario::leecher_rate_limit, 1024, 100 << 20)},
+      {"opentracker",
+       [](Scenario& s, std::string_view v) -> std::string {
+         if (v != "yes" && v != "no") return "expected yes or no";
+         s.opentracker = v == "yes";
+         return "";
+       }},
+  };
+  return f;
+}
+
+Result<Scenario> fail(ScenarioError* err, int line, std::string field, std::string message) {
+  if (err) *err = ScenarioError{line, std::move(field), std::move(message)};
+  return errc::bad_value;
+}
+
+}  // namespace
+
+std::string ScenarioError::to_string() const {
+  std::string s;
+  if (line > 0) s += "line " + std::to_string(line) + ", ";
+  if (!field.empty()) s += "field \"" + field + "\": ";
+  return s + message;
+}
+
+Result<Scenario> parse_scenario(std::string_view text, ScenarioError* err) {
+  if (text.size() > (1 << 20)) return fail(err, 0, "", "scenario file larger than 1 MiB");
+  Scenario s;
+  std::map<std::string, int, std::less<>> seen;
+  int line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    auto nl = text.find('\n');
+    auto line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    line = trim(line.substr(0, line.find('#')));
+    if (line.empty()) continue;
+    auto eq = line.find('=');
+    if (eq == std::string_view::npos) return fail(err, line_no, "", "expected \"field = value\"");
+    auto key = trim(line.substr(0, eq));
+    auto value = trim(line.substr(eq + 1));
+    auto f = fields().find(key);
+    if (f == fields().end()) return fail(err, line_no, std::string(key), "unknown field");
+    if (auto prev = seen.find(key); prev != seen.end())
+      return fail(err, line_no, std::string(key), "set twice (first on line " + std::to_string(prev->second) + ")");
+    seen.emplace(std::string(key), line_no);
+    if (auto why = f->second(s, value); !why.empty())
+      return fail(err, line_no, std::string(key), why + ", got \"" + std::string(value) + "\"");
+  }
+  if (s.name.empty()) return fail(err, 0, "name", "missing; every scenario needs a name");
+  if (s.content_bytes < s.piece_size) return fail(err, seen["content_bytes"], "content_bytes", "smaller than piece_size");
+  if ((s.piece_size & (s.piece_size - 1)) != 0)
+    return fail(err, seen["piece_size"], "piece_size", "must be a power of two");
+  return s;
+}
+
+Result<std::string_view> builtin_scenario(std::string_view name) {
+  for (const auto& [n, text] : kBuiltinScenarios) {
+    if (n == name) return text;
+  }
+  return errc::bad_value;
+}
+
+}  // namespace p2pscope::lab

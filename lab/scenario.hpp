@@ -1,0 +1,40 @@
+// Lab scenarios: a small "key = value" text format, one setting per line,
+// '#' starts a comment. Every error names the line and the field, e.g.
+//   line 7, field "seeds": expected a whole number from 1 to 64, got "lots"
+// Built-in scenarios (small, large) are compiled into the binary.
+#pragma once
+
+#include "core/error.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace p2pscope::lab {
+
+struct Scenario {
+  std::string name;
+  std::uint64_t seed = 1;            // makes addresses, ids and content reproducible
+  int torrents = 1;
+  std::int64_t content_bytes = 4 << 20;
+  int piece_size = 16384;
+  int seeds = 2;                     // libtorrent sessions holding the whole content
+  int leechers = 8;                  // libtorrent sessions downloading it
+  int leecher_rate_limit = 16384;    // bytes/s each way, so leechers stay leechers and keep gossiping
+  bool opentracker = true;           // Debian's opentracker, HTTP and UDP
+};
+
+struct ScenarioError {
+  int line = 0;       // 1-based; 0 when the error is about the file as a whole
+  std::string field;  // empty when the line is not a setting at all
+  std::string message;
+  std::string to_string() const;
+};
+
+// Parses scenario text. On failure fills *err (if given).
+Result<Scenario> parse_scenario(std::string_view text, ScenarioError* err = nullptr);
+
+// The text of a built-in scenario ("small", "large"), or errc::bad_value.
+Result<std::string_view> builtin_scenario(std::string_view name);
+
+}  // namespace p2pscope::lab

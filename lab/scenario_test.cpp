@@ -1,0 +1,59 @@
+#include "lab/scenario.hpp"
+
+#include <gtest/gtest.h>
+
+namespace p2pscope::lab {
+namespace {
+
+ScenarioError error_of(std::string_view text) {
+  ScenarioError err;
+  EXPECT_FALSE(parse_scenario(text, &err)) << text;
+  return err;
+}
+
+TEST(Scenario, BuiltinsParse) {
+  for (const char* name : {"small", "large"}) {
+    auto s = parse_scenario(builtin_scenario(name).value());
+    ASSERT_TRUE(s) << name;
+    EXPECT_EQ(s.value().name, name);
+  }
+  EXPECT_FALSE(builtin_scenario("huge"));
+}
+
+TEST(Scenario, ReadsSettingsCommentsAndBlankLines) {
+  auto s = parse_scenario("# a lab\n\nname = tiny   # trailing comment\nseeds = 3\nleechers=0\nopentracker = no\n").value();
+  EXPECT_EQ(s.name, "tiny");
+  EXPECT_EQ(s.seeds, 3);
+  EXPECT_EQ(s.leechers, 0);
+  EXPECT_FALSE(s.opentracker);
+}
+
+TEST(Scenario, ErrorsNameTheLineAndField) {
+  auto e = error_of("name = x\n\nseeds = lots\n");
+  EXPECT_EQ(e.line, 3);
+  EXPECT_EQ(e.field, "seeds");
+  EXPECT_EQ(e.to_string(), "line 3, field \"seeds\": expected a whole number from 1 to 64, got \"lots\"");
+  e = error_of("name = x\ncolour = blue\n");
+  EXPECT_EQ(e.line, 2);
+  EXPECT_EQ(e.field, "colour");
+  EXPECT_EQ(e.message, "unknown field");
+  e = error_of("name = x\nseeds 3\n");
+  EXPECT_EQ(e.line, 2);
+  EXPECT_EQ(e.message, "expected \"field = value\"");
+  e = error_of("name = x\nseeds = 2\nseeds = 3\n");
+  EXPECT_EQ(e.line, 3);
+  EXPECT_NE(e.message.find("first on line 2"), std::string::npos);
+  e = error_of("name = Big Lab\n");
+  EXPECT_EQ(e.field, "name");
+  e = error_of("seeds = 2\n");
+  EXPECT_EQ(e.field, "name");
+  EXPECT_EQ(e.line, 0);
+  e = error_of("name = x\npiece_size = 20000\n");
+  EXPECT_EQ(e.field, "piece_size");
+  EXPECT_EQ(e.line, 2);
+  e = error_of("name = x\nseeds = 99999999999999999999999\n");
+  EXPECT_EQ(e.field, "seeds");
+}
+
+}  // namespace
+}  // namespace p2pscope::lab
