@@ -98,14 +98,7 @@ Result<LabUp> lab_up(const Scenario& s, const LabOptions& opt, std::string* deta
     (void)box.destroy();
     return ec;
   };
-  {
-    std::ofstream f(dir / kScenarioFile);
-    f << "# written by p2pscope lab up\n"
-      << "name = " << s.name << "\nseed = " << s.seed << "\ntorrents = " << s.torrents
-      << "\ncontent_bytes = " << s.content_bytes << "\npiece_size = " << s.piece_size << "\nseeds = " << s.seeds
-      << "\nleechers = " << s.leechers << "\nleecher_rate_limit = " << s.leecher_rate_limit
-      << "\nopentracker = " << (s.opentracker ? "yes" : "no") << "\n";
-  }
+  std::ofstream(dir / kScenarioFile) << "# written by p2pscope lab up\n" << format_scenario(s);
   say("writing torrent content");
   auto torrents = make_torrents(plan, dir);
   if (!torrents) return fail("writing the lab's torrents failed", torrents.error());

@@ -111,6 +111,14 @@ struct HolderPlan {
   for (;;) ::pause();
 }
 
+// argv for exec*: pointers into args, which must outlive the result.
+std::vector<char*> c_argv(std::vector<std::string>& args) {
+  std::vector<char*> raw;
+  for (auto& a : args) raw.push_back(a.data());
+  raw.push_back(nullptr);
+  return raw;
+}
+
 std::string find_ip_tool() {
   for (const char* p : {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"}) {
     if (::access(p, X_OK) == 0) return p;
@@ -264,9 +272,7 @@ Result<int> Sandbox::wait_for(pid_t pid) const {
 Result<int> Sandbox::run(const std::vector<std::string>& argv) const {
   if (argv.empty()) return std::make_error_code(std::errc::invalid_argument);
   std::vector<std::string> args = argv;
-  std::vector<char*> raw;
-  for (auto& a : args) raw.push_back(a.data());
-  raw.push_back(nullptr);
+  auto raw = c_argv(args);
   P2PSCOPE_TRY(pid, fork_inside([&raw] { ::execvp(raw[0], raw.data()); }));
   return wait_for(pid);
 }
@@ -279,9 +285,7 @@ Result<int> Sandbox::run_function(const std::function<int()>& fn) const {
 Result<pid_t> Sandbox::spawn(const std::vector<std::string>& argv, const fs::path& log) const {
   if (argv.empty()) return std::make_error_code(std::errc::invalid_argument);
   std::vector<std::string> args = argv;
-  std::vector<char*> raw;
-  for (auto& a : args) raw.push_back(a.data());
-  raw.push_back(nullptr);
+  auto raw = c_argv(args);
   int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) return sys_error();
   auto pid = fork_inside([&raw, log_fd] {

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <functional>
 #include <map>
+#include <vector>
 
 namespace p2pscope::lab {
 namespace {
@@ -25,25 +26,34 @@ bool parse_int(std::string_view v, T lo, T hi, T& out) {
   return true;
 }
 
-using Setter = std::function<std::string(Scenario&, std::string_view)>;  // returns "" or what was expected
+// One entry per field: how to read it (returns "" or what was expected)
+// and how to write it back.
+struct Field {
+  std::function<std::string(Scenario&, std::string_view)> read;
+  std::function<std::string(const Scenario&)> write;
+};
 
 template <class T>
-Setter int_field(T Scenario::*member, T lo, T hi) {
-  return [=](Scenario& s, std::string_view v) -> std::string {
-    if (parse_int(v, lo, hi, s.*member)) return "";
-    return "expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
-  };
+Field int_field(T Scenario::*member, T lo, T hi) {
+  return {[=](Scenario& s, std::string_view v) -> std::string {
+            if (parse_int(v, lo, hi, s.*member)) return "";
+            return "expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
+          },
+          [=](const Scenario& s) { return std::to_string(s.*member); }};
 }
 
-const std::map<std::string, Setter, std::less<>>& fields() {
-  static const std::map<std::string, Setter, std::less<>> f = {
+// Ordered as format_scenario() writes them.
+const std::vector<std::pair<std::string, Field>>& fields() {
+  static const std::vector<std::pair<std::string, Field>> f = {
       {"name",
-       [](Scenario& s, std::string_view v) -> std::string {
-         if (v.empty() || v.size() > 64 || v.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string_view::npos)
-           return "expected 1-64 characters of a-z, 0-9, '-' and '_'";
-         s.name = std::string(v);
-         return "";
-       }},
+       {[](Scenario& s, std::string_view v) -> std::string {
+          if (v.empty() || v.size() > 64 ||
+              v.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string_view::npos)
+            return "expected 1-64 characters of a-z, 0-9, '-' and '_'";
+          s.name = std::string(v);
+          return "";
+        },
+        [](const Scenario& s) { return s.name; }}},
       {"seed", int_field<std::uint64_t>(&Scenario::seed, 0, UINT64_MAX)},
       {"torrents", int_field(&Scenario::torrents, 1, 16)},
       {"content_bytes", int_field<std::int64_t>(&Scenario::content_bytes, 16384, std::int64_t{1} << 30)},
@@ -52,13 +62,21 @@ const std::map<std::string, Setter, std::less<>>& fields() {
       {"leechers", int_field(&Scenario::leechers, 0, 512)},
       {"leecher_rate_limit", int_field(&Scenario::leecher_rate_limit, 1024, 100 << 20)},
       {"opentracker",
-       [](Scenario& s, std::string_view v) -> std::string {
-         if (v != "yes" && v != "no") return "expected yes or no";
-         s.opentracker = v == "yes";
-         return "";
-       }},
+       {[](Scenario& s, std::string_view v) -> std::string {
+          if (v != "yes" && v != "no") return "expected yes or no";
+          s.opentracker = v == "yes";
+          return "";
+        },
+        [](const Scenario& s) { return std::string(s.opentracker ? "yes" : "no"); }}},
   };
   return f;
+}
+
+const Field* find_field(std::string_view key) {
+  for (const auto& [name, f] : fields()) {
+    if (name == key) return &f;
+  }
+  return nullptr;
 }
 
 Result<Scenario> fail(ScenarioError* err, int line, std::string field, std::string message) {
@@ -91,12 +109,12 @@ Result<Scenario> parse_scenario(std::string_view text, ScenarioError* err) {
     if (eq == std::string_view::npos) return fail(err, line_no, "", "expected \"field = value\"");
     auto key = trim(line.substr(0, eq));
     auto value = trim(line.substr(eq + 1));
-    auto f = fields().find(key);
-    if (f == fields().end()) return fail(err, line_no, std::string(key), "unknown field");
+    const Field* f = find_field(key);
+    if (!f) return fail(err, line_no, std::string(key), "unknown field");
     if (auto prev = seen.find(key); prev != seen.end())
       return fail(err, line_no, std::string(key), "set twice (first on line " + std::to_string(prev->second) + ")");
     seen.emplace(std::string(key), line_no);
-    if (auto why = f->second(s, value); !why.empty())
+    if (auto why = f->read(s, value); !why.empty())
       return fail(err, line_no, std::string(key), why + ", got \"" + std::string(value) + "\"");
   }
   if (s.name.empty()) return fail(err, 0, "name", "missing; every scenario needs a name");
@@ -104,6 +122,12 @@ Result<Scenario> parse_scenario(std::string_view text, ScenarioError* err) {
   if ((s.piece_size & (s.piece_size - 1)) != 0)
     return fail(err, seen["piece_size"], "piece_size", "must be a power of two");
   return s;
+}
+
+std::string format_scenario(const Scenario& s) {
+  std::string out;
+  for (const auto& [name, f] : fields()) out += name + " = " + f.write(s) + "\n";
+  return out;
 }
 
 Result<std::string_view> builtin_scenario(std::string_view name) {

@@ -22,6 +22,8 @@ struct Scenario {
   int leechers = 8;                  // libtorrent sessions downloading it
   int leecher_rate_limit = 16384;    // bytes/s each way, so leechers stay leechers and keep gossiping
   bool opentracker = true;           // Debian's opentracker, HTTP and UDP
+
+  friend bool operator==(const Scenario&, const Scenario&) = default;
 };
 
 struct ScenarioError {
@@ -33,6 +35,9 @@ struct ScenarioError {
 
 // Parses scenario text. On failure fills *err (if given).
 Result<Scenario> parse_scenario(std::string_view text, ScenarioError* err = nullptr);
+
+// Scenario text that parse_scenario() reads back as s.
+std::string format_scenario(const Scenario& s);
 
 // The text of a built-in scenario ("small", "large"), or errc::bad_value.
 Result<std::string_view> builtin_scenario(std::string_view name);

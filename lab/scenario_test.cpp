@@ -28,6 +28,19 @@ TEST(Scenario, ReadsSettingsCommentsAndBlankLines) {
   EXPECT_FALSE(s.opentracker);
 }
 
+TEST(Scenario, FormatReadsBackAsTheSameScenario) {
+  for (const char* name : {"small", "large"}) {
+    auto s = parse_scenario(builtin_scenario(name).value()).value();
+    EXPECT_EQ(parse_scenario(format_scenario(s)).value(), s) << name;
+  }
+  Scenario odd;
+  odd.name = "odd_one";
+  odd.seed = UINT64_MAX;
+  odd.opentracker = false;
+  odd.leechers = 0;
+  EXPECT_EQ(parse_scenario(format_scenario(odd)).value(), odd);
+}
+
 TEST(Scenario, ErrorsNameTheLineAndField) {
   auto e = error_of("name = x\n\nseeds = lots\n");
   EXPECT_EQ(e.line, 3);
