@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The main job. Builds p2pscope (release, build/release) and runs it.
 #
-# Until the lab (issue #3) and the crawler and probes (#4, #5) land, there is
-# no swarm to crawl: the demo shows the command-line tool and what is built,
-# namely the address classification and torrent-reference inspection that
-# every later stage uses. It sends no packets.
+# Until the crawler and probes (#4, #5) land, nothing crawls or scores the
+# lab yet: the demo shows what is built. That is the address classification
+# and torrent inspection every later stage uses, and the lab (#3, partly
+# built): a private network namespace with a real tracker and libtorrent
+# peers. Packets stay on that namespace's loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,5 +20,15 @@ run --help
 # 1.0.0.10 is the private 10.0.0.1 reversed.
 run inspect ip 4.3.2.1 1.0.0.10 100.64.7.9 2001:db8::1 ::ffff:192.0.2.1
 run inspect torrent "magnet:?xt=urn:btih:YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKEK&dn=demo&tr=udp%3A%2F%2Ftracker.lab%3A6969%2Fannounce"
+
+state=build/demo-lab
+run lab up --scenario small --state-dir "$state"
+trap '"$bin" lab down --state-dir "$state" >/dev/null 2>&1 || true' EXIT
 echo
-echo "demo: the lab, crawl, probe and diagnose stages are not built yet (issues #3-#5); see README."
+echo "\$ p2pscope lab exec -- ss -lnt   (who listens inside the lab)"
+"$bin" lab exec --state-dir "$state" -- ss -lnt
+run lab down --state-dir "$state"
+trap - EXIT
+echo
+echo "demo: crawl, probe and diagnose are not built yet (issues #4, #5), and the lab has no DHT or"
+echo "misbehaving actors yet (#3); see README."
