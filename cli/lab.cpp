@@ -7,9 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace p2pscope::cli {
 namespace {
@@ -26,20 +24,16 @@ fs::path state_dir_of(const LabArgs& a) { return a.state_dir.empty() ? lab::defa
 
 // A file path if one exists there, else a built-in scenario name.
 Result<lab::Scenario> load_scenario(const std::string& what, std::string& why) {
-  std::string text;
+  lab::ScenarioError err;
+  Result<lab::Scenario> s = errc::bad_value;
   if (fs::is_regular_file(what)) {
-    std::ifstream f(what);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    text = ss.str();
+    s = lab::load_scenario_file(what, &err);
   } else if (auto builtin = lab::builtin_scenario(what)) {
-    text = std::string(builtin.value());
+    s = lab::parse_scenario(builtin.value(), &err);
   } else {
     why = "'" + what + "' is neither a scenario file nor a built-in scenario (small, large)";
     return errc::bad_value;
   }
-  lab::ScenarioError err;
-  auto s = lab::parse_scenario(text, &err);
   if (!s) why = what + ": " + err.to_string();
   return s;
 }

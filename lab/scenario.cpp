@@ -4,7 +4,9 @@
 
 #include <charconv>
 #include <functional>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <vector>
 
 namespace p2pscope::lab {
@@ -122,6 +124,17 @@ Result<Scenario> parse_scenario(std::string_view text, ScenarioError* err) {
   if ((s.piece_size & (s.piece_size - 1)) != 0)
     return fail(err, seen["piece_size"], "piece_size", "must be a power of two");
   return s;
+}
+
+Result<Scenario> load_scenario_file(const std::filesystem::path& path, ScenarioError* err) {
+  std::ifstream f(path);
+  if (!f) {
+    if (err) *err = ScenarioError{0, "", "cannot read " + path.string()};
+    return std::make_error_code(std::errc::no_such_file_or_directory);
+  }
+  std::stringstream text;
+  text << f.rdbuf();
+  return parse_scenario(text.str(), err);
 }
 
 std::string format_scenario(const Scenario& s) {

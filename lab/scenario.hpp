@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,10 @@ struct ScenarioError {
 
 // Parses scenario text. On failure fills *err (if given).
 Result<Scenario> parse_scenario(std::string_view text, ScenarioError* err = nullptr);
+
+// Reads and parses a scenario file. A file that cannot be read is reported
+// in *err like a parse error (line 0), with the I/O error's code.
+Result<Scenario> load_scenario_file(const std::filesystem::path& path, ScenarioError* err = nullptr);
 
 // Scenario text that parse_scenario() reads back as s.
 std::string format_scenario(const Scenario& s);

@@ -41,6 +41,14 @@ TEST(Scenario, FormatReadsBackAsTheSameScenario) {
   EXPECT_EQ(parse_scenario(format_scenario(odd)).value(), odd);
 }
 
+TEST(Scenario, UnreadableFileIsReportedLikeAParseError) {
+  ScenarioError err;
+  auto s = load_scenario_file("/nonexistent/p2pscope.scenario", &err);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), std::errc::no_such_file_or_directory);
+  EXPECT_EQ(err.to_string(), "cannot read /nonexistent/p2pscope.scenario");
+}
+
 TEST(Scenario, ErrorsNameTheLineAndField) {
   auto e = error_of("name = x\n\nseeds = lots\n");
   EXPECT_EQ(e.line, 3);

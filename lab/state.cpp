@@ -3,8 +3,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 namespace p2pscope::lab {
 
@@ -14,11 +12,7 @@ std::filesystem::path default_state_dir() {
 }
 
 Result<Scenario> load_state_scenario(const std::filesystem::path& state_dir) {
-  std::ifstream f(state_dir / kScenarioFile);
-  if (!f) return std::make_error_code(std::errc::no_such_file_or_directory);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return parse_scenario(ss.str());
+  return load_scenario_file(state_dir / kScenarioFile);
 }
 
 }  // namespace p2pscope::lab
