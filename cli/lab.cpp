@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "lab/lab.hpp"
+#include "lab/actors.hpp"
 #include "lab/node.hpp"
 #include "lab/state.hpp"
 
@@ -57,11 +58,12 @@ int run_up(const LabArgs& a) {
   const auto& u = up.value();
   std::cout << "state:        " << opt.state_dir.string() << "\n"
             << "ground truth: " << u.ground_truth.string() << "\n"
-            << "routability:  not built yet (issue #3)\n";
+            << "routability:  " << u.pfx2as.string() << " (CAIDA pfx2as)\n"
+            << "              " << u.asn_mmdb.string() << " (ASN .mmdb)\n";
   for (const auto& t : u.torrents) std::cout << "info hash:    " << t.info_hash.hex() << "  " << t.torrent_file.string() << "\n";
-  for (const auto& url : {u.plan.http_announce_url(), u.plan.udp_announce_url()}) {
-    if (!url.empty()) std::cout << "tracker:      " << url << "\n";
-  }
+  for (const auto& url : u.plan.tracker_urls()) std::cout << "tracker:      " << url << "\n";
+  if (auto dht = u.plan.with_role(lab::Role::dht_node); !dht.empty())
+    std::cout << "DHT:          " << dht.size() << " nodes, e.g. " << dht.front()->endpoint.to_string() << "\n";
   std::cout << "free addresses for tools run inside:";
   for (const auto& ip : u.plan.client_addresses()) std::cout << " " << ip.to_string();
   std::cout << "\nrun commands inside with: p2pscope lab exec -- COMMAND\n";
@@ -124,6 +126,10 @@ void add_lab(CLI::App& app, int* exit_code) {
   node->group("");  // hidden from help
   node->add_option("--state-dir", args->state_dir)->required();
   node->callback([=] { *exit_code = lab::run_node(args->state_dir); });
+  auto* actors = lab->add_subcommand("actors", "Internal: the lab's trackers, DHT nodes, lite peers and actors");
+  actors->group("");
+  actors->add_option("--state-dir", args->state_dir)->required();
+  actors->callback([=] { *exit_code = lab::run_actors(args->state_dir); });
 }
 
 }  // namespace p2pscope::cli

@@ -9,6 +9,11 @@ add_compile_options(-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-con
 
 if(P2PSCOPE_SANITIZE)
   set(p2pscope_san -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 15)
+    # clang 14's -fsanitize=function cannot compile coroutines ("Cannot
+    # represent a difference across sections", llvm-project#49689).
+    list(APPEND p2pscope_san -fno-sanitize=function)
+  endif()
   add_compile_options(${p2pscope_san})
   add_link_options(${p2pscope_san})
 endif()

@@ -2,6 +2,7 @@
 
 #include "core/compact.hpp"
 
+#include <charconv>
 #include <limits>
 
 namespace p2pscope {
@@ -214,7 +215,134 @@ std::string announce_url(std::string_view announce, const HttpAnnounceParams& p)
   if (p.event != AnnounceEvent::none) url += std::string("&event=") + events[static_cast<int>(p.event)];
   if (p.numwant) url += "&numwant=" + std::to_string(*p.numwant);
   if (p.key) url += "&key=" + std::to_string(*p.key);
+  if (p.ip) url += "&ip=" + url_escape(*p.ip);
   return url;
+}
+
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Result<std::string> url_unescape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] != '%') {
+      out.push_back(s[i]);
+    } else {
+      if (i + 2 >= s.size()) return errc::bad_value;
+      int hi = hex_digit(s[i + 1]), lo = hex_digit(s[i + 2]);
+      if (hi < 0 || lo < 0) return errc::bad_value;
+      out.push_back(static_cast<char>(hi << 4 | lo));
+      i += 2;
+    }
+  }
+  return out;
+}
+
+template <class T>
+Status parse_decimal(std::string_view v, T& out) {
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc{} || end != v.data() + v.size() || v.empty()) return errc::bad_value;
+  return success();
+}
+
+// Marks a required key as seen; a second copy is an error, not an override.
+Status see(unsigned& seen, unsigned bit) {
+  if (seen & bit) return errc::bad_value;
+  seen |= bit;
+  return success();
+}
+
+Status set_announce_field(HttpAnnounceParams& p, std::string_view key, std::string value, unsigned& seen) {
+  if (key == "info_hash" || key == "peer_id") {
+    P2PSCOPE_CHECK(see(seen, key == "info_hash" ? 1u : 2u));
+    if (key == "info_hash") {
+      P2PSCOPE_TRY(h, InfoHash::from_bytes(value));
+      p.info_hash = h;
+    } else {
+      P2PSCOPE_TRY(h, PeerId::from_bytes(value));
+      p.peer_id = h;
+    }
+    return success();
+  }
+  if (key == "port") {
+    P2PSCOPE_CHECK(see(seen, 4u));
+    return parse_decimal(value, p.port);
+  }
+  if (key == "uploaded") return parse_decimal(value, p.uploaded);
+  if (key == "downloaded") return parse_decimal(value, p.downloaded);
+  if (key == "left") return parse_decimal(value, p.left);
+  if (key == "numwant") return parse_decimal(value, p.numwant.emplace());
+  if (key == "key") {
+    // Clients send the key in decimal or in hex; only the decimal form is a number.
+    std::uint32_t k = 0;
+    if (parse_decimal(value, k)) p.key = k;
+    return success();
+  }
+  if (key == "ip") {
+    if (value.size() > 255) return errc::oversized;
+    p.ip = std::move(value);
+    return success();
+  }
+  if (key == "event") {
+    static constexpr std::pair<std::string_view, AnnounceEvent> events[] = {
+        {"", AnnounceEvent::none}, {"empty", AnnounceEvent::none}, {"completed", AnnounceEvent::completed},
+        {"started", AnnounceEvent::started}, {"stopped", AnnounceEvent::stopped}};
+    for (auto [name, e] : events) {
+      if (value == name) {
+        p.event = e;
+        return success();
+      }
+    }
+    return errc::bad_value;
+  }
+  return success();
+}
+
+}  // namespace
+
+Result<std::vector<InfoHash>> decode_scrape_query(std::string_view query, std::size_t max_hashes,
+                                                  std::size_t max_query) {
+  if (query.size() > max_query) return errc::oversized;
+  std::vector<InfoHash> out;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.substr(0, 10) != "info_hash=") continue;
+    if (out.size() == max_hashes) return errc::too_many_items;
+    P2PSCOPE_TRY(raw, url_unescape(pair.substr(10)));
+    P2PSCOPE_TRY(ih, InfoHash::from_bytes(raw));
+    out.push_back(ih);
+  }
+  if (out.empty()) return errc::missing_key;
+  return out;
+}
+
+Result<HttpAnnounceParams> decode_announce_query(std::string_view query, std::size_t max_query) {
+  if (query.size() > max_query) return errc::oversized;
+  HttpAnnounceParams p;
+  unsigned seen = 0;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    auto key = pair.substr(0, eq);
+    P2PSCOPE_TRY(value, url_unescape(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1)));
+    P2PSCOPE_CHECK(set_announce_field(p, key, std::move(value), seen));
+  }
+  if (seen != 7u) return errc::missing_key;
+  return p;
 }
 
 Result<std::string> scrape_url(std::string_view announce) {

@@ -89,12 +89,28 @@ struct HttpAnnounceParams {
   AnnounceEvent event = AnnounceEvent::none;
   std::optional<int> numwant;
   std::optional<std::uint32_t> key;
+  std::optional<std::string> ip;  // BEP 3 "ip": the address the peer asks to be listed at
+  friend bool operator==(const HttpAnnounceParams&, const HttpAnnounceParams&) = default;
 };
 
 // BEP 3 percent-encoding: every byte outside [0-9A-Za-z.\-_~] becomes %XX.
 std::string url_escape(std::string_view bytes);
 // announce_url + "?"/"&" + query (compact=1 always requested).
 std::string announce_url(std::string_view announce, const HttpAnnounceParams& p);
+// The tracker side: the query string of "GET /announce?QUERY" (without the
+// '?'). info_hash, peer_id and port are required; other known keys are
+// checked; unknown keys (compact, no_peer_id, supportcrypto, ...) are
+// skipped. Errors: errc::oversized (query over max_query bytes, or an "ip"
+// over 255), errc::missing_key, errc::bad_hash (info_hash/peer_id not 20
+// bytes), errc::bad_value (bad escape, number out of range, unknown event, a
+// required key given twice).
+Result<HttpAnnounceParams> decode_announce_query(std::string_view query, std::size_t max_query = 4096);
+
+// The tracker side of a scrape: every "info_hash" in the query string
+// (errc::too_many_items past max_hashes; errc::missing_key when none).
+Result<std::vector<InfoHash>> decode_scrape_query(std::string_view query, std::size_t max_hashes = 74,
+                                                  std::size_t max_query = 4096);
+
 // The BEP 48 convention: the last path segment must start with "announce",
 // which is replaced by "scrape"; otherwise the tracker has no scrape URL
 // (errc::bad_value).

@@ -119,6 +119,50 @@ TEST(HttpTracker, BuildsAnnounceUrl) {
                      std::string(20, 'b') + "&port=6881&uploaded=0&downloaded=0&left=5&compact=1&event=started&numwant=200");
 }
 
+TEST(HttpTracker, DecodesTheAnnounceQueryItBuilds) {
+  testlib::Gen g(7);
+  for (int i = 0; i < 300; ++i) {
+    HttpAnnounceParams p;
+    p.info_hash = g.hash<InfoHash>();
+    p.peer_id = g.hash<PeerId>();
+    p.port = static_cast<std::uint16_t>(g.u32());
+    p.uploaded = g.u64();
+    p.left = g.u64();
+    p.event = static_cast<AnnounceEvent>(g.u32() % 4);
+    if (g.u32() % 2) p.numwant = static_cast<int>(g.u32() % 1000);
+    if (g.u32() % 2) p.key = g.u32();
+    if (g.u32() % 2) p.ip = g.bytes(g.u32() % 40);
+    auto url = announce_url("http://t.example/announce", p);
+    auto got = decode_announce_query(std::string_view(url).substr(url.find('?') + 1));
+    ASSERT_TRUE(got) << got.error().message() << " for " << url;
+    EXPECT_EQ(got.value(), p);
+  }
+}
+
+TEST(HttpTracker, RejectsBadAnnounceQueries) {
+  auto ih = url_escape(std::string(20, 'a'));
+  auto ok = "info_hash=" + ih + "&peer_id=" + ih + "&port=1";
+  EXPECT_TRUE(decode_announce_query(ok));
+  EXPECT_EQ(decode_announce_query("info_hash=" + ih + "&port=1").error(), make_error_code(errc::missing_key));
+  EXPECT_EQ(decode_announce_query(ok + "&port=2").error(), make_error_code(errc::bad_value));
+  EXPECT_EQ(decode_announce_query(ok + "&port=65536").error(), make_error_code(errc::bad_value));
+  EXPECT_EQ(decode_announce_query(ok + "&event=paused").error(), make_error_code(errc::bad_value));
+  EXPECT_EQ(decode_announce_query(ok + "&left=%4").error(), make_error_code(errc::bad_value));
+  EXPECT_EQ(decode_announce_query("info_hash=abc&peer_id=" + ih + "&port=1").error(), make_error_code(errc::bad_hash));
+  EXPECT_EQ(decode_announce_query(ok, 10).error(), make_error_code(errc::oversized));
+  EXPECT_EQ(decode_announce_query(ok + "&compact=1&supportcrypto=1&key=DEADBEEF").value().key, std::nullopt);
+}
+
+TEST(HttpTracker, DecodesScrapeQueries) {
+  auto a = url_escape(std::string(20, 'a')), b = url_escape(std::string(20, 'b'));
+  auto got = decode_scrape_query("info_hash=" + a + "&x=1&info_hash=" + b).value();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].raw(), std::string(20, 'b'));
+  EXPECT_EQ(decode_scrape_query("x=1").error(), make_error_code(errc::missing_key));
+  EXPECT_EQ(decode_scrape_query("info_hash=" + a + "&info_hash=" + b, 1).error(), make_error_code(errc::too_many_items));
+  EXPECT_EQ(decode_scrape_query("info_hash=abc").error(), make_error_code(errc::bad_hash));
+}
+
 TEST(HttpTracker, DerivesScrapeUrlPerBep48) {
   EXPECT_EQ(scrape_url("http://example.com/announce").value(), "http://example.com/scrape");
   EXPECT_EQ(scrape_url("http://example.com/x/announce").value(), "http://example.com/x/scrape");

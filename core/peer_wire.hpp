@@ -90,6 +90,7 @@ struct Extended {
   std::string_view body;
 };
 Result<Extended> decode_extended(std::string_view payload);
+// A whole extended message (length, id 20, ext_id, body), ready to send.
 std::string encode_extended(std::uint8_t ext_id, std::string_view body);
 
 }  // namespace p2pscope

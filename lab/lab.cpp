@@ -1,6 +1,8 @@
 #include "lab/lab.hpp"
 
+#include "lab/routability.hpp"
 #include "lab/state.hpp"
+#include "lab/truth.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -9,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <thread>
@@ -56,29 +59,16 @@ bool wait_for_file(const fs::path& f, Clock::time_point deadline) {
   return false;
 }
 
-Status write_ground_truth(const fs::path& file, const LabPlan& plan, const std::vector<LabTorrent>& torrents) {
-  using json = nlohmann::json;
-  json j;
-  j["scenario"] = plan.scenario.name;
-  j["seed"] = plan.scenario.seed;
-  j["info_hashes"] = json::array();
-  for (const auto& t : torrents) j["info_hashes"].push_back(t.info_hash.hex());
-  j["trackers"] = json::array();
-  for (const auto& url : {plan.http_announce_url(), plan.udp_announce_url()}) {
-    if (!url.empty()) j["trackers"].push_back(url);
-  }
-  j["addresses"] = json::array();
-  for (const auto& p : plan.parties) {
-    json a{{"ip", p.endpoint.address.to_string()}, {"role", to_string(p.role)}, {"name", p.name}};
-    if (p.endpoint.port != 0) a["port"] = p.endpoint.port;
-    a["bogus"] = false;  // every address so far runs what its role says
-    j["addresses"].push_back(a);
-  }
-  std::ofstream out(file);
-  out << j.dump(2) << "\n";
+Status write_file(const fs::path& file, std::string_view text) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << text;
   out.close();
   if (!out) return std::make_error_code(std::errc::io_error);
   return success();
+}
+
+bool has_actors(const LabPlan& plan) {
+  return std::any_of(plan.parties.begin(), plan.parties.end(), [](const Party& p) { return p.impl == Impl::lab_actor; });
 }
 
 }  // namespace
@@ -115,7 +105,18 @@ Result<LabUp> lab_up(const Scenario& s, const LabOptions& opt, std::string* deta
                   std::make_error_code(std::errc::timed_out));
   }
 
-  say("starting " + std::to_string(s.seeds) + " seeds and " + std::to_string(s.leechers) + " leechers");
+  if (has_actors(plan)) {
+    say("starting the lab's trackers, " + std::to_string(s.dht_nodes) + " DHT nodes, " +
+        std::to_string(s.lite_peers) + " lite peers and the misbehaving actors");
+    fs::remove(dir / kActorsReadyFile);
+    auto pid = box.spawn({opt.self_exe.string(), "lab", "actors", "--state-dir", dir.string()}, dir / "actors.log");
+    if (!pid) return fail("starting the lab's actors failed", pid.error());
+    if (!wait_for_file(dir / kActorsReadyFile, deadline))
+      return fail("the lab's actors did not come up; see " + (dir / "actors.log").string(),
+                  std::make_error_code(std::errc::timed_out));
+  }
+
+  say("starting " + std::to_string(s.seeds) + " libtorrent seeds and " + std::to_string(s.leechers) + " leechers");
   fs::remove(dir / kNodeReadyFile);
   auto node = box.spawn({opt.self_exe.string(), "lab", "node", "--state-dir", dir.string()}, dir / "node.log");
   if (!node) return fail("starting the lab's peers failed", node.error());
@@ -123,10 +124,18 @@ Result<LabUp> lab_up(const Scenario& s, const LabOptions& opt, std::string* deta
     return fail("the lab's peers did not come up; see " + (dir / "node.log").string(),
                 std::make_error_code(std::errc::timed_out));
 
+  say("writing routability data and ground truth");
+  auto announcements = lab_announcements(plan);
+  auto pfx2as = dir / kPfx2asFile, mmdb = dir / kAsnMmdbFile;
+  fs::create_directories(pfx2as.parent_path());
+  if (auto st = write_file(pfx2as, format_pfx2as(announcements)); !st) return fail("writing " + pfx2as.string() + " failed", st.error());
+  std::string why;
+  if (auto st = write_asn_mmdb(announcements, mmdb, &why); !st) return fail(why, st.error());
   auto truth = dir / kGroundTruthFile;
-  if (auto st = write_ground_truth(truth, plan, torrents.value()); !st) return fail("writing ground truth failed", st.error());
+  auto j = ground_truth({plan, torrents.value(), announcements, pfx2as, mmdb});
+  if (auto st = write_file(truth, j.dump(1) + "\n"); !st) return fail("writing ground truth failed", st.error());
   say("lab is up");
-  return LabUp{std::move(box), std::move(plan), std::move(torrents).value(), truth};
+  return LabUp{std::move(box), std::move(plan), std::move(torrents).value(), truth, pfx2as, mmdb};
 }
 
 Status lab_down(const fs::path& state_dir) {

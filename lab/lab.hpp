@@ -28,6 +28,8 @@ struct LabUp {
   LabPlan plan;
   std::vector<LabTorrent> torrents;
   std::filesystem::path ground_truth;
+  std::filesystem::path pfx2as;    // CAIDA-style prefix-to-AS file of the lab's announced prefixes
+  std::filesystem::path asn_mmdb;  // the same as a GeoLite2-ASN-shaped .mmdb
 };
 
 // On failure the lab is torn down again and *detail (if given) says why.

@@ -1,23 +1,42 @@
+// Acceptance of the lab (issue #3): bring up `small`, check it from inside
+// with real clients, score every address against the ground truth, tear
+// down, and check nothing is left. Checks run in a child that joined the
+// lab's namespace; they report failures as JSON, which the test asserts on.
 #include "lab/lab.hpp"
 
+#include "core/extension.hpp"
+#include "lab/dht_responder.hpp"
 #include "lab/state.hpp"
+#include "tests/testlib/wire_client.hpp"
 
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/torrent_info.hpp>
 
 #include <gtest/gtest.h>
+#include <maxminddb.h>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
-#include <thread>
+#include <map>
+#include <random>
 
 namespace p2pscope::lab {
 namespace {
 
 namespace fs = std::filesystem;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+using testlib::WireClient;
 
-class LabTest : public ::testing::Test {
+struct Row {
+  json j;
+  Endpoint ep() const { return {IpAddress::parse(j["ip"].get<std::string>()).value(), j.value<std::uint16_t>("port", 0)}; }
+  std::string role() const { return j["role"]; }
+  std::string what() const { return j.value("name", std::string("")) + " " + ep().to_string() + " (" + role() + ")"; }
+};
+
+class LabAcceptance : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("p2pscope-labtest-" + std::to_string(::getpid()));
@@ -27,57 +46,261 @@ class LabTest : public ::testing::Test {
   void TearDown() override {
     (void)lab_down(dir_);
     fs::remove_all(dir_);
+    fs::remove_all(scratch());
   }
+  fs::path scratch() const { return fs::path(dir_.string() + "-scratch"); }
+
+  // Runs fn in a child inside the lab; returns the JSON it produced.
+  json inside(const LabUp& lab, const std::function<json()>& fn) {
+    fs::create_directories(scratch());
+    auto out = scratch() / "result.json";
+    fs::remove(out);
+    auto rc = lab.sandbox.run_function([&] {
+      std::ofstream(out) << fn().dump();
+      return 0;
+    });
+    EXPECT_TRUE(rc && rc.value() == 0);
+    std::ifstream in(out);
+    return in ? json::parse(in) : json{{"failures", {"the check's child produced nothing"}}};
+  }
+
   fs::path dir_;
   LabOptions opt_;
 };
 
-// A stock libtorrent client at a free lab address; returns how many peers
-// the lab's tracker handed it within the deadline.
-int peers_from_tracker(const LabUp& lab, const fs::path& save) {
-  auto ip = lab.plan.client_addresses().front().to_string();
+lt::settings_pack client_settings(const IpAddress& ip, const std::string& dht_bootstrap) {
   lt::settings_pack sp;
-  sp.set_str(lt::settings_pack::listen_interfaces, ip + ":6881");
-  sp.set_str(lt::settings_pack::outgoing_interfaces, ip);
-  sp.set_bool(lt::settings_pack::enable_dht, false);
+  sp.set_str(lt::settings_pack::listen_interfaces, ip.to_string() + ":6881");
+  sp.set_str(lt::settings_pack::outgoing_interfaces, ip.to_string());
+  sp.set_bool(lt::settings_pack::enable_dht, !dht_bootstrap.empty());
+  sp.set_str(lt::settings_pack::dht_bootstrap_nodes, dht_bootstrap);
   sp.set_bool(lt::settings_pack::enable_lsd, false);
-  sp.set_int(lt::settings_pack::alert_mask, lt::alert_category::tracker | lt::alert_category::error);
-  lt::session ses(sp);
+  sp.set_int(lt::settings_pack::alert_mask,
+             lt::alert_category::tracker | lt::alert_category::dht_operation | lt::alert_category::error);
+  return sp;
+}
+
+// A stock libtorrent client: how many peers the trackers handed it.
+json stock_client_tracker_peers(const LabUp& lab, const fs::path& save) {
+  lt::session ses(client_settings(lab.plan.client_addresses()[0], ""));
   lt::add_torrent_params atp;
   atp.ti = std::make_shared<lt::torrent_info>(lab.torrents.front().torrent_file.string());
   atp.save_path = save.string();
   ses.add_torrent(std::move(atp));
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   int best = 0;
-  while (std::chrono::steady_clock::now() < deadline && best == 0) {
+  for (auto deadline = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < deadline && best < 50;) {
     std::vector<lt::alert*> alerts;
-    ses.wait_for_alert(std::chrono::milliseconds(500));
+    ses.wait_for_alert(500ms);
     ses.pop_alerts(&alerts);
     for (auto* a : alerts) {
       if (auto* r = lt::alert_cast<lt::tracker_reply_alert>(a)) best = std::max(best, r->num_peers);
     }
   }
   ses.abort();
-  return best;
+  return {{"tracker_peers", best}};
 }
 
-TEST_F(LabTest, SmallLabServesPeersThroughItsTrackerAndLeavesNothingBehind) {
+// A stock libtorrent client with only the DHT: which lab peers a get_peers
+// lookup finds.
+json stock_client_dht_peers(const LabUp& lab) {
+  const auto* boot = lab.plan.with_role(Role::dht_node).front();
+  lt::session ses(client_settings(lab.plan.client_addresses()[1], boot->endpoint.to_string()));
+  lt::sha1_hash ih(lab.torrents.front().info_hash.raw().data());
+  std::set<std::string> found;
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  auto next_lookup = std::chrono::steady_clock::now() + 2s;
+  while (std::chrono::steady_clock::now() < deadline && found.size() < 4) {
+    if (std::chrono::steady_clock::now() >= next_lookup) {
+      ses.dht_get_peers(ih);
+      next_lookup = std::chrono::steady_clock::now() + 5s;
+    }
+    std::vector<lt::alert*> alerts;
+    ses.wait_for_alert(500ms);
+    ses.pop_alerts(&alerts);
+    for (auto* a : alerts) {
+      if (auto* r = lt::alert_cast<lt::dht_get_peers_reply_alert>(a)) {
+        for (const auto& p : r->peers()) found.insert(p.address().to_string());
+      }
+    }
+  }
+  ses.abort();
+  json j{{"dht_peers", json::array()}};
+  for (const auto& ip : found) j["dht_peers"].push_back(ip);
+  return j;
+}
+
+InfoHash random_hash() {
+  std::random_device rd;
+  std::string raw(20, '\0');
+  for (auto& c : raw) c = static_cast<char>(rd());
+  return InfoHash::from_bytes(raw).value();
+}
+
+// What an address does when asked: "bittorrent" (handshake for ih echoed),
+// "refused" (no TCP), "not-bittorrent" (TCP, but no handshake).
+std::string probe(const IpAddress& from, const Endpoint& to, const InfoHash& ih, std::vector<testlib::Message>* after = nullptr) {
+  auto c = WireClient::connect(from, to, 2s);
+  if (!c) return "refused";
+  auto h = c.value().handshake(ih, 3s);
+  if (!h || h.value().info_hash != ih) return "not-bittorrent";
+  while (after) {
+    auto m = c.value().next(300ms);
+    if (!m) break;
+    after->push_back(m.value());
+  }
+  return "bittorrent";
+}
+
+// The ut_pex a peer sends after our extended handshake.
+Result<PexMessage> pex_from(const IpAddress& from, const Endpoint& to, const InfoHash& ih) {
+  P2PSCOPE_TRY(c, WireClient::connect(from, to, 2s));
+  P2PSCOPE_CHECK(c.handshake(ih, 3s));
+  ExtendedHandshake ours;
+  ours.m["ut_pex"] = 1;
+  ours.p = 6881;
+  P2PSCOPE_CHECK(c.send(encode_extended(0, encode_extended_handshake(ours))));
+  for (;;) {
+    P2PSCOPE_TRY(m, c.next(10s));
+    if (m.id != static_cast<std::uint8_t>(MessageId::extended)) continue;
+    P2PSCOPE_TRY(ext, decode_extended(m.payload));
+    if (ext.ext_id == 1) return decode_pex(ext.body);
+  }
+}
+
+bool pinged(const IpAddress& from, const Endpoint& node) {
+  KrpcQuery q;
+  q.transaction_id = "pg";
+  q.method_name = "ping";
+  q.id = NodeId::from_bytes(std::string(20, 'c')).value();
+  auto r = testlib::krpc_query(from, node, q, 2s);
+  return r && std::holds_alternative<KrpcResponse>(r.value()) &&
+         bep42_valid(std::get<KrpcResponse>(r.value()).id, node.address);
+}
+
+// What the ground truth says an address must do, checked for every row.
+json check_every_address(const LabUp& lab, const json& truth) {
+  auto from = lab.plan.client_addresses()[2];
+  auto ih = lab.torrents.front().info_hash;
+  auto other = random_hash();
+  json failures = json::array();
+  std::map<std::string, int> checked;
+  for (const auto& j : truth["addresses"]) {
+    Row r{j};
+    auto role = r.role();
+    std::string want, got;
+    if (role == "client") continue;
+    if (role == "dht_node") {
+      want = "answers ping with a BEP 42 id";
+      got = pinged(from, r.ep()) ? want : "no valid answer";
+    } else if (role == "tracker") {
+      want = "accepts TCP";
+      got = WireClient::connect(from, r.ep(), 2s) ? want : "refused";
+    } else if (role == "seed" || role == "leecher" || role == "byte_order" || role == "propagator") {
+      want = "bittorrent for the lab torrent only";
+      got = probe(from, r.ep(), ih) == "bittorrent" && probe(from, r.ep(), other) != "bittorrent" ? want : "wrong";
+    } else if (role == "anti_p2p") {
+      std::vector<testlib::Message> after;
+      want = "bittorrent for a random infohash, then have_all";
+      bool ok = probe(from, r.ep(), other, &after) == "bittorrent";
+      ok = ok && std::any_of(after.begin(), after.end(), [](const auto& m) { return m.id == 14; });
+      got = ok ? want : "wrong";
+    } else if (role == "bogus_open_port") {
+      want = "not-bittorrent";
+      got = probe(from, r.ep(), ih);
+    } else if (j["bogus"].get<bool>()) {  // dead, unroutable, farm fakes, unlucky reversals
+      want = "no bittorrent";
+      got = probe(from, r.ep(), ih) == "bittorrent" ? "bittorrent" : want;
+    } else {
+      failures.push_back("no check for role " + role);
+      continue;
+    }
+    ++checked[role];
+    if (got != want) failures.push_back(r.what() + ": expected " + want + ", got " + got);
+  }
+  return {{"failures", failures}, {"checked", checked}};
+}
+
+// Every PEX a byte-order actor sends lists byte-reversed lab addresses.
+json check_byte_order_pex(const LabUp& lab, const json& truth) {
+  std::map<std::string, json> rows;
+  for (const auto& j : truth["addresses"]) rows[Row{j}.ep().to_string()] = j;
+  json failures = json::array();
+  int reversed = 0;
+  for (const auto* b : lab.plan.with_role(Role::byte_order)) {
+    auto pex = pex_from(lab.plan.client_addresses()[3], b->endpoint, lab.torrents.front().info_hash);
+    if (!pex) {
+      failures.push_back(b->name + ": no ut_pex: " + pex.error().message());
+      continue;
+    }
+    for (const auto& p : pex.value().added) {
+      auto it = rows.find(p.endpoint.to_string());
+      if (it == rows.end()) it = rows.find(Endpoint{p.endpoint.address, 0}.to_string());  // listed for any port
+      bool by_it = it != rows.end() && it->second.contains("introduced_by") &&
+                   std::any_of(it->second["introduced_by"].begin(), it->second["introduced_by"].end(),
+                               [&](const json& x) { return x["actor"] == b->name && x.contains("reverse_of"); });
+      if (!by_it) failures.push_back(b->name + " sent " + p.endpoint.to_string() + ", not a reversal in the ground truth");
+      reversed += by_it;
+    }
+  }
+  return {{"failures", failures}, {"reversed", reversed}};
+}
+
+// The .mmdb, read with libmaxminddb, agrees with the ground truth's "announced".
+std::vector<std::string> check_mmdb(const fs::path& mmdb, const json& truth) {
+  std::vector<std::string> failures;
+  MMDB_s db;
+  if (MMDB_open(mmdb.c_str(), MMDB_MODE_MMAP, &db) != MMDB_SUCCESS) return {"cannot open " + mmdb.string()};
+  for (const auto& j : truth["addresses"]) {
+    int gai = 0, err = 0;
+    auto ip = j["ip"].get<std::string>();
+    auto res = MMDB_lookup_string(&db, ip.c_str(), &gai, &err);
+    bool found = gai == 0 && err == MMDB_SUCCESS && res.found_entry;
+    if (found != j["announced"].get<bool>()) failures.push_back(ip + ": mmdb and ground truth disagree");
+    if (!found) continue;
+    MMDB_entry_data_s asn;
+    if (MMDB_get_value(&res.entry, &asn, "autonomous_system_number", nullptr) != MMDB_SUCCESS || asn.uint32 != j["asn"])
+      failures.push_back(ip + ": wrong AS number in the mmdb");
+  }
+  MMDB_close(&db);
+  return failures;
+}
+
+TEST_F(LabAcceptance, SmallLabBehavesAsItsGroundTruthSaysAndLeavesNothingBehind) {
   std::string detail;
   auto s = parse_scenario(builtin_scenario("small").value()).value();
   auto up = lab_up(s, opt_, &detail);
   ASSERT_TRUE(up) << up.error().message() << ": " << detail;
   const auto& lab = up.value();
-
-  int peers = lab.sandbox.run_function([&] { return peers_from_tracker(lab, dir_ / "client"); }).value();
-  EXPECT_GE(peers, s.seeds + s.leechers) << "a stock client got too few peers from the lab's tracker";
-
   std::ifstream f(lab.ground_truth);
-  auto truth = nlohmann::json::parse(f);
+  auto truth = json::parse(f);
   EXPECT_EQ(truth["info_hashes"][0], lab.torrents.front().info_hash.hex());
-  EXPECT_EQ(truth["addresses"].size(), lab.plan.parties.size());
+  EXPECT_EQ(truth["routability"]["asn_mmdb"], lab.asn_mmdb.string());
+
+  auto tracker = inside(lab, [&] { return stock_client_tracker_peers(lab, scratch() / "client"); });
+  EXPECT_GE(tracker["tracker_peers"].get<int>(), 50) << "a stock client got too few peers from the lab's trackers";
+
+  auto dht = inside(lab, [&] { return stock_client_dht_peers(lab); });
+  std::set<std::string> live;
+  for (const auto* p : lab.plan.with_role(Role::seed)) live.insert(p->endpoint.address.to_string());
+  for (const auto* p : lab.plan.with_role(Role::leecher)) live.insert(p->endpoint.address.to_string());
+  int from_dht = 0;
+  for (const auto& ip : dht["dht_peers"]) from_dht += live.count(ip.get<std::string>()) ? 1 : 0;
+  EXPECT_GE(from_dht, 1) << "a stock client found no lab peer through the DHT: " << dht.dump();
+
+  auto pex = inside(lab, [&] { return check_byte_order_pex(lab, truth); });
+  EXPECT_EQ(pex["failures"], json::array()) << pex.dump(1);
+  EXPECT_GE(pex["reversed"].get<int>(), 10);
+
+  auto every = inside(lab, [&] { return check_every_address(lab, truth); });
+  EXPECT_EQ(every["failures"], json::array()) << every["failures"].dump(1);
+  for (const char* role : {"tracker", "seed", "leecher", "dht_node", "anti_p2p", "byte_order", "propagator",
+                           "bogus_unroutable", "bogus_dead", "bogus_open_port", "anti_p2p_fake", "byte_order_reversed"})
+    EXPECT_GT(every["checked"].value(role, 0), 0) << "no address checked for role " << role;
+
+  EXPECT_EQ(check_mmdb(lab.asn_mmdb, truth), std::vector<std::string>{});
 
   auto ns = lab.sandbox.netns_inode();
-  EXPECT_GE(processes_in_netns(ns).size(), 3u);  // holder, opentracker, peers
+  EXPECT_GE(processes_in_netns(ns).size(), 4u);  // holder, opentracker, actors, libtorrent peers
   ASSERT_TRUE(lab_down(dir_));
   EXPECT_TRUE(processes_in_netns(ns).empty());
   EXPECT_FALSE(fs::exists(dir_));

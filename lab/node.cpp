@@ -24,14 +24,34 @@ std::atomic<bool> g_stop{false};
 
 void on_signal(int) { g_stop = true; }
 
-lt::settings_pack settings_for(const Party& p, const Scenario& s) {
+// The first few responder nodes, as "ip:port,..." for dht_bootstrap_nodes.
+std::string dht_bootstrap(const LabPlan& plan) {
+  std::string out;
+  auto nodes = plan.with_role(Role::dht_node);
+  for (std::size_t i = 0; i < nodes.size() && i < 8; ++i) {
+    if (!out.empty()) out += ",";
+    out += nodes[i]->endpoint.address.to_string() + ":" + std::to_string(nodes[i]->endpoint.port);
+  }
+  return out;
+}
+
+lt::settings_pack settings_for(const Party& p, const LabPlan& plan) {
+  const auto& s = plan.scenario;
   auto ip = p.endpoint.address.to_string();
   lt::settings_pack sp;
   sp.set_str(lt::settings_pack::listen_interfaces, ip + ":" + std::to_string(p.endpoint.port));
   // Bind outgoing sockets too: on lo, an unbound socket takes the
   // destination's address as its source and the peer sees itself.
   sp.set_str(lt::settings_pack::outgoing_interfaces, ip);
-  sp.set_bool(lt::settings_pack::enable_dht, false);
+  auto bootstrap = dht_bootstrap(plan);
+  bool dht = s.libtorrent_dht && !bootstrap.empty();
+  sp.set_bool(lt::settings_pack::enable_dht, dht);
+  if (dht) {
+    sp.set_str(lt::settings_pack::dht_bootstrap_nodes, bootstrap);
+    // Announce to the DHT soon after start, not after libtorrent's default
+    // 15 minutes, so a fresh lab's swarm is on the DHT within seconds.
+    sp.set_int(lt::settings_pack::dht_announce_interval, 30);
+  }
   sp.set_bool(lt::settings_pack::enable_lsd, false);
   sp.set_bool(lt::settings_pack::enable_upnp, false);
   sp.set_bool(lt::settings_pack::enable_natpmp, false);
@@ -85,8 +105,8 @@ int run_node(const fs::path& state_dir) {
   }
   std::vector<Node> nodes;
   for (const auto& party : plan.parties) {
-    if (party.role != Role::seed && party.role != Role::leecher) continue;
-    Node n{&party, std::make_unique<lt::session>(lt::session_params(settings_for(party, plan.scenario))), false};
+    if (party.impl != Impl::libtorrent) continue;  // the lab's own peers run in the actor process
+    Node n{&party, std::make_unique<lt::session>(lt::session_params(settings_for(party, plan))), false};
     for (const auto& t : torrents.value()) {
       lt::add_torrent_params atp;
       atp.ti = std::make_shared<lt::torrent_info>(t.torrent_file.string());

@@ -9,29 +9,112 @@ namespace p2pscope::lab {
 namespace {
 
 // First octets of ordinary unicast space, spread over registries, so that
-// /24 and /8 statistics in the lab look like a real swarm's.
+// /24 and /8 statistics in the lab look like a real swarm's. None is in
+// libtorrent's dht_ignore_dark_internet list.
 constexpr std::uint8_t kFirstOctets[] = {23, 31, 37, 45, 62, 77, 81, 93, 109, 151, 176, 188, 193, 212};
+// Public-looking /8s the lab never announces: addresses there are unroutable
+// by the lab's routability data alone.
+constexpr std::uint8_t kUnannouncedOctets[] = {41, 102, 154, 196, 197};
+// Special-purpose networks (first three octets' worth) for unroutable entries.
+constexpr std::uint32_t kSpecialNets[] = {0x0a000000, 0xc0a80000, 0x64400000, 0xc6120000, 0xf0000000};
 constexpr int kClientAddresses = 8;
 
 class Allocator {
  public:
   explicit Allocator(std::uint64_t seed) : rng_(seed) {}
 
-  // A fresh address in a /24 no other party uses.
-  IpAddress next() {
+  std::uint32_t pick(std::uint32_t n) { return static_cast<std::uint32_t>(rng_() % n); }
+
+  // A fresh /24 (as its network address) that no other party uses.
+  std::uint32_t next_net() {
     for (;;) {
-      std::uint32_t first = kFirstOctets[rng_() % std::size(kFirstOctets)];
-      std::uint32_t net = first << 24 | static_cast<std::uint32_t>(rng_() % 0xffff) << 8;
-      auto a = IpAddress::v4(net | static_cast<std::uint32_t>(1 + rng_() % 254));
-      if (is_bogon(a) || !used_24s_.insert(net).second) continue;
-      return a;
+      std::uint32_t first = kFirstOctets[pick(std::size(kFirstOctets))];
+      std::uint32_t net = first << 24 | pick(0xffff) << 8;
+      if (!is_bogon(IpAddress::v4(net | 1)) && used_24s_.insert(net).second) return net;
     }
+  }
+  IpAddress next() { return IpAddress::v4(next_net() | (1 + pick(254))); }
+
+  // Two fresh addresses, each the byte-reversal of the other, both public.
+  std::pair<IpAddress, IpAddress> mirrored() {
+    for (;;) {
+      std::uint32_t first = kFirstOctets[pick(std::size(kFirstOctets))];
+      std::uint32_t last = kFirstOctets[pick(std::size(kFirstOctets))];
+      auto a = IpAddress::v4(first << 24 | pick(0xffff) << 8 | last);
+      auto b = reverse_v4(a);
+      auto na = a.v4_value() & ~0xffu, nb = b.v4_value() & ~0xffu;
+      if (na == nb || is_bogon(a) || is_bogon(b) || used_24s_.count(na) || used_24s_.count(nb)) continue;
+      used_24s_.insert(na);
+      used_24s_.insert(nb);
+      return {a, b};
+    }
+  }
+
+  IpAddress unroutable(int i) {
+    if (i % 2 == 0) {
+      auto net = kSpecialNets[(i / 2) % std::size(kSpecialNets)];
+      return IpAddress::v4(net | pick(0xffff) << 8 | (1 + pick(254)));
+    }
+    std::uint32_t first = kUnannouncedOctets[pick(std::size(kUnannouncedOctets))];
+    return IpAddress::v4(first << 24 | pick(0xffff) << 8 | (1 + pick(254)));
   }
 
  private:
   std::mt19937_64 rng_;
   std::set<std::uint32_t> used_24s_;
 };
+
+void add(LabPlan& plan, Role role, Impl impl, std::string name, IpAddress ip, std::uint16_t port) {
+  plan.parties.push_back(Party{role, impl, std::move(name), {ip, port}});
+}
+
+std::string numbered(std::string_view prefix, int i) { return std::string(prefix) + std::to_string(i); }
+
+void add_lite_peers(LabPlan& plan, Allocator& alloc) {
+  const auto& s = plan.scenario;
+  int n = 0;
+  auto lite = [&](IpAddress ip) {
+    add(plan, Role::leecher, Impl::lab_actor, numbered("lite-", n), ip, kLitePeerPort);
+    plan.parties.back().lite_seed = n % 4 == 0;  // a quarter of them claim every piece
+    ++n;
+  };
+  for (int i = 0; i < s.mirrored_pairs && n + 2 <= s.lite_peers; ++i) {
+    auto [a, b] = alloc.mirrored();
+    lite(a);
+    lite(b);
+  }
+  while (n < s.lite_peers) lite(alloc.next());
+}
+
+void add_farms(LabPlan& plan, Allocator& alloc) {
+  const auto& s = plan.scenario;
+  for (int f = 0; f < s.anti_p2p_farms; ++f) {
+    auto net = alloc.next_net();
+    for (int i = 0; i < s.anti_p2p_per_farm; ++i) {
+      add(plan, Role::anti_p2p, Impl::lab_actor, "anti-p2p-" + std::to_string(f) + "-" + std::to_string(i),
+          IpAddress::v4(net | (10 + i)), kLitePeerPort);
+      plan.parties.back().farm = f;
+    }
+    for (int i = 0; i < s.anti_p2p_fakes; ++i) {
+      add(plan, Role::anti_p2p_fake, Impl::none, "fake-" + std::to_string(f) + "-" + std::to_string(i),
+          IpAddress::v4(net | (100 + i % 150)), static_cast<std::uint16_t>(kPeerPort + i / 150));
+      plan.parties.back().farm = f;
+      plan.parties.back().on_lo = false;
+    }
+  }
+}
+
+void add_bogus(LabPlan& plan, Allocator& alloc) {
+  const auto& s = plan.scenario;
+  for (int i = 0; i < s.bogus_unroutable; ++i) {
+    add(plan, Role::bogus_unroutable, Impl::none, numbered("unroutable-", i), alloc.unroutable(i), kPeerPort);
+    plan.parties.back().on_lo = false;
+  }
+  for (int i = 0; i < s.bogus_dead; ++i)
+    add(plan, Role::bogus_dead, Impl::none, numbered("dead-", i), alloc.next(), kPeerPort);
+  for (int i = 0; i < s.bogus_open_port; ++i)
+    add(plan, Role::bogus_open_port, Impl::lab_actor, numbered("open-port-", i), alloc.next(), kPeerPort);
+}
 
 }  // namespace
 
@@ -41,6 +124,24 @@ std::string_view to_string(Role r) noexcept {
     case Role::seed: return "seed";
     case Role::leecher: return "leecher";
     case Role::client: return "client";
+    case Role::dht_node: return "dht_node";
+    case Role::anti_p2p: return "anti_p2p";
+    case Role::byte_order: return "byte_order";
+    case Role::propagator: return "propagator";
+    case Role::bogus_unroutable: return "bogus_unroutable";
+    case Role::bogus_dead: return "bogus_dead";
+    case Role::bogus_open_port: return "bogus_open_port";
+    case Role::anti_p2p_fake: return "anti_p2p_fake";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(Impl i) noexcept {
+  switch (i) {
+    case Impl::none: return "none";
+    case Impl::opentracker: return "opentracker";
+    case Impl::libtorrent: return "libtorrent";
+    case Impl::lab_actor: return "p2pscope-lab";
   }
   return "unknown";
 }
@@ -49,13 +150,22 @@ LabPlan make_plan(const Scenario& s) {
   LabPlan plan;
   plan.scenario = s;
   Allocator alloc(s.seed);
-  if (s.opentracker) plan.parties.push_back({Role::tracker, "opentracker", {alloc.next(), kTrackerPort}});
-  for (int i = 0; i < s.seeds; ++i)
-    plan.parties.push_back({Role::seed, "seed-" + std::to_string(i), {alloc.next(), kPeerPort}});
+  if (s.opentracker) add(plan, Role::tracker, Impl::opentracker, "opentracker", alloc.next(), kTrackerPort);
+  for (int i = 0; i < s.lab_trackers; ++i)
+    add(plan, Role::tracker, Impl::lab_actor, numbered("lab-tracker-", i), alloc.next(), kTrackerPort);
+  for (int i = 0; i < s.seeds; ++i) add(plan, Role::seed, Impl::libtorrent, numbered("seed-", i), alloc.next(), kPeerPort);
   for (int i = 0; i < s.leechers; ++i)
-    plan.parties.push_back({Role::leecher, "leecher-" + std::to_string(i), {alloc.next(), kPeerPort}});
-  for (int i = 0; i < kClientAddresses; ++i)
-    plan.parties.push_back({Role::client, "client-" + std::to_string(i), {alloc.next(), 0}});
+    add(plan, Role::leecher, Impl::libtorrent, numbered("leecher-", i), alloc.next(), kPeerPort);
+  add_lite_peers(plan, alloc);
+  add_farms(plan, alloc);
+  for (int i = 0; i < s.byte_order_peers; ++i)
+    add(plan, Role::byte_order, Impl::lab_actor, numbered("byte-order-", i), alloc.next(), kLitePeerPort);
+  for (int i = 0; i < s.propagators; ++i)
+    add(plan, Role::propagator, Impl::lab_actor, numbered("propagator-", i), alloc.next(), kLitePeerPort);
+  add_bogus(plan, alloc);
+  for (int i = 0; i < kClientAddresses; ++i) add(plan, Role::client, Impl::none, numbered("client-", i), alloc.next(), 0);
+  for (int i = 0; i < s.dht_nodes; ++i)
+    add(plan, Role::dht_node, Impl::lab_actor, numbered("dht-", i), alloc.next(), kDhtNodePort);
   return plan;
 }
 
@@ -72,6 +182,13 @@ const Party* LabPlan::find(std::string_view name) const {
   return nullptr;
 }
 
+const Party* LabPlan::at(const IpAddress& ip) const {
+  for (const auto& p : parties) {
+    if (p.endpoint.address == ip) return &p;
+  }
+  return nullptr;
+}
+
 std::vector<const Party*> LabPlan::with_role(Role r) const {
   std::vector<const Party*> out;
   for (const auto& p : parties) {
@@ -82,18 +199,40 @@ std::vector<const Party*> LabPlan::with_role(Role r) const {
 
 std::vector<IpAddress> LabPlan::addresses() const {
   std::vector<IpAddress> out;
-  for (const auto& p : parties) out.push_back(p.endpoint.address);
+  for (const auto& p : parties) {
+    if (p.on_lo) out.push_back(p.endpoint.address);
+  }
   return out;
 }
 
-std::string LabPlan::http_announce_url() const {
-  const auto* t = find("opentracker");
-  return t ? "http://" + t->endpoint.to_string() + "/announce" : std::string();
+std::vector<std::string> LabPlan::tracker_urls() const {
+  std::vector<std::string> out;
+  for (const auto* t : with_role(Role::tracker)) {
+    out.push_back("http://" + t->endpoint.to_string() + "/announce");
+    out.push_back("udp://" + t->endpoint.to_string() + "/announce");
+  }
+  return out;
 }
 
-std::string LabPlan::udp_announce_url() const {
-  const auto* t = find("opentracker");
-  return t ? "udp://" + t->endpoint.to_string() + "/announce" : std::string();
+std::vector<const Party*> LabPlan::announcing_peers() const {
+  std::vector<const Party*> out;
+  for (const auto& p : parties) {
+    switch (p.role) {
+      case Role::seed: case Role::leecher: case Role::anti_p2p: case Role::byte_order: case Role::propagator:
+        out.push_back(&p);
+        break;
+      default: break;
+    }
+  }
+  return out;
+}
+
+bool LabPlan::poisoned(const Party& tracker) const {
+  if (tracker.role != Role::tracker || tracker.impl != Impl::lab_actor) return false;
+  for (int i = 0; i < scenario.poisoned_trackers; ++i) {
+    if (tracker.name == numbered("lab-tracker-", i)) return true;
+  }
+  return false;
 }
 
 }  // namespace p2pscope::lab

@@ -1,8 +1,12 @@
 // The lab's address plan: which party sits at which address, derived
-// deterministically from a Scenario (same scenario, same plan). Every party
-// gets its own IP (libtorrent and Transmission key peers by IP alone), peers
-// get distinct /24s (libtorrent's DHT keeps one node per /24), and addresses
-// are public-looking, from several /8s, never special-purpose.
+// deterministically from a Scenario (same scenario, same plan).
+//
+// Every party gets its own IP (libtorrent and Transmission key peers by IP
+// alone) and, except the members of an anti-P2P server farm, its own /24
+// (libtorrent's DHT keeps one node per /24). Addresses are public-looking,
+// from several /8s, never special-purpose -- except the bogus "unroutable"
+// entries, which are special-purpose or outside every announced prefix on
+// purpose.
 #pragma once
 
 #include "core/ip.hpp"
@@ -14,17 +18,40 @@
 
 namespace p2pscope::lab {
 
-enum class Role : std::uint8_t { tracker, seed, leecher, client };
+enum class Role : std::uint8_t {
+  tracker,           // opentracker or a lab tracker
+  seed,              // has the whole content
+  leecher,           // downloads it
+  client,            // a free address for tools run inside the lab
+  dht_node,          // a node of the many-nodes DHT responder
+  anti_p2p,          // accepts any infohash, claims every piece, hands out bogus peers
+  byte_order,        // re-advertises learned addresses byte-reversed through ut_pex
+  propagator,        // re-advertises every address it hears, unchecked
+  bogus_unroutable,  // handed out, but special-purpose or in no announced prefix
+  bogus_dead,        // handed out, routable, nothing listening
+  bogus_open_port,   // handed out, a TCP port that answers but does not speak BitTorrent
+  anti_p2p_fake,     // made up by an anti-P2P farm, inside its /24, nothing there
+};
 std::string_view to_string(Role r) noexcept;
+
+// What runs at an address.
+enum class Impl : std::uint8_t { none, opentracker, libtorrent, lab_actor };
+std::string_view to_string(Impl i) noexcept;
 
 struct Party {
   Role role;
-  std::string name;  // "seed-0", "leecher-3", "opentracker", "client-1"
+  Impl impl;
+  std::string name;  // "seed-0", "lite-17", "anti-p2p-1-2", "opentracker", "client-1"
   Endpoint endpoint;
+  bool on_lo = true;  // the address is configured inside the lab (false: nothing routes to it)
+  int farm = -1;      // anti-P2P farm index, for anti_p2p and anti_p2p_fake
+  bool lite_seed = false;  // lab_actor peers: claims every piece
 };
 
 inline constexpr std::uint16_t kTrackerPort = 6969;
-inline constexpr std::uint16_t kPeerPort = 6881;
+inline constexpr std::uint16_t kPeerPort = 6881;        // libtorrent peers, bogus entries
+inline constexpr std::uint16_t kLitePeerPort = 51413;   // the lab's own peers and actors
+inline constexpr std::uint16_t kDhtNodePort = 6890;     // the many-nodes DHT responder
 
 struct LabPlan {
   Scenario scenario;
@@ -34,10 +61,15 @@ struct LabPlan {
   // clients): nothing listens there, nothing hands them out.
   std::vector<IpAddress> client_addresses() const;
   const Party* find(std::string_view name) const;
+  const Party* at(const IpAddress& ip) const;  // the party at ip, or null
   std::vector<const Party*> with_role(Role r) const;
-  std::vector<IpAddress> addresses() const;  // every party's IP, for the sandbox
-  std::string http_announce_url() const;     // empty without a tracker
-  std::string udp_announce_url() const;
+  std::vector<IpAddress> addresses() const;  // every on_lo party's IP, for the sandbox
+  // Every tracker's announce URLs, HTTP then UDP per tracker, in plan order.
+  std::vector<std::string> tracker_urls() const;
+  // Peers that announce themselves to the trackers (and so can be learned).
+  std::vector<const Party*> announcing_peers() const;
+  // Lab trackers that inject bogus entries and honour the announce "ip" field.
+  bool poisoned(const Party& tracker) const;
 };
 
 LabPlan make_plan(const Scenario& s);

@@ -26,7 +26,11 @@ TEST(LabPlan, IsDeterministicForASeed) {
 }
 
 TEST(LabPlan, GivesEveryPartyItsOwnPublicLookingSlash24) {
-  auto plan = make_plan(scenario(16, 200));
+  auto s = scenario(16, 200);
+  s.lite_peers = 300;
+  s.mirrored_pairs = 20;
+  s.dht_nodes = 500;
+  auto plan = make_plan(s);
   std::set<std::uint32_t> nets;
   std::set<std::uint8_t> first_octets;
   for (const auto& ip : plan.addresses()) {
@@ -37,16 +41,61 @@ TEST(LabPlan, GivesEveryPartyItsOwnPublicLookingSlash24) {
   EXPECT_GE(first_octets.size(), 8u);
 }
 
-TEST(LabPlan, CountsRolesAndTracker) {
-  auto plan = make_plan(scenario(3, 5));
+TEST(LabPlan, CountsRolesAndTrackers) {
+  auto s = scenario(3, 5);
+  s.lab_trackers = 2;
+  s.poisoned_trackers = 1;
+  auto plan = make_plan(s);
   EXPECT_EQ(plan.with_role(Role::seed).size(), 3u);
   EXPECT_EQ(plan.with_role(Role::leecher).size(), 5u);
-  EXPECT_EQ(plan.with_role(Role::tracker).size(), 1u);
+  EXPECT_EQ(plan.with_role(Role::tracker).size(), 3u);
   EXPECT_FALSE(plan.client_addresses().empty());
-  EXPECT_EQ(plan.http_announce_url(), "http://" + plan.find("opentracker")->endpoint.to_string() + "/announce");
-  auto no_tracker = scenario(1, 0);
-  no_tracker.opentracker = false;
-  EXPECT_EQ(make_plan(no_tracker).http_announce_url(), "");
+  auto urls = plan.tracker_urls();
+  ASSERT_EQ(urls.size(), 6u);
+  EXPECT_EQ(urls[0], "http://" + plan.find("opentracker")->endpoint.to_string() + "/announce");
+  EXPECT_EQ(urls[1], "udp://" + plan.find("opentracker")->endpoint.to_string() + "/announce");
+  EXPECT_TRUE(plan.poisoned(*plan.find("lab-tracker-0")));
+  EXPECT_FALSE(plan.poisoned(*plan.find("lab-tracker-1")));
+  EXPECT_FALSE(plan.poisoned(*plan.find("opentracker")));
+}
+
+TEST(LabPlan, SmallScenarioPlacesEveryActor) {
+  auto plan = make_plan(parse_scenario(builtin_scenario("small").value()).value());
+  EXPECT_GE(plan.announcing_peers().size(), 180u);  // "about 200 peers"
+  EXPECT_EQ(plan.with_role(Role::dht_node).size(), 300u);
+  for (auto r : {Role::anti_p2p, Role::byte_order, Role::propagator, Role::bogus_unroutable, Role::bogus_dead,
+                 Role::bogus_open_port, Role::anti_p2p_fake})
+    EXPECT_FALSE(plan.with_role(r).empty()) << to_string(r);
+}
+
+TEST(LabPlan, MirroredPairsAreEachOthersByteReversal) {
+  auto s = scenario(1, 0);
+  s.lite_peers = 10;
+  s.mirrored_pairs = 3;
+  auto plan = make_plan(s);
+  for (int i = 0; i < 6; i += 2) {
+    auto a = plan.find("lite-" + std::to_string(i))->endpoint.address;
+    auto b = plan.find("lite-" + std::to_string(i + 1))->endpoint.address;
+    EXPECT_EQ(reverse_v4(a), b);
+    EXPECT_FALSE(is_bogon(b));
+  }
+}
+
+TEST(LabPlan, FarmsShareASlash24AndUnroutablesAreUnroutable) {
+  auto s = scenario(1, 0);
+  s.anti_p2p_farms = 2;
+  s.anti_p2p_per_farm = 5;
+  s.bogus_unroutable = 4;
+  auto plan = make_plan(s);
+  std::set<std::uint32_t> farm_nets;
+  for (const auto* p : plan.with_role(Role::anti_p2p)) farm_nets.insert(p->endpoint.address.v4_value() >> 8);
+  EXPECT_EQ(farm_nets.size(), 2u);
+  auto unroutable = plan.with_role(Role::bogus_unroutable);
+  EXPECT_TRUE(is_bogon(unroutable[0]->endpoint.address));
+  EXPECT_FALSE(unroutable[0]->on_lo);
+  auto configured = plan.addresses();
+  std::set<IpAddress> on_lo(configured.begin(), configured.end());
+  for (const auto* p : unroutable) EXPECT_FALSE(on_lo.count(p->endpoint.address));
 }
 
 }  // namespace

@@ -44,6 +44,15 @@ Field int_field(T Scenario::*member, T lo, T hi) {
           [=](const Scenario& s) { return std::to_string(s.*member); }};
 }
 
+Field yes_no_field(bool Scenario::*member) {
+  return {[=](Scenario& s, std::string_view v) -> std::string {
+            if (v != "yes" && v != "no") return "expected yes or no";
+            s.*member = v == "yes";
+            return "";
+          },
+          [=](const Scenario& s) { return std::string(s.*member ? "yes" : "no"); }};
+}
+
 // Ordered as format_scenario() writes them.
 const std::vector<std::pair<std::string, Field>>& fields() {
   static const std::vector<std::pair<std::string, Field>> f = {
@@ -63,13 +72,22 @@ const std::vector<std::pair<std::string, Field>>& fields() {
       {"seeds", int_field(&Scenario::seeds, 1, 64)},
       {"leechers", int_field(&Scenario::leechers, 0, 512)},
       {"leecher_rate_limit", int_field(&Scenario::leecher_rate_limit, 1024, 100 << 20)},
-      {"opentracker",
-       {[](Scenario& s, std::string_view v) -> std::string {
-          if (v != "yes" && v != "no") return "expected yes or no";
-          s.opentracker = v == "yes";
-          return "";
-        },
-        [](const Scenario& s) { return std::string(s.opentracker ? "yes" : "no"); }}},
+      {"opentracker", yes_no_field(&Scenario::opentracker)},
+      {"lab_trackers", int_field(&Scenario::lab_trackers, 0, 8)},
+      {"poisoned_trackers", int_field(&Scenario::poisoned_trackers, 0, 8)},
+      {"lite_peers", int_field(&Scenario::lite_peers, 0, 20000)},
+      {"mirrored_pairs", int_field(&Scenario::mirrored_pairs, 0, 64)},
+      {"dht_nodes", int_field(&Scenario::dht_nodes, 0, 50000)},
+      {"libtorrent_dht", yes_no_field(&Scenario::libtorrent_dht)},
+      {"anti_p2p_farms", int_field(&Scenario::anti_p2p_farms, 0, 16)},
+      {"anti_p2p_per_farm", int_field(&Scenario::anti_p2p_per_farm, 1, 64)},
+      {"anti_p2p_fakes", int_field(&Scenario::anti_p2p_fakes, 0, 600)},
+      {"byte_order_peers", int_field(&Scenario::byte_order_peers, 0, 64)},
+      {"propagators", int_field(&Scenario::propagators, 0, 16)},
+      {"bogus_unroutable", int_field(&Scenario::bogus_unroutable, 0, 256)},
+      {"bogus_dead", int_field(&Scenario::bogus_dead, 0, 256)},
+      {"bogus_open_port", int_field(&Scenario::bogus_open_port, 0, 256)},
+      {"pex_interval", int_field(&Scenario::pex_interval, 1, 3600)},
   };
   return f;
 }
@@ -123,6 +141,12 @@ Result<Scenario> parse_scenario(std::string_view text, ScenarioError* err) {
   if (s.content_bytes < s.piece_size) return fail(err, seen["content_bytes"], "content_bytes", "smaller than piece_size");
   if ((s.piece_size & (s.piece_size - 1)) != 0)
     return fail(err, seen["piece_size"], "piece_size", "must be a power of two");
+  if (s.poisoned_trackers > s.lab_trackers)
+    return fail(err, seen["poisoned_trackers"], "poisoned_trackers", "more than lab_trackers");
+  if (s.mirrored_pairs * 2 > s.lite_peers)
+    return fail(err, seen["mirrored_pairs"], "mirrored_pairs", "needs two lite_peers per pair");
+  if (!s.opentracker && s.lab_trackers == 0 && s.dht_nodes == 0)
+    return fail(err, 0, "lab_trackers", "the lab needs a tracker or DHT nodes for peers to find each other");
   return s;
 }
 

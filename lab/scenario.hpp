@@ -23,6 +23,21 @@ struct Scenario {
   int leechers = 8;                  // libtorrent sessions downloading it
   int leecher_rate_limit = 16384;    // bytes/s each way, so leechers stay leechers and keep gossiping
   bool opentracker = true;           // Debian's opentracker, HTTP and UDP
+  int lab_trackers = 0;              // the lab's own trackers (HTTP and UDP)
+  int poisoned_trackers = 0;         // of those, how many inject bogus entries and honour "ip"
+  int lite_peers = 0;                // the lab's lightweight peers (many per process)
+  int mirrored_pairs = 0;            // lite peer pairs at a.b.c.d and d.c.b.a
+  int dht_nodes = 0;                 // nodes of the many-nodes DHT responder
+  bool libtorrent_dht = false;       // libtorrent seeds and leechers run the DHT too
+  int anti_p2p_farms = 0;            // server-farm /24s of anti-P2P peers
+  int anti_p2p_per_farm = 4;
+  int anti_p2p_fakes = 6;            // made-up addresses per farm, handed out through PEX and trackers
+  int byte_order_peers = 0;
+  int propagators = 0;
+  int bogus_unroutable = 0;          // injected at the poisoned trackers
+  int bogus_dead = 0;
+  int bogus_open_port = 0;
+  int pex_interval = 60;             // seconds between the lab peers' ut_pex messages (BEP 11: >= 60)
 
   friend bool operator==(const Scenario&, const Scenario&) = default;
 };

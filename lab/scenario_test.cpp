@@ -21,11 +21,12 @@ TEST(Scenario, BuiltinsParse) {
 }
 
 TEST(Scenario, ReadsSettingsCommentsAndBlankLines) {
-  auto s = parse_scenario("# a lab\n\nname = tiny   # trailing comment\nseeds = 3\nleechers=0\nopentracker = no\n").value();
+  auto s = parse_scenario("# a lab\n\nname = tiny   # trailing comment\nseeds = 3\nleechers=0\nopentracker = no\nlab_trackers = 1\n").value();
   EXPECT_EQ(s.name, "tiny");
   EXPECT_EQ(s.seeds, 3);
   EXPECT_EQ(s.leechers, 0);
   EXPECT_FALSE(s.opentracker);
+  EXPECT_EQ(s.lab_trackers, 1);
 }
 
 TEST(Scenario, FormatReadsBackAsTheSameScenario) {
@@ -37,6 +38,9 @@ TEST(Scenario, FormatReadsBackAsTheSameScenario) {
   odd.name = "odd_one";
   odd.seed = UINT64_MAX;
   odd.opentracker = false;
+  odd.lab_trackers = 2;
+  odd.poisoned_trackers = 1;
+  odd.libtorrent_dht = true;
   odd.leechers = 0;
   EXPECT_EQ(parse_scenario(format_scenario(odd)).value(), odd);
 }
@@ -74,6 +78,15 @@ TEST(Scenario, ErrorsNameTheLineAndField) {
   EXPECT_EQ(e.line, 2);
   e = error_of("name = x\nseeds = 99999999999999999999999\n");
   EXPECT_EQ(e.field, "seeds");
+  e = error_of("name = x\nlab_trackers = 1\npoisoned_trackers = 2\n");
+  EXPECT_EQ(e.field, "poisoned_trackers");
+  EXPECT_EQ(e.line, 3);
+  e = error_of("name = x\nlite_peers = 3\nmirrored_pairs = 2\n");
+  EXPECT_EQ(e.field, "mirrored_pairs");
+  e = error_of("name = x\nopentracker = no\n");
+  EXPECT_EQ(e.field, "lab_trackers");
+  e = error_of("name = x\nlibtorrent_dht = maybe\n");
+  EXPECT_EQ(e.to_string(), "line 2, field \"libtorrent_dht\": expected yes or no, got \"maybe\"");
 }
 
 }  // namespace

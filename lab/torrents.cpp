@@ -56,8 +56,8 @@ Result<std::vector<LabTorrent>> make_torrents(const LabPlan& plan, const fs::pat
     lt::file_storage fs;
     lt::add_files(fs, (t.content_parent / t.name).string());
     lt::create_torrent ct(fs, s.piece_size, lt::create_torrent::v1_only);
-    if (auto http = plan.http_announce_url(); !http.empty()) ct.add_tracker(http, 0);
-    if (auto udp = plan.udp_announce_url(); !udp.empty()) ct.add_tracker(udp, 1);
+    int tier = 0;
+    for (const auto& url : plan.tracker_urls()) ct.add_tracker(url, tier++);
     ct.set_creator("p2pscope lab");
     lt::error_code ec;
     lt::set_piece_hashes(ct, t.content_parent.string(), ec);

@@ -10,7 +10,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   # libraries named on the design card
   libtorrent-rasterbar-dev libboost-all-dev libcurl4-openssl-dev
-  libmaxminddb-dev libpqxx-dev libpcap-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libmaxminddb-dev libmaxmind-db-writer-perl libpqxx-dev libpcap-dev libgtest-dev libgmock-dev libbenchmark-dev
   # libraries we chose: CLI parsing, formatting, JSON
   libcli11-dev libfmt-dev nlohmann-json3-dev
   # run-time tools: namespaces (unshare, ip), the lab's tracker;

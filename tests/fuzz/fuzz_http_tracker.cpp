@@ -3,10 +3,20 @@
 
 using namespace p2pscope;
 
-// First byte: bit 0 selects announce (0) or scrape (1).
+// First byte: bit 1 selects the tracker side (an announce query string);
+// otherwise bit 0 selects announce (0) or scrape (1) response bodies.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   auto body = fuzz::as_view(data + 1, size - 1);
+  if (data[0] & 2) {
+    // What the tracker decodes, announce_url() must write back to the same values.
+    if (auto q = decode_announce_query(body)) {
+      auto url = announce_url("http://t/announce", q.value());
+      auto again = decode_announce_query(std::string_view(url).substr(url.find('?') + 1));
+      if (!again || !(again.value() == q.value())) __builtin_trap();
+    }
+    return 0;
+  }
   if (data[0] & 1) {
     if (auto r = decode_http_scrape(body)) {
       fuzz::check_canonical(

@@ -1,0 +1,160 @@
+#include "lab/actors.hpp"
+
+#include "lab/dht_responder.hpp"
+#include "lab/lab_peer.hpp"
+#include "lab/state.hpp"
+#include "lab/torrents.hpp"
+#include "lab/tracker_server.hpp"
+
+#include <libtorrent/torrent_info.hpp>
+
+#include <sys/resource.h>
+
+#include <deque>
+#include <fstream>
+#include <iostream>
+
+namespace p2pscope::lab {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A large lab holds thousands of sockets in this one process.
+void raise_fd_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
+struct Actors {
+  PeerWorld world;
+  std::deque<TrackerState> trackers;
+  std::unique_ptr<DhtSwarm> dht;
+  std::unique_ptr<udp::socket> dht_socket;
+  std::deque<LabPeer> peers;
+};
+
+std::vector<Endpoint> endpoints_of(const LabPlan& plan, std::initializer_list<Role> roles) {
+  std::vector<Endpoint> out;
+  for (auto r : roles) {
+    for (const auto* p : plan.with_role(r)) out.push_back(p->endpoint);
+  }
+  return out;
+}
+
+Status start_trackers(asio::io_context& io, const LabPlan& plan, Actors& a) {
+  auto injected = endpoints_of(plan, {Role::bogus_unroutable, Role::bogus_dead, Role::bogus_open_port});
+  std::uint64_t n = 0;
+  for (const auto* t : plan.with_role(Role::tracker)) {
+    a.world.udp_trackers.push_back(t->endpoint);
+    if (t->impl != Impl::lab_actor) continue;
+    TrackerConfig cfg;
+    if (plan.poisoned(*t)) {
+      cfg.honour_ip = true;
+      cfg.injected = injected;
+      a.world.poisoned_trackers.push_back(t->endpoint);
+    }
+    auto& state = a.trackers.emplace_back(cfg, plan.scenario.seed + ++n);
+    error_code ec;
+    tcp::acceptor acc(io);
+    acc.open(tcp::v4(), ec);
+    if (!ec) acc.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acc.bind(to_tcp(t->endpoint), ec);
+    if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+    udp::socket u(io);
+    if (!ec) u.open(udp::v4(), ec);
+    if (!ec) u.bind(to_udp(t->endpoint), ec);
+    if (ec) return ec;
+    asio::co_spawn(io, serve_http(std::move(acc), state), asio::detached);
+    asio::co_spawn(io, serve_udp(std::move(u), state, plan.scenario.seed * 7919 + n), asio::detached);
+  }
+  return success();
+}
+
+Status start_dht(asio::io_context& io, const LabPlan& plan, Actors& a) {
+  auto nodes = endpoints_of(plan, {Role::dht_node});
+  if (nodes.empty()) return success();
+  a.dht = std::make_unique<DhtSwarm>(nodes, plan.scenario.seed);
+  a.dht_socket = std::make_unique<udp::socket>(io);
+  error_code ec;
+  a.dht_socket->open(udp::v4(), ec);
+  if (!ec) a.dht_socket->bind(udp::endpoint(udp::v4(), kDhtNodePort), ec);
+  if (ec) return ec;
+  asio::co_spawn(io, serve_dht(*a.dht_socket, *a.dht), asio::detached);
+  return success();
+}
+
+PeerKind kind_of(Role r) {
+  switch (r) {
+    case Role::anti_p2p: return PeerKind::anti_p2p;
+    case Role::byte_order: return PeerKind::byte_order;
+    case Role::propagator: return PeerKind::propagator;
+    default: return PeerKind::honest;
+  }
+}
+
+Status start_peers(asio::io_context& io, const LabPlan& plan, Actors& a) {
+  std::uint64_t n = 0;
+  for (const auto& p : plan.parties) {
+    if (p.impl != Impl::lab_actor) continue;
+    if (p.role == Role::bogus_open_port) {
+      P2PSCOPE_CHECK(start_open_port(io, p.endpoint));
+      continue;
+    }
+    if (p.role != Role::leecher && p.role != Role::anti_p2p && p.role != Role::byte_order && p.role != Role::propagator)
+      continue;
+    auto& peer = a.peers.emplace_back(p, kind_of(p.role), a.world, plan.scenario.seed * 1000003 + ++n);
+    if (p.role == Role::anti_p2p) {
+      std::vector<Endpoint> fleet, fakes;
+      for (const auto& q : plan.parties) {
+        if (q.farm != p.farm) continue;
+        (q.role == Role::anti_p2p ? fleet : fakes).push_back(q.endpoint);
+      }
+      bool head = !fleet.empty() && fleet.front() == p.endpoint;
+      peer.set_fleet(std::move(fleet), std::move(fakes), head);
+    }
+    P2PSCOPE_CHECK(start_lab_peer(io, peer));
+  }
+  return success();
+}
+
+}  // namespace
+
+int run_actors(const fs::path& state_dir) {
+  auto scenario = load_state_scenario(state_dir);
+  if (!scenario) {
+    std::cerr << "lab actors: cannot read " << (state_dir / kScenarioFile) << "\n";
+    return 1;
+  }
+  auto plan = make_plan(scenario.value());
+  auto torrents = load_torrents(plan, state_dir);
+  if (!torrents) {
+    std::cerr << "lab actors: cannot read the lab's torrents: " << torrents.error().message() << "\n";
+    return 1;
+  }
+  raise_fd_limit();
+  asio::io_context io(1);
+  Actors a;
+  for (const auto& t : torrents.value()) {
+    lt::torrent_info ti(t.torrent_file.string());
+    a.world.pieces[t.info_hash] = static_cast<std::size_t>(ti.num_pieces());
+  }
+  a.world.pex_interval = std::chrono::seconds(plan.scenario.pex_interval);
+  for (auto [what, st] : {std::pair{"trackers", start_trackers(io, plan, a)}, std::pair{"DHT", start_dht(io, plan, a)},
+                          std::pair{"peers", start_peers(io, plan, a)}}) {
+    if (!st) {
+      std::cerr << "lab actors: starting the " << what << " failed: " << st.error().message() << "\n";
+      return 1;
+    }
+  }
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const error_code&, int) { io.stop(); });
+  std::ofstream(state_dir / kActorsReadyFile) << a.peers.size() << " peers, " << a.trackers.size() << " trackers, "
+                                              << (a.dht ? a.dht->nodes().size() : 0) << " DHT nodes\n";
+  io.run();
+  return 0;
+}
+
+}  // namespace p2pscope::lab

@@ -1,0 +1,251 @@
+#include "lab/dht_responder.hpp"
+
+#include "core/krpc.hpp"
+
+#include <boost/crc.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+
+namespace p2pscope::lab {
+namespace {
+
+using Crc32c = boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true>;
+
+std::uint32_t bep42_crc(const IpAddress& ip, std::uint8_t r) {
+  // BEP 42: mask the address, put r's low 3 bits on top, crc32c the result.
+  static constexpr std::uint8_t v4_mask[] = {0x03, 0x0f, 0x3f, 0xff};
+  static constexpr std::uint8_t v6_mask[] = {0x01, 0x03, 0x07, 0x0f, 0x1f, 0x3f, 0x7f, 0xff};
+  const auto* mask = ip.is_v4() ? v4_mask : v6_mask;
+  std::size_t n = ip.is_v4() ? 4 : 8;
+  std::uint8_t buf[8];
+  for (std::size_t i = 0; i < n; ++i) buf[i] = ip.data()[i] & mask[i];
+  buf[0] = static_cast<std::uint8_t>(buf[0] | (r & 7) << 5);
+  Crc32c crc;
+  crc.process_bytes(buf, n);
+  return crc.checksum();
+}
+
+std::uint64_t mix(std::uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+const std::string kVersion = std::string("PL") + '\0' + '\1';
+
+}  // namespace
+
+NodeId bep42_node_id(const IpAddress& ip, std::uint8_t r, std::string_view rest) {
+  auto crc = bep42_crc(ip, r);
+  std::string id(20, '\0');
+  for (std::size_t i = 0; i < 20 && i < rest.size(); ++i) id[i] = rest[i];
+  id[0] = static_cast<char>(crc >> 24);
+  id[1] = static_cast<char>(crc >> 16);
+  id[2] = static_cast<char>((crc >> 8 & 0xf8) | (static_cast<std::uint8_t>(id[2]) & 7));
+  id[19] = static_cast<char>(r);
+  return NodeId::from_bytes(id).value();
+}
+
+bool bep42_valid(const NodeId& id, const IpAddress& ip) {
+  const auto& b = id.bytes();
+  auto crc = bep42_crc(ip, b[19]);
+  return b[0] == (crc >> 24 & 0xff) && b[1] == (crc >> 16 & 0xff) && (b[2] & 0xf8) == (crc >> 8 & 0xf8);
+}
+
+DhtSwarm::DhtSwarm(const std::vector<Endpoint>& nodes, std::uint64_t seed, DhtLimits lim)
+    : lim_(lim), secret_(mix(seed ^ 0x5eed)), values_(nodes.size()) {
+  std::mt19937_64 rng(seed);
+  for (const auto& ep : nodes) {
+    std::string rest(20, '\0');
+    for (auto& c : rest) c = static_cast<char>(rng());
+    nodes_.push_back({bep42_node_id(ep.address, static_cast<std::uint8_t>(rng()), rest), ep});
+    by_endpoint_.emplace(ep, nodes_.size() - 1);
+  }
+}
+
+std::optional<std::size_t> DhtSwarm::node_at(const Endpoint& ep) const {
+  auto it = by_endpoint_.find(ep);
+  if (it == by_endpoint_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<NodeEntry> DhtSwarm::closest(const NodeId& target, const Endpoint& from, std::size_t self) const {
+  const auto& exclude = from;
+  const auto& me = nodes_[self].endpoint;
+  std::vector<std::pair<NodeId, NodeEntry>> all;
+  all.reserve(nodes_.size() + learned_.size());
+  for (const auto& n : nodes_) {
+    if (n.endpoint != exclude && n.endpoint != me) all.push_back({n.id ^ target, {n.id, n.endpoint}});
+  }
+  for (const auto& [ep, id] : learned_) {
+    if (ep != exclude) all.push_back({id ^ target, {id, ep}});
+  }
+  auto k = std::min(lim_.k, all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<NodeEntry> out;
+  for (std::size_t i = 0; i < k; ++i) out.push_back(all[i].second);
+  return out;
+}
+
+std::string DhtSwarm::token(std::size_t self, const IpAddress& ip) const {
+  auto h = mix(secret_ ^ self);
+  for (std::size_t i = 0; i < ip.size(); ++i) h = mix(h ^ ip.data()[i]);
+  std::string t(8, '\0');
+  std::memcpy(t.data(), &h, 8);
+  return t;
+}
+
+void DhtSwarm::learn(const NodeId& id, const Endpoint& from) {
+  if (node_at(from)) return;
+  if (!learned_.count(from) && learned_.size() >= lim_.max_learned) return;
+  learned_[from] = id;
+}
+
+std::optional<std::string> DhtSwarm::handle(std::size_t self, std::string_view datagram, const Endpoint& from) {
+  auto msg = decode_krpc(datagram);
+  if (!msg) return std::nullopt;  // garbage gets no answer, as in BEP 5 practice
+  auto* q = std::get_if<KrpcQuery>(&msg.value());
+  if (!q) return std::nullopt;    // the responder sends no queries, so expects no replies
+  const auto& me = nodes_[self];
+  if (!q->read_only) learn(q->id, from);
+  KrpcResponse r;
+  r.transaction_id = q->transaction_id;
+  r.id = me.id;
+  r.requester = from;
+  r.version = kVersion;
+  auto to_node_id = [](const InfoHash& ih) { return NodeId::from_bytes(ih.raw()).value(); };
+  switch (q->method()) {
+    case KrpcMethod::ping: break;
+    case KrpcMethod::find_node: r.nodes = closest(*q->target, from, self); break;
+    case KrpcMethod::get_peers: {
+      r.token = token(self, from.address);
+      r.nodes = closest(to_node_id(*q->info_hash), from, self);
+      if (auto it = values_[self].find(*q->info_hash); it != values_[self].end()) r.values = it->second;
+      break;
+    }
+    case KrpcMethod::announce_peer: {
+      if (q->token != token(self, from.address))
+        return encode_krpc(KrpcError{q->transaction_id, 203, "bad token", kVersion});
+      auto& store = values_[self];
+      if (!store.count(*q->info_hash) && store.size() >= lim_.max_infohashes)
+        return encode_krpc(KrpcError{q->transaction_id, 202, "storage full", kVersion});
+      auto& peers = store[*q->info_hash];
+      Endpoint peer{from.address, q->implied_port ? from.port : q->port.value_or(0)};
+      if (std::find(peers.begin(), peers.end(), peer) == peers.end() && peers.size() < lim_.max_values)
+        peers.push_back(peer);
+      break;
+    }
+    case KrpcMethod::sample_infohashes: {
+      r.nodes = closest(*q->target, from, self);
+      std::vector<InfoHash> samples;
+      for (const auto& [ih, peers] : values_[self]) {
+        if (samples.size() < 20) samples.push_back(ih);
+      }
+      r.samples = std::move(samples);
+      r.num = static_cast<std::int64_t>(values_[self].size());
+      r.interval = 21600;
+      break;
+    }
+    case KrpcMethod::unknown:
+      return encode_krpc(KrpcError{q->transaction_id, 204, "Method Unknown", kVersion});
+  }
+  return encode_krpc(r);
+}
+
+std::vector<Endpoint> DhtSwarm::stored(std::size_t self, const InfoHash& ih) const {
+  auto it = values_[self].find(ih);
+  return it == values_[self].end() ? std::vector<Endpoint>{} : it->second;
+}
+
+namespace {
+
+// One datagram and the address it was sent to (IP_PKTINFO), or nothing
+// when the socket has no more queued.
+struct Received {
+  std::size_t size = 0;
+  Endpoint from, to;
+};
+
+std::optional<Received> receive(int fd, std::string& buf, std::uint16_t port) {
+  sockaddr_in src{};
+  iovec iov{buf.data(), buf.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
+  for (;;) {
+    msghdr msg{};  // the kernel rewrites the lengths, so set them per datagram
+    msg.msg_name = &src;
+    msg.msg_namelen = sizeof src;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    auto n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+    if (n < 0) return std::nullopt;
+    if (src.sin_family != AF_INET) continue;
+    for (auto* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO) continue;
+      in_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      Received r;
+      r.size = static_cast<std::size_t>(n);
+      r.from = {IpAddress::v4(ntohl(src.sin_addr.s_addr)), ntohs(src.sin_port)};
+      r.to = {IpAddress::v4(ntohl(info.ipi_addr.s_addr)), port};
+      return r;
+    }
+  }
+}
+
+void send_from(int fd, const std::string& data, const Endpoint& from, const Endpoint& to) {
+  sockaddr_in dst{};
+  dst.sin_family = AF_INET;
+  dst.sin_port = htons(to.port);
+  std::memcpy(&dst.sin_addr, to.address.data(), 4);
+  iovec iov{const_cast<char*>(data.data()), data.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))] = {};
+  msghdr msg{};
+  msg.msg_name = &dst;
+  msg.msg_namelen = sizeof dst;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  auto* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = IPPROTO_IP;
+  c->cmsg_type = IP_PKTINFO;
+  c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+  in_pktinfo info{};
+  std::memcpy(&info.ipi_spec_dst, from.address.data(), 4);
+  std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  // A full socket buffer drops the reply, as a busy DHT node would.
+  (void)::sendmsg(fd, &msg, MSG_DONTWAIT);
+}
+
+}  // namespace
+
+awaitable<void> serve_dht(udp::socket& socket, DhtSwarm& swarm) {
+  int fd = socket.native_handle();
+  int on = 1;
+  ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  auto port = socket.local_endpoint().port();
+  std::string buf(65536, '\0');
+  for (;;) {
+    error_code ec;
+    co_await socket.async_wait(udp::socket::wait_read, use_ec(ec));
+    if (ec || !socket.is_open()) co_return;
+    while (auto got = receive(fd, buf, port)) {
+      auto self = swarm.node_at(got->to);
+      if (!self) continue;  // a datagram for an address that is no DHT node
+      if (auto reply = swarm.handle(*self, std::string_view(buf.data(), got->size), got->from))
+        send_from(fd, *reply, got->to, got->from);
+    }
+  }
+}
+
+}  // namespace p2pscope::lab

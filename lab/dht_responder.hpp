@@ -1,0 +1,77 @@
+// The many-nodes Mainline DHT responder: thousands of DHT nodes, each at its
+// own lab address, answered by one process through one UDP socket (the
+// destination address of each datagram says which node was asked).
+//
+// DhtSwarm is the pure part: KRPC bytes in, reply bytes out (BEP 5 ping,
+// find_node, get_peers, announce_peer; BEP 32 "want"; BEP 42 node ids and
+// "ip"; BEP 51 sample_infohashes). Nodes answer from perfect knowledge of
+// the responder's nodes plus the outside nodes (libtorrent sessions,
+// crawlers) that queried them, so lookups converge the way they do on a
+// healthy DHT. Values are stored per node: only the nodes an announce
+// reached hand the peer out, which keeps per-source attribution honest.
+//
+// Threads: one io_context thread; nothing here is thread-safe.
+#pragma once
+
+#include "core/compact.hpp"
+#include "core/hash.hpp"
+#include "core/ip.hpp"
+#include "lab/asio.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace p2pscope::lab {
+
+// A BEP 42 node id for ip (IPv4 or IPv6): the top 21 bits follow from
+// crc32c of the masked address and r; the last byte is r; the rest comes
+// from rest (16 bytes or more are used).
+NodeId bep42_node_id(const IpAddress& ip, std::uint8_t r, std::string_view rest);
+// True when id is a valid BEP 42 id for ip.
+bool bep42_valid(const NodeId& id, const IpAddress& ip);
+
+struct DhtLimits {
+  std::size_t max_learned = 4096;        // outside nodes remembered
+  std::size_t max_values = 200;          // peers stored per infohash per node
+  std::size_t max_infohashes = 1024;     // infohashes stored per node
+  std::size_t k = 8;                     // nodes per reply
+};
+
+class DhtSwarm {
+ public:
+  struct Node {
+    NodeId id;
+    Endpoint endpoint;
+  };
+  DhtSwarm(const std::vector<Endpoint>& nodes, std::uint64_t seed, DhtLimits lim = {});
+
+  const std::vector<Node>& nodes() const noexcept { return nodes_; }
+  // The responder node at ep, if any.
+  std::optional<std::size_t> node_at(const Endpoint& ep) const;
+  // One datagram sent to node self by from; the reply, if one is due.
+  std::optional<std::string> handle(std::size_t self, std::string_view datagram, const Endpoint& from);
+  // Peers stored at node self for ih (for tests and the ground truth).
+  std::vector<Endpoint> stored(std::size_t self, const InfoHash& ih) const;
+
+ private:
+  // The k closest known nodes to target, leaving out the asking node and self.
+  std::vector<NodeEntry> closest(const NodeId& target, const Endpoint& from, std::size_t self) const;
+  std::string token(std::size_t self, const IpAddress& ip) const;
+  void learn(const NodeId& id, const Endpoint& from);
+
+  DhtLimits lim_;
+  std::uint64_t secret_;
+  std::vector<Node> nodes_;
+  std::map<Endpoint, std::size_t> by_endpoint_;
+  std::map<Endpoint, NodeId> learned_;
+  std::vector<std::map<InfoHash, std::vector<Endpoint>>> values_;  // per node
+};
+
+// Answers for every node of swarm on socket (bound to the wildcard address
+// and the nodes' port) until the socket is closed.
+awaitable<void> serve_dht(udp::socket& socket, DhtSwarm& swarm);
+
+}  // namespace p2pscope::lab

@@ -1,0 +1,102 @@
+#include "lab/dht_responder.hpp"
+
+#include "core/krpc.hpp"
+
+#include <gtest/gtest.h>
+
+namespace p2pscope::lab {
+namespace {
+
+Endpoint ep(const char* ip, std::uint16_t port = 6890) { return {IpAddress::parse(ip).value(), port}; }
+
+// The worked examples of BEP 42: the first 21 bits and the last byte are
+// fixed by the address and r.
+TEST(LabDht, MakesBep42NodeIdsThatMatchTheSpecExamples) {
+  struct Case {
+    const char* ip;
+    std::uint8_t r;
+    const char* prefix;  // first three bytes; the third's low 3 bits are random
+  };
+  for (auto c : {Case{"124.31.75.21", 1, "5fbfbf"}, Case{"21.75.31.124", 86, "5a3ce9"},
+                 Case{"65.23.51.170", 22, "a5d432"}, Case{"84.124.73.14", 65, "1b0321"},
+                 Case{"43.213.53.83", 90, "e56f6c"}}) {
+    auto ip = IpAddress::parse(c.ip).value();
+    auto id = bep42_node_id(ip, c.r, std::string(20, '\0'));
+    auto hex = id.hex();
+    EXPECT_EQ(hex.substr(0, 4), std::string(c.prefix).substr(0, 4)) << c.ip;
+    EXPECT_EQ(id.bytes()[2] & 0xf8, std::stoi(std::string(c.prefix).substr(4), nullptr, 16) & 0xf8) << c.ip;
+    EXPECT_EQ(id.bytes()[19], c.r);
+    EXPECT_TRUE(bep42_valid(id, ip));
+    EXPECT_FALSE(bep42_valid(id, IpAddress::parse("1.2.3.4").value()));
+  }
+}
+
+class LabDhtSwarm : public ::testing::Test {
+ protected:
+  LabDhtSwarm() : swarm_({ep("23.0.0.1"), ep("31.0.0.1"), ep("37.0.0.1"), ep("45.0.0.1")}, 7) {}
+
+  KrpcMessage ask(std::size_t node, KrpcQuery q, const Endpoint& from) {
+    q.transaction_id = "tx";
+    q.id = NodeId::from_bytes(std::string(20, 'q')).value();
+    auto reply = swarm_.handle(node, encode_krpc(q), from);
+    EXPECT_TRUE(reply);
+    return decode_krpc(reply.value_or("")).value();
+  }
+  DhtSwarm swarm_;
+  Endpoint peer_ = ep("93.1.2.3", 6881);
+  InfoHash ih_ = InfoHash::from_bytes(std::string(20, 'i')).value();
+};
+
+TEST_F(LabDhtSwarm, AnnouncedPeersAreHandedOutByTheNodeThatStoredThem) {
+  KrpcQuery get;
+  get.method_name = "get_peers";
+  get.info_hash = ih_;
+  auto r = std::get<KrpcResponse>(ask(2, get, peer_));
+  ASSERT_TRUE(r.token);
+  EXPECT_TRUE(r.values.empty());
+  EXPECT_EQ(r.nodes.size(), 3u) << "every other node, never the requester's own entry";
+  EXPECT_EQ(r.requester, peer_);
+
+  KrpcQuery ann;
+  ann.method_name = "announce_peer";
+  ann.info_hash = ih_;
+  ann.port = 51413;
+  ann.token = r.token;
+  EXPECT_TRUE(std::holds_alternative<KrpcResponse>(ask(2, ann, peer_)));
+  auto again = std::get<KrpcResponse>(ask(2, get, ep("77.1.1.1", 6881)));
+  ASSERT_EQ(again.values.size(), 1u);
+  EXPECT_EQ(again.values[0], (Endpoint{peer_.address, 51413}));
+  EXPECT_TRUE(std::get<KrpcResponse>(ask(1, get, peer_)).values.empty()) << "node 1 was never announced to";
+}
+
+TEST_F(LabDhtSwarm, RejectsAnnouncesWithAnotherAddressesToken) {
+  KrpcQuery get;
+  get.method_name = "get_peers";
+  get.info_hash = ih_;
+  auto token = std::get<KrpcResponse>(ask(0, get, peer_)).token;
+  KrpcQuery ann;
+  ann.method_name = "announce_peer";
+  ann.info_hash = ih_;
+  ann.port = 1;
+  ann.token = token;
+  auto e = std::get<KrpcError>(ask(0, ann, ep("93.9.9.9", 6881)));
+  EXPECT_EQ(e.code, 203);
+}
+
+TEST_F(LabDhtSwarm, LearnsOutsideNodesAndAnswersUnknownMethodsWith204) {
+  KrpcQuery ping;
+  ping.method_name = "ping";
+  (void)ask(0, ping, peer_);
+  KrpcQuery find;
+  find.method_name = "find_node";
+  find.target = NodeId::from_bytes(std::string(20, 'q')).value();
+  auto r = std::get<KrpcResponse>(ask(1, find, ep("77.1.1.1", 6881)));
+  EXPECT_EQ(r.nodes.front().endpoint, peer_) << "the pinging node has exactly the target id";
+  KrpcQuery odd;
+  odd.method_name = "vote";
+  EXPECT_EQ(std::get<KrpcError>(ask(0, odd, peer_)).code, 204);
+  EXPECT_FALSE(swarm_.handle(0, "garbage", peer_));
+}
+
+}  // namespace
+}  // namespace p2pscope::lab

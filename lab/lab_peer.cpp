@@ -1,0 +1,389 @@
+#include "lab/lab_peer.hpp"
+
+#include "core/extension.hpp"
+#include "core/peer_wire.hpp"
+#include "lab/announcer.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <random>
+
+namespace p2pscope::lab {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::uint8_t kOurPexId = 1;  // the id we ask peers to use for ut_pex
+constexpr std::size_t kPexCap = 50;    // BEP 11: at most 50 added per message
+constexpr auto kHandshakeTimeout = 10s;
+constexpr auto kIdleTimeout = 180s;
+constexpr std::size_t kMaxDials = 32;  // propagator: connections at once
+
+struct Persona {
+  std::string_view peer_id_prefix, version;
+};
+
+// Anti-P2P fleets look alike (one client string, one reqq): the study's
+// fingerprint. The byte-order and propagator actors pose as KTorrent, the
+// client whose PEX bug the P2PScope study traced.
+Persona persona(PeerKind k) {
+  switch (k) {
+    case PeerKind::honest: return {"-PL0100-", "p2pscope-lab 0.1"};
+    case PeerKind::anti_p2p: return {"-UT3550-", "\xC2\xB5Torrent 3.5.5"};
+    case PeerKind::byte_order: return {"-KT4100-", "KTorrent 4.1.0"};
+    case PeerKind::propagator: return {"-KT2400-", "KTorrent 2.4.0"};
+  }
+  return {"-PL0100-", "p2pscope-lab"};
+}
+
+// One peer-wire connection. The reader (the session coroutine) never
+// writes once the writer (PEX and keep-alives) has started, so writes
+// never interleave.
+struct Conn {
+  explicit Conn(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+  tcp::socket socket;
+  asio::steady_timer timer;
+  Endpoint listen;  // where the remote peer accepts connections
+  bool listen_known = false;  // outgoing, or told by the extended handshake's "p"
+  std::optional<std::uint8_t> their_pex;
+  std::size_t cursor = 0;  // rotates through pex_list() 50 at a time
+  void close() {
+    error_code ec;
+    socket.close(ec);
+    timer.cancel();
+  }
+};
+
+std::string pex_message(LabPeer& me, Conn& c) {
+  auto all = me.pex_list();
+  std::erase(all, c.listen);
+  PexMessage m;
+  for (std::size_t i = 0; i < std::min(all.size(), kPexCap); ++i) {
+    const auto& ep = all[(c.cursor + i) % all.size()];
+    PexFlags f;
+    f.set(PexFlag::reachable, me.is_connected(ep));
+    m.added.push_back({ep, f});
+  }
+  c.cursor += kPexCap;
+  return encode_extended(*c.their_pex, encode_pex(m));
+}
+
+awaitable<void> writer(LabPeer& me, std::shared_ptr<Conn> c) {
+  error_code ec;
+  while (c->socket.is_open()) {
+    std::string out = c->their_pex ? pex_message(me, *c) : encode_keep_alive();
+    co_await asio::async_write(c->socket, asio::buffer(out), use_ec(ec));
+    if (ec) break;
+    c->timer.expires_after(c->their_pex ? me.world().pex_interval : 90s);
+    co_await c->timer.async_wait(use_ec(ec));
+  }
+  c->close();
+}
+
+std::string opening_messages(const LabPeer& me, const Handshake& theirs, const Endpoint& remote) {
+  std::string out;
+  auto f = theirs.features();
+  if (f.has(Feature::extension_protocol)) {
+    ExtendedHandshake h;
+    h.m["ut_pex"] = kOurPexId;
+    h.v = std::string(persona(me.kind()).version);
+    h.p = me.party().endpoint.port;
+    h.yourip = remote.address;
+    h.reqq = 255;
+    out += encode_extended(0, encode_extended_handshake(h));
+  }
+  auto it = me.world().pieces.find(theirs.info_hash);
+  std::size_t pieces = it != me.world().pieces.end() ? it->second : me.world().pieces.begin()->second;
+  bool fast = f.has(Feature::fast);
+  if (me.claims_all_pieces()) {
+    if (fast) return out + encode_message(MessageId::have_all);
+    return out + encode_bitfield(Bitfield{std::vector<std::uint8_t>((pieces + 7) / 8, 0xff)});
+  }
+  if (fast) return out + encode_message(MessageId::have_none);
+  return out;
+}
+
+// Reads messages until the peer goes quiet or breaks the protocol.
+awaitable<void> reader(LabPeer& me, std::shared_ptr<Conn> c, Watchdog<tcp::socket>& dog) {
+  std::string buf;
+  error_code ec;
+  for (;;) {
+    dog.arm(kIdleTimeout);
+    buf.resize(4);
+    co_await asio::async_read(c->socket, asio::buffer(buf), use_ec(ec));
+    if (ec) co_return;
+    std::uint32_t len = static_cast<std::uint8_t>(buf[0]) << 24 | static_cast<std::uint8_t>(buf[1]) << 16 |
+                        static_cast<std::uint8_t>(buf[2]) << 8 | static_cast<std::uint8_t>(buf[3]);
+    if (len > WireLimits{}.max_message) co_return;
+    buf.resize(4 + len);
+    co_await asio::async_read(c->socket, asio::buffer(buf.data() + 4, len), use_ec(ec));
+    if (ec) co_return;
+    auto frame = next_frame(buf);
+    if (!frame || !frame.value() || frame.value()->keep_alive) continue;
+    if (frame.value()->id != static_cast<std::uint8_t>(MessageId::extended)) continue;
+    auto ext = decode_extended(frame.value()->payload);
+    if (!ext) co_return;
+    if (ext.value().ext_id == 0) {
+      auto h = decode_extended_handshake(ext.value().body);
+      if (!h) co_return;
+      if (auto p = h.value().p; p && !c->listen_known) {
+        c->listen.port = *p;
+        c->listen_known = true;
+        me.connected(c->listen);
+        if (me.kind() != PeerKind::anti_p2p) me.learned(c->listen);
+      }
+      bool start_writer = !c->their_pex;
+      c->their_pex = h.value().extension_id("ut_pex");
+      if (start_writer && c->their_pex) c->timer.cancel();  // the writer sends PEX right away
+    } else if (ext.value().ext_id == kOurPexId) {
+      auto pex = decode_pex(ext.value().body);
+      if (!pex) co_return;
+      for (const auto& p : pex.value().added) me.heard(p.endpoint);
+    }
+  }
+}
+
+// After the handshakes: opening messages, then reader and writer.
+awaitable<void> run_connection(LabPeer& me, std::shared_ptr<Conn> c, Watchdog<tcp::socket>& dog,
+                               const Handshake& theirs) {
+  error_code ec;
+  auto opening = opening_messages(me, theirs, c->listen);
+  co_await asio::async_write(c->socket, asio::buffer(opening), use_ec(ec));
+  if (ec) co_return;
+  if (c->listen_known) {
+    me.connected(c->listen);
+    if (me.kind() != PeerKind::anti_p2p) me.learned(c->listen);
+  }
+  asio::co_spawn(c->socket.get_executor(), writer(me, c), asio::detached);
+  co_await reader(me, c, dog);
+  if (c->listen_known) me.disconnected(c->listen);
+  c->close();
+}
+
+Handshake our_handshake(const LabPeer& me, const InfoHash& ih) {
+  Handshake h;
+  h.info_hash = ih;
+  h.peer_id = me.peer_id();
+  Features f;
+  f.set(Feature::extension_protocol);
+  f.set(Feature::fast);
+  h.set_features(f);
+  return h;
+}
+
+awaitable<Result<Handshake>> read_handshake(tcp::socket& s) {
+  std::string buf(kHandshakeSize, '\0');
+  error_code ec;
+  co_await asio::async_read(s, asio::buffer(buf), use_ec(ec));
+  if (ec) co_return ec;
+  co_return decode_handshake(buf);
+}
+
+awaitable<void> incoming(LabPeer& me, tcp::socket s) {
+  auto c = std::make_shared<Conn>(std::move(s));
+  Watchdog dog(c->socket);
+  dog.arm(kHandshakeTimeout);
+  error_code ec;
+  auto remote = c->socket.remote_endpoint(ec);
+  if (ec) co_return;
+  c->listen = from_asio(remote);
+  auto theirs = co_await read_handshake(c->socket);
+  if (!theirs || !me.accepts(theirs.value().info_hash)) co_return c->close();
+  auto ours = encode_handshake(our_handshake(me, theirs.value().info_hash));
+  co_await asio::async_write(c->socket, asio::buffer(ours), use_ec(ec));
+  if (ec) co_return;
+  co_await run_connection(me, c, dog, theirs.value());
+}
+
+awaitable<void> outgoing(LabPeer& me, Endpoint to, InfoHash ih) {
+  auto ex = co_await asio::this_coro::executor;
+  auto c = std::make_shared<Conn>(tcp::socket(ex));
+  c->listen = to;
+  c->listen_known = true;
+  Watchdog dog(c->socket);
+  error_code ec;
+  c->socket.open(to.address.is_v4() ? tcp::v4() : tcp::v6(), ec);
+  if (!ec) c->socket.bind(tcp::endpoint(to_asio(me.party().endpoint.address), 0), ec);
+  if (ec) co_return;
+  dog.arm(kHandshakeTimeout);
+  co_await c->socket.async_connect(to_tcp(to), use_ec(ec));
+  if (ec) co_return;
+  auto ours = encode_handshake(our_handshake(me, ih));
+  co_await asio::async_write(c->socket, asio::buffer(ours), use_ec(ec));
+  if (ec) co_return;
+  auto theirs = co_await read_handshake(c->socket);
+  if (!theirs || theirs.value().info_hash != ih) co_return c->close();
+  co_await run_connection(me, c, dog, theirs.value());
+}
+
+awaitable<void> listen(LabPeer& me, tcp::acceptor acceptor) {
+  for (;;) {
+    error_code ec;
+    auto s = co_await acceptor.async_accept(use_ec(ec));
+    if (!acceptor.is_open()) co_return;
+    if (!ec) asio::co_spawn(acceptor.get_executor(), incoming(me, std::move(s)), asio::detached);
+  }
+}
+
+awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_after(d);
+  error_code ec;
+  co_await t.async_wait(use_ec(ec));
+}
+
+// Announces to every tracker for every lab torrent, then again at the
+// interval; what the trackers return is learned. A farm head also plants
+// its fakes at the poisoned trackers through the announce "ip" field.
+awaitable<void> announce_loop(LabPeer& me, std::chrono::milliseconds stagger) {
+  co_await sleep_for(stagger);
+  const auto& self = me.party().endpoint;
+  for (auto event = AnnounceEvent::started;; event = AnnounceEvent::none) {
+    for (const auto& [ih, pieces] : me.world().pieces) {
+      for (const auto& t : me.world().udp_trackers) {
+        AnnounceSpec spec{ih, me.peer_id(), self.port, me.claims_all_pieces(), std::nullopt, 200, event};
+        auto r = co_await udp_announce(self.address, t, spec);
+        if (r) {
+          for (const auto& ep : r.value().peers) me.learned(ep);
+        }
+      }
+      if (!me.farm_head()) continue;
+      for (const auto& t : me.world().poisoned_trackers) {
+        for (const auto& fake : me.fakes()) {
+          AnnounceSpec spec{ih, me.peer_id(), fake.port, true, fake.address, 0, event};
+          (void)co_await udp_announce(self.address, t, spec);
+        }
+      }
+    }
+    co_await sleep_for(me.world().announce_interval);
+  }
+}
+
+// The propagator dials every peer it learns or hears of, once, a few at a time.
+awaitable<void> dial_loop(LabPeer& me) {
+  auto ex = co_await asio::this_coro::executor;
+  std::set<Endpoint> tried;
+  auto in_flight = std::make_shared<std::size_t>(0);
+  const auto ih = me.world().pieces.begin()->first;
+  for (;;) {
+    for (const auto& ep : me.pex_list()) {
+      if (*in_flight >= kMaxDials) break;
+      if (ep == me.party().endpoint || !tried.insert(ep).second) continue;
+      ++*in_flight;
+      asio::co_spawn(ex, outgoing(me, ep, ih), [in_flight](std::exception_ptr) { --*in_flight; });
+    }
+    co_await sleep_for(2s);
+  }
+}
+
+}  // namespace
+
+LabPeer::LabPeer(const Party& party, PeerKind kind, const PeerWorld& world, std::uint64_t seed)
+    : party_(party), kind_(kind), world_(world) {
+  std::mt19937_64 rng(seed);
+  std::string id(persona(kind).peer_id_prefix);
+  while (id.size() < 20) id.push_back(static_cast<char>('0' + rng() % 10));
+  peer_id_ = PeerId::from_bytes(id).value();
+}
+
+bool LabPeer::accepts(const InfoHash& ih) const { return kind_ == PeerKind::anti_p2p || world_.pieces.count(ih) != 0; }
+
+bool LabPeer::claims_all_pieces() const noexcept { return kind_ == PeerKind::anti_p2p || party_.lite_seed; }
+
+void LabPeer::set_fleet(std::vector<Endpoint> fleet, std::vector<Endpoint> fakes, bool farm_head) {
+  fleet_ = std::move(fleet);
+  fakes_ = std::move(fakes);
+  farm_head_ = farm_head;
+}
+
+void LabPeer::learned(const Endpoint& ep) {
+  if (ep != party_.endpoint) learned_.insert(ep);
+}
+
+void LabPeer::heard(const Endpoint& ep) {
+  if (ep != party_.endpoint) heard_.insert(ep);
+}
+
+std::vector<Endpoint> LabPeer::pex_list() const {
+  std::vector<Endpoint> out;
+  switch (kind_) {
+    case PeerKind::honest: out.assign(connected_.begin(), connected_.end()); break;
+    case PeerKind::anti_p2p:
+      for (const auto& ep : fleet_) {
+        if (ep != party_.endpoint) out.push_back(ep);
+      }
+      out.insert(out.end(), fakes_.begin(), fakes_.end());
+      break;
+    case PeerKind::byte_order: {
+      std::set<Endpoint> all(learned_);
+      all.insert(connected_.begin(), connected_.end());
+      for (const auto& ep : all) {
+        if (ep.address.is_v4()) out.push_back({reverse_v4(ep.address), ep.port});
+      }
+      break;
+    }
+    case PeerKind::propagator: {
+      std::set<Endpoint> all(learned_);
+      all.insert(heard_.begin(), heard_.end());
+      all.insert(connected_.begin(), connected_.end());
+      out.assign(all.begin(), all.end());
+      break;
+    }
+  }
+  return out;
+}
+
+Status start_lab_peer(asio::io_context& io, LabPeer& peer) {
+  tcp::acceptor acceptor(io);
+  error_code ec;
+  auto at = to_tcp(peer.party().endpoint);
+  acceptor.open(at.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(at, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return ec;
+  asio::co_spawn(io, listen(peer, std::move(acceptor)), asio::detached);
+  // Spread the first announces over a few seconds, as clients starting at
+  // different moments would.
+  auto stagger = std::chrono::milliseconds(std::hash<std::string>{}(peer.party().name) % 3000);
+  asio::co_spawn(io, announce_loop(peer, stagger), asio::detached);
+  if (peer.kind() == PeerKind::propagator) asio::co_spawn(io, dial_loop(peer), asio::detached);
+  return success();
+}
+
+namespace {
+
+awaitable<void> fake_service(tcp::socket s) {
+  Watchdog dog(s);
+  dog.arm(5s);
+  error_code ec;
+  static const std::string banner = "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n";
+  co_await asio::async_write(s, asio::buffer(banner), use_ec(ec));
+  std::string buf(256, '\0');
+  (void)co_await s.async_read_some(asio::buffer(buf), use_ec(ec));
+  s.close(ec);  // whatever came was not SSH: hang up, as sshd does
+}
+
+awaitable<void> open_port_loop(tcp::acceptor acceptor) {
+  for (;;) {
+    error_code ec;
+    auto s = co_await acceptor.async_accept(use_ec(ec));
+    if (!acceptor.is_open()) co_return;
+    if (!ec) asio::co_spawn(acceptor.get_executor(), fake_service(std::move(s)), asio::detached);
+  }
+}
+
+}  // namespace
+
+Status start_open_port(asio::io_context& io, const Endpoint& at) {
+  tcp::acceptor acceptor(io);
+  error_code ec;
+  acceptor.open(to_tcp(at).protocol(), ec);
+  if (!ec) acceptor.bind(to_tcp(at), ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return ec;
+  asio::co_spawn(io, open_port_loop(std::move(acceptor)), asio::detached);
+  return success();
+}
+
+}  // namespace p2pscope::lab

@@ -1,0 +1,88 @@
+// The lab's own BitTorrent peers and misbehaving actors, many to a process.
+//
+// Each LabPeer sits at one plan address and speaks the real wire protocol
+// (BEP 3 handshake, BEP 6 have_all, BEP 10 extended handshake, BEP 11
+// ut_pex). What differs between kinds is policy:
+//   honest      accepts lab infohashes only; PEX lists peers it completed a
+//               handshake with (what libtorrent, Transmission and rtorrent do)
+//   anti_p2p    accepts ANY infohash, claims every piece, PEX lists its fleet
+//               and made-up addresses in its farm /24
+//   byte_order  like honest, but PEX lists every address it learned
+//               (trackers, connections) with the IPv4 bytes reversed
+//   propagator  re-advertises every address it heard (trackers, PEX),
+//               unchecked, and dials every peer it learns to hear more
+//
+// Threads: everything runs on one io_context thread. A LabPeer must outlive
+// the coroutines started for it (run_lab_peer's caller keeps it alive until
+// the io_context stops).
+#pragma once
+
+#include "core/hash.hpp"
+#include "lab/asio.hpp"
+#include "lab/plan.hpp"
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <vector>
+
+namespace p2pscope::lab {
+
+enum class PeerKind : std::uint8_t { honest, anti_p2p, byte_order, propagator };
+
+// What every lab peer knows about the lab.
+struct PeerWorld {
+  std::map<InfoHash, std::size_t> pieces;  // lab torrents and their piece counts
+  std::vector<Endpoint> udp_trackers;      // every tracker, announced to over BEP 15
+  std::vector<Endpoint> poisoned_trackers; // where an anti-P2P farm head plants its fakes
+  std::chrono::seconds pex_interval{60};
+  std::chrono::seconds announce_interval{300};
+};
+
+class LabPeer {
+ public:
+  LabPeer(const Party& party, PeerKind kind, const PeerWorld& world, std::uint64_t seed);
+
+  const Party& party() const noexcept { return party_; }
+  PeerKind kind() const noexcept { return kind_; }
+  const PeerWorld& world() const noexcept { return world_; }
+  const PeerId& peer_id() const noexcept { return peer_id_; }
+
+  bool accepts(const InfoHash& ih) const;
+  bool claims_all_pieces() const noexcept;
+  // The addresses this peer's next ut_pex lists (before the 50-per-message cap).
+  std::vector<Endpoint> pex_list() const;
+
+  // Anti-P2P: the fleet and fakes it advertises; the head of a farm also
+  // plants the fakes at the poisoned trackers.
+  void set_fleet(std::vector<Endpoint> fleet, std::vector<Endpoint> fakes, bool farm_head);
+  const std::vector<Endpoint>& fakes() const noexcept { return fakes_; }
+  bool farm_head() const noexcept { return farm_head_; }
+
+  void learned(const Endpoint& ep);  // from a tracker reply or an incoming connection
+  void heard(const Endpoint& ep);    // from a ut_pex message
+  void connected(const Endpoint& ep) { connected_.insert(ep); }
+  void disconnected(const Endpoint& ep) { connected_.erase(ep); }
+  const std::set<Endpoint>& learned_set() const noexcept { return learned_; }
+  bool is_connected(const Endpoint& ep) const { return connected_.count(ep) != 0; }
+
+ private:
+  const Party& party_;
+  PeerKind kind_;
+  const PeerWorld& world_;
+  PeerId peer_id_;
+  std::set<Endpoint> learned_, heard_, connected_;
+  std::vector<Endpoint> fleet_, fakes_;
+  bool farm_head_ = false;
+};
+
+// Starts everything a lab peer does: listening, announcing, and (for the
+// propagator) dialling. Listening starts before this returns: errors
+// binding the address are returned, later errors end single sessions only.
+Status start_lab_peer(asio::io_context& io, LabPeer& peer);
+
+// An address that accepts TCP connections and answers like an SSH server:
+// an open port that does not speak BitTorrent.
+Status start_open_port(asio::io_context& io, const Endpoint& at);
+
+}  // namespace p2pscope::lab

@@ -1,0 +1,76 @@
+// The lab's own BitTorrent tracker (HTTP and UDP, BEP 3/15/23/48), for what
+// opentracker cannot do: a poisoned tracker injects bogus entries into every
+// announce reply and honours the announce "ip" field, as some real trackers
+// do, which is how anti-P2P fleets plant made-up addresses.
+//
+// TrackerState is the pure part (no I/O, injected clock values); serve_http
+// and serve_udp are thin Asio coroutines over it. Threads: everything runs
+// on one io_context thread; TrackerState is not thread-safe.
+#pragma once
+
+#include "core/hash.hpp"
+#include "core/ip.hpp"
+#include "core/udp_tracker.hpp"
+#include "lab/asio.hpp"
+
+#include <chrono>
+#include <map>
+#include <random>
+#include <vector>
+
+namespace p2pscope::lab {
+
+struct TrackerConfig {
+  bool honour_ip = false;           // take the announce "ip" field as the peer's address
+  std::vector<Endpoint> injected;   // added to every announce reply
+  std::chrono::seconds interval{300};
+  std::size_t max_swarms = 4096;    // announces for further infohashes are refused
+  std::size_t max_peers = 50000;    // per swarm
+  int default_numwant = 50;
+  int max_numwant = 200;
+};
+
+class TrackerState {
+ public:
+  using Clock = std::chrono::steady_clock;
+  struct Announce {
+    InfoHash info_hash;
+    Endpoint peer;        // address the reply is about (source address, or "ip" when honoured)
+    bool seed = false;    // left == 0
+    AnnounceEvent event = AnnounceEvent::none;
+    int numwant = -1;     // < 0: the default
+  };
+  struct Reply {
+    std::vector<Endpoint> peers;
+    std::uint32_t seeders = 0, leechers = 0;
+  };
+
+  TrackerState(TrackerConfig cfg, std::uint64_t seed) : cfg_(std::move(cfg)), rng_(seed) {}
+
+  // errc::too_many_items when a new swarm or peer would pass a limit.
+  Result<Reply> announce(const Announce& a, Clock::time_point now);
+  ScrapeCounts scrape(const InfoHash& ih) const;
+  const TrackerConfig& config() const noexcept { return cfg_; }
+
+ private:
+  struct PeerState {
+    bool seed = false;
+    Clock::time_point last;
+  };
+  struct Swarm {
+    std::map<Endpoint, PeerState> peers;
+    std::uint32_t completed = 0;
+  };
+  void expire(Swarm& s, Clock::time_point now);
+
+  TrackerConfig cfg_;
+  std::map<InfoHash, Swarm> swarms_;
+  std::mt19937_64 rng_;
+};
+
+// Serves HTTP announce and scrape on acceptor until it is closed.
+awaitable<void> serve_http(tcp::acceptor acceptor, TrackerState& state);
+// Serves BEP 15 on socket until it is closed.
+awaitable<void> serve_udp(udp::socket socket, TrackerState& state, std::uint64_t secret);
+
+}  // namespace p2pscope::lab

@@ -1,0 +1,87 @@
+#include "lab/truth.hpp"
+
+#include "core/special_ranges.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace p2pscope::lab {
+namespace {
+
+using json = nlohmann::json;
+
+class LabTruth : public ::testing::Test {
+ protected:
+  LabTruth()
+      : plan_(make_plan(parse_scenario(builtin_scenario("small").value()).value())),
+        ann_(lab_announcements(plan_)),
+        truth_(ground_truth({plan_, torrents_, ann_, "lab.pfx2as", "lab-asn.mmdb"})) {
+    for (const auto& row : truth_["addresses"]) {
+      std::string key = row["ip"].get<std::string>() + ":" + std::to_string(row.value("port", 0));
+      rows_[key] = row;
+    }
+  }
+  const json& row(const Endpoint& ep) { return rows_.at(ep.address.to_string() + ":" + std::to_string(ep.port)); }
+
+  LabPlan plan_;
+  std::vector<LabTorrent> torrents_;
+  std::vector<Announcement> ann_;
+  json truth_;
+  std::map<std::string, json> rows_;
+};
+
+TEST_F(LabTruth, UnroutableEntriesAreOutsideEveryAnnouncedPrefix) {
+  for (const auto* p : plan_.with_role(Role::bogus_unroutable)) {
+    EXPECT_FALSE(announced(ann_, p->endpoint.address)) << p->endpoint.to_string();
+    EXPECT_FALSE(row(p->endpoint)["announced"].get<bool>());
+  }
+  for (const auto* p : plan_.with_role(Role::seed)) EXPECT_TRUE(row(p->endpoint)["announced"].get<bool>());
+  auto farm = row(plan_.with_role(Role::anti_p2p).front()->endpoint);
+  auto fake = row(plan_.with_role(Role::anti_p2p_fake).front()->endpoint);
+  EXPECT_EQ(farm["asn"], fake["asn"]) << "farms and their fakes sit in one hosting AS";
+}
+
+TEST_F(LabTruth, EveryBogusAddressNamesTheActorAndRouteThatIntroducedIt) {
+  int bogus = 0;
+  for (const auto& [key, r] : rows_) {
+    if (!r["bogus"].get<bool>()) continue;
+    ++bogus;
+    ASSERT_TRUE(r.contains("introduced_by")) << key;
+    for (const auto& by : r["introduced_by"]) {
+      EXPECT_TRUE(by.contains("actor") && by.contains("route")) << key;
+    }
+  }
+  EXPECT_GT(bogus, 100);
+  auto injected = row(plan_.with_role(Role::bogus_dead).front()->endpoint)["introduced_by"];
+  EXPECT_NE(std::find(injected.begin(), injected.end(), json{{"actor", "lab-tracker-0"}, {"route", "tracker-reply"}}),
+            injected.end());
+}
+
+TEST_F(LabTruth, ByteOrderReversalsLandOnLivePeersAndOnUnroutableSpace) {
+  int on_live = 0, unroutable = 0;
+  for (const auto& [key, r] : rows_) {
+    if (!r.contains("introduced_by")) continue;
+    for (const auto& by : r["introduced_by"]) {
+      if (!by.contains("reverse_of")) continue;
+      auto text = by["reverse_of"].get<std::string>();
+      auto of = Endpoint::parse(text);
+      auto of_ip = of ? of.value().address : IpAddress::parse(text).value();  // a client: any port
+      EXPECT_EQ(reverse_v4(of_ip).to_string(), r["ip"]);
+      if (!r["bogus"].get<bool>()) ++on_live;
+      if (!r["announced"].get<bool>()) ++unroutable;
+    }
+  }
+  EXPECT_GE(on_live, 8) << "4 mirrored pairs, reversed both ways";
+  EXPECT_GT(unroutable, 100);
+}
+
+TEST_F(LabTruth, WritesCaidaPfx2asLines) {
+  auto text = format_pfx2as(ann_);
+  auto first = text.substr(0, text.find('\n'));
+  EXPECT_EQ(first, ann_[0].network.to_string() + "\t24\t" + std::to_string(ann_[0].asn));
+  EXPECT_EQ(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')), ann_.size());
+}
+
+}  // namespace
+}  // namespace p2pscope::lab
