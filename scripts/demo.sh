@@ -3,9 +3,10 @@
 #
 # Until the crawler and probes (#4, #5) land, nothing crawls or scores the
 # lab yet: the demo shows what is built. That is the address classification
-# and torrent inspection every later stage uses, and the lab (#3, partly
-# built): a private network namespace with a real tracker and libtorrent
-# peers. Packets stay on that namespace's loopback.
+# and torrent inspection every later stage uses, and the lab (#3): a private
+# network namespace with three trackers, about 200 peers, 300 DHT nodes and
+# the misbehaving actors, plus its ground truth. Packets stay on that
+# namespace's loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,10 +26,21 @@ state=build/demo-lab
 run lab up --scenario small --state-dir "$state"
 trap '"$bin" lab down --state-dir "$state" >/dev/null 2>&1 || true' EXIT
 echo
-echo "\$ p2pscope lab exec -- ss -lnt   (who listens inside the lab)"
-"$bin" lab exec --state-dir "$state" -- ss -lnt
+echo "ground truth: addresses per role (bogus ones name the actor and route that introduced them)"
+python3 - "$state/ground-truth.json" <<'PY'
+import collections, json, sys
+t = json.load(open(sys.argv[1]))
+roles = collections.Counter(a["role"] for a in t["addresses"])
+bogus = collections.Counter(a["role"] for a in t["addresses"] if a["bogus"])
+for role, n in sorted(roles.items()):
+    print(f"  {role:22} {n:5}   bogus {bogus.get(role, 0)}")
+example = next(a for a in t["addresses"] if a["role"] == "byte_order_reversed")
+print("  e.g.", json.dumps(example))
+PY
+echo
+echo "\$ p2pscope lab exec -- ss -s   (sockets inside the lab)"
+"$bin" lab exec --state-dir "$state" -- ss -s
 run lab down --state-dir "$state"
 trap - EXIT
 echo
-echo "demo: crawl, probe and diagnose are not built yet (issues #4, #5), and the lab has no DHT or"
-echo "misbehaving actors yet (#3); see README."
+echo "demo: crawl, probe and diagnose are not built yet (issues #4, #5); see README."
