@@ -46,6 +46,7 @@ struct Conn {
   Endpoint listen;  // where the remote peer accepts connections
   bool listen_known = false;  // outgoing, or told by the extended handshake's "p"
   std::optional<std::uint8_t> their_pex;
+  bool pex_due = false;    // set by the reader when PEX became possible; the writer sends at once
   std::size_t cursor = 0;  // rotates through pex_list() 50 at a time
   void close() {
     error_code ec;
@@ -71,9 +72,11 @@ std::string pex_message(LabPeer& me, Conn& c) {
 awaitable<void> writer(LabPeer& me, std::shared_ptr<Conn> c) {
   error_code ec;
   while (c->socket.is_open()) {
+    c->pex_due = false;
     std::string out = c->their_pex ? pex_message(me, *c) : encode_keep_alive();
     co_await asio::async_write(c->socket, asio::buffer(out), use_ec(ec));
     if (ec) break;
+    if (c->pex_due) continue;  // the extended handshake arrived while we were writing
     c->timer.expires_after(c->their_pex ? me.world().pex_interval : 90s);
     co_await c->timer.async_wait(use_ec(ec));
   }
@@ -134,7 +137,10 @@ awaitable<void> reader(LabPeer& me, std::shared_ptr<Conn> c, Watchdog<tcp::socke
       }
       bool start_writer = !c->their_pex;
       c->their_pex = h.value().extension_id("ut_pex");
-      if (start_writer && c->their_pex) c->timer.cancel();  // the writer sends PEX right away
+      if (start_writer && c->their_pex) {
+        c->pex_due = true;  // the writer sends PEX right away
+        c->timer.cancel();
+      }
     } else if (ext.value().ext_id == kOurPexId) {
       auto pex = decode_pex(ext.value().body);
       if (!pex) co_return;
