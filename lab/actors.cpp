@@ -123,21 +123,18 @@ Status start_peers(asio::io_context& io, const LabPlan& plan, Actors& a) {
 }  // namespace
 
 int run_actors(const fs::path& state_dir) {
-  auto scenario = load_state_scenario(state_dir);
-  if (!scenario) {
-    std::cerr << "lab actors: cannot read " << (state_dir / kScenarioFile) << "\n";
+  std::string why;
+  auto files = load_lab_files(state_dir, &why);
+  if (!files) {
+    std::cerr << "lab actors: " << why << "\n";
     return 1;
   }
-  auto plan = make_plan(scenario.value());
-  auto torrents = load_torrents(plan, state_dir);
-  if (!torrents) {
-    std::cerr << "lab actors: cannot read the lab's torrents: " << torrents.error().message() << "\n";
-    return 1;
-  }
+  const auto& plan = files.value().plan;
+  const auto& torrents = files.value().torrents;
   raise_fd_limit();
   asio::io_context io(1);
   Actors a;
-  for (const auto& t : torrents.value()) {
+  for (const auto& t : torrents) {
     lt::torrent_info ti(t.torrent_file.string());
     a.world.pieces[t.info_hash] = static_cast<std::size_t>(ti.num_pieces());
   }

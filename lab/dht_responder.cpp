@@ -174,18 +174,23 @@ struct Received {
   Endpoint from, to;
 };
 
+msghdr message(sockaddr_in& peer, iovec& iov, char* control, std::size_t control_size) {
+  msghdr msg{};
+  msg.msg_name = &peer;
+  msg.msg_namelen = sizeof peer;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = control_size;
+  return msg;
+}
+
 std::optional<Received> receive(int fd, std::string& buf, std::uint16_t port) {
   sockaddr_in src{};
   iovec iov{buf.data(), buf.size()};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
   for (;;) {
-    msghdr msg{};  // the kernel rewrites the lengths, so set them per datagram
-    msg.msg_name = &src;
-    msg.msg_namelen = sizeof src;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    auto msg = message(src, iov, control, sizeof control);  // the kernel rewrites the lengths: per datagram
     auto n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
     if (n < 0) return std::nullopt;
     if (src.sin_family != AF_INET) continue;
@@ -209,13 +214,7 @@ void send_from(int fd, const std::string& data, const Endpoint& from, const Endp
   std::memcpy(&dst.sin_addr, to.address.data(), 4);
   iovec iov{const_cast<char*>(data.data()), data.size()};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))] = {};
-  msghdr msg{};
-  msg.msg_name = &dst;
-  msg.msg_namelen = sizeof dst;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  auto msg = message(dst, iov, control, sizeof control);
   auto* c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = IPPROTO_IP;
   c->cmsg_type = IP_PKTINFO;

@@ -67,6 +67,24 @@ Status write_file(const fs::path& file, std::string_view text) {
   return success();
 }
 
+// Starts `p2pscope lab WHAT --state-dir DIR` inside and waits for its ready file.
+Status start_inner(const Sandbox& box, const LabOptions& opt, std::string_view what, const char* ready,
+                   Clock::time_point deadline, std::string& why) {
+  const auto& dir = opt.state_dir;
+  auto log = dir / (std::string(what) + ".log");
+  fs::remove(dir / ready);
+  auto pid = box.spawn({opt.self_exe.string(), "lab", std::string(what), "--state-dir", dir.string()}, log);
+  if (!pid) {
+    why = "starting 'lab " + std::string(what) + "' failed";
+    return pid.error();
+  }
+  if (!wait_for_file(dir / ready, deadline)) {
+    why = "'lab " + std::string(what) + "' did not come up; see " + log.string();
+    return std::make_error_code(std::errc::timed_out);
+  }
+  return success();
+}
+
 bool has_actors(const LabPlan& plan) {
   return std::any_of(plan.parties.begin(), plan.parties.end(), [](const Party& p) { return p.impl == Impl::lab_actor; });
 }
@@ -105,31 +123,21 @@ Result<LabUp> lab_up(const Scenario& s, const LabOptions& opt, std::string* deta
                   std::make_error_code(std::errc::timed_out));
   }
 
+  std::string why;
   if (has_actors(plan)) {
     say("starting the lab's trackers, " + std::to_string(s.dht_nodes) + " DHT nodes, " +
         std::to_string(s.lite_peers) + " lite peers and the misbehaving actors");
-    fs::remove(dir / kActorsReadyFile);
-    auto pid = box.spawn({opt.self_exe.string(), "lab", "actors", "--state-dir", dir.string()}, dir / "actors.log");
-    if (!pid) return fail("starting the lab's actors failed", pid.error());
-    if (!wait_for_file(dir / kActorsReadyFile, deadline))
-      return fail("the lab's actors did not come up; see " + (dir / "actors.log").string(),
-                  std::make_error_code(std::errc::timed_out));
+    if (auto st = start_inner(box, opt, "actors", kActorsReadyFile, deadline, why); !st) return fail(why, st.error());
   }
 
   say("starting " + std::to_string(s.seeds) + " libtorrent seeds and " + std::to_string(s.leechers) + " leechers");
-  fs::remove(dir / kNodeReadyFile);
-  auto node = box.spawn({opt.self_exe.string(), "lab", "node", "--state-dir", dir.string()}, dir / "node.log");
-  if (!node) return fail("starting the lab's peers failed", node.error());
-  if (!wait_for_file(dir / kNodeReadyFile, deadline))
-    return fail("the lab's peers did not come up; see " + (dir / "node.log").string(),
-                std::make_error_code(std::errc::timed_out));
+  if (auto st = start_inner(box, opt, "node", kNodeReadyFile, deadline, why); !st) return fail(why, st.error());
 
   say("writing routability data and ground truth");
   auto announcements = lab_announcements(plan);
   auto pfx2as = dir / kPfx2asFile, mmdb = dir / kAsnMmdbFile;
   fs::create_directories(pfx2as.parent_path());
   if (auto st = write_file(pfx2as, format_pfx2as(announcements)); !st) return fail("writing " + pfx2as.string() + " failed", st.error());
-  std::string why;
   if (auto st = write_asn_mmdb(announcements, mmdb, &why); !st) return fail(why, st.error());
   auto truth = dir / kGroundTruthFile;
   auto j = ground_truth({plan, torrents.value(), announcements, pfx2as, mmdb});

@@ -92,22 +92,19 @@ void drain_alerts(Node& n) {
 int run_node(const fs::path& state_dir) {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
-  auto scenario = load_state_scenario(state_dir);
-  if (!scenario) {
-    std::cerr << "lab node: cannot read " << (state_dir / kScenarioFile) << "\n";
+  std::string why;
+  auto files = load_lab_files(state_dir, &why);
+  if (!files) {
+    std::cerr << "lab node: " << why << "\n";
     return 1;
   }
-  auto plan = make_plan(scenario.value());
-  auto torrents = load_torrents(plan, state_dir);
-  if (!torrents) {
-    std::cerr << "lab node: cannot read the lab's torrents: " << torrents.error().message() << "\n";
-    return 1;
-  }
+  const auto& plan = files.value().plan;
+  const auto& torrents = files.value().torrents;
   std::vector<Node> nodes;
   for (const auto& party : plan.parties) {
     if (party.impl != Impl::libtorrent) continue;  // the lab's own peers run in the actor process
     Node n{&party, std::make_unique<lt::session>(lt::session_params(settings_for(party, plan))), false};
-    for (const auto& t : torrents.value()) {
+    for (const auto& t : torrents) {
       lt::add_torrent_params atp;
       atp.ti = std::make_shared<lt::torrent_info>(t.torrent_file.string());
       if (party.role == Role::seed) {

@@ -15,4 +15,20 @@ Result<Scenario> load_state_scenario(const std::filesystem::path& state_dir) {
   return load_scenario_file(state_dir / kScenarioFile);
 }
 
+Result<LabFiles> load_lab_files(const std::filesystem::path& state_dir, std::string* why) {
+  auto scenario = load_state_scenario(state_dir);
+  if (!scenario) {
+    if (why) *why = "cannot read " + (state_dir / kScenarioFile).string();
+    return scenario.error();
+  }
+  LabFiles f{make_plan(scenario.value()), {}};
+  auto torrents = load_torrents(f.plan, state_dir);
+  if (!torrents) {
+    if (why) *why = "cannot read the lab's torrents: " + torrents.error().message();
+    return torrents.error();
+  }
+  f.torrents = std::move(torrents).value();
+  return f;
+}
+
 }  // namespace p2pscope::lab

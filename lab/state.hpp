@@ -2,7 +2,9 @@
 // lab_down(), the node process and `p2pscope lab exec`.
 #pragma once
 
+#include "lab/plan.hpp"
 #include "lab/scenario.hpp"
+#include "lab/torrents.hpp"
 
 #include <filesystem>
 
@@ -19,5 +21,13 @@ inline constexpr const char* kGroundTruthFile = "ground-truth.json";
 std::filesystem::path default_state_dir();
 
 Result<Scenario> load_state_scenario(const std::filesystem::path& state_dir);
+
+// What the processes lab_up() starts inside read at start: the running
+// lab's plan and torrents. *why (if given) says what could not be read.
+struct LabFiles {
+  LabPlan plan;
+  std::vector<LabTorrent> torrents;
+};
+Result<LabFiles> load_lab_files(const std::filesystem::path& state_dir, std::string* why = nullptr);
 
 }  // namespace p2pscope::lab
