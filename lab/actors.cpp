@@ -135,17 +135,23 @@ int run_actors(const fs::path& state_dir) {
   asio::io_context io(1);
   Actors a;
   for (const auto& t : torrents) {
-    lt::torrent_info ti(t.torrent_file.string());
+    lt::error_code ec;
+    lt::torrent_info ti(t.torrent_file.string(), ec);
+    if (ec) {
+      std::cerr << "lab actors: cannot read " << t.torrent_file << ": " << ec.message() << "\n";
+      return 1;
+    }
     a.world.pieces[t.info_hash] = static_cast<std::size_t>(ti.num_pieces());
   }
   a.world.pex_interval = std::chrono::seconds(plan.scenario.pex_interval);
-  for (auto [what, st] : {std::pair{"trackers", start_trackers(io, plan, a)}, std::pair{"DHT", start_dht(io, plan, a)},
-                          std::pair{"peers", start_peers(io, plan, a)}}) {
-    if (!st) {
-      std::cerr << "lab actors: starting the " << what << " failed: " << st.error().message() << "\n";
-      return 1;
-    }
-  }
+  auto failed = [](const char* what, const Status& st) {
+    if (!st) std::cerr << "lab actors: starting the " << what << " failed: " << st.error().message() << "\n";
+    return !st;
+  };
+  // In this order: peers announce to the trackers they find in a.world.
+  if (failed("trackers", start_trackers(io, plan, a)) || failed("DHT", start_dht(io, plan, a)) ||
+      failed("peers", start_peers(io, plan, a)))
+    return 1;
   asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const error_code&, int) { io.stop(); });
   std::ofstream(state_dir / kActorsReadyFile) << a.peers.size() << " peers, " << a.trackers.size() << " trackers, "
