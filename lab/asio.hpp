@@ -76,7 +76,6 @@ class Watchdog {
       }
     });
   }
-  void disarm() { timer_.cancel(); }
 
  private:
   Socket& socket_;

@@ -160,11 +160,6 @@ std::optional<std::string> DhtSwarm::handle(std::size_t self, std::string_view d
   return encode_krpc(r);
 }
 
-std::vector<Endpoint> DhtSwarm::stored(std::size_t self, const InfoHash& ih) const {
-  auto it = values_[self].find(ih);
-  return it == values_[self].end() ? std::vector<Endpoint>{} : it->second;
-}
-
 namespace {
 
 // One datagram and the address it was sent to (IP_PKTINFO), or nothing

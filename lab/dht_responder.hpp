@@ -53,8 +53,6 @@ class DhtSwarm {
   std::optional<std::size_t> node_at(const Endpoint& ep) const;
   // One datagram sent to node self by from; the reply, if one is due.
   std::optional<std::string> handle(std::size_t self, std::string_view datagram, const Endpoint& from);
-  // Peers stored at node self for ih (for tests and the ground truth).
-  std::vector<Endpoint> stored(std::size_t self, const InfoHash& ih) const;
 
  private:
   // The k closest known nodes to target, leaving out the asking node and self.

@@ -63,7 +63,6 @@ class LabPeer {
   void heard(const Endpoint& ep);    // from a ut_pex message
   void connected(const Endpoint& ep) { connected_.insert(ep); }
   void disconnected(const Endpoint& ep) { connected_.erase(ep); }
-  const std::set<Endpoint>& learned_set() const noexcept { return learned_; }
   bool is_connected(const Endpoint& ep) const { return connected_.count(ep) != 0; }
 
  private:

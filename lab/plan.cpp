@@ -182,13 +182,6 @@ const Party* LabPlan::find(std::string_view name) const {
   return nullptr;
 }
 
-const Party* LabPlan::at(const IpAddress& ip) const {
-  for (const auto& p : parties) {
-    if (p.endpoint.address == ip) return &p;
-  }
-  return nullptr;
-}
-
 std::vector<const Party*> LabPlan::with_role(Role r) const {
   std::vector<const Party*> out;
   for (const auto& p : parties) {

@@ -61,7 +61,6 @@ struct LabPlan {
   // clients): nothing listens there, nothing hands them out.
   std::vector<IpAddress> client_addresses() const;
   const Party* find(std::string_view name) const;
-  const Party* at(const IpAddress& ip) const;  // the party at ip, or null
   std::vector<const Party*> with_role(Role r) const;
   std::vector<IpAddress> addresses() const;  // every on_lo party's IP, for the sandbox
   // Every tracker's announce URLs, HTTP then UDP per tracker, in plan order.
