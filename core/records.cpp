@@ -45,8 +45,17 @@ constexpr std::array<std::pair<VerdictKind, std::string_view>, 6> kVerdict{{
     {VerdictKind::unreachable, "unreachable"}, {VerdictKind::unknown, "unknown"},
 }};
 
+constexpr std::array<std::pair<AnomalyKind, std::string_view>, 9> kAnomaly{{
+    {AnomalyKind::malformed, "malformed"}, {AnomalyKind::oversized, "oversized"}, {AnomalyKind::slow, "slow"},
+    {AnomalyKind::unsolicited, "unsolicited"}, {AnomalyKind::bogus_node, "bogus_node"},
+    {AnomalyKind::handshake_mismatch, "handshake_mismatch"}, {AnomalyKind::protocol_violation, "protocol_violation"},
+    {AnomalyKind::tracker_failure, "tracker_failure"}, {AnomalyKind::http_error, "http_error"},
+}};
+
 }  // namespace
 
+std::string_view to_string(AnomalyKind k) noexcept { return name_of(k, kAnomaly); }
+Result<AnomalyKind> anomaly_kind_from(std::string_view s) { return lookup(s, kAnomaly); }
 std::string_view to_string(Via v) noexcept { return name_of(v, kVia); }
 Result<Via> via_from(std::string_view s) { return lookup(s, kVia); }
 std::string_view to_string(ProbeKind k) noexcept { return name_of(k, kProbe); }
@@ -73,8 +82,15 @@ Status Observation::validate() const {
   return success();
 }
 
+Status Anomaly::validate() const {
+  if (!source_url && !source_endpoint) return errc::missing_key;
+  return success();
+}
+
 std::string_view record_type(const Record& r) noexcept {
-  static constexpr std::string_view names[] = {"observation", "probe_result", "verdict"};
+  static constexpr std::string_view names[] = {"observation", "probe_result", "verdict",
+                                               "anomaly",     "swarm_counts", "peer_hello"};
+  static_assert(std::size(names) == std::variant_size_v<Record>);
   return names[r.index()];
 }
 

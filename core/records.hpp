@@ -89,7 +89,69 @@ struct Verdict {
   friend bool operator==(const Verdict&, const Verdict&) = default;
 };
 
-using Record = std::variant<Observation, ProbeResult, Verdict>;
+// A source misbehaved. The crawl goes on; the record is the evidence.
+enum class AnomalyKind : std::uint8_t {
+  malformed,           // could not be decoded
+  oversized,           // over a size or count limit (a body, a node list, a PEX flood)
+  slow,                // below the minimum transfer rate, or past its deadline mid-reply
+  unsolicited,         // a reply nobody asked for, or from another address
+  bogus_node,          // a DHT node entry with port 0 or a special-purpose address
+  handshake_mismatch,  // a peer answered for another infohash, or lied about itself
+  protocol_violation,  // a message out of order or of the wrong shape
+  tracker_failure,     // a tracker's failure reason or BEP 15 error
+  http_error,          // a status other than 200, a redirect loop, a refused protocol
+};
+std::string_view to_string(AnomalyKind k) noexcept;
+Result<AnomalyKind> anomaly_kind_from(std::string_view s);
+
+// "Source S, asked by route V, misbehaved in way K (count times)."
+// Needs source_url or source_endpoint.
+struct Anomaly {
+  Timestamp time{};
+  std::string run;
+  Via via = Via::dht;
+  std::optional<std::string> source_url;
+  std::optional<Endpoint> source_endpoint;
+  std::optional<InfoHash> info_hash;
+  AnomalyKind kind = AnomalyKind::malformed;
+  std::string detail;       // one line, for people
+  std::uint64_t count = 1;  // repeats folded into one record
+  Status validate() const;
+  friend bool operator==(const Anomaly&, const Anomaly&) = default;
+};
+
+// What a tracker says about a swarm's size, from a scrape or an announce
+// reply. A swarm with many seeders and almost no leechers is itself a
+// poisoning signal.
+struct SwarmCounts {
+  Timestamp time{};
+  std::string run;
+  InfoHash info_hash;
+  Via via = Via::tracker_udp;  // tracker_http or tracker_udp
+  std::string source_url;
+  bool scrape = false;  // from a scrape (else from an announce reply)
+  std::optional<std::int64_t> seeders, leechers, completed;
+  friend bool operator==(const SwarmCounts&, const SwarmCounts&) = default;
+};
+
+// What a peer says about itself in its handshakes (BEP 3 and BEP 10):
+// anti-P2P fleets tend to look alike.
+struct PeerHello {
+  Timestamp time{};
+  std::string run;
+  InfoHash info_hash;
+  Endpoint peer;
+  PeerId peer_id;
+  std::string reserved_hex;               // the 8 reserved handshake bytes
+  std::optional<std::string> client;      // "v"
+  std::optional<IpAddress> yourip;        // how it sees us
+  std::optional<std::int64_t> reqq;
+  std::optional<std::uint16_t> listen_port;  // "p"
+  std::vector<std::string> extensions;    // names in "m" with a non-zero id, sorted
+  friend bool operator==(const PeerHello&, const PeerHello&) = default;
+};
+
+using Record = std::variant<Observation, ProbeResult, Verdict, Anomaly, SwarmCounts, PeerHello>;
 // The JSON "type" tag and PostgreSQL table of each record kind.
 std::string_view record_type(const Record& r) noexcept;
 

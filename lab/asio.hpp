@@ -1,86 +1,9 @@
-// The one way the lab includes Boost.Asio with C++20 coroutines.
-//
-// Boost 1.74 needs two nudges: its awaitable.hpp uses std::exchange without
-// including <utility>, and it does not detect clang's coroutine support on
-// top of libstdc++. Every lab file includes Asio through this header.
+// The lab's code names Asio and its helpers unqualified, as net/asio.hpp
+// defines them.
 #pragma once
 
-#include "core/ip.hpp"
-
-#include <coroutine>
-#include <utility>
-
-#if defined(__clang__) && !defined(BOOST_ASIO_HAS_CO_AWAIT)
-#define BOOST_ASIO_HAS_CO_AWAIT 1
-#define BOOST_ASIO_HAS_STD_COROUTINE 1
-#endif
-
-#include <boost/asio.hpp>
-#include <boost/asio/redirect_error.hpp>
-
-#include <algorithm>
-#include <chrono>
-#include <memory>
+#include "net/asio.hpp"
 
 namespace p2pscope::lab {
-
-namespace asio = boost::asio;
-using boost::asio::awaitable;
-using boost::asio::use_awaitable;
-using tcp = boost::asio::ip::tcp;
-using udp = boost::asio::ip::udp;
-using boost::system::error_code;
-
-inline auto use_ec(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
-
-inline asio::ip::address to_asio(const IpAddress& a) {
-  if (a.is_v4()) {
-    asio::ip::address_v4::bytes_type b;
-    std::copy(a.data(), a.data() + 4, b.begin());
-    return asio::ip::address_v4(b);
-  }
-  asio::ip::address_v6::bytes_type b;
-  std::copy(a.data(), a.data() + 16, b.begin());
-  return asio::ip::address_v6(b);
-}
-inline IpAddress from_asio(const asio::ip::address& a) {
-  if (a.is_v4()) return IpAddress::v4(a.to_v4().to_uint());
-  return IpAddress::v6(a.to_v6().to_bytes());
-}
-inline tcp::endpoint to_tcp(const Endpoint& e) { return {to_asio(e.address), e.port}; }
-inline udp::endpoint to_udp(const Endpoint& e) { return {to_asio(e.address), e.port}; }
-inline Endpoint from_asio(const tcp::endpoint& e) { return {from_asio(e.address()), e.port()}; }
-inline Endpoint from_asio(const udp::endpoint& e) { return {from_asio(e.address()), e.port()}; }
-
-// A deadline for a socket's operations: when it passes, the socket is
-// closed, so whatever the session awaits completes with an error and the
-// session ends. arm() again before each step; the watchdog must not outlive
-// the socket it guards.
-template <class Socket>
-class Watchdog {
- public:
-  explicit Watchdog(Socket& s) : socket_(s), timer_(s.get_executor()) {}
-  ~Watchdog() {
-    *alive_ = false;  // a handler already queued must not touch the socket
-    timer_.cancel();
-  }
-  Watchdog(const Watchdog&) = delete;
-  Watchdog& operator=(const Watchdog&) = delete;
-
-  void arm(std::chrono::milliseconds d) {
-    timer_.expires_after(d);
-    timer_.async_wait([alive = alive_, &s = socket_](const error_code& ec) {
-      if (!ec && *alive) {
-        error_code ignored;
-        s.close(ignored);
-      }
-    });
-  }
-
- private:
-  Socket& socket_;
-  asio::steady_timer timer_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-};
-
+using namespace p2pscope::net;  // NOLINT(google-build-using-namespace)
 }  // namespace p2pscope::lab

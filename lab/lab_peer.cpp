@@ -231,13 +231,6 @@ awaitable<void> listen(LabPeer& me, tcp::acceptor acceptor) {
   }
 }
 
-awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor);
-  t.expires_after(d);
-  error_code ec;
-  co_await t.async_wait(use_ec(ec));
-}
-
 // Announces to every tracker for every lab torrent, then again at the
 // interval; what the trackers return is learned. A farm head also plants
 // its fakes at the poisoned trackers through the announce "ip" field.

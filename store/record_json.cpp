@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <limits>
 
 namespace p2pscope {
 namespace {
@@ -194,6 +195,112 @@ Verdict parse_verdict(const json& j) {
   return v;
 }
 
+std::optional<std::int64_t> opt_int(const json& j, const char* key, std::int64_t lo, std::int64_t hi) {
+  if (!find(j, key)) return std::nullopt;
+  return get_int(j, key, lo, hi);
+}
+
+constexpr std::int64_t kMaxCount = std::int64_t{1} << 53;  // exact in every JSON reader
+
+json anomaly_json(const Anomaly& a) {
+  json j;
+  put_common(j, "anomaly", a.time, a.run);
+  j["via"] = to_string(a.via);
+  if (a.source_url) j["source_url"] = *a.source_url;
+  if (a.source_endpoint) put_endpoint(j, "source_ip", "source_port", *a.source_endpoint);
+  if (a.info_hash) j["info_hash"] = a.info_hash->hex();
+  j["kind"] = to_string(a.kind);
+  j["detail"] = a.detail;
+  j["count"] = a.count;
+  return j;
+}
+
+Anomaly parse_anomaly(const json& j) {
+  Anomaly a;
+  a.time = need(parse_time(get_string(j, "time")), "time");
+  a.run = opt_string(j, "run").value_or("");
+  a.via = need(via_from(get_string(j, "via")), "via");
+  a.source_url = opt_string(j, "source_url");
+  if (find(j, "source_ip")) a.source_endpoint = get_endpoint(j, "source_ip", "source_port");
+  a.info_hash = opt_hash<InfoHash>(j, "info_hash");
+  a.kind = need(anomaly_kind_from(get_string(j, "kind")), "kind");
+  a.detail = opt_string(j, "detail").value_or("");
+  a.count = static_cast<std::uint64_t>(get_int(j, "count", 1, kMaxCount));
+  if (!a.validate()) fail(errc::missing_key, "anomaly needs source_url or source_ip");
+  return a;
+}
+
+json swarm_counts_json(const SwarmCounts& c) {
+  json j;
+  put_common(j, "swarm_counts", c.time, c.run);
+  j["info_hash"] = c.info_hash.hex();
+  j["via"] = to_string(c.via);
+  j["source_url"] = c.source_url;
+  j["scrape"] = c.scrape;
+  if (c.seeders) j["seeders"] = *c.seeders;
+  if (c.leechers) j["leechers"] = *c.leechers;
+  if (c.completed) j["completed"] = *c.completed;
+  return j;
+}
+
+SwarmCounts parse_swarm_counts(const json& j) {
+  SwarmCounts c;
+  c.time = need(parse_time(get_string(j, "time")), "time");
+  c.run = opt_string(j, "run").value_or("");
+  c.info_hash = need(InfoHash::from_hex(get_string(j, "info_hash")), "info_hash");
+  c.via = need(via_from(get_string(j, "via")), "via");
+  if (c.via != Via::tracker_http && c.via != Via::tracker_udp)
+    fail(errc::bad_value, "field \"via\" must be tracker_http or tracker_udp");
+  c.source_url = get_string(j, "source_url");
+  const auto& scrape = require(j, "scrape");
+  if (!scrape.is_boolean()) fail(errc::wrong_type, "field \"scrape\" must be true or false");
+  c.scrape = scrape.get<bool>();
+  c.seeders = opt_int(j, "seeders", 0, kMaxCount);
+  c.leechers = opt_int(j, "leechers", 0, kMaxCount);
+  c.completed = opt_int(j, "completed", 0, kMaxCount);
+  return c;
+}
+
+json peer_hello_json(const PeerHello& h) {
+  json j;
+  put_common(j, "peer_hello", h.time, h.run);
+  j["info_hash"] = h.info_hash.hex();
+  put_endpoint(j, "peer_ip", "peer_port", h.peer);
+  j["peer_id"] = h.peer_id.hex();
+  j["reserved"] = h.reserved_hex;
+  if (h.client) j["client"] = *h.client;
+  if (h.yourip) j["yourip"] = h.yourip->to_string();
+  if (h.reqq) j["reqq"] = *h.reqq;
+  if (h.listen_port) j["listen_port"] = *h.listen_port;
+  j["extensions"] = h.extensions;
+  return j;
+}
+
+PeerHello parse_peer_hello(const json& j) {
+  PeerHello h;
+  h.time = need(parse_time(get_string(j, "time")), "time");
+  h.run = opt_string(j, "run").value_or("");
+  h.info_hash = need(InfoHash::from_hex(get_string(j, "info_hash")), "info_hash");
+  h.peer = get_endpoint(j, "peer_ip", "peer_port");
+  h.peer_id = need(PeerId::from_hex(get_string(j, "peer_id")), "peer_id");
+  h.reserved_hex = get_string(j, "reserved");
+  std::array<std::uint8_t, 8> reserved{};
+  if (!detail::from_hex(h.reserved_hex, reserved.data(), reserved.size()))
+    fail(errc::bad_value, "field \"reserved\" must be 16 hex digits");
+  h.client = opt_string(j, "client");
+  if (auto ip = opt_string(j, "yourip")) h.yourip = need(IpAddress::parse(*ip), "yourip");
+  h.reqq = opt_int(j, "reqq", std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
+  if (auto p = opt_int(j, "listen_port", 0, 65535)) h.listen_port = static_cast<std::uint16_t>(*p);
+  if (const json* e = find(j, "extensions")) {
+    if (!e->is_array()) fail(errc::wrong_type, "field \"extensions\" must be an array");
+    for (const auto& s : *e) {
+      if (!s.is_string()) fail(errc::wrong_type, "field \"extensions\": entries must be strings");
+      h.extensions.push_back(s.get<std::string>());
+    }
+  }
+  return h;
+}
+
 // nlohmann's parser recurses per nesting level; bound it before parsing.
 bool too_deep(std::string_view line, int max_depth) {
   int depth = 0;
@@ -254,7 +361,10 @@ std::string to_json_line(const Record& r) {
         using T = std::decay_t<decltype(rec)>;
         if constexpr (std::is_same_v<T, Observation>) return observation_json(rec);
         else if constexpr (std::is_same_v<T, ProbeResult>) return probe_json(rec);
-        else return verdict_json(rec);
+        else if constexpr (std::is_same_v<T, Verdict>) return verdict_json(rec);
+        else if constexpr (std::is_same_v<T, Anomaly>) return anomaly_json(rec);
+        else if constexpr (std::is_same_v<T, SwarmCounts>) return swarm_counts_json(rec);
+        else return peer_hello_json(rec);
       },
       r);
   // Replace invalid UTF-8 (e.g. a hostile tracker URL) rather than throw.
@@ -276,6 +386,9 @@ Result<Record> parse_record(std::string_view line, const JsonLimits& lim, std::s
     if (type == "observation") return Record{parse_observation(j)};
     if (type == "probe_result") return Record{parse_probe(j)};
     if (type == "verdict") return Record{parse_verdict(j)};
+    if (type == "anomaly") return Record{parse_anomaly(j)};
+    if (type == "swarm_counts") return Record{parse_swarm_counts(j)};
+    if (type == "peer_hello") return Record{parse_peer_hello(j)};
     return report(errc::unknown_message_type, "unknown record type \"" + type + "\"");
   } catch (const FieldError& e) {
     return report(e.code, e.message);

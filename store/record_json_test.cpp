@@ -51,7 +51,34 @@ TEST(RecordJson, RoundTripsEveryRecordType) {
   v.verdict = VerdictKind::anti_p2p;
   v.confidence = 0.9;
   v.evidence = {"accepted a random infohash"};
-  for (const Record& r : {Record{dht_observation()}, Record{p}, Record{v}}) {
+  Anomaly a;
+  a.time = at(7);
+  a.via = Via::tracker_http;
+  a.source_url = "http://t.example/announce";
+  a.info_hash = v.info_hash;
+  a.kind = AnomalyKind::oversized;
+  a.detail = "body over 4 MiB";
+  a.count = 3;
+  SwarmCounts c;
+  c.time = at(8);
+  c.info_hash = *v.info_hash;
+  c.source_url = "udp://t.example:6969/announce";
+  c.scrape = true;
+  c.seeders = 900;
+  c.leechers = 2;
+  c.completed = 0;
+  PeerHello h;
+  h.time = at(9);
+  h.info_hash = *v.info_hash;
+  h.peer = p.peer;
+  h.peer_id = PeerId::from_hex("2d5452343030302d000102030405060708090a0b").value();
+  h.reserved_hex = "0000000000100005";
+  h.client = "Transmission 4.0.0";
+  h.yourip = IpAddress::parse("192.0.2.7").value();
+  h.reqq = 500;
+  h.listen_port = 51413;
+  h.extensions = {"ut_metadata", "ut_pex"};
+  for (const Record& r : {Record{dht_observation()}, Record{p}, Record{v}, Record{a}, Record{c}, Record{h}}) {
     EXPECT_EQ(parse_record(to_json_line(r)).value(), r) << to_json_line(r);
   }
 }
@@ -66,6 +93,10 @@ TEST(RecordJson, NamesTheOffendingField) {
   EXPECT_NE(detail.find("source"), std::string::npos) << detail;
   EXPECT_EQ(parse_record(R"({"type":"verdict","time":"2025-11-21T12:00:00.000000Z","peer_ip":"1.2.3.4","peer_port":1,"verdict":"normal","confidence":2})", {}, &detail).error(), errc::bad_value);
   EXPECT_EQ(parse_record(R"({"type":"nope"})", {}, &detail).error(), errc::unknown_message_type);
+  auto sourceless = R"({"type":"anomaly","time":"2025-11-21T12:00:00.000000Z","via":"dht","kind":"malformed","count":1})";
+  EXPECT_EQ(parse_record(sourceless, {}, &detail).error(), errc::missing_key);
+  auto dht_counts = R"({"type":"swarm_counts","time":"2025-11-21T12:00:00.000000Z","info_hash":"c12fe1c06bba254a9dc9f519b335aa7c1367a88a","via":"dht","source_url":"x","scrape":true})";
+  EXPECT_EQ(parse_record(dht_counts, {}, &detail).error(), errc::bad_value);
   EXPECT_EQ(parse_record("[1,2]", {}, &detail).error(), errc::wrong_type);
   EXPECT_EQ(parse_record("{not json", {}, &detail).error(), errc::bad_value);
   EXPECT_EQ(parse_record(std::string(100, '[') + std::string(100, ']'), {}, &detail).error(), errc::too_deep);
