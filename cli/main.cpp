@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
       "            3 subcommand planned but not available in this build.\n"
       "Run 'p2pscope SUBCOMMAND --help' for details.");
   int exit_code = kOk;
+  add_crawl(app, &exit_code);
   add_inspect(app, &exit_code);
   add_lab(app, &exit_code);
   add_planned(app, &exit_code);

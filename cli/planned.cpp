@@ -15,7 +15,6 @@ struct Planned {
 // Subcommands from DESIGN.md that are not built yet. Each is listed so users
 // see the whole tool, and each refuses to run with exit code 3.
 constexpr Planned kPlanned[] = {
-    {"crawl", "Crawl trackers, the DHT and PEX for infohashes, recording who handed out which peer", 4},
     {"probe", "Probe peers: routability, reversed byte order, liveness, fake infohash, known lists", 5},
     {"diagnose", "Turn probe results into per-peer and per-source verdicts", 5},
     {"blocklist", "Write verdicts as blocklists clients load (P2P, DAT, CIDR)", 5},

@@ -29,6 +29,7 @@ class Category final : public std::error_category {
       case errc::bad_protocol_id: return "BEP 15 protocol id mismatch";
       case errc::bad_magnet: return "malformed magnet link";
       case errc::bad_torrent: return "malformed .torrent file";
+      case errc::remote_error: return "the remote answered with an error";
     }
     return "unknown p2pscope error " + std::to_string(code);
   }

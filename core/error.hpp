@@ -37,6 +37,7 @@ enum class errc {
   bad_protocol_id = 32,       // BEP 15 connect magic mismatch
   bad_magnet = 33,
   bad_torrent = 34,
+  remote_error = 35,          // the remote answered with an error (BEP 15 error, KRPC error, failure reason)
 };
 
 const std::error_category& category() noexcept;

@@ -10,27 +10,31 @@ using namespace std::chrono_literals;
 constexpr int kAttempts = 3;
 constexpr auto kAttemptTimeout = 2s;
 
-// Sends req and waits for a response with the same transaction id.
-awaitable<Result<UdpTrackerResponse>> exchange(const IpAddress& local, const Endpoint& tracker,
-                                               const UdpTrackerRequest& req, std::uint32_t tx) {
-  auto ex = co_await asio::this_coro::executor;
+// Sends req from s and waits for a response with the same transaction id.
+awaitable<Result<UdpTrackerResponse>> exchange(udp::socket& s, const Endpoint& tracker, const UdpTrackerRequest& req,
+                                               std::uint32_t tx, Family family) {
   auto out = encode_udp_tracker(req);
   std::string buf(65536, '\0');
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    udp::socket s(ex);
     error_code ec;
-    s.open(local.is_v4() ? udp::v4() : udp::v6(), ec);
-    if (!ec) s.bind(udp::endpoint(to_asio(local), 0), ec);
-    if (ec) co_return ec;
-    Watchdog dog(s);
-    dog.arm(kAttemptTimeout);
     co_await s.async_send_to(asio::buffer(out), to_udp(tracker), use_ec(ec));
+    asio::steady_timer deadline(s.get_executor(), kAttemptTimeout);
+    deadline.async_wait([&s](const error_code& e) {
+      if (!e) s.cancel();
+    });
     while (!ec) {
       udp::endpoint from;
       auto n = co_await s.async_receive_from(asio::buffer(buf), from, use_ec(ec));
       if (ec) break;
-      auto r = decode_udp_tracker_response(std::string_view(buf.data(), n), local.family());
-      if (r && transaction_id_of(r.value()) == tx) co_return r.value();
+      auto r = decode_udp_tracker_response(std::string_view(buf.data(), n), family);
+      if (r && transaction_id_of(r.value()) == tx) {
+        deadline.cancel();
+        co_return r.value();
+      }
+    }
+    if (ec != asio::error::operation_aborted) {  // the deadline must fire before the next attempt
+      error_code ignored;
+      co_await deadline.async_wait(use_ec(ignored));
     }
   }
   co_return std::make_error_code(std::errc::timed_out);
@@ -45,8 +49,15 @@ std::uint32_t next_tx() {
 
 awaitable<Result<UdpAnnounceResponse>> udp_announce(const IpAddress& local, const Endpoint& tracker,
                                                     const AnnounceSpec& spec) {
+  // One socket for connect and announce: trackers tie the connection id to
+  // the source address and port.
+  udp::socket s(co_await asio::this_coro::executor);
+  error_code ec;
+  s.open(local.is_v4() ? udp::v4() : udp::v6(), ec);
+  if (!ec) s.bind(udp::endpoint(to_asio(local), 0), ec);
+  if (ec) co_return ec;
   auto tx = next_tx();
-  auto c = co_await exchange(local, tracker, UdpConnectRequest{tx}, tx);
+  auto c = co_await exchange(s, tracker, UdpConnectRequest{tx}, tx, local.family());
   if (!c) co_return c.error();
   auto* conn = std::get_if<UdpConnectResponse>(&c.value());
   if (!conn) co_return make_error_code(errc::unknown_message_type);
@@ -61,7 +72,7 @@ awaitable<Result<UdpAnnounceResponse>> udp_announce(const IpAddress& local, cons
   a.key = tx;
   a.num_want = spec.num_want;
   a.port = spec.port;
-  auto r = co_await exchange(local, tracker, a, tx);
+  auto r = co_await exchange(s, tracker, a, tx, local.family());
   if (!r) co_return r.error();
   if (auto* ann = std::get_if<UdpAnnounceResponse>(&r.value())) co_return *ann;
   co_return make_error_code(errc::bad_value);  // the tracker answered with an error

@@ -231,13 +231,16 @@ awaitable<void> listen(LabPeer& me, tcp::acceptor acceptor) {
   }
 }
 
-// Announces to every tracker for every lab torrent, then again at the
-// interval; what the trackers return is learned. A farm head also plants
-// its fakes at the poisoned trackers through the announce "ip" field.
+// Announces to every tracker for every lab torrent, once more when the
+// whole lab is up (the first announce only hears of the peers that started
+// earlier), then at the interval; what the trackers return is learned. A
+// farm head also plants its fakes at the poisoned trackers through the
+// announce "ip" field.
 awaitable<void> announce_loop(LabPeer& me, std::chrono::milliseconds stagger) {
   co_await sleep_for(stagger);
   const auto& self = me.party().endpoint;
   for (auto event = AnnounceEvent::started;; event = AnnounceEvent::none) {
+    bool first = event == AnnounceEvent::started;
     for (const auto& [ih, pieces] : me.world().pieces) {
       for (const auto& t : me.world().udp_trackers) {
         AnnounceSpec spec{ih, me.peer_id(), self.port, me.claims_all_pieces(), std::nullopt, 200, event};
@@ -254,7 +257,7 @@ awaitable<void> announce_loop(LabPeer& me, std::chrono::milliseconds stagger) {
         }
       }
     }
-    co_await sleep_for(me.world().announce_interval);
+    co_await sleep_for(first ? std::chrono::seconds(10) : me.world().announce_interval);
   }
 }
 

@@ -1,0 +1,230 @@
+// p2pscope crawl: argument handling, progress and the summary around
+// crawler::Crawler.
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "crawler/crawl.hpp"
+#include "crawler/tracker_client.hpp"
+#include "store/jsonl.hpp"
+
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <random>
+
+namespace p2pscope::cli {
+namespace {
+
+using namespace crawler;
+
+struct CrawlArgs {
+  std::vector<std::string> inputs, trackers, bootstrap;
+  std::string tracker_file, output = "-", summary_file, run_id, bind, bind6;
+  bool quick = false, quiet = false, no_trackers = false, no_dht = false, no_pex = false, no_scrape = false;
+  std::optional<int> requery, stable_for, max_duration, pex_hold, numwant, max_sessions, max_lookups, port;
+  std::optional<double> per_ip_rate, global_rate;
+};
+
+std::string default_run_id() {
+  auto now = std::chrono::system_clock::now();
+  auto t = std::chrono::system_clock::to_time_t(now);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", std::gmtime(&t));
+  std::random_device rd;
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%04x", rd() & 0xffff);
+  return std::string("crawl-") + buf + "-" + suffix;
+}
+
+// Applies the flags over the profile; returns a message for a bad value.
+std::optional<std::string> configure(const CrawlArgs& a, CrawlConfig& c) {
+  if (a.requery) c.requery = std::chrono::seconds(*a.requery);
+  if (a.stable_for) c.stable_for = std::chrono::seconds(*a.stable_for);
+  if (a.max_duration) c.max_duration = std::chrono::seconds(*a.max_duration);
+  if (a.pex_hold) c.pex.hold = std::chrono::seconds(*a.pex_hold);
+  if (a.numwant) c.numwant = *a.numwant;
+  if (a.port) c.port = static_cast<std::uint16_t>(*a.port);
+  if (a.max_sessions) c.politeness.max_sessions = static_cast<std::size_t>(*a.max_sessions);
+  if (a.max_lookups) c.politeness.max_lookups = static_cast<std::size_t>(*a.max_lookups);
+  if (a.per_ip_rate) c.politeness.per_ip_rate = *a.per_ip_rate;
+  if (a.global_rate) c.politeness.global_rate = *a.global_rate;
+  c.use_trackers = !a.no_trackers;
+  c.use_dht = !a.no_dht;
+  c.use_pex = !a.no_pex;
+  c.scrape = !a.no_scrape;
+  c.bootstrap = a.bootstrap;
+  c.extra_trackers = a.trackers;
+  if (!a.tracker_file.empty()) {
+    std::string why;
+    auto list = load_tracker_list(a.tracker_file, &why);
+    if (!list) return why;
+    c.extra_trackers.insert(c.extra_trackers.end(), list.value().begin(), list.value().end());
+  }
+  for (const auto& t : a.trackers) {
+    if (!parse_tracker_url(t)) return "--tracker " + t + ": not an http, https or udp tracker URL";
+  }
+  if (!a.bind.empty()) {
+    auto ip = IpAddress::parse(a.bind);
+    if (!ip || !ip.value().is_v4()) return "--bind " + a.bind + ": not an IPv4 address";
+    c.bind_v4 = ip.value();
+  }
+  if (!a.bind6.empty()) {
+    auto ip = IpAddress::parse(a.bind6);
+    if (!ip || ip.value().is_v4()) return "--bind6 " + a.bind6 + ": not an IPv6 address";
+    c.bind_v6 = ip.value();
+  }
+  c.run_id = a.run_id.empty() ? default_run_id() : a.run_id;
+  return std::nullopt;
+}
+
+void show_progress(const CrawlProgress& p) {
+  std::fprintf(stderr, "\r\033[K[%4llds] %zu peers, %llu observations | PEX %zu open, %zu waiting, %zu done | DHT %zu lookups, %llu queries | %llu anomalies",
+               static_cast<long long>(p.elapsed.count()), p.unique_peers, static_cast<unsigned long long>(p.observations),
+               p.pex_active, p.pex_waiting, p.pex_done, p.lookups_active, static_cast<unsigned long long>(p.krpc_sent),
+               static_cast<unsigned long long>(p.anomalies));
+  std::fflush(stderr);
+}
+
+void print_summary(const CrawlSummary& s, const std::string& run_id) {
+  const auto& f = s.final;
+  std::cerr << "crawl " << run_id << ": stopped after " << f.elapsed.count() << " s (" << s.stop_reason << ")\n"
+            << "  " << f.unique_peers << " unique peers, " << f.observations << " observations, " << f.anomalies
+            << " anomalies\n";
+  std::map<Via, std::array<std::uint64_t, 3>> by_via;  // sources, returned, unique
+  for (const auto& r : s.sources) {
+    auto& v = by_via[r.via];
+    ++v[0];
+    v[1] += r.returned;
+    v[2] += r.unique;
+  }
+  for (const auto& [via, v] : by_via)
+    std::cerr << "  " << to_string(via) << ": " << v[0] << " sources returned " << v[1] << " peers (" << v[2]
+              << " unique per source)\n";
+  std::cerr << "  top sources (returned / unique / also from another source):\n";
+  std::map<Via, int> shown;
+  for (const auto& r : s.sources) {
+    bool tracker = r.via == Via::tracker_http || r.via == Via::tracker_udp;
+    if (!tracker && shown[r.via]++ >= 5) continue;
+    std::cerr << "    " << to_string(r.via) << " " << r.source << ": " << r.returned << " / " << r.unique << " / "
+              << r.overlap << "\n";
+  }
+  if (!s.pex_ends.empty()) {
+    std::cerr << "  PEX sessions:";
+    for (const auto& [end, n] : s.pex_ends) std::cerr << " " << end << " " << n;
+    std::cerr << "\n";
+  }
+  for (const auto& w : s.warnings) std::cerr << "  warning: " << w << "\n";
+}
+
+nlohmann::json summary_json(const CrawlSummary& s, const std::string& run_id) {
+  nlohmann::json j{{"run", run_id},
+                   {"stop_reason", s.stop_reason},
+                   {"elapsed_s", s.final.elapsed.count()},
+                   {"unique_peers", s.final.unique_peers},
+                   {"observations", s.final.observations},
+                   {"anomalies", s.final.anomalies},
+                   {"pex_sessions", s.pex_ends},
+                   {"warnings", s.warnings}};
+  auto& rows = j["sources"] = nlohmann::json::array();
+  for (const auto& r : s.sources)
+    rows.push_back({{"via", to_string(r.via)}, {"source", r.source}, {"returned", r.returned}, {"unique", r.unique},
+                    {"overlap", r.overlap}});
+  return j;
+}
+
+int run_crawl(const CrawlArgs& a) {
+  std::string why;
+  auto targets = load_targets(a.inputs, &why);
+  if (!targets) {
+    std::cerr << "p2pscope crawl: " << why << "\n";
+    return kBadInput;
+  }
+  CrawlConfig cfg = a.quick ? CrawlConfig::quick() : CrawlConfig{};
+  if (auto bad = configure(a, cfg)) {
+    std::cerr << "p2pscope crawl: " << *bad << "\n";
+    return kBadInput;
+  }
+  auto sink = JsonlWriter::open(a.output, OpenMode::append);
+  if (!sink) {
+    std::cerr << "p2pscope crawl: cannot open " << a.output << ": " << sink.error().message() << "\n";
+    return kFailure;
+  }
+  std::cerr << "crawl " << cfg.run_id << ": " << targets.value().size() << " infohash(es)\n" << cfg.describe() << "\n";
+  bool tty = !a.quiet && ::isatty(STDERR_FILENO) && a.output != "-";
+  net::asio::io_context io;
+  Crawler crawler(io, cfg, std::move(targets).value(), *sink.value(), tty ? ProgressFn(show_progress) : ProgressFn{});
+  net::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const net::error_code& ec, int) {
+    if (!ec) crawler.stop("interrupted");
+  });
+  auto summary = crawler.run();
+  if (tty) std::cerr << "\n";
+  if (!summary) {
+    std::cerr << "p2pscope crawl: " << summary.error().message() << "\n";
+    return kFailure;
+  }
+  if (!a.quiet) print_summary(summary.value(), cfg.run_id);
+  if (!a.summary_file.empty()) {
+    std::ofstream out(a.summary_file);
+    out << summary_json(summary.value(), cfg.run_id).dump(2) << "\n";
+    if (!out) {
+      std::cerr << "p2pscope crawl: cannot write " << a.summary_file << "\n";
+      return kFailure;
+    }
+  }
+  return kOk;
+}
+
+}  // namespace
+
+void add_crawl(CLI::App& app, int* exit_code) {
+  auto a = std::make_shared<CrawlArgs>();
+  auto* c = app.add_subcommand("crawl", "Crawl trackers, the DHT and PEX for infohashes, recording who handed out which peer");
+  c->footer(
+      "Records (observation, swarm_counts, peer_hello, anomaly; docs/records.md) go to --output as JSON Lines;\n"
+      "the summary goes to standard error. Defaults are polite enough for the real network.\n"
+      "Example: p2pscope crawl --quick -o obs.jsonl 'magnet:?xt=urn:btih:...'");
+  c->add_option("INPUT", a->inputs,
+                "Infohash (40 hex or 32 base32), magnet URI, .torrent file, or a file with one per line")
+      ->required();
+  c->add_option("-o,--output", a->output, "Record file (JSON Lines, appended); '-' for standard output")
+      ->capture_default_str();
+  c->add_option("--summary", a->summary_file, "Also write the per-source summary as JSON to this file");
+  c->add_option("--run-id", a->run_id, "Run id written into every record (default: crawl-<UTC time>-<random>)");
+  c->add_flag("--quick", a->quick, "Short schedule for tests and the demo: about a minute on the lab");
+  c->add_flag("-q,--quiet", a->quiet, "No progress line and no summary");
+  auto* src = c->add_option_group("Sources");
+  src->add_option("--tracker", a->trackers, "Extra tracker announce URL (repeatable)");
+  src->add_option("--trackers", a->tracker_file, "File with extra tracker URLs, one per line")->check(CLI::ExistingFile);
+  src->add_option("--bootstrap", a->bootstrap,
+                  "DHT bootstrap node HOST:PORT (repeatable; default: the public routers)");
+  src->add_flag("--no-trackers", a->no_trackers, "Do not ask trackers");
+  src->add_flag("--no-dht", a->no_dht, "Do not use the DHT");
+  src->add_flag("--no-pex", a->no_pex, "Do not open PEX sessions to peers");
+  src->add_flag("--no-scrape", a->no_scrape, "Do not scrape trackers");
+  auto* sched = c->add_option_group("Schedule");
+  sched->add_option("--requery", a->requery, "Seconds between tracker/DHT rounds (default 180)")->check(CLI::Range(1, 86400));
+  sched->add_option("--stable-for", a->stable_for, "Stop after this many seconds without new peers (default 1800)")
+      ->check(CLI::Range(1, 604800));
+  sched->add_option("--max-duration", a->max_duration, "Stop after this many seconds in any case (default: none)")
+      ->check(CLI::Range(1, 2592000));
+  sched->add_option("--pex-hold", a->pex_hold, "Seconds to keep each PEX session open (default 130)")
+      ->check(CLI::Range(1, 3600));
+  sched->add_option("--numwant", a->numwant, "Peers to ask trackers for (default 200)")->check(CLI::Range(1, 10000));
+  auto* pol = c->add_option_group("Politeness");
+  pol->add_option("--per-ip-rate", a->per_ip_rate, "Queries per second to one remote IP (default 2; 0 = unlimited)")
+      ->check(CLI::Range(0.0, 1e6));
+  pol->add_option("--global-rate", a->global_rate, "Queries per second overall (default 300; 0 = unlimited)")
+      ->check(CLI::Range(0.0, 1e7));
+  pol->add_option("--max-sessions", a->max_sessions, "Concurrent PEX sessions (default 200)")->check(CLI::Range(1, 100000));
+  pol->add_option("--max-lookups", a->max_lookups, "Concurrent DHT lookups (default 16)")->check(CLI::Range(1, 10000));
+  auto* net = c->add_option_group("Network");
+  net->add_option("--bind", a->bind, "Local IPv4 address to send from (default: any)");
+  net->add_option("--bind6", a->bind6, "Local IPv6 address; enables IPv6 DHT nodes and peers");
+  net->add_option("--port", a->port, "Port announced to trackers and peers (default 6881)")->check(CLI::Range(1, 65535));
+  c->callback([a, exit_code] { *exit_code = run_crawl(*a); });
+}
+
+}  // namespace p2pscope::cli

@@ -1,0 +1,97 @@
+// The crawl: backtracking over trackers, the Mainline DHT and PEX for a set
+// of targets, recording which source handed out which peer by which route.
+//
+// Schedule (the P2PScope study's defaults, all configurable): every
+// `requery`, announce to every tracker (never sooner than its min interval,
+// or its interval when it gives no min interval) and run a DHT get_peers
+// lookup; open one PEX session to every newly seen peer; stop when the
+// number of unique peers has not grown for `stable_for` and no PEX session
+// is waiting to start, or after `max_duration`.
+//
+// Politeness: every datagram, connect and request passes the RateGate;
+// special-purpose addresses (private, loopback, ...) handed out as peers
+// are recorded but never contacted, so a bogus list cannot make the
+// crawler probe its own network.
+//
+// Threads: run() drives the io_context it was given on the calling thread.
+// stop() may be called from a signal handler set up on the same io_context.
+#pragma once
+
+#include "crawler/dht_lookup.hpp"
+#include "crawler/http_client.hpp"
+#include "crawler/pex_session.hpp"
+#include "crawler/politeness.hpp"
+#include "crawler/tally.hpp"
+#include "crawler/targets.hpp"
+#include "crawler/udp_tracker_client.hpp"
+#include "store/jsonl.hpp"
+
+#include <functional>
+
+namespace p2pscope::crawler {
+
+struct CrawlConfig {
+  Politeness politeness;
+  std::chrono::seconds requery{180};
+  std::chrono::seconds stable_for{1800};
+  std::chrono::seconds max_duration{0};  // 0: no limit
+  bool use_trackers = true, use_dht = true, use_pex = true, scrape = true;
+  int numwant = 200;
+  std::vector<std::string> bootstrap;     // host:port; empty: default_bootstrap()
+  std::vector<std::string> extra_trackers;
+  IpAddress bind_v4 = IpAddress::v4(0);
+  std::optional<IpAddress> bind_v6;        // set: IPv6 DHT, trackers and peers too
+  std::uint16_t port = 6881;               // the port announced to trackers and peers
+  LookupConfig lookup;
+  std::chrono::milliseconds krpc_timeout{3000};
+  UdpTrackerTiming udp;
+  HttpLimits http;
+  PexConfig pex;
+  std::string run_id;
+
+  // For tests and the demo: finishes in about a minute on the lab.
+  static CrawlConfig quick();
+  // One paragraph for the start of a crawl: schedule and politeness.
+  std::string describe() const;
+};
+
+struct CrawlProgress {
+  std::chrono::seconds elapsed{};
+  std::size_t unique_peers = 0;
+  std::uint64_t observations = 0, anomalies = 0;
+  std::size_t pex_active = 0, pex_waiting = 0, pex_done = 0, lookups_active = 0;
+  std::uint64_t krpc_sent = 0;
+};
+
+struct CrawlSummary {
+  CrawlProgress final;
+  std::string stop_reason;
+  std::vector<SourceRow> sources;
+  std::map<std::string, std::size_t> pex_ends;  // by PexEnd name
+  std::vector<std::string> warnings;           // e.g. bootstrap names that did not resolve
+};
+
+using ProgressFn = std::function<void(const CrawlProgress&)>;
+
+class Crawler {
+ public:
+  // sink receives every record as it is made; it must outlive the crawler.
+  Crawler(net::asio::io_context& io, CrawlConfig cfg, std::vector<Target> targets, RecordSink& sink,
+          ProgressFn progress = {});
+  ~Crawler();
+  Crawler(const Crawler&) = delete;
+  Crawler& operator=(const Crawler&) = delete;
+
+  // Runs the crawl to its stop rule. Fails when a socket cannot be opened or
+  // the sink cannot take a record (a full disk stops the crawl; records
+  // already accepted are flushed).
+  Result<CrawlSummary> run();
+  // Ends the crawl early (e.g. on SIGINT); run() then returns normally.
+  void stop(std::string reason);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace p2pscope::crawler

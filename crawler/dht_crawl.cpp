@@ -1,0 +1,100 @@
+#include "crawler/dht_crawl.hpp"
+
+#include <memory>
+
+namespace p2pscope::crawler {
+
+using namespace net;
+
+namespace {
+
+struct LookupRun {
+  GetPeersLookup lookup;
+  Wakeup wake;
+  FoundFn on_found;
+  LookupAnomalyFn on_anomaly;
+  std::size_t running = 0;
+};
+
+awaitable<void> ask(KrpcClient& krpc, std::shared_ptr<LookupRun> run, NodeEntry node) {
+  KrpcQuery q;
+  q.method_name = "get_peers";
+  q.info_hash = InfoHash::from_bytes(run->lookup.target().raw()).value();
+  auto r = co_await krpc.query(node.endpoint, std::move(q));
+  if (r) {
+    auto before = run->lookup.stats().anomalies;
+    for (const auto& f : run->lookup.on_reply(node.endpoint, r.value())) run->on_found(f);
+    for (const auto& [kind, n] : run->lookup.stats().anomalies) {
+      auto was = before.count(kind) ? before.at(kind) : 0;
+      if (n > was) run->on_anomaly(node.endpoint, kind, n - was);
+    }
+  } else {
+    run->lookup.on_timeout(node.endpoint);
+  }
+  --run->running;
+  run->wake.notify();
+}
+
+std::optional<std::pair<std::string, std::string>> split_host_port(const std::string& e) {
+  if (!e.empty() && e.front() == '[') {
+    auto close = e.find("]:");
+    if (close == std::string::npos) return std::nullopt;
+    return std::pair{e.substr(1, close - 1), e.substr(close + 2)};
+  }
+  auto colon = e.rfind(':');
+  if (colon == std::string::npos || e.find(':') != colon) return std::nullopt;
+  return std::pair{e.substr(0, colon), e.substr(colon + 1)};
+}
+
+}  // namespace
+
+awaitable<LookupStats> dht_get_peers(KrpcClient& krpc, const InfoHash& target, std::vector<NodeEntry> bootstrap,
+                                     LookupConfig cfg, FoundFn on_found, LookupAnomalyFn on_anomaly) {
+  auto ex = co_await asio::this_coro::executor;
+  // Shared with the query coroutines, which may finish after a stopped crawl
+  // abandons this one.
+  auto run = std::make_shared<LookupRun>(
+      LookupRun{GetPeersLookup(target, bootstrap, cfg), Wakeup(ex), std::move(on_found), std::move(on_anomaly), 0});
+  for (;;) {
+    for (const auto& n : run->lookup.next_queries()) {
+      ++run->running;
+      asio::co_spawn(ex, ask(krpc, run, n), asio::detached);
+    }
+    if (run->running == 0) break;  // nothing in flight and nothing left worth asking
+    co_await run->wake.wait();
+  }
+  co_return run->lookup.stats();
+}
+
+awaitable<std::vector<NodeEntry>> resolve_bootstrap(const std::vector<std::string>& entries,
+                                                    std::vector<std::string>& failed) {
+  auto ex = co_await asio::this_coro::executor;
+  std::vector<NodeEntry> out;
+  for (const auto& e : entries) {
+    if (auto ep = Endpoint::parse(e)) {
+      out.push_back({NodeId{}, ep.value()});
+      continue;
+    }
+    auto hp = split_host_port(e);
+    if (!hp) {
+      failed.push_back(e + " (not host:port)");
+      continue;
+    }
+    udp::resolver resolver(ex);
+    error_code ec;
+    auto results = co_await resolver.async_resolve(hp->first, hp->second, use_ec(ec));
+    if (ec) {
+      failed.push_back(e + " (" + ec.message() + ")");
+      continue;
+    }
+    for (const auto& r : results) out.push_back({NodeId{}, from_asio(r.endpoint())});
+  }
+  co_return out;
+}
+
+std::vector<std::string> default_bootstrap() {
+  return {"router.bittorrent.com:6881", "dht.transmissionbt.com:6881", "router.utorrent.com:6881",
+          "dht.libtorrent.org:25401"};
+}
+
+}  // namespace p2pscope::crawler

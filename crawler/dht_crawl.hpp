@@ -1,0 +1,32 @@
+// Runs GetPeersLookup over a KrpcClient: the socket side of a DHT lookup.
+//
+// Threads: one io_context thread; the client must outlive the lookup.
+#pragma once
+
+#include "crawler/dht_lookup.hpp"
+#include "crawler/krpc_client.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace p2pscope::crawler {
+
+// Every peer found, with its source, as the reply arrives.
+using FoundFn = std::function<void(const FoundPeer&)>;
+// Anomalies the lookup saw in one reply (bogus node entries, self-references).
+using LookupAnomalyFn = std::function<void(const Endpoint& source, LookupAnomaly, std::size_t count)>;
+
+net::awaitable<LookupStats> dht_get_peers(KrpcClient& krpc, const InfoHash& target, std::vector<NodeEntry> bootstrap,
+                                          LookupConfig cfg, FoundFn on_found, LookupAnomalyFn on_anomaly);
+
+// Resolves "host:port" / "[v6]:port" / "a.b.c.d:port" bootstrap entries to
+// nodes with unknown (zero) ids; names that do not resolve are reported
+// through `failed` and skipped.
+net::awaitable<std::vector<NodeEntry>> resolve_bootstrap(const std::vector<std::string>& entries,
+                                                         std::vector<std::string>& failed);
+
+// The well-known public routers, used when no bootstrap list is given.
+std::vector<std::string> default_bootstrap();
+
+}  // namespace p2pscope::crawler

@@ -1,0 +1,217 @@
+#include "crawler/http_client.hpp"
+
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include <mutex>
+
+namespace p2pscope::crawler {
+
+using namespace net;
+
+struct HttpClient::Transfer {
+  CURL* easy;
+  std::size_t max_body;
+  Wakeup done;
+  std::string body;
+  bool too_big = false;
+  bool finished = false;
+  CURLcode result = CURLE_OK;
+};
+
+struct HttpClient::Watch {
+  asio::posix::stream_descriptor sd;
+  int fd;
+  int what = 0;
+  bool reading = false, writing = false, gone = false;
+};
+
+namespace {
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string seconds_text(std::chrono::milliseconds d) { return std::to_string(static_cast<double>(d.count()) / 1000.0).substr(0, 5) + " s"; }
+
+}  // namespace
+
+HttpClient::HttpClient(const asio::any_io_executor& ex, HttpLimits limits)
+    : ex_(ex), limits_(std::move(limits)), multi_(nullptr), timer_(ex) {
+  global_init();
+  multi_ = curl_multi_init();
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &HttpClient::on_socket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &HttpClient::on_timer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+}
+
+HttpClient::~HttpClient() {
+  *alive_ = false;
+  for (auto& [easy, t] : transfers_) {
+    curl_multi_remove_handle(multi_, easy);
+    curl_easy_cleanup(easy);
+  }
+  transfers_.clear();
+  curl_multi_cleanup(multi_);  // closes pooled connections through on_close
+  for (auto& [fd, w] : watches_) {
+    w->sd.release();  // curl owns the descriptor, not Asio
+  }
+}
+
+int HttpClient::on_socket(void*, int fd, int what, void* self, void*) {
+  static_cast<HttpClient*>(self)->watch(fd, what);
+  return 0;
+}
+
+int HttpClient::on_timer(void*, long timeout_ms, void* self) {
+  auto* c = static_cast<HttpClient*>(self);
+  if (timeout_ms < 0) {
+    c->timer_.cancel();
+    return 0;
+  }
+  c->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
+  c->timer_.async_wait([c, alive = c->alive_](const error_code& ec) {
+    if (!ec && *alive) c->act(CURL_SOCKET_TIMEOUT, 0);
+  });
+  return 0;
+}
+
+int HttpClient::on_close(void* self, int fd) {
+  auto* c = static_cast<HttpClient*>(self);
+  if (auto it = c->watches_.find(fd); it != c->watches_.end()) {
+    it->second->gone = true;
+    it->second->sd.release();  // cancels its waits; the handlers see `gone`
+    c->watches_.erase(it);
+  }
+  return ::close(fd);
+}
+
+std::size_t HttpClient::on_body(char* data, std::size_t size, std::size_t n, void* transfer) {
+  auto* t = static_cast<Transfer*>(transfer);
+  std::size_t len = size * n;
+  if (t->body.size() + len > t->max_body) {
+    t->too_big = true;
+    return 0;  // curl aborts the transfer with CURLE_WRITE_ERROR
+  }
+  t->body.append(data, len);
+  return len;
+}
+
+void HttpClient::watch(int fd, int what) {
+  auto it = watches_.find(fd);
+  if (what == CURL_POLL_REMOVE) {
+    if (it != watches_.end()) it->second->what = 0;
+    return;
+  }
+  if (it == watches_.end()) {
+    auto w = std::make_shared<Watch>(Watch{asio::posix::stream_descriptor(ex_), fd});
+    error_code ec;
+    w->sd.assign(fd, ec);
+    if (ec) return;  // curl times the transfer out
+    it = watches_.emplace(fd, std::move(w)).first;
+  }
+  auto w = it->second;
+  w->what = what;
+  if (what & CURL_POLL_IN) arm(w, false);
+  if (what & CURL_POLL_OUT) arm(w, true);
+}
+
+void HttpClient::arm(const std::shared_ptr<Watch>& w, bool write) {
+  bool& busy = write ? w->writing : w->reading;
+  if (busy) return;
+  busy = true;
+  w->sd.async_wait(write ? asio::posix::stream_descriptor::wait_write : asio::posix::stream_descriptor::wait_read,
+                   [this, w, write, alive = alive_](const error_code& ec) {
+                     (write ? w->writing : w->reading) = false;
+                     if (!*alive || w->gone || ec) return;
+                     act(w->fd, write ? CURL_CSELECT_OUT : CURL_CSELECT_IN);
+                     if (!w->gone && (w->what & (write ? CURL_POLL_OUT : CURL_POLL_IN))) arm(w, write);
+                   });
+}
+
+void HttpClient::act(int fd, int events) {
+  int running = 0;
+  curl_multi_socket_action(multi_, fd, events, &running);
+  finish_done();
+}
+
+void HttpClient::finish_done() {
+  int left = 0;
+  while (CURLMsg* m = curl_multi_info_read(multi_, &left)) {
+    if (m->msg != CURLMSG_DONE) continue;
+    auto it = transfers_.find(m->easy_handle);
+    if (it == transfers_.end()) continue;
+    it->second->result = m->data.result;
+    it->second->finished = true;
+    it->second->done.notify();
+  }
+}
+
+awaitable<HttpOutcome> HttpClient::get(std::string url) {
+  auto alive = alive_;
+  CURL* easy = curl_easy_init();
+  if (!easy) co_return HttpOutcome{0, {}, "curl_easy_init failed", std::nullopt};
+  auto owned = std::make_unique<Transfer>(Transfer{easy, limits_.max_body, Wakeup(ex_), {}});
+  Transfer* t = owned.get();
+  curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &HttpClient::on_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
+  curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &HttpClient::on_close);
+  curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(easy, CURLOPT_MAXREDIRS, limits_.max_redirects);
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(limits_.timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(limits_.connect_timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, limits_.min_rate);
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(limits_.min_rate_window.count()));
+  curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(limits_.max_body));
+  curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode: gzip, deflate
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, limits_.user_agent.c_str());
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  std::string interface;
+  if (limits_.local) {
+    interface = "host!" + limits_.local->to_string();
+    curl_easy_setopt(easy, CURLOPT_INTERFACE, interface.c_str());
+  }
+  transfers_.emplace(easy, std::move(owned));
+  curl_multi_add_handle(multi_, easy);
+  while (!t->finished) {
+    co_await t->done.wait();
+    if (!*alive) co_return HttpOutcome{0, {}, "HTTP client closed", std::nullopt};
+  }
+  HttpOutcome out;
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &out.status);
+  auto result = t->result;
+  bool too_big = t->too_big;
+  out.body = std::move(t->body);
+  curl_multi_remove_handle(multi_, easy);
+  curl_easy_cleanup(easy);
+  transfers_.erase(easy);
+  if (too_big || result == CURLE_FILESIZE_EXCEEDED) {
+    out.error = "body over " + std::to_string(limits_.max_body) + " bytes";
+    out.anomaly = AnomalyKind::oversized;
+  } else if (result == CURLE_OPERATION_TIMEDOUT) {
+    out.error = out.status ? "reply slower than " + std::to_string(limits_.min_rate) + " B/s or over " +
+                                 seconds_text(limits_.timeout)
+                           : "no reply within " + seconds_text(limits_.timeout);
+    if (out.status) out.anomaly = AnomalyKind::slow;
+  } else if (result == CURLE_TOO_MANY_REDIRECTS || result == CURLE_UNSUPPORTED_PROTOCOL) {
+    out.error = curl_easy_strerror(result);
+    out.anomaly = AnomalyKind::http_error;
+  } else if (result == CURLE_BAD_CONTENT_ENCODING) {
+    out.error = curl_easy_strerror(result);
+    out.anomaly = AnomalyKind::malformed;
+  } else if (result != CURLE_OK) {
+    out.error = curl_easy_strerror(result);
+  } else if (out.status != 200) {
+    out.error = "HTTP status " + std::to_string(out.status);
+    out.anomaly = AnomalyKind::http_error;
+  }
+  co_return out;
+}
+
+}  // namespace p2pscope::crawler

@@ -1,0 +1,214 @@
+#include "crawler/pex_session.hpp"
+
+#include "crawler/pace.hpp"
+
+#include <algorithm>
+
+namespace p2pscope::crawler {
+
+using namespace net;
+
+namespace {
+
+constexpr std::uint8_t kOurPexId = 1;  // the id we ask peers to use when they send us ut_pex
+
+std::string our_handshakes(const InfoHash& ih, const PeerId& own, const PexConfig& cfg) {
+  Handshake h;
+  h.info_hash = ih;
+  h.peer_id = own;
+  h.set_features(Features{Feature::extension_protocol});
+  ExtendedHandshake e;
+  e.m["ut_pex"] = kOurPexId;
+  e.v = "p2pscope/0.1";
+  e.p = cfg.listen_port;
+  return encode_handshake(h) + encode_extended(0, encode_extended_handshake(e));
+}
+
+std::string hex8(const std::array<std::uint8_t, 8>& b) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string s;
+  for (auto x : b) {
+    s += digits[x >> 4];
+    s += digits[x & 15];
+  }
+  return s;
+}
+
+PeerHello hello_of(const Endpoint& peer, const Handshake& h, const ExtendedHandshake& e) {
+  PeerHello out;
+  out.info_hash = h.info_hash;
+  out.peer = peer;
+  out.peer_id = h.peer_id;
+  out.reserved_hex = hex8(h.reserved);
+  out.client = e.v;
+  out.yourip = e.yourip;
+  out.reqq = e.reqq;
+  out.listen_port = e.p;
+  for (const auto& [name, id] : e.m) {
+    if (id != 0) out.extensions.push_back(name);
+  }
+  std::sort(out.extensions.begin(), out.extensions.end());
+  return out;
+}
+
+// Reads into buf until it holds at least n bytes; false on error or deadline.
+awaitable<bool> read_at_least(tcp::socket& s, std::string& buf, std::size_t n) {
+  while (buf.size() < n) {
+    char chunk[4096];
+    error_code ec;
+    auto got = co_await s.async_read_some(asio::buffer(chunk), use_ec(ec));
+    if (ec) co_return false;
+    buf.append(chunk, got);
+  }
+  co_return true;
+}
+
+// Reads the extended messages after the handshake until the deadline and
+// reports what they say. Returns how the session ended.
+class Listener {
+ public:
+  Listener(const Endpoint& peer, const Handshake& theirs, const PexConfig& cfg, const PexEvents& ev, PexOutcome& out)
+      : peer_(peer), theirs_(theirs), cfg_(cfg), ev_(ev), out_(out) {}
+
+  // One complete frame; returns an end state to stop at.
+  std::optional<PexEnd> on_frame(const Frame& f) {
+    if (f.keep_alive || f.id != static_cast<std::uint8_t>(MessageId::extended)) return std::nullopt;
+    auto ext = decode_extended(f.payload);
+    if (!ext) return violation("malformed extended message");
+    if (ext.value().ext_id == 0) return on_ext_handshake(ext.value().body);
+    if (ext.value().ext_id != kOurPexId) return std::nullopt;  // an extension we did not ask for
+    if (!pex_ok_) return violation("ut_pex before an extended handshake enabling it");
+    return on_pex(ext.value().body);
+  }
+  bool pex_enabled() const noexcept { return pex_ok_; }
+  bool saw_ext_handshake() const noexcept { return ext_seen_; }
+
+ private:
+  std::optional<PexEnd> violation(std::string why) {
+    ev_.on_anomaly(AnomalyKind::protocol_violation, std::move(why));
+    return PexEnd::limit;
+  }
+
+  std::optional<PexEnd> on_ext_handshake(std::string_view body) {
+    auto h = decode_extended_handshake(body, cfg_.ext);
+    if (!h) return violation("extended handshake: " + h.error().message());
+    if (!ext_seen_) ev_.on_hello(hello_of(peer_, theirs_, h.value()));
+    ext_seen_ = true;
+    pex_ok_ = h.value().extension_id("ut_pex").has_value();
+    return pex_ok_ ? std::nullopt : std::optional(PexEnd::no_pex);
+  }
+
+  std::optional<PexEnd> on_pex(std::string_view body) {
+    auto m = decode_pex(body, cfg_.ext);
+    if (!m) {
+      auto kind = m.error() == errc::too_many_items ? AnomalyKind::oversized : AnomalyKind::malformed;
+      ev_.on_anomaly(kind, "ut_pex: " + m.error().message());
+      return PexEnd::limit;
+    }
+    if (++out_.messages > cfg_.max_messages) {
+      ev_.on_anomaly(AnomalyKind::oversized, "more than " + std::to_string(cfg_.max_messages) + " ut_pex messages");
+      return PexEnd::limit;
+    }
+    for (const auto& p : m.value().added) {
+      if (out_.peers >= cfg_.max_peers) {
+        ev_.on_anomaly(AnomalyKind::oversized, "more than " + std::to_string(cfg_.max_peers) + " PEX peers");
+        return PexEnd::limit;
+      }
+      ++out_.peers;
+      ev_.on_peer(p);
+    }
+    return std::nullopt;
+  }
+
+  Endpoint peer_;
+  Handshake theirs_;
+  const PexConfig& cfg_;
+  const PexEvents& ev_;
+  PexOutcome& out_;
+  bool ext_seen_ = false, pex_ok_ = false;
+};
+
+}  // namespace
+
+std::string_view to_string(PexEnd e) noexcept {
+  static constexpr std::string_view names[] = {"unreachable", "no_handshake", "wrong_torrent", "no_pex",
+                                               "held",        "closed",       "limit",         "stopped"};
+  return names[static_cast<int>(e)];
+}
+
+awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg, RateGate& gate,
+                                  const PexEvents& ev) {
+  PexOutcome out;
+  co_await pace(gate, peer.address);
+  tcp::socket s(co_await asio::this_coro::executor);
+  error_code ec;
+  const auto& local = peer.address.is_v4() ? cfg.local : cfg.local6;
+  s.open(peer.address.is_v4() ? tcp::v4() : tcp::v6(), ec);
+  if (!ec) s.bind(tcp::endpoint(to_asio(local), 0), ec);
+  if (ec) co_return out;
+  Watchdog<tcp::socket> dog(s);
+  dog.arm(cfg.connect_timeout);
+  co_await s.async_connect(to_tcp(peer), use_ec(ec));
+  if (ec) co_return out;
+
+  out.end = PexEnd::no_handshake;
+  dog.arm(cfg.handshake_timeout);
+  auto hello = our_handshakes(ih, own_id, cfg);
+  co_await asio::async_write(s, asio::buffer(hello), use_ec(ec));
+  std::string buf;
+  if (ec || !co_await read_at_least(s, buf, kHandshakeSize)) co_return out;
+  auto theirs = decode_handshake(std::string_view(buf).substr(0, kHandshakeSize));
+  if (!theirs) {
+    ev.on_anomaly(AnomalyKind::malformed, "handshake: " + theirs.error().message());
+    co_return out;
+  }
+  if (theirs.value().info_hash != ih) {
+    ev.on_anomaly(AnomalyKind::handshake_mismatch, "answered for infohash " + theirs.value().info_hash.hex());
+    out.end = PexEnd::wrong_torrent;
+    co_return out;
+  }
+  if (!theirs.value().features().has(Feature::extension_protocol)) {
+    out.end = PexEnd::no_pex;
+    co_return out;
+  }
+  buf.erase(0, kHandshakeSize);
+
+  Listener listener(peer, theirs.value(), cfg, ev, out);
+  auto until = std::chrono::steady_clock::now() + cfg.hold;
+  for (;;) {
+    auto frame = next_frame(buf, cfg.wire);
+    if (!frame) {
+      ev.on_anomaly(frame.error() == errc::oversized ? AnomalyKind::oversized : AnomalyKind::malformed,
+                    "peer wire: " + frame.error().message());
+      out.end = PexEnd::limit;
+      co_return out;
+    }
+    if (frame.value()) {
+      auto end = listener.on_frame(*frame.value());
+      buf.erase(0, frame.value()->consumed);
+      if (end) {
+        out.end = *end;
+        co_return out;
+      }
+      continue;
+    }
+    auto left = until - std::chrono::steady_clock::now();
+    // Without an extended handshake soon, PEX will not come.
+    if (!listener.saw_ext_handshake()) left = std::min<decltype(left)>(left, cfg.handshake_timeout);
+    if (left <= decltype(left)::zero()) {
+      out.end = listener.saw_ext_handshake() ? PexEnd::held : PexEnd::no_pex;
+      co_return out;
+    }
+    dog.arm(std::chrono::duration_cast<std::chrono::milliseconds>(left) + std::chrono::milliseconds(1));
+    char chunk[4096];
+    auto got = co_await s.async_read_some(asio::buffer(chunk), use_ec(ec));
+    if (ec) {
+      bool timed_out = std::chrono::steady_clock::now() >= until;
+      out.end = timed_out ? PexEnd::held : (listener.saw_ext_handshake() ? PexEnd::closed : PexEnd::no_pex);
+      co_return out;
+    }
+    buf.append(chunk, got);
+  }
+}
+
+}  // namespace p2pscope::crawler

@@ -1,0 +1,63 @@
+// One outgoing peer session that exists to hear PEX (BEP 11): connect,
+// BitTorrent and BEP 10 handshakes, then listen for ut_pex messages until
+// the hold time runs out. Every added/added6 entry is reported with its
+// flags; what the peer says about itself becomes a PeerHello.
+//
+// Bounded: the connect, the handshakes and every read have deadlines; a
+// message over WireLimits, more peers than max_peers, or more ut_pex
+// messages than max_messages end the session with an anomaly.
+//
+// Threads: one io_context thread. The callbacks must stay valid until the
+// coroutine completes.
+#pragma once
+
+#include "core/extension.hpp"
+#include "core/peer_wire.hpp"
+#include "core/records.hpp"
+#include "crawler/politeness.hpp"
+#include "net/asio.hpp"
+
+#include <functional>
+
+namespace p2pscope::crawler {
+
+struct PexConfig {
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds handshake_timeout{10000};
+  std::chrono::milliseconds hold{130000};  // two PEX intervals (clients send at most one a minute)
+  std::size_t max_messages = 20;          // ut_pex messages per session
+  std::size_t max_peers = 2000;           // added entries per session
+  std::uint16_t listen_port = 6881;       // the port we claim in the extended handshake
+  WireLimits wire{.max_message = 1 << 18};
+  ExtensionLimits ext;
+  IpAddress local = IpAddress::v4(0);     // 0.0.0.0: any
+  IpAddress local6 = IpAddress::v6({});   // :: : any
+};
+
+struct PexEvents {
+  std::function<void(const PexPeer&)> on_peer;
+  std::function<void(PeerHello)> on_hello;
+  std::function<void(AnomalyKind, std::string)> on_anomaly;
+};
+
+enum class PexEnd : std::uint8_t {
+  unreachable,     // connect failed or timed out
+  no_handshake,    // closed or timed out before a valid handshake
+  wrong_torrent,   // answered for another infohash
+  no_pex,          // no ut_pex in its extended handshake
+  held,            // we hung up after the hold time
+  closed,          // the peer hung up
+  limit,           // it broke a limit
+  stopped,         // the crawl ended first
+};
+std::string_view to_string(PexEnd e) noexcept;
+
+struct PexOutcome {
+  PexEnd end = PexEnd::unreachable;
+  std::size_t messages = 0, peers = 0;
+};
+
+net::awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg,
+                                       RateGate& gate, const PexEvents& ev);
+
+}  // namespace p2pscope::crawler

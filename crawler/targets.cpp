@@ -1,0 +1,137 @@
+#include "crawler/targets.hpp"
+
+#include "crawler/tracker_client.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace p2pscope::crawler {
+namespace {
+
+Result<std::string> read_file(const std::string& path, std::size_t max_bytes) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return std::make_error_code(std::errc::no_such_file_or_directory);
+  std::string out;
+  char chunk[65536];
+  while (f.read(chunk, sizeof chunk) || f.gcount() > 0) {
+    out.append(chunk, static_cast<std::size_t>(f.gcount()));
+    if (out.size() > max_bytes) return errc::oversized;
+  }
+  return out;
+}
+
+bool is_file(const std::string& input) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(input, ec);
+}
+
+std::string trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return {};
+  auto e = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(trim(line));
+  return out;
+}
+
+class Merger {
+ public:
+  explicit Merger(const TargetLimits& lim) : lim_(lim) {}
+  Status add(const TorrentRef& ref, const std::string& label) {
+    P2PSCOPE_CHECK(add_one(ref.info_hash, ref.trackers, label));
+    if (ref.v2_truncated) P2PSCOPE_CHECK(add_one(*ref.v2_truncated, ref.trackers, label));
+    return success();
+  }
+  std::vector<Target> take() { return std::move(out_); }
+
+ private:
+  Status add_one(const InfoHash& ih, const std::vector<std::string>& trackers, const std::string& label) {
+    auto [it, fresh] = index_.emplace(ih, out_.size());
+    if (fresh) {
+      if (out_.size() >= lim_.max_targets) return errc::too_many_items;
+      out_.push_back({ih, {}, label});
+    }
+    auto& t = out_[it->second].trackers;
+    for (const auto& url : trackers) {
+      if (std::find(t.begin(), t.end(), url) == t.end()) t.push_back(url);
+    }
+    return success();
+  }
+  const TargetLimits& lim_;
+  std::map<InfoHash, std::size_t> index_;
+  std::vector<Target> out_;
+};
+
+}  // namespace
+
+Result<TorrentRef> load_torrent_input(const std::string& input) {
+  if (!is_file(input)) return parse_torrent_text(input);
+  P2PSCOPE_TRY(contents, read_file(input, 10 << 20));
+  return parse_torrent_file(contents);
+}
+
+Result<std::vector<Target>> load_targets(const std::vector<std::string>& inputs, std::string* why,
+                                         const TargetLimits& lim) {
+  auto report = [&](std::error_code ec, std::string where) -> Result<std::vector<Target>> {
+    if (why) *why = where + ": " + ec.message();
+    return ec;
+  };
+  Merger merged(lim);
+  for (const auto& input : inputs) {
+    if (!is_file(input)) {
+      auto ref = parse_torrent_text(input);
+      if (!ref) return report(ref.error(), "'" + input + "'");
+      if (auto st = merged.add(ref.value(), input); !st) return report(st.error(), "'" + input + "'");
+      continue;
+    }
+    auto contents = read_file(input, lim.max_list_bytes);
+    if (!contents) return report(contents.error(), input);
+    if (contents.value().starts_with('d')) {  // a bencoded dictionary: a .torrent
+      auto ref = parse_torrent_file(contents.value());
+      if (!ref) return report(ref.error(), input);
+      if (auto st = merged.add(ref.value(), input); !st) return report(st.error(), input);
+      continue;
+    }
+    auto lines = lines_of(contents.value());
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].empty() || lines[i].front() == '#') continue;
+      auto where = input + ":" + std::to_string(i + 1);
+      auto ref = parse_torrent_text(lines[i]);
+      if (!ref) return report(ref.error(), where);
+      if (auto st = merged.add(ref.value(), where); !st) return report(st.error(), where);
+    }
+  }
+  auto out = merged.take();
+  if (out.empty()) return report(make_error_code(errc::missing_key), "no infohash given");
+  return out;
+}
+
+Result<std::vector<std::string>> load_tracker_list(const std::string& path, std::string* why) {
+  auto contents = read_file(path, 1 << 20);
+  if (!contents) {
+    if (why) *why = path + ": " + contents.error().message();
+    return contents.error();
+  }
+  std::vector<std::string> out;
+  auto lines = lines_of(contents.value());
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].empty() || lines[i].front() == '#') continue;
+    if (auto u = parse_tracker_url(lines[i]); !u) {
+      if (why) *why = path + ":" + std::to_string(i + 1) + ": not an http, https or udp tracker URL: " + lines[i];
+      return u.error();
+    }
+    out.push_back(lines[i]);
+  }
+  return out;
+}
+
+}  // namespace p2pscope::crawler

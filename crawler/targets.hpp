@@ -1,0 +1,40 @@
+// What to crawl: the user's inputs (infohashes in hex or base32, magnet
+// links, .torrent files, or text files with one such input per line) turned
+// into targets, each with the trackers its input named. Reads files; every
+// failure names the input (and line) it came from.
+#pragma once
+
+#include "core/hash.hpp"
+#include "core/torrent_ref.hpp"
+
+#include <string>
+#include <vector>
+
+namespace p2pscope::crawler {
+
+struct Target {
+  InfoHash info_hash;
+  std::vector<std::string> trackers;  // from the magnet or .torrent, then any extra ones
+  std::string label;                  // the input it came from, for messages
+};
+
+struct TargetLimits {
+  std::size_t max_targets = 100000;
+  std::size_t max_list_bytes = 64 << 20;  // a list file
+};
+
+// One input: hex, base32, magnet, a .torrent path, or a list file. A path
+// that exists is read: a bencoded dictionary is a .torrent, anything else
+// a list (blank lines and lines starting with '#' are skipped).
+Result<TorrentRef> load_torrent_input(const std::string& input);
+
+// All inputs, merged by infohash (trackers united, input order kept). On
+// error, *why says which input and line and what is wrong with it.
+Result<std::vector<Target>> load_targets(const std::vector<std::string>& inputs, std::string* why,
+                                         const TargetLimits& lim = {});
+
+// A tracker list file: one announce URL per line; blank lines separate
+// nothing and '#' lines are comments.
+Result<std::vector<std::string>> load_tracker_list(const std::string& path, std::string* why);
+
+}  // namespace p2pscope::crawler

@@ -1,0 +1,136 @@
+#include "crawler/udp_tracker_client.hpp"
+
+#include "crawler/pace.hpp"
+
+#include <random>
+
+namespace p2pscope::crawler {
+
+using namespace net;
+
+UdpTrackerClient::UdpTrackerClient(const asio::any_io_executor& ex, Endpoint tracker, IpAddress local,
+                                   UdpTrackerTiming timing, RateGate& gate, AnomalyFn on_anomaly)
+    : ex_(ex), tracker_(tracker), local_(local), timing_(timing), gate_(gate), on_anomaly_(std::move(on_anomaly)),
+      tid_state_(static_cast<std::uint32_t>(std::random_device{}())), socket_(ex) {}
+
+std::uint32_t UdpTrackerClient::next_tid() {
+  tid_state_ = tid_state_ * 1664525u + 1013904223u;
+  return tid_state_;
+}
+
+Status UdpTrackerClient::open_socket() {
+  if (socket_.is_open()) return success();
+  error_code ec;
+  socket_.open(local_.is_v4() ? udp::v4() : udp::v6(), ec);
+  if (!ec) socket_.bind(udp::endpoint(to_asio(local_), 0), ec);
+  if (!ec) socket_.connect(to_udp(tracker_), ec);  // the kernel then drops datagrams from anyone else
+  if (ec) {
+    error_code ignored;
+    socket_.close(ignored);
+    return std::error_code(ec.value(), std::system_category());
+  }
+  return success();
+}
+
+awaitable<Result<UdpTrackerResponse>> UdpTrackerClient::exchange(UdpTrackerRequest req, std::uint32_t tid) {
+  // One socket for the client's life: trackers may tie the connection id to
+  // the source port as well as the address.
+  if (auto st = open_socket(); !st) co_return st.error();
+  auto out = encode_udp_tracker(req);
+  std::string buf(UdpTrackerLimits{}.max_size + 1, '\0');
+  auto wait = timing_.first_wait;
+  for (int attempt = 0; attempt <= timing_.max_resends; ++attempt, wait *= 2) {
+    co_await pace(gate_, tracker_.address);
+    error_code ec;
+    socket_.send(asio::buffer(out), 0, ec);
+    asio::steady_timer deadline(ex_, wait);
+    bool expired = false;
+    deadline.async_wait([this, &expired, alive = alive_](const error_code& e) {
+      if (e || !*alive) return;
+      expired = true;
+      socket_.cancel();
+    });
+    while (!expired) {
+      auto n = co_await socket_.async_receive(asio::buffer(buf), use_ec(ec));
+      if (ec == asio::error::operation_aborted || !*alive_) break;
+      if (ec) continue;  // e.g. ICMP port unreachable reported on the next receive: wait for the deadline
+      auto r = decode_udp_tracker_response(std::string_view(buf.data(), n), tracker_.address.family());
+      if (!r) {
+        on_anomaly_(tracker_, AnomalyKind::malformed, "BEP 15 reply: " + r.error().message());
+        continue;
+      }
+      if (transaction_id_of(r.value()) != tid) {
+        on_anomaly_(tracker_, AnomalyKind::unsolicited, "BEP 15 reply with a transaction id we did not send");
+        continue;
+      }
+      deadline.cancel();
+      co_return std::move(r).value();
+    }
+    if (!*alive_) co_return make_error_code(std::errc::operation_canceled);
+    // A receive that failed at once (ECONNREFUSED) must not spin: wait out the attempt.
+    if (!expired) {
+      error_code ignored;
+      co_await deadline.async_wait(use_ec(ignored));
+    }
+  }
+  co_return make_error_code(std::errc::timed_out);
+}
+
+awaitable<Result<std::uint64_t>> UdpTrackerClient::connection_id() {
+  if (conn_id_ && std::chrono::steady_clock::now() < conn_expires_) co_return *conn_id_;
+  auto tid = next_tid();
+  auto r = co_await exchange(UdpConnectRequest{tid}, tid);
+  if (!r) co_return r.error();
+  if (auto* e = std::get_if<UdpErrorResponse>(&r.value())) {
+    last_error_ = e->message;
+    co_return make_error_code(errc::remote_error);
+  }
+  auto* c = std::get_if<UdpConnectResponse>(&r.value());
+  if (!c) {
+    on_anomaly_(tracker_, AnomalyKind::protocol_violation, "BEP 15: connect answered with another action");
+    co_return make_error_code(errc::unknown_message_type);
+  }
+  conn_id_ = c->connection_id;
+  conn_expires_ = std::chrono::steady_clock::now() + timing_.connection_ttl;
+  co_return *conn_id_;
+}
+
+awaitable<Result<UdpAnnounceResponse>> UdpTrackerClient::announce(UdpAnnounceRequest req) {
+  auto cid = co_await connection_id();
+  if (!cid) co_return cid.error();
+  req.connection_id = cid.value();
+  req.transaction_id = next_tid();
+  auto r = co_await exchange(req, req.transaction_id);
+  if (!r) co_return r.error();
+  if (auto* e = std::get_if<UdpErrorResponse>(&r.value())) {
+    last_error_ = e->message;
+    conn_id_.reset();  // a stale connection id is the usual cause: fetch a new one next time
+    co_return make_error_code(errc::remote_error);
+  }
+  auto* a = std::get_if<UdpAnnounceResponse>(&r.value());
+  if (!a) {
+    on_anomaly_(tracker_, AnomalyKind::protocol_violation, "BEP 15: announce answered with another action");
+    co_return make_error_code(errc::unknown_message_type);
+  }
+  co_return std::move(*a);
+}
+
+awaitable<Result<UdpScrapeResponse>> UdpTrackerClient::scrape(std::vector<InfoHash> hashes) {
+  auto cid = co_await connection_id();
+  if (!cid) co_return cid.error();
+  UdpScrapeRequest req{cid.value(), next_tid(), std::move(hashes)};
+  auto r = co_await exchange(req, req.transaction_id);
+  if (!r) co_return r.error();
+  if (auto* e = std::get_if<UdpErrorResponse>(&r.value())) {
+    last_error_ = e->message;
+    co_return make_error_code(errc::remote_error);
+  }
+  auto* sc = std::get_if<UdpScrapeResponse>(&r.value());
+  if (!sc || sc->entries.size() != req.info_hashes.size()) {
+    on_anomaly_(tracker_, AnomalyKind::protocol_violation, "BEP 15: scrape answered with another action or count");
+    co_return make_error_code(errc::bad_length);
+  }
+  co_return std::move(*sc);
+}
+
+}  // namespace p2pscope::crawler
