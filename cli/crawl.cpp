@@ -90,8 +90,8 @@ void show_progress(const CrawlProgress& p) {
 void print_summary(const CrawlSummary& s, const std::string& run_id) {
   const auto& f = s.final;
   std::cerr << "crawl " << run_id << ": stopped after " << f.elapsed.count() << " s (" << s.stop_reason << ")\n"
-            << "  " << f.unique_peers << " unique peers, " << f.observations << " observations, " << f.anomalies
-            << " anomalies\n";
+            << "  " << f.unique_peers << " unique peers, " << f.observations << " observations (" << f.handed_out
+            << " handed out, repeats included), " << f.anomalies << " anomalies\n";
   std::map<Via, std::array<std::uint64_t, 3>> by_via;  // sources, returned, unique
   for (const auto& r : s.sources) {
     auto& v = by_via[r.via];
@@ -124,6 +124,7 @@ nlohmann::json summary_json(const CrawlSummary& s, const std::string& run_id) {
                    {"elapsed_s", s.final.elapsed.count()},
                    {"unique_peers", s.final.unique_peers},
                    {"observations", s.final.observations},
+                   {"handed_out", s.final.handed_out},
                    {"anomalies", s.final.anomalies},
                    {"pex_sessions", s.pex_ends},
                    {"warnings", s.warnings}};

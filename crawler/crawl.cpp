@@ -325,6 +325,7 @@ struct Crawler::Impl {
     p.elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started);
     p.unique_peers = tally.unique_peers();
     p.observations = tally.observations();
+    p.handed_out = tally.handed_out();
     p.anomalies = anomaly_count;
     p.pex_active = pex_slots.used();
     p.pex_waiting = pex_slots.waiting();

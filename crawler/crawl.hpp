@@ -58,7 +58,9 @@ struct CrawlConfig {
 struct CrawlProgress {
   std::chrono::seconds elapsed{};
   std::size_t unique_peers = 0;
-  std::uint64_t observations = 0, anomalies = 0;
+  std::uint64_t observations = 0;  // records written: a source handing out a peer for the first time
+  std::uint64_t handed_out = 0;    // every peer every source handed out, repeats included
+  std::uint64_t anomalies = 0;
   std::size_t pex_active = 0, pex_waiting = 0, pex_done = 0, lookups_active = 0;
   std::uint64_t krpc_sent = 0;
 };

@@ -20,7 +20,7 @@ std::size_t SourceTally::PeerKeyHash::operator()(const PeerKey& k) const noexcep
 
 SourceTally::Added SourceTally::add(const Observation& o) {
   Added out;
-  ++observations_;
+  ++handed_out_;
   auto [pit, new_peer] = peer_ids_.emplace(PeerKey{o.info_hash, o.peer}, static_cast<std::uint32_t>(peer_ids_.size()));
   if (new_peer) sources_per_peer_.push_back(0);
   out.new_peer = new_peer;
@@ -33,7 +33,10 @@ SourceTally::Added SourceTally::add(const Observation& o) {
   }
   ++src.returned;
   out.new_observation = src.peers.insert(pit->second).second;
-  if (out.new_observation) ++sources_per_peer_[pit->second];
+  if (out.new_observation) {
+    ++sources_per_peer_[pit->second];
+    ++observations_;
+  }
   return out;
 }
 

@@ -32,7 +32,8 @@ class SourceTally {
   Added add(const Observation& o);
 
   std::size_t unique_peers() const noexcept { return peer_ids_.size(); }
-  std::uint64_t observations() const noexcept { return observations_; }
+  std::uint64_t handed_out() const noexcept { return handed_out_; }      // every add(), repeats included
+  std::uint64_t observations() const noexcept { return observations_; }  // adds that were new for their source
   // Every source, most unique peers first.
   std::vector<SourceRow> rows() const;
 
@@ -54,7 +55,7 @@ class SourceTally {
   std::unordered_map<PeerKey, std::uint32_t, PeerKeyHash> peer_ids_;
   std::vector<std::uint32_t> sources_per_peer_;
   std::unordered_map<std::string, Source> sources_;
-  std::uint64_t observations_ = 0;
+  std::uint64_t handed_out_ = 0, observations_ = 0;
 };
 
 }  // namespace p2pscope::crawler

@@ -1,0 +1,78 @@
+#include "crawler/targets.hpp"
+#include "crawler/tracker_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace p2pscope::crawler {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kHex = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a";
+
+fs::path write_temp(const std::string& name, const std::string& text) {
+  auto p = fs::temp_directory_path() / ("p2pscope-targets-" + std::to_string(::getpid()) + "-" + name);
+  std::ofstream(p) << text;
+  return p;
+}
+
+TEST(Targets, MergesInputsByInfohashAndKeepsTrackers) {
+  std::string magnet = std::string("magnet:?xt=urn:btih:") + kHex + "&tr=udp%3A%2F%2Ft.example%3A6969%2Fannounce";
+  std::string why;
+  auto t = load_targets({kHex, magnet}, &why);
+  ASSERT_TRUE(t) << why;
+  ASSERT_EQ(t.value().size(), 1u);
+  EXPECT_EQ(t.value()[0].trackers, std::vector<std::string>{"udp://t.example:6969/announce"});
+}
+
+TEST(Targets, ReadsListFilesAndNamesTheBadLine) {
+  auto list = write_temp("list.txt", std::string("# suspects\n") + kHex + "\n\nnot-a-hash\n");
+  std::string why;
+  auto t = load_targets({list.string()}, &why);
+  EXPECT_FALSE(t);
+  EXPECT_NE(why.find(list.string() + ":4"), std::string::npos) << why;
+  fs::remove(list);
+}
+
+TEST(Targets, RejectsMalformedInputsWithTheirText) {
+  for (const std::string& bad : std::vector<std::string>{"zzzz", "magnet:?xt=urn:nope", std::string(40, 'g')}) {
+    std::string why;
+    EXPECT_FALSE(load_targets({bad}, &why));
+    EXPECT_NE(why.find(bad), std::string::npos) << why;
+  }
+  std::string why;
+  auto torrent = write_temp("bad.torrent", "d4:infod6:lengthi-1eee");
+  EXPECT_FALSE(load_targets({torrent.string()}, &why));
+  fs::remove(torrent);
+}
+
+TEST(TrackerUrl, ParsesSchemesPortsAndIpv6) {
+  auto u = parse_tracker_url("udp://[2001:db8::1]:6969/announce");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u.value().host, "2001:db8::1");
+  EXPECT_EQ(u.value().port, 6969);
+  EXPECT_EQ(parse_tracker_url("http://t.example/announce").value().port, 80);
+  EXPECT_EQ(parse_tracker_url("https://t.example/announce").value().port, 443);
+  for (auto bad : {"udp://t.example/announce", "ftp://t/announce", "http://:80/", "udp://t:0/", "udp://t:99999/",
+                   "udp://[::1/", "http://t:8x/"}) {
+    EXPECT_FALSE(parse_tracker_url(bad)) << bad;
+  }
+}
+
+TEST(TrackerList, SkipsCommentsAndRejectsBadUrls) {
+  auto good = write_temp("trackers.txt", "# list\nudp://t.example:6969/announce\n\nhttp://t.example/announce\n");
+  std::string why;
+  auto l = load_tracker_list(good.string(), &why);
+  ASSERT_TRUE(l) << why;
+  EXPECT_EQ(l.value().size(), 2u);
+  auto bad = write_temp("bad-trackers.txt", "udp://t.example:6969/announce\ngopher://x\n");
+  EXPECT_FALSE(load_tracker_list(bad.string(), &why));
+  EXPECT_NE(why.find(":2"), std::string::npos) << why;
+  fs::remove(good);
+  fs::remove(bad);
+}
+
+}  // namespace
+}  // namespace p2pscope::crawler

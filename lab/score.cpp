@@ -1,0 +1,144 @@
+#include "lab/score.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+
+namespace p2pscope::lab {
+namespace {
+
+using json = nlohmann::json;
+constexpr std::size_t kMaxListed = 300;
+
+bool speaks_bittorrent(const std::string& role) {
+  return role == "seed" || role == "leecher" || role == "anti_p2p" || role == "byte_order" || role == "propagator";
+}
+
+bool direct_route(const std::string& route) { return route == "tracker-reply" || route == "pex" || route == "pex-relay"; }
+
+class Truth {
+ public:
+  explicit Truth(const json& t) {
+    for (const auto& row : t.at("addresses")) {
+      auto ip = IpAddress::parse(row.at("ip").get<std::string>());
+      if (!ip) continue;
+      if (row.contains("port")) by_endpoint_[{ip.value(), row.at("port").get<std::uint16_t>()}] = &row;
+      else by_ip_[ip.value()] = &row;
+      if (row.value("role", "") == "tracker") tracker_by_ip_[ip.value()] = row.value("name", "");
+      for (const auto& e : row.value("introduced_by", json::array())) {
+        if (direct_route(e.value("route", ""))) direct_actors_.insert(e.value("actor", ""));
+      }
+    }
+    for (const auto& h : t.at("info_hashes")) hashes_.insert(h.get<std::string>());
+  }
+
+  const json* row(const Endpoint& ep) const {
+    if (auto it = by_endpoint_.find(ep); it != by_endpoint_.end()) return it->second;
+    if (auto it = by_ip_.find(ep.address); it != by_ip_.end()) return it->second;
+    return nullptr;
+  }
+  // The tracker an announce URL points at, by the address in its host part.
+  std::optional<std::string> tracker(const std::string& url) const {
+    auto start = url.find("//");
+    if (start == std::string::npos) return std::nullopt;
+    auto host = url.substr(start + 2, url.find_first_of(":/", start + 2) - start - 2);
+    auto ip = IpAddress::parse(host);
+    if (!ip) return std::nullopt;
+    auto it = tracker_by_ip_.find(ip.value());
+    if (it == tracker_by_ip_.end()) return std::nullopt;
+    return it->second;
+  }
+  bool wanted(const InfoHash& ih) const { return hashes_.count(ih.hex()) != 0; }
+  const std::map<Endpoint, const json*>& with_port() const { return by_endpoint_; }
+  const std::set<std::string>& direct_actors() const { return direct_actors_; }
+
+ private:
+  std::map<Endpoint, const json*> by_endpoint_;
+  std::map<IpAddress, const json*> by_ip_;
+  std::map<IpAddress, std::string> tracker_by_ip_;
+  std::set<std::string> hashes_, direct_actors_;
+};
+
+struct Verdict {
+  bool ok = false;
+  std::string why;
+  std::optional<std::string> direct_actor;  // the actor this observation shows handing out its own peer
+};
+
+// Which lab party said it, or why the source is not one.
+Verdict source_of(const Truth& t, const Observation& o, std::string& name) {
+  if (o.via == Via::tracker_http || o.via == Via::tracker_udp) {
+    auto tr = o.source_url ? t.tracker(*o.source_url) : std::nullopt;
+    if (!tr) return {false, "not a lab tracker"};
+    name = *tr;
+    return {true, {}};
+  }
+  const json* src = o.source_endpoint ? t.row(*o.source_endpoint) : nullptr;
+  if (!src) return {false, "source unknown to the lab"};
+  name = src->value("name", "");
+  auto role = src->value("role", "");
+  if (o.via == Via::dht && role != "dht_node" && src->value("implementation", "") != "libtorrent")
+    return {false, "DHT source is not a DHT node"};
+  if (o.via == Via::pex && !speaks_bittorrent(role)) return {false, "PEX source is not a BitTorrent peer"};
+  if (o.via == Via::incoming) return {false, "incoming connections are not crawled"};
+  return {true, {}};
+}
+
+Verdict judge(const Truth& t, const Observation& o) {
+  std::string source;
+  if (auto v = source_of(t, o, source); !v.ok) return v;
+  const json* peer = t.row(o.peer);
+  if (!peer) return {false, "peer unknown to the lab"};
+  auto role = peer->value("role", "");
+  if (!peer->value("bogus", false)) {
+    if (o.via == Via::dht && role != "seed" && role != "leecher") return {false, "no such peer announced to the DHT"};
+    return {true, {}};
+  }
+  bool tracker = o.via == Via::tracker_http || o.via == Via::tracker_udp;
+  for (const auto& e : peer->value("introduced_by", json::array())) {
+    auto route = e.value("route", "");
+    auto actor = e.value("actor", "");
+    if (route == "tracker-reply" && tracker && actor == source) return {true, {}, actor};
+    if (route == "tracker-announce" && tracker) return {true, {}};
+    if (route == "tracker-announce-ip" && tracker && e.value("via", "") == source) return {true, {}};
+    if ((route == "pex" || route == "pex-relay") && o.via == Via::pex && actor == source) return {true, {}, actor};
+  }
+  if (role == "anti_p2p" && o.via == Via::pex) return {true, {}};  // a live peer, relayed honestly
+  return {false, "the truth does not name this source and route for this bogus peer"};
+}
+
+}  // namespace
+
+CrawlScore score_crawl(const json& truth, const std::vector<Observation>& observations) {
+  Truth t(truth);
+  CrawlScore s;
+  std::set<Endpoint> seen;
+  std::set<std::string> actors;
+  for (const auto& o : observations) {
+    if (!t.wanted(o.info_hash)) continue;
+    ++s.observations;
+    seen.insert(o.peer);
+    auto v = judge(t, o);
+    if (v.ok) {
+      ++s.confirmed;
+      if (v.direct_actor) actors.insert(*v.direct_actor);
+    } else if (s.unconfirmed.size() < kMaxListed) {
+      s.unconfirmed.push_back(std::string(to_string(o.via)) + " " +
+                              o.source_url.value_or(o.source_endpoint ? o.source_endpoint->to_string() : "?") + " -> " +
+                              o.peer.to_string() + ": " + v.why);
+    }
+  }
+  for (const auto& [ep, row] : t.with_port()) {
+    auto role = row->value("role", "");
+    if (role == "tracker" || role == "dht_node" || role == "client") continue;
+    ++s.expected;
+    if (seen.count(ep)) ++s.found;
+    else if (s.missed.size() < kMaxListed) s.missed.push_back(ep.to_string() + " (" + role + ")");
+  }
+  for (const auto& a : t.direct_actors()) {
+    (actors.count(a) ? s.actors_seen : s.actors_missing).push_back(a);
+  }
+  return s;
+}
+
+}  // namespace p2pscope::lab

@@ -1,0 +1,68 @@
+#include "lab/score.hpp"
+
+#include <gtest/gtest.h>
+
+namespace p2pscope::lab {
+namespace {
+
+using json = nlohmann::json;
+constexpr const char* kHash = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a";
+
+// A lab of one poisoned tracker, one honest seed, one byte-order actor, one
+// injected dead address and one reversal the actor made.
+json tiny_truth() {
+  return json::parse(R"({
+    "info_hashes": ["c12fe1c06bba254a9dc9f519b335aa7c1367a88a"],
+    "trackers": ["udp://20.0.0.1:6969/announce"],
+    "addresses": [
+      {"ip": "20.0.0.1", "port": 6969, "role": "tracker", "name": "lab-tracker-0", "bogus": false},
+      {"ip": "30.0.0.2", "port": 6881, "role": "seed", "name": "seed-0", "implementation": "libtorrent", "bogus": false},
+      {"ip": "40.0.0.3", "port": 51413, "role": "byte_order", "name": "byte-order-0", "bogus": false},
+      {"ip": "50.0.0.4", "port": 6881, "role": "bogus_dead", "bogus": true,
+       "introduced_by": [{"actor": "lab-tracker-0", "route": "tracker-reply"}]},
+      {"ip": "2.0.0.30", "port": 6881, "role": "byte_order_reversed", "bogus": true,
+       "introduced_by": [{"actor": "byte-order-0", "route": "pex", "reverse_of": "30.0.0.2:6881"}]},
+      {"ip": "60.0.0.9", "role": "client", "bogus": false}
+    ]})");
+}
+
+Observation seen(const char* peer, Via via, const char* source) {
+  Observation o;
+  o.info_hash = InfoHash::from_hex(kHash).value();
+  o.peer = Endpoint::parse(peer).value();
+  o.via = via;
+  if (via == Via::tracker_udp) o.source_url = std::string("udp://") + source + "/announce";
+  else o.source_endpoint = Endpoint::parse(source).value();
+  return o;
+}
+
+TEST(ScoreCrawl, ConfirmsSourcesTheTruthNamesAndCountsRecall) {
+  auto s = score_crawl(tiny_truth(), {seen("30.0.0.2:6881", Via::tracker_udp, "20.0.0.1:6969"),
+                                      seen("50.0.0.4:6881", Via::tracker_udp, "20.0.0.1:6969"),
+                                      seen("2.0.0.30:6881", Via::pex, "40.0.0.3:51413"),
+                                      seen("60.0.0.9:6881", Via::pex, "30.0.0.2:6881")});
+  EXPECT_EQ(s.confirmed, 4u);
+  EXPECT_EQ(s.expected, 4u);  // seed, byte-order actor, dead address, reversal
+  EXPECT_EQ(s.found, 3u);
+  EXPECT_EQ(s.actors_seen, (std::vector<std::string>{"byte-order-0", "lab-tracker-0"}));
+  EXPECT_TRUE(s.actors_missing.empty());
+}
+
+TEST(ScoreCrawl, RejectsBogusPeersFromSourcesTheTruthDoesNotName) {
+  auto s = score_crawl(tiny_truth(), {seen("2.0.0.30:6881", Via::pex, "30.0.0.2:6881"),   // the seed did not make it
+                                      seen("50.0.0.4:6881", Via::pex, "40.0.0.3:51413"),  // wrong route
+                                      seen("70.0.0.1:1", Via::tracker_udp, "20.0.0.1:6969"),  // unknown peer
+                                      seen("30.0.0.2:6881", Via::tracker_udp, "99.0.0.1:6969")});  // not a tracker
+  EXPECT_EQ(s.confirmed, 0u);
+  EXPECT_EQ(s.unconfirmed.size(), 4u);
+  EXPECT_EQ(s.actors_missing, (std::vector<std::string>{"byte-order-0", "lab-tracker-0"}));
+}
+
+TEST(ScoreCrawl, IgnoresOtherInfohashes) {
+  auto o = seen("30.0.0.2:6881", Via::tracker_udp, "20.0.0.1:6969");
+  o.info_hash = InfoHash::from_hex(std::string(40, 'a')).value();
+  EXPECT_EQ(score_crawl(tiny_truth(), {o}).observations, 0u);
+}
+
+}  // namespace
+}  // namespace p2pscope::lab

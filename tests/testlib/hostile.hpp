@@ -1,0 +1,39 @@
+// Misbehaving remotes for the crawler's tests: an HTTP tracker that
+// streams forever, trickles, redirects in a loop or gzips; a peer that lies
+// in its handshake or floods PEX; a UDP responder that answers whatever
+// the test says. Every server runs on the caller's io_context, on loopback,
+// until its acceptor or socket is closed.
+#pragma once
+
+#include "core/hash.hpp"
+#include "net/asio.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace p2pscope::testlib {
+
+enum class HttpMisbehaviour : std::uint8_t {
+  endless_body,   // 200, no length, 64 KiB chunks until the client hangs up
+  trickle,        // 200, then one byte every 200 ms
+  redirect_loop,  // 302 back to the same URL
+  gzip_body,      // 200 with Content-Encoding: gzip and the given body
+};
+net::awaitable<void> serve_hostile_http(net::tcp::acceptor& a, HttpMisbehaviour m, std::string body = {});
+
+enum class PeerMisbehaviour : std::uint8_t {
+  wrong_infohash,  // answers the handshake for another torrent
+  pex_flood,       // enables ut_pex, then sends a 50-peer message every millisecond
+};
+net::awaitable<void> serve_hostile_peer(net::tcp::acceptor& a, PeerMisbehaviour m);
+
+// Answers each datagram with reply(datagram), when it returns one.
+using UdpReply = std::function<std::optional<std::string>(std::string_view)>;
+net::awaitable<void> serve_udp_replies(net::udp::socket& s, UdpReply reply);
+
+// A loopback acceptor / socket on a free port.
+net::tcp::acceptor loopback_acceptor(net::asio::io_context& io);
+net::udp::socket loopback_udp(net::asio::io_context& io);
+
+}  // namespace p2pscope::testlib
