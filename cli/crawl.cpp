@@ -197,10 +197,11 @@ void add_crawl(CLI::App& app, int* exit_code) {
   c->add_flag("--quick", a->quick, "Short schedule for tests and the demo: about a minute on the lab");
   c->add_flag("-q,--quiet", a->quiet, "No progress line and no summary");
   auto* src = c->add_option_group("Sources");
-  src->add_option("--tracker", a->trackers, "Extra tracker announce URL (repeatable)");
+  src->add_option("--tracker", a->trackers, "Extra tracker announce URL (repeatable)")->allow_extra_args(false);
   src->add_option("--trackers", a->tracker_file, "File with extra tracker URLs, one per line")->check(CLI::ExistingFile);
   src->add_option("--bootstrap", a->bootstrap,
-                  "DHT bootstrap node HOST:PORT (repeatable; default: the public routers)");
+                  "DHT bootstrap node HOST:PORT (repeatable; default: the public routers)")
+      ->allow_extra_args(false);
   src->add_flag("--no-trackers", a->no_trackers, "Do not ask trackers");
   src->add_flag("--no-dht", a->no_dht, "Do not use the DHT");
   src->add_flag("--no-pex", a->no_pex, "Do not open PEX sessions to peers");

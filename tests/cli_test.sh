@@ -21,15 +21,33 @@ contains() {
 
 expect 0 "$bin" --help
 for sub in inspect lab crawl probe diagnose blocklist demo harness passive db schedule worker; do contains "$sub"; done
-contains "not available yet: issue #4"
+contains "not available yet: issue #5"
 expect 0 "$bin" --version
 contains "p2pscope 0.1.0"
 expect 2 "$bin"
 expect 2 "$bin" no-such-command
-expect 3 "$bin" crawl 0123
+expect 3 "$bin" probe x
 contains "not available in this build yet"
+
 expect 0 "$bin" crawl --help
-contains "issue #4"
+contains "--quick"
+contains "Politeness"
+expect 2 "$bin" crawl
+expect 2 "$bin" crawl 0123
+contains "'0123'"
+expect 2 "$bin" crawl "magnet:?xt=urn:btih:nothex"
+contains "malformed magnet"
+printf 'c12fe1c06bba254a9dc9f519b335aa7c1367a88a\nnot-a-hash\n' > "$tmp/list.txt"
+expect 2 "$bin" crawl "$tmp/list.txt"
+contains "list.txt:2"
+expect 2 "$bin" crawl --tracker gopher://x c12fe1c06bba254a9dc9f519b335aa7c1367a88a
+contains "not an http, https or udp tracker URL"
+expect 2 "$bin" crawl --bind 1.2.3 c12fe1c06bba254a9dc9f519b335aa7c1367a88a
+expect 2 "$bin" crawl --requery 0 c12fe1c06bba254a9dc9f519b335aa7c1367a88a
+# Nothing to ask: the crawl starts, finds nothing and stops by its rule.
+expect 0 "$bin" crawl --no-trackers --no-dht --stable-for 1 -o "$tmp/crawl-empty.jsonl" c12fe1c06bba254a9dc9f519b335aa7c1367a88a
+contains "politeness: per-IP 2/s"
+contains "no new peers for 1 s"
 
 expect 0 "$bin" inspect ip 4.3.2.1 2001:db8::1
 contains "byte-reversed 1.2.3.4"
@@ -46,6 +64,8 @@ expect 2 "$bin" inspect torrent not-a-hash
 expect 2 "$bin" inspect torrent "$tmp/missing.torrent"
 printf 'd4:infod4:name1:xee' > "$tmp/bad.torrent"
 expect 2 "$bin" inspect torrent "$tmp/bad.torrent"
+contains "malformed .torrent file"
+expect 2 "$bin" crawl "$tmp/bad.torrent"
 contains "malformed .torrent file"
 
 good='{"type":"observation","time":"2025-11-21T12:00:00.000000Z","info_hash":"c12fe1c06bba254a9dc9f519b335aa7c1367a88a","peer_ip":"1.2.3.4","peer_port":1,"via":"pex","source_ip":"5.5.5.5","source_port":2}'

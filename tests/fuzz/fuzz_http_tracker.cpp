@@ -1,13 +1,22 @@
 #include "core/http_tracker.hpp"
+#include "crawler/tracker_client.hpp"
 #include "tests/fuzz/fuzz_util.hpp"
 
 using namespace p2pscope;
 
-// First byte: bit 1 selects the tracker side (an announce query string);
+// First byte: bits 1 and 2 together select a tracker URL (the crawler's
+// parse_tracker_url); bit 1 alone the tracker side (an announce query string);
 // otherwise bit 0 selects announce (0) or scrape (1) response bodies.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   auto body = fuzz::as_view(data + 1, size - 1);
+  if ((data[0] & 6) == 6) {
+    // A parsed tracker URL names a host and a usable port.
+    if (auto u = crawler::parse_tracker_url(body)) {
+      if (u.value().host.empty() || u.value().port == 0) __builtin_trap();
+    }
+    return 0;
+  }
   if (data[0] & 2) {
     // What the tracker decodes, announce_url() must write back to the same values.
     if (auto q = decode_announce_query(body)) {
