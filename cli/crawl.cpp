@@ -22,7 +22,7 @@ using namespace crawler;
 struct CrawlArgs {
   std::vector<std::string> inputs, trackers, bootstrap;
   std::string tracker_file, output = "-", summary_file, run_id, bind, bind6;
-  bool quick = false, quiet = false, no_trackers = false, no_dht = false, no_pex = false, no_scrape = false;
+  bool quick = false, quiet = false, ipv6 = false, no_trackers = false, no_dht = false, no_pex = false, no_scrape = false;
   std::optional<int> requery, stable_for, max_duration, pex_hold, numwant, max_sessions, max_lookups, port;
   std::optional<double> per_ip_rate, global_rate;
 };
@@ -75,6 +75,7 @@ std::optional<std::string> configure(const CrawlArgs& a, CrawlConfig& c) {
     if (!ip || ip.value().is_v4()) return "--bind6 " + a.bind6 + ": not an IPv6 address";
     c.bind_v6 = ip.value();
   }
+  if (a.ipv6 && !c.bind_v6) c.bind_v6 = IpAddress::v6({});  // "::": any local IPv6 address
   c.run_id = a.run_id.empty() ? default_run_id() : a.run_id;
   return std::nullopt;
 }
@@ -224,7 +225,8 @@ void add_crawl(CLI::App& app, int* exit_code) {
   pol->add_option("--max-lookups", a->max_lookups, "Concurrent DHT lookups (default 16)")->check(CLI::Range(1, 10000));
   auto* net = c->add_option_group("Network");
   net->add_option("--bind", a->bind, "Local IPv4 address to send from (default: any)");
-  net->add_option("--bind6", a->bind6, "Local IPv6 address; enables IPv6 DHT nodes and peers");
+  net->add_option("--bind6", a->bind6, "Local IPv6 address to send from; implies --ipv6");
+  net->add_flag("--ipv6", a->ipv6, "Also use IPv6: DHT nodes6 and want n6, IPv6 trackers and peers");
   net->add_option("--port", a->port, "Port announced to trackers and peers (default 6881)")->check(CLI::Range(1, 65535));
   c->callback([a, exit_code] { *exit_code = run_crawl(*a); });
 }

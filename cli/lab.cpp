@@ -3,11 +3,17 @@
 #include "lab/lab.hpp"
 #include "lab/actors.hpp"
 #include "lab/node.hpp"
+#include "lab/score.hpp"
 #include "lab/state.hpp"
+#include "store/jsonl.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 namespace p2pscope::cli {
@@ -19,6 +25,8 @@ struct LabArgs {
   std::string scenario = "small";
   std::string state_dir;
   std::vector<std::string> command;
+  std::string records;
+  std::string truth;
 };
 
 fs::path state_dir_of(const LabArgs& a) { return a.state_dir.empty() ? lab::default_state_dir() : fs::path(a.state_dir); }
@@ -98,6 +106,43 @@ int run_down(const LabArgs& a) {
   return kOk;
 }
 
+int run_score(const LabArgs& a) {
+  auto truth_path = a.truth.empty() ? state_dir_of(a) / "ground-truth.json" : fs::path(a.truth);
+  std::ifstream tf(truth_path);
+  auto truth = nlohmann::json::parse(tf, nullptr, false);
+  if (!tf || truth.is_discarded() || !truth.contains("addresses")) {
+    std::cerr << "p2pscope lab score: cannot read a ground truth from " << truth_path.string() << "\n";
+    return kBadInput;
+  }
+  auto reader = JsonlReader::open(a.records);
+  if (!reader) {
+    std::cerr << "p2pscope lab score: cannot open " << a.records << ": " << reader.error().message() << "\n";
+    return kFailure;
+  }
+  std::vector<Observation> obs;
+  for (;;) {
+    auto rec = reader.value()->next();
+    if (!rec) {
+      std::cerr << "p2pscope lab score: " << a.records << ": a bad record: " << rec.error().message() << "\n";
+      return kBadInput;
+    }
+    if (!rec.value()) break;
+    if (auto* o = std::get_if<Observation>(&*rec.value())) obs.push_back(*o);
+  }
+  auto s = lab::score_crawl(truth, obs);
+  std::printf("recall:       %zu of %zu handed-out lab peers observed (%.1f%%)\n", s.found, s.expected, 100 * s.recall());
+  std::printf("attribution:  %zu of %zu observations name a source and route the ground truth confirms (%.1f%%)\n",
+              s.confirmed, s.observations, 100 * s.attribution());
+  std::printf("actors seen handing out the bogus peers they introduced: %zu of %zu\n", s.actors_seen.size(),
+              s.actors_seen.size() + s.actors_missing.size());
+  for (const auto& m : s.actors_missing) std::printf("  not seen: %s\n", m.c_str());
+  for (std::size_t i = 0; i < s.unconfirmed.size() && i < 10; ++i) std::printf("  unconfirmed: %s\n", s.unconfirmed[i].c_str());
+  for (std::size_t i = 0; i < s.missed.size() && i < 10; ++i) std::printf("  missed: %s\n", s.missed[i].c_str());
+  bool pass = s.recall() >= 0.99 && s.confirmed == s.observations && s.actors_missing.empty();
+  std::printf("%s (bar: recall >= 99%%, attribution 100%%, every actor seen)\n", pass ? "PASS" : "FAIL");
+  return pass ? kOk : kFailure;
+}
+
 }  // namespace
 
 void add_lab(CLI::App& app, int* exit_code) {
@@ -121,6 +166,13 @@ void add_lab(CLI::App& app, int* exit_code) {
   auto* down = lab->add_subcommand("down", "Stop every process in the lab and remove its state");
   state_option(down);
   down->callback([=] { *exit_code = run_down(*args); });
+
+  auto* score = lab->add_subcommand(
+      "score", "Score a crawl's observations against the lab's ground truth (recall, attribution, actors seen)");
+  score->add_option("RECORDS", args->records, "Record file written by 'p2pscope crawl' (JSON Lines)")->required();
+  score->add_option("--truth", args->truth, "Ground-truth file (default: the running lab's)");
+  state_option(score);
+  score->callback([=] { *exit_code = run_score(*args); });
 
   auto* node = lab->add_subcommand("node", "Internal: the lab's peer process (started by 'lab up')");
   node->group("");  // hidden from help

@@ -51,9 +51,11 @@ Result<TrackerUrl> parse_tracker_url(std::string_view url) {
   return u;
 }
 
-TrackerClient::TrackerClient(const asio::any_io_executor& ex, std::string url, IpAddress local, HttpClient& http,
-                             RateGate& gate, UdpTrackerTiming udp_timing, TrackerAnomalyFn on_anomaly)
-    : ex_(ex), url_(std::move(url)), parsed_(parse_tracker_url(url_)), local_(local), http_(http), gate_(gate),
+TrackerClient::TrackerClient(const asio::any_io_executor& ex, std::string url, IpAddress local,
+                             std::optional<IpAddress> local6, HttpClient& http, RateGate& gate,
+                             UdpTrackerTiming udp_timing, TrackerAnomalyFn on_anomaly)
+    : ex_(ex), url_(std::move(url)), parsed_(parse_tracker_url(url_)), local_(local), local6_(local6), http_(http),
+      gate_(gate),
       udp_timing_(udp_timing), on_anomaly_(std::move(on_anomaly)) {}
 
 Via TrackerClient::via() const noexcept {
@@ -113,13 +115,13 @@ awaitable<Status> TrackerClient::resolve_udp() {
   if (ec) co_return fail(std::error_code(ec.value(), std::system_category()), "cannot resolve " + u.host + ": " + ec.message());
   for (const auto& r : results) {
     auto ep = from_asio(r.endpoint());
-    if (ep.address.family() != local_.family()) continue;
-    udp_.emplace(ex_, ep, local_, udp_timing_, gate_,
+    if (!ep.address.is_v4() && !local6_) continue;
+    udp_.emplace(ex_, ep, ep.address.is_v4() ? local_ : *local6_, udp_timing_, gate_,
                  [fn = on_anomaly_](const Endpoint& from, AnomalyKind k, std::string d) { fn(from, k, std::move(d)); });
     co_return success();
   }
   co_return fail(make_error_code(std::errc::address_family_not_supported),
-                 u.host + " has no address of the local address's family");
+                 u.host + " has no IPv4 address (and IPv6 is off: --bind6)");
 }
 
 awaitable<Result<TrackerReply>> TrackerClient::announce_udp(const TrackerAnnounce& a) {

@@ -49,8 +49,12 @@ using TrackerAnomalyFn = std::function<void(const std::optional<Endpoint>& addre
 
 class TrackerClient {
  public:
-  TrackerClient(const net::asio::any_io_executor& ex, std::string url, IpAddress local, HttpClient& http,
-                RateGate& gate, UdpTrackerTiming udp_timing, TrackerAnomalyFn on_anomaly);
+  // local: the IPv4 address to send from (0.0.0.0 for any); local6: the
+  // IPv6 one, when IPv6 is on. A UDP tracker's name is resolved to the
+  // first address of a family we have.
+  TrackerClient(const net::asio::any_io_executor& ex, std::string url, IpAddress local,
+                std::optional<IpAddress> local6, HttpClient& http, RateGate& gate, UdpTrackerTiming udp_timing,
+                TrackerAnomalyFn on_anomaly);
 
   // On failure the error is returned and the reason kept in last_error().
   net::awaitable<Result<TrackerReply>> announce(const TrackerAnnounce& a);
@@ -69,6 +73,7 @@ class TrackerClient {
   std::string url_;
   Result<TrackerUrl> parsed_;
   IpAddress local_;
+  std::optional<IpAddress> local6_;
   HttpClient& http_;
   RateGate& gate_;
   UdpTrackerTiming udp_timing_;
