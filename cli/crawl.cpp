@@ -153,7 +153,8 @@ int run_crawl(const CrawlArgs& a) {
     std::cerr << "p2pscope crawl: cannot open " << a.output << ": " << sink.error().message() << "\n";
     return kFailure;
   }
-  std::cerr << "crawl " << cfg.run_id << ": " << targets.value().size() << " infohash(es)\n" << cfg.describe() << "\n";
+  if (!a.quiet)
+    std::cerr << "crawl " << cfg.run_id << ": " << targets.value().size() << " infohash(es)\n" << cfg.describe() << "\n";
   bool tty = !a.quiet && ::isatty(STDERR_FILENO) && a.output != "-";
   net::asio::io_context io;
   Crawler crawler(io, cfg, std::move(targets).value(), *sink.value(), tty ? ProgressFn(show_progress) : ProgressFn{});
@@ -196,7 +197,7 @@ void add_crawl(CLI::App& app, int* exit_code) {
   c->add_option("--summary", a->summary_file, "Also write the per-source summary as JSON to this file");
   c->add_option("--run-id", a->run_id, "Run id written into every record (default: crawl-<UTC time>-<random>)");
   c->add_flag("--quick", a->quick, "Short schedule for tests and the demo: about a minute on the lab");
-  c->add_flag("-q,--quiet", a->quiet, "No progress line and no summary");
+  c->add_flag("-q,--quiet", a->quiet, "Nothing on standard error but errors: no schedule, progress or summary");
   auto* src = c->add_option_group("Sources");
   src->add_option("--tracker", a->trackers, "Extra tracker announce URL (repeatable)")->allow_extra_args(false);
   src->add_option("--trackers", a->tracker_file, "File with extra tracker URLs, one per line")->check(CLI::ExistingFile);

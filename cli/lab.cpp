@@ -29,7 +29,10 @@ struct LabArgs {
   std::string truth;
 };
 
-fs::path state_dir_of(const LabArgs& a) { return a.state_dir.empty() ? lab::default_state_dir() : fs::path(a.state_dir); }
+// Absolute, because processes started inside the lab run from other directories.
+fs::path state_dir_of(const LabArgs& a) {
+  return fs::absolute(a.state_dir.empty() ? lab::default_state_dir() : fs::path(a.state_dir));
+}
 
 // A file path if one exists there, else a built-in scenario name.
 Result<lab::Scenario> load_scenario(const std::string& what, std::string& why) {

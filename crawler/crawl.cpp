@@ -342,7 +342,8 @@ struct Crawler::Impl {
       auto now = Clock::now();
       if (cfg.max_duration.count() > 0 && now - started >= cfg.max_duration) {
         stop("reached the maximum duration of " + std::to_string(cfg.max_duration.count()) + " s");
-      } else if (startup_pending == 0 && pex_slots.waiting() == 0 && now - last_growth >= cfg.stable_for) {
+      } else if (startup_pending == 0 && pex_slots.used() == 0 && pex_slots.waiting() == 0 &&
+                 now - last_growth >= cfg.stable_for) {
         stop("no new peers for " + std::to_string(cfg.stable_for.count()) + " s");
       }
       if (stopping) co_return;

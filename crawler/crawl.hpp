@@ -5,8 +5,8 @@
 // `requery`, announce to every tracker (never sooner than its min interval,
 // or its interval when it gives no min interval) and run a DHT get_peers
 // lookup; open one PEX session to every newly seen peer; stop when the
-// number of unique peers has not grown for `stable_for` and no PEX session
-// is waiting to start, or after `max_duration`.
+// number of unique peers has not grown for `stable_for`, the first round has
+// answered and no PEX session is open or waiting, or after `max_duration`.
 //
 // Politeness: every datagram, connect and request passes the RateGate;
 // special-purpose addresses (private, loopback, ...) handed out as peers

@@ -120,6 +120,17 @@ Status start_peers(asio::io_context& io, const LabPlan& plan, Actors& a) {
   return success();
 }
 
+awaitable<void> report_ready(const Actors& a, fs::path state_dir) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto all_announced = [&] {
+    return std::all_of(a.peers.begin(), a.peers.end(), [](const LabPeer& p) { return p.announced(); });
+  };
+  while (!all_announced() && std::chrono::steady_clock::now() < deadline) co_await sleep_for(std::chrono::milliseconds(100));
+  std::ofstream(state_dir / kActorsReadyFile) << a.peers.size() << " peers (" << (all_announced() ? "all" : "not all")
+                                              << " announced), " << a.trackers.size() << " trackers, "
+                                              << (a.dht ? a.dht->nodes().size() : 0) << " DHT nodes\n";
+}
+
 }  // namespace
 
 int run_actors(const fs::path& state_dir) {
@@ -154,8 +165,8 @@ int run_actors(const fs::path& state_dir) {
     return 1;
   asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const error_code&, int) { io.stop(); });
-  std::ofstream(state_dir / kActorsReadyFile) << a.peers.size() << " peers, " << a.trackers.size() << " trackers, "
-                                              << (a.dht ? a.dht->nodes().size() : 0) << " DHT nodes\n";
+  // Ready once every peer has announced: the swarm is formed when lab up returns.
+  asio::co_spawn(io, report_ready(a, state_dir), asio::detached);
   io.run();
   return 0;
 }

@@ -257,6 +257,7 @@ awaitable<void> announce_loop(LabPeer& me, std::chrono::milliseconds stagger) {
         }
       }
     }
+    if (first) me.set_announced();
     co_await sleep_for(first ? std::chrono::seconds(10) : me.world().announce_interval);
   }
 }

@@ -64,6 +64,9 @@ class LabPeer {
   void connected(const Endpoint& ep) { connected_.insert(ep); }
   void disconnected(const Endpoint& ep) { connected_.erase(ep); }
   bool is_connected(const Endpoint& ep) const { return connected_.count(ep) != 0; }
+  // True once the first round of announces (to every tracker) is done.
+  bool announced() const noexcept { return announced_; }
+  void set_announced() noexcept { announced_ = true; }
 
  private:
   const Party& party_;
@@ -73,6 +76,7 @@ class LabPeer {
   std::set<Endpoint> learned_, heard_, connected_;
   std::vector<Endpoint> fleet_, fakes_;
   bool farm_head_ = false;
+  bool announced_ = false;
 };
 
 // Starts everything a lab peer does: listening, announcing, and (for the

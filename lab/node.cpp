@@ -55,7 +55,8 @@ lt::settings_pack settings_for(const Party& p, const LabPlan& plan) {
   sp.set_bool(lt::settings_pack::enable_lsd, false);
   sp.set_bool(lt::settings_pack::enable_upnp, false);
   sp.set_bool(lt::settings_pack::enable_natpmp, false);
-  sp.set_int(lt::settings_pack::alert_mask, lt::alert_category::status | lt::alert_category::error);
+  sp.set_int(lt::settings_pack::alert_mask,
+             lt::alert_category::status | lt::alert_category::error | lt::alert_category::tracker);
   sp.set_int(lt::settings_pack::aio_threads, 1);
   sp.set_int(lt::settings_pack::hashing_threads, 1);
   sp.set_int(lt::settings_pack::stop_tracker_timeout, 1);
@@ -74,6 +75,7 @@ struct Node {
   const Party* party;
   std::unique_ptr<lt::session> session;
   bool listening = false;
+  bool announced = false;  // a tracker answered its first announce
 };
 
 void drain_alerts(Node& n) {
@@ -82,6 +84,7 @@ void drain_alerts(Node& n) {
   for (auto* a : alerts) {
     if (auto* ls = lt::alert_cast<lt::listen_succeeded_alert>(a); ls && ls->socket_type == lt::socket_type_t::tcp)
       n.listening = true;
+    if (lt::alert_cast<lt::tracker_reply_alert>(a)) n.announced = true;
     if (auto* lf = lt::alert_cast<lt::listen_failed_alert>(a))
       std::cerr << n.party->name << ": listen failed: " << lf->message() << "\n";
   }
@@ -117,15 +120,17 @@ int run_node(const fs::path& state_dir) {
     }
     nodes.push_back(std::move(n));
   }
+  // Ready means the swarm has formed: every session listens and some tracker
+  // has its first announce, so a tool started next finds it there.
   bool ready = false;
   while (!g_stop) {
     bool all = true;
     for (auto& n : nodes) {
       drain_alerts(n);
-      all = all && n.listening;
+      all = all && n.listening && n.announced;
     }
     if (all && !ready) {
-      std::ofstream(state_dir / kNodeReadyFile) << nodes.size() << " sessions listening\n";
+      std::ofstream(state_dir / kNodeReadyFile) << nodes.size() << " sessions listening and announced\n";
       ready = true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -64,47 +64,49 @@ struct Verdict {
   std::string why;
   std::optional<std::string> direct_actor;  // the actor this observation shows handing out its own peer
 };
+Verdict confirmed(std::optional<std::string> actor = std::nullopt) { return Verdict{true, {}, std::move(actor)}; }
+Verdict rejected(std::string why) { return Verdict{false, std::move(why), std::nullopt}; }
 
 // Which lab party said it, or why the source is not one.
 Verdict source_of(const Truth& t, const Observation& o, std::string& name) {
   if (o.via == Via::tracker_http || o.via == Via::tracker_udp) {
     auto tr = o.source_url ? t.tracker(*o.source_url) : std::nullopt;
-    if (!tr) return {false, "not a lab tracker"};
+    if (!tr) return rejected("not a lab tracker");
     name = *tr;
-    return {true, {}};
+    return confirmed();
   }
   const json* src = o.source_endpoint ? t.row(*o.source_endpoint) : nullptr;
-  if (!src) return {false, "source unknown to the lab"};
+  if (!src) return rejected("source unknown to the lab");
   name = src->value("name", "");
   auto role = src->value("role", "");
   if (o.via == Via::dht && role != "dht_node" && src->value("implementation", "") != "libtorrent")
-    return {false, "DHT source is not a DHT node"};
-  if (o.via == Via::pex && !speaks_bittorrent(role)) return {false, "PEX source is not a BitTorrent peer"};
-  if (o.via == Via::incoming) return {false, "incoming connections are not crawled"};
-  return {true, {}};
+    return rejected("DHT source is not a DHT node");
+  if (o.via == Via::pex && !speaks_bittorrent(role)) return rejected("PEX source is not a BitTorrent peer");
+  if (o.via == Via::incoming) return rejected("incoming connections are not crawled");
+  return confirmed();
 }
 
 Verdict judge(const Truth& t, const Observation& o) {
   std::string source;
   if (auto v = source_of(t, o, source); !v.ok) return v;
   const json* peer = t.row(o.peer);
-  if (!peer) return {false, "peer unknown to the lab"};
+  if (!peer) return rejected("peer unknown to the lab");
   auto role = peer->value("role", "");
   if (!peer->value("bogus", false)) {
-    if (o.via == Via::dht && role != "seed" && role != "leecher") return {false, "no such peer announced to the DHT"};
-    return {true, {}};
+    if (o.via == Via::dht && role != "seed" && role != "leecher") return rejected("no such peer announced to the DHT");
+    return confirmed();
   }
   bool tracker = o.via == Via::tracker_http || o.via == Via::tracker_udp;
   for (const auto& e : peer->value("introduced_by", json::array())) {
     auto route = e.value("route", "");
     auto actor = e.value("actor", "");
-    if (route == "tracker-reply" && tracker && actor == source) return {true, {}, actor};
-    if (route == "tracker-announce" && tracker) return {true, {}};
-    if (route == "tracker-announce-ip" && tracker && e.value("via", "") == source) return {true, {}};
-    if ((route == "pex" || route == "pex-relay") && o.via == Via::pex && actor == source) return {true, {}, actor};
+    if (route == "tracker-reply" && tracker && actor == source) return confirmed(actor);
+    if (route == "tracker-announce" && tracker) return confirmed();
+    if (route == "tracker-announce-ip" && tracker && e.value("via", "") == source) return confirmed();
+    if ((route == "pex" || route == "pex-relay") && o.via == Via::pex && actor == source) return confirmed(actor);
   }
-  if (role == "anti_p2p" && o.via == Via::pex) return {true, {}};  // a live peer, relayed honestly
-  return {false, "the truth does not name this source and route for this bogus peer"};
+  if (role == "anti_p2p" && o.via == Via::pex) return confirmed();  // a live peer, relayed honestly
+  return rejected("the truth does not name this source and route for this bogus peer");
 }
 
 }  // namespace
