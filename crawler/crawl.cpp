@@ -307,13 +307,12 @@ struct Crawler::Impl {
       co_await lookup_slots.acquire();
       auto seeds = bootstrap_nodes;
       seeds.insert(seeds.end(), known_nodes.begin(), known_nodes.end());
-      auto stats = co_await dht_get_peers(
+      co_await dht_get_peers(
           *krpc, ih, std::move(seeds), cfg.lookup, [this, ih](const FoundPeer& f) { on_found(ih, f); },
           [this, ih](const Endpoint& from, LookupAnomaly a, std::size_t n) {
             for (std::size_t i = 0; i < n; ++i)
               anomaly(Via::dht, std::nullopt, from, ih, from_lookup(a), lookup_detail(a));
           });
-      (void)stats;
       lookup_slots.release();
       if (first) --startup_pending;
       co_await sleep_for(cfg.requery);

@@ -38,13 +38,13 @@ Status open_socket(udp::socket& s, const IpAddress& ip, std::uint16_t port) {
 
 }  // namespace
 
-KrpcClient::KrpcClient(const asio::any_io_executor& ex, KrpcConfig cfg, RateGate& gate, AnomalyFn on_anomaly)
+KrpcClient::KrpcClient(Key, const asio::any_io_executor& ex, KrpcConfig cfg, RateGate& gate, AnomalyFn on_anomaly)
     : cfg_(std::move(cfg)), gate_(gate), on_anomaly_(std::move(on_anomaly)), v4_(ex),
       next_tid_(static_cast<std::uint32_t>(std::random_device{}())) {}
 
 Result<std::unique_ptr<KrpcClient>> KrpcClient::open(const asio::any_io_executor& ex, KrpcConfig cfg, RateGate& gate,
                                                      AnomalyFn on_anomaly) {
-  std::unique_ptr<KrpcClient> c(new KrpcClient(ex, std::move(cfg), gate, std::move(on_anomaly)));  // private ctor
+  auto c = std::make_unique<KrpcClient>(Key{}, ex, std::move(cfg), gate, std::move(on_anomaly));
   P2PSCOPE_CHECK(open_socket(c->v4_, c->cfg_.bind_v4, c->cfg_.port));
   if (c->cfg_.bind_v6) {
     c->v6_.emplace(ex);

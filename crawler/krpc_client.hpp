@@ -45,10 +45,13 @@ struct KrpcStats {
 };
 
 class KrpcClient {
+  struct Key {};  // restricts construction to open()
+
  public:
   // Opens and binds the sockets and starts receiving.
   static Result<std::unique_ptr<KrpcClient>> open(const net::asio::any_io_executor& ex, KrpcConfig cfg,
                                                   RateGate& gate, AnomalyFn on_anomaly);
+  KrpcClient(Key, const net::asio::any_io_executor& ex, KrpcConfig cfg, RateGate& gate, AnomalyFn on_anomaly);
   ~KrpcClient();
   KrpcClient(const KrpcClient&) = delete;
   KrpcClient& operator=(const KrpcClient&) = delete;
@@ -65,7 +68,6 @@ class KrpcClient {
 
  private:
   struct Pending;
-  KrpcClient(const net::asio::any_io_executor& ex, KrpcConfig cfg, RateGate& gate, AnomalyFn on_anomaly);
   net::awaitable<void> receive(net::udp::socket& s);
   void deliver(const Endpoint& from, std::string_view datagram);
 

@@ -51,6 +51,21 @@ Result<TrackerUrl> parse_tracker_url(std::string_view url) {
   return u;
 }
 
+namespace {
+
+// The politeness gate keys on addresses, but curl resolves HTTP tracker
+// names itself: pace them by name, mapped into 100::/64 (RFC 6666, discard
+// only), where no peer or node we contact can sit.
+IpAddress host_key(const std::string& host) {
+  IpAddress::V6Bytes b{};
+  b[0] = 0x01;
+  auto h = std::hash<std::string>{}(host);
+  for (int i = 0; i < 8; ++i) b[8 + i] = static_cast<std::uint8_t>(h >> (8 * i));
+  return IpAddress::v6(b);
+}
+
+}  // namespace
+
 TrackerClient::TrackerClient(const asio::any_io_executor& ex, std::string url, IpAddress local,
                              std::optional<IpAddress> local6, HttpClient& http, RateGate& gate,
                              UdpTrackerTiming udp_timing, TrackerAnomalyFn on_anomaly)
@@ -82,8 +97,7 @@ awaitable<Result<TrackerReply>> TrackerClient::announce_http(const TrackerAnnoun
   p.event = a.event;
   p.numwant = a.numwant;
   p.key = a.key;
-  // Pace by host name: the address is curl's business.
-  co_await pace(gate_, IpAddress::v4(static_cast<std::uint32_t>(std::hash<std::string>{}(parsed_.value().host))));
+  co_await pace(gate_, host_key(parsed_.value().host));
   auto out = co_await http_.get(announce_url(url_, p));
   if (out.anomaly) on_anomaly_(std::nullopt, *out.anomaly, *out.error);
   if (out.error) co_return fail(make_error_code(std::errc::io_error), *out.error).error();
@@ -163,7 +177,7 @@ awaitable<Result<TrackerCounts>> TrackerClient::scrape(const InfoHash& ih) {
   std::string url = base.value();
   url += url.find('?') == std::string::npos ? '?' : '&';
   url += "info_hash=" + url_escape(ih.raw());
-  co_await pace(gate_, IpAddress::v4(static_cast<std::uint32_t>(std::hash<std::string>{}(parsed_.value().host))));
+  co_await pace(gate_, host_key(parsed_.value().host));
   auto out = co_await http_.get(url);
   if (out.anomaly) on_anomaly_(std::nullopt, *out.anomaly, "scrape: " + *out.error);
   if (out.error) co_return fail(make_error_code(std::errc::io_error), *out.error).error();
