@@ -257,8 +257,7 @@ struct Crawler::Impl {
 
   awaitable<void> tracker_loop(std::size_t ti, std::string url) {
     const Target& t = targets[ti];
-    auto parsed = parse_tracker_url(url);
-    Via via = parsed && parsed.value().scheme == TrackerUrl::Scheme::udp ? Via::tracker_udp : Via::tracker_http;
+    Via via = tracker_via(url);
     TrackerClient c(io.get_executor(), url, cfg.bind_v4, cfg.bind_v6, http, gate, cfg.udp,
                     [this, url, via, ih = t.info_hash](const std::optional<Endpoint>& ep, AnomalyKind k, std::string d) {
                       anomaly(via, url, ep, ih, k, std::move(d));

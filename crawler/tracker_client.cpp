@@ -69,13 +69,15 @@ IpAddress host_key(const std::string& host) {
 TrackerClient::TrackerClient(const asio::any_io_executor& ex, std::string url, IpAddress local,
                              std::optional<IpAddress> local6, HttpClient& http, RateGate& gate,
                              UdpTrackerTiming udp_timing, TrackerAnomalyFn on_anomaly)
-    : ex_(ex), url_(std::move(url)), parsed_(parse_tracker_url(url_)), local_(local), local6_(local6), http_(http),
-      gate_(gate),
+    : ex_(ex), url_(std::move(url)), parsed_(parse_tracker_url(url_)), via_(tracker_via(url_)), local_(local),
+      local6_(local6), http_(http), gate_(gate),
       udp_timing_(udp_timing), on_anomaly_(std::move(on_anomaly)) {}
 
-Via TrackerClient::via() const noexcept {
-  return parsed_ && parsed_.value().scheme == TrackerUrl::Scheme::udp ? Via::tracker_udp : Via::tracker_http;
+Via tracker_via(std::string_view url) {
+  auto u = parse_tracker_url(url);
+  return u && u.value().scheme == TrackerUrl::Scheme::udp ? Via::tracker_udp : Via::tracker_http;
 }
+
 
 Result<void> TrackerClient::fail(std::error_code ec, std::string why) {
   last_error_ = std::move(why);

@@ -24,6 +24,8 @@ struct TrackerUrl {
 };
 // http://, https:// and udp:// URLs with an explicit or default port.
 Result<TrackerUrl> parse_tracker_url(std::string_view url);
+// The route a tracker URL is asked by: tracker_udp for udp://, else tracker_http.
+Via tracker_via(std::string_view url);
 
 struct TrackerAnnounce {
   InfoHash info_hash;
@@ -60,7 +62,7 @@ class TrackerClient {
   net::awaitable<Result<TrackerReply>> announce(const TrackerAnnounce& a);
   net::awaitable<Result<TrackerCounts>> scrape(const InfoHash& ih);
   const std::string& url() const noexcept { return url_; }
-  Via via() const noexcept;
+  Via via() const noexcept { return via_; }
   const std::string& last_error() const noexcept { return last_error_; }
 
  private:
@@ -72,6 +74,7 @@ class TrackerClient {
   net::asio::any_io_executor ex_;
   std::string url_;
   Result<TrackerUrl> parsed_;
+  Via via_;
   IpAddress local_;
   std::optional<IpAddress> local6_;
   HttpClient& http_;

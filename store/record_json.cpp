@@ -64,6 +64,26 @@ double get_number(const json& j, const char* key) {
   return v.get<double>();
 }
 
+// The fields every record has: "time" (required) and "run" (optional).
+template <class Rec>
+void read_common(const json& j, Rec& r) {
+  r.time = need(parse_time(get_string(j, "time")), "time");
+  r.run = opt_string(j, "run").value_or("");
+}
+
+// An optional array of strings; absent is empty.
+std::vector<std::string> string_array(const json& j, const char* key) {
+  std::vector<std::string> out;
+  const json* e = find(j, key);
+  if (!e) return out;
+  if (!e->is_array()) fail(errc::wrong_type, std::string("field \"") + key + "\" must be an array");
+  for (const auto& s : *e) {
+    if (!s.is_string()) fail(errc::wrong_type, std::string("field \"") + key + "\": entries must be strings");
+    out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+
 Endpoint get_endpoint(const json& j, const char* ip_key, const char* port_key) {
   auto ip = need(IpAddress::parse(get_string(j, ip_key)), ip_key);
   return Endpoint{ip, static_cast<std::uint16_t>(get_int(j, port_key, 0, 65535))};
@@ -120,8 +140,7 @@ json observation_json(const Observation& o) {
 
 Observation parse_observation(const json& j) {
   Observation o;
-  o.time = need(parse_time(get_string(j, "time")), "time");
-  o.run = opt_string(j, "run").value_or("");
+  read_common(j, o);
   o.info_hash = need(InfoHash::from_hex(get_string(j, "info_hash")), "info_hash");
   o.peer = get_endpoint(j, "peer_ip", "peer_port");
   o.via = need(via_from(get_string(j, "via")), "via");
@@ -148,8 +167,7 @@ json probe_json(const ProbeResult& p) {
 
 ProbeResult parse_probe(const json& j) {
   ProbeResult p;
-  p.time = need(parse_time(get_string(j, "time")), "time");
-  p.run = opt_string(j, "run").value_or("");
+  read_common(j, p);
   p.peer = get_endpoint(j, "peer_ip", "peer_port");
   p.info_hash = opt_hash<InfoHash>(j, "info_hash");
   p.probe = need(probe_kind_from(get_string(j, "probe")), "probe");
@@ -178,20 +196,13 @@ json verdict_json(const Verdict& v) {
 
 Verdict parse_verdict(const json& j) {
   Verdict v;
-  v.time = need(parse_time(get_string(j, "time")), "time");
-  v.run = opt_string(j, "run").value_or("");
+  read_common(j, v);
   v.peer = get_endpoint(j, "peer_ip", "peer_port");
   v.info_hash = opt_hash<InfoHash>(j, "info_hash");
   v.verdict = need(verdict_kind_from(get_string(j, "verdict")), "verdict");
   v.confidence = get_number(j, "confidence");
   if (!(v.confidence >= 0 && v.confidence <= 1)) fail(errc::bad_value, "field \"confidence\" must lie in [0, 1]");
-  if (const json* e = find(j, "evidence")) {
-    if (!e->is_array()) fail(errc::wrong_type, "field \"evidence\" must be an array");
-    for (const auto& s : *e) {
-      if (!s.is_string()) fail(errc::wrong_type, "field \"evidence\": entries must be strings");
-      v.evidence.push_back(s.get<std::string>());
-    }
-  }
+  v.evidence = string_array(j, "evidence");
   return v;
 }
 
@@ -217,8 +228,7 @@ json anomaly_json(const Anomaly& a) {
 
 Anomaly parse_anomaly(const json& j) {
   Anomaly a;
-  a.time = need(parse_time(get_string(j, "time")), "time");
-  a.run = opt_string(j, "run").value_or("");
+  read_common(j, a);
   a.via = need(via_from(get_string(j, "via")), "via");
   a.source_url = opt_string(j, "source_url");
   if (find(j, "source_ip")) a.source_endpoint = get_endpoint(j, "source_ip", "source_port");
@@ -245,8 +255,7 @@ json swarm_counts_json(const SwarmCounts& c) {
 
 SwarmCounts parse_swarm_counts(const json& j) {
   SwarmCounts c;
-  c.time = need(parse_time(get_string(j, "time")), "time");
-  c.run = opt_string(j, "run").value_or("");
+  read_common(j, c);
   c.info_hash = need(InfoHash::from_hex(get_string(j, "info_hash")), "info_hash");
   c.via = need(via_from(get_string(j, "via")), "via");
   if (c.via != Via::tracker_http && c.via != Via::tracker_udp)
@@ -278,8 +287,7 @@ json peer_hello_json(const PeerHello& h) {
 
 PeerHello parse_peer_hello(const json& j) {
   PeerHello h;
-  h.time = need(parse_time(get_string(j, "time")), "time");
-  h.run = opt_string(j, "run").value_or("");
+  read_common(j, h);
   h.info_hash = need(InfoHash::from_hex(get_string(j, "info_hash")), "info_hash");
   h.peer = get_endpoint(j, "peer_ip", "peer_port");
   h.peer_id = need(PeerId::from_hex(get_string(j, "peer_id")), "peer_id");
@@ -291,13 +299,7 @@ PeerHello parse_peer_hello(const json& j) {
   if (auto ip = opt_string(j, "yourip")) h.yourip = need(IpAddress::parse(*ip), "yourip");
   h.reqq = opt_int(j, "reqq", std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
   if (auto p = opt_int(j, "listen_port", 0, 65535)) h.listen_port = static_cast<std::uint16_t>(*p);
-  if (const json* e = find(j, "extensions")) {
-    if (!e->is_array()) fail(errc::wrong_type, "field \"extensions\" must be an array");
-    for (const auto& s : *e) {
-      if (!s.is_string()) fail(errc::wrong_type, "field \"extensions\": entries must be strings");
-      h.extensions.push_back(s.get<std::string>());
-    }
-  }
+  h.extensions = string_array(j, "extensions");
   return h;
 }
 
