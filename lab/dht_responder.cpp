@@ -67,7 +67,9 @@ DhtSwarm::DhtSwarm(const std::vector<Endpoint>& nodes, std::uint64_t seed, DhtLi
     for (auto& c : rest) c = static_cast<char>(rng());
     nodes_.push_back({bep42_node_id(ep.address, static_cast<std::uint8_t>(rng()), rest), ep});
     by_endpoint_.emplace(ep, nodes_.size() - 1);
+    by_id_.emplace_back(nodes_.back().id, nodes_.size() - 1);
   }
+  std::sort(by_id_.begin(), by_id_.end());
 }
 
 std::optional<std::size_t> DhtSwarm::node_at(const Endpoint& ep) const {
@@ -76,21 +78,57 @@ std::optional<std::size_t> DhtSwarm::node_at(const Endpoint& ep) const {
   return it->second;
 }
 
+namespace {
+
+// The lowest and highest ids that share the first `bits` bits with target.
+std::pair<NodeId, NodeId> prefix_bounds(const NodeId& target, std::size_t bits) {
+  std::string lo(target.raw()), hi(target.raw());
+  for (std::size_t i = bits; i < 160; ++i) {
+    auto mask = static_cast<char>(0x80 >> (i % 8));
+    lo[i / 8] = static_cast<char>(lo[i / 8] & ~mask);
+    hi[i / 8] = static_cast<char>(hi[i / 8] | mask);
+  }
+  return {NodeId::from_bytes(lo).value(), NodeId::from_bytes(hi).value()};
+}
+
+}  // namespace
+
 std::vector<NodeEntry> DhtSwarm::closest(const NodeId& target, const Endpoint& from, std::size_t self) const {
-  const auto& exclude = from;
+  // Ids sharing a longer prefix with target are closer by XOR than any id
+  // outside that prefix, and share a contiguous range of the sorted ids: find
+  // the longest prefix whose range still holds k nodes besides the two left
+  // out, and sort only that range.
+  using It = decltype(by_id_)::const_iterator;
+  auto range = [&](std::size_t bits) {
+    auto [lo, hi] = prefix_bounds(target, bits);
+    auto cmp_lo = [](const auto& e, const NodeId& v) { return e.first < v; };
+    auto cmp_hi = [](const NodeId& v, const auto& e) { return v < e.first; };
+    return std::pair<It, It>{std::lower_bound(by_id_.begin(), by_id_.end(), lo, cmp_lo),
+                             std::upper_bound(by_id_.begin(), by_id_.end(), hi, cmp_hi)};
+  };
+  auto wanted = static_cast<std::ptrdiff_t>(lim_.k + 2);
+  std::size_t short_bits = 0, long_bits = 160;  // range(short_bits) is big enough; find the longest such
+  while (short_bits < long_bits) {
+    auto mid = (short_bits + long_bits + 1) / 2;
+    auto [b, e] = range(mid);
+    if (e - b >= wanted) short_bits = mid;
+    else long_bits = mid - 1;
+  }
+  auto [b, e] = range(short_bits);
   const auto& me = nodes_[self].endpoint;
   std::vector<std::pair<NodeId, NodeEntry>> all;
-  all.reserve(nodes_.size() + learned_.size());
-  for (const auto& n : nodes_) {
-    if (n.endpoint != exclude && n.endpoint != me) all.push_back({n.id ^ target, {n.id, n.endpoint}});
+  for (auto it = b; it != e; ++it) {
+    const auto& n = nodes_[it->second];
+    if (n.endpoint != from && n.endpoint != me) all.push_back({n.id ^ target, {n.id, n.endpoint}});
   }
   for (const auto& [ep, id] : learned_) {
-    if (ep != exclude) all.push_back({id ^ target, {id, ep}});
+    if (ep != from) all.push_back({id ^ target, {id, ep}});
   }
   auto k = std::min(lim_.k, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(),
-                    [](const auto& a, const auto& b) { return a.first < b.first; });
+                    [](const auto& a, const auto& x) { return a.first < x.first; });
   std::vector<NodeEntry> out;
+  out.reserve(k);
   for (std::size_t i = 0; i < k; ++i) out.push_back(all[i].second);
   return out;
 }

@@ -56,6 +56,8 @@ class DhtSwarm {
 
  private:
   // The k closest known nodes to target, leaving out the asking node and self.
+  // O(log n + k log k) over the responder's nodes (a sorted-id range), plus a
+  // scan of the few learned outside nodes.
   std::vector<NodeEntry> closest(const NodeId& target, const Endpoint& from, std::size_t self) const;
   std::string token(std::size_t self, const IpAddress& ip) const;
   void learn(const NodeId& id, const Endpoint& from);
@@ -63,6 +65,7 @@ class DhtSwarm {
   DhtLimits lim_;
   std::uint64_t secret_;
   std::vector<Node> nodes_;
+  std::vector<std::pair<NodeId, std::size_t>> by_id_;  // nodes_ sorted by id, for closest()
   std::map<Endpoint, std::size_t> by_endpoint_;
   std::map<Endpoint, NodeId> learned_;
   std::vector<std::map<InfoHash, std::vector<Endpoint>>> values_;  // per node

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
 namespace p2pscope::lab {
 namespace {
 
@@ -96,6 +99,38 @@ TEST_F(LabDhtSwarm, LearnsOutsideNodesAndAnswersUnknownMethodsWith204) {
   odd.method_name = "vote";
   EXPECT_EQ(std::get<KrpcError>(ask(0, odd, peer_)).code, 204);
   EXPECT_FALSE(swarm_.handle(0, "garbage", peer_));
+}
+
+// closest() searches a sorted-id range instead of every node; a brute-force
+// sort of all 2,000 nodes must agree on every target.
+TEST(LabDht, FindNodeReturnsTheKClosestLikeABruteForceSort) {
+  std::vector<Endpoint> nodes;
+  for (std::uint32_t i = 0; i < 2000; ++i) nodes.push_back({IpAddress::v4(0x17000000u + i * 7919u), 6890});
+  DhtSwarm swarm(nodes, 3);
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 200; ++round) {
+    std::string raw(20, '\0');
+    for (auto& c : raw) c = static_cast<char>(rng());
+    auto target = NodeId::from_bytes(raw).value();
+    auto self = static_cast<std::size_t>(rng() % nodes.size());
+    const auto& from = nodes[(self + 1) % nodes.size()];  // another node asks: both are left out
+    std::vector<NodeId> want;
+    for (const auto& n : swarm.nodes())
+      if (n.endpoint != from && n.endpoint != nodes[self]) want.push_back(n.id);
+    std::sort(want.begin(), want.end(), [&](auto& a, auto& b) { return (a ^ target) < (b ^ target); });
+    want.resize(8);
+
+    KrpcQuery q;
+    q.method_name = "find_node";
+    q.transaction_id = "tx";
+    q.id = swarm.nodes()[(self + 1) % nodes.size()].id;
+    q.target = target;
+    q.read_only = true;
+    auto r = std::get<KrpcResponse>(decode_krpc(swarm.handle(self, encode_krpc(q), from).value()).value());
+    std::vector<NodeId> got;
+    for (const auto& n : r.nodes) got.push_back(n.id);
+    ASSERT_EQ(got, want) << "round " << round;
+  }
 }
 
 }  // namespace
