@@ -27,6 +27,7 @@ struct LabArgs {
   std::vector<std::string> command;
   std::string records;
   std::string truth;
+  unsigned timeout = 120;
 };
 
 // Absolute, because processes started inside the lab run from other directories.
@@ -61,6 +62,7 @@ int run_up(const LabArgs& a) {
   opt.state_dir = state_dir_of(a);
   opt.self_exe = fs::read_symlink("/proc/self/exe");
   opt.progress = [](std::string_view m) { std::cerr << "lab: " << m << "\n"; };
+  opt.ready_timeout = std::chrono::seconds(a.timeout);
   auto up = lab::lab_up(scenario.value(), opt, &why);
   if (!up) {
     std::cerr << "p2pscope lab up: " << up.error().message() << (why.empty() ? "" : ": " + why) << "\n";
@@ -158,6 +160,9 @@ void add_lab(CLI::App& app, int* exit_code) {
 
   auto* up = lab->add_subcommand("up", "Create the lab's namespace, torrents, tracker and peers; print where the ground truth is");
   up->add_option("--scenario", args->scenario, "Scenario file, or a built-in one: small, large")->capture_default_str();
+  up->add_option("--timeout", args->timeout, "Seconds to wait for the swarm to form before giving up")
+      ->check(CLI::Range(1u, 3600u))
+      ->capture_default_str();
   state_option(up);
   up->callback([=] { *exit_code = run_up(*args); });
 

@@ -35,6 +35,11 @@ awaitable<void> ask(KrpcClient& krpc, std::shared_ptr<LookupRun> run, NodeEntry 
   run->wake.notify();
 }
 
+awaitable<void> mark_slow(std::shared_ptr<LookupRun> run, Endpoint node, std::chrono::milliseconds after) {
+  co_await sleep_for(after);
+  if (run->lookup.on_slow(node)) run->wake.notify();
+}
+
 std::optional<std::pair<std::string, std::string>> split_host_port(const std::string& e) {
   if (!e.empty() && e.front() == '[') {
     auto close = e.find("]:");
@@ -59,8 +64,11 @@ awaitable<LookupStats> dht_get_peers(KrpcClient& krpc, const InfoHash& target, s
     for (const auto& n : run->lookup.next_queries()) {
       ++run->running;
       asio::co_spawn(ex, ask(krpc, run, n), asio::detached);
+      asio::co_spawn(ex, mark_slow(run, n.endpoint, cfg.slow_after), asio::detached);
     }
-    if (run->running == 0) break;  // nothing in flight and nothing left worth asking
+    // Slow queries still running finish on their own: a late reply's peers
+    // are still reported through on_found.
+    if (run->running == 0 || run->lookup.done()) break;
     co_await run->wake.wait();
   }
   co_return run->lookup.stats();

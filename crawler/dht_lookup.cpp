@@ -81,7 +81,11 @@ std::vector<NodeEntry> GetPeersLookup::next_queries() {
 
 std::vector<FoundPeer> GetPeersLookup::on_reply(const Endpoint& from, const KrpcResponse& r) {
   auto where = distance_of_.find(from);
-  if (where == distance_of_.end() || by_distance_.at(where->second).state != State::in_flight) {
+  auto asked = [&] {
+    auto st = by_distance_.at(where->second).state;
+    return st == State::in_flight || st == State::slow;
+  };
+  if (where == distance_of_.end() || !asked()) {
     ++stats_.anomalies[LookupAnomaly::unsolicited];
     return {};
   }
@@ -125,9 +129,18 @@ void GetPeersLookup::on_timeout(const Endpoint& from) {
   auto where = distance_of_.find(from);
   if (where == distance_of_.end()) return;
   auto& c = by_distance_.at(where->second);
-  if (c.state != State::in_flight) return;
+  if (c.state != State::in_flight && c.state != State::slow) return;
   c.state = State::failed;
   ++stats_.timeouts;
+}
+
+bool GetPeersLookup::on_slow(const Endpoint& from) {
+  auto where = distance_of_.find(from);
+  if (where == distance_of_.end()) return false;
+  auto& c = by_distance_.at(where->second);
+  if (c.state != State::in_flight) return false;
+  c.state = State::slow;
+  return true;
 }
 
 bool GetPeersLookup::done() const {

@@ -16,6 +16,7 @@
 #include "core/hash.hpp"
 #include "core/krpc.hpp"
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ struct LookupConfig {
   std::size_t alpha = 3;             // queries in flight at once
   std::size_t max_queries = 256;     // budget per lookup
   std::size_t max_candidates = 512;  // nodes remembered per lookup
+  // A query unanswered this long stops holding up the lookup (its slot is
+  // reused and done() no longer waits for it) but its reply, if it comes
+  // before the KRPC timeout, still counts. libtorrent does the same.
+  std::chrono::milliseconds slow_after{1000};
 };
 
 // A peer from a "values" list and who gave it.
@@ -58,6 +63,10 @@ class GetPeersLookup {
   // A get_peers reply that came from `from`; returns the peers it listed.
   std::vector<FoundPeer> on_reply(const Endpoint& from, const KrpcResponse& r);
   void on_timeout(const Endpoint& from);
+  // The query to `from` has taken slow_after; returns false when it was no
+  // longer in flight (answered or failed already).
+  bool on_slow(const Endpoint& from);
+  // Nothing is in flight (slow queries aside) and nothing is left worth asking.
   bool done() const;
 
   // The k closest nodes that answered, closest first, with their tokens.
@@ -67,7 +76,7 @@ class GetPeersLookup {
   const NodeId& target() const noexcept { return target_; }
 
  private:
-  enum class State : std::uint8_t { fresh, in_flight, answered, failed };
+  enum class State : std::uint8_t { fresh, in_flight, slow, answered, failed };
   struct Candidate {
     NodeEntry node;
     State state = State::fresh;

@@ -97,6 +97,27 @@ TEST_F(LookupAgainstLabDht, EndsWhenEveryNodeTimesOut) {
   EXPECT_EQ(l.stats().timeouts, 1u);
 }
 
+TEST_F(LookupAgainstLabDht, ASlowNodeNeitherHoldsASlotNorDelaysTheEndButItsLateReplyCounts) {
+  build(50);
+  GetPeersLookup l(ih_, {{swarm_->nodes()[0].id, swarm_->nodes()[0].endpoint}});
+  auto first = l.next_queries();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_TRUE(l.next_queries().empty()) << "the only node is in flight";
+  EXPECT_FALSE(l.done());
+  EXPECT_TRUE(l.on_slow(first[0].endpoint));
+  EXPECT_FALSE(l.on_slow(first[0].endpoint)) << "already slow";
+  EXPECT_TRUE(l.done()) << "nothing else to ask, and a slow query is not waited for";
+
+  KrpcResponse r;
+  r.id = swarm_->nodes()[0].id;
+  r.values = {peer_};
+  auto found = l.on_reply(first[0].endpoint, r);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].peer, peer_);
+  EXPECT_TRUE(l.stats().anomalies.empty()) << "a late reply is not unsolicited";
+  EXPECT_EQ(l.stats().replies, 1u);
+}
+
 TEST(GetPeersLookup, BoundsHostileRepliesAndRecordsAnomalies) {
   auto ih = InfoHash::from_bytes(std::string(20, 'i')).value();
   Endpoint evil{IpAddress::v4(0x17000001), 6881};

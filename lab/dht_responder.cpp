@@ -265,6 +265,10 @@ awaitable<void> serve_dht(udp::socket& socket, DhtSwarm& swarm) {
   int fd = socket.native_handle();
   int on = 1;
   ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  // One socket serves every node: a crawler starting many lookups at the
+  // same bootstrap node overflows the default ~208 KiB queue at once.
+  int queue = 4 << 20;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &queue, sizeof queue);
   auto port = socket.local_endpoint().port();
   std::string buf(65536, '\0');
   for (;;) {

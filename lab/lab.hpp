@@ -19,7 +19,7 @@ namespace p2pscope::lab {
 struct LabOptions {
   std::filesystem::path state_dir;
   std::filesystem::path self_exe;  // the p2pscope binary, run inside as `lab node`
-  std::chrono::seconds ready_timeout{30};
+  std::chrono::seconds ready_timeout{120};  // `large` forms in about a minute
   std::function<void(std::string_view)> progress;  // one line per step; may be empty
 };
 
