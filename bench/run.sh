@@ -1,22 +1,41 @@
 #!/usr/bin/env bash
 # Builds and runs every benchmark (release build in build/bench) and prints
-# each result as a ratio against the baseline measured in the same run.
-#   bench/run.sh [--repetitions N]    (default 5; the median is reported)
+# each result as a ratio against a baseline measured in the same run.
+#   bench/run.sh [--repetitions N] [--no-lab]
+#     --repetitions N  repetitions of each in-process benchmark; the median is
+#                      reported (default 5)
+#     --no-lab         skip the DHT lookup benchmark, which brings up the
+#                      `large` lab (about 35 s and 1 GiB of memory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=5
-[[ ${1:-} == --repetitions ]] && reps=$2
+lab=yes
+while (($#)); do
+  case $1 in
+    --repetitions) reps=$2; shift 2 ;;
+    --no-lab) lab=no; shift ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
 
 cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DP2PSCOPE_BUILD_TESTS=OFF -DP2PSCOPE_BUILD_BENCH=ON >/dev/null
-cmake --build build/bench -j "$(nproc)" --target codec_bench >/dev/null
+cmake --build build/bench -j "$(nproc)" --target codec_bench krpc_bench pex_bench dht_bench p2pscope >/dev/null
+bin=build/bench/bench
+work=$(mktemp -d)
+state="$work/lab"
+cleanup() {
+  [[ -d $state ]] && build/bench/cli/p2pscope lab down --state-dir "$state" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
-build/bench/bench/codec_bench --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
-  --benchmark_format=json >"$out"
 
-python3 - "$out" <<'PY'
+# Codecs against lt::bdecode of the same bytes.
+$bin/codec_bench --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+  --benchmark_format=json >"$work/codec.json"
+python3 - "$work/codec.json" <<'PY'
 import json, sys
 rows = {b["run_name"]: b for b in json.load(open(sys.argv[1]))["benchmarks"] if b.get("aggregate_name") == "median"}
 pairs = [("codec: KRPC get_peers response (8 nodes, 50 values)", "BM_DecodeKrpcGetPeers", "BM_BaselineBdecodeGetPeers"),
@@ -26,3 +45,43 @@ for label, ours, base in pairs:
     print(f"{label}: {o:.0f} ns vs lt::bdecode {b:.0f} ns "
           f"= {o / b:.2f}x the baseline's time ({1e9 / o:,.0f} msg/s)")
 PY
+
+# KRPC queries per CPU-second against raw loopback UDP request/response.
+for ((i = 0; i < reps; i++)); do $bin/krpc_bench >>"$work/krpc.jsonl"; done
+python3 - "$work/krpc.jsonl" <<'PY'
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1])]
+med = lambda k: statistics.median(r[k] for r in runs)
+print(f"krpc: {med('krpc_per_cpu_s'):,.0f} queries per CPU-second vs raw loopback UDP {med('raw_per_cpu_s'):,.0f} "
+      f"= {med('ratio'):.0%} of the baseline (target >= 30%; median of {len(runs)})")
+PY
+
+# PEX sessions held open and memory per session (an absolute target).
+$bin/pex_bench --sessions 10000 >"$work/pex.json"
+python3 - "$work/pex.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"pex: {r['held']:,} of {r['sessions']:,} sessions held open after {r['seconds_to_open']:.1f} s; "
+      f"{r['heap_bytes_per_session'] / 1024:.1f} KiB heap, {r['rss_bytes_per_session'] / 1024:.1f} KiB RSS per session "
+      f"(target <= 16 KiB)")
+PY
+
+# DHT lookups on the large lab against libtorrent's dht_get_peers.
+if [[ $lab == yes ]]; then
+  build/bench/cli/p2pscope lab up --scenario large --state-dir "$state" >"$work/up.txt" 2>"$work/up.err" ||
+    { cat "$work/up.err" >&2; exit 1; }
+  node=$(sed -n 's/^DHT: .*e\.g\. \([0-9.:]*\).*/\1/p' "$work/up.txt")
+  free=$(sed -n 's/^free addresses for tools run inside: \([0-9.]*\).*/\1/p' "$work/up.txt")
+  for lookups in 500 2000; do
+    build/bench/cli/p2pscope lab exec --state-dir "$state" -- "$PWD/$bin/dht_bench" \
+      --bind "$free" --bootstrap "$node" --lookups "$lookups" >>"$work/dht.jsonl"
+  done
+  python3 - "$work/dht.jsonl" <<'PY'
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    print(f"dht: {r['lookups']} lookups at once: {r['ours_per_s']:,.0f}/s vs libtorrent dht_get_peers "
+          f"{r['libtorrent_per_s']:,.0f}/s = {r['ratio']:.1f}x (target >= 5x); CPU per lookup "
+          f"{1000 * r['ours_cpu_s'] / r['lookups']:.2f} ms vs {1000 * r['libtorrent_cpu_s'] / r['lookups']:.2f} ms")
+PY
+fi

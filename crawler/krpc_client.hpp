@@ -10,8 +10,11 @@
 //
 // Why our own engine rather than libtorrent's dht_direct_request: the
 // crawler needs each reply's source node id and the raw values list before
-// any filtering, thousands of lookups in flight, and its own pacing;
-// bench/README.md has the measured lookup rates of both.
+// any filtering, thousands of lookups in flight, and its own pacing. Measured
+// (bench/README.md, 2026-11-21): 40% of raw loopback UDP request/response
+// per CPU-second (109k queries/s); lookups on the `large` lab 7.7x (2,000 at
+// once) to 16x (500) as fast as libtorrent's dht_get_peers, at 2.2-3.4x less CPU
+// per lookup.
 //
 // Threads: one io_context thread. The client must outlive every query
 // coroutine; close() ends them all (they return errors).

@@ -17,7 +17,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DP2PSCOPE_BUILD_TESTS=ON -DP2PSCOPE_SANITIZE=ON -DP2PSCOPE_BUILD_FUZZERS=ON >/dev/null
+  -DP2PSCOPE_BUILD_TESTS=ON -DP2PSCOPE_SANITIZE=ON -DP2PSCOPE_BUILD_FUZZERS=ON -DP2PSCOPE_BUILD_BENCH=ON >/dev/null
 cmake --build "$build" -j "$jobs"
 
 ctest --test-dir "$build" -j "$jobs" --output-on-failure --timeout 600
