@@ -30,6 +30,8 @@ class Category final : public std::error_category {
       case errc::bad_magnet: return "malformed magnet link";
       case errc::bad_torrent: return "malformed .torrent file";
       case errc::remote_error: return "the remote answered with an error";
+      case errc::malformed_line: return "a line is not in the file's format";
+      case errc::bad_compression: return "corrupt or truncated gzip data";
     }
     return "unknown p2pscope error " + std::to_string(code);
   }

@@ -38,6 +38,9 @@ enum class errc {
   bad_magnet = 33,
   bad_torrent = 34,
   remote_error = 35,          // the remote answered with an error (BEP 15 error, KRPC error, failure reason)
+  // text files (lists, routing data)
+  malformed_line = 40,        // a line is not in the file's format
+  bad_compression = 41,       // a gzip stream is corrupt or truncated
 };
 
 const std::error_category& category() noexcept;

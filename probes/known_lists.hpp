@@ -1,0 +1,45 @@
+// Known anti-P2P lists: PeerGuardian P2P ("label:a.b.c.d-e.f.g.h"), eMule
+// DAT ("a.b.c.d - e.f.g.h , level , label") and CIDR lists (one prefix or
+// address per line, IPv4 and IPv6), plain or gzip-compressed.
+//
+// DAT levels follow qBittorrent's loader: a range with a level above 127 is
+// an "allow" entry and is counted, not loaded; no level means blocked.
+// Parsing is pure and bounded: the decompressed size, the line length and the
+// entry count have limits, and the first malformed line stops the load with
+// an error naming it (a list half-understood is not a list to block with).
+// Thread-safe: no shared state.
+#pragma once
+
+#include "probes/ip_range.hpp"
+
+#include <filesystem>
+
+namespace p2pscope::probes {
+
+enum class ListFormat : std::uint8_t { automatic, p2p, dat, cidr };
+std::string_view to_string(ListFormat f) noexcept;
+Result<ListFormat> list_format_from(std::string_view s);  // "auto", "p2p", "dat", "cidr"
+
+struct ListLimits {
+  std::size_t max_bytes = std::size_t{1} << 30;  // after decompression
+  std::size_t max_line = 4096;
+  std::size_t max_entries = 20'000'000;
+};
+
+struct KnownList {
+  ListFormat format = ListFormat::automatic;  // the one detected or given
+  std::vector<IpRange> ranges;                // in file order, labels kept
+  std::size_t lines = 0, allowed = 0;         // allowed: DAT entries with level > 127
+};
+
+// Parses a list already in memory (gzip is recognised by its magic bytes).
+// On error, *detail says where: "line 12: ...".
+Result<KnownList> parse_known_list(std::string_view bytes, ListFormat format, const ListLimits& lim,
+                                   std::string* detail);
+Result<KnownList> load_known_list(const std::filesystem::path& file, ListFormat format, const ListLimits& lim,
+                                  std::string* detail);
+
+// gzip (RFC 1952) to bytes, at most max_out of them; errc::oversized past it.
+Result<std::string> gunzip(std::string_view in, std::size_t max_out);
+
+}  // namespace p2pscope::probes
