@@ -1,0 +1,150 @@
+#include "probes/blocklist.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace p2pscope::probes {
+namespace {
+
+std::string clean_label(std::string_view label, std::string_view forbidden) {
+  std::string out;
+  for (char c : label) {
+    bool bad = c == '\n' || c == '\r' || forbidden.find(c) != std::string_view::npos;
+    out += bad ? ' ' : c;
+  }
+  return out.empty() ? "p2pscope" : out;
+}
+
+std::string safe_name(std::string_view name) {
+  bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+  return ok ? std::string(name) : "p2pscope";
+}
+
+// "001.002.003.004": the fixed-width DAT octets eMule writes.
+std::string padded(const IpAddress& a) {
+  std::string out;
+  for (std::size_t i = 0; i < 4; ++i) {
+    auto o = std::to_string(a.data()[i]);
+    out += std::string(3 - o.size(), '0') + o + (i < 3 ? "." : "");
+  }
+  return out;
+}
+
+void p2p_or_dat(const std::vector<IpRange>& ranges, BlocklistFormat f, Blocklist& out) {
+  for (const auto& r : ranges) {
+    if (!r.first.is_v4()) {
+      ++out.left_out_v6;
+      continue;
+    }
+    if (f == BlocklistFormat::p2p) {
+      out.text += clean_label(r.label, ":") + ":" + r.first.to_string() + "-" + r.last.to_string() + "\n";
+    } else {
+      out.text += padded(r.first) + " - " + padded(r.last) + " , 000 , " + clean_label(r.label, ",") + "\n";
+    }
+    ++out.rules;
+  }
+}
+
+void cidr(const std::vector<IpRange>& ranges, Blocklist& out) {
+  for (const auto& r : ranges)
+    for (const auto& c : to_cidrs(r)) {
+      out.text += c.to_string() + "\n";
+      ++out.rules;
+    }
+}
+
+void nft(const std::vector<IpRange>& ranges, const std::string& name, Blocklist& out) {
+  out.text += "table inet " + name + " {\n";
+  for (auto fam : {Family::v4, Family::v6}) {
+    auto v4 = fam == Family::v4;
+    out.text += std::string("  set blocklist_") + (v4 ? "v4" : "v6") + " {\n    type " + (v4 ? "ipv4_addr" : "ipv6_addr") +
+                "\n    flags interval\n";
+    std::string elements;
+    for (const auto& r : ranges) {
+      if (r.family() != fam) continue;
+      elements += std::string(elements.empty() ? "" : ",\n      ") + r.first.to_string() +
+                  (r.first == r.last ? "" : "-" + r.last.to_string());
+      ++out.rules;
+    }
+    if (!elements.empty()) out.text += "    elements = { " + elements + " }\n";
+    out.text += "  }\n";
+  }
+  out.text += "}\n";
+}
+
+void ipset(const std::vector<IpRange>& ranges, const std::string& name, Blocklist& out) {
+  for (auto fam : {Family::v4, Family::v6}) {
+    auto set = name + (fam == Family::v4 ? "-v4" : "-v6");
+    out.text += "create " + set + " hash:net family " + (fam == Family::v4 ? "inet" : "inet6") + " maxelem 1048576 -exist\n";
+    for (const auto& r : ranges) {
+      if (r.family() != fam) continue;
+      for (const auto& c : to_cidrs(r)) {
+        out.text += "add " + set + " " + c.to_string() + " -exist\n";
+        ++out.rules;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(BlocklistFormat f) noexcept {
+  static constexpr std::string_view names[] = {"p2p", "dat", "cidr", "nft", "ipset"};
+  return names[static_cast<int>(f)];
+}
+
+Result<BlocklistFormat> blocklist_format_from(std::string_view s) {
+  for (auto f : {BlocklistFormat::p2p, BlocklistFormat::dat, BlocklistFormat::cidr, BlocklistFormat::nft,
+                 BlocklistFormat::ipset})
+    if (to_string(f) == s) return f;
+  return errc::bad_value;
+}
+
+Blocklist format_blocklist(std::vector<IpRange> ranges, BlocklistFormat f, std::string_view name) {
+  auto merged = merge_ranges(std::move(ranges));
+  Blocklist out;
+  switch (f) {
+    case BlocklistFormat::p2p:
+    case BlocklistFormat::dat: p2p_or_dat(merged, f, out); break;
+    case BlocklistFormat::cidr: cidr(merged, out); break;
+    case BlocklistFormat::nft: nft(merged, safe_name(name), out); break;
+    case BlocklistFormat::ipset: ipset(merged, safe_name(name), out); break;
+  }
+  return out;
+}
+
+Status write_file_atomically(const std::filesystem::path& file, std::string_view text) {
+  auto tmp = file;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return std::error_code(errno, std::system_category());
+  auto fail = [&](int err) -> Status {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return std::error_code(err, std::system_category());
+  };
+  while (!text.empty()) {
+    auto n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(errno);
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+  if (::fsync(fd) != 0) return fail(errno);
+  if (::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return std::error_code(errno, std::system_category());
+  }
+  if (::rename(tmp.c_str(), file.c_str()) != 0) {
+    auto err = errno;
+    ::unlink(tmp.c_str());
+    return std::error_code(err, std::system_category());
+  }
+  return success();
+}
+
+}  // namespace p2pscope::probes
