@@ -1,0 +1,116 @@
+#include "probes/routing_data.hpp"
+
+#include "lab/routability.hpp"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace p2pscope::probes {
+namespace {
+
+namespace fs = std::filesystem;
+IpAddress ip(const char* s) { return IpAddress::parse(s).value(); }
+
+class RoutingData : public ::testing::Test {
+ protected:
+  RoutingData() : dir_(fs::temp_directory_path() / ("p2pscope-rd-" + std::to_string(::getpid()))) {
+    fs::create_directories(dir_);
+  }
+  ~RoutingData() override { fs::remove_all(dir_); }
+  fs::path write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+    return dir_ / name;
+  }
+  fs::path write_gz(const std::string& name, const std::string& text) {
+    auto* gz = gzopen((dir_ / name).c_str(), "wb");
+    gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
+    gzclose(gz);
+    return dir_ / name;
+  }
+  Result<RoutingLoad> load(const fs::path& f, RoutingFormat fmt = RoutingFormat::automatic, RoutingLimits lim = {}) {
+    detail_.clear();
+    return load_routing(f, fmt, table_, lim, &detail_);
+  }
+  fs::path dir_;
+  PrefixTable table_;
+  std::string detail_;
+};
+
+TEST_F(RoutingData, ReadsCaidaPfx2asWithMultiOriginAndAsSets) {
+  auto r = load(write_gz("x.pfx2as.gz", "1.0.0.0\t24\t13335\n1.0.4.0\t22\t38803_56203\n1.0.64.0\t18\t18144,4826\n"
+                                        "2001:db8::\t32\t64500\n"));
+  ASSERT_TRUE(r) << detail_;
+  EXPECT_EQ(r.value().format, RoutingFormat::pfx2as);
+  EXPECT_EQ(r.value().prefixes, 4u);
+  table_.build();
+  EXPECT_EQ(table_.lookup(ip("1.0.5.1"))->asn, 38803u);
+  EXPECT_EQ(table_.lookup(ip("1.0.100.1"))->asn, 18144u);
+  EXPECT_EQ(table_.lookup(ip("2001:db8::9"))->asn, 64500u);
+}
+
+TEST_F(RoutingData, ReadsBgpdumpRibAndUpdateLinesAndSkipsWithdrawals) {
+  auto r = load(write("rib.txt",
+                      "TABLE_DUMP2|1600000000|B|202.12.28.1|4777|1.0.0.0/24|4777 2516 13335|IGP|202.12.28.1|0|0||NAG||\n"
+                      "TABLE_DUMP2|1600000000|B|202.12.28.1|4777|5.6.0.0/16|4777 {64500,64501}|IGP|x|0|0||NAG||\n"
+                      "BGP4MP|1600000001|A|198.51.100.1|64496|2001:db8:5::/48|64496 64499|IGP|x|0|0||NAG||\n"
+                      "BGP4MP|1600000002|W|198.51.100.1|64496|9.9.9.0/24\n"));
+  ASSERT_TRUE(r) << detail_;
+  EXPECT_EQ(r.value().format, RoutingFormat::bgpdump);
+  EXPECT_EQ(r.value().prefixes, 3u);
+  EXPECT_EQ(r.value().skipped, 1u);
+  table_.build();
+  EXPECT_EQ(table_.lookup(ip("1.0.0.7"))->asn, 13335u) << "the origin is the last AS of the path";
+  EXPECT_EQ(table_.lookup(ip("5.6.7.8"))->asn, 64500u) << "an AS set's first member";
+  EXPECT_EQ(table_.lookup(ip("2001:db8:5::1"))->asn, 64499u);
+  EXPECT_EQ(table_.lookup(ip("9.9.9.9")), nullptr);
+}
+
+TEST_F(RoutingData, NamesTheBadLineAndRefusesBrokenFiles) {
+  EXPECT_EQ(load(write("a.pfx2as", "1.0.0.0\t24\t13335\n1.0.0.0\t24\tAS13335\n")).error(), errc::malformed_line);
+  EXPECT_NE(detail_.find("a.pfx2as: line 2: "), std::string::npos) << detail_;
+  EXPECT_FALSE(load(write("b.pfx2as", "1.0.0.1\t24\t13335\n")));
+  EXPECT_NE(detail_.find("line 1"), std::string::npos);
+  EXPECT_FALSE(load(write("c.txt", "TABLE_DUMP2|1|B|x|1|not-a-prefix|1 2|IGP\n")));
+  RoutingLimits tight;
+  tight.max_line = 16;
+  EXPECT_EQ(load(write("d.pfx2as", "1.0.0.0\t24\t13335 and a long tail\n"), RoutingFormat::pfx2as, tight).error(),
+            errc::oversized);
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "1." + std::to_string(i % 250) + ".0.0\t16\t" + std::to_string(i) + "\n";
+  std::ifstream in(write_gz("e.gz", text), std::ios::binary);
+  std::string gz((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(load(write("cut.gz", gz.substr(0, gz.size() / 2))).error(), errc::bad_compression);
+  EXPECT_FALSE(load(dir_ / "missing.pfx2as"));
+  EXPECT_FALSE(load(write("bad.mmdb", "not a database")));
+  EXPECT_FALSE(detail_.empty());
+}
+
+// The lab writes its .mmdb with MaxMind's own writer; walking it must give
+// back every announcement with its AS and organisation.
+TEST_F(RoutingData, WalksAnAsnMmdbBackIntoItsPrefixes) {
+  std::vector<lab::Announcement> a{{ip("23.1.2.0"), 24, 64501, "Farm Hosting"},
+                                   {ip("77.7.0.0"), 16, 64502, "Big ISP"},
+                                   {ip("2001:db8:7::"), 48, 64503, "V6 Net"}};
+  std::string why;
+  auto file = dir_ / "asn.mmdb";
+  ASSERT_TRUE(lab::write_asn_mmdb(a, file, &why)) << why;
+  auto r = load(file);
+  ASSERT_TRUE(r) << detail_;
+  EXPECT_EQ(r.value().format, RoutingFormat::mmdb);
+  EXPECT_EQ(r.value().prefixes, 3u);
+  table_.build();
+  auto hit = table_.lookup(ip("23.1.2.99"));
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->prefix.to_string(), "23.1.2.0/24");
+  EXPECT_EQ(hit->org, "Farm Hosting");
+  EXPECT_EQ(table_.lookup(ip("77.7.200.1"))->asn, 64502u);
+  EXPECT_EQ(table_.lookup(ip("2001:db8:7:1::5"))->asn, 64503u);
+  EXPECT_EQ(table_.lookup(ip("23.1.3.1")), nullptr);
+  EXPECT_EQ(table_.lookup(ip("::ffff:77.7.1.1"))->asn, 64502u);
+}
+
+}  // namespace
+}  // namespace p2pscope::probes
