@@ -15,7 +15,10 @@ std::string clean_label(std::string_view label, std::string_view forbidden) {
     bool bad = c == '\n' || c == '\r' || forbidden.find(c) != std::string_view::npos;
     out += bad ? ' ' : c;
   }
-  return out.empty() ? "p2pscope" : out;
+  // A P2P line starting with '#' or "//" reads back as a comment.
+  auto start = out.find_first_not_of(" \t");
+  if (start != std::string::npos && (out[start] == '#' || out[start] == '/')) out[start] = '_';
+  return out.find_first_not_of(" \t") == std::string::npos ? "p2pscope" : out;
 }
 
 std::string safe_name(std::string_view name) {

@@ -44,6 +44,12 @@ TEST(Blocklist, P2pAndDatRoundTripMergedAndCleanLabels) {
   EXPECT_EQ(dat.substr(0, dat.find('\n')), "001.002.003.010 - 001.002.003.030 , 000 , Anti: P2P  Inc. farm (+1 more)");
 }
 
+TEST(Blocklist, ALabelNeverTurnsALineIntoAComment) {
+  auto b = format_blocklist({range("5.5.5.5", "5.5.5.5", "#1 farm"), range("6.6.6.6", "6.6.6.6", " ")}, BlocklistFormat::p2p);
+  EXPECT_EQ(b.text, "_1 farm:5.5.5.5-5.5.5.5\np2pscope:6.6.6.6-6.6.6.6\n");
+  EXPECT_EQ(read_back(b, ListFormat::p2p).size(), 2u);
+}
+
 TEST(Blocklist, CidrKeepsIpv6AndCountsPrefixes) {
   auto b = format_blocklist(sample(), BlocklistFormat::cidr);
   EXPECT_EQ(b.left_out_v6, 0u);
