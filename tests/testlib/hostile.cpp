@@ -77,6 +77,13 @@ awaitable<void> peer_session(tcp::socket s, PeerMisbehaviour m) {
   e.v = "Flooder 1.0";
   auto out = encode_handshake(h) + encode_extended(0, encode_extended_handshake(e));
   co_await asio::async_write(s, asio::buffer(out), use_ec(ec));
+  if (m == PeerMisbehaviour::accepts_any) {
+    auto more = encode_message(MessageId::have_all) + flood_message(1, 0);
+    co_await asio::async_write(s, asio::buffer(more), use_ec(ec));
+    std::string sink(256, '\0');
+    while (!ec) co_await s.async_read_some(asio::buffer(sink), use_ec(ec));
+    co_return;
+  }
   if (m != PeerMisbehaviour::pex_flood) co_return;
   // The crawler asked for ut_pex as id 1 in its extended handshake.
   asio::steady_timer t(s.get_executor());
@@ -86,6 +93,20 @@ awaitable<void> peer_session(tcp::socket s, PeerMisbehaviour m) {
     t.expires_after(std::chrono::milliseconds(1));
     co_await t.async_wait(use_ec(ec));
   }
+}
+
+awaitable<void> honest_session(tcp::socket s, InfoHash ih) {
+  std::string buf(kHandshakeSize, '\0');
+  error_code ec;
+  co_await asio::async_read(s, asio::buffer(buf), use_ec(ec));
+  auto theirs = decode_handshake(buf);
+  if (ec || !theirs || theirs.value().info_hash != ih) co_return;  // unknown torrent: hang up, as clients do
+  Handshake h = theirs.value();
+  h.peer_id = PeerId::from_bytes("-LT2080-honesthonest").value();
+  auto out = encode_handshake(h);
+  co_await asio::async_write(s, asio::buffer(out), use_ec(ec));
+  std::string sink(256, '\0');
+  while (!ec) co_await s.async_read_some(asio::buffer(sink), use_ec(ec));
 }
 
 template <class Session, class... Args>
@@ -105,6 +126,8 @@ awaitable<void> serve_hostile_http(tcp::acceptor& a, HttpMisbehaviour m, std::st
 }
 
 awaitable<void> serve_hostile_peer(tcp::acceptor& a, PeerMisbehaviour m) { co_await accept_loop(a, peer_session, m); }
+
+awaitable<void> serve_honest_peer(tcp::acceptor& a, InfoHash ih) { co_await accept_loop(a, honest_session, ih); }
 
 awaitable<void> serve_udp_replies(udp::socket& s, UdpReply reply) {
   std::string buf(65536, '\0');

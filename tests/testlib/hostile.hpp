@@ -25,8 +25,13 @@ net::awaitable<void> serve_hostile_http(net::tcp::acceptor& a, HttpMisbehaviour 
 enum class PeerMisbehaviour : std::uint8_t {
   wrong_infohash,  // answers the handshake for another torrent
   pex_flood,       // enables ut_pex, then sends a 50-peer message every millisecond
+  accepts_any,     // an anti-P2P peer: answers any infohash, then have_all and one 50-peer ut_pex
 };
 net::awaitable<void> serve_hostile_peer(net::tcp::acceptor& a, PeerMisbehaviour m);
+
+// An honest peer for ih: answers that torrent's handshake (then stays
+// silent until the client hangs up) and hangs up on any other infohash.
+net::awaitable<void> serve_honest_peer(net::tcp::acceptor& a, InfoHash ih);
 
 // Answers each datagram with reply(datagram), when it returns one.
 using UdpReply = std::function<std::optional<std::string>(std::string_view)>;

@@ -1,0 +1,222 @@
+#include "probes/peer_probe.hpp"
+
+#include "core/extension.hpp"
+#include "core/special_ranges.hpp"
+#include "crawler/pace.hpp"
+
+namespace p2pscope::probes {
+
+using namespace net;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::uint8_t kOurPexId = 1;
+
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+std::string our_hello(const InfoHash& ih, const PeerId& own, bool extended) {
+  Handshake h;
+  h.info_hash = ih;
+  h.peer_id = own;
+  h.set_features(Features{Feature::extension_protocol});
+  auto out = encode_handshake(h);
+  if (extended) {
+    ExtendedHandshake e;
+    e.m["ut_pex"] = kOurPexId;
+    e.v = "p2pscope-probe/0.1";
+    out += encode_extended(0, encode_extended_handshake(e));
+  }
+  return out;
+}
+
+std::string message_name(const Frame& f) {
+  if (f.keep_alive) return "keep-alive";
+  switch (static_cast<MessageId>(f.id)) {
+    case MessageId::bitfield: return "bitfield";
+    case MessageId::have_all: return "have_all";
+    case MessageId::have_none: return "have_none";
+    case MessageId::have: return "have";
+    case MessageId::unchoke: return "unchoke";
+    case MessageId::choke: return "choke";
+    case MessageId::port: return "port";
+    case MessageId::extended: return "extended";
+    default: return "message-" + std::to_string(f.id);
+  }
+}
+
+// Names the frame; counts PEX entries in an ut_pex we asked for.
+void note_frame(const Frame& f, Contact& c) {
+  auto name = message_name(f);
+  if (f.id == static_cast<std::uint8_t>(MessageId::extended) && !f.keep_alive) {
+    if (auto ext = decode_extended(f.payload)) {
+      if (ext.value().ext_id == 0) {
+        name = "extended-handshake";
+      } else if (ext.value().ext_id == kOurPexId) {
+        auto pex = decode_pex(ext.value().body);
+        auto n = pex ? pex.value().added.size() : 0;
+        c.pex_peers += n;
+        name = "ut_pex(" + std::to_string(n) + ")";
+      }
+    }
+  }
+  if (c.transcript.size() < 64) c.transcript.push_back(std::move(name));
+}
+
+// Reads frames until the deadline, the peer hangs up, or a bad frame.
+awaitable<void> listen_after(tcp::socket& s, Watchdog<tcp::socket>& dog, std::string buf,
+                             std::chrono::milliseconds linger, const WireLimits& wire, Contact& c) {
+  dog.arm(linger);
+  auto until = Clock::now() + linger;
+  std::string chunk(4096, '\0');
+  for (;;) {
+    auto frame = next_frame(buf, wire);
+    if (!frame) {
+      c.transcript.push_back("bad-frame");
+      co_return;
+    }
+    if (frame.value()) {
+      note_frame(*frame.value(), c);
+      buf.erase(0, frame.value()->consumed);
+      continue;
+    }
+    if (Clock::now() >= until) co_return;
+    error_code ec;
+    auto got = co_await s.async_read_some(asio::buffer(chunk), use_ec(ec));
+    if (ec) {
+      if (Clock::now() < until) c.transcript.push_back("closed");
+      co_return;
+    }
+    buf.append(chunk.data(), got);
+  }
+}
+
+ProbeResult base(const Endpoint& peer, std::optional<InfoHash> ih, ProbeKind kind, ProbeOutcome outcome) {
+  ProbeResult r;
+  r.peer = peer;
+  r.info_hash = ih;
+  r.probe = kind;
+  r.outcome = outcome;
+  return r;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+}  // namespace
+
+awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, PeerId own, const PeerProbeConfig& cfg,
+                                crawler::RateGate& gate, bool listen) {
+  Contact c;
+  if ((is_bogon(peer.address) && !cfg.contact_special_purpose) || peer.port == 0) {
+    c.why = peer.port == 0 ? "port 0" : "special-purpose address: not contacted";
+    co_return c;
+  }
+  co_await crawler::pace(gate, peer.address);
+  tcp::socket s(co_await asio::this_coro::executor);
+  error_code ec;
+  s.open(peer.address.is_v4() ? tcp::v4() : tcp::v6(), ec);
+  if (!ec) s.bind(tcp::endpoint(to_asio(peer.address.is_v4() ? cfg.local : cfg.local6), 0), ec);
+  if (ec) {
+    c.why = "socket: " + ec.message();
+    co_return c;
+  }
+  Watchdog<tcp::socket> dog(s);
+  auto start = Clock::now();
+  dog.arm(cfg.connect_timeout);
+  co_await s.async_connect(to_tcp(peer), use_ec(ec));
+  if (ec) {
+    bool late = Clock::now() - start >= cfg.connect_timeout;
+    c.connect = late ? ProbeOutcome::timeout : ProbeOutcome::negative;
+    c.why = late ? "connect timed out" : "connect: " + ec.message();
+    co_return c;
+  }
+  c.connect = ProbeOutcome::positive;
+  c.connect_ms = ms_since(start);
+
+  start = Clock::now();
+  dog.arm(cfg.handshake_timeout);
+  auto hello = our_hello(ih, own, listen);
+  co_await asio::async_write(s, asio::buffer(hello), use_ec(ec));
+  std::string buf;
+  std::string chunk(4096, '\0');
+  while (!ec && buf.size() < kHandshakeSize) {
+    auto got = co_await s.async_read_some(asio::buffer(chunk), use_ec(ec));
+    buf.append(chunk.data(), got);
+  }
+  if (buf.size() < kHandshakeSize) {
+    bool late = Clock::now() - start >= cfg.handshake_timeout;
+    c.handshake = late ? ProbeOutcome::timeout : ProbeOutcome::negative;
+    c.why = late ? "no handshake in time" : (buf.empty() ? "closed without a handshake" : "closed mid-handshake");
+    co_return c;
+  }
+  auto theirs = decode_handshake(buf);
+  if (!theirs) {
+    c.handshake = ProbeOutcome::negative;
+    c.why = "not a BitTorrent handshake: " + theirs.error().message();
+    co_return c;
+  }
+  c.theirs = theirs.value();
+  c.handshake_ms = ms_since(start);
+  c.handshake = theirs.value().info_hash == ih ? ProbeOutcome::positive : ProbeOutcome::negative;
+  if (c.handshake == ProbeOutcome::negative) c.why = "answered for infohash " + theirs.value().info_hash.hex();
+  if (listen && c.handshake == ProbeOutcome::positive)
+    co_await listen_after(s, dog, buf.substr(kHandshakeSize), cfg.linger, cfg.wire, c);
+  co_return c;
+}
+
+std::vector<ProbeResult> liveness_results(const Endpoint& peer, const InfoHash& ih, const Contact& c) {
+  auto tcp = base(peer, ih, ProbeKind::tcp_connect, c.connect);
+  tcp.rtt_ms = c.connect_ms;
+  if (c.connect != ProbeOutcome::positive) tcp.evidence["why"] = c.why;
+  std::vector<ProbeResult> out{tcp};
+  if (c.connect == ProbeOutcome::positive) {
+    auto hs = base(peer, ih, ProbeKind::handshake, c.handshake);
+    hs.rtt_ms = c.handshake_ms;
+    if (c.theirs) hs.evidence["peer_id"] = std::string(c.theirs->peer_id.raw().substr(0, 8));
+    if (!c.why.empty()) hs.evidence["why"] = c.why;
+    out.push_back(hs);
+  }
+  return out;
+}
+
+ProbeResult fake_infohash_result(const Endpoint& peer, const InfoHash& real, const InfoHash& fake, const Contact& c) {
+  // Positive only when the peer accepted a torrent that does not exist.
+  auto outcome = c.connect != ProbeOutcome::positive ? c.connect
+                 : c.handshake == ProbeOutcome::positive ? ProbeOutcome::positive
+                 : c.handshake == ProbeOutcome::timeout  ? ProbeOutcome::timeout
+                                                         : ProbeOutcome::negative;
+  auto r = base(peer, real, ProbeKind::fake_infohash, outcome);
+  r.rtt_ms = c.handshake_ms;
+  r.evidence["fake_info_hash"] = fake.hex();
+  if (c.handshake == ProbeOutcome::positive) {
+    r.evidence["accepted"] = "handshake";
+    r.evidence["transcript"] = joined(c.transcript);
+    if (c.pex_peers > 0) r.evidence["pex_peers"] = std::to_string(c.pex_peers);
+  } else {
+    r.evidence["why"] = c.why;
+  }
+  return r;
+}
+
+ProbeResult reverse_result(const Endpoint& peer, const Endpoint& reversed, const InfoHash& ih, const Contact& c) {
+  auto outcome = c.connect != ProbeOutcome::positive ? c.connect : c.handshake;
+  if (c.why == "special-purpose address: not contacted") outcome = ProbeOutcome::negative;
+  auto r = base(peer, ih, ProbeKind::reverse_byte_order, outcome);
+  r.rtt_ms = c.handshake_ms;
+  r.evidence["reverse"] = reversed.to_string();
+  r.evidence["question"] = "does the reverse answer a BitTorrent handshake on the same port";
+  if (outcome != ProbeOutcome::positive) r.evidence["why"] = c.why;
+  return r;
+}
+
+InfoHash random_info_hash(std::mt19937_64& rng) {
+  std::string raw(20, '\0');
+  for (auto& ch : raw) ch = static_cast<char>(rng());
+  return InfoHash::from_bytes(raw).value();
+}
+
+}  // namespace p2pscope::probes

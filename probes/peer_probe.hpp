@@ -1,0 +1,63 @@
+// Active probes of one peer, each one TCP connection with a deadline on
+// every step (one coroutine per probe):
+//   liveness       connect (SYN-ACK), then a BitTorrent handshake for the
+//                  real infohash: does a BitTorrent peer for this torrent
+//                  live here?
+//   fake infohash  a handshake for a freshly random infohash (Approach II of
+//                  the P2PScope study). An honest client has never heard of
+//                  it and hangs up; a peer that accepts it, then sends a
+//                  bitfield/have_all or PEX for it, is an anti-P2P peer. The
+//                  transcript is kept as evidence.
+//   reverse        the liveness handshake sent to the byte-reversed address
+//                  on the same port: is the reverse a BitTorrent peer?
+// Every connect is paced by the RateGate (per-target and global rates).
+// Special-purpose addresses are never contacted: their result is an error
+// with the reason (tests on loopback lift this in the config). Threads: one io_context thread; the gate and the config
+// must outlive the coroutine.
+#pragma once
+
+#include "core/peer_wire.hpp"
+#include "core/records.hpp"
+#include "crawler/politeness.hpp"
+#include "net/asio.hpp"
+
+#include <random>
+
+namespace p2pscope::probes {
+
+struct PeerProbeConfig {
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds handshake_timeout{8000};
+  std::chrono::milliseconds linger{3000};  // fake probe: how long to listen after the handshake
+  WireLimits wire{.max_message = 1 << 18};
+  IpAddress local = IpAddress::v4(0);      // source address for IPv4 probes (0.0.0.0: any)
+  IpAddress local6 = IpAddress::v6({});    // and for IPv6
+  bool contact_special_purpose = false;    // tests on loopback only: real probes never contact bogons
+};
+
+// What one connection saw.
+struct Contact {
+  ProbeOutcome connect = ProbeOutcome::error;    // positive: connected
+  ProbeOutcome handshake = ProbeOutcome::error;  // positive: answered for our infohash
+  std::optional<double> connect_ms, handshake_ms;
+  std::optional<Handshake> theirs;               // whatever handshake came back
+  std::vector<std::string> transcript;           // message names after the handshake, in order
+  std::size_t pex_peers = 0;                     // entries in ut_pex messages received
+  std::string why;                               // what ended it, when not a handshake
+};
+
+// Connects to peer, sends our handshake for ih (with BEP 10 and, when
+// listen is set, an extended handshake offering ut_pex) and, when listen is
+// set, records the messages that follow for cfg.linger.
+net::awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, PeerId own, const PeerProbeConfig& cfg,
+                                     crawler::RateGate& gate, bool listen);
+
+// Records from contacts. run and time are filled in by the caller.
+std::vector<ProbeResult> liveness_results(const Endpoint& peer, const InfoHash& ih, const Contact& c);
+ProbeResult fake_infohash_result(const Endpoint& peer, const InfoHash& real, const InfoHash& fake, const Contact& c);
+ProbeResult reverse_result(const Endpoint& peer, const Endpoint& reversed, const InfoHash& ih, const Contact& c);
+
+// A random infohash for the fake probe.
+InfoHash random_info_hash(std::mt19937_64& rng);
+
+}  // namespace p2pscope::probes

@@ -1,0 +1,99 @@
+#include "probes/peer_probe.hpp"
+
+#include "tests/testlib/hostile.hpp"
+
+#include <gtest/gtest.h>
+
+namespace p2pscope::probes {
+namespace {
+
+using namespace net;
+
+class PeerProbe : public ::testing::Test {
+ protected:
+  PeerProbe() : gate_(unlimited()) {
+    cfg_.contact_special_purpose = true;
+    cfg_.connect_timeout = std::chrono::milliseconds(1000);
+    cfg_.handshake_timeout = std::chrono::milliseconds(1000);
+    cfg_.linger = std::chrono::milliseconds(300);
+  }
+  static crawler::Politeness unlimited() {
+    crawler::Politeness p;
+    p.per_ip_rate = 1e6;
+    p.global_rate = 1e6;
+    return p;
+  }
+  Contact contact(const Endpoint& to, const InfoHash& ih, bool listen) {
+    std::optional<Contact> out;
+    asio::co_spawn(io_, [&]() -> awaitable<void> { out = co_await contact_peer(to, ih, own_, cfg_, gate_, listen); },
+                   asio::detached);
+    while (!out) io_.run_one();
+    return *out;
+  }
+  Endpoint serve(tcp::acceptor& a) { return {IpAddress::v4(0x7f000001), a.local_endpoint().port()}; }
+
+  asio::io_context io_;
+  crawler::RateGate gate_;
+  PeerProbeConfig cfg_;
+  PeerId own_ = PeerId::from_bytes("-PS0001-probeprobepr").value();
+  InfoHash real_ = InfoHash::from_bytes(std::string(20, 'r')).value();
+  InfoHash fake_ = InfoHash::from_bytes(std::string(20, 'f')).value();
+};
+
+TEST_F(PeerProbe, AnHonestPeerPassesLivenessAndRefusesTheFakeInfohash) {
+  auto a = testlib::loopback_acceptor(io_);
+  asio::co_spawn(io_, testlib::serve_honest_peer(a, real_), asio::detached);
+  auto live = liveness_results(serve(a), real_, contact(serve(a), real_, false));
+  ASSERT_EQ(live.size(), 2u);
+  EXPECT_EQ(live[0].probe, ProbeKind::tcp_connect);
+  EXPECT_EQ(live[0].outcome, ProbeOutcome::positive);
+  EXPECT_EQ(live[1].outcome, ProbeOutcome::positive);
+  EXPECT_EQ(live[1].evidence.at("peer_id"), "-LT2080-");
+  auto fake = fake_infohash_result(serve(a), real_, fake_, contact(serve(a), fake_, true));
+  EXPECT_EQ(fake.outcome, ProbeOutcome::negative);
+  EXPECT_EQ(fake.evidence.at("why"), "closed without a handshake");
+}
+
+TEST_F(PeerProbe, AnAntiP2pPeerAcceptsTheFakeInfohashAndTheTranscriptShowsIt) {
+  auto a = testlib::loopback_acceptor(io_);
+  asio::co_spawn(io_, testlib::serve_hostile_peer(a, testlib::PeerMisbehaviour::accepts_any), asio::detached);
+  auto r = fake_infohash_result(serve(a), real_, fake_, contact(serve(a), fake_, true));
+  EXPECT_EQ(r.outcome, ProbeOutcome::positive);
+  EXPECT_EQ(r.evidence.at("fake_info_hash"), fake_.hex());
+  EXPECT_EQ(r.evidence.at("transcript"), "extended-handshake,have_all,ut_pex(50)");
+  EXPECT_EQ(r.evidence.at("pex_peers"), "50");
+}
+
+TEST_F(PeerProbe, ClosedPortsWrongTorrentsAndBogonsAreNegative) {
+  auto a = testlib::loopback_acceptor(io_);
+  Endpoint closed = serve(a);
+  a.close();
+  auto c = contact(closed, real_, false);
+  EXPECT_EQ(c.connect, ProbeOutcome::negative);
+  EXPECT_EQ(liveness_results(closed, real_, c).size(), 1u) << "no handshake record without a connection";
+
+  auto b = testlib::loopback_acceptor(io_);
+  asio::co_spawn(io_, testlib::serve_hostile_peer(b, testlib::PeerMisbehaviour::wrong_infohash), asio::detached);
+  auto w = contact(serve(b), real_, false);
+  EXPECT_EQ(w.handshake, ProbeOutcome::negative);
+  EXPECT_NE(w.why.find("answered for infohash 5858"), std::string::npos) << w.why;
+
+  cfg_.contact_special_purpose = false;
+  auto bogon = contact({IpAddress::parse("10.1.2.3").value(), 6881}, real_, false);
+  EXPECT_EQ(bogon.connect, ProbeOutcome::error);
+  EXPECT_EQ(bogon.why, "special-purpose address: not contacted");
+  auto rev = reverse_result({IpAddress::parse("3.2.1.10").value(), 6881}, {IpAddress::parse("10.1.2.3").value(), 6881},
+                            real_, bogon);
+  EXPECT_EQ(rev.outcome, ProbeOutcome::negative);
+  EXPECT_EQ(rev.evidence.at("reverse"), "10.1.2.3:6881");
+}
+
+TEST_F(PeerProbe, ASilentPeerTimesOut) {
+  auto a = testlib::loopback_acceptor(io_);  // listens, never accepts: the kernel completes the connect
+  auto c = contact(serve(a), real_, false);
+  EXPECT_EQ(c.connect, ProbeOutcome::positive);
+  EXPECT_EQ(c.handshake, ProbeOutcome::timeout);
+}
+
+}  // namespace
+}  // namespace p2pscope::probes
