@@ -16,6 +16,8 @@ packages=(
   # run-time tools: namespaces (unshare, ip), the lab's tracker;
   # python3 formats bench/run.sh output
   iproute2 util-linux opentracker python3
+  # gzip lists and routing data
+  zlib1g-dev
 )
 
 missing=()
