@@ -1,0 +1,79 @@
+// Diagnosis (sections IV-C and V of the P2PScope study): from a crawl's
+// observations, the probe results and the routing data, a verdict for every
+// (infohash, peer) handed out, and for every source the share of bogus peers
+// it handed out.
+//
+// Per peer, the most decisive evidence wins, in this order:
+//   1. it accepted a random infohash (fake-infohash probe)        -> anti_p2p
+//   2. it answered a handshake for the real infohash             -> normal
+//   3. unroutable (special-purpose or no announced prefix):
+//        its byte-reversed address was handed out for the same
+//        infohash, or answers a handshake                        -> byte_order
+//        otherwise                                               -> bogus_unroutable
+//   4. routable but silent:
+//        the reverse answers a handshake                         -> byte_order
+//        in a known anti-P2P list                                -> anti_p2p
+//        in a server-farm /24 that holds a confirmed anti-P2P
+//        peer                                                    -> anti_p2p
+//        TCP port open, or closed / no answer                    -> unreachable
+//        never probed                                            -> unknown
+// Per source, "definitely bogus" counts bogus_unroutable, byte_order and
+// anti_p2p (the study's lower bound); "possibly bogus" adds unreachable and
+// unknown (the upper bound). Hop distance: 0 for an anti-P2P source, else one
+// more than the nearest peer it handed out that has a distance.
+//
+// Pure and single-threaded: no I/O, inputs are only read.
+#pragma once
+
+#include "core/records.hpp"
+#include "probes/cluster.hpp"
+#include "probes/prefix_table.hpp"
+
+#include <span>
+
+namespace p2pscope::probes {
+
+struct DiagnoseInputs {
+  std::span<const Observation> observations;
+  std::span<const ProbeResult> probes;
+  const PrefixTable* routing = nullptr;  // null: only special-purpose ranges decide routability
+  std::span<const IpRange> known;        // known anti-P2P ranges
+  ClusterConfig cluster;
+};
+
+struct SourceReport {
+  Via via = Via::dht;
+  std::string source;                     // tracker URL, or the node/peer ip:port
+  std::size_t peers = 0;                  // unique (infohash, peer) pairs handed out
+  std::size_t definitely_bogus = 0, possibly_bogus = 0;
+  std::map<VerdictKind, std::size_t> by_verdict;
+  std::string looks_like;                 // "anti-P2P peer", "buggy client (byte order)", "poisoned tracker", or ""
+  std::optional<std::size_t> hops_from_anti_p2p;
+  ClusterStats cluster;                   // over the addresses it handed out
+
+  double lower_share() const { return peers ? static_cast<double>(definitely_bogus) / static_cast<double>(peers) : 0; }
+  double upper_share() const { return peers ? static_cast<double>(possibly_bogus) / static_cast<double>(peers) : 0; }
+};
+
+// The Fig. 4-style breakdown over every (infohash, peer) handed out.
+struct Breakdown {
+  std::size_t unroutable_reverse_is_peer = 0;  // the reverse is a BitTorrent peer (seen, or it answered)
+  std::size_t unroutable_reverse_unroutable = 0;
+  std::size_t unroutable_other = 0;
+  std::size_t routable_anti_p2p = 0;
+  std::size_t routable_bittorrent = 0;         // answered a handshake
+  std::size_t routable_byte_order = 0;
+  std::size_t routable_open_port = 0;          // TCP open, no BitTorrent
+  std::size_t routable_no_answer = 0;
+  std::size_t routable_unprobed = 0;
+};
+
+struct Diagnosis {
+  std::vector<Verdict> verdicts;       // one per (infohash, peer), sorted
+  std::vector<SourceReport> sources;   // most definitely-bogus peers first
+  Breakdown breakdown;
+};
+
+Diagnosis diagnose(const DiagnoseInputs& in);
+
+}  // namespace p2pscope::probes
