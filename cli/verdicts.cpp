@@ -1,0 +1,218 @@
+// p2pscope diagnose and p2pscope blocklist: records in, verdicts and
+// blocklists out. Both read any number of record files, skip (and count)
+// lines that are not valid records, and write their output to a temporary
+// file that is renamed into place only when complete.
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "probes/blocklist.hpp"
+#include "probes/diagnose.hpp"
+#include "probes/known_lists.hpp"
+#include "probes/routing_data.hpp"
+#include "store/jsonl.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+namespace p2pscope::cli {
+namespace {
+
+struct Inputs {
+  std::vector<Observation> observations;
+  std::vector<ProbeResult> probes;
+  std::vector<Verdict> verdicts;
+  std::size_t bad_lines = 0, other = 0;
+};
+
+// Reads every file; false (with a message) only when a file cannot be read.
+bool read_records(const std::vector<std::string>& files, Inputs& in, const char* cmd) {
+  for (const auto& f : files) {
+    auto r = JsonlReader::open(f);
+    if (!r) {
+      std::cerr << "p2pscope " << cmd << ": " << f << ": " << r.error().message() << "\n";
+      return false;
+    }
+    for (;;) {
+      auto rec = r.value()->next();
+      if (!rec) {
+        if (in.bad_lines++ < 5) std::cerr << "p2pscope " << cmd << ": " << f << ":" << r.value()->line() << ": skipped: " << r.value()->detail() << "\n";
+        continue;
+      }
+      if (!rec.value()) break;
+      auto& v = *rec.value();
+      if (auto* o = std::get_if<Observation>(&v)) in.observations.push_back(std::move(*o));
+      else if (auto* p = std::get_if<ProbeResult>(&v)) in.probes.push_back(std::move(*p));
+      else if (auto* d = std::get_if<Verdict>(&v)) in.verdicts.push_back(std::move(*d));
+      else ++in.other;
+    }
+  }
+  if (in.bad_lines > 0) std::cerr << "p2pscope " << cmd << ": skipped " << in.bad_lines << " malformed line(s)\n";
+  return true;
+}
+
+// Writes lines to `path` ("-": standard output) through a temporary file.
+bool write_output(const std::string& path, const std::string& text, const char* cmd) {
+  if (path == "-") {
+    std::cout << text << std::flush;
+    return static_cast<bool>(std::cout);
+  }
+  if (auto st = probes::write_file_atomically(path, text); !st) {
+    std::cerr << "p2pscope " << cmd << ": writing " << path << ": " << st.error().message() << "\n";
+    return false;
+  }
+  return true;
+}
+
+struct DiagnoseArgs {
+  std::vector<std::string> records, routing, known;
+  std::string output = "-", report = "-";
+  double u_threshold = 0.5;
+  std::size_t farm_min = 5, top = 10;
+};
+
+std::string percent(double x) {
+  std::ostringstream s;
+  s.precision(1);
+  s << std::fixed << 100 * x << "%";
+  return s.str();
+}
+
+std::string report_text(const probes::Diagnosis& d, std::size_t top) {
+  std::map<VerdictKind, std::size_t> counts;
+  for (const auto& v : d.verdicts) ++counts[v.verdict];
+  std::ostringstream r;
+  r << "verdicts (" << d.verdicts.size() << " peers):";
+  for (const auto& [k, n] : counts) r << " " << to_string(k) << " " << n;
+  const auto& b = d.breakdown;
+  r << "\nbreakdown:\n"
+    << "  unroutable: reverse is a BitTorrent peer " << b.unroutable_reverse_is_peer << ", reverse unroutable "
+    << b.unroutable_reverse_unroutable << ", other " << b.unroutable_other << "\n"
+    << "  routable:   anti-P2P " << b.routable_anti_p2p << ", BitTorrent " << b.routable_bittorrent << ", byte order "
+    << b.routable_byte_order << ", open port only " << b.routable_open_port << ", no answer " << b.routable_no_answer
+    << ", not probed " << b.routable_unprobed << "\n"
+    << "worst sources (definitely bogus .. possibly bogus of the peers each handed out):\n";
+  for (std::size_t i = 0; i < std::min(top, d.sources.size()); ++i) {
+    const auto& s = d.sources[i];
+    if (s.definitely_bogus == 0) break;
+    r << "  " << to_string(s.via) << " " << s.source << ": " << percent(s.lower_share()) << " .. "
+      << percent(s.upper_share()) << " of " << s.peers << ", U " << s.cluster.u;
+    if (!s.looks_like.empty()) r << ", looks like: " << s.looks_like;
+    if (s.hops_from_anti_p2p) r << ", " << *s.hops_from_anti_p2p << " hop(s) from anti-P2P";
+    r << "\n";
+  }
+  return r.str();
+}
+
+int run_diagnose(const DiagnoseArgs& a) {
+  Inputs in;
+  if (!read_records(a.records, in, "diagnose")) return kFailure;
+  probes::PrefixTable routing;
+  for (const auto& f : a.routing) {
+    std::string why;
+    if (!probes::load_routing(f, probes::RoutingFormat::automatic, routing, {}, &why)) {
+      std::cerr << "p2pscope diagnose: " << why << "\n";
+      return kBadInput;
+    }
+  }
+  routing.build();
+  std::vector<probes::IpRange> known;
+  for (const auto& f : a.known) {
+    std::string why;
+    auto l = probes::load_known_list(f, probes::ListFormat::automatic, {}, &why);
+    if (!l) {
+      std::cerr << "p2pscope diagnose: " << why << "\n";
+      return kBadInput;
+    }
+    known.insert(known.end(), l.value().ranges.begin(), l.value().ranges.end());
+  }
+  probes::DiagnoseInputs di;
+  di.observations = in.observations;
+  di.probes = in.probes;
+  di.routing = a.routing.empty() ? nullptr : &routing;
+  known = probes::merge_ranges(std::move(known));
+  di.known = known;
+  di.cluster.u_threshold = a.u_threshold;
+  di.cluster.farm_min = a.farm_min;
+  auto d = probes::diagnose(di);
+  auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  std::string lines;
+  for (auto& v : d.verdicts) {
+    v.time = now;
+    lines += to_json_line(Record{v}) + "\n";
+  }
+  if (!write_output(a.output, lines, "diagnose")) return kFailure;
+  if (a.report == "-") std::cerr << report_text(d, a.top);
+  else if (a.report != "none" && !write_output(a.report, report_text(d, a.top), "diagnose")) return kFailure;
+  return kOk;
+}
+
+struct BlocklistArgs {
+  std::vector<std::string> verdicts;
+  std::vector<std::string> classes{"anti_p2p"};
+  std::string output = "-", format = "p2p", name = "p2pscope";
+  double min_confidence = 0;
+};
+
+int run_blocklist(const BlocklistArgs& a) {
+  auto fmt = probes::blocklist_format_from(a.format);
+  std::set<VerdictKind> wanted;
+  for (const auto& c : a.classes) {
+    auto k = verdict_kind_from(c);
+    if (!k) {
+      std::cerr << "p2pscope blocklist: unknown verdict class \"" << c << "\"\n";
+      return kBadInput;
+    }
+    wanted.insert(k.value());
+  }
+  Inputs in;
+  if (!read_records(a.verdicts, in, "blocklist")) return kFailure;
+  std::vector<probes::IpRange> ranges;
+  for (const auto& v : in.verdicts) {
+    if (!wanted.count(v.verdict) || v.confidence < a.min_confidence) continue;
+    ranges.push_back({v.peer.address, v.peer.address, "p2pscope " + std::string(to_string(v.verdict))});
+  }
+  auto list = probes::format_blocklist(std::move(ranges), fmt.value(), a.name);
+  if (!write_output(a.output, list.text, "blocklist")) return kFailure;
+  std::cerr << "p2pscope blocklist: " << list.rules << " rule(s) from " << in.verdicts.size() << " verdict(s)";
+  if (list.left_out_v6) std::cerr << "; " << list.left_out_v6 << " IPv6 range(s) left out (" << a.format << " is IPv4-only)";
+  std::cerr << "\n";
+  return kOk;
+}
+
+}  // namespace
+
+void add_diagnose(CLI::App& app, int* exit_code) {
+  auto a = std::make_shared<DiagnoseArgs>();
+  auto* d = app.add_subcommand("diagnose", "Turn observations and probe results into per-peer verdicts and per-source bogus shares");
+  d->add_option("RECORDS", a->records, "Record files from crawl and probe (JSON Lines; '-' for standard input)")
+      ->required()
+      ->check(CLI::ExistingFile | CLI::IsMember({"-"}));
+  d->add_option("--routing", a->routing, "Announced space: CAIDA pfx2as, bgpdump -m output or an ASN .mmdb (plain or .gz); repeatable")
+      ->check(CLI::ExistingFile);
+  d->add_option("--known", a->known, "A known anti-P2P list: PeerGuardian P2P, eMule DAT or CIDR (plain or .gz); repeatable")
+      ->check(CLI::ExistingFile);
+  d->add_option("-o,--output", a->output, "Where verdicts go (JSON Lines)")->capture_default_str();
+  d->add_option("--report", a->report, "Where the readable report goes: '-' (standard error), a file, or 'none'")->capture_default_str();
+  d->add_option("--u-threshold", a->u_threshold, "U metric below which a source's peers form an anti-P2P event")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  d->add_option("--farm-min", a->farm_min, "A /24 with more unique peers than this is a server farm")->capture_default_str();
+  d->add_option("--top", a->top, "Sources listed in the report")->capture_default_str();
+  d->callback([a, exit_code] { *exit_code = run_diagnose(*a); });
+
+  auto b = std::make_shared<BlocklistArgs>();
+  auto* bl = app.add_subcommand("blocklist", "Write verdicts as a blocklist clients and firewalls load");
+  bl->add_option("VERDICTS", b->verdicts, "Verdict files from diagnose (JSON Lines)")->required()->check(CLI::ExistingFile | CLI::IsMember({"-"}));
+  bl->add_option("-o,--output", b->output, "The blocklist file ('-': standard output); replaced atomically")->capture_default_str();
+  bl->add_option("-f,--format", b->format, "p2p, dat, cidr, nft or ipset")
+      ->check(CLI::IsMember({"p2p", "dat", "cidr", "nft", "ipset"}))
+      ->capture_default_str();
+  bl->add_option("--classes", b->classes, "Verdict classes to block (anti_p2p, byte_order, bogus_unroutable, unreachable)")
+      ->delimiter(',')
+      ->capture_default_str();
+  bl->add_option("--min-confidence", b->min_confidence, "Leave out verdicts below this confidence")->check(CLI::Range(0.0, 1.0));
+  bl->add_option("--name", b->name, "nftables table / ipset name prefix")->capture_default_str();
+  bl->callback([b, exit_code] { *exit_code = run_blocklist(*b); });
+}
+
+}  // namespace p2pscope::cli
