@@ -7,6 +7,7 @@
 namespace p2pscope::cli {
 
 void add_crawl(CLI::App& app, int* exit_code);
+void add_probe(CLI::App& app, int* exit_code);
 void add_diagnose(CLI::App& app, int* exit_code);  // diagnose and blocklist
 void add_inspect(CLI::App& app, int* exit_code);
 void add_lab(CLI::App& app, int* exit_code);

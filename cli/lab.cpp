@@ -25,7 +25,7 @@ struct LabArgs {
   std::string scenario = "small";
   std::string state_dir;
   std::vector<std::string> command;
-  std::string records;
+  std::vector<std::string> score_files;
   std::string truth;
   unsigned timeout = 120;
 };
@@ -111,29 +111,7 @@ int run_down(const LabArgs& a) {
   return kOk;
 }
 
-int run_score(const LabArgs& a) {
-  auto truth_path = a.truth.empty() ? state_dir_of(a) / "ground-truth.json" : fs::path(a.truth);
-  std::ifstream tf(truth_path);
-  auto truth = nlohmann::json::parse(tf, nullptr, false);
-  if (!tf || truth.is_discarded() || !truth.contains("addresses")) {
-    std::cerr << "p2pscope lab score: cannot read a ground truth from " << truth_path.string() << "\n";
-    return kBadInput;
-  }
-  auto reader = JsonlReader::open(a.records);
-  if (!reader) {
-    std::cerr << "p2pscope lab score: cannot open " << a.records << ": " << reader.error().message() << "\n";
-    return kFailure;
-  }
-  std::vector<Observation> obs;
-  for (;;) {
-    auto rec = reader.value()->next();
-    if (!rec) {
-      std::cerr << "p2pscope lab score: " << a.records << ": a bad record: " << rec.error().message() << "\n";
-      return kBadInput;
-    }
-    if (!rec.value()) break;
-    if (auto* o = std::get_if<Observation>(&*rec.value())) obs.push_back(*o);
-  }
+bool print_crawl_score(const nlohmann::json& truth, const std::vector<Observation>& obs) {
   auto s = lab::score_crawl(truth, obs);
   std::printf("recall:       %zu of %zu handed-out lab peers observed (%.1f%%)\n", s.found, s.expected, 100 * s.recall());
   std::printf("attribution:  %zu of %zu observations name a source and route the ground truth confirms (%.1f%%)\n",
@@ -144,7 +122,63 @@ int run_score(const LabArgs& a) {
   for (std::size_t i = 0; i < s.unconfirmed.size() && i < 10; ++i) std::printf("  unconfirmed: %s\n", s.unconfirmed[i].c_str());
   for (std::size_t i = 0; i < s.missed.size() && i < 10; ++i) std::printf("  missed: %s\n", s.missed[i].c_str());
   bool pass = s.recall() >= 0.99 && s.confirmed == s.observations && s.actors_missing.empty();
-  std::printf("%s (bar: recall >= 99%%, attribution 100%%, every actor seen)\n", pass ? "PASS" : "FAIL");
+  std::printf("crawl: %s (bar: recall >= 99%%, attribution 100%%, every actor seen)\n", pass ? "PASS" : "FAIL");
+  return pass;
+}
+
+// The bar of issue #5: anti-P2P and byte-order verdicts with precision 1.0
+// and recall >= 0.95; the other classes are reported.
+bool print_verdict_score(const nlohmann::json& truth, const std::vector<Verdict>& verdicts) {
+  auto scores = lab::score_verdicts(truth, verdicts);
+  bool pass = true;
+  for (const auto& [kind, c] : scores) {
+    bool gated = kind == VerdictKind::anti_p2p || kind == VerdictKind::byte_order;
+    std::printf("%-17s precision %zu/%zu (%.3f)  recall %zu/%zu (%.3f)%s\n", std::string(to_string(kind)).c_str(), c.correct,
+                c.predicted, c.precision(), c.correct, c.actual, c.recall(), gated ? "  [gated]" : "");
+    if (gated) {
+      pass = pass && c.precision() == 1.0 && c.recall() >= 0.95;
+      for (std::size_t i = 0; i < c.wrong.size() && i < 5; ++i) std::printf("  wrongly %s: %s\n", std::string(to_string(kind)).c_str(), c.wrong[i].c_str());
+      for (std::size_t i = 0; i < c.missed.size() && i < 5; ++i) std::printf("  missed: %s\n", c.missed[i].c_str());
+    }
+  }
+  std::printf("verdicts: %s (bar: anti_p2p and byte_order precision 1.0, recall >= 0.95)\n", pass ? "PASS" : "FAIL");
+  return pass;
+}
+
+int run_score(const LabArgs& a) {
+  auto truth_path = a.truth.empty() ? state_dir_of(a) / "ground-truth.json" : fs::path(a.truth);
+  std::ifstream tf(truth_path);
+  auto truth = nlohmann::json::parse(tf, nullptr, false);
+  if (!tf || truth.is_discarded() || !truth.contains("addresses")) {
+    std::cerr << "p2pscope lab score: cannot read a ground truth from " << truth_path.string() << "\n";
+    return kBadInput;
+  }
+  std::vector<Observation> obs;
+  std::vector<Verdict> verdicts;
+  for (const auto& file : a.score_files) {
+    auto reader = JsonlReader::open(file);
+    if (!reader) {
+      std::cerr << "p2pscope lab score: cannot open " << file << ": " << reader.error().message() << "\n";
+      return kFailure;
+    }
+    for (;;) {
+      auto rec = reader.value()->next();
+      if (!rec) {
+        std::cerr << "p2pscope lab score: " << file << ":" << reader.value()->line() << ": a bad record: " << reader.value()->detail() << "\n";
+        return kBadInput;
+      }
+      if (!rec.value()) break;
+      if (auto* o = std::get_if<Observation>(&*rec.value())) obs.push_back(*o);
+      if (auto* v = std::get_if<Verdict>(&*rec.value())) verdicts.push_back(*v);
+    }
+  }
+  bool pass = true;
+  if (!obs.empty()) pass = print_crawl_score(truth, obs) && pass;
+  if (!verdicts.empty()) pass = print_verdict_score(truth, verdicts) && pass;
+  if (obs.empty() && verdicts.empty()) {
+    std::cerr << "p2pscope lab score: no observations or verdicts to score\n";
+    return kBadInput;
+  }
   return pass ? kOk : kFailure;
 }
 
@@ -176,8 +210,9 @@ void add_lab(CLI::App& app, int* exit_code) {
   down->callback([=] { *exit_code = run_down(*args); });
 
   auto* score = lab->add_subcommand(
-      "score", "Score a crawl's observations against the lab's ground truth (recall, attribution, actors seen)");
-  score->add_option("RECORDS", args->records, "Record file written by 'p2pscope crawl' (JSON Lines)")->required();
+      "score", "Score a crawl (recall, attribution, actors seen) and verdicts (precision and recall per class) against the lab's ground truth");
+  score->add_option("RECORDS", args->score_files, "Records from 'p2pscope crawl' (observations) and/or 'p2pscope diagnose' (verdicts)")
+      ->required();
   score->add_option("--truth", args->truth, "Ground-truth file (default: the running lab's)");
   state_option(score);
   score->callback([=] { *exit_code = run_score(*args); });

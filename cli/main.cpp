@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
       "Run 'p2pscope SUBCOMMAND --help' for details.");
   int exit_code = kOk;
   add_crawl(app, &exit_code);
+  add_probe(app, &exit_code);
   add_diagnose(app, &exit_code);
   add_inspect(app, &exit_code);
   add_lab(app, &exit_code);

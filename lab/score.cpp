@@ -59,16 +59,16 @@ class Truth {
   std::set<std::string> hashes_, direct_actors_;
 };
 
-struct Verdict {
+struct Judgement {
   bool ok = false;
   std::string why;
   std::optional<std::string> direct_actor;  // the actor this observation shows handing out its own peer
 };
-Verdict confirmed(std::optional<std::string> actor = std::nullopt) { return Verdict{true, {}, std::move(actor)}; }
-Verdict rejected(std::string why) { return Verdict{false, std::move(why), std::nullopt}; }
+Judgement confirmed(std::optional<std::string> actor = std::nullopt) { return Judgement{true, {}, std::move(actor)}; }
+Judgement rejected(std::string why) { return Judgement{false, std::move(why), std::nullopt}; }
 
 // Which lab party said it, or why the source is not one.
-Verdict source_of(const Truth& t, const Observation& o, std::string& name) {
+Judgement source_of(const Truth& t, const Observation& o, std::string& name) {
   if (o.via == Via::tracker_http || o.via == Via::tracker_udp) {
     auto tr = o.source_url ? t.tracker(*o.source_url) : std::nullopt;
     if (!tr) return rejected("not a lab tracker");
@@ -86,7 +86,7 @@ Verdict source_of(const Truth& t, const Observation& o, std::string& name) {
   return confirmed();
 }
 
-Verdict judge(const Truth& t, const Observation& o) {
+Judgement judge(const Truth& t, const Observation& o) {
   std::string source;
   if (auto v = source_of(t, o, source); !v.ok) return v;
   const json* peer = t.row(o.peer);
@@ -141,6 +141,40 @@ CrawlScore score_crawl(const json& truth, const std::vector<Observation>& observ
     (actors.count(a) ? s.actors_seen : s.actors_missing).push_back(a);
   }
   return s;
+}
+
+VerdictKind truth_class(const std::string& role, bool bogus) {
+  if (!bogus) return VerdictKind::normal;
+  if (role == "anti_p2p" || role == "anti_p2p_fake") return VerdictKind::anti_p2p;
+  if (role == "byte_order_reversed") return VerdictKind::byte_order;
+  if (role == "bogus_unroutable") return VerdictKind::bogus_unroutable;
+  return VerdictKind::unreachable;
+}
+
+std::map<VerdictKind, ClassScore> score_verdicts(const json& truth, const std::vector<Verdict>& verdicts) {
+  Truth t(truth);
+  std::map<VerdictKind, ClassScore> out;
+  std::set<std::pair<std::string, Endpoint>> judged;
+  for (const auto& v : verdicts) {
+    if (!v.info_hash || !t.wanted(*v.info_hash) || !judged.insert({v.info_hash->hex(), v.peer}).second) continue;
+    const json* row = t.row(v.peer);
+    std::optional<VerdictKind> actual;
+    if (row) actual = truth_class(row->value("role", ""), row->value("bogus", false));
+    auto& p = out[v.verdict];
+    ++p.predicted;
+    if (actual == v.verdict) {
+      ++p.correct;
+    } else if (p.wrong.size() < kMaxListed) {
+      p.wrong.push_back(v.peer.to_string() + " (truth: " + (actual ? std::string(to_string(*actual)) : "unknown address") + ")");
+    }
+    if (actual) {
+      auto& a = out[*actual];
+      ++a.actual;
+      if (actual != v.verdict && a.missed.size() < kMaxListed)
+        a.missed.push_back(v.peer.to_string() + " (verdict: " + std::string(to_string(v.verdict)) + ")");
+    }
+  }
+  return out;
 }
 
 }  // namespace p2pscope::lab

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,5 +41,21 @@ struct CrawlScore {
 // truth: the ground-truth document (docs/lab-ground-truth.md). Only
 // observations for the truth's infohashes count.
 CrawlScore score_crawl(const nlohmann::json& truth, const std::vector<Observation>& observations);
+
+// Verdicts against the truth, per class (issue #5's acceptance). The truth's
+// class of an address: anti_p2p (roles anti_p2p, anti_p2p_fake), byte_order
+// (a bogus byte_order_reversed address), bogus_unroutable, unreachable
+// (bogus_dead, bogus_open_port) or normal (everything not bogus). Only
+// verdicts for the truth's infohashes count; a verdict on an address the
+// truth does not know counts against precision.
+struct ClassScore {
+  std::size_t predicted = 0, correct = 0, actual = 0;  // actual: truth members among the judged peers
+  std::vector<std::string> wrong, missed;              // "ip:port (truth or verdict)", the first few
+  double precision() const { return predicted ? static_cast<double>(correct) / static_cast<double>(predicted) : 1.0; }
+  double recall() const { return actual ? static_cast<double>(correct) / static_cast<double>(actual) : 1.0; }
+};
+std::map<VerdictKind, ClassScore> score_verdicts(const nlohmann::json& truth, const std::vector<Verdict>& verdicts);
+// The truth's class for a ground-truth role and bogus flag.
+VerdictKind truth_class(const std::string& role, bool bogus);
 
 }  // namespace p2pscope::lab

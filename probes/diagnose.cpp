@@ -105,12 +105,14 @@ class Diagnoser {
   }
 
   // A byte-reversed variant of k's address that was handed out for the same
-  // infohash, if any.
+  // infohash and is routable, if any. A reverse that is itself unroutable is
+  // no peer at all: a byte-order client that relays an already-bogus address
+  // makes such pairs, and neither side is the original.
   std::optional<IpAddress> reverse_seen(const PeerKey& k) const {
     auto it = seen_.find(k.ih);
     if (it == seen_.end()) return std::nullopt;
     for (const auto& r : byte_order_variants(k.peer.address))
-      if (it->second.count(r)) return r;
+      if (it->second.count(r) && routable(r).first) return r;
     return std::nullopt;
   }
 

@@ -7,8 +7,8 @@
 //   1. it accepted a random infohash (fake-infohash probe)        -> anti_p2p
 //   2. it answered a handshake for the real infohash             -> normal
 //   3. unroutable (special-purpose or no announced prefix):
-//        its byte-reversed address was handed out for the same
-//        infohash, or answers a handshake                        -> byte_order
+//        its byte-reversed address is routable and was handed out
+//        for the same infohash, or answers a handshake           -> byte_order
 //        otherwise                                               -> bogus_unroutable
 //   4. routable but silent:
 //        the reverse answers a handshake                         -> byte_order
