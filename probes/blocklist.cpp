@@ -12,7 +12,9 @@ namespace {
 std::string clean_label(std::string_view label, std::string_view forbidden) {
   std::string out;
   for (char c : label) {
-    bool bad = c == '\n' || c == '\r' || forbidden.find(c) != std::string_view::npos;
+    // Control bytes go too: a label starting "\x1f\x8b" made a whole list read back as gzip.
+    auto u = static_cast<unsigned char>(c);
+    bool bad = u < 0x20 || u == 0x7f || forbidden.find(c) != std::string_view::npos;
     out += bad ? ' ' : c;
   }
   // A P2P line starting with '#' or "//" reads back as a comment.

@@ -26,7 +26,7 @@ expect 0 "$bin" --version
 contains "p2pscope 0.1.0"
 expect 2 "$bin"
 expect 2 "$bin" no-such-command
-expect 3 "$bin" probe x
+expect 3 "$bin" demo
 contains "not available in this build yet"
 
 expect 0 "$bin" crawl --help
@@ -86,6 +86,33 @@ contains "no lab is running"
 expect 0 "$bin" lab down --state-dir "$tmp/lab"
 expect 0 "$bin" lab up --help
 contains "--scenario"
+
+# probe, diagnose, blocklist: bad inputs are named, bad lines skipped and counted.
+expect 2 "$bin" probe "$tmp/none.jsonl"
+expect 2 "$bin" probe --bind not-an-ip "$tmp/list.txt"
+contains "not an IP address"
+ih=c12fe1c06bba254a9dc9f519b335aa7c1367a88a
+{
+  echo '{"type":"observation","info_hash":"'$ih'","peer_ip":"10.0.0.1","peer_port":6881,"via":"tracker_udp","source_url":"udp://t:1/a","time":"2026-11-21T00:00:00.000000Z"}'
+  echo 'this is not a record'
+  echo '{"type":"observation","info_hash":"'$ih'","peer_ip":"1.0.0.20","peer_port":6881,"via":"pex","source_ip":"20.0.0.1","source_port":6881,"time":"2026-11-21T00:00:00.000000Z"}'
+  echo '{"type":"observation","info_hash":"'$ih'","peer_ip":"20.0.0.1","peer_port":6881,"via":"tracker_udp","source_url":"udp://t:1/a","time":"2026-11-21T00:00:00.000000Z"}'
+} > "$tmp/crawl.jsonl"
+printf '20.0.0.0\t8\t64500\n' > "$tmp/good.pfx2as"
+expect 0 "$bin" diagnose --routing "$tmp/good.pfx2as" -o "$tmp/verdicts.jsonl" "$tmp/crawl.jsonl"
+contains "skipped 1 malformed line"
+contains "bogus_unroutable 1"
+contains "byte_order 1"
+printf '1.0.0.0\t24\t64500\n1.0.0.0\t24\tAS1\n' > "$tmp/bad.pfx2as"
+expect 2 "$bin" diagnose --routing "$tmp/bad.pfx2as" "$tmp/crawl.jsonl"
+contains "bad.pfx2as: line 2"
+expect 0 "$bin" blocklist --classes bogus_unroutable,byte_order -f dat -o "$tmp/list.dat" "$tmp/verdicts.jsonl"
+contains "2 rule(s)"
+grep -q "^010.000.000.001 - 010.000.000.001 , 000 , p2pscope bogus_unroutable$" "$tmp/list.dat" || { echo "FAIL: DAT line"; failures=$((failures + 1)); }
+expect 2 "$bin" blocklist --classes no_such_class "$tmp/verdicts.jsonl"
+contains "unknown verdict class"
+expect 2 "$bin" blocklist -f xml "$tmp/verdicts.jsonl"
+expect 1 "$bin" blocklist -o "$tmp/no/such/dir/list.p2p" "$tmp/verdicts.jsonl"
 
 if ((failures > 0)); then echo "$failures CLI check(s) failed"; exit 1; fi
 echo "all CLI checks passed"
