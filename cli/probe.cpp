@@ -5,9 +5,9 @@
 // byte-reversed address on the same port. Politeness as in crawl.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
-#include "probes/blocklist.hpp"
+#include "cli/record_io.hpp"
 #include "probes/peer_probe.hpp"
-#include "store/jsonl.hpp"
+#include "store/record_json.hpp"
 
 #include <unistd.h>
 
@@ -80,26 +80,12 @@ awaitable<void> progress(Shared& s) {
   std::cerr << "\n";
 }
 
+// Every (infohash, peer) the crawl records hand out, once each.
 std::optional<std::vector<Target>> load_targets(const std::vector<std::string>& files) {
+  RecordInputs in;
+  if (!read_records(files, in, "probe")) return std::nullopt;
   std::set<Target> uniq;
-  std::size_t bad = 0;
-  for (const auto& f : files) {
-    auto r = JsonlReader::open(f);
-    if (!r) {
-      std::cerr << "p2pscope probe: " << f << ": " << r.error().message() << "\n";
-      return std::nullopt;
-    }
-    for (;;) {
-      auto rec = r.value()->next();
-      if (!rec) {
-        if (bad++ < 5) std::cerr << "p2pscope probe: " << f << ":" << r.value()->line() << ": skipped: " << r.value()->detail() << "\n";
-        continue;
-      }
-      if (!rec.value()) break;
-      if (auto* o = std::get_if<Observation>(&*rec.value())) uniq.insert({o->info_hash, o->peer});
-    }
-  }
-  if (bad) std::cerr << "p2pscope probe: skipped " << bad << " malformed line(s)\n";
+  for (const auto& o : in.observations) uniq.insert({o.info_hash, o.peer});
   return std::vector<Target>(uniq.begin(), uniq.end());
 }
 
@@ -137,11 +123,7 @@ int run_probe(const ProbeArgs& a) {
     lines += to_json_line(Record{r}) + "\n";
   }
   bool complete = s.done == s.targets.size();
-  if (a.output == "-") std::cout << lines << std::flush;
-  else if (auto st = probes::write_file_atomically(a.output, lines); !st) {
-    std::cerr << "p2pscope probe: writing " << a.output << ": " << st.error().message() << "\n";
-    return kFailure;
-  }
+  if (!write_output(a.output, lines, "probe")) return kFailure;
   if (!a.quiet)
     std::cerr << "probe: " << s.done << " of " << s.targets.size() << " peers probed" << (complete ? "" : " (interrupted)")
               << ", " << s.results.size() << " results\n";

@@ -4,11 +4,12 @@
 // file that is renamed into place only when complete.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/record_io.hpp"
 #include "probes/blocklist.hpp"
 #include "probes/diagnose.hpp"
 #include "probes/known_lists.hpp"
 #include "probes/routing_data.hpp"
-#include "store/jsonl.hpp"
+#include "store/record_json.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -16,52 +17,6 @@
 
 namespace p2pscope::cli {
 namespace {
-
-struct Inputs {
-  std::vector<Observation> observations;
-  std::vector<ProbeResult> probes;
-  std::vector<Verdict> verdicts;
-  std::size_t bad_lines = 0, other = 0;
-};
-
-// Reads every file; false (with a message) only when a file cannot be read.
-bool read_records(const std::vector<std::string>& files, Inputs& in, const char* cmd) {
-  for (const auto& f : files) {
-    auto r = JsonlReader::open(f);
-    if (!r) {
-      std::cerr << "p2pscope " << cmd << ": " << f << ": " << r.error().message() << "\n";
-      return false;
-    }
-    for (;;) {
-      auto rec = r.value()->next();
-      if (!rec) {
-        if (in.bad_lines++ < 5) std::cerr << "p2pscope " << cmd << ": " << f << ":" << r.value()->line() << ": skipped: " << r.value()->detail() << "\n";
-        continue;
-      }
-      if (!rec.value()) break;
-      auto& v = *rec.value();
-      if (auto* o = std::get_if<Observation>(&v)) in.observations.push_back(std::move(*o));
-      else if (auto* p = std::get_if<ProbeResult>(&v)) in.probes.push_back(std::move(*p));
-      else if (auto* d = std::get_if<Verdict>(&v)) in.verdicts.push_back(std::move(*d));
-      else ++in.other;
-    }
-  }
-  if (in.bad_lines > 0) std::cerr << "p2pscope " << cmd << ": skipped " << in.bad_lines << " malformed line(s)\n";
-  return true;
-}
-
-// Writes lines to `path` ("-": standard output) through a temporary file.
-bool write_output(const std::string& path, const std::string& text, const char* cmd) {
-  if (path == "-") {
-    std::cout << text << std::flush;
-    return static_cast<bool>(std::cout);
-  }
-  if (auto st = probes::write_file_atomically(path, text); !st) {
-    std::cerr << "p2pscope " << cmd << ": writing " << path << ": " << st.error().message() << "\n";
-    return false;
-  }
-  return true;
-}
 
 struct DiagnoseArgs {
   std::vector<std::string> records, routing, known;
@@ -104,7 +59,7 @@ std::string report_text(const probes::Diagnosis& d, std::size_t top) {
 }
 
 int run_diagnose(const DiagnoseArgs& a) {
-  Inputs in;
+  RecordInputs in;
   if (!read_records(a.records, in, "diagnose")) return kFailure;
   probes::PrefixTable routing;
   for (const auto& f : a.routing) {
@@ -164,7 +119,7 @@ int run_blocklist(const BlocklistArgs& a) {
     }
     wanted.insert(k.value());
   }
-  Inputs in;
+  RecordInputs in;
   if (!read_records(a.verdicts, in, "blocklist")) return kFailure;
   std::vector<probes::IpRange> ranges;
   for (const auto& v : in.verdicts) {

@@ -1,5 +1,6 @@
 #include "lab/scenario.hpp"
 
+#include "core/text.hpp"
 #include "lab/builtin_scenarios.hpp"
 
 #include <charconv>
@@ -11,13 +12,6 @@
 
 namespace p2pscope::lab {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
 
 template <class T>
 bool parse_int(std::string_view v, T lo, T hi, T& out) {

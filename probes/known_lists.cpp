@@ -1,5 +1,7 @@
 #include "probes/known_lists.hpp"
 
+#include "core/text.hpp"
+
 #include <zlib.h>
 
 #include <charconv>
@@ -8,12 +10,6 @@
 
 namespace p2pscope::probes {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 // eMule lists pad octets with zeros ("001.002.003.004"); IpAddress::parse
 // rightly refuses that, so strip the padding first (IPv4 only).

@@ -1,5 +1,7 @@
 #include "probes/routing_data.hpp"
 
+#include "core/text.hpp"
+
 #include <maxminddb.h>
 #include <zlib.h>
 
@@ -11,16 +13,6 @@
 namespace p2pscope::probes {
 namespace {
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  for (;;) {
-    auto at = s.find(sep);
-    out.push_back(s.substr(0, at));
-    if (at == std::string_view::npos) return out;
-    s.remove_prefix(at + 1);
-  }
-}
-
 // The first AS number in "13335", "4826_38803", "38803,4826", "{64500,64501}".
 Result<std::uint32_t> first_asn(std::string_view s) {
   while (!s.empty() && s.front() == '{') s.remove_prefix(1);
@@ -30,12 +22,6 @@ Result<std::uint32_t> first_asn(std::string_view s) {
   auto rest = s.substr(static_cast<std::size_t>(end - s.data()));
   if (!rest.empty() && rest.front() != '_' && rest.front() != ',' && rest.front() != '}') return errc::malformed_line;
   return asn;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  return s;
 }
 
 // Lines of a plain or gzip file; zlib reads both the same way.
