@@ -113,6 +113,7 @@ awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, PeerId own, const Pe
   Contact c;
   if ((is_bogon(peer.address) && !cfg.contact_special_purpose) || peer.port == 0) {
     c.why = peer.port == 0 ? "port 0" : "special-purpose address: not contacted";
+    c.skipped = true;
     co_return c;
   }
   co_await crawler::pace(gate, peer.address);
@@ -204,7 +205,7 @@ ProbeResult fake_infohash_result(const Endpoint& peer, const InfoHash& real, con
 
 ProbeResult reverse_result(const Endpoint& peer, const Endpoint& reversed, const InfoHash& ih, const Contact& c) {
   auto outcome = c.connect != ProbeOutcome::positive ? c.connect : c.handshake;
-  if (c.why == "special-purpose address: not contacted") outcome = ProbeOutcome::negative;
+  if (c.skipped) outcome = ProbeOutcome::negative;  // a reverse nobody may contact is no peer
   auto r = base(peer, ih, ProbeKind::reverse_byte_order, outcome);
   r.rtt_ms = c.handshake_ms;
   r.evidence["reverse"] = reversed.to_string();

@@ -44,6 +44,7 @@ struct Contact {
   std::vector<std::string> transcript;           // message names after the handshake, in order
   std::size_t pex_peers = 0;                     // entries in ut_pex messages received
   std::string why;                               // what ended it, when not a handshake
+  bool skipped = false;                          // never contacted: special-purpose address or port 0
 };
 
 // Connects to peer, sends our handshake for ih (with BEP 10 and, when
