@@ -122,10 +122,7 @@ awaitable<void> one_lookup(crawler::KrpcClient& c, InfoHash ih, std::vector<Node
 
 Timing run_ours(const Options& o, const std::vector<InfoHash>& ts) {
   asio::io_context io;
-  crawler::Politeness unlimited;
-  unlimited.per_ip_rate = 1e9;
-  unlimited.global_rate = 1e9;
-  crawler::RateGate gate(unlimited);
+  crawler::RateGate gate(crawler::Politeness::unlimited());
   crawler::KrpcConfig cfg;
   cfg.bind_v4 = o.bind;
   std::mt19937_64 rng(7);

@@ -145,10 +145,7 @@ int main(int argc, char** argv) {
   if (::read(pipefd[0], &port, sizeof port) != sizeof port) return 1;
 
   asio::io_context io;
-  crawler::Politeness unlimited;
-  unlimited.per_ip_rate = 1e9;
-  unlimited.global_rate = 1e9;
-  crawler::RateGate gate(unlimited);
+  crawler::RateGate gate(crawler::Politeness::unlimited());
   crawler::PexConfig cfg;
   cfg.hold = std::chrono::minutes(10);
   cfg.connect_timeout = std::chrono::seconds(60);

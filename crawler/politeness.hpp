@@ -23,6 +23,15 @@ struct Politeness {
 
   // "per-IP 2/s, global 300/s, 200 sessions, 16 lookups"
   std::string describe() const;
+
+  // No rate limits (the defaults' caps on sessions and lookups stay): for
+  // benchmarks and tests that talk only to loopback or a lab namespace.
+  static Politeness unlimited() {
+    Politeness p;
+    p.per_ip_rate = 1e9;
+    p.global_rate = 1e9;
+    return p;
+  }
 };
 
 class RateGate {

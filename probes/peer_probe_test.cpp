@@ -11,17 +11,11 @@ using namespace net;
 
 class PeerProbe : public ::testing::Test {
  protected:
-  PeerProbe() : gate_(unlimited()) {
+  PeerProbe() : gate_(crawler::Politeness::unlimited()) {
     cfg_.contact_special_purpose = true;
     cfg_.connect_timeout = std::chrono::milliseconds(1000);
     cfg_.handshake_timeout = std::chrono::milliseconds(1000);
     cfg_.linger = std::chrono::milliseconds(300);
-  }
-  static crawler::Politeness unlimited() {
-    crawler::Politeness p;
-    p.per_ip_rate = 1e6;
-    p.global_rate = 1e6;
-    return p;
   }
   Contact contact(const Endpoint& to, const InfoHash& ih, bool listen) {
     std::optional<Contact> out;
