@@ -11,6 +11,7 @@ void add_probe(CLI::App& app, int* exit_code);
 void add_diagnose(CLI::App& app, int* exit_code);  // diagnose and blocklist
 void add_inspect(CLI::App& app, int* exit_code);
 void add_lab(CLI::App& app, int* exit_code);
+void add_demo(CLI::App& app, int* exit_code);
 void add_planned(CLI::App& app, int* exit_code);
 
 }  // namespace p2pscope::cli

@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/lab_report.hpp"
 #include "lab/lab.hpp"
 #include "lab/actors.hpp"
 #include "lab/node.hpp"
@@ -15,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 namespace p2pscope::cli {
 namespace {
@@ -28,27 +30,12 @@ struct LabArgs {
   std::vector<std::string> score_files;
   std::string truth;
   unsigned timeout = 120;
+  std::optional<std::uint64_t> seed;
 };
 
 // Absolute, because processes started inside the lab run from other directories.
 fs::path state_dir_of(const LabArgs& a) {
   return fs::absolute(a.state_dir.empty() ? lab::default_state_dir() : fs::path(a.state_dir));
-}
-
-// A file path if one exists there, else a built-in scenario name.
-Result<lab::Scenario> load_scenario(const std::string& what, std::string& why) {
-  lab::ScenarioError err;
-  Result<lab::Scenario> s = errc::bad_value;
-  if (fs::is_regular_file(what)) {
-    s = lab::load_scenario_file(what, &err);
-  } else if (auto builtin = lab::builtin_scenario(what)) {
-    s = lab::parse_scenario(builtin.value(), &err);
-  } else {
-    why = "'" + what + "' is neither a scenario file nor a built-in scenario (small, large)";
-    return errc::bad_value;
-  }
-  if (!s) why = what + ": " + err.to_string();
-  return s;
 }
 
 int run_up(const LabArgs& a) {
@@ -58,6 +45,7 @@ int run_up(const LabArgs& a) {
     std::cerr << "p2pscope lab up: " << why << "\n";
     return kBadInput;
   }
+  if (a.seed) scenario.value().seed = *a.seed;
   lab::LabOptions opt;
   opt.state_dir = state_dir_of(a);
   opt.self_exe = fs::read_symlink("/proc/self/exe");
@@ -109,40 +97,6 @@ int run_down(const LabArgs& a) {
   }
   std::cerr << "lab: down\n";
   return kOk;
-}
-
-bool print_crawl_score(const nlohmann::json& truth, const std::vector<Observation>& obs) {
-  auto s = lab::score_crawl(truth, obs);
-  std::printf("recall:       %zu of %zu handed-out lab peers observed (%.1f%%)\n", s.found, s.expected, 100 * s.recall());
-  std::printf("attribution:  %zu of %zu observations name a source and route the ground truth confirms (%.1f%%)\n",
-              s.confirmed, s.observations, 100 * s.attribution());
-  std::printf("actors seen handing out the bogus peers they introduced: %zu of %zu\n", s.actors_seen.size(),
-              s.actors_seen.size() + s.actors_missing.size());
-  for (const auto& m : s.actors_missing) std::printf("  not seen: %s\n", m.c_str());
-  for (std::size_t i = 0; i < s.unconfirmed.size() && i < 10; ++i) std::printf("  unconfirmed: %s\n", s.unconfirmed[i].c_str());
-  for (std::size_t i = 0; i < s.missed.size() && i < 10; ++i) std::printf("  missed: %s\n", s.missed[i].c_str());
-  bool pass = s.recall() >= 0.99 && s.confirmed == s.observations && s.actors_missing.empty();
-  std::printf("crawl: %s (bar: recall >= 99%%, attribution 100%%, every actor seen)\n", pass ? "PASS" : "FAIL");
-  return pass;
-}
-
-// The bar of issue #5: anti-P2P and byte-order verdicts with precision 1.0
-// and recall >= 0.95; the other classes are reported.
-bool print_verdict_score(const nlohmann::json& truth, const std::vector<Verdict>& verdicts) {
-  auto scores = lab::score_verdicts(truth, verdicts);
-  bool pass = true;
-  for (const auto& [kind, c] : scores) {
-    bool gated = kind == VerdictKind::anti_p2p || kind == VerdictKind::byte_order;
-    std::printf("%-17s precision %zu/%zu (%.3f)  recall %zu/%zu (%.3f)%s\n", std::string(to_string(kind)).c_str(), c.correct,
-                c.predicted, c.precision(), c.correct, c.actual, c.recall(), gated ? "  [gated]" : "");
-    if (gated) {
-      pass = pass && c.precision() == 1.0 && c.recall() >= 0.95;
-      for (std::size_t i = 0; i < c.wrong.size() && i < 5; ++i) std::printf("  wrongly %s: %s\n", std::string(to_string(kind)).c_str(), c.wrong[i].c_str());
-      for (std::size_t i = 0; i < c.missed.size() && i < 5; ++i) std::printf("  missed: %s\n", c.missed[i].c_str());
-    }
-  }
-  std::printf("verdicts: %s (bar: anti_p2p and byte_order precision 1.0, recall >= 0.95)\n", pass ? "PASS" : "FAIL");
-  return pass;
 }
 
 int run_score(const LabArgs& a) {
@@ -197,6 +151,7 @@ void add_lab(CLI::App& app, int* exit_code) {
   up->add_option("--timeout", args->timeout, "Seconds to wait for the swarm to form before giving up")
       ->check(CLI::Range(1u, 3600u))
       ->capture_default_str();
+  up->add_option("--seed", args->seed, "Override the scenario's seed (addresses, ids and content)");
   state_option(up);
   up->callback([=] { *exit_code = run_up(*args); });
 

@@ -15,7 +15,6 @@ struct Planned {
 // Subcommands from DESIGN.md that are not built yet. Each is listed so users
 // see the whole tool, and each refuses to run with exit code 3.
 constexpr Planned kPlanned[] = {
-    {"demo", "Run the whole pipeline on the built-in lab and score it against ground truth", 5},
     {"harness", "Run a real client in a sandbox and diff the peers it gives out against those fed in", 6},
     {"passive", "Find misconfiguration events and suspect infohashes in honeynet pcaps", 7},
     {"db", "Manage the PostgreSQL store (migrate)", 8},

@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/record_io.hpp"
+#include "cli/verdicts.hpp"
 #include "probes/blocklist.hpp"
 #include "probes/diagnose.hpp"
 #include "probes/known_lists.hpp"
@@ -18,19 +19,14 @@
 namespace p2pscope::cli {
 namespace {
 
-struct DiagnoseArgs {
-  std::vector<std::string> records, routing, known;
-  std::string output = "-", report = "-";
-  double u_threshold = 0.5;
-  std::size_t farm_min = 5, top = 10;
-};
-
 std::string percent(double x) {
   std::ostringstream s;
   s.precision(1);
   s << std::fixed << 100 * x << "%";
   return s.str();
 }
+
+}  // namespace
 
 std::string report_text(const probes::Diagnosis& d, std::size_t top) {
   std::map<VerdictKind, std::size_t> counts;
@@ -58,7 +54,7 @@ std::string report_text(const probes::Diagnosis& d, std::size_t top) {
   return r.str();
 }
 
-int run_diagnose(const DiagnoseArgs& a) {
+int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
   RecordInputs in;
   if (!read_records(a.records, in, "diagnose")) return kFailure;
   probes::PrefixTable routing;
@@ -98,15 +94,9 @@ int run_diagnose(const DiagnoseArgs& a) {
   if (!write_output(a.output, lines, "diagnose")) return kFailure;
   if (a.report == "-") std::cerr << report_text(d, a.top);
   else if (a.report != "none" && !write_output(a.report, report_text(d, a.top), "diagnose")) return kFailure;
+  if (out) *out = std::move(d);
   return kOk;
 }
-
-struct BlocklistArgs {
-  std::vector<std::string> verdicts;
-  std::vector<std::string> classes{"anti_p2p"};
-  std::string output = "-", format = "p2p", name = "p2pscope";
-  double min_confidence = 0;
-};
 
 int run_blocklist(const BlocklistArgs& a) {
   auto fmt = probes::blocklist_format_from(a.format);
@@ -133,8 +123,6 @@ int run_blocklist(const BlocklistArgs& a) {
   std::cerr << "\n";
   return kOk;
 }
-
-}  // namespace
 
 void add_diagnose(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<DiagnoseArgs>();

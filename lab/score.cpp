@@ -177,4 +177,56 @@ std::map<VerdictKind, ClassScore> score_verdicts(const json& truth, const std::v
   return out;
 }
 
+namespace {
+// A truth row as Endpoint::to_string writes it; the bare ip when any port counts.
+std::string key_of(const json& row) {
+  auto ip = IpAddress::parse(row.value("ip", ""));
+  if (!ip) return row.value("ip", "");
+  if (!row.contains("port")) return ip.value().to_string();
+  return Endpoint{ip.value(), row.at("port").get<std::uint16_t>()}.to_string();
+}
+}  // namespace
+
+std::vector<ActorFinding> score_actors(const json& truth, const std::vector<Verdict>& verdicts,
+                                       const std::map<std::string, std::string>& looks_like) {
+  Truth t(truth);
+  std::map<std::string, VerdictKind> verdict_by_peer;  // "ip:port"; any wanted infohash
+  for (const auto& v : verdicts) {
+    if (v.info_hash && t.wanted(*v.info_hash)) verdict_by_peer.emplace(v.peer.to_string(), v.verdict);
+  }
+  std::map<std::string, ActorFinding> actors;
+  for (const auto& row : truth.at("addresses")) {
+    auto role = row.value("role", "");
+    bool actor_role = role == "anti_p2p" || role == "byte_order" || role == "propagator";
+    if (!row.contains("port") || !(actor_role || role == "tracker")) continue;
+    ActorFinding f;
+    f.name = row.value("name", "");
+    f.role = role;
+    f.address = key_of(row);
+    if (auto it = verdict_by_peer.find(f.address); it != verdict_by_peer.end()) f.own_verdict = to_string(it->second);
+    for (const auto& [source, what] : looks_like) {
+      bool same = role == "tracker" ? t.tracker(source) == f.name : source == f.address;
+      if (same && !what.empty()) f.looks_like = what;
+    }
+    actors.emplace(f.name, std::move(f));
+  }
+  for (const auto& row : truth.at("addresses")) {
+    auto it = verdict_by_peer.find(key_of(row));
+    auto wanted_class = truth_class(row.value("role", ""), row.value("bogus", false));
+    std::set<std::string> counted;
+    for (const auto& e : row.value("introduced_by", json::array())) {
+      auto route = e.value("route", "");
+      auto a = actors.find(e.value("actor", ""));
+      if (a == actors.end() || !(route == "pex" || route == "pex-relay" || route == "tracker-reply") || !counted.insert(a->first).second) continue;
+      ++a->second.introduced;
+      a->second.flagged += it != verdict_by_peer.end() && it->second == wanted_class;
+    }
+  }
+  std::vector<ActorFinding> out;
+  for (auto& [name, f] : actors) {
+    if (f.role != "tracker" || f.introduced > 0) out.push_back(std::move(f));  // honest trackers are not actors
+  }
+  return out;
+}
+
 }  // namespace p2pscope::lab

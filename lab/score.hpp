@@ -58,4 +58,20 @@ std::map<VerdictKind, ClassScore> score_verdicts(const nlohmann::json& truth, co
 // The truth's class for a ground-truth role and bogus flag.
 VerdictKind truth_class(const std::string& role, bool bogus);
 
+// What a diagnosis made of each misbehaving actor in the truth (the demo's
+// "actors found"): the anti-P2P peers, byte-order clients, propagators and
+// poisoned trackers. looks_like maps a diagnosis source (a tracker URL, or a
+// peer's ip:port) to what the diagnosis says it looks like ("" or absent when
+// it said nothing).
+struct ActorFinding {
+  std::string name, role;     // plan name and role ("tracker" for a poisoned tracker)
+  std::string address;        // ip:port
+  std::size_t introduced = 0; // addresses the truth says it handed out itself (pex, pex-relay, tracker-reply)
+  std::size_t flagged = 0;    // of those, judged into their true class
+  std::string own_verdict;    // the verdict on its own address; "" when not judged
+  std::string looks_like;     // the diagnosis of it as a source; "" when none
+};
+std::vector<ActorFinding> score_actors(const nlohmann::json& truth, const std::vector<Verdict>& verdicts,
+                                       const std::map<std::string, std::string>& looks_like);
+
 }  // namespace p2pscope::lab

@@ -64,5 +64,42 @@ TEST(ScoreCrawl, IgnoresOtherInfohashes) {
   EXPECT_EQ(score_crawl(tiny_truth(), {o}).observations, 0u);
 }
 
+Verdict judged(const char* peer, VerdictKind kind) {
+  Verdict v;
+  v.info_hash = InfoHash::from_hex(kHash).value();
+  v.peer = Endpoint::parse(peer).value();
+  v.verdict = kind;
+  return v;
+}
+
+TEST(ScoreVerdicts, CountsPrecisionAndRecallPerTrueClass) {
+  auto s = score_verdicts(tiny_truth(), {judged("2.0.0.30:6881", VerdictKind::byte_order),
+                                         judged("30.0.0.2:6881", VerdictKind::byte_order),  // wrong: an honest seed
+                                         judged("50.0.0.4:6881", VerdictKind::unknown)});   // missed
+  EXPECT_EQ(s[VerdictKind::byte_order].predicted, 2u);
+  EXPECT_EQ(s[VerdictKind::byte_order].correct, 1u);
+  EXPECT_EQ(s[VerdictKind::byte_order].actual, 1u);
+  EXPECT_EQ(s[VerdictKind::normal].actual, 1u);
+  EXPECT_EQ(s[VerdictKind::normal].correct, 0u);
+  EXPECT_EQ(s[VerdictKind::unreachable].missed, (std::vector<std::string>{"50.0.0.4:6881 (verdict: unknown)"}));
+}
+
+TEST(ScoreActors, NamesWhatTheDiagnosisSaidOfEachActorAndCountsWhatItIntroduced) {
+  auto found = score_actors(tiny_truth(),
+                            {judged("2.0.0.30:6881", VerdictKind::byte_order), judged("50.0.0.4:6881", VerdictKind::unknown),
+                             judged("40.0.0.3:51413", VerdictKind::normal)},
+                            {{"udp://20.0.0.1:6969/announce", "poisoned tracker"}, {"40.0.0.3:51413", "buggy client (byte order)"}});
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].name, "byte-order-0");
+  EXPECT_EQ(found[0].looks_like, "buggy client (byte order)");
+  EXPECT_EQ(found[0].own_verdict, "normal");
+  EXPECT_EQ(found[0].introduced, 1u);
+  EXPECT_EQ(found[0].flagged, 1u);
+  EXPECT_EQ(found[1].name, "lab-tracker-0");
+  EXPECT_EQ(found[1].looks_like, "poisoned tracker");
+  EXPECT_EQ(found[1].introduced, 1u);
+  EXPECT_EQ(found[1].flagged, 0u);  // judged unknown, not unreachable
+}
+
 }  // namespace
 }  // namespace p2pscope::lab

@@ -215,6 +215,24 @@ std::unordered_map<std::string, std::size_t> Diagnoser::hop_distances() const {
   return dist;
 }
 
+// No honest source hands out an unroutable peer: nothing could have announced
+// from there, and a client that checks would never have connected to it. A
+// byte-order client's list is dominated by reversals; a propagator's bogus
+// peers are whatever it heard.
+std::string looks_like(const SourceReport& r, bool anti_p2p) {
+  auto count = [&r](VerdictKind k) {
+    auto it = r.by_verdict.find(k);
+    return it == r.by_verdict.end() ? std::size_t{0} : it->second;
+  };
+  bool tracker = r.via == Via::tracker_http || r.via == Via::tracker_udp;
+  if (anti_p2p) return "anti-P2P peer";
+  if (r.via == Via::pex && count(VerdictKind::byte_order) > 0 && 2 * count(VerdictKind::byte_order) >= r.definitely_bogus)
+    return "buggy client (byte order)";
+  if (r.via == Via::pex && count(VerdictKind::bogus_unroutable) > 0) return "propagator (relays peers unchecked)";
+  if (tracker && (r.lower_share() >= 0.5 || count(VerdictKind::bogus_unroutable) > 0)) return "poisoned tracker";
+  return "";
+}
+
 void Diagnoser::sources(Diagnosis& d) const {
   std::map<std::pair<Via, std::string>, std::set<PeerKey>> handed;
   for (const auto& o : in_.observations) handed[{o.via, source_of(o)}].insert(PeerKey{o.info_hash, o.peer});
@@ -236,10 +254,7 @@ void Diagnoser::sources(Diagnosis& d) const {
       addresses.push_back(k.peer.address);
     }
     r.cluster = cluster(addresses, in_.cluster);
-    bool tracker = r.via == Via::tracker_http || r.via == Via::tracker_udp;
-    if (anti_endpoints.count(r.source)) r.looks_like = "anti-P2P peer";
-    else if (r.via == Via::pex && r.by_verdict.count(VerdictKind::byte_order)) r.looks_like = "buggy client (byte order)";
-    else if (tracker && r.lower_share() >= 0.5) r.looks_like = "poisoned tracker";
+    r.looks_like = looks_like(r, anti_endpoints.count(r.source) != 0);
     if (auto it = dist.find(r.source); it != dist.end()) r.hops_from_anti_p2p = it->second;
     d.sources.push_back(std::move(r));
   }

@@ -47,7 +47,12 @@ struct SourceReport {
   std::size_t peers = 0;                  // unique (infohash, peer) pairs handed out
   std::size_t definitely_bogus = 0, possibly_bogus = 0;
   std::map<VerdictKind, std::size_t> by_verdict;
-  std::string looks_like;                 // "anti-P2P peer", "buggy client (byte order)", "poisoned tracker", or ""
+  // "anti-P2P peer" (judged anti_p2p itself); "buggy client (byte order)"
+  // (PEX, reversals are at least half its definitely-bogus peers);
+  // "propagator (relays peers unchecked)" (PEX, hands out unroutable peers);
+  // "poisoned tracker" (hands out unroutable peers, or >= 50% definitely
+  // bogus); or "".
+  std::string looks_like;
   std::optional<std::size_t> hops_from_anti_p2p;
   ClusterStats cluster;                   // over the addresses it handed out
 

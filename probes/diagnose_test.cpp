@@ -111,6 +111,17 @@ TEST_F(Diagnose, RanksSourcesAndNamesWhatTheyLookLike) {
   EXPECT_EQ(d.sources.front().source, "5.5.5.1:6881") << "most bogus first";
 }
 
+TEST_F(Diagnose, APeerThatRelaysUnroutablePeersIsAPropagatorAndOneThatRelaysAntiP2PPeersIsNot) {
+  Endpoint relay = ep("20.0.0.20:6881"), plain = ep("20.0.0.21:6881");
+  pex(relay, ep("10.0.0.1:6881"));
+  pex(relay, ep("20.0.0.1:6881"));
+  pex(plain, anti_);  // an anti-P2P peer completes handshakes: relaying it is no fault
+  pex(plain, ep("20.0.0.1:6881"));
+  auto d = run();
+  EXPECT_EQ(source(d, "20.0.0.20:6881").looks_like, "propagator (relays peers unchecked)");
+  EXPECT_EQ(source(d, "20.0.0.21:6881").looks_like, "");
+}
+
 TEST_F(Diagnose, BreaksDownLikeFigureFour) {
   auto b = run().breakdown;
   EXPECT_EQ(b.unroutable_reverse_is_peer, 1u);   // 1.0.0.20

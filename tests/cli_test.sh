@@ -21,13 +21,19 @@ contains() {
 
 expect 0 "$bin" --help
 for sub in inspect lab crawl probe diagnose blocklist demo harness passive db schedule worker; do contains "$sub"; done
-contains "not available yet: issue #5"
+contains "not available yet: issue #6"
 expect 0 "$bin" --version
 contains "p2pscope 0.1.0"
 expect 2 "$bin"
 expect 2 "$bin" no-such-command
-expect 3 "$bin" demo
+expect 3 "$bin" harness
 contains "not available in this build yet"
+expect 0 "$bin" demo --help
+contains "--seed"
+contains "blocklist.p2p"
+expect 2 "$bin" demo --scenario no-such-scenario --out "$tmp/demo"
+contains "neither a scenario file nor a built-in scenario"
+expect 2 "$bin" demo --timeout 0
 
 expect 0 "$bin" crawl --help
 contains "--quick"

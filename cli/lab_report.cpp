@@ -1,0 +1,59 @@
+#include "cli/lab_report.hpp"
+
+#include "lab/score.hpp"
+
+#include <cstdio>
+#include <filesystem>
+
+namespace p2pscope::cli {
+
+namespace fs = std::filesystem;
+
+Result<lab::Scenario> load_scenario(const std::string& what, std::string& why) {
+  lab::ScenarioError err;
+  Result<lab::Scenario> s = errc::bad_value;
+  if (fs::is_regular_file(what)) {
+    s = lab::load_scenario_file(what, &err);
+  } else if (auto builtin = lab::builtin_scenario(what)) {
+    s = lab::parse_scenario(builtin.value(), &err);
+  } else {
+    why = "'" + what + "' is neither a scenario file nor a built-in scenario (small, large)";
+    return errc::bad_value;
+  }
+  if (!s) why = what + ": " + err.to_string();
+  return s;
+}
+
+bool print_crawl_score(const nlohmann::json& truth, const std::vector<Observation>& obs) {
+  auto s = lab::score_crawl(truth, obs);
+  std::printf("recall:       %zu of %zu handed-out lab peers observed (%.1f%%)\n", s.found, s.expected, 100 * s.recall());
+  std::printf("attribution:  %zu of %zu observations name a source and route the ground truth confirms (%.1f%%)\n",
+              s.confirmed, s.observations, 100 * s.attribution());
+  std::printf("actors seen handing out the bogus peers they introduced: %zu of %zu\n", s.actors_seen.size(),
+              s.actors_seen.size() + s.actors_missing.size());
+  for (const auto& m : s.actors_missing) std::printf("  not seen: %s\n", m.c_str());
+  for (std::size_t i = 0; i < s.unconfirmed.size() && i < 10; ++i) std::printf("  unconfirmed: %s\n", s.unconfirmed[i].c_str());
+  for (std::size_t i = 0; i < s.missed.size() && i < 10; ++i) std::printf("  missed: %s\n", s.missed[i].c_str());
+  bool pass = s.recall() >= 0.99 && s.confirmed == s.observations && s.actors_missing.empty();
+  std::printf("crawl: %s (bar: recall >= 99%%, attribution 100%%, every actor seen)\n", pass ? "PASS" : "FAIL");
+  return pass;
+}
+
+bool print_verdict_score(const nlohmann::json& truth, const std::vector<Verdict>& verdicts) {
+  auto scores = lab::score_verdicts(truth, verdicts);
+  bool pass = true;
+  for (const auto& [kind, c] : scores) {
+    bool gated = kind == VerdictKind::anti_p2p || kind == VerdictKind::byte_order;
+    std::printf("%-17s precision %zu/%zu (%.3f)  recall %zu/%zu (%.3f)%s\n", std::string(to_string(kind)).c_str(), c.correct,
+                c.predicted, c.precision(), c.correct, c.actual, c.recall(), gated ? "  [gated]" : "");
+    if (gated) {
+      pass = pass && c.precision() == 1.0 && c.recall() >= 0.95;
+      for (std::size_t i = 0; i < c.wrong.size() && i < 5; ++i) std::printf("  wrongly %s: %s\n", std::string(to_string(kind)).c_str(), c.wrong[i].c_str());
+      for (std::size_t i = 0; i < c.missed.size() && i < 5; ++i) std::printf("  missed: %s\n", c.missed[i].c_str());
+    }
+  }
+  std::printf("verdicts: %s (bar: anti_p2p and byte_order precision 1.0, recall >= 0.95)\n", pass ? "PASS" : "FAIL");
+  return pass;
+}
+
+}  // namespace p2pscope::cli

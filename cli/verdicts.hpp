@@ -1,0 +1,33 @@
+// The diagnose and blocklist stages as functions, for their subcommands and
+// for the demo, which runs them in-process on the files the crawl and the
+// probes wrote. Both print their errors, prefixed "p2pscope diagnose:" or
+// "p2pscope blocklist:", and return an exit code (cli/exit_codes.hpp).
+#pragma once
+
+#include "probes/diagnose.hpp"
+
+#include <string>
+#include <vector>
+
+namespace p2pscope::cli {
+
+struct DiagnoseArgs {
+  std::vector<std::string> records, routing, known;
+  std::string output = "-", report = "-";  // report: "-" (standard error), a file, or "none"
+  double u_threshold = 0.5;
+  std::size_t farm_min = 5, top = 10;
+};
+// *out (if given) receives the whole diagnosis on success.
+int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out = nullptr);
+// The readable report: verdict counts, the Fig. 4 breakdown, the top worst sources.
+std::string report_text(const probes::Diagnosis& d, std::size_t top);
+
+struct BlocklistArgs {
+  std::vector<std::string> verdicts;
+  std::vector<std::string> classes{"anti_p2p"};
+  std::string output = "-", format = "p2p", name = "p2pscope";
+  double min_confidence = 0;
+};
+int run_blocklist(const BlocklistArgs& a);
+
+}  // namespace p2pscope::cli
