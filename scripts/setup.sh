@@ -18,6 +18,8 @@ packages=(
   iproute2 util-linux opentracker python3
   # gzip lists and routing data
   zlib1g-dev
+  # real loaders of our blocklists, run by the tests inside the lab's namespace
+  transmission-daemon qbittorrent-nox nftables ipset
 )
 
 missing=()
@@ -40,5 +42,15 @@ fi
 
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# transmission-daemon ships a system service that would start on install and
+# talk to the internet's DHT. The tests run the client themselves, inside the
+# lab's namespace, so no service may start: policy-rc.d answers "forbidden"
+# (101) to every start request while apt runs, unless the machine has one.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+  "${sudo_cmd[@]}" chmod 755 "$policy"
+  trap '"${sudo_cmd[@]}" rm -f "$policy"' EXIT
+fi
 "${sudo_cmd[@]}" apt-get update -q
 "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
