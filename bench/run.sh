@@ -4,7 +4,7 @@
 #   bench/run.sh [--repetitions N] [--no-lab]
 #     --repetitions N  repetitions of each in-process benchmark; the median is
 #                      reported (default 5)
-#     --no-lab         skip the DHT lookup benchmark, which brings up the
+#     --no-lab         skip the DHT lookup and probe benchmarks, which bring up the
 #                      `large` lab (about 35 s and 1 GiB of memory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,8 @@ done
 
 cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DP2PSCOPE_BUILD_TESTS=OFF -DP2PSCOPE_BUILD_BENCH=ON >/dev/null
-cmake --build build/bench -j "$(nproc)" --target codec_bench krpc_bench pex_bench dht_bench p2pscope >/dev/null
+cmake --build build/bench -j "$(nproc)" --target codec_bench krpc_bench pex_bench dht_bench routability_bench probe_bench \
+  p2pscope >/dev/null
 bin=build/bench/bench
 work=$(mktemp -d)
 state="$work/lab"
@@ -66,12 +67,29 @@ print(f"pex: {r['held']:,} of {r['sessions']:,} sessions held open after {r['sec
       f"(target <= 16 KiB)")
 PY
 
-# DHT lookups on the large lab against libtorrent's dht_get_peers.
+# Routability lookups against libmaxminddb on the same synthetic ASN .mmdb
+# (400k IPv4 and 120k IPv6 prefixes, 10M lookups; writing the file takes
+# about 20 s).
+for ((i = 0; i < (reps < 3 ? reps : 3); i++)); do $bin/routability_bench >>"$work/routability.jsonl"; done
+python3 - "$work/routability.jsonl" <<'PY'
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1])]
+med = lambda k: statistics.median(r[k] for r in runs)
+r = runs[0]
+print(f"routability: {med('ours_per_s'):,.0f} lookups/s vs MMDB_lookup_sockaddr {med('mmdb_lookup_per_s'):,.0f}/s "
+      f"= {med('ratio'):.1f}x (target >= 3x; {med('ratio_with_asn'):.1f}x against lookup plus reading the ASN); "
+      f"table {r['table_bytes'] / 2**20:.1f} MiB vs .mmdb {r['file_bytes'] / 2**20:.1f} MiB "
+      f"({r['prefixes']:,} networks, {r['lookups']:,} lookups, median of {len(runs)})")
+PY
+
+# DHT lookups on the large lab against libtorrent's dht_get_peers, then
+# handshake probes against its lite peers vs raw loopback connect/accept.
 if [[ $lab == yes ]]; then
   build/bench/cli/p2pscope lab up --scenario large --state-dir "$state" >"$work/up.txt" 2>"$work/up.err" ||
     { cat "$work/up.err" >&2; exit 1; }
   node=$(sed -n 's/^DHT: .*e\.g\. \([0-9.:]*\).*/\1/p' "$work/up.txt")
   free=$(sed -n 's/^free addresses for tools run inside: \([0-9.]*\).*/\1/p' "$work/up.txt")
+  free2=$(sed -n 's/^free addresses for tools run inside: [0-9.]* \([0-9.]*\).*/\1/p' "$work/up.txt")
   for lookups in 500 2000; do
     build/bench/cli/p2pscope lab exec --state-dir "$state" -- "$PWD/$bin/dht_bench" \
       --bind "$free" --bootstrap "$node" --lookups "$lookups" >>"$work/dht.jsonl"
@@ -83,5 +101,19 @@ for l in open(sys.argv[1]):
     print(f"dht: {r['lookups']} lookups at once: {r['ours_per_s']:,.0f}/s vs libtorrent dht_get_peers "
           f"{r['libtorrent_per_s']:,.0f}/s = {r['ratio']:.1f}x (target >= 5x); CPU per lookup "
           f"{1000 * r['ours_cpu_s'] / r['lookups']:.2f} ms vs {1000 * r['libtorrent_cpu_s'] / r['lookups']:.2f} ms")
+PY
+  for ((i = 0; i < reps; i++)); do
+    build/bench/cli/p2pscope lab exec --state-dir "$state" -- "$PWD/$bin/probe_bench" \
+      --bind "$free2" --truth "$state/ground-truth.json" >>"$work/probe.jsonl"
+    sleep 2  # lets the previous run's TIME_WAITs thin out
+  done
+  python3 - "$work/probe.jsonl" <<'PY'
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1])]
+med = lambda k: statistics.median(r[k] for r in runs)
+r = runs[0]
+print(f"probe: {med('probe_per_s'):,.0f} handshake probes/s vs raw loopback connect/accept {med('raw_per_s'):,.0f}/s "
+      f"= {med('ratio'):.0%} of the baseline (target >= 30%; {r['probes']:,} probes over {r['targets']} lab peers, "
+      f"{r['concurrency']} at once, median of {len(runs)})")
 PY
 fi

@@ -65,7 +65,10 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
       return kBadInput;
     }
   }
-  routing.build();
+  if (!routing.build()) {
+    std::cerr << "p2pscope diagnose: the routing data names more than 16M distinct origins\n";
+    return kBadInput;
+  }
   std::vector<probes::IpRange> known;
   for (const auto& f : a.known) {
     std::string why;

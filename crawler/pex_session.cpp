@@ -143,8 +143,7 @@ awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, con
   tcp::socket s(co_await asio::this_coro::executor);
   error_code ec;
   const auto& local = peer.address.is_v4() ? cfg.local : cfg.local6;
-  s.open(peer.address.is_v4() ? tcp::v4() : tcp::v6(), ec);
-  if (!ec) s.bind(tcp::endpoint(to_asio(local), 0), ec);
+  open_outgoing(s, peer.address, local, ec);
   if (ec) co_return out;
   Watchdog<tcp::socket> dog(s);
   dog.arm(cfg.connect_timeout);

@@ -19,6 +19,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <netinet/in.h>
 
 #include <algorithm>
 #include <chrono>
@@ -53,6 +54,18 @@ inline tcp::endpoint to_tcp(const Endpoint& e) { return {to_asio(e.address), e.p
 inline udp::endpoint to_udp(const Endpoint& e) { return {to_asio(e.address), e.port}; }
 inline Endpoint from_asio(const tcp::endpoint& e) { return {from_asio(e.address()), e.port()}; }
 inline Endpoint from_asio(const udp::endpoint& e) { return {from_asio(e.address()), e.port()}; }
+
+// Opens s for the family of `to` and binds it to the source address local
+// (unspecified: any). The port is left to connect(): with
+// IP_BIND_ADDRESS_NO_PORT the kernel picks it per destination, so one source
+// address carries far more outgoing connections (and their TIME_WAITs) than
+// the ~28k ephemeral ports a bind to port 0 reserves outright. Probing and
+// PEX crawling connect to tens of thousands of peers from one address.
+inline void open_outgoing(tcp::socket& s, const IpAddress& to, const IpAddress& local, error_code& ec) {
+  s.open(to.is_v4() ? tcp::v4() : tcp::v6(), ec);
+  if (!ec) s.set_option(asio::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>(true), ec);
+  if (!ec) s.bind(tcp::endpoint(to_asio(local), 0), ec);
+}
 
 // A deadline for a socket's operations: when it passes, the socket is
 // closed, so whatever the session awaits completes with an error and the

@@ -99,8 +99,8 @@ class Diagnoser {
       return {false, "special-purpose: " + std::string(r ? r->name : "reserved") + (r ? " (" + std::string(r->rfc) + ")" : "")};
     }
     if (!in_.routing) return {true, "not special-purpose (no routing data given)"};
-    if (const auto* a = in_.routing->lookup(ip))
-      return {true, "announced: " + a->prefix.to_string() + " AS" + std::to_string(a->asn) + (a->org.empty() ? "" : " " + a->org)};
+    if (auto a = in_.routing->lookup(ip))
+      return {true, "announced: " + a->prefix.to_string() + " AS" + std::to_string(a->asn) + (a->org.empty() ? "" : " " + std::string(a->org))};
     return {false, "no announced prefix covers it"};
   }
 

@@ -14,7 +14,7 @@ class Diagnose : public ::testing::Test {
   Diagnose() {
     routing_.add(parse_cidr("5.5.5.0/24").value(), 64666, "Farm Hosting");
     routing_.add(parse_cidr("20.0.0.0/8").value(), 64500);
-    routing_.build();
+    (void)routing_.build();
     for (auto p : {"5.5.5.1:6881", "20.0.0.1:6881", "10.0.0.1:6881", "30.0.0.9:6881"}) tracker(ep(p));
     for (int i = 2; i <= 7; ++i) pex(anti_, ep(("5.5.5." + std::to_string(i) + ":6881").c_str()));
     pex(honest_, ep("1.0.0.20:6881"));  // 20.0.0.1 byte-reversed

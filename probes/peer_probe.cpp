@@ -119,8 +119,7 @@ awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, PeerId own, const Pe
   co_await crawler::pace(gate, peer.address);
   tcp::socket s(co_await asio::this_coro::executor);
   error_code ec;
-  s.open(peer.address.is_v4() ? tcp::v4() : tcp::v6(), ec);
-  if (!ec) s.bind(tcp::endpoint(to_asio(peer.address.is_v4() ? cfg.local : cfg.local6), 0), ec);
+  open_outgoing(s, peer.address, peer.address.is_v4() ? cfg.local : cfg.local6, ec);
   if (ec) {
     c.why = "socket: " + ec.message();
     co_return c;

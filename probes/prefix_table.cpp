@@ -1,83 +1,172 @@
 #include "probes/prefix_table.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <map>
 
 namespace p2pscope::probes {
+namespace {
 
-void PrefixTable::add(const Cidr& prefix, std::uint32_t asn, std::string org) {
-  prefixes_.push_back({prefix, asn, std::move(org)});
-  built_ = false;
+struct Span {
+  AddressValue first, last;
+  std::uint32_t info;
+};
+
+int width_of(AddressValue v) noexcept {
+  auto hi = static_cast<std::uint64_t>(v >> 64);
+  return static_cast<int>(hi ? 64 + std::bit_width(hi) : std::bit_width(static_cast<std::uint64_t>(v)));
 }
 
-template <class T>
-void PrefixTable::flatten(Family f, Intervals<T>& out) {
-  struct Span {
-    AddressValue first, last;
-    std::uint32_t index;
-  };
-  std::vector<Span> spans;
-  for (std::uint32_t i = 0; i < prefixes_.size(); ++i) {
-    if (prefixes_[i].prefix.network.family() != f) continue;
-    auto r = range_of(prefixes_[i].prefix);
-    spans.push_back({value_of(r.first), value_of(r.last), i});
-  }
-  // Outer prefixes before the inner ones they contain.
+// Disjoint intervals from possibly nested spans over [0, top]: each point
+// gets the innermost span containing it.
+template <class K>
+void flatten(std::vector<Span> spans, AddressValue top, std::vector<K>& starts, std::vector<std::uint32_t>& info,
+             std::uint32_t none) {
+  // Outer spans before the inner ones they contain; duplicates keep the first added.
   std::stable_sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
     return a.first != b.first ? a.first < b.first : a.last > b.last;
   });
-  out = {};
-  auto emit = [&](AddressValue start, std::uint32_t index) {
-    if (!out.starts.empty() && out.starts.back() == static_cast<T>(start)) {
-      out.prefix.back() = index;  // a more specific prefix starts at the same place
+  auto emit = [&](AddressValue start, std::uint32_t value) {
+    if (!starts.empty() && starts.back() == static_cast<K>(start)) {
+      info.back() = value;  // a more specific span starts at the same place
       return;
     }
-    if (!out.prefix.empty() && out.prefix.back() == index) return;  // no change
-    out.starts.push_back(static_cast<T>(start));
-    out.prefix.push_back(index);
+    if (!info.empty() && info.back() == value) return;  // no change
+    starts.push_back(static_cast<K>(start));
+    info.push_back(value);
   };
-  std::vector<Span> open;  // the prefixes containing the current point, outermost first
+  std::vector<Span> open;  // the spans containing the current point, outermost first
   auto close_until = [&](AddressValue point, bool all) {
     while (!open.empty() && (all || open.back().last < point)) {
       auto end = open.back().last;
       open.pop_back();
-      bool at_top = end == (f == Family::v4 ? AddressValue{0xffffffffu} : ~AddressValue{0});
-      if (!at_top) emit(end + 1, open.empty() ? kNone : open.back().index);
+      if (end != top) emit(end + 1, open.empty() ? none : open.back().info);
     }
   };
   for (const auto& s : spans) {
     close_until(s.first, false);
-    if (!open.empty() && open.back().first == s.first && open.back().last == s.last) continue;  // duplicate: first wins
-    emit(s.first, s.index);
+    if (!open.empty() && open.back().first == s.first && open.back().last == s.last) continue;
+    emit(s.first, s.info);
     open.push_back(s);
   }
   close_until(0, true);
+  starts.shrink_to_fit();
+  info.shrink_to_fit();
 }
 
-void PrefixTable::build() {
-  flatten(Family::v4, v4_);
-  flatten(Family::v6, v6_);
+}  // namespace
+
+template <class K>
+void PrefixTable::Intervals<K>::index() {
+  buckets.clear();
+  if (starts.size() < 64 || sizeof(K) > 8) return;  // a plain binary search is as good
+  base = starts.front();
+  // About four to eight intervals per bucket where they are spread evenly: a
+  // few more comparisons in one cache line, a quarter of the index memory.
+  int bits = static_cast<int>(std::bit_width(starts.size())) - 3;
+  int span = width_of(AddressValue{starts.back() - base});
+  shift = std::max(0, span - bits);
+  auto slots = static_cast<std::size_t>((starts.back() - base) >> shift) + 1;
+  buckets.assign(slots + 1, 0);
+  std::size_t i = 0;
+  for (std::size_t b = 0; b <= slots; ++b) {
+    while (i < starts.size() && static_cast<std::size_t>((starts[i] - base) >> shift) < b) ++i;
+    buckets[b] = static_cast<std::uint32_t>(i);
+  }
+}
+
+template <class K>
+std::uint32_t PrefixTable::Intervals<K>::find(K key) const noexcept {
+  if (starts.empty() || key < starts.front()) return kNone;
+  auto lo = starts.begin(), hi = starts.end();
+  if (!buckets.empty()) {
+    auto b = static_cast<std::size_t>((key - base) >> shift);
+    if (b + 1 < buckets.size()) {
+      lo = starts.begin() + buckets[b];
+      hi = starts.begin() + buckets[b + 1];
+    } else {
+      lo = starts.end();
+    }
+  }
+  auto it = std::upper_bound(lo, hi, key);
+  return info[static_cast<std::size_t>(it - starts.begin()) - 1];
+}
+
+void PrefixTable::add(const Cidr& prefix, std::uint32_t asn, std::string org) {
+  pending_.push_back({prefix, asn, std::move(org)});
+  built_ = false;
+}
+
+Status PrefixTable::build() {
+  std::map<std::pair<std::uint32_t, std::string_view>, std::uint32_t> origin_of;
+  std::vector<Span> v4, v6, v6_long;
+  for (const auto& p : pending_) {
+    auto [it, fresh] = origin_of.try_emplace({p.asn, p.org}, static_cast<std::uint32_t>(origins_.size()));
+    if (fresh) {
+      if (origins_.size() >= (1u << 24)) return errc::too_many_items;
+      origins_.push_back({p.asn, static_cast<std::uint32_t>(org_text_.size()), static_cast<std::uint32_t>(p.org.size())});
+      org_text_ += p.org;
+    }
+    auto r = range_of(p.prefix);
+    Span s{value_of(r.first), value_of(r.last), it->second << 8 | static_cast<std::uint32_t>(p.prefix.length)};
+    if (p.prefix.network.is_v4()) {
+      v4.push_back(s);
+    } else if (p.prefix.length <= 64) {
+      v6.push_back({s.first >> 64, s.last >> 64, s.info});
+    } else {
+      v6_long.push_back(s);
+    }
+  }
+  prefixes_ = pending_.size();
+  std::vector<Announced>().swap(pending_);
+  origins_.shrink_to_fit();
+  org_text_.shrink_to_fit();
+  flatten(std::move(v4), 0xffffffffu, v4_.starts, v4_.info, kNone);
+  flatten(std::move(v6), 0xffffffffffffffffu, v6_.starts, v6_.info, kNone);
+  flatten(std::move(v6_long), ~AddressValue{0}, v6_long_.starts, v6_long_.info, kNone);
+  v4_.index();
+  v6_.index();
+  v6_long_.index();
   built_ = true;
+  return success();
 }
 
-const Announced* PrefixTable::lookup(const IpAddress& a) const noexcept {
-  if (!built_) return nullptr;
-  auto find = [this](const auto& iv, auto key) -> const Announced* {
-    auto it = std::upper_bound(iv.starts.begin(), iv.starts.end(), key);
-    if (it == iv.starts.begin()) return nullptr;
-    auto idx = iv.prefix[static_cast<std::size_t>(it - iv.starts.begin() - 1)];
-    return idx == kNone ? nullptr : &prefixes_[idx];
+std::optional<RouteMatch> PrefixTable::match_v4(std::uint32_t key) const noexcept {
+  auto info = v4_.find(key);
+  if (info == kNone) return std::nullopt;
+  const auto& o = origins_[info >> 8];
+  int length = static_cast<int>(info & 0xff);
+  auto net = length == 0 ? 0u : key & (0xffffffffu << (32 - length));
+  return RouteMatch{{IpAddress::v4(net), length}, o.asn, std::string_view(org_text_).substr(o.org_offset, o.org_size)};
+}
+
+std::optional<RouteMatch> PrefixTable::match_v6(AddressValue key) const noexcept {
+  auto info = v6_long_.find(key);
+  if (info == kNone) info = v6_.find(static_cast<std::uint64_t>(key >> 64));
+  if (info == kNone) return std::nullopt;
+  const auto& o = origins_[info >> 8];
+  int length = static_cast<int>(info & 0xff);
+  auto net = length == 0 ? AddressValue{0} : key >> (128 - length) << (128 - length);
+  return RouteMatch{{address_of(Family::v6, net), length}, o.asn, std::string_view(org_text_).substr(o.org_offset, o.org_size)};
+}
+
+// Straight from the bytes: lookups are the hot path of a diagnosis over
+// millions of peers.
+std::optional<RouteMatch> PrefixTable::lookup(const IpAddress& a) const noexcept {
+  if (!built_) return std::nullopt;
+  const std::uint8_t* b = a.data();
+  auto be32 = [b](int at) {
+    return std::uint32_t{b[at]} << 24 | std::uint32_t{b[at + 1]} << 16 | std::uint32_t{b[at + 2]} << 8 | b[at + 3];
   };
-  auto ip = a.unmapped();
-  if (ip.is_v4()) return find(v4_, ip.v4_value());
-  return find(v6_, value_of(ip));
+  if (a.is_v4()) return match_v4(be32(0));
+  std::uint64_t hi = std::uint64_t{be32(0)} << 32 | be32(4), lo = std::uint64_t{be32(8)} << 32 | be32(12);
+  if (hi == 0 && lo >> 32 == 0xffff) return match_v4(static_cast<std::uint32_t>(lo));  // IPv4-mapped
+  return match_v6(AddressValue{hi} << 64 | lo);
 }
 
 std::size_t PrefixTable::memory_bytes() const noexcept {
-  std::size_t n = prefixes_.capacity() * sizeof(Announced);
-  for (const auto& p : prefixes_) n += p.org.capacity() > 15 ? p.org.capacity() : 0;
-  n += v4_.starts.capacity() * 4 + v4_.prefix.capacity() * 4;
-  n += v6_.starts.capacity() * 16 + v6_.prefix.capacity() * 4;
-  return n;
+  return sizeof(*this) + origins_.capacity() * sizeof(Origin) + org_text_.capacity() + v4_.bytes() + v6_.bytes() +
+         v6_long_.bytes();
 }
 
 }  // namespace p2pscope::probes

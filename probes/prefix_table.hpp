@@ -1,17 +1,24 @@
 // Announced address space: longest-prefix match over BGP prefixes with
 // their origin AS, for IPv4 and IPv6.
 //
-// Prefixes are flattened at build() into disjoint intervals, each naming the
-// most specific prefix that covers it, so a lookup is one binary search over
-// a flat array of interval starts (4 bytes each for IPv4) with no pointer
-// chasing. Fill with add(), call build() once, then look up from any number
-// of threads (lookups are const and touch no shared mutable state).
+// build() flattens the prefixes into disjoint intervals, each naming the
+// most specific prefix that covers it (its length and origin), and indexes
+// the interval starts by their leading bits, so a lookup reads one index
+// slot and binary-searches a handful of neighbouring starts. Per interval
+// that is 8 bytes for IPv4 and 12 for IPv6 prefixes up to /64 (keyed by the
+// top 64 bits; longer ones sit in a small table of their own), plus one
+// index slot; each distinct (AS, organisation) is stored once.
+//
+// Fill with add(), call build() once after the last add(), then look up from
+// any number of threads (lookups are const and touch no shared mutable state).
 #pragma once
 
 #include "probes/ip_range.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace p2pscope::probes {
@@ -22,32 +29,57 @@ struct Announced {
   std::string org;        // the AS's name where the source has one (ASN .mmdb)
 };
 
+// What lookup() found. org points into the table: valid while it lives.
+struct RouteMatch {
+  Cidr prefix;
+  std::uint32_t asn = 0;
+  std::string_view org;
+};
+
 class PrefixTable {
  public:
   // Duplicate prefixes keep the first origin added.
   void add(const Cidr& prefix, std::uint32_t asn, std::string org = {});
-  void build();
+  // Builds the lookup structure and frees what add() collected; at most
+  // 16M distinct (AS, organisation) pairs (more are errc::too_many_items).
+  Status build();
 
-  // The most specific announced prefix covering a, or nullptr. IPv4-mapped
+  // The most specific announced prefix covering a, or nullopt. IPv4-mapped
   // IPv6 addresses are looked up as IPv4. Only valid after build().
-  const Announced* lookup(const IpAddress& a) const noexcept;
+  std::optional<RouteMatch> lookup(const IpAddress& a) const noexcept;
 
-  std::size_t prefixes() const noexcept { return prefixes_.size(); }
-  std::size_t memory_bytes() const noexcept;
+  std::size_t prefixes() const noexcept { return prefixes_; }
+  std::size_t memory_bytes() const noexcept;  // everything the built table holds
 
  private:
   static constexpr std::uint32_t kNone = 0xffffffff;
-  template <class T>
+  // Disjoint intervals: starts[i] begins one whose info is (origin << 8 |
+  // prefix length), or kNone for a gap. buckets[b] is the first interval
+  // whose (start - base) >> shift is at least b; empty for a plain search.
+  template <class K>
   struct Intervals {
-    std::vector<T> starts;
-    std::vector<std::uint32_t> prefix;  // index into prefixes_, or kNone
+    std::vector<K> starts;
+    std::vector<std::uint32_t> info;
+    std::vector<std::uint32_t> buckets;
+    K base = 0;
+    int shift = 0;
+    std::uint32_t find(K key) const noexcept;
+    void index();
+    std::size_t bytes() const noexcept { return starts.capacity() * sizeof(K) + (info.capacity() + buckets.capacity()) * 4; }
   };
-  template <class T>
-  void flatten(Family f, Intervals<T>& out);
+  struct Origin {
+    std::uint32_t asn, org_offset, org_size;
+  };
+  std::optional<RouteMatch> match_v4(std::uint32_t key) const noexcept;
+  std::optional<RouteMatch> match_v6(AddressValue key) const noexcept;
 
-  std::vector<Announced> prefixes_;
+  std::vector<Announced> pending_;
+  std::size_t prefixes_ = 0;
+  std::vector<Origin> origins_;
+  std::string org_text_;
   Intervals<std::uint32_t> v4_;
-  Intervals<AddressValue> v6_;
+  Intervals<std::uint64_t> v6_;       // prefixes up to /64, by the top 64 bits
+  Intervals<AddressValue> v6_long_;   // longer than /64
   bool built_ = false;
 };
 

@@ -18,17 +18,17 @@ TEST(PrefixTable, FindsTheMostSpecificPrefixAndGapsBetween) {
   t.add(cidr("10.1.0.0/16"), 99);  // a duplicate: the first origin stays
   t.add(cidr("2001:db8::/32"), 6);
   t.add(cidr("255.255.255.0/24"), 7);
-  t.build();
+  ASSERT_TRUE(t.build());
   EXPECT_EQ(t.lookup(ip("10.1.2.3"))->asn, 3u);
   EXPECT_EQ(t.lookup(ip("10.1.3.3"))->asn, 2u);
   EXPECT_EQ(t.lookup(ip("10.2.0.0"))->asn, 1u) << "back in the /8 after the /16 ends";
   EXPECT_EQ(t.lookup(ip("10.255.255.255"))->asn, 1u);
-  EXPECT_EQ(t.lookup(ip("11.0.0.0")), nullptr);
-  EXPECT_EQ(t.lookup(ip("9.255.255.255")), nullptr);
+  EXPECT_EQ(t.lookup(ip("11.0.0.0")), std::nullopt);
+  EXPECT_EQ(t.lookup(ip("9.255.255.255")), std::nullopt);
   EXPECT_EQ(t.lookup(ip("255.255.255.255"))->asn, 7u) << "a prefix at the top of the space";
   EXPECT_EQ(t.lookup(ip("::ffff:10.1.2.3"))->asn, 3u) << "v4-mapped looks up as IPv4";
   EXPECT_EQ(t.lookup(ip("2001:db8:1::1"))->prefix.to_string(), "2001:db8::/32");
-  EXPECT_EQ(t.lookup(ip("2001:db9::1")), nullptr);
+  EXPECT_EQ(t.lookup(ip("2001:db9::1")), std::nullopt);
 }
 
 // Random nested prefixes against a brute-force longest match.
@@ -53,16 +53,17 @@ TEST(PrefixTable, AgreesWithBruteForceOnRandomPrefixes) {
       if (!dup) all.push_back({c, i});
       t.add(c, i);
     }
-    t.build();
+    ASSERT_TRUE(t.build());
     for (int probe = 0; probe < 5000; ++probe) {
       auto a = address_of(fam, random_value());
       const std::pair<Cidr, std::uint32_t>* best = nullptr;
       for (const auto& e : all)
         if (range_of(e.first).contains(a) && (!best || e.first.length > best->first.length)) best = &e;
       auto got = t.lookup(a);
-      ASSERT_EQ(got != nullptr, best != nullptr) << a.to_string();
+      ASSERT_EQ(got.has_value(), best != nullptr) << a.to_string();
       if (best) {
         ASSERT_EQ(got->asn, best->second) << a.to_string();
+        ASSERT_EQ(got->prefix, best->first) << a.to_string();
       }
     }
   }

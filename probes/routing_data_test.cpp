@@ -45,7 +45,7 @@ TEST_F(RoutingData, ReadsCaidaPfx2asWithMultiOriginAndAsSets) {
   ASSERT_TRUE(r) << detail_;
   EXPECT_EQ(r.value().format, RoutingFormat::pfx2as);
   EXPECT_EQ(r.value().prefixes, 4u);
-  table_.build();
+  ASSERT_TRUE(table_.build());
   EXPECT_EQ(table_.lookup(ip("1.0.5.1"))->asn, 38803u);
   EXPECT_EQ(table_.lookup(ip("1.0.100.1"))->asn, 18144u);
   EXPECT_EQ(table_.lookup(ip("2001:db8::9"))->asn, 64500u);
@@ -61,11 +61,11 @@ TEST_F(RoutingData, ReadsBgpdumpRibAndUpdateLinesAndSkipsWithdrawals) {
   EXPECT_EQ(r.value().format, RoutingFormat::bgpdump);
   EXPECT_EQ(r.value().prefixes, 3u);
   EXPECT_EQ(r.value().skipped, 1u);
-  table_.build();
+  ASSERT_TRUE(table_.build());
   EXPECT_EQ(table_.lookup(ip("1.0.0.7"))->asn, 13335u) << "the origin is the last AS of the path";
   EXPECT_EQ(table_.lookup(ip("5.6.7.8"))->asn, 64500u) << "an AS set's first member";
   EXPECT_EQ(table_.lookup(ip("2001:db8:5::1"))->asn, 64499u);
-  EXPECT_EQ(table_.lookup(ip("9.9.9.9")), nullptr);
+  EXPECT_EQ(table_.lookup(ip("9.9.9.9")), std::nullopt);
 }
 
 TEST_F(RoutingData, NamesTheBadLineAndRefusesBrokenFiles) {
@@ -101,14 +101,14 @@ TEST_F(RoutingData, WalksAnAsnMmdbBackIntoItsPrefixes) {
   ASSERT_TRUE(r) << detail_;
   EXPECT_EQ(r.value().format, RoutingFormat::mmdb);
   EXPECT_EQ(r.value().prefixes, 3u);
-  table_.build();
+  ASSERT_TRUE(table_.build());
   auto hit = table_.lookup(ip("23.1.2.99"));
-  ASSERT_NE(hit, nullptr);
+  ASSERT_TRUE(hit.has_value());
   EXPECT_EQ(hit->prefix.to_string(), "23.1.2.0/24");
   EXPECT_EQ(hit->org, "Farm Hosting");
   EXPECT_EQ(table_.lookup(ip("77.7.200.1"))->asn, 64502u);
   EXPECT_EQ(table_.lookup(ip("2001:db8:7:1::5"))->asn, 64503u);
-  EXPECT_EQ(table_.lookup(ip("23.1.3.1")), nullptr);
+  EXPECT_EQ(table_.lookup(ip("23.1.3.1")), std::nullopt);
   EXPECT_EQ(table_.lookup(ip("::ffff:77.7.1.1"))->asn, 64502u);
 }
 

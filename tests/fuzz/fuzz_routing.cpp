@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
   }
-  table.build();
+  if (!table.build()) return 0;
   for (const auto& c : added) {
     auto hit = table.lookup(c.network);
     if (!hit || hit->prefix.length < c.length || !range_of(hit->prefix).contains(c.network.unmapped()))
