@@ -7,7 +7,6 @@
 #include "cli/lab_report.hpp"
 #include "cli/record_io.hpp"
 #include "cli/verdicts.hpp"
-#include "lab/lab.hpp"
 #include "lab/score.hpp"
 #include "lab/state.hpp"
 
@@ -23,7 +22,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
+#include <set>
+#include <sstream>
 
 namespace p2pscope::cli {
 namespace {
@@ -85,26 +87,11 @@ class Demo {
 };
 
 int Demo::bring_up() {
-  std::string why;
-  auto scenario = load_scenario(a_.scenario, why);
-  if (!scenario) {
-    std::cerr << "p2pscope demo: " << why << "\n";
-    return kBadInput;
-  }
-  if (a_.seed) scenario.value().seed = *a_.seed;
-  step(("lab up: scenario " + scenario.value().name + ", seed " + std::to_string(scenario.value().seed)).c_str());
-  lab::LabOptions opt;
-  opt.state_dir = state_;
-  opt.self_exe = self_;
-  opt.ready_timeout = std::chrono::seconds(a_.timeout);
-  opt.progress = [this](std::string_view m) { say(std::string(m)); };
-  auto up = lab::lab_up(scenario.value(), opt, &why);
-  if (!up) {
-    std::cerr << "p2pscope demo: the lab did not come up: " << up.error().message() << (why.empty() ? "" : ": " + why) << "\n";
-    return kFailure;
-  }
-  lab_.emplace(std::move(up.value()));
-  say("up after " + elapsed() + "; state in " + state_.string());
+  step("lab up");
+  LabStart start{a_.scenario, a_.seed, state_, a_.timeout, [this](std::string_view m) { say(std::string(m)); }};
+  if (int rc = start_lab(start, "demo", lab_); rc != kOk) return rc;
+  const auto& sc = lab_->plan.scenario;
+  say("scenario " + sc.name + ", seed " + std::to_string(sc.seed) + ": up after " + elapsed() + "; state in " + state_.string());
   return kOk;
 }
 

@@ -39,25 +39,11 @@ fs::path state_dir_of(const LabArgs& a) {
 }
 
 int run_up(const LabArgs& a) {
-  std::string why;
-  auto scenario = load_scenario(a.scenario, why);
-  if (!scenario) {
-    std::cerr << "p2pscope lab up: " << why << "\n";
-    return kBadInput;
-  }
-  if (a.seed) scenario.value().seed = *a.seed;
-  lab::LabOptions opt;
-  opt.state_dir = state_dir_of(a);
-  opt.self_exe = fs::read_symlink("/proc/self/exe");
-  opt.progress = [](std::string_view m) { std::cerr << "lab: " << m << "\n"; };
-  opt.ready_timeout = std::chrono::seconds(a.timeout);
-  auto up = lab::lab_up(scenario.value(), opt, &why);
-  if (!up) {
-    std::cerr << "p2pscope lab up: " << up.error().message() << (why.empty() ? "" : ": " + why) << "\n";
-    return kFailure;
-  }
-  const auto& u = up.value();
-  std::cout << "state:        " << opt.state_dir.string() << "\n"
+  std::optional<lab::LabUp> up;
+  LabStart start{a.scenario, a.seed, state_dir_of(a), a.timeout, [](std::string_view m) { std::cerr << "lab: " << m << "\n"; }};
+  if (int rc = start_lab(start, "lab up", up); rc != kOk) return rc;
+  const auto& u = *up;
+  std::cout << "state:        " << start.state_dir.string() << "\n"
             << "ground truth: " << u.ground_truth.string() << "\n"
             << "routability:  " << u.pfx2as.string() << " (CAIDA pfx2as)\n"
             << "              " << u.asn_mmdb.string() << " (ASN .mmdb)\n";

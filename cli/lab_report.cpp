@@ -1,13 +1,17 @@
 #include "cli/lab_report.hpp"
 
+#include "cli/exit_codes.hpp"
 #include "lab/score.hpp"
 
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 
 namespace p2pscope::cli {
 
 namespace fs = std::filesystem;
+
+namespace {
 
 Result<lab::Scenario> load_scenario(const std::string& what, std::string& why) {
   lab::ScenarioError err;
@@ -22,6 +26,30 @@ Result<lab::Scenario> load_scenario(const std::string& what, std::string& why) {
   }
   if (!s) why = what + ": " + err.to_string();
   return s;
+}
+
+}  // namespace
+
+int start_lab(const LabStart& s, const char* cmd, std::optional<lab::LabUp>& up) {
+  std::string why;
+  auto scenario = load_scenario(s.scenario, why);
+  if (!scenario) {
+    std::cerr << "p2pscope " << cmd << ": " << why << "\n";
+    return kBadInput;
+  }
+  if (s.seed) scenario.value().seed = *s.seed;
+  lab::LabOptions opt;
+  opt.state_dir = s.state_dir;
+  opt.self_exe = fs::read_symlink("/proc/self/exe");
+  opt.progress = s.progress;
+  opt.ready_timeout = std::chrono::seconds(s.timeout);
+  auto result = lab::lab_up(scenario.value(), opt, &why);
+  if (!result) {
+    std::cerr << "p2pscope " << cmd << ": " << result.error().message() << (why.empty() ? "" : ": " + why) << "\n";
+    return kFailure;
+  }
+  up.emplace(std::move(result).value());
+  return kOk;
 }
 
 bool print_crawl_score(const nlohmann::json& truth, const std::vector<Observation>& obs) {

@@ -1,20 +1,34 @@
-// Shared by `p2pscope lab` and `p2pscope demo`: choosing a scenario and
+// Shared by `p2pscope lab` and `p2pscope demo`: starting a lab and
 // printing scores against the lab's ground truth (on standard output).
 #pragma once
 
 #include "core/records.hpp"
-#include "lab/scenario.hpp"
+#include "lab/lab.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace p2pscope::cli {
 
-// A file path if one exists there, else a built-in scenario name; *why says
-// what went wrong.
-Result<lab::Scenario> load_scenario(const std::string& what, std::string& why);
+// How `lab up` and `demo` start a lab.
+struct LabStart {
+  std::string scenario;                 // a scenario file if one exists there, else a built-in name
+  std::optional<std::uint64_t> seed;    // overrides the scenario's
+  std::filesystem::path state_dir;      // absolute
+  unsigned timeout = 120;               // seconds for the swarm to form
+  std::function<void(std::string_view)> progress;
+};
+// Loads the scenario and brings the lab up into *up. On failure says why on
+// standard error ("p2pscope CMD: ...") and returns kBadInput (the scenario)
+// or kFailure (the lab); kOk otherwise.
+int start_lab(const LabStart& s, const char* cmd, std::optional<lab::LabUp>& up);
 
 // Each prints its score and returns whether it meets the bar: the crawl's
 // (recall >= 99%, attribution 100%, every actor seen) and the verdicts'

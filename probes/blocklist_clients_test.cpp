@@ -67,6 +67,48 @@ std::string slurp(const fs::path& p) {
 // and everything removed at the end.
 class BlocklistClient : public ::testing::Test {
  protected:
+  void start(const std::vector<std::string>& argv) {
+    auto pid = box_->spawn(argv, dir_ / "client.log");
+    ASSERT_TRUE(pid) << pid.error().message();
+    pid_ = pid.value();
+  }
+  // Waits (up to 30 s) for file to match re; returns its first group.
+  std::string wait_for(const fs::path& file, const std::regex& re) {
+    for (int i = 0; i < 300; ++i) {
+      std::smatch m;
+      auto text = slurp(file);
+      if (std::regex_search(text, m, re)) return m[1].str();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ADD_FAILURE() << "nothing matched in " << file << ":\n" << slurp(file) << slurp(dir_ / "client.log");
+    return {};
+  }
+  Blocklist write_list(BlocklistFormat f, const fs::path& file) {
+    auto list = format_blocklist(hostile_ranges(), f);
+    fs::create_directories(file.parent_path());
+    EXPECT_TRUE(write_file_atomically(file, list.text));
+    return list;
+  }
+
+  // qBittorrent reads one filter file, choosing its parser by extension, into
+  // a libtorrent ip_filter, and logs how many rules it applied. Returns that
+  // count and the count format_blocklist reported for the file.
+  std::pair<std::string, std::string> qbittorrent_rules(BlocklistFormat f) {
+    auto filter = dir_ / (std::string("filter.") + std::string(to_string(f)));
+    auto list = write_list(f, filter);
+    auto profile = dir_ / "profile";
+    fs::create_directories(profile / "qBittorrent" / "config");
+    std::ofstream(profile / "qBittorrent" / "config" / "qBittorrent.conf")
+        << "[LegalNotice]\nAccepted=true\n\n"
+        << "[BitTorrent]\nSession\\IPFilteringEnabled=true\nSession\\IPFilter=" << filter.string()
+        << "\nSession\\DHTEnabled=false\nSession\\LSDEnabled=false\nSession\\PeXEnabled=false\nSession\\Port=51414\n\n"
+        << "[Preferences]\nConnection\\UPnP=false\nConnection\\ResolvePeerCountries=false\nWebUI\\Port=18080\n";
+    start({"qbittorrent-nox", "--profile=" + profile.string()});
+    auto applied = wait_for(profile / "qBittorrent" / "data" / "logs" / "qbittorrent.log",
+                            std::regex(R"(Number of rules applied: (\d+))"));
+    return {applied, std::to_string(list.rules)};
+  }
+
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("p2pscope-blocklist-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -86,34 +128,11 @@ class BlocklistClient : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  void start(const std::vector<std::string>& argv) {
-    auto pid = box_->spawn(argv, dir_ / "client.log");
-    ASSERT_TRUE(pid) << pid.error().message();
-    pid_ = pid.value();
-  }
   void stop() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
-  }
-  // Waits (up to 30 s) for a line of file to match re; returns its first group.
-  std::string wait_for(const fs::path& file, const std::regex& re) {
-    for (int i = 0; i < 300; ++i) {
-      std::smatch m;
-      auto text = slurp(file);
-      if (std::regex_search(text, m, re)) return m[1].str();
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ADD_FAILURE() << "nothing matched in " << file << ":\n" << slurp(file) << slurp(dir_ / "client.log");
-    return {};
-  }
-
-  Blocklist write_list(BlocklistFormat f, const fs::path& file) {
-    auto list = format_blocklist(hostile_ranges(), f);
-    fs::create_directories(file.parent_path());
-    EXPECT_TRUE(write_file_atomically(file, list.text));
-    return list;
   }
 
   fs::path dir_;
@@ -159,31 +178,14 @@ TEST_F(BlocklistClient, TransmissionLoadsOurP2PAndDatListsRuleForRule) {
   EXPECT_EQ(transmission_bin(config / "blocklists" / "p2pscope.dat.bin"), want);
 }
 
-// qBittorrent reads one filter file, choosing its parser by extension, into
-// a libtorrent ip_filter, and logs how many rules it applied.
-void qbittorrent_profile(const fs::path& profile, const fs::path& filter) {
-  fs::create_directories(profile / "qBittorrent" / "config");
-  std::ofstream(profile / "qBittorrent" / "config" / "qBittorrent.conf")
-      << "[LegalNotice]\nAccepted=true\n\n"
-      << "[BitTorrent]\nSession\\IPFilteringEnabled=true\nSession\\IPFilter=" << filter.string()
-      << "\nSession\\DHTEnabled=false\nSession\\LSDEnabled=false\nSession\\PeXEnabled=false\nSession\\Port=51414\n\n"
-      << "[Preferences]\nConnection\\UPnP=false\nConnection\\ResolvePeerCountries=false\nWebUI\\Port=18080\n";
-}
-
 TEST_F(BlocklistClient, QBittorrentLoadsOurP2PListIntoItsIpFilterRuleForRule) {
-  auto list = write_list(BlocklistFormat::p2p, dir_ / "filter.p2p");
-  qbittorrent_profile(dir_ / "profile", dir_ / "filter.p2p");
-  start({"qbittorrent-nox", "--profile=" + (dir_ / "profile").string()});
-  auto log = dir_ / "profile" / "qBittorrent" / "data" / "logs" / "qbittorrent.log";
-  EXPECT_EQ(wait_for(log, std::regex(R"(Number of rules applied: (\d+))")), std::to_string(list.rules));
+  auto [applied, ours] = qbittorrent_rules(BlocklistFormat::p2p);
+  EXPECT_EQ(applied, ours);
 }
 
 TEST_F(BlocklistClient, QBittorrentLoadsOurDatListIntoItsIpFilterRuleForRule) {
-  auto list = write_list(BlocklistFormat::dat, dir_ / "filter.dat");
-  qbittorrent_profile(dir_ / "profile", dir_ / "filter.dat");
-  start({"qbittorrent-nox", "--profile=" + (dir_ / "profile").string()});
-  auto log = dir_ / "profile" / "qBittorrent" / "data" / "logs" / "qbittorrent.log";
-  EXPECT_EQ(wait_for(log, std::regex(R"(Number of rules applied: (\d+))")), std::to_string(list.rules));
+  auto [applied, ours] = qbittorrent_rules(BlocklistFormat::dat);
+  EXPECT_EQ(applied, ours);
 }
 
 // Runs `command` inside the sandbox and returns its output.
