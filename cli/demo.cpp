@@ -129,7 +129,7 @@ int Demo::crawl_and_probe() {
   if (!read_records({(out_ / "crawl.jsonl").string()}, in, "demo")) return kFailure;
   observations_ = std::move(in.observations);
   std::set<std::string> sources;
-  for (const auto& o : observations_) sources.insert(o.source_url ? *o.source_url : o.source_endpoint ? o.source_endpoint->to_string() : "");
+  for (const auto& o : observations_) sources.insert(probes::source_of(o));
   say(std::to_string(observations_.size()) + " observations from " + std::to_string(sources.size()) + " sources (" + elapsed() + ")");
 
   step("probe, inside the lab: TCP connect, handshake, fake infohash, reversed address");
@@ -146,9 +146,11 @@ int Demo::judge() {
   d.records = {(out_ / "crawl.jsonl").string(), (out_ / "probes.jsonl").string()};
   d.routing = {lab_->pfx2as.string()};
   d.output = (out_ / "verdicts.jsonl").string();
-  d.report = (out_ / "report.txt").string();
+  d.report = "none";  // written below, from the one report the screen shows
   if (int rc = run_diagnose(d, &diagnosis_); rc != kOk) return rc;
-  std::istringstream report(report_text(diagnosis_, 8));
+  auto text = report_text(diagnosis_, d.top);
+  if (!write_output((out_ / "report.txt").string(), text, "demo")) return kFailure;
+  std::istringstream report(text);
   for (std::string line; std::getline(report, line);) say(line);
 
   step("blocklist: the anti-P2P verdicts as PeerGuardian P2P and eMule DAT");

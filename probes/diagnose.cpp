@@ -25,11 +25,6 @@ void merge_outcome(std::optional<ProbeOutcome>& slot, ProbeOutcome o) {
   if (!slot || o == ProbeOutcome::positive) slot = o;  // any positive probe counts
 }
 
-std::string source_of(const Observation& o) {
-  if (o.via == Via::tracker_http || o.via == Via::tracker_udp) return o.source_url.value_or("?");
-  return o.source_endpoint ? o.source_endpoint->to_string() : "?";
-}
-
 Verdict verdict(const PeerKey& k, VerdictKind kind, double confidence, std::vector<std::string> evidence) {
   Verdict v;
   v.peer = k.peer;
@@ -266,5 +261,11 @@ void Diagnoser::sources(Diagnosis& d) const {
 }  // namespace
 
 Diagnosis diagnose(const DiagnoseInputs& in) { return Diagnoser(in).run(); }
+
+std::string source_of(const Observation& o) {
+  if (o.via == Via::tracker_http || o.via == Via::tracker_udp) return o.source_url.value_or("?");
+  return o.source_endpoint ? o.source_endpoint->to_string() : "?";
+}
+
 
 }  // namespace p2pscope::probes

@@ -81,4 +81,8 @@ struct Diagnosis {
 
 Diagnosis diagnose(const DiagnoseInputs& in);
 
+// How a source is named in a SourceReport: the tracker URL, or the node or
+// peer as ip:port ("?" when the record lacks it).
+std::string source_of(const Observation& o);
+
 }  // namespace p2pscope::probes
