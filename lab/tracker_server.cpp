@@ -21,6 +21,18 @@ std::string http_announce(std::string_view query, const IpAddress& from, Tracker
   auto params = decode_announce_query(query);
   if (!params) return bencoded_failure("bad announce: " + params.error().message());
   const auto& p = params.value();
+  if (state.config().observe) {
+    AnnounceSeen seen;
+    seen.from = {from, 0};
+    seen.info_hash = p.info_hash;
+    seen.peer_id = p.peer_id;
+    seen.port = p.port;
+    seen.ip = p.ip;
+    seen.key = p.key;
+    seen.event = p.event;
+    seen.query = std::string(query);
+    state.config().observe(seen);
+  }
   TrackerState::Announce a{p.info_hash, {from, p.port}, p.left == 0, p.event, p.numwant.value_or(-1)};
   if (state.config().honour_ip && p.ip) {
     if (auto ip = IpAddress::parse(*p.ip)) a.peer.address = ip.value();
@@ -116,6 +128,18 @@ std::optional<UdpTrackerResponse> handle_udp(std::string_view dgram, const udp::
   }
   const auto& a = std::get<UdpAnnounceRequest>(req.value());
   if (!valid(a.connection_id)) return UdpErrorResponse{a.transaction_id, "bad connection id"};
+  if (state.config().observe) {
+    AnnounceSeen seen;
+    seen.udp = true;
+    seen.from = from_asio(from);
+    seen.info_hash = a.info_hash;
+    seen.peer_id = a.peer_id;
+    seen.port = a.port;
+    if (a.ip != 0) seen.ip = IpAddress::v4(a.ip).to_string();
+    seen.key = a.key;
+    seen.event = a.event;
+    state.config().observe(seen);
+  }
   Endpoint peer{from_asio(from.address()), a.port};
   if (state.config().honour_ip && a.ip != 0 && peer.address.is_v4()) peer.address = IpAddress::v4(a.ip);
   auto reply = state.announce({a.info_hash, peer, a.left == 0, a.event, a.num_want}, TrackerState::Clock::now());

@@ -14,11 +14,28 @@
 #include "lab/asio.hpp"
 
 #include <chrono>
+#include <functional>
 #include <map>
+#include <optional>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace p2pscope::lab {
+
+// One announce as the tracker received it, before it is answered: what the
+// taint harness records of a client's own advertisement.
+struct AnnounceSeen {
+  bool udp = false;               // BEP 15 (else HTTP)
+  Endpoint from;                  // the datagram's or connection's source
+  InfoHash info_hash;
+  PeerId peer_id;
+  std::uint16_t port = 0;         // the announced listen port
+  std::optional<std::string> ip;  // HTTP "ip", or the BEP 15 IPv4 field when non-zero (dotted)
+  std::optional<std::uint32_t> key;
+  AnnounceEvent event = AnnounceEvent::none;
+  std::string query;              // HTTP: the raw query string (ipv4=, ipv6= live here)
+};
 
 struct TrackerConfig {
   bool honour_ip = false;           // take the announce "ip" field as the peer's address
@@ -28,6 +45,8 @@ struct TrackerConfig {
   std::size_t max_peers = 50000;    // per swarm
   int default_numwant = 50;
   int max_numwant = 200;
+  // Called on the serving thread for every well-formed announce.
+  std::function<void(const AnnounceSeen&)> observe;
 };
 
 class TrackerState {

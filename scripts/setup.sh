@@ -20,6 +20,8 @@ packages=(
   zlib1g-dev
   # real loaders of our blocklists, run by the tests inside the lab's namespace
   transmission-daemon qbittorrent-nox nftables ipset
+  # the other real clients the taint harness runs (issue 6)
+  deluged deluge-console rtorrent aria2
 )
 
 missing=()

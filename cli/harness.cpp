@@ -1,0 +1,185 @@
+// p2pscope harness: run real clients in the taint harness and report, per
+// client, the peers it gave out that it was never given.
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "taint-harness/report.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+namespace p2pscope::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace p2pscope::harness;
+
+struct HarnessArgs {
+  std::vector<std::string> clients;
+  std::vector<std::string> controls;
+  std::string command, command_name = "custom";
+  std::string out = "p2pscope-harness";
+  std::string reference;
+  unsigned window = 0;  // 0: each driver's own
+  std::uint64_t seed = 1;
+  unsigned jobs = 1;
+  bool list = false;
+};
+
+bool on_path(const std::string& binary) {
+  if (binary.find('/') != std::string::npos) return ::access(binary.c_str(), X_OK) == 0;
+  const char* path = std::getenv("PATH");
+  std::string p = path ? path : "/usr/bin:/bin";
+  std::size_t pos = 0;
+  while (pos <= p.size()) {
+    auto end = std::min(p.find(':', pos), p.size());
+    if (::access((p.substr(pos, end - pos) + "/" + binary).c_str(), X_OK) == 0) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
+// The reference client: --reference, $P2PSCOPE_REFERENCE_CLIENT, next to
+// this binary, or in the build tree's taint-harness/.
+std::string reference_binary(const std::string& given) {
+  if (!given.empty()) return given;
+  if (const char* env = std::getenv("P2PSCOPE_REFERENCE_CLIENT")) return env;
+  std::error_code ec;
+  auto self = fs::read_symlink("/proc/self/exe", ec).parent_path();
+  for (const auto& candidate : {self / "p2pscope-reference-client", self / "../taint-harness/p2pscope-reference-client"}) {
+    if (fs::exists(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
+  }
+  return "p2pscope-reference-client";
+}
+
+// The drivers to run, in order; a named client that is unknown is an error.
+Result<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std::string>& skipped) {
+  auto builtin = builtin_drivers(reference_binary(a.reference));
+  std::vector<ClientDriver> out;
+  if (a.clients.empty() && a.command.empty()) {
+    for (auto& d : builtin) {
+      if (on_path(d.binary)) out.push_back(d);
+      else skipped.push_back(d.name + " (" + d.binary + " not installed)");
+    }
+  }
+  for (const auto& name : a.clients) {
+    auto it = std::find_if(builtin.begin(), builtin.end(), [&](const ClientDriver& d) { return d.name == name; });
+    if (it == builtin.end()) return errc::bad_value;
+    out.push_back(*it);
+  }
+  for (const auto& mode : a.controls) out.push_back(buggy_reference_driver(reference_binary(a.reference), mode));
+  if (!a.command.empty()) {
+    P2PSCOPE_TRY(g, generic_driver(a.command_name, a.command));
+    out.push_back(g);
+  }
+  return out;
+}
+
+// One client, in a forked process (runs fork, so the parent stays
+// single-threaded and several can run at once): writes report.json in its
+// run directory.
+pid_t start_run(const ClientDriver& d, const HarnessArgs& a, const fs::path& dir) {
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  RunOptions o;
+  o.dir = dir;
+  o.plan.seed = a.seed;
+  if (a.window) o.window = std::chrono::seconds(a.window);
+  auto r = run_client(d, o);
+  nlohmann::json j;
+  if (r) j = to_json(make_report(std::move(r).value()));
+  else j = {{"client", d.name}, {"verdict", "error"}, {"error", "the harness failed: " + r.error().message()}};
+  std::ofstream(dir.parent_path() / (d.name + ".report.json"), std::ios::trunc) << j.dump(1);
+  ::_exit(0);
+}
+
+int run_harness(const HarnessArgs& a) {
+  std::vector<std::string> skipped;
+  auto drivers = choose(a, skipped);
+  if (!drivers) {
+    std::cerr << "p2pscope harness: unknown client or bad --command (known: transmission, qbittorrent, deluge, "
+                 "rtorrent, aria2, reference; --command fields: {torrent} {dir} {port} {ip} {profile} {dht})\n";
+    return kBadInput;
+  }
+  for (const auto& s : skipped) std::cerr << "harness: skipping " << s << "\n";
+  if (a.list) {
+    for (const auto& d : drivers.value()) std::cout << d.name << "\t" << client_version(d) << "\t" << d.window.count() << " s\n";
+    return kOk;
+  }
+  if (drivers.value().empty()) {
+    std::cerr << "p2pscope harness: no client to run\n";
+    return kBadInput;
+  }
+  fs::path out(a.out);
+  fs::create_directories(out / "runs");
+  std::map<pid_t, std::string> running;
+  std::size_t next = 0;
+  const auto& ds = drivers.value();
+  while (next < ds.size() || !running.empty()) {
+    while (next < ds.size() && running.size() < a.jobs) {
+      const auto& d = ds[next++];
+      auto secs = a.window ? a.window : static_cast<unsigned>(d.window.count());
+      std::cerr << "harness: " << d.name << ": running for " << secs << " s in its own sandbox ("
+                << (out / "runs" / d.name).string() << ")\n";
+      running[start_run(d, a, out / "runs" / d.name)] = d.name;
+    }
+    int st = 0;
+    pid_t pid = ::wait(&st);
+    if (pid < 0) break;
+    if (auto it = running.find(pid); it != running.end()) {
+      std::cerr << "harness: " << it->second << ": done\n";
+      running.erase(it);
+    }
+  }
+  std::vector<ClientReport> reports;
+  nlohmann::json all = nlohmann::json::array();
+  bool failed = false;
+  for (const auto& d : ds) {
+    std::ifstream f(out / "runs" / (d.name + ".report.json"));
+    auto j = nlohmann::json::parse(f, nullptr, false);
+    if (j.is_discarded()) j = {{"client", d.name}, {"verdict", "error"}, {"error", "the run left no report"}};
+    failed |= j.value("verdict", "error") != "clean";
+    all.push_back(j);
+  }
+  std::ofstream(out / "report.json", std::ios::trunc) << all.dump(1) << "\n";
+  auto table = report_table(all);
+  std::ofstream(out / "report.txt", std::ios::trunc) << table;
+  std::cout << table << "\nreport: " << (out / "report.json").string() << ", " << (out / "report.txt").string() << "\n";
+  return failed ? kFailure : kOk;
+}
+
+}  // namespace
+
+void add_harness(CLI::App& app, int* exit_code) {
+  auto a = std::make_shared<HarnessArgs>();
+  auto* sub = app.add_subcommand(
+      "harness",
+      "Run real BitTorrent clients in a sandbox, feed them peers, and report every peer they give out that they were "
+      "never given (byte-order bugs, unchecked propagation)");
+  sub->add_option("--client", a->clients,
+                  "Client to test (repeatable): transmission, qbittorrent, deluge, rtorrent, aria2, reference. "
+                  "Default: every installed one");
+  sub->add_option("--control", a->controls,
+                  "Also run the deliberately buggy reference client (positive control): reverse-pex, unchecked-pex")
+      ->check(CLI::IsMember({"reverse-pex", "unchecked-pex"}));
+  sub->add_option("--command", a->command,
+                  "Test any client: a shell command with {torrent} {dir} {port} {ip} {profile} {dht} filled in");
+  sub->add_option("--name", a->command_name, "Name of the --command client in the report")->capture_default_str();
+  sub->add_option("-o,--out", a->out, "Directory for report.json, report.txt and each run's files")->capture_default_str();
+  sub->add_option("--window", a->window, "Seconds each client runs (default: per client, 45-100)")
+      ->check(CLI::Range(5u, 3600u));
+  sub->add_option("--seed", a->seed, "Seed for the test world's addresses and ports")->capture_default_str();
+  sub->add_option("-j,--jobs", a->jobs, "Clients to run at once, each in its own sandbox")
+      ->check(CLI::Range(1u, 16u))->capture_default_str();
+  sub->add_option("--reference", a->reference, "Path to p2pscope-reference-client (default: next to p2pscope)");
+  sub->add_flag("--list", a->list, "List the clients that would run, with their versions, and exit");
+  sub->footer("Exit status: 0 when every client is clean, 1 when any creates bogus peers, failed to run, or gave "
+              "nothing out (inconclusive), 2 on bad usage.");
+  sub->callback([a, exit_code] { *exit_code = run_harness(*a); });
+}
+
+}  // namespace p2pscope::cli

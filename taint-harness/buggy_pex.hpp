@@ -1,0 +1,23 @@
+// The positive control: a ut_pex (BEP 11) implementation for the reference
+// client with deliberate defects, switched on only by its --bug option. It
+// replaces libtorrent's own ut_pex plugin, so the harness can prove it
+// catches what it claims to catch:
+//   reverse_ipv4  lists the peers it completed a handshake with, each IPv4
+//                 address byte-reversed (the KTorrent PEX bug)
+//   unchecked     lists every peer the torrent heard of (tracker, DHT, PEX)
+//                 without ever connecting to it
+//
+// Threads: libtorrent calls plugins on its network thread only.
+#pragma once
+
+#include <libtorrent/extensions.hpp>
+
+#include <memory>
+
+namespace p2pscope::harness {
+
+enum class PexBug : std::uint8_t { reverse_ipv4, unchecked };
+
+std::shared_ptr<lt::plugin> make_buggy_pex_plugin(PexBug bug);
+
+}  // namespace p2pscope::harness

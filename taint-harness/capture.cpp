@@ -1,0 +1,167 @@
+#include "taint-harness/capture.hpp"
+
+#include <cstdio>
+
+namespace p2pscope::harness {
+namespace {
+
+using nlohmann::json;
+
+template <class T>
+void put_opt(json& j, const char* key, const std::optional<T>& v) {
+  if (v) j[key] = *v;
+}
+template <class T>
+void get_opt(const json& j, const char* key, std::optional<T>& v) {
+  if (j.contains(key)) v = j.at(key).get<T>();
+}
+
+Endpoint endpoint_of(const json& j) {
+  auto ep = Endpoint::parse(j.get<std::string>());
+  if (!ep) throw std::invalid_argument("bad endpoint " + j.get<std::string>());
+  return ep.value();
+}
+
+json endpoints(const std::vector<Endpoint>& eps) {
+  json a = json::array();
+  for (const auto& e : eps) a.push_back(e.to_string());
+  return a;
+}
+
+std::vector<Endpoint> endpoints_of(const json& j) {
+  std::vector<Endpoint> out;
+  for (const auto& e : j) out.push_back(endpoint_of(e));
+  return out;
+}
+
+FedKind kind_of(std::string_view s) {
+  for (auto k : {FedKind::bittorrent, FedKind::open_port, FedKind::unreachable}) {
+    if (to_string(k) == s) return k;
+  }
+  throw std::invalid_argument("bad kind " + std::string(s));
+}
+
+json pex_json(const PexSeen& p) {
+  json added = json::array();
+  for (const auto& a : p.added) {
+    json e{{"peer", a.endpoint.to_string()}};
+    if (a.flags) e["flags"] = a.flags->bits();
+    added.push_back(e);
+  }
+  return {{"t", p.t}, {"to", p.to.to_string()}, {"added", added}, {"dropped", endpoints(p.dropped)}};
+}
+
+PexSeen pex_of(const json& j) {
+  PexSeen p;
+  p.t = j.at("t").get<double>();
+  p.to = endpoint_of(j.at("to"));
+  for (const auto& a : j.at("added")) {
+    PexPeer peer{endpoint_of(a.at("peer")), std::nullopt};
+    if (a.contains("flags")) peer.flags = PexFlags::from_bits(a.at("flags").get<std::uint8_t>());
+    p.added.push_back(peer);
+  }
+  p.dropped = endpoints_of(j.at("dropped"));
+  return p;
+}
+
+json announce_json(const AnnounceRecord& a) {
+  json j{{"t", a.t}, {"udp", a.udp}, {"from", a.from.to_string()}, {"port", a.port}, {"event", a.event},
+         {"peer_id", a.peer_id}};
+  put_opt(j, "ip", a.ip);
+  put_opt(j, "ipv4", a.ipv4);
+  put_opt(j, "ipv6", a.ipv6);
+  put_opt(j, "key", a.key);
+  return j;
+}
+
+AnnounceRecord announce_of(const json& j) {
+  AnnounceRecord a;
+  a.t = j.at("t").get<double>();
+  a.udp = j.at("udp").get<bool>();
+  auto from = IpAddress::parse(j.at("from").get<std::string>());
+  if (!from) throw std::invalid_argument("bad address");
+  a.from = from.value();
+  a.port = j.at("port").get<std::uint16_t>();
+  a.event = j.at("event").get<std::string>();
+  a.peer_id = j.at("peer_id").get<std::string>();
+  get_opt(j, "ip", a.ip);
+  get_opt(j, "ipv4", a.ipv4);
+  get_opt(j, "ipv6", a.ipv6);
+  get_opt(j, "key", a.key);
+  return a;
+}
+
+json contact_json(const ContactSeen& c) {
+  json j{{"t", c.t}, {"at", c.at.to_string()}, {"kind", to_string(c.kind)}, {"handshake", c.handshake},
+         {"sent_port", c.sent_port}};
+  if (c.handshake) j["peer_id"] = c.peer_id;
+  put_opt(j, "v", c.v);
+  put_opt(j, "p", c.p);
+  put_opt(j, "ipv4", c.ipv4);
+  put_opt(j, "ipv6", c.ipv6);
+  put_opt(j, "yourip", c.yourip);
+  return j;
+}
+
+ContactSeen contact_of(const json& j) {
+  ContactSeen c;
+  c.t = j.at("t").get<double>();
+  c.at = endpoint_of(j.at("at"));
+  c.kind = kind_of(j.at("kind").get<std::string>());
+  c.handshake = j.at("handshake").get<bool>();
+  c.sent_port = j.at("sent_port").get<bool>();
+  if (j.contains("peer_id")) c.peer_id = j.at("peer_id").get<std::string>();
+  get_opt(j, "v", c.v);
+  get_opt(j, "p", c.p);
+  get_opt(j, "ipv4", c.ipv4);
+  get_opt(j, "ipv6", c.ipv6);
+  get_opt(j, "yourip", c.yourip);
+  return c;
+}
+
+}  // namespace
+
+std::string printable_peer_id(const PeerId& id) {
+  std::string out;
+  for (auto b : id.bytes()) {
+    if (b >= 0x20 && b < 0x7f && b != '%') {
+      out.push_back(static_cast<char>(b));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", b);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+json to_json(const Capture& c) {
+  json j{{"duration", c.duration}, {"dht_queries", c.dht_queries}, {"dht_replies", c.dht_replies}};
+  j["announces"] = json::array();
+  for (const auto& a : c.announces) j["announces"].push_back(announce_json(a));
+  j["pex"] = json::array();
+  for (const auto& p : c.pex) j["pex"].push_back(pex_json(p));
+  j["dht"] = json::array();
+  for (const auto& d : c.dht) j["dht"].push_back({{"t", d.t}, {"node", d.node.to_string()}, {"values", endpoints(d.values)}});
+  j["contacts"] = json::array();
+  for (const auto& k : c.contacts) j["contacts"].push_back(contact_json(k));
+  return j;
+}
+
+Result<Capture> capture_from_json(const json& j) {
+  try {
+    Capture c;
+    c.duration = j.at("duration").get<double>();
+    c.dht_queries = j.at("dht_queries").get<std::uint64_t>();
+    c.dht_replies = j.at("dht_replies").get<std::uint64_t>();
+    for (const auto& a : j.at("announces")) c.announces.push_back(announce_of(a));
+    for (const auto& p : j.at("pex")) c.pex.push_back(pex_of(p));
+    for (const auto& d : j.at("dht")) c.dht.push_back({d.at("t").get<double>(), endpoint_of(d.at("node")), endpoints_of(d.at("values"))});
+    for (const auto& k : j.at("contacts")) c.contacts.push_back(contact_of(k));
+    return c;
+  } catch (const std::exception&) {
+    return errc::bad_value;
+  }
+}
+
+}  // namespace p2pscope::harness

@@ -1,0 +1,76 @@
+// What the harness's feeders saw a client do: every peer it gave out, by
+// route, and every contact it made with a fed peer. Filled on the world's
+// io_context thread, then written as JSON by the in-sandbox process and read
+// back by the parent (the two live in different processes). Plain values.
+#pragma once
+
+#include "core/extension.hpp"
+#include "core/hash.hpp"
+#include "core/ip.hpp"
+#include "taint-harness/plan.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace p2pscope::harness {
+
+// One ut_pex message the client sent to one of our peers.
+struct PexSeen {
+  double t = 0;   // seconds since the world started
+  Endpoint to;    // our peer that received it
+  std::vector<PexPeer> added;
+  std::vector<Endpoint> dropped;
+};
+
+// One get_peers answer the client gave one of our DHT nodes.
+struct DhtSeen {
+  double t = 0;
+  Endpoint node;
+  std::vector<Endpoint> values;
+};
+
+// One announce the client made to our tracker.
+struct AnnounceRecord {
+  double t = 0;
+  bool udp = false;
+  IpAddress from;
+  std::uint16_t port = 0;
+  std::optional<std::string> ip, ipv4, ipv6;  // as the client sent them
+  std::optional<std::uint32_t> key;
+  std::string event;
+  std::string peer_id;  // printable form
+};
+
+// The client reached one of our fed peers.
+struct ContactSeen {
+  double t = 0;
+  Endpoint at;
+  FedKind kind = FedKind::bittorrent;
+  bool handshake = false;        // a BitTorrent handshake for our infohash arrived
+  std::string peer_id;           // printable, when handshake
+  std::optional<std::string> v;  // from its extended handshake
+  std::optional<std::uint16_t> p;
+  std::optional<std::string> ipv4, ipv6, yourip;
+  bool sent_port = false;        // the DHT PORT message (BEP 5)
+};
+
+struct Capture {
+  double duration = 0;  // seconds the client ran
+  std::vector<AnnounceRecord> announces;
+  std::vector<PexSeen> pex;
+  std::vector<DhtSeen> dht;
+  std::vector<ContactSeen> contacts;
+  std::uint64_t dht_queries = 0;  // KRPC queries the client sent our nodes
+  std::uint64_t dht_replies = 0;  // answers to our nodes' queries
+};
+
+nlohmann::json to_json(const Capture& c);
+Result<Capture> capture_from_json(const nlohmann::json& j);
+
+// A peer id in printable form: its ASCII prefix, the rest as %XX.
+std::string printable_peer_id(const PeerId& id);
+
+}  // namespace p2pscope::harness

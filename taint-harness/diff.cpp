@@ -1,0 +1,139 @@
+#include "taint-harness/diff.hpp"
+
+#include "core/special_ranges.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace p2pscope::harness {
+namespace {
+
+// What the client gave out, by route, from the capture.
+std::map<Route, std::set<Endpoint>> outgoing(const Capture& c) {
+  std::map<Route, std::set<Endpoint>> out{{Route::pex, {}}, {Route::dht, {}}, {Route::tracker, {}}};
+  for (const auto& p : c.pex) {
+    for (const auto& a : p.added) out[Route::pex].insert(a.endpoint);
+  }
+  for (const auto& d : c.dht) out[Route::dht].insert(d.values.begin(), d.values.end());
+  // An announce lists the client at its "ip" (when sent) or at its source
+  // address, with the announced port; ipv4= and ipv6= are more addresses.
+  for (const auto& a : c.announces) {
+    auto at = a.ip ? IpAddress::parse(*a.ip) : Result<IpAddress>(a.from);
+    if (at) out[Route::tracker].insert({at.value(), a.port});
+    for (const auto* extra : {&a.ipv4, &a.ipv6}) {
+      if (!*extra) continue;
+      // "ipv4=1.2.3.4" or "ipv4=1.2.3.4:6881" (BEP 7 allows both).
+      if (auto ep = Endpoint::parse(**extra)) out[Route::tracker].insert(ep.value());
+      else if (auto ip = IpAddress::parse(**extra)) out[Route::tracker].insert({ip.value(), a.port});
+    }
+  }
+  return out;
+}
+
+std::optional<std::pair<Endpoint, ByteOrder>> explain(const Endpoint& o, const std::set<Endpoint>& incoming) {
+  for (const auto& i : incoming) {
+    if (i.address.family() != o.address.family()) continue;
+    bool reversed = o.address.is_v4() && reverse_v4(i.address) == o.address;
+    if (reversed && o.port == i.port) return std::pair{i, ByteOrder::address_reversed};
+    if (reversed && o.port == reverse_port(i.port)) return std::pair{i, ByteOrder::both};
+    if (i.address == o.address && o.port == reverse_port(i.port)) return std::pair{i, ByteOrder::port_swapped};
+  }
+  return std::nullopt;
+}
+
+std::vector<KindRow> kinds(const HarnessPlan& plan, const Capture& c, const std::set<Endpoint>& advertised) {
+  std::set<Endpoint> contacted, handshaken;
+  for (const auto& k : c.contacts) {
+    contacted.insert(k.at);
+    if (k.handshake) handshaken.insert(k.at);
+  }
+  std::vector<KindRow> rows;
+  for (auto kind : {FedKind::bittorrent, FedKind::open_port, FedKind::unreachable}) {
+    KindRow r;
+    r.kind = kind;
+    for (const auto& p : plan.fed) {
+      if (p.hub || p.kind != kind) continue;
+      ++r.fed;
+      r.contacted += contacted.count(p.endpoint);
+      r.handshaken += handshaken.count(p.endpoint);
+      r.advertised += advertised.count(p.endpoint);
+    }
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+Policy policy_of(const std::vector<KindRow>& rows) {
+  auto advertised = [&](FedKind k) {
+    return std::any_of(rows.begin(), rows.end(), [k](const KindRow& r) { return r.kind == k && r.advertised > 0; });
+  };
+  if (advertised(FedKind::unreachable)) return Policy::unchecked;
+  if (advertised(FedKind::open_port)) return Policy::after_connect;
+  if (advertised(FedKind::bittorrent)) return Policy::after_handshake;
+  return Policy::none_observed;
+}
+
+}  // namespace
+
+std::string_view to_string(ByteOrder b) noexcept {
+  switch (b) {
+    case ByteOrder::address_reversed: return "address_reversed";
+    case ByteOrder::port_swapped: return "port_swapped";
+    case ByteOrder::both: return "address_reversed_and_port_swapped";
+  }
+  return "?";
+}
+
+std::string_view to_string(Policy p) noexcept {
+  switch (p) {
+    case Policy::none_observed: return "none_observed";
+    case Policy::after_handshake: return "after_handshake";
+    case Policy::after_connect: return "after_tcp_connect";
+    case Policy::unchecked: return "unchecked";
+  }
+  return "?";
+}
+
+Diff diff(const HarnessPlan& plan, const Capture& capture) {
+  std::set<Endpoint> incoming{plan.client};
+  std::map<Route, std::set<Endpoint>> fed_by{{Route::pex, {}}, {Route::dht, {}}, {Route::tracker, {}}};
+  for (const auto& p : plan.fed) {
+    incoming.insert(p.endpoint);
+    fed_by[p.route].insert(p.endpoint);
+  }
+  // Our DHT nodes announce themselves to the client's at their own ip:port.
+  for (const auto& n : plan.dht_nodes()) {
+    incoming.insert(n);
+    fed_by[Route::dht].insert(n);
+  }
+
+  Diff d;
+  auto out = outgoing(capture);
+  for (auto route : {Route::pex, Route::dht, Route::tracker}) {
+    RouteRow row;
+    row.route = route;
+    row.incoming = fed_by[route].size();
+    row.outgoing = out[route].size();
+    for (const auto& o : out[route]) {
+      if (incoming.count(o)) continue;
+      Created c;
+      c.route = route;
+      c.advertised = o;
+      c.unroutable = is_bogon(o.address);
+      if (auto why = explain(o, incoming)) {
+        c.original = why->first;
+        c.byte_order = why->second;
+      }
+      ++row.created;
+      row.created_unroutable += c.unroutable;
+      d.created.push_back(c);
+    }
+    d.routes.push_back(row);
+  }
+  d.kinds = kinds(plan, capture, out[Route::pex]);
+  d.policy = policy_of(d.kinds);
+  return d;
+}
+
+}  // namespace p2pscope::harness

@@ -1,0 +1,68 @@
+// Outgoing minus incoming: the pure judgement of one client run. Incoming
+// is everything the harness handed the client (its plan, plus the client's
+// own address); outgoing is every peer the client gave out, by route (the
+// ut_pex lists it sent our peers, the get_peers values it gave our DHT
+// nodes, and the address it announced for itself). An outgoing peer that was
+// never incoming was created by the client: a byte-order finding when a
+// reversal of an incoming address explains it, otherwise made up.
+#pragma once
+
+#include "taint-harness/capture.hpp"
+#include "taint-harness/plan.hpp"
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace p2pscope::harness {
+
+// The P2PScope study's Table V, one row per route the client gave peers out by.
+struct RouteRow {
+  Route route = Route::pex;
+  std::size_t incoming = 0;            // distinct peers the harness fed by this route
+  std::size_t outgoing = 0;            // distinct peers the client gave out by it
+  std::size_t created = 0;             // outgoing, never incoming
+  std::size_t created_unroutable = 0;  // of those, in a special-purpose range
+};
+
+enum class ByteOrder : std::uint8_t {
+  address_reversed,  // 1.2.3.4:p -> 4.3.2.1:p
+  port_swapped,      // 1.2.3.4:p -> 1.2.3.4:swap(p)
+  both,              // 1.2.3.4:p -> 4.3.2.1:swap(p)
+};
+std::string_view to_string(ByteOrder b) noexcept;
+
+struct Created {
+  Route route = Route::pex;
+  Endpoint advertised;
+  bool unroutable = false;
+  std::optional<Endpoint> original;    // the incoming peer a byte-order bug explains it by
+  std::optional<ByteOrder> byte_order;
+  friend bool operator==(const Created&, const Created&) = default;
+};
+
+// How a client decides whom to pass on by PEX, read off which kinds of fed
+// peer it advertised: unreachable ones mean it checks nothing; open ports
+// without BitTorrent mean a TCP connect is enough.
+enum class Policy : std::uint8_t { none_observed, after_handshake, after_connect, unchecked };
+std::string_view to_string(Policy p) noexcept;
+
+struct KindRow {
+  FedKind kind = FedKind::bittorrent;
+  std::size_t fed = 0;         // non-hub peers of this kind, all routes
+  std::size_t contacted = 0;   // the client reached them (TCP accepted)
+  std::size_t handshaken = 0;  // ... and completed a BitTorrent handshake
+  std::size_t advertised = 0;  // the client listed them in ut_pex
+};
+
+struct Diff {
+  std::vector<RouteRow> routes;  // pex, dht, tracker
+  std::vector<Created> created;  // sorted by route, then address
+  std::vector<KindRow> kinds;    // bittorrent, open_port, unreachable
+  Policy policy = Policy::none_observed;
+  std::size_t bogus() const noexcept { return created.size(); }
+};
+
+Diff diff(const HarnessPlan& plan, const Capture& capture);
+
+}  // namespace p2pscope::harness

@@ -1,0 +1,130 @@
+#include "taint-harness/diff.hpp"
+
+#include <gtest/gtest.h>
+
+namespace p2pscope::harness {
+namespace {
+
+// A run's plan, and helpers to say what the client gave out.
+struct DiffFixture : ::testing::Test {
+  HarnessPlan plan = make_plan({11, 3, 2, 6});
+  Capture capture;
+
+  FedPeer fed(Route r, FedKind k) const {
+    for (const auto& f : plan.fed) {
+      if (f.route == r && f.kind == k && !f.hub) return f;
+    }
+    return {};
+  }
+  void pex_lists(std::vector<Endpoint> eps) {
+    PexSeen p;
+    p.to = plan.hubs().front().endpoint;
+    for (const auto& e : eps) p.added.push_back({e, PexFlags{}});
+    capture.pex.push_back(p);
+  }
+  void announces(std::optional<std::string> ip) {
+    AnnounceRecord a;
+    a.from = plan.client.address;
+    a.port = plan.client.port;
+    a.ip = std::move(ip);
+    capture.announces.push_back(a);
+  }
+  const RouteRow& row(const Diff& d, Route r) const {
+    for (const auto& x : d.routes) {
+      if (x.route == r) return x;
+    }
+    throw std::logic_error("no row");
+  }
+};
+
+TEST_F(DiffFixture, HealthyClientCreatesNothing) {
+  auto bt = fed(Route::pex, FedKind::bittorrent).endpoint;
+  pex_lists({plan.hubs()[1].endpoint, bt});
+  announces(std::nullopt);
+  capture.dht.push_back({1, plan.dht_only.front(), {plan.dht_only[1]}});
+  auto d = diff(plan, capture);
+  EXPECT_EQ(d.bogus(), 0u);
+  EXPECT_EQ(row(d, Route::pex).outgoing, 2u);
+  EXPECT_EQ(row(d, Route::tracker).outgoing, 1u);
+  EXPECT_EQ(d.policy, Policy::after_handshake);
+}
+
+TEST_F(DiffFixture, ReversedPexAddressIsAByteOrderPairOnItsRoute) {
+  auto bt = fed(Route::tracker, FedKind::bittorrent).endpoint;
+  Endpoint reversed{reverse_v4(bt.address), bt.port};
+  pex_lists({reversed});
+  auto d = diff(plan, capture);
+  ASSERT_EQ(d.created.size(), 1u);
+  EXPECT_EQ(d.created[0].route, Route::pex);
+  EXPECT_EQ(d.created[0].original, bt);
+  EXPECT_EQ(d.created[0].byte_order, ByteOrder::address_reversed);
+  EXPECT_EQ(row(d, Route::pex).created, 1u);
+}
+
+TEST_F(DiffFixture, SwappedPortAndBothAreTold) {
+  auto a = fed(Route::dht, FedKind::bittorrent).endpoint;
+  auto b = fed(Route::pex, FedKind::open_port).endpoint;
+  pex_lists({{a.address, reverse_port(a.port)}, {reverse_v4(b.address), reverse_port(b.port)}});
+  auto d = diff(plan, capture);
+  ASSERT_EQ(d.created.size(), 2u);
+  for (const auto& c : d.created) {
+    ASSERT_TRUE(c.byte_order);
+    EXPECT_EQ(*c.byte_order, c.original == a ? ByteOrder::port_swapped : ByteOrder::both);
+  }
+}
+
+TEST_F(DiffFixture, ByteSwappedAnnounceIpIsCaughtOnTheTrackerRoute) {
+  announces(reverse_v4(plan.client.address).to_string());  // Transmission 4.0.0-4.0.4's UDP announce bug
+  auto d = diff(plan, capture);
+  ASSERT_EQ(d.created.size(), 1u);
+  EXPECT_EQ(d.created[0].route, Route::tracker);
+  EXPECT_EQ(d.created[0].original, plan.client);
+}
+
+TEST_F(DiffFixture, MadeUpUnroutablePeerIsCountedAsSuch) {
+  pex_lists({Endpoint::parse("10.9.8.7:6881").value(), Endpoint::parse("44.1.2.3:6881").value()});
+  auto d = diff(plan, capture);
+  EXPECT_EQ(row(d, Route::pex).created, 2u);
+  EXPECT_EQ(row(d, Route::pex).created_unroutable, 1u);
+  for (const auto& c : d.created) EXPECT_FALSE(c.original);
+}
+
+TEST_F(DiffFixture, PolicyFollowsTheLeastCheckedKindAdvertised) {
+  pex_lists({fed(Route::tracker, FedKind::open_port).endpoint});
+  EXPECT_EQ(diff(plan, capture).policy, Policy::after_connect);
+  pex_lists({fed(Route::dht, FedKind::unreachable).endpoint});
+  EXPECT_EQ(diff(plan, capture).policy, Policy::unchecked);
+}
+
+TEST_F(DiffFixture, NothingGivenOutIsNoPolicy) {
+  auto d = diff(plan, capture);
+  EXPECT_EQ(d.policy, Policy::none_observed);
+  EXPECT_EQ(d.bogus(), 0u);
+}
+
+TEST(HarnessCapture, RoundTripsThroughJson) {
+  Capture c;
+  c.duration = 12.5;
+  c.dht_queries = 3;
+  c.pex.push_back({1.5, Endpoint::parse("1.2.3.4:5").value(), {{Endpoint::parse("5.6.7.8:9").value(), PexFlags::from_bits(0x12)}}, {Endpoint::parse("9.9.9.9:1").value()}});
+  AnnounceRecord a;
+  a.from = IpAddress::parse("8.7.6.5").value();
+  a.port = 4321;
+  a.ip = "5.6.7.8";
+  a.key = 77;
+  a.event = "started";
+  c.announces.push_back(a);
+  ContactSeen k;
+  k.at = Endpoint::parse("1.2.3.4:5").value();
+  k.handshake = true;
+  k.peer_id = "-TR3000-abc";
+  k.v = "Transmission 3.00";
+  c.contacts.push_back(k);
+  auto back = capture_from_json(to_json(c));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(to_json(back.value()), to_json(c));
+  EXPECT_FALSE(capture_from_json(nlohmann::json{{"duration", "x"}}));
+}
+
+}  // namespace
+}  // namespace p2pscope::harness

@@ -1,0 +1,60 @@
+// Client drivers: how to start each real client with a fresh profile in the
+// sandbox, hand it the test torrent, and point its DHT at our nodes. A
+// driver only writes files and builds command lines (no I/O beyond the
+// profile directory); run.cpp starts and stops the processes.
+#pragma once
+
+#include "core/error.hpp"
+#include "core/ip.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace p2pscope::harness {
+
+// Everything a driver may need to know about its run.
+struct DriverContext {
+  std::filesystem::path profile;   // fresh, empty: config, state, HOME
+  std::filesystem::path download;  // where the torrent's data goes
+  std::filesystem::path torrent;   // the test .torrent
+  Endpoint client;                 // address to bind; TCP listen port = DHT UDP port
+  std::vector<Endpoint> dht_nodes; // our DHT nodes (also named in /etc/hosts as the usual routers)
+};
+
+// How to start a client: its command, environment additions, and commands to
+// run once it is up (adding the torrent through the client's own console).
+struct Launch {
+  std::vector<std::string> argv;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::vector<std::vector<std::string>> after_start;
+  std::chrono::seconds after_start_delay{0};
+};
+
+struct ClientDriver {
+  std::string name;                       // "transmission"
+  std::string binary;                     // looked up on PATH; "" when argv says it all (generic)
+  std::vector<std::string> version_argv;  // prints the version somewhere in its output
+  std::chrono::seconds window{75};        // how long the client runs: past its second PEX round
+  std::function<Result<Launch>(const DriverContext&)> prepare;
+};
+
+// transmission, qbittorrent, deluge, rtorrent, aria2 and reference (the
+// libtorrent reference client built here; reference_binary is its path).
+std::vector<ClientDriver> builtin_drivers(const std::filesystem::path& reference_binary);
+// The buggy reference client (positive controls): mode "reverse-pex" or "unchecked-pex".
+ClientDriver buggy_reference_driver(const std::filesystem::path& reference_binary, const std::string& mode);
+// "run this command": a shell command line in which {torrent}, {dir},
+// {port}, {ip}, {profile} and {dht} (ip:port of our first DHT node) are
+// replaced by single-quoted values. errc::bad_value when a brace names
+// nothing known.
+Result<ClientDriver> generic_driver(const std::string& name, const std::string& command);
+
+// The version line of a client: the first line of out that holds a digit
+// followed by a dot and a digit, trimmed; "unknown" when none does.
+std::string version_from_output(std::string_view out);
+
+}  // namespace p2pscope::harness

@@ -1,0 +1,121 @@
+#include "taint-harness/plan.hpp"
+
+#include "core/special_ranges.hpp"
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+namespace p2pscope::harness {
+namespace {
+
+// libtorrent's dht_ignore_dark_internet drops these /8s (libtorrent 2.0,
+// src/kademlia/dht_tracker.cpp); Transmission rejects 127/8.
+constexpr std::uint8_t kDarkOctets[] = {3, 6, 7, 9, 11, 19, 21, 22, 25, 26, 28, 29, 30, 33, 34, 48, 56, 127};
+
+bool octet_ok(std::uint8_t o) {
+  return o >= 1 && o <= 223 && std::find(std::begin(kDarkOctets), std::end(kDarkOctets), o) == std::end(kDarkOctets);
+}
+
+std::uint32_t prefix24(const IpAddress& a) { return a.v4_value() >> 8; }
+
+class Picker {
+ public:
+  explicit Picker(std::uint64_t seed) : rng_(seed) {}
+
+  Endpoint next() {
+    for (;;) {
+      auto v = static_cast<std::uint32_t>(rng_());
+      auto a = IpAddress::v4(v);
+      if (!harness_address_ok(a) || taken_.count(prefix24(a)) || taken_.count(prefix24(reverse_v4(a)))) continue;
+      taken_.insert(prefix24(a));
+      taken_.insert(prefix24(reverse_v4(a)));
+      return {a, port()};
+    }
+  }
+
+ private:
+  std::uint16_t port() {
+    for (;;) {
+      auto p = static_cast<std::uint16_t>(10000 + rng_() % 50000);
+      if (reverse_port(p) != p && ports_.insert(p).second && ports_.insert(reverse_port(p)).second) return p;
+    }
+  }
+  std::mt19937_64 rng_;
+  std::set<std::uint32_t> taken_;
+  std::set<std::uint16_t> ports_;
+};
+
+}  // namespace
+
+std::string_view to_string(Route r) noexcept {
+  switch (r) {
+    case Route::tracker: return "tracker";
+    case Route::pex: return "pex";
+    case Route::dht: return "dht";
+  }
+  return "?";
+}
+
+std::string_view to_string(FedKind k) noexcept {
+  switch (k) {
+    case FedKind::bittorrent: return "bittorrent";
+    case FedKind::open_port: return "open_port";
+    case FedKind::unreachable: return "unreachable";
+  }
+  return "?";
+}
+
+bool harness_address_ok(const IpAddress& a) noexcept {
+  if (!a.is_v4()) return false;
+  auto r = reverse_v4(a);
+  if (r == a) return false;
+  const auto* b = a.data();
+  return octet_ok(b[0]) && octet_ok(b[3]) && b[1] != 0 && b[2] != 0 && classify(a) == nullptr &&
+         classify(r) == nullptr;
+}
+
+HarnessPlan make_plan(const PlanOptions& opt) {
+  Picker pick(opt.seed);
+  HarnessPlan plan;
+  plan.client = pick.next();
+  plan.tracker = pick.next();
+  for (std::size_t i = 0; i < opt.hubs; ++i) plan.fed.push_back({pick.next(), Route::tracker, FedKind::bittorrent, true});
+  for (std::size_t i = 0; i < opt.dht_only; ++i) plan.dht_only.push_back(pick.next());
+  for (auto route : {Route::tracker, Route::pex, Route::dht}) {
+    for (auto kind : {FedKind::bittorrent, FedKind::open_port, FedKind::unreachable}) {
+      for (std::size_t i = 0; i < opt.per_kind_per_route; ++i) plan.fed.push_back({pick.next(), route, kind, false});
+    }
+  }
+  return plan;
+}
+
+std::vector<FedPeer> HarnessPlan::hubs() const {
+  std::vector<FedPeer> out;
+  std::copy_if(fed.begin(), fed.end(), std::back_inserter(out), [](const FedPeer& p) { return p.hub; });
+  return out;
+}
+
+std::vector<FedPeer> HarnessPlan::fed_by(Route r) const {
+  std::vector<FedPeer> out;
+  std::copy_if(fed.begin(), fed.end(), std::back_inserter(out), [r](const FedPeer& p) { return p.route == r; });
+  return out;
+}
+
+std::vector<Endpoint> HarnessPlan::dht_nodes() const {
+  std::vector<Endpoint> out;
+  for (const auto& h : hubs()) out.push_back(h.endpoint);
+  out.insert(out.end(), dht_only.begin(), dht_only.end());
+  return out;
+}
+
+std::vector<IpAddress> HarnessPlan::local_addresses() const {
+  std::vector<IpAddress> out{client.address, tracker.address};
+  for (const auto& n : dht_only) out.push_back(n.address);
+  for (const auto& p : fed) {
+    if (p.kind != FedKind::unreachable) out.push_back(p.endpoint.address);
+  }
+  return out;
+}
+
+}  // namespace p2pscope::harness

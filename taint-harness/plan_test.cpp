@@ -1,0 +1,65 @@
+#include "taint-harness/plan.hpp"
+
+#include "core/special_ranges.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace p2pscope::harness {
+namespace {
+
+std::set<std::uint32_t> prefixes(const HarnessPlan& p) {
+  std::set<std::uint32_t> out{p.client.address.v4_value() >> 8, p.tracker.address.v4_value() >> 8};
+  for (const auto& f : p.fed) out.insert(f.endpoint.address.v4_value() >> 8);
+  for (const auto& n : p.dht_only) out.insert(n.address.v4_value() >> 8);
+  return out;
+}
+
+TEST(HarnessPlan, EveryAddressHasItsOwnSlash24AndAnUnambiguousReversal) {
+  for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+    auto p = make_plan({seed, 3, 2, 6});
+    std::size_t addresses = 2 + p.fed.size() + p.dht_only.size();
+    auto used = prefixes(p);
+    ASSERT_EQ(used.size(), addresses) << "seed " << seed;
+    for (const auto& f : p.fed) {
+      EXPECT_TRUE(harness_address_ok(f.endpoint.address));
+      EXPECT_EQ(used.count(reverse_v4(f.endpoint.address).v4_value() >> 8), 0u) << f.endpoint.to_string();
+      EXPECT_NE(reverse_port(f.endpoint.port), f.endpoint.port);
+    }
+  }
+}
+
+TEST(HarnessPlan, FeedsEveryKindOnEveryRoute) {
+  auto p = make_plan({7, 3, 2, 6});
+  EXPECT_EQ(p.hubs().size(), 3u);
+  for (auto r : {Route::tracker, Route::pex, Route::dht}) {
+    std::map<FedKind, int> kinds;
+    for (const auto& f : p.fed_by(r)) {
+      if (!f.hub) ++kinds[f.kind];
+    }
+    EXPECT_EQ(kinds[FedKind::bittorrent], 2) << to_string(r);
+    EXPECT_EQ(kinds[FedKind::open_port], 2) << to_string(r);
+    EXPECT_EQ(kinds[FedKind::unreachable], 2) << to_string(r);
+  }
+}
+
+TEST(HarnessPlan, UnreachablePeersAreNotOnTheLoopback) {
+  auto p = make_plan({3, 3, 2, 6});
+  auto local = p.local_addresses();
+  std::set<IpAddress> on_lo(local.begin(), local.end());
+  for (const auto& f : p.fed) EXPECT_EQ(on_lo.count(f.endpoint.address), f.kind == FedKind::unreachable ? 0u : 1u);
+  for (const auto& n : p.dht_only) EXPECT_EQ(on_lo.count(n.address), 1u);
+}
+
+TEST(HarnessPlan, RejectsAddressesClientsDrop) {
+  EXPECT_FALSE(harness_address_ok(IpAddress::parse("127.3.2.1").value()));   // Transmission drops 127/8
+  EXPECT_FALSE(harness_address_ok(IpAddress::parse("25.1.2.200").value()));  // libtorrent's dark /8s
+  EXPECT_FALSE(harness_address_ok(IpAddress::parse("200.1.2.25").value()));  // ... reversed
+  EXPECT_FALSE(harness_address_ok(IpAddress::parse("10.1.2.3").value()));    // private
+  EXPECT_FALSE(harness_address_ok(IpAddress::parse("41.7.7.41").value()));   // its own reversal
+  EXPECT_TRUE(harness_address_ok(IpAddress::parse("41.73.12.201").value()));
+}
+
+}  // namespace
+}  // namespace p2pscope::harness

@@ -1,0 +1,149 @@
+#include "taint-harness/report.hpp"
+
+#include <fmt/format.h>
+
+namespace p2pscope::harness {
+namespace {
+
+using nlohmann::json;
+
+bool gave_anything_out(const Diff& d) {
+  for (const auto& r : d.routes) {
+    if (r.outgoing > 0) return true;
+  }
+  return false;
+}
+
+json plan_json(const HarnessPlan& p) {
+  json fed = json::array();
+  for (const auto& f : p.fed) {
+    fed.push_back({{"peer", f.endpoint.to_string()}, {"route", to_string(f.route)}, {"kind", to_string(f.kind)},
+                   {"hub", f.hub}});
+  }
+  return {{"client", p.client.to_string()}, {"tracker", p.tracker.to_string()}, {"fed", fed}};
+}
+
+json diff_json(const Diff& d) {
+  json routes = json::array();
+  for (const auto& r : d.routes) {
+    routes.push_back({{"route", to_string(r.route)}, {"incoming", r.incoming}, {"outgoing", r.outgoing},
+                      {"created", r.created}, {"created_unroutable", r.created_unroutable}});
+  }
+  json created = json::array(), byte_order = json::array();
+  for (const auto& c : d.created) {
+    json e{{"route", to_string(c.route)}, {"advertised", c.advertised.to_string()}, {"unroutable", c.unroutable}};
+    if (c.original) {
+      e["original"] = c.original->to_string();
+      e["byte_order"] = to_string(*c.byte_order);
+      byte_order.push_back({{"route", to_string(c.route)}, {"incoming", c.original->to_string()},
+                            {"outgoing", c.advertised.to_string()}, {"how", to_string(*c.byte_order)}});
+    }
+    created.push_back(e);
+  }
+  json kinds = json::array();
+  for (const auto& k : d.kinds) {
+    kinds.push_back({{"kind", to_string(k.kind)}, {"fed", k.fed}, {"contacted", k.contacted},
+                     {"handshaken", k.handshaken}, {"advertised_by_pex", k.advertised}});
+  }
+  return {{"routes", routes}, {"created", created}, {"byte_order", byte_order}, {"bogus", d.bogus()},
+          {"propagation_policy", to_string(d.policy)}, {"policy_evidence", kinds}};
+}
+
+}  // namespace
+
+std::string_view to_string(ClientVerdict v) noexcept {
+  switch (v) {
+    case ClientVerdict::clean: return "clean";
+    case ClientVerdict::creates_bogus: return "creates_bogus_peers";
+    case ClientVerdict::inconclusive: return "inconclusive";
+    case ClientVerdict::error: return "error";
+  }
+  return "?";
+}
+
+ClientReport make_report(RunResult run) {
+  ClientReport r;
+  r.diff = diff(run.plan, run.capture);
+  if (r.diff.bogus() > 0) r.verdict = ClientVerdict::creates_bogus;  // even when it failed later
+  else if (run.error) r.verdict = ClientVerdict::error;
+  else if (!gave_anything_out(r.diff)) r.verdict = ClientVerdict::inconclusive;
+  else r.verdict = ClientVerdict::clean;
+  r.run = std::move(run);
+  return r;
+}
+
+json to_json(const ClientReport& r) {
+  const auto& run = r.run;
+  json j{{"client", run.client}, {"version", run.version}, {"verdict", to_string(r.verdict)},
+         {"info_hash", run.info_hash.hex()}, {"seconds", run.seconds}, {"client_seconds", run.capture.duration},
+         {"stopped_cleanly", run.stopped_cleanly}, {"plan", plan_json(run.plan)}, {"diff", diff_json(r.diff)},
+         {"capture", to_json(run.capture)}};
+  if (run.error) {
+    j["error"] = *run.error;
+    j["log_tail"] = run.log_tail;
+  }
+  return j;
+}
+
+std::string report_table(const json& reports) {
+  auto str = [](const json& j, const char* k) { return j.contains(k) ? j.at(k).get<std::string>() : std::string("-"); };
+  std::string out = fmt::format("{:<26} {:<30} {:<20} {:>5} {:>10}  {}\n", "client", "version", "verdict", "bogus",
+                                "byte-order", "PEX policy");
+  for (const auto& r : reports) {
+    const auto d = r.value("diff", json::object());
+    out += fmt::format("{:<26} {:<30} {:<20} {:>5} {:>10}  {}\n", str(r, "client"), str(r, "version").substr(0, 30),
+                       str(r, "verdict"), d.value("bogus", 0), d.value("byte_order", json::array()).size(),
+                       d.contains("propagation_policy") ? d.at("propagation_policy").get<std::string>() : "-");
+  }
+  for (const auto& r : reports) {
+    out += fmt::format("\n== {} ({}), client ran {:.0f} s\n", str(r, "client"), str(r, "version"),
+                       r.value("client_seconds", 0.0));
+    if (r.contains("diff")) {
+      const auto& d = r.at("diff");
+      out += fmt::format("   {:<8} {:>8} {:>8} {:>8} {:>11}\n", "route", "incoming", "outgoing", "created", "unroutable");
+      for (const auto& row : d.at("routes")) {
+        out += fmt::format("   {:<8} {:>8} {:>8} {:>8} {:>11}\n", str(row, "route"), row.at("incoming").get<int>(),
+                           row.at("outgoing").get<int>(), row.at("created").get<int>(),
+                           row.at("created_unroutable").get<int>());
+      }
+      for (const auto& c : d.at("created")) {
+        if (c.contains("original")) {
+          out += fmt::format("   byte order via {}: {} -> {} ({})\n", str(c, "route"), str(c, "original"),
+                             str(c, "advertised"), str(c, "byte_order"));
+        } else {
+          out += fmt::format("   made up via {}: {}{}\n", str(c, "route"), str(c, "advertised"),
+                             c.at("unroutable").get<bool>() ? " (unroutable)" : "");
+        }
+      }
+      out += "   fed peers (hubs aside)   fed contacted handshaken advertised-by-PEX\n";
+      for (const auto& k : d.at("policy_evidence")) {
+        out += fmt::format("     {:<22} {:>3} {:>9} {:>10} {:>17}\n", str(k, "kind"), k.at("fed").get<int>(),
+                           k.at("contacted").get<int>(), k.at("handshaken").get<int>(),
+                           k.at("advertised_by_pex").get<int>());
+      }
+    }
+    if (r.contains("capture")) {
+      const auto& c = r.at("capture");
+      out += fmt::format("   captured: {} ut_pex messages, {} DHT answers with values, {} announces, {} DHT queries\n",
+                         c.at("pex").size(), c.at("dht").size(), c.at("announces").size(),
+                         c.at("dht_queries").get<std::uint64_t>());
+    }
+    if (r.contains("error")) {
+      out += "   ERROR: " + str(r, "error") + "\n";
+      auto tail = str(r, "log_tail");
+      if (tail != "-" && !tail.empty()) {
+        out += "   log tail:\n";
+        std::size_t pos = 0;
+        while (pos < tail.size()) {
+          auto nl = tail.find('\n', pos);
+          out += "     | " + tail.substr(pos, nl - pos) + "\n";
+          if (nl == std::string::npos) break;
+          pos = nl + 1;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace p2pscope::harness

@@ -1,0 +1,305 @@
+#include "taint-harness/run.hpp"
+
+#include "lab/sandbox.hpp"
+#include "taint-harness/pcap_recorder.hpp"
+#include "taint-harness/world.hpp"
+
+#include <libtorrent/create_torrent.hpp>
+#include <libtorrent/torrent_info.hpp>
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace p2pscope::harness {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace net;  // NOLINT(google-build-using-namespace)
+using namespace std::chrono_literals;
+
+constexpr std::size_t kPieceSize = 16 * 1024;
+constexpr std::size_t kPieces = 16;
+constexpr std::size_t kLogTailLines = 25;
+
+struct TestTorrent {
+  InfoHash info_hash;
+  fs::path file;
+};
+
+Result<TestTorrent> make_test_torrent(const fs::path& dir, const HarnessPlan& plan) {
+  auto content = dir / "content" / "harness-payload";
+  fs::create_directories(content);
+  {
+    std::ofstream f(content / "data.bin", std::ios::binary | std::ios::trunc);
+    std::mt19937_64 rng(plan.client.port);
+    for (std::size_t i = 0; i < kPieceSize * kPieces / 8; ++i) {
+      auto v = rng();
+      f.write(reinterpret_cast<const char*>(&v), sizeof v);
+    }
+    if (!f) return std::make_error_code(std::errc::io_error);
+  }
+  lt::file_storage files;
+  lt::add_files(files, content.string());
+  lt::create_torrent ct(files, static_cast<int>(kPieceSize), lt::create_torrent::v1_only);
+  auto tracker = plan.tracker.to_string();
+  ct.add_tracker("http://" + tracker + "/announce", 0);
+  ct.add_tracker("udp://" + tracker + "/announce", 1);
+  ct.set_creator("p2pscope taint harness");
+  lt::error_code ec;
+  lt::set_piece_hashes(ct, (dir / "content").string(), ec);
+  if (ec) return std::make_error_code(std::errc::io_error);
+  TestTorrent t{InfoHash{}, dir / "harness-payload.torrent"};
+  {
+    std::ofstream f(t.file, std::ios::binary | std::ios::trunc);
+    lt::bencode(std::ostream_iterator<char>(f), ct.generate());
+    if (!f) return std::make_error_code(std::errc::io_error);
+  }
+  lt::torrent_info ti(t.file.string(), ec);
+  if (ec) return errc::bad_torrent;
+  auto h = ti.info_hashes().v1;
+  P2PSCOPE_TRY(ih, InfoHash::from_bytes(std::string_view(h.data(), h.size())));
+  t.info_hash = ih;
+  return t;
+}
+
+// The usual DHT routers resolve to our DHT nodes, in a mount namespace of
+// the run's own, so that clients which bootstrap by name find our nodes.
+// Best effort: clients are also told the nodes directly where they can be.
+std::string private_hosts(const fs::path& dir, const HarnessPlan& plan) {
+  auto hubs = plan.hubs();
+  if (hubs.empty()) return "no hubs";
+  std::ofstream f(dir / "hosts", std::ios::trunc);
+  f << "127.0.0.1 localhost\n::1 localhost\n";
+  const char* names[] = {"router.bittorrent.com", "router.utorrent.com", "dht.transmissionbt.com",
+                         "dht.libtorrent.org", "router.bitcomet.com", "dht.aelitis.com"};
+  for (std::size_t i = 0; i < std::size(names); ++i) f << hubs[i % hubs.size()].endpoint.address.to_string() << ' ' << names[i] << '\n';
+  f.close();
+  std::ofstream(dir / "resolv.conf", std::ios::trunc) << "# no resolver inside the harness sandbox\n";
+  if (::unshare(CLONE_NEWNS) != 0) return "unshare(mount)";
+  if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return "mount private";
+  if (::mount((dir / "hosts").c_str(), "/etc/hosts", nullptr, MS_BIND, nullptr) != 0) return "bind /etc/hosts";
+  if (::mount((dir / "resolv.conf").c_str(), "/etc/resolv.conf", nullptr, MS_BIND, nullptr) != 0) return "bind /etc/resolv.conf";
+  return {};
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::pair<std::string, std::string>>& env,
+            const fs::path& log, const fs::path& cwd) {
+  std::vector<char*> raw;
+  for (const auto& a : argv) raw.push_back(const_cast<char*>(a.c_str()));
+  raw.push_back(nullptr);
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  pid_t pid = ::fork();
+  if (pid != 0) {
+    if (fd >= 0) ::close(fd);
+    return pid;
+  }
+  ::setpgid(0, 0);
+  if (fd >= 0) {
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+  }
+  int null = ::open("/dev/null", O_RDONLY);
+  if (null >= 0) ::dup2(null, 0);
+  if (::chdir(cwd.c_str()) != 0) ::_exit(126);
+  for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+  ::execvp(raw[0], raw.data());
+  ::_exit(127);
+}
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("killed by signal ") + ::strsignal(WTERMSIG(status));
+  return "stopped";
+}
+
+struct Supervision {
+  pid_t client = -1;
+  std::optional<std::string> error;
+  bool stopped_cleanly = false;
+};
+
+// Runs the client for its window (watching for an early exit), runs the
+// after-start commands, then stops it: SIGTERM to its process group, SIGKILL
+// after stop_timeout.
+awaitable<void> supervise(World& world, const Launch& launch, const DriverContext& ctx, const RunOptions& opt,
+                          std::chrono::seconds window, Supervision& sup, const fs::path& log) {
+  auto start = std::chrono::steady_clock::now();
+  const pid_t group = sup.client;  // the client leads its own process group
+  auto& io = static_cast<asio::io_context&>((co_await asio::this_coro::executor).context());
+  bool after_done = launch.after_start.empty();
+  int status = 0;
+  while (std::chrono::steady_clock::now() - start < window) {
+    co_await sleep_for(200ms);
+    if (::waitpid(sup.client, &status, WNOHANG) == sup.client) {
+      sup.error = "the client " + describe_status(status) + " after " +
+                  std::to_string(static_cast<int>(world.elapsed())) + " s";
+      sup.client = -1;
+      break;
+    }
+    if (!after_done && std::chrono::steady_clock::now() - start >= launch.after_start_delay) {
+      after_done = true;
+      for (const auto& cmd : launch.after_start) {
+        auto pid = spawn(cmd, launch.env, log, ctx.profile);
+        int st = 0;
+        auto deadline = std::chrono::steady_clock::now() + 30s;
+        while (::waitpid(pid, &st, WNOHANG) != pid) {
+          if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(-pid, SIGKILL);
+            ::waitpid(pid, &st, 0);
+            break;
+          }
+          co_await sleep_for(100ms);
+        }
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) sup.error = "`" + cmd.front() + "` " + describe_status(st);
+      }
+      if (sup.error) break;
+    }
+  }
+  if (sup.client > 0) {
+    ::kill(-sup.client, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + opt.stop_timeout;
+    while (::waitpid(sup.client, &status, WNOHANG) != sup.client) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(-sup.client, SIGKILL);
+        ::waitpid(sup.client, &status, 0);
+        if (!sup.error) sup.error = "the client did not stop within " + std::to_string(opt.stop_timeout.count()) + " s of SIGTERM";
+        break;
+      }
+      co_await sleep_for(100ms);
+    }
+    sup.stopped_cleanly = !sup.error;
+  }
+  if (group > 0) ::kill(-group, SIGKILL);  // anything the client left in its group
+  world.stop();
+  co_await sleep_for(100ms);
+  world.capture().duration = world.elapsed();
+  io.stop();  // sessions the client left open end with the io_context
+}
+
+// Runs in the sandbox (a forked child): returns 0 when capture.json and
+// status.json were written.
+int inside(const ClientDriver& d, const RunOptions& opt, const HarnessPlan& plan, const TestTorrent& torrent,
+           std::chrono::seconds window) {
+  nlohmann::json status;
+  auto hosts = private_hosts(opt.dir, plan);
+  if (!hosts.empty()) status["hosts_warning"] = hosts;
+  PcapRecorder pcap;
+  std::string pcap_detail;
+  if (auto st = pcap.start("lo", opt.dir / "sandbox-lo.pcap", &pcap_detail); !st) status["pcap_warning"] = pcap_detail;
+  asio::io_context io;
+  WorldOptions wo;
+  wo.info_hash = torrent.info_hash;
+  wo.pieces = kPieces;
+  World world(io, plan, wo);
+  Supervision sup;
+  DriverContext ctx{opt.dir / "profile", opt.dir / "download", torrent.file, plan.client, {}};
+  ctx.dht_nodes = plan.dht_nodes();
+  fs::create_directories(ctx.profile);
+  fs::create_directories(ctx.download);
+  auto log = opt.dir / "client.log";
+  Launch launch;
+  if (auto st = world.start(); !st) {
+    sup.error = "the harness could not start its feeders: " + st.error().message();
+  } else if (auto l = d.prepare(ctx); !l) {
+    sup.error = "the driver could not prepare the profile: " + l.error().message();
+  } else {
+    launch = std::move(l).value();
+    sup.client = spawn(launch.argv, launch.env, log, ctx.profile);
+    asio::co_spawn(io, supervise(world, launch, ctx, opt, window, sup, log), asio::detached);
+    io.run();
+  }
+  pcap.stop();
+  status["pcap_packets"] = pcap.packets();
+  if (sup.error) status["error"] = *sup.error;
+  status["stopped_cleanly"] = sup.stopped_cleanly;
+  std::ofstream(opt.dir / "capture.json", std::ios::trunc) << to_json(world.capture()).dump(1);
+  std::ofstream(opt.dir / "status.json", std::ios::trunc) << status.dump(1);
+  return 0;
+}
+
+std::string tail(const fs::path& file, std::size_t lines) {
+  std::ifstream f(file);
+  std::deque<std::string> last;
+  for (std::string line; std::getline(f, line);) {
+    last.push_back(line);
+    if (last.size() > lines) last.pop_front();
+  }
+  std::string out;
+  for (const auto& l : last) out += l + "\n";
+  return out;
+}
+
+Result<nlohmann::json> read_json(const fs::path& p) {
+  std::ifstream f(p);
+  auto j = nlohmann::json::parse(f, nullptr, false);
+  if (j.is_discarded()) return BOOST_OUTCOME_V2_NAMESPACE::failure(make_error_code(errc::bad_value));
+  return j;
+}
+
+}  // namespace
+
+std::string client_version(const ClientDriver& d) {
+  if (d.version_argv.empty()) return "unknown";
+  std::string cmd;
+  for (const auto& a : d.version_argv) cmd += "'" + a + "' ";
+  cmd += "2>&1 </dev/null";
+  std::unique_ptr<FILE, int (*)(FILE*)> p(::popen(cmd.c_str(), "r"), ::pclose);
+  if (!p) return "unknown";
+  std::string out;
+  char buf[512];
+  while (out.size() < 65536) {
+    auto n = std::fread(buf, 1, sizeof buf, p.get());
+    if (n == 0) break;
+    out.append(buf, n);
+  }
+  return version_from_output(out);
+}
+
+Result<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
+  auto began = std::chrono::steady_clock::now();
+  // A sandbox left behind by an interrupted run of the same directory goes first.
+  if (auto old = lab::Sandbox::attach(opt.dir / "sandbox")) (void)old.value().destroy();
+  std::error_code fec;
+  fs::remove_all(opt.dir, fec);
+  fs::create_directories(opt.dir);
+  RunResult r;
+  r.client = d.name;
+  r.version = client_version(d);
+  r.plan = make_plan(opt.plan);
+  P2PSCOPE_TRY(torrent, make_test_torrent(opt.dir, r.plan));
+  r.info_hash = torrent.info_hash;
+  lab::SandboxSpec spec;
+  spec.state_dir = opt.dir / "sandbox";
+  spec.addresses = r.plan.local_addresses();
+  std::string detail;
+  auto sandbox = lab::Sandbox::create(spec, &detail);
+  if (!sandbox) return sandbox.error();
+  auto window = opt.window.value_or(d.window);
+  auto rc = sandbox.value().run_function([&] { return inside(d, opt, r.plan, torrent, window); });
+  (void)sandbox.value().destroy();
+  if (!rc || rc.value() != 0) return std::make_error_code(std::errc::io_error);
+  P2PSCOPE_TRY(status, read_json(opt.dir / "status.json"));
+  P2PSCOPE_TRY(capture_json, read_json(opt.dir / "capture.json"));
+  P2PSCOPE_TRY(capture, capture_from_json(capture_json));
+  r.capture = std::move(capture);
+  if (status.contains("error")) {
+    r.error = status["error"].get<std::string>();
+    r.log_tail = tail(opt.dir / "client.log", kLogTailLines);
+  }
+  r.stopped_cleanly = status.value("stopped_cleanly", false);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  return r;
+}
+
+}  // namespace p2pscope::harness

@@ -1,0 +1,50 @@
+// One client run: make the test torrent, build the sandbox (a private
+// network namespace with the plan's addresses on its loopback and no route
+// out), start the world and the client inside it, let the client run for
+// its window, stop it, and bring back what the world captured.
+//
+// A client that will not start, exits early or will not stop is the run's
+// error (with its log tail), never the caller's: the other clients' runs go
+// on. Threads: forks; call from a thread that may fork.
+#pragma once
+
+#include "taint-harness/capture.hpp"
+#include "taint-harness/drivers.hpp"
+#include "taint-harness/plan.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace p2pscope::harness {
+
+struct RunOptions {
+  std::filesystem::path dir;                    // the run's own directory (created; emptied first)
+  PlanOptions plan;
+  std::optional<std::chrono::seconds> window;   // overrides the driver's
+  std::chrono::seconds stop_timeout{10};        // SIGTERM, then SIGKILL after this
+};
+
+struct RunResult {
+  std::string client;
+  std::string version;
+  HarnessPlan plan;
+  InfoHash info_hash;
+  Capture capture;
+  std::optional<std::string> error;  // the client failed to run as asked
+  std::string log_tail;              // last lines of the client's log, when error
+  bool stopped_cleanly = false;      // exited on SIGTERM within stop_timeout
+  double seconds = 0;                // wall time of the whole run
+};
+
+// The version line the client prints (run outside the sandbox: printing a
+// version opens no socket).
+std::string client_version(const ClientDriver& d);
+
+// errc-style failures of the harness itself (cannot create the sandbox,
+// cannot write the run dir) are errors; the client's failures are in
+// RunResult::error.
+Result<RunResult> run_client(const ClientDriver& d, const RunOptions& opt);
+
+}  // namespace p2pscope::harness

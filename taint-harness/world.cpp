@@ -1,0 +1,460 @@
+#include "taint-harness/world.hpp"
+
+#include "core/compact.hpp"
+#include "core/krpc.hpp"
+#include "core/peer_wire.hpp"
+#include "lab/dht_responder.hpp"
+
+#include <deque>
+#include <random>
+
+namespace p2pscope::harness {
+
+using namespace net;  // NOLINT(google-build-using-namespace)
+using namespace std::chrono_literals;
+
+namespace {
+constexpr std::uint8_t kOurPexId = 1;
+constexpr auto kHandshakeTimeout = 10s;
+constexpr auto kKeepAlive = 45s;
+constexpr auto kIdleTimeout = 300s;
+}  // namespace
+
+struct DhtNode;
+
+struct World::Impl {
+  Impl(asio::io_context& ctx, const HarnessPlan& p, WorldOptions o, Capture& c)
+      : io(ctx), plan(p), opt(std::move(o)), capture(c), start(std::chrono::steady_clock::now()) {}
+
+  asio::io_context& io;
+  const HarnessPlan& plan;
+  WorldOptions opt;
+  Capture& capture;
+  std::chrono::steady_clock::time_point start;
+  std::unique_ptr<lab::TrackerState> tracker;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::shared_ptr<DhtNode>> dht_nodes;
+  bool stopped = false;
+
+  double now() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+  std::vector<Endpoint> fed_endpoints(Route r) const {
+    std::vector<Endpoint> out;
+    for (const auto& p : plan.fed_by(r)) out.push_back(p.endpoint);
+    return out;
+  }
+  NodeId node_id(const Endpoint& ep) const { return lab::bep42_node_id(ep.address, 1, ep.to_string() + "harness"); }
+
+  Status listen(const Endpoint& at, std::function<awaitable<void>(tcp::socket, Endpoint)> session);
+  Status start_tracker();
+  Status start_dht(const Endpoint& at);
+};
+
+namespace {
+
+// One connection from the client to a fed BitTorrent peer. The reader queues
+// what must be sent; one writer sends the queue in order, with keep-alives
+// in between, so writes never interleave.
+struct PeerConn {
+  explicit PeerConn(tcp::socket s) : socket(std::move(s)), wake(socket.get_executor()) {}
+  tcp::socket socket;
+  Wakeup wake;
+  std::deque<std::string> outbox;
+  void send(std::string m) {
+    outbox.push_back(std::move(m));
+    wake.notify();
+  }
+};
+
+awaitable<void> writer(std::shared_ptr<PeerConn> c) {
+  error_code ec;
+  while (c->socket.is_open()) {
+    if (c->outbox.empty() && !co_await c->wake.wait_until(std::chrono::steady_clock::now() + kKeepAlive))
+      c->outbox.push_back(encode_keep_alive());
+    while (!c->outbox.empty() && c->socket.is_open()) {
+      auto m = std::move(c->outbox.front());
+      c->outbox.pop_front();
+      co_await asio::async_write(c->socket, asio::buffer(m), use_ec(ec));
+      if (ec) co_return;
+    }
+  }
+}
+
+ContactSeen contact_at(double t, const Endpoint& at, FedKind kind) {
+  ContactSeen c;
+  c.t = t;
+  c.at = at;
+  c.kind = kind;
+  return c;
+}
+
+PeerId harness_peer_id(const Endpoint& at) {
+  std::string id = "-PH0100-";
+  auto h = std::hash<std::string>{}(at.to_string());
+  while (id.size() < 20) {
+    id.push_back(static_cast<char>('0' + h % 10));
+    h /= 10;
+    if (h == 0) h = 7919;
+  }
+  return PeerId::from_bytes(id).value();
+}
+
+std::string opening(const World::Impl& w, const FedPeer& me, const Endpoint& client) {
+  ExtendedHandshake h;
+  h.m["ut_pex"] = kOurPexId;
+  h.v = w.opt.version;
+  h.p = me.endpoint.port;
+  h.yourip = client.address;
+  h.reqq = 250;
+  std::string out = encode_extended(0, encode_extended_handshake(h));
+  // A seed that never unchokes: the client stays interested and connected.
+  std::vector<std::uint8_t> bits((w.opt.pieces + 7) / 8, 0xff);
+  if (w.opt.pieces % 8) bits.back() = static_cast<std::uint8_t>(0xff << (8 - w.opt.pieces % 8));  // spare bits stay 0
+  out += encode_bitfield(Bitfield{bits});
+  if (me.hub) out += encode_port(me.endpoint.port);
+  return out;
+}
+
+std::string hub_pex(const World::Impl& w) {
+  PexMessage m;
+  for (const auto& p : w.plan.fed_by(Route::pex)) {
+    PexFlags f;
+    f.set(PexFlag::reachable, p.kind == FedKind::bittorrent);
+    f.set(PexFlag::seed);
+    m.added.push_back({p.endpoint, f});
+  }
+  return encode_pex(m);
+}
+
+void on_extended(World::Impl& w, const FedPeer& me, PeerConn& c, std::size_t contact, std::string_view payload) {
+  auto ext = decode_extended(payload);
+  if (!ext) return;
+  if (ext.value().ext_id == 0) {
+    auto h = decode_extended_handshake(ext.value().body);
+    if (!h) return;
+    auto& k = w.capture.contacts[contact];
+    k.v = h.value().v;
+    k.p = h.value().p;
+    if (h.value().ipv4) k.ipv4 = h.value().ipv4->to_string();
+    if (h.value().ipv6) k.ipv6 = h.value().ipv6->to_string();
+    if (h.value().yourip) k.yourip = h.value().yourip->to_string();
+    auto their_pex = h.value().extension_id("ut_pex");
+    if (me.hub && their_pex) c.send(encode_extended(*their_pex, hub_pex(w)));
+  } else if (ext.value().ext_id == kOurPexId) {
+    auto pex = decode_pex(ext.value().body);
+    if (!pex) return;
+    w.capture.pex.push_back({w.now(), me.endpoint, pex.value().added, pex.value().dropped});
+  }
+}
+
+awaitable<void> read_messages(World::Impl& w, const FedPeer& me, std::shared_ptr<PeerConn> c, std::size_t contact,
+                              Watchdog<tcp::socket>& dog) {
+  std::string buf;
+  error_code ec;
+  for (;;) {
+    dog.arm(kIdleTimeout);
+    buf.resize(4);
+    co_await asio::async_read(c->socket, asio::buffer(buf), use_ec(ec));
+    if (ec) co_return;
+    auto len = static_cast<std::uint32_t>(static_cast<std::uint8_t>(buf[0]) << 24 |
+                                          static_cast<std::uint8_t>(buf[1]) << 16 |
+                                          static_cast<std::uint8_t>(buf[2]) << 8 | static_cast<std::uint8_t>(buf[3]));
+    if (len > WireLimits{}.max_message) co_return;
+    buf.resize(4 + len);
+    co_await asio::async_read(c->socket, asio::buffer(buf.data() + 4, len), use_ec(ec));
+    if (ec) co_return;
+    auto frame = next_frame(buf);
+    if (!frame || !frame.value() || frame.value()->keep_alive) continue;
+    const auto& f = *frame.value();
+    if (f.id == static_cast<std::uint8_t>(MessageId::port)) w.capture.contacts[contact].sent_port = true;
+    if (f.id == static_cast<std::uint8_t>(MessageId::extended)) on_extended(w, me, *c, contact, f.payload);
+  }
+}
+
+awaitable<void> peer_session(World::Impl& w, FedPeer me, tcp::socket s) {
+  auto c = std::make_shared<PeerConn>(std::move(s));
+  Watchdog dog(c->socket);
+  dog.arm(kHandshakeTimeout);
+  error_code ec;
+  auto remote = c->socket.remote_endpoint(ec);
+  if (ec) co_return;
+  auto contact = w.capture.contacts.size();
+  w.capture.contacts.push_back(contact_at(w.now(), me.endpoint, FedKind::bittorrent));
+  std::string buf(kHandshakeSize, '\0');
+  co_await asio::async_read(c->socket, asio::buffer(buf), use_ec(ec));
+  if (ec) co_return;
+  auto theirs = decode_handshake(buf);
+  if (!theirs || theirs.value().info_hash != w.opt.info_hash) co_return;
+  w.capture.contacts[contact].handshake = true;
+  w.capture.contacts[contact].peer_id = printable_peer_id(theirs.value().peer_id);
+  Handshake ours;
+  ours.info_hash = w.opt.info_hash;
+  ours.peer_id = harness_peer_id(me.endpoint);
+  Features f;
+  f.set(Feature::extension_protocol);
+  f.set(Feature::dht, me.hub);
+  ours.set_features(f);
+  c->send(encode_handshake(ours) + opening(w, me, from_asio(remote)));
+  asio::co_spawn(c->socket.get_executor(), writer(c), asio::detached);
+  co_await read_messages(w, me, c, contact, dog);
+  c->socket.close(ec);
+  c->wake.notify();
+}
+
+awaitable<void> ssh_session(World::Impl& w, Endpoint at, tcp::socket s) {
+  w.capture.contacts.push_back(contact_at(w.now(), at, FedKind::open_port));
+  Watchdog dog(s);
+  dog.arm(5s);
+  error_code ec;
+  static const std::string banner = "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n";
+  co_await asio::async_write(s, asio::buffer(banner), use_ec(ec));
+  std::string buf(256, '\0');
+  (void)co_await s.async_read_some(asio::buffer(buf), use_ec(ec));
+  s.close(ec);
+}
+
+awaitable<void> accept_loop(tcp::acceptor& a, Endpoint at, std::function<awaitable<void>(tcp::socket, Endpoint)> session) {
+  for (;;) {
+    error_code ec;
+    auto s = co_await a.async_accept(use_ec(ec));
+    if (!a.is_open()) co_return;
+    if (!ec) asio::co_spawn(a.get_executor(), session(std::move(s), at), asio::detached);
+  }
+}
+
+}  // namespace
+
+Status World::Impl::listen(const Endpoint& at, std::function<awaitable<void>(tcp::socket, Endpoint)> session) {
+  auto a = std::make_unique<tcp::acceptor>(io);
+  error_code ec;
+  a->open(to_tcp(at).protocol(), ec);
+  if (!ec) a->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) a->bind(to_tcp(at), ec);
+  if (!ec) a->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return ec;
+  asio::co_spawn(io, accept_loop(*a, at, std::move(session)), asio::detached);
+  acceptors.push_back(std::move(a));
+  return success();
+}
+
+namespace {
+
+// The percent-decoded value of key in a query string, if present.
+std::optional<std::string> query_value(std::string_view query, std::string_view key) {
+  std::size_t pos = 0;
+  while (pos <= query.size()) {
+    auto end = std::min(query.find('&', pos), query.size());
+    auto part = query.substr(pos, end - pos);
+    if (part.size() > key.size() && part.substr(0, key.size()) == key && part[key.size()] == '=') {
+      auto v = part.substr(key.size() + 1);
+      std::string out;
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        unsigned hex = 0;
+        if (v[i] == '%' && i + 2 < v.size() + 1 && std::sscanf(std::string(v.substr(i + 1, 2)).c_str(), "%2x", &hex) == 1) {
+          out.push_back(static_cast<char>(hex));
+          i += 2;
+        } else {
+          out.push_back(v[i]);
+        }
+      }
+      return out;
+    }
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::string_view event_name(AnnounceEvent e) {
+  switch (e) {
+    case AnnounceEvent::started: return "started";
+    case AnnounceEvent::stopped: return "stopped";
+    case AnnounceEvent::completed: return "completed";
+    case AnnounceEvent::none: return "none";
+  }
+  return "none";
+}
+
+}  // namespace
+
+Status World::Impl::start_tracker() {
+  lab::TrackerConfig cfg;
+  cfg.injected = fed_endpoints(Route::tracker);
+  cfg.interval = 60s;
+  cfg.observe = [this](const lab::AnnounceSeen& s) {
+    AnnounceRecord r;
+    r.t = now();
+    r.udp = s.udp;
+    r.from = s.from.address;
+    r.port = s.port;
+    r.ip = s.ip;
+    r.key = s.key;
+    r.event = event_name(s.event);
+    r.peer_id = printable_peer_id(s.peer_id);
+    r.ipv4 = query_value(s.query, "ipv4");
+    r.ipv6 = query_value(s.query, "ipv6");
+    capture.announces.push_back(std::move(r));
+  };
+  tracker = std::make_unique<lab::TrackerState>(std::move(cfg), 0x5eed);
+  tcp::acceptor a(io);
+  error_code ec;
+  a.open(tcp::v4(), ec);
+  if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) a.bind(to_tcp(plan.tracker), ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  udp::socket u(io);
+  if (!ec) u.open(udp::v4(), ec);
+  if (!ec) u.bind(to_udp(plan.tracker), ec);
+  if (ec) return ec;
+  asio::co_spawn(io, lab::serve_http(std::move(a), *tracker), asio::detached);
+  asio::co_spawn(io, lab::serve_udp(std::move(u), *tracker, 0x5eed), asio::detached);
+  return success();
+}
+
+// A hub's DHT node: answers the client's queries with the DHT-route peers,
+// and asks the client get_peers every poll (announcing itself once it holds
+// a token), recording the values it gives out.
+struct DhtNode {
+  DhtNode(World::Impl& world, const Endpoint& self, udp::socket s) : w(world), at(self), socket(std::move(s)) {}
+  World::Impl& w;
+  Endpoint at;
+  udp::socket socket;
+  std::optional<std::string> token;
+  bool announced = false;
+  std::uint16_t next_tid = 0;
+
+  std::vector<NodeEntry> other_nodes() const {
+    std::vector<NodeEntry> out;
+    for (const auto& n : w.plan.dht_nodes()) {
+      if (n != at) out.push_back({w.node_id(n), n});
+    }
+    return out;
+  }
+
+  std::optional<std::string> answer(const KrpcQuery& q, const Endpoint& from) {
+    KrpcResponse r;
+    r.transaction_id = q.transaction_id;
+    r.id = w.node_id(at);
+    r.requester = from;
+    switch (q.method()) {
+      case KrpcMethod::ping:
+      case KrpcMethod::announce_peer: break;
+      case KrpcMethod::find_node:
+      case KrpcMethod::sample_infohashes: r.nodes = other_nodes(); break;
+      case KrpcMethod::get_peers:
+        r.token = "harness";
+        if (q.info_hash == w.opt.info_hash) r.values = w.fed_endpoints(Route::dht);
+        else r.nodes = other_nodes();
+        break;
+      case KrpcMethod::unknown: return encode_krpc(KrpcError{q.transaction_id, 204, "Method Unknown", std::nullopt});
+    }
+    return encode_krpc(r);
+  }
+
+  void on_response(const KrpcResponse& r) {
+    ++w.capture.dht_replies;
+    if (r.token) token = r.token;
+    if (!r.values.empty()) w.capture.dht.push_back({w.now(), at, r.values});
+  }
+
+  std::string query(std::string_view method) {
+    KrpcQuery q;
+    auto tid = next_tid++;
+    q.transaction_id = std::string{static_cast<char>(tid >> 8), static_cast<char>(tid & 0xff)};
+    q.method_name = std::string(method);
+    q.id = w.node_id(at);
+    q.info_hash = w.opt.info_hash;
+    if (method == "announce_peer") {
+      q.port = at.port;
+      q.token = token;
+    }
+    return encode_krpc(q);
+  }
+};
+
+namespace {
+
+awaitable<void> dht_receive(std::shared_ptr<DhtNode> n) {
+  std::string buf(65536, '\0');
+  for (;;) {
+    error_code ec;
+    udp::endpoint from;
+    auto len = co_await n->socket.async_receive_from(asio::buffer(buf), from, use_ec(ec));
+    if (!n->socket.is_open() || ec == asio::error::operation_aborted) co_return;
+    if (ec) continue;
+    auto msg = decode_krpc(std::string_view(buf.data(), len));
+    if (!msg) continue;
+    if (auto* q = std::get_if<KrpcQuery>(&msg.value())) {
+      ++n->w.capture.dht_queries;
+      if (auto out = n->answer(*q, from_asio(from))) co_await n->socket.async_send_to(asio::buffer(*out), from, use_ec(ec));
+    } else if (auto* r = std::get_if<KrpcResponse>(&msg.value())) {
+      n->on_response(*r);
+    }
+  }
+}
+
+awaitable<void> dht_poll(std::shared_ptr<DhtNode> n) {
+  for (;;) {
+    co_await sleep_for(n->w.opt.dht_poll);
+    if (!n->socket.is_open()) co_return;
+    error_code ec;
+    auto to = to_udp(n->w.plan.client);
+    if (n->token && !n->announced) {
+      auto q = n->query("announce_peer");
+      co_await n->socket.async_send_to(asio::buffer(q), to, use_ec(ec));
+      n->announced = true;
+    }
+    auto q = n->query("get_peers");
+    co_await n->socket.async_send_to(asio::buffer(q), to, use_ec(ec));
+  }
+}
+
+}  // namespace
+
+Status World::Impl::start_dht(const Endpoint& at) {
+  udp::socket s(io);
+  error_code ec;
+  s.open(udp::v4(), ec);
+  if (!ec) s.bind(to_udp(at), ec);
+  if (ec) return ec;
+  auto n = std::make_shared<DhtNode>(*this, at, std::move(s));
+  asio::co_spawn(io, dht_receive(n), asio::detached);
+  asio::co_spawn(io, dht_poll(n), asio::detached);
+  dht_nodes.push_back(n);
+  return success();
+}
+
+World::World(asio::io_context& io, const HarnessPlan& plan, WorldOptions opt)
+    : impl_(std::make_unique<Impl>(io, plan, std::move(opt), capture_)) {}
+
+World::~World() = default;
+
+double World::elapsed() const { return impl_->now(); }
+
+Status World::start() {
+  auto& w = *impl_;
+  w.start = std::chrono::steady_clock::now();
+  if (auto st = w.start_tracker(); !st) return st;
+  for (const auto& p : w.plan.fed) {
+    Status st = success();
+    if (p.kind == FedKind::bittorrent) {
+      st = w.listen(p.endpoint, [&w, p](tcp::socket s, Endpoint) { return peer_session(w, p, std::move(s)); });
+
+    } else if (p.kind == FedKind::open_port) {
+      st = w.listen(p.endpoint, [&w](tcp::socket s, Endpoint at) { return ssh_session(w, at, std::move(s)); });
+    }
+    if (!st) return st;
+  }
+  for (const auto& n : w.plan.dht_nodes()) {
+    if (auto st = w.start_dht(n); !st) return st;
+  }
+  return success();
+}
+
+void World::stop() {
+  auto& w = *impl_;
+  error_code ec;
+  for (auto& a : w.acceptors) a->close(ec);
+  for (auto& n : w.dht_nodes) n->socket.close(ec);
+  w.stopped = true;
+}
+
+}  // namespace p2pscope::harness

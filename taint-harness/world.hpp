@@ -1,0 +1,53 @@
+// The harness's side of a client run, inside the sandbox: the tracker that
+// hands out the tracker-route peers, the fed BitTorrent peers (hubs among
+// them send ut_pex and the DHT PORT message), the open ports that do not
+// speak BitTorrent, and a DHT node at every hub. Each of them records what
+// the client gives out (see capture.hpp).
+//
+// Threads: everything runs on the io_context passed in, one thread. World
+// must outlive the io_context's run; read capture() after it stops.
+#pragma once
+
+#include "core/hash.hpp"
+#include "lab/tracker_server.hpp"
+#include "net/asio.hpp"
+#include "taint-harness/capture.hpp"
+#include "taint-harness/plan.hpp"
+
+#include <chrono>
+#include <memory>
+
+namespace p2pscope::harness {
+
+struct WorldOptions {
+  InfoHash info_hash;
+  std::size_t pieces = 1;
+  std::string version = "p2pscope-harness";  // our peers' extended-handshake "v"
+  std::chrono::seconds dht_poll{8};            // how often each DHT node asks the client get_peers
+};
+
+class World {
+ public:
+  World(net::asio::io_context& io, const HarnessPlan& plan, WorldOptions opt);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // Binds every listener and socket and starts serving. A bind error (the
+  // address is not on the sandbox's loopback) is returned; later errors end
+  // single sessions only.
+  Status start();
+  // Closes every listener and socket.
+  void stop();
+
+  Capture& capture() noexcept { return capture_; }
+  double elapsed() const;  // seconds since start()
+
+  struct Impl;  // the coroutines' shared state (world.cpp)
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  Capture capture_;
+};
+
+}  // namespace p2pscope::harness
