@@ -173,7 +173,7 @@ std::vector<ClientDriver> builtin_drivers(const fs::path& reference_binary) {
       {"transmission", "transmission-daemon", {"transmission-daemon", "--version"}, 100s, transmission},
       {"qbittorrent", "qbittorrent-nox", {"qbittorrent-nox", "--version"}, 75s, qbittorrent},
       {"deluge", "deluged", {"deluged", "--version"}, 80s, deluge},
-      {"rtorrent", "rtorrent", {"rtorrent", "-h"}, 75s, rtorrent},
+      {"rtorrent", "rtorrent", {"rtorrent", "-h"}, 110s, rtorrent},
       {"aria2", "aria2c", {"aria2c", "--version"}, 75s, aria2},
       {"reference", reference_binary.string(), {reference_binary.string(), "--version"}, 75s,
        [reference_binary](const DriverContext& c) -> Result<Launch> { return reference_launch(reference_binary, c); }},

@@ -35,22 +35,50 @@ std::string describe(const ClientReport& r) {
   return "\n" + report_table(nlohmann::json::array({to_json(r)}));
 }
 
-// A healthy client: ran, gave peers out by PEX, created none, and passed on
-// only peers it had a BitTorrent handshake with.
-void expect_healthy(const std::string& name) {
+// A healthy client: ran, gave peers out, created none, and passed on by PEX
+// only the kinds of peer its source code says it does.
+void expect_healthy(const std::string& name, Policy policy) {
   auto r = run(driver(name));
   EXPECT_FALSE(r.run.error) << describe(r);
   EXPECT_EQ(r.verdict, ClientVerdict::clean) << describe(r);
   EXPECT_EQ(r.diff.bogus(), 0u) << describe(r);
-  EXPECT_EQ(r.diff.policy, Policy::after_handshake) << describe(r);
+  EXPECT_EQ(r.diff.policy, policy) << describe(r);
 }
 
-TEST(HarnessClient, TransmissionCreatesNoBogusPeers) { expect_healthy("transmission"); }
-TEST(HarnessClient, QbittorrentCreatesNoBogusPeers) { expect_healthy("qbittorrent"); }
-TEST(HarnessClient, DelugeCreatesNoBogusPeers) { expect_healthy("deluge"); }
-TEST(HarnessClient, RtorrentCreatesNoBogusPeers) { expect_healthy("rtorrent"); }
-TEST(HarnessClient, Aria2CreatesNoBogusPeers) { expect_healthy("aria2"); }
-TEST(HarnessClient, ReferenceCreatesNoBogusPeers) { expect_healthy("reference"); }
+// Transmission (peer-msgs.c: tr_peerMgrGetPeers(..., TR_PEERS_CONNECTED)) and
+// libtorrent (ut_pex.cpp: send_peer() skips peers still connecting or in
+// the handshake; qBittorrent and Deluge run on it) list handshaken peers.
+TEST(HarnessClient, TransmissionCreatesNoBogusPeers) { expect_healthy("transmission", Policy::after_handshake); }
+TEST(HarnessClient, QbittorrentCreatesNoBogusPeers) { expect_healthy("qbittorrent", Policy::after_handshake); }
+TEST(HarnessClient, DelugeCreatesNoBogusPeers) { expect_healthy("deluge", Policy::after_handshake); }
+TEST(HarnessClient, ReferenceCreatesNoBogusPeers) { expect_healthy("reference", Policy::after_handshake); }
+// aria2 (DefaultBtInteractive::addPeerExchangeMessage) lists every used peer
+// that isActive(): true while a peer session is set up, from the connect on,
+// before any handshake. So it lists open ports that never speak BitTorrent
+// when a PEX round (60 s) falls inside such a session: seen in some runs
+// (after_tcp_connect), not in others (after_handshake). Never unchecked:
+// unreachable peers fail at once.
+TEST(HarnessClient, Aria2CreatesNoBogusPeers) {
+  auto r = run(driver("aria2"));
+  EXPECT_FALSE(r.run.error) << describe(r);
+  EXPECT_EQ(r.verdict, ClientVerdict::clean) << describe(r);
+  EXPECT_TRUE(r.diff.policy == Policy::after_connect || r.diff.policy == Policy::after_handshake) << describe(r);
+}
+
+// Debian's rtorrent 0.9.8 (libtorrent 0.13.8) is not healthy: its DHT
+// answers get_peers with every port byte-swapped (the defect reported
+// upstream as rakshasa/libtorrent#950 for 0.16.22). This test pins what
+// the harness reports for it; when Debian ships a fixed rtorrent it fails
+// and should become expect_healthy.
+TEST(HarnessClient, RtorrentDhtPortByteOrderIsCaught) {
+  auto r = run(driver("rtorrent"));
+  EXPECT_FALSE(r.run.error) << describe(r);
+  ASSERT_EQ(r.verdict, ClientVerdict::creates_bogus) << describe(r);
+  for (const auto& c : r.diff.created) {
+    EXPECT_EQ(c.route, Route::dht) << describe(r);
+    EXPECT_EQ(c.byte_order, ByteOrder::port_swapped) << c.advertised.to_string() << describe(r);
+  }
+}
 
 TEST(HarnessControl, ReversedPexIsCaughtWithEveryPair) {
   auto r = run(buggy_reference_driver(P2PSCOPE_REFERENCE_CLIENT, "reverse-pex"));

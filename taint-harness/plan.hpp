@@ -28,7 +28,7 @@ std::string_view to_string(Route r) noexcept;
 // which kinds a client passes on.
 enum class FedKind : std::uint8_t {
   bittorrent,   // completes the BitTorrent handshake (claims every piece, never unchokes)
-  open_port,    // accepts TCP, then talks SSH, not BitTorrent
+  open_port,    // accepts TCP, answers like an SSH server, not BitTorrent
   unreachable,  // not on any interface: connect() fails
 };
 std::string_view to_string(FedKind k) noexcept;

@@ -78,6 +78,7 @@ json to_json(const ClientReport& r) {
          {"info_hash", run.info_hash.hex()}, {"seconds", run.seconds}, {"client_seconds", run.capture.duration},
          {"stopped_cleanly", run.stopped_cleanly}, {"plan", plan_json(run.plan)}, {"diff", diff_json(r.diff)},
          {"capture", to_json(run.capture)}};
+  if (run.stop_note) j["stop_note"] = *run.stop_note;
   if (run.error) {
     j["error"] = *run.error;
     j["log_tail"] = run.log_tail;
@@ -128,6 +129,7 @@ std::string report_table(const json& reports) {
                          c.at("pex").size(), c.at("dht").size(), c.at("announces").size(),
                          c.at("dht_queries").get<std::uint64_t>());
     }
+    if (r.contains("stop_note")) out += "   note: " + str(r, "stop_note") + "\n";
     if (r.contains("error")) {
       out += "   ERROR: " + str(r, "error") + "\n";
       auto tail = str(r, "log_tail");

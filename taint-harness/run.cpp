@@ -126,6 +126,7 @@ std::string describe_status(int status) {
 struct Supervision {
   pid_t client = -1;
   std::optional<std::string> error;
+  std::optional<std::string> stop_note;
   bool stopped_cleanly = false;
 };
 
@@ -178,7 +179,12 @@ awaitable<void> supervise(World& world, const Launch& launch, const DriverContex
       }
       co_await sleep_for(100ms);
     }
-    sup.stopped_cleanly = !sup.error;
+    // A crash while stopping is not the run's error (the capture is whole),
+    // but it is not a clean stop either.
+    bool term = WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
+    bool exited = WIFEXITED(status);
+    sup.stopped_cleanly = !sup.error && (term || exited);
+    if (!sup.error && !sup.stopped_cleanly) sup.stop_note = "on SIGTERM the client " + describe_status(status);
   }
   if (group > 0) ::kill(-group, SIGKILL);  // anything the client left in its group
   world.stop();
@@ -223,6 +229,7 @@ int inside(const ClientDriver& d, const RunOptions& opt, const HarnessPlan& plan
   status["pcap_packets"] = pcap.packets();
   if (sup.error) status["error"] = *sup.error;
   status["stopped_cleanly"] = sup.stopped_cleanly;
+  if (sup.stop_note) status["stop_note"] = *sup.stop_note;
   std::ofstream(opt.dir / "capture.json", std::ios::trunc) << to_json(world.capture()).dump(1);
   std::ofstream(opt.dir / "status.json", std::ios::trunc) << status.dump(1);
   return 0;
@@ -298,6 +305,7 @@ Result<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
     r.log_tail = tail(opt.dir / "client.log", kLogTailLines);
   }
   r.stopped_cleanly = status.value("stopped_cleanly", false);
+  if (status.contains("stop_note")) r.stop_note = status["stop_note"].get<std::string>();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   return r;
 }

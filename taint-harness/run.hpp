@@ -35,6 +35,7 @@ struct RunResult {
   std::optional<std::string> error;  // the client failed to run as asked
   std::string log_tail;              // last lines of the client's log, when error
   bool stopped_cleanly = false;      // exited on SIGTERM within stop_timeout
+  std::optional<std::string> stop_note;  // how it failed to stop cleanly (e.g. a crash on SIGTERM)
   double seconds = 0;                // wall time of the whole run
 };
 

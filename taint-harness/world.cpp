@@ -200,10 +200,12 @@ awaitable<void> peer_session(World::Impl& w, FedPeer me, tcp::socket s) {
   c->wake.notify();
 }
 
+// An open port that is not BitTorrent: it answers like an SSH server (its
+// banner, then a hang-up on whatever comes back), as a real service would.
 awaitable<void> ssh_session(World::Impl& w, Endpoint at, tcp::socket s) {
   w.capture.contacts.push_back(contact_at(w.now(), at, FedKind::open_port));
   Watchdog dog(s);
-  dog.arm(5s);
+  dog.arm(30s);
   error_code ec;
   static const std::string banner = "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n";
   co_await asio::async_write(s, asio::buffer(banner), use_ec(ec));

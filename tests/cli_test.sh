@@ -21,13 +21,23 @@ contains() {
 
 expect 0 "$bin" --help
 for sub in inspect lab crawl probe diagnose blocklist demo harness passive db schedule worker; do contains "$sub"; done
-contains "not available yet: issue #6"
+contains "not available yet: issue #7"
 expect 0 "$bin" --version
 contains "p2pscope 0.1.0"
 expect 2 "$bin"
 expect 2 "$bin" no-such-command
-expect 3 "$bin" harness
+expect 3 "$bin" passive
 contains "not available in this build yet"
+expect 0 "$bin" harness --help
+contains "--control"
+contains "{torrent}"
+expect 2 "$bin" harness --client no-such-client --out "$tmp/h"
+contains "unknown client"
+expect 2 "$bin" harness --command 'myclient {tornet}' --out "$tmp/h"
+expect 2 "$bin" harness --window 1
+expect 2 "$bin" harness --control reverse-everything
+expect 0 "$bin" harness --list --command 'myclient {torrent}' --name mine
+contains "mine"
 expect 0 "$bin" demo --help
 contains "--seed"
 contains "blocklist.p2p"
