@@ -6,7 +6,7 @@ namespace p2pscope::harness {
 namespace {
 
 // A run's plan, and helpers to say what the client gave out.
-struct DiffFixture : ::testing::Test {
+struct HarnessDiff : ::testing::Test {
   HarnessPlan plan = make_plan({11, 3, 2, 6});
   Capture capture;
 
@@ -37,7 +37,7 @@ struct DiffFixture : ::testing::Test {
   }
 };
 
-TEST_F(DiffFixture, HealthyClientCreatesNothing) {
+TEST_F(HarnessDiff, HealthyClientCreatesNothing) {
   auto bt = fed(Route::pex, FedKind::bittorrent).endpoint;
   pex_lists({plan.hubs()[1].endpoint, bt});
   announces(std::nullopt);
@@ -49,7 +49,7 @@ TEST_F(DiffFixture, HealthyClientCreatesNothing) {
   EXPECT_EQ(d.policy, Policy::after_handshake);
 }
 
-TEST_F(DiffFixture, ReversedPexAddressIsAByteOrderPairOnItsRoute) {
+TEST_F(HarnessDiff, ReversedPexAddressIsAByteOrderPairOnItsRoute) {
   auto bt = fed(Route::tracker, FedKind::bittorrent).endpoint;
   Endpoint reversed{reverse_v4(bt.address), bt.port};
   pex_lists({reversed});
@@ -61,7 +61,7 @@ TEST_F(DiffFixture, ReversedPexAddressIsAByteOrderPairOnItsRoute) {
   EXPECT_EQ(row(d, Route::pex).created, 1u);
 }
 
-TEST_F(DiffFixture, SwappedPortAndBothAreTold) {
+TEST_F(HarnessDiff, SwappedPortAndBothAreTold) {
   auto a = fed(Route::dht, FedKind::bittorrent).endpoint;
   auto b = fed(Route::pex, FedKind::open_port).endpoint;
   pex_lists({{a.address, reverse_port(a.port)}, {reverse_v4(b.address), reverse_port(b.port)}});
@@ -73,7 +73,7 @@ TEST_F(DiffFixture, SwappedPortAndBothAreTold) {
   }
 }
 
-TEST_F(DiffFixture, ByteSwappedAnnounceIpIsCaughtOnTheTrackerRoute) {
+TEST_F(HarnessDiff, ByteSwappedAnnounceIpIsCaughtOnTheTrackerRoute) {
   announces(reverse_v4(plan.client.address).to_string());  // Transmission 4.0.0-4.0.4's UDP announce bug
   auto d = diff(plan, capture);
   ASSERT_EQ(d.created.size(), 1u);
@@ -81,7 +81,7 @@ TEST_F(DiffFixture, ByteSwappedAnnounceIpIsCaughtOnTheTrackerRoute) {
   EXPECT_EQ(d.created[0].original, plan.client);
 }
 
-TEST_F(DiffFixture, MadeUpUnroutablePeerIsCountedAsSuch) {
+TEST_F(HarnessDiff, MadeUpUnroutablePeerIsCountedAsSuch) {
   pex_lists({Endpoint::parse("10.9.8.7:6881").value(), Endpoint::parse("44.1.2.3:6881").value()});
   auto d = diff(plan, capture);
   EXPECT_EQ(row(d, Route::pex).created, 2u);
@@ -89,14 +89,14 @@ TEST_F(DiffFixture, MadeUpUnroutablePeerIsCountedAsSuch) {
   for (const auto& c : d.created) EXPECT_FALSE(c.original);
 }
 
-TEST_F(DiffFixture, PolicyFollowsTheLeastCheckedKindAdvertised) {
+TEST_F(HarnessDiff, PolicyFollowsTheLeastCheckedKindAdvertised) {
   pex_lists({fed(Route::tracker, FedKind::open_port).endpoint});
   EXPECT_EQ(diff(plan, capture).policy, Policy::after_connect);
   pex_lists({fed(Route::dht, FedKind::unreachable).endpoint});
   EXPECT_EQ(diff(plan, capture).policy, Policy::unchecked);
 }
 
-TEST_F(DiffFixture, NothingGivenOutIsNoPolicy) {
+TEST_F(HarnessDiff, NothingGivenOutIsNoPolicy) {
   auto d = diff(plan, capture);
   EXPECT_EQ(d.policy, Policy::none_observed);
   EXPECT_EQ(d.bogus(), 0u);

@@ -251,7 +251,7 @@ std::optional<std::string> query_value(std::string_view query, std::string_view 
       std::string out;
       for (std::size_t i = 0; i < v.size(); ++i) {
         unsigned hex = 0;
-        if (v[i] == '%' && i + 2 < v.size() + 1 && std::sscanf(std::string(v.substr(i + 1, 2)).c_str(), "%2x", &hex) == 1) {
+        if (v[i] == '%' && i + 2 < v.size() && std::sscanf(std::string(v.substr(i + 1, 2)).c_str(), "%2x", &hex) == 1) {
           out.push_back(static_cast<char>(hex));
           i += 2;
         } else {
