@@ -367,25 +367,27 @@ awaitable<void> fake_service(tcp::socket s) {
   s.close(ec);  // whatever came was not SSH: hang up, as sshd does
 }
 
-awaitable<void> open_port_loop(tcp::acceptor acceptor) {
+awaitable<void> open_port_loop(tcp::acceptor acceptor, std::function<void()> on_accept) {
   for (;;) {
     error_code ec;
     auto s = co_await acceptor.async_accept(use_ec(ec));
     if (!acceptor.is_open()) co_return;
-    if (!ec) asio::co_spawn(acceptor.get_executor(), fake_service(std::move(s)), asio::detached);
+    if (ec) continue;
+    if (on_accept) on_accept();
+    asio::co_spawn(acceptor.get_executor(), fake_service(std::move(s)), asio::detached);
   }
 }
 
 }  // namespace
 
-Status start_open_port(asio::io_context& io, const Endpoint& at) {
+Status start_open_port(asio::io_context& io, const Endpoint& at, std::function<void()> on_accept) {
   tcp::acceptor acceptor(io);
   error_code ec;
   acceptor.open(to_tcp(at).protocol(), ec);
   if (!ec) acceptor.bind(to_tcp(at), ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return ec;
-  asio::co_spawn(io, open_port_loop(std::move(acceptor)), asio::detached);
+  asio::co_spawn(io, open_port_loop(std::move(acceptor), std::move(on_accept)), asio::detached);
   return success();
 }
 

@@ -22,6 +22,7 @@
 #include "lab/plan.hpp"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <set>
 #include <vector>
@@ -85,7 +86,8 @@ class LabPeer {
 Status start_lab_peer(asio::io_context& io, LabPeer& peer);
 
 // An address that accepts TCP connections and answers like an SSH server:
-// an open port that does not speak BitTorrent.
-Status start_open_port(asio::io_context& io, const Endpoint& at);
+// an open port that does not speak BitTorrent. on_accept, when given, is
+// called on the io_context's thread for every connection accepted.
+Status start_open_port(asio::io_context& io, const Endpoint& at, std::function<void()> on_accept = {});
 
 }  // namespace p2pscope::lab

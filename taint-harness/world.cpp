@@ -4,6 +4,7 @@
 #include "core/krpc.hpp"
 #include "core/peer_wire.hpp"
 #include "lab/dht_responder.hpp"
+#include "lab/lab_peer.hpp"
 
 #include <deque>
 #include <random>
@@ -198,20 +199,6 @@ awaitable<void> peer_session(World::Impl& w, FedPeer me, tcp::socket s) {
   co_await read_messages(w, me, c, contact, dog);
   c->socket.close(ec);
   c->wake.notify();
-}
-
-// An open port that is not BitTorrent: it answers like an SSH server (its
-// banner, then a hang-up on whatever comes back), as a real service would.
-awaitable<void> ssh_session(World::Impl& w, Endpoint at, tcp::socket s) {
-  w.capture.contacts.push_back(contact_at(w.now(), at, FedKind::open_port));
-  Watchdog dog(s);
-  dog.arm(30s);
-  error_code ec;
-  static const std::string banner = "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n";
-  co_await asio::async_write(s, asio::buffer(banner), use_ec(ec));
-  std::string buf(256, '\0');
-  (void)co_await s.async_read_some(asio::buffer(buf), use_ec(ec));
-  s.close(ec);
 }
 
 awaitable<void> accept_loop(tcp::acceptor& a, Endpoint at, std::function<awaitable<void>(tcp::socket, Endpoint)> session) {
@@ -441,7 +428,10 @@ Status World::start() {
       st = w.listen(p.endpoint, [&w, p](tcp::socket s, Endpoint) { return peer_session(w, p, std::move(s)); });
 
     } else if (p.kind == FedKind::open_port) {
-      st = w.listen(p.endpoint, [&w](tcp::socket s, Endpoint at) { return ssh_session(w, at, std::move(s)); });
+      // The lab's open port (an SSH server's banner, then a hang-up).
+      st = lab::start_open_port(w.io, p.endpoint, [&w, at = p.endpoint] {
+        w.capture.contacts.push_back(contact_at(w.now(), at, FedKind::open_port));
+      });
     }
     if (!st) return st;
   }
