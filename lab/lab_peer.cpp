@@ -3,6 +3,7 @@
 #include "core/extension.hpp"
 #include "core/peer_wire.hpp"
 #include "lab/announcer.hpp"
+#include "net/peer_wire_io.hpp"
 
 #include <algorithm>
 #include <iostream>
@@ -112,15 +113,7 @@ awaitable<void> reader(LabPeer& me, std::shared_ptr<Conn> c, Watchdog<tcp::socke
   error_code ec;
   for (;;) {
     dog.arm(kIdleTimeout);
-    buf.resize(4);
-    co_await asio::async_read(c->socket, asio::buffer(buf), use_ec(ec));
-    if (ec) co_return;
-    std::uint32_t len = static_cast<std::uint8_t>(buf[0]) << 24 | static_cast<std::uint8_t>(buf[1]) << 16 |
-                        static_cast<std::uint8_t>(buf[2]) << 8 | static_cast<std::uint8_t>(buf[3]);
-    if (len > WireLimits{}.max_message) co_return;
-    buf.resize(4 + len);
-    co_await asio::async_read(c->socket, asio::buffer(buf.data() + 4, len), use_ec(ec));
-    if (ec) co_return;
+    if (!co_await read_message(c->socket, buf, ec)) co_return;
     auto frame = next_frame(buf);
     if (!frame || !frame.value() || frame.value()->keep_alive) continue;
     if (frame.value()->id != static_cast<std::uint8_t>(MessageId::extended)) continue;

@@ -5,6 +5,7 @@
 #include "core/peer_wire.hpp"
 #include "lab/dht_responder.hpp"
 #include "lab/lab_peer.hpp"
+#include "net/peer_wire_io.hpp"
 
 #include <deque>
 #include <random>
@@ -153,16 +154,7 @@ awaitable<void> read_messages(World::Impl& w, const FedPeer& me, std::shared_ptr
   error_code ec;
   for (;;) {
     dog.arm(kIdleTimeout);
-    buf.resize(4);
-    co_await asio::async_read(c->socket, asio::buffer(buf), use_ec(ec));
-    if (ec) co_return;
-    auto len = static_cast<std::uint32_t>(static_cast<std::uint8_t>(buf[0]) << 24 |
-                                          static_cast<std::uint8_t>(buf[1]) << 16 |
-                                          static_cast<std::uint8_t>(buf[2]) << 8 | static_cast<std::uint8_t>(buf[3]));
-    if (len > WireLimits{}.max_message) co_return;
-    buf.resize(4 + len);
-    co_await asio::async_read(c->socket, asio::buffer(buf.data() + 4, len), use_ec(ec));
-    if (ec) co_return;
+    if (!co_await read_message(c->socket, buf, ec)) co_return;
     auto frame = next_frame(buf);
     if (!frame || !frame.value() || frame.value()->keep_alive) continue;
     const auto& f = *frame.value();
