@@ -8,7 +8,6 @@
 #include "net/peer_wire_io.hpp"
 
 #include <deque>
-#include <random>
 
 namespace p2pscope::harness {
 
@@ -36,7 +35,6 @@ struct World::Impl {
   std::unique_ptr<lab::TrackerState> tracker;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::shared_ptr<DhtNode>> dht_nodes;
-  bool stopped = false;
 
   double now() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
   std::vector<Endpoint> fed_endpoints(Route r) const {
@@ -438,7 +436,6 @@ void World::stop() {
   error_code ec;
   for (auto& a : w.acceptors) a->close(ec);
   for (auto& n : w.dht_nodes) n->socket.close(ec);
-  w.stopped = true;
 }
 
 }  // namespace p2pscope::harness
