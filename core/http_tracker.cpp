@@ -2,6 +2,8 @@
 
 #include "core/compact.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <limits>
 
@@ -354,6 +356,23 @@ Result<std::string> scrape_url(std::string_view announce) {
   out += "scrape";
   out += announce.substr(slash + 1 + 8);
   return out;
+}
+
+std::optional<std::string> http_header_value(std::string_view head, std::string_view name) {
+  auto same = [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+  };
+  for (auto pos = head.find("\r\n"); pos != std::string_view::npos && pos + 2 < head.size();) {
+    auto start = pos + 2;
+    pos = head.find("\r\n", start);
+    auto line = head.substr(start, (pos == std::string_view::npos ? head.size() : pos) - start);
+    if (line.size() <= name.size() || line[name.size()] != ':') continue;
+    if (!std::equal(name.begin(), name.end(), line.begin(), same)) continue;
+    auto v = line.substr(name.size() + 1);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    return std::string(v);
+  }
+  return std::nullopt;
 }
 
 }  // namespace p2pscope

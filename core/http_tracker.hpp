@@ -116,4 +116,9 @@ Result<std::vector<InfoHash>> decode_scrape_query(std::string_view query, std::s
 // (errc::bad_value).
 Result<std::string> scrape_url(std::string_view announce);
 
+// The value of header `name` (case-insensitive, leading blanks trimmed) in an
+// HTTP message head (start line, then CRLF-separated header lines); nullopt
+// when absent. The first occurrence wins.
+std::optional<std::string> http_header_value(std::string_view head, std::string_view name);
+
 }  // namespace p2pscope

@@ -186,5 +186,14 @@ TEST(HttpTracker, RoundTripsRandomResponses) {
       [](std::string_view b) { return decode_http_scrape(b); });
 }
 
+TEST(HttpTracker, FindsHeaderValuesCaseInsensitively) {
+  std::string_view head = "GET /announce?x HTTP/1.1\r\nHost: t\r\nuser-agent:  Transmission/3.00\r\nX: y\r\n\r\n";
+  EXPECT_EQ(http_header_value(head, "User-Agent"), "Transmission/3.00");
+  EXPECT_EQ(http_header_value(head, "Host"), "t");
+  EXPECT_EQ(http_header_value(head, "Accept"), std::nullopt);
+  EXPECT_EQ(http_header_value("GET / HTTP/1.1\r\nUser-Agentx: a\r\n", "User-Agent"), std::nullopt);
+  EXPECT_EQ(http_header_value("User-Agent: in the start line", "User-Agent"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace p2pscope

@@ -17,7 +17,7 @@ std::string bencoded_failure(std::string_view why) {
   return encode_http_announce(r, PeerEncoding::compact);
 }
 
-std::string http_announce(std::string_view query, const IpAddress& from, TrackerState& state) {
+std::string http_announce(std::string_view head, std::string_view query, const IpAddress& from, TrackerState& state) {
   auto params = decode_announce_query(query);
   if (!params) return bencoded_failure("bad announce: " + params.error().message());
   const auto& p = params.value();
@@ -31,6 +31,7 @@ std::string http_announce(std::string_view query, const IpAddress& from, Tracker
     seen.key = p.key;
     seen.event = p.event;
     seen.query = std::string(query);
+    seen.user_agent = http_header_value(head, "User-Agent");
     state.config().observe(seen);
   }
   TrackerState::Announce a{p.info_hash, {from, p.port}, p.left == 0, p.event, p.numwant.value_or(-1)};
@@ -67,7 +68,7 @@ std::pair<int, std::string> handle_http(std::string_view head, const IpAddress& 
   auto q = target.find('?');
   auto path = target.substr(0, q);
   auto query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
-  if (path.ends_with("/announce")) return {200, http_announce(query, from, state)};
+  if (path.ends_with("/announce")) return {200, http_announce(head, query, from, state)};
   if (path.ends_with("/scrape")) return {200, http_scrape(query, state)};
   return {404, "not found\n"};
 }

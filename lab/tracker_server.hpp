@@ -35,6 +35,7 @@ struct AnnounceSeen {
   std::optional<std::uint32_t> key;
   AnnounceEvent event = AnnounceEvent::none;
   std::string query;              // HTTP: the raw query string (ipv4=, ipv6= live here)
+  std::optional<std::string> user_agent;  // HTTP: the User-Agent header, when sent
 };
 
 struct TrackerConfig {

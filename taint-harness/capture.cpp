@@ -71,6 +71,7 @@ json announce_json(const AnnounceRecord& a) {
   put_opt(j, "ipv4", a.ipv4);
   put_opt(j, "ipv6", a.ipv6);
   put_opt(j, "key", a.key);
+  put_opt(j, "user_agent", a.user_agent);
   return j;
 }
 
@@ -88,12 +89,13 @@ AnnounceRecord announce_of(const json& j) {
   get_opt(j, "ipv4", a.ipv4);
   get_opt(j, "ipv6", a.ipv6);
   get_opt(j, "key", a.key);
+  get_opt(j, "user_agent", a.user_agent);
   return a;
 }
 
 json contact_json(const ContactSeen& c) {
   json j{{"t", c.t}, {"at", c.at.to_string()}, {"kind", to_string(c.kind)}, {"handshake", c.handshake},
-         {"sent_port", c.sent_port}};
+         {"extended", c.extended}, {"sent_port", c.sent_port}};
   if (c.handshake) j["peer_id"] = c.peer_id;
   put_opt(j, "v", c.v);
   put_opt(j, "p", c.p);
@@ -110,6 +112,7 @@ ContactSeen contact_of(const json& j) {
   c.kind = kind_of(j.at("kind").get<std::string>());
   c.handshake = j.at("handshake").get<bool>();
   c.sent_port = j.at("sent_port").get<bool>();
+  c.extended = j.at("extended").get<bool>();
   if (j.contains("peer_id")) c.peer_id = j.at("peer_id").get<std::string>();
   get_opt(j, "v", c.v);
   get_opt(j, "p", c.p);
@@ -119,13 +122,33 @@ ContactSeen contact_of(const json& j) {
   return c;
 }
 
+IncomingOutcome outcome_of(std::string_view s) {
+  for (auto o : {IncomingOutcome::accepted, IncomingOutcome::refused, IncomingOutcome::closed, IncomingOutcome::timeout}) {
+    if (to_string(o) == s) return o;
+  }
+  throw std::invalid_argument("bad outcome " + std::string(s));
+}
+
 }  // namespace
 
-std::string printable_peer_id(const PeerId& id) {
+std::string_view to_string(IncomingOutcome o) noexcept {
+  switch (o) {
+    case IncomingOutcome::accepted: return "accepted";
+    case IncomingOutcome::refused: return "refused";
+    case IncomingOutcome::closed: return "closed";
+    case IncomingOutcome::timeout: return "timeout";
+  }
+  return "?";
+}
+
+std::string printable_peer_id(const PeerId& id) { return printable(id.raw()); }
+
+std::string printable(std::string_view bytes) {
   std::string out;
-  for (auto b : id.bytes()) {
+  for (char c : bytes) {
+    auto b = static_cast<unsigned char>(c);
     if (b >= 0x20 && b < 0x7f && b != '%') {
-      out.push_back(static_cast<char>(b));
+      out.push_back(c);
     } else {
       char buf[4];
       std::snprintf(buf, sizeof buf, "%%%02X", b);
@@ -145,6 +168,13 @@ json to_json(const Capture& c) {
   for (const auto& d : c.dht) j["dht"].push_back({{"t", d.t}, {"node", d.node.to_string()}, {"values", endpoints(d.values)}});
   j["contacts"] = json::array();
   for (const auto& k : c.contacts) j["contacts"].push_back(contact_json(k));
+  j["dht_versions"] = c.dht_versions;
+  j["incoming"] = json::array();
+  for (const auto& i : c.incoming) {
+    json a{{"t", i.t}, {"outcome", to_string(i.outcome)}};
+    if (!i.peer_id.empty()) a["peer_id"] = i.peer_id;
+    j["incoming"].push_back(a);
+  }
   return j;
 }
 
@@ -158,6 +188,11 @@ Result<Capture> capture_from_json(const json& j) {
     for (const auto& p : j.at("pex")) c.pex.push_back(pex_of(p));
     for (const auto& d : j.at("dht")) c.dht.push_back({d.at("t").get<double>(), endpoint_of(d.at("node")), endpoints_of(d.at("values"))});
     for (const auto& k : j.at("contacts")) c.contacts.push_back(contact_of(k));
+    c.dht_versions = j.at("dht_versions").get<std::vector<std::string>>();
+    for (const auto& a : j.at("incoming")) {
+      c.incoming.push_back({a.at("t").get<double>(), outcome_of(a.at("outcome").get<std::string>()),
+                            a.value("peer_id", std::string())});
+    }
     return c;
   } catch (const std::exception&) {
     return errc::bad_value;

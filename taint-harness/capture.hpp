@@ -42,6 +42,7 @@ struct AnnounceRecord {
   std::optional<std::uint32_t> key;
   std::string event;
   std::string peer_id;  // printable form
+  std::optional<std::string> user_agent;  // HTTP announces: the User-Agent header
 };
 
 // The client reached one of our fed peers.
@@ -51,10 +52,27 @@ struct ContactSeen {
   FedKind kind = FedKind::bittorrent;
   bool handshake = false;        // a BitTorrent handshake for our infohash arrived
   std::string peer_id;           // printable, when handshake
+  bool extended = false;         // its extended handshake (BEP 10) arrived
   std::optional<std::string> v;  // from its extended handshake
   std::optional<std::uint16_t> p;
   std::optional<std::string> ipv4, ipv6, yourip;
   bool sent_port = false;        // the DHT PORT message (BEP 5)
+};
+
+// One of our connections to the client's listen port (is it accepting
+// incoming peers?).
+enum class IncomingOutcome : std::uint8_t {
+  accepted,  // it answered our handshake with its own
+  refused,   // connect() failed: nothing listening, or a reset
+  closed,    // it took the connection but closed it without a handshake
+  timeout,   // no answer within the deadline
+};
+std::string_view to_string(IncomingOutcome o) noexcept;
+
+struct IncomingAttempt {
+  double t = 0;
+  IncomingOutcome outcome = IncomingOutcome::refused;
+  std::string peer_id;  // printable, when accepted
 };
 
 struct Capture {
@@ -65,12 +83,15 @@ struct Capture {
   std::vector<ContactSeen> contacts;
   std::uint64_t dht_queries = 0;  // KRPC queries the client sent our nodes
   std::uint64_t dht_replies = 0;  // answers to our nodes' queries
+  std::vector<std::string> dht_versions;  // distinct KRPC "v" values the client sent (printable)
+  std::vector<IncomingAttempt> incoming;
 };
 
 nlohmann::json to_json(const Capture& c);
 Result<Capture> capture_from_json(const nlohmann::json& j);
 
-// A peer id in printable form: its ASCII prefix, the rest as %XX.
+// Bytes in printable form: printable ASCII as is, the rest (and '%') as %XX.
+std::string printable(std::string_view bytes);
 std::string printable_peer_id(const PeerId& id);
 
 }  // namespace p2pscope::harness

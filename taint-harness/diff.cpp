@@ -116,7 +116,7 @@ Diff diff(const HarnessPlan& plan, const Capture& capture) {
     row.incoming = fed_by[route].size();
     row.outgoing = out[route].size();
     for (const auto& o : out[route]) {
-      if (incoming.count(o)) continue;
+      if (incoming.count(o) || o.address == plan.prober.address) continue;
       Created c;
       c.route = route;
       c.advertised = o;

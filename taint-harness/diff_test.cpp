@@ -119,7 +119,12 @@ TEST(HarnessCapture, RoundTripsThroughJson) {
   k.handshake = true;
   k.peer_id = "-TR3000-abc";
   k.v = "Transmission 3.00";
+  k.extended = true;
   c.contacts.push_back(k);
+  c.announces.back().user_agent = "Transmission/3.00";
+  c.dht_versions = {"TR%00%01"};
+  c.incoming.push_back({20.5, IncomingOutcome::accepted, "-TR3000-abc"});
+  c.incoming.push_back({35.5, IncomingOutcome::timeout, ""});
   auto back = capture_from_json(to_json(c));
   ASSERT_TRUE(back);
   EXPECT_EQ(to_json(back.value()), to_json(c));

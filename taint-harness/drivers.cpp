@@ -22,6 +22,7 @@ Status write_file(const fs::path& p, const std::string& text) {
 }
 
 std::string port_of(const DriverContext& c) { return std::to_string(c.client.port); }
+std::string on_off(const DriverContext& c) { return c.anonymity == Anonymity::on ? "true" : "false"; }
 std::string ip_of(const DriverContext& c) { return c.client.address.to_string(); }
 
 // Common to every client: no home directory outside the profile.
@@ -49,9 +50,11 @@ Result<Launch> transmission(const DriverContext& c) {
   for (const auto& n : c.dht_nodes) boot += n.address.to_string() + " " + std::to_string(n.port) + "\n";
   P2PSCOPE_CHECK(write_file(c.profile / "config/dht.bootstrap", boot));
   fs::create_directories(c.profile / "watch");
-  std::error_code ec;
-  fs::copy_file(c.torrent, c.profile / "watch" / c.torrent.filename(), ec);
-  if (ec) return ec;
+  if (!c.torrent.empty()) {
+    std::error_code ec;
+    fs::copy_file(c.torrent, c.profile / "watch" / c.torrent.filename(), ec);
+    if (ec) return ec;
+  }
   Launch l;
   l.argv = {"transmission-daemon", "--foreground", "--config-dir", (c.profile / "config").string(), "--log-info"};
   l.env = home_env(c);
@@ -67,7 +70,7 @@ Result<Launch> qbittorrent(const DriverContext& c) {
       "Session\\Interface=lo\nSession\\InterfaceName=lo\nSession\\InterfaceAddress=" + ip_of(c) + "\n"
       "Session\\Port=" + port_of(c) + "\n"
       "Session\\DHTEnabled=true\nSession\\PeXEnabled=true\nSession\\LSDEnabled=false\n"
-      "Session\\Encryption=2\nSession\\AnonymousModeEnabled=false\nSession\\SSRFMitigation=false\n"
+      "Session\\Encryption=2\nSession\\AnonymousModeEnabled=" + on_off(c) + "\nSession\\SSRFMitigation=false\n"
       "Session\\BTProtocol=TCP\nSession\\AnnounceToAllTiers=true\nSession\\QueueingSystemEnabled=false\n"
       "Session\\DefaultSavePath=" + c.download.string() + "\n\n"
       "[Preferences]\nWebUI\\Address=127.0.0.1\nWebUI\\Port=18080\nWebUI\\LocalHostAuth=false\n"
@@ -75,7 +78,8 @@ Result<Launch> qbittorrent(const DriverContext& c) {
   P2PSCOPE_CHECK(write_file(c.profile / "qBittorrent/config/qBittorrent.conf", ini));
   Launch l;
   l.argv = {"qbittorrent-nox", "--profile=" + c.profile.string(), "--save-path=" + c.download.string(),
-            "--skip-dialog=true", c.torrent.string()};
+            "--skip-dialog=true"};
+  if (!c.torrent.empty()) l.argv.push_back(c.torrent.string());
   l.env = home_env(c);
   return l;
 }
@@ -91,14 +95,16 @@ Result<Launch> deluge(const DriverContext& c) {
       {"enc_in_policy", 2}, {"enc_out_policy", 2}, {"download_location", c.download.string()},
       {"new_release_check", false}, {"send_info", false}, {"allow_remote", false}, {"daemon_port", 58846},
       {"add_paused", false}, {"queue_new_to_top", false}, {"max_active_limit", -1},
-      {"max_active_downloading", -1}, {"max_active_seeding", -1}};
+      {"max_active_downloading", -1}, {"max_active_seeding", -1}, {"anonymous_mode", c.anonymity == Anonymity::on}};
   P2PSCOPE_CHECK(write_file(c.profile / "deluge/core.conf", R"({"file": 1, "format": 1})" + core.dump(2)));
   Launch l;
   auto cfg = (c.profile / "deluge").string();
   l.argv = {"deluged", "-d", "-c", cfg, "-L", "info", "-i", ip_of(c), "-u", "127.0.0.1", "-p", "58846"};
-  l.after_start = {{"deluge-console", "-c", cfg, "connect 127.0.0.1:58846; add -p " + c.download.string() + " " +
-                                                   c.torrent.string()}};
-  l.after_start_delay = 4s;
+  if (!c.torrent.empty()) {
+    l.after_start = {{"deluge-console", "-c", cfg, "connect 127.0.0.1:58846; add -p " + c.download.string() + " " +
+                                                     c.torrent.string()}};
+    l.after_start_delay = 4s;
+  }
   l.env = home_env(c);
   return l;
 }
@@ -123,7 +129,7 @@ Result<Launch> rtorrent(const DriverContext& c) {
   for (const auto& n : c.dht_nodes) {
     rc += "schedule2 = harness_node_" + std::to_string(i++) + ", 2, 0, \"dht.add_node=" + n.to_string() + "\"\n";
   }
-  rc += "load.start = " + c.torrent.string() + "\n";
+  if (!c.torrent.empty()) rc += "load.start = " + c.torrent.string() + "\n";
   fs::create_directories(c.profile / "session");
   P2PSCOPE_CHECK(write_file(c.profile / "rtorrent.rc", rc));
   Launch l;
@@ -143,15 +149,19 @@ Result<Launch> aria2(const DriverContext& c) {
             "--seed-time=0", "--summary-interval=0", "--enable-color=false", "--console-log-level=notice",
             "--log=" + (c.profile / "aria2.log").string(), "--log-level=info"};
   if (!c.dht_nodes.empty()) l.argv.push_back("--dht-entry-point=" + c.dht_nodes.front().to_string());
-  l.argv.push_back(c.torrent.string());
+  // With nothing to download aria2c exits at once; its RPC server keeps it
+  // running idle (on loopback, inside the sandbox).
+  if (c.torrent.empty()) l.argv.insert(l.argv.end(), {"--enable-rpc=true", "--rpc-listen-all=false"});
+  else l.argv.push_back(c.torrent.string());
   l.env = home_env(c);
   return l;
 }
 
 Launch reference_launch(const fs::path& binary, const DriverContext& c) {
   Launch l;
-  l.argv = {binary.string(), "--torrent", c.torrent.string(), "--save", c.download.string(), "--listen",
-            c.client.to_string()};
+  l.argv = {binary.string(), "--save", c.download.string(), "--listen", c.client.to_string()};
+  if (!c.torrent.empty()) l.argv.insert(l.argv.end(), {"--torrent", c.torrent.string()});
+  if (c.anonymity == Anonymity::on) l.argv.push_back("--anonymous");
   for (const auto& n : c.dht_nodes) {
     l.argv.push_back("--dht-node");
     l.argv.push_back(n.to_string());
@@ -169,14 +179,17 @@ std::string shell_quoted(const std::string& s) {
 }  // namespace
 
 std::vector<ClientDriver> builtin_drivers(const fs::path& reference_binary) {
+  constexpr auto has_anon = AnonymousMode::supported;
+  constexpr auto no_anon = AnonymousMode::unsupported;
   return {
-      {"transmission", "transmission-daemon", {"transmission-daemon", "--version"}, 100s, transmission},
-      {"qbittorrent", "qbittorrent-nox", {"qbittorrent-nox", "--version"}, 75s, qbittorrent},
-      {"deluge", "deluged", {"deluged", "--version"}, 80s, deluge},
-      {"rtorrent", "rtorrent", {"rtorrent", "-h"}, 110s, rtorrent},
-      {"aria2", "aria2c", {"aria2c", "--version"}, 75s, aria2},
+      {"transmission", "transmission-daemon", {"transmission-daemon", "--version"}, 100s, transmission, no_anon},
+      {"qbittorrent", "qbittorrent-nox", {"qbittorrent-nox", "--version"}, 75s, qbittorrent, has_anon},
+      {"deluge", "deluged", {"deluged", "--version"}, 80s, deluge, has_anon},
+      {"rtorrent", "rtorrent", {"rtorrent", "-h"}, 110s, rtorrent, no_anon},
+      {"aria2", "aria2c", {"aria2c", "--version"}, 75s, aria2, no_anon},
       {"reference", reference_binary.string(), {reference_binary.string(), "--version"}, 75s,
-       [reference_binary](const DriverContext& c) -> Result<Launch> { return reference_launch(reference_binary, c); }},
+       [reference_binary](const DriverContext& c) -> Result<Launch> { return reference_launch(reference_binary, c); },
+       has_anon},
   };
 }
 
@@ -187,7 +200,8 @@ ClientDriver buggy_reference_driver(const fs::path& reference_binary, const std:
             l.argv.push_back("--bug");
             l.argv.push_back(mode);
             return l;
-          }};
+          },
+          AnonymousMode::supported};
 }
 
 Result<ClientDriver> generic_driver(const std::string& name, const std::string& command) {

@@ -16,13 +16,19 @@
 
 namespace p2pscope::harness {
 
+// Whether the client is asked to run in its anonymous mode (BEP 37).
+enum class Anonymity : std::uint8_t { off, on };
+// Whether a client has such a mode for the harness to turn on.
+enum class AnonymousMode : std::uint8_t { unsupported, supported };
+
 // Everything a driver may need to know about its run.
 struct DriverContext {
   std::filesystem::path profile;   // fresh, empty: config, state, HOME
   std::filesystem::path download;  // where the torrent's data goes
-  std::filesystem::path torrent;   // the test .torrent
+  std::filesystem::path torrent;   // the test .torrent; empty for an idle run (load no torrent)
   Endpoint client;                 // address to bind; TCP listen port = DHT UDP port
   std::vector<Endpoint> dht_nodes; // our DHT nodes (also named in /etc/hosts as the usual routers)
+  Anonymity anonymity = Anonymity::off;  // ignored by clients whose driver says unsupported
 };
 
 // How to start a client: its command, environment additions, and commands to
@@ -40,6 +46,7 @@ struct ClientDriver {
   std::vector<std::string> version_argv;  // prints the version somewhere in its output
   std::chrono::seconds window{75};        // how long the client runs: past its second PEX round
   std::function<Result<Launch>(const DriverContext&)> prepare;
+  AnonymousMode anonymous_mode = AnonymousMode::unsupported;
 };
 
 // transmission, qbittorrent, deluge, rtorrent, aria2 and reference (the
@@ -49,7 +56,7 @@ std::vector<ClientDriver> builtin_drivers(const std::filesystem::path& reference
 ClientDriver buggy_reference_driver(const std::filesystem::path& reference_binary, const std::string& mode);
 // "run this command": a shell command line in which {torrent}, {dir},
 // {port}, {ip}, {profile} and {dht} (ip:port of our first DHT node) are
-// replaced by single-quoted values. errc::bad_value when a brace names
+// replaced by single-quoted values ({torrent} by '' in an idle run). errc::bad_value when a brace names
 // nothing known.
 Result<ClientDriver> generic_driver(const std::string& name, const std::string& command);
 

@@ -19,6 +19,39 @@ DriverContext context(const fs::path& root) {
   return c;
 }
 
+// Everything a driver produced for context c: its command lines and every
+// file it wrote into the profile.
+std::string everything_written(const ClientDriver& d, const DriverContext& c) {
+  fs::remove_all(c.profile);
+  fs::create_directories(c.profile);
+  auto l = d.prepare(c);
+  if (!l) return "prepare failed: " + l.error().message();
+  std::string all;
+  for (const auto& a : l.value().argv) all += a + " ";
+  for (const auto& cmd : l.value().after_start) {
+    for (const auto& a : cmd) all += a + " ";
+  }
+  for (const auto& entry : fs::recursive_directory_iterator(c.profile)) {
+    all += entry.path().string() + "\n";
+    if (entry.is_regular_file()) {
+      std::ifstream f(entry.path());
+      all.append(std::istreambuf_iterator<char>(f), {});
+    }
+  }
+  return all;
+}
+
+struct HarnessDrivers : ::testing::Test {
+  fs::path root = fs::temp_directory_path() / ("harness-drivers-" + std::to_string(::getpid()));
+  void TearDown() override { fs::remove_all(root); }
+  DriverContext context_for(const ClientDriver& d) {
+    auto c = context(root / d.name);
+    fs::create_directories(c.torrent.parent_path());
+    std::ofstream(c.torrent) << "d4:infod4:name1:xee";
+    return c;
+  }
+};
+
 TEST(HarnessDriver, GenericCommandQuotesEveryField) {
   auto d = generic_driver("mine", "myclient --port {port} --bind {ip} --dht {dht} {torrent}");
   ASSERT_TRUE(d);
@@ -33,26 +66,36 @@ TEST(HarnessDriver, GenericCommandRefusesUnknownFields) {
   EXPECT_FALSE(generic_driver("mine", "myclient {tornet}"));
 }
 
-TEST(HarnessDriver, EveryBuiltinWritesItsProfileAndBindsTheClientAddress) {
-  auto root = fs::temp_directory_path() / ("harness-drivers-" + std::to_string(::getpid()));
+TEST_F(HarnessDrivers, EveryBuiltinWritesItsProfileAndBindsTheClientAddress) {
   for (const auto& d : builtin_drivers("/opt/ref")) {
-    auto c = context(root / d.name);
-    fs::create_directories(c.profile);
-    std::ofstream(c.torrent) << "d4:infod4:name1:xee";
-    auto l = d.prepare(c);
-    ASSERT_TRUE(l) << d.name;
-    std::string all;
-    for (const auto& a : l.value().argv) all += a + " ";
-    for (const auto& entry : fs::recursive_directory_iterator(c.profile)) {
-      if (entry.is_regular_file()) {
-        std::ifstream f(entry.path());
-        all.append(std::istreambuf_iterator<char>(f), {});
-      }
-    }
+    auto all = everything_written(d, context_for(d));
     EXPECT_NE(all.find("41.73.12.201"), std::string::npos) << d.name << " does not bind the client address";
     EXPECT_NE(all.find("51413"), std::string::npos) << d.name << " does not set the port";
+    EXPECT_NE(all.find("it's.torrent"), std::string::npos) << d.name << " does not load the torrent";
   }
-  fs::remove_all(root);
+}
+
+TEST_F(HarnessDrivers, IdleRunLoadsNoTorrent) {
+  for (const auto& d : builtin_drivers("/opt/ref")) {
+    auto c = context_for(d);
+    c.torrent.clear();
+    auto all = everything_written(d, c);
+    EXPECT_EQ(all.find(".torrent"), std::string::npos) << d.name << ": " << all;
+    EXPECT_EQ(all.find("prepare failed"), std::string::npos) << d.name << ": " << all;
+  }
+}
+
+TEST_F(HarnessDrivers, AnonymousModeReachesExactlyTheClientsThatHaveOne) {
+  std::vector<std::string> with;
+  for (const auto& d : builtin_drivers("/opt/ref")) {
+    auto c = context_for(d);
+    auto off = everything_written(d, c);
+    c.anonymity = Anonymity::on;
+    auto on = everything_written(d, c);
+    EXPECT_EQ(off != on, d.anonymous_mode == AnonymousMode::supported) << d.name;
+    if (off != on) with.push_back(d.name);
+  }
+  EXPECT_EQ(with, (std::vector<std::string>{"qbittorrent", "deluge", "reference"}));
 }
 
 TEST(HarnessDriver, VersionIsTheFirstLineWithANumber) {

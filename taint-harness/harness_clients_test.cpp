@@ -2,6 +2,8 @@
 // reference client, runs in its own sandbox and must create no bogus peer
 // and advertise by PEX only peers it completed a handshake with; the buggy
 // reference client must be caught, with the route and every reversed pair.
+// Then the BEP 37 audit (a client's anonymous mode against its normal one)
+// and idle egress.
 // A client that is not installed fails its test: CI installs them all
 // (scripts/setup.sh).
 #include "taint-harness/report.hpp"
@@ -23,9 +25,9 @@ ClientDriver driver(const std::string& name) {
   throw std::invalid_argument(name);
 }
 
-ClientReport run(const ClientDriver& d) {
-  RunOptions o;
-  o.dir = fs::path(P2PSCOPE_HARNESS_RUNS) / d.name;
+ClientReport run(const ClientDriver& d, RunOptions o = {}) {
+  o.dir = fs::path(P2PSCOPE_HARNESS_RUNS) / (d.name + (o.mode == RunMode::idle ? "-idle" : "") +
+                                             (o.anonymity == Anonymity::on ? "-anonymous" : ""));
   auto r = run_client(d, o);
   if (!r) throw std::runtime_error("harness failed: " + r.error().message());
   return make_report(std::move(r).value());
@@ -37,12 +39,20 @@ std::string describe(const ClientReport& r) {
 
 // A healthy client: ran, gave peers out, created none, and passed on by PEX
 // only the kinds of peer its source code says it does.
-void expect_healthy(const std::string& name, Policy policy) {
+ClientReport expect_healthy(const std::string& name, Policy policy) {
   auto r = run(driver(name));
   EXPECT_FALSE(r.run.error) << describe(r);
   EXPECT_EQ(r.verdict, ClientVerdict::clean) << describe(r);
   EXPECT_EQ(r.diff.bogus(), 0u) << describe(r);
   EXPECT_EQ(r.diff.policy, policy) << describe(r);
+  return r;
+}
+
+Exposure check(const ClientReport& r, std::string_view name) {
+  for (const auto& c : r.audit.checks) {
+    if (c.name == name) return c.result;
+  }
+  throw std::invalid_argument(std::string(name));
 }
 
 // Transmission (peer-msgs.c: tr_peerMgrGetPeers(..., TR_PEERS_CONNECTED)) and
@@ -51,7 +61,13 @@ void expect_healthy(const std::string& name, Policy policy) {
 TEST(HarnessClient, TransmissionCreatesNoBogusPeers) { expect_healthy("transmission", Policy::after_handshake); }
 TEST(HarnessClient, QbittorrentCreatesNoBogusPeers) { expect_healthy("qbittorrent", Policy::after_handshake); }
 TEST(HarnessClient, DelugeCreatesNoBogusPeers) { expect_healthy("deluge", Policy::after_handshake); }
-TEST(HarnessClient, ReferenceCreatesNoBogusPeers) { expect_healthy("reference", Policy::after_handshake); }
+// Its normal mode names itself: "v" in the extended handshake and its
+// User-Agent (the audit's positive control; see the anonymous test below).
+TEST(HarnessClient, ReferenceCreatesNoBogusPeers) {
+  auto r = expect_healthy("reference", Policy::after_handshake);
+  EXPECT_EQ(check(r, "extended_handshake_v"), Exposure::leaks) << describe(r);
+  EXPECT_EQ(check(r, "announce_user_agent"), Exposure::leaks) << describe(r);
+}
 // aria2 (DefaultBtInteractive::addPeerExchangeMessage) lists every used peer
 // that isActive(): true while a peer session is set up, from the connect on,
 // before any handshake. So it lists open ports that never speak BitTorrent
@@ -103,6 +119,48 @@ TEST(HarnessControl, UncheckedPropagationIsCaught) {
   auto r = run(buggy_reference_driver(P2PSCOPE_REFERENCE_CLIENT, "unchecked-pex"));
   EXPECT_EQ(r.diff.policy, Policy::unchecked) << describe(r);
   EXPECT_EQ(r.diff.bogus(), 0u) << describe(r);  // it relays what it heard, it makes nothing up
+}
+
+// qBittorrent's anonymous mode is libtorrent 2.0.8's anonymous_mode: it
+// drops "v" from the extended handshake and sends curl's User-Agent, but
+// keeps its fingerprint in the peer id (lt::aux::generate_peer_id ignores
+// anonymous_mode), keeps "v" in DHT messages, and, with no proxy set,
+// accepts incoming connections. Pinned as measured; a libtorrent that
+// hides more fails the test, which should then be tightened.
+TEST(HarnessAnonymity, QbittorrentAnonymousModeHidesVersionNotFingerprint) {
+  RunOptions o;
+  o.anonymity = Anonymity::on;
+  auto r = run(driver("qbittorrent"), o);
+  EXPECT_FALSE(r.run.error) << describe(r);
+  EXPECT_EQ(r.diff.bogus(), 0u) << describe(r);
+  EXPECT_EQ(r.verdict, ClientVerdict::leaks_identity) << describe(r);
+  EXPECT_EQ(check(r, "extended_handshake_v"), Exposure::none) << describe(r);
+  EXPECT_EQ(check(r, "announce_user_agent"), Exposure::none) << describe(r);
+  EXPECT_EQ(check(r, "announce_ip"), Exposure::none) << describe(r);
+  EXPECT_EQ(check(r, "peer_id_version"), Exposure::leaks) << describe(r);
+  EXPECT_EQ(check(r, "dht_version"), Exposure::leaks) << describe(r);
+  EXPECT_EQ(check(r, "incoming_connections"), Exposure::leaks) << describe(r);
+}
+
+// An idle Transmission keeps its DHT node alive: it pings and asks
+// find_node of our nodes with no torrent loaded.
+TEST(HarnessIdle, TransmissionKeepsTalkingToTheDht) {
+  RunOptions o;
+  o.mode = RunMode::idle;
+  o.window = std::chrono::seconds(60);
+  auto r = run(driver("transmission"), o);
+  EXPECT_FALSE(r.run.error) << describe(r);
+  EXPECT_EQ(r.verdict, ClientVerdict::measured) << describe(r);
+  ASSERT_TRUE(r.run.egress) << describe(r);
+  std::uint64_t queries = 0;
+  std::set<Endpoint> nodes(r.run.plan.dht_only.begin(), r.run.plan.dht_only.end());
+  for (const auto& n : r.run.plan.dht_nodes()) nodes.insert(n);
+  for (const auto& f : r.run.egress->flows) {
+    if (!nodes.count(f.to)) continue;
+    for (const auto& [kind, n] : f.krpc) queries += kind.starts_with("q:") ? n : 0;
+  }
+  EXPECT_GE(queries, 5u) << describe(r);
+  EXPECT_TRUE(r.run.capture.pex.empty() && r.run.capture.announces.empty()) << "no torrent, no announces" << describe(r);
 }
 
 }  // namespace

@@ -87,6 +87,7 @@ HarnessPlan make_plan(const PlanOptions& opt) {
       for (std::size_t i = 0; i < opt.per_kind_per_route; ++i) plan.fed.push_back({pick.next(), route, kind, false});
     }
   }
+  plan.prober = pick.next();  // last, so that a seed's other addresses stay what they were
   return plan;
 }
 
@@ -110,7 +111,7 @@ std::vector<Endpoint> HarnessPlan::dht_nodes() const {
 }
 
 std::vector<IpAddress> HarnessPlan::local_addresses() const {
-  std::vector<IpAddress> out{client.address, tracker.address};
+  std::vector<IpAddress> out{client.address, tracker.address, prober.address};
   for (const auto& n : dht_only) out.push_back(n.address);
   for (const auto& p : fed) {
     if (p.kind != FedKind::unreachable) out.push_back(p.endpoint.address);

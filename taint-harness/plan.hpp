@@ -53,6 +53,11 @@ struct HarnessPlan {
   Endpoint tracker;  // HTTP and BEP 15 on the same port
   std::vector<FedPeer> fed;  // hubs first (route tracker, kind bittorrent)
   std::vector<Endpoint> dht_only;  // more DHT nodes (UDP only), each in a /24 of its own
+  // Where our connections to the client's listen port come from (the
+  // anonymity audit's "does it accept incoming peers?"). The port is the one
+  // its extended handshake announces; the source port is ephemeral, so a
+  // client that passes this peer on by any port made up nothing.
+  Endpoint prober;
 
   // Every DHT node: the hubs', then dht_only. Each announces itself to the
   // client's DHT node at its own ip:port, so these are incoming by the DHT.
@@ -61,7 +66,7 @@ struct HarnessPlan {
   std::vector<FedPeer> hubs() const;
   std::vector<FedPeer> fed_by(Route r) const;
   // Every address that must be on the sandbox's loopback: client, tracker,
-  // each fed peer that is not unreachable, and the DHT-only nodes.
+  // each fed peer that is not unreachable, the DHT-only nodes and the prober.
   std::vector<IpAddress> local_addresses() const;
 };
 

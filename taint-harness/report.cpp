@@ -49,6 +49,76 @@ json diff_json(const Diff& d) {
           {"propagation_policy", to_string(d.policy)}, {"policy_evidence", kinds}};
 }
 
+std::string str(const json& j, const char* k) { return j.contains(k) ? j.at(k).get<std::string>() : std::string("-"); }
+
+std::string diff_section(const json& d) {
+  std::string out = fmt::format("   {:<8} {:>8} {:>8} {:>8} {:>11}\n", "route", "incoming", "outgoing", "created", "unroutable");
+  for (const auto& row : d.at("routes")) {
+    out += fmt::format("   {:<8} {:>8} {:>8} {:>8} {:>11}\n", str(row, "route"), row.at("incoming").get<int>(),
+                       row.at("outgoing").get<int>(), row.at("created").get<int>(), row.at("created_unroutable").get<int>());
+  }
+  for (const auto& c : d.at("created")) {
+    if (c.contains("original")) {
+      out += fmt::format("   byte order via {}: {} -> {} ({})\n", str(c, "route"), str(c, "original"),
+                         str(c, "advertised"), str(c, "byte_order"));
+    } else {
+      out += fmt::format("   made up via {}: {}{}\n", str(c, "route"), str(c, "advertised"),
+                         c.at("unroutable").get<bool>() ? " (unroutable)" : "");
+    }
+  }
+  out += "   fed peers (hubs aside)   fed contacted handshaken advertised-by-PEX\n";
+  for (const auto& k : d.at("policy_evidence")) {
+    out += fmt::format("     {:<22} {:>3} {:>9} {:>10} {:>17}\n", str(k, "kind"), k.at("fed").get<int>(),
+                       k.at("contacted").get<int>(), k.at("handshaken").get<int>(), k.at("advertised_by_pex").get<int>());
+  }
+  return out;
+}
+
+std::string audit_section(const json& r) {
+  const auto& a = r.at("audit");
+  const auto& anon = r.at("anonymity");
+  std::string mode = anon.at("asked").get<bool>() ? (anon.at("client_has_mode").get<bool>() ? "anonymous mode on"
+                                                                                                : "client has no anonymous mode")
+                                                  : "anonymous mode off";
+  std::string out = fmt::format("   BEP 37 audit ({}): {} leak(s)\n", mode, a.at("leaks").get<int>());
+  for (const auto& c : a.at("checks")) {
+    out += fmt::format("     {:<28} {:<13} {}\n", str(c, "check"), str(c, "result"),
+                       c.contains("evidence") ? str(c, "evidence") : std::string());
+  }
+  return out;
+}
+
+std::string egress_section(const json& e) {
+  std::string out = fmt::format("   idle egress: {} packets ({} bytes) in {:.0f} s, {:.1f}/min\n",
+                                e.at("packets").get<std::uint64_t>(), e.at("bytes").get<std::uint64_t>(),
+                                e.at("seconds").get<double>(), e.at("per_minute").get<double>());
+  for (const auto& f : e.at("flows")) {
+    std::string kinds;
+    if (f.contains("krpc")) {
+      for (const auto& [k, n] : f.at("krpc").items()) kinds += fmt::format(" {}={}", k, n.get<int>());
+    }
+    if (f.contains("service")) kinds += " " + str(f, "service");
+    out += fmt::format("     {:<5} {:<22} {:>6} pkts {:>4} SYN  {:>5.0f}-{:<5.0f}s{}\n", str(f, "protocol"), str(f, "to"),
+                       f.at("packets").get<std::uint64_t>(), f.at("tcp_syns").get<std::uint64_t>(),
+                       f.at("first").get<double>(), f.at("last").get<double>(), kinds);
+  }
+  return out;
+}
+
+std::string error_section(const json& r) {
+  std::string out = "   ERROR: " + str(r, "error") + "\n";
+  auto tail = str(r, "log_tail");
+  if (tail == "-" || tail.empty()) return out;
+  out += "   log tail:\n";
+  for (std::size_t pos = 0; pos < tail.size();) {
+    auto nl = tail.find('\n', pos);
+    out += "     | " + tail.substr(pos, nl - pos) + "\n";
+    if (nl == std::string::npos) break;
+    pos = nl + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view to_string(ClientVerdict v) noexcept {
@@ -57,15 +127,23 @@ std::string_view to_string(ClientVerdict v) noexcept {
     case ClientVerdict::creates_bogus: return "creates_bogus_peers";
     case ClientVerdict::inconclusive: return "inconclusive";
     case ClientVerdict::error: return "error";
+    case ClientVerdict::leaks_identity: return "leaks_identity";
+    case ClientVerdict::measured: return "measured";
   }
   return "?";
 }
 
+bool fails(ClientVerdict v) noexcept { return v != ClientVerdict::clean && v != ClientVerdict::measured; }
+
 ClientReport make_report(RunResult run) {
   ClientReport r;
   r.diff = diff(run.plan, run.capture);
+  r.audit = audit(run.capture);
+  bool anonymous = run.anonymity == Anonymity::on && run.anonymous_mode == AnonymousMode::supported;
   if (r.diff.bogus() > 0) r.verdict = ClientVerdict::creates_bogus;  // even when it failed later
   else if (run.error) r.verdict = ClientVerdict::error;
+  else if (run.mode == RunMode::idle) r.verdict = ClientVerdict::measured;
+  else if (anonymous && r.audit.leaks() > 0) r.verdict = ClientVerdict::leaks_identity;
   else if (!gave_anything_out(r.diff)) r.verdict = ClientVerdict::inconclusive;
   else r.verdict = ClientVerdict::clean;
   r.run = std::move(run);
@@ -74,10 +152,17 @@ ClientReport make_report(RunResult run) {
 
 json to_json(const ClientReport& r) {
   const auto& run = r.run;
-  json j{{"client", run.client}, {"version", run.version}, {"verdict", to_string(r.verdict)},
-         {"info_hash", run.info_hash.hex()}, {"seconds", run.seconds}, {"client_seconds", run.capture.duration},
-         {"stopped_cleanly", run.stopped_cleanly}, {"plan", plan_json(run.plan)}, {"diff", diff_json(r.diff)},
-         {"capture", to_json(run.capture)}};
+  json j{{"client", run.client}, {"version", run.version}, {"mode", to_string(run.mode)},
+         {"verdict", to_string(r.verdict)}, {"info_hash", run.info_hash.hex()}, {"seconds", run.seconds},
+         {"client_seconds", run.capture.duration}, {"stopped_cleanly", run.stopped_cleanly},
+         {"plan", plan_json(run.plan)}, {"capture", to_json(run.capture)}};
+  j["anonymity"] = {{"asked", run.anonymity == Anonymity::on},
+                    {"client_has_mode", run.anonymous_mode == AnonymousMode::supported}};
+  if (run.mode == RunMode::taint) {
+    j["diff"] = diff_json(r.diff);
+    j["audit"] = to_json(r.audit);
+  }
+  if (run.egress) j["egress"] = to_json(*run.egress);
   if (run.stop_note) j["stop_note"] = *run.stop_note;
   if (run.error) {
     j["error"] = *run.error;
@@ -87,42 +172,22 @@ json to_json(const ClientReport& r) {
 }
 
 std::string report_table(const json& reports) {
-  auto str = [](const json& j, const char* k) { return j.contains(k) ? j.at(k).get<std::string>() : std::string("-"); };
-  std::string out = fmt::format("{:<26} {:<30} {:<20} {:>5} {:>10}  {}\n", "client", "version", "verdict", "bogus",
-                                "byte-order", "PEX policy");
+  std::string out = fmt::format("{:<26} {:<30} {:<20} {:>5} {:>10} {:>5}  {}\n", "client", "version", "verdict", "bogus",
+                                "byte-order", "leaks", "PEX policy");
   for (const auto& r : reports) {
     const auto d = r.value("diff", json::object());
-    out += fmt::format("{:<26} {:<30} {:<20} {:>5} {:>10}  {}\n", str(r, "client"), str(r, "version").substr(0, 30),
+    const auto a = r.value("audit", json::object());
+    out += fmt::format("{:<26} {:<30} {:<20} {:>5} {:>10} {:>5}  {}\n", str(r, "client"), str(r, "version").substr(0, 30),
                        str(r, "verdict"), d.value("bogus", 0), d.value("byte_order", json::array()).size(),
+                       a.contains("leaks") ? std::to_string(a.at("leaks").get<int>()) : "-",
                        d.contains("propagation_policy") ? d.at("propagation_policy").get<std::string>() : "-");
   }
   for (const auto& r : reports) {
-    out += fmt::format("\n== {} ({}), client ran {:.0f} s\n", str(r, "client"), str(r, "version"),
-                       r.value("client_seconds", 0.0));
-    if (r.contains("diff")) {
-      const auto& d = r.at("diff");
-      out += fmt::format("   {:<8} {:>8} {:>8} {:>8} {:>11}\n", "route", "incoming", "outgoing", "created", "unroutable");
-      for (const auto& row : d.at("routes")) {
-        out += fmt::format("   {:<8} {:>8} {:>8} {:>8} {:>11}\n", str(row, "route"), row.at("incoming").get<int>(),
-                           row.at("outgoing").get<int>(), row.at("created").get<int>(),
-                           row.at("created_unroutable").get<int>());
-      }
-      for (const auto& c : d.at("created")) {
-        if (c.contains("original")) {
-          out += fmt::format("   byte order via {}: {} -> {} ({})\n", str(c, "route"), str(c, "original"),
-                             str(c, "advertised"), str(c, "byte_order"));
-        } else {
-          out += fmt::format("   made up via {}: {}{}\n", str(c, "route"), str(c, "advertised"),
-                             c.at("unroutable").get<bool>() ? " (unroutable)" : "");
-        }
-      }
-      out += "   fed peers (hubs aside)   fed contacted handshaken advertised-by-PEX\n";
-      for (const auto& k : d.at("policy_evidence")) {
-        out += fmt::format("     {:<22} {:>3} {:>9} {:>10} {:>17}\n", str(k, "kind"), k.at("fed").get<int>(),
-                           k.at("contacted").get<int>(), k.at("handshaken").get<int>(),
-                           k.at("advertised_by_pex").get<int>());
-      }
-    }
+    out += fmt::format("\n== {} ({}), {} run, client ran {:.0f} s\n", str(r, "client"), str(r, "version"),
+                       r.value("mode", std::string("taint")), r.value("client_seconds", 0.0));
+    if (r.contains("diff")) out += diff_section(r.at("diff"));
+    if (r.contains("audit") && r.contains("anonymity")) out += audit_section(r);
+    if (r.contains("egress")) out += egress_section(r.at("egress"));
     if (r.contains("capture")) {
       const auto& c = r.at("capture");
       out += fmt::format("   captured: {} ut_pex messages, {} DHT answers with values, {} announces, {} DHT queries\n",
@@ -130,20 +195,7 @@ std::string report_table(const json& reports) {
                          c.at("dht_queries").get<std::uint64_t>());
     }
     if (r.contains("stop_note")) out += "   note: " + str(r, "stop_note") + "\n";
-    if (r.contains("error")) {
-      out += "   ERROR: " + str(r, "error") + "\n";
-      auto tail = str(r, "log_tail");
-      if (tail != "-" && !tail.empty()) {
-        out += "   log tail:\n";
-        std::size_t pos = 0;
-        while (pos < tail.size()) {
-          auto nl = tail.find('\n', pos);
-          out += "     | " + tail.substr(pos, nl - pos) + "\n";
-          if (nl == std::string::npos) break;
-          pos = nl + 1;
-        }
-      }
-    }
+    if (r.contains("error")) out += error_section(r);
   }
   return out;
 }

@@ -207,10 +207,16 @@ int inside(const ClientDriver& d, const RunOptions& opt, const HarnessPlan& plan
   WorldOptions wo;
   wo.info_hash = torrent.info_hash;
   wo.pieces = kPieces;
+  wo.mode = opt.mode == RunMode::idle ? WorldMode::quiet : WorldMode::feed;
   World world(io, plan, wo);
   Supervision sup;
-  DriverContext ctx{opt.dir / "profile", opt.dir / "download", torrent.file, plan.client, {}};
+  DriverContext ctx;
+  ctx.profile = opt.dir / "profile";
+  ctx.download = opt.dir / "download";
+  if (opt.mode == RunMode::taint) ctx.torrent = torrent.file;
+  ctx.client = plan.client;
   ctx.dht_nodes = plan.dht_nodes();
+  ctx.anonymity = opt.anonymity;
   fs::create_directories(ctx.profile);
   fs::create_directories(ctx.download);
   auto log = opt.dir / "client.log";
@@ -256,6 +262,8 @@ Result<nlohmann::json> read_json(const fs::path& p) {
 
 }  // namespace
 
+std::string_view to_string(RunMode m) noexcept { return m == RunMode::idle ? "idle" : "taint"; }
+
 std::string client_version(const ClientDriver& d) {
   if (d.version_argv.empty()) return "unknown";
   std::string cmd;
@@ -283,6 +291,9 @@ Result<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
   RunResult r;
   r.client = d.name;
   r.version = client_version(d);
+  r.mode = opt.mode;
+  r.anonymity = opt.anonymity;
+  r.anonymous_mode = d.anonymous_mode;
   r.plan = make_plan(opt.plan);
   P2PSCOPE_TRY(torrent, make_test_torrent(opt.dir, r.plan));
   r.info_hash = torrent.info_hash;
@@ -306,6 +317,14 @@ Result<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
   }
   r.stopped_cleanly = status.value("stopped_cleanly", false);
   if (status.contains("stop_note")) r.stop_note = status["stop_note"].get<std::string>();
+  if (opt.mode == RunMode::idle) {
+    auto egress = egress_from_pcap(opt.dir / "sandbox-lo.pcap", r.plan.client.address);
+    if (egress) {
+      r.egress = std::move(egress).value();
+      r.egress->seconds = r.capture.duration;
+    }
+    else if (!r.error) r.error = "cannot read the run's capture for its idle egress: " + egress.error().message();
+  }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   return r;
 }

@@ -10,6 +10,7 @@
 
 #include "taint-harness/capture.hpp"
 #include "taint-harness/drivers.hpp"
+#include "taint-harness/egress.hpp"
 #include "taint-harness/plan.hpp"
 
 #include <chrono>
@@ -19,9 +20,17 @@
 
 namespace p2pscope::harness {
 
+// taint: the client gets the test torrent and is fed peers; idle: no
+// torrent at all, a world that only answers, and the client's own packets
+// counted from the capture (its idle egress).
+enum class RunMode : std::uint8_t { taint, idle };
+std::string_view to_string(RunMode m) noexcept;
+
 struct RunOptions {
   std::filesystem::path dir;                    // the run's own directory (created; emptied first)
   PlanOptions plan;
+  RunMode mode = RunMode::taint;
+  Anonymity anonymity = Anonymity::off;         // on: the client's anonymous mode, where it has one
   std::optional<std::chrono::seconds> window;   // overrides the driver's
   std::chrono::seconds stop_timeout{10};        // SIGTERM, then SIGKILL after this
 };
@@ -29,6 +38,9 @@ struct RunOptions {
 struct RunResult {
   std::string client;
   std::string version;
+  RunMode mode = RunMode::taint;
+  Anonymity anonymity = Anonymity::off;         // as asked
+  AnonymousMode anonymous_mode = AnonymousMode::unsupported;  // whether the client could honour it
   HarnessPlan plan;
   InfoHash info_hash;
   Capture capture;
@@ -37,6 +49,7 @@ struct RunResult {
   bool stopped_cleanly = false;      // exited on SIGTERM within stop_timeout
   std::optional<std::string> stop_note;  // how it failed to stop cleanly (e.g. a crash on SIGTERM)
   double seconds = 0;                // wall time of the whole run
+  std::optional<Egress> egress;      // idle runs: what the client sent
 };
 
 // The version line the client prints (run outside the sandbox: printing a

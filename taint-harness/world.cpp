@@ -7,6 +7,7 @@
 #include "lab/lab_peer.hpp"
 #include "net/peer_wire_io.hpp"
 
+#include <algorithm>
 #include <deque>
 
 namespace p2pscope::harness {
@@ -43,6 +44,12 @@ struct World::Impl {
     return out;
   }
   NodeId node_id(const Endpoint& ep) const { return lab::bep42_node_id(ep.address, 1, ep.to_string() + "harness"); }
+  void saw_dht_version(const std::optional<std::string>& v) {
+    if (!v) return;
+    auto p = printable(*v);
+    auto& seen = capture.dht_versions;
+    if (std::find(seen.begin(), seen.end(), p) == seen.end()) seen.push_back(p);
+  }
 
   Status listen(const Endpoint& at, std::function<awaitable<void>(tcp::socket, Endpoint)> session);
   Status start_tracker();
@@ -132,7 +139,9 @@ void on_extended(World::Impl& w, const FedPeer& me, PeerConn& c, std::size_t con
     auto h = decode_extended_handshake(ext.value().body);
     if (!h) return;
     auto& k = w.capture.contacts[contact];
-    k.v = h.value().v;
+    k.extended = true;
+    // Printable: the capture goes out as JSON, which takes only UTF-8.
+    if (h.value().v) k.v = printable(*h.value().v);
     k.p = h.value().p;
     if (h.value().ipv4) k.ipv4 = h.value().ipv4->to_string();
     if (h.value().ipv6) k.ipv6 = h.value().ipv6->to_string();
@@ -264,12 +273,14 @@ Status World::Impl::start_tracker() {
     r.udp = s.udp;
     r.from = s.from.address;
     r.port = s.port;
-    r.ip = s.ip;
+    auto shown = [](const std::optional<std::string>& v) { return v ? std::optional(printable(*v)) : std::nullopt; };
+    r.ip = shown(s.ip);
     r.key = s.key;
     r.event = event_name(s.event);
     r.peer_id = printable_peer_id(s.peer_id);
-    r.ipv4 = query_value(s.query, "ipv4");
-    r.ipv6 = query_value(s.query, "ipv6");
+    r.ipv4 = shown(query_value(s.query, "ipv4"));
+    r.ipv6 = shown(query_value(s.query, "ipv6"));
+    r.user_agent = shown(s.user_agent);
     capture.announces.push_back(std::move(r));
   };
   tracker = std::make_unique<lab::TrackerState>(std::move(cfg), 0x5eed);
@@ -363,8 +374,10 @@ awaitable<void> dht_receive(std::shared_ptr<DhtNode> n) {
     if (!msg) continue;
     if (auto* q = std::get_if<KrpcQuery>(&msg.value())) {
       ++n->w.capture.dht_queries;
+      n->w.saw_dht_version(q->version);
       if (auto out = n->answer(*q, from_asio(from))) co_await n->socket.async_send_to(asio::buffer(*out), from, use_ec(ec));
     } else if (auto* r = std::get_if<KrpcResponse>(&msg.value())) {
+      n->w.saw_dht_version(r->version);
       n->on_response(*r);
     }
   }
@@ -386,6 +399,51 @@ awaitable<void> dht_poll(std::shared_ptr<DhtNode> n) {
   }
 }
 
+constexpr int kProbeAttempts = 3;
+constexpr auto kProbeTimeout = 10s;
+
+// One connection from the prober to the client's listen port: our
+// handshake, then its answer. Closed at once either way.
+awaitable<IncomingAttempt> probe_once(World::Impl& w) {
+  IncomingAttempt a;
+  a.t = w.now();
+  tcp::socket s(w.io);
+  Watchdog dog(s);
+  dog.arm(kProbeTimeout);
+  error_code ec;
+  open_outgoing(s, w.plan.client.address, w.plan.prober.address, ec);
+  if (!ec) co_await s.async_connect(to_tcp(w.plan.client), use_ec(ec));
+  if (ec) {
+    a.outcome = ec == asio::error::operation_aborted ? IncomingOutcome::timeout : IncomingOutcome::refused;
+    co_return a;
+  }
+  Handshake ours;
+  ours.info_hash = w.opt.info_hash;
+  ours.peer_id = harness_peer_id(w.plan.prober);
+  auto hello = encode_handshake(ours);
+  co_await asio::async_write(s, asio::buffer(hello), use_ec(ec));
+  std::string buf(kHandshakeSize, '\0');
+  if (!ec) co_await asio::async_read(s, asio::buffer(buf), use_ec(ec));
+  auto theirs = decode_handshake(buf);
+  if (ec || !theirs || theirs.value().info_hash != w.opt.info_hash) {
+    a.outcome = ec == asio::error::operation_aborted ? IncomingOutcome::timeout : IncomingOutcome::closed;
+  } else {
+    a.outcome = IncomingOutcome::accepted;
+    a.peer_id = printable_peer_id(theirs.value().peer_id);
+  }
+  s.close(ec);
+  co_return a;
+}
+
+awaitable<void> probe_incoming(World::Impl& w) {
+  for (int i = 0; i < kProbeAttempts; ++i) {
+    co_await sleep_for(i == 0 ? w.opt.probe_after : w.opt.probe_every);
+    auto a = co_await probe_once(w);
+    w.capture.incoming.push_back(a);
+    if (a.outcome == IncomingOutcome::accepted) co_return;
+  }
+}
+
 }  // namespace
 
 Status World::Impl::start_dht(const Endpoint& at) {
@@ -396,7 +454,7 @@ Status World::Impl::start_dht(const Endpoint& at) {
   if (ec) return ec;
   auto n = std::make_shared<DhtNode>(*this, at, std::move(s));
   asio::co_spawn(io, dht_receive(n), asio::detached);
-  asio::co_spawn(io, dht_poll(n), asio::detached);
+  if (opt.mode == WorldMode::feed) asio::co_spawn(io, dht_poll(n), asio::detached);
   dht_nodes.push_back(n);
   return success();
 }
@@ -428,6 +486,7 @@ Status World::start() {
   for (const auto& n : w.plan.dht_nodes()) {
     if (auto st = w.start_dht(n); !st) return st;
   }
+  if (w.opt.mode == WorldMode::feed) asio::co_spawn(w.io, probe_incoming(w), asio::detached);
   return success();
 }
 

@@ -1,8 +1,9 @@
 // The harness's side of a client run, inside the sandbox: the tracker that
 // hands out the tracker-route peers, the fed BitTorrent peers (hubs among
 // them send ut_pex and the DHT PORT message), the open ports that do not
-// speak BitTorrent, and a DHT node at every hub. Each of them records what
-// the client gives out (see capture.hpp).
+// speak BitTorrent, a DHT node at every hub, and the prober that connects to
+// the client's listen port. Each of them records what the client gives out
+// or reveals (see capture.hpp).
 //
 // Threads: everything runs on the io_context passed in, one thread. World
 // must outlive the io_context's run; read capture() after it stops.
@@ -19,11 +20,19 @@
 
 namespace p2pscope::harness {
 
+// feed: the taint run (DHT nodes poll the client; the prober connects to
+// it). quiet: the idle run; everything only answers, so that every packet
+// the client sends is its own doing.
+enum class WorldMode : std::uint8_t { feed, quiet };
+
 struct WorldOptions {
   InfoHash info_hash;
   std::size_t pieces = 1;
+  WorldMode mode = WorldMode::feed;
   std::string version = "p2pscope-harness";  // our peers' extended-handshake "v"
   std::chrono::seconds dht_poll{8};            // how often each DHT node asks the client get_peers
+  std::chrono::seconds probe_after{20};        // first connection to the client's listen port
+  std::chrono::seconds probe_every{15};        // retries until it accepts, 3 attempts in all
 };
 
 class World {
