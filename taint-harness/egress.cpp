@@ -11,13 +11,13 @@
 namespace p2pscope::harness {
 namespace {
 
-std::string_view protocol_name(Transport t) {
+std::string_view protocol_name(Transport t, std::uint8_t ip_protocol) {
   switch (t) {
     case Transport::tcp: return "tcp";
     case Transport::udp: return "udp";
     case Transport::icmp:
     case Transport::icmpv6: return "icmp";
-    case Transport::other: return "other";
+    case Transport::other: return ip_protocol == 2 ? "igmp" : "other";
   }
   return "other";
 }
@@ -68,7 +68,7 @@ Result<Egress> egress_from_pcap(const std::filesystem::path& pcap, const IpAddre
     }
     const auto& pkt = p.value();
     if (pkt.src != client || pkt.dst == client) continue;
-    auto proto = protocol_name(pkt.transport);
+    auto proto = protocol_name(pkt.transport, pkt.protocol);
     Endpoint to{pkt.dst, pkt.dst_port};
     auto& flow = flows[{proto, to}];
     if (flow.packets == 0) {

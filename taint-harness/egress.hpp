@@ -18,7 +18,7 @@
 namespace p2pscope::harness {
 
 struct EgressFlow {
-  std::string protocol;  // "tcp", "udp", "icmp", "other"
+  std::string protocol;  // "tcp", "udp", "icmp", "igmp" (multicast joins), "other"
   Endpoint to;           // port 0 for ICMP and other
   std::uint64_t packets = 0;
   std::uint64_t bytes = 0;    // IP datagram bytes on the wire

@@ -31,11 +31,17 @@ contains "not available in this build yet"
 expect 0 "$bin" harness --help
 contains "--control"
 contains "{torrent}"
+contains "--anonymous"
+contains "--idle"
 expect 2 "$bin" harness --client no-such-client --out "$tmp/h"
 contains "unknown client"
 expect 2 "$bin" harness --command 'myclient {tornet}' --out "$tmp/h"
 expect 2 "$bin" harness --window 1
 expect 2 "$bin" harness --control reverse-everything
+expect 2 "$bin" harness --idle 60 --window 60
+contains "excludes"
+expect 2 "$bin" harness --idle 60 --control reverse-pex
+expect 2 "$bin" harness --idle 5
 expect 0 "$bin" harness --list --command 'myclient {torrent}' --name mine
 contains "mine"
 expect 0 "$bin" demo --help
