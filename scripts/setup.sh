@@ -22,6 +22,8 @@ packages=(
   transmission-daemon qbittorrent-nox nftables ipset
   # the other real clients the taint harness runs (issue 6)
   deluged deluge-console rtorrent aria2
+  # the independent decoder the passive recognisers are checked against (issue 7)
+  tshark
 )
 
 missing=()
@@ -44,6 +46,9 @@ fi
 
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# tshark's package asks whether non-root users may capture; the tests only
+# read files, so the answer is no.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | "${sudo_cmd[@]}" debconf-set-selections 2>/dev/null || true
 # transmission-daemon ships a system service that would start on install and
 # talk to the internet's DHT. The tests run the client themselves, inside the
 # lab's namespace, so no service may start: policy-rc.d answers "forbidden"

@@ -21,13 +21,24 @@ contains() {
 
 expect 0 "$bin" --help
 for sub in inspect lab crawl probe diagnose blocklist demo harness passive db schedule worker; do contains "$sub"; done
-contains "not available yet: issue #7"
+contains "not available yet: issue #8"
 expect 0 "$bin" --version
 contains "p2pscope 0.1.0"
 expect 2 "$bin"
 expect 2 "$bin" no-such-command
-expect 3 "$bin" passive
+expect 3 "$bin" worker
 contains "not available in this build yet"
+pcaps="$(dirname "$0")/fixtures/pcaps"
+expect 2 "$bin" passive
+expect 0 "$bin" passive --help
+contains "JSON Lines"
+expect 0 "$bin" passive -o "$tmp/p.jsonl" "$pcaps/zeek_tracker.pcap"
+contains "passive_tracker_peers: 1"
+head -c 1000 "$pcaps/zeek_tracker.pcap" >"$tmp/cut.pcap"
+expect 1 "$bin" passive -o "$tmp/p.jsonl" "$tmp/cut.pcap"
+contains "damaged after frame"
+expect 1 "$bin" passive "$(dirname "$0")/cli_test.sh"
+contains "not a readable capture"
 expect 0 "$bin" harness --help
 contains "--control"
 contains "{torrent}"

@@ -1,0 +1,310 @@
+#include "passive/extractor.hpp"
+
+#include "core/http_tracker.hpp"
+#include "core/utp.hpp"
+#include "passive/http_stream.hpp"
+#include "passive/peer_wire_parser.hpp"
+
+#include <array>
+#include <list>
+#include <tuple>
+
+namespace p2pscope::passive {
+
+namespace {
+
+enum class Content : std::uint8_t { unknown, peer_wire, http_request, http_response, other };
+
+// One direction of a flow: what `ep` sends.
+struct Side {
+  explicit Side(const ExtractorLimits& lim)
+      : tcp(lim.reassembly), utp(lim.reassembly), wire(WireLimits{lim.max_message}) {}
+  Endpoint ep;
+  TcpDirection tcp;
+  UtpDirection utp;
+  Content content = Content::unknown;
+  std::string pending;  // first bytes, until they say what the stream is
+  std::size_t scanned = 0;  // bytes of an unknown stream searched for a handshake
+  PeerWireParser wire;
+  std::optional<HttpStream> http;
+  std::optional<std::uint8_t> ut_pex;  // the id this side asked to receive ut_pex with
+  bool gap_counted = false;
+};
+
+using Key = std::tuple<Carrier, Endpoint, Endpoint>;
+
+}  // namespace
+
+struct Extractor::Flow {
+  explicit Flow(const ExtractorLimits& lim) : side{Side(lim), Side(lim)} {}
+  Carrier carrier = Carrier::tcp;
+  std::array<Side, 2> side;
+  std::optional<InfoHash> announced;  // the info hash of an HTTP announce on this connection
+  std::list<Key>::iterator lru;
+  double t = 0;                        // time of the packet being handled
+
+  std::size_t index_of(const Endpoint& from) const { return side[0].ep == from ? 0 : 1; }
+  Hop hop(std::size_t i) const { return {t, side[i].ep, side[1 - i].ep, carrier}; }
+};
+
+struct Extractor::Table {
+  std::map<Key, Flow> flows;
+  std::list<Key> lru;  // most recent first
+};
+
+namespace {
+
+Content classify(std::string_view first) {
+  if (first.empty()) return Content::unknown;
+  if (first[0] == '\x13') return Content::peer_wire;
+  for (std::string_view p : {"GET ", "HTTP"}) {
+    auto n = std::min(first.size(), p.size());
+    if (first.substr(0, n) != p.substr(0, n)) continue;
+    if (first.size() < p.size()) return Content::unknown;
+    return p == "GET " ? Content::http_request : Content::http_response;
+  }
+  return Content::other;
+}
+
+std::string event_name(p2pscope::AnnounceEvent e) {
+  switch (e) {
+    case p2pscope::AnnounceEvent::started: return "started";
+    case p2pscope::AnnounceEvent::stopped: return "stopped";
+    case p2pscope::AnnounceEvent::completed: return "completed";
+    case p2pscope::AnnounceEvent::none: return "none";
+  }
+  return "none";
+}
+
+}  // namespace
+
+Extractor::Extractor(Sink sink, ExtractorLimits lim)
+    : sink_(std::move(sink)), lim_(lim), flows_(std::make_unique<Table>()) {}
+Extractor::~Extractor() = default;
+
+void Extractor::packet(double t, const Packet& p) {
+  if (p.truncated) count("snaplen_cut");
+  if (p.fragment) {
+    count("ip_fragment");
+    return;
+  }
+  if (p.transport == Transport::tcp) tcp(t, p);
+  else if (p.transport == Transport::udp && !p.payload.empty()) udp(t, p);
+}
+
+Extractor::Flow& Extractor::flow_for(const Packet& p, Carrier carrier, double t) {
+  Endpoint src{p.src, p.src_port}, dst{p.dst, p.dst_port};
+  Key key{carrier, std::min(src, dst), std::max(src, dst)};
+  auto& tab = *flows_;
+  auto it = tab.flows.find(key);
+  if (it == tab.flows.end()) {
+    if (tab.flows.size() >= lim_.max_flows) {
+      auto& old = tab.flows.at(tab.lru.back());
+      for (auto& s : old.side) {
+        if (s.http) (void)s.http->finish([](const HttpMessage&) {});
+      }
+      tab.flows.erase(tab.lru.back());
+      tab.lru.pop_back();
+      ++flows_evicted_;
+    }
+    it = tab.flows.emplace(key, Flow(lim_)).first;
+    it->second.carrier = carrier;
+    it->second.side[0].ep = src;  // the first sender seen
+    it->second.side[1].ep = dst;
+    tab.lru.push_front(key);
+    it->second.lru = tab.lru.begin();
+    ++flows_seen_;
+  } else {
+    tab.lru.splice(tab.lru.begin(), tab.lru, it->second.lru);
+  }
+  it->second.t = t;
+  return it->second;
+}
+
+namespace {
+
+// The recognisers for one direction's in-order bytes.
+struct Deliver {
+  Extractor::Flow& flow;
+  std::size_t i;
+  const Extractor::Sink& sink;
+  std::function<void(const std::string&)> count;
+  const ExtractorLimits& lim;
+
+  void operator()(std::string_view bytes) {
+    auto& s = flow.side[i];
+    if (s.content == Content::unknown) {
+      s.pending.append(bytes);
+      s.content = classify(s.pending);
+      if (s.content == Content::unknown) return;
+      if (s.content == Content::http_request || s.content == Content::http_response) {
+        s.http.emplace(s.content == Content::http_request ? HttpStream::Role::request : HttpStream::Role::response,
+                       HttpLimits{lim.max_http_head, lim.max_http_body});
+      }
+      std::string first = std::move(s.pending);
+      s.pending.clear();
+      route(first);
+      return;
+    }
+    route(bytes);
+  }
+
+  void route(std::string_view bytes) {
+    auto& s = flow.side[i];
+    if (s.content == Content::peer_wire) wire(bytes);
+    else if (s.http) http(bytes);
+    else if (s.content == Content::other) look_past_negotiation(bytes);
+  }
+
+  // MSE (message stream encryption) that settles on plaintext sends the
+  // handshake after its key exchange: look for the protocol string in the
+  // first kScanLimit bytes of a stream that did not open with it.
+  static constexpr std::size_t kScanLimit = 8192;
+  static constexpr std::string_view kProtocol = "\x13" "BitTorrent protocol";
+  void look_past_negotiation(std::string_view bytes) {
+    auto& s = flow.side[i];
+    if (s.scanned >= kScanLimit) return;
+    auto keep = std::min(bytes.size(), kScanLimit - s.scanned);
+    s.pending.append(bytes.substr(0, keep));
+    s.scanned += keep;
+    auto at = s.pending.find(kProtocol);
+    if (at == std::string::npos) {
+      if (s.pending.size() >= kProtocol.size()) s.pending.erase(0, s.pending.size() - kProtocol.size() + 1);
+      if (s.scanned >= kScanLimit) s.pending.clear();
+      return;
+    }
+    count("peer_wire_after_negotiation");
+    s.content = Content::peer_wire;
+    std::string rest = s.pending.substr(at);
+    s.pending.clear();
+    rest.append(bytes.substr(keep));
+    wire(rest);
+  }
+
+  void wire(std::string_view bytes) {
+    auto& s = flow.side[i];
+    auto before = s.wire.state();
+    s.wire.feed(bytes, handlers());
+    if (before != PeerWireParser::State::failed && s.wire.state() == PeerWireParser::State::failed) {
+      count(s.wire.failure() == errc::bad_protocol_string ? "not_plaintext_peer_wire" : "peer_wire_malformed");
+    }
+  }
+
+  WireHandlers handlers() {
+    WireHandlers h;
+    h.handshake = [this](const Handshake& hs) {
+      sink(HandshakeEvent{flow.hop(i), hs.info_hash, hs.peer_id, hs.features().has(Feature::extension_protocol),
+                          hs.features().has(Feature::dht)});
+    };
+    h.extended_handshake = [this](const ExtendedHandshake& x) {
+      flow.side[i].ut_pex = x.extension_id("ut_pex");
+      sink(ExtendedHandshakeEvent{flow.hop(i), x.v, x.p, x.yourip, flow.side[i].ut_pex});
+    };
+    h.extended = [this](std::uint8_t id, std::string_view body) {
+      const auto& receiver = flow.side[1 - i];
+      if (!receiver.ut_pex || *receiver.ut_pex != id) return;
+      auto pex = decode_pex(body);
+      if (!pex) return count("ut_pex_malformed");
+      sink(PexEvent{flow.hop(i), std::move(pex).value()});
+    };
+    return h;
+  }
+
+  void http(std::string_view bytes) {
+    auto st = flow.side[i].http->feed(bytes, [this](const HttpMessage& m) { on_http(m); });
+    if (!st) count("http_" + st.error().message());
+  }
+
+  void on_http(const HttpMessage& m) {
+    if (flow.side[i].content == Content::http_request) {
+      auto target = m.start_line.substr(4, m.start_line.rfind(' ') - 4);
+      auto q = target.find('?');
+      if (q == std::string::npos || target.substr(0, q).find("announce") == std::string::npos) return;
+      auto a = decode_announce_query(std::string_view(target).substr(q + 1));
+      if (!a) return count("tracker_announce_malformed");
+      flow.announced = a.value().info_hash;
+      sink(TrackerAnnounceEvent{flow.hop(i), a.value().info_hash, a.value().peer_id, a.value().port,
+                                event_name(a.value().event), a.value().ip});
+      return;
+    }
+    if (m.status != 200 || !flow.announced) return;
+    auto r = decode_http_announce(m.body);
+    if (!r) return count("tracker_reply_malformed");
+    TrackerPeersEvent e{flow.hop(i), flow.announced, {}, r.value().failure_reason};
+    for (const auto& p : r.value().peers) e.peers.push_back(p.endpoint);
+    sink(e);
+  }
+};
+
+}  // namespace
+
+void Extractor::tcp(double t, const Packet& p) {
+  auto& f = flow_for(p, Carrier::tcp, t);
+  auto i = f.index_of({p.src, p.src_port});
+  auto& s = f.side[i];
+  if (p.has(TcpFlag::syn)) s.tcp.syn(p.seq);
+  Deliver d{f, i, sink_, [this](const std::string& w) { count(w); }, lim_};
+  if (!p.payload.empty()) {
+    if (p.payload.size() < p.payload_length) count("tcp_segment_cut");
+    s.tcp.segment(p.seq, p.payload, [&d](std::string_view b) { d(b); });
+  }
+  if (s.tcp.gap() && !s.gap_counted) {
+    s.gap_counted = true;
+    count("tcp_gap");
+  }
+  if ((p.has(TcpFlag::fin) || p.has(TcpFlag::rst)) && s.http) {
+    auto st = s.http->finish([&d](const HttpMessage& m) { d.on_http(m); });
+    if (!st) count("http_" + st.error().message());
+  }
+}
+
+void Extractor::udp(double t, const Packet& p) {
+  Hop hop{t, {p.src, p.src_port}, {p.dst, p.dst_port}, Carrier::udp};
+  if (p.payload.front() == 'd') {
+    auto m = decode_krpc(p.payload);
+    if (!m) return count("udp_bencode_not_krpc");
+    KrpcEvent e{hop, "", "", std::nullopt, {}, {}, std::nullopt};
+    if (const auto* q = std::get_if<KrpcQuery>(&m.value())) {
+      e.kind = "query";
+      e.method = q->method_name;
+      e.info_hash = q->info_hash;
+      e.version = q->version;
+    } else if (const auto* r = std::get_if<KrpcResponse>(&m.value())) {
+      e.kind = "response";
+      e.values = r->values;
+      e.nodes = r->nodes;
+      e.nodes.insert(e.nodes.end(), r->nodes6.begin(), r->nodes6.end());
+      e.version = r->version;
+    } else {
+      e.kind = "error";
+      e.version = std::get<KrpcError>(m.value()).version;
+    }
+    sink_(e);
+    return;
+  }
+  auto h = decode_utp(p.payload);
+  if (!h) return;  // some other UDP protocol
+  auto& f = flow_for(p, Carrier::utp, t);
+  auto i = f.index_of({p.src, p.src_port});
+  auto& s = f.side[i];
+  if (h.value().type == UtpType::syn) s.utp.syn(h.value().seq_nr);
+  if (h.value().type != UtpType::data || h.value().payload.empty()) return;
+  Deliver d{f, i, sink_, [this](const std::string& w) { count(w); }, lim_};
+  s.utp.data(h.value().seq_nr, h.value().payload, [&d](std::string_view b) { d(b); });
+  if (s.utp.gap() && !s.gap_counted) {
+    s.gap_counted = true;
+    count("utp_gap");
+  }
+}
+
+void Extractor::finish() {
+  for (auto& [key, f] : flows_->flows) {
+    for (std::size_t i = 0; i < 2; ++i) {
+      if (!f.side[i].http) continue;
+      Deliver d{f, i, sink_, [this](const std::string& w) { count(w); }, lim_};
+      (void)f.side[i].http->finish([&d](const HttpMessage& m) { d.on_http(m); });
+    }
+  }
+}
+
+}  // namespace p2pscope::passive

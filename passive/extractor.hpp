@@ -1,0 +1,65 @@
+// The passive recognisers over a stream of decoded packets: a bounded flow
+// table (least recently used flows are evicted), TCP and uTP reassembly per
+// direction, and per flow the recogniser its first bytes call for:
+// peer-wire (over TCP or uTP), HTTP tracker announce and reply (gzip and
+// chunked bodies), or KRPC (UDP). Events go to the caller's sink as they
+// are recognised. Pure: no I/O; the caller reads the capture.
+//
+// Anything malformed is counted in anomalies() by name, never thrown.
+// Memory is bounded by max_flows × (reassembly bound + one message).
+// Not thread-safe.
+#pragma once
+
+#include "core/packet.hpp"
+#include "passive/events.hpp"
+#include "passive/reassembly.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace p2pscope::passive {
+
+struct ExtractorLimits {
+  std::size_t max_flows = 65536;
+  ReassemblyLimits reassembly;
+  std::size_t max_message = (1u << 20) + 16;  // peer-wire message
+  std::size_t max_http_head = 16 * 1024;
+  std::size_t max_http_body = 1 << 20;        // after gzip
+};
+
+class Extractor {
+ public:
+  using Sink = std::function<void(const Event&)>;
+  Extractor(Sink sink, ExtractorLimits lim = {});
+  ~Extractor();
+  Extractor(const Extractor&) = delete;
+  Extractor& operator=(const Extractor&) = delete;
+
+  // One packet captured at t (seconds since the epoch).
+  void packet(double t, const Packet& p);
+  // Ends every flow: close-delimited HTTP bodies are decoded now.
+  void finish();
+
+  const std::map<std::string, std::uint64_t>& anomalies() const noexcept { return anomalies_; }
+  std::uint64_t flows_seen() const noexcept { return flows_seen_; }
+  std::uint64_t flows_evicted() const noexcept { return flows_evicted_; }
+
+  struct Flow;  // extractor.cpp
+
+ private:
+  void tcp(double t, const Packet& p);
+  void udp(double t, const Packet& p);
+  Flow& flow_for(const Packet& p, Carrier carrier, double t);
+  void count(const std::string& what) { ++anomalies_[what]; }
+
+  Sink sink_;
+  ExtractorLimits lim_;
+  struct Table;
+  std::unique_ptr<Table> flows_;
+  std::map<std::string, std::uint64_t> anomalies_;
+  std::uint64_t flows_seen_ = 0, flows_evicted_ = 0;
+};
+
+}  // namespace p2pscope::passive

@@ -1,0 +1,60 @@
+#include "passive/peer_wire_parser.hpp"
+
+namespace p2pscope::passive {
+namespace {
+constexpr std::string_view kProtocol = "\x13" "BitTorrent protocol";
+}
+
+void PeerWireParser::on_frame(const Frame& f, const WireHandlers& h) {
+  ++messages_;
+  if (f.keep_alive) return;
+  if (f.id == static_cast<std::uint8_t>(MessageId::port)) {
+    if (auto p = decode_port(f.payload); p && h.port) h.port(p.value());
+    return;
+  }
+  if (f.id != static_cast<std::uint8_t>(MessageId::extended)) return;
+  auto ext = decode_extended(f.payload);
+  if (!ext) return;
+  if (ext.value().ext_id == 0) {
+    if (auto hs = decode_extended_handshake(ext.value().body); hs && h.extended_handshake) h.extended_handshake(hs.value());
+  } else if (h.extended) {
+    h.extended(ext.value().ext_id, ext.value().body);
+  }
+}
+
+void PeerWireParser::feed(std::string_view bytes, const WireHandlers& h) {
+  if (state_ == State::failed) return;
+  buf_.append(bytes);
+  for (;;) {
+    std::string_view view(buf_);
+    view.remove_prefix(pos_);
+    if (state_ == State::handshake) {
+      // Refuse early: a stream that does not open with the protocol string
+      // is not plaintext BitTorrent, however long we wait.
+      auto n = std::min(view.size(), kProtocol.size());
+      if (view.substr(0, n) != kProtocol.substr(0, n)) return fail(errc::bad_protocol_string);
+      if (view.size() < kHandshakeSize) break;
+      auto hs = decode_handshake(view.substr(0, kHandshakeSize));
+      if (!hs) return fail(static_cast<errc>(hs.error().value()));
+      if (h.handshake) h.handshake(hs.value());
+      pos_ += kHandshakeSize;
+      state_ = State::messages;
+      continue;
+    }
+    auto frame = next_frame(view, lim_);
+    if (!frame) return fail(static_cast<errc>(frame.error().value()));
+    if (!frame.value()) break;
+    pos_ += frame.value()->consumed;
+    on_frame(*frame.value(), h);
+  }
+  // Keep only the unconsumed tail, moving it once it is most of the buffer.
+  if (pos_ == buf_.size()) {
+    buf_.clear();
+    pos_ = 0;
+  } else if (pos_ > buf_.size() / 2) {
+    buf_.erase(0, pos_);
+    pos_ = 0;
+  }
+}
+
+}  // namespace p2pscope::passive

@@ -1,0 +1,58 @@
+// One direction of a peer-wire stream, seen from outside: the handshake,
+// then length-prefixed messages, fed in order in pieces of any size. It
+// yields the handshake, the extended handshake, every other extended
+// message (ut_pex among them; which id means ut_pex is the other side's
+// choice, so the caller maps it) and the DHT PORT message. Pure; buffers at
+// most one message (bounded by WireLimits).
+#pragma once
+
+#include "core/extension.hpp"
+#include "core/peer_wire.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace p2pscope::passive {
+
+struct WireHandlers {
+  std::function<void(const Handshake&)> handshake;
+  std::function<void(const ExtendedHandshake&)> extended_handshake;
+  std::function<void(std::uint8_t ext_id, std::string_view body)> extended;
+  std::function<void(std::uint16_t port)> port;
+};
+
+class PeerWireParser {
+ public:
+  enum class State : std::uint8_t { handshake, messages, failed };
+
+  explicit PeerWireParser(WireLimits lim = {}) : lim_(lim) {}
+
+  // The next in-order bytes of this direction. Once failed, ignores input.
+  void feed(std::string_view bytes, const WireHandlers& h);
+
+  State state() const noexcept { return state_; }
+  // Why it failed: errc::bad_protocol_string (not plaintext BitTorrent, e.g.
+  // MSE), errc::oversized (a length prefix past the limit), or the error of
+  // a message that would not decode.
+  std::optional<errc> failure() const noexcept { return failure_; }
+  std::uint64_t messages() const noexcept { return messages_; }
+
+ private:
+  void fail(errc e) {
+    state_ = State::failed;
+    failure_ = e;
+    buf_.clear();
+  }
+  void on_frame(const Frame& f, const WireHandlers& h);
+  WireLimits lim_;
+  State state_ = State::handshake;
+  std::optional<errc> failure_;
+  std::string buf_;
+  std::size_t pos_ = 0;  // consumed prefix of buf_
+  std::uint64_t messages_ = 0;
+};
+
+}  // namespace p2pscope::passive
