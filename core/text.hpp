@@ -3,6 +3,7 @@
 // vector. Thread-safe.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +26,20 @@ inline std::vector<std::string_view> split(std::string_view s, char sep) {
     if (at == std::string_view::npos) return out;
     s.remove_prefix(at + 1);
   }
+}
+
+// Bytes off the wire as printable ASCII: printable characters as they are,
+// every other byte (and '%') as %XX. Safe to put in JSON, which takes only
+// UTF-8.
+inline std::string printable(std::string_view bytes) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : bytes) {
+    auto b = static_cast<unsigned char>(c);
+    if (b >= 0x20 && b < 0x7f && b != '%') out.push_back(c);
+    else out += {'%', hex[b >> 4], hex[b & 15]};
+  }
+  return out;
 }
 
 }  // namespace p2pscope

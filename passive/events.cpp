@@ -1,24 +1,13 @@
 #include "passive/events.hpp"
 
+#include "core/text.hpp"
+
 namespace p2pscope::passive {
 namespace {
 
 using nlohmann::json;
 
-// Printable: JSON takes only UTF-8, and these strings come off the wire.
-std::string shown(std::string_view bytes) {
-  std::string out;
-  for (char c : bytes) {
-    auto b = static_cast<unsigned char>(c);
-    if (b >= 0x20 && b < 0x7f && b != '%') {
-      out.push_back(c);
-    } else {
-      static constexpr char hex[] = "0123456789ABCDEF";
-      out += {'%', hex[b >> 4], hex[b & 15]};
-    }
-  }
-  return out;
-}
+std::string shown(std::string_view bytes) { return printable(bytes); }
 
 json hop_json(const char* type, const Hop& h) {
   return {{"type", type}, {"t", h.t}, {"from", h.from.to_string()}, {"to", h.to.to_string()},

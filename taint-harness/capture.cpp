@@ -1,6 +1,7 @@
 #include "taint-harness/capture.hpp"
 
-#include <cstdio>
+#include "core/text.hpp"
+
 
 namespace p2pscope::harness {
 namespace {
@@ -142,21 +143,6 @@ std::string_view to_string(IncomingOutcome o) noexcept {
 }
 
 std::string printable_peer_id(const PeerId& id) { return printable(id.raw()); }
-
-std::string printable(std::string_view bytes) {
-  std::string out;
-  for (char c : bytes) {
-    auto b = static_cast<unsigned char>(c);
-    if (b >= 0x20 && b < 0x7f && b != '%') {
-      out.push_back(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", b);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 json to_json(const Capture& c) {
   json j{{"duration", c.duration}, {"dht_queries", c.dht_queries}, {"dht_replies", c.dht_replies}};

@@ -6,6 +6,7 @@
 
 #include "core/extension.hpp"
 #include "core/hash.hpp"
+#include "core/text.hpp"
 #include "core/ip.hpp"
 #include "taint-harness/plan.hpp"
 
@@ -90,8 +91,7 @@ struct Capture {
 nlohmann::json to_json(const Capture& c);
 Result<Capture> capture_from_json(const nlohmann::json& j);
 
-// Bytes in printable form: printable ASCII as is, the rest (and '%') as %XX.
-std::string printable(std::string_view bytes);
+// A peer id in printable form (core/text.hpp's printable).
 std::string printable_peer_id(const PeerId& id);
 
 }  // namespace p2pscope::harness
