@@ -13,7 +13,8 @@ FlowSpec flow(const char* src, const char* dst) { return {Endpoint::parse(src).v
 
 TEST(Packet, DecodesUdpOverEthernetWithVlanTags) {
   auto f = flow("1.2.3.4:6881", "5.6.7.8:51413");
-  auto p = decode_frame(LinkType::ethernet, testlib::ethernet(testlib::udp_datagram(f, "d1:ad2:id20:e"), 2)).value();
+  auto frame = testlib::ethernet(testlib::udp_datagram(f, "d1:ad2:id20:e"), 2);
+  auto p = decode_frame(LinkType::ethernet, frame).value();  // p.payload views frame
   EXPECT_EQ(p.transport, Transport::udp);
   EXPECT_EQ(p.src, f.src.address);
   EXPECT_EQ(p.dst, f.dst.address);
@@ -26,7 +27,8 @@ TEST(Packet, DecodesUdpOverEthernetWithVlanTags) {
 TEST(Packet, DecodesTcpOverIpv6InLinuxCookedV2) {
   auto f = flow("[2001:db8::1]:40000", "[2001:db8::2]:6881");
   auto syn = static_cast<std::uint8_t>(static_cast<int>(TcpFlag::syn) | static_cast<int>(TcpFlag::ack));
-  auto p = decode_frame(LinkType::linux_sll2, testlib::linux_sll2(testlib::tcp_datagram(f, syn, 7, "hello"))).value();
+  auto frame = testlib::linux_sll2(testlib::tcp_datagram(f, syn, 7, "hello"));
+  auto p = decode_frame(LinkType::linux_sll2, frame).value();
   EXPECT_EQ(p.transport, Transport::tcp);
   EXPECT_TRUE(p.has(TcpFlag::syn));
   EXPECT_TRUE(p.has(TcpFlag::ack));
@@ -66,7 +68,8 @@ TEST(Packet, RejectsImpossibleHeaderLengths) {
 
 TEST(Packet, IcmpPortUnreachableQuotesTheRefusedFlow) {
   auto refused = testlib::udp_datagram(flow("9.9.9.9:5000", "1.2.3.4:6881"), "x");
-  auto p = decode_ip(testlib::icmp_port_unreachable(IpAddress::parse("1.2.3.4").value(), refused)).value();
+  auto icmp = testlib::icmp_port_unreachable(IpAddress::parse("1.2.3.4").value(), refused);
+  auto p = decode_ip(icmp).value();
   EXPECT_EQ(p.transport, Transport::icmp);
   EXPECT_EQ(p.icmp_type, 3);
   EXPECT_EQ(p.icmp_code, 3);
