@@ -217,7 +217,10 @@ struct Deliver {
 
   void on_http(const HttpMessage& m) {
     if (flow.side[i].content == Content::http_request) {
-      auto target = m.start_line.substr(4, m.start_line.rfind(' ') - 4);
+      // "GET <target> HTTP/1.x"; a later request on the connection may be anything.
+      auto end = m.start_line.rfind(' ');
+      if (m.start_line.rfind("GET ", 0) != 0 || end == std::string::npos || end <= 4) return count("http_request_malformed");
+      auto target = m.start_line.substr(4, end - 4);
       auto q = target.find('?');
       if (q == std::string::npos || target.substr(0, q).find("announce") == std::string::npos) return;
       auto a = decode_announce_query(std::string_view(target).substr(q + 1));
