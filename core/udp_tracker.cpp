@@ -4,6 +4,17 @@
 #include "core/compact.hpp"
 
 namespace p2pscope {
+
+std::string_view to_string(AnnounceEvent e) noexcept {
+  switch (e) {
+    case AnnounceEvent::started: return "started";
+    case AnnounceEvent::stopped: return "stopped";
+    case AnnounceEvent::completed: return "completed";
+    case AnnounceEvent::none: return "none";
+  }
+  return "none";
+}
+
 namespace {
 
 constexpr std::size_t kAnnounceRequestSize = 98;

@@ -22,6 +22,7 @@ inline constexpr std::uint64_t kUdpTrackerProtocolId = 0x41727101980ULL;
 
 enum class UdpAction : std::uint32_t { connect = 0, announce = 1, scrape = 2, error = 3 };
 enum class AnnounceEvent : std::uint32_t { none = 0, completed = 1, started = 2, stopped = 3 };
+std::string_view to_string(AnnounceEvent e) noexcept;  // "none", "completed", "started", "stopped"
 
 struct UdpConnectRequest {
   std::uint32_t transaction_id = 0;

@@ -66,15 +66,6 @@ Content classify(std::string_view first) {
   return Content::other;
 }
 
-std::string event_name(p2pscope::AnnounceEvent e) {
-  switch (e) {
-    case p2pscope::AnnounceEvent::started: return "started";
-    case p2pscope::AnnounceEvent::stopped: return "stopped";
-    case p2pscope::AnnounceEvent::completed: return "completed";
-    case p2pscope::AnnounceEvent::none: return "none";
-  }
-  return "none";
-}
 
 }  // namespace
 
@@ -227,7 +218,7 @@ struct Deliver {
       if (!a) return count("tracker_announce_malformed");
       flow.announced = a.value().info_hash;
       sink(TrackerAnnounceEvent{flow.hop(i), a.value().info_hash, a.value().peer_id, a.value().port,
-                                event_name(a.value().event), a.value().ip});
+                                std::string(to_string(a.value().event)), a.value().ip});
       return;
     }
     if (m.status != 200 || !flow.announced) return;

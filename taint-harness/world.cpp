@@ -251,15 +251,6 @@ std::optional<std::string> query_value(std::string_view query, std::string_view 
   return std::nullopt;
 }
 
-std::string_view event_name(AnnounceEvent e) {
-  switch (e) {
-    case AnnounceEvent::started: return "started";
-    case AnnounceEvent::stopped: return "stopped";
-    case AnnounceEvent::completed: return "completed";
-    case AnnounceEvent::none: return "none";
-  }
-  return "none";
-}
 
 }  // namespace
 
@@ -276,7 +267,7 @@ Status World::Impl::start_tracker() {
     auto shown = [](const std::optional<std::string>& v) { return v ? std::optional(printable(*v)) : std::nullopt; };
     r.ip = shown(s.ip);
     r.key = s.key;
-    r.event = event_name(s.event);
+    r.event = std::string(to_string(s.event));
     r.peer_id = printable_peer_id(s.peer_id);
     r.ipv4 = shown(query_value(s.query, "ipv4"));
     r.ipv6 = shown(query_value(s.query, "ipv6"));
