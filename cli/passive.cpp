@@ -27,27 +27,20 @@ struct Totals {
 // read at all or ended in a damaged record (everything before is kept).
 bool read_capture(const std::string& file, passive::Extractor& x, Totals& tot) {
   std::string detail;
-  auto reader = passive::PcapReader::open(file, &detail);
-  if (!reader) {
+  auto sum = passive::read_packets(
+      file, [&x](const passive::Frame& f, const Packet* p) { if (p) x.packet(f.t, *p); }, &detail);
+  if (!sum) {
     std::cerr << "p2pscope passive: " << file << ": not a readable capture: " << detail << "\n";
     return false;
   }
-  for (;;) {
-    auto f = reader.value().next(&detail);
-    if (!f) {
-      std::cerr << "p2pscope passive: " << file << ": damaged after frame " << tot.frames << ": " << detail
-                << " (every frame before it was read)\n";
-      return false;
-    }
-    if (!f.value()) return true;
-    ++tot.frames;
-    auto p = decode_frame(reader.value().link(), f.value()->data);
-    if (!p) {
-      ++tot.not_ip;
-      continue;
-    }
-    x.packet(f.value()->t, p.value());
+  tot.frames += sum.value().frames;
+  tot.not_ip += sum.value().not_ip;
+  if (sum.value().damage) {
+    std::cerr << "p2pscope passive: " << file << ": damaged after frame " << sum.value().frames << ": "
+              << *sum.value().damage << " (every frame before it was read)\n";
+    return false;
   }
+  return true;
 }
 
 int run_passive(const PassiveArgs& a) {

@@ -7,8 +7,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string shown(std::string_view bytes) { return printable(bytes); }
-
 json hop_json(const char* type, const Hop& h) {
   return {{"type", type}, {"t", h.t}, {"from", h.from.to_string()}, {"to", h.to.to_string()},
           {"carrier", to_string(h.carrier)}};
@@ -25,14 +23,14 @@ struct ToJson {
     auto j = hop_json("passive_handshake", e.hop);
     j["info_hash"] = e.info_hash.hex();
     j["peer_id"] = e.peer_id.hex();
-    j["peer_id_text"] = shown(e.peer_id.raw());
+    j["peer_id_text"] = printable(e.peer_id.raw());
     j["extension_protocol"] = e.extension_protocol;
     j["dht"] = e.dht;
     return j;
   }
   json operator()(const ExtendedHandshakeEvent& e) const {
     auto j = hop_json("passive_extended_handshake", e.hop);
-    if (e.v) j["v"] = shown(*e.v);
+    if (e.v) j["v"] = printable(*e.v);
     if (e.p) j["p"] = *e.p;
     if (e.yourip) j["yourip"] = e.yourip->to_string();
     if (e.ut_pex) j["ut_pex"] = *e.ut_pex;
@@ -53,7 +51,7 @@ struct ToJson {
   json operator()(const KrpcEvent& e) const {
     auto j = hop_json("passive_krpc", e.hop);
     j["kind"] = e.kind;
-    if (!e.method.empty()) j["method"] = shown(e.method);
+    if (!e.method.empty()) j["method"] = printable(e.method);
     if (e.info_hash) j["info_hash"] = e.info_hash->hex();
     if (!e.values.empty()) j["values"] = endpoints(e.values);
     if (!e.nodes.empty()) {
@@ -61,7 +59,7 @@ struct ToJson {
       for (const auto& n : e.nodes) nodes.push_back({{"id", n.id.hex()}, {"node", n.endpoint.to_string()}});
       j["nodes"] = nodes;
     }
-    if (e.version) j["v"] = shown(*e.version);
+    if (e.version) j["v"] = printable(*e.version);
     return j;
   }
   json operator()(const TrackerAnnounceEvent& e) const {
@@ -70,14 +68,14 @@ struct ToJson {
     j["peer_id"] = e.peer_id.hex();
     j["port"] = e.port;
     j["event"] = e.event;
-    if (e.ip) j["ip"] = shown(*e.ip);
+    if (e.ip) j["ip"] = printable(*e.ip);
     return j;
   }
   json operator()(const TrackerPeersEvent& e) const {
     auto j = hop_json("passive_tracker_peers", e.hop);
     if (e.info_hash) j["info_hash"] = e.info_hash->hex();
     j["peers"] = endpoints(e.peers);
-    if (e.failure) j["failure"] = shown(*e.failure);
+    if (e.failure) j["failure"] = printable(*e.failure);
     return j;
   }
 };

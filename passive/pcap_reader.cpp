@@ -37,4 +37,23 @@ Result<std::optional<Frame>> PcapReader::next(std::string* detail) {
   return std::optional<Frame>{f};
 }
 
+Result<ReadSummary> read_packets(const std::filesystem::path& file,
+                                 const std::function<void(const Frame&, const Packet*)>& on_frame, std::string* detail) {
+  P2PSCOPE_TRY(reader, PcapReader::open(file, detail));
+  ReadSummary sum;
+  std::string why;
+  for (;;) {
+    auto f = reader.next(&why);
+    if (!f) {
+      sum.damage = why;
+      return sum;
+    }
+    if (!f.value()) return sum;
+    ++sum.frames;
+    auto p = decode_frame(reader.link(), f.value()->data);
+    if (!p) ++sum.not_ip;
+    on_frame(*f.value(), p ? &p.value() : nullptr);
+  }
+}
+
 }  // namespace p2pscope::passive

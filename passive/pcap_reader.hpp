@@ -11,6 +11,7 @@
 #include "core/packet.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,5 +48,19 @@ class PcapReader {
   std::unique_ptr<pcap, Close> handle_;
   LinkType link_;
 };
+
+// What read_packets saw of one capture.
+struct ReadSummary {
+  std::uint64_t frames = 0;            // frames read (before any damage)
+  std::uint64_t not_ip = 0;            // frames decode_frame refused (not IP, or cut in a header)
+  std::optional<std::string> damage;   // the file ended in a damaged record after `frames` good ones
+};
+
+// Reads every frame of file in order and calls on_frame with it and its
+// decoded packet (nullptr when the frame is not IP). errc::bad_value (and
+// *detail) when the file cannot be opened as a capture; damage after that
+// is in the summary, everything before it was delivered.
+Result<ReadSummary> read_packets(const std::filesystem::path& file,
+                                 const std::function<void(const Frame&, const Packet*)>& on_frame, std::string* detail);
 
 }  // namespace p2pscope::passive

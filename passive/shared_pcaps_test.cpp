@@ -21,12 +21,10 @@ std::vector<Event> extract(const std::string& pcap) {
   std::vector<Event> out;
   Extractor x([&](const Event& e) { out.push_back(e); });
   std::string detail;
-  auto r = PcapReader::open(testlib::fixture_path("pcaps/" + pcap), &detail);
-  if (!r) throw std::runtime_error(pcap + ": " + detail);
-  while (auto f = r.value().next(&detail)) {
-    if (!f.value()) break;
-    if (auto p = decode_frame(r.value().link(), f.value()->data)) x.packet(f.value()->t, p.value());
-  }
+  auto read = read_packets(testlib::fixture_path("pcaps/" + pcap), [&x](const Frame& f, const Packet* p) {
+    if (p) x.packet(f.t, *p);
+  }, &detail);
+  if (!read || read.value().damage) throw std::runtime_error(pcap + ": " + detail);
   x.finish();
   return out;
 }

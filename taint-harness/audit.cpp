@@ -1,6 +1,8 @@
 #include "taint-harness/audit.hpp"
 
+#include <algorithm>
 #include <regex>
+#include <stdexcept>
 
 namespace p2pscope::harness {
 namespace {
@@ -130,6 +132,13 @@ std::string_view to_string(Exposure e) noexcept {
 std::size_t AnonymityAudit::leaks() const {
   return static_cast<std::size_t>(
       std::count_if(checks.begin(), checks.end(), [](const AuditCheck& c) { return c.result == Exposure::leaks; }));
+}
+
+const AuditCheck& AnonymityAudit::at(std::string_view name) const {
+  for (const auto& c : checks) {
+    if (c.name == name) return c;
+  }
+  throw std::out_of_range("no audit check " + std::string(name));
 }
 
 bool peer_id_names_client(std::string_view id) {

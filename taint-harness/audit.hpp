@@ -30,6 +30,8 @@ struct AuditCheck {
 struct AnonymityAudit {
   std::vector<AuditCheck> checks;  // always the same checks, in the same order
   std::size_t leaks() const;
+  // The check called name; std::out_of_range when there is none.
+  const AuditCheck& at(std::string_view name) const;
 };
 
 // The checks: the client's version in its peer id (handshakes, announces)

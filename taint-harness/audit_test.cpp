@@ -23,12 +23,7 @@ struct HarnessAudit : ::testing::Test {
     c.dht_queries = 4;
     c.incoming.push_back({20, IncomingOutcome::refused, ""});
   }
-  Exposure result(const char* name) const {
-    for (const auto& x : audit(c).checks) {
-      if (x.name == name) return x.result;
-    }
-    throw std::logic_error(name);
-  }
+  Exposure result(const char* name) const { return audit(c).at(name).result; }
 };
 
 TEST_F(HarnessAudit, AnonymousLookingClientLeaksNothing) {

@@ -44,48 +44,39 @@ std::string service_of(const Endpoint& to, std::string_view protocol) {
 }  // namespace
 
 Result<Egress> egress_from_pcap(const std::filesystem::path& pcap, const IpAddress& client) {
-  std::string detail;
-  auto reader = passive::PcapReader::open(pcap, &detail);
-  if (!reader) return reader.error();
   Egress e;
   std::map<std::tuple<std::string_view, Endpoint>, EgressFlow> flows;
   std::optional<double> t0;
   double last = 0;
-  for (;;) {
-    auto f = reader.value().next(&detail);
-    if (!f) {
-      e.damage = detail;
-      break;
-    }
-    if (!f.value()) break;
-    const auto& frame = *f.value();
-    if (!t0) t0 = frame.t;
-    last = frame.t;
-    auto p = decode_frame(reader.value().link(), frame.data);
-    if (!p) {
-      ++e.undecodable;
-      continue;
-    }
-    const auto& pkt = p.value();
-    if (pkt.src != client || pkt.dst == client) continue;
-    auto proto = protocol_name(pkt.transport, pkt.protocol);
-    Endpoint to{pkt.dst, pkt.dst_port};
-    auto& flow = flows[{proto, to}];
-    if (flow.packets == 0) {
-      flow.protocol = std::string(proto);
-      flow.to = to;
-      flow.first = frame.t - *t0;
-      flow.service = service_of(to, proto);
-    }
-    flow.last = frame.t - *t0;
-    ++flow.packets;
-    auto size = frame.wire_length >= frame.data.size() ? frame.wire_length : frame.data.size();
-    flow.bytes += size;
-    if (pkt.has(TcpFlag::syn) && !pkt.has(TcpFlag::ack)) ++flow.tcp_syns;
-    if (pkt.transport == Transport::udp) ++flow.krpc[krpc_kind(pkt.payload)];
-    ++e.packets;
-    e.bytes += size;
-  }
+  std::string detail;
+  auto sum = passive::read_packets(
+      pcap,
+      [&](const passive::Frame& frame, const Packet* p) {
+        if (!t0) t0 = frame.t;
+        last = frame.t;
+        if (!p || p->src != client || p->dst == client) return;
+        auto proto = protocol_name(p->transport, p->protocol);
+        Endpoint to{p->dst, p->dst_port};
+        auto& flow = flows[{proto, to}];
+        if (flow.packets == 0) {
+          flow.protocol = std::string(proto);
+          flow.to = to;
+          flow.first = frame.t - *t0;
+          flow.service = service_of(to, proto);
+        }
+        flow.last = frame.t - *t0;
+        ++flow.packets;
+        auto size = frame.wire_length >= frame.data.size() ? frame.wire_length : frame.data.size();
+        flow.bytes += size;
+        if (p->has(TcpFlag::syn) && !p->has(TcpFlag::ack)) ++flow.tcp_syns;
+        if (p->transport == Transport::udp) ++flow.krpc[krpc_kind(p->payload)];
+        ++e.packets;
+        e.bytes += size;
+      },
+      &detail);
+  if (!sum) return sum.error();
+  e.undecodable = sum.value().not_ip;
+  e.damage = sum.value().damage;
   e.seconds = t0 ? last - *t0 : 0;
   for (auto& [key, flow] : flows) e.flows.push_back(std::move(flow));
   std::stable_sort(e.flows.begin(), e.flows.end(),
