@@ -1,13 +1,15 @@
 // p2pscope passive: read pcap/pcapng files and write what the BitTorrent
 // recognisers find in them (handshakes, extended handshakes, ut_pex, KRPC,
-// tracker announces and replies) as JSON Lines.
+// tracker announces and replies) as JSON Lines; optionally honeynet events
+// and scan labelling over the same packets.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
-#include "passive/extractor.hpp"
+#include "passive/analyses.hpp"
 #include "passive/pcap_reader.hpp"
 
 #include <fstream>
 #include <iostream>
+#include <set>
 
 namespace p2pscope::cli {
 namespace {
@@ -16,19 +18,44 @@ struct PassiveArgs {
   std::vector<std::string> files;
   std::string out = "-";
   std::size_t max_flows = 65536;
+  bool no_messages = false;
+  std::vector<std::string> honeynet;
+  passive::HoneynetConfig hn;
+  std::string suspects;
+  bool scan = false;
+  passive::ScanConfig sc;
+
+  passive::AnalysisOptions options() const {
+    passive::AnalysisOptions o;
+    o.limits.max_flows = max_flows;
+    o.messages = !no_messages;
+    if (!hn.honeynet.empty()) o.honeynet = hn;
+    if (scan) o.scan = sc;
+    return o;
+  }
 };
 
 struct Totals {
-  std::uint64_t frames = 0, not_ip = 0, events = 0;
+  std::uint64_t frames = 0, not_ip = 0;
   std::map<std::string, std::uint64_t> by_type;
 };
 
-// Reads one capture into the extractor; false when the file could not be
-// read at all or ended in a damaged record (everything before is kept).
-bool read_capture(const std::string& file, passive::Extractor& x, Totals& tot) {
+// Every record goes out through here, counted by type.
+struct Output {
+  std::ostream& out;
+  Totals& tot;
+  void operator()(const nlohmann::json& j) {
+    ++tot.by_type[j.at("type").get<std::string>()];
+    out << j.dump() << '\n';
+  }
+};
+
+// Reads one capture; false when the file could not be read at all or ended
+// in a damaged record (everything before is kept).
+bool read_capture(const std::string& file, passive::Analyses& an, Totals& tot) {
   std::string detail;
   auto sum = passive::read_packets(
-      file, [&x](const passive::Frame& f, const Packet* p) { if (p) x.packet(f.t, *p); }, &detail);
+      file, [&an](const passive::Frame& f, const Packet* p) { if (p) an.packet(f.t, *p); }, &detail);
   if (!sum) {
     std::cerr << "p2pscope passive: " << file << ": not a readable capture: " << detail << "\n";
     return false;
@@ -43,6 +70,47 @@ bool read_capture(const std::string& file, passive::Extractor& x, Totals& tot) {
   return true;
 }
 
+// Honeynet events, their suspect info hashes, and the --suspects list.
+bool finish_honeynet(const PassiveArgs& a, const std::vector<passive::HoneynetEvent>& events,
+                     const passive::HoneynetAnalyzer& hn, Output& emit) {
+  std::map<std::string, int> by_class;
+  std::set<std::string> suspects;
+  for (const auto& e : events) {
+    emit(to_json(e));
+    ++by_class[e.classification];
+    for (const auto& r : suspect_records(e)) {
+      emit(r);
+      suspects.insert(r.at("info_hash").get<std::string>());
+    }
+  }
+  std::cerr << "honeynet: " << events.size() << " event(s)";
+  for (const auto& [c, n] : by_class) std::cerr << ", " << n << " " << c;
+  std::cerr << "; " << suspects.size() << " suspect info hash(es)\n";
+  for (const auto& [what, n] : hn.counters()) std::cerr << "  " << what << ": " << n << "\n";
+  if (a.suspects.empty()) return true;
+  std::ofstream f(a.suspects, std::ios::trunc);
+  for (const auto& s : suspects) f << s << "\n";
+  f.flush();
+  if (f) return true;
+  std::cerr << "p2pscope passive: writing " << a.suspects << " failed\n";
+  return false;
+}
+
+void finish_scan(const std::vector<passive::ScanHost>& hosts, const passive::ScanLabeler& sl, Output& emit) {
+  std::size_t unsuppressed = 0, suppressed = 0;
+  for (const auto& h : hosts) {
+    emit(to_json(h));
+    for (const auto& al : {h.unsuppressed, h.suppressed}) {
+      if (!al) continue;
+      emit(to_json(*al));
+      ++(al->suppressed_detector ? suppressed : unsuppressed);
+    }
+  }
+  std::cerr << "scan labelling: " << hosts.size() << " host(s) with connection attempts; scan alarms: "
+            << unsuppressed << " unsuppressed, " << suppressed << " suppressed\n";
+  for (const auto& [what, n] : sl.counters()) std::cerr << "  " << what << ": " << n << "\n";
+}
+
 int run_passive(const PassiveArgs& a) {
   std::ofstream file;
   if (a.out != "-") {
@@ -54,29 +122,63 @@ int run_passive(const PassiveArgs& a) {
   }
   std::ostream& out = a.out == "-" ? std::cout : file;
   Totals tot;
-  passive::ExtractorLimits lim;
-  lim.max_flows = a.max_flows;
-  passive::Extractor x(
-      [&](const passive::Event& e) {
-        auto j = passive::to_json(e);
-        ++tot.events;
-        ++tot.by_type[j.at("type").get<std::string>()];
-        out << j.dump() << '\n';
-      },
-      lim);
+  Output emit{out, tot};
+  passive::Analyses an(a.options(), emit);
   bool ok = true;
-  for (const auto& f : a.files) ok &= read_capture(f, x, tot);
-  x.finish();
+  for (const auto& f : a.files) ok &= read_capture(f, an, tot);
+  auto results = an.finish();
+  const auto& x = an.extractor();
+  std::cerr << "passive: " << tot.frames << " frames (" << tot.not_ip << " not IP), " << x.flows_seen() << " flows ("
+            << x.flows_evicted() << " evicted)\n";
+  for (const auto& [what, n] : x.anomalies()) std::cerr << "  anomaly " << what << ": " << n << "\n";
+  if (an.honeynet()) ok &= finish_honeynet(a, results.events, *an.honeynet(), emit);
+  if (an.scan()) finish_scan(results.hosts, *an.scan(), emit);
+  for (const auto& [type, n] : tot.by_type) std::cerr << "  " << type << ": " << n << "\n";
   out.flush();
   if (!out) {
     std::cerr << "p2pscope passive: writing " << a.out << " failed\n";
     return kFailure;
   }
-  std::cerr << "passive: " << tot.frames << " frames (" << tot.not_ip << " not IP), " << x.flows_seen() << " flows ("
-            << x.flows_evicted() << " evicted), " << tot.events << " records\n";
-  for (const auto& [type, n] : tot.by_type) std::cerr << "  " << type << ": " << n << "\n";
-  for (const auto& [what, n] : x.anomalies()) std::cerr << "  anomaly " << what << ": " << n << "\n";
   return ok ? kOk : kFailure;
+}
+
+void add_honeynet_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) {
+  auto* g = sub->add_option_group("Honeynet mode");
+  g->add_option("--honeynet", a->honeynet, "Dark address block (CIDR, repeatable): group traffic to it into "
+                                           "address-misconfiguration events")
+      ->each([](const std::string& s) {
+        if (!probes::parse_cidr(s)) throw CLI::ValidationError("--honeynet", "not a CIDR block: " + s);
+      });
+  g->add_option("--interval", a->hn.interval, "Seconds per counting interval")
+      ->check(CLI::Range(1.0, 86400.0))->capture_default_str();
+  g->add_option("--min-sources", a->hn.min_sources, "Unique sources within --window that make an event")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))->capture_default_str();
+  g->add_option("--window", a->hn.window, "Seconds from an event's start in which --min-sources must arrive")
+      ->check(CLI::Range(1.0, 30.0 * 86400))->capture_default_str();
+  g->add_option("--end-fraction", a->hn.end_fraction, "An event ends at the first interval below this share of its peak")
+      ->check(CLI::Range(0.01, 1.0))->capture_default_str();
+  g->add_option("--u-threshold", a->hn.cluster.u_threshold, "U metric below which an event is anti-P2P")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  g->add_option("--suspects", a->suspects, "Also write the suspect info hashes here, one per line (input for "
+                                           "p2pscope crawl)");
+}
+
+void add_scan_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) {
+  auto* g = sub->add_option_group("Scan labelling");
+  g->add_flag("--scan-label", a->scan, "Label failed TCP connection attempts as predicted BitTorrent or not, and run a "
+                                       "Zeek-style scan detector with and without suppression");
+  g->add_option("--scan-window", a->sc.window, "Seconds of failed attempts a scan alarm looks at")
+      ->check(CLI::Range(1.0, 86400.0))->capture_default_str();
+  g->add_option("--address-threshold", a->sc.address_threshold, "Unique failed destinations that make an address scan")
+      ->check(CLI::Range(std::size_t{2}, std::size_t{1} << 20))->capture_default_str();
+  g->add_option("--port-threshold", a->sc.port_threshold, "Unique failed ports on one address that make a port scan")
+      ->check(CLI::Range(std::size_t{2}, std::size_t{65536}))->capture_default_str();
+  g->add_option("--ppr-low", a->sc.ppr_low, "Lowest port/peer ratio that withholds a suppressed alarm")
+      ->check(CLI::Range(0.0, 100.0))->capture_default_str();
+  g->add_option("--ppr-high", a->sc.ppr_high, "Highest port/peer ratio that withholds a suppressed alarm")
+      ->check(CLI::Range(0.0, 100.0))->capture_default_str();
+  g->add_option("--attempt-timeout", a->sc.attempt_timeout, "Seconds without SYN-ACK before an attempt failed")
+      ->check(CLI::Range(0.1, 600.0))->capture_default_str();
 }
 
 }  // namespace
@@ -86,16 +188,29 @@ void add_passive(CLI::App& app, int* exit_code) {
   auto* sub = app.add_subcommand(
       "passive",
       "Read pcap/pcapng captures and write the BitTorrent traffic in them as JSON Lines: handshakes, extended "
-      "handshakes, ut_pex, KRPC, tracker announces and replies (honeynet events and scan labelling: issue #7, not "
-      "built yet)");
+      "handshakes, ut_pex, KRPC, tracker announces and replies; honeynet events and suspect info hashes "
+      "(--honeynet); failed connections and scan alarms with and without BitTorrent suppression (--scan-label)");
   sub->add_option("captures", a->files, "pcap or pcapng files, read in order")->required()->check(CLI::ExistingFile);
   sub->add_option("-o,--out", a->out, "Output file, or - for standard output")->capture_default_str();
   sub->add_option("--max-flows", a->max_flows, "Flows tracked at once; the least recently seen are evicted")
       ->check(CLI::Range(std::size_t{16}, std::size_t{1} << 24))
       ->capture_default_str();
-  sub->footer("Exit status: 0 when every capture was read to its end, 1 when one was unreadable or damaged (what "
+  sub->add_flag("--no-messages", a->no_messages, "Leave out the per-message records (handshakes, KRPC, ...)");
+  add_honeynet_options(sub, a);
+  add_scan_options(sub, a);
+  sub->footer("Records: docs/records.md (passive_*, suspect_infohash). Example:\n"
+              "  p2pscope passive --honeynet 198.51.100.0/24 --no-messages --suspects s.txt -o ev.jsonl dark.pcap\n"
+              "Exit status: 0 when every capture was read to its end, 1 when one was unreadable or damaged (what "
               "came before the damage is still written), 2 on bad usage.");
-  sub->callback([a, exit_code] { *exit_code = run_passive(*a); });
+  sub->callback([a, exit_code] {
+    for (const auto& c : a->honeynet) a->hn.honeynet.push_back(probes::parse_cidr(c).value());
+    if (a->sc.ppr_low > a->sc.ppr_high) {
+      std::cerr << "p2pscope passive: --ppr-low is above --ppr-high\n";
+      *exit_code = kBadInput;
+      return;
+    }
+    *exit_code = run_passive(*a);
+  });
 }
 
 }  // namespace p2pscope::cli

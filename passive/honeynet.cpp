@@ -196,7 +196,9 @@ void HoneynetAnalyzer::close_interval(Target& tg) {
   if (tg.event) {
     auto threshold = static_cast<double>(tg.peak) * cfg_.end_fraction;
     if (static_cast<double>(n) >= threshold) {
-      tg.event->merge(std::move(cur), cfg_.max_sources, &counters_["sources_over_limit"]);
+      std::uint64_t over = 0;
+      tg.event->merge(std::move(cur), cfg_.max_sources, &over);
+      if (over) counters_["sources_over_limit"] += over;
       tg.peak = std::max(tg.peak, n);
       return;
     }
@@ -357,7 +359,7 @@ void HoneynetAnalyzer::end_event(Target& tg) {
   tg.event.reset();
   tg.peak = 0;
   if (e.sources_in_window >= cfg_.min_sources) done_.push_back(std::move(e));
-  else ++counters_["events_below_min_sources"];
+  else ++counters_["candidates_below_min_sources"];
 }
 
 std::vector<HoneynetEvent> HoneynetAnalyzer::finish() {

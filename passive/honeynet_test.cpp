@@ -61,7 +61,7 @@ TEST_F(HoneynetFixture, ReportsOnlyEventsWithEnoughSources) {
   EXPECT_EQ(ev[0].unique_sources, 150u);
   EXPECT_EQ(ev[0].protocol, "tcp");
   EXPECT_EQ(ev[0].classification, "misconfiguration");
-  EXPECT_EQ(hn.counters().at("events_below_min_sources"), 1u);
+  EXPECT_EQ(hn.counters().at("candidates_below_min_sources"), 1u);
 }
 
 TEST_F(HoneynetFixture, EndsWhenSourcesFallBelowAThirdOfThePeak) {

@@ -1,0 +1,31 @@
+#include "passive/analyses.hpp"
+
+namespace p2pscope::passive {
+
+Analyses::Analyses(const AnalysisOptions& opt, RecordSink sink) : sink_(std::move(sink)) {
+  if (opt.honeynet) honeynet_ = std::make_unique<HoneynetAnalyzer>(*opt.honeynet);
+  if (opt.scan) scan_ = std::make_unique<ScanLabeler>(*opt.scan, [this](const FailedAttempt& f) { sink_(to_json(f)); });
+  extractor_ = std::make_unique<Extractor>(
+      [this, messages = opt.messages](const Event& e) {
+        if (messages) sink_(to_json(e));
+        if (honeynet_) honeynet_->event(e);
+        if (scan_) scan_->event(e);
+      },
+      opt.limits);
+}
+
+void Analyses::packet(double t, const Packet& p) {
+  if (honeynet_) honeynet_->packet(t, p);
+  if (scan_) scan_->packet(t, p);
+  extractor_->packet(t, p);
+}
+
+AnalysisResults Analyses::finish() {
+  extractor_->finish();
+  AnalysisResults r;
+  if (honeynet_) r.events = honeynet_->finish();
+  if (scan_) r.hosts = scan_->finish();
+  return r;
+}
+
+}  // namespace p2pscope::passive
