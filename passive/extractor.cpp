@@ -1,6 +1,8 @@
 #include "passive/extractor.hpp"
 
 #include "core/http_tracker.hpp"
+#include "core/udp_tracker.hpp"
+#include "core/text.hpp"
 #include "core/utp.hpp"
 #include "passive/http_stream.hpp"
 #include "passive/peer_wire_parser.hpp"
@@ -47,9 +49,17 @@ struct Extractor::Flow {
   Hop hop(std::size_t i) const { return {t, side[i].ep, side[1 - i].ep, carrier}; }
 };
 
+// A BEP 15 client/tracker pair: the connection id the tracker granted and
+// the transactions still waiting for an answer (the info hash of announces).
+struct UdpTrackerPair {
+  std::optional<std::uint64_t> connection_id;
+  std::map<std::uint32_t, std::optional<InfoHash>> waiting;
+};
+
 struct Extractor::Table {
   std::map<Key, Flow> flows;
   std::list<Key> lru;  // most recent first
+  std::map<std::pair<Endpoint, Endpoint>, UdpTrackerPair> udp_trackers;  // (client, tracker)
 };
 
 namespace {
@@ -252,8 +262,65 @@ void Extractor::tcp(double t, const Packet& p) {
   }
 }
 
+namespace {
+constexpr std::size_t kMaxWaiting = 64;
+constexpr std::string_view kConnectMagic{"\x00\x00\x04\x17\x27\x10\x19\x80", 8};
+
+std::uint32_t u32_at(std::string_view b, std::size_t at) {
+  return static_cast<std::uint32_t>(static_cast<std::uint8_t>(b[at]) << 24 | static_cast<std::uint8_t>(b[at + 1]) << 16 |
+                                    static_cast<std::uint8_t>(b[at + 2]) << 8 | static_cast<std::uint8_t>(b[at + 3]));
+}
+std::uint64_t u64_at(std::string_view b, std::size_t at) {
+  return static_cast<std::uint64_t>(u32_at(b, at)) << 32 | u32_at(b, at + 4);
+}
+}  // namespace
+
+// BEP 15 is recognised only as an exchange: a connect request (its magic),
+// an announce on the connection id the tracker granted, and replies whose
+// transaction id is waiting. Lone datagrams that merely parse are not.
+bool Extractor::udp_tracker(const Hop& hop, std::string_view b) {
+  auto& pairs = flows_->udp_trackers;
+  if (b.size() == 16 && b.substr(0, 8) == kConnectMagic && u32_at(b, 8) == 0) {
+    auto it = pairs.find({hop.from, hop.to});
+    if (it == pairs.end()) {
+      if (pairs.size() >= lim_.max_flows) return count("udp_tracker_pairs_over_limit"), true;
+      it = pairs.emplace(std::make_pair(hop.from, hop.to), UdpTrackerPair{}).first;
+    }
+    if (it->second.waiting.size() < kMaxWaiting) it->second.waiting.emplace(u32_at(b, 12), std::nullopt);
+    return true;
+  }
+  if (auto req = pairs.find({hop.from, hop.to}); req != pairs.end() && b.size() >= 16 &&
+                                                 req->second.connection_id == u64_at(b, 0) && u32_at(b, 8) == 1) {
+    auto m = decode_udp_tracker_request(b);
+    if (!m) return count("udp_tracker_announce_malformed"), true;
+    const auto& a = std::get<UdpAnnounceRequest>(m.value());
+    if (req->second.waiting.size() < kMaxWaiting) req->second.waiting[a.transaction_id] = a.info_hash;
+    std::optional<std::string> ip;
+    if (a.ip != 0) ip = IpAddress::v4(a.ip).to_string();
+    sink_(TrackerAnnounceEvent{hop, a.info_hash, a.peer_id, a.port, std::string(to_string(a.event)), ip});
+    return true;
+  }
+  auto res = pairs.find({hop.to, hop.from});
+  if (res == pairs.end() || b.size() < 8) return false;
+  auto w = res->second.waiting.find(u32_at(b, 4));
+  if (w == res->second.waiting.end()) return false;
+  auto info_hash = w->second;
+  res->second.waiting.erase(w);
+  auto m = decode_udp_tracker_response(b, hop.from.address.family());
+  if (!m) return count("udp_tracker_reply_malformed"), true;
+  if (const auto* c = std::get_if<UdpConnectResponse>(&m.value())) {
+    res->second.connection_id = c->connection_id;
+  } else if (const auto* r = std::get_if<UdpAnnounceResponse>(&m.value())) {
+    sink_(TrackerPeersEvent{hop, info_hash, r->peers, std::nullopt});
+  } else if (const auto* e = std::get_if<UdpErrorResponse>(&m.value()); e && info_hash) {
+    sink_(TrackerPeersEvent{hop, info_hash, {}, printable(e->message)});
+  }
+  return true;
+}
+
 void Extractor::udp(double t, const Packet& p) {
   Hop hop{t, {p.src, p.src_port}, {p.dst, p.dst_port}, Carrier::udp};
+  if (udp_tracker(hop, p.payload)) return;
   if (p.payload.front() == 'd') {
     auto m = decode_krpc(p.payload);
     if (!m) return count("udp_bencode_not_krpc");

@@ -2,7 +2,8 @@
 // table (least recently used flows are evicted), TCP and uTP reassembly per
 // direction, and per flow the recogniser its first bytes call for:
 // peer-wire (over TCP or uTP), HTTP tracker announce and reply (gzip and
-// chunked bodies), or KRPC (UDP). Events go to the caller's sink as they
+// chunked bodies), KRPC (UDP), or a BEP 15 UDP tracker exchange (connect,
+// announce, reply matched by transaction id). Events go to the caller's sink as they
 // are recognised. Pure: no I/O; the caller reads the capture.
 //
 // Anything malformed is counted in anomalies() by name, never thrown.
@@ -51,6 +52,7 @@ class Extractor {
  private:
   void tcp(double t, const Packet& p);
   void udp(double t, const Packet& p);
+  bool udp_tracker(const Hop& hop, std::string_view payload);  // true when it was BEP 15
   Flow& flow_for(const Packet& p, Carrier carrier, double t);
   void count(const std::string& what) { ++anomalies_[what]; }
 

@@ -1,19 +1,30 @@
-#include "passive/extractor.hpp"
+#include "passive/analyses.hpp"
 #include "tests/fuzz/fuzz_util.hpp"
 
 using namespace p2pscope;
 
 // The input is a run of frames, each a 2-byte big-endian length then raw IP
-// bytes, all handed to one extractor: flows, reassembly, peer-wire, HTTP and
-// KRPC recognisers see hostile packet sequences. Every event must turn into
-// JSON (printable strings only).
+// bytes, all handed to one set of analyses: flows, reassembly, peer-wire,
+// HTTP and KRPC recognisers, the honeynet analyzer (half the IPv4 space is
+// dark, intervals of 5 ms so events open and close) and the scan labeler
+// see hostile packet sequences. Every record must turn into JSON (printable
+// strings only).
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto raw = fuzz::as_view(data, size);
-  passive::ExtractorLimits lim;
-  lim.max_flows = 16;
-  lim.reassembly.max_held = 4096;
-  lim.max_http_body = 8192;
-  passive::Extractor x([](const passive::Event& e) { (void)passive::to_json(e).dump(); }, lim);
+  passive::AnalysisOptions opt;
+  opt.limits.max_flows = 16;
+  opt.limits.reassembly.max_held = 4096;
+  opt.limits.max_http_body = 8192;
+  opt.honeynet.emplace();
+  opt.honeynet->honeynet.push_back(probes::parse_cidr("0.0.0.0/1").value());
+  opt.honeynet->interval = 0.005;
+  opt.honeynet->min_sources = 1;
+  opt.honeynet->max_targets = 64;
+  opt.scan.emplace();
+  opt.scan->attempt_timeout = 0.01;
+  opt.scan->address_threshold = 3;
+  opt.scan->max_hosts = 64;
+  passive::Analyses x(opt, [](const nlohmann::json& j) { (void)j.dump(); });
   double t = 0;
   while (raw.size() >= 2) {
     auto len = static_cast<std::size_t>(static_cast<std::uint8_t>(raw[0]) << 8 | static_cast<std::uint8_t>(raw[1]));
@@ -22,6 +33,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     raw.remove_prefix(frame.size());
     if (auto p = decode_ip(frame)) x.packet(t += 0.001, p.value());
   }
-  x.finish();
+  auto r = x.finish();
+  for (const auto& e : r.events) {
+    (void)passive::to_json(e).dump();
+    for (const auto& j : passive::suspect_records(e)) (void)j.dump();
+  }
+  for (const auto& h : r.hosts) (void)passive::to_json(h).dump();
   return 0;
 }

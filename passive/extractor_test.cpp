@@ -1,0 +1,81 @@
+#include "passive/extractor.hpp"
+
+#include "core/udp_tracker.hpp"
+#include "tests/testlib/frames.hpp"
+
+#include <gtest/gtest.h>
+
+namespace p2pscope::passive {
+namespace {
+
+const Endpoint kClient = Endpoint::parse("10.0.0.2:40000").value();
+const Endpoint kTracker = Endpoint::parse("192.0.2.9:6969").value();
+const InfoHash kHash = InfoHash::from_hex("00112233445566778899aabbccddeeff00112233").value();
+
+struct PassiveUdpTracker : ::testing::Test {
+  std::vector<Event> events;
+  Extractor x{[this](const Event& e) { events.push_back(e); }};
+
+  template <class M>
+  void send(const Endpoint& from, const Endpoint& to, const M& m) {
+    auto d = testlib::udp_datagram({from, to}, encode_udp_tracker(m));
+    x.packet(1, decode_ip(d).value());
+  }
+  UdpAnnounceRequest announce(std::uint64_t cid, std::uint32_t tid) {
+    UdpAnnounceRequest a;
+    a.connection_id = cid;
+    a.transaction_id = tid;
+    a.info_hash = kHash;
+    a.peer_id = PeerId::from_bytes("-TR3000-abcdefghijkl").value();
+    a.event = AnnounceEvent::started;
+    a.port = 51413;
+    return a;
+  }
+  UdpAnnounceResponse reply(std::uint32_t tid) {
+    return {tid, 1800, 1, 2, {Endpoint::parse("203.0.113.5:6881").value(), Endpoint::parse("203.0.113.6:51413").value()}};
+  }
+  void connect(std::uint64_t cid) {
+    send(kClient, kTracker, UdpTrackerRequest{UdpConnectRequest{7}});
+    send(kTracker, kClient, UdpTrackerResponse{UdpConnectResponse{7, cid}});
+  }
+};
+
+TEST_F(PassiveUdpTracker, AnnounceAndReplyMatchedByTransactionId) {
+  connect(0x1122334455667788);
+  send(kClient, kTracker, UdpTrackerRequest{announce(0x1122334455667788, 8)});
+  send(kTracker, kClient, UdpTrackerResponse{reply(8)});
+  ASSERT_EQ(events.size(), 2u);
+  const auto& a = std::get<TrackerAnnounceEvent>(events[0]);
+  EXPECT_EQ(a.info_hash, kHash);
+  EXPECT_EQ(a.port, 51413);
+  EXPECT_EQ(a.event, "started");
+  EXPECT_EQ(a.hop.carrier, Carrier::udp);
+  const auto& r = std::get<TrackerPeersEvent>(events[1]);
+  EXPECT_EQ(r.info_hash, kHash);
+  EXPECT_EQ(r.peers.size(), 2u);
+}
+
+TEST_F(PassiveUdpTracker, ReplyWithAnUnknownTransactionIdIsNotATracker) {
+  connect(42);
+  send(kClient, kTracker, UdpTrackerRequest{announce(42, 8)});
+  send(kTracker, kClient, UdpTrackerResponse{reply(9)});
+  EXPECT_EQ(events.size(), 1u);
+}
+
+TEST_F(PassiveUdpTracker, AnnounceOnAConnectionIdNeverGrantedIsIgnored) {
+  connect(42);
+  send(kClient, kTracker, UdpTrackerRequest{announce(43, 8)});
+  EXPECT_TRUE(events.empty());
+}
+
+TEST_F(PassiveUdpTracker, TruncatedAnnounceIsCounted) {
+  connect(42);
+  auto raw = encode_udp_tracker(UdpTrackerRequest{announce(42, 8)}).substr(0, 60);
+  auto d = testlib::udp_datagram({kClient, kTracker}, raw);
+  x.packet(1, decode_ip(d).value());
+  EXPECT_TRUE(events.empty());
+  EXPECT_EQ(x.anomalies().at("udp_tracker_announce_malformed"), 1u);
+}
+
+}  // namespace
+}  // namespace p2pscope::passive
