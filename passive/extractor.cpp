@@ -10,6 +10,7 @@
 #include <array>
 #include <list>
 #include <tuple>
+#include <unordered_map>
 
 namespace p2pscope::passive {
 
@@ -35,6 +36,13 @@ struct Side {
 
 using Key = std::tuple<Carrier, Endpoint, Endpoint>;
 
+struct KeyHash {
+  std::size_t operator()(const Key& k) const noexcept {
+    std::hash<Endpoint> h;
+    return h(std::get<1>(k)) * 31 + h(std::get<2>(k)) * 7 + static_cast<std::size_t>(std::get<0>(k));
+  }
+};
+
 }  // namespace
 
 struct Extractor::Flow {
@@ -57,7 +65,7 @@ struct UdpTrackerPair {
 };
 
 struct Extractor::Table {
-  std::map<Key, Flow> flows;
+  std::unordered_map<Key, Flow, KeyHash> flows;
   std::list<Key> lru;  // most recent first
   std::map<std::pair<Endpoint, Endpoint>, UdpTrackerPair> udp_trackers;  // (client, tracker)
 };
@@ -359,7 +367,9 @@ void Extractor::udp(double t, const Packet& p) {
 }
 
 void Extractor::finish() {
-  for (auto& [key, f] : flows_->flows) {
+  // Least recently seen first: the order does not depend on the hash table.
+  for (auto k = flows_->lru.rbegin(); k != flows_->lru.rend(); ++k) {
+    auto& f = flows_->flows.at(*k);
     for (std::size_t i = 0; i < 2; ++i) {
       if (!f.side[i].http) continue;
       Deliver d{f, i, sink_, [this](const std::string& w) { count(w); }, lim_};

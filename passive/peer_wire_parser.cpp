@@ -3,7 +3,23 @@
 namespace p2pscope::passive {
 namespace {
 constexpr std::string_view kProtocol = "\x13" "BitTorrent protocol";
+
+bool decoded(std::uint8_t id) {
+  return id == static_cast<std::uint8_t>(MessageId::port) || id == static_cast<std::uint8_t>(MessageId::extended);
 }
+
+// The whole length (prefix included) of a message that starts `view` and
+// whose body nothing here reads; 0 when it is one we decode or the header is
+// not all there yet.
+std::size_t skippable(std::string_view view, const WireLimits& lim) {
+  if (view.size() < 5) return 0;
+  auto len = static_cast<std::size_t>(static_cast<std::uint8_t>(view[0])) << 24 |
+             static_cast<std::size_t>(static_cast<std::uint8_t>(view[1])) << 16 |
+             static_cast<std::size_t>(static_cast<std::uint8_t>(view[2])) << 8 | static_cast<std::uint8_t>(view[3]);
+  if (len == 0 || len > lim.max_message || decoded(static_cast<std::uint8_t>(view[4]))) return 0;
+  return len + 4;
+}
+}  // namespace
 
 void PeerWireParser::on_frame(const Frame& f, const WireHandlers& h) {
   ++messages_;
@@ -24,10 +40,21 @@ void PeerWireParser::on_frame(const Frame& f, const WireHandlers& h) {
 
 void PeerWireParser::feed(std::string_view bytes, const WireHandlers& h) {
   if (state_ == State::failed) return;
+  auto skipped = std::min(skip_, bytes.size());
+  skip_ -= skipped;
+  bytes.remove_prefix(skipped);
   buf_.append(bytes);
   for (;;) {
     std::string_view view(buf_);
     view.remove_prefix(pos_);
+    if (state_ == State::messages) {
+      if (auto whole = skippable(view, lim_); whole > view.size()) {
+        ++messages_;
+        skip_ = whole - view.size();
+        pos_ = buf_.size();
+        break;
+      }
+    }
     if (state_ == State::handshake) {
       // Refuse early: a stream that does not open with the protocol string
       // is not plaintext BitTorrent, however long we wait.

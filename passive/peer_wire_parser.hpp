@@ -3,7 +3,8 @@
 // yields the handshake, the extended handshake, every other extended
 // message (ut_pex among them; which id means ut_pex is the other side's
 // choice, so the caller maps it) and the DHT PORT message. Pure; buffers at
-// most one message (bounded by WireLimits).
+// most one message (bounded by WireLimits), and never the body of a message
+// it does not decode (pieces, bitfields): those bytes are counted and skipped.
 #pragma once
 
 #include "core/extension.hpp"
@@ -52,6 +53,7 @@ class PeerWireParser {
   std::optional<errc> failure_;
   std::string buf_;
   std::size_t pos_ = 0;  // consumed prefix of buf_
+  std::size_t skip_ = 0;  // bytes still to come of a message whose body is not decoded
   std::uint64_t messages_ = 0;
 };
 

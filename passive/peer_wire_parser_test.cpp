@@ -33,6 +33,20 @@ TEST(PassiveWire, HandshakeExtendedAndPortInOneBytePieces) {
   EXPECT_EQ(p.state(), PeerWireParser::State::messages);
 }
 
+TEST(PassiveWire, PieceBodiesAreSkippedNotBuffered) {
+  std::string piece_body(9 + 16384, 'p');
+  auto stream = handshake() + encode_message(MessageId::piece, piece_body) + encode_port(51413) +
+                encode_message(MessageId::piece, piece_body) + encode_port(6881);
+  PeerWireParser p;
+  std::vector<std::uint16_t> ports;
+  WireHandlers h;
+  h.port = [&](std::uint16_t v) { ports.push_back(v); };
+  for (std::size_t at = 0; at < stream.size(); at += 1000) p.feed(std::string_view(stream).substr(at, 1000), h);
+  EXPECT_EQ(ports, (std::vector<std::uint16_t>{51413, 6881}));
+  EXPECT_EQ(p.messages(), 4u);
+  EXPECT_EQ(p.state(), PeerWireParser::State::messages);
+}
+
 TEST(PassiveWire, NotBitTorrentFailsAtTheFirstByte) {
   PeerWireParser p;
   p.feed("\x16\x03\x01", {});  // a TLS record

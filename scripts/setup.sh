@@ -22,8 +22,9 @@ packages=(
   transmission-daemon qbittorrent-nox nftables ipset
   # the other real clients the taint harness runs (issue 6)
   deluged deluge-console rtorrent aria2
-  # the independent decoder the passive recognisers are checked against (issue 7)
-  tshark
+  # the independent decoder the passive recognisers are checked against (issue 7),
+  # and the DPI engine the passive benchmark compares with
+  tshark libndpi-bin
 )
 
 missing=()

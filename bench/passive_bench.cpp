@@ -1,0 +1,119 @@
+// p2pscope's passive pass over a capture against a plain libpcap read loop
+// over the same file, in the same process, alternating, each repeated.
+//   libpcap   pcap_next_ex over every record, summing the captured bytes:
+//             the practical limit of reading the file;
+//   ours      read_packets (libpcap plus link/IP/transport decoding) into
+//             passive::Analyses with every recogniser on and each record
+//             serialised to JSON, as `p2pscope passive -o /dev/null` does.
+// The file is read once before timing so both runs see a warm page cache.
+//
+// --messages off leaves out the per-message records (as --no-messages does).
+//
+//   passive_bench --capture FILE [--repetitions N] [--messages on|off]   prints one JSON object
+#include "passive/analyses.hpp"
+#include "passive/pcap_reader.hpp"
+
+#include <pcap/pcap.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace p2pscope {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Run {
+  double seconds = 0;
+  std::uint64_t packets = 0, records = 0;
+};
+
+Run libpcap_loop(const std::string& file) {
+  char err[PCAP_ERRBUF_SIZE] = {};
+  auto start = Clock::now();
+  pcap_t* p = pcap_open_offline(file.c_str(), err);
+  if (!p) throw std::runtime_error(err);
+  Run r;
+  std::uint64_t bytes = 0;
+  pcap_pkthdr* h = nullptr;
+  const u_char* data = nullptr;
+  while (pcap_next_ex(p, &h, &data) == 1) {
+    ++r.packets;
+    bytes += h->caplen + data[0];
+  }
+  pcap_close(p);
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.records = bytes;  // keeps the loop from being optimised away
+  return r;
+}
+
+Run ours(const std::string& file, bool messages) {
+  auto start = Clock::now();
+  Run r;
+  std::size_t json_bytes = 0;
+  passive::AnalysisOptions opt;
+  opt.messages = messages;
+  passive::Analyses an(opt, [&](const nlohmann::json& j) {
+    ++r.records;
+    json_bytes += j.dump().size();
+  });
+  std::string detail;
+  auto sum = passive::read_packets(file, [&](const passive::Frame& f, const Packet* p) {
+    ++r.packets;
+    if (p) an.packet(f.t, *p);
+  }, &detail);
+  if (!sum) throw std::runtime_error(detail);
+  an.finish();
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (json_bytes == 0 && r.records > 0) throw std::runtime_error("empty records");
+  return r;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+}  // namespace p2pscope
+
+int main(int argc, char** argv) {
+  std::string file;
+  int reps = 3;
+  bool messages = true;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--capture")) file = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--repetitions")) reps = std::max(1, std::atoi(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--messages")) messages = std::strcmp(argv[i + 1], "off") != 0;
+  }
+  if (file.empty()) {
+    std::fprintf(stderr, "usage: passive_bench --capture FILE [--repetitions N] [--messages on|off]\n");
+    return 2;
+  }
+  try {
+    (void)p2pscope::libpcap_loop(file);  // warm the page cache
+    std::vector<double> base, ours;
+    p2pscope::Run b, o;
+    for (int i = 0; i < reps; ++i) {
+      b = p2pscope::libpcap_loop(file);
+      o = p2pscope::ours(file, messages);
+      base.push_back(b.seconds);
+      ours.push_back(o.seconds);
+    }
+    if (b.packets != o.packets) throw std::runtime_error("the two loops read different packet counts");
+    double bs = p2pscope::median(base), os = p2pscope::median(ours);
+    std::printf("{\"packets\": %llu, \"records\": %llu, \"libpcap_s\": %.4f, \"ours_s\": %.4f, "
+                "\"libpcap_pps\": %.0f, \"ours_pps\": %.0f, \"share\": %.4f, \"repetitions\": %d}\n",
+                static_cast<unsigned long long>(o.packets), static_cast<unsigned long long>(o.records), bs, os,
+                static_cast<double>(b.packets) / bs, static_cast<double>(o.packets) / os, bs / os, reps);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "passive_bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
