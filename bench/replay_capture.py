@@ -2,9 +2,9 @@
 """Builds a large capture for the passive benchmark by replaying the real
 samples in tests/fixtures/pcaps over and over, each round with its IPv4
 addresses rewritten through its own bijection (low 24 bits XOR-ed with a
-per-round key), so every round's flows are new flows. IPv6 packets keep
-their addresses but move to a new flow label-free copy of the round. The IP
-header checksum is recomputed; TCP/UDP checksums are left as they were
+per-round key), so every round's flows are new flows (IPv6 packets, if a
+sample has any, keep their addresses). The IPv4 header checksum is
+recomputed; TCP/UDP checksums are left as they were
 (nothing here checks them, tshark by default does not either).
 
 Usage: replay_capture.py --out FILE [--packets N]   (default 1,000,000)

@@ -44,10 +44,11 @@ struct Totals {
 struct Output {
   std::ostream& out;
   Totals& tot;
-  void operator()(const nlohmann::json& j) {
-    ++tot.by_type[j.at("type").get<std::string>()];
-    out << j.dump() << '\n';
+  void operator()(std::string_view type, std::string_view line) {
+    ++tot.by_type[std::string(type)];
+    out << line << '\n';
   }
+  void operator()(const nlohmann::json& j) { (*this)(j.at("type").get<std::string>(), j.dump()); }
 };
 
 // Reads one capture; false when the file could not be read at all or ended
@@ -123,7 +124,7 @@ int run_passive(const PassiveArgs& a) {
   std::ostream& out = a.out == "-" ? std::cout : file;
   Totals tot;
   Output emit{out, tot};
-  passive::Analyses an(a.options(), emit);
+  passive::Analyses an(a.options(), [&emit](std::string_view type, std::string_view line) { emit(type, line); });
   bool ok = true;
   for (const auto& f : a.files) ok &= read_capture(f, an, tot);
   auto results = an.finish();

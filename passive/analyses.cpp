@@ -4,10 +4,18 @@ namespace p2pscope::passive {
 
 Analyses::Analyses(const AnalysisOptions& opt, RecordSink sink) : sink_(std::move(sink)) {
   if (opt.honeynet) honeynet_ = std::make_unique<HoneynetAnalyzer>(*opt.honeynet);
-  if (opt.scan) scan_ = std::make_unique<ScanLabeler>(*opt.scan, [this](const FailedAttempt& f) { sink_(to_json(f)); });
+  if (opt.scan)
+    scan_ = std::make_unique<ScanLabeler>(*opt.scan, [this](const FailedAttempt& f) {
+      line_ = to_json(f).dump();
+      sink_("passive_failed_connection", line_);
+    });
   extractor_ = std::make_unique<Extractor>(
       [this, messages = opt.messages](const Event& e) {
-        if (messages) sink_(to_json(e));
+        if (messages) {
+          line_.clear();
+          append_json(e, line_);
+          sink_(record_type(e), line_);
+        }
         if (honeynet_) honeynet_->event(e);
         if (scan_) scan_->event(e);
       },

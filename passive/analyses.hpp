@@ -4,7 +4,9 @@
 // that packet land in the interval and attempt state the packet opened.
 //
 // Records (per-message events when `messages`, failed connections as they
-// settle) go to the sink as they happen; finish() returns the summaries.
+// settle) go to the sink as they happen, each as its type and one line of
+// JSON (no newline); the line is valid only during the call. finish()
+// returns the summaries.
 // The sink must outlive this object. Not thread-safe.
 #pragma once
 
@@ -34,7 +36,7 @@ struct AnalysisResults {
 
 class Analyses {
  public:
-  using RecordSink = std::function<void(const nlohmann::json&)>;
+  using RecordSink = std::function<void(std::string_view type, std::string_view line)>;
   Analyses(const AnalysisOptions& opt, RecordSink sink);
 
   void packet(double t, const Packet& p);
@@ -46,6 +48,7 @@ class Analyses {
 
  private:
   RecordSink sink_;
+  std::string line_;  // reused for every record
   std::unique_ptr<HoneynetAnalyzer> honeynet_;
   std::unique_ptr<ScanLabeler> scan_;
   std::unique_ptr<Extractor> extractor_;

@@ -2,6 +2,8 @@
 
 #include "core/text.hpp"
 
+#include <charconv>
+
 namespace p2pscope::passive {
 namespace {
 
@@ -92,5 +94,172 @@ std::string_view to_string(Carrier c) noexcept {
 }
 
 json to_json(const Event& e) { return std::visit(ToJson{}, e); }
+
+namespace {
+
+// A JSON object written field by field onto a string.
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+  ~Writer() { out_ += first_ ? "{}" : "}"; }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  void str(std::string_view k, std::string_view v) {
+    key(k);
+    quoted(v);
+  }
+  void num(std::string_view k, std::uint64_t v) {
+    key(k);
+    digits(v);
+  }
+  void real(std::string_view k, double v) {
+    key(k);
+    char buf[64];
+    auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+    std::string_view text(buf, static_cast<std::size_t>(r.ptr - buf));
+    out_ += text;
+    if (text.find('.') == std::string_view::npos) out_ += ".0";
+  }
+  void boolean(std::string_view k, bool v) {
+    key(k);
+    out_ += v ? "true" : "false";
+  }
+  void endpoints(std::string_view k, const std::vector<Endpoint>& eps) {
+    key(k);
+    out_ += '[';
+    for (std::size_t i = 0; i < eps.size(); ++i) {
+      if (i) out_ += ',';
+      quoted(eps[i].to_string());
+    }
+    out_ += ']';
+  }
+  // An array of objects, each written by item(Writer&, element).
+  template <class Range, class Item>
+  void objects(std::string_view k, const Range& r, Item item) {
+    key(k);
+    out_ += '[';
+    bool first = true;
+    for (const auto& x : r) {
+      if (!first) out_ += ',';
+      first = false;
+      Writer w(out_);
+      item(w, x);
+    }
+    out_ += ']';
+  }
+  void hop(std::string_view type, const Hop& h) {
+    str("type", type);
+    real("t", h.t);
+    str("from", h.from.to_string());
+    str("to", h.to.to_string());
+    str("carrier", to_string(h.carrier));
+  }
+
+ private:
+  void key(std::string_view k) {
+    out_ += first_ ? "{\"" : ",\"";
+    first_ = false;
+    out_ += k;
+    out_ += "\":";
+  }
+  void digits(std::uint64_t v) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, r.ptr);
+  }
+  void quoted(std::string_view v) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out_ += '"';
+    for (char c : v) {
+      auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        out_ += '\\';
+        out_ += c;
+      } else if (u < 0x20 || u >= 0x7f) {  // printable() leaves none; kept valid JSON regardless
+        out_ += "\\u00";
+        out_ += kHex[u >> 4];
+        out_ += kHex[u & 15];
+      } else {
+        out_ += c;
+      }
+    }
+    out_ += '"';
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+
+struct Append {
+  std::string& out;
+  void operator()(const HandshakeEvent& e) const {
+    Writer w(out);
+    w.hop("passive_handshake", e.hop);
+    w.str("info_hash", e.info_hash.hex());
+    w.str("peer_id", e.peer_id.hex());
+    w.str("peer_id_text", printable(e.peer_id.raw()));
+    w.boolean("extension_protocol", e.extension_protocol);
+    w.boolean("dht", e.dht);
+  }
+  void operator()(const ExtendedHandshakeEvent& e) const {
+    Writer w(out);
+    w.hop("passive_extended_handshake", e.hop);
+    if (e.v) w.str("v", printable(*e.v));
+    if (e.p) w.num("p", *e.p);
+    if (e.yourip) w.str("yourip", e.yourip->to_string());
+    if (e.ut_pex) w.num("ut_pex", *e.ut_pex);
+  }
+  void operator()(const PexEvent& e) const {
+    Writer w(out);
+    w.hop("passive_pex", e.hop);
+    w.objects("added", e.pex.added, [](Writer& x, const PexPeer& a) {
+      x.str("peer", a.endpoint.to_string());
+      if (a.flags) x.num("flags", a.flags->bits());
+    });
+    w.endpoints("dropped", e.pex.dropped);
+  }
+  void operator()(const KrpcEvent& e) const {
+    Writer w(out);
+    w.hop("passive_krpc", e.hop);
+    w.str("kind", e.kind);
+    if (!e.method.empty()) w.str("method", printable(e.method));
+    if (e.info_hash) w.str("info_hash", e.info_hash->hex());
+    if (!e.values.empty()) w.endpoints("values", e.values);
+    if (!e.nodes.empty()) {
+      w.objects("nodes", e.nodes, [](Writer& x, const NodeEntry& n) {
+        x.str("id", n.id.hex());
+        x.str("node", n.endpoint.to_string());
+      });
+    }
+    if (e.version) w.str("v", printable(*e.version));
+  }
+  void operator()(const TrackerAnnounceEvent& e) const {
+    Writer w(out);
+    w.hop("passive_tracker_announce", e.hop);
+    w.str("info_hash", e.info_hash.hex());
+    w.str("peer_id", e.peer_id.hex());
+    w.num("port", e.port);
+    w.str("event", e.event);
+    if (e.ip) w.str("ip", printable(*e.ip));
+  }
+  void operator()(const TrackerPeersEvent& e) const {
+    Writer w(out);
+    w.hop("passive_tracker_peers", e.hop);
+    if (e.info_hash) w.str("info_hash", e.info_hash->hex());
+    w.endpoints("peers", e.peers);
+    if (e.failure) w.str("failure", printable(*e.failure));
+  }
+};
+
+}  // namespace
+
+void append_json(const Event& e, std::string& out) { std::visit(Append{out}, e); }
+
+std::string_view record_type(const Event& e) noexcept {
+  static constexpr std::string_view kTypes[] = {"passive_handshake", "passive_extended_handshake", "passive_pex",
+                                                "passive_krpc", "passive_tracker_announce", "passive_tracker_peers"};
+  static_assert(std::variant_size_v<Event> == std::size(kTypes));
+  return kTypes[e.index()];
+}
 
 }  // namespace p2pscope::passive

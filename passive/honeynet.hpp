@@ -6,8 +6,8 @@
 // first interval that has traffic, grows while each interval's unique
 // sources stay at or above end_fraction × the event's peak, and ends at the
 // first interval below that. The tail after an event (intervals still below
-// the end threshold) belongs to no event; an empty interval or one above the
-// threshold starts the next candidate. An event is reported when at least
+// the end threshold) belongs to no event; an empty interval ends the tail,
+// and one at or above the threshold starts the next candidate. An event is reported when at least
 // min_sources unique sources arrive within `window` of its start.
 //
 // Per event: protocols, info hashes requested (handshakes and KRPC queries

@@ -169,5 +169,23 @@ TEST(PassivePcap, GzippedTrackerReplyListsEveryPeer) {
   EXPECT_EQ(replies[0].info_hash->hex(), only<TrackerAnnounceEvent>(extract("zeek_tracker.pcap"))[0].info_hash.hex());
 }
 
+// The direct record writer (the CLI's hot path) against to_json on every
+// event of every capture: every record type occurs in them.
+TEST(PassiveRecords, DirectWriterAgreesWithToJsonOnEveryCapture) {
+  std::set<std::string> types;
+  for (const auto* pcap : {"bittorrent.pcap", "bittorrent_tcp_miss.pcapng", "bittorrent_utp.pcap", "bt-http.pcapng",
+                           "zeek_tracker.pcap"}) {
+    for (const auto& e : extract(pcap)) {
+      std::string line;
+      append_json(e, line);
+      auto want = to_json(e);
+      EXPECT_EQ(nlohmann::json::parse(line), want) << pcap << ": " << line;
+      EXPECT_EQ(record_type(e), want.at("type").get<std::string>());
+      types.insert(std::string(record_type(e)));
+    }
+  }
+  EXPECT_EQ(types.size(), std::variant_size_v<Event>) << "a record type went missing from the captures";
+}
+
 }  // namespace
 }  // namespace p2pscope::passive

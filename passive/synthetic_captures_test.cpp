@@ -24,7 +24,7 @@ nlohmann::json truth() {
 
 AnalysisResults analyse(const std::string& pcap, AnalysisOptions opt) {
   opt.messages = false;
-  Analyses an(opt, [](const nlohmann::json&) {});
+  Analyses an(opt, [](std::string_view, std::string_view) {});
   std::string detail;
   auto read = read_packets(kDir + "/" + pcap, [&an](const Frame& f, const Packet* p) {
     if (p) an.packet(f.t, *p);

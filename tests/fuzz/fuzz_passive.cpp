@@ -24,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   opt.scan->attempt_timeout = 0.01;
   opt.scan->address_threshold = 3;
   opt.scan->max_hosts = 64;
-  passive::Analyses x(opt, [](const nlohmann::json& j) { (void)j.dump(); });
+  // Every line must parse: the direct writer has to produce valid JSON.
+  passive::Analyses x(opt, [](std::string_view, std::string_view line) { (void)nlohmann::json::parse(line); });
   double t = 0;
   while (raw.size() >= 2) {
     auto len = static_cast<std::size_t>(static_cast<std::uint8_t>(raw[0]) << 8 | static_cast<std::uint8_t>(raw[1]));
