@@ -5,10 +5,12 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "passive/analyses.hpp"
+#include "passive/zeek_log.hpp"
 #include "passive/pcap_reader.hpp"
 
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 
 namespace p2pscope::cli {
@@ -24,6 +26,8 @@ struct PassiveArgs {
   std::string suspects;
   bool scan = false;
   passive::ScanConfig sc;
+  std::string zeek_dir;
+  passive::ZeekFormat zeek_format = passive::ZeekFormat::tsv;
 
   passive::AnalysisOptions options() const {
     passive::AnalysisOptions o;
@@ -40,15 +44,28 @@ struct Totals {
   std::map<std::string, std::uint64_t> by_type;
 };
 
-// Every record goes out through here, counted by type.
+// Every record goes out through here, counted by type, and also to the
+// Zeek-style logs when asked for (the first failure there is kept).
 struct Output {
   std::ostream& out;
   Totals& tot;
+  passive::ZeekLogs* zeek = nullptr;
+  std::optional<std::string> zeek_error;
+
   void operator()(std::string_view type, std::string_view line) {
     ++tot.by_type[std::string(type)];
     out << line << '\n';
+    if (zeek) to_zeek(nlohmann::json::parse(line));
   }
-  void operator()(const nlohmann::json& j) { (*this)(j.at("type").get<std::string>(), j.dump()); }
+  void operator()(const nlohmann::json& j) {
+    ++tot.by_type[j.at("type").get<std::string>()];
+    out << j.dump() << '\n';
+    if (zeek) to_zeek(j);
+  }
+  void to_zeek(const nlohmann::json& j) {
+    auto st = zeek->write(j);
+    if (!st && !zeek_error) zeek_error = j.at("type").get<std::string>() + ": " + st.error().message();
+  }
 };
 
 // Reads one capture; false when the file could not be read at all or ended
@@ -123,7 +140,9 @@ int run_passive(const PassiveArgs& a) {
   }
   std::ostream& out = a.out == "-" ? std::cout : file;
   Totals tot;
-  Output emit{out, tot};
+  std::optional<passive::ZeekLogs> zeek;
+  if (!a.zeek_dir.empty()) zeek.emplace(a.zeek_dir, a.zeek_format);
+  Output emit{out, tot, zeek ? &*zeek : nullptr, std::nullopt};
   passive::Analyses an(a.options(), [&emit](std::string_view type, std::string_view line) { emit(type, line); });
   bool ok = true;
   for (const auto& f : a.files) ok &= read_capture(f, an, tot);
@@ -135,6 +154,14 @@ int run_passive(const PassiveArgs& a) {
   if (an.honeynet()) ok &= finish_honeynet(a, results.events, *an.honeynet(), emit);
   if (an.scan()) finish_scan(results.hosts, *an.scan(), emit);
   for (const auto& [type, n] : tot.by_type) std::cerr << "  " << type << ": " << n << "\n";
+  if (zeek) {
+    auto st = zeek->close();
+    if (!st && !emit.zeek_error) emit.zeek_error = "closing: " + st.error().message();
+    if (emit.zeek_error) {
+      std::cerr << "p2pscope passive: Zeek logs in " << a.zeek_dir << ": " << *emit.zeek_error << "\n";
+      ok = false;
+    }
+  }
   out.flush();
   if (!out) {
     std::cerr << "p2pscope passive: writing " << a.out << " failed\n";
@@ -197,6 +224,13 @@ void add_passive(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(std::size_t{16}, std::size_t{1} << 24))
       ->capture_default_str();
   sub->add_flag("--no-messages", a->no_messages, "Leave out the per-message records (handshakes, KRPC, ...)");
+  sub->add_option("--zeek-logs", a->zeek_dir, "Also write Zeek-style logs (p2p_handshake.log, p2p_krpc.log, ...) "
+                                            "into this directory")
+      ->check(CLI::ExistingDirectory);
+  sub->add_option("--zeek-format", a->zeek_format, "Zeek log format: tsv (Zeek's ASCII writer) or json")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, passive::ZeekFormat>{{"tsv", passive::ZeekFormat::tsv}, {"json", passive::ZeekFormat::json}}))
+      ->capture_default_str();
   add_honeynet_options(sub, a);
   add_scan_options(sub, a);
   sub->footer("Records: docs/records.md (passive_*, suspect_infohash). Example:\n"

@@ -46,6 +46,11 @@ contains "--ppr-low is above --ppr-high"
 expect 0 "$bin" passive --honeynet 10.0.0.0/8 --scan-label --suspects "$tmp/s.txt" -o "$tmp/p.jsonl" "$pcaps/zeek_tracker.pcap"
 contains "honeynet: 0 event(s)"
 contains "scan labelling: "
+mkdir -p "$tmp/zeek"
+expect 0 "$bin" passive --zeek-logs "$tmp/zeek" --scan-label -o "$tmp/p.jsonl" "$pcaps/zeek_tracker.pcap"
+grep -q "^#path	p2p_tracker_peers$" "$tmp/zeek/p2p_tracker_peers.log" || { echo "FAIL: no Zeek tracker log" >&2; exit 1; }
+expect 2 "$bin" passive --zeek-logs "$tmp/no-such-dir" "$pcaps/zeek_tracker.pcap"
+expect 2 "$bin" passive --zeek-logs "$tmp/zeek" --zeek-format xml "$pcaps/zeek_tracker.pcap"
 expect 0 "$bin" harness --help
 contains "--control"
 contains "{torrent}"
