@@ -129,14 +129,19 @@ bool HoneynetAnalyzer::in_honeynet(const IpAddress& a) const {
 
 namespace {
 
-std::string_view protocol_of(const Packet& p) {
+// The protocol a packet to the honeynet speaks, and its uTP header when it is uTP.
+std::string_view protocol_of(const Packet& p, std::optional<UtpHeader>& utp) {
   switch (p.transport) {
     case Transport::tcp: return "tcp";
     case Transport::icmp:
     case Transport::icmpv6: return "icmp";
-    case Transport::udp:
+    case Transport::udp: {
       if (!p.payload.empty() && p.payload.front() == 'd') return "krpc";
-      return decode_utp(p.payload) ? "utp" : "udp";
+      auto h = decode_utp(p.payload);
+      if (!h) return "udp";
+      utp = h.value();
+      return "utp";
+    }
     default: return "other";
   }
 }
@@ -239,15 +244,13 @@ void HoneynetAnalyzer::packet(double t, const Packet& p) {
   ++s->second.packets;
   if (b.packets++ == 0) b.first = t;
   b.last = t;
-  auto proto = protocol_of(p);
-  ++b.protocols[std::string(proto)];
-  if (proto == "utp") utp(*tg, p);
+  std::optional<UtpHeader> header;
+  ++b.protocols[std::string(protocol_of(p, header))];
+  if (header) utp(*tg, {p.src, p.src_port}, *header);
 }
 
-void HoneynetAnalyzer::utp(Target& tg, const Packet& p) {
-  auto h = decode_utp(p.payload);
-  if (!h || (h.value().type != UtpType::syn && h.value().type != UtpType::data)) return;
-  Endpoint src{p.src, p.src_port};
+void HoneynetAnalyzer::utp(Target& tg, const Endpoint& src, const UtpHeader& h) {
+  if (h.type != UtpType::syn && h.type != UtpType::data) return;
   auto it = tg.utp.find(src);
   if (it == tg.utp.end()) {
     if (tg.utp.size() >= kMaxUtpSources) {
@@ -257,11 +260,11 @@ void HoneynetAnalyzer::utp(Target& tg, const Packet& p) {
     it = tg.utp.emplace(src, UtpSource{}).first;
   }
   auto& u = it->second;
-  if (h.value().type == UtpType::syn) {
-    if (u.syn_ids.size() < kMaxSynIds) u.syn_ids.insert(h.value().connection_id);
+  if (h.type == UtpType::syn) {
+    if (u.syn_ids.size() < kMaxSynIds) u.syn_ids.insert(h.connection_id);
     return;
   }
-  cert_features(u, h.value(), tg.current.cert);
+  cert_features(u, h, tg.current.cert);
 }
 
 void HoneynetAnalyzer::event(const Event& e) {

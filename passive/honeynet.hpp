@@ -29,6 +29,7 @@
 #pragma once
 
 #include "core/packet.hpp"
+#include "core/utp.hpp"
 #include "passive/events.hpp"
 #include "probes/cluster.hpp"
 #include "probes/ip_range.hpp"
@@ -124,7 +125,7 @@ class HoneynetAnalyzer {
   Target* target(const IpAddress& a, double t);
   void close_interval(Target& tg);
   void end_event(Target& tg);
-  void utp(Target& tg, const Packet& p);
+  void utp(Target& tg, const Endpoint& src, const UtpHeader& h);
 
   HoneynetConfig cfg_;
   std::vector<probes::IpRange> ranges_;
