@@ -1,5 +1,6 @@
 #include "passive/extractor.hpp"
 
+#include "core/bytes.hpp"
 #include "core/http_tracker.hpp"
 #include "core/udp_tracker.hpp"
 #include "core/text.hpp"
@@ -272,15 +273,6 @@ void Extractor::tcp(double t, const Packet& p) {
 
 namespace {
 constexpr std::size_t kMaxWaiting = 64;
-constexpr std::string_view kConnectMagic{"\x00\x00\x04\x17\x27\x10\x19\x80", 8};
-
-std::uint32_t u32_at(std::string_view b, std::size_t at) {
-  return static_cast<std::uint32_t>(static_cast<std::uint8_t>(b[at]) << 24 | static_cast<std::uint8_t>(b[at + 1]) << 16 |
-                                    static_cast<std::uint8_t>(b[at + 2]) << 8 | static_cast<std::uint8_t>(b[at + 3]));
-}
-std::uint64_t u64_at(std::string_view b, std::size_t at) {
-  return static_cast<std::uint64_t>(u32_at(b, at)) << 32 | u32_at(b, at + 4);
-}
 }  // namespace
 
 // BEP 15 is recognised only as an exchange: a connect request (its magic),
@@ -288,17 +280,23 @@ std::uint64_t u64_at(std::string_view b, std::size_t at) {
 // transaction id is waiting. Lone datagrams that merely parse are not.
 bool Extractor::udp_tracker(const Hop& hop, std::string_view b) {
   auto& pairs = flows_->udp_trackers;
-  if (b.size() == 16 && b.substr(0, 8) == kConnectMagic && u32_at(b, 8) == 0) {
+  // A request starts with 8 bytes (the connect magic or a connection id),
+  // the action and the transaction id.
+  ByteReader head(b);
+  auto id = head.u64();
+  auto action = head.u32();
+  auto tid = head.u32();
+  if (!head.failed() && b.size() == 16 && id == kUdpTrackerProtocolId && action == 0) {
     auto it = pairs.find({hop.from, hop.to});
     if (it == pairs.end()) {
       if (pairs.size() >= lim_.max_flows) return count("udp_tracker_pairs_over_limit"), true;
       it = pairs.emplace(std::make_pair(hop.from, hop.to), UdpTrackerPair{}).first;
     }
-    if (it->second.waiting.size() < kMaxWaiting) it->second.waiting.emplace(u32_at(b, 12), std::nullopt);
+    if (it->second.waiting.size() < kMaxWaiting) it->second.waiting.emplace(tid, std::nullopt);
     return true;
   }
-  if (auto req = pairs.find({hop.from, hop.to}); req != pairs.end() && b.size() >= 16 &&
-                                                 req->second.connection_id == u64_at(b, 0) && u32_at(b, 8) == 1) {
+  if (auto req = pairs.find({hop.from, hop.to});
+      req != pairs.end() && !head.failed() && req->second.connection_id == id && action == 1) {
     auto m = decode_udp_tracker_request(b);
     if (!m) return count("udp_tracker_announce_malformed"), true;
     const auto& a = std::get<UdpAnnounceRequest>(m.value());
@@ -308,9 +306,13 @@ bool Extractor::udp_tracker(const Hop& hop, std::string_view b) {
     sink_(TrackerAnnounceEvent{hop, a.info_hash, a.peer_id, a.port, std::string(to_string(a.event)), ip});
     return true;
   }
+  // A reply starts with the action and the transaction id.
   auto res = pairs.find({hop.to, hop.from});
-  if (res == pairs.end() || b.size() < 8) return false;
-  auto w = res->second.waiting.find(u32_at(b, 4));
+  ByteReader reply(b);
+  (void)reply.u32();
+  auto reply_tid = reply.u32();
+  if (res == pairs.end() || reply.failed()) return false;
+  auto w = res->second.waiting.find(reply_tid);
   if (w == res->second.waiting.end()) return false;
   auto info_hash = w->second;
   res->second.waiting.erase(w);

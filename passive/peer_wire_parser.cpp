@@ -1,5 +1,7 @@
 #include "passive/peer_wire_parser.hpp"
 
+#include "core/bytes.hpp"
+
 namespace p2pscope::passive {
 namespace {
 constexpr std::string_view kProtocol = "\x13" "BitTorrent protocol";
@@ -12,11 +14,10 @@ bool decoded(std::uint8_t id) {
 // whose body nothing here reads; 0 when it is one we decode or the header is
 // not all there yet.
 std::size_t skippable(std::string_view view, const WireLimits& lim) {
-  if (view.size() < 5) return 0;
-  auto len = static_cast<std::size_t>(static_cast<std::uint8_t>(view[0])) << 24 |
-             static_cast<std::size_t>(static_cast<std::uint8_t>(view[1])) << 16 |
-             static_cast<std::size_t>(static_cast<std::uint8_t>(view[2])) << 8 | static_cast<std::uint8_t>(view[3]);
-  if (len == 0 || len > lim.max_message || decoded(static_cast<std::uint8_t>(view[4]))) return 0;
+  ByteReader r(view);
+  std::size_t len = r.u32();
+  auto id = r.u8();
+  if (r.failed() || len == 0 || len > lim.max_message || decoded(id)) return 0;
   return len + 4;
 }
 }  // namespace
