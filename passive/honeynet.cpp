@@ -295,19 +295,18 @@ namespace {
 SourceSpread spread_of(const std::vector<IpAddress>& sources) {
   SourceSpread s;
   std::set<std::uint8_t> slash8;
-  std::size_t v4 = 0;
+  std::size_t v4 = 0, bogon_v4 = 0;
   for (const auto& a : sources) {
-    if (is_bogon(a)) ++s.bogon_sources;
+    bool bogon = is_bogon(a);
+    s.bogon_sources += bogon;
     if (!a.is_v4()) continue;
     ++v4;
+    bogon_v4 += bogon;
     slash8.insert(a.data()[0]);
   }
   s.slash8s = slash8.size();
-  if (v4 > 0) {
-    std::size_t bogon_v4 = 0;
-    for (const auto& a : sources) bogon_v4 += a.is_v4() && is_bogon(a);
+  if (v4 > 0)
     s.uniform_share = std::min(1.0, static_cast<double>(bogon_v4) / static_cast<double>(v4) / bogon_share_v4());
-  }
   return s;
 }
 
