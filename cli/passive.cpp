@@ -8,6 +8,9 @@
 #include "passive/zeek_log.hpp"
 #include "passive/pcap_reader.hpp"
 
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -18,6 +21,11 @@ namespace {
 
 struct PassiveArgs {
   std::vector<std::string> files;
+  std::string interface;
+  std::string filter;
+  double duration = 0;        // live: seconds, 0 = until interrupted
+  std::uint64_t count = 0;    // live: frames, 0 = no limit
+  bool promiscuous = false;
   std::string out = "-";
   std::size_t max_flows = 65536;
   bool no_messages = false;
@@ -27,7 +35,7 @@ struct PassiveArgs {
   bool scan = false;
   passive::ScanConfig sc;
   std::string zeek_dir;
-  passive::ZeekFormat zeek_format = passive::ZeekFormat::tsv;
+  std::string zeek_format = "tsv";
 
   passive::AnalysisOptions options() const {
     passive::AnalysisOptions o;
@@ -68,21 +76,91 @@ struct Output {
   }
 };
 
+void feed(passive::Analyses& an, const passive::Frame& f, const Packet* p) {
+  if (p) an.packet(f.t, *p);
+}
+
+bool apply_filter(passive::PcapReader& reader, const PassiveArgs& a, const std::string& what) {
+  if (a.filter.empty()) return true;
+  std::string detail;
+  if (reader.set_filter(a.filter, &detail)) return true;
+  std::cerr << "p2pscope passive: " << what << ": bad --filter: " << detail << "\n";
+  return false;
+}
+
 // Reads one capture; false when the file could not be read at all or ended
 // in a damaged record (everything before is kept).
-bool read_capture(const std::string& file, passive::Analyses& an, Totals& tot) {
+bool read_capture(const std::string& file, const PassiveArgs& a, passive::Analyses& an, Totals& tot) {
   std::string detail;
-  auto sum = passive::read_packets(
-      file, [&an](const passive::Frame& f, const Packet* p) { if (p) an.packet(f.t, *p); }, &detail);
-  if (!sum) {
+  auto reader = passive::PcapReader::open(file, &detail);
+  if (!reader) {
     std::cerr << "p2pscope passive: " << file << ": not a readable capture: " << detail << "\n";
     return false;
   }
-  tot.frames += sum.value().frames;
-  tot.not_ip += sum.value().not_ip;
-  if (sum.value().damage) {
-    std::cerr << "p2pscope passive: " << file << ": damaged after frame " << sum.value().frames << ": "
-              << *sum.value().damage << " (every frame before it was read)\n";
+  if (!apply_filter(reader.value(), a, file)) return false;
+  auto sum = passive::read_packets(reader.value(), [&an](const passive::Frame& f, const Packet* p) { feed(an, f, p); });
+  tot.frames += sum.frames;
+  tot.not_ip += sum.not_ip;
+  if (sum.damage) {
+    std::cerr << "p2pscope passive: " << file << ": damaged after frame " << sum.frames << ": " << *sum.damage
+              << " (every frame before it was read)\n";
+    return false;
+  }
+  return true;
+}
+
+// Set by SIGINT/SIGTERM during a live capture: the capture ends and every
+// analysis is finished and written as after a file.
+volatile std::sig_atomic_t g_interrupted = 0;
+extern "C" void on_interrupt(int) { g_interrupted = 1; }
+
+// Captures on --interface until --count frames, --duration seconds, or an
+// interrupt; per-message records go out as they are recognised (flushed at
+// least every second), progress and kernel drops every 10 s on stderr.
+bool read_live(const PassiveArgs& a, passive::Analyses& an, Totals& tot, std::ostream& out) {
+  passive::LiveOptions opt;
+  opt.promiscuous = a.promiscuous ? passive::Promiscuous::yes : passive::Promiscuous::no;
+  std::string detail;
+  auto reader = passive::PcapReader::open_live(a.interface, opt, &detail);
+  if (!reader) {
+    std::cerr << "p2pscope passive: cannot capture on " << a.interface << ": " << detail << "\n";
+    return false;
+  }
+  if (!apply_filter(reader.value(), a, a.interface)) return false;
+  g_interrupted = 0;
+  auto old_int = std::signal(SIGINT, on_interrupt);
+  auto old_term = std::signal(SIGTERM, on_interrupt);
+  using clock = std::chrono::steady_clock;
+  auto start = clock::now(), flushed = start, reported = start;
+  std::uint64_t frames = 0;
+  auto keep_going = [&] {
+    auto now = clock::now();
+    if (now - flushed >= std::chrono::seconds(1)) {
+      out.flush();
+      flushed = now;
+    }
+    if (now - reported >= std::chrono::seconds(10)) {
+      auto d = reader.value().drops();
+      std::cerr << "passive: " << a.interface << ": " << frames << " frames, " << d.by_kernel << " dropped by the kernel\n";
+      reported = now;
+    }
+    if (g_interrupted) return false;
+    if (a.count && frames >= a.count) return false;
+    return a.duration <= 0 || now - start < std::chrono::duration<double>(a.duration);
+  };
+  std::cerr << "passive: capturing on " << a.interface << " (Ctrl-C ends the capture and writes the analyses)\n";
+  auto sum = passive::read_packets(
+      reader.value(), [&](const passive::Frame& f, const Packet* p) { ++frames; feed(an, f, p); }, keep_going);
+  std::signal(SIGINT, old_int);
+  std::signal(SIGTERM, old_term);
+  tot.frames += sum.frames;
+  tot.not_ip += sum.not_ip;
+  auto d = reader.value().drops();
+  std::cerr << "passive: " << a.interface << ": captured " << sum.frames << " frames; dropped " << d.by_kernel
+            << " in the kernel, " << d.by_interface << " at the interface\n";
+  if (sum.damage) {
+    std::cerr << "p2pscope passive: " << a.interface << ": capture failed after frame " << sum.frames << ": "
+              << *sum.damage << "\n";
     return false;
   }
   return true;
@@ -141,11 +219,14 @@ int run_passive(const PassiveArgs& a) {
   std::ostream& out = a.out == "-" ? std::cout : file;
   Totals tot;
   std::optional<passive::ZeekLogs> zeek;
-  if (!a.zeek_dir.empty()) zeek.emplace(a.zeek_dir, a.zeek_format);
+  if (!a.zeek_dir.empty()) {
+    zeek.emplace(a.zeek_dir, a.zeek_format == "json" ? passive::ZeekFormat::json : passive::ZeekFormat::tsv);
+  }
   Output emit{out, tot, zeek ? &*zeek : nullptr, std::nullopt};
   passive::Analyses an(a.options(), [&emit](std::string_view type, std::string_view line) { emit(type, line); });
   bool ok = true;
-  for (const auto& f : a.files) ok &= read_capture(f, an, tot);
+  if (!a.interface.empty()) ok = read_live(a, an, tot, out);
+  for (const auto& f : a.files) ok &= read_capture(f, a, an, tot);
   auto results = an.finish();
   const auto& x = an.extractor();
   std::cerr << "passive: " << tot.frames << " frames (" << tot.not_ip << " not IP), " << x.flows_seen() << " flows ("
@@ -218,7 +299,16 @@ void add_passive(CLI::App& app, int* exit_code) {
       "Read pcap/pcapng captures and write the BitTorrent traffic in them as JSON Lines: handshakes, extended "
       "handshakes, ut_pex, KRPC, tracker announces and replies; honeynet events and suspect info hashes "
       "(--honeynet); failed connections and scan alarms with and without BitTorrent suppression (--scan-label)");
-  sub->add_option("captures", a->files, "pcap or pcapng files, read in order")->required()->check(CLI::ExistingFile);
+  auto* files = sub->add_option("captures", a->files, "pcap or pcapng files, read in order")->check(CLI::ExistingFile);
+  auto* live = sub->add_option("-i,--interface", a->interface, "Capture live on this interface instead (\"any\" for "
+                                                               "all); needs CAP_NET_RAW. Ctrl-C ends it")
+                   ->excludes(files);
+  sub->add_option("--filter", a->filter, "BPF filter (tcpdump syntax) applied before the recognisers, e.g. "
+                                         "'not port 443'");
+  sub->add_option("--duration", a->duration, "Live: stop after this many seconds (0: until Ctrl-C)")
+      ->check(CLI::Range(0.0, 366.0 * 86400))->needs(live)->capture_default_str();
+  sub->add_option("--count", a->count, "Live: stop after this many frames (0: no limit)")->needs(live)->capture_default_str();
+  sub->add_flag("--promiscuous", a->promiscuous, "Live: put the interface in promiscuous mode")->needs(live);
   sub->add_option("-o,--out", a->out, "Output file, or - for standard output")->capture_default_str();
   sub->add_option("--max-flows", a->max_flows, "Flows tracked at once; the least recently seen are evicted")
       ->check(CLI::Range(std::size_t{16}, std::size_t{1} << 24))
@@ -228,16 +318,22 @@ void add_passive(CLI::App& app, int* exit_code) {
                                             "into this directory")
       ->check(CLI::ExistingDirectory);
   sub->add_option("--zeek-format", a->zeek_format, "Zeek log format: tsv (Zeek's ASCII writer) or json")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, passive::ZeekFormat>{{"tsv", passive::ZeekFormat::tsv}, {"json", passive::ZeekFormat::json}}))
+      ->check(CLI::IsMember({"tsv", "json"}))
       ->capture_default_str();
   add_honeynet_options(sub, a);
   add_scan_options(sub, a);
   sub->footer("Records: docs/records.md (passive_*, suspect_infohash). Example:\n"
               "  p2pscope passive --honeynet 198.51.100.0/24 --no-messages --suspects s.txt -o ev.jsonl dark.pcap\n"
-              "Exit status: 0 when every capture was read to its end, 1 when one was unreadable or damaged (what "
-              "came before the damage is still written), 2 on bad usage.");
+              "  p2pscope passive -i eth0 --filter 'udp or tcp' --scan-label -o live.jsonl   (Ctrl-C to finish)\n"
+              "Exit status: 0 when every capture was read to its end (or a live capture ended as asked), 1 when one "
+              "was unreadable or damaged (what came before the damage is still written) or the interface could not "
+              "be opened, 2 on bad usage.");
   sub->callback([a, exit_code] {
+    if (a->files.empty() && a->interface.empty()) {
+      std::cerr << "p2pscope passive: give capture files, or --interface to capture live\n";
+      *exit_code = kBadInput;
+      return;
+    }
     for (const auto& c : a->honeynet) a->hn.honeynet.push_back(probes::parse_cidr(c).value());
     if (a->sc.ppr_low > a->sc.ppr_high) {
       std::cerr << "p2pscope passive: --ppr-low is above --ppr-high\n";

@@ -1,6 +1,7 @@
 #include "passive/pcap_reader.hpp"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 
 namespace p2pscope::passive {
 
@@ -18,13 +19,85 @@ Result<PcapReader> PcapReader::open(const std::filesystem::path& file, std::stri
     if (detail) *detail = std::string("unsupported link type ") + std::to_string(pcap_datalink(h.get()));
     return errc::bad_value;
   }
-  return PcapReader(std::move(h), link.value());
+  return PcapReader(std::move(h), link.value(), std::nullopt);
 }
 
-Result<std::optional<Frame>> PcapReader::next(std::string* detail) {
+namespace {
+
+std::error_code live_error(int rc) {
+  if (rc == PCAP_ERROR_PERM_DENIED) return std::make_error_code(std::errc::operation_not_permitted);
+  if (rc == PCAP_ERROR_NO_SUCH_DEVICE) return std::make_error_code(std::errc::no_such_device);
+  return make_error_code(errc::bad_value);
+}
+
+}  // namespace
+
+Result<PcapReader> PcapReader::open_live(const std::string& interface, const LiveOptions& opt, std::string* detail) {
+  char err[PCAP_ERRBUF_SIZE] = {};
+  std::unique_ptr<pcap, Close> h(pcap_create(interface.c_str(), err));
+  if (!h) {
+    if (detail) *detail = err;
+    return std::make_error_code(std::errc::no_such_device);
+  }
+  pcap_set_snaplen(h.get(), opt.snaplen);
+  pcap_set_buffer_size(h.get(), opt.buffer_bytes);
+  pcap_set_timeout(h.get(), static_cast<int>(opt.timeout.count()));
+  pcap_set_promisc(h.get(), opt.promiscuous == Promiscuous::yes ? 1 : 0);
+  pcap_set_tstamp_precision(h.get(), PCAP_TSTAMP_PRECISION_MICRO);
+  int rc = pcap_activate(h.get());
+  if (rc < 0) {
+    if (detail) {
+      *detail = pcap_geterr(h.get());
+      if (rc == PCAP_ERROR_PERM_DENIED) *detail += " (live capture needs CAP_NET_RAW: run as root, or setcap cap_net_raw+ep on the binary)";
+    }
+    return live_error(rc);
+  }
+  auto link = link_type_from(pcap_datalink(h.get()));
+  if (!link) {
+    if (detail) *detail = std::string("unsupported link type ") + std::to_string(pcap_datalink(h.get()));
+    return errc::bad_value;
+  }
+  // libpcap's own timeout may never fire on a quiet Linux interface
+  // (TPACKET_V3 retires a block only once it holds a packet), so the reader
+  // polls the descriptor itself with the timeout and reads without blocking.
+  if (pcap_setnonblock(h.get(), 1, err) != 0 || pcap_get_selectable_fd(h.get()) < 0) {
+    if (detail) *detail = std::string("cannot wait on the capture: ") + err;
+    return errc::bad_value;
+  }
+  return PcapReader(std::move(h), link.value(), opt.timeout);
+}
+
+Result<void> PcapReader::set_filter(const std::string& expression, std::string* detail) {
+  bpf_program prog{};
+  if (pcap_compile(handle_.get(), &prog, expression.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    if (detail) *detail = pcap_geterr(handle_.get());
+    return errc::bad_value;
+  }
+  int rc = pcap_setfilter(handle_.get(), &prog);
+  pcap_freecode(&prog);
+  if (rc != 0) {
+    if (detail) *detail = pcap_geterr(handle_.get());
+    return errc::bad_value;
+  }
+  return success();
+}
+
+CaptureDrops PcapReader::drops() const {
+  pcap_stat st{};
+  if (!live() || pcap_stats(handle_.get(), &st) != 0) return {};
+  return {st.ps_drop, st.ps_ifdrop};
+}
+
+Result<std::optional<Frame>> PcapReader::next(std::string* detail, const std::function<bool()>& keep_going) {
   pcap_pkthdr* hdr = nullptr;
   const u_char* data = nullptr;
   int rc = pcap_next_ex(handle_.get(), &hdr, &data);
+  while (rc == 0) {  // a live capture with nothing captured yet
+    if (keep_going && !keep_going()) return std::optional<Frame>{};
+    pollfd fd{pcap_get_selectable_fd(handle_.get()), POLLIN, 0};
+    (void)::poll(&fd, 1, static_cast<int>(timeout_->count()));  // EINTR: a signal, keep_going decides
+    rc = pcap_next_ex(handle_.get(), &hdr, &data);
+  }
   if (rc == PCAP_ERROR_BREAK) return std::optional<Frame>{};
   if (rc != 1) {
     if (detail) *detail = pcap_geterr(handle_.get());
@@ -37,13 +110,16 @@ Result<std::optional<Frame>> PcapReader::next(std::string* detail) {
   return std::optional<Frame>{f};
 }
 
-Result<ReadSummary> read_packets(const std::filesystem::path& file,
-                                 const std::function<void(const Frame&, const Packet*)>& on_frame, std::string* detail) {
+Result<ReadSummary> read_packets(const std::filesystem::path& file, const FrameSink& on_frame, std::string* detail) {
   P2PSCOPE_TRY(reader, PcapReader::open(file, detail));
+  return read_packets(reader, on_frame);
+}
+
+ReadSummary read_packets(PcapReader& reader, const FrameSink& on_frame, const std::function<bool()>& keep_going) {
   ReadSummary sum;
   std::string why;
   for (;;) {
-    auto f = reader.next(&why);
+    auto f = reader.next(&why, keep_going);
     if (!f) {
       sum.damage = why;
       return sum;
@@ -53,6 +129,7 @@ Result<ReadSummary> read_packets(const std::filesystem::path& file,
     auto p = decode_frame(reader.link(), f.value()->data);
     if (!p) ++sum.not_ip;
     on_frame(*f.value(), p ? &p.value() : nullptr);
+    if (keep_going && !keep_going()) return sum;
   }
 }
 

@@ -1,7 +1,9 @@
-// Reads captured frames from a pcap or pcapng file through libpcap, one at a
-// time, in file order. A file that ends mid-record or holds a corrupt record
-// ends the read with an error after every good frame before it; nothing
-// before the damage is lost.
+// Reads captured frames through libpcap, one at a time: from a pcap or
+// pcapng file in file order, or live from a network interface. A file that
+// ends mid-record or holds a corrupt record ends the read with an error after
+// every good frame before it; nothing before the damage is lost. A live read
+// ends when the caller's keep_going says so (checked after every frame and at
+// least every LiveOptions::timeout while the interface is quiet).
 //
 // Ownership: the reader owns the libpcap handle. A Frame's data is valid
 // until the next call to next(). Not thread-safe; move-only.
@@ -10,6 +12,7 @@
 #include "core/error.hpp"
 #include "core/packet.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -27,26 +30,57 @@ struct Frame {
   std::size_t wire_length = 0;  // as it was on the wire
 };
 
+enum class Promiscuous : bool { no, yes };
+
+struct LiveOptions {
+  int snaplen = 262144;                 // bytes kept of each frame
+  int buffer_bytes = 32 << 20;          // kernel ring: frames beyond it are dropped (and counted)
+  std::chrono::milliseconds timeout{200};
+  Promiscuous promiscuous = Promiscuous::no;
+};
+
+// What the kernel reports of a live capture (pcap_stats).
+struct CaptureDrops {
+  std::uint64_t by_kernel = 0;     // the ring buffer was full
+  std::uint64_t by_interface = 0;  // the interface or driver dropped them
+};
+
 class PcapReader {
  public:
   // errc::bad_value when libpcap cannot read the file (not a capture, an
   // unsupported version) or its link type is not one decode_frame knows;
   // *detail says what libpcap or we found.
   static Result<PcapReader> open(const std::filesystem::path& file, std::string* detail);
+  // Captures live on `interface` ("any" for all of them; Linux cooked).
+  // std::errc::operation_not_permitted without CAP_NET_RAW,
+  // std::errc::no_such_device for an unknown interface, errc::bad_value
+  // otherwise; *detail says what libpcap found.
+  static Result<PcapReader> open_live(const std::string& interface, const LiveOptions& opt, std::string* detail);
 
-  // The next frame; nullopt at the end of the file. errc::truncated when the
-  // file ends inside a record or a record is corrupt (*detail as above).
-  Result<std::optional<Frame>> next(std::string* detail = nullptr);
+  // Keeps only the frames a BPF filter expression (tcpdump syntax) matches.
+  // errc::bad_value (and *detail) when libpcap cannot compile it.
+  Result<void> set_filter(const std::string& expression, std::string* detail);
+
+  // The next frame; nullopt at the end of the file, or on a live capture once
+  // keep_going (when given) returns false while waiting. errc::truncated when
+  // the file ends inside a record or a record is corrupt, or the live
+  // capture fails (*detail as above).
+  Result<std::optional<Frame>> next(std::string* detail = nullptr, const std::function<bool()>& keep_going = {});
 
   LinkType link() const noexcept { return link_; }
+  bool live() const noexcept { return timeout_.has_value(); }
+  // Zero for a file.
+  CaptureDrops drops() const;
 
  private:
   struct Close {
     void operator()(pcap* p) const noexcept;
   };
-  PcapReader(std::unique_ptr<pcap, Close> h, LinkType link) : handle_(std::move(h)), link_(link) {}
+  PcapReader(std::unique_ptr<pcap, Close> h, LinkType link, std::optional<std::chrono::milliseconds> timeout)
+      : handle_(std::move(h)), link_(link), timeout_(timeout) {}
   std::unique_ptr<pcap, Close> handle_;
   LinkType link_;
+  std::optional<std::chrono::milliseconds> timeout_;  // live captures only
 };
 
 // What read_packets saw of one capture.
@@ -56,11 +90,17 @@ struct ReadSummary {
   std::optional<std::string> damage;   // the file ended in a damaged record after `frames` good ones
 };
 
+using FrameSink = std::function<void(const Frame&, const Packet*)>;
+
 // Reads every frame of file in order and calls on_frame with it and its
 // decoded packet (nullptr when the frame is not IP). errc::bad_value (and
 // *detail) when the file cannot be opened as a capture; damage after that
 // is in the summary, everything before it was delivered.
-Result<ReadSummary> read_packets(const std::filesystem::path& file,
-                                 const std::function<void(const Frame&, const Packet*)>& on_frame, std::string* detail);
+Result<ReadSummary> read_packets(const std::filesystem::path& file, const FrameSink& on_frame, std::string* detail);
+
+// The same over an open reader, until its end, a failure (in the summary's
+// damage) or keep_going returning false (checked after every frame and
+// while a live capture waits).
+ReadSummary read_packets(PcapReader& reader, const FrameSink& on_frame, const std::function<bool()>& keep_going = {});
 
 }  // namespace p2pscope::passive

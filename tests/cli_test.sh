@@ -30,6 +30,15 @@ expect 3 "$bin" worker
 contains "not available in this build yet"
 pcaps="$(dirname "$0")/fixtures/pcaps"
 expect 2 "$bin" passive
+contains "give capture files, or --interface"
+expect 2 "$bin" passive --count 5 "$pcaps/zeek_tracker.pcap"
+contains "requires --interface"
+expect 2 "$bin" passive -i lo "$pcaps/zeek_tracker.pcap"
+contains "excludes"
+expect 0 "$bin" passive --filter "not tcp" -o "$tmp/p.jsonl" "$pcaps/zeek_tracker.pcap"
+if grep -q passive_tracker "$tmp/p.jsonl"; then echo "FAIL: --filter 'not tcp' kept the HTTP tracker"; failures=$((failures + 1)); fi
+expect 1 "$bin" passive --filter "port ninety" "$pcaps/zeek_tracker.pcap"
+contains "bad --filter"
 expect 0 "$bin" passive --help
 contains "JSON Lines"
 expect 0 "$bin" passive -o "$tmp/p.jsonl" "$pcaps/zeek_tracker.pcap"
