@@ -1,6 +1,7 @@
 // p2pscope crawl: argument handling, progress and the summary around
 // crawler::Crawler.
 #include "cli/commands.hpp"
+#include "cli/db_options.hpp"
 #include "cli/exit_codes.hpp"
 #include "crawler/crawl.hpp"
 #include "crawler/tracker_client.hpp"
@@ -25,6 +26,8 @@ struct CrawlArgs {
   bool quick = false, quiet = false, ipv6 = false, no_trackers = false, no_dht = false, no_pex = false, no_scrape = false;
   std::optional<int> requery, stable_for, max_duration, pex_hold, numwant, max_sessions, max_lookups, port;
   std::optional<double> per_ip_rate, global_rate;
+  DbArgs db;
+  bool output_given = false;
 };
 
 std::string default_run_id() {
@@ -148,22 +151,34 @@ int run_crawl(const CrawlArgs& a) {
     std::cerr << "p2pscope crawl: " << *bad << "\n";
     return kBadInput;
   }
-  auto sink = JsonlWriter::open(a.output, OpenMode::append);
-  if (!sink) {
-    std::cerr << "p2pscope crawl: cannot open " << a.output << ": " << sink.error().message() << "\n";
-    return kFailure;
+  TeeSink sink;
+  pg::PgSink* db = nullptr;
+  if (a.db.conninfo) {
+    auto s = open_pg_sink(a.db, "crawl");
+    if (!s) return kFailure;
+    db = s.get();
+    sink.add(std::move(s));
+  }
+  if (!a.db.conninfo || a.output_given) {
+    auto w = JsonlWriter::open(a.output, OpenMode::append);
+    if (!w) {
+      std::cerr << "p2pscope crawl: cannot open " << a.output << ": " << w.error().message() << "\n";
+      return kFailure;
+    }
+    sink.add(std::move(w).value());
   }
   if (!a.quiet)
     std::cerr << "crawl " << cfg.run_id << ": " << targets.value().size() << " infohash(es)\n" << cfg.describe() << "\n";
   bool tty = !a.quiet && ::isatty(STDERR_FILENO) && a.output != "-";
   net::asio::io_context io;
-  Crawler crawler(io, cfg, std::move(targets).value(), *sink.value(), tty ? ProgressFn(show_progress) : ProgressFn{});
+  Crawler crawler(io, cfg, std::move(targets).value(), sink, tty ? ProgressFn(show_progress) : ProgressFn{});
   net::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const net::error_code& ec, int) {
     if (!ec) crawler.stop("interrupted");
   });
   auto summary = crawler.run();
   if (tty) std::cerr << "\n";
+  bool stored = !db || finish_pg_sink(*db, a.db.wait, "crawl");
   if (!summary) {
     std::cerr << "p2pscope crawl: " << summary.error().message() << "\n";
     return kFailure;
@@ -177,7 +192,7 @@ int run_crawl(const CrawlArgs& a) {
       return kFailure;
     }
   }
-  return kOk;
+  return stored ? kOk : kFailure;
 }
 
 }  // namespace
@@ -192,8 +207,10 @@ void add_crawl(CLI::App& app, int* exit_code) {
   c->add_option("INPUT", a->inputs,
                 "Infohash (40 hex or 32 base32), magnet URI, .torrent file, or a file with one per line")
       ->required();
-  c->add_option("-o,--output", a->output, "Record file (JSON Lines, appended); '-' for standard output")
+  c->add_option("-o,--output", a->output, "Record file (JSON Lines, appended); '-' for standard output (with --db: "
+                                         "only when given)")
       ->capture_default_str();
+  add_db_options(c, a->db, "Also store the records in");
   c->add_option("--summary", a->summary_file, "Also write the per-source summary as JSON to this file");
   c->add_option("--run-id", a->run_id, "Run id written into every record (default: crawl-<UTC time>-<random>)");
   c->add_flag("--quick", a->quick, "Short schedule for tests and the demo: about a minute on the lab");
@@ -229,7 +246,10 @@ void add_crawl(CLI::App& app, int* exit_code) {
   net->add_option("--bind6", a->bind6, "Local IPv6 address to send from; implies --ipv6");
   net->add_flag("--ipv6", a->ipv6, "Also use IPv6: DHT nodes6 and want n6, IPv6 trackers and peers");
   net->add_option("--port", a->port, "Port announced to trackers and peers (default 6881)")->check(CLI::Range(1, 65535));
-  c->callback([a, exit_code] { *exit_code = run_crawl(*a); });
+  c->callback([a, c, exit_code] {
+    a->output_given = c->get_option("--output")->count() > 0;
+    *exit_code = run_crawl(*a);
+  });
 }
 
 }  // namespace p2pscope::cli

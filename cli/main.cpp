@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   add_demo(app, &exit_code);
   add_harness(app, &exit_code);
   add_passive(app, &exit_code);
+  add_db(app, &exit_code);
   add_planned(app, &exit_code);
   try {
     app.parse(argc, argv);

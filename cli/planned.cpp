@@ -15,7 +15,6 @@ struct Planned {
 // Subcommands from DESIGN.md that are not built yet. Each is listed so users
 // see the whole tool, and each refuses to run with exit code 3.
 constexpr Planned kPlanned[] = {
-    {"db", "Manage the PostgreSQL store (migrate)", 8},
     {"schedule", "Add, list, pause and remove scheduled crawls", 8},
     {"worker", "Lease and run scheduled crawl jobs from PostgreSQL", 8},
 };

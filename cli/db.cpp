@@ -1,0 +1,180 @@
+// p2pscope db: migrate the PostgreSQL schema, show what is stored, and move
+// records between JSON Lines and the database.
+#include "cli/commands.hpp"
+#include "cli/db_options.hpp"
+#include "cli/exit_codes.hpp"
+#include "store/pg.hpp"
+
+#include <libtorrent/hasher.hpp>
+#include <libtorrent/hex.hpp>
+#include <pqxx/pqxx>
+
+#include <fstream>
+
+#include <iostream>
+
+namespace p2pscope::cli {
+namespace {
+
+// Connects for a db subcommand; nullptr after saying why. *code is the exit
+// status to use then.
+std::unique_ptr<pqxx::connection> open_db(const DbArgs& a, const char* cmd, int* code) {
+  std::string detail;
+  auto c = pg::connect(a.conninfo.value_or(""), &detail);
+  if (!c) {
+    std::cerr << "p2pscope " << cmd << ": " << c.error().message() << ": " << detail << "\n";
+    *code = c.error() == pg::Failure::bad_conninfo ? kBadInput : kFailure;
+    return nullptr;
+  }
+  return std::move(c).value();
+}
+
+int run_migrate(const DbArgs& a) {
+  int code = kFailure;
+  auto c = open_db(a, "db migrate", &code);
+  if (!c) return code;
+  std::string detail;
+  auto applied = pg::migrate(*c, &detail);
+  if (!applied) {
+    std::cerr << "p2pscope db migrate: " << applied.error().message() << ": " << detail << "\n";
+    return kFailure;
+  }
+  for (int v : applied.value()) std::cerr << "db migrate: applied version " << v << " ("
+                                          << pg::migrations()[static_cast<std::size_t>(v - 1)].name << ")\n";
+  std::cerr << "db migrate: schema at version " << pg::latest_version()
+            << (applied.value().empty() ? " (nothing to do)" : "") << "\n";
+  return kOk;
+}
+
+int run_status(const DbArgs& a) {
+  int code = kFailure;
+  auto c = open_db(a, "db status", &code);
+  if (!c) return code;
+  std::string detail;
+  auto v = pg::schema_version(*c, &detail);
+  if (!v) {
+    std::cerr << "p2pscope db status: " << detail << "\n";
+    return kFailure;
+  }
+  std::cout << "schema version " << v.value() << " (this build: " << pg::latest_version() << ")\n";
+  if (v.value() != pg::latest_version()) return kFailure;
+  pqxx::read_transaction t(*c);
+  for (const char* table : {"batch", "crawl_run", "observation", "probe_result", "verdict", "anomaly", "swarm_counts",
+                            "peer_hello"}) {
+    std::cout << table << ": " << t.exec(std::string("SELECT count(*) FROM ") + table)[0][0].as<std::string>()
+              << " rows\n";
+  }
+  return kOk;
+}
+
+// Importing the same files again, or again after a crash half-way, must not
+// duplicate anything: the batch writer id is their SHA-1, so the batches
+// come out the same and the database skips the ones it has. Standard input
+// cannot be read twice and gets a random id.
+std::string import_writer(const std::vector<std::string>& files) {
+  lt::hasher h;
+  std::vector<char> buf(1 << 20);
+  for (const auto& f : files) {
+    if (f == "-") return "";
+    std::ifstream in(f, std::ios::binary);
+    while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
+      h.update(buf.data(), static_cast<int>(in.gcount()));
+    }
+    h.update("\n", 1);  // file boundaries count
+  }
+  return "import-" + lt::aux::to_hex(h.final());
+}
+
+int run_import(DbArgs a, const std::vector<std::string>& files) {
+  if (a.writer.empty()) a.writer = import_writer(files);
+  auto sink = open_pg_sink(a, "db import");
+  if (!sink) return kFailure;
+  std::uint64_t records = 0, bad = 0;
+  for (const auto& f : files) {
+    auto r = JsonlReader::open(f);
+    if (!r) {
+      std::cerr << "p2pscope db import: " << f << ": " << r.error().message() << "\n";
+      return kFailure;
+    }
+    for (;;) {
+      auto rec = r.value()->next();
+      if (!rec) {
+        if (bad++ < 5) std::cerr << "p2pscope db import: " << f << ":" << r.value()->line() << ": skipped: " << r.value()->detail() << "\n";
+        continue;
+      }
+      if (!rec.value()) break;
+      if (auto st = sink->write(*rec.value()); !st) {
+        std::cerr << "p2pscope db import: " << st.error().message() << "\n";
+        finish_pg_sink(*sink, std::chrono::seconds(0), "db import");
+        return kFailure;
+      }
+      ++records;
+    }
+  }
+  std::cerr << "db import: " << records << " records read" << (bad ? ", " + std::to_string(bad) + " malformed lines skipped" : "")
+            << "\n";
+  bool ok = finish_pg_sink(*sink, std::chrono::seconds(30), "db import");
+  if (!ok) return kFailure;
+  return bad ? kBadInput : kOk;
+}
+
+int run_export(const DbArgs& a, const std::string& out, const std::optional<std::string>& run) {
+  int code = kFailure;
+  auto c = open_db(a, "db export", &code);
+  if (!c) return code;
+  std::string detail;
+  if (auto st = pg::require_current_schema(*c, &detail); !st) {
+    std::cerr << "p2pscope db export: " << detail << "\n";
+    return kFailure;
+  }
+  auto w = JsonlWriter::open(out, OpenMode::truncate);
+  if (!w) {
+    std::cerr << "p2pscope db export: cannot open " << out << ": " << w.error().message() << "\n";
+    return kFailure;
+  }
+  auto n = pg::export_records(*c, {run}, [&](const Record& r) { return w.value()->write(r); }, &detail);
+  if (n) {
+    if (auto st = w.value()->flush(); !st) n = st.error(), detail = "writing " + out + ": " + st.error().message();
+  }
+  if (!n) {
+    std::cerr << "p2pscope db export: " << n.error().message() << ": " << detail << "\n";
+    return kFailure;
+  }
+  std::cerr << "db export: " << n.value() << " records\n";
+  return kOk;
+}
+
+}  // namespace
+
+void add_db(CLI::App& app, int* exit_code) {
+  auto* db = app.add_subcommand("db", "Manage the PostgreSQL store: migrate the schema, show it, import and export records");
+  db->require_subcommand(1);
+  db->footer("The connection comes from --db (a libpq connection string or URI, also P2PSCOPE_DB) or, when it is\n"
+             "empty or absent, from the PG* environment variables. Passwords belong in ~/.pgpass, not on the\n"
+             "command line. A throwaway server: eval \"$(scripts/pg_test_server.sh start /tmp/pg)\".");
+  auto a = std::make_shared<DbArgs>();
+
+  auto* migrate = db->add_subcommand("migrate", "Apply the schema migrations this build knows, each in its own transaction");
+  add_db_options(migrate, *a, "Migrate this");
+  migrate->callback([a, exit_code] { *exit_code = run_migrate(*a); });
+
+  auto* status = db->add_subcommand("status", "Show the schema version and how many rows each table holds");
+  add_db_options(status, *a, "Inspect this");
+  status->callback([a, exit_code] { *exit_code = run_status(*a); });
+
+  auto files = std::make_shared<std::vector<std::string>>();
+  auto* import = db->add_subcommand("import", "Store JSON Lines records (docs/records.md) in the database");
+  import->add_option("files", *files, "Record files ('-' for standard input)")->required();
+  add_db_options(import, *a, "Store into this");
+  import->callback([a, files, exit_code] { *exit_code = run_import(*a, *files); });
+
+  auto out = std::make_shared<std::string>("-");
+  auto run = std::make_shared<std::optional<std::string>>();
+  auto* exp = db->add_subcommand("export", "Write the stored records as JSON Lines, in the order they were stored");
+  exp->add_option("-o,--output", *out, "Output file, or - for standard output")->capture_default_str();
+  exp->add_option("--run", *run, "Only the records of this crawl run");
+  add_db_options(exp, *a, "Read from this");
+  exp->callback([a, out, run, exit_code] { *exit_code = run_export(*a, *out, *run); });
+}
+
+}  // namespace p2pscope::cli

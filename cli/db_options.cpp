@@ -1,0 +1,80 @@
+#include "cli/db_options.hpp"
+
+#include <cstdlib>
+#include <iostream>
+
+namespace p2pscope::cli {
+
+std::string default_spool_dir() {
+  if (const char* s = std::getenv("XDG_STATE_HOME"); s && *s) return std::string(s) + "/p2pscope/spool";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/state/p2pscope/spool";
+  return "p2pscope-spool";
+}
+
+void add_db_options(CLI::App* cmd, DbArgs& a, const std::string& what) {
+  auto* g = cmd->add_option_group("PostgreSQL");
+  g->add_option("--db", a.conninfo,
+                what + " PostgreSQL: a libpq connection string or URI (no password: use ~/.pgpass, PGPASSFILE "
+                       "or a service file); '' uses the PG* environment variables")
+      ->envname("P2PSCOPE_DB");
+  a.spool_dir = default_spool_dir();
+  g->add_option("--spool-dir", a.spool_dir, "Where records wait while the database is unreachable")
+      ->capture_default_str();
+  g->add_option_function<double>(
+       "--db-wait", [&a](double s) { a.wait = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000)); },
+       "Seconds the end of a run waits for spooled records to reach the database (they stay spooled "
+       "after that, for the next run) [60]")
+      ->check(CLI::Range(0.0, 86400.0));
+}
+
+Status TeeSink::write(const Record& r) {
+  Status first = success();
+  for (auto& s : sinks_) {
+    auto st = s->write(r);
+    if (!st && first) first = st;
+  }
+  return first;
+}
+
+Status TeeSink::flush() {
+  Status first = success();
+  for (auto& s : sinks_) {
+    auto st = s->flush();
+    if (!st && first) first = st;
+  }
+  return first;
+}
+
+std::unique_ptr<pg::PgSink> open_pg_sink(const DbArgs& a, const char* cmd) {
+  pg::SinkOptions o;
+  o.conninfo = a.conninfo.value_or("");
+  o.spool_dir = a.spool_dir;
+  o.writer = a.writer;
+  std::string detail;
+  auto s = pg::PgSink::open(o, &detail);
+  if (!s) {
+    std::cerr << "p2pscope " << cmd << ": --db: " << s.error().message() << ": " << detail << "\n";
+    return nullptr;
+  }
+  if (!detail.empty()) std::cerr << "p2pscope " << cmd << ": " << detail << "\n";
+  return std::move(s).value();
+}
+
+bool finish_pg_sink(pg::PgSink& s, std::chrono::milliseconds patience, const char* cmd) {
+  auto st = s.drain(patience);
+  auto x = s.stats();
+  std::cerr << "database: " << x.records_delivered << " records in " << x.batches_delivered << " batches";
+  if (x.batches_replayed) std::cerr << " (" << x.batches_replayed << " replayed from a spool)";
+  if (x.batches_duplicate) std::cerr << ", " << x.batches_duplicate << " duplicate batches skipped";
+  if (x.batches_spooled) std::cerr << ", " << x.batches_spooled << " batches spooled during an outage";
+  std::cerr << "\n";
+  if (x.torn_spool_batches)
+    std::cerr << "p2pscope " << cmd << ": " << x.torn_spool_batches << " spool batches were cut short by an earlier crash\n";
+  if (st) return true;
+  std::cerr << "p2pscope " << cmd << ": " << x.records_pending << " records are not in the database yet";
+  if (!pg::transient(st.error())) std::cerr << " (" << (x.problem.empty() ? st.error().message() : x.problem) << ")";
+  std::cerr << "; they stay in the spool and the next run with --db replays them\n";
+  return false;
+}
+
+}  // namespace p2pscope::cli

@@ -1,0 +1,52 @@
+// --db and --spool-dir, shared by every command that reads or writes
+// records, and the record sink they select (JSON Lines, PostgreSQL, or
+// both).
+#pragma once
+
+#include "store/jsonl.hpp"
+#include "store/pg.hpp"
+#include "store/pg_sink.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace p2pscope::cli {
+
+struct DbArgs {
+  std::optional<std::string> conninfo;  // --db; "" = PG* environment / service file
+  std::string spool_dir;                // --spool-dir; default under XDG_STATE_HOME
+  std::string writer;                   // batch writer id; random when empty
+  std::chrono::milliseconds wait{60000};  // --db-wait: how long the end of a run waits for a spool to drain
+};
+
+// Adds --db (also from P2PSCOPE_DB) and --spool-dir to cmd. `what` says what
+// goes to the database, for the help text.
+void add_db_options(CLI::App* cmd, DbArgs& a, const std::string& what);
+
+std::string default_spool_dir();
+
+// Writes to every sink it holds, in order; the first error wins.
+class TeeSink final : public RecordSink {
+ public:
+  void add(std::unique_ptr<RecordSink> s) { sinks_.push_back(std::move(s)); }
+  Status write(const Record& r) override;
+  Status flush() override;
+  std::size_t size() const noexcept { return sinks_.size(); }
+
+ private:
+  std::vector<std::unique_ptr<RecordSink>> sinks_;
+};
+
+// A PostgreSQL sink for a; nullptr after printing why ("p2pscope CMD: ...").
+std::unique_ptr<pg::PgSink> open_pg_sink(const DbArgs& a, const char* cmd);
+
+// Prints the sink's delivery counts, and waits up to `patience` for a spool
+// to drain; false (after saying so) when records are still outside the
+// database (they stay in the spool and the next run with --db replays them).
+bool finish_pg_sink(pg::PgSink& s, std::chrono::milliseconds patience, const char* cmd);
+
+}  // namespace p2pscope::cli

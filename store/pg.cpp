@@ -1,0 +1,258 @@
+#include "store/pg.hpp"
+
+#include "store/record_json.hpp"
+
+#include <libpq-fe.h>
+#include <pqxx/pqxx>
+
+#include <memory>
+
+namespace p2pscope::pg {
+namespace {
+
+class Category final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "p2pscope.pg"; }
+  std::string message(int v) const override {
+    switch (static_cast<Failure>(v)) {
+      case Failure::bad_conninfo: return "bad connection string";
+      case Failure::unreachable: return "database unreachable";
+      case Failure::refused: return "database refused the connection";
+      case Failure::schema: return "database schema does not match this build";
+      case Failure::query: return "database statement failed";
+    }
+    return "unknown database error";
+  }
+};
+
+void say(std::string* detail, std::string text) {
+  if (detail) *detail = std::move(text);
+}
+
+std::string one_line(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  for (auto& c : s) {
+    if (c == '\n' || c == '\t') c = ' ';
+  }
+  return s;
+}
+
+// The server answered and said no (as opposed to no server answering).
+bool refused_message(std::string_view m) {
+  for (std::string_view s : {"authentication failed", "no password supplied", "does not exist", "no pg_hba.conf entry",
+                             "permission denied", "password is required", "too many connections"}) {
+    if (m.find(s) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+std::string quote_value(std::string_view v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+constexpr long kMigrationLock = 0x70327073636f7065;  // "p2pscope"
+
+// Each record type's columns as the docs/records.md JSON object, so export
+// goes through the same parser as a JSON Lines file.
+constexpr std::string_view kTime = "to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+
+std::string export_query(const ExportFilter& f, pqxx::connection& c) {
+  struct Table {
+    std::string_view name, fields;
+  };
+  static constexpr Table kTables[] = {
+      {"observation",
+       "'info_hash', encode(info_hash, 'hex'), 'peer_ip', host(peer_ip), 'peer_port', peer_port, 'via', via, "
+       "'source_url', source_url, 'source_ip', host(source_ip), 'source_port', source_port, "
+       "'source_node_id', encode(source_node_id, 'hex'), 'pex_flags', pex_flags"},
+      {"probe_result",
+       "'peer_ip', host(peer_ip), 'peer_port', peer_port, 'info_hash', encode(info_hash, 'hex'), 'probe', probe, "
+       "'outcome', outcome, 'rtt_ms', rtt_ms, 'evidence', evidence"},
+      {"verdict",
+       "'peer_ip', host(peer_ip), 'peer_port', peer_port, 'info_hash', encode(info_hash, 'hex'), 'verdict', verdict, "
+       "'confidence', confidence, 'evidence', evidence"},
+      {"anomaly",
+       "'via', via, 'source_url', source_url, 'source_ip', host(source_ip), 'source_port', source_port, "
+       "'info_hash', encode(info_hash, 'hex'), 'kind', kind, 'detail', detail, 'count', count"},
+      {"swarm_counts",
+       "'info_hash', encode(info_hash, 'hex'), 'via', via, 'source_url', source_url, 'scrape', scrape, "
+       "'seeders', seeders, 'leechers', leechers, 'completed', completed"},
+      {"peer_hello",
+       "'info_hash', encode(info_hash, 'hex'), 'peer_ip', host(peer_ip), 'peer_port', peer_port, "
+       "'peer_id', encode(peer_id, 'hex'), 'reserved', encode(reserved, 'hex'), 'client', client, "
+       "'yourip', host(yourip), 'reqq', reqq, 'listen_port', listen_port, 'extensions', extensions"},
+  };
+  std::string where = f.run ? " WHERE run = " + c.quote(*f.run) : "";
+  std::string q;
+  for (const auto& t : kTables) {
+    if (!q.empty()) q += " UNION ALL ";
+    q += "SELECT batch, ord, json_strip_nulls(json_build_object('type', '" + std::string(t.name) + "', 'time', " +
+         std::string(kTime) + ", 'run', run, " + std::string(t.fields) + "))::text FROM " + std::string(t.name) + where;
+  }
+  return q + " ORDER BY 1, 2";
+}
+
+}  // namespace
+
+const std::error_category& category() noexcept {
+  static const Category c;
+  return c;
+}
+
+bool transient(const std::error_code& ec) noexcept { return ec == make_error_code(Failure::unreachable); }
+
+Status check_conninfo(const std::string& conninfo, std::string* detail) {
+  char* err = nullptr;
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> opts(PQconninfoParse(conninfo.c_str(), &err),
+                                                                    &PQconninfoFree);
+  if (!opts) {
+    say(detail, err ? one_line(err) : "cannot parse the connection string");
+    PQfreemem(err);
+    return Failure::bad_conninfo;
+  }
+  for (auto* o = opts.get(); o->keyword; ++o) {
+    if (std::string_view(o->keyword) == "password" && o->val && *o->val) {
+      say(detail, "the connection string holds a password; put it in ~/.pgpass, PGPASSFILE or a service file "
+                  "instead of on the command line");
+      return Failure::bad_conninfo;
+    }
+  }
+  return success();
+}
+
+Result<std::unique_ptr<pqxx::connection>> connect(const std::string& conninfo, std::string* detail) {
+  P2PSCOPE_CHECK(check_conninfo(conninfo, detail));
+  // Rebuilt as key=value so a default connect_timeout can be added to URIs too.
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> opts(PQconninfoParse(conninfo.c_str(), nullptr),
+                                                                    &PQconninfoFree);
+  std::string keyvalue;
+  bool has_timeout = std::getenv("PGCONNECT_TIMEOUT") != nullptr;
+  for (auto* o = opts.get(); o->keyword; ++o) {
+    if (!o->val) continue;
+    has_timeout |= std::string_view(o->keyword) == "connect_timeout";
+    keyvalue += std::string(o->keyword) + "=" + quote_value(o->val) + " ";
+  }
+  if (!has_timeout) keyvalue += "connect_timeout=5 ";
+  keyvalue += "application_name=p2pscope";
+  try {
+    auto c = std::make_unique<pqxx::connection>(keyvalue);
+    c->set_variable("TimeZone", "'UTC'");
+    return c;
+  } catch (const pqxx::broken_connection& e) {
+    std::string m = one_line(e.what());
+    say(detail, m);
+    return refused_message(m) ? Failure::refused : Failure::unreachable;
+  } catch (const std::exception& e) {
+    say(detail, one_line(e.what()));
+    return Failure::unreachable;
+  }
+}
+
+int latest_version() { return migrations().empty() ? 0 : migrations().back().version; }
+
+namespace {
+
+int current_version(pqxx::transaction_base& t) {
+  auto exists = t.exec("SELECT to_regclass('schema_version') IS NOT NULL");
+  if (!exists[0][0].as<bool>()) return 0;
+  return t.exec("SELECT coalesce(max(version), 0) FROM schema_version")[0][0].as<int>();
+}
+
+std::string newer_message(int at) {
+  return "the database schema is at version " + std::to_string(at) + ", newer than this p2pscope knows (" +
+         std::to_string(latest_version()) + "); use a newer p2pscope";
+}
+
+template <class F>
+auto guarded(std::string* detail, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const pqxx::broken_connection& e) {
+    say(detail, one_line(e.what()));
+    return Failure::unreachable;
+  } catch (const pqxx::in_doubt_error& e) {
+    say(detail, one_line(e.what()));
+    return Failure::unreachable;
+  } catch (const std::exception& e) {
+    say(detail, one_line(e.what()));
+    return Failure::query;
+  }
+}
+
+}  // namespace
+
+Result<int> schema_version(pqxx::connection& c, std::string* detail) {
+  return guarded(detail, [&]() -> Result<int> {
+    pqxx::read_transaction t(c);
+    return current_version(t);
+  });
+}
+
+Result<std::vector<int>> migrate(pqxx::connection& c, std::string* detail) {
+  return guarded(detail, [&]() -> Result<std::vector<int>> {
+    std::vector<int> applied;
+    for (const auto& m : migrations()) {
+      pqxx::work t(c);
+      t.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLock) + ")");
+      t.exec("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, name text NOT NULL, "
+             "applied timestamptz NOT NULL DEFAULT now())");
+      int at = current_version(t);
+      if (at > latest_version()) {
+        say(detail, newer_message(at));
+        return Failure::schema;
+      }
+      if (m.version <= at) {
+        t.commit();
+        continue;
+      }
+      t.exec(std::string(m.sql));
+      t.exec("INSERT INTO schema_version (version, name) VALUES (" + std::to_string(m.version) + ", " +
+             t.quote(std::string(m.name)) + ")");
+      t.commit();
+      applied.push_back(m.version);
+    }
+    return applied;
+  });
+}
+
+Status require_current_schema(pqxx::connection& c, std::string* detail) {
+  P2PSCOPE_TRY(at, schema_version(c, detail));
+  if (at == latest_version()) return success();
+  if (at > latest_version()) say(detail, newer_message(at));
+  else say(detail, "the database schema is at version " + std::to_string(at) + ", this p2pscope needs " +
+                       std::to_string(latest_version()) + ": run `p2pscope db migrate`");
+  return Failure::schema;
+}
+
+Result<std::uint64_t> export_records(pqxx::connection& c, const ExportFilter& f,
+                                     const std::function<Status(const Record&)>& on_record, std::string* detail) {
+  return guarded(detail, [&]() -> Result<std::uint64_t> {
+    pqxx::work t(c);
+    t.exec("DECLARE records NO SCROLL CURSOR FOR " + export_query(f, c));
+    std::uint64_t n = 0;
+    for (;;) {
+      auto rows = t.exec("FETCH 5000 FROM records");
+      if (rows.empty()) break;
+      for (const auto& row : rows) {
+        std::string why;
+        auto r = parse_record(row[2].c_str(), {}, &why);
+        if (!r) {
+          say(detail, "stored row (batch " + row[0].as<std::string>() + ", " + row[1].as<std::string>() +
+                          ") does not read back as a record: " + why);
+          return Failure::query;
+        }
+        P2PSCOPE_CHECK(on_record(r.value()));
+        ++n;
+      }
+    }
+    t.commit();
+    return n;
+  });
+}
+
+}  // namespace p2pscope::pg

@@ -1,0 +1,78 @@
+// PostgreSQL access shared by every stage: connection strings, the schema
+// migrations embedded from schema/*.sql, and reading records back out.
+//
+// Connection strings are libpq's (key=value or postgresql:// URIs); an
+// empty one means the PG* environment variables and ~/.pg_service.conf.
+// A password in the string itself is refused: it would show in `ps` and
+// shell history. Use ~/.pgpass, PGPASSFILE or a service file instead.
+//
+// Every call that can fail takes a `detail` out-parameter for a one-line
+// explanation. Not thread-safe: one
+// connection per thread.
+#pragma once
+
+#include "core/records.hpp"
+
+#include <pqxx/connection>
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+
+namespace p2pscope::pg {
+
+// What went wrong, as error codes of category pg::category().
+enum class Failure {
+  bad_conninfo = 1,  // libpq cannot parse it, or it holds a password
+  unreachable,       // no server answered (down, restarting, wrong socket): worth retrying
+  refused,           // the server answered no: authentication, unknown role or database
+  schema,            // the database's schema is older or newer than this build's
+  query,             // a statement failed
+};
+const std::error_category& category() noexcept;
+inline std::error_code make_error_code(Failure f) noexcept { return {static_cast<int>(f), category()}; }
+// True for the failures a writer should wait out (spool and retry).
+bool transient(const std::error_code& ec) noexcept;
+
+// Checks a connection string without connecting.
+Status check_conninfo(const std::string& conninfo, std::string* detail);
+
+// Connects (connect_timeout 5 s unless the string sets one) and sets the
+// session time zone to UTC.
+Result<std::unique_ptr<pqxx::connection>> connect(const std::string& conninfo, std::string* detail);
+
+struct Migration {
+  int version;
+  std::string_view name;  // file name in schema/
+  std::string_view sql;
+};
+// Every migration this build knows, in version order.
+std::span<const Migration> migrations();
+int latest_version();
+
+// The version the database is at (0: never migrated).
+Result<int> schema_version(pqxx::connection& c, std::string* detail);
+// Applies every pending migration, each in its own transaction together
+// with its schema_version row (so none is ever half-applied); an advisory
+// lock serialises concurrent migrators. Failure::schema when the database
+// is newer than this build. Returns the versions applied.
+Result<std::vector<int>> migrate(pqxx::connection& c, std::string* detail);
+// Failure::schema unless the database is exactly at latest_version().
+Status require_current_schema(pqxx::connection& c, std::string* detail);
+
+struct ExportFilter {
+  std::optional<std::string> run;  // only this crawl run
+};
+// Every stored record, in the order it was delivered (batch, then place in
+// batch), as the same Record it was stored from.
+// Stops at the first error on_record returns and returns it.
+Result<std::uint64_t> export_records(pqxx::connection& c, const ExportFilter& f,
+                                     const std::function<Status(const Record&)>& on_record, std::string* detail);
+
+}  // namespace p2pscope::pg
+
+template <>
+struct std::is_error_code_enum<p2pscope::pg::Failure> : std::true_type {};

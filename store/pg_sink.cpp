@@ -1,0 +1,449 @@
+#include "store/pg_sink.hpp"
+
+#include "store/pg.hpp"
+#include "store/spool.hpp"
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+namespace p2pscope::pg {
+namespace {
+
+using Field = std::optional<std::string>;
+
+std::string random_writer_id() {
+  std::random_device rd;
+  std::uint64_t a = (std::uint64_t{rd()} << 32) | rd(), b = (std::uint64_t{rd()} << 32) | rd();
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(a), static_cast<unsigned long long>(b));
+  return buf;
+}
+
+Field text(std::string_view s) { return std::string(s); }
+Field opt_text(const std::optional<std::string>& s) { return s ? Field(*s) : std::nullopt; }
+Field num(std::int64_t v) { return std::to_string(v); }
+Field real(double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back to the same double
+  return std::string(buf, r.ptr);
+}
+Field bytea(const std::uint8_t* p, std::size_t n) { return "\\x" + detail::to_hex(p, n); }
+template <class H>
+Field hash(const H& h) { return bytea(h.bytes().data(), h.bytes().size()); }
+template <class H>
+Field opt_hash(const std::optional<H>& h) { return h ? hash(*h) : std::nullopt; }
+Field ip(const IpAddress& a) { return a.to_string(); }
+Field run_of(const std::string& r) { return r.empty() ? std::nullopt : Field(r); }
+Field json_text(const nlohmann::json& j) { return j.dump(); }
+
+// A table's COPY columns and one record's fields, in that order; the first
+// two are always (batch, ord).
+struct Table {
+  const char* name;
+  std::vector<std::string> columns;
+};
+
+const Table& table_of(const Record& r) {
+  static const Table kTables[] = {
+      {"observation", {"batch", "ord", "time", "run", "info_hash", "peer_ip", "peer_port", "via", "source_url",
+                       "source_ip", "source_port", "source_node_id", "pex_flags"}},
+      {"probe_result", {"batch", "ord", "time", "run", "peer_ip", "peer_port", "info_hash", "probe", "outcome", "rtt_ms",
+                        "evidence"}},
+      {"verdict", {"batch", "ord", "time", "run", "peer_ip", "peer_port", "info_hash", "verdict", "confidence",
+                   "evidence"}},
+      {"anomaly", {"batch", "ord", "time", "run", "via", "source_url", "source_ip", "source_port", "info_hash", "kind",
+                   "detail", "count"}},
+      {"swarm_counts", {"batch", "ord", "time", "run", "info_hash", "via", "source_url", "scrape", "seeders",
+                        "leechers", "completed"}},
+      {"peer_hello", {"batch", "ord", "time", "run", "info_hash", "peer_ip", "peer_port", "peer_id", "reserved",
+                      "client", "yourip", "reqq", "listen_port", "extensions"}},
+  };
+  return kTables[r.index()];
+}
+
+struct Fields {
+  std::vector<Field>& f;
+  void operator()(const Observation& o) {
+    f.insert(f.end(), {hash(o.info_hash), ip(o.peer.address), num(o.peer.port), text(to_string(o.via)),
+                       opt_text(o.source_url)});
+    f.push_back(o.source_endpoint ? ip(o.source_endpoint->address) : std::nullopt);
+    f.push_back(o.source_endpoint ? num(o.source_endpoint->port) : std::nullopt);
+    f.push_back(opt_hash(o.source_node_id));
+    f.push_back(o.pex_flags ? num(o.pex_flags->bits()) : std::nullopt);
+  }
+  void operator()(const ProbeResult& p) {
+    f.insert(f.end(), {ip(p.peer.address), num(p.peer.port), opt_hash(p.info_hash), text(to_string(p.probe)),
+                       text(to_string(p.outcome)), p.rtt_ms ? real(*p.rtt_ms) : std::nullopt,
+                       json_text(nlohmann::json(p.evidence))});
+  }
+  void operator()(const Verdict& v) {
+    f.insert(f.end(), {ip(v.peer.address), num(v.peer.port), opt_hash(v.info_hash), text(to_string(v.verdict)),
+                       real(v.confidence), json_text(nlohmann::json(v.evidence))});
+  }
+  void operator()(const Anomaly& a) {
+    f.insert(f.end(), {text(to_string(a.via)), opt_text(a.source_url)});
+    f.push_back(a.source_endpoint ? ip(a.source_endpoint->address) : std::nullopt);
+    f.push_back(a.source_endpoint ? num(a.source_endpoint->port) : std::nullopt);
+    f.insert(f.end(), {opt_hash(a.info_hash), text(to_string(a.kind)), text(a.detail),
+                       num(static_cast<std::int64_t>(a.count))});
+  }
+  void operator()(const SwarmCounts& c) {
+    f.insert(f.end(), {hash(c.info_hash), text(to_string(c.via)), text(c.source_url), text(c.scrape ? "t" : "f"),
+                       c.seeders ? num(*c.seeders) : std::nullopt, c.leechers ? num(*c.leechers) : std::nullopt,
+                       c.completed ? num(*c.completed) : std::nullopt});
+  }
+  void operator()(const PeerHello& h) {
+    f.insert(f.end(), {hash(h.info_hash), ip(h.peer.address), num(h.peer.port), hash(h.peer_id),
+                       text("\\x" + h.reserved_hex), opt_text(h.client)});
+    f.push_back(h.yourip ? ip(*h.yourip) : std::nullopt);
+    f.push_back(h.reqq ? num(*h.reqq) : std::nullopt);
+    f.push_back(h.listen_port ? num(*h.listen_port) : std::nullopt);
+    f.push_back(json_text(nlohmann::json(h.extensions)));
+  }
+};
+
+// The packaged libpqxx (6.4) streams tuples only: one of N C strings, where
+// a null pointer is SQL NULL.
+template <std::size_t N>
+void put_row(pqxx::stream_to& s, const std::vector<Field>& f) {
+  auto row = [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return std::make_tuple((f[I] ? f[I]->c_str() : static_cast<const char*>(nullptr))...);
+  }(std::make_index_sequence<N>{});
+  s << row;
+}
+
+void put_row(pqxx::stream_to& s, const std::vector<Field>& f) {
+  switch (f.size()) {
+    case 10: return put_row<10>(s, f);
+    case 11: return put_row<11>(s, f);
+    case 12: return put_row<12>(s, f);
+    case 13: return put_row<13>(s, f);
+    case 14: return put_row<14>(s, f);
+    default: throw std::logic_error("no COPY row of " + std::to_string(f.size()) + " fields");
+  }
+}
+
+std::size_t records_in(const std::deque<Batch>& q) {
+  std::size_t n = 0;
+  for (const auto& b : q) n += b.records.size();
+  return n;
+}
+
+}  // namespace
+
+struct PgSink::Impl {
+  SinkOptions opt;
+  Batch current;
+  std::uint64_t next_seq = 0;
+
+  std::mutex m;
+  std::condition_variable wake, idle;
+  std::deque<Batch> queue;      // handed over, not yet taken by the thread
+  bool busy = false;            // the thread holds batches
+  bool stopping = false;
+  std::optional<std::error_code> error;  // reported by write()/flush() from then on
+  std::string error_detail;
+  SinkStats stats;
+
+  // Writer thread only.
+  std::unique_ptr<pqxx::connection> conn;
+  std::chrono::steady_clock::time_point last_attempt{};
+  std::optional<Spool> spool;
+  std::uint64_t spooled_records = 0;
+  std::deque<Batch> backlog;  // taken, neither delivered nor spooled (the spool failed)
+  std::thread thread;
+
+  void fail(std::error_code ec, std::string detail) {
+    std::lock_guard lk(m);
+    if (!error) {
+      error = ec;
+      error_detail = std::move(detail);
+    }
+  }
+
+  void connect_if_due(bool force) {
+    if (conn) return;
+    auto now = std::chrono::steady_clock::now();
+    if (!force && now - last_attempt < opt.retry_every) return;
+    last_attempt = now;
+    std::string why;
+    auto c = connect(opt.conninfo, &why);
+    if (!c) {
+      if (!transient(c.error())) fail(c.error(), why);
+      return;
+    }
+    if (auto st = require_current_schema(*c.value(), &why); !st) return fail(st.error(), why);
+    conn = std::move(c).value();
+  }
+
+  void disconnect() { conn.reset(); }
+
+  // One transaction per batch; false when it has to wait (connection lost).
+  bool deliver(const Batch& b) {
+    try {
+      pqxx::work t(*conn);
+      auto id = t.exec_params("INSERT INTO batch (writer, seq, rows) VALUES ($1, $2, $3) "
+                              "ON CONFLICT (writer, seq) DO NOTHING RETURNING id",
+                              b.writer, b.seq, b.records.size());
+      if (id.empty()) {
+        t.commit();
+        std::lock_guard lk(m);
+        ++stats.batches_duplicate;
+        return true;
+      }
+      auto batch_id = id[0][0].as<std::string>();
+      std::set<std::string> runs;
+      for (const auto& r : b.records) {
+        std::visit([&](const auto& x) { if (!x.run.empty()) runs.insert(x.run); }, r);
+      }
+      for (const auto& run : runs) t.exec_params("INSERT INTO crawl_run (run) VALUES ($1) ON CONFLICT DO NOTHING", run);
+      copy_rows(t, b, batch_id);
+      t.commit();
+      std::lock_guard lk(m);
+      ++stats.batches_delivered;
+      stats.records_delivered += b.records.size();
+      return true;
+    } catch (const pqxx::broken_connection&) {
+      disconnect();
+      return false;
+    } catch (const pqxx::in_doubt_error&) {
+      disconnect();  // the replay finds out: a committed batch is a duplicate then
+      return false;
+    } catch (const std::exception& e) {
+      reject(b, e.what());
+      return true;
+    }
+  }
+
+  void copy_rows(pqxx::work& t, const Batch& b, const std::string& batch_id) {
+    for (std::size_t type = 0; type < std::variant_size_v<Record>; ++type) {
+      std::optional<pqxx::stream_to> s;
+      std::vector<Field> f;
+      for (std::size_t i = 0; i < b.records.size(); ++i) {
+        const auto& r = b.records[i];
+        if (r.index() != type) continue;
+        const auto& tab = table_of(r);
+        if (!s) s.emplace(t, tab.name, tab.columns);
+        f.clear();
+        f.push_back(batch_id);
+        f.push_back(std::to_string(i));
+        std::visit([&](const auto& x) {
+          f.push_back(format_time(x.time));
+          f.push_back(run_of(x.run));
+        }, r);
+        std::visit(Fields{f}, r);
+        put_row(*s, f);
+      }
+      if (s) s->complete();
+    }
+  }
+
+  // The database answered but will not take this batch (a row it rejects):
+  // retrying cannot help, so the records go to a file beside the spool.
+  void reject(const Batch& b, std::string why) {
+    auto path = opt.spool_dir / (b.writer + ".rejected.jsonl");
+    std::ofstream out(path, std::ios::app);
+    for (const auto& r : b.records) out << to_json_line(r) << '\n';
+    out.flush();
+    std::string what = "batch " + std::to_string(b.seq) + " rejected by the database (" + why + "); its " +
+                       std::to_string(b.records.size()) + " records are in " + path.string();
+    if (!out) what += " -- writing them there failed too";
+    fail(make_error_code(Failure::query), what);
+  }
+
+  // Replays every spool (adopted ones first: they are older) into the
+  // database; false when the connection went away on the way.
+  bool replay() {
+    for (const auto& p : adoptable_spools(opt.spool_dir)) {
+      if (spool && p == spool->path()) continue;
+      auto other = Spool::open(p);
+      if (!other) continue;
+      if (!replay_one(other.value())) return false;
+      std::filesystem::remove(p);
+    }
+    if (!spool || spool->empty()) return true;
+    if (!replay_one(*spool)) return false;
+    if (auto st = spool->clear(); !st) fail(st.error(), "emptying the spool " + spool->path().string() + " failed");
+    spooled_records = 0;
+    return true;
+  }
+
+  bool replay_one(Spool& s) {
+    bool lost = false;
+    auto st = s.read([&](Batch&& b) -> Status {
+      if (!deliver(b)) {
+        lost = true;
+        return std::make_error_code(std::errc::not_connected);
+      }
+      std::lock_guard lk(m);
+      ++stats.batches_replayed;
+      return success();
+    });
+    {
+      std::lock_guard lk(m);
+      stats.torn_spool_batches += s.torn_batches();
+    }
+    return st && !lost;
+  }
+
+  bool spool_ready() {
+    if (spool) return true;
+    std::error_code ec;
+    std::filesystem::create_directories(opt.spool_dir, ec);
+    auto s = Spool::open(opt.spool_dir / (opt.writer + ".spool"));
+    if (!s) {
+      fail(s.error(), "cannot open a spool in " + opt.spool_dir.string());
+      return false;
+    }
+    spool.emplace(std::move(s).value());
+    return true;
+  }
+
+  // Everything taken so far, oldest first: into the database when it is up
+  // and no spool is waiting, else onto the spool.
+  void process() {
+    connect_if_due(false);
+    if (conn && !replay()) disconnect();
+    while (!backlog.empty()) {
+      const auto& b = backlog.front();
+      bool direct = conn && (!spool || spool->empty());
+      if (direct && deliver(b)) {
+        backlog.pop_front();
+        continue;
+      }
+      if (!spool_ready()) break;
+      if (auto st = spool->append(b); !st) {
+        fail(st.error(), "the database is unreachable and the spool " + spool->path().string() +
+                             " cannot be written (" + st.error().message() + "); " +
+                             std::to_string(records_in(backlog)) + " records are held in memory only");
+        break;
+      }
+      spooled_records += b.records.size();
+      std::lock_guard lk(m);
+      ++stats.batches_spooled;
+      backlog.pop_front();
+    }
+    std::lock_guard lk(m);
+    stats.connected = conn != nullptr;
+    stats.records_pending = records_in(backlog) + spooled_records + records_in(queue);
+  }
+
+  void run() {
+    std::unique_lock lk(m);
+    for (;;) {
+      wake.wait_for(lk, opt.retry_every, [&] { return stopping || !queue.empty(); });
+      bool stop = stopping;
+      while (!queue.empty()) {
+        backlog.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+      busy = true;
+      lk.unlock();
+      process();
+      lk.lock();
+      busy = false;
+      idle.notify_all();
+      if (stop && queue.empty()) return;
+    }
+  }
+};
+
+Result<std::unique_ptr<PgSink>> PgSink::open(const SinkOptions& opt, std::string* detail) {
+  if (detail) detail->clear();
+  P2PSCOPE_CHECK(check_conninfo(opt.conninfo, detail));
+  auto impl = std::make_unique<Impl>();
+  impl->opt = opt;
+  if (impl->opt.writer.empty()) impl->opt.writer = random_writer_id();
+  if (impl->opt.batch_records == 0) impl->opt.batch_records = 1;
+  impl->current.writer = impl->opt.writer;
+  std::string why;
+  auto c = connect(opt.conninfo, &why);
+  if (c) {
+    if (auto st = require_current_schema(*c.value(), detail); !st) return st.error();
+    impl->conn = std::move(c).value();
+  } else if (!transient(c.error())) {
+    if (detail) *detail = why;
+    return c.error();
+  } else if (detail) {
+    *detail = "database unreachable (" + why + "); spooling to " + opt.spool_dir.string() + " until it returns";
+  }
+  impl->last_attempt = std::chrono::steady_clock::now();
+  auto* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->run(); });
+  return std::unique_ptr<PgSink>(new PgSink(std::move(impl)));
+}
+
+PgSink::PgSink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+PgSink::~PgSink() {
+  (void)flush();
+  {
+    std::lock_guard lk(impl_->m);
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_all();
+  impl_->thread.join();
+  // An empty spool of our own is not worth leaving behind.
+  if (impl_->spool && impl_->spool->empty()) std::filesystem::remove(impl_->spool->path());
+}
+
+Status PgSink::write(const Record& r) {
+  auto& i = *impl_;
+  i.current.records.push_back(r);
+  if (i.current.records.size() >= i.opt.batch_records) {
+    std::lock_guard lk(i.m);
+    i.current.seq = i.next_seq++;
+    i.queue.push_back(std::move(i.current));
+    i.current = Batch{i.opt.writer, 0, {}};
+    i.wake.notify_all();
+  }
+  std::lock_guard lk(i.m);
+  if (i.error) return *i.error;
+  return success();
+}
+
+Status PgSink::flush() {
+  auto& i = *impl_;
+  std::unique_lock lk(i.m);
+  if (!i.current.records.empty()) {
+    i.current.seq = i.next_seq++;
+    i.queue.push_back(std::move(i.current));
+    i.current = Batch{i.opt.writer, 0, {}};
+  }
+  i.wake.notify_all();
+  i.idle.wait(lk, [&] { return i.queue.empty() && !i.busy; });
+  if (i.error) return *i.error;
+  return success();
+}
+
+Status PgSink::drain(std::chrono::milliseconds limit) {
+  P2PSCOPE_CHECK(flush());
+  auto& i = *impl_;
+  auto until = std::chrono::steady_clock::now() + limit;
+  std::unique_lock lk(i.m);
+  while (i.stats.records_pending > 0 && std::chrono::steady_clock::now() < until) {
+    i.wake.notify_all();
+    i.idle.wait_until(lk, until, [&] { return i.stats.records_pending == 0; });
+  }
+  if (i.error) return *i.error;
+  if (i.stats.records_pending > 0) return make_error_code(Failure::unreachable);
+  return success();
+}
+
+SinkStats PgSink::stats() const {
+  std::lock_guard lk(impl_->m);
+  auto s = impl_->stats;
+  s.problem = impl_->error_detail;
+  return s;
+}
+
+}  // namespace p2pscope::pg

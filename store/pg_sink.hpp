@@ -1,0 +1,80 @@
+// A RecordSink into PostgreSQL that loses nothing.
+//
+// write() collects records into batches; a full batch (or flush()) is handed
+// to a writer thread that owns the connection and delivers each batch in one
+// transaction: its (writer, seq) row in `batch`, then its rows through COPY.
+// A batch delivered twice conflicts on that key and is skipped whole, so
+// re-delivery after a crash or a lost COMMIT reply creates no duplicates.
+//
+// While the database is unreachable, batches are appended (and fdatasync'ed)
+// to a spool file in spool_dir; the thread retries every retry_every and,
+// once connected, replays the spool in order before anything newer. Spool
+// files left by a process that died are adopted and replayed too. When the
+// spool cannot be written either (a full disk), write()/flush() return the
+// error from then on; the batch stays in memory, is retried, and what could
+// not be stored anywhere is counted in stats() rather than dropped silently.
+//
+// A database that answers but refuses (authentication, schema version, a
+// rejected row) is an error, not an outage: open() fails, or the batch is
+// spooled and write()/flush() report it.
+//
+// Threads: write()/flush()/stats() from one thread at a time (the owner);
+// the writer thread is internal. The destructor flushes.
+#pragma once
+
+#include "store/jsonl.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace p2pscope::pg {
+
+struct SinkOptions {
+  std::string conninfo;                  // see pg.hpp; "" = PG* environment
+  std::filesystem::path spool_dir;       // created when missing
+  std::string writer;                    // batch writer id; random when empty
+  std::size_t batch_records = 5000;
+  std::chrono::milliseconds retry_every{2000};
+};
+
+struct SinkStats {
+  std::uint64_t records_delivered = 0;   // committed by this sink
+  std::uint64_t batches_delivered = 0;
+  std::uint64_t batches_duplicate = 0;   // already in the database; skipped
+  std::uint64_t batches_spooled = 0;     // written to the spool during an outage
+  std::uint64_t batches_replayed = 0;    // delivered from a spool (this process's or an adopted one)
+  std::uint64_t torn_spool_batches = 0;  // cut short by a crash mid-write; their records never reached durable storage
+  std::uint64_t records_pending = 0;     // in memory or in the spool, not yet in the database
+  bool connected = false;
+  std::string problem;                   // the first error's explanation, if any
+};
+
+class PgSink final : public RecordSink {
+ public:
+  // Fails (pg::Failure, *detail) on a bad connection string, a refusal or a
+  // schema that is not current. An unreachable server is not a failure: the
+  // sink starts spooling and says so in *detail (empty otherwise).
+  static Result<std::unique_ptr<PgSink>> open(const SinkOptions& opt, std::string* detail);
+  ~PgSink() override;
+  PgSink(const PgSink&) = delete;
+  PgSink& operator=(const PgSink&) = delete;
+
+  Status write(const Record& r) override;
+  // Hands over the partial batch and waits until every batch is in the
+  // database or in the spool (durable either way).
+  Status flush() override;
+  // flush(), then waits up to `limit` for the spool to drain into the
+  // database; errc-free success only when nothing is left outside it.
+  Status drain(std::chrono::milliseconds limit);
+  SinkStats stats() const;
+
+  struct Impl;
+
+ private:
+  explicit PgSink(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace p2pscope::pg
