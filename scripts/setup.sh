@@ -25,6 +25,9 @@ packages=(
   # the independent decoder the passive recognisers are checked against (issue 7),
   # and the DPI engine the passive benchmark compares with
   tshark libndpi-bin
+  # the PostgreSQL store (issue 8): the server the tests start themselves
+  # (scripts/pg_test_server.sh) and psql
+  postgresql postgresql-client
 )
 
 missing=()

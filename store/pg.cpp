@@ -163,9 +163,9 @@ int current_version(pqxx::transaction_base& t) {
   return t.exec("SELECT coalesce(max(version), 0) FROM schema_version")[0][0].as<int>();
 }
 
-std::string newer_message(int at) {
+std::string newer_message(int at, int known) {
   return "the database schema is at version " + std::to_string(at) + ", newer than this p2pscope knows (" +
-         std::to_string(latest_version()) + "); use a newer p2pscope";
+         std::to_string(known) + "); use a newer p2pscope";
 }
 
 template <class F>
@@ -193,17 +193,20 @@ Result<int> schema_version(pqxx::connection& c, std::string* detail) {
   });
 }
 
-Result<std::vector<int>> migrate(pqxx::connection& c, std::string* detail) {
+Result<std::vector<int>> migrate(pqxx::connection& c, std::string* detail) { return migrate(c, migrations(), detail); }
+
+Result<std::vector<int>> migrate(pqxx::connection& c, std::span<const Migration> list, std::string* detail) {
+  int known = list.empty() ? 0 : list.back().version;
   return guarded(detail, [&]() -> Result<std::vector<int>> {
     std::vector<int> applied;
-    for (const auto& m : migrations()) {
+    for (const auto& m : list) {
       pqxx::work t(c);
       t.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLock) + ")");
       t.exec("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, name text NOT NULL, "
              "applied timestamptz NOT NULL DEFAULT now())");
       int at = current_version(t);
-      if (at > latest_version()) {
-        say(detail, newer_message(at));
+      if (at > known) {
+        say(detail, newer_message(at, known));
         return Failure::schema;
       }
       if (m.version <= at) {
@@ -223,7 +226,7 @@ Result<std::vector<int>> migrate(pqxx::connection& c, std::string* detail) {
 Status require_current_schema(pqxx::connection& c, std::string* detail) {
   P2PSCOPE_TRY(at, schema_version(c, detail));
   if (at == latest_version()) return success();
-  if (at > latest_version()) say(detail, newer_message(at));
+  if (at > latest_version()) say(detail, newer_message(at, latest_version()));
   else say(detail, "the database schema is at version " + std::to_string(at) + ", this p2pscope needs " +
                        std::to_string(latest_version()) + ": run `p2pscope db migrate`");
   return Failure::schema;

@@ -60,6 +60,8 @@ Result<int> schema_version(pqxx::connection& c, std::string* detail);
 // lock serialises concurrent migrators. Failure::schema when the database
 // is newer than this build. Returns the versions applied.
 Result<std::vector<int>> migrate(pqxx::connection& c, std::string* detail);
+// The same with another list (tests); `known` is its last version.
+Result<std::vector<int>> migrate(pqxx::connection& c, std::span<const Migration> list, std::string* detail);
 // Failure::schema unless the database is exactly at latest_version().
 Status require_current_schema(pqxx::connection& c, std::string* detail);
 

@@ -143,12 +143,14 @@ std::size_t records_in(const std::deque<Batch>& q) {
 struct PgSink::Impl {
   SinkOptions opt;
   Batch current;
+  std::chrono::steady_clock::time_point current_started{};
   std::uint64_t next_seq = 0;
 
   std::mutex m;
   std::condition_variable wake, idle;
   std::deque<Batch> queue;      // handed over, not yet taken by the thread
-  bool busy = false;            // the thread holds batches
+  std::uint64_t requested = 0;  // flush() calls; each waits for a whole pass of the thread after it
+  std::uint64_t completed = 0;  // the `requested` value the thread's last finished pass started from
   bool stopping = false;
   std::optional<std::error_code> error;  // reported by write()/flush() from then on
   std::string error_detail;
@@ -340,17 +342,17 @@ struct PgSink::Impl {
   void run() {
     std::unique_lock lk(m);
     for (;;) {
-      wake.wait_for(lk, opt.retry_every, [&] { return stopping || !queue.empty(); });
+      wake.wait_for(lk, opt.retry_every, [&] { return stopping || !queue.empty() || requested > completed; });
       bool stop = stopping;
+      auto pass = requested;
       while (!queue.empty()) {
         backlog.push_back(std::move(queue.front()));
         queue.pop_front();
       }
-      busy = true;
       lk.unlock();
       process();
       lk.lock();
-      busy = false;
+      completed = pass;
       idle.notify_all();
       if (stop && queue.empty()) return;
     }
@@ -398,8 +400,10 @@ PgSink::~PgSink() {
 
 Status PgSink::write(const Record& r) {
   auto& i = *impl_;
+  auto now = std::chrono::steady_clock::now();
+  if (i.current.records.empty()) i.current_started = now;
   i.current.records.push_back(r);
-  if (i.current.records.size() >= i.opt.batch_records) {
+  if (i.current.records.size() >= i.opt.batch_records || now - i.current_started >= i.opt.batch_age) {
     std::lock_guard lk(i.m);
     i.current.seq = i.next_seq++;
     i.queue.push_back(std::move(i.current));
@@ -419,8 +423,9 @@ Status PgSink::flush() {
     i.queue.push_back(std::move(i.current));
     i.current = Batch{i.opt.writer, 0, {}};
   }
+  auto want = ++i.requested;
   i.wake.notify_all();
-  i.idle.wait(lk, [&] { return i.queue.empty() && !i.busy; });
+  i.idle.wait(lk, [&] { return i.completed >= want; });
   if (i.error) return *i.error;
   return success();
 }

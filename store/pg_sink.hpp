@@ -1,6 +1,6 @@
 // A RecordSink into PostgreSQL that loses nothing.
 //
-// write() collects records into batches; a full batch (or flush()) is handed
+// write() collects records into batches; a full or old batch (or flush()) is handed
 // to a writer thread that owns the connection and delivers each batch in one
 // transaction: its (writer, seq) row in `batch`, then its rows through COPY.
 // A batch delivered twice conflicts on that key and is skipped whole, so
@@ -36,6 +36,7 @@ struct SinkOptions {
   std::filesystem::path spool_dir;       // created when missing
   std::string writer;                    // batch writer id; random when empty
   std::size_t batch_records = 5000;
+  std::chrono::milliseconds batch_age{1000};  // a partial batch goes out with the first write after this
   std::chrono::milliseconds retry_every{2000};
 };
 

@@ -207,3 +207,71 @@ PexMessage Gen::pex() {
 }
 
 }  // namespace p2pscope::testlib
+
+namespace p2pscope::testlib {
+
+namespace {
+
+template <class T>
+std::optional<T> maybe(Gen& g, T v) {
+  return g.coin() ? std::optional<T>(std::move(v)) : std::nullopt;
+}
+
+}  // namespace
+
+Record Gen::record(std::size_t kind) {
+  auto time = Timestamp{std::chrono::microseconds{static_cast<std::int64_t>(u64() % 4'000'000'000'000'000)}};
+  auto run = coin() ? "run-" + text(8) : std::string();
+  auto odd_text = [&] { return text(12) + (coin() ? "\t\\ \n\"" : ""); };
+  switch (kind % std::variant_size_v<Record>) {
+    case 0: {
+      Observation o{time, run, hash<InfoHash>(), endpoint(), Via::dht, {}, {}, {}, {}};
+      o.via = static_cast<Via>(below(5));
+      if (o.via == Via::tracker_http || o.via == Via::tracker_udp) {
+        o.source_url = "udp://" + odd_text();
+        o.source_endpoint = maybe(*this, endpoint());
+      } else {
+        o.source_endpoint = endpoint();
+        if (o.via == Via::dht) o.source_node_id = hash<NodeId>();
+      }
+      if (coin()) o.pex_flags = PexFlags::from_bits(static_cast<std::uint8_t>(u32()));
+      return o;
+    }
+    case 1: {
+      ProbeResult p{time, run, endpoint(), maybe(*this, hash<InfoHash>()), static_cast<ProbeKind>(below(7)),
+                    static_cast<ProbeOutcome>(below(4)), maybe(*this, static_cast<double>(u32()) / 7.0), {}};
+      for (std::size_t i = below(3); i > 0; --i) p.evidence[text(6)] = odd_text();
+      return p;
+    }
+    case 2: {
+      Verdict v{time, run, endpoint(), maybe(*this, hash<InfoHash>()), static_cast<VerdictKind>(below(6)),
+                static_cast<double>(below(1001)) / 1000.0, {}};
+      for (std::size_t i = below(3); i > 0; --i) v.evidence.push_back(odd_text());
+      return v;
+    }
+    case 3: {
+      Anomaly a{time, run, static_cast<Via>(below(5)), {}, {}, maybe(*this, hash<InfoHash>()),
+                static_cast<AnomalyKind>(below(9)), odd_text(), 1 + below(1000)};
+      if (coin()) a.source_url = "http://" + text(10);
+      else a.source_endpoint = endpoint();
+      return a;
+    }
+    case 4: {
+      SwarmCounts c{time, run, hash<InfoHash>(), coin() ? Via::tracker_http : Via::tracker_udp, "http://" + text(10),
+                    coin(), maybe(*this, std::int64_t(u32())), maybe(*this, std::int64_t(u32())),
+                    maybe(*this, std::int64_t(u32()))};
+      return c;
+    }
+    default: {
+      PeerHello h{time, run, hash<InfoHash>(), endpoint(), hash<PeerId>(), detail::to_hex(
+                      reinterpret_cast<const std::uint8_t*>(bytes(8).data()), 8), maybe(*this, odd_text()),
+                  maybe(*this, address(coin() ? Family::v4 : Family::v6)), maybe(*this, std::int64_t(u32())),
+                  maybe(*this, u16()), {}};
+      for (std::size_t i = below(4); i > 0; --i) h.extensions.push_back("ut_" + text(5));
+      std::sort(h.extensions.begin(), h.extensions.end());
+      return h;
+    }
+  }
+}
+
+}  // namespace p2pscope::testlib

@@ -7,6 +7,7 @@
 #include "core/http_tracker.hpp"
 #include "core/krpc.hpp"
 #include "core/peer_wire.hpp"
+#include "core/records.hpp"
 #include "core/udp_tracker.hpp"
 
 #include <random>
@@ -46,6 +47,10 @@ class Gen {
   Handshake handshake();
   ExtendedHandshake extended_handshake();
   PexMessage pex();
+  // A valid record of kind `kind` (the Record variant's index), every
+  // optional field present or not at random; text may hold tabs, newlines
+  // and backslashes.
+  Record record(std::size_t kind);
 
  private:
   std::mt19937_64 rng_;

@@ -1,0 +1,201 @@
+// Against a real PostgreSQL server: the ctest fixture pg_server starts one
+// with scripts/pg_test_server.sh and sets PGHOST; each test gets a fresh
+// database of its own, as role p2pscope.
+#include "store/pg.hpp"
+#include "store/pg_sink.hpp"
+#include "store/spool.hpp"
+
+#include "tests/testlib/random_values.hpp"
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include <cstdlib>
+
+namespace p2pscope::pg {
+namespace {
+
+class PgFixture : public ::testing::Test {
+ protected:
+  std::string name = "t_" + std::to_string(::getpid());
+  std::string conninfo = "user=p2pscope dbname=" + name;
+  std::filesystem::path spool_dir = std::filesystem::temp_directory_path() / ("p2pscope-pgtest-spool-" + name);
+
+  void SetUp() override {
+    ASSERT_NE(std::getenv("PGHOST"), nullptr) << "run through ctest (fixture pg_server)";
+    pqxx::connection admin("user=p2pscope dbname=postgres");
+    pqxx::nontransaction(admin).exec("DROP DATABASE IF EXISTS " + name);
+    pqxx::nontransaction(admin).exec("CREATE DATABASE " + name);
+    std::filesystem::remove_all(spool_dir);
+  }
+  void TearDown() override {
+    std::filesystem::remove_all(spool_dir);
+    pqxx::connection admin("user=p2pscope dbname=postgres");
+    pqxx::nontransaction(admin).exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  }
+
+  std::unique_ptr<pqxx::connection> db(bool migrated = true) {
+    std::string why;
+    auto c = connect(conninfo, &why);
+    EXPECT_TRUE(c) << why;
+    if (migrated) {
+      EXPECT_TRUE(migrate(*c.value(), &why)) << why;
+    }
+    return std::move(c).value();
+  }
+  std::int64_t count(const std::string& sql) {
+    auto c = db(false);
+    return pqxx::read_transaction(*c).exec(sql)[0][0].as<std::int64_t>();
+  }
+  SinkOptions sink_options(std::string writer = "") {
+    SinkOptions o;
+    o.conninfo = conninfo;
+    o.spool_dir = spool_dir;
+    o.writer = std::move(writer);
+    o.batch_records = 50;
+    o.retry_every = std::chrono::milliseconds(100);
+    return o;
+  }
+  std::unique_ptr<PgSink> sink(const SinkOptions& o) {
+    std::string why;
+    auto s = PgSink::open(o, &why);
+    EXPECT_TRUE(s) << why;
+    return std::move(s).value();
+  }
+  static std::vector<Record> records(std::size_t n, std::uint64_t seed = 1) {
+    testlib::Gen g(seed);
+    std::vector<Record> out;
+    for (std::size_t i = 0; i < n; ++i) out.push_back(g.record(i));
+    return out;
+  }
+  std::vector<Record> exported() {
+    std::vector<Record> out;
+    std::string why;
+    auto c = db(false);
+    auto n = export_records(*c, {}, [&](const Record& r) -> Status { out.push_back(r); return success(); }, &why);
+    EXPECT_TRUE(n) << why;
+    return out;
+  }
+};
+
+TEST_F(PgFixture, MigrateAppliesEachVersionOnceAndRecordsIt) {
+  auto c = db(false);
+  std::string why;
+  auto first = migrate(*c, &why);
+  ASSERT_TRUE(first) << why;
+  EXPECT_EQ(first.value().size(), migrations().size());
+  EXPECT_TRUE(migrate(*c, &why).value().empty());
+  EXPECT_EQ(schema_version(*c, &why).value(), latest_version());
+  EXPECT_TRUE(require_current_schema(*c, &why));
+}
+
+TEST_F(PgFixture, FailingMigrationLeavesNothingHalfApplied) {
+  const Migration list[] = {{1, "0001_a.sql", "CREATE TABLE a (x int);"},
+                            {2, "0002_b.sql", "CREATE TABLE b (x int); SELECT 1 / 0;"}};
+  auto c = db(false);
+  std::string why;
+  auto r = migrate(*c, list, &why);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), Failure::query);
+  EXPECT_NE(why.find("division by zero"), std::string::npos) << why;
+  EXPECT_EQ(schema_version(*c, &why).value(), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM pg_tables WHERE tablename = 'b'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM pg_tables WHERE tablename = 'a'"), 1);
+}
+
+TEST_F(PgFixture, NewerSchemaIsRefusedByMigrateAndByWriters) {
+  auto c = db();
+  {
+    pqxx::work w(*c);
+    w.exec("INSERT INTO schema_version (version, name) VALUES (9999, 'future.sql')");
+    w.commit();
+  }
+  std::string why;
+  auto r = migrate(*c, &why);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), Failure::schema);
+  EXPECT_NE(why.find("9999"), std::string::npos) << why;
+  auto s = PgSink::open(sink_options(), &why);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), Failure::schema);
+}
+
+TEST_F(PgFixture, ConnectionProblemsAreToldApart) {
+  std::string why;
+  EXPECT_EQ(connect("dbname=x password=secret", &why).error(), Failure::bad_conninfo);
+  EXPECT_NE(why.find(".pgpass"), std::string::npos) << why;
+  EXPECT_EQ(connect("postgresql://u:secret@/x", &why).error(), Failure::bad_conninfo);
+  EXPECT_EQ(connect("nonsense=1", &why).error(), Failure::bad_conninfo);
+  EXPECT_EQ(connect("host=/nonexistent-p2pscope dbname=x", &why).error(), Failure::unreachable);
+  ::setenv("PGPASSWORD", "wrong", 1);
+  auto wrong = connect("user=p2pscope_pw dbname=" + name, &why);
+  ::unsetenv("PGPASSWORD");
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error(), Failure::refused);
+  EXPECT_NE(why.find("password authentication failed"), std::string::npos) << why;
+}
+
+TEST_F(PgFixture, EveryRecordTypeRoundTripsInOrder) {
+  db();
+  auto in = records(600);
+  {
+    auto s = sink(sink_options());
+    for (const auto& r : in) ASSERT_TRUE(s->write(r));
+    ASSERT_TRUE(s->flush());
+    EXPECT_EQ(s->stats().records_delivered, in.size());
+  }
+  EXPECT_EQ(exported(), in);
+}
+
+TEST_F(PgFixture, RedeliveredBatchesAreSkippedWhole) {
+  db();
+  auto in = records(120);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto s = sink(sink_options("same-writer"));
+    for (const auto& r : in) ASSERT_TRUE(s->write(r));
+    ASSERT_TRUE(s->flush());
+    EXPECT_EQ(s->stats().batches_duplicate, attempt == 0 ? 0u : 3u);
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM batch"), 3);
+  EXPECT_EQ(exported(), in);
+}
+
+TEST_F(PgFixture, UnreachableDatabaseSpoolsAndReplaysInOrder) {
+  db();
+  auto in = records(200);
+  auto down = sink_options("spooler");
+  down.conninfo = "host=/nonexistent-p2pscope user=p2pscope dbname=" + name;
+  {
+    std::string why;
+    auto s = PgSink::open(down, &why).value();
+    EXPECT_NE(why.find("spooling"), std::string::npos) << why;
+    for (const auto& r : in) ASSERT_TRUE(s->write(r));
+    ASSERT_TRUE(s->flush());
+    EXPECT_EQ(s->stats().batches_spooled, 4u);
+    EXPECT_EQ(s->stats().records_pending, in.size());
+  }  // the process goes away with its spool undelivered
+  EXPECT_EQ(count("SELECT count(*) FROM observation"), 0);
+  auto s = sink(sink_options("next-run"));
+  ASSERT_TRUE(s->drain(std::chrono::seconds(10)));
+  EXPECT_EQ(s->stats().batches_replayed, 4u);
+  EXPECT_EQ(exported(), in);
+  EXPECT_TRUE(adoptable_spools(spool_dir).empty());
+}
+
+TEST_F(PgFixture, FullSpoolDiskIsReportedAndNothingIsDropped) {
+  auto o = sink_options("full");
+  o.conninfo = "host=/nonexistent-p2pscope user=p2pscope dbname=" + name;
+  std::filesystem::create_directories(spool_dir);
+  std::filesystem::create_symlink("/dev/full", spool_dir / "full.spool");
+  std::string why;
+  auto s = PgSink::open(o, &why).value();
+  for (const auto& r : records(60)) (void)s->write(r);
+  auto st = s->flush();
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error(), std::errc::no_space_on_device);
+  EXPECT_EQ(s->stats().records_pending, 60u);
+  EXPECT_NE(s->stats().problem.find("held in memory"), std::string::npos) << s->stats().problem;
+}
+
+}  // namespace
+}  // namespace p2pscope::pg

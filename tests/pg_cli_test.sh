@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `p2pscope db` as a user runs it, against the server of the ctest fixture
+# pg_server (PGHOST set by ctest): migrate, import, export (JSON Lines ->
+# database -> JSON Lines is an identity), re-import without duplicates, and
+# the connection errors.
+# Usage: pg_cli_test.sh PATH/TO/p2pscope
+set -u
+bin=$1
+fixture="$(dirname "$0")/fixtures/records/every_type_from_a_lab_run.jsonl"
+tmp=$(mktemp -d)
+db="user=p2pscope dbname=cli_$$"
+trap 'psql -XqAt "user=p2pscope dbname=postgres" -c "DROP DATABASE IF EXISTS cli_$$ WITH (FORCE)"; rm -rf "$tmp"' EXIT
+psql -XqAt "user=p2pscope dbname=postgres" -c "CREATE DATABASE cli_$$" || exit 1
+failures=0
+expect() {
+  local want=$1; shift
+  out=$("$@" 2>&1); local rc=$?
+  if [[ $rc != "$want" ]]; then echo "FAIL: '$*' exited $rc, want $want"; echo "$out" | head -5; failures=$((failures + 1)); fi
+}
+contains() {
+  if ! grep -qF -- "$1" <<<"$out"; then echo "FAIL: output lacks '$1'"; echo "$out" | head -5; failures=$((failures + 1)); fi
+}
+
+expect 0 "$bin" db --help
+contains "migrate"
+expect 1 "$bin" db export --db "$db"
+contains "run \`p2pscope db migrate\`"
+expect 0 "$bin" db migrate --db "$db"
+contains "applied version 1"
+expect 0 "$bin" db migrate --db "$db"
+contains "nothing to do"
+expect 0 "$bin" db import --db "$db" --spool-dir "$tmp/spool" "$fixture"
+contains "16 records in"
+expect 0 "$bin" db export --db "$db" -o "$tmp/out.jsonl"
+cmp "$fixture" "$tmp/out.jsonl" || { echo "FAIL: export differs from the imported file"; failures=$((failures + 1)); }
+expect 0 "$bin" db import --db "$db" --spool-dir "$tmp/spool" "$fixture"
+contains "1 duplicate batches skipped"
+expect 0 "$bin" db status --db "$db"
+contains "observation: 3 rows"
+expect 0 env P2PSCOPE_DB="$db" "$bin" db export --run no-such-run -o "$tmp/none.jsonl"
+[[ -s $tmp/none.jsonl ]] && { echo "FAIL: --run filter"; failures=$((failures + 1)); }
+
+expect 2 "$bin" db migrate --db "postgresql://p2pscope:secret@/x"
+contains ".pgpass"
+expect 2 "$bin" db migrate --db "no_such_option=1"
+contains "invalid connection option"
+expect 1 env PGPASSWORD=wrong "$bin" db migrate --db "user=p2pscope_pw dbname=cli_$$"
+contains "password authentication failed"
+expect 1 "$bin" db migrate --db "host=/nonexistent-p2pscope"
+contains "database unreachable"
+
+if ((failures)); then echo "$failures failure(s)"; exit 1; fi
+echo "db CLI: all checks passed"
