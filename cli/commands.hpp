@@ -15,6 +15,7 @@ void add_demo(CLI::App& app, int* exit_code);
 void add_harness(CLI::App& app, int* exit_code);
 void add_passive(CLI::App& app, int* exit_code);
 void add_db(CLI::App& app, int* exit_code);
-void add_planned(CLI::App& app, int* exit_code);
+void add_schedule(CLI::App& app, int* exit_code);
+void add_worker(CLI::App& app, int* exit_code);
 
 }  // namespace p2pscope::cli

@@ -1,6 +1,7 @@
 // p2pscope crawl: argument handling, progress and the summary around
 // crawler::Crawler.
 #include "cli/commands.hpp"
+#include "cli/crawl.hpp"
 #include "cli/db_options.hpp"
 #include "cli/exit_codes.hpp"
 #include "crawler/crawl.hpp"
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -28,6 +30,7 @@ struct CrawlArgs {
   std::optional<double> per_ip_rate, global_rate;
   DbArgs db;
   bool output_given = false;
+  CrawlHooks hooks;
 };
 
 std::string default_run_id() {
@@ -154,7 +157,7 @@ int run_crawl(const CrawlArgs& a) {
   TeeSink sink;
   pg::PgSink* db = nullptr;
   if (a.db.conninfo) {
-    auto s = open_pg_sink(a.db, "crawl");
+    auto s = open_pg_sink(a.db, "crawl", a.hooks.fence);
     if (!s) return kFailure;
     db = s.get();
     sink.add(std::move(s));
@@ -176,7 +179,18 @@ int run_crawl(const CrawlArgs& a) {
   signals.async_wait([&](const net::error_code& ec, int) {
     if (!ec) crawler.stop("interrupted");
   });
+  net::asio::steady_timer poll(io);
+  std::function<void()> check = [&] {
+    poll.expires_after(std::chrono::seconds(1));
+    poll.async_wait([&](const net::error_code& ec) {
+      if (ec) return;
+      if (!a.hooks.keep_going()) return crawler.stop(a.hooks.stop_reason);
+      check();
+    });
+  };
+  if (a.hooks.keep_going) check();
   auto summary = crawler.run();
+  poll.cancel();
   if (tty) std::cerr << "\n";
   bool stored = !db || finish_pg_sink(*db, a.db.wait, "crawl");
   if (!summary) {
@@ -184,6 +198,7 @@ int run_crawl(const CrawlArgs& a) {
     return kFailure;
   }
   if (!a.quiet) print_summary(summary.value(), cfg.run_id);
+  if (a.hooks.observations) *a.hooks.observations = summary.value().final.observations;
   if (!a.summary_file.empty()) {
     std::ofstream out(a.summary_file);
     out << summary_json(summary.value(), cfg.run_id).dump(2) << "\n";
@@ -197,9 +212,12 @@ int run_crawl(const CrawlArgs& a) {
 
 }  // namespace
 
-void add_crawl(CLI::App& app, int* exit_code) {
+namespace {
+
+// The crawl subcommand and its options on app; its callback is the caller's.
+std::shared_ptr<CrawlArgs> define_crawl(CLI::App& app, CLI::App** sub) {
   auto a = std::make_shared<CrawlArgs>();
-  auto* c = app.add_subcommand("crawl", "Crawl trackers, the DHT and PEX for infohashes, recording who handed out which peer");
+  auto* c = *sub = app.add_subcommand("crawl", "Crawl trackers, the DHT and PEX for infohashes, recording who handed out which peer");
   c->footer(
       "Records (observation, swarm_counts, peer_hello, anomaly; docs/records.md) go to --output as JSON Lines;\n"
       "the summary goes to standard error. Defaults are polite enough for the real network.\n"
@@ -246,10 +264,56 @@ void add_crawl(CLI::App& app, int* exit_code) {
   net->add_option("--bind6", a->bind6, "Local IPv6 address to send from; implies --ipv6");
   net->add_flag("--ipv6", a->ipv6, "Also use IPv6: DHT nodes6 and want n6, IPv6 trackers and peers");
   net->add_option("--port", a->port, "Port announced to trackers and peers (default 6881)")->check(CLI::Range(1, 65535));
+  return a;
+}
+
+// Parses `p2pscope crawl ARGS...` without running it; the message when bad.
+std::optional<std::string> parse_crawl(const std::vector<std::string>& args, std::shared_ptr<CrawlArgs>& out) {
+  CLI::App app("p2pscope");
+  CLI::App* c = nullptr;
+  out = define_crawl(app, &c);
+  std::vector<std::string> argv{"crawl"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::reverse(argv.begin(), argv.end());  // CLI11 takes them last first
+  try {
+    app.parse(argv);
+  } catch (const CLI::ParseError& e) {
+    return std::string(e.what());
+  }
+  out->output_given = c->get_option("--output")->count() > 0;
+  return std::nullopt;
+}
+
+}  // namespace
+
+void add_crawl(CLI::App& app, int* exit_code) {
+  CLI::App* c = nullptr;
+  auto a = define_crawl(app, &c);
   c->callback([a, c, exit_code] {
     a->output_given = c->get_option("--output")->count() > 0;
     *exit_code = run_crawl(*a);
   });
+}
+
+std::optional<std::string> check_crawl_args(const std::vector<std::string>& args) {
+  std::shared_ptr<CrawlArgs> a;
+  if (auto bad = parse_crawl(args, a)) return bad;
+  CrawlConfig cfg = a->quick ? CrawlConfig::quick() : CrawlConfig{};
+  if (auto bad = configure(*a, cfg)) return bad;
+  std::string why;
+  if (!load_targets(a->inputs, &why)) return why;
+  return std::nullopt;
+}
+
+int crawl_in_process(const std::vector<std::string>& args, const CrawlHooks& hooks) {
+  std::shared_ptr<CrawlArgs> a;
+  if (auto bad = parse_crawl(args, a)) {
+    std::cerr << "p2pscope crawl: " << *bad << "\n";
+    return kBadInput;
+  }
+  a->hooks = hooks;
+  a->db.writer = hooks.writer;
+  return run_crawl(*a);
 }
 
 }  // namespace p2pscope::cli

@@ -45,8 +45,9 @@ Status TeeSink::flush() {
   return first;
 }
 
-std::unique_ptr<pg::PgSink> open_pg_sink(const DbArgs& a, const char* cmd) {
+std::unique_ptr<pg::PgSink> open_pg_sink(const DbArgs& a, const char* cmd, const std::string& fence) {
   pg::SinkOptions o;
+  o.fence = fence;
   o.conninfo = a.conninfo.value_or("");
   o.spool_dir = a.spool_dir;
   o.writer = a.writer;

@@ -42,7 +42,8 @@ class TeeSink final : public RecordSink {
 };
 
 // A PostgreSQL sink for a; nullptr after printing why ("p2pscope CMD: ...").
-std::unique_ptr<pg::PgSink> open_pg_sink(const DbArgs& a, const char* cmd);
+// `fence`: see pg::SinkOptions::fence (workers).
+std::unique_ptr<pg::PgSink> open_pg_sink(const DbArgs& a, const char* cmd, const std::string& fence = "");
 
 // Prints the sink's delivery counts, and waits up to `patience` for a spool
 // to drain; false (after saying so) when records are still outside the

@@ -7,7 +7,6 @@ enum ExitCode : int {
   kOk = 0,             // the command did what it was asked
   kFailure = 1,        // a run-time failure: I/O error, unreachable resource
   kBadInput = 2,       // bad command line or malformed input (a file, an infohash)
-  kNotAvailable = 3,   // the subcommand is planned but not built yet
 };
 
 }  // namespace p2pscope::cli

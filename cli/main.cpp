@@ -11,8 +11,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("p2pscope 0.1.0 (libtorrent ") + lt::version() + ")");
   app.require_subcommand(1);
   app.footer(
-      "Exit codes: 0 success, 1 run-time failure, 2 bad usage or malformed input,\n"
-      "            3 subcommand planned but not available in this build.\n"
+      "Exit codes: 0 success, 1 run-time failure, 2 bad usage or malformed input.\n"
       "Run 'p2pscope SUBCOMMAND --help' for details.");
   int exit_code = kOk;
   add_crawl(app, &exit_code);
@@ -24,7 +23,8 @@ int main(int argc, char** argv) {
   add_harness(app, &exit_code);
   add_passive(app, &exit_code);
   add_db(app, &exit_code);
-  add_planned(app, &exit_code);
+  add_schedule(app, &exit_code);
+  add_worker(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

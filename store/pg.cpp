@@ -20,6 +20,7 @@ class Category final : public std::error_category {
       case Failure::refused: return "database refused the connection";
       case Failure::schema: return "database schema does not match this build";
       case Failure::query: return "database statement failed";
+      case Failure::fenced: return "the job lease this write depends on is gone";
     }
     return "unknown database error";
   }

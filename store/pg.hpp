@@ -31,6 +31,7 @@ enum class Failure {
   refused,           // the server answered no: authentication, unknown role or database
   schema,            // the database's schema is older or newer than this build's
   query,             // a statement failed
+  fenced,            // a write's fence (a job lease) no longer holds
 };
 const std::error_category& category() noexcept;
 inline std::error_code make_error_code(Failure f) noexcept { return {static_cast<int>(f), category()}; }

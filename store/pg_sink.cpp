@@ -193,6 +193,10 @@ struct PgSink::Impl {
   bool deliver(const Batch& b) {
     try {
       pqxx::work t(*conn);
+      if (!opt.fence.empty() && t.exec(opt.fence).empty()) {
+        reject(b, "its fence no longer holds", Failure::fenced);
+        return true;
+      }
       auto id = t.exec_params("INSERT INTO batch (writer, seq, rows) VALUES ($1, $2, $3) "
                               "ON CONFLICT (writer, seq) DO NOTHING RETURNING id",
                               b.writer, b.seq, b.records.size());
@@ -251,15 +255,15 @@ struct PgSink::Impl {
 
   // The database answered but will not take this batch (a row it rejects):
   // retrying cannot help, so the records go to a file beside the spool.
-  void reject(const Batch& b, std::string why) {
+  void reject(const Batch& b, std::string why, Failure code = Failure::query) {
     auto path = opt.spool_dir / (b.writer + ".rejected.jsonl");
     std::ofstream out(path, std::ios::app);
     for (const auto& r : b.records) out << to_json_line(r) << '\n';
     out.flush();
-    std::string what = "batch " + std::to_string(b.seq) + " rejected by the database (" + why + "); its " +
+    std::string what = "batch " + std::to_string(b.seq) + " refused (" + why + "); its " +
                        std::to_string(b.records.size()) + " records are in " + path.string();
     if (!out) what += " -- writing them there failed too";
-    fail(make_error_code(Failure::query), what);
+    fail(make_error_code(code), what);
   }
 
   // Replays every spool (adopted ones first: they are older) into the

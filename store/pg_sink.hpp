@@ -38,6 +38,10 @@ struct SinkOptions {
   std::size_t batch_records = 5000;
   std::chrono::milliseconds batch_age{1000};  // a partial batch goes out with the first write after this
   std::chrono::milliseconds retry_every{2000};
+  // Run in every batch's transaction before its rows; a batch is refused
+  // (Failure::fenced; its records go to the rejected file) unless it yields
+  // a row. Workers fence their writes on the job lease (queue.hpp).
+  std::string fence;
 };
 
 struct SinkStats {

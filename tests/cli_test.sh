@@ -21,13 +21,13 @@ contains() {
 
 expect 0 "$bin" --help
 for sub in inspect lab crawl probe diagnose blocklist demo harness passive db schedule worker; do contains "$sub"; done
-contains "not available yet: issue #8"
 expect 0 "$bin" --version
 contains "p2pscope 0.1.0"
 expect 2 "$bin"
 expect 2 "$bin" no-such-command
-expect 3 "$bin" worker
-contains "not available in this build yet"
+expect 2 "$bin" worker --db "password=x"
+contains ".pgpass"
+expect 2 "$bin" schedule
 pcaps="$(dirname "$0")/fixtures/pcaps"
 expect 2 "$bin" passive
 contains "give capture files, or --interface"

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Issue #8 acceptance for `p2pscope worker`, on a server of its own:
+#  1. two workers, one queue: 12 jobs, two workers at once; each job's due
+#     time runs exactly once;
+#  2. a worker killed with SIGKILL in the middle of a lab crawl: another
+#     worker takes the job over once the lease expires, finishes it, and the
+#     run's rows are exactly that crawl's observations, none twice.
+# Usage: pg_worker_test.sh PATH/TO/p2pscope
+set -u
+bin=$(realpath "$1")
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+chmod 755 "$tmp"
+lab="$tmp/lab"
+pgdir="$tmp/pg"
+cleanup() {
+  [[ -n ${worker_a:-} ]] && kill -9 "$worker_a" 2>/dev/null
+  "$bin" lab down --state-dir "$lab" >/dev/null 2>&1
+  "$root/scripts/pg_test_server.sh" destroy "$pgdir" >/dev/null 2>&1
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+q() { psql -XtAc "$1"; }
+
+eval "$("$root/scripts/pg_test_server.sh" start "$pgdir")" || fail "cannot start PostgreSQL"
+"$bin" db migrate 2>/dev/null || fail "db migrate"
+
+# 1. Crawls that send nothing (every source off) and take a second each.
+for i in $(seq -w 1 12); do
+  "$bin" schedule add --name "idle-$i" --input "c12fe1c06bba254a9dc9f519b335aa7c1367a8$i" --every 24 \
+    --crawl-arg=--no-trackers --crawl-arg=--no-dht --crawl-arg=--no-pex --crawl-arg=--max-duration --crawl-arg=1 \
+    >/dev/null || fail "schedule add"
+done
+"$bin" worker --worker-id one --exit-when-idle --spool-dir "$tmp/spool" 2>"$tmp/one.err" &
+one=$!
+"$bin" worker --worker-id two --exit-when-idle --spool-dir "$tmp/spool" 2>"$tmp/two.err" &
+two=$!
+wait "$one" || fail "worker one exited $?"
+wait "$two" || fail "worker two exited $?"
+runs=$(q "SELECT count(*) FROM job_run WHERE status = 'done' AND attempt = 1")
+by=$(q "SELECT string_agg(worker || ':' || n, ' ') FROM (SELECT worker, count(*) n FROM job_run GROUP BY worker ORDER BY worker) w")
+echo "two workers: $runs of 12 due times done once ($by)"
+[[ $runs == 12 && $(q "SELECT count(*) FROM job_run") == 12 ]] || fail "want each of the 12 jobs run exactly once"
+[[ $(q "SELECT count(DISTINCT worker) FROM job_run") == 2 ]] || fail "the two workers did not share the queue"
+[[ $(q "SELECT count(*) FROM job WHERE next_due < now() + interval '23 hours'") == 0 ]] || fail "a job is due again"
+q "DELETE FROM job" >/dev/null
+
+# 2. A lab crawl, and the worker running it killed.
+"$bin" lab up --state-dir "$lab" >"$tmp/lab-up.txt" 2>&1 || { cat "$tmp/lab-up.txt"; fail "lab up"; }
+client=$(sed -n 's/^free addresses for tools run inside: \([^ ]*\).*/\1/p' "$tmp/lab-up.txt")
+dht=$(sed -n 's/^DHT: .*e\.g\. \(.*\)$/\1/p' "$tmp/lab-up.txt")
+torrent=$(sed -n 's/^info hash: *[0-9a-f]* *\(.*\)$/\1/p' "$tmp/lab-up.txt" | head -1)
+"$bin" schedule add --name lab --input "$torrent" --every 24 --profile quick \
+  --crawl-arg=--bind --crawl-arg="$client" --crawl-arg=--bootstrap --crawl-arg="$dht" >/dev/null || fail "schedule add"
+"$bin" lab exec --state-dir "$lab" -- "$bin" worker --worker-id doomed --lease 6 --exit-when-idle \
+  --spool-dir "$tmp/spool" 2>"$tmp/doomed.err" &
+worker_a=$!
+sleep 20
+doomed_rows=$(q "SELECT count(*) FROM observation")
+pkill -9 -f -- "--worker-id doomed"; kill -9 "$worker_a" 2>/dev/null; wait "$worker_a" 2>/dev/null; worker_a=
+[[ $doomed_rows -gt 0 ]] || fail "the doomed worker stored nothing in 20 s; the takeover proves nothing"
+echo "killed the first worker after it stored $doomed_rows observations"
+# The lease has up to 6 s left: --once waits for the job to come due again.
+timeout 300 "$bin" lab exec --state-dir "$lab" -- "$bin" worker --worker-id heir --lease 6 --poll 1 --once \
+  --spool-dir "$tmp/spool" 2>"$tmp/heir.err" &
+heir=$!
+wait "$heir" || fail "heir exited $?"
+grep -E "worker heir" "$tmp/heir.err"
+row=$(q "SELECT attempt || ' ' || status || ' ' || observations || ' ' || run FROM job_run")
+read -r attempt status tally run <<<"$row"
+stored=$(q "SELECT count(*) FROM observation WHERE run = '$run'")
+distinct=$(q "SELECT count(*) FROM (SELECT DISTINCT time, info_hash, peer_ip, peer_port, via, source_url, source_ip, source_port, source_node_id FROM observation WHERE run = '$run') d")
+echo "takeover: attempt $attempt $status; crawler tally $tally, rows $stored ($distinct distinct)"
+[[ $attempt == 2 && $status == done ]] || fail "want attempt 2 done"
+[[ $tally -gt 0 && $stored == "$tally" && $distinct == "$stored" ]] || fail "rows differ from the finishing crawl's tally"
+[[ $(q "SELECT count(*) FROM observation") == "$stored" ]] || fail "rows of the killed attempt remain"
+echo "worker: all checks passed"
