@@ -22,9 +22,10 @@ done
 cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DP2PSCOPE_BUILD_TESTS=OFF -DP2PSCOPE_BUILD_BENCH=ON >/dev/null
 cmake --build build/bench -j "$(nproc)" --target codec_bench krpc_bench pex_bench dht_bench routability_bench probe_bench \
-  passive_bench p2pscope >/dev/null
+  passive_bench pg_bench p2pscope >/dev/null
 bin=build/bench/bench
 work=$(mktemp -d)
+chmod 755 "$work"  # the throwaway PostgreSQL server runs as its own user
 state="$work/lab"
 cleanup() {
   [[ -d $state ]] && build/bench/cli/p2pscope lab down --state-dir "$state" >/dev/null 2>&1 || true
@@ -110,6 +111,26 @@ print(f"passive: {n:,} packets in {ours:.2f} s ({n / ours:,.0f}/s, {r['records']
 print(f"passive: in process {r['ours_pps']:,.0f} packets/s vs a plain libpcap loop {r['libpcap_pps']:,.0f}/s "
       f"= {r['share']:.0%} of it (target >= 50%); without per-message records {q['ours_pps']:,.0f}/s = {q['share']:.0%}")
 PY
+
+# Observation rows into PostgreSQL through PgSink against `psql \copy` of
+# the same rows into the same table (same indexes), on a throwaway server.
+eval "$(scripts/pg_test_server.sh start "$work/pg")" >/dev/null
+$bin/../cli/p2pscope db migrate 2>/dev/null
+rows=300000
+$bin/pg_bench --db '' --rows "$rows" >"$work/pg.json"
+psql -XqAc "\copy (SELECT * FROM observation) TO '$work/pg/obs.copy'"
+psql -XqAc "TRUNCATE observation"
+python3 - "$work" "$rows" <<'PY'
+import json, subprocess, sys, time
+work, rows = sys.argv[1], int(sys.argv[2])
+t = time.perf_counter()
+subprocess.run(["psql", "-XqAc", f"\\copy observation FROM '{work}/pg/obs.copy'"], check=True)
+psql = rows / (time.perf_counter() - t)
+r = json.load(open(work + "/pg.json"))
+print(f"store: {r['rows_per_s']:,.0f} observation rows/s through PgSink (batches of {r['batch']}) vs psql \\copy "
+      f"{psql:,.0f}/s = {r['rows_per_s'] / psql:.0%} (target >= 70%; {rows:,} rows, test server with fsync off)")
+PY
+scripts/pg_test_server.sh destroy "$work/pg" >/dev/null
 
 # DHT lookups on the large lab against libtorrent's dht_get_peers, then
 # handshake probes against its lite peers vs raw loopback connect/accept.
