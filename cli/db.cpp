@@ -16,22 +16,9 @@
 namespace p2pscope::cli {
 namespace {
 
-// Connects for a db subcommand; nullptr after saying why. *code is the exit
-// status to use then.
-std::unique_ptr<pqxx::connection> open_db(const DbArgs& a, const char* cmd, int* code) {
-  std::string detail;
-  auto c = pg::connect(a.conninfo.value_or(""), &detail);
-  if (!c) {
-    std::cerr << "p2pscope " << cmd << ": " << c.error().message() << ": " << detail << "\n";
-    *code = c.error() == pg::Failure::bad_conninfo ? kBadInput : kFailure;
-    return nullptr;
-  }
-  return std::move(c).value();
-}
-
 int run_migrate(const DbArgs& a) {
   int code = kFailure;
-  auto c = open_db(a, "db migrate", &code);
+  auto c = open_db(a, "db migrate", SchemaCheck::none, &code);
   if (!c) return code;
   std::string detail;
   auto applied = pg::migrate(*c, &detail);
@@ -48,7 +35,7 @@ int run_migrate(const DbArgs& a) {
 
 int run_status(const DbArgs& a) {
   int code = kFailure;
-  auto c = open_db(a, "db status", &code);
+  auto c = open_db(a, "db status", SchemaCheck::none, &code);
   if (!c) return code;
   std::string detail;
   auto v = pg::schema_version(*c, &detail);
@@ -120,13 +107,9 @@ int run_import(DbArgs a, const std::vector<std::string>& files) {
 
 int run_export(const DbArgs& a, const std::string& out, const std::optional<std::string>& run) {
   int code = kFailure;
-  auto c = open_db(a, "db export", &code);
+  auto c = open_db(a, "db export", SchemaCheck::current, &code);
   if (!c) return code;
   std::string detail;
-  if (auto st = pg::require_current_schema(*c, &detail); !st) {
-    std::cerr << "p2pscope db export: " << detail << "\n";
-    return kFailure;
-  }
   auto w = JsonlWriter::open(out, OpenMode::truncate);
   if (!w) {
     std::cerr << "p2pscope db export: cannot open " << out << ": " << w.error().message() << "\n";

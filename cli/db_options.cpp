@@ -1,5 +1,7 @@
 #include "cli/db_options.hpp"
 
+#include "cli/exit_codes.hpp"
+
 #include <cstdlib>
 #include <iostream>
 
@@ -43,6 +45,24 @@ Status TeeSink::flush() {
     if (!st && first) first = st;
   }
   return first;
+}
+
+std::unique_ptr<pqxx::connection> open_db(const DbArgs& a, const char* cmd, SchemaCheck check, int* code) {
+  std::string detail;
+  auto c = pg::connect(a.conninfo.value_or(""), &detail);
+  if (!c) {
+    std::cerr << "p2pscope " << cmd << ": " << c.error().message() << ": " << detail << "\n";
+    *code = c.error() == pg::Failure::bad_conninfo ? kBadInput : kFailure;
+    return nullptr;
+  }
+  if (check == SchemaCheck::current) {
+    if (auto st = pg::require_current_schema(*c.value(), &detail); !st) {
+      std::cerr << "p2pscope " << cmd << ": " << detail << "\n";
+      *code = kFailure;
+      return nullptr;
+    }
+  }
+  return std::move(c).value();
 }
 
 std::unique_ptr<pg::PgSink> open_pg_sink(const DbArgs& a, const char* cmd, const std::string& fence) {

@@ -41,6 +41,13 @@ class TeeSink final : public RecordSink {
   std::vector<std::unique_ptr<RecordSink>> sinks_;
 };
 
+enum class SchemaCheck : bool { none, current };
+
+// Connects for a command; nullptr after printing why ("p2pscope CMD: ..."),
+// with *code set to the exit status to use. SchemaCheck::current also
+// refuses a database whose schema is not this build's.
+std::unique_ptr<pqxx::connection> open_db(const DbArgs& a, const char* cmd, SchemaCheck check, int* code);
+
 // A PostgreSQL sink for a; nullptr after printing why ("p2pscope CMD: ...").
 // `fence`: see pg::SinkOptions::fence (workers).
 std::unique_ptr<pg::PgSink> open_pg_sink(const DbArgs& a, const char* cmd, const std::string& fence = "");

@@ -20,22 +20,6 @@
 namespace p2pscope::cli {
 namespace {
 
-std::unique_ptr<pqxx::connection> open_current(const DbArgs& a, const char* cmd, int* code) {
-  std::string detail;
-  auto c = pg::connect(a.conninfo.value_or(""), &detail);
-  if (!c) {
-    std::cerr << "p2pscope " << cmd << ": " << c.error().message() << ": " << detail << "\n";
-    *code = c.error() == pg::Failure::bad_conninfo ? kBadInput : kFailure;
-    return nullptr;
-  }
-  if (auto st = pg::require_current_schema(*c.value(), &detail); !st) {
-    std::cerr << "p2pscope " << cmd << ": " << detail << "\n";
-    *code = kFailure;
-    return nullptr;
-  }
-  return std::move(c).value();
-}
-
 // Options the worker sets itself; a job must not carry them.
 constexpr std::string_view kWorkerOwned[] = {"--db", "--spool-dir", "--run-id", "--db-wait", "--summary"};
 
@@ -77,7 +61,7 @@ int run_add(const DbArgs& d, AddArgs a) {
     a.spec.first_due = t.value();
   }
   int code = kFailure;
-  auto c = open_current(d, "schedule add", &code);
+  auto c = open_db(d, "schedule add", SchemaCheck::current, &code);
   if (!c) return code;
   std::string detail;
   auto id = pg::add_job(*c, a.spec, &detail);
@@ -92,7 +76,7 @@ int run_add(const DbArgs& d, AddArgs a) {
 
 int run_list(const DbArgs& d) {
   int code = kFailure;
-  auto c = open_current(d, "schedule list", &code);
+  auto c = open_db(d, "schedule list", SchemaCheck::current, &code);
   if (!c) return code;
   std::string detail;
   auto jobs = pg::list_jobs(*c, &detail);
@@ -121,7 +105,7 @@ int run_list(const DbArgs& d) {
 int run_change(const DbArgs& d, const std::string& job, const char* what) {
   int code = kFailure;
   std::string cmd = std::string("schedule ") + what;
-  auto c = open_current(d, cmd.c_str(), &code);
+  auto c = open_db(d, cmd.c_str(), SchemaCheck::current, &code);
   if (!c) return code;
   std::string detail;
   std::string_view w = what;

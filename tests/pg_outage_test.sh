@@ -5,28 +5,8 @@
 # JSON Lines copy. Everything runs in the lab's namespace and on a throwaway
 # server on a unix socket.
 # Usage: pg_outage_test.sh PATH/TO/p2pscope
-set -u
-bin=$(realpath "$1")
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-chmod 755 "$tmp"
-lab="$tmp/lab"
-pgdir="$tmp/pg"
-cleanup() {
-  "$bin" lab down --state-dir "$lab" >/dev/null 2>&1
-  "$root/scripts/pg_test_server.sh" destroy "$pgdir" >/dev/null 2>&1
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-
-eval "$("$root/scripts/pg_test_server.sh" start "$pgdir")" || fail "cannot start PostgreSQL"
-"$bin" db migrate || fail "db migrate"
-"$bin" lab up --state-dir "$lab" >"$tmp/lab-up.txt" 2>&1 || { cat "$tmp/lab-up.txt"; fail "lab up"; }
-client=$(sed -n 's/^free addresses for tools run inside: \([^ ]*\).*/\1/p' "$tmp/lab-up.txt")
-dht=$(sed -n 's/^DHT: .*e\.g\. \(.*\)$/\1/p' "$tmp/lab-up.txt")
-torrent=$(sed -n 's/^info hash: *[0-9a-f]* *\(.*\)$/\1/p' "$tmp/lab-up.txt" | head -1)
-[[ -n $client && -n $dht && -f $torrent ]] || { cat "$tmp/lab-up.txt"; fail "cannot read the lab's addresses"; }
+source "$(dirname "$0")/pg_lab_common.sh"
+lab_up
 
 "$bin" lab exec --state-dir "$lab" -- "$bin" crawl --quick --bind "$client" --bootstrap "$dht" --run-id outage-run \
   --db '' --spool-dir "$tmp/spool" --db-wait 120 -o "$tmp/crawl.jsonl" --summary "$tmp/summary.json" "$torrent" \
@@ -45,7 +25,6 @@ cat "$tmp/crawl.err" | grep -E "database|spool|p2pscope crawl" || true
 
 tally=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["observations"])' "$tmp/summary.json")
 lines=$(grep -c '"type":"observation"' "$tmp/crawl.jsonl")
-q() { psql -XtAc "$1"; }
 rows=$(q "SELECT count(*) FROM observation WHERE run = 'outage-run'")
 distinct=$(q "SELECT count(*) FROM (SELECT DISTINCT time, info_hash, peer_ip, peer_port, via, source_url, source_ip, source_port, source_node_id, pex_flags FROM observation WHERE run = 'outage-run') d")
 echo "crawler tally $tally, JSON Lines $lines, database rows $rows ($distinct distinct)"

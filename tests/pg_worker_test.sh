@@ -6,25 +6,8 @@
 #     worker takes the job over once the lease expires, finishes it, and the
 #     run's rows are exactly that crawl's observations, none twice.
 # Usage: pg_worker_test.sh PATH/TO/p2pscope
-set -u
-bin=$(realpath "$1")
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-chmod 755 "$tmp"
-lab="$tmp/lab"
-pgdir="$tmp/pg"
-cleanup() {
-  [[ -n ${worker_a:-} ]] && kill -9 "$worker_a" 2>/dev/null
-  "$bin" lab down --state-dir "$lab" >/dev/null 2>&1
-  "$root/scripts/pg_test_server.sh" destroy "$pgdir" >/dev/null 2>&1
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-q() { psql -XtAc "$1"; }
-
-eval "$("$root/scripts/pg_test_server.sh" start "$pgdir")" || fail "cannot start PostgreSQL"
-"$bin" db migrate 2>/dev/null || fail "db migrate"
+source "$(dirname "$0")/pg_lab_common.sh"
+cleanup_extra() { [[ -n ${worker_a:-} ]] && kill -9 "$worker_a" 2>/dev/null; }
 
 # 1. Crawls that send nothing (every source off) and take a second each.
 for i in $(seq -w 1 12); do
@@ -47,10 +30,7 @@ echo "two workers: $runs of 12 due times done once ($by)"
 q "DELETE FROM job" >/dev/null
 
 # 2. A lab crawl, and the worker running it killed.
-"$bin" lab up --state-dir "$lab" >"$tmp/lab-up.txt" 2>&1 || { cat "$tmp/lab-up.txt"; fail "lab up"; }
-client=$(sed -n 's/^free addresses for tools run inside: \([^ ]*\).*/\1/p' "$tmp/lab-up.txt")
-dht=$(sed -n 's/^DHT: .*e\.g\. \(.*\)$/\1/p' "$tmp/lab-up.txt")
-torrent=$(sed -n 's/^info hash: *[0-9a-f]* *\(.*\)$/\1/p' "$tmp/lab-up.txt" | head -1)
+lab_up
 "$bin" schedule add --name lab --input "$torrent" --every 24 --profile quick \
   --crawl-arg=--bind --crawl-arg="$client" --crawl-arg=--bootstrap --crawl-arg="$dht" >/dev/null || fail "schedule add"
 "$bin" lab exec --state-dir "$lab" -- "$bin" worker --worker-id doomed --lease 6 --exit-when-idle \
