@@ -22,6 +22,8 @@ using namespace net;
 
 struct ProbeArgs {
   std::vector<std::string> records;
+  DbIo io;
+  bool output_given = false;
   std::string output = "-", bind, bind6, run;
   bool no_fake = false, no_reverse = false, quiet = false;
   std::size_t max_sessions = 200;
@@ -81,17 +83,18 @@ awaitable<void> progress(Shared& s) {
 }
 
 // Every (infohash, peer) the crawl records hand out, once each.
-std::optional<std::vector<Target>> load_targets(const std::vector<std::string>& files) {
+std::optional<std::vector<Target>> load_targets(const ProbeArgs& a, int* code) {
   RecordInputs in;
-  if (!read_records(files, in, "probe")) return std::nullopt;
+  if ((*code = read_inputs(a.records, a.io, in, "probe")) != kOk) return std::nullopt;
   std::set<Target> uniq;
   for (const auto& o : in.observations) uniq.insert({o.info_hash, o.peer});
   return std::vector<Target>(uniq.begin(), uniq.end());
 }
 
 int run_probe(const ProbeArgs& a) {
-  auto targets = load_targets(a.records);
-  if (!targets) return kFailure;
+  int code = kOk;
+  auto targets = load_targets(a, &code);
+  if (!targets) return code;
   probes::PeerProbeConfig cfg;
   cfg.connect_timeout = std::chrono::milliseconds(static_cast<long>(a.connect_timeout * 1000));
   cfg.handshake_timeout = std::chrono::milliseconds(static_cast<long>(a.handshake_timeout * 1000));
@@ -117,13 +120,16 @@ int run_probe(const ProbeArgs& a) {
   while (s.done < s.targets.size() && !io.stopped()) io.run_one();
   auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   std::string lines;
+  std::vector<Record> records;
   for (auto& r : s.results) {
     r.time = now;
     r.run = a.run;
     lines += to_json_line(Record{r}) + "\n";
+    records.emplace_back(r);
   }
   bool complete = s.done == s.targets.size();
-  if (!write_output(a.output, lines, "probe")) return kFailure;
+  if ((!a.io.db.conninfo || a.output_given) && !write_output(a.output, lines, "probe")) return kFailure;
+  if (!store_records(a.io, records, "probe")) return kFailure;
   if (!a.quiet)
     std::cerr << "probe: " << s.done << " of " << s.targets.size() << " peers probed" << (complete ? "" : " (interrupted)")
               << ", " << s.results.size() << " results\n";
@@ -135,10 +141,13 @@ int run_probe(const ProbeArgs& a) {
 void add_probe(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<ProbeArgs>();
   auto* p = app.add_subcommand("probe", "Probe every peer a crawl handed out: TCP, handshake, fake infohash, reversed address");
-  p->add_option("RECORDS", a->records, "Crawl records (JSON Lines); observations are probed, other records ignored")
-      ->required()
+  p->add_option("RECORDS", a->records, "Crawl records (JSON Lines); observations are probed, other records ignored. "
+                                       "With --db and none given: the database's observations")
       ->check(CLI::ExistingFile | CLI::IsMember({"-"}));
-  p->add_option("-o,--output", a->output, "Where probe results go (JSON Lines); written when the run completes")->capture_default_str();
+  p->add_option("-o,--output", a->output, "Where probe results go (JSON Lines); written when the run completes (with "
+                                         "--db: only when given)")
+      ->capture_default_str();
+  add_db_io(p, a->io, "Read observations from and store probe results in");
   p->add_option("--run-id", a->run, "Run id stored with each result");
   auto ip_check = CLI::Validator(
       [](std::string& s) { return IpAddress::parse(s) ? std::string() : "not an IP address: " + s; }, "IP");
@@ -153,7 +162,10 @@ void add_probe(CLI::App& app, int* exit_code) {
   p->add_option("--handshake-timeout", a->handshake_timeout, "Seconds")->check(CLI::Range(0.05, 120.0))->capture_default_str();
   p->add_option("--linger", a->linger, "Seconds to listen after a fake-infohash handshake")->check(CLI::Range(0.0, 120.0))->capture_default_str();
   p->add_flag("-q,--quiet", a->quiet, "Only errors on standard error");
-  p->callback([a, exit_code] { *exit_code = run_probe(*a); });
+  p->callback([a, p, exit_code] {
+    a->output_given = p->get_option("--output")->count() > 0;
+    *exit_code = run_probe(*a);
+  });
 }
 
 }  // namespace p2pscope::cli

@@ -1,11 +1,24 @@
 #include "cli/record_io.hpp"
 
+#include "cli/exit_codes.hpp"
 #include "probes/blocklist.hpp"
+#include "store/pg.hpp"
 #include "store/jsonl.hpp"
 
 #include <iostream>
 
 namespace p2pscope::cli {
+
+namespace {
+
+void keep(Record&& r, RecordInputs& in) {
+  if (auto* o = std::get_if<Observation>(&r)) in.observations.push_back(std::move(*o));
+  else if (auto* p = std::get_if<ProbeResult>(&r)) in.probes.push_back(std::move(*p));
+  else if (auto* d = std::get_if<Verdict>(&r)) in.verdicts.push_back(std::move(*d));
+  else ++in.other;
+}
+
+}  // namespace
 
 bool read_records(const std::vector<std::string>& files, RecordInputs& in, const char* cmd) {
   for (const auto& f : files) {
@@ -21,15 +34,51 @@ bool read_records(const std::vector<std::string>& files, RecordInputs& in, const
         continue;
       }
       if (!rec.value()) break;
-      auto& v = *rec.value();
-      if (auto* o = std::get_if<Observation>(&v)) in.observations.push_back(std::move(*o));
-      else if (auto* p = std::get_if<ProbeResult>(&v)) in.probes.push_back(std::move(*p));
-      else if (auto* d = std::get_if<Verdict>(&v)) in.verdicts.push_back(std::move(*d));
-      else ++in.other;
+      keep(std::move(*rec.value()), in);
     }
   }
   if (in.bad_lines > 0) std::cerr << "p2pscope " << cmd << ": skipped " << in.bad_lines << " malformed line(s)\n";
   return true;
+}
+
+void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what) {
+  add_db_options(cmd, io.db, what);
+  cmd->add_option("--from-run", io.from_run, "With --db and no record files: read only this crawl run's records");
+}
+
+
+int read_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInputs& in, const char* cmd) {
+  if (!files.empty()) return read_records(files, in, cmd) ? kOk : kFailure;
+  if (!io.db.conninfo) {
+    std::cerr << "p2pscope " << cmd << ": give record files, or --db to read them from PostgreSQL\n";
+    return kBadInput;
+  }
+  int code = kFailure;
+  std::string name = std::string(cmd) + " --db";
+  auto c = open_db(io.db, name.c_str(), SchemaCheck::current, &code);
+  if (!c) return code;
+  std::string detail;
+  auto n = pg::export_records(*c, {io.from_run}, [&](const Record& r) -> Status {
+    keep(Record(r), in);
+    return success();
+  }, &detail);
+  if (!n) {
+    std::cerr << "p2pscope " << cmd << ": reading records from the database: " << detail << "\n";
+    return kFailure;
+  }
+  std::cerr << "p2pscope " << cmd << ": " << n.value() << " records from the database"
+            << (io.from_run ? " (run " + *io.from_run + ")" : "") << "\n";
+  return kOk;
+}
+
+bool store_records(const DbIo& io, const std::vector<Record>& recs, const char* cmd) {
+  if (!io.db.conninfo) return true;
+  auto sink = open_pg_sink(io.db, cmd);
+  if (!sink) return false;
+  for (const auto& r : recs) {
+    if (auto st = sink->write(r); !st) break;
+  }
+  return finish_pg_sink(*sink, io.db.wait, cmd);
 }
 
 bool write_output(const std::string& path, const std::string& text, const char* cmd) {

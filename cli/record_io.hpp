@@ -3,6 +3,7 @@
 // are not valid records; write a whole output through a temporary file.
 #pragma once
 
+#include "cli/db_options.hpp"
 #include "core/records.hpp"
 
 #include <string>
@@ -20,6 +21,24 @@ struct RecordInputs {
 // False (after saying why, prefixed "p2pscope CMD: ") only when a file cannot
 // be opened; the first few bad lines are named on standard error.
 bool read_records(const std::vector<std::string>& files, RecordInputs& in, const char* cmd);
+
+// --db for a stage that reads records and may write them: inputs come from
+// the database when no files are given (narrowed by --from-run), outputs
+// also go there.
+struct DbIo {
+  DbArgs db;
+  std::optional<std::string> from_run;
+};
+void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what);
+
+// Files when given, else the database (with --db); kOk, kBadInput when there
+// is neither, kFailure after saying why.
+int read_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInputs& in, const char* cmd);
+
+// With --db: stores recs, waiting up to --db-wait for a spool to drain;
+// false after saying why (they stay spooled for the next run). True and
+// nothing done without --db.
+bool store_records(const DbIo& io, const std::vector<Record>& recs, const char* cmd);
 
 // Writes text to path ("-": standard output); renamed into place when complete.
 bool write_output(const std::string& path, const std::string& text, const char* cmd);

@@ -56,7 +56,7 @@ std::string report_text(const probes::Diagnosis& d, std::size_t top) {
 
 int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
   RecordInputs in;
-  if (!read_records(a.records, in, "diagnose")) return kFailure;
+  if (int code = read_inputs(a.records, a.io, in, "diagnose"); code != kOk) return code;
   probes::PrefixTable routing;
   for (const auto& f : a.routing) {
     std::string why;
@@ -90,11 +90,14 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
   auto d = probes::diagnose(di);
   auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   std::string lines;
+  std::vector<Record> records;
   for (auto& v : d.verdicts) {
     v.time = now;
     lines += to_json_line(Record{v}) + "\n";
+    records.emplace_back(v);
   }
-  if (!write_output(a.output, lines, "diagnose")) return kFailure;
+  if ((!a.io.db.conninfo || a.output_given) && !write_output(a.output, lines, "diagnose")) return kFailure;
+  if (!store_records(a.io, records, "diagnose")) return kFailure;
   if (a.report == "-") std::cerr << report_text(d, a.top);
   else if (a.report != "none" && !write_output(a.report, report_text(d, a.top), "diagnose")) return kFailure;
   if (out) *out = std::move(d);
@@ -113,7 +116,7 @@ int run_blocklist(const BlocklistArgs& a) {
     wanted.insert(k.value());
   }
   RecordInputs in;
-  if (!read_records(a.verdicts, in, "blocklist")) return kFailure;
+  if (int code = read_inputs(a.verdicts, a.io, in, "blocklist"); code != kOk) return code;
   std::vector<probes::IpRange> ranges;
   for (const auto& v : in.verdicts) {
     if (!wanted.count(v.verdict) || v.confidence < a.min_confidence) continue;
@@ -130,9 +133,10 @@ int run_blocklist(const BlocklistArgs& a) {
 void add_diagnose(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<DiagnoseArgs>();
   auto* d = app.add_subcommand("diagnose", "Turn observations and probe results into per-peer verdicts and per-source bogus shares");
-  d->add_option("RECORDS", a->records, "Record files from crawl and probe (JSON Lines; '-' for standard input)")
-      ->required()
+  d->add_option("RECORDS", a->records, "Record files from crawl and probe (JSON Lines; '-' for standard input). With "
+                                       "--db and none given: the database's records")
       ->check(CLI::ExistingFile | CLI::IsMember({"-"}));
+  add_db_io(d, a->io, "Read observations and probe results from and store verdicts in");
   d->add_option("--routing", a->routing, "Announced space: CAIDA pfx2as, bgpdump -m output or an ASN .mmdb (plain or .gz); repeatable")
       ->check(CLI::ExistingFile);
   d->add_option("--known", a->known, "A known anti-P2P list: PeerGuardian P2P, eMule DAT or CIDR (plain or .gz); repeatable")
@@ -144,11 +148,17 @@ void add_diagnose(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   d->add_option("--farm-min", a->farm_min, "A /24 with more unique peers than this is a server farm")->capture_default_str();
   d->add_option("--top", a->top, "Sources listed in the report")->capture_default_str();
-  d->callback([a, exit_code] { *exit_code = run_diagnose(*a); });
+  d->callback([a, d, exit_code] {
+    a->output_given = d->get_option("--output")->count() > 0;
+    *exit_code = run_diagnose(*a);
+  });
 
   auto b = std::make_shared<BlocklistArgs>();
   auto* bl = app.add_subcommand("blocklist", "Write verdicts as a blocklist clients and firewalls load");
-  bl->add_option("VERDICTS", b->verdicts, "Verdict files from diagnose (JSON Lines)")->required()->check(CLI::ExistingFile | CLI::IsMember({"-"}));
+  bl->add_option("VERDICTS", b->verdicts, "Verdict files from diagnose (JSON Lines). With --db and none given: the "
+                                          "database's verdicts")
+      ->check(CLI::ExistingFile | CLI::IsMember({"-"}));
+  add_db_io(bl, b->io, "Read verdicts from");
   bl->add_option("-o,--output", b->output, "The blocklist file ('-': standard output); replaced atomically")->capture_default_str();
   bl->add_option("-f,--format", b->format, "p2p, dat, cidr, nft or ipset")
       ->check(CLI::IsMember({"p2p", "dat", "cidr", "nft", "ipset"}))

@@ -4,6 +4,8 @@
 // "p2pscope blocklist:", and return an exit code (cli/exit_codes.hpp).
 #pragma once
 
+#include "cli/record_io.hpp"
+
 #include "probes/diagnose.hpp"
 
 #include <string>
@@ -13,6 +15,8 @@ namespace p2pscope::cli {
 
 struct DiagnoseArgs {
   std::vector<std::string> records, routing, known;
+  DbIo io;                     // --db: read from / store verdicts in PostgreSQL
+  bool output_given = false;   // -o on the command line (with --db, JSON Lines only then)
   std::string output = "-", report = "-";  // report: "-" (standard error), a file, or "none"
   double u_threshold = 0.5;
   std::size_t farm_min = 5, top = 10;
@@ -24,6 +28,7 @@ std::string report_text(const probes::Diagnosis& d, std::size_t top);
 
 struct BlocklistArgs {
   std::vector<std::string> verdicts;
+  DbIo io;  // --db: verdicts from PostgreSQL when no files are given
   std::vector<std::string> classes{"anti_p2p"};
   std::string output = "-", format = "p2p", name = "p2pscope";
   double min_confidence = 0;

@@ -40,6 +40,16 @@ contains "observation: 3 rows"
 expect 0 env P2PSCOPE_DB="$db" "$bin" db export --run no-such-run -o "$tmp/none.jsonl"
 [[ -s $tmp/none.jsonl ]] && { echo "FAIL: --run filter"; failures=$((failures + 1)); }
 
+# The stages read from and store into the database.
+expect 0 "$bin" diagnose --db "$db" --spool-dir "$tmp/spool" --report none
+contains "records from the database"
+verdicts=$(psql -XqAt "$db" -c "SELECT count(*) FROM verdict")
+[[ $verdicts -gt 3 ]] || { echo "FAIL: diagnose --db stored no verdicts ($verdicts rows)"; failures=$((failures + 1)); }
+expect 0 "$bin" blocklist --db "$db" -f cidr -o "$tmp/list.cidr"
+contains "verdict(s)"
+expect 2 "$bin" diagnose
+contains "give record files, or --db"
+
 expect 2 "$bin" db migrate --db "postgresql://p2pscope:secret@/x"
 contains ".pgpass"
 expect 2 "$bin" db migrate --db "no_such_option=1"
