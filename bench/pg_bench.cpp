@@ -50,6 +50,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "pg_bench: not all rows delivered: %s\n", sink.value()->stats().problem.c_str());
     return 1;
   }
-  std::printf("{\"rows\": %zu, \"batch\": %zu, \"seconds\": %.3f, \"rows_per_s\": %.0f}\n", rows, batch, s, rows / s);
+  std::printf("{\"rows\": %zu, \"batch\": %zu, \"seconds\": %.3f, \"rows_per_s\": %.0f}\n", rows, batch, s, static_cast<double>(rows) / s);
   return 0;
 }

@@ -257,7 +257,8 @@ void add_honeynet_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) 
                                            "address-misconfiguration events")
       ->each([](const std::string& s) {
         if (!probes::parse_cidr(s)) throw CLI::ValidationError("--honeynet", "not a CIDR block: " + s);
-      });
+      })
+      ->allow_extra_args(false);
   g->add_option("--interval", a->hn.interval, "Seconds per counting interval")
       ->check(CLI::Range(1.0, 86400.0))->capture_default_str();
   g->add_option("--min-sources", a->hn.min_sources, "Unique sources within --window that make an event")

@@ -138,9 +138,11 @@ void add_diagnose(CLI::App& app, int* exit_code) {
       ->check(CLI::ExistingFile | CLI::IsMember({"-"}));
   add_db_io(d, a->io, "Read observations and probe results from and store verdicts in");
   d->add_option("--routing", a->routing, "Announced space: CAIDA pfx2as, bgpdump -m output or an ASN .mmdb (plain or .gz); repeatable")
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingFile)
+      ->allow_extra_args(false);
   d->add_option("--known", a->known, "A known anti-P2P list: PeerGuardian P2P, eMule DAT or CIDR (plain or .gz); repeatable")
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingFile)
+      ->allow_extra_args(false);
   d->add_option("-o,--output", a->output, "Where verdicts go (JSON Lines)")->capture_default_str();
   d->add_option("--report", a->report, "Where the readable report goes: '-' (standard error), a file, or 'none'")->capture_default_str();
   d->add_option("--u-threshold", a->u_threshold, "U metric below which a source's peers form an anti-P2P event")
@@ -165,6 +167,7 @@ void add_diagnose(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   bl->add_option("--classes", b->classes, "Verdict classes to block (anti_p2p, byte_order, bogus_unroutable, unreachable)")
       ->delimiter(',')
+      ->allow_extra_args(false)
       ->capture_default_str();
   bl->add_option("--min-confidence", b->min_confidence, "Leave out verdicts below this confidence")->check(CLI::Range(0.0, 1.0));
   bl->add_option("--name", b->name, "nftables table / ipset name prefix")->capture_default_str();
