@@ -1,5 +1,6 @@
 #include "store/pg.hpp"
 
+#include "store/pg_guard.hpp"
 #include "store/record_json.hpp"
 
 #include <libpq-fe.h>
@@ -169,21 +170,6 @@ std::string newer_message(int at, int known) {
          std::to_string(known) + "); use a newer p2pscope";
 }
 
-template <class F>
-auto guarded(std::string* detail, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const pqxx::broken_connection& e) {
-    say(detail, one_line(e.what()));
-    return Failure::unreachable;
-  } catch (const pqxx::in_doubt_error& e) {
-    say(detail, one_line(e.what()));
-    return Failure::unreachable;
-  } catch (const std::exception& e) {
-    say(detail, one_line(e.what()));
-    return Failure::query;
-  }
-}
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include "store/queue.hpp"
 
+#include "store/pg_guard.hpp"
 #include "store/record_json.hpp"
 
 #include <nlohmann/json.hpp>
@@ -23,21 +24,6 @@ std::vector<std::string> from_json_array(const std::string& s) {
   return nlohmann::json::parse(s).get<std::vector<std::string>>();
 }
 
-template <class F>
-auto guarded(std::string* detail, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const pqxx::broken_connection& e) {
-    if (detail) *detail = e.what();
-    return Failure::unreachable;
-  } catch (const pqxx::in_doubt_error& e) {
-    if (detail) *detail = e.what();
-    return Failure::unreachable;
-  } catch (const std::exception& e) {
-    if (detail) *detail = e.what();
-    return Failure::query;
-  }
-}
 
 const std::string kJobColumns = "j.id, j.name, array_to_json(j.inputs)::text, extract(epoch FROM j.every)::bigint, "
                                 "j.profile, array_to_json(j.args)::text, " + micros("j.next_due") +
