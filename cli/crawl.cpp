@@ -177,7 +177,9 @@ int run_crawl(const CrawlArgs& a) {
   Crawler crawler(io, cfg, std::move(targets).value(), sink, tty ? ProgressFn(show_progress) : ProgressFn{});
   net::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const net::error_code& ec, int) {
-    if (!ec) crawler.stop("interrupted");
+    if (ec) return;
+    if (a.hooks.interrupted) *a.hooks.interrupted = true;
+    crawler.stop("interrupted");
   });
   net::asio::steady_timer poll(io);
   std::function<void()> check = [&] {

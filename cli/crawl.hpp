@@ -16,6 +16,7 @@ struct CrawlHooks {
   std::function<bool()> keep_going;    // polled every second; false stops the crawl early
   std::string stop_reason = "stopped";
   std::uint64_t* observations = nullptr;  // receives the crawler's own tally
+  bool* interrupted = nullptr;            // set when SIGINT/SIGTERM ended the crawl
 };
 
 // Parses args as `p2pscope crawl ARGS...` and runs it here; the exit code.

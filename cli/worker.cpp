@@ -97,6 +97,7 @@ int run_job(const WorkerArgs& a, pqxx::connection& c, const pg::Lease& l) {
   args.insert(args.end(), l.job.spec.inputs.begin(), l.job.spec.inputs.end());
 
   std::uint64_t observations = 0;
+  bool interrupted = false;
   int code;
   bool lost;
   {
@@ -107,9 +108,15 @@ int run_job(const WorkerArgs& a, pqxx::connection& c, const pg::Lease& l) {
     hooks.keep_going = [&] { return !beat.lost() && !g_stop; };
     hooks.stop_reason = "worker stopping or lease lost";
     hooks.observations = &observations;
+    hooks.interrupted = &interrupted;
     code = crawl_in_process(args, hooks);
     lost = beat.lost();
   }
+  // The crawl's own signal handling (Asio) ran instead of ours meanwhile;
+  // an interrupt it took is the worker's too.
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  if (interrupted) g_stop = 1;
   std::string detail;
   if (lost) {
     std::cerr << "worker " << a.id << ": lost the lease on job " << l.job.id << "; another worker has it\n";

@@ -172,10 +172,10 @@ struct PgSink::Impl {
     }
   }
 
-  void connect_if_due(bool force) {
+  void connect_if_due() {
     if (conn) return;
     auto now = std::chrono::steady_clock::now();
-    if (!force && now - last_attempt < opt.retry_every) return;
+    if (now - last_attempt < opt.retry_every) return;
     last_attempt = now;
     std::string why;
     auto c = connect(opt.conninfo, &why);
@@ -317,7 +317,7 @@ struct PgSink::Impl {
   // Everything taken so far, oldest first: into the database when it is up
   // and no spool is waiting, else onto the spool.
   void process() {
-    connect_if_due(false);
+    connect_if_due();
     if (conn && !replay()) disconnect();
     while (!backlog.empty()) {
       const auto& b = backlog.front();

@@ -99,6 +99,7 @@ Status Spool::append(const Batch& b) {
 }
 
 Status Spool::read(const std::function<Status(Batch&&)>& on_batch) {
+  torn_ = 0;
   std::ifstream in(path_);
   if (!in) return std::make_error_code(std::errc::io_error);
   std::string line;

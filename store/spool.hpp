@@ -47,6 +47,7 @@ class Spool {
   // Empties the file once everything in it is delivered.
   Status clear();
   bool empty() const noexcept { return size_ == 0; }
+  // Torn batches the last read() skipped.
   std::uint64_t torn_batches() const noexcept { return torn_; }
   const std::filesystem::path& path() const noexcept { return path_; }
 

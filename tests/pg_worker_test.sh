@@ -29,6 +29,21 @@ echo "two workers: $runs of 12 due times done once ($by)"
 [[ $(q "SELECT count(*) FROM job WHERE next_due < now() + interval '23 hours'") == 0 ]] || fail "a job is due again"
 q "DELETE FROM job" >/dev/null
 
+# 1b. Ctrl-C in the middle of a job gives it back undone.
+"$bin" schedule add --name interrupted --input c12fe1c06bba254a9dc9f519b335aa7c1367a800 --every 24 \
+  --crawl-arg=--no-trackers --crawl-arg=--no-dht --crawl-arg=--no-pex --crawl-arg=--max-duration --crawl-arg=60 \
+  >/dev/null || fail "schedule add"
+"$bin" worker --worker-id stopped --exit-when-idle --spool-dir "$tmp/spool" 2>"$tmp/stopped.err" &
+stopped=$!
+sleep 3
+kill -INT "$stopped"
+wait "$stopped" || fail "the interrupted worker exited $?"
+[[ $(q "SELECT count(*) FROM job WHERE lease_owner IS NULL AND next_due <= now()") == 1 ]] ||
+  fail "an interrupted job must be released and still due"
+[[ $(q "SELECT count(*) FROM job_run WHERE status = 'done'") == 0 ]] || fail "an interrupted job was marked done"
+echo "interrupt: the job went back to the queue undone"
+q "DELETE FROM job" >/dev/null
+
 # 2. A lab crawl, and the worker running it killed.
 lab_up
 "$bin" schedule add --name lab --input "$torrent" --every 24 --profile quick \
