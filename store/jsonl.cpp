@@ -1,5 +1,7 @@
 #include "store/jsonl.hpp"
 
+#include "store/fd_io.hpp"
+
 #include <cerrno>
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,8 +10,6 @@ namespace p2pscope {
 namespace {
 
 constexpr std::size_t kReadChunk = 1 << 16;
-
-std::error_code last_errno() { return {errno, std::generic_category()}; }
 
 }  // namespace
 
@@ -36,16 +36,10 @@ Status JsonlWriter::write(const Record& r) {
 }
 
 Status JsonlWriter::flush() {
-  std::size_t done = 0;
-  while (done < buffer_.size()) {
-    auto n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      auto ec = last_errno();
-      buffer_.erase(0, done);  // keep only what did not reach the file
-      return ec;
-    }
-    done += static_cast<std::size_t>(n);
+  std::string_view pending = buffer_;
+  if (auto st = write_fully(fd_, pending); !st) {
+    buffer_.erase(0, buffer_.size() - pending.size());  // keep only what did not reach the file
+    return st;
   }
   buffer_.clear();
   written_ += buffered_records_;

@@ -31,13 +31,6 @@ void say(std::string* detail, std::string text) {
   if (detail) *detail = std::move(text);
 }
 
-std::string one_line(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  for (auto& c : s) {
-    if (c == '\n' || c == '\t') c = ' ';
-  }
-  return s;
-}
 
 // The server answered and said no (as opposed to no server answering).
 bool refused_message(std::string_view m) {

@@ -8,14 +8,23 @@
 
 #include <pqxx/except>
 
+#include <string>
+
 namespace p2pscope::pg {
+
+// libpq messages end in newlines and may hold several lines; one line for people.
+inline std::string one_line(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  for (auto& c : s) {
+    if (c == '\n' || c == '\t') c = ' ';
+  }
+  return s;
+}
 
 template <class F>
 auto guarded(std::string* detail, F&& f) -> decltype(f()) {
   auto say = [detail](const std::exception& e) {
-    if (!detail) return;
-    *detail = e.what();
-    while (!detail->empty() && (detail->back() == '\n' || detail->back() == ' ')) detail->pop_back();
+    if (detail) *detail = one_line(e.what());
   };
   try {
     return f();

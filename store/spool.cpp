@@ -1,5 +1,6 @@
 #include "store/spool.hpp"
 
+#include "store/fd_io.hpp"
 #include "store/record_json.hpp"
 
 #include <nlohmann/json.hpp>
@@ -15,17 +16,7 @@
 namespace p2pscope {
 namespace {
 
-std::error_code last_errno() { return {errno, std::generic_category()}; }
 
-Status write_all(int fd, std::string_view s) {
-  while (!s.empty()) {
-    auto n = ::write(fd, s.data(), s.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return last_errno();
-    s.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return success();
-}
 
 struct Header {
   std::string writer;
@@ -86,7 +77,8 @@ Status Spool::append(const Batch& b) {
     text += to_json_line(r);
     text += '\n';
   }
-  auto st = write_all(fd_, text);
+  std::string_view pending = text;
+  auto st = write_fully(fd_, pending);
   if (st && ::fdatasync(fd_) != 0) st = last_errno();
   if (!st) {
     // Cut a partly written batch off so the file stays a sequence of whole

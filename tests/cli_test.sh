@@ -5,19 +5,7 @@ set -u
 bin=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-
-# expect RC CMD... : run CMD, check its exit status, keep output in $out.
-expect() {
-  local want=$1; shift
-  out=$("$@" 2>&1); local rc=$?
-  if [[ $rc != "$want" ]]; then
-    echo "FAIL: '$*' exited $rc, want $want"; echo "$out" | head -5; failures=$((failures + 1))
-  fi
-}
-contains() {
-  if ! grep -qF -- "$1" <<<"$out"; then echo "FAIL: output lacks '$1'"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/expect.sh"
 
 expect 0 "$bin" --help
 for sub in inspect lab crawl probe diagnose blocklist demo harness passive db schedule worker; do contains "$sub"; done
@@ -36,7 +24,7 @@ contains "requires --interface"
 expect 2 "$bin" passive -i lo "$pcaps/zeek_tracker.pcap"
 contains "excludes"
 expect 0 "$bin" passive --filter "not tcp" -o "$tmp/p.jsonl" "$pcaps/zeek_tracker.pcap"
-if grep -q passive_tracker "$tmp/p.jsonl"; then echo "FAIL: --filter 'not tcp' kept the HTTP tracker"; failures=$((failures + 1)); fi
+if grep -q passive_tracker "$tmp/p.jsonl"; then fail_check "--filter 'not tcp' kept the HTTP tracker"; fi
 expect 1 "$bin" passive --filter "port ninety" "$pcaps/zeek_tracker.pcap"
 contains "bad --filter"
 expect 0 "$bin" passive --help
@@ -162,11 +150,10 @@ expect 2 "$bin" diagnose --routing "$tmp/bad.pfx2as" "$tmp/crawl.jsonl"
 contains "bad.pfx2as: line 2"
 expect 0 "$bin" blocklist --classes bogus_unroutable,byte_order -f dat -o "$tmp/list.dat" "$tmp/verdicts.jsonl"
 contains "2 rule(s)"
-grep -q "^010.000.000.001 - 010.000.000.001 , 000 , p2pscope bogus_unroutable$" "$tmp/list.dat" || { echo "FAIL: DAT line"; failures=$((failures + 1)); }
+grep -q "^010.000.000.001 - 010.000.000.001 , 000 , p2pscope bogus_unroutable$" "$tmp/list.dat" || { fail_check "DAT line"; }
 expect 2 "$bin" blocklist --classes no_such_class "$tmp/verdicts.jsonl"
 contains "unknown verdict class"
 expect 2 "$bin" blocklist -f xml "$tmp/verdicts.jsonl"
 expect 1 "$bin" blocklist -o "$tmp/no/such/dir/list.p2p" "$tmp/verdicts.jsonl"
 
-if ((failures > 0)); then echo "$failures CLI check(s) failed"; exit 1; fi
-echo "all CLI checks passed"
+finish CLI

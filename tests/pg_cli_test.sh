@@ -11,15 +11,7 @@ tmp=$(mktemp -d)
 db="user=p2pscope dbname=cli_$$"
 trap 'psql -XqAt "user=p2pscope dbname=postgres" -c "DROP DATABASE IF EXISTS cli_$$ WITH (FORCE)"; rm -rf "$tmp"' EXIT
 psql -XqAt "user=p2pscope dbname=postgres" -c "CREATE DATABASE cli_$$" || exit 1
-failures=0
-expect() {
-  local want=$1; shift
-  out=$("$@" 2>&1); local rc=$?
-  if [[ $rc != "$want" ]]; then echo "FAIL: '$*' exited $rc, want $want"; echo "$out" | head -5; failures=$((failures + 1)); fi
-}
-contains() {
-  if ! grep -qF -- "$1" <<<"$out"; then echo "FAIL: output lacks '$1'"; echo "$out" | head -5; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/expect.sh"
 
 expect 0 "$bin" db --help
 contains "migrate"
@@ -32,19 +24,19 @@ contains "nothing to do"
 expect 0 "$bin" db import --db "$db" --spool-dir "$tmp/spool" "$fixture"
 contains "16 records in"
 expect 0 "$bin" db export --db "$db" -o "$tmp/out.jsonl"
-cmp "$fixture" "$tmp/out.jsonl" || { echo "FAIL: export differs from the imported file"; failures=$((failures + 1)); }
+cmp "$fixture" "$tmp/out.jsonl" || { fail_check "export differs from the imported file"; }
 expect 0 "$bin" db import --db "$db" --spool-dir "$tmp/spool" "$fixture"
 contains "1 duplicate batches skipped"
 expect 0 "$bin" db status --db "$db"
 contains "observation: 3 rows"
 expect 0 env P2PSCOPE_DB="$db" "$bin" db export --run no-such-run -o "$tmp/none.jsonl"
-[[ -s $tmp/none.jsonl ]] && { echo "FAIL: --run filter"; failures=$((failures + 1)); }
+[[ -s $tmp/none.jsonl ]] && { fail_check "--run filter"; }
 
 # The stages read from and store into the database.
 expect 0 "$bin" diagnose --db "$db" --spool-dir "$tmp/spool" --report none
 contains "records from the database"
 verdicts=$(psql -XqAt "$db" -c "SELECT count(*) FROM verdict")
-[[ $verdicts -gt 3 ]] || { echo "FAIL: diagnose --db stored no verdicts ($verdicts rows)"; failures=$((failures + 1)); }
+[[ $verdicts -gt 3 ]] || { fail_check "diagnose --db stored no verdicts ($verdicts rows)"; }
 expect 0 "$bin" blocklist --db "$db" -f cidr -o "$tmp/list.cidr"
 contains "verdict(s)"
 expect 2 "$bin" diagnose
@@ -59,5 +51,4 @@ contains "password authentication failed"
 expect 1 "$bin" db migrate --db "host=/nonexistent-p2pscope"
 contains "database unreachable"
 
-if ((failures)); then echo "$failures failure(s)"; exit 1; fi
-echo "db CLI: all checks passed"
+finish "db CLI"
