@@ -297,13 +297,17 @@ void add_crawl(CLI::App& app, int* exit_code) {
   });
 }
 
-std::optional<std::string> check_crawl_args(const std::vector<std::string>& args) {
+std::optional<std::string> check_crawl_args(const std::vector<std::string>& args, std::vector<InfoHash>* hashes) {
   std::shared_ptr<CrawlArgs> a;
   if (auto bad = parse_crawl(args, a)) return bad;
   CrawlConfig cfg = a->quick ? CrawlConfig::quick() : CrawlConfig{};
   if (auto bad = configure(*a, cfg)) return bad;
   std::string why;
-  if (!load_targets(a->inputs, &why)) return why;
+  auto targets = load_targets(a->inputs, &why);
+  if (!targets) return why;
+  if (hashes) {
+    for (const auto& t : targets.value()) hashes->push_back(t.info_hash);
+  }
   return std::nullopt;
 }
 

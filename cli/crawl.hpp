@@ -2,6 +2,8 @@
 // command line checked without crawling (schedule add).
 #pragma once
 
+#include "core/hash.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -21,7 +23,9 @@ struct CrawlHooks {
 
 // Parses args as `p2pscope crawl ARGS...` and runs it here; the exit code.
 int crawl_in_process(const std::vector<std::string>& args, const CrawlHooks& hooks);
-// nullopt when args would be accepted by `p2pscope crawl`, else why not.
-std::optional<std::string> check_crawl_args(const std::vector<std::string>& args);
+// nullopt when args would be accepted by `p2pscope crawl`, else why not;
+// *hashes (when given) receives the info hashes it would crawl.
+std::optional<std::string> check_crawl_args(const std::vector<std::string>& args,
+                                            std::vector<InfoHash>* hashes = nullptr);
 
 }  // namespace p2pscope::cli

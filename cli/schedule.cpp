@@ -48,7 +48,8 @@ int run_add(const DbArgs& d, AddArgs a) {
   crawl.insert(crawl.end(), a.spec.args.begin(), a.spec.args.end());
   crawl.push_back("--");
   crawl.insert(crawl.end(), a.spec.inputs.begin(), a.spec.inputs.end());
-  if (auto bad = check_crawl_args(crawl)) {
+  std::vector<InfoHash> hashes;
+  if (auto bad = check_crawl_args(crawl, &hashes)) {
     std::cerr << "p2pscope schedule add: the crawl would refuse this: " << *bad << "\n";
     return kBadInput;
   }
@@ -65,7 +66,7 @@ int run_add(const DbArgs& d, AddArgs a) {
   if (!c) return code;
   std::string detail;
   auto id = pg::add_job(*c, a.spec, &detail);
-  if (!id) {
+  if (!id || !pg::note_infohashes(*c, hashes, "manual", "schedule " + a.spec.name, &detail)) {
     std::cerr << "p2pscope schedule add: " << detail << "\n";
     return kFailure;
   }

@@ -212,6 +212,20 @@ Status require_current_schema(pqxx::connection& c, std::string* detail) {
   return Failure::schema;
 }
 
+Status note_infohashes(pqxx::connection& c, const std::vector<InfoHash>& hashes, const std::string& origin,
+                       const std::string& detail_text, std::string* detail) {
+  return guarded(detail, [&]() -> Status {
+    pqxx::work t(c);
+    for (const auto& h : hashes) {
+      t.exec_params("INSERT INTO infohash (info_hash, origin, detail) VALUES (decode($1, 'hex'), $2, $3) "
+                    "ON CONFLICT (info_hash) DO NOTHING",
+                    h.hex(), origin, detail_text);
+    }
+    t.commit();
+    return success();
+  });
+}
+
 Result<std::uint64_t> export_records(pqxx::connection& c, const ExportFilter& f,
                                      const std::function<Status(const Record&)>& on_record, std::string* detail) {
   return guarded(detail, [&]() -> Result<std::uint64_t> {

@@ -66,6 +66,12 @@ Result<std::vector<int>> migrate(pqxx::connection& c, std::span<const Migration>
 // Failure::schema unless the database is exactly at latest_version().
 Status require_current_schema(pqxx::connection& c, std::string* detail);
 
+// Remembers where info hashes came from (schema: infohash.origin is
+// manual, honeynet_event, sample or crawl); one already known keeps its
+// first origin.
+Status note_infohashes(pqxx::connection& c, const std::vector<InfoHash>& hashes, const std::string& origin,
+                       const std::string& detail_text, std::string* detail);
+
 struct ExportFilter {
   std::optional<std::string> run;  // only this crawl run
 };

@@ -42,6 +42,17 @@ contains "verdict(s)"
 expect 2 "$bin" diagnose
 contains "give record files, or --db"
 
+# Scheduled info hashes are remembered as manual ones.
+expect 0 "$bin" schedule add --db "$db" --name manual-one --input c12fe1c06bba254a9dc9f519b335aa7c1367a88a
+[[ $(psql -XqAt "$db" -c "SELECT origin || ' ' || detail FROM infohash WHERE info_hash = decode('c12fe1c06bba254a9dc9f519b335aa7c1367a88a', 'hex')") == "manual schedule manual-one" ]] ||
+  fail_check "schedule add did not note its info hash as manual"
+expect 0 "$bin" schedule list --db "$db"
+contains '"name":"manual-one"'
+expect 0 "$bin" schedule pause --db "$db" manual-one
+expect 0 "$bin" schedule remove --db "$db" manual-one
+expect 1 "$bin" schedule remove --db "$db" manual-one
+contains "no job manual-one"
+
 expect 2 "$bin" db migrate --db "postgresql://p2pscope:secret@/x"
 contains ".pgpass"
 expect 2 "$bin" db migrate --db "no_such_option=1"
