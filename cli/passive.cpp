@@ -3,6 +3,7 @@
 // tracker announces and replies) as JSON Lines; optionally honeynet events
 // and scan labelling over the same packets.
 #include "cli/commands.hpp"
+#include "cli/db_options.hpp"
 #include "cli/exit_codes.hpp"
 #include "passive/analyses.hpp"
 #include "passive/zeek_log.hpp"
@@ -36,6 +37,7 @@ struct PassiveArgs {
   passive::ScanConfig sc;
   std::string zeek_dir;
   std::string zeek_format = "tsv";
+  DbArgs db;
 
   passive::AnalysisOptions options() const {
     passive::AnalysisOptions o;
@@ -166,6 +168,30 @@ bool read_live(const PassiveArgs& a, passive::Analyses& an, Totals& tot, std::os
   return true;
 }
 
+// With --db: each event (once per target and start) and its suspect info
+// hashes (origin honeynet_event) into PostgreSQL.
+bool store_honeynet(const PassiveArgs& a, const std::vector<passive::HoneynetEvent>& events) {
+  int code = kFailure;
+  auto c = open_db(a.db, "passive", SchemaCheck::current, &code);
+  if (!c) return false;
+  std::size_t fresh = 0;
+  for (const auto& e : events) {
+    pg::HoneynetEventRow row{e.target, e.start, e.end, e.classification, e.protocol, e.packets, e.unique_sources,
+                             e.cluster.u, to_json(e).dump()};
+    std::vector<InfoHash> hashes;
+    for (const auto& h : e.info_hashes) hashes.push_back(h.info_hash);
+    std::string detail;
+    auto stored = pg::store_honeynet_event(*c, row, &detail);
+    if (!stored || !pg::note_infohashes(*c, hashes, "honeynet_event", e.id, &detail)) {
+      std::cerr << "p2pscope passive: --db: " << detail << "\n";
+      return false;
+    }
+    fresh += stored.value();
+  }
+  std::cerr << "database: " << fresh << " new honeynet event(s), " << events.size() - fresh << " already stored\n";
+  return true;
+}
+
 // Honeynet events, their suspect info hashes, and the --suspects list.
 bool finish_honeynet(const PassiveArgs& a, const std::vector<passive::HoneynetEvent>& events,
                      const passive::HoneynetAnalyzer& hn, Output& emit) {
@@ -183,6 +209,7 @@ bool finish_honeynet(const PassiveArgs& a, const std::vector<passive::HoneynetEv
   for (const auto& [c, n] : by_class) std::cerr << ", " << n << " " << c;
   std::cerr << "; " << suspects.size() << " suspect info hash(es)\n";
   for (const auto& [what, n] : hn.counters()) std::cerr << "  " << what << ": " << n << "\n";
+  if (a.db.conninfo && !store_honeynet(a, events)) return false;
   if (a.suspects.empty()) return true;
   std::ofstream f(a.suspects, std::ios::trunc);
   for (const auto& s : suspects) f << s << "\n";
@@ -271,6 +298,7 @@ void add_honeynet_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) 
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   g->add_option("--suspects", a->suspects, "Also write the suspect info hashes here, one per line (input for "
                                            "p2pscope crawl)");
+  add_db_options(sub, a->db, "Also store the honeynet events and their suspect info hashes in");
 }
 
 void add_scan_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) {
@@ -336,6 +364,11 @@ void add_passive(CLI::App& app, int* exit_code) {
       return;
     }
     for (const auto& c : a->honeynet) a->hn.honeynet.push_back(probes::parse_cidr(c).value());
+    if (a->db.conninfo && a->honeynet.empty()) {
+      std::cerr << "p2pscope passive: --db stores honeynet events: give --honeynet too\n";
+      *exit_code = kBadInput;
+      return;
+    }
     if (a->sc.ppr_low > a->sc.ppr_high) {
       std::cerr << "p2pscope passive: --ppr-low is above --ppr-high\n";
       *exit_code = kBadInput;

@@ -226,6 +226,20 @@ Status note_infohashes(pqxx::connection& c, const std::vector<InfoHash>& hashes,
   });
 }
 
+Result<bool> store_honeynet_event(pqxx::connection& c, const HoneynetEventRow& e, std::string* detail) {
+  return guarded(detail, [&]() -> Result<bool> {
+    pqxx::work t(c);
+    auto r = t.exec_params(
+        "INSERT INTO honeynet_event (target, start_time, end_time, classification, protocol, packets, unique_sources, "
+        "u_metric, record) VALUES ($1::inet, to_timestamp($2::float8), to_timestamp($3::float8), $4, $5, $6, $7, $8, "
+        "$9::jsonb) ON CONFLICT (target, start_time) DO NOTHING",
+        e.target.to_string(), e.start, e.end, e.classification, e.protocol, e.packets, e.unique_sources, e.u_metric,
+        e.record);
+    t.commit();
+    return r.affected_rows() == 1;
+  });
+}
+
 Result<std::uint64_t> export_records(pqxx::connection& c, const ExportFilter& f,
                                      const std::function<Status(const Record&)>& on_record, std::string* detail) {
   return guarded(detail, [&]() -> Result<std::uint64_t> {

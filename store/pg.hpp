@@ -72,6 +72,19 @@ Status require_current_schema(pqxx::connection& c, std::string* detail);
 Status note_infohashes(pqxx::connection& c, const std::vector<InfoHash>& hashes, const std::string& origin,
                        const std::string& detail_text, std::string* detail);
 
+// One honeynet event (schema/0003_honeynet.sql); `record` is its whole
+// JSON record. Plain values so that store/ does not depend on passive/.
+struct HoneynetEventRow {
+  IpAddress target;
+  double start = 0, end = 0;  // seconds since the epoch
+  std::string classification, protocol;
+  std::uint64_t packets = 0, unique_sources = 0;
+  double u_metric = 0;
+  std::string record;
+};
+// Stores the event unless (target, start) is already there; true when new.
+Result<bool> store_honeynet_event(pqxx::connection& c, const HoneynetEventRow& e, std::string* detail);
+
 struct ExportFilter {
   std::optional<std::string> run;  // only this crawl run
 };

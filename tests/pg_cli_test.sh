@@ -53,6 +53,19 @@ expect 0 "$bin" schedule remove --db "$db" manual-one
 expect 1 "$bin" schedule remove --db "$db" manual-one
 contains "no job manual-one"
 
+# Honeynet events and their suspect info hashes; reading the capture again adds nothing.
+python3 "$(dirname "$0")/../scripts/synthetic_captures.py" --out "$tmp/syn" >/dev/null || fail_check "synthetic captures"
+for round in 1 2; do
+  expect 0 "$bin" passive --honeynet 198.51.100.0/24 --no-messages --db "$db" -o /dev/null "$tmp/syn/honeynet.pcap"
+done
+contains "0 new honeynet event(s), 3 already stored"
+[[ $(psql -XqAt "$db" -c "SELECT string_agg(classification, ',' ORDER BY target) FROM honeynet_event") == \
+   "misconfiguration,anti_p2p,forged_sources" ]] || fail_check "honeynet_event rows"
+[[ $(psql -XqAt "$db" -c "SELECT count(*) FROM infohash WHERE origin = 'honeynet_event'") -ge 3 ]] ||
+  fail_check "the events' suspect info hashes are not in infohash"
+expect 2 "$bin" passive --db "$db" "$tmp/syn/honeynet.pcap"
+contains "give --honeynet too"
+
 expect 2 "$bin" db migrate --db "postgresql://p2pscope:secret@/x"
 contains ".pgpass"
 expect 2 "$bin" db migrate --db "no_such_option=1"
