@@ -9,15 +9,21 @@
 source "$(dirname "$0")/pg_lab_common.sh"
 cleanup_extra() { [[ -n ${worker_a:-} ]] && kill -9 "$worker_a" 2>/dev/null; }
 
+# Workers outside the lab run in the background, each in a network namespace
+# of its own (only loopback, down): their crawls have every source off, and
+# the namespace makes sure nothing leaves even so. The database is reached by
+# its socket. Background use only: exec makes $! the worker itself.
+isolated() { exec unshare --user --map-root-user --net -- "$@"; }
+
 # 1. Crawls that send nothing (every source off) and take a second each.
 for i in $(seq -w 1 12); do
   "$bin" schedule add --name "idle-$i" --input "c12fe1c06bba254a9dc9f519b335aa7c1367a8$i" --every 24 \
     --crawl-arg=--no-trackers --crawl-arg=--no-dht --crawl-arg=--no-pex --crawl-arg=--max-duration --crawl-arg=1 \
     >/dev/null || fail "schedule add"
 done
-"$bin" worker --worker-id one --exit-when-idle --spool-dir "$tmp/spool" 2>"$tmp/one.err" &
+isolated "$bin" worker --worker-id one --exit-when-idle --spool-dir "$tmp/spool" 2>"$tmp/one.err" &
 one=$!
-"$bin" worker --worker-id two --exit-when-idle --spool-dir "$tmp/spool" 2>"$tmp/two.err" &
+isolated "$bin" worker --worker-id two --exit-when-idle --spool-dir "$tmp/spool" 2>"$tmp/two.err" &
 two=$!
 wait "$one" || fail "worker one exited $?"
 wait "$two" || fail "worker two exited $?"
@@ -33,13 +39,13 @@ q "DELETE FROM job" >/dev/null
 "$bin" schedule add --name interrupted --input c12fe1c06bba254a9dc9f519b335aa7c1367a800 --every 24 \
   --crawl-arg=--no-trackers --crawl-arg=--no-dht --crawl-arg=--no-pex --crawl-arg=--max-duration --crawl-arg=60 \
   >/dev/null || fail "schedule add"
-"$bin" worker --worker-id stopped --exit-when-idle --spool-dir "$tmp/spool" 2>"$tmp/stopped.err" &
+isolated "$bin" worker --worker-id stopped --exit-when-idle --spool-dir "$tmp/spool" 2>"$tmp/stopped.err" &
 stopped=$!
 sleep 3
 kill -INT "$stopped"
 wait "$stopped" || fail "the interrupted worker exited $?"
 [[ $(q "SELECT count(*) FROM job WHERE lease_owner IS NULL AND next_due <= now()") == 1 ]] ||
-  fail "an interrupted job must be released and still due"
+  fail "an interrupted job must be released and still due: $(q "SELECT lease_owner, next_due, now() FROM job"); $(tail -4 "$tmp/stopped.err")"
 [[ $(q "SELECT count(*) FROM job_run WHERE status = 'done'") == 0 ]] || fail "an interrupted job was marked done"
 echo "interrupt: the job went back to the queue undone"
 q "DELETE FROM job" >/dev/null
