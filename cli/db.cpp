@@ -3,6 +3,7 @@
 #include "cli/commands.hpp"
 #include "cli/db_options.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/record_io.hpp"
 #include "store/pg.hpp"
 
 #include <libtorrent/hasher.hpp>
@@ -76,31 +77,23 @@ int run_import(DbArgs a, const std::vector<std::string>& files) {
   if (a.writer.empty()) a.writer = import_writer(files);
   auto sink = open_pg_sink(a, "db import");
   if (!sink) return kFailure;
-  std::uint64_t records = 0, bad = 0;
-  for (const auto& f : files) {
-    auto r = JsonlReader::open(f);
-    if (!r) {
-      std::cerr << "p2pscope db import: " << f << ": " << r.error().message() << "\n";
-      return kFailure;
+  std::uint64_t records = 0;
+  std::size_t bad = 0;
+  bool sink_failed = false;
+  bool read = for_each_record(files, "db import", [&](Record&& r) {
+    if (auto st = sink->write(r); !st) {
+      std::cerr << "p2pscope db import: " << st.error().message() << "\n";
+      sink_failed = true;
+      return false;
     }
-    for (;;) {
-      auto rec = r.value()->next();
-      if (!rec) {
-        if (bad++ < 5) std::cerr << "p2pscope db import: " << f << ":" << r.value()->line() << ": skipped: " << r.value()->detail() << "\n";
-        continue;
-      }
-      if (!rec.value()) break;
-      if (auto st = sink->write(*rec.value()); !st) {
-        std::cerr << "p2pscope db import: " << st.error().message() << "\n";
-        finish_pg_sink(*sink, std::chrono::seconds(0), "db import");
-        return kFailure;
-      }
-      ++records;
-    }
-  }
+    ++records;
+    return true;
+  }, &bad);
+  if (sink_failed) finish_pg_sink(*sink, std::chrono::seconds(0), "db import");
+  if (!read) return kFailure;
   std::cerr << "db import: " << records << " records read" << (bad ? ", " + std::to_string(bad) + " malformed lines skipped" : "")
             << "\n";
-  bool ok = finish_pg_sink(*sink, std::chrono::seconds(30), "db import");
+  bool ok = finish_pg_sink(*sink, a.wait, "db import");
   if (!ok) return kFailure;
   return bad ? kBadInput : kOk;
 }

@@ -20,7 +20,8 @@ void keep(Record&& r, RecordInputs& in) {
 
 }  // namespace
 
-bool read_records(const std::vector<std::string>& files, RecordInputs& in, const char* cmd) {
+bool for_each_record(const std::vector<std::string>& files, const char* cmd,
+                     const std::function<bool(Record&&)>& on_record, std::size_t* bad) {
   for (const auto& f : files) {
     auto r = JsonlReader::open(f);
     if (!r) {
@@ -30,13 +31,18 @@ bool read_records(const std::vector<std::string>& files, RecordInputs& in, const
     for (;;) {
       auto rec = r.value()->next();
       if (!rec) {
-        if (in.bad_lines++ < 5) std::cerr << "p2pscope " << cmd << ": " << f << ":" << r.value()->line() << ": skipped: " << r.value()->detail() << "\n";
+        if ((*bad)++ < 5) std::cerr << "p2pscope " << cmd << ": " << f << ":" << r.value()->line() << ": skipped: " << r.value()->detail() << "\n";
         continue;
       }
       if (!rec.value()) break;
-      keep(std::move(*rec.value()), in);
+      if (!on_record(std::move(*rec.value()))) return false;
     }
   }
+  return true;
+}
+
+bool read_records(const std::vector<std::string>& files, RecordInputs& in, const char* cmd) {
+  if (!for_each_record(files, cmd, [&in](Record&& r) { keep(std::move(r), in); return true; }, &in.bad_lines)) return false;
   if (in.bad_lines > 0) std::cerr << "p2pscope " << cmd << ": skipped " << in.bad_lines << " malformed line(s)\n";
   return true;
 }

@@ -6,6 +6,7 @@
 #include "cli/db_options.hpp"
 #include "core/records.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,13 @@ struct RecordInputs {
   std::vector<Verdict> verdicts;
   std::size_t bad_lines = 0, other = 0;
 };
+
+// Calls on_record with every valid record of the files in order; bad lines
+// are counted in *bad and the first few named on standard error. False
+// (after saying why, prefixed "p2pscope CMD: ") when a file cannot be
+// opened, or when on_record returns false (it has said why).
+bool for_each_record(const std::vector<std::string>& files, const char* cmd,
+                     const std::function<bool(Record&&)>& on_record, std::size_t* bad);
 
 // False (after saying why, prefixed "p2pscope CMD: ") only when a file cannot
 // be opened; the first few bad lines are named on standard error.
