@@ -230,7 +230,7 @@ std::shared_ptr<CrawlArgs> define_crawl(CLI::App& app, CLI::App** sub) {
   c->add_option("-o,--output", a->output, "Record file (JSON Lines, appended); '-' for standard output (with --db: "
                                          "only when given)")
       ->capture_default_str();
-  add_db_options(c, a->db, "Also store the records in");
+  add_db_options(c, a->db, "Also store the records in", DbUse::write_spooled);
   c->add_option("--summary", a->summary_file, "Also write the per-source summary as JSON to this file");
   c->add_option("--run-id", a->run_id, "Run id written into every record (default: crawl-<UTC time>-<random>)");
   c->add_flag("--quick", a->quick, "Short schedule for tests and the demo: about a minute on the lab");

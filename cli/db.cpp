@@ -5,13 +5,15 @@
 #include "cli/exit_codes.hpp"
 #include "cli/record_io.hpp"
 #include "store/pg.hpp"
+#include "store/pg_reports.hpp"
 
 #include <libtorrent/hasher.hpp>
 #include <libtorrent/hex.hpp>
 #include <pqxx/pqxx>
 
-#include <fstream>
+#include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <iostream>
 
 namespace p2pscope::cli {
@@ -47,8 +49,9 @@ int run_status(const DbArgs& a) {
   std::cout << "schema version " << v.value() << " (this build: " << pg::latest_version() << ")\n";
   if (v.value() != pg::latest_version()) return kFailure;
   pqxx::read_transaction t(*c);
-  for (const char* table : {"batch", "crawl_run", "observation", "probe_result", "verdict", "anomaly", "swarm_counts",
-                            "peer_hello"}) {
+  for (const char* table : {"batch", "crawl_run", "infohash", "observation", "probe_result", "verdict", "anomaly",
+                            "swarm_counts", "peer_hello", "honeynet_event", "harness_run", "harness_flow",
+                            "blocklist_export", "blocklist_entry", "job", "job_run"}) {
     std::cout << table << ": " << t.exec(std::string("SELECT count(*) FROM ") + table)[0][0].as<std::string>()
               << " rows\n";
   }
@@ -73,7 +76,43 @@ std::string import_writer(const std::vector<std::string>& files) {
   return "import-" + lt::aux::to_hex(h.final());
 }
 
-int run_import(DbArgs a, const std::vector<std::string>& files) {
+// A harness report.json (a JSON array) rather than JSON Lines records,
+// which are objects one per line.
+bool is_harness_report(const std::string& file) {
+  if (file == "-") return false;
+  std::ifstream in(file, std::ios::binary);
+  char c = 0;
+  while (in.get(c) && std::isspace(static_cast<unsigned char>(c))) {
+  }
+  return in && c == '[';
+}
+
+int import_harness_reports(const DbArgs& a, const std::vector<std::string>& files) {
+  std::vector<nlohmann::json> reports;
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j.is_array()) {
+      std::cerr << "p2pscope db import: " << f << " is not a harness report (a JSON array of client reports)\n";
+      return kBadInput;
+    }
+    for (auto& r : j) reports.push_back(std::move(r));
+  }
+  std::size_t fresh = 0;
+  bool ok = store_with_retry(a, "db import", "nothing was stored", [&](pqxx::connection& c, std::string* detail) -> Status {
+    fresh = 0;
+    for (const auto& r : reports) {
+      P2PSCOPE_TRY(stored, pg::store_harness_report(c, r, detail));
+      fresh += stored;
+    }
+    return success();
+  });
+  if (!ok) return kFailure;
+  std::cerr << "db import: " << fresh << " new harness run(s), " << reports.size() - fresh << " already stored\n";
+  return kOk;
+}
+
+int import_records(DbArgs a, const std::vector<std::string>& files) {
   if (a.writer.empty()) a.writer = import_writer(files);
   auto sink = open_pg_sink(a, "db import");
   if (!sink) return kFailure;
@@ -96,6 +135,15 @@ int run_import(DbArgs a, const std::vector<std::string>& files) {
   bool ok = finish_pg_sink(*sink, a.wait, "db import");
   if (!ok) return kFailure;
   return bad ? kBadInput : kOk;
+}
+
+int run_import(const DbArgs& a, const std::vector<std::string>& files) {
+  std::vector<std::string> reports, records;
+  for (const auto& f : files) (is_harness_report(f) ? reports : records).push_back(f);
+  int code = kOk;
+  if (!reports.empty()) code = import_harness_reports(a, reports);
+  if (code == kOk && !records.empty()) code = import_records(a, records);
+  return code;
 }
 
 int run_export(const DbArgs& a, const std::string& out, const std::optional<std::string>& run) {
@@ -131,17 +179,19 @@ void add_db(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<DbArgs>();
 
   auto* migrate = db->add_subcommand("migrate", "Apply the schema migrations this build knows, each in its own transaction");
-  add_db_options(migrate, *a, "Migrate this");
+  add_db_options(migrate, *a, "Migrate this", DbUse::connect);
   migrate->callback([a, exit_code] { *exit_code = run_migrate(*a); });
 
   auto* status = db->add_subcommand("status", "Show the schema version and how many rows each table holds");
-  add_db_options(status, *a, "Inspect this");
+  add_db_options(status, *a, "Inspect this", DbUse::connect);
   status->callback([a, exit_code] { *exit_code = run_status(*a); });
 
   auto files = std::make_shared<std::vector<std::string>>();
-  auto* import = db->add_subcommand("import", "Store JSON Lines records (docs/records.md) in the database");
-  import->add_option("files", *files, "Record files ('-' for standard input)")->required();
-  add_db_options(import, *a, "Store into this");
+  auto* import = db->add_subcommand(
+      "import", "Store JSON Lines records (docs/records.md), or a harness's report.json, in the database; importing "
+                "the same files again adds nothing");
+  import->add_option("files", *files, "Record files ('-' for standard input) or harness report.json files")->required();
+  add_db_options(import, *a, "Store into this", DbUse::write_spooled);
   import->callback([a, files, exit_code] { *exit_code = run_import(*a, *files); });
 
   auto out = std::make_shared<std::string>("-");
@@ -149,7 +199,7 @@ void add_db(CLI::App& app, int* exit_code) {
   auto* exp = db->add_subcommand("export", "Write the stored records as JSON Lines, in the order they were stored");
   exp->add_option("-o,--output", *out, "Output file, or - for standard output")->capture_default_str();
   exp->add_option("--run", *run, "Only the records of this crawl run");
-  add_db_options(exp, *a, "Read from this");
+  add_db_options(exp, *a, "Read from this", DbUse::connect);
   exp->callback([a, out, run, exit_code] { *exit_code = run_export(*a, *out, *run); });
 }
 

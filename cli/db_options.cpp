@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 namespace p2pscope::cli {
 
@@ -13,19 +14,24 @@ std::string default_spool_dir() {
   return "p2pscope-spool";
 }
 
-void add_db_options(CLI::App* cmd, DbArgs& a, const std::string& what) {
+void add_db_options(CLI::App* cmd, DbArgs& a, const std::string& what, DbUse use) {
   auto* g = cmd->add_option_group("PostgreSQL");
   g->add_option("--db", a.conninfo,
                 what + " PostgreSQL: a libpq connection string or URI (no password: use ~/.pgpass, PGPASSFILE "
                        "or a service file); '' uses the PG* environment variables")
       ->envname("P2PSCOPE_DB");
   a.spool_dir = default_spool_dir();
-  g->add_option("--spool-dir", a.spool_dir, "Where records wait while the database is unreachable")
-      ->capture_default_str();
+  if (use == DbUse::connect) return;
+  if (use == DbUse::write_spooled) {
+    g->add_option("--spool-dir", a.spool_dir, "Where records wait while the database is unreachable")
+        ->capture_default_str();
+  }
   g->add_option_function<double>(
        "--db-wait", [&a](double s) { a.wait = std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000)); },
-       "Seconds the end of a run waits for spooled records to reach the database (they stay spooled "
-       "after that, for the next run) [60]")
+       use == DbUse::write_spooled
+           ? "Seconds the end of a run waits for spooled records to reach the database (they stay spooled "
+             "after that, for the next run) [60]"
+           : "Seconds to keep retrying while the database is unreachable [60]")
       ->check(CLI::Range(0.0, 86400.0));
 }
 
@@ -63,6 +69,29 @@ std::unique_ptr<pqxx::connection> open_db(const DbArgs& a, const char* cmd, Sche
     }
   }
   return std::move(c).value();
+}
+
+bool store_with_retry(const DbArgs& a, const char* cmd, const std::string& keep,
+                      const std::function<Status(pqxx::connection&, std::string*)>& step) {
+  const auto deadline = std::chrono::steady_clock::now() + a.wait;
+  bool said = false;
+  for (;;) {
+    std::string detail;
+    auto c = pg::connect(a.conninfo.value_or(""), &detail);
+    Status st = c ? pg::require_current_schema(*c.value(), &detail) : Status(c.error());
+    if (st) st = step(*c.value(), &detail);
+    if (st) return true;
+    if (!pg::transient(st.error()) || std::chrono::steady_clock::now() >= deadline) {
+      std::cerr << "p2pscope " << cmd << ": --db: " << st.error().message() << ": " << detail << "; " << keep << "\n";
+      return false;
+    }
+    if (!said) {
+      std::cerr << "p2pscope " << cmd << ": the database is unreachable (" << detail << "); retrying for up to "
+                << std::chrono::duration_cast<std::chrono::seconds>(a.wait).count() << " s (--db-wait)\n";
+      said = true;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
 }
 
 std::unique_ptr<pg::PgSink> open_pg_sink(const DbArgs& a, const char* cmd, const std::string& fence) {

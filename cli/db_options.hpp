@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,9 +24,14 @@ struct DbArgs {
   std::chrono::milliseconds wait{60000};  // --db-wait: how long the end of a run waits for a spool to drain
 };
 
-// Adds --db (also from P2PSCOPE_DB) and --spool-dir to cmd. `what` says what
-// goes to the database, for the help text.
-void add_db_options(CLI::App* cmd, DbArgs& a, const std::string& what);
+// Which of the PostgreSQL options a command has: every one has --db (also
+// from P2PSCOPE_DB); writers have --db-wait; writers through a PgSink also
+// --spool-dir.
+enum class DbUse : std::uint8_t { connect, write_direct, write_spooled };
+
+// Adds the options of `use` to cmd. `what` says what goes to (or comes
+// from) the database, for the help text.
+void add_db_options(CLI::App* cmd, DbArgs& a, const std::string& what, DbUse use);
 
 std::string default_spool_dir();
 
@@ -47,6 +53,14 @@ enum class SchemaCheck : bool { none, current };
 // with *code set to the exit status to use. SchemaCheck::current also
 // refuses a database whose schema is not this build's.
 std::unique_ptr<pqxx::connection> open_db(const DbArgs& a, const char* cmd, SchemaCheck check, int* code);
+
+// Runs one database step for a command that has no spool (a harness
+// report, a blocklist export, honeynet events): connects, checks the schema,
+// runs `step`. While the server is unreachable it retries every 2 s for up
+// to a.wait. false after printing why ("p2pscope CMD: ... ; `keep` says
+// where the data still is").
+bool store_with_retry(const DbArgs& a, const char* cmd, const std::string& keep,
+                      const std::function<Status(pqxx::connection&, std::string*)>& step);
 
 // A PostgreSQL sink for a; nullptr after printing why ("p2pscope CMD: ...").
 // `fence`: see pg::SinkOptions::fence (workers).

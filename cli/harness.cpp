@@ -1,7 +1,9 @@
 // p2pscope harness: run real clients in the taint harness and report, per
 // client, the peers it gave out that it was never given.
 #include "cli/commands.hpp"
+#include "cli/db_options.hpp"
 #include "cli/exit_codes.hpp"
+#include "store/pg_reports.hpp"
 #include "taint-harness/report.hpp"
 
 #include <sys/wait.h>
@@ -10,7 +12,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <fmt/format.h>
+
 #include <map>
+#include <random>
 
 namespace p2pscope::cli {
 namespace {
@@ -30,7 +35,39 @@ struct HarnessArgs {
   std::uint64_t seed = 1;
   unsigned jobs = 1;
   bool list = false;
+  DbArgs db;
 };
+
+// Names one harness invocation in the database: (session, client) is a run.
+std::string new_session() {
+  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y%m%dT%H%M%SZ", &tm);
+  std::random_device rd;
+  return fmt::format("harness-{}-{:08x}", when, rd());
+}
+
+double epoch_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+bool store_reports(const HarnessArgs& a, const nlohmann::json& reports, const fs::path& file) {
+  std::size_t fresh = 0;
+  auto keep = "the reports stay in " + file.string() + "; `p2pscope db import " + file.string() +
+              "` stores them later";
+  bool ok = store_with_retry(a.db, "harness", keep, [&](pqxx::connection& c, std::string* detail) -> Status {
+    fresh = 0;
+    for (const auto& r : reports) {
+      P2PSCOPE_TRY(stored, pg::store_harness_report(c, r, detail));
+      fresh += stored;
+    }
+    return success();
+  });
+  if (ok) std::cerr << "database: " << fresh << " new harness run(s), " << reports.size() - fresh << " already stored\n";
+  return ok;
+}
 
 bool on_path(const std::string& binary) {
   if (binary.find('/') != std::string::npos) return ::access(binary.c_str(), X_OK) == 0;
@@ -121,8 +158,17 @@ int run_harness(const HarnessArgs& a) {
     std::cerr << "p2pscope harness: no client to run\n";
     return kBadInput;
   }
+  if (a.db.conninfo) {
+    std::string why;
+    if (!pg::check_conninfo(*a.db.conninfo, &why)) {
+      std::cerr << "p2pscope harness: --db: " << why << "\n";
+      return kBadInput;
+    }
+  }
   fs::path out(a.out);
   fs::create_directories(out / "runs");
+  const auto session = new_session();
+  std::map<std::string, double> started;
   std::map<pid_t, std::string> running;
   std::size_t next = 0;
   const auto& ds = drivers.value();
@@ -133,6 +179,7 @@ int run_harness(const HarnessArgs& a) {
       std::cerr << "harness: " << d.name << ": running " << (a.idle ? "idle (no torrent) " : "")
                 << (a.anonymous ? "in anonymous mode " : "") << "for " << secs << " s in its own sandbox ("
                 << (out / "runs" / d.name).string() << ")\n";
+      started[d.name] = epoch_seconds();
       running[start_run(d, a, out / "runs" / d.name)] = d.name;
     }
     int st = 0;
@@ -150,6 +197,8 @@ int run_harness(const HarnessArgs& a) {
     std::ifstream f(out / "runs" / (d.name + ".report.json"));
     auto j = nlohmann::json::parse(f, nullptr, false);
     if (j.is_discarded()) j = {{"client", d.name}, {"verdict", "error"}, {"error", "the run left no report"}};
+    j["session"] = session;
+    j["started"] = started[d.name];
     auto v = j.value("verdict", "error");
     failed |= v != to_string(ClientVerdict::clean) && v != to_string(ClientVerdict::measured);
     all.push_back(j);
@@ -158,6 +207,7 @@ int run_harness(const HarnessArgs& a) {
   auto table = report_table(all);
   std::ofstream(out / "report.txt", std::ios::trunc) << table;
   std::cout << table << "\nreport: " << (out / "report.json").string() << ", " << (out / "report.txt").string() << "\n";
+  if (a.db.conninfo && !store_reports(a, all, out / "report.json")) return kFailure;
   return failed ? kFailure : kOk;
 }
 
@@ -194,6 +244,8 @@ void add_harness(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(1u, 16u))->capture_default_str();
   sub->add_option("--reference", a->reference, "Path to p2pscope-reference-client (default: next to p2pscope)");
   sub->add_flag("--list", a->list, "List the clients that would run, with their versions, and exit");
+  add_db_options(sub, a->db, "Also store each client run (harness_run) and the peers it was fed and gave out (harness_flow) in",
+                 DbUse::write_direct);
   sub->footer("Every taint run also gets a BEP 37 anonymity audit (version in peer id or \"v\", addresses in the "
               "extended handshake, ip= in announces, User-Agent, DHT \"v\", the PORT message, incoming connections).\n"
               "Exit status: 0 when every client is clean (or, with --idle, was measured), 1 when any creates bogus "

@@ -298,7 +298,7 @@ void add_honeynet_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) 
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   g->add_option("--suspects", a->suspects, "Also write the suspect info hashes here, one per line (input for "
                                            "p2pscope crawl)");
-  add_db_options(sub, a->db, "Also store the honeynet events and their suspect info hashes in");
+  add_db_options(sub, a->db, "Also store the honeynet events and their suspect info hashes in", DbUse::write_direct);
 }
 
 void add_scan_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) {

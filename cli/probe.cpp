@@ -147,7 +147,7 @@ void add_probe(CLI::App& app, int* exit_code) {
   p->add_option("-o,--output", a->output, "Where probe results go (JSON Lines); written when the run completes (with "
                                          "--db: only when given)")
       ->capture_default_str();
-  add_db_io(p, a->io, "Read observations from and store probe results in");
+  add_db_io(p, a->io, "Read observations from and store probe results in", DbUse::write_spooled);
   p->add_option("--run-id", a->run, "Run id stored with each result");
   auto ip_check = CLI::Validator(
       [](std::string& s) { return IpAddress::parse(s) ? std::string() : "not an IP address: " + s; }, "IP");

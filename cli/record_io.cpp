@@ -47,8 +47,8 @@ bool read_records(const std::vector<std::string>& files, RecordInputs& in, const
   return true;
 }
 
-void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what) {
-  add_db_options(cmd, io.db, what);
+void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what, DbUse use) {
+  add_db_options(cmd, io.db, what, use);
   cmd->add_option("--from-run", io.from_run, "With --db and no record files: read only this crawl run's records");
 }
 

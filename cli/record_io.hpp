@@ -37,7 +37,7 @@ struct DbIo {
   DbArgs db;
   std::optional<std::string> from_run;
 };
-void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what);
+void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what, DbUse use);
 
 // Files when given, else the database (with --db); kOk, kBadInput when there
 // is neither, kFailure after saying why.

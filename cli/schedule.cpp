@@ -140,11 +140,11 @@ void add_schedule(CLI::App& app, int* exit_code) {
                                                "e.g. --crawl-arg=--bind --crawl-arg=10.0.0.5")
       ->allow_extra_args(false);
   add->add_option("--start", a->first_due, "First due time (YYYY-MM-DDTHH:MM:SS.ffffffZ; default now)");
-  add_db_options(add, *d, "Schedule in this");
+  add_db_options(add, *d, "Schedule in this", DbUse::connect);
   add->callback([d, a, exit_code] { *exit_code = run_add(*d, *a); });
 
   auto* list = s->add_subcommand("list", "List the jobs as JSON Lines: next due time, lease, last outcome");
-  add_db_options(list, *d, "List from this");
+  add_db_options(list, *d, "List from this", DbUse::connect);
   list->callback([d, exit_code] { *exit_code = run_list(*d); });
 
   auto job = std::make_shared<std::string>();
@@ -154,7 +154,7 @@ void add_schedule(CLI::App& app, int* exit_code) {
                                                                                     : "Lease a paused job again";
     auto* sub = s->add_subcommand(what, help);
     sub->add_option("job", *job, "Job name or id")->required();
-    add_db_options(sub, *d, "Change this");
+    add_db_options(sub, *d, "Change this", DbUse::connect);
     sub->callback([d, job, what, exit_code] { *exit_code = run_change(*d, *job, what); });
   }
 }

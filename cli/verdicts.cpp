@@ -10,9 +10,14 @@
 #include "probes/diagnose.hpp"
 #include "probes/known_lists.hpp"
 #include "probes/routing_data.hpp"
+#include "store/pg_reports.hpp"
 #include "store/record_json.hpp"
 
+#include <libtorrent/hasher.hpp>
+#include <libtorrent/hex.hpp>
+
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -104,6 +109,26 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
   return kOk;
 }
 
+// With --db: what this export held, so that exports can be compared later.
+bool record_export(const BlocklistArgs& a, const std::vector<probes::IpRange>& merged, const probes::Blocklist& list,
+                   std::size_t verdicts) {
+  pg::BlocklistExportRow e{a.format, a.name, a.classes, a.min_confidence, a.verdicts.empty() ? a.io.from_run : std::nullopt,
+                           verdicts, list.rules, list.left_out_v6, a.output == "-" ? "-" : std::filesystem::absolute(a.output).string()};
+  lt::hasher256 h;
+  h.update(list.text.data(), static_cast<int>(list.text.size()));
+  e.content_sha256 = lt::aux::to_hex(h.final());
+  for (const auto& r : merged) e.ranges.push_back({r.first, r.last, r.label});
+  std::int64_t id = 0;
+  bool ok = store_with_retry(a.io.db, "blocklist", "the blocklist itself was written",
+                             [&](pqxx::connection& c, std::string* detail) -> Status {
+                               P2PSCOPE_TRY(stored, pg::store_blocklist_export(c, e, detail));
+                               id = stored;
+                               return success();
+                             });
+  if (ok) std::cerr << "database: blocklist export " << id << " (" << merged.size() << " range(s))\n";
+  return ok;
+}
+
 int run_blocklist(const BlocklistArgs& a) {
   auto fmt = probes::blocklist_format_from(a.format);
   std::set<VerdictKind> wanted;
@@ -122,8 +147,10 @@ int run_blocklist(const BlocklistArgs& a) {
     if (!wanted.count(v.verdict) || v.confidence < a.min_confidence) continue;
     ranges.push_back({v.peer.address, v.peer.address, "p2pscope " + std::string(to_string(v.verdict))});
   }
-  auto list = probes::format_blocklist(std::move(ranges), fmt.value(), a.name);
+  auto merged = probes::merge_ranges(std::move(ranges));
+  auto list = probes::format_blocklist(merged, fmt.value(), a.name);
   if (!write_output(a.output, list.text, "blocklist")) return kFailure;
+  if (a.io.db.conninfo && !record_export(a, merged, list, in.verdicts.size())) return kFailure;
   std::cerr << "p2pscope blocklist: " << list.rules << " rule(s) from " << in.verdicts.size() << " verdict(s)";
   if (list.left_out_v6) std::cerr << "; " << list.left_out_v6 << " IPv6 range(s) left out (" << a.format << " is IPv4-only)";
   std::cerr << "\n";
@@ -136,7 +163,7 @@ void add_diagnose(CLI::App& app, int* exit_code) {
   d->add_option("RECORDS", a->records, "Record files from crawl and probe (JSON Lines; '-' for standard input). With "
                                        "--db and none given: the database's records")
       ->check(CLI::ExistingFile | CLI::IsMember({"-"}));
-  add_db_io(d, a->io, "Read observations and probe results from and store verdicts in");
+  add_db_io(d, a->io, "Read observations and probe results from and store verdicts in", DbUse::write_spooled);
   d->add_option("--routing", a->routing, "Announced space: CAIDA pfx2as, bgpdump -m output or an ASN .mmdb (plain or .gz); repeatable")
       ->check(CLI::ExistingFile)
       ->allow_extra_args(false);
@@ -160,7 +187,7 @@ void add_diagnose(CLI::App& app, int* exit_code) {
   bl->add_option("VERDICTS", b->verdicts, "Verdict files from diagnose (JSON Lines). With --db and none given: the "
                                           "database's verdicts")
       ->check(CLI::ExistingFile | CLI::IsMember({"-"}));
-  add_db_io(bl, b->io, "Read verdicts from");
+  add_db_io(bl, b->io, "Read verdicts from, and record the export (blocklist_export, blocklist_entry) in", DbUse::write_direct);
   bl->add_option("-o,--output", b->output, "The blocklist file ('-': standard output); replaced atomically")->capture_default_str();
   bl->add_option("-f,--format", b->format, "p2p, dat, cidr, nft or ipset")
       ->check(CLI::IsMember({"p2p", "dat", "cidr", "nft", "ipset"}))

@@ -205,7 +205,7 @@ void add_worker(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(0.1, 3600.0))->capture_default_str();
   w->add_flag("--exit-when-idle", a->exit_when_idle, "Exit once nothing is due (for timers and cron)");
   w->add_flag("--once", a->once, "Run one job (waiting for one to come due), then exit");
-  add_db_options(w, a->db, "Take jobs from and store records in this");
+  add_db_options(w, a->db, "Take jobs from and store records in this", DbUse::write_spooled);
   w->callback([a, exit_code] { *exit_code = run_worker(*a); });
 }
 

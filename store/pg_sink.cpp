@@ -1,6 +1,7 @@
 #include "store/pg_sink.hpp"
 
 #include "store/pg.hpp"
+#include "store/pg_copy.hpp"
 #include "store/spool.hpp"
 
 #include <nlohmann/json.hpp>
@@ -17,8 +18,6 @@
 
 namespace p2pscope::pg {
 namespace {
-
-using Field = std::optional<std::string>;
 
 std::string random_writer_id() {
   std::random_device rd;
@@ -110,27 +109,6 @@ struct Fields {
     f.push_back(json_text(nlohmann::json(h.extensions)));
   }
 };
-
-// The packaged libpqxx (6.4) streams tuples only: one of N C strings, where
-// a null pointer is SQL NULL.
-template <std::size_t N>
-void put_row(pqxx::stream_to& s, const std::vector<Field>& f) {
-  auto row = [&]<std::size_t... I>(std::index_sequence<I...>) {
-    return std::make_tuple((f[I] ? f[I]->c_str() : static_cast<const char*>(nullptr))...);
-  }(std::make_index_sequence<N>{});
-  s << row;
-}
-
-void put_row(pqxx::stream_to& s, const std::vector<Field>& f) {
-  switch (f.size()) {
-    case 10: return put_row<10>(s, f);
-    case 11: return put_row<11>(s, f);
-    case 12: return put_row<12>(s, f);
-    case 13: return put_row<13>(s, f);
-    case 14: return put_row<14>(s, f);
-    default: throw std::logic_error("no COPY row of " + std::to_string(f.size()) + " fields");
-  }
-}
 
 std::size_t records_in(const std::deque<Batch>& q) {
   std::size_t n = 0;

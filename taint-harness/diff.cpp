@@ -116,6 +116,7 @@ Diff diff(const HarnessPlan& plan, const Capture& capture) {
     row.incoming = fed_by[route].size();
     row.outgoing = out[route].size();
     for (const auto& o : out[route]) {
+      d.outgoing.push_back({route, o});
       if (incoming.count(o) || o.address == plan.prober.address) continue;
       Created c;
       c.route = route;

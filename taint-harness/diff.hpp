@@ -55,8 +55,16 @@ struct KindRow {
   std::size_t advertised = 0;  // the client listed them in ut_pex
 };
 
+// One distinct peer the client gave out by one route.
+struct Outgoing {
+  Route route = Route::pex;
+  Endpoint peer;
+  friend bool operator==(const Outgoing&, const Outgoing&) = default;
+};
+
 struct Diff {
   std::vector<RouteRow> routes;  // pex, dht, tracker
+  std::vector<Outgoing> outgoing;  // sorted by route, then address
   std::vector<Created> created;  // sorted by route, then address
   std::vector<KindRow> kinds;    // bittorrent, open_port, unreachable
   Policy policy = Policy::none_observed;

@@ -40,12 +40,14 @@ json diff_json(const Diff& d) {
     }
     created.push_back(e);
   }
+  json outgoing = json::array();
+  for (const auto& o : d.outgoing) outgoing.push_back({{"route", to_string(o.route)}, {"peer", o.peer.to_string()}});
   json kinds = json::array();
   for (const auto& k : d.kinds) {
     kinds.push_back({{"kind", to_string(k.kind)}, {"fed", k.fed}, {"contacted", k.contacted},
                      {"handshaken", k.handshaken}, {"advertised_by_pex", k.advertised}});
   }
-  return {{"routes", routes}, {"created", created}, {"byte_order", byte_order}, {"bogus", d.bogus()},
+  return {{"routes", routes}, {"outgoing", outgoing}, {"created", created}, {"byte_order", byte_order}, {"bogus", d.bogus()},
           {"propagation_policy", to_string(d.policy)}, {"policy_evidence", kinds}};
 }
 

@@ -37,8 +37,27 @@ expect 0 "$bin" diagnose --db "$db" --spool-dir "$tmp/spool" --report none
 contains "records from the database"
 verdicts=$(psql -XqAt "$db" -c "SELECT count(*) FROM verdict")
 [[ $verdicts -gt 3 ]] || { fail_check "diagnose --db stored no verdicts ($verdicts rows)"; }
-expect 0 "$bin" blocklist --db "$db" -f cidr -o "$tmp/list.cidr"
+expect 0 "$bin" blocklist --db "$db" -f cidr --classes byte_order --classes unreachable -o "$tmp/list.cidr"
 contains "verdict(s)"
+contains "blocklist export 1"
+[[ $(psql -XqAt "$db" -c "SELECT content_sha256 || ' ' || rules FROM blocklist_export WHERE id = 1") == \
+   "$(sha256sum <"$tmp/list.cidr" | cut -d' ' -f1) $(grep -vc '^#' "$tmp/list.cidr")" ]] ||
+  fail_check "blocklist_export does not describe the file written"
+[[ $(psql -XqAt "$db" -c "SELECT count(*) FROM blocklist_entry WHERE export = 1") -ge 1 ]] ||
+  fail_check "the export's ranges are not in blocklist_entry"
+
+# A harness report (a reverse-pex control run) into harness_run and
+# harness_flow; importing it again adds nothing.
+report="$(dirname "$0")/fixtures/harness/reverse_pex_control_report.json"
+expect 0 "$bin" db import --db "$db" "$report"
+contains "1 new harness run(s)"
+expect 0 "$bin" db import --db "$db" "$report"
+contains "0 new harness run(s), 1 already stored"
+[[ $(psql -XqAt "$db" -c "SELECT count(*) FROM harness_flow WHERE created AND byte_order = 'address_reversed'") == 7 ]] ||
+  fail_check "harness_flow lacks the 7 reversed peers of the control"
+echo '[{"client": "x", "verdict": "clean"}]' >"$tmp/no_session.json"
+expect 1 "$bin" db import --db "$db" --db-wait 0 "$tmp/no_session.json"
+contains 'no string "session"'
 expect 2 "$bin" diagnose
 contains "give record files, or --db"
 

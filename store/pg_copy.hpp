@@ -1,0 +1,39 @@
+// Internal to store/: one COPY row through libpqxx 6.4's stream_to, which
+// streams tuples only. A row is a list of optional texts in the table's
+// column order; nullopt is SQL NULL. Rows of 4 and of 10 to 14 columns.
+#pragma once
+
+#include <pqxx/stream_to>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace p2pscope::pg {
+
+using Field = std::optional<std::string>;
+
+template <std::size_t N>
+void put_row(pqxx::stream_to& s, const std::vector<Field>& f) {
+  auto row = [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return std::make_tuple((f[I] ? f[I]->c_str() : static_cast<const char*>(nullptr))...);
+  }(std::make_index_sequence<N>{});
+  s << row;
+}
+
+inline void put_row(pqxx::stream_to& s, const std::vector<Field>& f) {
+  switch (f.size()) {
+    case 4: return put_row<4>(s, f);
+    case 10: return put_row<10>(s, f);
+    case 11: return put_row<11>(s, f);
+    case 12: return put_row<12>(s, f);
+    case 13: return put_row<13>(s, f);
+    case 14: return put_row<14>(s, f);
+    default: throw std::logic_error("no COPY row of " + std::to_string(f.size()) + " fields");
+  }
+}
+
+}  // namespace p2pscope::pg

@@ -1,0 +1,103 @@
+// Harness reports and blocklist exports into a real PostgreSQL server (see
+// pg_test.cpp). The reports are made by the harness's own report code, so a
+// change to its JSON shows up here.
+#include "store/pg_reports.hpp"
+#include "taint-harness/report.hpp"
+#include "tests/testlib/pg_fixture.hpp"
+
+namespace p2pscope::pg {
+namespace {
+
+using harness::FedKind;
+using harness::Route;
+
+// A finished run whose client passed one fed peer on and one with its
+// address bytes reversed.
+struct PgReports : PgFixture {
+  harness::RunResult run;
+  Endpoint passed_on, reversed_from;
+
+  nlohmann::json report(const std::string& session = "harness-test") {
+    run.client = "reference";
+    run.version = "1.0";
+    run.plan = harness::make_plan({11, 3, 2, 6});
+    for (const auto& f : run.plan.fed) {
+      if (f.hub || f.kind != FedKind::bittorrent) continue;
+      (passed_on.port ? reversed_from : passed_on) = f.endpoint;
+    }
+    harness::PexSeen p;
+    p.to = run.plan.hubs().front().endpoint;
+    p.added.push_back({passed_on, PexFlags{}});
+    p.added.push_back({{reverse_v4(reversed_from.address), reversed_from.port}, PexFlags{}});
+    run.capture.pex.push_back(p);
+    auto j = harness::to_json(harness::make_report(run));
+    j["session"] = session;
+    j["started"] = 1790000000.5;
+    return j;
+  }
+};
+
+TEST_F(PgReports, HarnessRunIsStoredOnceWithItsFlows) {
+  auto c = db();
+  auto j = report();
+  std::string why;
+  auto first = store_harness_report(*c, j, &why);
+  ASSERT_TRUE(first) << why;
+  ASSERT_TRUE(first.value());
+  EXPECT_FALSE(store_harness_report(*c, j, &why).value()) << "the same (session, client) again adds nothing";
+  EXPECT_EQ(count("SELECT count(*) FROM harness_run WHERE verdict = 'creates_bogus_peers' AND bogus = 1 "
+                  "AND byte_order = 1 AND started = to_timestamp(1790000000.5)"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM harness_flow WHERE direction = 'in'"),
+            static_cast<std::int64_t>(run.plan.fed.size()));
+  EXPECT_EQ(count("SELECT count(*) FROM harness_flow WHERE direction = 'out' AND NOT created AND peer_ip = '" +
+                  passed_on.address.to_string() + "'"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM harness_flow WHERE created AND byte_order = 'address_reversed' "
+                  "AND original_ip = '" + reversed_from.address.to_string() + "' AND original_port = " +
+                  std::to_string(reversed_from.port)),
+            1);
+}
+
+TEST_F(PgReports, ReportWithoutSessionIsRefusedWithNothingStored) {
+  auto c = db();
+  auto j = report();
+  j.erase("session");
+  std::string why;
+  auto r = store_harness_report(*c, j, &why);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), Failure::query);
+  EXPECT_NE(why.find("session"), std::string::npos) << why;
+  EXPECT_EQ(count("SELECT count(*) FROM harness_run"), 0);
+}
+
+TEST_F(PgReports, BadAddressInAReportStoresNoHalfRun) {
+  auto c = db();
+  auto j = report();
+  j["diff"]["outgoing"].push_back({{"route", "pex"}, {"peer", "not-an-address"}});
+  std::string why;
+  EXPECT_FALSE(store_harness_report(*c, j, &why));
+  EXPECT_NE(why.find("not-an-address"), std::string::npos) << why;
+  EXPECT_EQ(count("SELECT count(*) FROM harness_run") + count("SELECT count(*) FROM harness_flow"), 0);
+}
+
+TEST_F(PgReports, BlocklistExportKeepsItsRanges) {
+  auto c = db();
+  BlocklistExportRow e{"p2p", "p2pscope", {"anti_p2p", "byte_order"}, 0.5, "run-1", 7, 2, 0, "/tmp/x.p2p", "ab"};
+  e.ranges.push_back({IpAddress::parse("10.0.0.0").value(), IpAddress::parse("10.0.0.255").value(), "p2pscope anti_p2p"});
+  e.ranges.push_back({IpAddress::parse("2001:db8::1").value(), IpAddress::parse("2001:db8::1").value(), "p2pscope byte_order"});
+  std::string why;
+  auto first = store_blocklist_export(*c, e, &why);
+  ASSERT_TRUE(first) << why;
+  auto second = store_blocklist_export(*c, e, &why);
+  ASSERT_TRUE(second) << why;
+  EXPECT_NE(first.value(), second.value()) << "each export is its own row";
+  EXPECT_EQ(count("SELECT count(*) FROM blocklist_export WHERE classes = '{anti_p2p,byte_order}' AND from_run = 'run-1'"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM blocklist_entry WHERE export = " + std::to_string(first.value()) +
+                  " AND '10.0.0.77'::inet BETWEEN first_ip AND last_ip"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM blocklist_entry WHERE family(first_ip) = 6"), 2);
+}
+
+}  // namespace
+}  // namespace p2pscope::pg
