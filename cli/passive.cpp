@@ -45,6 +45,7 @@ struct PassiveArgs {
     o.messages = !no_messages;
     if (!hn.honeynet.empty()) o.honeynet = hn;
     if (scan) o.scan = sc;
+    if (db.conninfo) o.max_samples = std::size_t{1} << 20;
     return o;
   }
 };
@@ -171,25 +172,43 @@ bool read_live(const PassiveArgs& a, passive::Analyses& an, Totals& tot, std::os
 // With --db: each event (once per target and start) and its suspect info
 // hashes (origin honeynet_event) into PostgreSQL.
 bool store_honeynet(const PassiveArgs& a, const std::vector<passive::HoneynetEvent>& events) {
-  int code = kFailure;
-  auto c = open_db(a.db, "passive", SchemaCheck::current, &code);
-  if (!c) return false;
   std::size_t fresh = 0;
-  for (const auto& e : events) {
-    pg::HoneynetEventRow row{e.target, e.start, e.end, e.classification, e.protocol, e.packets, e.unique_sources,
-                             e.cluster.u, to_json(e).dump()};
-    std::vector<InfoHash> hashes;
-    for (const auto& h : e.info_hashes) hashes.push_back(h.info_hash);
-    std::string detail;
-    auto stored = pg::store_honeynet_event(*c, row, &detail);
-    if (!stored || !pg::note_infohashes(*c, hashes, "honeynet_event", e.id, &detail)) {
-      std::cerr << "p2pscope passive: --db: " << detail << "\n";
-      return false;
+  bool ok = store_with_retry(a.db, "passive", "the events are in the records written; reading the capture again "
+                                              "with --db stores them (once)",
+                             [&](pqxx::connection& c, std::string* detail) -> Status {
+    fresh = 0;
+    for (const auto& e : events) {
+      pg::HoneynetEventRow row{e.target, e.start, e.end, e.classification, e.protocol, e.packets, e.unique_sources,
+                               e.cluster.u, to_json(e).dump()};
+      std::vector<InfoHash> hashes;
+      for (const auto& h : e.info_hashes) hashes.push_back(h.info_hash);
+      P2PSCOPE_TRY(stored, pg::store_honeynet_event(c, row, detail));
+      P2PSCOPE_CHECK(pg::note_infohashes(c, hashes, "honeynet_event", e.id, detail));
+      fresh += stored;
     }
-    fresh += stored.value();
+    return success();
+  });
+  if (ok) std::cerr << "database: " << fresh << " new honeynet event(s), " << events.size() - fresh << " already stored\n";
+  return ok;
+}
+
+// With --db: the info hashes DHT nodes offered in BEP 51 sample_infohashes
+// responses, as infohash rows of origin `sample`.
+bool store_samples(const PassiveArgs& a, const passive::AnalysisResults& r) {
+  if (r.samples_over_limit) {
+    std::cerr << "p2pscope passive: " << r.samples_over_limit << " sampled info hash(es) beyond the first "
+              << r.samples.size() << " were not kept\n";
   }
-  std::cerr << "database: " << fresh << " new honeynet event(s), " << events.size() - fresh << " already stored\n";
-  return true;
+  if (r.samples.empty()) return true;
+  std::vector<InfoHash> hashes;
+  for (const auto& s : r.samples) hashes.push_back(s.info_hash);
+  const auto what = "passive: sample_infohashes in " + (a.interface.empty() ? "capture" : "live capture on " + a.interface);
+  bool ok = store_with_retry(a.db, "passive", "the samples are in the passive_krpc records written",
+                             [&](pqxx::connection& c, std::string* detail) -> Status {
+                               return pg::note_infohashes(c, hashes, "sample", what, detail);
+                             });
+  if (ok) std::cerr << "database: " << hashes.size() << " sampled info hash(es) noted (origin sample)\n";
+  return ok;
 }
 
 // Honeynet events, their suspect info hashes, and the --suspects list.
@@ -261,6 +280,7 @@ int run_passive(const PassiveArgs& a) {
   for (const auto& [what, n] : x.anomalies()) std::cerr << "  anomaly " << what << ": " << n << "\n";
   if (an.honeynet()) ok &= finish_honeynet(a, results.events, *an.honeynet(), emit);
   if (an.scan()) finish_scan(results.hosts, *an.scan(), emit);
+  if (a.db.conninfo) ok &= store_samples(a, results);
   for (const auto& [type, n] : tot.by_type) std::cerr << "  " << type << ": " << n << "\n";
   if (zeek) {
     auto st = zeek->close();
@@ -298,7 +318,8 @@ void add_honeynet_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) 
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   g->add_option("--suspects", a->suspects, "Also write the suspect info hashes here, one per line (input for "
                                            "p2pscope crawl)");
-  add_db_options(sub, a->db, "Also store the honeynet events and their suspect info hashes in", DbUse::write_direct);
+  add_db_options(sub, a->db, "Also store the honeynet events (with --honeynet), their suspect info hashes and the info hashes of BEP 51 "
+                 "sample_infohashes responses (origin sample) in", DbUse::write_direct);
 }
 
 void add_scan_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) {
@@ -364,8 +385,8 @@ void add_passive(CLI::App& app, int* exit_code) {
       return;
     }
     for (const auto& c : a->honeynet) a->hn.honeynet.push_back(probes::parse_cidr(c).value());
-    if (a->db.conninfo && a->honeynet.empty()) {
-      std::cerr << "p2pscope passive: --db stores honeynet events: give --honeynet too\n";
+    if (std::string why; a->db.conninfo && !pg::check_conninfo(*a->db.conninfo, &why)) {
+      std::cerr << "p2pscope passive: --db: " << why << "\n";
       *exit_code = kBadInput;
       return;
     }

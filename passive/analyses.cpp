@@ -2,7 +2,7 @@
 
 namespace p2pscope::passive {
 
-Analyses::Analyses(const AnalysisOptions& opt, RecordSink sink) : sink_(std::move(sink)) {
+Analyses::Analyses(const AnalysisOptions& opt, RecordSink sink) : sink_(std::move(sink)), max_samples_(opt.max_samples) {
   if (opt.honeynet) honeynet_ = std::make_unique<HoneynetAnalyzer>(*opt.honeynet);
   if (opt.scan)
     scan_ = std::make_unique<ScanLabeler>(*opt.scan, [this](const FailedAttempt& f) {
@@ -18,6 +18,7 @@ Analyses::Analyses(const AnalysisOptions& opt, RecordSink sink) : sink_(std::mov
         }
         if (honeynet_) honeynet_->event(e);
         if (scan_) scan_->event(e);
+        if (max_samples_) sample(e);
       },
       opt.limits);
 }
@@ -28,9 +29,23 @@ void Analyses::packet(double t, const Packet& p) {
   extractor_->packet(t, p);
 }
 
+void Analyses::sample(const Event& e) {
+  const auto* k = std::get_if<KrpcEvent>(&e);
+  if (!k) return;
+  for (const auto& h : k->samples) {
+    if (sampled_.count(h)) continue;
+    if (sampled_.size() >= max_samples_) {
+      ++results_.samples_over_limit;
+      continue;
+    }
+    sampled_.insert(h);
+    results_.samples.push_back({h, k->hop.from, k->hop.t});
+  }
+}
+
 AnalysisResults Analyses::finish() {
   extractor_->finish();
-  AnalysisResults r;
+  AnalysisResults r = std::move(results_);
   if (honeynet_) r.events = honeynet_->finish();
   if (scan_) r.hosts = scan_->finish();
   return r;

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <unordered_set>
 
 namespace p2pscope::passive {
 
@@ -27,11 +28,23 @@ struct AnalysisOptions {
   bool messages = true;                  // per-message records to the sink
   std::optional<HoneynetConfig> honeynet;
   std::optional<ScanConfig> scan;
+  // Collect the distinct info hashes of BEP 51 sample_infohashes responses,
+  // up to this many (0: none); the rest are only counted.
+  std::size_t max_samples = 0;
+};
+
+// An info hash a DHT node offered in a sample_infohashes response.
+struct SampledHash {
+  InfoHash info_hash;
+  Endpoint node;  // the first node seen offering it
+  double t = 0;   // when
 };
 
 struct AnalysisResults {
   std::vector<HoneynetEvent> events;  // empty without honeynet mode
   std::vector<ScanHost> hosts;        // empty without scan labelling
+  std::vector<SampledHash> samples;   // in the order first seen
+  std::uint64_t samples_over_limit = 0;
 };
 
 class Analyses {
@@ -47,11 +60,15 @@ class Analyses {
   const ScanLabeler* scan() const noexcept { return scan_.get(); }
 
  private:
+  void sample(const Event& e);
   RecordSink sink_;
   std::string line_;  // reused for every record
   std::unique_ptr<HoneynetAnalyzer> honeynet_;
   std::unique_ptr<ScanLabeler> scan_;
   std::unique_ptr<Extractor> extractor_;
+  std::size_t max_samples_ = 0;
+  std::unordered_set<InfoHash> sampled_;
+  AnalysisResults results_;  // samples, as they come
 };
 
 }  // namespace p2pscope::passive

@@ -61,6 +61,11 @@ struct ToJson {
       for (const auto& n : e.nodes) nodes.push_back({{"id", n.id.hex()}, {"node", n.endpoint.to_string()}});
       j["nodes"] = nodes;
     }
+    if (!e.samples.empty()) {
+      json samples = json::array();
+      for (const auto& h : e.samples) samples.push_back(h.hex());
+      j["samples"] = samples;
+    }
     if (e.version) j["v"] = printable(*e.version);
     return j;
   }
@@ -125,14 +130,21 @@ class Writer {
     key(k);
     out_ += v ? "true" : "false";
   }
-  void endpoints(std::string_view k, const std::vector<Endpoint>& eps) {
+  // An array of strings, each text(element).
+  template <class Range, class Text>
+  void texts(std::string_view k, const Range& r, Text text) {
     key(k);
     out_ += '[';
-    for (std::size_t i = 0; i < eps.size(); ++i) {
-      if (i) out_ += ',';
-      quoted(eps[i].to_string());
+    bool first = true;
+    for (const auto& x : r) {
+      if (!first) out_ += ',';
+      first = false;
+      quoted(text(x));
     }
     out_ += ']';
+  }
+  void endpoints(std::string_view k, const std::vector<Endpoint>& eps) {
+    texts(k, eps, [](const Endpoint& e) { return e.to_string(); });
   }
   // An array of objects, each written by item(Writer&, element).
   template <class Range, class Item>
@@ -231,6 +243,7 @@ struct Append {
         x.str("node", n.endpoint.to_string());
       });
     }
+    if (!e.samples.empty()) w.texts("samples", e.samples, [](const InfoHash& h) { return h.hex(); });
     if (e.version) w.str("v", printable(*e.version));
   }
   void operator()(const TrackerAnnounceEvent& e) const {

@@ -56,6 +56,7 @@ struct KrpcEvent {
   std::optional<InfoHash> info_hash;
   std::vector<Endpoint> values;
   std::vector<NodeEntry> nodes;    // nodes and nodes6
+  std::vector<InfoHash> samples;   // BEP 51 sample_infohashes responses
   std::optional<std::string> version;
 };
 

@@ -334,7 +334,7 @@ void Extractor::udp(double t, const Packet& p) {
   if (p.payload.front() == 'd') {
     auto m = decode_krpc(p.payload);
     if (!m) return count("udp_bencode_not_krpc");
-    KrpcEvent e{hop, "", "", std::nullopt, {}, {}, std::nullopt};
+    KrpcEvent e{hop, "", "", std::nullopt, {}, {}, {}, std::nullopt};
     if (const auto* q = std::get_if<KrpcQuery>(&m.value())) {
       e.kind = "query";
       e.method = q->method_name;
@@ -345,6 +345,7 @@ void Extractor::udp(double t, const Packet& p) {
       e.values = r->values;
       e.nodes = r->nodes;
       e.nodes.insert(e.nodes.end(), r->nodes6.begin(), r->nodes6.end());
+      if (r->samples) e.samples = *r->samples;
       e.version = r->version;
     } else {
       e.kind = "error";

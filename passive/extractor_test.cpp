@@ -40,6 +40,20 @@ struct PassiveUdpTracker : ::testing::Test {
   }
 };
 
+TEST_F(PassiveUdpTracker, SampleInfohashesResponseListsItsSamples) {
+  std::string ids(20, 'n'), samples = std::string(20, '\x01') + std::string(20, '\x02');
+  auto body = "d1:rd2:id20:" + ids + "8:intervali21600e3:numi2e7:samples40:" + samples + "e1:t2:aa1:y1:re";
+  x.packet(1, decode_ip(testlib::udp_datagram({kTracker, kClient}, body)).value());
+  ASSERT_EQ(events.size(), 1u);
+  const auto& k = std::get<KrpcEvent>(events[0]);
+  ASSERT_EQ(k.samples.size(), 2u);
+  EXPECT_EQ(k.samples[1].hex(), "0202020202020202020202020202020202020202");
+  std::string line;
+  append_json(events[0], line);
+  EXPECT_EQ(nlohmann::json::parse(line), to_json(events[0]));
+  EXPECT_EQ(to_json(events[0]).at("samples").size(), 2u);
+}
+
 TEST_F(PassiveUdpTracker, AnnounceAndReplyMatchedByTransactionId) {
   connect(0x1122334455667788);
   send(kClient, kTracker, UdpTrackerRequest{announce(0x1122334455667788, 8)});

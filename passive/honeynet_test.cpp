@@ -154,7 +154,7 @@ TEST_F(HoneynetFixture, KrpcQueriesAndHandshakesNameInfoHashesAndClients) {
   for (std::size_t i = 0; i < 100; ++i) {
     send(static_cast<double>(i), spread_source(i), 6881, "d1:q9:get_peerse");  // counted as krpc
     KrpcEvent k{{static_cast<double>(i), {spread_source(i), 6881}, {kTarget, 6881}, Carrier::udp}, "query", "get_peers",
-                ih, {}, {}, std::nullopt};
+                ih, {}, {}, {}, std::nullopt};
     hn.event(k);
   }
   auto pid = PeerId::from_bytes("-TR3000-abcdefghijkl").value();

@@ -11,6 +11,9 @@
                  them (many fail), one BitTorrent host whose coordination
                  traffic is not in the capture, and horizontal, vertical and
                  block scanners.
+  dht_samples.pcap  a BEP 51 crawler asking 20 DHT nodes for
+                 sample_infohashes; each answers with 5-20 samples drawn
+                 from 150 info hashes, so many repeat.
   truth.json     what each capture holds: the events with their
                  classification and info hash, the BitTorrent hosts and the
                  scanners.
@@ -334,6 +337,25 @@ def scan_capture(path, rng):
     return pcap.write(), truth
 
 
+def samples_capture(path, rng):
+    pcap = Pcap(path)
+    crawler = "10.3.0.7"
+    pool = [info_hash(rng) for _ in range(150)]
+    offered = set()
+    for i in range(20):
+        node = (public_address(rng), rng.randint(1024, 65535))
+        t = T0 + i * 0.5
+        query = bencode({"a": {"id": info_hash(rng), "target": info_hash(rng)}, "q": "sample_infohashes",
+                         "t": b"si", "y": "q"})
+        pcap.add(t, udp(crawler, 6881, node[0], node[1], query))
+        samples = rng.sample(pool, rng.randint(5, 20))
+        offered.update(samples)
+        reply = bencode({"r": {"id": info_hash(rng), "interval": 21600, "num": len(pool), "nodes": b"",
+                               "samples": b"".join(samples)}, "t": b"si", "y": "r"})
+        pcap.add(t + 0.05, udp(node[0], node[1], crawler, 6881, reply))
+    return pcap.write(), sorted(h.hex() for h in offered)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="directory for honeynet.pcap, scan.pcap and truth.json")
@@ -343,11 +365,13 @@ def main():
     rng = random.Random(args.seed)
     n_hn, events = honeynet_capture(os.path.join(args.out, "honeynet.pcap"), rng)
     n_scan, scan = scan_capture(os.path.join(args.out, "scan.pcap"), rng)
-    truth = {"seed": args.seed, "honeynet": {"block": str(HONEYNET), "events": events}, "scan": scan}
+    n_samples, samples = samples_capture(os.path.join(args.out, "dht_samples.pcap"), rng)
+    truth = {"seed": args.seed, "honeynet": {"block": str(HONEYNET), "events": events}, "scan": scan,
+             "dht_samples": samples}
     with open(os.path.join(args.out, "truth.json"), "w") as f:
         json.dump(truth, f, indent=2)
-    print("synthetic captures in %s: honeynet.pcap %d packets, scan.pcap %d packets" % (args.out, n_hn, n_scan),
-          file=sys.stderr)
+    print("synthetic captures in %s: honeynet.pcap %d packets, scan.pcap %d packets, dht_samples.pcap %d packets"
+          % (args.out, n_hn, n_scan, n_samples), file=sys.stderr)
 
 
 if __name__ == "__main__":

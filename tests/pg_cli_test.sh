@@ -82,8 +82,14 @@ contains "0 new honeynet event(s), 3 already stored"
    "misconfiguration,anti_p2p,forged_sources" ]] || fail_check "honeynet_event rows"
 [[ $(psql -XqAt "$db" -c "SELECT count(*) FROM infohash WHERE origin = 'honeynet_event'") -ge 3 ]] ||
   fail_check "the events' suspect info hashes are not in infohash"
-expect 2 "$bin" passive --db "$db" "$tmp/syn/honeynet.pcap"
-contains "give --honeynet too"
+# The info hashes DHT nodes offered in sample_infohashes responses (BEP 51).
+expect 0 "$bin" passive --db "$db" -o "$tmp/samples.jsonl" "$tmp/syn/dht_samples.pcap"
+want=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["dht_samples"]))' "$tmp/syn/truth.json")
+contains "$want sampled info hash(es) noted"
+[[ $(psql -XqAt "$db" -c "SELECT count(*) FROM infohash WHERE origin = 'sample'") == "$want" ]] ||
+  fail_check "infohash does not hold the $want sampled info hashes"
+expect 2 "$bin" passive --db "password=x" "$tmp/syn/dht_samples.pcap"
+contains ".pgpass"
 
 expect 2 "$bin" db migrate --db "postgresql://p2pscope:secret@/x"
 contains ".pgpass"
