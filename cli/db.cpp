@@ -7,8 +7,6 @@
 #include "store/pg.hpp"
 #include "store/pg_reports.hpp"
 
-#include <libtorrent/hasher.hpp>
-#include <libtorrent/hex.hpp>
 #include <pqxx/pqxx>
 
 #include <nlohmann/json.hpp>
@@ -58,24 +56,6 @@ int run_status(const DbArgs& a) {
   return kOk;
 }
 
-// Importing the same files again, or again after a crash half-way, must not
-// duplicate anything: the batch writer id is their SHA-1, so the batches
-// come out the same and the database skips the ones it has. Standard input
-// cannot be read twice and gets a random id.
-std::string import_writer(const std::vector<std::string>& files) {
-  lt::hasher h;
-  std::vector<char> buf(1 << 20);
-  for (const auto& f : files) {
-    if (f == "-") return "";
-    std::ifstream in(f, std::ios::binary);
-    while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
-      h.update(buf.data(), static_cast<int>(in.gcount()));
-    }
-    h.update("\n", 1);  // file boundaries count
-  }
-  return "import-" + lt::aux::to_hex(h.final());
-}
-
 // A harness report.json (a JSON array) rather than JSON Lines records,
 // which are objects one per line.
 bool is_harness_report(const std::string& file) {
@@ -113,7 +93,10 @@ int import_harness_reports(const DbArgs& a, const std::vector<std::string>& file
 }
 
 int import_records(DbArgs a, const std::vector<std::string>& files) {
-  if (a.writer.empty()) a.writer = import_writer(files);
+  // Importing the same files again, or again after a crash half-way, must
+  // not duplicate anything: the same batches under the same writer id.
+  if (a.writer.empty()) a.writer = digest_writer("import-", files, "");
+  a.batch_age = kBatchesByCountOnly;
   auto sink = open_pg_sink(a, "db import");
   if (!sink) return kFailure;
   std::uint64_t records = 0;

@@ -2,7 +2,11 @@
 
 #include "cli/exit_codes.hpp"
 
+#include <libtorrent/hasher.hpp>
+#include <libtorrent/hex.hpp>
+
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -53,6 +57,21 @@ Status TeeSink::flush() {
   return first;
 }
 
+std::string digest_writer(std::string_view prefix, const std::vector<std::string>& files, std::string_view settings) {
+  lt::hasher h;
+  std::vector<char> buf(1 << 20);
+  for (const auto& f : files) {
+    if (f == "-") return "";
+    std::ifstream in(f, std::ios::binary);
+    while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
+      h.update(buf.data(), static_cast<int>(in.gcount()));
+    }
+    h.update("\n", 1);  // file boundaries count
+  }
+  if (!settings.empty()) h.update(settings.data(), static_cast<int>(settings.size()));
+  return std::string(prefix) + lt::aux::to_hex(h.final());
+}
+
 std::unique_ptr<pqxx::connection> open_db(const DbArgs& a, const char* cmd, SchemaCheck check, int* code) {
   std::string detail;
   auto c = pg::connect(a.conninfo.value_or(""), &detail);
@@ -100,6 +119,7 @@ std::unique_ptr<pg::PgSink> open_pg_sink(const DbArgs& a, const char* cmd, const
   o.conninfo = a.conninfo.value_or("");
   o.spool_dir = a.spool_dir;
   o.writer = a.writer;
+  o.batch_age = a.batch_age;
   std::string detail;
   auto s = pg::PgSink::open(o, &detail);
   if (!s) {

@@ -22,7 +22,14 @@ struct DbArgs {
   std::string spool_dir;                // --spool-dir; default under XDG_STATE_HOME
   std::string writer;                   // batch writer id; random when empty
   std::chrono::milliseconds wait{60000};  // --db-wait: how long the end of a run waits for a spool to drain
+  // A partial batch goes out after this long. Writers whose writer id is a
+  // digest of their input (db import, passive on files) cut batches by count
+  // alone, so that a second run makes the same batches and is skipped.
+  std::chrono::milliseconds batch_age{1000};
 };
+
+// For DbArgs::batch_age: batches cut by count alone.
+inline constexpr std::chrono::hours kBatchesByCountOnly{24 * 365};
 
 // Which of the PostgreSQL options a command has: every one has --db (also
 // from P2PSCOPE_DB); writers have --db-wait; writers through a PgSink also
@@ -48,6 +55,12 @@ class TeeSink final : public RecordSink {
 };
 
 enum class SchemaCheck : bool { none, current };
+
+// A batch writer id that is the same whenever the same files are read with
+// the same settings: prefix + SHA-1 of the files' bytes (and of `settings`
+// when not empty). "" (a random id) when a file is "-": standard input
+// cannot be read twice.
+std::string digest_writer(std::string_view prefix, const std::vector<std::string>& files, std::string_view settings);
 
 // Connects for a command; nullptr after printing why ("p2pscope CMD: ..."),
 // with *code set to the exit status to use. SchemaCheck::current also

@@ -16,6 +16,7 @@
 #include <iostream>
 #include <optional>
 #include <set>
+#include <sstream>
 
 namespace p2pscope::cli {
 namespace {
@@ -38,6 +39,7 @@ struct PassiveArgs {
   std::string zeek_dir;
   std::string zeek_format = "tsv";
   DbArgs db;
+  std::string settings;  // every option that shapes the records, as text (the --db writer id digests it)
 
   passive::AnalysisOptions options() const {
     passive::AnalysisOptions o;
@@ -56,22 +58,37 @@ struct Totals {
 };
 
 // Every record goes out through here, counted by type, and also to the
-// Zeek-style logs when asked for (the first failure there is kept).
+// Zeek-style logs and the database when asked for (the first failure of
+// each is kept).
 struct Output {
   std::ostream& out;
   Totals& tot;
   passive::ZeekLogs* zeek = nullptr;
   std::optional<std::string> zeek_error;
+  pg::PgSink* db = nullptr;
+  std::optional<std::string> db_error;
 
   void operator()(std::string_view type, std::string_view line) {
     ++tot.by_type[std::string(type)];
     out << line << '\n';
     if (zeek) to_zeek(nlohmann::json::parse(line));
+    if (db) to_db(line);
   }
   void operator()(const nlohmann::json& j) {
     ++tot.by_type[j.at("type").get<std::string>()];
-    out << j.dump() << '\n';
+    auto line = j.dump();
+    out << line << '\n';
     if (zeek) to_zeek(j);
+    if (db) to_db(line);
+  }
+  void to_db(std::string_view line) {
+    std::string why;
+    auto r = parse_record(line, {}, &why);
+    if (!r) {
+      if (!db_error) db_error = "a record could not be stored: " + why;
+      return;
+    }
+    if (auto st = db->write(r.value()); !st && !db_error) db_error = st.error().message();
   }
   void to_zeek(const nlohmann::json& j) {
     auto st = zeek->write(j);
@@ -268,7 +285,17 @@ int run_passive(const PassiveArgs& a) {
   if (!a.zeek_dir.empty()) {
     zeek.emplace(a.zeek_dir, a.zeek_format == "json" ? passive::ZeekFormat::json : passive::ZeekFormat::tsv);
   }
-  Output emit{out, tot, zeek ? &*zeek : nullptr, std::nullopt};
+  std::unique_ptr<pg::PgSink> db;
+  if (a.db.conninfo) {
+    DbArgs d = a.db;
+    if (a.interface.empty()) {  // the same captures and options again: the same batches, skipped
+      d.writer = digest_writer("passive-", a.files, a.settings);
+      d.batch_age = kBatchesByCountOnly;
+    }
+    db = open_pg_sink(d, "passive");
+    if (!db) return kFailure;
+  }
+  Output emit{out, tot, zeek ? &*zeek : nullptr, std::nullopt, db.get(), std::nullopt};
   passive::Analyses an(a.options(), [&emit](std::string_view type, std::string_view line) { emit(type, line); });
   bool ok = true;
   if (!a.interface.empty()) ok = read_live(a, an, tot, out);
@@ -290,12 +317,34 @@ int run_passive(const PassiveArgs& a) {
       ok = false;
     }
   }
+  if (db) {
+    if (emit.db_error) {
+      std::cerr << "p2pscope passive: --db: " << *emit.db_error << "\n";
+      ok = false;
+    }
+    ok &= finish_pg_sink(*db, a.db.wait, "passive");
+  }
   out.flush();
   if (!out) {
     std::cerr << "p2pscope passive: writing " << a.out << " failed\n";
     return kFailure;
   }
   return ok ? kOk : kFailure;
+}
+
+// The options that shape the records, one "name=value" line each: all of
+// them but where output goes and the database options.
+std::string record_settings(const CLI::App& sub) {
+  static constexpr std::string_view kNotShaping[] = {"out", "zeek-logs", "zeek-format", "suspects", "db", "spool-dir",
+                                                     "db-wait", "captures"};
+  std::istringstream all(sub.config_to_str(true, false));
+  std::string line, kept;
+  while (std::getline(all, line)) {
+    auto name = line.substr(0, line.find('='));
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    if (std::find(std::begin(kNotShaping), std::end(kNotShaping), name) == std::end(kNotShaping)) kept += line + "\n";
+  }
+  return kept;
 }
 
 void add_honeynet_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) {
@@ -318,8 +367,9 @@ void add_honeynet_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) 
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   g->add_option("--suspects", a->suspects, "Also write the suspect info hashes here, one per line (input for "
                                            "p2pscope crawl)");
-  add_db_options(sub, a->db, "Also store the honeynet events (with --honeynet), their suspect info hashes and the info hashes of BEP 51 "
-                 "sample_infohashes responses (origin sample) in", DbUse::write_direct);
+  add_db_options(sub, a->db, "Also store every record (passive_record), the honeynet events (honeynet_event), their suspect "
+                 "info hashes and the info hashes of BEP 51 sample_infohashes responses (infohash, origin sample) in",
+                 DbUse::write_spooled);
 }
 
 void add_scan_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) {
@@ -378,13 +428,14 @@ void add_passive(CLI::App& app, int* exit_code) {
               "Exit status: 0 when every capture was read to its end (or a live capture ended as asked), 1 when one "
               "was unreadable or damaged (what came before the damage is still written) or the interface could not "
               "be opened, 2 on bad usage.");
-  sub->callback([a, exit_code] {
+  sub->callback([a, exit_code, sub] {
     if (a->files.empty() && a->interface.empty()) {
       std::cerr << "p2pscope passive: give capture files, or --interface to capture live\n";
       *exit_code = kBadInput;
       return;
     }
     for (const auto& c : a->honeynet) a->hn.honeynet.push_back(probes::parse_cidr(c).value());
+    a->settings = record_settings(*sub);
     if (std::string why; a->db.conninfo && !pg::check_conninfo(*a->db.conninfo, &why)) {
       std::cerr << "p2pscope passive: --db: " << why << "\n";
       *exit_code = kBadInput;

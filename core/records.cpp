@@ -88,8 +88,9 @@ Status Anomaly::validate() const {
 }
 
 std::string_view record_type(const Record& r) noexcept {
-  static constexpr std::string_view names[] = {"observation", "probe_result", "verdict",
-                                               "anomaly",     "swarm_counts", "peer_hello"};
+  if (const auto* p = std::get_if<PassiveRecord>(&r)) return p->type;
+  static constexpr std::string_view names[] = {"observation",  "probe_result", "verdict",        "anomaly",
+                                               "swarm_counts", "peer_hello",   "passive_record"};
   static_assert(std::size(names) == std::variant_size_v<Record>);
   return names[r.index()];
 }

@@ -151,8 +151,21 @@ struct PeerHello {
   friend bool operator==(const PeerHello&, const PeerHello&) = default;
 };
 
-using Record = std::variant<Observation, ProbeResult, Verdict, Anomaly, SwarmCounts, PeerHello>;
-// The JSON "type" tag and PostgreSQL table of each record kind.
+// A record of `p2pscope passive` (docs/records.md: passive_* and
+// suspect_infohash), kept whole: its fields vary by type and only passive/
+// interprets them. `body` is the record as compact JSON with its keys sorted
+// and without "run"; store/record_json.hpp reads and writes it.
+struct PassiveRecord {
+  std::optional<Timestamp> time;  // its "t" (or "start"), when it has one
+  std::string run;                // empty when none
+  std::string type;               // "passive_krpc", "suspect_infohash", ...
+  std::string body;
+  friend bool operator==(const PassiveRecord&, const PassiveRecord&) = default;
+};
+
+using Record = std::variant<Observation, ProbeResult, Verdict, Anomaly, SwarmCounts, PeerHello, PassiveRecord>;
+// The JSON "type" tag of a record; for a PassiveRecord its own type (a view
+// into it, valid while it lives).
 std::string_view record_type(const Record& r) noexcept;
 
 }  // namespace p2pscope

@@ -85,10 +85,12 @@ std::string export_query(const ExportFilter& f, pqxx::connection& c) {
   std::string where = f.run ? " WHERE run = " + c.quote(*f.run) : "";
   std::string q;
   for (const auto& t : kTables) {
-    if (!q.empty()) q += " UNION ALL ";
     q += "SELECT batch, ord, json_strip_nulls(json_build_object('type', '" + std::string(t.name) + "', 'time', " +
          std::string(kTime) + ", 'run', run, " + std::string(t.fields) + "))::text FROM " + std::string(t.name) + where;
+    q += " UNION ALL ";
   }
+  // Passive records are kept whole; only their run is a column.
+  q += "SELECT batch, ord, (record || jsonb_strip_nulls(jsonb_build_object('run', run)))::text FROM passive_record" + where;
   return q + " ORDER BY 1, 2";
 }
 

@@ -1,6 +1,6 @@
 // Internal to store/: one COPY row through libpqxx 6.4's stream_to, which
 // streams tuples only. A row is a list of optional texts in the table's
-// column order; nullopt is SQL NULL. Rows of 4 and of 10 to 14 columns.
+// column order; nullopt is SQL NULL. Rows of 4 to 6 and of 10 to 14 columns.
 #pragma once
 
 #include <pqxx/stream_to>
@@ -27,6 +27,8 @@ void put_row(pqxx::stream_to& s, const std::vector<Field>& f) {
 inline void put_row(pqxx::stream_to& s, const std::vector<Field>& f) {
   switch (f.size()) {
     case 4: return put_row<4>(s, f);
+    case 5: return put_row<5>(s, f);
+    case 6: return put_row<6>(s, f);
     case 10: return put_row<10>(s, f);
     case 11: return put_row<11>(s, f);
     case 12: return put_row<12>(s, f);

@@ -41,6 +41,8 @@ Field hash(const H& h) { return bytea(h.bytes().data(), h.bytes().size()); }
 template <class H>
 Field opt_hash(const std::optional<H>& h) { return h ? hash(*h) : std::nullopt; }
 Field ip(const IpAddress& a) { return a.to_string(); }
+Field time_of(const Timestamp& t) { return format_time(t); }
+Field time_of(const std::optional<Timestamp>& t) { return t ? Field(format_time(*t)) : std::nullopt; }
 Field run_of(const std::string& r) { return r.empty() ? std::nullopt : Field(r); }
 Field json_text(const nlohmann::json& j) { return j.dump(); }
 
@@ -65,7 +67,9 @@ const Table& table_of(const Record& r) {
                         "leechers", "completed"}},
       {"peer_hello", {"batch", "ord", "time", "run", "info_hash", "peer_ip", "peer_port", "peer_id", "reserved",
                       "client", "yourip", "reqq", "listen_port", "extensions"}},
+      {"passive_record", {"batch", "ord", "time", "run", "type", "record"}},
   };
+  static_assert(std::size(kTables) == std::variant_size_v<Record>);
   return kTables[r.index()];
 }
 
@@ -108,6 +112,7 @@ struct Fields {
     f.push_back(h.listen_port ? num(*h.listen_port) : std::nullopt);
     f.push_back(json_text(nlohmann::json(h.extensions)));
   }
+  void operator()(const PassiveRecord& p) { f.insert(f.end(), {text(p.type), text(p.body)}); }
 };
 
 std::size_t records_in(const std::deque<Batch>& q) {
@@ -221,7 +226,7 @@ struct PgSink::Impl {
         f.push_back(batch_id);
         f.push_back(std::to_string(i));
         std::visit([&](const auto& x) {
-          f.push_back(format_time(x.time));
+          f.push_back(time_of(x.time));
           f.push_back(run_of(x.run));
         }, r);
         std::visit(Fields{f}, r);

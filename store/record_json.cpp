@@ -303,6 +303,32 @@ PeerHello parse_peer_hello(const json& j) {
   return h;
 }
 
+json passive_json(const PassiveRecord& p) {
+  json j = json::parse(p.body, nullptr, false);
+  if (!j.is_object()) j = json{{"type", p.type}};  // bodies come from parse_passive; this is a guard
+  if (!p.run.empty()) j["run"] = p.run;
+  return j;
+}
+
+// Seconds since the epoch (a capture time) as a Timestamp, when plausible.
+std::optional<Timestamp> epoch_time(const json& j, const char* key) {
+  if (!j.contains(key) || !j.at(key).is_number()) return std::nullopt;
+  double s = j.at(key).get<double>();
+  if (!(s >= 0 && s < 1e11)) return std::nullopt;
+  return Timestamp{microseconds{static_cast<std::int64_t>(std::llround(s * 1e6))}};
+}
+
+PassiveRecord parse_passive(json j, const std::string& type) {
+  PassiveRecord p;
+  p.type = type;
+  if (auto run = opt_string(j, "run")) p.run = *run;
+  j.erase("run");
+  p.time = epoch_time(j, "t");
+  if (!p.time) p.time = epoch_time(j, "start");
+  p.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  return p;
+}
+
 // nlohmann's parser recurses per nesting level; bound it before parsing.
 bool too_deep(std::string_view line, int max_depth) {
   int depth = 0;
@@ -366,7 +392,8 @@ std::string to_json_line(const Record& r) {
         else if constexpr (std::is_same_v<T, Verdict>) return verdict_json(rec);
         else if constexpr (std::is_same_v<T, Anomaly>) return anomaly_json(rec);
         else if constexpr (std::is_same_v<T, SwarmCounts>) return swarm_counts_json(rec);
-        else return peer_hello_json(rec);
+        else if constexpr (std::is_same_v<T, PeerHello>) return peer_hello_json(rec);
+        else return passive_json(rec);
       },
       r);
   // Replace invalid UTF-8 (e.g. a hostile tracker URL) rather than throw.
@@ -391,6 +418,7 @@ Result<Record> parse_record(std::string_view line, const JsonLimits& lim, std::s
     if (type == "anomaly") return Record{parse_anomaly(j)};
     if (type == "swarm_counts") return Record{parse_swarm_counts(j)};
     if (type == "peer_hello") return Record{parse_peer_hello(j)};
+    if (type.starts_with("passive_") || type == "suspect_infohash") return Record{parse_passive(std::move(j), type)};
     return report(errc::unknown_message_type, "unknown record type \"" + type + "\"");
   } catch (const FieldError& e) {
     return report(e.code, e.message);

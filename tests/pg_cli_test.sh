@@ -75,9 +75,22 @@ contains "no job manual-one"
 # Honeynet events and their suspect info hashes; reading the capture again adds nothing.
 python3 "$(dirname "$0")/../scripts/synthetic_captures.py" --out "$tmp/syn" >/dev/null || fail_check "synthetic captures"
 for round in 1 2; do
-  expect 0 "$bin" passive --honeynet 198.51.100.0/24 --no-messages --db "$db" -o /dev/null "$tmp/syn/honeynet.pcap"
+  expect 0 "$bin" passive --honeynet 198.51.100.0/24 --db "$db" --spool-dir "$tmp/spool" -o "$tmp/hn$round.jsonl" \
+    "$tmp/syn/honeynet.pcap"
 done
 contains "0 new honeynet event(s), 3 already stored"
+contains "1 duplicate batches skipped"
+# Every record passive wrote is in passive_record once, and comes back out
+# of db export as the same values (keys sorted).
+[[ $(psql -XqAt "$db" -c "SELECT count(*) FROM passive_record") == $(wc -l <"$tmp/hn1.jsonl") ]] ||
+  fail_check "passive_record does not hold each record of the capture once"
+expect 0 "$bin" db export --db "$db" -o "$tmp/all.jsonl"
+python3 - "$tmp/hn1.jsonl" "$tmp/all.jsonl" <<'PY' || fail_check "passive records do not come back out of db export unchanged"
+import json, sys
+wrote = [json.loads(l) for l in open(sys.argv[1])]
+back = [r for r in map(json.loads, open(sys.argv[2])) if r["type"].startswith("passive_") or r["type"] == "suspect_infohash"]
+sys.exit(0 if wrote == back else 1)
+PY
 [[ $(psql -XqAt "$db" -c "SELECT string_agg(classification, ',' ORDER BY target) FROM honeynet_event") == \
    "misconfiguration,anti_p2p,forged_sources" ]] || fail_check "honeynet_event rows"
 [[ $(psql -XqAt "$db" -c "SELECT count(*) FROM infohash WHERE origin = 'honeynet_event'") -ge 3 ]] ||

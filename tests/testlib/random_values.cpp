@@ -262,7 +262,7 @@ Record Gen::record(std::size_t kind) {
                     maybe(*this, std::int64_t(u32()))};
       return c;
     }
-    default: {
+    case 5: {
       PeerHello h{time, run, hash<InfoHash>(), endpoint(), hash<PeerId>(), detail::to_hex(
                       reinterpret_cast<const std::uint8_t*>(bytes(8).data()), 8), maybe(*this, odd_text()),
                   maybe(*this, address(coin() ? Family::v4 : Family::v6)), maybe(*this, std::int64_t(u32())),
@@ -270,6 +270,15 @@ Record Gen::record(std::size_t kind) {
       for (std::size_t i = below(4); i > 0; --i) h.extensions.push_back("ut_" + text(5));
       std::sort(h.extensions.begin(), h.extensions.end());
       return h;
+    }
+    default: {
+      // The body in its canonical form: compact, keys sorted, "t" whole seconds.
+      auto t = u64() % 4'000'000'000;
+      PassiveRecord p{Timestamp{std::chrono::seconds{t}}, run, "passive_krpc", {}};
+      p.body = "{\"carrier\":\"udp\",\"from\":\"" + endpoint().to_string() + "\",\"kind\":\"query\",\"method\":\"" +
+               std::to_string(u32()) + "\",\"t\":" + std::to_string(t) + ",\"to\":\"" + endpoint().to_string() +
+               "\",\"type\":\"passive_krpc\"}";
+      return p;
     }
   }
 }
