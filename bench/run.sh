@@ -39,7 +39,9 @@ $bin/codec_bench --benchmark_repetitions="$reps" --benchmark_report_aggregates_o
   --benchmark_format=json >"$work/codec.json"
 python3 - "$work/codec.json" <<'PY'
 import json, sys
-rows = {b["run_name"]: b for b in json.load(open(sys.argv[1]))["benchmarks"] if b.get("aggregate_name") == "median"}
+# The medians; with --repetitions 1 there are no aggregates, only the one run.
+rows = {b["run_name"]: b for b in json.load(open(sys.argv[1]))["benchmarks"]
+        if b.get("aggregate_name") == "median" or b.get("run_type") == "iteration"}
 pairs = [("codec: KRPC get_peers response (8 nodes, 50 values)", "BM_DecodeKrpcGetPeers", "BM_BaselineBdecodeGetPeers"),
          ("codec: ut_pex (50 added with flags, 50 dropped)", "BM_DecodePex", "BM_BaselineBdecodePex")]
 for label, ours, base in pairs:

@@ -78,7 +78,10 @@ class Heartbeat {
   std::thread thread_;
 };
 
-int run_job(const WorkerArgs& a, pqxx::connection& c, const pg::Lease& l) {
+// How a leased job ended for this worker.
+enum class JobEnd : std::uint8_t { finished, released, lease_lost, db_error };
+
+JobEnd run_job(const WorkerArgs& a, pqxx::connection& c, const pg::Lease& l) {
   auto hold = std::chrono::seconds(static_cast<std::int64_t>(a.lease_s));
   std::cerr << "worker " << a.id << ": job " << l.job.id << " (" << l.job.spec.name << "), run " << l.run
             << (l.attempt > 1 ? ", attempt " + std::to_string(l.attempt) + " (took over an expired lease)" : "")
@@ -120,21 +123,21 @@ int run_job(const WorkerArgs& a, pqxx::connection& c, const pg::Lease& l) {
   std::string detail;
   if (lost) {
     std::cerr << "worker " << a.id << ": lost the lease on job " << l.job.id << "; another worker has it\n";
-    return kOk;
+    return JobEnd::lease_lost;
   }
   if (g_stop) {
     (void)pg::release(c, l, &detail);
     std::cerr << "worker " << a.id << ": stopped; job " << l.job.id << " released for another worker\n";
-    return kOk;
+    return JobEnd::released;
   }
   pg::RunOutcome o{code == kOk, observations, code == kOk ? "" : "crawl exited " + std::to_string(code)};
   if (auto st = pg::finish(c, l, o, &detail); !st) {
     std::cerr << "worker " << a.id << ": finishing job " << l.job.id << ": " << detail << "\n";
-    return kFailure;
+    return JobEnd::db_error;
   }
   std::cerr << "worker " << a.id << ": job " << l.job.id << " " << (o.ok ? "done" : "failed") << ", "
             << observations << " observations\n";
-  return kOk;
+  return JobEnd::finished;
 }
 
 void nap(double seconds) {
@@ -147,7 +150,7 @@ int run_worker(WorkerArgs a) {
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   std::unique_ptr<pqxx::connection> c;
-  std::size_t ran = 0;
+  std::size_t finished = 0, given_back = 0;
   while (!g_stop) {
     std::string detail;
     if (!c) {
@@ -181,11 +184,14 @@ int run_worker(WorkerArgs a) {
       nap(a.poll_s);
       continue;
     }
-    if (int rc = run_job(a, *c, *l.value()); rc != kOk) c.reset();
-    ++ran;
+    auto end = run_job(a, *c, *l.value());
+    if (end == JobEnd::db_error) c.reset();
+    ++(end == JobEnd::finished ? finished : given_back);
     if (a.once) break;
   }
-  std::cerr << "worker " << a.id << ": ran " << ran << " job(s)\n";
+  std::cerr << "worker " << a.id << ": finished " << finished << " job run(s)";
+  if (given_back) std::cerr << "; " << given_back << " released, lost or not recorded";
+  std::cerr << "\n";
   return kOk;
 }
 
