@@ -19,6 +19,8 @@
 namespace p2pscope {
 
 inline constexpr std::uint64_t kUdpTrackerProtocolId = 0x41727101980ULL;
+// The fixed part of an announce request (BEP 15); BEP 41 options may follow.
+inline constexpr std::size_t kUdpAnnounceRequestSize = 98;
 
 enum class UdpAction : std::uint32_t { connect = 0, announce = 1, scrape = 2, error = 3 };
 enum class AnnounceEvent : std::uint32_t { none = 0, completed = 1, started = 2, stopped = 3 };

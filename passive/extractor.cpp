@@ -63,6 +63,10 @@ struct Extractor::Flow {
 struct UdpTrackerPair {
   std::optional<std::uint64_t> connection_id;
   std::map<std::uint32_t, std::optional<InfoHash>> waiting;
+  // Announces on a connection id whose grant the capture missed (it began
+  // after the connect), by transaction id: reported once the tracker
+  // answers one, which confirms the exchange and its connection id.
+  std::map<std::uint32_t, std::pair<std::uint64_t, TrackerAnnounceEvent>> unconfirmed;
 };
 
 struct Extractor::Table {
@@ -275,9 +279,52 @@ namespace {
 constexpr std::size_t kMaxWaiting = 64;
 }  // namespace
 
+// An announce-shaped datagram on a connection id this pair was never seen
+// to be granted: held (not consumed; it may be some other protocol) until
+// a reply confirms it.
+void Extractor::hold_unconfirmed_announce(const Hop& hop, std::string_view b, std::uint64_t connection_id) {
+  auto m = decode_udp_tracker_request(b);
+  if (!m) return;
+  const auto* a = std::get_if<UdpAnnounceRequest>(&m.value());
+  if (!a) return;
+  auto& pairs = flows_->udp_trackers;
+  auto it = pairs.find({hop.from, hop.to});
+  if (it == pairs.end()) {
+    if (pairs.size() >= lim_.max_flows) return count("udp_tracker_pairs_over_limit");
+    it = pairs.emplace(std::make_pair(hop.from, hop.to), UdpTrackerPair{}).first;
+  }
+  if (it->second.unconfirmed.size() >= kMaxWaiting) return count("udp_tracker_unconfirmed_over_limit");
+  std::optional<std::string> ip;
+  if (a->ip != 0) ip = IpAddress::v4(a->ip).to_string();
+  it->second.unconfirmed.insert_or_assign(
+      a->transaction_id,
+      std::pair{connection_id,
+                TrackerAnnounceEvent{hop, a->info_hash, a->peer_id, a->port, std::string(to_string(a->event)), ip}});
+}
+
+// A reply to a held announce: the exchange is BEP 15 after all.
+bool Extractor::confirm_announce(const Hop& hop, std::string_view b, std::uint32_t tid) {
+  auto res = flows_->udp_trackers.find({hop.to, hop.from});
+  if (res == flows_->udp_trackers.end()) return false;
+  auto u = res->second.unconfirmed.find(tid);
+  if (u == res->second.unconfirmed.end()) return false;
+  auto m = decode_udp_tracker_response(b, hop.from.address.family());
+  const auto* r = m ? std::get_if<UdpAnnounceResponse>(&m.value()) : nullptr;
+  if (!r) return false;
+  auto [connection_id, announce] = std::move(u->second);
+  res->second.unconfirmed.erase(u);
+  res->second.connection_id = connection_id;
+  count("udp_tracker_announce_without_connect");
+  sink_(announce);
+  sink_(TrackerPeersEvent{hop, announce.info_hash, r->peers, std::nullopt});
+  return true;
+}
+
 // BEP 15 is recognised only as an exchange: a connect request (its magic),
 // an announce on the connection id the tracker granted, and replies whose
-// transaction id is waiting. Lone datagrams that merely parse are not.
+// transaction id is waiting; or, when the capture missed the connect, an
+// announce together with the tracker's answer to it. Lone datagrams that
+// merely parse are not.
 bool Extractor::udp_tracker(const Hop& hop, std::string_view b) {
   auto& pairs = flows_->udp_trackers;
   // A request starts with 8 bytes (the connect magic or a connection id),
@@ -311,7 +358,10 @@ bool Extractor::udp_tracker(const Hop& hop, std::string_view b) {
   ByteReader reply(b);
   (void)reply.u32();
   auto reply_tid = reply.u32();
-  if (res == pairs.end() || reply.failed()) return false;
+  if (reply.failed()) return false;
+  if (confirm_announce(hop, b, reply_tid)) return true;
+  if (!head.failed() && action == 1 && b.size() >= kUdpAnnounceRequestSize) hold_unconfirmed_announce(hop, b, id);
+  if (res == pairs.end()) return false;
   auto w = res->second.waiting.find(reply_tid);
   if (w == res->second.waiting.end()) return false;
   auto info_hash = w->second;

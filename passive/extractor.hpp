@@ -54,6 +54,8 @@ class Extractor {
   void udp(double t, const Packet& p);
   bool udp_tracker(const Hop& hop, std::string_view payload);  // true when it was BEP 15
   Flow& flow_for(const Packet& p, Carrier carrier, double t);
+  void hold_unconfirmed_announce(const Hop& hop, std::string_view b, std::uint64_t connection_id);
+  bool confirm_announce(const Hop& hop, std::string_view b, std::uint32_t tid);
   void count(const std::string& what) { ++anomalies_[what]; }
 
   Sink sink_;

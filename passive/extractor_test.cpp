@@ -76,10 +76,23 @@ TEST_F(PassiveUdpTracker, ReplyWithAnUnknownTransactionIdIsNotATracker) {
   EXPECT_EQ(events.size(), 1u);
 }
 
-TEST_F(PassiveUdpTracker, AnnounceOnAConnectionIdNeverGrantedIsIgnored) {
+TEST_F(PassiveUdpTracker, AnnounceOnAConnectionIdNeverGrantedStaysSilentWithoutAReply) {
   connect(42);
   send(kClient, kTracker, UdpTrackerRequest{announce(43, 8)});
+  send(kTracker, kClient, UdpTrackerResponse{reply(9)});  // answers something else
   EXPECT_TRUE(events.empty());
+}
+
+TEST_F(PassiveUdpTracker, AnnounceWhoseConnectWasMissedIsReportedWithItsReply) {
+  send(kClient, kTracker, UdpTrackerRequest{announce(77, 8)});  // the capture began after the connect
+  EXPECT_TRUE(events.empty());
+  send(kTracker, kClient, UdpTrackerResponse{reply(8)});
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(std::get<TrackerAnnounceEvent>(events[0]).info_hash, kHash);
+  EXPECT_EQ(std::get<TrackerPeersEvent>(events[1]).info_hash, kHash);
+  EXPECT_EQ(x.anomalies().at("udp_tracker_announce_without_connect"), 1u);
+  send(kClient, kTracker, UdpTrackerRequest{announce(77, 9)});  // its connection id is now known
+  EXPECT_EQ(events.size(), 3u);
 }
 
 TEST_F(PassiveUdpTracker, TruncatedAnnounceIsCounted) {
