@@ -48,6 +48,7 @@ struct ToJson {
     }
     j["added"] = added;
     j["dropped"] = endpoints(e.pex.dropped);
+    if (e.id_inferred) j["id_inferred"] = true;
     return j;
   }
   json operator()(const KrpcEvent& e) const {
@@ -229,6 +230,7 @@ struct Append {
       if (a.flags) x.num("flags", a.flags->bits());
     });
     w.endpoints("dropped", e.pex.dropped);
+    if (e.id_inferred) w.boolean("id_inferred", true);
   }
   void operator()(const KrpcEvent& e) const {
     Writer w(out);

@@ -47,6 +47,9 @@ struct ExtendedHandshakeEvent {
 struct PexEvent {
   Hop hop;
   PexMessage pex;
+  // The stream began before the capture, so the receiver's choice of ut_pex
+  // id was never seen: the id was taken from its messages' keys instead.
+  bool id_inferred = false;
 };
 
 struct KrpcEvent {

@@ -32,6 +32,8 @@ struct Side {
   PeerWireParser wire;
   std::optional<HttpStream> http;
   std::optional<std::uint8_t> ut_pex;  // the id this side asked to receive ut_pex with
+  bool ut_pex_inferred = false;        // ... or, mid-stream, the id its ut_pex messages came on
+  bool mid_stream = false;             // its peer-wire messages were picked up mid-stream
   bool gap_counted = false;
 };
 
@@ -172,7 +174,9 @@ struct Deliver {
 
   // MSE (message stream encryption) that settles on plaintext sends the
   // handshake after its key exchange: look for the protocol string in the
-  // first kScanLimit bytes of a stream that did not open with it.
+  // first kScanLimit bytes of a stream that did not open with it. A stream
+  // that began before the capture may be peer-wire messages instead: look
+  // for a message boundary there too.
   static constexpr std::size_t kScanLimit = 8192;
   static constexpr std::string_view kProtocol = "\x13" "BitTorrent protocol";
   void look_past_negotiation(std::string_view bytes) {
@@ -182,17 +186,33 @@ struct Deliver {
     s.pending.append(bytes.substr(0, keep));
     s.scanned += keep;
     auto at = s.pending.find(kProtocol);
+    bool mid = false;
+    if (at == std::string::npos && began_mid_stream()) {
+      if (auto b = find_message_boundary(s.pending, WireLimits{lim.max_message})) at = *b, mid = true;
+    }
     if (at == std::string::npos) {
-      if (s.pending.size() >= kProtocol.size()) s.pending.erase(0, s.pending.size() - kProtocol.size() + 1);
+      // Mid-stream, a message may straddle segments: keep all that is scanned.
+      if (!began_mid_stream() && s.pending.size() >= kProtocol.size()) {
+        s.pending.erase(0, s.pending.size() - kProtocol.size() + 1);
+      }
       if (s.scanned >= kScanLimit) s.pending.clear();
       return;
     }
-    count("peer_wire_after_negotiation");
+    count(mid ? "peer_wire_mid_stream" : "peer_wire_after_negotiation");
     s.content = Content::peer_wire;
+    if (mid) {
+      s.mid_stream = true;
+      s.wire.resume_mid_stream();
+    }
     std::string rest = s.pending.substr(at);
     s.pending.clear();
     rest.append(bytes.substr(keep));
     wire(rest);
+  }
+
+  bool began_mid_stream() const {
+    const auto& s = flow.side[i];
+    return flow.carrier == Carrier::utp ? s.utp.started_mid_stream() : s.tcp.started_mid_stream();
   }
 
   void wire(std::string_view bytes) {
@@ -204,6 +224,16 @@ struct Deliver {
     }
   }
 
+  // A ut_pex body names its lists; other extensions (ut_metadata, lt_donthave,
+  // ...) use other keys.
+  static bool looks_like_pex(std::string_view body) {
+    if (body.empty() || body[0] != 'd') return false;
+    for (std::string_view key : {"5:added", "6:added6", "7:dropped", "8:dropped6"}) {
+      if (body.find(key) != std::string_view::npos) return decode_pex(body).has_value();
+    }
+    return false;
+  }
+
   WireHandlers handlers() {
     WireHandlers h;
     h.handshake = [this](const Handshake& hs) {
@@ -212,14 +242,19 @@ struct Deliver {
     };
     h.extended_handshake = [this](const ExtendedHandshake& x) {
       flow.side[i].ut_pex = x.extension_id("ut_pex");
+      flow.side[i].ut_pex_inferred = false;
       sink(ExtendedHandshakeEvent{flow.hop(i), x.v, x.p, x.yourip, flow.side[i].ut_pex});
     };
     h.extended = [this](std::uint8_t id, std::string_view body) {
-      const auto& receiver = flow.side[1 - i];
+      auto& receiver = flow.side[1 - i];
+      if (!receiver.ut_pex && flow.side[i].mid_stream && looks_like_pex(body)) {
+        receiver.ut_pex = id;
+        receiver.ut_pex_inferred = true;
+      }
       if (!receiver.ut_pex || *receiver.ut_pex != id) return;
       auto pex = decode_pex(body);
       if (!pex) return count("ut_pex_malformed");
-      sink(PexEvent{flow.hop(i), std::move(pex).value()});
+      sink(PexEvent{flow.hop(i), std::move(pex).value(), receiver.ut_pex_inferred});
     };
     return h;
   }

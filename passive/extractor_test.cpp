@@ -1,6 +1,9 @@
 #include "passive/extractor.hpp"
 
+#include "core/extension.hpp"
+#include "core/peer_wire.hpp"
 #include "core/udp_tracker.hpp"
+#include "passive/peer_wire_parser.hpp"
 #include "tests/testlib/frames.hpp"
 
 #include <gtest/gtest.h>
@@ -102,6 +105,56 @@ TEST_F(PassiveUdpTracker, TruncatedAnnounceIsCounted) {
   x.packet(1, decode_ip(d).value());
   EXPECT_TRUE(events.empty());
   EXPECT_EQ(x.anomalies().at("udp_tracker_announce_malformed"), 1u);
+}
+
+// A TCP connection whose start the capture missed: segments without a SYN.
+struct PassiveMidStream : ::testing::Test {
+  std::vector<Event> events;
+  Extractor x{[this](const Event& e) { events.push_back(e); }};
+  std::uint32_t seq = 1000;
+
+  void send(std::string_view bytes) {
+    auto d = testlib::tcp_datagram({kClient, kTracker}, 0x18, seq, bytes);  // PSH|ACK
+    seq += static_cast<std::uint32_t>(bytes.size());
+    x.packet(1, decode_ip(d).value());
+  }
+  static std::string pex_message(std::uint8_t ext_id, const char* peer) {
+    PexMessage m;
+    m.added.push_back({Endpoint::parse(peer).value(), std::nullopt});
+    return encode_message(MessageId::extended, std::string(1, static_cast<char>(ext_id)) + encode_pex(m));
+  }
+  static std::string noise(std::size_t n, std::uint32_t seed) {
+    std::string s(n, '\0');
+    for (auto& c : s) c = static_cast<char>((seed = seed * 1103515245 + 12345) >> 16);
+    return s;
+  }
+};
+
+TEST_F(PassiveMidStream, PexAfterThePiecesIsFoundAndMarkedInferred) {
+  send(noise(700, 1));  // the tail of a piece
+  auto two = pex_message(3, "203.0.113.7:6881") + encode_message(MessageId::have, std::string(4, '\1'));
+  send(two.substr(0, 10));  // a message straddling segments
+  send(two.substr(10) + pex_message(3, "203.0.113.8:51413"));
+  ASSERT_EQ(events.size(), 2u);
+  for (const auto& e : events) EXPECT_TRUE(std::get<PexEvent>(e).id_inferred);
+  EXPECT_EQ(std::get<PexEvent>(events[1]).pex.added.at(0).endpoint.to_string(), "203.0.113.8:51413");
+  EXPECT_EQ(x.anomalies().at("peer_wire_mid_stream"), 1u);
+}
+
+TEST_F(PassiveMidStream, NoiseWithoutAMessageBoundaryYieldsNothing) {
+  for (std::uint32_t i = 0; i < 8; ++i) send(noise(1400, i + 7));
+  EXPECT_TRUE(events.empty());
+  EXPECT_FALSE(x.anomalies().count("peer_wire_mid_stream"));
+}
+
+TEST(PeerWireBoundary, NeedsAWholeDictionaryFillingTheMessage) {
+  WireLimits lim;
+  auto msg = PassiveMidStream::pex_message(1, "198.51.100.1:1");
+  EXPECT_EQ(find_message_boundary("xyz" + msg, lim), 3u);
+  EXPECT_FALSE(find_message_boundary("xyz" + msg.substr(0, msg.size() - 1), lim));  // cut short
+  auto lying = msg;
+  lying[3] = static_cast<char>(lying[3] + 1);  // the prefix claims one byte more than the dictionary
+  EXPECT_FALSE(find_message_boundary(lying + "e", lim));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "passive/peer_wire_parser.hpp"
 
+#include "core/bencode.hpp"
 #include "core/bytes.hpp"
 
 namespace p2pscope::passive {
@@ -21,6 +22,25 @@ std::size_t skippable(std::string_view view, const WireLimits& lim) {
   return len + 4;
 }
 }  // namespace
+
+std::optional<std::size_t> find_message_boundary(std::string_view bytes, const WireLimits& lim) {
+  constexpr auto kExtended = static_cast<char>(MessageId::extended);
+  for (std::size_t at = 0; at + 7 <= bytes.size(); ++at) {
+    if (bytes[at + 4] != kExtended || bytes[at + 6] != 'd') continue;
+    ByteReader r(bytes.substr(at));
+    std::size_t len = r.u32();
+    if (len < 3 || len > lim.max_message || at + 4 + len > bytes.size()) continue;
+    auto body = bytes.substr(at + 6, len - 2);
+    auto dict = decode_bencode(body, BencodeLimits{.max_size = lim.max_message, .max_depth = 8, .max_tokens = 20000});
+    if (!dict || dict.value().type() != lt::bdecode_node::dict_t) continue;
+    ByteReader next(bytes.substr(at + 4 + len));
+    std::size_t next_len = next.u32();
+    auto next_id = next.u8();
+    if (!next.failed() && (next_len > lim.max_message || (next_len > 0 && next_id > kExtended))) continue;
+    return at;
+  }
+  return std::nullopt;
+}
 
 void PeerWireParser::on_frame(const Frame& f, const WireHandlers& h) {
   ++messages_;

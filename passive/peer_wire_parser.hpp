@@ -33,6 +33,12 @@ class PeerWireParser {
 
   // The next in-order bytes of this direction. Once failed, ignores input.
   void feed(std::string_view bytes, const WireHandlers& h);
+  // The stream began before the capture: what comes next starts at a
+  // message boundary the caller found (see find_message_boundary), and no
+  // handshake is expected. Call before any feed().
+  void resume_mid_stream() {
+    if (state_ == State::handshake && buf_.empty()) state_ = State::messages;
+  }
 
   State state() const noexcept { return state_; }
   // Why it failed: errc::bad_protocol_string (not plaintext BitTorrent, e.g.
@@ -56,5 +62,12 @@ class PeerWireParser {
   std::size_t skip_ = 0;  // bytes still to come of a message whose body is not decoded
   std::uint64_t messages_ = 0;
 };
+
+// Where, in bytes from the middle of a peer-wire stream, a message surely
+// starts: the first whole BEP 10 extended message (length prefix, id 20,
+// extension id, then a bencoded dictionary that fills the message exactly)
+// whose successor, when its header is there, looks like a message too.
+// Random bytes pass this with negligible odds. nullopt when there is none.
+std::optional<std::size_t> find_message_boundary(std::string_view bytes, const WireLimits& lim);
 
 }  // namespace p2pscope::passive

@@ -1,4 +1,5 @@
 #include "passive/analyses.hpp"
+#include "passive/peer_wire_parser.hpp"
 #include "tests/fuzz/fuzz_util.hpp"
 
 using namespace p2pscope;
@@ -11,7 +12,13 @@ using namespace p2pscope;
 // strings only).
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto raw = fuzz::as_view(data, size);
+  // The mid-stream resync on the raw bytes as well: a boundary it names
+  // starts an extended message that fits the input.
+  if (auto at = passive::find_message_boundary(raw, WireLimits{1 << 16})) {
+    if (*at + 7 > raw.size() || raw[*at + 4] != 20) fuzz::property_failed("message boundary");
+  }
   passive::AnalysisOptions opt;
+  opt.max_samples = 8;
   opt.limits.max_flows = 16;
   opt.limits.reassembly.max_held = 4096;
   opt.limits.max_http_body = 8192;
