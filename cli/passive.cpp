@@ -219,7 +219,11 @@ bool store_samples(const PassiveArgs& a, const passive::AnalysisResults& r) {
   if (r.samples.empty()) return true;
   std::vector<InfoHash> hashes;
   for (const auto& s : r.samples) hashes.push_back(s.info_hash);
-  const auto what = "passive: sample_infohashes in " + (a.interface.empty() ? "capture" : "live capture on " + a.interface);
+  auto what = "passive: sample_infohashes in " +
+              (a.interface.empty() ? a.files.front() + (a.files.size() > 1 ? " and " + std::to_string(a.files.size() - 1) +
+                                                                                  " more capture(s)"
+                                                                            : "")
+                                   : "a live capture on " + a.interface);
   bool ok = store_with_retry(a.db, "passive", "the samples are in the passive_krpc records written",
                              [&](pqxx::connection& c, std::string* detail) -> Status {
                                return pg::note_infohashes(c, hashes, "sample", what, detail);

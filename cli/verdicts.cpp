@@ -112,12 +112,22 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
 // With --db: what this export held, so that exports can be compared later.
 bool record_export(const BlocklistArgs& a, const std::vector<probes::IpRange>& merged, const probes::Blocklist& list,
                    std::size_t verdicts) {
-  pg::BlocklistExportRow e{a.format, a.name, a.classes, a.min_confidence, a.verdicts.empty() ? a.io.from_run : std::nullopt,
-                           verdicts, list.rules, list.left_out_v6, a.output == "-" ? "-" : std::filesystem::absolute(a.output).string()};
+  pg::BlocklistExportRow e{a.format,
+                           a.name,
+                           a.classes,
+                           a.min_confidence,
+                           a.verdicts.empty() ? a.io.from_run : std::nullopt,
+                           verdicts,
+                           list.rules,
+                           list.left_out_v6,
+                           a.output == "-" ? "-" : std::filesystem::absolute(a.output).string()};
   lt::hasher256 h;
   h.update(list.text.data(), static_cast<int>(list.text.size()));
   e.content_sha256 = lt::aux::to_hex(h.final());
-  for (const auto& r : merged) e.ranges.push_back({r.first, r.last, r.label});
+  for (const auto& r : merged) {
+    if (list.left_out_v6 && !r.first.is_v4()) continue;  // the entries are what the file holds
+    e.ranges.push_back({r.first, r.last, r.label});
+  }
   std::int64_t id = 0;
   bool ok = store_with_retry(a.io.db, "blocklist", "the blocklist itself was written",
                              [&](pqxx::connection& c, std::string* detail) -> Status {
