@@ -68,7 +68,7 @@ bool is_harness_report(const std::string& file) {
 }
 
 int import_harness_reports(const DbArgs& a, const std::vector<std::string>& files) {
-  std::vector<nlohmann::json> reports;
+  auto reports = nlohmann::json::array();
   for (const auto& f : files) {
     std::ifstream in(f, std::ios::binary);
     auto j = nlohmann::json::parse(in, nullptr, false);
@@ -79,14 +79,12 @@ int import_harness_reports(const DbArgs& a, const std::vector<std::string>& file
     for (auto& r : j) reports.push_back(std::move(r));
   }
   std::size_t fresh = 0;
-  bool ok = store_with_retry(a, "db import", "nothing was stored", [&](pqxx::connection& c, std::string* detail) -> Status {
-    fresh = 0;
-    for (const auto& r : reports) {
-      P2PSCOPE_TRY(stored, pg::store_harness_report(c, r, detail));
-      fresh += stored;
-    }
-    return success();
-  });
+  bool ok = store_with_retry(a, "db import", "importing the files again stores the rest",
+                             [&](pqxx::connection& c, std::string* detail) -> Status {
+                               P2PSCOPE_TRY(n, pg::store_harness_reports(c, reports, detail));
+                               fresh = n;
+                               return success();
+                             });
   if (!ok) return kFailure;
   std::cerr << "db import: " << fresh << " new harness run(s), " << reports.size() - fresh << " already stored\n";
   return kOk;

@@ -58,11 +58,8 @@ bool store_reports(const HarnessArgs& a, const nlohmann::json& reports, const fs
   auto keep = "the reports stay in " + file.string() + "; `p2pscope db import " + file.string() +
               "` stores them later";
   bool ok = store_with_retry(a.db, "harness", keep, [&](pqxx::connection& c, std::string* detail) -> Status {
-    fresh = 0;
-    for (const auto& r : reports) {
-      P2PSCOPE_TRY(stored, pg::store_harness_report(c, r, detail));
-      fresh += stored;
-    }
+    P2PSCOPE_TRY(n, pg::store_harness_reports(c, reports, detail));
+    fresh = n;
     return success();
   });
   if (ok) std::cerr << "database: " << fresh << " new harness run(s), " << reports.size() - fresh << " already stored\n";

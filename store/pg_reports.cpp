@@ -140,6 +140,15 @@ Result<bool> store_harness_report(pqxx::connection& c, const json& r, std::strin
   });
 }
 
+Result<std::size_t> store_harness_reports(pqxx::connection& c, const json& reports, std::string* detail) {
+  std::size_t fresh = 0;
+  for (const auto& r : reports) {
+    P2PSCOPE_TRY(stored, store_harness_report(c, r, detail));
+    fresh += stored;
+  }
+  return fresh;
+}
+
 Result<std::int64_t> store_blocklist_export(pqxx::connection& c, const BlocklistExportRow& e, std::string* detail) {
   return guarded(detail, [&]() -> Result<std::int64_t> {
     pqxx::work t(c);

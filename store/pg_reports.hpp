@@ -26,6 +26,9 @@ namespace p2pscope::pg {
 // "session", "client" or "verdict", or with an address that does not parse.
 // Returns false when (session, client) was already stored: nothing is added.
 Result<bool> store_harness_report(pqxx::connection& c, const nlohmann::json& report, std::string* detail);
+// Each report of a JSON array (a harness's report.json), each in its own
+// transaction; returns how many were new. Stops at the first failure.
+Result<std::size_t> store_harness_reports(pqxx::connection& c, const nlohmann::json& reports, std::string* detail);
 
 struct BlocklistRange {
   IpAddress first, last;
