@@ -337,18 +337,16 @@ void Extractor::hold_unconfirmed_announce(const Hop& hop, std::string_view b, st
                 TrackerAnnounceEvent{hop, a->info_hash, a->peer_id, a->port, std::string(to_string(a->event)), ip}});
 }
 
-// A reply to a held announce: the exchange is BEP 15 after all.
-bool Extractor::confirm_announce(const Hop& hop, std::string_view b, std::uint32_t tid) {
-  auto res = flows_->udp_trackers.find({hop.to, hop.from});
-  if (res == flows_->udp_trackers.end()) return false;
-  auto u = res->second.unconfirmed.find(tid);
-  if (u == res->second.unconfirmed.end()) return false;
+// A reply to a held announce of `pair`: the exchange is BEP 15 after all.
+bool Extractor::confirm_announce(UdpTrackerPair& pair, const Hop& hop, std::string_view b, std::uint32_t tid) {
+  auto u = pair.unconfirmed.find(tid);
+  if (u == pair.unconfirmed.end()) return false;
   auto m = decode_udp_tracker_response(b, hop.from.address.family());
   const auto* r = m ? std::get_if<UdpAnnounceResponse>(&m.value()) : nullptr;
   if (!r) return false;
   auto [connection_id, announce] = std::move(u->second);
-  res->second.unconfirmed.erase(u);
-  res->second.connection_id = connection_id;
+  pair.unconfirmed.erase(u);
+  pair.connection_id = connection_id;
   count("udp_tracker_announce_without_connect");
   sink_(announce);
   sink_(TrackerPeersEvent{hop, announce.info_hash, r->peers, std::nullopt});
@@ -394,7 +392,7 @@ bool Extractor::udp_tracker(const Hop& hop, std::string_view b) {
   (void)reply.u32();
   auto reply_tid = reply.u32();
   if (reply.failed()) return false;
-  if (confirm_announce(hop, b, reply_tid)) return true;
+  if (res != pairs.end() && confirm_announce(res->second, hop, b, reply_tid)) return true;
   if (!head.failed() && action == 1 && b.size() >= kUdpAnnounceRequestSize) hold_unconfirmed_announce(hop, b, id);
   if (res == pairs.end()) return false;
   auto w = res->second.waiting.find(reply_tid);

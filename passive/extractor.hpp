@@ -30,6 +30,8 @@ struct ExtractorLimits {
   std::size_t max_http_body = 1 << 20;        // after gzip
 };
 
+struct UdpTrackerPair;  // extractor.cpp
+
 class Extractor {
  public:
   using Sink = std::function<void(const Event&)>;
@@ -55,7 +57,7 @@ class Extractor {
   bool udp_tracker(const Hop& hop, std::string_view payload);  // true when it was BEP 15
   Flow& flow_for(const Packet& p, Carrier carrier, double t);
   void hold_unconfirmed_announce(const Hop& hop, std::string_view b, std::uint64_t connection_id);
-  bool confirm_announce(const Hop& hop, std::string_view b, std::uint32_t tid);
+  bool confirm_announce(UdpTrackerPair& pair, const Hop& hop, std::string_view b, std::uint32_t tid);
   void count(const std::string& what) { ++anomalies_[what]; }
 
   Sink sink_;
