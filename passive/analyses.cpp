@@ -35,17 +35,19 @@ void Analyses::sample(const Event& e) {
   for (const auto& h : k->samples) {
     if (sampled_.count(h)) continue;
     if (sampled_.size() >= max_samples_) {
-      ++results_.samples_over_limit;
+      ++samples_over_limit_;
       continue;
     }
     sampled_.insert(h);
-    results_.samples.push_back({h, k->hop.from, k->hop.t});
+    samples_.push_back({h, k->hop.from, k->hop.t});
   }
 }
 
 AnalysisResults Analyses::finish() {
   extractor_->finish();
-  AnalysisResults r = std::move(results_);
+  AnalysisResults r;
+  r.samples = std::move(samples_);
+  r.samples_over_limit = samples_over_limit_;
   if (honeynet_) r.events = honeynet_->finish();
   if (scan_) r.hosts = scan_->finish();
   return r;

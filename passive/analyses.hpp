@@ -68,7 +68,8 @@ class Analyses {
   std::unique_ptr<Extractor> extractor_;
   std::size_t max_samples_ = 0;
   std::unordered_set<InfoHash> sampled_;
-  AnalysisResults results_;  // samples, as they come
+  std::vector<SampledHash> samples_;
+  std::uint64_t samples_over_limit_ = 0;
 };
 
 }  // namespace p2pscope::passive
