@@ -112,15 +112,16 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
 // With --db: what this export held, so that exports can be compared later.
 bool record_export(const BlocklistArgs& a, const std::vector<probes::IpRange>& merged, const probes::Blocklist& list,
                    std::size_t verdicts) {
-  pg::BlocklistExportRow e{a.format,
-                           a.name,
-                           a.classes,
-                           a.min_confidence,
-                           a.verdicts.empty() ? a.io.from_run : std::nullopt,
-                           verdicts,
-                           list.rules,
-                           list.left_out_v6,
-                           a.output == "-" ? "-" : std::filesystem::absolute(a.output).string()};
+  pg::BlocklistExportRow e;
+  e.format = a.format;
+  e.name = a.name;
+  e.classes = a.classes;
+  e.min_confidence = a.min_confidence;
+  if (a.verdicts.empty()) e.from_run = a.io.from_run;
+  e.verdicts_read = verdicts;
+  e.rules = list.rules;
+  e.left_out_v6 = list.left_out_v6;
+  e.output = a.output == "-" ? "-" : std::filesystem::absolute(a.output).string();
   lt::hasher256 h;
   h.update(list.text.data(), static_cast<int>(list.text.size()));
   e.content_sha256 = lt::aux::to_hex(h.final());

@@ -55,8 +55,13 @@ std::vector<FlowRow> flows_of(const json& r) {
   std::vector<FlowRow> rows;
   if (r.contains("plan") && r.at("plan").contains("fed")) {
     for (const auto& f : r.at("plan").at("fed")) {
-      rows.push_back({"in", text(f, "route"), endpoint(f, "peer"), opt_text(f, "kind"),
-                      f.contains("hub") ? std::optional<bool>(f.at("hub").get<bool>()) : std::nullopt});
+      FlowRow row;
+      row.direction = "in";
+      row.route = text(f, "route");
+      row.peer = endpoint(f, "peer");
+      row.kind = opt_text(f, "kind");
+      if (f.contains("hub")) row.hub = f.at("hub").get<bool>();
+      rows.push_back(std::move(row));
     }
   }
   if (!r.contains("diff")) return rows;
@@ -65,7 +70,10 @@ std::vector<FlowRow> flows_of(const json& r) {
   std::map<std::pair<std::string, Endpoint>, const json*> created;
   for (const auto& c : made) created[{text(c, "route"), endpoint(c, "advertised")}] = &c;
   for (const auto& o : outgoing) {
-    FlowRow row{"out", text(o, "route"), endpoint(o, "peer")};
+    FlowRow row;
+    row.direction = "out";
+    row.route = text(o, "route");
+    row.peer = endpoint(o, "peer");
     if (auto it = created.find({row.route, row.peer}); it != created.end()) {
       const auto& c = *it->second;
       row.created = true;
