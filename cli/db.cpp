@@ -137,7 +137,9 @@ int run_export(const DbArgs& a, const std::string& out, const std::optional<std:
     std::cerr << "p2pscope db export: cannot open " << out << ": " << w.error().message() << "\n";
     return kFailure;
   }
-  auto n = pg::export_records(*c, {run}, [&](const Record& r) { return w.value()->write(r); }, &detail);
+  pg::ExportFilter every;
+  every.run = run;
+  auto n = pg::export_records(*c, every, [&](const Record& r) { return w.value()->write(r); }, &detail);
   if (n) {
     if (auto st = w.value()->flush(); !st) n = st.error(), detail = "writing " + out + ": " + st.error().message();
   }

@@ -64,7 +64,11 @@ int read_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInp
   auto c = open_db(io.db, name.c_str(), SchemaCheck::current, &code);
   if (!c) return code;
   std::string detail;
-  auto n = pg::export_records(*c, {io.from_run}, [&](const Record& r) -> Status {
+  // Only the kinds a stage reads: passive records can outnumber the rest many times.
+  pg::ExportFilter only;
+  only.run = io.from_run;
+  only.tables = {record_table<Observation>(), record_table<ProbeResult>(), record_table<Verdict>()};
+  auto n = pg::export_records(*c, only, [&](const Record& r) -> Status {
     keep(Record(r), in);
     return success();
   }, &detail);

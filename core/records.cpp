@@ -87,12 +87,16 @@ Status Anomaly::validate() const {
   return success();
 }
 
-std::string_view record_type(const Record& r) noexcept {
-  if (const auto* p = std::get_if<PassiveRecord>(&r)) return p->type;
+std::span<const std::string_view> record_tables() noexcept {
   static constexpr std::string_view names[] = {"observation",  "probe_result", "verdict",        "anomaly",
                                                "swarm_counts", "peer_hello",   "passive_record"};
   static_assert(std::size(names) == std::variant_size_v<Record>);
-  return names[r.index()];
+  return names;
+}
+
+std::string_view record_type(const Record& r) noexcept {
+  if (const auto* p = std::get_if<PassiveRecord>(&r)) return p->type;
+  return record_tables()[r.index()];
 }
 
 }  // namespace p2pscope

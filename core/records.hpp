@@ -11,6 +11,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -167,5 +168,12 @@ using Record = std::variant<Observation, ProbeResult, Verdict, Anomaly, SwarmCou
 // The JSON "type" tag of a record; for a PassiveRecord its own type (a view
 // into it, valid while it lives).
 std::string_view record_type(const Record& r) noexcept;
+// The PostgreSQL table of each Record alternative, in variant order
+// (schema/: every table whose rows are records).
+std::span<const std::string_view> record_tables() noexcept;
+template <class T>
+std::string_view record_table() noexcept {
+  return record_tables()[Record(std::in_place_type<T>).index()];
+}
 
 }  // namespace p2pscope

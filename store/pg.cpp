@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <memory>
 
 namespace p2pscope::pg {
@@ -82,15 +83,26 @@ std::string export_query(const ExportFilter& f, pqxx::connection& c) {
        "'peer_id', encode(peer_id, 'hex'), 'reserved', encode(reserved, 'hex'), 'client', client, "
        "'yourip', host(yourip), 'reqq', reqq, 'listen_port', listen_port, 'extensions', extensions"},
   };
+  static_assert(std::size(kTables) + 1 == std::variant_size_v<Record>);  // and passive_record
+  auto wanted = [&](std::string_view table) {
+    return f.tables.empty() || std::find(f.tables.begin(), f.tables.end(), table) != f.tables.end();
+  };
   std::string where = f.run ? " WHERE run = " + c.quote(*f.run) : "";
-  std::string q;
+  std::vector<std::string> parts;
   for (const auto& t : kTables) {
-    q += "SELECT batch, ord, json_strip_nulls(json_build_object('type', '" + std::string(t.name) + "', 'time', " +
-         std::string(kTime) + ", 'run', run, " + std::string(t.fields) + "))::text FROM " + std::string(t.name) + where;
-    q += " UNION ALL ";
+    if (!wanted(t.name)) continue;
+    parts.push_back("SELECT batch, ord, json_strip_nulls(json_build_object('type', '" + std::string(t.name) +
+                    "', 'time', " + std::string(kTime) + ", 'run', run, " + std::string(t.fields) + "))::text FROM " +
+                    std::string(t.name) + where);
   }
   // Passive records are kept whole; only their run is a column.
-  q += "SELECT batch, ord, (record || jsonb_strip_nulls(jsonb_build_object('run', run)))::text FROM passive_record" + where;
+  if (wanted(record_table<PassiveRecord>())) {
+    parts.push_back("SELECT batch, ord, (record || jsonb_strip_nulls(jsonb_build_object('run', run)))::text FROM " +
+                    std::string(record_table<PassiveRecord>()) + where);
+  }
+  if (parts.empty()) parts.push_back("SELECT NULL::bigint, NULL::integer, NULL::text WHERE false");
+  std::string q;
+  for (const auto& p : parts) q += (q.empty() ? "" : " UNION ALL ") + p;
   return q + " ORDER BY 1, 2";
 }
 

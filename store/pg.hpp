@@ -87,6 +87,8 @@ Result<bool> store_honeynet_event(pqxx::connection& c, const HoneynetEventRow& e
 
 struct ExportFilter {
   std::optional<std::string> run;  // only this crawl run
+  // Only these record tables (record_tables() names); empty: every one.
+  std::vector<std::string_view> tables;
 };
 // Every stored record, in the order it was delivered (batch, then place in
 // batch), as the same Record it was stored from.

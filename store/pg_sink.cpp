@@ -46,31 +46,26 @@ Field time_of(const std::optional<Timestamp>& t) { return t ? Field(format_time(
 Field run_of(const std::string& r) { return r.empty() ? std::nullopt : Field(r); }
 Field json_text(const nlohmann::json& j) { return j.dump(); }
 
-// A table's COPY columns and one record's fields, in that order; the first
-// two are always (batch, ord).
-struct Table {
-  const char* name;
-  std::vector<std::string> columns;
-};
-
-const Table& table_of(const Record& r) {
-  static const Table kTables[] = {
-      {"observation", {"batch", "ord", "time", "run", "info_hash", "peer_ip", "peer_port", "via", "source_url",
-                       "source_ip", "source_port", "source_node_id", "pex_flags"}},
-      {"probe_result", {"batch", "ord", "time", "run", "peer_ip", "peer_port", "info_hash", "probe", "outcome", "rtt_ms",
-                        "evidence"}},
-      {"verdict", {"batch", "ord", "time", "run", "peer_ip", "peer_port", "info_hash", "verdict", "confidence",
-                   "evidence"}},
-      {"anomaly", {"batch", "ord", "time", "run", "via", "source_url", "source_ip", "source_port", "info_hash", "kind",
-                   "detail", "count"}},
-      {"swarm_counts", {"batch", "ord", "time", "run", "info_hash", "via", "source_url", "scrape", "seeders",
-                        "leechers", "completed"}},
-      {"peer_hello", {"batch", "ord", "time", "run", "info_hash", "peer_ip", "peer_port", "peer_id", "reserved",
-                      "client", "yourip", "reqq", "listen_port", "extensions"}},
-      {"passive_record", {"batch", "ord", "time", "run", "type", "record"}},
+// The COPY columns of a record's table (record_tables()), in the order
+// Fields writes them; the first two are always (batch, ord).
+const std::vector<std::string>& columns_of(const Record& r) {
+  static const std::vector<std::string> kColumns[] = {
+      /* observation */ {"batch", "ord", "time", "run", "info_hash", "peer_ip", "peer_port", "via", "source_url",
+                         "source_ip", "source_port", "source_node_id", "pex_flags"},
+      /* probe_result */ {"batch", "ord", "time", "run", "peer_ip", "peer_port", "info_hash", "probe", "outcome",
+                          "rtt_ms", "evidence"},
+      /* verdict */ {"batch", "ord", "time", "run", "peer_ip", "peer_port", "info_hash", "verdict", "confidence",
+                     "evidence"},
+      /* anomaly */ {"batch", "ord", "time", "run", "via", "source_url", "source_ip", "source_port", "info_hash", "kind",
+                     "detail", "count"},
+      /* swarm_counts */ {"batch", "ord", "time", "run", "info_hash", "via", "source_url", "scrape", "seeders",
+                          "leechers", "completed"},
+      /* peer_hello */ {"batch", "ord", "time", "run", "info_hash", "peer_ip", "peer_port", "peer_id", "reserved",
+                        "client", "yourip", "reqq", "listen_port", "extensions"},
+      /* passive_record */ {"batch", "ord", "time", "run", "type", "record"},
   };
-  static_assert(std::size(kTables) == std::variant_size_v<Record>);
-  return kTables[r.index()];
+  static_assert(std::size(kColumns) == std::variant_size_v<Record>);
+  return kColumns[r.index()];
 }
 
 struct Fields {
@@ -220,8 +215,7 @@ struct PgSink::Impl {
       for (std::size_t i = 0; i < b.records.size(); ++i) {
         const auto& r = b.records[i];
         if (r.index() != type) continue;
-        const auto& tab = table_of(r);
-        if (!s) s.emplace(t, tab.name, tab.columns);
+        if (!s) s.emplace(t, std::string(record_tables()[type]), columns_of(r));
         f.clear();
         f.push_back(batch_id);
         f.push_back(std::to_string(i));

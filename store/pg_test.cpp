@@ -76,6 +76,27 @@ TEST_F(PgFixture, EveryRecordTypeRoundTripsInOrder) {
   EXPECT_EQ(exported(), in);
 }
 
+TEST_F(PgFixture, ExportCanBeLimitedToSomeRecordTables) {
+  db();
+  auto in = records(70);
+  {
+    auto s = sink(sink_options());
+    for (const auto& r : in) ASSERT_TRUE(s->write(r));
+    ASSERT_TRUE(s->flush());
+  }
+  std::vector<Record> want, got;
+  for (const auto& r : in) {
+    if (std::holds_alternative<Observation>(r) || std::holds_alternative<PassiveRecord>(r)) want.push_back(r);
+  }
+  ExportFilter f;
+  f.tables = {record_table<Observation>(), record_table<PassiveRecord>()};
+  std::string why;
+  auto c = db(false);
+  ASSERT_TRUE(export_records(*c, f, [&](const Record& r) -> Status { got.push_back(r); return success(); }, &why)) << why;
+  ASSERT_FALSE(want.empty());
+  EXPECT_EQ(got, want);
+}
+
 TEST_F(PgFixture, RedeliveredBatchesAreSkippedWhole) {
   db();
   auto in = records(120);

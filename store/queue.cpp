@@ -142,8 +142,8 @@ Result<std::optional<Lease>> lease_next(pqxx::connection& c, const std::string& 
     if (l.attempt > 1) {
       // The earlier attempt's worker is gone (its lease ran out): what it
       // stored is a partial crawl that this attempt repeats in full.
-      for (const char* table : {"observation", "probe_result", "verdict", "anomaly", "swarm_counts", "peer_hello"}) {
-        t.exec(std::string("DELETE FROM ") + table + " WHERE run = " + t.quote(l.run));
+      for (auto table : record_tables()) {
+        t.exec("DELETE FROM " + std::string(table) + " WHERE run = " + t.quote(l.run));
       }
     }
     l.job.lease_owner = l.owner;
