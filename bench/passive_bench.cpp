@@ -8,8 +8,9 @@
 // The file is read once before timing so both runs see a warm page cache.
 //
 // --messages off leaves out the per-message records (as --no-messages does).
+// --only ours|libpcap runs just that loop (for a profiler) and prints its time.
 //
-//   passive_bench --capture FILE [--repetitions N] [--messages on|off]   prints one JSON object
+//   passive_bench --capture FILE [--repetitions N] [--messages on|off] [--only ours]   prints one JSON object
 #include "passive/analyses.hpp"
 #include "passive/pcap_reader.hpp"
 
@@ -86,16 +87,27 @@ int main(int argc, char** argv) {
   std::string file;
   int reps = 3;
   bool messages = true;
+  std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--capture")) file = argv[i + 1];
     else if (!std::strcmp(argv[i], "--repetitions")) reps = std::max(1, std::atoi(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--messages")) messages = std::strcmp(argv[i + 1], "off") != 0;
+    else if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
   }
   if (file.empty()) {
     std::fprintf(stderr, "usage: passive_bench --capture FILE [--repetitions N] [--messages on|off]\n");
     return 2;
   }
   try {
+    if (!only.empty()) {
+      std::vector<double> t;
+      p2pscope::Run o;
+      for (int i = 0; i < reps; ++i)
+        t.push_back((o = only == "libpcap" ? p2pscope::libpcap_loop(file) : p2pscope::ours(file, messages)).seconds);
+      std::printf("{\"packets\": %llu, \"%s_s\": %.4f, \"repetitions\": %d}\n", static_cast<unsigned long long>(o.packets),
+                  only == "libpcap" ? "libpcap" : "ours", p2pscope::median(t), reps);
+      return 0;
+    }
     (void)p2pscope::libpcap_loop(file);  // warm the page cache
     std::vector<double> base, ours;
     p2pscope::Run b, o;

@@ -24,12 +24,17 @@ int base32_value(char c) {
 
 std::string to_hex(const std::uint8_t* p, std::size_t n) {
   std::string s;
-  s.reserve(2 * n);
-  for (std::size_t i = 0; i < n; ++i) {
-    s.push_back(kHex[p[i] >> 4]);
-    s.push_back(kHex[p[i] & 0xf]);
-  }
+  append_hex(s, p, n);
   return s;
+}
+
+void append_hex(std::string& out, const std::uint8_t* p, std::size_t n) {
+  auto at = out.size();
+  out.resize(at + 2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out[at + 2 * i] = kHex[p[i] >> 4];
+    out[at + 2 * i + 1] = kHex[p[i] & 0xf];
+  }
 }
 
 bool from_hex(std::string_view text, std::uint8_t* out, std::size_t n) {

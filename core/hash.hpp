@@ -18,6 +18,7 @@ namespace p2pscope {
 
 namespace detail {
 std::string to_hex(const std::uint8_t* p, std::size_t n);
+void append_hex(std::string& out, const std::uint8_t* p, std::size_t n);
 bool from_hex(std::string_view text, std::uint8_t* out, std::size_t n);
 std::string to_base32(const std::uint8_t* p, std::size_t n);
 bool from_base32(std::string_view text, std::uint8_t* out, std::size_t n);
@@ -53,6 +54,7 @@ class Hash20 {
   }
 
   std::string hex() const { return detail::to_hex(bytes_.data(), size); }
+  void append_hex(std::string& out) const { detail::append_hex(out, bytes_.data(), size); }  // hex() onto out
   std::string base32() const { return detail::to_base32(bytes_.data(), size); }
   std::string_view raw() const noexcept {
     return {reinterpret_cast<const char*>(bytes_.data()), size};

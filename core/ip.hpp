@@ -47,6 +47,8 @@ class IpAddress {
   IpAddress unmapped() const noexcept;
 
   std::string to_string() const;
+  // Appends to_string()'s text to out, without a string of its own.
+  void append_to(std::string& out) const;
 
   friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
 
@@ -62,6 +64,7 @@ struct Endpoint {
   // "1.2.3.4:6881" or "[2001:db8::1]:6881".
   static Result<Endpoint> parse(std::string_view text);
   std::string to_string() const;
+  void append_to(std::string& out) const;  // to_string()'s text onto out
 
   friend auto operator<=>(const Endpoint&, const Endpoint&) = default;
 };

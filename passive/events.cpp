@@ -131,21 +131,55 @@ class Writer {
     key(k);
     out_ += v ? "true" : "false";
   }
-  // An array of strings, each text(element).
-  template <class Range, class Text>
-  void texts(std::string_view k, const Range& r, Text text) {
+  // Text that needs no escaping (hex digits, addresses), appended by
+  // append(std::string&) straight onto the line.
+  template <class Append>
+  void plain(std::string_view k, Append append) {
+    key(k);
+    out_ += '"';
+    append(out_);
+    out_ += '"';
+  }
+  template <class Tag>
+  void hex(std::string_view k, const Hash20<Tag>& h) {
+    plain(k, [&h](std::string& o) { h.append_hex(o); });
+  }
+  void endpoint(std::string_view k, const Endpoint& e) {
+    plain(k, [&e](std::string& o) { e.append_to(o); });
+  }
+  // Bytes off the wire as printable() gives them, escaped for JSON.
+  void printable_text(std::string_view k, std::string_view bytes) {
+    static constexpr char kUpperHex[] = "0123456789ABCDEF";
+    key(k);
+    out_ += '"';
+    for (char c : bytes) {
+      auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u >= 0x7f || c == '%') {
+        out_ += {'%', kUpperHex[u >> 4], kUpperHex[u & 15]};
+        continue;
+      }
+      if (c == '"' || c == '\\') out_ += '\\';
+      out_ += c;
+    }
+    out_ += '"';
+  }
+  // An array of strings, each appended by append(std::string&, element)
+  // with no escaping (as plain()).
+  template <class Range, class Append>
+  void plain_array(std::string_view k, const Range& r, Append append) {
     key(k);
     out_ += '[';
     bool first = true;
     for (const auto& x : r) {
-      if (!first) out_ += ',';
+      out_ += first ? "\"" : ",\"";
       first = false;
-      quoted(text(x));
+      append(out_, x);
+      out_ += '"';
     }
     out_ += ']';
   }
   void endpoints(std::string_view k, const std::vector<Endpoint>& eps) {
-    texts(k, eps, [](const Endpoint& e) { return e.to_string(); });
+    plain_array(k, eps, [](std::string& o, const Endpoint& e) { e.append_to(o); });
   }
   // An array of objects, each written by item(Writer&, element).
   template <class Range, class Item>
@@ -164,8 +198,8 @@ class Writer {
   void hop(std::string_view type, const Hop& h) {
     str("type", type);
     real("t", h.t);
-    str("from", h.from.to_string());
-    str("to", h.to.to_string());
+    endpoint("from", h.from);
+    endpoint("to", h.to);
     str("carrier", to_string(h.carrier));
   }
 
@@ -181,22 +215,20 @@ class Writer {
     auto r = std::to_chars(buf, buf + sizeof buf, v);
     out_.append(buf, r.ptr);
   }
+  // Runs that need no escaping are appended whole.
   void quoted(std::string_view v) {
     static constexpr char kHex[] = "0123456789abcdef";
     out_ += '"';
-    for (char c : v) {
-      auto u = static_cast<unsigned char>(c);
-      if (c == '"' || c == '\\') {
-        out_ += '\\';
-        out_ += c;
-      } else if (u < 0x20 || u >= 0x7f) {  // printable() leaves none; kept valid JSON regardless
-        out_ += "\\u00";
-        out_ += kHex[u >> 4];
-        out_ += kHex[u & 15];
-      } else {
-        out_ += c;
-      }
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      auto u = static_cast<unsigned char>(v[i]);
+      if (u >= 0x20 && u < 0x7f && u != '"' && u != '\\') continue;
+      out_.append(v.data() + run, i - run);
+      run = i + 1;
+      if (u == '"' || u == '\\') out_ += {'\\', v[i]};
+      else out_ += {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 15]};  // printable() leaves none; kept valid JSON regardless
     }
+    out_.append(v.data() + run, v.size() - run);
     out_ += '"';
   }
   std::string& out_;
@@ -208,25 +240,25 @@ struct Append {
   void operator()(const HandshakeEvent& e) const {
     Writer w(out);
     w.hop("passive_handshake", e.hop);
-    w.str("info_hash", e.info_hash.hex());
-    w.str("peer_id", e.peer_id.hex());
-    w.str("peer_id_text", printable(e.peer_id.raw()));
+    w.hex("info_hash", e.info_hash);
+    w.hex("peer_id", e.peer_id);
+    w.printable_text("peer_id_text", e.peer_id.raw());
     w.boolean("extension_protocol", e.extension_protocol);
     w.boolean("dht", e.dht);
   }
   void operator()(const ExtendedHandshakeEvent& e) const {
     Writer w(out);
     w.hop("passive_extended_handshake", e.hop);
-    if (e.v) w.str("v", printable(*e.v));
+    if (e.v) w.printable_text("v", *e.v);
     if (e.p) w.num("p", *e.p);
-    if (e.yourip) w.str("yourip", e.yourip->to_string());
+    if (e.yourip) w.plain("yourip", [&e](std::string& o) { e.yourip->append_to(o); });
     if (e.ut_pex) w.num("ut_pex", *e.ut_pex);
   }
   void operator()(const PexEvent& e) const {
     Writer w(out);
     w.hop("passive_pex", e.hop);
     w.objects("added", e.pex.added, [](Writer& x, const PexPeer& a) {
-      x.str("peer", a.endpoint.to_string());
+      x.endpoint("peer", a.endpoint);
       if (a.flags) x.num("flags", a.flags->bits());
     });
     w.endpoints("dropped", e.pex.dropped);
@@ -236,33 +268,33 @@ struct Append {
     Writer w(out);
     w.hop("passive_krpc", e.hop);
     w.str("kind", e.kind);
-    if (!e.method.empty()) w.str("method", printable(e.method));
-    if (e.info_hash) w.str("info_hash", e.info_hash->hex());
+    if (!e.method.empty()) w.printable_text("method", e.method);
+    if (e.info_hash) w.hex("info_hash", *e.info_hash);
     if (!e.values.empty()) w.endpoints("values", e.values);
     if (!e.nodes.empty()) {
       w.objects("nodes", e.nodes, [](Writer& x, const NodeEntry& n) {
-        x.str("id", n.id.hex());
-        x.str("node", n.endpoint.to_string());
+        x.hex("id", n.id);
+        x.endpoint("node", n.endpoint);
       });
     }
-    if (!e.samples.empty()) w.texts("samples", e.samples, [](const InfoHash& h) { return h.hex(); });
-    if (e.version) w.str("v", printable(*e.version));
+    if (!e.samples.empty()) w.plain_array("samples", e.samples, [](std::string& o, const InfoHash& h) { h.append_hex(o); });
+    if (e.version) w.printable_text("v", *e.version);
   }
   void operator()(const TrackerAnnounceEvent& e) const {
     Writer w(out);
     w.hop("passive_tracker_announce", e.hop);
-    w.str("info_hash", e.info_hash.hex());
-    w.str("peer_id", e.peer_id.hex());
+    w.hex("info_hash", e.info_hash);
+    w.hex("peer_id", e.peer_id);
     w.num("port", e.port);
     w.str("event", e.event);
-    if (e.ip) w.str("ip", printable(*e.ip));
+    if (e.ip) w.printable_text("ip", *e.ip);
   }
   void operator()(const TrackerPeersEvent& e) const {
     Writer w(out);
     w.hop("passive_tracker_peers", e.hop);
-    if (e.info_hash) w.str("info_hash", e.info_hash->hex());
+    if (e.info_hash) w.hex("info_hash", *e.info_hash);
     w.endpoints("peers", e.peers);
-    if (e.failure) w.str("failure", printable(*e.failure));
+    if (e.failure) w.printable_text("failure", *e.failure);
   }
 };
 

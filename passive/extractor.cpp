@@ -6,12 +6,13 @@
 #include "core/text.hpp"
 #include "core/utp.hpp"
 #include "passive/http_stream.hpp"
+#include "passive/lru_map.hpp"
 #include "passive/peer_wire_parser.hpp"
 
 #include <array>
-#include <list>
+#include <cstring>
 #include <tuple>
-#include <unordered_map>
+#include <variant>
 
 namespace p2pscope::passive {
 
@@ -19,41 +20,70 @@ namespace {
 
 enum class Content : std::uint8_t { unknown, peer_wire, http_request, http_response, other };
 
-// One direction of a flow: what `ep` sends.
+// One direction of a flow: what `ep` sends. Kept small (no HTTP state
+// unless the stream is HTTP) because a slot is reset for every new flow.
 struct Side {
-  explicit Side(const ExtractorLimits& lim)
-      : tcp(lim.reassembly), utp(lim.reassembly), wire(WireLimits{lim.max_message}) {}
+  Side(Carrier carrier, const Endpoint& from, const ExtractorLimits& lim)
+      : ep(from), wire(WireLimits{lim.max_message}) {
+    if (carrier == Carrier::utp) stream.emplace<UtpDirection>(lim.reassembly);
+    else stream.emplace<TcpDirection>(lim.reassembly);
+  }
   Endpoint ep;
-  TcpDirection tcp;
-  UtpDirection utp;
+  std::variant<TcpDirection, UtpDirection> stream;  // by the flow's carrier
   Content content = Content::unknown;
   std::string pending;  // first bytes, until they say what the stream is
   std::size_t scanned = 0;  // bytes of an unknown stream searched for a handshake
   PeerWireParser wire;
-  std::optional<HttpStream> http;
+  std::unique_ptr<HttpStream> http;
   std::optional<std::uint8_t> ut_pex;  // the id this side asked to receive ut_pex with
   bool ut_pex_inferred = false;        // ... or, mid-stream, the id its ut_pex messages came on
   bool mid_stream = false;             // its peer-wire messages were picked up mid-stream
   bool gap_counted = false;
+
+  TcpDirection& tcp() { return std::get<TcpDirection>(stream); }
+  UtpDirection& utp() { return std::get<UtpDirection>(stream); }
+  bool began_mid_stream() const {
+    return std::visit([](const auto& d) { return d.started_mid_stream(); }, stream);
+  }
 };
 
-using Key = std::tuple<Carrier, Endpoint, Endpoint>;
+// A flow's carrier and two endpoints as five words, the endpoints in a
+// fixed order so that both directions find it: compared and hashed without
+// a call per packet.
+struct FlowKey {
+  std::array<std::uint64_t, 5> w{};
+  friend bool operator==(const FlowKey&, const FlowKey&) = default;
+};
 
-struct KeyHash {
-  std::size_t operator()(const Key& k) const noexcept {
-    std::hash<Endpoint> h;
-    return h(std::get<1>(k)) * 31 + h(std::get<2>(k)) * 7 + static_cast<std::size_t>(std::get<0>(k));
+FlowKey flow_key(Carrier carrier, const Endpoint& a, const Endpoint& b) {
+  std::array<std::uint64_t, 2> x, y;  // addresses: IPv4 uses the first 4 bytes, the rest are 0
+  std::memcpy(x.data(), a.address.data(), 16);
+  std::memcpy(y.data(), b.address.data(), 16);
+  std::uint64_t px = a.port, py = b.port;
+  if (std::tie(y[0], y[1], py) < std::tie(x[0], x[1], px)) {
+    std::swap(x, y);
+    std::swap(px, py);
+  }
+  auto tag = static_cast<std::uint64_t>(a.address.family()) << 32 | static_cast<std::uint64_t>(carrier) << 40;
+  return FlowKey{{x[0], x[1], y[0], y[1], px | py << 16 | tag}};
+}
+
+struct FlowKeyHash {
+  std::size_t operator()(const FlowKey& k) const noexcept {
+    std::uint64_t h = 0;
+    for (auto w : k.w) h = (h ^ w) * 0x9e3779b97f4a7c15ULL;  // LruMap mixes the result again
+    return h;
   }
 };
 
 }  // namespace
 
 struct Extractor::Flow {
-  explicit Flow(const ExtractorLimits& lim) : side{Side(lim), Side(lim)} {}
+  Flow(Carrier c, const Endpoint& first_sender, const Endpoint& receiver, const ExtractorLimits& lim)
+      : carrier(c), side{Side(c, first_sender, lim), Side(c, receiver, lim)} {}
   Carrier carrier = Carrier::tcp;
   std::array<Side, 2> side;
   std::optional<InfoHash> announced;  // the info hash of an HTTP announce on this connection
-  std::list<Key>::iterator lru;
   double t = 0;                        // time of the packet being handled
 
   std::size_t index_of(const Endpoint& from) const { return side[0].ep == from ? 0 : 1; }
@@ -72,8 +102,8 @@ struct UdpTrackerPair {
 };
 
 struct Extractor::Table {
-  std::unordered_map<Key, Flow, KeyHash> flows;
-  std::list<Key> lru;  // most recent first
+  explicit Table(std::size_t max_flows) : flows(max_flows) {}
+  LruMap<FlowKey, Flow, FlowKeyHash> flows;
   std::map<std::pair<Endpoint, Endpoint>, UdpTrackerPair> udp_trackers;  // (client, tracker)
 };
 
@@ -95,8 +125,10 @@ Content classify(std::string_view first) {
 }  // namespace
 
 Extractor::Extractor(Sink sink, ExtractorLimits lim)
-    : sink_(std::move(sink)), lim_(lim), flows_(std::make_unique<Table>()) {}
+    : sink_(std::move(sink)), lim_(lim), flows_(std::make_unique<Table>(lim.max_flows)) {}
 Extractor::~Extractor() = default;
+
+std::uint64_t Extractor::flows_evicted() const noexcept { return flows_->flows.evictions(); }
 
 void Extractor::packet(double t, const Packet& p) {
   if (p.truncated) count("snaplen_cut");
@@ -110,31 +142,17 @@ void Extractor::packet(double t, const Packet& p) {
 
 Extractor::Flow& Extractor::flow_for(const Packet& p, Carrier carrier, double t) {
   Endpoint src{p.src, p.src_port}, dst{p.dst, p.dst_port};
-  Key key{carrier, std::min(src, dst), std::max(src, dst)};
-  auto& tab = *flows_;
-  auto it = tab.flows.find(key);
-  if (it == tab.flows.end()) {
-    if (tab.flows.size() >= lim_.max_flows) {
-      auto& old = tab.flows.at(tab.lru.back());
-      for (auto& s : old.side) {
-        if (s.http) (void)s.http->finish([](const HttpMessage&) {});
-      }
-      tab.flows.erase(tab.lru.back());
-      tab.lru.pop_back();
-      ++flows_evicted_;
-    }
-    it = tab.flows.emplace(key, Flow(lim_)).first;
-    it->second.carrier = carrier;
-    it->second.side[0].ep = src;  // the first sender seen
-    it->second.side[1].ep = dst;
-    tab.lru.push_front(key);
-    it->second.lru = tab.lru.begin();
+  auto key = flow_key(carrier, src, dst);
+  auto& flows = flows_->flows;
+  auto* f = flows.find(key);
+  if (!f) {
+    // An evicted flow's close-delimited HTTP body, if any, is dropped: the
+    // connection's end was not seen.
+    f = &flows.emplace(key, carrier, src, dst, lim_);
     ++flows_seen_;
-  } else {
-    tab.lru.splice(tab.lru.begin(), tab.lru, it->second.lru);
   }
-  it->second.t = t;
-  return it->second;
+  f->t = t;
+  return *f;
 }
 
 namespace {
@@ -154,8 +172,9 @@ struct Deliver {
       s.content = classify(s.pending);
       if (s.content == Content::unknown) return;
       if (s.content == Content::http_request || s.content == Content::http_response) {
-        s.http.emplace(s.content == Content::http_request ? HttpStream::Role::request : HttpStream::Role::response,
-                       HttpLimits{lim.max_http_head, lim.max_http_body});
+        s.http = std::make_unique<HttpStream>(
+            s.content == Content::http_request ? HttpStream::Role::request : HttpStream::Role::response,
+            HttpLimits{lim.max_http_head, lim.max_http_body});
       }
       std::string first = std::move(s.pending);
       s.pending.clear();
@@ -210,10 +229,7 @@ struct Deliver {
     wire(rest);
   }
 
-  bool began_mid_stream() const {
-    const auto& s = flow.side[i];
-    return flow.carrier == Carrier::utp ? s.utp.started_mid_stream() : s.tcp.started_mid_stream();
-  }
+  bool began_mid_stream() const { return flow.side[i].began_mid_stream(); }
 
   void wire(std::string_view bytes) {
     auto& s = flow.side[i];
@@ -294,13 +310,14 @@ void Extractor::tcp(double t, const Packet& p) {
   auto& f = flow_for(p, Carrier::tcp, t);
   auto i = f.index_of({p.src, p.src_port});
   auto& s = f.side[i];
-  if (p.has(TcpFlag::syn)) s.tcp.syn(p.seq);
+  if (p.has(TcpFlag::syn)) s.tcp().syn(p.seq);
+  if (p.has(TcpFlag::ack)) f.side[1 - i].tcp().acked(p.ack);
   Deliver d{f, i, sink_, [this](const std::string& w) { count(w); }, lim_};
   if (!p.payload.empty()) {
     if (p.payload.size() < p.payload_length) count("tcp_segment_cut");
-    s.tcp.segment(p.seq, p.payload, [&d](std::string_view b) { d(b); });
+    s.tcp().segment(p.seq, p.payload, [&d](std::string_view b) { d(b); });
   }
-  if (s.tcp.gap() && !s.gap_counted) {
+  if (s.tcp().gap() && !s.gap_counted) {
     s.gap_counted = true;
     count("tcp_gap");
   }
@@ -442,11 +459,11 @@ void Extractor::udp(double t, const Packet& p) {
   auto& f = flow_for(p, Carrier::utp, t);
   auto i = f.index_of({p.src, p.src_port});
   auto& s = f.side[i];
-  if (h.value().type == UtpType::syn) s.utp.syn(h.value().seq_nr);
+  if (h.value().type == UtpType::syn) s.utp().syn(h.value().seq_nr);
   if (h.value().type != UtpType::data || h.value().payload.empty()) return;
   Deliver d{f, i, sink_, [this](const std::string& w) { count(w); }, lim_};
-  s.utp.data(h.value().seq_nr, h.value().payload, [&d](std::string_view b) { d(b); });
-  if (s.utp.gap() && !s.gap_counted) {
+  s.utp().data(h.value().seq_nr, h.value().payload, [&d](std::string_view b) { d(b); });
+  if (s.utp().gap() && !s.gap_counted) {
     s.gap_counted = true;
     count("utp_gap");
   }
@@ -454,14 +471,13 @@ void Extractor::udp(double t, const Packet& p) {
 
 void Extractor::finish() {
   // Least recently seen first: the order does not depend on the hash table.
-  for (auto k = flows_->lru.rbegin(); k != flows_->lru.rend(); ++k) {
-    auto& f = flows_->flows.at(*k);
+  flows_->flows.for_each_oldest_first([this](const FlowKey&, Flow& f) {
     for (std::size_t i = 0; i < 2; ++i) {
       if (!f.side[i].http) continue;
       Deliver d{f, i, sink_, [this](const std::string& w) { count(w); }, lim_};
       (void)f.side[i].http->finish([&d](const HttpMessage& m) { d.on_http(m); });
     }
-  }
+  });
 }
 
 }  // namespace p2pscope::passive

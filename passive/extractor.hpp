@@ -1,5 +1,5 @@
 // The passive recognisers over a stream of decoded packets: a bounded flow
-// table (least recently used flows are evicted), TCP and uTP reassembly per
+// table (least recently used flows are evicted; see lru_map.hpp), TCP and uTP reassembly per
 // direction, and per flow the recogniser its first bytes call for:
 // peer-wire (over TCP or uTP), HTTP tracker announce and reply (gzip and
 // chunked bodies), KRPC (UDP), or a BEP 15 UDP tracker exchange (connect,
@@ -47,7 +47,7 @@ class Extractor {
 
   const std::map<std::string, std::uint64_t>& anomalies() const noexcept { return anomalies_; }
   std::uint64_t flows_seen() const noexcept { return flows_seen_; }
-  std::uint64_t flows_evicted() const noexcept { return flows_evicted_; }
+  std::uint64_t flows_evicted() const noexcept;
 
   struct Flow;  // extractor.cpp
 
@@ -65,7 +65,7 @@ class Extractor {
   struct Table;
   std::unique_ptr<Table> flows_;
   std::map<std::string, std::uint64_t> anomalies_;
-  std::uint64_t flows_seen_ = 0, flows_evicted_ = 0;
+  std::uint64_t flows_seen_ = 0;
 };
 
 }  // namespace p2pscope::passive

@@ -23,12 +23,7 @@ void TcpDirection::segment(std::uint32_t seq, std::string_view payload, const Si
     drain(sink);
     return;
   }
-  if (held_ + payload.size() > lim_.max_held) {
-    gap_ = true;
-    ahead_.clear();
-    held_ = 0;
-    return;
-  }
+  if (held_ + payload.size() > lim_.max_held) return give_up();
   auto off = delivered_ + static_cast<std::uint64_t>(dist);
   auto& slot = ahead_[off];
   if (payload.size() > slot.size()) {
@@ -37,6 +32,18 @@ void TcpDirection::segment(std::uint32_t seq, std::string_view payload, const Si
   } else {
     ++overlaps_;
   }
+}
+
+void TcpDirection::acked(std::uint32_t ack) {
+  if (gap_ || !base_ || ahead_.empty()) return;
+  auto next = static_cast<std::uint32_t>(*base_ + delivered_);
+  if (static_cast<std::int32_t>(ack - next) > 0) give_up();
+}
+
+void TcpDirection::give_up() {
+  gap_ = true;
+  ahead_.clear();
+  held_ = 0;
 }
 
 void TcpDirection::drain(const Sink& sink) {

@@ -32,6 +32,12 @@ class TcpDirection {
   // the stream (and started_mid_stream() says so).
   void segment(std::uint32_t seq, std::string_view payload, const Sink& sink);
 
+  // An acknowledgement number from the other side. Once it covers bytes
+  // past a hole that held segments wait behind, the receiver has them and
+  // the capture never will: the direction ends in a gap at once rather than
+  // after holding max_held bytes (Zeek calls this a content gap).
+  void acked(std::uint32_t ack);
+
   bool gap() const noexcept { return gap_; }
   bool started_mid_stream() const noexcept { return mid_stream_; }
   std::uint64_t overlaps() const noexcept { return overlaps_; }  // segments that repeated delivered bytes
@@ -39,6 +45,7 @@ class TcpDirection {
 
  private:
   void drain(const Sink& sink);
+  void give_up();
   ReassemblyLimits lim_;
   std::optional<std::uint32_t> base_;         // sequence number of the stream's first byte
   std::uint64_t delivered_ = 0;               // bytes delivered (64-bit: sequence numbers wrap)

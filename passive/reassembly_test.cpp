@@ -38,6 +38,32 @@ TEST_F(PassiveReassembly, GapPastTheBoundEndsTheStream) {
   EXPECT_EQ(out, "start") << "nothing after a gap";
 }
 
+TEST_F(PassiveReassembly, AnAckPastAHoleEndsTheStreamAtOnce) {
+  TcpDirection d;
+  d.syn(99);                        // the stream starts at 100
+  d.segment(100, "0123", sink);     // 100..103
+  d.acked(104);                     // all delivered: nothing missing
+  d.segment(110, "abcd", sink);     // 104..109 were not captured
+  d.acked(106);                     // past the hole's start
+  EXPECT_TRUE(d.gap()) << "the receiver has bytes 104 and 105, which the capture lacks";
+  EXPECT_EQ(d.held(), 0u);
+  d.segment(104, "456789", sink);
+  EXPECT_EQ(out, "0123");
+}
+
+TEST_F(PassiveReassembly, AnAckUpToTheHoleKeepsWaiting) {
+  TcpDirection d;
+  d.syn(99);
+  d.segment(100, "0123", sink);
+  d.segment(110, "abcd", sink);     // held behind the hole at 104
+  d.acked(104);                     // acknowledges only what was delivered
+  d.acked(90);                      // an old acknowledgement
+  EXPECT_FALSE(d.gap());
+  d.segment(104, "456789", sink);   // a retransmission fills the hole
+  EXPECT_EQ(out, "0123456789abcd");
+  EXPECT_EQ(d.held(), 0u);
+}
+
 TEST_F(PassiveReassembly, UtpDeliversWholePacketsInSeqOrder) {
   UtpDirection d;
   d.syn(65534);  // the first DATA is 65535, then it wraps to 0

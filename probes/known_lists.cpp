@@ -4,6 +4,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 #include <fstream>
@@ -125,7 +126,9 @@ Result<std::string> gunzip(std::string_view in, std::size_t max_out) {
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return errc::bad_compression;
   std::string out;
-  std::string chunk(std::size_t{1} << 16, '\0');
+  // Sized to the input: a tracker reply of a few hundred bytes should not
+  // clear 64 KiB (the passive pass inflates one per HTTP announce).
+  std::string chunk(std::clamp<std::size_t>(in.size() * 4, 4096, std::size_t{1} << 16), '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   z.avail_in = static_cast<uInt>(in.size());
   int rc = Z_OK;

@@ -83,7 +83,7 @@ TEST_F(PgReports, BadAddressInAReportStoresNoHalfRun) {
 
 TEST_F(PgReports, BlocklistExportKeepsItsRanges) {
   auto c = db();
-  BlocklistExportRow e{"p2p", "p2pscope", {"anti_p2p", "byte_order"}, 0.5, "run-1", 7, 2, 0, "/tmp/x.p2p", "ab"};
+  BlocklistExportRow e{"p2p", "p2pscope", {"anti_p2p", "byte_order"}, 0.5, "run-1", 7, 2, 0, "/tmp/x.p2p", "ab", {}};
   e.ranges.push_back({IpAddress::parse("10.0.0.0").value(), IpAddress::parse("10.0.0.255").value(), "p2pscope anti_p2p"});
   e.ranges.push_back({IpAddress::parse("2001:db8::1").value(), IpAddress::parse("2001:db8::1").value(), "p2pscope byte_order"});
   std::string why;
