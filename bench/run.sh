@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
 # Builds and runs every benchmark (release build in build/bench) and prints
 # each result as a ratio against a baseline measured in the same run.
-#   bench/run.sh [--repetitions N] [--no-lab]
+#   bench/run.sh [--repetitions N] [--no-lab] [--only SECTION]
 #     --repetitions N  repetitions of each in-process benchmark; the median is
 #                      reported (default 5)
 #     --no-lab         skip the DHT lookup and probe benchmarks, which bring up the
 #                      `large` lab (about 35 s and 1 GiB of memory)
+#     --only SECTION   run one section: codec, krpc, pex, routability, passive,
+#                      store or lab
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=5
 lab=yes
+only=
+want() { [[ -z $only || $only == "$1" ]]; }
 while (($#)); do
   case $1 in
     --repetitions) reps=$2; shift 2 ;;
     --no-lab) lab=no; shift ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --only)
+      only=$2; shift 2
+      [[ $only =~ ^(codec|krpc|pex|routability|passive|store|lab)$ ]] ||
+        { echo "bench/run.sh: unknown section $only (codec, krpc, pex, routability, passive, store, lab)" >&2; exit 2; } ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -35,6 +43,7 @@ trap cleanup EXIT
 
 
 # Codecs against lt::bdecode of the same bytes.
+if want codec; then
 $bin/codec_bench --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
   --benchmark_format=json >"$work/codec.json"
 python3 - "$work/codec.json" <<'PY'
@@ -49,8 +58,10 @@ for label, ours, base in pairs:
     print(f"{label}: {o:.0f} ns vs lt::bdecode {b:.0f} ns "
           f"= {o / b:.2f}x the baseline's time ({1e9 / o:,.0f} msg/s)")
 PY
+fi
 
 # KRPC queries per CPU-second against raw loopback UDP request/response.
+if want krpc; then
 for ((i = 0; i < reps; i++)); do $bin/krpc_bench >>"$work/krpc.jsonl"; done
 python3 - "$work/krpc.jsonl" <<'PY'
 import json, statistics, sys
@@ -59,8 +70,10 @@ med = lambda k: statistics.median(r[k] for r in runs)
 print(f"krpc: {med('krpc_per_cpu_s'):,.0f} queries per CPU-second vs raw loopback UDP {med('raw_per_cpu_s'):,.0f} "
       f"= {med('ratio'):.0%} of the baseline (target >= 30%; median of {len(runs)})")
 PY
+fi
 
 # PEX sessions held open and memory per session (an absolute target).
+if want pex; then
 $bin/pex_bench --sessions 10000 >"$work/pex.json"
 python3 - "$work/pex.json" <<'PY'
 import json, sys
@@ -69,10 +82,12 @@ print(f"pex: {r['held']:,} of {r['sessions']:,} sessions held open after {r['sec
       f"{r['heap_bytes_per_session'] / 1024:.1f} KiB heap, {r['rss_bytes_per_session'] / 1024:.1f} KiB RSS per session "
       f"(target <= 16 KiB)")
 PY
+fi
 
 # Routability lookups against libmaxminddb on the same synthetic ASN .mmdb
 # (400k IPv4 and 120k IPv6 prefixes, 10M lookups; writing the file takes
 # about 20 s).
+if want routability; then
 for ((i = 0; i < (reps < 3 ? reps : 3); i++)); do $bin/routability_bench >>"$work/routability.jsonl"; done
 python3 - "$work/routability.jsonl" <<'PY'
 import json, statistics, sys
@@ -84,11 +99,13 @@ print(f"routability: {med('ours_per_s'):,.0f} lookups/s vs MMDB_lookup_sockaddr 
       f"table {r['table_bytes'] / 2**20:.1f} MiB vs .mmdb {r['file_bytes'] / 2**20:.1f} MiB "
       f"({r['prefixes']:,} networks, {r['lookups']:,} lookups, median of {len(runs)})")
 PY
+fi
 
 # The passive pass over 1M packets (the real samples replayed with new
 # addresses each round) against a plain libpcap loop in the same process,
 # then the whole command against tshark -r and ndpiReader on the same file
 # (wall time, output to /dev/null, the page cache warm for all three).
+if want passive; then
 bench/replay_capture.py --out "$work/replay.pcap" --packets 1000000
 $bin/passive_bench --capture "$work/replay.pcap" --repetitions "$reps" >"$work/passive.json"
 $bin/passive_bench --capture "$work/replay.pcap" --repetitions "$reps" --messages off >"$work/passive_nomsg.json"
@@ -111,11 +128,14 @@ n = r["packets"]
 print(f"passive: {n:,} packets in {ours:.2f} s ({n / ours:,.0f}/s, {r['records']:,} records) vs tshark -r {tshark:.2f} s "
       f"= {tshark / ours:.1f}x (target >= 20x); vs ndpiReader {ndpi:.2f} s = {ndpi / ours:.2f}x (target >= 1x)")
 print(f"passive: in process {r['ours_pps']:,.0f} packets/s vs a plain libpcap loop {r['libpcap_pps']:,.0f}/s "
-      f"= {r['share']:.0%} of it (target >= 50%); without per-message records {q['ours_pps']:,.0f}/s = {q['share']:.0%}")
+      f"= {r['share']:.0%} of it (target >= 50%); {r['share_same_buffer']:.0%} of the loop given our 1 MiB stdio buffer; "
+      f"without per-message records {q['ours_pps']:,.0f}/s = {q['share']:.0%}")
 PY
+fi
 
 # Observation rows into PostgreSQL through PgSink against `psql \copy` of
 # the same rows into the same table (same indexes), on a throwaway server.
+if want store; then
 eval "$(scripts/pg_test_server.sh start "$work/pg")" >/dev/null
 $bin/../cli/p2pscope db migrate 2>/dev/null
 rows=300000
@@ -133,10 +153,11 @@ print(f"store: {r['rows_per_s']:,.0f} observation rows/s through PgSink (batches
       f"{psql:,.0f}/s = {r['rows_per_s'] / psql:.0%} (target >= 70%; {rows:,} rows, test server with fsync off)")
 PY
 scripts/pg_test_server.sh destroy "$work/pg" >/dev/null
+fi
 
 # DHT lookups on the large lab against libtorrent's dht_get_peers, then
 # handshake probes against its lite peers vs raw loopback connect/accept.
-if [[ $lab == yes ]]; then
+if [[ $lab == yes ]] && want lab; then
   build/bench/cli/p2pscope lab up --scenario large --state-dir "$state" >"$work/up.txt" 2>"$work/up.err" ||
     { cat "$work/up.err" >&2; exit 1; }
   node=$(sed -n 's/^DHT: .*e\.g\. \([0-9.:]*\).*/\1/p' "$work/up.txt")

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -83,13 +84,16 @@ void IpAddress::append_to(std::string& out) const {
     out += buf;
     return;
   }
+  std::array<char, 16> text;
+  std::size_t n = 0;
   for (std::size_t i = 0; i < 4; ++i) {
-    if (i) out += '.';
     unsigned b = bytes_[i];
-    if (b >= 100) out += static_cast<char>('0' + b / 100);
-    if (b >= 10) out += static_cast<char>('0' + b / 10 % 10);
-    out += static_cast<char>('0' + b % 10);
+    if (b >= 100) text[n++] = static_cast<char>('0' + b / 100);
+    if (b >= 10) text[n++] = static_cast<char>('0' + b / 10 % 10);
+    text[n++] = static_cast<char>('0' + b % 10);
+    text[n++] = '.';
   }
+  out.append(text.data(), n - 1);  // without the last '.'
 }
 
 Result<Endpoint> Endpoint::parse(std::string_view text) {

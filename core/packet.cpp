@@ -112,6 +112,16 @@ bool icmp_is_error(std::uint8_t protocol, std::uint8_t type) {
   return type >= 1 && type <= 4;  // ICMPv6 errors
 }
 
+// Fixed-offset reads for headers whose size was checked first: one load per
+// field (these run once per packet).
+std::uint8_t at(std::string_view d, std::size_t i) { return static_cast<std::uint8_t>(d[i]); }
+std::uint16_t be16(std::string_view d, std::size_t i) {
+  return static_cast<std::uint16_t>(at(d, i) << 8 | at(d, i + 1));
+}
+std::uint32_t be32(std::string_view d, std::size_t i) {
+  return std::uint32_t{be16(d, i)} << 16 | be16(d, i + 2);
+}
+
 // The transport header at the start of seg (captured) whose full length,
 // per the IP header, is length.
 Status decode_transport(Packet& p, std::string_view seg, std::size_t length) {
@@ -119,13 +129,13 @@ Status decode_transport(Packet& p, std::string_view seg, std::size_t length) {
   switch (p.protocol) {
     case kTcp: {
       p.transport = Transport::tcp;
-      p.src_port = r.u16();
-      p.dst_port = r.u16();
-      p.seq = r.u32();
-      p.ack = r.u32();
-      auto offset = (r.u8() >> 4) * 4u;
-      p.tcp_flags = r.u8() & 0x3f;
-      if (r.failed()) return errc::truncated;
+      if (seg.size() < 14) return errc::truncated;
+      p.src_port = be16(seg, 0);
+      p.dst_port = be16(seg, 2);
+      p.seq = be32(seg, 4);
+      p.ack = be32(seg, 8);
+      auto offset = (at(seg, 12) >> 4) * 4u;
+      p.tcp_flags = at(seg, 13) & 0x3f;
       if (offset < 20 || (offset > length && !p.fragment)) return errc::bad_value;
       if (seg.size() < offset) return errc::truncated;
       p.payload = seg.substr(offset);
@@ -134,11 +144,10 @@ Status decode_transport(Packet& p, std::string_view seg, std::size_t length) {
     }
     case kUdp: {
       p.transport = Transport::udp;
-      p.src_port = r.u16();
-      p.dst_port = r.u16();
-      auto udp_length = r.u16();
-      r.u16();
-      if (r.failed()) return errc::truncated;
+      if (seg.size() < 8) return errc::truncated;
+      p.src_port = be16(seg, 0);
+      p.dst_port = be16(seg, 2);
+      auto udp_length = be16(seg, 4);
       // A zero length is a jumbogram's (RFC 2675); otherwise it must fit,
       // unless this is the first fragment of a longer datagram.
       std::size_t len = udp_length == 0 ? length : udp_length;
@@ -167,24 +176,16 @@ Status decode_transport(Packet& p, std::string_view seg, std::size_t length) {
 }
 
 Result<Packet> decode_ipv4(std::string_view d) {
-  ByteReader r(d);
-  auto vihl = r.u8();
-  r.u8();
-  auto total = r.u16();
-  r.u16();
-  auto frag = r.u16();
-  r.u8();
+  if (d.size() < 20) return errc::truncated;
+  std::size_t ihl = (at(d, 0) & 0x0f) * 4u;
+  std::size_t total = be16(d, 2);
+  auto frag = be16(d, 6);
   Packet p;
-  p.protocol = r.u8();
-  r.u16();
-  auto src = r.bytes(4);
-  auto dst = r.bytes(4);
-  if (r.failed()) return errc::truncated;
-  std::size_t ihl = (vihl & 0x0f) * 4u;
+  p.protocol = at(d, 9);
   if (ihl < 20 || total < ihl) return errc::bad_value;
   if (d.size() < ihl) return errc::truncated;
-  p.src = IpAddress::from_bytes(src).value();
-  p.dst = IpAddress::from_bytes(dst).value();
+  p.src = IpAddress::v4(IpAddress::V4Bytes{at(d, 12), at(d, 13), at(d, 14), at(d, 15)});
+  p.dst = IpAddress::v4(IpAddress::V4Bytes{at(d, 16), at(d, 17), at(d, 18), at(d, 19)});
   p.truncated = d.size() < total;
   d = d.substr(0, total);  // drop link-layer padding
   bool more = (frag & 0x2000) != 0;

@@ -2,6 +2,7 @@
 
 #include "core/text.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace p2pscope::passive {
@@ -205,10 +206,15 @@ class Writer {
 
  private:
   void key(std::string_view k) {
-    out_ += first_ ? "{\"" : ",\"";
+    auto at = out_.size();
+    out_.resize(at + k.size() + 4);
+    char* p = out_.data() + at;
+    *p++ = first_ ? '{' : ',';
+    *p++ = '"';
+    p = std::copy(k.begin(), k.end(), p);
+    *p++ = '"';
+    *p = ':';
     first_ = false;
-    out_ += k;
-    out_ += "\":";
   }
   void digits(std::uint64_t v) {
     char buf[24];

@@ -55,12 +55,14 @@ struct FlowKey {
   friend bool operator==(const FlowKey&, const FlowKey&) = default;
 };
 
-FlowKey flow_key(Carrier carrier, const Endpoint& a, const Endpoint& b) {
+// *swapped says whether b came first.
+FlowKey flow_key(Carrier carrier, const Endpoint& a, const Endpoint& b, bool* swapped) {
   std::array<std::uint64_t, 2> x, y;  // addresses: IPv4 uses the first 4 bytes, the rest are 0
   std::memcpy(x.data(), a.address.data(), 16);
   std::memcpy(y.data(), b.address.data(), 16);
   std::uint64_t px = a.port, py = b.port;
-  if (std::tie(y[0], y[1], py) < std::tie(x[0], x[1], px)) {
+  *swapped = std::tie(y[0], y[1], py) < std::tie(x[0], x[1], px);
+  if (*swapped) {
     std::swap(x, y);
     std::swap(px, py);
   }
@@ -86,7 +88,7 @@ struct Extractor::Flow {
   std::optional<InfoHash> announced;  // the info hash of an HTTP announce on this connection
   double t = 0;                        // time of the packet being handled
 
-  std::size_t index_of(const Endpoint& from) const { return side[0].ep == from ? 0 : 1; }
+  bool first_swapped = false;          // flow_key's `swapped` for the first sender
   Hop hop(std::size_t i) const { return {t, side[i].ep, side[1 - i].ep, carrier}; }
 };
 
@@ -140,19 +142,21 @@ void Extractor::packet(double t, const Packet& p) {
   else if (p.transport == Transport::udp && !p.payload.empty()) udp(t, p);
 }
 
-Extractor::Flow& Extractor::flow_for(const Packet& p, Carrier carrier, double t) {
+Extractor::Located Extractor::flow_for(const Packet& p, Carrier carrier, double t) {
   Endpoint src{p.src, p.src_port}, dst{p.dst, p.dst_port};
-  auto key = flow_key(carrier, src, dst);
+  bool swapped = false;
+  auto key = flow_key(carrier, src, dst, &swapped);
   auto& flows = flows_->flows;
   auto* f = flows.find(key);
   if (!f) {
     // An evicted flow's close-delimited HTTP body, if any, is dropped: the
     // connection's end was not seen.
     f = &flows.emplace(key, carrier, src, dst, lim_);
+    f->first_swapped = swapped;
     ++flows_seen_;
   }
   f->t = t;
-  return *f;
+  return {*f, swapped == f->first_swapped ? 0u : 1u};
 }
 
 namespace {
@@ -307,8 +311,7 @@ struct Deliver {
 }  // namespace
 
 void Extractor::tcp(double t, const Packet& p) {
-  auto& f = flow_for(p, Carrier::tcp, t);
-  auto i = f.index_of({p.src, p.src_port});
+  auto [f, i] = flow_for(p, Carrier::tcp, t);
   auto& s = f.side[i];
   if (p.has(TcpFlag::syn)) s.tcp().syn(p.seq);
   if (p.has(TcpFlag::ack)) f.side[1 - i].tcp().acked(p.ack);
@@ -456,8 +459,7 @@ void Extractor::udp(double t, const Packet& p) {
   }
   auto h = decode_utp(p.payload);
   if (!h) return;  // some other UDP protocol
-  auto& f = flow_for(p, Carrier::utp, t);
-  auto i = f.index_of({p.src, p.src_port});
+  auto [f, i] = flow_for(p, Carrier::utp, t);
   auto& s = f.side[i];
   if (h.value().type == UtpType::syn) s.utp().syn(h.value().seq_nr);
   if (h.value().type != UtpType::data || h.value().payload.empty()) return;

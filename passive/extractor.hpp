@@ -55,7 +55,11 @@ class Extractor {
   void tcp(double t, const Packet& p);
   void udp(double t, const Packet& p);
   bool udp_tracker(const Hop& hop, std::string_view payload);  // true when it was BEP 15
-  Flow& flow_for(const Packet& p, Carrier carrier, double t);
+  struct Located {
+    Flow& flow;
+    std::size_t sender;  // which of its two sides sent the packet
+  };
+  Located flow_for(const Packet& p, Carrier carrier, double t);
   void hold_unconfirmed_announce(const Hop& hop, std::string_view b, std::uint64_t connection_id);
   bool confirm_announce(UdpTrackerPair& pair, const Hop& hop, std::string_view b, std::uint32_t tid);
   void count(const std::string& what) { ++anomalies_[what]; }

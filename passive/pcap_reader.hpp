@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct pcap;
 
@@ -78,6 +79,7 @@ class PcapReader {
   };
   PcapReader(std::unique_ptr<pcap, Close> h, LinkType link, std::optional<std::chrono::milliseconds> timeout)
       : handle_(std::move(h)), link_(link), timeout_(timeout) {}
+  std::unique_ptr<std::vector<char>> file_buffer_;  // stdio's buffer for a file; outlives handle_
   std::unique_ptr<pcap, Close> handle_;
   LinkType link_;
   std::optional<std::chrono::milliseconds> timeout_;  // live captures only
