@@ -153,15 +153,16 @@ class Writer {
     static constexpr char kUpperHex[] = "0123456789ABCDEF";
     key(k);
     out_ += '"';
-    for (char c : bytes) {
-      auto u = static_cast<unsigned char>(c);
-      if (u < 0x20 || u >= 0x7f || c == '%') {
-        out_ += {'%', kUpperHex[u >> 4], kUpperHex[u & 15]};
-        continue;
-      }
-      if (c == '"' || c == '\\') out_ += '\\';
-      out_ += c;
+    std::size_t run = 0;  // runs that need nothing done are appended whole
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      auto u = static_cast<unsigned char>(bytes[i]);
+      if (u >= 0x20 && u < 0x7f && u != '%' && u != '"' && u != '\\') continue;
+      out_.append(bytes.data() + run, i - run);
+      run = i + 1;
+      if (u == '"' || u == '\\') out_ += {'\\', bytes[i]};
+      else out_ += {'%', kUpperHex[u >> 4], kUpperHex[u & 15]};
     }
+    out_.append(bytes.data() + run, bytes.size() - run);
     out_ += '"';
   }
   // An array of strings, each appended by append(std::string&, element)
