@@ -5,9 +5,12 @@
 //             opens a file by default (stdio's 4 KiB buffer: the headline
 //             baseline), and with the 1 MiB stdio buffer our reader gives
 //             it (`share_same_buffer`, so that gain is not counted as ours);
-//   ours      read_packets (libpcap plus link/IP/transport decoding) into
-//             passive::Analyses with every recogniser on and each record
-//             serialised to JSON, as `p2pscope passive -o /dev/null` does.
+//   ours      read_packets_pipelined (libpcap plus link/IP/transport
+//             decoding, on a second thread) into passive::Analyses with
+//             every recogniser on and each record serialised to JSON, as
+//             `p2pscope passive -o /dev/null` does. Its CPU time (both
+//             threads) is reported too: `share_cpu` compares that with the
+//             single-threaded loop's time.
 // The file is read once before timing so both runs see a warm page cache.
 //
 // --messages off leaves out the per-message records (as --no-messages does).
@@ -18,6 +21,7 @@
 #include "passive/pcap_reader.hpp"
 
 #include <pcap/pcap.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -32,8 +36,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// CPU seconds of the whole process, every thread (the pass reads on a second one).
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return tv(u.ru_utime) + tv(u.ru_stime);
+}
+
 struct Run {
   double seconds = 0;
+  double cpu = 0;
   std::uint64_t packets = 0, records = 0;
 };
 
@@ -71,6 +84,7 @@ Run libpcap_loop(const std::string& file, Buffer buffer = Buffer::libpcap_defaul
 
 Run ours(const std::string& file, bool messages) {
   auto start = Clock::now();
+  auto cpu_start = cpu_seconds();
   Run r;
   std::size_t json_bytes = 0;
   passive::AnalysisOptions opt;
@@ -80,12 +94,15 @@ Run ours(const std::string& file, bool messages) {
     json_bytes += line.size();
   });
   std::string detail;
-  auto sum = passive::read_packets(file, [&](const passive::Frame& f, const Packet* p) {
+  auto reader = passive::PcapReader::open(file, &detail);
+  if (!reader) throw std::runtime_error(detail);
+  auto sum = passive::read_packets_pipelined(reader.value(), [&](const passive::Frame& f, const Packet* p) {
     ++r.packets;
     if (p) an.packet(f.t, *p);
-  }, &detail);
-  if (!sum) throw std::runtime_error(detail);
+  });
+  if (sum.damage) throw std::runtime_error(*sum.damage);
   an.finish();
+  r.cpu = cpu_seconds() - cpu_start;
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (json_bytes == 0 && r.records > 0) throw std::runtime_error("empty records");
   return r;
@@ -125,7 +142,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     (void)p2pscope::libpcap_loop(file);  // warm the page cache
-    std::vector<double> base, buffered, ours;
+    std::vector<double> base, buffered, ours, ours_cpu;
     p2pscope::Run b, o;
     for (int i = 0; i < reps; ++i) {
       b = p2pscope::libpcap_loop(file);
@@ -133,14 +150,16 @@ int main(int argc, char** argv) {
       o = p2pscope::ours(file, messages);
       base.push_back(b.seconds);
       ours.push_back(o.seconds);
+      ours_cpu.push_back(o.cpu);
     }
     if (b.packets != o.packets) throw std::runtime_error("the two loops read different packet counts");
     double bs = p2pscope::median(base), bb = p2pscope::median(buffered), os = p2pscope::median(ours);
+    double oc = p2pscope::median(ours_cpu);
     std::printf("{\"packets\": %llu, \"records\": %llu, \"libpcap_s\": %.4f, \"libpcap_same_buffer_s\": %.4f, "
                 "\"ours_s\": %.4f, \"libpcap_pps\": %.0f, \"ours_pps\": %.0f, \"share\": %.4f, "
-                "\"share_same_buffer\": %.4f, \"repetitions\": %d}\n",
+                "\"share_same_buffer\": %.4f, \"ours_cpu_s\": %.4f, \"share_cpu\": %.4f, \"repetitions\": %d}\n",
                 static_cast<unsigned long long>(o.packets), static_cast<unsigned long long>(o.records), bs, bb, os,
-                static_cast<double>(b.packets) / bs, static_cast<double>(o.packets) / os, bs / os, bb / os, reps);
+                static_cast<double>(b.packets) / bs, static_cast<double>(o.packets) / os, bs / os, bb / os, oc, bs / oc, reps);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "passive_bench: %s\n", e.what());
     return 1;

@@ -118,7 +118,7 @@ bool read_capture(const std::string& file, const PassiveArgs& a, passive::Analys
     return false;
   }
   if (!apply_filter(reader.value(), a, file)) return false;
-  auto sum = passive::read_packets(reader.value(), [&an](const passive::Frame& f, const Packet* p) { feed(an, f, p); });
+  auto sum = passive::read_packets_pipelined(reader.value(), [&an](const passive::Frame& f, const Packet* p) { feed(an, f, p); });
   tot.frames += sum.frames;
   tot.not_ip += sum.not_ip;
   if (sum.damage) {

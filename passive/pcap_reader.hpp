@@ -105,4 +105,14 @@ Result<ReadSummary> read_packets(const std::filesystem::path& file, const FrameS
 // while a live capture waits).
 ReadSummary read_packets(PcapReader& reader, const FrameSink& on_frame, const std::function<bool()>& keep_going = {});
 
+// The same calls to on_frame (on the calling thread, in capture order) and
+// the same summary as read_packets(reader, on_frame), with the reading and
+// frame decoding done on a second thread meanwhile: a file's pass then costs
+// about the slower of the two halves rather than their sum. Frames are
+// copied into batches, at most four of about 1 MiB in flight. The reader
+// is used by that thread until the call returns. An exception from
+// on_frame stops the reader thread and is rethrown. For files: a live
+// capture's keep_going is not taken.
+ReadSummary read_packets_pipelined(PcapReader& reader, const FrameSink& on_frame);
+
 }  // namespace p2pscope::passive
