@@ -54,7 +54,12 @@ struct PassiveArgs {
 
 struct Totals {
   std::uint64_t frames = 0, not_ip = 0;
-  std::map<std::string, std::uint64_t> by_type;
+  std::map<std::string, std::uint64_t, std::less<>> by_type;
+  void count(std::string_view type) {
+    auto it = by_type.find(type);  // no string built per record
+    if (it == by_type.end()) it = by_type.emplace(type, 0).first;
+    ++it->second;
+  }
 };
 
 // Every record goes out through here, counted by type, and also to the
@@ -69,13 +74,13 @@ struct Output {
   std::optional<std::string> db_error;
 
   void operator()(std::string_view type, std::string_view line) {
-    ++tot.by_type[std::string(type)];
+    tot.count(type);
     out << line << '\n';
     if (zeek) to_zeek(nlohmann::json::parse(line));
     if (db) to_db(line);
   }
   void operator()(const nlohmann::json& j) {
-    ++tot.by_type[j.at("type").get<std::string>()];
+    tot.count(j.at("type").get<std::string>());
     auto line = j.dump();
     out << line << '\n';
     if (zeek) to_zeek(j);
