@@ -313,17 +313,22 @@ struct Deliver {
 void Extractor::tcp(double t, const Packet& p) {
   auto [f, i] = flow_for(p, Carrier::tcp, t);
   auto& s = f.side[i];
+  auto count_gap = [this](Side& side) {
+    if (!side.tcp().gap() || side.gap_counted) return;
+    side.gap_counted = true;
+    count("tcp_gap");
+  };
   if (p.has(TcpFlag::syn)) s.tcp().syn(p.seq);
-  if (p.has(TcpFlag::ack)) f.side[1 - i].tcp().acked(p.ack);
+  if (p.has(TcpFlag::ack)) {
+    f.side[1 - i].tcp().acked(p.ack);  // may end the other direction in a gap
+    count_gap(f.side[1 - i]);
+  }
   Deliver d{f, i, sink_, [this](const std::string& w) { count(w); }, lim_};
   if (!p.payload.empty()) {
     if (p.payload.size() < p.payload_length) count("tcp_segment_cut");
     s.tcp().segment(p.seq, p.payload, [&d](std::string_view b) { d(b); });
   }
-  if (s.tcp().gap() && !s.gap_counted) {
-    s.gap_counted = true;
-    count("tcp_gap");
-  }
+  count_gap(s);
   if ((p.has(TcpFlag::fin) || p.has(TcpFlag::rst)) && s.http) {
     auto st = s.http->finish([&d](const HttpMessage& m) { d.on_http(m); });
     if (!st) count("http_" + st.error().message());

@@ -147,6 +147,17 @@ TEST_F(PassiveMidStream, NoiseWithoutAMessageBoundaryYieldsNothing) {
   EXPECT_FALSE(x.anomalies().count("peer_wire_mid_stream"));
 }
 
+TEST_F(PassiveMidStream, AnAckPastAHoleIsCountedAsAGapEvenIfTheHoledSideFallsSilent) {
+  send("0123456789");
+  seq += 100;  // 100 bytes the capture lost
+  send(std::string(500, 'x'));  // held behind the hole
+  EXPECT_FALSE(x.anomalies().count("tcp_gap"));
+  // The tracker acknowledges everything: it had the lost bytes.
+  auto ack = testlib::tcp_datagram({kTracker, kClient}, 0x10, 77, "", seq);
+  x.packet(2, decode_ip(ack).value());
+  EXPECT_EQ(x.anomalies().at("tcp_gap"), 1u);
+}
+
 TEST(PeerWireBoundary, NeedsAWholeDictionaryFillingTheMessage) {
   WireLimits lim;
   auto msg = PassiveMidStream::pex_message(1, "198.51.100.1:1");

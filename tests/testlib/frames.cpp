@@ -44,12 +44,13 @@ std::string udp_datagram(const FlowSpec& f, std::string_view payload) {
   return ip_header(f.src.address, f.dst.address, 17, u.size()) + u;
 }
 
-std::string tcp_datagram(const FlowSpec& f, std::uint8_t flags, std::uint32_t seq, std::string_view payload) {
+std::string tcp_datagram(const FlowSpec& f, std::uint8_t flags, std::uint32_t seq, std::string_view payload,
+                         std::uint32_t ack) {
   std::string t;
   put_u16(t, f.src.port);
   put_u16(t, f.dst.port);
   put_u32(t, seq);
-  put_u32(t, 0);
+  put_u32(t, ack);
   put_u8(t, 5 << 4);
   put_u8(t, flags);
   put_u16(t, 65535);

@@ -18,7 +18,8 @@ struct FlowSpec {
 // An IPv4 or IPv6 datagram (by the addresses' family) carrying UDP.
 std::string udp_datagram(const FlowSpec& f, std::string_view payload);
 // The same carrying TCP with the given flag bits (TcpFlag values OR-ed).
-std::string tcp_datagram(const FlowSpec& f, std::uint8_t flags, std::uint32_t seq, std::string_view payload);
+std::string tcp_datagram(const FlowSpec& f, std::uint8_t flags, std::uint32_t seq, std::string_view payload,
+                         std::uint32_t ack = 0);
 // An IPv4 ICMP "port unreachable" from `from` quoting the first 28 bytes of
 // the refused (IPv4) datagram.
 std::string icmp_port_unreachable(const IpAddress& from, std::string_view refused);
