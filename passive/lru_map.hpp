@@ -59,20 +59,22 @@ class LruMap {
   Value& emplace_evicting(OnEvict&& on_evict, const Key& key, Args&&... args) {
     std::uint32_t n;
     if (size_ < capacity_) {
-      n = size_++;
+      n = size_;
       if (n % kChunk == 0) {
         chunks_.emplace_back();
         chunks_.back().reserve(kChunk);  // never grows past this, so slots never move
       }
       chunks_.back().emplace_back(key, std::forward<Args>(args)...);
+      ++size_;  // only once the slot exists: a throwing constructor leaves the map as it was
     } else {
+      Value fresh(std::forward<Args>(args)...);  // before anything is unlinked, for the same reason
       n = tail_;
       auto& old = slot(n);
       unindex(n);
       unlink(n);
       on_evict(std::as_const(old.key), old.value);
       old.key = key;
-      old.value = Value(std::forward<Args>(args)...);
+      old.value = std::move(fresh);
       ++evictions_;
     }
     auto& s = slot(n);
@@ -100,7 +102,7 @@ class LruMap {
  private:
   static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
   static constexpr std::uint32_t kEmpty = kNone;
-  static constexpr std::size_t kMaxCapacity = std::size_t{1} << 31;
+  static constexpr std::size_t kMaxCapacity = (std::size_t{1} << 31) - 1;
   static constexpr std::uint32_t kChunk = 256;
 
   struct Slot {

@@ -81,6 +81,7 @@ void produce(PcapReader& reader, Channel& free, Channel& full) {
     if (b) {
       b->bytes.clear();
       b->items.clear();
+      b->last = false;
     }
     return b;
   };
