@@ -67,23 +67,14 @@ TEST_F(PgFixture, ConnectionProblemsAreToldApart) {
 TEST_F(PgFixture, EveryRecordTypeRoundTripsInOrder) {
   db();
   auto in = records(600);
-  {
-    auto s = sink(sink_options());
-    for (const auto& r : in) ASSERT_TRUE(s->write(r));
-    ASSERT_TRUE(s->flush());
-    EXPECT_EQ(s->stats().records_delivered, in.size());
-  }
+  EXPECT_EQ(write_all(*sink(sink_options()), in).records_delivered, in.size());
   EXPECT_EQ(exported(), in);
 }
 
 TEST_F(PgFixture, ExportCanBeLimitedToSomeRecordTables) {
   db();
   auto in = records(70);
-  {
-    auto s = sink(sink_options());
-    for (const auto& r : in) ASSERT_TRUE(s->write(r));
-    ASSERT_TRUE(s->flush());
-  }
+  write_all(*sink(sink_options()), in);
   std::vector<Record> want, got;
   for (const auto& r : in) {
     if (std::holds_alternative<Observation>(r) || std::holds_alternative<PassiveRecord>(r)) want.push_back(r);
@@ -101,10 +92,7 @@ TEST_F(PgFixture, RedeliveredBatchesAreSkippedWhole) {
   db();
   auto in = records(120);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto s = sink(sink_options("same-writer"));
-    for (const auto& r : in) ASSERT_TRUE(s->write(r));
-    ASSERT_TRUE(s->flush());
-    EXPECT_EQ(s->stats().batches_duplicate, attempt == 0 ? 0u : 3u);
+    EXPECT_EQ(write_all(*sink(sink_options("same-writer")), in).batches_duplicate, attempt == 0 ? 0u : 3u);
   }
   EXPECT_EQ(count("SELECT count(*) FROM batch"), 3);
   EXPECT_EQ(exported(), in);
@@ -119,10 +107,9 @@ TEST_F(PgFixture, UnreachableDatabaseSpoolsAndReplaysInOrder) {
     std::string why;
     auto s = PgSink::open(down, &why).value();
     EXPECT_NE(why.find("spooling"), std::string::npos) << why;
-    for (const auto& r : in) ASSERT_TRUE(s->write(r));
-    ASSERT_TRUE(s->flush());
-    EXPECT_EQ(s->stats().batches_spooled, 4u);
-    EXPECT_EQ(s->stats().records_pending, in.size());
+    auto st = write_all(*s, in);
+    EXPECT_EQ(st.batches_spooled, 4u);
+    EXPECT_EQ(st.records_pending, in.size());
   }  // the process goes away with its spool undelivered
   EXPECT_EQ(count("SELECT count(*) FROM observation"), 0);
   auto s = sink(sink_options("next-run"));

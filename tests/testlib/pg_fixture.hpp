@@ -63,6 +63,12 @@ class PgFixture : public ::testing::Test {
     EXPECT_TRUE(s) << why;
     return std::move(s).value();
   }
+  // Writes every record through s and flushes; the stats after the flush.
+  static SinkStats write_all(PgSink& s, const std::vector<Record>& in) {
+    for (const auto& r : in) EXPECT_TRUE(s.write(r));
+    EXPECT_TRUE(s.flush());
+    return s.stats();
+  }
   static std::vector<Record> records(std::size_t n, std::uint64_t seed = 1) {
     testlib::Gen g(seed);
     std::vector<Record> out;
