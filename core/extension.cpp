@@ -1,33 +1,165 @@
 #include "core/extension.hpp"
 
+#include "core/bencode_scan.hpp"
 #include "core/compact.hpp"
+
+#include <array>
 
 namespace p2pscope {
 namespace {
 
 using Node = lt::bdecode_node;
 
-Result<std::optional<IpAddress>> opt_address(const Node& d, std::string_view key, std::size_t want_size) {
-  P2PSCOPE_TRY(s, opt_string(d, key));
+// The typed checks below mirror core/bencode's opt_* accessors, applied to a
+// node found once instead of looked up by key: one pass over the dictionary
+// picks the first value of every key decode_extended_handshake reads (as
+// dict_find would), where eight dict_find calls rescanned it eight times.
+enum Field : std::size_t { kM, kV, kP, kYourip, kIpv4, kIpv6, kReqq, kMetadataSize, kFields };
+
+// Which of the keys read here `key` is; kFields for any other.
+std::size_t field_of(std::string_view key) {
+  static constexpr std::string_view kNames[kFields] = {"m", "v", "p", "yourip", "ipv4", "ipv6", "reqq", "metadata_size"};
+  for (std::size_t i = 0; i < kFields; ++i) {
+    if (kNames[i] == key) return i;
+  }
+  return kFields;
+}
+
+using HandshakeFields = std::array<std::optional<Node>, kFields>;
+
+HandshakeFields pick_fields(const Node& root) {
+  HandshakeFields f;
+  for (int i = 0, n = root.dict_size(); i < n; ++i) {
+    auto [key, value] = root.dict_at_node(i);
+    auto at = field_of(view(key.string_value()));
+    if (at < kFields && !f[at]) f[at] = value;
+  }
+  return f;
+}
+
+Result<std::optional<std::string_view>> string_field(const std::optional<Node>& n) {
+  if (!n) return std::optional<std::string_view>{};
+  if (n->type() != Node::string_t) return errc::wrong_type;
+  return std::optional<std::string_view>{view(n->string_value())};
+}
+
+Result<std::optional<std::int64_t>> int_field(const std::optional<Node>& n, std::int64_t lo, std::int64_t hi) {
+  if (!n) return std::optional<std::int64_t>{};
+  P2PSCOPE_TRY(v, checked_int(*n));
+  if (v < lo || v > hi) return errc::bad_value;
+  return std::optional<std::int64_t>{v};
+}
+
+Result<std::optional<IpAddress>> address_field(const std::optional<Node>& n, std::size_t want_size) {
+  P2PSCOPE_TRY(s, string_field(n));
   if (!s) return std::optional<IpAddress>{};
   if (want_size != 0 && s->size() != want_size) return errc::bad_address;
   P2PSCOPE_TRY(a, IpAddress::from_bytes(*s));
   return std::optional<IpAddress>{a};
 }
 
-Result<std::map<std::string, std::uint8_t>> decode_m(const Node& root, const ExtensionLimits& lim) {
-  P2PSCOPE_TRY(m, opt_dict(root, "m"));
-  std::map<std::string, std::uint8_t> out;
-  if (!m) return out;
+// Checks every "m" entry and hands each to on_entry(name, id), in the
+// dictionary's order; names point into the body.
+template <class OnEntry>
+Status check_m(const std::optional<Node>& m, const ExtensionLimits& lim, OnEntry on_entry) {
+  if (!m) return success();
+  if (m->type() != Node::dict_t) return errc::wrong_type;
   if (static_cast<std::size_t>(m->dict_size()) > lim.max_extensions) return errc::too_many_items;
-  for (int i = 0; i < m->dict_size(); ++i) {
-    auto [name, id] = m->dict_at(i);
+  for (int i = 0, n = m->dict_size(); i < n; ++i) {
+    auto [name, id] = m->dict_at_node(i);
     P2PSCOPE_TRY(value, checked_int(id));
     if (value < 0 || value > 255) return errc::bad_value;
-    if (name.size() > lim.max_text) return errc::oversized;
-    out.emplace(std::string(view(name)), static_cast<std::uint8_t>(value));
+    auto text = view(name.string_value());
+    if (text.size() > lim.max_text) return errc::oversized;
+    on_entry(text, static_cast<std::uint8_t>(value));
   }
-  return out;
+  return success();
+}
+
+// Everything but "m", checked in a fixed order so that a body with several
+// bad fields always gives the same error.
+struct HandshakeScalars {
+  std::optional<std::string_view> v;
+  std::optional<std::int64_t> p, reqq, metadata_size;
+  std::optional<IpAddress> yourip, ipv4, ipv6;
+};
+
+Result<HandshakeScalars> check_scalars(const HandshakeFields& f, const ExtensionLimits& lim) {
+  HandshakeScalars s;
+  P2PSCOPE_TRY(v, string_field(f[kV]));
+  P2PSCOPE_TRY(p, int_field(f[kP], 0, 65535));
+  P2PSCOPE_TRY(yourip, address_field(f[kYourip], 0));
+  P2PSCOPE_TRY(ipv4, address_field(f[kIpv4], 4));
+  P2PSCOPE_TRY(ipv6, address_field(f[kIpv6], 16));
+  P2PSCOPE_TRY(reqq, int_field(f[kReqq], 0, INT64_MAX));
+  P2PSCOPE_TRY(metadata_size, int_field(f[kMetadataSize], 0, INT64_MAX));
+  if (v && v->size() > lim.max_text) return errc::oversized;
+  return HandshakeScalars{v, p, reqq, metadata_size, yourip, ipv4, ipv6};
+}
+
+// The root of an extended handshake: a dictionary within the limits.
+Result<Node> handshake_root(std::string_view body, const ExtensionLimits& lim) {
+  P2PSCOPE_TRY(root, decode_bencode(body, lim.bencode));
+  if (root.type() != Node::dict_t) return errc::wrong_type;
+  return root;
+}
+
+// The same fields and checks over a BencodeScan's tokens, for
+// summarize_extended_handshake. Kept apart from the lt::bdecode_node
+// versions above on purpose: the fuzz target checks the two against each
+// other. Fields are token indices, 0 for absent (token 0 is the root).
+using ScannedFields = std::array<std::uint32_t, kFields>;
+
+ScannedFields pick_scanned_fields(const std::vector<ScanToken>& t) {
+  ScannedFields f{};
+  for (std::uint32_t key = 1; key < t[0].end; key = t[key + 1].end) {
+    auto at = field_of(t[key].text);
+    if (at < kFields && f[at] == 0) f[at] = key + 1;
+  }
+  return f;
+}
+
+Status check_scanned_m(const std::vector<ScanToken>& t, std::uint32_t m, std::string_view extension,
+                       const ExtensionLimits& lim, std::optional<std::uint8_t>& id_out) {
+  if (m == 0) return success();
+  if (t[m].kind != ScanToken::Kind::dict) return errc::wrong_type;
+  std::size_t entries = 0;
+  for (auto key = m + 1; key < t[m].end; key = t[key + 1].end) ++entries;
+  if (entries > lim.max_extensions) return errc::too_many_items;
+  bool seen = false;  // the first entry of a name counts, as in decode_extended_handshake's map
+  for (auto key = m + 1; key < t[m].end; key = t[key + 1].end) {
+    P2PSCOPE_TRY(value, scan_int(t[key + 1]));
+    if (value < 0 || value > 255) return errc::bad_value;
+    if (t[key].text.size() > lim.max_text) return errc::oversized;
+    if (!seen && t[key].text == extension) {
+      seen = true;
+      if (value != 0) id_out = static_cast<std::uint8_t>(value);
+    }
+  }
+  return success();
+}
+
+Result<std::optional<std::string_view>> scanned_string(const std::vector<ScanToken>& t, std::uint32_t i) {
+  if (i == 0) return std::optional<std::string_view>{};
+  if (t[i].kind != ScanToken::Kind::string) return errc::wrong_type;
+  return std::optional<std::string_view>{t[i].text};
+}
+
+Result<std::optional<std::int64_t>> scanned_int(const std::vector<ScanToken>& t, std::uint32_t i, std::int64_t lo,
+                                                std::int64_t hi) {
+  if (i == 0) return std::optional<std::int64_t>{};
+  P2PSCOPE_TRY(v, scan_int(t[i]));
+  if (v < lo || v > hi) return errc::bad_value;
+  return std::optional<std::int64_t>{v};
+}
+
+Result<std::optional<IpAddress>> scanned_address(const std::vector<ScanToken>& t, std::uint32_t i,
+                                                 std::size_t want_size) {
+  P2PSCOPE_TRY(s, scanned_string(t, i));
+  if (!s) return std::optional<IpAddress>{};
+  if (want_size != 0 && s->size() != want_size) return errc::bad_address;
+  P2PSCOPE_TRY(a, IpAddress::from_bytes(*s));
+  return std::optional<IpAddress>{a};
 }
 
 Status decode_added(const Node& root, std::string_view key, std::string_view flags_key, Family f,
@@ -77,27 +209,42 @@ std::optional<std::uint8_t> ExtendedHandshake::extension_id(std::string_view nam
 }
 
 Result<ExtendedHandshake> decode_extended_handshake(std::string_view body, const ExtensionLimits& lim) {
-  P2PSCOPE_TRY(root, decode_bencode(body, lim.bencode));
-  if (root.type() != Node::dict_t) return errc::wrong_type;
+  P2PSCOPE_TRY(root, handshake_root(body, lim));
+  auto fields = pick_fields(root);
   ExtendedHandshake h;
-  P2PSCOPE_TRY(m, decode_m(root, lim));
-  P2PSCOPE_TRY(v, opt_string(root, "v"));
-  P2PSCOPE_TRY(p, opt_int_in(root, "p", 0, 65535));
-  P2PSCOPE_TRY(yourip, opt_address(root, "yourip", 0));
-  P2PSCOPE_TRY(ipv4, opt_address(root, "ipv4", 4));
-  P2PSCOPE_TRY(ipv6, opt_address(root, "ipv6", 16));
-  P2PSCOPE_TRY(reqq, opt_int_in(root, "reqq", 0, INT64_MAX));
-  P2PSCOPE_TRY(metadata_size, opt_int_in(root, "metadata_size", 0, INT64_MAX));
-  if (v && v->size() > lim.max_text) return errc::oversized;
-  h.m = std::move(m);
-  if (v) h.v = std::string(*v);
-  if (p) h.p = static_cast<std::uint16_t>(*p);
-  h.yourip = yourip;
-  h.ipv4 = ipv4;
-  h.ipv6 = ipv6;
-  h.reqq = reqq;
-  h.metadata_size = metadata_size;
+  P2PSCOPE_CHECK(check_m(fields[kM], lim, [&h](std::string_view name, std::uint8_t id) { h.m.emplace(name, id); }));
+  P2PSCOPE_TRY(s, check_scalars(fields, lim));
+  if (s.v) h.v = std::string(*s.v);
+  if (s.p) h.p = static_cast<std::uint16_t>(*s.p);
+  h.yourip = s.yourip;
+  h.ipv4 = s.ipv4;
+  h.ipv6 = s.ipv6;
+  h.reqq = s.reqq;
+  h.metadata_size = s.metadata_size;
   return h;
+}
+
+Result<ExtendedHandshakeSummary> summarize_extended_handshake(std::string_view body, std::string_view extension,
+                                                              const ExtensionLimits& lim) {
+  thread_local BencodeScan scan;  // keeps its vectors' capacity between calls
+  P2PSCOPE_CHECK(scan.scan(body, lim.bencode));
+  const auto& tokens = scan.tokens();
+  if (tokens[0].kind != ScanToken::Kind::dict) return errc::wrong_type;
+  auto fields = pick_scanned_fields(tokens);
+  ExtendedHandshakeSummary out;
+  P2PSCOPE_CHECK(check_scanned_m(tokens, fields[kM], extension, lim, out.extension_id));
+  P2PSCOPE_TRY(v, scanned_string(tokens, fields[kV]));
+  P2PSCOPE_TRY(p, scanned_int(tokens, fields[kP], 0, 65535));
+  P2PSCOPE_TRY(yourip, scanned_address(tokens, fields[kYourip], 0));
+  P2PSCOPE_CHECK(scanned_address(tokens, fields[kIpv4], 4));
+  P2PSCOPE_CHECK(scanned_address(tokens, fields[kIpv6], 16));
+  P2PSCOPE_CHECK(scanned_int(tokens, fields[kReqq], 0, INT64_MAX));
+  P2PSCOPE_CHECK(scanned_int(tokens, fields[kMetadataSize], 0, INT64_MAX));
+  if (v && v->size() > lim.max_text) return errc::oversized;
+  out.v = v;
+  if (p) out.p = static_cast<std::uint16_t>(*p);
+  out.yourip = yourip;
+  return out;
 }
 
 std::string encode_extended_handshake(const ExtendedHandshake& h) {

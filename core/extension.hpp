@@ -37,6 +37,21 @@ struct ExtensionLimits {
 };
 
 Result<ExtendedHandshake> decode_extended_handshake(std::string_view body, const ExtensionLimits& lim = {});
+
+// What a passive observer keeps of an extended handshake: the id one named
+// extension is wanted with, and views into the body (valid while it is).
+struct ExtendedHandshakeSummary {
+  std::optional<std::uint8_t> extension_id;  // as ExtendedHandshake::extension_id(name)
+  std::optional<std::string_view> v;
+  std::optional<std::uint16_t> p;
+  std::optional<IpAddress> yourip;
+};
+
+// Accepts and rejects exactly the bodies decode_extended_handshake does,
+// with the same errors, but copies nothing and builds no map (the hot path
+// of `p2pscope passive`).
+Result<ExtendedHandshakeSummary> summarize_extended_handshake(std::string_view body, std::string_view extension,
+                                                              const ExtensionLimits& lim = {});
 std::string encode_extended_handshake(const ExtendedHandshake& h);
 
 // ut_pex per-peer flags (BEP 11).

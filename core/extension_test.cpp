@@ -94,6 +94,54 @@ TEST(ExtendedHandshake, RoundTripsRandomHandshakes) {
       [](std::string_view b) { return decode_extended_handshake(b); });
 }
 
+// summarize_extended_handshake must accept, reject and read exactly as
+// decode_extended_handshake does.
+void expect_summary_agrees(std::string_view body, std::string_view name = "ut_pex") {
+  auto full = decode_extended_handshake(body);
+  auto summary = summarize_extended_handshake(body, name);
+  ASSERT_EQ(full.has_value(), summary.has_value()) << body;
+  if (!full) {
+    EXPECT_EQ(full.error(), summary.error()) << body;
+    return;
+  }
+  EXPECT_EQ(summary.value().extension_id, full.value().extension_id(name)) << body;
+  EXPECT_EQ(summary.value().v, full.value().v) << body;
+  EXPECT_EQ(summary.value().p, full.value().p) << body;
+  EXPECT_EQ(summary.value().yourip, full.value().yourip) << body;
+}
+
+TEST(ExtendedHandshakeSummary, AgreesWithTheFullDecodeOnRandomHandshakes) {
+  testlib::Gen g(7);
+  for (int i = 0; i < 300; ++i) {
+    auto h = g.extended_handshake();
+    if (g.coin()) h.m["ut_pex"] = static_cast<std::uint8_t>(g.below(3));  // 0: disabled
+    auto body = encode_extended_handshake(h);
+    expect_summary_agrees(body);
+    if (!h.m.empty()) expect_summary_agrees(body, h.m.begin()->first);
+  }
+}
+
+TEST(ExtendedHandshakeSummary, AgreesWithTheFullDecodeOnLyingFields) {
+  for (std::string_view body :
+       {"d1:md6:ut_pexi300eee", "d1:md6:ut_pex1:xee", "d1:pi70000ee", "d4:ipv416:0123456789abcdefe",
+        "d6:youripi5ee", "d6:yourip3:abce", "d4:reqqi-1ee", "d1:md6:ut_pexi-99999999999999999999eee", "i5e",
+        "d1:mi1ee", "d1:vi1ee", "d13:metadata_sizei-5ee", "d4:ipv64:abcde",
+        // several bad fields: the same error whatever the dictionary order
+        "d1:pi70000e1:vi1ee", "d1:vi1e1:pi70000ee", "d1:pi-1e1:md6:ut_pex1:xee"}) {
+    expect_summary_agrees(body);
+  }
+}
+
+TEST(ExtendedHandshakeSummary, TakesTheFirstOfRepeatedKeysAsTheFullDecodeDoes) {
+  // bdecode keeps repeated and unsorted keys; dict_find and the map both take the first.
+  expect_summary_agrees("d1:md6:ut_pexi3e6:ut_pexi4ee1:md6:ut_pexi5eee");
+  expect_summary_agrees("d1:pi1e1:pi70000ee");
+  expect_summary_agrees("d1:pi70000e1:pi1ee");
+  EXPECT_EQ(summarize_extended_handshake("d1:md6:ut_pexi3e6:ut_pexi4eee", "ut_pex").value().extension_id, 3);
+  EXPECT_EQ(summarize_extended_handshake("d1:md6:ut_pexi0e6:ut_pexi4eee", "ut_pex").value().extension_id,
+            std::nullopt);
+}
+
 TEST(Pex, RoundTripsRandomMessages) {
   testlib::expect_round_trips(
       300, [](testlib::Gen& g) { return g.pex(); }, [](const PexMessage& m) { return encode_pex(m); },

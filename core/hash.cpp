@@ -31,9 +31,10 @@ std::string to_hex(const std::uint8_t* p, std::size_t n) {
 void append_hex(std::string& out, const std::uint8_t* p, std::size_t n) {
   auto at = out.size();
   out.resize(at + 2 * n);
+  char* d = out.data() + at;  // once: a store through out[] could alias its own pointer
   for (std::size_t i = 0; i < n; ++i) {
-    out[at + 2 * i] = kHex[p[i] >> 4];
-    out[at + 2 * i + 1] = kHex[p[i] & 0xf];
+    d[2 * i] = kHex[p[i] >> 4];
+    d[2 * i + 1] = kHex[p[i] & 0xf];
   }
 }
 

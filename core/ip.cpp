@@ -76,7 +76,23 @@ std::string IpAddress::to_string() const {
   return s;
 }
 
+namespace {
 // Records print addresses by the million: IPv4 without inet_ntop's printf.
+// Writes "a.b.c.d." (with a last '.') at out, which has room for 16; returns
+// the length.
+std::size_t write_v4_dotted(const std::uint8_t* bytes, char* out) noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    unsigned b = bytes[i];
+    if (b >= 100) out[n++] = static_cast<char>('0' + b / 100);
+    if (b >= 10) out[n++] = static_cast<char>('0' + b / 10 % 10);
+    out[n++] = static_cast<char>('0' + b % 10);
+    out[n++] = '.';
+  }
+  return n;
+}
+}  // namespace
+
 void IpAddress::append_to(std::string& out) const {
   if (is_v6()) {
     char buf[INET6_ADDRSTRLEN] = {};
@@ -85,15 +101,7 @@ void IpAddress::append_to(std::string& out) const {
     return;
   }
   std::array<char, 16> text;
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < 4; ++i) {
-    unsigned b = bytes_[i];
-    if (b >= 100) text[n++] = static_cast<char>('0' + b / 100);
-    if (b >= 10) text[n++] = static_cast<char>('0' + b / 10 % 10);
-    text[n++] = static_cast<char>('0' + b % 10);
-    text[n++] = '.';
-  }
-  out.append(text.data(), n - 1);  // without the last '.'
+  out.append(text.data(), write_v4_dotted(bytes_.data(), text.data()) - 1);  // without the last '.'
 }
 
 Result<Endpoint> Endpoint::parse(std::string_view text) {
@@ -125,11 +133,20 @@ std::string Endpoint::to_string() const {
 }
 
 void Endpoint::append_to(std::string& out) const {
-  if (address.is_v6()) out += '[';
-  address.append_to(out);
-  out += address.is_v6() ? "]:" : ":";
-  char buf[8];
-  out.append(buf, std::to_chars(buf, buf + sizeof buf, port).ptr);
+  if (address.is_v6()) {
+    out += '[';
+    address.append_to(out);
+    out += "]:";
+    char buf[8];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, port).ptr);
+    return;
+  }
+  // "a.b.c.d:port" built whole and appended once.
+  std::array<char, 24> text;
+  std::size_t n = write_v4_dotted(address.data(), text.data());
+  text[n - 1] = ':';
+  n = static_cast<std::size_t>(std::to_chars(text.data() + n, text.data() + text.size(), port).ptr - text.data());
+  out.append(text.data(), n);
 }
 
 EndpointFlags endpoint_flags(const Endpoint& ep) noexcept {

@@ -1,5 +1,6 @@
 #include "passive/events.hpp"
 
+#include "core/decimal.hpp"
 #include "core/text.hpp"
 
 #include <algorithm>
@@ -122,11 +123,13 @@ class Writer {
   }
   void real(std::string_view k, double v) {
     key(k);
-    char buf[64];
-    auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-    std::string_view text(buf, static_cast<std::size_t>(r.ptr - buf));
-    out_ += text;
-    if (text.find('.') == std::string_view::npos) out_ += ".0";
+    auto at = out_.size();
+    append_fixed(v, out_);
+    if (std::string_view(out_).substr(at).find('.') == std::string_view::npos) out_ += ".0";
+  }
+  // A value of ours (a record type, a carrier) that needs no escaping.
+  void name(std::string_view k, std::string_view v) {
+    plain(k, [v](std::string& o) { o += v; });
   }
   void boolean(std::string_view k, bool v) {
     key(k);
@@ -198,23 +201,18 @@ class Writer {
     out_ += ']';
   }
   void hop(std::string_view type, const Hop& h) {
-    str("type", type);
+    name("type", type);
     real("t", h.t);
     endpoint("from", h.from);
     endpoint("to", h.to);
-    str("carrier", to_string(h.carrier));
+    name("carrier", to_string(h.carrier));
   }
 
  private:
   void key(std::string_view k) {
-    auto at = out_.size();
-    out_.resize(at + k.size() + 4);
-    char* p = out_.data() + at;
-    *p++ = first_ ? '{' : ',';
-    *p++ = '"';
-    p = std::copy(k.begin(), k.end(), p);
-    *p++ = '"';
-    *p = ':';
+    out_.append(first_ ? "{\"" : ",\"", 2);
+    out_.append(k);
+    out_.append("\":", 2);
     first_ = false;
   }
   void digits(std::uint64_t v) {

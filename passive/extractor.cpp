@@ -260,10 +260,12 @@ struct Deliver {
       sink(HandshakeEvent{flow.hop(i), hs.info_hash, hs.peer_id, hs.features().has(Feature::extension_protocol),
                           hs.features().has(Feature::dht)});
     };
-    h.extended_handshake = [this](const ExtendedHandshake& x) {
-      flow.side[i].ut_pex = x.extension_id("ut_pex");
+    h.extended_handshake = [this](const ExtendedHandshakeSummary& x) {
+      flow.side[i].ut_pex = x.extension_id;
       flow.side[i].ut_pex_inferred = false;
-      sink(ExtendedHandshakeEvent{flow.hop(i), x.v, x.p, x.yourip, flow.side[i].ut_pex});
+      std::optional<std::string> v;
+      if (x.v) v.emplace(*x.v);
+      sink(ExtendedHandshakeEvent{flow.hop(i), std::move(v), x.p, x.yourip, flow.side[i].ut_pex});
     };
     h.extended = [this](std::uint8_t id, std::string_view body) {
       auto& receiver = flow.side[1 - i];

@@ -53,7 +53,8 @@ void PeerWireParser::on_frame(const Frame& f, const WireHandlers& h) {
   auto ext = decode_extended(f.payload);
   if (!ext) return;
   if (ext.value().ext_id == 0) {
-    if (auto hs = decode_extended_handshake(ext.value().body); hs && h.extended_handshake) h.extended_handshake(hs.value());
+    if (!h.extended_handshake) return;
+    if (auto hs = summarize_extended_handshake(ext.value().body, "ut_pex")) h.extended_handshake(hs.value());
   } else if (h.extended) {
     h.extended(ext.value().ext_id, ext.value().body);
   }

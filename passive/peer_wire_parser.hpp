@@ -20,7 +20,10 @@ namespace p2pscope::passive {
 
 struct WireHandlers {
   std::function<void(const Handshake&)> handshake;
-  std::function<void(const ExtendedHandshake&)> extended_handshake;
+  // The extended handshake summarised for ut_pex (its extension_id is the
+  // id the sender wants ut_pex sent to it with); views point into the
+  // parser's buffer and last only for the call.
+  std::function<void(const ExtendedHandshakeSummary&)> extended_handshake;
   std::function<void(std::uint8_t ext_id, std::string_view body)> extended;
   std::function<void(std::uint16_t port)> port;
 };

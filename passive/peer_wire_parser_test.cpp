@@ -23,7 +23,7 @@ TEST(PassiveWire, HandshakeExtendedAndPortInOneBytePieces) {
   std::optional<std::uint16_t> port;
   WireHandlers h;
   h.handshake = [&](const Handshake&) { ++handshakes; };
-  h.extended_handshake = [&](const ExtendedHandshake& e) { pex_id = e.extension_id("ut_pex"); };
+  h.extended_handshake = [&](const ExtendedHandshakeSummary& e) { pex_id = e.extension_id; };
   h.port = [&](std::uint16_t v) { port = v; };
   for (char c : stream) p.feed(std::string_view(&c, 1), h);
   EXPECT_EQ(handshakes, 1);
