@@ -1,5 +1,7 @@
 #include "passive/pcap_reader.hpp"
 
+#include "passive/pcap_file.hpp"
+
 #include <pcap/pcap.h>
 #include <poll.h>
 
@@ -12,7 +14,21 @@ namespace p2pscope::passive {
 
 void PcapReader::Close::operator()(pcap* p) const noexcept { pcap_close(p); }
 
-Result<PcapReader> PcapReader::open(const std::filesystem::path& file, std::string* detail) {
+struct PcapReader::CompiledFilter {
+  explicit CompiledFilter(const bpf_program& p) : prog(p) {}
+  CompiledFilter(const CompiledFilter&) = delete;
+  CompiledFilter& operator=(const CompiledFilter&) = delete;
+  ~CompiledFilter() { pcap_freecode(&prog); }
+  bpf_program prog;
+};
+
+PcapReader::PcapReader(std::unique_ptr<pcap, Close> h, LinkType link, std::optional<std::chrono::milliseconds> timeout)
+    : handle_(std::move(h)), link_(link), timeout_(timeout) {}
+PcapReader::PcapReader(PcapReader&&) noexcept = default;
+PcapReader& PcapReader::operator=(PcapReader&&) noexcept = default;
+PcapReader::~PcapReader() = default;
+
+Result<PcapReader> PcapReader::open(const std::filesystem::path& file, std::string* detail, FileReader with) {
   char err[PCAP_ERRBUF_SIZE] = {};
   // libpcap reads a file through stdio, two freads per record; stdio's
   // default buffer (one file-system block) costs a read(2) per 4 KiB.
@@ -36,8 +52,11 @@ Result<PcapReader> PcapReader::open(const std::filesystem::path& file, std::stri
     if (detail) *detail = std::string("unsupported link type ") + std::to_string(pcap_datalink(h.get()));
     return errc::bad_value;
   }
+  int snapshot = pcap_snapshot(h.get());
   PcapReader r(std::move(h), link.value(), std::nullopt);
   r.file_buffer_ = std::move(buffer);
+  if (with == FileReader::libpcap) return r;
+  if (auto classic = ClassicPcapFile::open(file, snapshot)) r.classic_ = std::make_unique<ClassicPcapFile>(std::move(*classic));
   return r;
 }
 
@@ -92,6 +111,10 @@ Result<void> PcapReader::set_filter(const std::string& expression, std::string* 
     if (detail) *detail = pcap_geterr(handle_.get());
     return errc::bad_value;
   }
+  if (classic_) {
+    classic_filter_ = std::make_unique<CompiledFilter>(prog);
+    return success();
+  }
   int rc = pcap_setfilter(handle_.get(), &prog);
   pcap_freecode(&prog);
   if (rc != 0) {
@@ -108,6 +131,17 @@ CaptureDrops PcapReader::drops() const {
 }
 
 Result<std::optional<Frame>> PcapReader::next(std::string* detail, const std::function<bool()>& keep_going) {
+  if (classic_) {
+    for (;;) {
+      auto f = classic_->next(detail);
+      if (!f || !f.value() || !classic_filter_) return f;
+      pcap_pkthdr h{};
+      h.caplen = static_cast<bpf_u_int32>(f.value()->data.size());
+      h.len = static_cast<bpf_u_int32>(f.value()->wire_length);
+      if (pcap_offline_filter(&classic_filter_->prog, &h, reinterpret_cast<const u_char*>(f.value()->data.data())))
+        return f;
+    }
+  }
   pcap_pkthdr* hdr = nullptr;
   const u_char* data = nullptr;
   int rc = pcap_next_ex(handle_.get(), &hdr, &data);

@@ -7,6 +7,12 @@
 //
 // Ownership: the reader owns the libpcap handle. A Frame's data is valid
 // until the next call to next(). Not thread-safe; move-only.
+//
+// A classic pcap file in this machine's byte order is opened by libpcap
+// (which decides it is a capture) and then read by ClassicPcapFile, which
+// gives the same frames faster (pcap_file.hpp); filters then run through
+// pcap_offline_filter. Every other file, and live captures, are read by
+// libpcap itself.
 #pragma once
 
 #include "core/error.hpp"
@@ -25,6 +31,8 @@ struct pcap;
 
 namespace p2pscope::passive {
 
+class ClassicPcapFile;
+
 struct Frame {
   double t = 0;                 // capture time, seconds since the epoch
   std::string_view data;        // as captured (may be cut by the snap length)
@@ -32,6 +40,10 @@ struct Frame {
 };
 
 enum class Promiscuous : bool { no, yes };
+
+// Who reads a file's records: ClassicPcapFile where it can (the default), or
+// libpcap always (what ClassicPcapFile is checked against).
+enum class FileReader : std::uint8_t { fastest, libpcap };
 
 struct LiveOptions {
   int snaplen = 262144;                 // bytes kept of each frame
@@ -51,7 +63,8 @@ class PcapReader {
   // errc::bad_value when libpcap cannot read the file (not a capture, an
   // unsupported version) or its link type is not one decode_frame knows;
   // *detail says what libpcap or we found.
-  static Result<PcapReader> open(const std::filesystem::path& file, std::string* detail);
+  static Result<PcapReader> open(const std::filesystem::path& file, std::string* detail,
+                                 FileReader with = FileReader::fastest);
   // Captures live on `interface` ("any" for all of them; Linux cooked).
   // std::errc::operation_not_permitted without CAP_NET_RAW,
   // std::errc::no_such_device for an unknown interface, errc::bad_value
@@ -68,7 +81,13 @@ class PcapReader {
   // capture fails (*detail as above).
   Result<std::optional<Frame>> next(std::string* detail = nullptr, const std::function<bool()>& keep_going = {});
 
+  PcapReader(PcapReader&&) noexcept;
+  PcapReader& operator=(PcapReader&&) noexcept;
+  ~PcapReader();
+
   LinkType link() const noexcept { return link_; }
+  // Whether libpcap reads the frames, or ClassicPcapFile does.
+  bool read_by_libpcap() const noexcept { return classic_ == nullptr; }
   bool live() const noexcept { return timeout_.has_value(); }
   // Zero for a file.
   CaptureDrops drops() const;
@@ -77,10 +96,12 @@ class PcapReader {
   struct Close {
     void operator()(pcap* p) const noexcept;
   };
-  PcapReader(std::unique_ptr<pcap, Close> h, LinkType link, std::optional<std::chrono::milliseconds> timeout)
-      : handle_(std::move(h)), link_(link), timeout_(timeout) {}
+  struct CompiledFilter;  // pcap_reader.cpp
+  PcapReader(std::unique_ptr<pcap, Close> h, LinkType link, std::optional<std::chrono::milliseconds> timeout);
   std::unique_ptr<std::vector<char>> file_buffer_;  // stdio's buffer for a file; outlives handle_
   std::unique_ptr<pcap, Close> handle_;
+  std::unique_ptr<ClassicPcapFile> classic_;           // reads the frames instead of handle_ when set
+  std::unique_ptr<CompiledFilter> classic_filter_;      // the filter classic_'s frames must pass
   LinkType link_;
   std::optional<std::chrono::milliseconds> timeout_;  // live captures only
 };

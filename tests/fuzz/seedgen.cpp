@@ -56,6 +56,11 @@ int main(int argc, char** argv) {
   }
   put(corpus / "fuzz_http_tracker", std::string(1, '\0') + slurp(fixtures / "zeek_tracker_announce_body.bencode"));
   put(corpus / "fuzz_peer_wire", slurp(fixtures / "utp_pex_frame58_eleven_peers.bin"));
+  // fuzz_pcap_file: the first records of the real classic captures, after
+  // the header byte that picks microseconds and a 65535-byte snap length.
+  for (const char* name : {"bittorrent.pcap", "zeek_tracker.pcap"}) {
+    put(corpus / "fuzz_pcap_file", std::string(1, '\0') + slurp(fixtures / "pcaps" / name).substr(24, 4096));
+  }
   auto pex = slurp(fixtures / "utp_pex_frame58_eleven_peers.bin");
   put(corpus / "fuzz_extension", "\1" + pex.substr(6));
   const std::string text = std::string(1, '\0');
