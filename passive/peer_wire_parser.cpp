@@ -60,42 +60,63 @@ void PeerWireParser::on_frame(const Frame& f, const WireHandlers& h) {
   }
 }
 
-void PeerWireParser::feed(std::string_view bytes, const WireHandlers& h) {
-  if (state_ == State::failed) return;
-  auto skipped = std::min(skip_, bytes.size());
-  skip_ -= skipped;
-  bytes.remove_prefix(skipped);
-  buf_.append(bytes);
+std::size_t PeerWireParser::consume(std::string_view view, const WireHandlers& h) {
+  std::size_t used = 0;
   for (;;) {
-    std::string_view view(buf_);
-    view.remove_prefix(pos_);
+    auto rest = view.substr(used);
     if (state_ == State::messages) {
-      if (auto whole = skippable(view, lim_); whole > view.size()) {
+      if (auto whole = skippable(rest, lim_); whole > rest.size()) {
         ++messages_;
-        skip_ = whole - view.size();
-        pos_ = buf_.size();
-        break;
+        skip_ = whole - rest.size();
+        return view.size();
       }
     }
     if (state_ == State::handshake) {
       // Refuse early: a stream that does not open with the protocol string
       // is not plaintext BitTorrent, however long we wait.
-      auto n = std::min(view.size(), kProtocol.size());
-      if (view.substr(0, n) != kProtocol.substr(0, n)) return fail(errc::bad_protocol_string);
-      if (view.size() < kHandshakeSize) break;
-      auto hs = decode_handshake(view.substr(0, kHandshakeSize));
-      if (!hs) return fail(static_cast<errc>(hs.error().value()));
+      auto n = std::min(rest.size(), kProtocol.size());
+      if (rest.substr(0, n) != kProtocol.substr(0, n)) {
+        fail(errc::bad_protocol_string);
+        return view.size();
+      }
+      if (rest.size() < kHandshakeSize) return used;
+      auto hs = decode_handshake(rest.substr(0, kHandshakeSize));
+      if (!hs) {
+        fail(static_cast<errc>(hs.error().value()));
+        return view.size();
+      }
       if (h.handshake) h.handshake(hs.value());
-      pos_ += kHandshakeSize;
+      used += kHandshakeSize;
       state_ = State::messages;
       continue;
     }
-    auto frame = next_frame(view, lim_);
-    if (!frame) return fail(static_cast<errc>(frame.error().value()));
-    if (!frame.value()) break;
-    pos_ += frame.value()->consumed;
+    auto frame = next_frame(rest, lim_);
+    if (!frame) {
+      fail(static_cast<errc>(frame.error().value()));
+      return view.size();
+    }
+    if (!frame.value()) return used;
+    used += frame.value()->consumed;
     on_frame(*frame.value(), h);
   }
+}
+
+void PeerWireParser::feed(std::string_view bytes, const WireHandlers& h) {
+  if (state_ == State::failed) return;
+  auto skipped = std::min(skip_, bytes.size());
+  skip_ -= skipped;
+  bytes.remove_prefix(skipped);
+  if (buf_.empty()) {
+    // Nothing held: parse the caller's bytes where they are and keep only
+    // an unfinished message.
+    auto used = consume(bytes, h);
+    if (state_ != State::failed && used < bytes.size()) buf_.assign(bytes.substr(used));
+    return;
+  }
+  buf_.append(bytes);
+  auto used = consume(std::string_view(buf_).substr(pos_), h);
+  if (state_ == State::failed) return;
+  pos_ += used;
   // Keep only the unconsumed tail, moving it once it is most of the buffer.
   if (pos_ == buf_.size()) {
     buf_.clear();

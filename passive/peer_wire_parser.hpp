@@ -3,8 +3,9 @@
 // yields the handshake, the extended handshake, every other extended
 // message (ut_pex among them; which id means ut_pex is the other side's
 // choice, so the caller maps it) and the DHT PORT message. Pure; buffers at
-// most one message (bounded by WireLimits), and never the body of a message
-// it does not decode (pieces, bitfields): those bytes are counted and skipped.
+// most one unfinished message (bounded by WireLimits; what arrives whole is
+// parsed where it is), and never the body of a message it does not decode
+// (pieces, bitfields): those bytes are counted and skipped.
 #pragma once
 
 #include "core/extension.hpp"
@@ -57,6 +58,9 @@ class PeerWireParser {
     buf_.clear();
   }
   void on_frame(const Frame& f, const WireHandlers& h);
+  // Parses whole messages (or the handshake) off the front of view; returns
+  // how many bytes it used (all of them once it fails or starts skipping).
+  std::size_t consume(std::string_view view, const WireHandlers& h);
   WireLimits lim_;
   State state_ = State::handshake;
   std::optional<errc> failure_;
