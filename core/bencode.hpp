@@ -1,7 +1,9 @@
 // Bencode through libtorrent (lt::bdecode / lt::entry + lt::bencode), with the
 // project's limits and error codes, plus typed dictionary accessors that tell
 // a missing key (nullopt / errc::missing_key) from a wrongly typed one
-// (errc::wrong_type). p2pscope never parses bencode by hand.
+// (errc::wrong_type). p2pscope parses bencode by hand in one place only:
+// core/bencode_scan.hpp, which replays lt::bdecode's checks for the passive
+// pass's extended handshakes and is fuzzed against it.
 //
 // Lifetime: a decoded lt::bdecode_node and every string_view taken from it
 // point into the input buffer, which must outlive them.
