@@ -50,18 +50,18 @@ std::optional<ClassicPcapHeader> classic_pcap_header(std::string_view b) noexcep
   return std::nullopt;
 }
 
-std::optional<ClassicPcapFile> ClassicPcapFile::open(const std::filesystem::path& file, int snapshot) {
-  if (snapshot <= 0 || static_cast<std::uint32_t>(snapshot) > kMaxCaplen) return std::nullopt;
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+std::optional<ClassicPcapFile> ClassicPcapFile::adopt(int fd, int snapshot) {
   if (fd < 0) return std::nullopt;
   struct stat st{};
   char head[kFileHeader];
   std::optional<ClassicPcapHeader> h;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::pread(fd, head, kFileHeader, 0) == kFileHeader &&
-      ::lseek(fd, kFileHeader, SEEK_SET) == static_cast<off_t>(kFileHeader)) {
+  if (snapshot > 0 && static_cast<std::uint32_t>(snapshot) <= kMaxCaplen && ::fstat(fd, &st) == 0 &&
+      S_ISREG(st.st_mode) && ::pread(fd, head, kFileHeader, 0) == kFileHeader) {
     h = classic_pcap_header(std::string_view(head, kFileHeader));
   }
-  if (!h) {
+  // The offset is libpcap's too (the descriptor is a duplicate): it moves
+  // only once libpcap will read no more.
+  if (!h || ::lseek(fd, kFileHeader, SEEK_SET) != static_cast<off_t>(kFileHeader)) {
     ::close(fd);
     return std::nullopt;
   }

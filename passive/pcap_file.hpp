@@ -21,7 +21,6 @@
 #include "passive/pcap_reader.hpp"
 
 #include <cstdint>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,10 +37,12 @@ std::optional<ClassicPcapHeader> classic_pcap_header(std::string_view first_byte
 
 class ClassicPcapFile {
  public:
-  // The file's records from just after its header. `snapshot` is the snap
-  // length libpcap settled on for the file (pcap_snapshot). nullopt when
-  // the file is not a regular file this reader takes; then use libpcap.
-  static std::optional<ClassicPcapFile> open(const std::filesystem::path& file, int snapshot);
+  // The records of the file open on `fd` (which it takes, and closes), from
+  // just after the header: the descriptor libpcap opened, duplicated, so
+  // that both read the same file. `snapshot` is the snap length libpcap
+  // settled on for it (pcap_snapshot). nullopt (fd closed) when it is not a
+  // regular file this reader takes; then use libpcap.
+  static std::optional<ClassicPcapFile> adopt(int fd, int snapshot);
 
   ClassicPcapFile(ClassicPcapFile&& o) noexcept;
   ClassicPcapFile& operator=(ClassicPcapFile&& o) noexcept;

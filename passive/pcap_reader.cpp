@@ -3,6 +3,7 @@
 #include "passive/pcap_file.hpp"
 
 #include <pcap/pcap.h>
+#include <fcntl.h>
 #include <poll.h>
 
 #include <cerrno>
@@ -53,10 +54,11 @@ Result<PcapReader> PcapReader::open(const std::filesystem::path& file, std::stri
     return errc::bad_value;
   }
   int snapshot = pcap_snapshot(h.get());
+  // The descriptor libpcap opened, so that the file it accepted is the one read.
+  int fd = with == FileReader::libpcap ? -1 : ::fcntl(fileno(pcap_file(h.get())), F_DUPFD_CLOEXEC, 0);
   PcapReader r(std::move(h), link.value(), std::nullopt);
   r.file_buffer_ = std::move(buffer);
-  if (with == FileReader::libpcap) return r;
-  if (auto classic = ClassicPcapFile::open(file, snapshot)) r.classic_ = std::make_unique<ClassicPcapFile>(std::move(*classic));
+  if (auto classic = ClassicPcapFile::adopt(fd, snapshot)) r.classic_ = std::make_unique<ClassicPcapFile>(std::move(*classic));
   return r;
 }
 
