@@ -85,7 +85,6 @@ struct HandshakeScalars {
 };
 
 Result<HandshakeScalars> check_scalars(const HandshakeFields& f, const ExtensionLimits& lim) {
-  HandshakeScalars s;
   P2PSCOPE_TRY(v, string_field(f[kV]));
   P2PSCOPE_TRY(p, int_field(f[kP], 0, 65535));
   P2PSCOPE_TRY(yourip, address_field(f[kYourip], 0));
