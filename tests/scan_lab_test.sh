@@ -73,6 +73,8 @@ PY
 cat >"$work/inside.sh" <<'SH'
 set -u
 bin=$1 work=$2 truth=$3 torrent=$4 bootstrap=$5 crawler=$6; shift 6
+# Nothing forwards what reaches the far end: the lab's namespace routes nothing on.
+[[ $(cat /proc/sys/net/ipv4/ip_forward) == 0 ]] || { echo "ip_forward is on in the lab"; exit 1; }
 ip link add p2ps-sink0 type veth peer name p2ps-sink1 || exit 1
 ip link set p2ps-sink0 up && ip link set p2ps-sink1 up || exit 1
 mac=$(ip -br link show p2ps-sink1 | awk '{print $3}')
