@@ -58,10 +58,9 @@ Result<std::optional<IpAddress>> address_field(const std::optional<Node>& n, std
   return std::optional<IpAddress>{a};
 }
 
-// Checks every "m" entry and hands each to on_entry(name, id), in the
-// dictionary's order; names point into the body.
-template <class OnEntry>
-Status check_m(const std::optional<Node>& m, const ExtensionLimits& lim, OnEntry on_entry) {
+// Checks every "m" entry and adds it to out (the first of a repeated name
+// stays, as std::map::emplace keeps it).
+Status decode_m(const std::optional<Node>& m, const ExtensionLimits& lim, std::map<std::string, std::uint8_t>& out) {
   if (!m) return success();
   if (m->type() != Node::dict_t) return errc::wrong_type;
   if (static_cast<std::size_t>(m->dict_size()) > lim.max_extensions) return errc::too_many_items;
@@ -71,7 +70,7 @@ Status check_m(const std::optional<Node>& m, const ExtensionLimits& lim, OnEntry
     if (value < 0 || value > 255) return errc::bad_value;
     auto text = view(name.string_value());
     if (text.size() > lim.max_text) return errc::oversized;
-    on_entry(text, static_cast<std::uint8_t>(value));
+    out.emplace(text, static_cast<std::uint8_t>(value));
   }
   return success();
 }
@@ -211,7 +210,7 @@ Result<ExtendedHandshake> decode_extended_handshake(std::string_view body, const
   P2PSCOPE_TRY(root, handshake_root(body, lim));
   auto fields = pick_fields(root);
   ExtendedHandshake h;
-  P2PSCOPE_CHECK(check_m(fields[kM], lim, [&h](std::string_view name, std::uint8_t id) { h.m.emplace(name, id); }));
+  P2PSCOPE_CHECK(decode_m(fields[kM], lim, h.m));
   P2PSCOPE_TRY(s, check_scalars(fields, lim));
   if (s.v) h.v = std::string(*s.v);
   if (s.p) h.p = static_cast<std::uint16_t>(*s.p);
