@@ -41,7 +41,8 @@ struct Run {
 
 awaitable<void> probe_worker(Run& r, const std::vector<Endpoint>& peers, const InfoHash& ih, std::size_t total,
                              const probes::PeerProbeConfig& cfg, crawler::RateGate& gate) {
-  auto own = PeerId::from_bytes("-PS0001-" + std::string(12, 'b')).value();
+  auto rng = probes::seeded_generator();
+  auto own = probes::ProbeIdentity::fresh(rng);
   while (r.next < total) {
     const auto& peer = peers[r.next++ % peers.size()];
     auto c = co_await probes::contact_peer(peer, ih, own, cfg, gate, false);

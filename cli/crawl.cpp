@@ -4,7 +4,10 @@
 #include "cli/crawl.hpp"
 #include "cli/db_options.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/validators.hpp"
+#include "core/text.hpp"
 #include "crawler/crawl.hpp"
+#include "crawler/dht_crawl.hpp"
 #include "crawler/tracker_client.hpp"
 #include "store/jsonl.hpp"
 
@@ -61,6 +64,9 @@ std::optional<std::string> configure(const CrawlArgs& a, CrawlConfig& c) {
   c.use_pex = !a.no_pex;
   c.scrape = !a.no_scrape;
   c.bootstrap = a.bootstrap;
+  for (const auto& b : a.bootstrap) {
+    if (!parse_host_port(b)) return "--bootstrap " + printable(b) + ": not HOST:PORT with a port of 1-65535";
+  }
   c.extra_trackers = a.trackers;
   if (!a.tracker_file.empty()) {
     std::string why;
@@ -114,7 +120,7 @@ void print_summary(const CrawlSummary& s, const std::string& run_id) {
   for (const auto& r : s.sources) {
     bool tracker = r.via == Via::tracker_http || r.via == Via::tracker_udp;
     if (!tracker && shown[r.via]++ >= 5) continue;
-    std::cerr << "    " << to_string(r.via) << " " << r.source << ": " << r.returned << " / " << r.unique << " / "
+    std::cerr << "    " << to_string(r.via) << " " << printable(r.source) << ": " << r.returned << " / " << r.unique << " / "
               << r.overlap << "\n";
   }
   if (!s.pex_ends.empty()) {
@@ -122,7 +128,7 @@ void print_summary(const CrawlSummary& s, const std::string& run_id) {
     for (const auto& [end, n] : s.pex_ends) std::cerr << " " << end << " " << n;
     std::cerr << "\n";
   }
-  for (const auto& w : s.warnings) std::cerr << "  warning: " << w << "\n";
+  for (const auto& w : s.warnings) std::cerr << "  warning: " << printable(w) << "\n";
 }
 
 nlohmann::json summary_json(const CrawlSummary& s, const std::string& run_id) {
@@ -154,8 +160,14 @@ int run_crawl(const CrawlArgs& a) {
     std::cerr << "p2pscope crawl: " << *bad << "\n";
     return kBadInput;
   }
+  for (const auto& t : targets.value()) {
+    if (t.trackers_dropped)
+      std::cerr << "p2pscope crawl: " << t.label << " lists " << t.trackers.size() + t.trackers_dropped
+                << " trackers; asking the first " << t.trackers.size() << "\n";
+  }
   TeeSink sink;
   pg::PgSink* db = nullptr;
+  JsonlWriter* file = nullptr;
   if (a.db.conninfo) {
     auto s = open_pg_sink(a.db, "crawl", a.hooks.fence);
     if (!s) return kFailure;
@@ -168,6 +180,7 @@ int run_crawl(const CrawlArgs& a) {
       std::cerr << "p2pscope crawl: cannot open " << a.output << ": " << w.error().message() << "\n";
       return kFailure;
     }
+    file = w.value().get();
     sink.add(std::move(w).value());
   }
   if (!a.quiet)
@@ -182,23 +195,45 @@ int run_crawl(const CrawlArgs& a) {
     crawler.stop("interrupted");
   });
   net::asio::steady_timer poll(io);
+  std::optional<std::error_code> file_error;
+  // The record file is flushed every second, so a full disk stops the crawl
+  // within a second, not when a 64 KiB buffer finally fills.
   std::function<void()> check = [&] {
     poll.expires_after(std::chrono::seconds(1));
     poll.async_wait([&](const net::error_code& ec) {
       if (ec) return;
-      if (!a.hooks.keep_going()) return crawler.stop(a.hooks.stop_reason);
+      if (a.hooks.keep_going && !a.hooks.keep_going()) return crawler.stop(a.hooks.stop_reason);
+      if (file && !file_error) {
+        if (auto st = file->flush(); !st) {
+          file_error = st.error();
+          return crawler.stop("cannot write " + a.output + ": " + st.error().message());
+        }
+      }
       check();
     });
   };
-  if (a.hooks.keep_going) check();
+  check();
   auto summary = crawler.run();
   poll.cancel();
   if (tty) std::cerr << "\n";
-  bool stored = !db || finish_pg_sink(*db, a.db.wait, "crawl");
   if (!summary) {
+    if (db) finish_pg_sink(*db, a.db.wait, "crawl");
     std::cerr << "p2pscope crawl: " << summary.error().message() << "\n";
     return kFailure;
   }
+  bool file_whole = file && file->pending_bytes() == 0;
+  if (file && !file_whole) {
+    if (!file_error) {
+      auto st = file->flush();
+      file_error = st ? std::make_error_code(std::errc::io_error) : st.error();
+    }
+    std::cerr << "p2pscope crawl: writing " << a.output << ": " << file_error->message() << "; "
+              << file->records_written() << " records written, the rest of the run was not\n";
+  }
+  bool stored = !db || finish_pg_sink(*db, a.db.wait, "crawl",
+                                      file_whole ? (a.output == "-" ? "standard output" : "the -o file " + a.output) : "");
+  if (summary.value().sink_error && file_whole)
+    std::cerr << "p2pscope crawl: the crawl stopped early: " << summary.value().sink_error->message() << "\n";
   if (!a.quiet) print_summary(summary.value(), cfg.run_id);
   if (a.hooks.observations) *a.hooks.observations = summary.value().final.observations;
   if (!a.summary_file.empty()) {
@@ -209,7 +244,8 @@ int run_crawl(const CrawlArgs& a) {
       return kFailure;
     }
   }
-  return stored ? kOk : kFailure;
+  bool file_ok = !file || file_whole;
+  return stored && file_ok && !summary.value().sink_error ? kOk : kFailure;
 }
 
 }  // namespace
@@ -256,9 +292,9 @@ std::shared_ptr<CrawlArgs> define_crawl(CLI::App& app, CLI::App** sub) {
   sched->add_option("--numwant", a->numwant, "Peers to ask trackers for (default 200)")->check(CLI::Range(1, 10000));
   auto* pol = c->add_option_group("Politeness");
   pol->add_option("--per-ip-rate", a->per_ip_rate, "Queries per second to one remote IP (default 2; 0 = unlimited)")
-      ->check(CLI::Range(0.0, 1e6));
+      ->check(FiniteRange(0.0, 1e6));
   pol->add_option("--global-rate", a->global_rate, "Queries per second overall (default 300; 0 = unlimited)")
-      ->check(CLI::Range(0.0, 1e7));
+      ->check(FiniteRange(0.0, 1e7));
   pol->add_option("--max-sessions", a->max_sessions, "Concurrent PEX sessions (default 200)")->check(CLI::Range(1, 100000));
   pol->add_option("--max-lookups", a->max_lookups, "Concurrent DHT lookups (default 16)")->check(CLI::Range(1, 10000));
   auto* net = c->add_option_group("Network");

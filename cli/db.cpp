@@ -11,6 +11,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -90,7 +97,56 @@ int import_harness_reports(const DbArgs& a, const std::vector<std::string>& file
   return kOk;
 }
 
-int import_records(DbArgs a, const std::vector<std::string>& files) {
+// Standard input saved to a file, so that it can be digested like any
+// other input (the same lines imported twice are one import) and named if
+// the import fails. Removed on success.
+class SavedStdin {
+ public:
+  ~SavedStdin() {
+    if (!keep_ && !path_.empty()) std::filesystem::remove(path_);
+  }
+  // Replaces "-" in files by the saved copy; false after saying why.
+  bool take(std::vector<std::string>& files) {
+    auto dash = std::find(files.begin(), files.end(), "-");
+    if (dash == files.end()) return true;
+    std::string pattern = (std::filesystem::temp_directory_path() / "p2pscope-import-stdin-XXXXXX").string();
+    int fd = ::mkstemp(pattern.data());
+    if (fd < 0) return fail("cannot create a file for standard input in " + std::filesystem::temp_directory_path().string());
+    path_ = pattern;
+    std::vector<char> buf(1 << 16);
+    for (;;) {
+      auto n = ::read(STDIN_FILENO, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return fail("reading standard input", fd);
+      if (n == 0) break;
+      for (ssize_t at = 0; at < n;) {
+        auto w = ::write(fd, buf.data() + at, static_cast<std::size_t>(n - at));
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return fail("saving standard input to " + path_, fd);
+        at += w;
+      }
+    }
+    if (::close(fd) != 0) return fail("saving standard input to " + path_);
+    std::replace(files.begin(), files.end(), std::string("-"), path_);
+    return true;
+  }
+  void keep() { keep_ = true; }
+  const std::string& path() const { return path_; }
+
+ private:
+  bool fail(const std::string& what, int fd = -1) {
+    int err = errno;
+    if (fd >= 0) ::close(fd);
+    std::cerr << "p2pscope db import: " << what << ": " << std::strerror(err) << "\n";
+    return false;
+  }
+  std::string path_;
+  bool keep_ = false;
+};
+
+int import_records(DbArgs a, std::vector<std::string> files) {
+  SavedStdin saved;
+  if (!saved.take(files)) return kFailure;
   // Importing the same files again, or again after a crash half-way, must
   // not duplicate anything: the same batches under the same writer id.
   if (a.writer.empty()) a.writer = digest_writer("import-", files, "");
@@ -109,12 +165,22 @@ int import_records(DbArgs a, const std::vector<std::string>& files) {
     ++records;
     return true;
   }, &bad);
-  if (sink_failed) finish_pg_sink(*sink, std::chrono::seconds(0), "db import");
+  std::string kept = "the input files";
+  if (!saved.path().empty()) kept += " (standard input is saved as " + saved.path() + ")";
+  kept += "; importing them again stores the rest, nothing twice";
+  if (sink_failed) {
+    saved.keep();
+    finish_pg_sink(*sink, std::chrono::seconds(0), "db import", kept);
+    return kFailure;
+  }
   if (!read) return kFailure;
   std::cerr << "db import: " << records << " records read" << (bad ? ", " + std::to_string(bad) + " malformed lines skipped" : "")
             << "\n";
-  bool ok = finish_pg_sink(*sink, a.wait, "db import");
-  if (!ok) return kFailure;
+  bool ok = finish_pg_sink(*sink, a.wait, "db import", kept);
+  if (!ok) {
+    saved.keep();
+    return kFailure;
+  }
   return bad ? kBadInput : kOk;
 }
 
@@ -139,9 +205,19 @@ int run_export(const DbArgs& a, const std::string& out, const std::optional<std:
   }
   pg::ExportFilter every;
   every.run = run;
-  auto n = pg::export_records(*c, every, [&](const Record& r) { return w.value()->write(r); }, &detail);
-  if (n) {
-    if (auto st = w.value()->flush(); !st) n = st.error(), detail = "writing " + out + ": " + st.error().message();
+  std::optional<std::error_code> write_error;
+  auto n = pg::export_records(*c, every, [&](const Record& r) {
+    auto st = w.value()->write(r);
+    if (!st) write_error = st.error();
+    return st;
+  }, &detail);
+  if (n && !write_error) {
+    if (auto st = w.value()->flush(); !st) write_error = st.error();
+  }
+  if (write_error) {
+    std::cerr << "p2pscope db export: writing " << (out == "-" ? "standard output" : out) << ": "
+              << write_error->message() << " (" << w.value()->records_written() << " records written)\n";
+    return kFailure;
   }
   if (!n) {
     std::cerr << "p2pscope db export: " << n.error().message() << ": " << detail << "\n";

@@ -1,11 +1,15 @@
 #include "cli/db_options.hpp"
 
 #include "cli/exit_codes.hpp"
+#include "cli/validators.hpp"
 
 #include <libtorrent/hasher.hpp>
 #include <libtorrent/hex.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -36,7 +40,7 @@ void add_db_options(CLI::App* cmd, DbArgs& a, const std::string& what, DbUse use
            ? "Seconds the end of a run waits for spooled records to reach the database (they stay spooled "
              "after that, for the next run) [60]"
            : "Seconds to keep retrying while the database is unreachable [60]")
-      ->check(CLI::Range(0.0, 86400.0));
+      ->check(FiniteRange(0.0, 86400.0));
 }
 
 Status TeeSink::write(const Record& r) {
@@ -130,7 +134,27 @@ std::unique_ptr<pg::PgSink> open_pg_sink(const DbArgs& a, const char* cmd, const
   return std::move(s).value();
 }
 
-bool finish_pg_sink(pg::PgSink& s, std::chrono::milliseconds patience, const char* cmd) {
+namespace {
+
+// Writes records the spool could not take to a file of their own: the
+// current directory first, else the temporary directory. The path, or
+// empty when neither took them.
+std::string save_unsent(const std::vector<Record>& recs, const std::string& writer) {
+  auto name = "p2pscope-unsent-" + (writer.empty() ? std::to_string(::getpid()) : writer) + ".jsonl";
+  for (const auto& dir : {std::filesystem::current_path(), std::filesystem::temp_directory_path()}) {
+    auto path = (dir / name).string();
+    auto w = JsonlWriter::open(path, OpenMode::append);
+    if (!w) continue;
+    bool ok = true;
+    for (const auto& r : recs) ok = ok && w.value()->write(r);
+    if (ok && w.value()->sync()) return path;
+  }
+  return {};
+}
+
+}  // namespace
+
+bool finish_pg_sink(pg::PgSink& s, std::chrono::milliseconds patience, const char* cmd, std::string_view kept_in) {
   auto st = s.drain(patience);
   auto x = s.stats();
   std::cerr << "database: " << x.records_delivered << " records in " << x.batches_delivered << " batches";
@@ -141,9 +165,22 @@ bool finish_pg_sink(pg::PgSink& s, std::chrono::milliseconds patience, const cha
   if (x.torn_spool_batches)
     std::cerr << "p2pscope " << cmd << ": " << x.torn_spool_batches << " spool batches were cut short by an earlier crash\n";
   if (st) return true;
-  std::cerr << "p2pscope " << cmd << ": " << x.records_pending << " records are not in the database yet";
-  if (!pg::transient(st.error())) std::cerr << " (" << (x.problem.empty() ? st.error().message() : x.problem) << ")";
-  std::cerr << "; they stay in the spool and the next run with --db replays them\n";
+  std::string why = x.problem.empty() ? st.error().message() : x.problem;
+  if (!pg::transient(st.error()) || x.records_unspooled > 0)
+    std::cerr << "p2pscope " << cmd << ": --db: " << why << "\n";
+  if (x.records_spooled > 0)
+    std::cerr << "p2pscope " << cmd << ": " << x.records_spooled << " records are not in the database yet; they wait in "
+              << x.spool_path << " and the next run with --db replays them\n";
+  if (x.records_unspooled == 0) return false;
+  auto held = s.abandon();
+  std::cerr << "p2pscope " << cmd << ": " << held.size() << " records reached neither the database nor the spool; ";
+  if (!kept_in.empty()) {
+    std::cerr << "they are in " << kept_in << "\n";
+    return false;
+  }
+  auto path = save_unsent(held, x.spool_path.empty() ? "" : std::filesystem::path(x.spool_path).stem().string());
+  if (path.empty()) std::cerr << "writing them to a file of their own failed too: they are lost\n";
+  else std::cerr << "they are in " << path << " (p2pscope db import " << path << " stores them)\n";
   return false;
 }
 

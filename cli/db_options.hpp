@@ -80,8 +80,13 @@ bool store_with_retry(const DbArgs& a, const char* cmd, const std::string& keep,
 std::unique_ptr<pg::PgSink> open_pg_sink(const DbArgs& a, const char* cmd, const std::string& fence = "");
 
 // Prints the sink's delivery counts, and waits up to `patience` for a spool
-// to drain; false (after saying so) when records are still outside the
-// database (they stay in the spool and the next run with --db replays them).
-bool finish_pg_sink(pg::PgSink& s, std::chrono::milliseconds patience, const char* cmd);
+// to drain. False when records are still outside the database, after saying
+// exactly where they are: in the spool (the next run with --db replays
+// them), in `kept_in` when the caller keeps them elsewhere ("the -o file
+// x.jsonl", "the input files"), or else in a file of their own that this
+// writes and names (./p2pscope-unsent-WRITER.jsonl, else in the temporary
+// directory) -- or that they are lost, when even that fails. Records the
+// spool could not take end the sink (PgSink::abandon).
+bool finish_pg_sink(pg::PgSink& s, std::chrono::milliseconds patience, const char* cmd, std::string_view kept_in = {});
 
 }  // namespace p2pscope::cli

@@ -1,7 +1,9 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "core/special_ranges.hpp"
+#include "core/text.hpp"
 #include "core/torrent_ref.hpp"
+#include "crawler/targets.hpp"
 #include "store/jsonl.hpp"
 
 #include <nlohmann/json.hpp>
@@ -64,24 +66,12 @@ int run_ip(const std::vector<std::string>& addrs, bool as_json) {
   return rc;
 }
 
-Result<TorrentRef> load_torrent_input(const std::string& input) {
-  std::error_code ec;
-  if (input.ends_with(".torrent") || std::filesystem::is_regular_file(input, ec)) {
-    std::ifstream f(input, std::ios::binary);
-    if (!f) return std::make_error_code(std::errc::no_such_file_or_directory);
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    return parse_torrent_file(ss.str());
-  }
-  return parse_torrent_text(input);
-}
-
 int run_torrent(const std::vector<std::string>& inputs, bool as_json) {
   int rc = kOk;
   for (const auto& input : inputs) {
-    auto ref = load_torrent_input(input);
+    auto ref = crawler::load_torrent_input(input);  // a file is size-checked before it is read
     if (!ref) {
-      std::cerr << "p2pscope inspect torrent: '" << input << "': " << ref.error().message() << "\n";
+      std::cerr << "p2pscope inspect torrent: '" << printable(input) << "': " << ref.error().message() << "\n";
       rc = kBadInput;
       continue;
     }
@@ -93,9 +83,10 @@ int run_torrent(const std::vector<std::string>& inputs, bool as_json) {
       std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
       continue;
     }
-    std::cout << r.info_hash.hex() << "  " << r.info_hash.base32() << (r.name ? "  " + *r.name : "") << "\n";
+    // Names and URLs are the torrent author's bytes: never raw on a terminal.
+    std::cout << r.info_hash.hex() << "  " << r.info_hash.base32() << (r.name ? "  " + printable(*r.name) : "") << "\n";
     if (r.v2_truncated) std::cout << "  v2 swarm: " << r.v2_truncated->hex() << "\n";
-    for (const auto& t : r.trackers) std::cout << "  tracker: " << t << "\n";
+    for (const auto& t : r.trackers) std::cout << "  tracker: " << printable(t) << "\n";
   }
   return rc;
 }

@@ -3,6 +3,9 @@
 
 #include <libtorrent/version.hpp>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 
 int main(int argc, char** argv) {
@@ -30,6 +33,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? kOk : kBadInput;  // --help and --version exit 0
+  }
+  // A command's last words may still sit in stdio's buffer: a full disk or
+  // a closed pipe behind standard output is a failure, not a success.
+  errno = 0;
+  std::cout.flush();  // flushes stdout itself: the errno of a failure is set here
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) || !std::cout) {
+    std::cerr << "p2pscope: writing standard output: " << std::strerror(errno ? errno : EIO) << "\n";
+    return exit_code == kOk ? kFailure : exit_code;
   }
   return exit_code;
 }

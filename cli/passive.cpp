@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "cli/db_options.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/validators.hpp"
 #include "passive/analyses.hpp"
 #include "passive/zeek_log.hpp"
 #include "passive/pcap_reader.hpp"
@@ -331,7 +332,11 @@ int run_passive(const PassiveArgs& a) {
       std::cerr << "p2pscope passive: --db: " << *emit.db_error << "\n";
       ok = false;
     }
-    ok &= finish_pg_sink(*db, a.db.wait, "passive");
+    // Records of capture files are there to be read again; a live capture's are only in -o.
+    std::string kept = !a.interface.empty() ? (a.out != "-" ? "the -o file " + a.out : "")
+                                            : "the capture files (passive --db on them again stores the rest; nothing is "
+                                              "stored twice)";
+    ok &= finish_pg_sink(*db, a.db.wait, "passive", kept);
   }
   out.flush();
   if (!out) {
@@ -365,15 +370,15 @@ void add_honeynet_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) 
       })
       ->allow_extra_args(false);
   g->add_option("--interval", a->hn.interval, "Seconds per counting interval")
-      ->check(CLI::Range(1.0, 86400.0))->capture_default_str();
+      ->check(FiniteRange(1.0, 86400.0))->capture_default_str();
   g->add_option("--min-sources", a->hn.min_sources, "Unique sources within --window that make an event")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))->capture_default_str();
   g->add_option("--window", a->hn.window, "Seconds from an event's start in which --min-sources must arrive")
-      ->check(CLI::Range(1.0, 30.0 * 86400))->capture_default_str();
+      ->check(FiniteRange(1.0, 30.0 * 86400))->capture_default_str();
   g->add_option("--end-fraction", a->hn.end_fraction, "An event ends at the first interval below this share of its peak")
-      ->check(CLI::Range(0.01, 1.0))->capture_default_str();
+      ->check(FiniteRange(0.01, 1.0))->capture_default_str();
   g->add_option("--u-threshold", a->hn.cluster.u_threshold, "U metric below which an event is anti-P2P")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+      ->check(FiniteRange(0.0, 1.0))->capture_default_str();
   g->add_option("--suspects", a->suspects, "Also write the suspect info hashes here, one per line (input for "
                                            "p2pscope crawl)");
   add_db_options(sub, a->db, "Also store every record (passive_record), the honeynet events (honeynet_event), their suspect "
@@ -386,17 +391,17 @@ void add_scan_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) {
   g->add_flag("--scan-label", a->scan, "Label failed TCP connection attempts as predicted BitTorrent or not, and run a "
                                        "Zeek-style scan detector with and without suppression");
   g->add_option("--scan-window", a->sc.window, "Seconds of failed attempts a scan alarm looks at")
-      ->check(CLI::Range(1.0, 86400.0))->capture_default_str();
+      ->check(FiniteRange(1.0, 86400.0))->capture_default_str();
   g->add_option("--address-threshold", a->sc.address_threshold, "Unique failed destinations that make an address scan")
       ->check(CLI::Range(std::size_t{2}, std::size_t{1} << 20))->capture_default_str();
   g->add_option("--port-threshold", a->sc.port_threshold, "Unique failed ports on one address that make a port scan")
       ->check(CLI::Range(std::size_t{2}, std::size_t{65536}))->capture_default_str();
   g->add_option("--ppr-low", a->sc.ppr_low, "Lowest port/peer ratio that withholds a suppressed alarm")
-      ->check(CLI::Range(0.0, 100.0))->capture_default_str();
+      ->check(FiniteRange(0.0, 100.0))->capture_default_str();
   g->add_option("--ppr-high", a->sc.ppr_high, "Highest port/peer ratio that withholds a suppressed alarm")
-      ->check(CLI::Range(0.0, 100.0))->capture_default_str();
+      ->check(FiniteRange(0.0, 100.0))->capture_default_str();
   g->add_option("--attempt-timeout", a->sc.attempt_timeout, "Seconds without SYN-ACK before an attempt failed")
-      ->check(CLI::Range(0.1, 600.0))->capture_default_str();
+      ->check(FiniteRange(0.1, 600.0))->capture_default_str();
 }
 
 }  // namespace
@@ -415,7 +420,7 @@ void add_passive(CLI::App& app, int* exit_code) {
   sub->add_option("--filter", a->filter, "BPF filter (tcpdump syntax) applied before the recognisers, e.g. "
                                          "'not port 443'");
   sub->add_option("--duration", a->duration, "Live: stop after this many seconds (0: until Ctrl-C)")
-      ->check(CLI::Range(0.0, 366.0 * 86400))->needs(live)->capture_default_str();
+      ->check(FiniteRange(0.0, 366.0 * 86400))->needs(live)->capture_default_str();
   sub->add_option("--count", a->count, "Live: stop after this many frames (0: no limit)")->needs(live)->capture_default_str();
   sub->add_flag("--promiscuous", a->promiscuous, "Live: put the interface in promiscuous mode")->needs(live);
   sub->add_option("-o,--out", a->out, "Output file, or - for standard output")->capture_default_str();

@@ -5,6 +5,7 @@
 // byte-reversed address on the same port. Politeness as in crawl.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/validators.hpp"
 #include "cli/record_io.hpp"
 #include "probes/peer_probe.hpp"
 #include "store/record_json.hpp"
@@ -44,8 +45,8 @@ struct Shared {
   std::vector<Target> targets;
   std::size_t next = 0, done = 0;
   std::vector<ProbeResult> results;
-  std::mt19937_64 rng{std::random_device{}()};
-  PeerId own;
+  std::mt19937_64 rng;  // fake infohashes: one fresh draw per probe
+  probes::ProbeIdentity own;
 };
 
 awaitable<void> probe_one(Shared& s, const Target& t) {
@@ -86,12 +87,20 @@ awaitable<void> progress(Shared& s) {
 std::optional<std::vector<Target>> load_targets(const ProbeArgs& a, int* code) {
   RecordInputs in;
   if ((*code = read_inputs(a.records, a.io, in, "probe")) != kOk) return std::nullopt;
+  if (in.observations.empty()) {
+    std::cerr << "p2pscope probe: the input holds no observation records (" << in.valid()
+              << " other records): nothing to probe\n";
+    *code = kBadInput;
+    return std::nullopt;
+  }
   std::set<Target> uniq;
   for (const auto& o : in.observations) uniq.insert({o.info_hash, o.peer});
   return std::vector<Target>(uniq.begin(), uniq.end());
 }
 
 int run_probe(const ProbeArgs& a) {
+  // Hours of probing must not end in an output that cannot be written.
+  if ((!a.io.db.conninfo || a.output_given) && !check_outputs({a.output}, "probe")) return kFailure;
   int code = kOk;
   auto targets = load_targets(a, &code);
   if (!targets) return code;
@@ -106,10 +115,13 @@ int run_probe(const ProbeArgs& a) {
   pol.global_rate = a.global_rate;
   pol.max_sessions = a.max_sessions;
   crawler::RateGate gate(pol);
+  auto rng = probes::seeded_generator();
+  auto own = probes::ProbeIdentity::fresh(rng);
   if (!a.quiet)
-    std::cerr << "probe: " << targets->size() << " peers; politeness: " << pol.describe() << "; fake-infohash probe "
+    std::cerr << "probe: " << targets->size() << " peers as " << own.client << "; politeness: " << pol.describe()
+              << "; fake-infohash probe "
               << (a.no_fake ? "off" : "on") << ", reverse probe " << (a.no_reverse ? "off" : "on") << "\n";
-  Shared s{a, cfg, gate, std::move(*targets), 0, 0, {}, {}, PeerId::from_bytes("-PS0001-" + std::string(12, 'p')).value()};
+  Shared s{a, cfg, gate, std::move(*targets), 0, 0, {}, rng, own};
   asio::io_context io;
   for (std::size_t i = 0; i < std::min(a.max_sessions, s.targets.size()); ++i) asio::co_spawn(io, worker(s), asio::detached);
   if (!a.quiet && ::isatty(2)) asio::co_spawn(io, progress(s), asio::detached);
@@ -129,7 +141,7 @@ int run_probe(const ProbeArgs& a) {
   }
   bool complete = s.done == s.targets.size();
   if ((!a.io.db.conninfo || a.output_given) && !write_output(a.output, lines, "probe")) return kFailure;
-  if (!store_records(a.io, records, "probe")) return kFailure;
+  if (!store_records(a.io, records, "probe", a.output_given ? "the -o file " + a.output : "")) return kFailure;
   if (!a.quiet)
     std::cerr << "probe: " << s.done << " of " << s.targets.size() << " peers probed" << (complete ? "" : " (interrupted)")
               << ", " << s.results.size() << " results\n";
@@ -156,11 +168,11 @@ void add_probe(CLI::App& app, int* exit_code) {
   p->add_flag("--no-fake", a->no_fake, "Skip the fake-infohash probe");
   p->add_flag("--no-reverse", a->no_reverse, "Skip handshakes to byte-reversed addresses");
   p->add_option("--max-sessions", a->max_sessions, "Peers probed at once")->check(CLI::Range(1, 100000))->capture_default_str();
-  p->add_option("--per-ip-rate", a->per_ip_rate, "Connections per second to one IP")->check(CLI::PositiveNumber)->capture_default_str();
-  p->add_option("--global-rate", a->global_rate, "Connections per second overall")->check(CLI::PositiveNumber)->capture_default_str();
-  p->add_option("--connect-timeout", a->connect_timeout, "Seconds")->check(CLI::Range(0.05, 120.0))->capture_default_str();
-  p->add_option("--handshake-timeout", a->handshake_timeout, "Seconds")->check(CLI::Range(0.05, 120.0))->capture_default_str();
-  p->add_option("--linger", a->linger, "Seconds to listen after a fake-infohash handshake")->check(CLI::Range(0.0, 120.0))->capture_default_str();
+  p->add_option("--per-ip-rate", a->per_ip_rate, "Connections per second to one IP")->check(FinitePositive())->capture_default_str();
+  p->add_option("--global-rate", a->global_rate, "Connections per second overall")->check(FinitePositive())->capture_default_str();
+  p->add_option("--connect-timeout", a->connect_timeout, "Seconds")->check(FiniteRange(0.05, 120.0))->capture_default_str();
+  p->add_option("--handshake-timeout", a->handshake_timeout, "Seconds")->check(FiniteRange(0.05, 120.0))->capture_default_str();
+  p->add_option("--linger", a->linger, "Seconds to listen after a fake-infohash handshake")->check(FiniteRange(0.0, 120.0))->capture_default_str();
   p->add_flag("-q,--quiet", a->quiet, "Only errors on standard error");
   p->callback([a, p, exit_code] {
     a->output_given = p->get_option("--output")->count() > 0;

@@ -1,10 +1,13 @@
 #include "cli/record_io.hpp"
 
 #include "cli/exit_codes.hpp"
-#include "probes/blocklist.hpp"
+#include "core/output_file.hpp"
 #include "store/pg.hpp"
 #include "store/jsonl.hpp"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 
 namespace p2pscope::cli {
@@ -47,6 +50,10 @@ bool read_records(const std::vector<std::string>& files, RecordInputs& in, const
   return true;
 }
 
+std::size_t RecordInputs::valid() const noexcept {
+  return observations.size() + probes.size() + verdicts.size() + other;
+}
+
 void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what, DbUse use) {
   add_db_options(cmd, io.db, what, use);
   cmd->add_option("--from-run", io.from_run, "With --db and no record files: read only this crawl run's records");
@@ -54,7 +61,14 @@ void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what, DbUse use) {
 
 
 int read_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInputs& in, const char* cmd) {
-  if (!files.empty()) return read_records(files, in, cmd) ? kOk : kFailure;
+  if (!files.empty()) {
+    if (!read_records(files, in, cmd)) return kFailure;
+    if (in.valid() > 0) return kOk;
+    std::cerr << "p2pscope " << cmd << ": the input holds no valid record";
+    if (in.bad_lines) std::cerr << " (" << in.bad_lines << " malformed line(s))";
+    std::cerr << "; nothing written\n";
+    return kBadInput;
+  }
   if (!io.db.conninfo) {
     std::cerr << "p2pscope " << cmd << ": give record files, or --db to read them from PostgreSQL\n";
     return kBadInput;
@@ -78,26 +92,45 @@ int read_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInp
   }
   std::cerr << "p2pscope " << cmd << ": " << n.value() << " records from the database"
             << (io.from_run ? " (run " + *io.from_run + ")" : "") << "\n";
+  if (n.value() == 0) {
+    std::cerr << "p2pscope " << cmd << ": nothing to work on; nothing written\n";
+    return kBadInput;
+  }
   return kOk;
 }
 
-bool store_records(const DbIo& io, const std::vector<Record>& recs, const char* cmd) {
+bool store_records(const DbIo& io, const std::vector<Record>& recs, const char* cmd, std::string_view kept_in) {
   if (!io.db.conninfo) return true;
   auto sink = open_pg_sink(io.db, cmd);
   if (!sink) return false;
   for (const auto& r : recs) {
     if (auto st = sink->write(r); !st) break;
   }
-  return finish_pg_sink(*sink, io.db.wait, cmd);
+  return finish_pg_sink(*sink, io.db.wait, cmd, kept_in);
+}
+
+bool check_outputs(std::initializer_list<std::string_view> paths, const char* cmd) {
+  for (auto p : paths) {
+    if (p.empty() || p == "-" || p == "none") continue;
+    std::string why;
+    if (!check_output_file(std::string(p), &why)) {
+      std::cerr << "p2pscope " << cmd << ": " << why << "\n";
+      return false;
+    }
+  }
+  return true;
 }
 
 bool write_output(const std::string& path, const std::string& text, const char* cmd) {
   if (path == "-") {
     std::cout << text << std::flush;
-    return static_cast<bool>(std::cout);
+    if (std::cout && std::fflush(stdout) == 0 && !std::ferror(stdout)) return true;
+    std::cerr << "p2pscope " << cmd << ": writing standard output: " << std::strerror(errno ? errno : EIO) << "\n";
+    return false;
   }
-  if (auto st = probes::write_file_atomically(path, text); !st) {
-    std::cerr << "p2pscope " << cmd << ": writing " << path << ": " << st.error().message() << "\n";
+  std::string why;
+  if (!write_output_file(path, text, &why)) {
+    std::cerr << "p2pscope " << cmd << ": " << why << "\n";
     return false;
   }
   return true;

@@ -7,7 +7,9 @@
 #include "core/records.hpp"
 
 #include <functional>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace p2pscope::cli {
@@ -17,6 +19,7 @@ struct RecordInputs {
   std::vector<ProbeResult> probes;
   std::vector<Verdict> verdicts;
   std::size_t bad_lines = 0, other = 0;
+  std::size_t valid() const noexcept;  // records of any kind
 };
 
 // Calls on_record with every valid record of the files in order; bad lines
@@ -40,15 +43,23 @@ struct DbIo {
 void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what, DbUse use);
 
 // Files when given, else the database (with --db); kOk, kBadInput when there
-// is neither, kFailure after saying why.
+// is neither or when they hold no valid record at all, kFailure after saying
+// why.
 int read_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInputs& in, const char* cmd);
 
 // With --db: stores recs, waiting up to --db-wait for a spool to drain;
-// false after saying why (they stay spooled for the next run). True and
-// nothing done without --db.
-bool store_records(const DbIo& io, const std::vector<Record>& recs, const char* cmd);
+// false after saying why and where the records are (finish_pg_sink;
+// kept_in: where the caller also wrote them, if anywhere). True and nothing
+// done without --db.
+bool store_records(const DbIo& io, const std::vector<Record>& recs, const char* cmd, std::string_view kept_in = {});
 
-// Writes text to path ("-": standard output); renamed into place when complete.
+// At the start of a run: false (after saying why) when an output path other
+// than "-" or "none" cannot be written (core/output_file.hpp).
+bool check_outputs(std::initializer_list<std::string_view> paths, const char* cmd);
+
+// Writes text to path ("-": standard output) as core/output_file.hpp says:
+// a regular file is replaced when complete, a device or FIFO written
+// through. False after naming the path and the error.
 bool write_output(const std::string& path, const std::string& text, const char* cmd);
 
 }  // namespace p2pscope::cli

@@ -4,6 +4,7 @@
 #include "cli/crawl.hpp"
 #include "cli/db_options.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/validators.hpp"
 #include "store/queue.hpp"
 #include "store/record_json.hpp"
 
@@ -132,7 +133,7 @@ void add_schedule(CLI::App& app, int* exit_code) {
   add->add_option("--input", a->spec.inputs, "Infohash, magnet URI, .torrent or file of them (repeatable; "
                                              "paths must exist where the workers run)")
       ->required();
-  add->add_option("--every", a->every_hours, "Hours between crawls")->check(CLI::Range(1.0 / 3600, 24.0 * 366))
+  add->add_option("--every", a->every_hours, "Hours between crawls")->check(FiniteRange(1.0 / 3600, 24.0 * 366))
       ->capture_default_str();
   add->add_option("--profile", a->spec.profile, "Crawl profile: default (polite, real network) or quick")
       ->capture_default_str();

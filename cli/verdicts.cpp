@@ -4,8 +4,11 @@
 // file that is renamed into place only when complete.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/validators.hpp"
 #include "cli/record_io.hpp"
 #include "cli/verdicts.hpp"
+#include "core/output_file.hpp"
+#include "core/text.hpp"
 #include "probes/blocklist.hpp"
 #include "probes/diagnose.hpp"
 #include "probes/known_lists.hpp"
@@ -60,15 +63,26 @@ std::string report_text(const probes::Diagnosis& d, std::size_t top) {
 }
 
 int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
+  bool to_file = !a.io.db.conninfo || a.output_given;
+  if (!check_outputs({to_file ? a.output : "-", a.report}, "diagnose")) return kFailure;
   RecordInputs in;
   if (int code = read_inputs(a.records, a.io, in, "diagnose"); code != kOk) return code;
+  if (in.observations.empty()) {
+    std::cerr << "p2pscope diagnose: the input holds no observation records (" << in.valid()
+              << " other records): nothing to judge\n";
+    return kBadInput;
+  }
   probes::PrefixTable routing;
   for (const auto& f : a.routing) {
     std::string why;
-    if (!probes::load_routing(f, probes::RoutingFormat::automatic, routing, {}, &why)) {
-      std::cerr << "p2pscope diagnose: " << why << "\n";
+    auto load = probes::load_routing(f, probes::RoutingFormat::automatic, routing, {}, &why);
+    if (!load) {
+      std::cerr << "p2pscope diagnose: --routing " << why << "\n";
       return kBadInput;
     }
+    auto skipped = load.value().skipped_text();
+    std::cerr << "p2pscope diagnose: routing " << f << ": " << load.value().prefixes << " announcements ("
+              << to_string(load.value().format) << ")" << (skipped.empty() ? "" : "; skipped " + skipped) << "\n";
   }
   if (!routing.build()) {
     std::cerr << "p2pscope diagnose: the routing data names more than 16M distinct origins\n";
@@ -101,8 +115,8 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
     lines += to_json_line(Record{v}) + "\n";
     records.emplace_back(v);
   }
-  if ((!a.io.db.conninfo || a.output_given) && !write_output(a.output, lines, "diagnose")) return kFailure;
-  if (!store_records(a.io, records, "diagnose")) return kFailure;
+  if (to_file && !write_output(a.output, lines, "diagnose")) return kFailure;
+  if (!store_records(a.io, records, "diagnose", a.output_given ? "the -o file " + a.output : "")) return kFailure;
   if (a.report == "-") std::cerr << report_text(d, a.top);
   else if (a.report != "none" && !write_output(a.report, report_text(d, a.top), "diagnose")) return kFailure;
   if (out) *out = std::move(d);
@@ -140,7 +154,22 @@ bool record_export(const BlocklistArgs& a, const std::vector<probes::IpRange>& m
   return ok;
 }
 
+// True when path holds a list that an empty one would replace.
+bool holds_a_list(const std::string& path) {
+  if (path == "-") return false;
+  std::string why;
+  auto t = resolve_output(path, &why);
+  std::error_code ec;
+  return t && t.value().kind == OutputKind::regular && std::filesystem::file_size(t.value().resolved, ec) > 0 && !ec;
+}
+
 int run_blocklist(const BlocklistArgs& a) {
+  if (!probes::valid_list_name(a.name)) {
+    std::cerr << "p2pscope blocklist: --name \"" << printable(a.name)
+              << "\": use 1-28 letters, digits, '_' or '-' (it names an nftables table or ipset sets)\n";
+    return kBadInput;
+  }
+  if (!check_outputs({a.output}, "blocklist")) return kFailure;
   auto fmt = probes::blocklist_format_from(a.format);
   std::set<VerdictKind> wanted;
   for (const auto& c : a.classes) {
@@ -153,6 +182,11 @@ int run_blocklist(const BlocklistArgs& a) {
   }
   RecordInputs in;
   if (int code = read_inputs(a.verdicts, a.io, in, "blocklist"); code != kOk) return code;
+  if (in.verdicts.empty()) {
+    std::cerr << "p2pscope blocklist: the input holds no verdict records (" << in.valid()
+              << " other records); nothing written\n";
+    return kBadInput;
+  }
   std::vector<probes::IpRange> ranges;
   for (const auto& v : in.verdicts) {
     if (!wanted.count(v.verdict) || v.confidence < a.min_confidence) continue;
@@ -160,6 +194,11 @@ int run_blocklist(const BlocklistArgs& a) {
   }
   auto merged = probes::merge_ranges(std::move(ranges));
   auto list = probes::format_blocklist(merged, fmt.value(), a.name);
+  if (list.rules == 0 && !a.allow_empty && holds_a_list(a.output)) {
+    std::cerr << "p2pscope blocklist: none of the " << in.verdicts.size() << " verdict(s) is in the classes asked for; "
+              << "keeping " << a.output << " rather than replacing it with an empty list (--allow-empty to do so)\n";
+    return kFailure;
+  }
   if (!write_output(a.output, list.text, "blocklist")) return kFailure;
   if (a.io.db.conninfo && !record_export(a, merged, list, in.verdicts.size())) return kFailure;
   std::cerr << "p2pscope blocklist: " << list.rules << " rule(s) from " << in.verdicts.size() << " verdict(s)";
@@ -184,7 +223,7 @@ void add_diagnose(CLI::App& app, int* exit_code) {
   d->add_option("-o,--output", a->output, "Where verdicts go (JSON Lines)")->capture_default_str();
   d->add_option("--report", a->report, "Where the readable report goes: '-' (standard error), a file, or 'none'")->capture_default_str();
   d->add_option("--u-threshold", a->u_threshold, "U metric below which a source's peers form an anti-P2P event")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(FiniteRange(0.0, 1.0))
       ->capture_default_str();
   d->add_option("--farm-min", a->farm_min, "A /24 with more unique peers than this is a server farm")->capture_default_str();
   d->add_option("--top", a->top, "Sources listed in the report")->capture_default_str();
@@ -207,8 +246,9 @@ void add_diagnose(CLI::App& app, int* exit_code) {
       ->delimiter(',')
       ->allow_extra_args(false)
       ->capture_default_str();
-  bl->add_option("--min-confidence", b->min_confidence, "Leave out verdicts below this confidence")->check(CLI::Range(0.0, 1.0));
-  bl->add_option("--name", b->name, "nftables table / ipset name prefix")->capture_default_str();
+  bl->add_option("--min-confidence", b->min_confidence, "Leave out verdicts below this confidence")->check(FiniteRange(0.0, 1.0));
+  bl->add_option("--name", b->name, "nftables table / ipset name prefix (1-28 of A-Z a-z 0-9 _ -)")->capture_default_str();
+  bl->add_flag("--allow-empty", b->allow_empty, "Replace an existing list even when no verdict is left to block");
   bl->callback([b, exit_code] { *exit_code = run_blocklist(*b); });
 }
 

@@ -32,6 +32,7 @@ struct BlocklistArgs {
   std::vector<std::string> classes{"anti_p2p"};
   std::string output = "-", format = "p2p", name = "p2pscope";
   double min_confidence = 0;
+  bool allow_empty = false;  // replace an existing list with one of no rules
 };
 int run_blocklist(const BlocklistArgs& a);
 

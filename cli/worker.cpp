@@ -4,6 +4,7 @@
 #include "cli/crawl.hpp"
 #include "cli/db_options.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/validators.hpp"
 #include "store/queue.hpp"
 
 #include <pqxx/pqxx>
@@ -206,9 +207,9 @@ void add_worker(CLI::App& app, int* exit_code) {
             "on a schedule.");
   w->add_option("--worker-id", a->id, "Name in leases and job runs (default HOST:PID)");
   w->add_option("--lease", a->lease_s, "Seconds a lease lasts unless renewed (renewed every third)")
-      ->check(CLI::Range(3.0, 86400.0))->capture_default_str();
+      ->check(FiniteRange(3.0, 86400.0))->capture_default_str();
   w->add_option("--poll", a->poll_s, "Seconds between looks at the queue when nothing is due")
-      ->check(CLI::Range(0.1, 3600.0))->capture_default_str();
+      ->check(FiniteRange(0.1, 3600.0))->capture_default_str();
   w->add_flag("--exit-when-idle", a->exit_when_idle, "Exit once nothing is due (for timers and cron)");
   w->add_flag("--once", a->once, "Run one job (waiting for one to come due), then exit");
   add_db_options(w, a->db, "Take jobs from and store records in this", DbUse::write_spooled);

@@ -32,6 +32,7 @@ class Category final : public std::error_category {
       case errc::remote_error: return "the remote answered with an error";
       case errc::malformed_line: return "a line is not in the file's format";
       case errc::bad_compression: return "corrupt or truncated gzip data";
+      case errc::no_data: return "holds nothing usable";
     }
     return "unknown p2pscope error " + std::to_string(code);
   }

@@ -41,6 +41,7 @@ enum class errc {
   // text files (lists, routing data)
   malformed_line = 40,        // a line is not in the file's format
   bad_compression = 41,       // a gzip stream is corrupt or truncated
+  no_data = 42,               // a file held nothing usable (no prefix, no range)
 };
 
 const std::error_category& category() noexcept;

@@ -45,11 +45,12 @@ constexpr std::array<std::pair<VerdictKind, std::string_view>, 6> kVerdict{{
     {VerdictKind::unreachable, "unreachable"}, {VerdictKind::unknown, "unknown"},
 }};
 
-constexpr std::array<std::pair<AnomalyKind, std::string_view>, 9> kAnomaly{{
+constexpr std::array<std::pair<AnomalyKind, std::string_view>, 10> kAnomaly{{
     {AnomalyKind::malformed, "malformed"}, {AnomalyKind::oversized, "oversized"}, {AnomalyKind::slow, "slow"},
     {AnomalyKind::unsolicited, "unsolicited"}, {AnomalyKind::bogus_node, "bogus_node"},
     {AnomalyKind::handshake_mismatch, "handshake_mismatch"}, {AnomalyKind::protocol_violation, "protocol_violation"},
     {AnomalyKind::tracker_failure, "tracker_failure"}, {AnomalyKind::http_error, "http_error"},
+    {AnomalyKind::silent, "silent"},
 }};
 
 }  // namespace

@@ -101,6 +101,7 @@ enum class AnomalyKind : std::uint8_t {
   protocol_violation,  // a message out of order or of the wrong shape
   tracker_failure,     // a tracker's failure reason or BEP 15 error
   http_error,          // a status other than 200, a redirect loop, a refused protocol
+  silent,              // no answer at all: every UDP resend, or a connection that never carried a reply
 };
 std::string_view to_string(AnomalyKind k) noexcept;
 Result<AnomalyKind> anomaly_kind_from(std::string_view s);

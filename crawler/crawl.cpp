@@ -7,6 +7,7 @@
 #include <deque>
 #include <random>
 #include <set>
+#include <unordered_set>
 
 namespace p2pscope::crawler {
 
@@ -360,8 +361,9 @@ struct Crawler::Impl {
     for (std::size_t i = 0; i < targets.size(); ++i) {
       if (cfg.use_trackers) {
         auto urls = targets[i].trackers;
+        std::unordered_set<std::string> seen(urls.begin(), urls.end());
         for (const auto& u : cfg.extra_trackers) {
-          if (std::find(urls.begin(), urls.end(), u) == urls.end()) urls.push_back(u);
+          if (seen.insert(u).second) urls.push_back(u);
         }
         for (const auto& u : urls) {
           ++startup_pending;
@@ -409,7 +411,7 @@ Result<CrawlSummary> Crawler::run() {
     if (auto st = m.sink.write(a); !st && !m.sink_error) m.sink_error = st.error();
   }
   if (auto st = m.sink.flush(); !st && !m.sink_error) m.sink_error = st.error();
-  if (m.sink_error) return *m.sink_error;
+  m.summary.sink_error = m.sink_error;
   m.summary.final = m.snapshot();
   m.summary.sources = m.tally.rows();
   return m.summary;

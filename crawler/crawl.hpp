@@ -71,6 +71,8 @@ struct CrawlSummary {
   std::vector<SourceRow> sources;
   std::map<std::string, std::size_t> pex_ends;  // by PexEnd name
   std::vector<std::string> warnings;           // e.g. bootstrap names that did not resolve
+  // The sink refused a record (a full disk): the crawl stopped there.
+  std::optional<std::error_code> sink_error;
 };
 
 using ProgressFn = std::function<void(const CrawlProgress&)>;
@@ -84,9 +86,10 @@ class Crawler {
   Crawler(const Crawler&) = delete;
   Crawler& operator=(const Crawler&) = delete;
 
-  // Runs the crawl to its stop rule. Fails when a socket cannot be opened or
-  // the sink cannot take a record (a full disk stops the crawl; records
-  // already accepted are flushed).
+  // Runs the crawl to its stop rule. Fails when a socket cannot be opened.
+  // A sink that cannot take a record (a full disk) stops the crawl; the
+  // summary then carries sink_error, and records already accepted are
+  // flushed.
   Result<CrawlSummary> run();
   // Ends the crawl early (e.g. on SIGINT); run() then returns normally.
   void stop(std::string reason);

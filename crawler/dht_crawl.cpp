@@ -1,5 +1,7 @@
 #include "crawler/dht_crawl.hpp"
 
+#include <charconv>
+
 #include <memory>
 
 namespace p2pscope::crawler {
@@ -40,17 +42,6 @@ awaitable<void> mark_slow(std::shared_ptr<LookupRun> run, Endpoint node, std::ch
   if (run->lookup.on_slow(node)) run->wake.notify();
 }
 
-std::optional<std::pair<std::string, std::string>> split_host_port(const std::string& e) {
-  if (!e.empty() && e.front() == '[') {
-    auto close = e.find("]:");
-    if (close == std::string::npos) return std::nullopt;
-    return std::pair{e.substr(1, close - 1), e.substr(close + 2)};
-  }
-  auto colon = e.rfind(':');
-  if (colon == std::string::npos || e.find(':') != colon) return std::nullopt;
-  return std::pair{e.substr(0, colon), e.substr(colon + 1)};
-}
-
 }  // namespace
 
 awaitable<LookupStats> dht_get_peers(KrpcClient& krpc, const InfoHash& target, std::vector<NodeEntry> bootstrap,
@@ -83,14 +74,15 @@ awaitable<std::vector<NodeEntry>> resolve_bootstrap(const std::vector<std::strin
       out.push_back({NodeId{}, ep.value()});
       continue;
     }
-    auto hp = split_host_port(e);
+    auto hp = parse_host_port(e);
     if (!hp) {
-      failed.push_back(e + " (not host:port)");
+      failed.push_back(e + " (not host:port with a port of 1-65535)");
       continue;
     }
     udp::resolver resolver(ex);
     error_code ec;
-    auto results = co_await resolver.async_resolve(hp->first, hp->second, use_ec(ec));
+    auto results = co_await resolver.async_resolve(hp.value().host, std::to_string(hp.value().port),
+                                                   udp::resolver::numeric_service, use_ec(ec));
     if (ec) {
       failed.push_back(e + " (" + ec.message() + ")");
       continue;
@@ -98,6 +90,26 @@ awaitable<std::vector<NodeEntry>> resolve_bootstrap(const std::vector<std::strin
     for (const auto& r : results) out.push_back({NodeId{}, from_asio(r.endpoint())});
   }
   co_return out;
+}
+
+Result<HostPort> parse_host_port(std::string_view e) {
+  std::string_view host, port;
+  if (e.starts_with('[')) {
+    auto close = e.find("]:");
+    if (close == std::string_view::npos) return errc::bad_address;
+    host = e.substr(1, close - 1);
+    port = e.substr(close + 2);
+  } else {
+    auto colon = e.rfind(':');
+    if (colon == std::string_view::npos || e.find(':') != colon) return errc::bad_address;
+    host = e.substr(0, colon);
+    port = e.substr(colon + 1);
+  }
+  if (host.empty() || port.empty()) return errc::bad_address;
+  unsigned p = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (ec != std::errc{} || end != port.data() + port.size() || p == 0 || p > 65535) return errc::bad_value;
+  return HostPort{std::string(host), static_cast<std::uint16_t>(p)};
 }
 
 std::vector<std::string> default_bootstrap() {

@@ -26,6 +26,15 @@ net::awaitable<LookupStats> dht_get_peers(KrpcClient& krpc, const InfoHash& targ
 net::awaitable<std::vector<NodeEntry>> resolve_bootstrap(const std::vector<std::string>& entries,
                                                          std::vector<std::string>& failed);
 
+// "host:port", "[v6]:port" or "a.b.c.d:port" with a port of 1-65535;
+// errc::bad_address without a host or port, errc::bad_value for a port
+// out of range.
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+Result<HostPort> parse_host_port(std::string_view entry);
+
 // The well-known public routers, used when no bootstrap list is given.
 std::vector<std::string> default_bootstrap();
 

@@ -73,6 +73,33 @@ TEST_F(HostileHttp, TrickleIsCutOffBelowTheMinimumRate) {
   EXPECT_EQ(out.anomaly, AnomalyKind::slow) << out.error.value_or("");
 }
 
+// The defects below (issue 22): each ended the flow without an anomaly.
+TEST_F(HostileHttp, TrickledHeaderIsASlowAnomaly) {
+  auto out = fetch(HttpMisbehaviour::trickle_head, limits([](auto& l) {
+    l.min_rate = 256;
+    l.min_rate_window = 1s;
+  }));
+  EXPECT_EQ(out.anomaly, AnomalyKind::slow) << out.error.value_or("");
+  EXPECT_EQ(out.status, 0) << "no whole header arrived";
+}
+
+TEST_F(HostileHttp, SilentServerIsASlowAnomaly) {
+  auto out = fetch(HttpMisbehaviour::silent, limits([](auto& l) { l.timeout = 1s; }));
+  EXPECT_EQ(out.anomaly, AnomalyKind::slow) << out.error.value_or("");
+  EXPECT_NE(out.error.value_or("").find("connected"), std::string::npos) << out.error.value_or("");
+}
+
+TEST_F(HostileHttp, HugeHeaderIsOversizedNotOutOfMemory) {
+  auto out = fetch(HttpMisbehaviour::huge_head, {});
+  EXPECT_EQ(out.anomaly, AnomalyKind::oversized) << out.error.value_or("");
+  EXPECT_EQ(out.error.value_or("").find("Out of memory"), std::string::npos) << out.error.value_or("");
+}
+
+TEST_F(HostileHttp, EarlyCloseIsAProtocolViolation) {
+  auto out = fetch(HttpMisbehaviour::close_early, {});
+  EXPECT_EQ(out.anomaly, AnomalyKind::protocol_violation) << out.error.value_or("");
+}
+
 TEST_F(HostileHttp, RedirectLoopEndsAtTheRedirectCap) {
   auto out = fetch(HttpMisbehaviour::redirect_loop, limits([](auto& l) { l.max_redirects = 3; }));
   EXPECT_EQ(out.anomaly, AnomalyKind::http_error) << out.error.value_or("");
@@ -123,18 +150,30 @@ TEST_F(HostilePeer, PexFloodEndsAtTheMessageCap) {
   EXPECT_EQ(hellos_[0].extensions, std::vector<std::string>{"ut_pex"});
 }
 
+TEST_F(HostilePeer, AStalledHandshakeIsAnAnomaly) {
+  PexConfig cfg;
+  cfg.handshake_timeout = 500ms;
+  auto out = session(PeerMisbehaviour::stalls, cfg);
+  EXPECT_EQ(out.end, PexEnd::no_handshake);
+  ASSERT_TRUE(anomalies_.has(AnomalyKind::slow));
+  EXPECT_NE(anomalies_.seen.front().second.find("20 of 68"), std::string::npos) << anomalies_.seen.front().second;
+}
+
 class HostileUdp : public ::testing::Test {
  protected:
-  Endpoint serve(testlib::UdpReply reply) {
+  // reply_from_elsewhere: the answers come from a second socket.
+  Endpoint serve(testlib::UdpReply reply, bool reply_from_elsewhere = false) {
     socket_.emplace(testlib::loopback_udp(io_));
-    asio::co_spawn(io_, testlib::serve_udp_replies(*socket_, std::move(reply)), asio::detached);
+    if (reply_from_elsewhere) other_.emplace(testlib::loopback_udp(io_));
+    asio::co_spawn(io_, testlib::serve_udp_replies(*socket_, std::move(reply), other_ ? &*other_ : nullptr),
+                   asio::detached);
     return {IpAddress::parse("127.0.0.1").value(), socket_->local_endpoint().port()};
   }
   AnomalyFn record() {
     return [this](const Endpoint&, AnomalyKind k, std::string d) { anomalies_.seen.emplace_back(k, std::move(d)); };
   }
   asio::io_context io_;
-  std::optional<udp::socket> socket_;
+  std::optional<udp::socket> socket_, other_;
   RateGate gate_{Politeness{.per_ip_rate = 0, .global_rate = 0}};
   Anomalies anomalies_;
 };
@@ -174,6 +213,26 @@ TEST_F(HostileUdp, GarbageTrackerRepliesAreAnomaliesAndTimeOut) {
   auto r = run(io_, c.announce({}));
   EXPECT_EQ(r.error(), std::errc::timed_out);
   EXPECT_TRUE(anomalies_.has(AnomalyKind::malformed));
+}
+
+TEST_F(HostileUdp, ASilentTrackerIsAnAnomaly) {
+  auto at = serve([](std::string_view) { return std::nullopt; });
+  UdpTrackerClient c(io_.get_executor(), at, IpAddress::v4(0x7f000001), {.first_wait = 100ms, .max_resends = 1}, gate_,
+                     record());
+  EXPECT_EQ(run(io_, c.announce({})).error(), std::errc::timed_out);
+  ASSERT_EQ(anomalies_.seen.size(), 1u);
+  EXPECT_EQ(anomalies_.seen[0].first, AnomalyKind::silent);
+  EXPECT_NE(anomalies_.seen[0].second.find("2 BEP 15 requests"), std::string::npos) << anomalies_.seen[0].second;
+}
+
+TEST_F(HostileUdp, AReplyFromAnotherAddressIsUnsolicited) {
+  int connects = 0;
+  auto at = serve([&](std::string_view d) { return tiny_tracker(d, connects); }, true);
+  UdpTrackerClient c(io_.get_executor(), at, IpAddress::v4(0x7f000001), {.first_wait = 100ms, .max_resends = 1}, gate_,
+                     record());
+  EXPECT_EQ(run(io_, c.announce({})).error(), std::errc::timed_out) << "the reply from elsewhere is not taken";
+  EXPECT_TRUE(anomalies_.has(AnomalyKind::unsolicited));
+  EXPECT_EQ(connects, 2);
 }
 
 TEST_F(HostileUdp, DhtNodeSendingThousandsOfNodesIsAnOversizedAnomaly) {

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <unistd.h>
 
+#include <array>
 #include <mutex>
 
 namespace p2pscope::crawler {
@@ -17,6 +18,7 @@ struct HttpClient::Transfer {
   bool too_big = false;
   bool finished = false;
   CURLcode result = CURLE_OK;
+  std::array<char, CURL_ERROR_SIZE> why{};  // curl's own words for a failure
 };
 
 struct HttpClient::Watch {
@@ -172,6 +174,7 @@ awaitable<HttpOutcome> HttpClient::get(std::string url) {
   curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl can decode: gzip, deflate
   curl_easy_setopt(easy, CURLOPT_USERAGENT, limits_.user_agent.c_str());
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->why.data());
   std::string interface;
   if (limits_.local) {
     interface = "host!" + limits_.local->to_string();
@@ -185,8 +188,18 @@ awaitable<HttpOutcome> HttpClient::get(std::string url) {
   }
   HttpOutcome out;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &out.status);
+  curl_off_t connected_us = 0;
+  curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connected_us);
+  bool connected = connected_us > 0;
   auto result = t->result;
   bool too_big = t->too_big;
+  std::string curl_says(t->why.data());
+  // curl refuses a header line over CURL_MAX_HTTP_HEADER (100 KiB) as "out
+  // of memory", and all headers over 300 KiB as a receive error; its error
+  // text tells the two from real failures.
+  bool head_too_big = connected && (result == CURLE_OUT_OF_MEMORY ||
+                                    (result == CURLE_RECV_ERROR && (curl_says.find("oo large") != std::string::npos ||
+                                                                    curl_says.find("max is") != std::string::npos)));
   out.body = std::move(t->body);
   curl_multi_remove_handle(multi_, easy);
   curl_easy_cleanup(easy);
@@ -195,10 +208,24 @@ awaitable<HttpOutcome> HttpClient::get(std::string url) {
     out.error = "body over " + std::to_string(limits_.max_body) + " bytes";
     out.anomaly = AnomalyKind::oversized;
   } else if (result == CURLE_OPERATION_TIMEDOUT) {
+    // Connected, then too slow: a trickling tracker holds a crawl's slot as
+    // long as it is allowed to, so it is an anomaly even mid-header. A host
+    // that never accepted the connection is merely unreachable.
     out.error = out.status ? "reply slower than " + std::to_string(limits_.min_rate) + " B/s or over " +
                                  seconds_text(limits_.timeout)
-                           : "no reply within " + seconds_text(limits_.timeout);
-    if (out.status) out.anomaly = AnomalyKind::slow;
+                : connected ? "connected, but no whole reply header within " + seconds_text(limits_.timeout) +
+                                  " (or slower than " + std::to_string(limits_.min_rate) + " B/s)"
+                            : "no reply within " + seconds_text(limits_.timeout);
+    if (out.status || connected) out.anomaly = AnomalyKind::slow;
+  } else if (head_too_big) {
+    out.error = "reply headers too large (" + (curl_says.empty() ? std::string(curl_easy_strerror(result)) : curl_says) + ")";
+    out.anomaly = AnomalyKind::oversized;
+  } else if (result == CURLE_GOT_NOTHING || result == CURLE_PARTIAL_FILE || (connected && result == CURLE_RECV_ERROR)) {
+    out.error = std::string("closed before a whole reply: ") + curl_easy_strerror(result);
+    out.anomaly = AnomalyKind::protocol_violation;
+  } else if (result == CURLE_WEIRD_SERVER_REPLY) {
+    out.error = std::string("not an HTTP reply: ") + curl_easy_strerror(result);
+    out.anomaly = AnomalyKind::malformed;
   } else if (result == CURLE_TOO_MANY_REDIRECTS || result == CURLE_UNSUPPORTED_PROTOCOL) {
     out.error = curl_easy_strerror(result);
     out.anomaly = AnomalyKind::http_error;

@@ -51,6 +51,20 @@ PeerHello hello_of(const Endpoint& peer, const Handshake& h, const ExtendedHands
   return out;
 }
 
+// A peer that took the connection but never completed its handshake holds
+// a session slot for nothing: an anomaly. Hanging up at once, before any
+// byte, is what honest clients do for a torrent they lack: not one.
+void note_missing_handshake(std::size_t got, std::chrono::steady_clock::duration took, const PexConfig& cfg,
+                            const PexEvents& ev) {
+  auto of = std::to_string(got) + " of " + std::to_string(kHandshakeSize) + " handshake bytes";
+  if (took >= cfg.handshake_timeout) {
+    auto secs = std::to_string(cfg.handshake_timeout.count() / 1000.0).substr(0, 4);
+    ev.on_anomaly(got == 0 ? AnomalyKind::silent : AnomalyKind::slow, "connected, but " + of + " within " + secs + " s");
+  } else if (got > 0) {
+    ev.on_anomaly(AnomalyKind::protocol_violation, "closed after " + of);
+  }
+}
+
 // Reads into buf until it holds at least n bytes; false on error or deadline.
 awaitable<bool> read_at_least(tcp::socket& s, std::string& buf, std::size_t n) {
   while (buf.size() < n) {
@@ -152,10 +166,14 @@ awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, con
 
   out.end = PexEnd::no_handshake;
   dog.arm(cfg.handshake_timeout);
+  auto handshake_start = std::chrono::steady_clock::now();
   auto hello = our_handshakes(ih, own_id, cfg);
   co_await asio::async_write(s, asio::buffer(hello), use_ec(ec));
   std::string buf;
-  if (ec || !co_await read_at_least(s, buf, kHandshakeSize)) co_return out;
+  if (ec || !co_await read_at_least(s, buf, kHandshakeSize)) {
+    note_missing_handshake(buf.size(), std::chrono::steady_clock::now() - handshake_start, cfg, ev);
+    co_return out;
+  }
   auto theirs = decode_handshake(std::string_view(buf).substr(0, kHandshakeSize));
   if (!theirs) {
     ev.on_anomaly(AnomalyKind::malformed, "handshake: " + theirs.error().message());

@@ -1,5 +1,6 @@
 #include "crawler/targets.hpp"
 
+#include "core/text.hpp"
 #include "crawler/tracker_client.hpp"
 
 #include <algorithm>
@@ -7,11 +8,15 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <unordered_set>
 
 namespace p2pscope::crawler {
 namespace {
 
 Result<std::string> read_file(const std::string& path, std::size_t max_bytes) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);  // refuse a huge file before reading any of it
+  if (!ec && size > max_bytes) return errc::oversized;
   std::ifstream f(path, std::ios::binary);
   if (!f) return std::make_error_code(std::errc::no_such_file_or_directory);
   std::string out;
@@ -35,9 +40,10 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
+std::vector<std::string> lines_of(std::string_view text) {
+  if (text.starts_with("\xef\xbb\xbf")) text.remove_prefix(3);  // a UTF-8 byte-order mark, as Windows editors write
   std::vector<std::string> out;
-  std::istringstream in(text);
+  std::istringstream in{std::string(text)};
   std::string line;
   while (std::getline(in, line)) out.push_back(trim(line));
   return out;
@@ -58,17 +64,26 @@ class Merger {
     auto [it, fresh] = index_.emplace(ih, out_.size());
     if (fresh) {
       if (out_.size() >= lim_.max_targets) return errc::too_many_items;
-      out_.push_back({ih, {}, label});
+      out_.push_back({ih, {}, printable(label), 0});
+      seen_.emplace_back();
     }
-    auto& t = out_[it->second].trackers;
+    auto& t = out_[it->second];
+    auto& seen = seen_[it->second];
     for (const auto& url : trackers) {
-      if (std::find(t.begin(), t.end(), url) == t.end()) t.push_back(url);
+      if (seen.count(url)) continue;
+      if (t.trackers.size() >= lim_.max_trackers) {
+        ++t.trackers_dropped;
+        continue;
+      }
+      seen.insert(url);
+      t.trackers.push_back(url);
     }
     return success();
   }
   const TargetLimits& lim_;
   std::map<InfoHash, std::size_t> index_;
   std::vector<Target> out_;
+  std::vector<std::unordered_set<std::string>> seen_;  // per target, its trackers
 };
 
 }  // namespace
@@ -89,22 +104,22 @@ Result<std::vector<Target>> load_targets(const std::vector<std::string>& inputs,
   for (const auto& input : inputs) {
     if (!is_file(input)) {
       auto ref = parse_torrent_text(input);
-      if (!ref) return report(ref.error(), "'" + input + "'");
-      if (auto st = merged.add(ref.value(), input); !st) return report(st.error(), "'" + input + "'");
+      if (!ref) return report(ref.error(), "'" + printable(input) + "'");
+      if (auto st = merged.add(ref.value(), input); !st) return report(st.error(), "'" + printable(input) + "'");
       continue;
     }
     auto contents = read_file(input, lim.max_list_bytes);
-    if (!contents) return report(contents.error(), input);
+    if (!contents) return report(contents.error(), printable(input));
     if (contents.value().starts_with('d')) {  // a bencoded dictionary: a .torrent
       auto ref = parse_torrent_file(contents.value());
-      if (!ref) return report(ref.error(), input);
-      if (auto st = merged.add(ref.value(), input); !st) return report(st.error(), input);
+      if (!ref) return report(ref.error(), printable(input));
+      if (auto st = merged.add(ref.value(), input); !st) return report(st.error(), printable(input));
       continue;
     }
     auto lines = lines_of(contents.value());
     for (std::size_t i = 0; i < lines.size(); ++i) {
       if (lines[i].empty() || lines[i].front() == '#') continue;
-      auto where = input + ":" + std::to_string(i + 1);
+      auto where = printable(input) + ":" + std::to_string(i + 1);
       auto ref = parse_torrent_text(lines[i]);
       if (!ref) return report(ref.error(), where);
       if (auto st = merged.add(ref.value(), where); !st) return report(st.error(), where);
@@ -118,7 +133,7 @@ Result<std::vector<Target>> load_targets(const std::vector<std::string>& inputs,
 Result<std::vector<std::string>> load_tracker_list(const std::string& path, std::string* why) {
   auto contents = read_file(path, 1 << 20);
   if (!contents) {
-    if (why) *why = path + ": " + contents.error().message();
+    if (why) *why = printable(path) + ": " + contents.error().message();
     return contents.error();
   }
   std::vector<std::string> out;
@@ -126,7 +141,9 @@ Result<std::vector<std::string>> load_tracker_list(const std::string& path, std:
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (lines[i].empty() || lines[i].front() == '#') continue;
     if (auto u = parse_tracker_url(lines[i]); !u) {
-      if (why) *why = path + ":" + std::to_string(i + 1) + ": not an http, https or udp tracker URL: " + lines[i];
+      if (why)
+        *why = printable(path) + ":" + std::to_string(i + 1) + ": not an http, https or udp tracker URL: " +
+               printable(lines[i]);
       return u.error();
     }
     out.push_back(lines[i]);

@@ -15,12 +15,15 @@ namespace p2pscope::crawler {
 struct Target {
   InfoHash info_hash;
   std::vector<std::string> trackers;  // from the magnet or .torrent, then any extra ones
-  std::string label;                  // the input it came from, for messages
+  std::string label;                  // the input it came from, for messages (terminal-safe)
+  std::size_t trackers_dropped = 0;   // past TargetLimits::max_trackers
 };
 
 struct TargetLimits {
   std::size_t max_targets = 100000;
   std::size_t max_list_bytes = 64 << 20;  // a list file
+  // Per infohash: real torrents list a few dozen; a hostile one 100,000.
+  std::size_t max_trackers = 500;
 };
 
 // One input: hex, base32, magnet, a .torrent path, or a list file. A path
@@ -28,13 +31,15 @@ struct TargetLimits {
 // a list (blank lines and lines starting with '#' are skipped).
 Result<TorrentRef> load_torrent_input(const std::string& input);
 
-// All inputs, merged by infohash (trackers united, input order kept). On
-// error, *why says which input and line and what is wrong with it.
+// All inputs, merged by infohash (trackers united in linear time, input
+// order kept, at most lim.max_trackers each: the rest are counted in
+// trackers_dropped). On error, *why says which input and line and what is
+// wrong with it, with the user's text made printable (core/text.hpp).
 Result<std::vector<Target>> load_targets(const std::vector<std::string>& inputs, std::string* why,
                                          const TargetLimits& lim = {});
 
 // A tracker list file: one announce URL per line; blank lines separate
-// nothing and '#' lines are comments.
+// nothing and '#' lines are comments. A bad line is quoted printable.
 Result<std::vector<std::string>> load_tracker_list(const std::string& path, std::string* why);
 
 }  // namespace p2pscope::crawler

@@ -22,8 +22,9 @@ Status UdpTrackerClient::open_socket() {
   if (socket_.is_open()) return success();
   error_code ec;
   socket_.open(local_.is_v4() ? udp::v4() : udp::v6(), ec);
+  // Not connect()ed: a connected socket has the kernel drop datagrams from
+  // anyone else unseen, and a reply from another address is an anomaly to record.
   if (!ec) socket_.bind(udp::endpoint(to_asio(local_), 0), ec);
-  if (!ec) socket_.connect(to_udp(tracker_), ec);  // the kernel then drops datagrams from anyone else
   if (ec) {
     error_code ignored;
     socket_.close(ignored);
@@ -39,10 +40,14 @@ awaitable<Result<UdpTrackerResponse>> UdpTrackerClient::exchange(UdpTrackerReque
   auto out = encode_udp_tracker(req);
   std::string buf(UdpTrackerLimits{}.max_size + 1, '\0');
   auto wait = timing_.first_wait;
+  auto total = std::chrono::milliseconds{0};
+  bool heard = false;  // any datagram from the tracker, even a bad one
+  const auto to = to_udp(tracker_);
   for (int attempt = 0; attempt <= timing_.max_resends; ++attempt, wait *= 2) {
     co_await pace(gate_, tracker_.address);
     error_code ec;
-    socket_.send(asio::buffer(out), 0, ec);
+    socket_.send_to(asio::buffer(out), to, 0, ec);
+    total += wait;
     asio::steady_timer deadline(ex_, wait);
     bool expired = false;
     deadline.async_wait([this, &expired, alive = alive_](const error_code& e) {
@@ -51,9 +56,16 @@ awaitable<Result<UdpTrackerResponse>> UdpTrackerClient::exchange(UdpTrackerReque
       socket_.cancel();
     });
     while (!expired) {
-      auto n = co_await socket_.async_receive(asio::buffer(buf), use_ec(ec));
+      udp::endpoint from;
+      auto n = co_await socket_.async_receive_from(asio::buffer(buf), from, use_ec(ec));
       if (ec == asio::error::operation_aborted || !*alive_) break;
-      if (ec) continue;  // e.g. ICMP port unreachable reported on the next receive: wait for the deadline
+      if (ec) continue;
+      if (from != to) {
+        on_anomaly_(from_asio(from), AnomalyKind::unsolicited,
+                    "BEP 15 reply from " + from_asio(from).to_string() + " while asking " + tracker_.to_string());
+        continue;
+      }
+      heard = true;
       auto r = decode_udp_tracker_response(std::string_view(buf.data(), n), tracker_.address.family());
       if (!r) {
         on_anomaly_(tracker_, AnomalyKind::malformed, "BEP 15 reply: " + r.error().message());
@@ -67,12 +79,16 @@ awaitable<Result<UdpTrackerResponse>> UdpTrackerClient::exchange(UdpTrackerReque
       co_return std::move(r).value();
     }
     if (!*alive_) co_return make_error_code(std::errc::operation_canceled);
-    // A receive that failed at once (ECONNREFUSED) must not spin: wait out the attempt.
+    // A receive that failed at once must not spin: wait out the attempt.
     if (!expired) {
       error_code ignored;
       co_await deadline.async_wait(use_ec(ignored));
     }
   }
+  if (!heard)
+    on_anomaly_(tracker_, AnomalyKind::silent,
+                "no answer to " + std::to_string(timing_.max_resends + 1) + " BEP 15 requests over " +
+                    std::to_string(total.count() / 1000.0).substr(0, 5) + " s");
   co_return make_error_code(std::errc::timed_out);
 }
 

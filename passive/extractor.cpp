@@ -443,7 +443,14 @@ void Extractor::udp(double t, const Packet& p) {
   if (udp_tracker(hop, p.payload)) return;
   if (p.payload.front() == 'd') {
     auto m = decode_krpc(p.payload);
-    if (!m) return count("udp_bencode_not_krpc");
+    if (!m) {
+      // Over a limit is KRPC that is too big (a node handing out thousands
+      // of values), not something else that happens to start with 'd'.
+      auto e = m.error();
+      return count(e == errc::too_many_items || e == errc::oversized || e == errc::bencode_too_many_tokens
+                       ? "krpc_oversized"
+                       : "udp_bencode_not_krpc");
+    }
     KrpcEvent e{hop, "", "", std::nullopt, {}, {}, {}, std::nullopt};
     if (const auto* q = std::get_if<KrpcQuery>(&m.value())) {
       e.kind = "query";

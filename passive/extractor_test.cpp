@@ -107,6 +107,17 @@ TEST_F(PassiveUdpTracker, TruncatedAnnounceIsCounted) {
   EXPECT_EQ(x.anomalies().at("udp_tracker_announce_malformed"), 1u);
 }
 
+// The defect: a KRPC reply over the values limit was counted as "not KRPC".
+TEST_F(PassiveUdpTracker, AKrpcReplyWithTooManyValuesIsCountedOversized) {
+  std::string values;
+  for (int i = 0; i < 5000; ++i) values += "6:" + std::string(6, static_cast<char>('a' + i % 26));
+  auto body = "d1:rd2:id20:" + std::string(20, 'n') + "5:token2:tk6:valuesl" + values + "ee1:t2:aa1:y1:re";
+  x.packet(1, decode_ip(testlib::udp_datagram({kTracker, kClient}, body)).value());
+  EXPECT_TRUE(events.empty());
+  EXPECT_EQ(x.anomalies().at("krpc_oversized"), 1u);
+  EXPECT_FALSE(x.anomalies().count("udp_bencode_not_krpc"));
+}
+
 // A TCP connection whose start the capture missed: segments without a SYN.
 struct PassiveMidStream : ::testing::Test {
   std::vector<Event> events;

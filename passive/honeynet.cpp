@@ -240,10 +240,14 @@ void HoneynetAnalyzer::packet(double t, const Packet& p) {
   auto& b = tg->current;
   auto s = b.sources.find(p.src);
   if (s == b.sources.end()) s = b.sources.emplace(p.src, SourceSeen{t, t, 0, {}, {}}).first;
-  s->second.last = t;
+  // Capture times need not rise (merged or reordered captures): an event
+  // spans its earliest to its latest packet, never a negative duration.
+  s->second.first = std::min(s->second.first, t);
+  s->second.last = std::max(s->second.last, t);
   ++s->second.packets;
-  if (b.packets++ == 0) b.first = t;
-  b.last = t;
+  if (b.packets++ == 0) b.first = b.last = t;
+  b.first = std::min(b.first, t);
+  b.last = std::max(b.last, t);
   std::optional<UtpHeader> header;
   ++b.protocols[std::string(protocol_of(p, header))];
   if (header) utp(*tg, {p.src, p.src_port}, *header);

@@ -64,6 +64,16 @@ TEST_F(HoneynetFixture, ReportsOnlyEventsWithEnoughSources) {
   EXPECT_EQ(hn.counters().at("candidates_below_min_sources"), 1u);
 }
 
+// The defect: a capture whose times went backwards gave a negative duration.
+TEST_F(HoneynetFixture, ReorderedTimesNeverMakeANegativeDuration) {
+  wave(1400, -400, 150, spread_source);  // times falling from 1400 towards 1000
+  auto ev = hn.finish();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_LE(ev[0].start, ev[0].end);
+  EXPECT_GT(ev[0].start, 1000);
+  EXPECT_EQ(ev[0].end, 1400);
+}
+
 TEST_F(HoneynetFixture, EndsWhenSourcesFallBelowAThirdOfThePeak) {
   wave(0, 599, 200, spread_source);
   wave(600, 599, 200, spread_source, 200);

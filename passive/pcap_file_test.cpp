@@ -1,5 +1,7 @@
 #include "passive/pcap_file.hpp"
 
+#include "core/packet.hpp"
+
 #include "tests/testlib/fixtures.hpp"
 
 #include <gtest/gtest.h>
@@ -48,10 +50,10 @@ struct PcapFile : ::testing::Test {
   // A classic pcap header (this machine's byte order) and records given
   // field by field: time, sub-second part, caplen, len, then caplen bytes
   // (or fewer, for damage).
-  static std::string header(std::uint32_t magic = 0xa1b2c3d4, std::uint32_t snaplen = 65535, std::uint16_t minor = 4) {
+  static std::string header(std::uint32_t magic = 0xa1b2c3d4, std::uint32_t snaplen = 65535, std::uint16_t minor = 4,
+                            std::uint32_t link = 1 /* Ethernet */) {
     std::string h(24, '\0');
     std::uint16_t major = 2;
-    std::uint32_t link = 1;  // Ethernet
     std::memcpy(h.data(), &magic, 4);
     std::memcpy(h.data() + 4, &major, 2);
     std::memcpy(h.data() + 6, &minor, 2);
@@ -137,6 +139,31 @@ TEST_F(PcapFile, OtherFormatsStayWithLibpcap) {
   read_all(write("v2.3.pcap", header(0xa1b2c3d4, 65535, 3) + record(1, 2, 10, 10, 10)), FileReader::fastest, &classic);
   EXPECT_FALSE(classic);
   EXPECT_FALSE(classic_pcap_header("\x0a\x0d\x0d\x0a"));
+}
+
+// The defect: libpcap reports LINKTYPE_RAW files as DLT_RAW (12), which was
+// taken for a LINKTYPE value and refused as "unsupported link type 12".
+TEST_F(PcapFile, RawIpCapturesAreRead) {
+  // An IPv4 header (20 bytes, UDP) and an 8-byte UDP header.
+  std::string ip("\x45\x00\x00\x1c\x00\x00\x00\x00\x40\x11\x00\x00\x01\x02\x03\x04\x05\x06\x07\x08"
+                 "\x1a\xe1\x1a\xe2\x00\x08\x00\x00", 28);
+  std::string rec(16, '\0');
+  std::uint32_t fields[4] = {1, 0, 28, 28};
+  std::memcpy(rec.data(), fields, 16);
+  for (std::uint32_t link : {101u, 12u, 14u}) {
+    auto file = write("raw" + std::to_string(link) + ".pcap", header(0xa1b2c3d4, 65535, 4, link) + rec + ip);
+    for (auto with : {FileReader::fastest, FileReader::libpcap}) {
+      std::string detail;
+      auto r = PcapReader::open(file, &detail, with);
+      ASSERT_TRUE(r) << "linktype " << link << ": " << detail;
+      EXPECT_EQ(r.value().link(), LinkType::raw);
+      auto f = r.value().next(&detail);
+      ASSERT_TRUE(f && f.value()) << detail;
+      auto p = decode_frame(r.value().link(), f.value()->data);
+      ASSERT_TRUE(p) << "linktype " << link;
+      EXPECT_EQ(p.value().dst_port, 6882);
+    }
+  }
 }
 
 }  // namespace

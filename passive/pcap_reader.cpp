@@ -15,6 +15,19 @@ namespace p2pscope::passive {
 
 void PcapReader::Close::operator()(pcap* p) const noexcept { pcap_close(p); }
 
+namespace {
+
+// pcap_datalink() gives DLT_ values, not the LINKTYPE_ values a file
+// stores: libpcap turns LINKTYPE_RAW (101) into DLT_RAW, which is 12 (14 on
+// OpenBSD). The others decode_frame knows have equal numbers in both.
+Result<LinkType> link_type_of(pcap* h) {
+  int dlt = pcap_datalink(h);
+  if (dlt == DLT_RAW || dlt == 12 || dlt == 14) return LinkType::raw;
+  return link_type_from(dlt);
+}
+
+}  // namespace
+
 struct PcapReader::CompiledFilter {
   explicit CompiledFilter(const bpf_program& p) : prog(p) {}
   CompiledFilter(const CompiledFilter&) = delete;
@@ -48,7 +61,7 @@ Result<PcapReader> PcapReader::open(const std::filesystem::path& file, std::stri
     if (detail) *detail = err;
     return errc::bad_value;
   }
-  auto link = link_type_from(pcap_datalink(h.get()));
+  auto link = link_type_of(h.get());
   if (!link) {
     if (detail) *detail = std::string("unsupported link type ") + std::to_string(pcap_datalink(h.get()));
     return errc::bad_value;
@@ -92,7 +105,7 @@ Result<PcapReader> PcapReader::open_live(const std::string& interface, const Liv
     }
     return live_error(rc);
   }
-  auto link = link_type_from(pcap_datalink(h.get()));
+  auto link = link_type_of(h.get());
   if (!link) {
     if (detail) *detail = std::string("unsupported link type ") + std::to_string(pcap_datalink(h.get()));
     return errc::bad_value;

@@ -1,10 +1,6 @@
 #include "probes/blocklist.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 
 namespace p2pscope::probes {
 namespace {
@@ -23,12 +19,7 @@ std::string clean_label(std::string_view label, std::string_view forbidden) {
   return out.find_first_not_of(" \t") == std::string::npos ? "p2pscope" : out;
 }
 
-std::string safe_name(std::string_view name) {
-  bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-  return ok ? std::string(name) : "p2pscope";
-}
+std::string safe_name(std::string_view name) { return valid_list_name(name) ? std::string(name) : "p2pscope"; }
 
 // "001.002.003.004": the fixed-width DAT octets eMule writes.
 std::string padded(const IpAddress& a) {
@@ -98,6 +89,12 @@ void ipset(const std::vector<IpRange>& ranges, const std::string& name, Blocklis
 
 }  // namespace
 
+bool valid_list_name(std::string_view name) noexcept {
+  return !name.empty() && name.size() <= 28 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
 std::string_view to_string(BlocklistFormat f) noexcept {
   static constexpr std::string_view names[] = {"p2p", "dat", "cidr", "nft", "ipset"};
   return names[static_cast<int>(f)];
@@ -121,35 +118,6 @@ Blocklist format_blocklist(std::vector<IpRange> ranges, BlocklistFormat f, std::
     case BlocklistFormat::ipset: ipset(merged, safe_name(name), out); break;
   }
   return out;
-}
-
-Status write_file_atomically(const std::filesystem::path& file, std::string_view text) {
-  auto tmp = file;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return std::error_code(errno, std::system_category());
-  auto fail = [&](int err) -> Status {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return std::error_code(err, std::system_category());
-  };
-  while (!text.empty()) {
-    auto n = ::write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(errno);
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-  if (::fsync(fd) != 0) return fail(errno);
-  if (::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return std::error_code(errno, std::system_category());
-  }
-  if (::rename(tmp.c_str(), file.c_str()) != 0) {
-    auto err = errno;
-    ::unlink(tmp.c_str());
-    return std::error_code(err, std::system_category());
-  }
-  return success();
 }
 
 }  // namespace p2pscope::probes

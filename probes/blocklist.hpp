@@ -14,7 +14,6 @@
 
 #include "probes/ip_range.hpp"
 
-#include <filesystem>
 
 namespace p2pscope::probes {
 
@@ -28,11 +27,10 @@ struct Blocklist {
   std::size_t left_out_v6 = 0;   // IPv6 ranges the format cannot carry
 };
 
-// name: the nftables table / ipset prefix ([A-Za-z0-9_-], else "p2pscope").
+// An nftables table / ipset name prefix: 1-28 of [A-Za-z0-9_-] (ipset names
+// hold 31 bytes, and "-v4"/"-v6" is appended).
+bool valid_list_name(std::string_view name) noexcept;
+// name: the nftables table / ipset prefix (not valid_list_name: "p2pscope").
 Blocklist format_blocklist(std::vector<IpRange> ranges, BlocklistFormat f, std::string_view name = "p2pscope");
-
-// Writes text to a temporary file beside `file`, syncs it and renames it
-// over `file`, so readers see the old list or the new one, never half.
-Status write_file_atomically(const std::filesystem::path& file, std::string_view text);
 
 }  // namespace p2pscope::probes

@@ -4,6 +4,7 @@
 // namespace with no route out (and its own netfilter tables), from a fresh
 // profile; the rule count it reports must equal the count format_blocklist
 // reports, and Transmission's compiled list must hold exactly our ranges.
+#include "core/output_file.hpp"
 #include "lab/sandbox.hpp"
 #include "probes/blocklist.hpp"
 
@@ -86,7 +87,8 @@ class BlocklistClient : public ::testing::Test {
   Blocklist write_list(BlocklistFormat f, const fs::path& file) {
     auto list = format_blocklist(hostile_ranges(), f);
     fs::create_directories(file.parent_path());
-    EXPECT_TRUE(write_file_atomically(file, list.text));
+    std::string why;
+    EXPECT_TRUE(write_output_file(file, list.text, &why)) << why;
     return list;
   }
 

@@ -73,19 +73,12 @@ TEST(Blocklist, NftAndIpsetDefineBothFamilies) {
   EXPECT_NE(ipset.text.find("add lab-v6 2001:db8::1/128 -exist"), std::string::npos);
 }
 
-TEST(Blocklist, WritesAtomicallyAndReportsFailure) {
-  auto dir = std::filesystem::temp_directory_path() / ("p2pscope-bl-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto file = dir / "list.p2p";
-  ASSERT_TRUE(write_file_atomically(file, "old\n"));
-  ASSERT_TRUE(write_file_atomically(file, "new\n"));
-  std::ifstream in(file);
-  std::string line;
-  std::getline(in, line);
-  EXPECT_EQ(line, "new");
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1) << "no temporary file left";
-  EXPECT_FALSE(write_file_atomically(dir / "missing" / "list.p2p", "x"));
-  std::filesystem::remove_all(dir);
+TEST(Blocklist, ListNames) {
+  EXPECT_TRUE(valid_list_name("p2pscope_lab-1"));
+  EXPECT_FALSE(valid_list_name(""));
+  EXPECT_FALSE(valid_list_name("bad name!"));
+  EXPECT_FALSE(valid_list_name(std::string(29, 'a'))) << "ipset names hold 31 bytes with -v4";
+  EXPECT_TRUE(valid_list_name(std::string(28, 'a')));
 }
 
 }  // namespace

@@ -1,13 +1,15 @@
 #include "probes/known_lists.hpp"
 
 #include "core/text.hpp"
+#include "probes/line_reader.hpp"
 
 #include <zlib.h>
 
 #include <algorithm>
 #include <charconv>
 #include <optional>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 
 namespace p2pscope::probes {
 namespace {
@@ -149,6 +151,52 @@ Result<std::string> gunzip(std::string_view in, std::size_t max_out) {
   return out;
 }
 
+namespace {
+
+// The lines of a list, one at a time, into a KnownList: shared by the
+// in-memory parse and the streaming file load.
+class ListParser {
+ public:
+  ListParser(ListFormat format, const ListLimits& lim) : lim_(lim) { out_.format = format; }
+
+  // False (after filling *detail) at the first line the list cannot take.
+  bool line(std::string_view raw, std::string* detail, std::error_code* ec) {
+    ++out_.lines;
+    auto fail = [&](std::string why, std::error_code code) {
+      if (detail) *detail = "line " + std::to_string(out_.lines) + ": " + std::move(why);
+      *ec = code;
+      return false;
+    };
+    if (raw.size() > lim_.max_line) return fail("longer than " + std::to_string(lim_.max_line) + " bytes", errc::oversized);
+    if (out_.lines == 1 && raw.starts_with("\xef\xbb\xbf")) raw.remove_prefix(3);  // a UTF-8 byte-order mark
+    if (raw.find('\0') != std::string_view::npos) return fail("holds a NUL byte", errc::malformed_line);
+    auto line = trim(raw);
+    if (line.empty() || line.front() == '#' || line.starts_with("//")) return true;
+    if (out_.format == ListFormat::automatic) out_.format = detect(line);
+    auto r = out_.format == ListFormat::p2p ? p2p_line(line)
+             : out_.format == ListFormat::dat ? dat_line(line, out_.allowed)
+                                              : cidr_line(line);
+    if (!r.ok) return fail(r.why + " (" + std::string(to_string(out_.format)) + " format)", errc::malformed_line);
+    if (!r.range) return true;
+    if (out_.ranges.size() >= lim_.max_entries)
+      return fail("more than " + std::to_string(lim_.max_entries) + " entries", errc::too_many_items);
+    kept_ += sizeof(IpRange) + r.range->label.size();
+    if (kept_ > lim_.max_kept_bytes)
+      return fail("the ranges and labels so far take more than " + std::to_string(lim_.max_kept_bytes >> 20) + " MiB",
+                  errc::too_many_items);
+    out_.ranges.push_back(std::move(*r.range));
+    return true;
+  }
+  KnownList take() { return std::move(out_); }
+
+ private:
+  const ListLimits& lim_;
+  KnownList out_;
+  std::size_t kept_ = 0;
+};
+
+}  // namespace
+
 Result<KnownList> parse_known_list(std::string_view bytes, ListFormat format, const ListLimits& lim,
                                    std::string* detail) {
   auto fail = [&](std::string why, std::error_code ec) -> Result<KnownList> {
@@ -165,49 +213,37 @@ Result<KnownList> parse_known_list(std::string_view bytes, ListFormat format, co
     bytes = inflated;
   }
   if (bytes.size() > lim.max_bytes) return fail("more than " + std::to_string(lim.max_bytes) + " bytes", errc::oversized);
-  KnownList out;
-  out.format = format;
+  ListParser p(format, lim);
+  std::error_code ec;
   while (!bytes.empty()) {
     auto nl = bytes.find('\n');
     auto raw = bytes.substr(0, nl);
     bytes.remove_prefix(nl == std::string_view::npos ? bytes.size() : nl + 1);
-    ++out.lines;
-    auto where = "line " + std::to_string(out.lines) + ": ";
-    if (raw.size() > lim.max_line) return fail(where + "longer than " + std::to_string(lim.max_line) + " bytes", errc::oversized);
-    auto line = trim(raw);
-    if (line.empty() || line.front() == '#' || line.starts_with("//")) continue;
-    if (out.format == ListFormat::automatic) out.format = detect(line);
-    auto r = out.format == ListFormat::p2p ? p2p_line(line)
-             : out.format == ListFormat::dat ? dat_line(line, out.allowed)
-                                             : cidr_line(line);
-    if (!r.ok) return fail(where + r.why + " (" + std::string(to_string(out.format)) + " format)", errc::malformed_line);
-    if (!r.range) continue;
-    if (out.ranges.size() >= lim.max_entries)
-      return fail(where + "more than " + std::to_string(lim.max_entries) + " entries", errc::too_many_items);
-    out.ranges.push_back(std::move(*r.range));
+    if (!p.line(raw, detail, &ec)) return ec;
   }
-  return out;
+  return p.take();
 }
 
 Result<KnownList> load_known_list(const std::filesystem::path& file, ListFormat format, const ListLimits& lim,
                                   std::string* detail) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    if (detail) *detail = "cannot open " + file.string();
-    return std::make_error_code(std::errc::no_such_file_or_directory);
+  auto fail = [&](std::string why, std::error_code ec) -> Result<KnownList> {
+    if (detail) *detail = file.string() + ": " + why;
+    return ec;
+  };
+  LineReader in(file, lim.max_line);
+  if (!in.is_open()) return fail(std::strerror(errno ? errno : ENOENT), std::make_error_code(std::errc::no_such_file_or_directory));
+  ListParser p(format, lim);
+  std::error_code ec;
+  std::string why;
+  std::size_t bytes = 0;
+  bool too_long = false, broken = false;  // too_long: the line handed over is over max_line, and refused
+  while (auto raw = in.next(&too_long, &broken)) {
+    bytes += raw->size() + 1;
+    if (bytes > lim.max_bytes) return fail("more than " + std::to_string(lim.max_bytes) + " bytes", errc::oversized);
+    if (!p.line(*raw, &why, &ec)) return fail(why, ec);  // a line cut at max_line is longer than it: refused there
   }
-  std::string bytes;
-  std::string chunk(std::size_t{1} << 16, '\0');
-  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
-    bytes.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
-    if (bytes.size() > lim.max_bytes) {
-      if (detail) *detail = file.string() + ": more than " + std::to_string(lim.max_bytes) + " bytes";
-      return errc::oversized;
-    }
-  }
-  auto r = parse_known_list(bytes, format, lim, detail);
-  if (!r && detail) *detail = file.string() + ": " + *detail;
-  return r;
+  if (broken) return fail("corrupt or truncated gzip data", errc::bad_compression);
+  return p.take();
 }
 
 }  // namespace p2pscope::probes

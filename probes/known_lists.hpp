@@ -23,7 +23,8 @@ Result<ListFormat> list_format_from(std::string_view s);  // "auto", "p2p", "dat
 struct ListLimits {
   std::size_t max_bytes = std::size_t{1} << 30;  // after decompression
   std::size_t max_line = 4096;
-  std::size_t max_entries = 20'000'000;
+  std::size_t max_entries = 4'000'000;           // the largest public lists hold about a million
+  std::size_t max_kept_bytes = 256 << 20;        // ranges and labels held in memory
 };
 
 struct KnownList {
@@ -33,9 +34,13 @@ struct KnownList {
 };
 
 // Parses a list already in memory (gzip is recognised by its magic bytes).
-// On error, *detail says where: "line 12: ...".
+// On error, *detail says where: "line 12: ...". A leading UTF-8 byte-order
+// mark is skipped; a NUL byte is a malformed line.
 Result<KnownList> parse_known_list(std::string_view bytes, ListFormat format, const ListLimits& lim,
                                    std::string* detail);
+// The same from a file, streamed line by line (plain or gzip): what is
+// kept is bounded by max_entries and max_kept_bytes, never by the
+// decompressed size. *detail starts with the file's name.
 Result<KnownList> load_known_list(const std::filesystem::path& file, ListFormat format, const ListLimits& lim,
                                   std::string* detail);
 

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <filesystem>
+#include <fstream>
+
 namespace p2pscope::probes {
 namespace {
 
@@ -94,6 +97,51 @@ TEST(KnownLists, NamesTheFirstMalformedLine) {
   few.max_entries = 1;
   p = parse("1.2.3.0/24\n1.2.4.0/24\n", ListFormat::cidr, few);
   EXPECT_EQ(p.list.error(), errc::too_many_items);
+}
+
+// The defect: a 13 MB gzip list was inflated whole into one string (past
+// 2 GB). Files are now streamed; what is kept has its own cap.
+class KnownListFile : public ::testing::Test {
+ protected:
+  std::filesystem::path write(const std::string& name, const std::string& bytes) {
+    auto p = dir_ / name;
+    std::ofstream(p, std::ios::binary) << bytes;
+    return p;
+  }
+  Result<KnownList> load(const std::filesystem::path& f, ListLimits lim = {}) {
+    return load_known_list(f, ListFormat::automatic, lim, &detail_);
+  }
+  void SetUp() override { std::filesystem::create_directories(dir_); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_ = std::filesystem::temp_directory_path() / ("p2pscope-kl-" + std::to_string(::getpid()));
+  std::string detail_;
+};
+
+TEST_F(KnownListFile, StreamsGzipAndCapsWhatItKeeps) {
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "Some Long Label Of A Company " + std::to_string(i) + ":1.2.3.4-1.2.3.5\n";
+  auto f = write("big.p2p.gz", gzip(text));
+  auto whole = load(f);
+  ASSERT_TRUE(whole) << detail_;
+  EXPECT_EQ(whole.value().ranges.size(), 20000u);
+  EXPECT_EQ(whole.value().ranges, parse_known_list(text, ListFormat::automatic, {}, nullptr).value().ranges)
+      << "the same as parsed in memory";
+  ListLimits tight;
+  tight.max_kept_bytes = 100'000;
+  EXPECT_EQ(load(f, tight).error(), errc::too_many_items);
+  EXPECT_NE(detail_.find("big.p2p.gz: line "), std::string::npos) << detail_;
+  auto cut = gzip(text);
+  EXPECT_EQ(load(write("cut.gz", cut.substr(0, cut.size() / 2))).error(), errc::bad_compression);
+  EXPECT_EQ(load(write("long.txt", std::string(100000, '1'))).error(), errc::oversized);
+}
+
+// Byte-order marks (Windows editors) are skipped; a NUL byte is damage.
+TEST_F(KnownListFile, ByteOrderMarkAndNul) {
+  auto bom = load(write("bom.p2p", "\xef\xbb\xbfX:1.2.3.4-1.2.3.5\n"));
+  ASSERT_TRUE(bom) << detail_;
+  EXPECT_EQ(bom.value().ranges.at(0).label, "X");
+  EXPECT_EQ(load(write("nul.txt", std::string("1.2.3.0/24\n1.2.4.0/24\0junk\n", 27))).error(), errc::malformed_line);
+  EXPECT_NE(detail_.find("line 2: holds a NUL byte"), std::string::npos) << detail_;
 }
 
 }  // namespace

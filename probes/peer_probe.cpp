@@ -15,20 +15,30 @@ constexpr std::uint8_t kOurPexId = 1;
 
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
-std::string our_hello(const InfoHash& ih, const PeerId& own, bool extended) {
+std::string our_hello(const InfoHash& ih, const ProbeIdentity& me, bool extended) {
   Handshake h;
   h.info_hash = ih;
-  h.peer_id = own;
-  h.set_features(Features{Feature::extension_protocol});
+  h.peer_id = me.peer_id;
+  h.set_features(Features(Feature::extension_protocol) | Feature::dht | Feature::fast);
   auto out = encode_handshake(h);
   if (extended) {
     ExtendedHandshake e;
     e.m["ut_pex"] = kOurPexId;
-    e.v = "p2pscope-probe/0.1";
+    e.v = me.client;
     out += encode_extended(0, encode_extended_handshake(e));
   }
   return out;
 }
+
+// Common clients (both packaged in Debian 12), with the peer id prefix and
+// the BEP 10 name each sends.
+struct KnownClient {
+  std::string_view prefix, name;
+};
+constexpr KnownClient kClients[] = {
+    {"-qB4520-", "qBittorrent/4.5.2"},
+    {"-TR3000-", "Transmission 3.00"},
+};
 
 std::string message_name(const Frame& f) {
   if (f.keep_alive) return "keep-alive";
@@ -108,7 +118,7 @@ std::string joined(const std::vector<std::string>& v) {
 
 }  // namespace
 
-awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, PeerId own, const PeerProbeConfig& cfg,
+awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, const ProbeIdentity& me, const PeerProbeConfig& cfg,
                                 crawler::RateGate& gate, bool listen) {
   Contact c;
   if ((is_bogon(peer.address) && !cfg.contact_special_purpose) || peer.port == 0) {
@@ -139,7 +149,7 @@ awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, PeerId own, const Pe
 
   start = Clock::now();
   dog.arm(cfg.handshake_timeout);
-  auto hello = our_hello(ih, own, listen);
+  auto hello = our_hello(ih, me, listen);
   co_await asio::async_write(s, asio::buffer(hello), use_ec(ec));
   std::string buf;
   std::string chunk(4096, '\0');
@@ -211,6 +221,20 @@ ProbeResult reverse_result(const Endpoint& peer, const Endpoint& reversed, const
   r.evidence["question"] = "does the reverse answer a BitTorrent handshake on the same port";
   if (outcome != ProbeOutcome::positive) r.evidence["why"] = c.why;
   return r;
+}
+
+ProbeIdentity ProbeIdentity::fresh(std::mt19937_64& rng) {
+  static constexpr std::string_view kChars = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  const auto& c = kClients[rng() % std::size(kClients)];
+  std::string id(c.prefix);
+  while (id.size() < PeerId::size) id += kChars[rng() % kChars.size()];
+  return ProbeIdentity{PeerId::from_bytes(id).value(), std::string(c.name)};
+}
+
+std::mt19937_64 seeded_generator() {
+  std::random_device rd;
+  std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
+  return std::mt19937_64(seq);
 }
 
 InfoHash random_info_hash(std::mt19937_64& rng) {

@@ -47,10 +47,27 @@ struct Contact {
   bool skipped = false;                          // never contacted: special-purpose address or port 0
 };
 
+// Who the prober says it is. An anti-P2P peer that could recognise the
+// probe (a constant peer id, a "p2pscope" client name) could evade the very
+// test that catches it, so a run looks like one common client: its peer id
+// prefix and BEP 10 client name, twelve fresh random characters, and its
+// reserved bits (DHT, fast, extension protocol).
+struct ProbeIdentity {
+  PeerId peer_id;
+  std::string client;  // BEP 10 "v"
+  // A common client chosen at random, with a fresh peer id.
+  static ProbeIdentity fresh(std::mt19937_64& rng);
+};
+
+// A generator seeded from std::random_device with a full seed sequence:
+// fake infohashes must not repeat across runs.
+std::mt19937_64 seeded_generator();
+
 // Connects to peer, sends our handshake for ih (with BEP 10 and, when
 // listen is set, an extended handshake offering ut_pex) and, when listen is
-// set, records the messages that follow for cfg.linger.
-net::awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, PeerId own, const PeerProbeConfig& cfg,
+// set, records the messages that follow for cfg.linger. `me` must outlive
+// the coroutine.
+net::awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, const ProbeIdentity& me, const PeerProbeConfig& cfg,
                                      crawler::RateGate& gate, bool listen);
 
 // Records from contacts. run and time are filled in by the caller.
@@ -58,7 +75,7 @@ std::vector<ProbeResult> liveness_results(const Endpoint& peer, const InfoHash& 
 ProbeResult fake_infohash_result(const Endpoint& peer, const InfoHash& real, const InfoHash& fake, const Contact& c);
 ProbeResult reverse_result(const Endpoint& peer, const Endpoint& reversed, const InfoHash& ih, const Contact& c);
 
-// A random infohash for the fake probe.
+// A random infohash for the fake probe (draw one per probe).
 InfoHash random_info_hash(std::mt19937_64& rng);
 
 }  // namespace p2pscope::probes

@@ -29,7 +29,7 @@ class PeerProbe : public ::testing::Test {
   asio::io_context io_;
   crawler::RateGate gate_;
   PeerProbeConfig cfg_;
-  PeerId own_ = PeerId::from_bytes("-PS0001-probeprobepr").value();
+  ProbeIdentity own_{PeerId::from_bytes("-qB4520-probeprobepr").value(), "qBittorrent/4.5.2"};
   InfoHash real_ = InfoHash::from_bytes(std::string(20, 'r')).value();
   InfoHash fake_ = InfoHash::from_bytes(std::string(20, 'f')).value();
 };
@@ -87,6 +87,24 @@ TEST_F(PeerProbe, ASilentPeerTimesOut) {
   auto c = contact(serve(a), real_, false);
   EXPECT_EQ(c.connect, ProbeOutcome::positive);
   EXPECT_EQ(c.handshake, ProbeOutcome::timeout);
+}
+
+// The defect: the prober's generator was value-initialised after seeding,
+// so every run sent the same fake infohashes as a constant peer id.
+TEST(ProbeIdentity, EachRunDrawsAFreshIdentityAndFreshFakeHashes) {
+  auto a = seeded_generator(), b = seeded_generator();
+  EXPECT_NE(random_info_hash(a), random_info_hash(b));
+  auto first = random_info_hash(a);
+  EXPECT_NE(first, random_info_hash(a)) << "one draw per probe";
+  auto x = ProbeIdentity::fresh(a), y = ProbeIdentity::fresh(b);
+  EXPECT_NE(x.peer_id, y.peer_id);
+  for (const auto& id : {x, y}) {
+    auto raw = id.peer_id.raw();
+    EXPECT_TRUE(raw.starts_with("-qB4520-") || raw.starts_with("-TR3000-")) << raw;
+    EXPECT_EQ(raw.find("PS0"), std::string::npos);
+    EXPECT_EQ(id.client.find("p2pscope"), std::string::npos);
+    EXPECT_EQ(raw.starts_with("-qB") ? "qBittorrent/4.5.2" : "Transmission 3.00", id.client);
+  }
 }
 
 }  // namespace

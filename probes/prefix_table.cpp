@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <map>
+#include <tuple>
 
 namespace p2pscope::probes {
 namespace {
@@ -92,33 +93,55 @@ std::uint32_t PrefixTable::Intervals<K>::find(K key) const noexcept {
   return info[static_cast<std::size_t>(it - starts.begin()) - 1];
 }
 
+std::uint32_t PrefixTable::origin_of(std::uint32_t asn, std::string org) {
+  auto next = static_cast<std::uint32_t>(origins_.size());
+  auto [it, fresh] = origin_index_.try_emplace({asn, std::move(org)}, next);
+  if (!fresh) return it->second;
+  if (origins_.size() >= (1u << 24)) {
+    too_many_origins_ = true;
+    origin_index_.erase(it);
+    return 0;
+  }
+  const auto& text = it->first.second;
+  origins_.push_back({asn, static_cast<std::uint32_t>(org_text_.size()), static_cast<std::uint32_t>(text.size())});
+  org_text_ += text;
+  return next;
+}
+
 void PrefixTable::add(const Cidr& prefix, std::uint32_t asn, std::string org) {
-  pending_.push_back({prefix, asn, std::move(org)});
+  pending_.push_back({value_of(prefix.network), origin_of(asn, std::move(org)), static_cast<std::uint8_t>(prefix.length),
+                      prefix.network.is_v4()});
   built_ = false;
+  if (pending_.size() >= compact_at_) compact_at_ = std::max(compact_at_, 2 * compact());
+}
+
+std::size_t PrefixTable::compact() {
+  auto key = [](const Pending& p) { return std::tuple(!p.v4, p.network, p.length); };
+  // Stable: of equal prefixes the first added stays first, and unique() keeps it.
+  std::stable_sort(pending_.begin(), pending_.end(), [&](const Pending& a, const Pending& b) { return key(a) < key(b); });
+  auto end = std::unique(pending_.begin(), pending_.end(), [&](const Pending& a, const Pending& b) { return key(a) == key(b); });
+  pending_.erase(end, pending_.end());
+  return pending_.size();
 }
 
 Status PrefixTable::build() {
-  std::map<std::pair<std::uint32_t, std::string_view>, std::uint32_t> origin_of;
+  if (too_many_origins_) return errc::too_many_items;
+  compact();
   std::vector<Span> v4, v6, v6_long;
   for (const auto& p : pending_) {
-    auto [it, fresh] = origin_of.try_emplace({p.asn, p.org}, static_cast<std::uint32_t>(origins_.size()));
-    if (fresh) {
-      if (origins_.size() >= (1u << 24)) return errc::too_many_items;
-      origins_.push_back({p.asn, static_cast<std::uint32_t>(org_text_.size()), static_cast<std::uint32_t>(p.org.size())});
-      org_text_ += p.org;
-    }
-    auto r = range_of(p.prefix);
-    Span s{value_of(r.first), value_of(r.last), it->second << 8 | static_cast<std::uint32_t>(p.prefix.length)};
-    if (p.prefix.network.is_v4()) {
+    auto r = range_of(Cidr{address_of(p.v4 ? Family::v4 : Family::v6, p.network), p.length});
+    Span s{value_of(r.first), value_of(r.last), p.origin << 8 | p.length};
+    if (p.v4) {
       v4.push_back(s);
-    } else if (p.prefix.length <= 64) {
+    } else if (p.length <= 64) {
       v6.push_back({s.first >> 64, s.last >> 64, s.info});
     } else {
       v6_long.push_back(s);
     }
   }
   prefixes_ = pending_.size();
-  std::vector<Announced>().swap(pending_);
+  std::vector<Pending>().swap(pending_);
+  decltype(origin_index_)().swap(origin_index_);
   origins_.shrink_to_fit();
   org_text_.shrink_to_fit();
   flatten(std::move(v4), 0xffffffffu, v4_.starts, v4_.info, kNone);

@@ -11,11 +11,15 @@
 //
 // Fill with add(), call build() once after the last add(), then look up from
 // any number of threads (lookups are const and touch no shared mutable state).
+// While filling, each announcement costs 32 bytes and duplicates (a RIB dump
+// lists every prefix once per peer) are folded away as they pile up, so the
+// memory follows the distinct prefixes, not the lines read.
 #pragma once
 
 #include "probes/ip_range.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +44,10 @@ class PrefixTable {
  public:
   // Duplicate prefixes keep the first origin added.
   void add(const Cidr& prefix, std::uint32_t asn, std::string org = {});
+  // Folds duplicates away now; returns the distinct prefixes added so far.
+  std::size_t compact();
+  // An upper bound of the distinct prefixes added so far (exact after compact()).
+  std::size_t pending() const noexcept { return pending_.size(); }
   // Builds the lookup structure and frees what add() collected; at most
   // 16M distinct (AS, organisation) pairs (more are errc::too_many_items).
   Status build();
@@ -48,7 +56,7 @@ class PrefixTable {
   // IPv6 addresses are looked up as IPv4. Only valid after build().
   std::optional<RouteMatch> lookup(const IpAddress& a) const noexcept;
 
-  std::size_t prefixes() const noexcept { return prefixes_; }
+  std::size_t prefixes() const noexcept { return prefixes_; }  // distinct, after build()
   std::size_t memory_bytes() const noexcept;  // everything the built table holds
 
  private:
@@ -73,7 +81,18 @@ class PrefixTable {
   std::optional<RouteMatch> match_v4(std::uint32_t key) const noexcept;
   std::optional<RouteMatch> match_v6(AddressValue key) const noexcept;
 
-  std::vector<Announced> pending_;
+  struct Pending {
+    AddressValue network;
+    std::uint32_t origin;
+    std::uint8_t length;
+    bool v4;
+  };
+  std::uint32_t origin_of(std::uint32_t asn, std::string org);
+
+  std::vector<Pending> pending_;
+  std::size_t compact_at_ = std::size_t{1} << 20;
+  std::map<std::pair<std::uint32_t, std::string>, std::uint32_t> origin_index_;
+  bool too_many_origins_ = false;
   std::size_t prefixes_ = 0;
   std::vector<Origin> origins_;
   std::string org_text_;

@@ -1,6 +1,7 @@
 #include "probes/routing_data.hpp"
 
 #include "core/text.hpp"
+#include "probes/line_reader.hpp"
 
 #include <maxminddb.h>
 #include <zlib.h>
@@ -23,37 +24,6 @@ Result<std::uint32_t> first_asn(std::string_view s) {
   if (!rest.empty() && rest.front() != '_' && rest.front() != ',' && rest.front() != '}') return errc::malformed_line;
   return asn;
 }
-
-// Lines of a plain or gzip file; zlib reads both the same way.
-class LineReader {
- public:
-  explicit LineReader(const std::filesystem::path& f, std::size_t max_line)
-      : gz_(gzopen(f.c_str(), "rb")), buf_(max_line + 2, '\0') {}
-  ~LineReader() {
-    if (gz_) gzclose(gz_);
-  }
-  LineReader(const LineReader&) = delete;
-  LineReader& operator=(const LineReader&) = delete;
-  bool is_open() const { return gz_ != nullptr; }
-  // The next line without its newline; nullopt at the end. *too_long is set
-  // when a line does not fit; *broken when the stream is corrupt.
-  std::optional<std::string_view> next(bool* too_long, bool* broken) {
-    if (!gzgets(gz_, buf_.data(), static_cast<int>(buf_.size()))) {
-      int err = 0;
-      gzerror(gz_, &err);
-      *broken = err != Z_OK;  // a truncated stream reports Z_BUF_ERROR here
-      return std::nullopt;
-    }
-    std::string_view line(buf_.data());
-    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-    else if (line.size() + 1 == buf_.size()) *too_long = true;  // filled the buffer without reaching a newline
-    return line;
-  }
-
- private:
-  gzFile gz_;
-  std::string buf_;
-};
 
 // MaxMind DB files end with a metadata section that starts with this marker.
 bool looks_like_mmdb(const std::filesystem::path& file) {
@@ -107,7 +77,10 @@ Status mmdb_record(MmdbWalk& w, std::uint64_t record, std::uint8_t type, MMDB_en
   if (type == MMDB_RECORD_TYPE_EMPTY) return success();
   if (type == MMDB_RECORD_TYPE_SEARCH_NODE) return mmdb_node(w, static_cast<std::uint32_t>(record), bits, depth);
   if (type != MMDB_RECORD_TYPE_DATA) {
-    if (w.detail) *w.detail = "a search tree record points outside the file";
+    if (w.detail)
+      *w.detail = "a search tree record (" + std::to_string(record) + ") points past the data section (" +
+                  std::to_string(w.db->data_section_size) + " bytes after " +
+                  std::to_string(w.db->metadata.node_count) + " nodes)";
     return errc::malformed_line;
   }
   Cidr c;
@@ -118,17 +91,35 @@ Status mmdb_record(MmdbWalk& w, std::uint64_t record, std::uint8_t type, MMDB_en
     c = {address_of(Family::v4, bits), depth};
   }
   MMDB_entry_data_s asn{}, org{};
-  bool has_asn = MMDB_get_value(&entry, &asn, "autonomous_system_number", nullptr) == MMDB_SUCCESS && asn.has_data &&
-                 asn.type == MMDB_DATA_TYPE_UINT32;
-  bool has_org = MMDB_get_value(&entry, &org, "autonomous_system_organization", nullptr) == MMDB_SUCCESS &&
-                 org.has_data && org.type == MMDB_DATA_TYPE_UTF8_STRING;
-  if (!has_asn) return success();  // a record without an AS (some databases mark unannounced space this way)
-  if (w.load.prefixes >= w.lim.max_prefixes) {
-    if (w.detail) *w.detail = "more than " + std::to_string(w.lim.max_prefixes) + " prefixes";
-    return errc::too_many_items;
+  // A data record that cannot be decoded is a corrupt file, not a record
+  // without an AS: half a routing table calls real peers unroutable.
+  MMDB_entry_data_s whole{};
+  int rc = MMDB_get_value(&entry, &whole, nullptr);
+  if (rc != MMDB_SUCCESS || !whole.has_data || whole.type != MMDB_DATA_TYPE_MAP) {
+    if (w.detail)
+      *w.detail = "data record at offset " + std::to_string(entry.offset) + ": " +
+                  (rc != MMDB_SUCCESS ? MMDB_strerror(rc) : "not a map");
+    return errc::malformed_line;
+  }
+  for (auto [key, out] : {std::pair{"autonomous_system_number", &asn}, std::pair{"autonomous_system_organization", &org}}) {
+    rc = MMDB_get_value(&entry, out, key, nullptr);
+    if (rc != MMDB_SUCCESS && rc != MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR) {
+      if (w.detail) *w.detail = "data record at offset " + std::to_string(entry.offset) + ": " + MMDB_strerror(rc);
+      return errc::malformed_line;
+    }
+  }
+  bool has_asn = asn.has_data && asn.type == MMDB_DATA_TYPE_UINT32;
+  bool has_org = org.has_data && org.type == MMDB_DATA_TYPE_UTF8_STRING;
+  if (!has_asn) {
+    ++w.load.skipped;  // a record without an AS (some databases mark unannounced space this way)
+    return success();
   }
   w.table.add(c, asn.uint32, has_org ? std::string(org.utf8_string, org.data_size) : std::string());
   ++w.load.prefixes;
+  if (w.table.pending() > w.lim.max_prefixes && w.table.compact() > w.lim.max_prefixes) {
+    if (w.detail) *w.detail = "more than " + std::to_string(w.lim.max_prefixes) + " distinct prefixes";
+    return errc::too_many_items;
+  }
   return success();
 }
 
@@ -146,10 +137,33 @@ Result<RoutingLoad> load_mmdb(const std::filesystem::path& file, PrefixTable& ta
   load.format = RoutingFormat::mmdb;
   MmdbWalk w{&db, table, lim, load, detail};
   if (auto st = mmdb_node(w, 0, 0, 0); !st) return st.error();
+  if (load.prefixes == 0 && detail)
+    *detail = "no record names an AS (" + std::string(db.metadata.database_type) + ", " + load.skipped_text() + ")";
   return load;
 }
 
+// Refuses a load that announced nothing, saying what the file held instead.
+Result<RoutingLoad> nothing_announced(const RoutingLoad& load, const std::filesystem::path& file, std::string* detail) {
+  if (load.prefixes > 0) return load;
+  if (detail) {
+    auto held = load.skipped_text();
+    *detail = file.string() + ": announces no prefix (" + (held.empty() ? "the file is empty" : held) + ")";
+  }
+  return errc::no_data;
+}
+
 }  // namespace
+
+std::string RoutingLoad::skipped_text() const {
+  std::string out;
+  auto add = [&](std::size_t n, std::string_view what) {
+    if (n == 0) return;
+    out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + std::string(what);
+  };
+  add(blank, "blank or comment lines");
+  add(skipped, format == RoutingFormat::mmdb ? "records without an AS number" : "withdrawals or state lines");
+  return out;
+}
 
 std::string_view to_string(RoutingFormat f) noexcept {
   static constexpr std::string_view names[] = {"auto", "pfx2as", "bgpdump", "mmdb"};
@@ -205,6 +219,7 @@ Result<RoutingLoad> load_routing(const std::filesystem::path& file, RoutingForma
     std::string why;
     auto r = load_mmdb(file, table, lim, &why);
     if (!r) return fail(why, r.error());
+    if (r.value().prefixes == 0) return fail(why, errc::no_data);
     return r;
   }
   LineReader in(file, lim.max_line);
@@ -216,8 +231,11 @@ Result<RoutingLoad> load_routing(const std::filesystem::path& file, RoutingForma
     ++load.lines;
     auto where = "line " + std::to_string(load.lines) + ": ";
     if (too_long) return fail(where + "longer than " + std::to_string(lim.max_line) + " bytes", errc::oversized);
-    auto line = trim(*raw);
-    if (line.empty() || line.front() == '#') continue;
+    auto line = trim(load.lines == 1 && raw->starts_with("\xef\xbb\xbf") ? raw->substr(3) : *raw);  // a UTF-8 BOM
+    if (line.empty() || line.front() == '#') {
+      ++load.blank;
+      continue;
+    }
     if (load.format == RoutingFormat::automatic)
       load.format = line.find('|') != std::string_view::npos ? RoutingFormat::bgpdump : RoutingFormat::pfx2as;
     auto a = load.format == RoutingFormat::bgpdump ? parse_bgpdump_line(line) : parse_pfx2as_line(line);
@@ -229,13 +247,13 @@ Result<RoutingLoad> load_routing(const std::filesystem::path& file, RoutingForma
       ++load.skipped;
       continue;
     }
-    if (load.prefixes >= lim.max_prefixes)
-      return fail(where + "more than " + std::to_string(lim.max_prefixes) + " prefixes", errc::too_many_items);
     table.add(a.value()->prefix, a.value()->asn);
     ++load.prefixes;
+    if (table.pending() > lim.max_prefixes && table.compact() > lim.max_prefixes)
+      return fail(where + "more than " + std::to_string(lim.max_prefixes) + " distinct prefixes", errc::too_many_items);
   }
   if (broken) return fail("corrupt or truncated gzip data after line " + std::to_string(load.lines), errc::bad_compression);
-  return load;
+  return nothing_announced(load, file, detail);
 }
 
 }  // namespace p2pscope::probes

@@ -11,7 +11,10 @@
 //            libmaxminddb by walking its search tree
 // Text is read line by line (gzip through zlib), so a multi-gigabyte RIB dump
 // never sits in memory. The first malformed line stops the load with an
-// error that names it; so does a corrupt .mmdb (naming the tree node).
+// error that names it; so does a corrupt .mmdb (naming the tree node or the
+// data record). A file that yields no prefix at all is an error
+// (errc::no_data): with no announced space every peer would look
+// unroutable.
 #pragma once
 
 #include "probes/prefix_table.hpp"
@@ -27,17 +30,22 @@ std::string_view to_string(RoutingFormat f) noexcept;
 Result<RoutingFormat> routing_format_from(std::string_view s);  // "auto", "pfx2as", "bgpdump", "mmdb"
 
 struct RoutingLimits {
-  std::size_t max_line = 1 << 16;        // bgpdump lines carry whole AS paths and communities
-  std::size_t max_prefixes = 20'000'000;
+  std::size_t max_line = 1 << 16;          // bgpdump lines carry whole AS paths and communities
+  std::size_t max_prefixes = 4'000'000;    // distinct; today's global table holds about 1.3M
 };
 
 struct RoutingLoad {
   RoutingFormat format = RoutingFormat::automatic;
-  std::size_t lines = 0, prefixes = 0, skipped = 0;  // skipped: withdrawals, state lines
+  std::size_t lines = 0, prefixes = 0;  // prefixes: announcements read, duplicates included
+  std::size_t skipped = 0;              // withdrawals and state lines; .mmdb records without an AS number
+  std::size_t blank = 0;                // blank and comment lines
+  // "12 blank or comment lines, 3 withdrawals" and the like; empty when nothing was skipped.
+  std::string skipped_text() const;
 };
 
 // Adds what `file` announces to `table` (call table.build() afterwards).
-// *detail names the file and the line or node on error.
+// *detail names the file and the line or node on error; a file that
+// announces nothing is errc::no_data, and *detail says what it held instead.
 Result<RoutingLoad> load_routing(const std::filesystem::path& file, RoutingFormat format, PrefixTable& table,
                                  const RoutingLimits& lim, std::string* detail);
 

@@ -3,9 +3,11 @@
 #include "lab/routability.hpp"
 
 #include <gtest/gtest.h>
+#include <maxminddb.h>
 #include <zlib.h>
 
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
 
 namespace p2pscope::probes {
@@ -86,6 +88,72 @@ TEST_F(RoutingData, NamesTheBadLineAndRefusesBrokenFiles) {
   EXPECT_FALSE(load(dir_ / "missing.pfx2as"));
   EXPECT_FALSE(load(write("bad.mmdb", "not a database")));
   EXPECT_FALSE(detail_.empty());
+}
+
+// The defect: routing data that announced nothing loaded "fine", and every
+// peer became bogus_unroutable.
+TEST_F(RoutingData, AFileThatAnnouncesNothingIsRefusedWithWhatItHeld) {
+  EXPECT_EQ(load(write("empty.pfx2as", "")).error(), errc::no_data);
+  EXPECT_NE(detail_.find("the file is empty"), std::string::npos) << detail_;
+  EXPECT_EQ(load(write("blank.pfx2as", "\n   \n# only a comment\n")).error(), errc::no_data);
+  EXPECT_NE(detail_.find("3 blank or comment lines"), std::string::npos) << detail_;
+  EXPECT_EQ(load(write("w.txt", "BGP4MP|1|W|198.51.100.1|64496|9.9.9.0/24\n")).error(), errc::no_data);
+  EXPECT_NE(detail_.find("1 withdrawals"), std::string::npos) << detail_;
+  auto ok = load(write("some.pfx2as", "# header\n1.0.0.0\t24\t13335\n"));
+  ASSERT_TRUE(ok) << detail_;
+  EXPECT_EQ(ok.value().skipped_text(), "1 blank or comment lines");
+}
+
+TEST_F(RoutingData, TheCapCountsDistinctPrefixes) {
+  RoutingLimits lim;
+  lim.max_prefixes = 5;
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += "1." + std::to_string(i % 3) + ".0.0\t16\t" + std::to_string(i) + "\n";
+  ASSERT_TRUE(load(write("dups.pfx2as", text), RoutingFormat::automatic, lim)) << detail_;
+  text.clear();
+  for (int i = 0; i < 6; ++i) text += "1." + std::to_string(i) + ".0.0\t16\t1\n";
+  EXPECT_EQ(load(write("six.pfx2as", text), RoutingFormat::automatic, lim).error(), errc::too_many_items);
+  EXPECT_NE(detail_.find("distinct prefixes"), std::string::npos) << detail_;
+}
+
+// An .mmdb of another kind (no AS numbers) and one whose data section is
+// damaged: neither may load as an empty routing table.
+TEST_F(RoutingData, AnMmdbWithoutAsNumbersOrWithDamagedDataIsRefused) {
+  auto script = write("city.pl", R"perl(
+use MaxMind::DB::Writer::Tree;
+my $t = MaxMind::DB::Writer::Tree->new(ip_version => 6, record_size => 24, database_type => 'City-ish',
+  languages => ['en'], description => { en => 'no AS here' }, remove_reserved_networks => 0,
+  map_key_type_callback => sub { 'utf8_string' });
+$t->insert_network('23.1.2.0/24', { city => 'Nowhere' });
+open(my $o, '>:raw', $ARGV[0]) or die; $t->write_tree($o); close $o;
+)perl");
+  auto city = dir_ / "city.mmdb";
+  ASSERT_EQ(std::system(("perl " + script.string() + " " + city.string()).c_str()), 0);
+  EXPECT_EQ(load(city).error(), errc::no_data);
+  EXPECT_NE(detail_.find("records without an AS number"), std::string::npos) << detail_;
+
+  std::string why;
+  auto asn = dir_ / "asn.mmdb";
+  ASSERT_TRUE(lab::write_asn_mmdb({{ip("23.1.2.0"), 24, 64501, "Farm Hosting"}}, asn, &why)) << why;
+  MMDB_s db;
+  ASSERT_EQ(MMDB_open(asn.c_str(), MMDB_MODE_MMAP, &db), MMDB_SUCCESS);
+  auto data_at = db.metadata.node_count * db.metadata.record_size / 4 + 16;
+  MMDB_close(&db);
+  std::string bytes;
+  {
+    std::ifstream in(asn, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto metadata_at = bytes.rfind("\xab\xcd\xefMaxMind.com");
+  ASSERT_NE(metadata_at, std::string::npos);
+  ASSERT_LT(data_at, metadata_at);
+  std::fstream f(asn, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(data_at));
+  f << std::string(metadata_at - data_at, '\x0f');  // extended-type bytes that name no type
+  f.close();
+  auto r = load(asn);
+  ASSERT_FALSE(r);
+  EXPECT_NE(detail_.find("data record at offset"), std::string::npos) << detail_;
 }
 
 // The lab writes its .mmdb with MaxMind's own writer; walking it must give

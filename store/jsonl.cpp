@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace p2pscope {
@@ -57,6 +58,11 @@ Result<std::unique_ptr<JsonlReader>> JsonlReader::open(const std::string& path, 
   if (path == "-") return std::make_unique<JsonlReader>(Key{}, STDIN_FILENO, false, lim);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return last_errno();
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return std::make_error_code(std::errc::is_a_directory);
+  }
   return std::make_unique<JsonlReader>(Key{}, fd, true, lim);
 }
 
@@ -103,7 +109,8 @@ Result<std::optional<Record>> JsonlReader::next() {
     detail_.clear();
     auto more = read_line(line);
     if (!more) {
-      if (more.error() == errc::oversized) detail_ = "line longer than " + std::to_string(lim_.max_line) + " bytes";
+      detail_ = more.error() == errc::oversized ? "line longer than " + std::to_string(lim_.max_line) + " bytes"
+                                                : "reading: " + more.error().message();
       return more.error();
     }
     if (!more.value()) return std::optional<Record>{};

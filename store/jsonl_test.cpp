@@ -98,5 +98,35 @@ TEST_F(JsonlFile, OpenErrorsCarryErrno) {
   EXPECT_EQ(r.error(), std::errc::no_such_file_or_directory);
 }
 
+// The defects: text after a NUL byte went unread, a repeated key kept its
+// last value (which peer a blocklist blocks), and year 0000 passed.
+TEST_F(JsonlFile, RefusesNulDuplicateKeysAndYearZeroByLine) {
+  auto good = to_json_line(observation(1));
+  auto dup = good;
+  dup.insert(dup.size() - 1, ",\"peer_ip\":\"9.9.9.9\"");
+  auto year0 = good;
+  year0.replace(year0.find("1970"), 4, "0000");
+  auto nul = good;
+  nul.insert(nul.size() - 1, std::string("\0,\"x\":1", 7));
+  write_raw(good + "\n" + dup + "\n" + year0 + "\n" + nul + "\n" + good + "\n");
+  auto r = JsonlReader::open(path_).value();
+  EXPECT_TRUE(r->next().value());
+  for (auto [line, why] : {std::pair{2u, "\"peer_ip\" appears twice"}, std::pair{3u, "time"}, std::pair{4u, "NUL byte"}}) {
+    auto bad = r->next();
+    ASSERT_FALSE(bad) << "line " << line;
+    EXPECT_EQ(r->line(), line);
+    EXPECT_NE(r->detail().find(why), std::string::npos) << r->detail();
+  }
+  EXPECT_TRUE(r->next().value());
+  EXPECT_FALSE(r->next().value());
+}
+
+// The defect: a directory opened fine and failed on read with no reason.
+TEST_F(JsonlFile, ADirectoryIsRefusedAtOpen) {
+  auto r = JsonlReader::open(std::filesystem::temp_directory_path().string());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), std::errc::is_a_directory);
+}
+
 }  // namespace
 }  // namespace p2pscope

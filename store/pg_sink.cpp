@@ -278,16 +278,31 @@ struct PgSink::Impl {
     return st && !lost;
   }
 
-  bool spool_ready() {
-    if (spool) return true;
+  // Creates the spool directory and opens our spool file; *detail names the
+  // directory and what failed.
+  Status open_spool(std::string* detail) {
     std::error_code ec;
     std::filesystem::create_directories(opt.spool_dir, ec);
+    if (ec) {
+      *detail = "cannot create the spool directory " + opt.spool_dir.string() + ": " + ec.message();
+      return ec;
+    }
     auto s = Spool::open(opt.spool_dir / (opt.writer + ".spool"));
     if (!s) {
-      fail(s.error(), "cannot open a spool in " + opt.spool_dir.string());
-      return false;
+      *detail = "cannot open a spool file in " + opt.spool_dir.string() + ": " + s.error().message();
+      return s.error();
     }
     spool.emplace(std::move(s).value());
+    return success();
+  }
+
+  bool spool_ready() {
+    if (spool) return true;
+    std::string why;
+    if (auto st = open_spool(&why); !st) {
+      fail(st.error(), why);
+      return false;
+    }
     return true;
   }
 
@@ -317,7 +332,18 @@ struct PgSink::Impl {
     }
     std::lock_guard lk(m);
     stats.connected = conn != nullptr;
-    stats.records_pending = records_in(backlog) + spooled_records + records_in(queue);
+    stats.records_spooled = spooled_records;
+    stats.records_unspooled = records_in(backlog) + records_in(queue);
+    stats.records_pending = stats.records_spooled + stats.records_unspooled;
+  }
+
+  void join() {
+    {
+      std::lock_guard lk(m);
+      stopping = true;
+    }
+    wake.notify_all();
+    if (thread.joinable()) thread.join();
   }
 
   void run() {
@@ -348,6 +374,13 @@ Result<std::unique_ptr<PgSink>> PgSink::open(const SinkOptions& opt, std::string
   if (impl->opt.writer.empty()) impl->opt.writer = random_writer_id();
   if (impl->opt.batch_records == 0) impl->opt.batch_records = 1;
   impl->current.writer = impl->opt.writer;
+  // A spool that cannot be written must stop the run before its work, not
+  // lose that work when the database goes away.
+  std::string spool_why;
+  if (auto st = impl->open_spool(&spool_why); !st) {
+    if (detail) *detail = spool_why;
+    return st.error();
+  }
   std::string why;
   auto c = connect(opt.conninfo, &why);
   if (c) {
@@ -369,18 +402,14 @@ PgSink::PgSink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 PgSink::~PgSink() {
   (void)flush();
-  {
-    std::lock_guard lk(impl_->m);
-    impl_->stopping = true;
-  }
-  impl_->wake.notify_all();
-  impl_->thread.join();
+  impl_->join();
   // An empty spool of our own is not worth leaving behind.
   if (impl_->spool && impl_->spool->empty()) std::filesystem::remove(impl_->spool->path());
 }
 
 Status PgSink::write(const Record& r) {
   auto& i = *impl_;
+  if (!i.thread.joinable()) return std::make_error_code(std::errc::operation_canceled);
   auto now = std::chrono::steady_clock::now();
   if (i.current.records.empty()) i.current_started = now;
   i.current.records.push_back(r);
@@ -398,6 +427,7 @@ Status PgSink::write(const Record& r) {
 
 Status PgSink::flush() {
   auto& i = *impl_;
+  if (!i.thread.joinable()) return std::make_error_code(std::errc::operation_canceled);
   std::unique_lock lk(i.m);
   if (!i.current.records.empty()) {
     i.current.seq = i.next_seq++;
@@ -429,7 +459,27 @@ SinkStats PgSink::stats() const {
   std::lock_guard lk(impl_->m);
   auto s = impl_->stats;
   s.problem = impl_->error_detail;
+  s.spool_path = impl_->opt.spool_dir / (impl_->opt.writer + ".spool");
   return s;
+}
+
+std::vector<Record> PgSink::abandon() {
+  auto& i = *impl_;
+  i.join();
+  std::vector<Record> out;
+  auto take = [&](std::deque<Batch>& q) {
+    for (auto& b : q)
+      for (auto& r : b.records) out.push_back(std::move(r));
+    q.clear();
+  };
+  take(i.backlog);
+  take(i.queue);
+  for (auto& r : i.current.records) out.push_back(std::move(r));
+  i.current.records.clear();
+  std::lock_guard lk(i.m);
+  i.stats.records_unspooled = 0;
+  i.stats.records_pending = i.stats.records_spooled;
+  return out;
 }
 
 }  // namespace p2pscope::pg

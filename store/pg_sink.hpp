@@ -12,7 +12,10 @@
 // files left by a process that died are adopted and replayed too. When the
 // spool cannot be written either (a full disk), write()/flush() return the
 // error from then on; the batch stays in memory, is retried, and what could
-// not be stored anywhere is counted in stats() rather than dropped silently.
+// not be stored anywhere is counted in stats() and handed back by
+// abandon() rather than dropped silently. open() creates the spool directory
+// and opens the spool file at once, so a spool that cannot be written is an
+// error before any work is done, not after.
 //
 // A database that answers but refuses (authentication, schema version, a
 // rejected row) is an error, not an outage: open() fails, or the batch is
@@ -52,15 +55,20 @@ struct SinkStats {
   std::uint64_t batches_replayed = 0;    // delivered from a spool (this process's or an adopted one)
   std::uint64_t torn_spool_batches = 0;  // cut short by a crash mid-write; their records never reached durable storage
   std::uint64_t records_pending = 0;     // in memory or in the spool, not yet in the database
+  std::uint64_t records_spooled = 0;     // of those, in this sink's spool file (durable)
+  std::uint64_t records_unspooled = 0;   // of those, in memory only: the spool could not take them
   bool connected = false;
   std::string problem;                   // the first error's explanation, if any
+  std::string spool_path;
 };
 
 class PgSink final : public RecordSink {
  public:
   // Fails (pg::Failure, *detail) on a bad connection string, a refusal or a
-  // schema that is not current. An unreachable server is not a failure: the
-  // sink starts spooling and says so in *detail (empty otherwise).
+  // schema that is not current, and (an errno code, *detail naming the
+  // directory) when the spool cannot be created. An unreachable server is
+  // not a failure: the sink starts spooling and says so in *detail (empty
+  // otherwise).
   static Result<std::unique_ptr<PgSink>> open(const SinkOptions& opt, std::string* detail);
   ~PgSink() override;
   PgSink(const PgSink&) = delete;
@@ -74,6 +82,11 @@ class PgSink final : public RecordSink {
   // database; errc-free success only when nothing is left outside it.
   Status drain(std::chrono::milliseconds limit);
   SinkStats stats() const;
+  // Stops the writer thread and hands back, in order, every record that is
+  // neither in the database nor in the spool (the spool failed), so the
+  // caller can keep them elsewhere. The sink takes no records afterwards:
+  // write() and flush() fail with std::errc::operation_canceled.
+  std::vector<Record> abandon();
 
   struct Impl;
 

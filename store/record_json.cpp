@@ -2,7 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <memory>
+#include <vector>
 #include <cstdio>
 #include <limits>
 
@@ -329,6 +332,35 @@ PassiveRecord parse_passive(json j, const std::string& type) {
   return p;
 }
 
+// A parser callback that notes the first key repeated within one object:
+// nlohmann keeps the last value, and which "peer_ip" a record means must
+// not depend on that.
+struct DuplicateKeys {
+  std::string* found;
+  std::shared_ptr<std::vector<std::vector<std::string>>> open = std::make_shared<std::vector<std::vector<std::string>>>();
+  bool operator()(int, json::parse_event_t event, json& parsed) const {
+    switch (event) {
+      case json::parse_event_t::object_start: open->emplace_back(); break;
+      case json::parse_event_t::object_end:
+        if (!open->empty()) open->pop_back();
+        break;
+      case json::parse_event_t::key: {
+        if (open->empty() || !parsed.is_string()) break;
+        auto& keys = open->back();
+        const auto& k = parsed.get_ref<const std::string&>();
+        if (std::find(keys.begin(), keys.end(), k) != keys.end()) {
+          if (found->empty()) *found = k;
+        } else {
+          keys.push_back(k);
+        }
+        break;
+      }
+      default: break;
+    }
+    return true;
+  }
+};
+
 // nlohmann's parser recurses per nesting level; bound it before parsing.
 bool too_deep(std::string_view line, int max_depth) {
   int depth = 0;
@@ -379,7 +411,8 @@ Result<Timestamp> parse_time(std::string_view s) {
       !read_int(s, 14, 2, mi) || !read_int(s, 17, 2, sec) || !read_int(s, 20, 6, us))
     return errc::bad_value;
   year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok() || h > 23 || mi > 59 || sec > 59 || us < 0) return errc::bad_value;
+  // Nothing p2pscope records happened before the Unix epoch; year 0000 is damage.
+  if (y < 1970 || !ymd.ok() || h > 23 || mi > 59 || sec > 59 || us < 0) return errc::bad_value;
   return Timestamp{sys_days{ymd}} + hours{h} + minutes{mi} + seconds{sec} + microseconds{us};
 }
 
@@ -407,7 +440,12 @@ Result<Record> parse_record(std::string_view line, const JsonLimits& lim, std::s
   };
   if (line.size() > lim.max_line) return report(errc::oversized, "line longer than " + std::to_string(lim.max_line) + " bytes");
   if (too_deep(line, lim.max_depth)) return report(errc::too_deep, "JSON nested deeper than " + std::to_string(lim.max_depth));
-  json j = json::parse(line.begin(), line.end(), nullptr, false);
+  // nlohmann's lexer takes a NUL byte for the end of the input: what follows it would go unread.
+  if (auto nul = line.find('\0'); nul != std::string_view::npos)
+    return report(errc::bad_value, "NUL byte at column " + std::to_string(nul + 1));
+  std::string duplicate;
+  json j = json::parse(line.begin(), line.end(), DuplicateKeys{&duplicate}, false);
+  if (!duplicate.empty()) return report(errc::bad_value, "field \"" + duplicate + "\" appears twice");
   if (j.is_discarded()) return report(errc::bad_value, "not valid JSON");
   if (!j.is_object()) return report(errc::wrong_type, "record must be a JSON object");
   try {

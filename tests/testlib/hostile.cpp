@@ -52,6 +52,30 @@ awaitable<void> http_session(tcp::socket s, HttpMisbehaviour m, std::string body
     case HttpMisbehaviour::gzip_body:
       out = "HTTP/1.0 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
       break;
+    case HttpMisbehaviour::trickle_head: {
+      const std::string start = "HTTP/1.0 200 OK\r\nX-Slow: ";
+      asio::steady_timer t(s.get_executor());
+      for (std::size_t i = 0; !ec; ++i) {
+        co_await asio::async_write(s, asio::buffer(i < start.size() ? start.data() + i : "s", 1), use_ec(ec));
+        t.expires_after(std::chrono::milliseconds(200));
+        co_await t.async_wait(use_ec(ec));
+      }
+      co_return;
+    }
+    case HttpMisbehaviour::huge_head: {
+      out = "HTTP/1.0 200 OK\r\n";
+      for (int i = 0; out.size() < (4u << 20); ++i) out += "X-Filler-" + std::to_string(i) + ": " + std::string(1000, 'f') + "\r\n";
+      out += "\r\n";
+      break;
+    }
+    case HttpMisbehaviour::close_early:
+      out = "HTTP/1.0 2";
+      break;
+    case HttpMisbehaviour::silent: {
+      std::string sink(256, '\0');
+      while (!ec) co_await s.async_read_some(asio::buffer(sink), use_ec(ec));
+      co_return;
+    }
   }
   co_await asio::async_write(s, asio::buffer(out), use_ec(ec));
 }
@@ -71,6 +95,13 @@ awaitable<void> peer_session(tcp::socket s, PeerMisbehaviour m) {
   if (!theirs) co_return;
   Handshake h = theirs.value();
   h.peer_id = PeerId::from_bytes(std::string(20, 'L')).value();
+  if (m == PeerMisbehaviour::stalls) {
+    auto part = encode_handshake(h).substr(0, 20);
+    co_await asio::async_write(s, asio::buffer(part), use_ec(ec));
+    std::string sink(256, '\0');
+    while (!ec) co_await s.async_read_some(asio::buffer(sink), use_ec(ec));
+    co_return;
+  }
   if (m == PeerMisbehaviour::wrong_infohash) h.info_hash = InfoHash::from_bytes(std::string(20, 'X')).value();
   ExtendedHandshake e;
   e.m["ut_pex"] = 7;
@@ -129,7 +160,7 @@ awaitable<void> serve_hostile_peer(tcp::acceptor& a, PeerMisbehaviour m) { co_aw
 
 awaitable<void> serve_honest_peer(tcp::acceptor& a, InfoHash ih) { co_await accept_loop(a, honest_session, ih); }
 
-awaitable<void> serve_udp_replies(udp::socket& s, UdpReply reply) {
+awaitable<void> serve_udp_replies(udp::socket& s, UdpReply reply, udp::socket* other) {
   std::string buf(65536, '\0');
   for (;;) {
     udp::endpoint from;
@@ -137,7 +168,7 @@ awaitable<void> serve_udp_replies(udp::socket& s, UdpReply reply) {
     auto n = co_await s.async_receive_from(asio::buffer(buf), from, use_ec(ec));
     if (!s.is_open()) co_return;
     if (ec) continue;
-    if (auto out = reply(std::string_view(buf.data(), n))) s.send_to(asio::buffer(*out), from, 0, ec);
+    if (auto out = reply(std::string_view(buf.data(), n))) (other ? *other : s).send_to(asio::buffer(*out), from, 0, ec);
   }
 }
 

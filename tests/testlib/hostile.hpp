@@ -19,6 +19,10 @@ enum class HttpMisbehaviour : std::uint8_t {
   trickle,        // 200, then one byte every 200 ms
   redirect_loop,  // 302 back to the same URL
   gzip_body,      // 200 with Content-Encoding: gzip and the given body
+  trickle_head,   // a status line and an endless header line, one byte every 200 ms
+  huge_head,      // 200, then 4 MiB of header lines
+  close_early,    // half a status line, then closes
+  silent,         // reads the request, answers nothing, keeps the connection
 };
 net::awaitable<void> serve_hostile_http(net::tcp::acceptor& a, HttpMisbehaviour m, std::string body = {});
 
@@ -26,6 +30,7 @@ enum class PeerMisbehaviour : std::uint8_t {
   wrong_infohash,  // answers the handshake for another torrent
   pex_flood,       // enables ut_pex, then sends a 50-peer message every millisecond
   accepts_any,     // an anti-P2P peer: answers any infohash, then have_all and one 50-peer ut_pex
+  stalls,          // sends 20 bytes of its handshake, then nothing
 };
 net::awaitable<void> serve_hostile_peer(net::tcp::acceptor& a, PeerMisbehaviour m);
 
@@ -33,9 +38,10 @@ net::awaitable<void> serve_hostile_peer(net::tcp::acceptor& a, PeerMisbehaviour 
 // silent until the client hangs up) and hangs up on any other infohash.
 net::awaitable<void> serve_honest_peer(net::tcp::acceptor& a, InfoHash ih);
 
-// Answers each datagram with reply(datagram), when it returns one.
+// Answers each datagram with reply(datagram), when it returns one; from
+// `other` instead of s when given (a reply from another address or port).
 using UdpReply = std::function<std::optional<std::string>(std::string_view)>;
-net::awaitable<void> serve_udp_replies(net::udp::socket& s, UdpReply reply);
+net::awaitable<void> serve_udp_replies(net::udp::socket& s, UdpReply reply, net::udp::socket* other = nullptr);
 
 // A loopback acceptor / socket on a free port.
 net::tcp::acceptor loopback_acceptor(net::asio::io_context& io);
