@@ -206,5 +206,8 @@ int main(int argc, char** argv) {
       "\"krpc_per_cpu_s\": %.0f, \"krpc_per_s\": %.0f, \"krpc_failed\": %zu, \"ratio\": %.3f}\n",
       queries, window, raw.per_cpu_second(), static_cast<double>(raw.done) / raw.wall, krpc.per_cpu_second(),
       static_cast<double>(krpc.done) / krpc.wall, failed, krpc.per_cpu_second() / raw.per_cpu_second());
-  return failed > queries / 100 ? 1 : 0;
+  // Every query must be answered: 32 in flight cannot overflow a loopback
+  // socket's buffer, so a failure is the client's, not the network's.
+  if (failed > 0) std::fprintf(stderr, "krpc_bench: %zu of %zu queries failed\n", failed, queries);
+  return failed > 0 ? 1 : 0;
 }

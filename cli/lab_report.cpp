@@ -70,6 +70,13 @@ bool print_crawl_score(const nlohmann::json& truth, const std::vector<Observatio
 bool print_verdict_score(const nlohmann::json& truth, const std::vector<Verdict>& verdicts) {
   auto scores = lab::score_verdicts(truth, verdicts);
   bool pass = true;
+  // The gated classes are scored even when no verdict names them.
+  for (auto kind : {VerdictKind::anti_p2p, VerdictKind::byte_order}) {
+    if (scores[kind].in_truth == 0) {
+      std::printf("%-17s the ground truth has none: nothing to score\n", std::string(to_string(kind)).c_str());
+      pass = false;
+    }
+  }
   for (const auto& [kind, c] : scores) {
     bool gated = kind == VerdictKind::anti_p2p || kind == VerdictKind::byte_order;
     std::printf("%-17s precision %zu/%zu (%.3f)  recall %zu/%zu (%.3f)%s\n", std::string(to_string(kind)).c_str(), c.correct,

@@ -70,13 +70,9 @@ class Merger {
     auto& t = out_[it->second];
     auto& seen = seen_[it->second];
     for (const auto& url : trackers) {
-      if (seen.count(url)) continue;
-      if (t.trackers.size() >= lim_.max_trackers) {
-        ++t.trackers_dropped;
-        continue;
-      }
-      seen.insert(url);
-      t.trackers.push_back(url);
+      if (!seen.insert(url).second) continue;
+      if (t.trackers.size() >= lim_.max_trackers) ++t.trackers_dropped;  // distinct ones, counted
+      else t.trackers.push_back(url);
     }
     return success();
   }

@@ -16,7 +16,7 @@ struct Target {
   InfoHash info_hash;
   std::vector<std::string> trackers;  // from the magnet or .torrent, then any extra ones
   std::string label;                  // the input it came from, for messages (terminal-safe)
-  std::size_t trackers_dropped = 0;   // past TargetLimits::max_trackers
+  std::size_t trackers_dropped = 0;   // distinct trackers past TargetLimits::max_trackers
 };
 
 struct TargetLimits {

@@ -48,11 +48,18 @@ CrawlScore score_crawl(const nlohmann::json& truth, const std::vector<Observatio
 // (bogus_dead, bogus_open_port) or normal (everything not bogus). Only
 // verdicts for the truth's infohashes count; a verdict on an address the
 // truth does not know counts against precision.
+// A class the truth has but no verdict judged scores 0, never 0/0 = 1: a
+// diagnosis that loses every anti-P2P peer must not pass.
 struct ClassScore {
   std::size_t predicted = 0, correct = 0, actual = 0;  // actual: truth members among the judged peers
+  std::size_t in_truth = 0;                            // addresses of this class anywhere in the truth
   std::vector<std::string> wrong, missed;              // "ip:port (truth or verdict)", the first few
-  double precision() const { return predicted ? static_cast<double>(correct) / static_cast<double>(predicted) : 1.0; }
-  double recall() const { return actual ? static_cast<double>(correct) / static_cast<double>(actual) : 1.0; }
+  double precision() const {
+    return predicted ? static_cast<double>(correct) / static_cast<double>(predicted) : in_truth ? 0.0 : 1.0;
+  }
+  double recall() const {
+    return actual ? static_cast<double>(correct) / static_cast<double>(actual) : in_truth ? 0.0 : 1.0;
+  }
 };
 std::map<VerdictKind, ClassScore> score_verdicts(const nlohmann::json& truth, const std::vector<Verdict>& verdicts);
 // The truth's class for a ground-truth role and bogus flag.

@@ -84,6 +84,16 @@ TEST(ScoreVerdicts, CountsPrecisionAndRecallPerTrueClass) {
   EXPECT_EQ(s[VerdictKind::unreachable].missed, (std::vector<std::string>{"50.0.0.4:6881 (verdict: unknown)"}));
 }
 
+// The defect: a class the truth has but no verdict named scored 0/0 = 1.0.
+TEST(ScoreVerdicts, AClassTheTruthHasAndTheVerdictsLackScoresZero) {
+  auto s = score_verdicts(tiny_truth(), {judged("30.0.0.2:6881", VerdictKind::normal)});
+  EXPECT_EQ(s[VerdictKind::byte_order].in_truth, 1u);
+  EXPECT_EQ(s[VerdictKind::byte_order].recall(), 0.0);
+  EXPECT_EQ(s[VerdictKind::byte_order].precision(), 0.0);
+  EXPECT_EQ(s[VerdictKind::anti_p2p].in_truth, 0u) << "the tiny lab has no anti-P2P peer";
+  EXPECT_EQ(s[VerdictKind::anti_p2p].recall(), 1.0);
+}
+
 TEST(ScoreActors, NamesWhatTheDiagnosisSaidOfEachActorAndCountsWhatItIntroduced) {
   auto found = score_actors(tiny_truth(),
                             {judged("2.0.0.30:6881", VerdictKind::byte_order), judged("50.0.0.4:6881", VerdictKind::unknown),

@@ -32,6 +32,8 @@ class LabTruth : public ::testing::Test {
 };
 
 TEST_F(LabTruth, UnroutableEntriesAreOutsideEveryAnnouncedPrefix) {
+  ASSERT_FALSE(plan_.with_role(Role::bogus_unroutable).empty());
+  ASSERT_FALSE(plan_.with_role(Role::seed).empty());
   for (const auto* p : plan_.with_role(Role::bogus_unroutable)) {
     EXPECT_FALSE(announced(ann_, p->endpoint.address)) << p->endpoint.to_string();
     EXPECT_FALSE(row(p->endpoint)["announced"].get<bool>());
@@ -48,6 +50,7 @@ TEST_F(LabTruth, EveryBogusAddressNamesTheActorAndRouteThatIntroducedIt) {
     if (!r["bogus"].get<bool>()) continue;
     ++bogus;
     ASSERT_TRUE(r.contains("introduced_by")) << key;
+    EXPECT_GE(r["introduced_by"].size(), 1u) << key << ": a bogus address nobody introduced";
     for (const auto& by : r["introduced_by"]) {
       EXPECT_TRUE(by.contains("actor") && by.contains("route")) << key;
     }

@@ -40,6 +40,7 @@ TEST(SyntheticHoneynet, FindsEachEventWithItsClassificationAndNoneExtra) {
   opt.honeynet->honeynet.push_back(probes::parse_cidr(t["block"].get<std::string>()).value());
   auto found = analyse("honeynet.pcap", opt).events;
   std::set<std::tuple<std::string, std::string, std::string>> want, got;
+  ASSERT_GE(t["events"].size(), 3u) << "one event of each classification";
   for (const auto& e : t["events"]) want.emplace(e["target"], e["classification"], e["info_hash"]);
   for (const auto& e : found)
     got.emplace(e.target.to_string(), e.classification, e.info_hashes.empty() ? "" : e.info_hashes[0].info_hash.hex());
@@ -69,6 +70,8 @@ TEST(SyntheticScan, SuppressionDropsBitTorrentFalsePositivesAndMissesNoScanner) 
   std::map<std::string, ScanHost> by;
   for (const auto& h : hosts) by[h.host.to_string()] = h;
   std::size_t fp_unsuppressed = 0, fp_suppressed = 0;
+  ASSERT_GE(t["bittorrent_hosts"].size(), 1u);
+  ASSERT_GE(t["scanners"].size(), 4u) << "horizontal, vertical, block and dead-space scanners";
   for (const auto& h : t["bittorrent_hosts"]) {
     ASSERT_TRUE(by.count(h)) << h;
     fp_unsuppressed += by[h].unsuppressed.has_value();

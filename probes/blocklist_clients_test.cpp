@@ -17,7 +17,9 @@
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <iterator>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -104,12 +106,15 @@ class BlocklistClient : public ::testing::Test {
         << "[LegalNotice]\nAccepted=true\n\n"
         << "[BitTorrent]\nSession\\IPFilteringEnabled=true\nSession\\IPFilter=" << filter.string()
         << "\nSession\\DHTEnabled=false\nSession\\LSDEnabled=false\nSession\\PeXEnabled=false\nSession\\Port=51414\n\n"
-        << "[Preferences]\nConnection\\UPnP=false\nConnection\\ResolvePeerCountries=false\nWebUI\\Port=18080\n";
+        << "[Preferences]\nConnection\\UPnP=false\nConnection\\ResolvePeerCountries=false\nWebUI\\Port=18080\n"
+        << "WebUI\\LocalHostAuth=false\n";
     start({"qbittorrent-nox", "--profile=" + profile.string()});
     auto applied = wait_for(profile / "qBittorrent" / "data" / "logs" / "qbittorrent.log",
                             std::regex(R"(Number of rules applied: (\d+))"));
     return {applied, std::to_string(list.rules)};
   }
+
+  void expect_qbittorrent_blocks_exactly(BlocklistFormat f);
 
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("p2pscope-blocklist-" + std::to_string(::getpid()) + "-" +
@@ -153,10 +158,27 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> transmission_bin(const fs::
   return out;
 }
 
-std::vector<std::pair<std::uint32_t, std::uint32_t>> v4_pairs(const std::vector<IpRange>& ranges) {
+// The IPv4 addresses the ranges cover, one by one: computed without our
+// merge_ranges, so a merge bug cannot agree with itself.
+std::set<std::uint32_t> covered_v4(const std::vector<IpRange>& ranges) {
+  std::set<std::uint32_t> out;
+  for (const auto& r : ranges) {
+    if (!r.first.is_v4()) continue;
+    for (auto a = r.first.v4_value();; ++a) {
+      out.insert(a);
+      if (a == r.last.v4_value()) break;
+    }
+  }
+  return out;
+}
+
+// Maximal runs of consecutive covered addresses: what any correct loader holds.
+std::vector<std::pair<std::uint32_t, std::uint32_t>> runs_of(const std::set<std::uint32_t>& covered) {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
-  for (const auto& r : merge_ranges(ranges))
-    if (r.first.is_v4()) out.emplace_back(static_cast<std::uint32_t>(value_of(r.first)), static_cast<std::uint32_t>(value_of(r.last)));
+  for (auto a : covered) {
+    if (!out.empty() && out.back().second != 0xffffffffu && out.back().second + 1 == a) out.back().second = a;
+    else out.emplace_back(a, a);
+  }
   return out;
 }
 
@@ -175,20 +197,82 @@ TEST_F(BlocklistClient, TransmissionLoadsOurP2PAndDatListsRuleForRule) {
   EXPECT_EQ(wait_for(log, std::regex(R"(Blocklist "p2pscope\.dat\.bin" contains (\d+) entries)")), std::to_string(dat.rules));
   EXPECT_GT(p2p.rules, 2900u);
   EXPECT_EQ(p2p.left_out_v6, 1u);
-  auto want = v4_pairs(hostile_ranges());
+  auto want = runs_of(covered_v4(hostile_ranges()));
+  ASSERT_EQ(want.size(), p2p.rules) << "our merged list and the address-by-address runs disagree";
   EXPECT_EQ(transmission_bin(config / "blocklists" / "p2pscope.p2p.bin"), want);
   EXPECT_EQ(transmission_bin(config / "blocklists" / "p2pscope.dat.bin"), want);
 }
 
-TEST_F(BlocklistClient, QBittorrentLoadsOurP2PListIntoItsIpFilterRuleForRule) {
-  auto [applied, ours] = qbittorrent_rules(BlocklistFormat::p2p);
-  EXPECT_EQ(applied, ours);
+// Addresses just inside and just outside the ends of every covered run
+// that can be a TCP source in the sandbox (not 0/8, 127/8 or 224/3).
+std::vector<std::uint32_t> boundary_probes(const std::set<std::uint32_t>& covered) {
+  std::vector<std::uint32_t> out;
+  auto usable = [](std::uint32_t a) { return a >> 24 != 0 && a >> 24 != 127 && a >> 24 < 224; };
+  auto runs = runs_of(covered);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    // Every 40th run, and every run of the merged 10.0.0.0-10.0.2.9 corner.
+    if (i % 40 != 0 && runs[i].first >> 16 != 0x0a00) continue;
+    for (auto a : {runs[i].first - 1, runs[i].first, runs[i].first + 1, runs[i].second, runs[i].second + 1})
+      if (usable(a)) out.push_back(a);
+  }
+  for (std::uint32_t a = 0x2d010200; a <= 0x2d010229; ++a) out.push_back(a);  // the gapped 45.1.2.0/26, one by one
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
-TEST_F(BlocklistClient, QBittorrentLoadsOurDatListIntoItsIpFilterRuleForRule) {
-  auto [applied, ours] = qbittorrent_rules(BlocklistFormat::dat);
+// qBittorrent logs every connection its IP filter blocks in its peer log
+// (WebUI API log/peers). Connections from addresses at the ends of every
+// range must be blocked exactly when the address-by-address oracle covers
+// them: the ranges themselves compared, not only their count.
+void BlocklistClient::expect_qbittorrent_blocks_exactly(BlocklistFormat f) {
+  auto [applied, ours] = qbittorrent_rules(f);
   EXPECT_EQ(applied, ours);
+  auto covered = covered_v4(hostile_ranges());
+  auto probes = boundary_probes(covered);
+  ASSERT_GT(probes.size(), 100u);
+  auto script = dir_ / "probe.py";
+  std::ofstream(script) << R"py(
+import json, socket, subprocess, sys, time, urllib.request
+sources = sys.argv[1:]
+for s in sources:
+    subprocess.run(["ip", "addr", "add", s + "/32", "dev", "lo"], check=True)
+for s in sources:
+    c = socket.socket()
+    c.bind((s, 0))
+    c.settimeout(2)
+    try:
+        c.connect(("23.1.2.3", 51414))
+        c.sendall(b"BitTorrent protocol" + bytes(8) + b"i" * 20 + b"p" * 20)
+        c.recv(100)
+    except OSError:
+        pass
+    c.close()
+time.sleep(2)
+log = json.load(urllib.request.urlopen("http://127.0.0.1:18080/api/v2/log/peers"))
+print(" ".join(sorted({e["ip"] for e in log if e["blocked"]})))
+)py";
+  std::vector<std::string> argv{"python3", script.string()};
+  std::set<std::string> want;
+  for (auto a : probes) {
+    argv.push_back(IpAddress::v4(a).to_string());
+    if (covered.count(a)) want.insert(argv.back());
+  }
+  auto out = dir_ / "blocked.txt";
+  std::string command;
+  for (const auto& a : argv) command += a + " ";
+  auto rc = box_->run({"sh", "-c", command + "> " + out.string() + " 2>&1"});
+  ASSERT_TRUE(rc && rc.value() == 0) << slurp(out);
+  std::istringstream words(slurp(out));
+  std::set<std::string> blocked{std::istream_iterator<std::string>(words), {}};
+  EXPECT_EQ(blocked, want) << probes.size() << " sources tried";
+  EXPECT_GT(want.size(), 20u);
+  EXPECT_LT(want.size(), probes.size()) << "some probes must be outside every range";
 }
+
+TEST_F(BlocklistClient, QBittorrentBlocksExactlyOurP2PRanges) { expect_qbittorrent_blocks_exactly(BlocklistFormat::p2p); }
+
+TEST_F(BlocklistClient, QBittorrentBlocksExactlyOurDatRanges) { expect_qbittorrent_blocks_exactly(BlocklistFormat::dat); }
 
 // Runs `command` inside the sandbox and returns its output.
 std::string output_of(const lab::Sandbox& box, const fs::path& dir, const std::string& command) {

@@ -154,6 +154,16 @@ open(my $o, '>:raw', $ARGV[0]) or die; $t->write_tree($o); close $o;
   auto r = load(asn);
   ASSERT_FALSE(r);
   EXPECT_NE(detail_.find("data record at offset"), std::string::npos) << detail_;
+
+  // A search tree record past the data section: named as that, not as "outside the file".
+  auto tree = dir_ / "tree.mmdb";
+  ASSERT_TRUE(lab::write_asn_mmdb({{ip("23.1.2.0"), 24, 64501, "Farm Hosting"}}, tree, &why)) << why;
+  std::fstream t(tree, std::ios::in | std::ios::out | std::ios::binary);
+  t.seekp(0);
+  t << std::string("\xff\xff\xff\xff\xff\xff", 6);  // node 0's two 24-bit records
+  t.close();
+  EXPECT_FALSE(load(tree));
+  EXPECT_NE(detail_.find("points past the data section"), std::string::npos) << detail_;
 }
 
 // The lab writes its .mmdb with MaxMind's own writer; walking it must give

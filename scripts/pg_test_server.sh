@@ -13,10 +13,16 @@
 # p2pscope. Role p2pscope_pw has password "secret" (scram-sha-256), so tests
 # can check how a wrong password is reported. Runs the server as the Debian
 # `postgres` user when started as root (PostgreSQL refuses to run as root).
-# Durability settings are relaxed (fsync off): this server is for tests only.
+#
+# NOT FOR DATA YOU KEEP. It runs with fsync=off and full_page_writes=off for
+# speed: a crash of the server process loses nothing it acknowledged
+# (synchronous_commit stays on, so every commit's WAL is written before the
+# reply), but a crash of the machine or a power loss can lose or corrupt the
+# whole database. A server for real crawls keeps PostgreSQL's defaults
+# (fsync=on, synchronous_commit=on, full_page_writes=on) and is backed up.
 set -euo pipefail
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 (($# == 2)) || usage
 cmd=$1
 dir=$(realpath -m "$2")
@@ -43,7 +49,7 @@ HBA
     local first=1
   fi
   as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -c unix_socket_directories='$dir' -p 5432 -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+    -o "-c listen_addresses='' -c unix_socket_directories='$dir' -p 5432 -c fsync=off -c full_page_writes=off" \
     start >/dev/null || { tail -20 "$dir/server.log" >&2; exit 1; }
   if [[ -n ${first:-} ]]; then
     "$bindir/psql" -h "$dir" -p 5432 -U p2pscope -d postgres -q -v ON_ERROR_STOP=1 \

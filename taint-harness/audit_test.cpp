@@ -24,11 +24,21 @@ struct HarnessAudit : ::testing::Test {
     c.incoming.push_back({20, IncomingOutcome::refused, ""});
   }
   Exposure result(const char* name) const { return audit(c).at(name).result; }
+  // Every audit runs these checks, in this order: a loop over fewer would pass on nothing.
+  static std::vector<std::string> names(const AnonymityAudit& a) {
+    std::vector<std::string> out;
+    for (const auto& x : a.checks) out.push_back(x.name);
+    return out;
+  }
+  const std::vector<std::string> all_checks{"peer_id_version",     "extended_handshake_v", "extended_handshake_address",
+                                            "announce_ip",         "announce_user_agent",  "dht_version",
+                                            "dht_port_message",    "incoming_connections"};
 };
 
 TEST_F(HarnessAudit, AnonymousLookingClientLeaksNothing) {
   auto a = audit(c);
   EXPECT_EQ(a.leaks(), 0u);
+  ASSERT_EQ(names(a), all_checks);
   for (const auto& x : a.checks) EXPECT_EQ(x.result, Exposure::none) << x.name;
 }
 
@@ -42,12 +52,14 @@ TEST_F(HarnessAudit, EveryLeakIsItsOwnCheckWithEvidence) {
   c.dht_versions = {"LT%02%00"};
   c.incoming[0].outcome = IncomingOutcome::accepted;
   auto a = audit(c);
+  ASSERT_EQ(names(a), all_checks);
   EXPECT_EQ(a.leaks(), a.checks.size());
   EXPECT_EQ(a.checks[0].evidence, "peer id -TR3000-abcdefghijkl");
 }
 
 TEST_F(HarnessAudit, ChecksWithNothingToSeeAreNotObserved) {
   Capture empty;
+  ASSERT_EQ(names(audit(empty)), all_checks);
   for (const auto& x : audit(empty).checks) EXPECT_EQ(x.result, Exposure::not_observed) << x.name;
   c.contacts[0].extended = false;
   EXPECT_EQ(result("extended_handshake_v"), Exposure::not_observed);

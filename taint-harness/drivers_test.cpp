@@ -66,7 +66,16 @@ TEST(HarnessDriver, GenericCommandRefusesUnknownFields) {
   EXPECT_FALSE(generic_driver("mine", "myclient {tornet}"));
 }
 
+// Every builtin driver, by name: the loops below must not pass on fewer.
+const std::vector<std::string> kBuiltins{"transmission", "qbittorrent", "deluge", "rtorrent", "aria2", "reference"};
+std::vector<std::string> builtin_names() {
+  std::vector<std::string> out;
+  for (const auto& d : builtin_drivers("/opt/ref")) out.push_back(d.name);
+  return out;
+}
+
 TEST_F(HarnessDrivers, EveryBuiltinWritesItsProfileAndBindsTheClientAddress) {
+  EXPECT_EQ(builtin_names(), kBuiltins);
   for (const auto& d : builtin_drivers("/opt/ref")) {
     auto all = everything_written(d, context_for(d));
     EXPECT_NE(all.find("41.73.12.201"), std::string::npos) << d.name << " does not bind the client address";
@@ -76,6 +85,7 @@ TEST_F(HarnessDrivers, EveryBuiltinWritesItsProfileAndBindsTheClientAddress) {
 }
 
 TEST_F(HarnessDrivers, IdleRunLoadsNoTorrent) {
+  EXPECT_EQ(builtin_names(), kBuiltins);
   for (const auto& d : builtin_drivers("/opt/ref")) {
     auto c = context_for(d);
     c.torrent.clear();

@@ -23,8 +23,11 @@ expect 2 "$bin" passive --count 5 "$pcaps/zeek_tracker.pcap"
 contains "requires --interface"
 expect 2 "$bin" passive -i lo "$pcaps/zeek_tracker.pcap"
 contains "excludes"
-expect 0 "$bin" passive --filter "not tcp" -o "$tmp/p.jsonl" "$pcaps/zeek_tracker.pcap"
-if grep -q passive_tracker "$tmp/p.jsonl"; then fail_check "--filter 'not tcp' kept the HTTP tracker"; fi
+# The filter must drop the TCP records and keep the UDP ones: a check for
+# absence alone would pass on an empty or missing file.
+expect 0 "$bin" passive --filter "not tcp" -o "$tmp/p.jsonl" "$pcaps/bittorrent.pcap" "$pcaps/bittorrent_utp.pcap"
+grep -q '"type":"passive_krpc"' "$tmp/p.jsonl" || fail_check "--filter 'not tcp' lost the UDP (KRPC) records"
+if grep -q '"carrier":"tcp"' "$tmp/p.jsonl"; then fail_check "--filter 'not tcp' kept TCP records"; fi
 expect 1 "$bin" passive --filter "port ninety" "$pcaps/zeek_tracker.pcap"
 contains "bad --filter"
 expect 0 "$bin" passive --help

@@ -13,6 +13,10 @@ trap 'psql -XqAt "user=p2pscope dbname=postgres" -c "DROP DATABASE IF EXISTS cli
 psql -XqAt "user=p2pscope dbname=postgres" -c "CREATE DATABASE cli_$$" || exit 1
 source "$(dirname "$0")/expect.sh"
 
+# The test server acknowledges a commit only once its WAL is written: a
+# kill -9 of the server must not lose a batch import reported as stored.
+[[ $(psql -XqAt "$db" -c "SHOW synchronous_commit") == on ]] || fail_check "the test server runs with synchronous_commit off"
+
 expect 0 "$bin" db --help
 contains "migrate"
 expect 1 "$bin" db export --db "$db"
@@ -31,6 +35,16 @@ expect 0 "$bin" db status --db "$db"
 contains "observation: 3 rows"
 expect 0 env P2PSCOPE_DB="$db" "$bin" db export --run no-such-run -o "$tmp/none.jsonl"
 [[ -s $tmp/none.jsonl ]] && { fail_check "--run filter"; }
+# Issue 22: a failed write names the file it failed on.
+expect 1 "$bin" db export --db "$db" -o /dev/full
+contains "writing /dev/full: No space left on device"
+# Standard input is digested like a file: the same lines twice are stored once.
+rows_before=$(psql -XqAt "$db" -c "SELECT count(*) FROM observation")
+expect 0 sh -c "cat '$fixture' | '$bin' db import --db '$db' --spool-dir '$tmp/spool' -"
+contains "1 duplicate batches skipped"
+[[ $(psql -XqAt "$db" -c "SELECT count(*) FROM observation") == "$rows_before" ]] ||
+  fail_check "importing the same lines from standard input stored them again"
+ls "${TMPDIR:-/tmp}"/p2pscope-import-stdin-* >/dev/null 2>&1 && fail_check "the saved standard input was left behind"
 
 # The stages read from and store into the database.
 expect 0 "$bin" diagnose --db "$db" --spool-dir "$tmp/spool" --report none

@@ -41,7 +41,16 @@ q "DELETE FROM job" >/dev/null
   >/dev/null || fail "schedule add"
 isolated "$bin" worker --worker-id stopped --exit-when-idle --spool-dir "$tmp/spool" 2>"$tmp/stopped.err" &
 stopped=$!
-sleep 3
+# Interrupt only once the job is leased: "released" proves nothing about a
+# job that was never taken.
+for _ in $(seq 60); do
+  [[ $(q "SELECT count(*) FROM job WHERE lease_owner LIKE 'stopped#%'") == 1 ]] && break
+  sleep 0.5
+done
+[[ $(q "SELECT count(*) FROM job WHERE lease_owner LIKE 'stopped#%'") == 1 ]] ||
+  fail "the worker never leased the job in 30 s: $(tail -4 "$tmp/stopped.err")"
+[[ $(q "SELECT count(*) FROM job_run WHERE worker = 'stopped' AND status = 'running'") == 1 ]] ||
+  fail "no running job_run for the leased job"
 kill -INT "$stopped"
 wait "$stopped" || fail "the interrupted worker exited $?"
 [[ $(q "SELECT count(*) FROM job WHERE lease_owner IS NULL AND next_due <= now()") == 1 ]] ||

@@ -87,8 +87,11 @@ for _ in $(seq 100); do grep -q "capturing on any" "$work/capture.err" && break;
 crawl=$!
 kinds=(horizontal vertical block dead)
 for i in 0 1 2 3; do python3 "$work/scan.py" "$1" "${kinds[$i]}" "$truth" & shift; done
-wait "$crawl" || { echo "crawl failed:"; cat "$work/crawl.err"; }
-kill -INT "$capture"; wait "$capture"
+crawl_rc=0
+wait "$crawl" || crawl_rc=$?
+kill -INT "$capture"; wait "$capture" || { echo "the capture failed:"; cat "$work/capture.err"; exit 1; }
+# The crawl is the traffic suppression must recognise: without it the check proves nothing.
+if ((crawl_rc != 0)); then echo "the crawl failed ($crawl_rc):"; cat "$work/crawl.err"; exit 1; fi
 SH
 
 "$bin" lab exec --state-dir "$state" -- bash "$work/inside.sh" "$bin" "$work" "$truth" "$torrent" "$bootstrap" \

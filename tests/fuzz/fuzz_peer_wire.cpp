@@ -19,7 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto& frame = *f.value();
     if (frame.consumed > stream.size() || frame.consumed == 0) fuzz::property_failed("frame bounds");
     switch (static_cast<MessageId>(frame.id)) {
-      case MessageId::port: (void)decode_port(frame.payload); break;
+      case MessageId::port:
+        if (auto port = decode_port(frame.payload)) {
+          if (encode_port(port.value()) != stream.substr(0, frame.consumed)) fuzz::property_failed("PORT re-encodes");
+        }
+        break;
       case MessageId::have_all:
       case MessageId::have_none: (void)check_empty_payload(frame.payload); break;
       case MessageId::bitfield:
@@ -32,8 +36,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       case MessageId::extended:
         if (auto e = decode_extended(frame.payload)) {
-          if (e.value().ext_id == 0) (void)decode_extended_handshake(e.value().body);
-          else (void)decode_pex(e.value().body);
+          if (encode_extended(e.value().ext_id, e.value().body) != stream.substr(0, frame.consumed))
+            fuzz::property_failed("extended message re-encodes");
+          // Bencoded bodies reach a stable canonical form (fuzz_util.hpp).
+          if (e.value().ext_id == 0) {
+            if (auto h = decode_extended_handshake(e.value().body))
+              fuzz::check_canonical(h.value(), [](std::string_view b) { return decode_extended_handshake(b); },
+                                    encode_extended_handshake, "extended handshake canonical form");
+          } else if (auto pex = decode_pex(e.value().body)) {
+            fuzz::check_canonical(pex.value(), [](std::string_view b) { return decode_pex(b); }, encode_pex,
+                                  "ut_pex canonical form");
+          }
         }
         break;
       default: break;
