@@ -22,61 +22,33 @@ network namespace the script creates (never on a shared network).
 Each server runs until killed and prints "ready" once it listens.
 """
 import hashlib
+import os
 import socket
 import struct
 import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from synthetic_captures import bencode, udp  # noqa: E402  (the same encoders the synthetic captures use)
+
 
 def ready():
     print("ready", flush=True)
 
 
-def bencode(x):
-    if isinstance(x, int):
-        return b"i%de" % x
-    if isinstance(x, str):
-        x = x.encode()
-    if isinstance(x, bytes):
-        return b"%d:%s" % (len(x), x)
-    if isinstance(x, list):
-        return b"l" + b"".join(bencode(i) for i in x) + b"e"
-    if isinstance(x, dict):
-        return b"d" + b"".join(bencode(k) + bencode(x[k]) for k in sorted(x)) + b"e"
-    raise TypeError(x)
-
-
-def http_tracker(ip, port, mode, peer=None):
+def serve_tcp(ip, port, session):
+    """Accepts on ip:port and runs session(conn) on a thread per connection."""
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((ip, port))
     srv.listen(64)
     ready()
 
-    def serve(c):
+    def guarded(c):
         try:
             c.settimeout(30)
-            head = b""
-            while b"\r\n\r\n" not in head and len(head) < 65536:
-                chunk = c.recv(4096)
-                if not chunk:
-                    return
-                head += chunk
-            if mode == "trickle":
-                for b in b"HTTP/1.0 200 OK\r\nX-Slow: " + b"s" * 1000:
-                    c.sendall(bytes([b]))
-                    time.sleep(2)
-            elif mode == "huge-header":
-                lines = b"".join(b"X-Filler-%d: %s\r\n" % (i, b"f" * 1000) for i in range(4200))
-                c.sendall(b"HTTP/1.0 200 OK\r\n" + lines + b"\r\n" + bencode({"interval": 1800, "peers": b""}))
-            elif mode == "close-early":
-                c.sendall(b"HTTP/1.0 2")
-            else:
-                pip, pport = peer.rsplit(":", 1)
-                compact = socket.inet_aton(pip) + struct.pack(">H", int(pport))
-                body = bencode({"interval": 1800, "peers": compact})
-                c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            session(c)
         except OSError:
             pass
         finally:
@@ -84,7 +56,42 @@ def http_tracker(ip, port, mode, peer=None):
 
     while True:
         c, _ = srv.accept()
-        threading.Thread(target=serve, args=(c,), daemon=True).start()
+        threading.Thread(target=guarded, args=(c,), daemon=True).start()
+
+
+def read_exactly(c, n):
+    got = b""
+    while len(got) < n:
+        chunk = c.recv(n - len(got))
+        if not chunk:
+            return None
+        got += chunk
+    return got
+
+
+def http_tracker(ip, port, mode, peer=None):
+    def session(c):
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < 65536:
+            chunk = c.recv(4096)
+            if not chunk:
+                return
+            head += chunk
+        if mode == "trickle":
+            for b in b"HTTP/1.0 200 OK\r\nX-Slow: " + b"s" * 1000:
+                c.sendall(bytes([b]))
+                time.sleep(2)
+        elif mode == "huge-header":
+            lines = b"".join(b"X-Filler-%d: %s\r\n" % (i, b"f" * 1000) for i in range(4200))
+            c.sendall(b"HTTP/1.0 200 OK\r\n" + lines + b"\r\n" + bencode({"interval": 1800, "peers": b""}))
+        elif mode == "close-early":
+            c.sendall(b"HTTP/1.0 2")
+        else:
+            pip, pport = peer.rsplit(":", 1)
+            body = bencode({"interval": 1800, "peers": socket.inet_aton(pip) + struct.pack(">H", int(pport))})
+            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+
+    serve_tcp(ip, port, session)
 
 
 def udp_tracker(ip, port, mode, other=None):
@@ -105,43 +112,24 @@ def udp_tracker(ip, port, mode, other=None):
 
 
 def peer(ip, port, mode, log):
-    srv = socket.socket()
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((ip, port))
-    srv.listen(64)
-    ready()
-
-    def serve(c):
-        try:
-            c.settimeout(30)
-            got = b""
-            while len(got) < 68:
-                chunk = c.recv(68 - len(got))
-                if not chunk:
-                    return
-                got += chunk
-            if mode == "log":
-                with open(log, "a") as f:
-                    f.write("%s %s\n" % (got[28:48].hex(), got[48:68].decode("latin-1")))
-                return
-            c.sendall(got[:20])  # the first 20 bytes of a handshake, then silence
-            while c.recv(4096):
-                pass
-        except OSError:
+    def session(c):
+        got = read_exactly(c, 68)
+        if got is None:
+            return
+        if mode == "log":
+            with open(log, "a") as f:
+                f.write("%s %s\n" % (got[28:48].hex(), got[48:68].decode("latin-1")))
+            return
+        c.sendall(got[:20])  # the first 20 bytes of a handshake, then silence
+        while c.recv(4096):
             pass
-        finally:
-            c.close()
 
-    while True:
-        c, _ = srv.accept()
-        threading.Thread(target=serve, args=(c,), daemon=True).start()
+    serve_tcp(ip, port, session)
 
 
 def pcap_raw(path, linktype):
     ping = bencode({"a": {"id": b"n" * 20}, "q": "ping", "t": "aa", "y": "q"})
-    udp = struct.pack(">HHHH", 6881, 6882, 8 + len(ping), 0) + ping
-    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
-                     socket.inet_aton("1.2.3.4"), socket.inet_aton("5.6.7.8")) + udp
+    ip = udp("1.2.3.4", 6881, "5.6.7.8", 6882, ping)
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, int(linktype)))
         f.write(struct.pack("<IIII", 1, 0, len(ip), len(ip)) + ip)
