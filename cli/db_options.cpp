@@ -141,7 +141,9 @@ namespace {
 // empty when neither took them.
 std::string save_unsent(const std::vector<Record>& recs, const std::string& writer) {
   auto name = "p2pscope-unsent-" + (writer.empty() ? std::to_string(::getpid()) : writer) + ".jsonl";
-  for (const auto& dir : {std::filesystem::current_path(), std::filesystem::temp_directory_path()}) {
+  std::error_code ec1, ec2;
+  for (const auto& dir : {std::filesystem::current_path(ec1), std::filesystem::temp_directory_path(ec2)}) {
+    if (dir.empty()) continue;
     auto path = (dir / name).string();
     auto w = JsonlWriter::open(path, OpenMode::append);
     if (!w) continue;

@@ -7,22 +7,28 @@
 #include <CLI/CLI.hpp>
 
 #include <cmath>
+#include <sstream>
 #include <string>
 
 namespace p2pscope::cli {
 
+// "[0 - 1e+06]": the bounds as people write them.
+inline std::string range_text(double lo, double hi) {
+  std::ostringstream s;
+  s << "[" << lo << " - " << hi << "]";
+  return s.str();
+}
+
 // A finite number in [lo, hi].
 inline CLI::Validator FiniteRange(double lo, double hi) {
-  auto describe = "[" + CLI::detail::to_string(lo) + " - " + CLI::detail::to_string(hi) + "]";
   return CLI::Validator(
       [lo, hi](std::string& text) -> std::string {
         double v = 0;
         if (!CLI::detail::lexical_cast(text, v) || !std::isfinite(v)) return "not a finite number: " + text;
-        if (v < lo || v > hi)
-          return "value " + text + " not in range [" + CLI::detail::to_string(lo) + " - " + CLI::detail::to_string(hi) + "]";
+        if (v < lo || v > hi) return "value " + text + " not in range " + range_text(lo, hi);
         return {};
       },
-      "FLOAT in " + describe);
+      "FLOAT in " + range_text(lo, hi));
 }
 
 // A finite number above zero.

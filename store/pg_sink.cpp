@@ -289,7 +289,10 @@ struct PgSink::Impl {
     }
     auto s = Spool::open(opt.spool_dir / (opt.writer + ".spool"));
     if (!s) {
-      *detail = "cannot open a spool file in " + opt.spool_dir.string() + ": " + s.error().message();
+      *detail = s.error() == std::errc::resource_unavailable_try_again
+                    ? "another process is writing as " + opt.writer + " (the same input stored twice at once?); its spool " +
+                          (opt.spool_dir / (opt.writer + ".spool")).string() + " is locked"
+                    : "cannot open a spool file in " + opt.spool_dir.string() + ": " + s.error().message();
       return s.error();
     }
     spool.emplace(std::move(s).value());
