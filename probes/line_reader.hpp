@@ -1,6 +1,7 @@
 // Internal to probes/: the lines of a plain or gzip file, read through
-// zlib (which reads both the same way) into one buffer of max_line bytes,
-// so a multi-gigabyte list or RIB dump never sits in memory.
+// zlib (which reads both the same way) 64 KiB at a time into one buffer
+// that never holds more than a line of max_line bytes and a chunk, so a
+// multi-gigabyte list or RIB dump never sits in memory.
 // Not thread-safe; owns its file.
 #pragma once
 
