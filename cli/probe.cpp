@@ -86,13 +86,7 @@ awaitable<void> progress(Shared& s) {
 // Every (infohash, peer) the crawl records hand out, once each.
 std::optional<std::vector<Target>> load_targets(const ProbeArgs& a, int* code) {
   RecordInputs in;
-  if ((*code = read_inputs(a.records, a.io, in, "probe")) != kOk) return std::nullopt;
-  if (in.observations.empty()) {
-    std::cerr << "p2pscope probe: the input holds no observation records (" << in.valid()
-              << " other records): nothing to probe\n";
-    *code = kBadInput;
-    return std::nullopt;
-  }
+  if ((*code = read_inputs(a.records, a.io, in, "probe", Needs::observations)) != kOk) return std::nullopt;
   std::set<Target> uniq;
   for (const auto& o : in.observations) uniq.insert({o.info_hash, o.peer});
   return std::vector<Target>(uniq.begin(), uniq.end());

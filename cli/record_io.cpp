@@ -60,15 +60,11 @@ void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what, DbUse use) {
 }
 
 
-int read_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInputs& in, const char* cmd) {
-  if (!files.empty()) {
-    if (!read_records(files, in, cmd)) return kFailure;
-    if (in.valid() > 0) return kOk;
-    std::cerr << "p2pscope " << cmd << ": the input holds no valid record";
-    if (in.bad_lines) std::cerr << " (" << in.bad_lines << " malformed line(s))";
-    std::cerr << "; nothing written\n";
-    return kBadInput;
-  }
+namespace {
+
+// The records of the files, or of the database with --db.
+int load_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInputs& in, const char* cmd) {
+  if (!files.empty()) return read_records(files, in, cmd) ? kOk : kFailure;
   if (!io.db.conninfo) {
     std::cerr << "p2pscope " << cmd << ": give record files, or --db to read them from PostgreSQL\n";
     return kBadInput;
@@ -92,8 +88,23 @@ int read_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInp
   }
   std::cerr << "p2pscope " << cmd << ": " << n.value() << " records from the database"
             << (io.from_run ? " (run " + *io.from_run + ")" : "") << "\n";
-  if (n.value() == 0) {
-    std::cerr << "p2pscope " << cmd << ": nothing to work on; nothing written\n";
+  return kOk;
+}
+
+}  // namespace
+
+int read_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInputs& in, const char* cmd, Needs needs) {
+  if (int code = load_inputs(files, io, in, cmd); code != kOk) return code;
+  if (in.valid() == 0) {
+    std::cerr << "p2pscope " << cmd << ": the input holds no valid record";
+    if (in.bad_lines) std::cerr << " (" << in.bad_lines << " malformed line(s))";
+    std::cerr << "; nothing written\n";
+    return kBadInput;
+  }
+  bool verdicts = needs == Needs::verdicts;
+  if ((verdicts ? in.verdicts.size() : in.observations.size()) == 0) {
+    std::cerr << "p2pscope " << cmd << ": the input holds no " << (verdicts ? "verdict" : "observation")
+              << " records (" << in.valid() << " other records); nothing written\n";
     return kBadInput;
   }
   return kOk;

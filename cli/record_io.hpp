@@ -42,10 +42,13 @@ struct DbIo {
 };
 void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what, DbUse use);
 
+// The kind of record a stage cannot work without.
+enum class Needs : std::uint8_t { observations, verdicts };
+
 // Files when given, else the database (with --db); kOk, kBadInput when there
-// is neither or when they hold no valid record at all, kFailure after saying
-// why.
-int read_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInputs& in, const char* cmd);
+// is neither, when they hold no valid record at all or none of the kind the
+// stage needs (after saying so), kFailure after saying why.
+int read_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInputs& in, const char* cmd, Needs needs);
 
 // With --db: stores recs, waiting up to --db-wait for a spool to drain;
 // false after saying why and where the records are (finish_pg_sink;

@@ -66,12 +66,7 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
   bool to_file = !a.io.db.conninfo || a.output_given;
   if (!check_outputs({to_file ? a.output : "-", a.report}, "diagnose")) return kFailure;
   RecordInputs in;
-  if (int code = read_inputs(a.records, a.io, in, "diagnose"); code != kOk) return code;
-  if (in.observations.empty()) {
-    std::cerr << "p2pscope diagnose: the input holds no observation records (" << in.valid()
-              << " other records): nothing to judge\n";
-    return kBadInput;
-  }
+  if (int code = read_inputs(a.records, a.io, in, "diagnose", Needs::observations); code != kOk) return code;
   probes::PrefixTable routing;
   for (const auto& f : a.routing) {
     std::string why;
@@ -181,12 +176,7 @@ int run_blocklist(const BlocklistArgs& a) {
     wanted.insert(k.value());
   }
   RecordInputs in;
-  if (int code = read_inputs(a.verdicts, a.io, in, "blocklist"); code != kOk) return code;
-  if (in.verdicts.empty()) {
-    std::cerr << "p2pscope blocklist: the input holds no verdict records (" << in.valid()
-              << " other records); nothing written\n";
-    return kBadInput;
-  }
+  if (int code = read_inputs(a.verdicts, a.io, in, "blocklist", Needs::verdicts); code != kOk) return code;
   std::vector<probes::IpRange> ranges;
   for (const auto& v : in.verdicts) {
     if (!wanted.count(v.verdict) || v.confidence < a.min_confidence) continue;

@@ -104,26 +104,29 @@ void IpAddress::append_to(std::string& out) const {
   out.append(text.data(), write_v4_dotted(bytes_.data(), text.data()) - 1);  // without the last '.'
 }
 
-Result<Endpoint> Endpoint::parse(std::string_view text) {
-  std::string_view host, port;
+Result<HostPortText> split_host_port(std::string_view text) {
   if (!text.empty() && text.front() == '[') {
     auto close = text.find("]:");
     if (close == std::string_view::npos) return errc::bad_address;
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || text.find(':') != colon) return errc::bad_address;
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
+    return HostPortText{text.substr(1, close - 1), text.substr(close + 2)};
   }
-  auto addr = IpAddress::parse(host);
-  if (!addr) return addr.error();
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || text.find(':') != colon) return errc::bad_address;
+  return HostPortText{text.substr(0, colon), text.substr(colon + 1)};
+}
+
+Result<std::uint16_t> parse_port(std::string_view text) {
   unsigned value = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value > 65535)
-    return errc::bad_value;
-  return Endpoint{addr.value(), static_cast<std::uint16_t>(value)};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value > 65535) return errc::bad_value;
+  return static_cast<std::uint16_t>(value);
+}
+
+Result<Endpoint> Endpoint::parse(std::string_view text) {
+  P2PSCOPE_TRY(parts, split_host_port(text));
+  P2PSCOPE_TRY(addr, IpAddress::parse(parts.host));
+  P2PSCOPE_TRY(port, parse_port(parts.port));
+  return Endpoint{addr, port};
 }
 
 std::string Endpoint::to_string() const {

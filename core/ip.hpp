@@ -69,6 +69,16 @@ struct Endpoint {
   friend auto operator<=>(const Endpoint&, const Endpoint&) = default;
 };
 
+// "host:port" or "[host]:port" split into the host (brackets dropped) and
+// the port text, neither checked; errc::bad_address in any other form (a
+// bare IPv6 address has more than one ':').
+struct HostPortText {
+  std::string_view host, port;
+};
+Result<HostPortText> split_host_port(std::string_view text);
+// A decimal port, 0-65535; errc::bad_value otherwise (empty text included).
+Result<std::uint16_t> parse_port(std::string_view text);
+
 // Encoding anomalies worth recording about a peer as it was handed out.
 enum class EndpointFlag : std::uint8_t {
   port_zero = 1,  // port 0: nobody can listen there

@@ -1,7 +1,5 @@
 #include "crawler/dht_crawl.hpp"
 
-#include <charconv>
-
 #include <memory>
 
 namespace p2pscope::crawler {
@@ -93,23 +91,11 @@ awaitable<std::vector<NodeEntry>> resolve_bootstrap(const std::vector<std::strin
 }
 
 Result<HostPort> parse_host_port(std::string_view e) {
-  std::string_view host, port;
-  if (e.starts_with('[')) {
-    auto close = e.find("]:");
-    if (close == std::string_view::npos) return errc::bad_address;
-    host = e.substr(1, close - 1);
-    port = e.substr(close + 2);
-  } else {
-    auto colon = e.rfind(':');
-    if (colon == std::string_view::npos || e.find(':') != colon) return errc::bad_address;
-    host = e.substr(0, colon);
-    port = e.substr(colon + 1);
-  }
-  if (host.empty() || port.empty()) return errc::bad_address;
-  unsigned p = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-  if (ec != std::errc{} || end != port.data() + port.size() || p == 0 || p > 65535) return errc::bad_value;
-  return HostPort{std::string(host), static_cast<std::uint16_t>(p)};
+  P2PSCOPE_TRY(parts, split_host_port(e));
+  if (parts.host.empty() || parts.port.empty()) return errc::bad_address;
+  P2PSCOPE_TRY(port, parse_port(parts.port));
+  if (port == 0) return errc::bad_value;
+  return HostPort{std::string(parts.host), port};
 }
 
 std::vector<std::string> default_bootstrap() {

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <memory>
 #include <vector>
 #include <cstdio>
 #include <limits>
@@ -335,9 +334,10 @@ PassiveRecord parse_passive(json j, const std::string& type) {
 // A parser callback that notes the first key repeated within one object:
 // nlohmann keeps the last value, and which "peer_ip" a record means must
 // not depend on that.
+// nlohmann copies the callback, so its state lives with the caller.
 struct DuplicateKeys {
   std::string* found;
-  std::shared_ptr<std::vector<std::vector<std::string>>> open = std::make_shared<std::vector<std::vector<std::string>>>();
+  std::vector<std::vector<std::string>>* open;  // the keys of each object still open, outermost first
   bool operator()(int, json::parse_event_t event, json& parsed) const {
     switch (event) {
       case json::parse_event_t::object_start: open->emplace_back(); break;
@@ -444,7 +444,8 @@ Result<Record> parse_record(std::string_view line, const JsonLimits& lim, std::s
   if (auto nul = line.find('\0'); nul != std::string_view::npos)
     return report(errc::bad_value, "NUL byte at column " + std::to_string(nul + 1));
   std::string duplicate;
-  json j = json::parse(line.begin(), line.end(), DuplicateKeys{&duplicate}, false);
+  std::vector<std::vector<std::string>> open_objects;
+  json j = json::parse(line.begin(), line.end(), DuplicateKeys{&duplicate, &open_objects}, false);
   if (!duplicate.empty()) return report(errc::bad_value, "field \"" + duplicate + "\" appears twice");
   if (j.is_discarded()) return report(errc::bad_value, "not valid JSON");
   if (!j.is_object()) return report(errc::wrong_type, "record must be a JSON object");
