@@ -122,7 +122,7 @@ awaitable<void> one_lookup(crawler::KrpcClient& c, InfoHash ih, std::vector<Node
 
 Timing run_ours(const Options& o, const std::vector<InfoHash>& ts) {
   asio::io_context io;
-  crawler::RateGate gate(crawler::Politeness::unlimited());
+  net::RateGate gate(net::Politeness::unlimited());
   crawler::KrpcConfig cfg;
   cfg.bind_v4 = o.bind;
   std::mt19937_64 rng(7);

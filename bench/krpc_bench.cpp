@@ -157,7 +157,7 @@ awaitable<void> query_loop(crawler::KrpcClient& c, Endpoint to, std::size_t& lef
 
 Run run_krpc(std::uint16_t port, std::size_t queries, std::size_t window, std::size_t& failed) {
   asio::io_context io;
-  crawler::RateGate gate(crawler::Politeness::unlimited());
+  net::RateGate gate(net::Politeness::unlimited());
   crawler::KrpcConfig cfg;
   cfg.bind_v4 = IpAddress::v4(0x7f000001);
   auto client = crawler::KrpcClient::open(io.get_executor(), cfg, gate, [](auto&&...) {});

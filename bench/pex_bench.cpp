@@ -104,7 +104,7 @@ struct Counts {
   std::size_t hellos = 0, ended = 0;
 };
 
-awaitable<void> session(Endpoint farm, const crawler::PexConfig& cfg, crawler::RateGate& gate,
+awaitable<void> session(Endpoint farm, const crawler::PexConfig& cfg, net::RateGate& gate,
                         const crawler::PexEvents& ev, Counts& c) {
   PeerId own = PeerId::from_bytes("-PS0001-benchbenchbe").value();
   co_await crawler::pex_session(farm, kTorrent, own, cfg, gate, ev);
@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
   if (::read(pipefd[0], &port, sizeof port) != sizeof port) return 1;
 
   asio::io_context io;
-  crawler::RateGate gate(crawler::Politeness::unlimited());
+  net::RateGate gate(net::Politeness::unlimited());
   crawler::PexConfig cfg;
   cfg.hold = std::chrono::minutes(10);
   cfg.connect_timeout = std::chrono::seconds(60);

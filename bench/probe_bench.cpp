@@ -40,7 +40,7 @@ struct Run {
 };
 
 awaitable<void> probe_worker(Run& r, const std::vector<Endpoint>& peers, const InfoHash& ih, std::size_t total,
-                             const probes::PeerProbeConfig& cfg, crawler::RateGate& gate) {
+                             const probes::PeerProbeConfig& cfg, net::RateGate& gate) {
   auto rng = probes::seeded_generator();
   auto own = probes::ProbeIdentity::fresh(rng);
   while (r.next < total) {
@@ -109,7 +109,7 @@ int run(const Options& o) {
   }
   probes::PeerProbeConfig cfg;
   cfg.local = o.bind;
-  crawler::RateGate gate(crawler::Politeness::unlimited());
+  net::RateGate gate(net::Politeness::unlimited());
 
   Run ours;
   double ours_s = timed([&](asio::io_context& io) {

@@ -43,24 +43,6 @@ void add_db_options(CLI::App* cmd, DbArgs& a, const std::string& what, DbUse use
       ->check(FiniteRange(0.0, 86400.0));
 }
 
-Status TeeSink::write(const Record& r) {
-  Status first = success();
-  for (auto& s : sinks_) {
-    auto st = s->write(r);
-    if (!st && first) first = st;
-  }
-  return first;
-}
-
-Status TeeSink::flush() {
-  Status first = success();
-  for (auto& s : sinks_) {
-    auto st = s->flush();
-    if (!st && first) first = st;
-  }
-  return first;
-}
-
 std::string digest_writer(std::string_view prefix, const std::vector<std::string>& files, std::string_view settings) {
   lt::hasher h;
   std::vector<char> buf(1 << 20);

@@ -6,6 +6,7 @@
 #include "store/jsonl.hpp"
 #include "store/pg.hpp"
 #include "store/pg_sink.hpp"
+#include "store/tee_sink.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -41,18 +42,6 @@ enum class DbUse : std::uint8_t { connect, write_direct, write_spooled };
 void add_db_options(CLI::App* cmd, DbArgs& a, const std::string& what, DbUse use);
 
 std::string default_spool_dir();
-
-// Writes to every sink it holds, in order; the first error wins.
-class TeeSink final : public RecordSink {
- public:
-  void add(std::unique_ptr<RecordSink> s) { sinks_.push_back(std::move(s)); }
-  Status write(const Record& r) override;
-  Status flush() override;
-  std::size_t size() const noexcept { return sinks_.size(); }
-
- private:
-  std::vector<std::unique_ptr<RecordSink>> sinks_;
-};
 
 enum class SchemaCheck : bool { none, current };
 

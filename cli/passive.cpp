@@ -366,7 +366,7 @@ void add_honeynet_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) 
   g->add_option("--honeynet", a->honeynet, "Dark address block (CIDR, repeatable): group traffic to it into "
                                            "address-misconfiguration events")
       ->each([](const std::string& s) {
-        if (!probes::parse_cidr(s)) throw CLI::ValidationError("--honeynet", "not a CIDR block: " + s);
+        if (!parse_cidr(s)) throw CLI::ValidationError("--honeynet", "not a CIDR block: " + s);
       })
       ->allow_extra_args(false);
   g->add_option("--interval", a->hn.interval, "Seconds per counting interval")
@@ -448,7 +448,7 @@ void add_passive(CLI::App& app, int* exit_code) {
       *exit_code = kBadInput;
       return;
     }
-    for (const auto& c : a->honeynet) a->hn.honeynet.push_back(probes::parse_cidr(c).value());
+    for (const auto& c : a->honeynet) a->hn.honeynet.push_back(parse_cidr(c).value());
     a->settings = record_settings(*sub);
     if (std::string why; a->db.conninfo && !pg::check_conninfo(*a->db.conninfo, &why)) {
       std::cerr << "p2pscope passive: --db: " << why << "\n";

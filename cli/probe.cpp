@@ -41,7 +41,7 @@ struct Target {
 struct Shared {
   const ProbeArgs& args;
   const probes::PeerProbeConfig& cfg;
-  crawler::RateGate& gate;
+  net::RateGate& gate;
   std::vector<Target> targets;
   std::size_t next = 0, done = 0;
   std::vector<ProbeResult> results;
@@ -104,11 +104,11 @@ int run_probe(const ProbeArgs& a) {
   cfg.linger = std::chrono::milliseconds(static_cast<long>(a.linger * 1000));
   if (!a.bind.empty()) cfg.local = IpAddress::parse(a.bind).value();
   if (!a.bind6.empty()) cfg.local6 = IpAddress::parse(a.bind6).value();
-  crawler::Politeness pol;
+  net::Politeness pol;
   pol.per_ip_rate = a.per_ip_rate;
   pol.global_rate = a.global_rate;
   pol.max_sessions = a.max_sessions;
-  crawler::RateGate gate(pol);
+  net::RateGate gate(pol);
   auto rng = probes::seeded_generator();
   auto own = probes::ProbeIdentity::fresh(rng);
   if (!a.quiet)

@@ -83,7 +83,7 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
     std::cerr << "p2pscope diagnose: the routing data names more than 16M distinct origins\n";
     return kBadInput;
   }
-  std::vector<probes::IpRange> known;
+  std::vector<IpRange> known;
   for (const auto& f : a.known) {
     std::string why;
     auto l = probes::load_known_list(f, probes::ListFormat::automatic, {}, &why);
@@ -97,7 +97,7 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
   di.observations = in.observations;
   di.probes = in.probes;
   di.routing = a.routing.empty() ? nullptr : &routing;
-  known = probes::merge_ranges(std::move(known));
+  known = merge_ranges(std::move(known));
   di.known = known;
   di.cluster.u_threshold = a.u_threshold;
   di.cluster.farm_min = a.farm_min;
@@ -119,7 +119,7 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
 }
 
 // With --db: what this export held, so that exports can be compared later.
-bool record_export(const BlocklistArgs& a, const std::vector<probes::IpRange>& merged, const probes::Blocklist& list,
+bool record_export(const BlocklistArgs& a, const std::vector<IpRange>& merged, const probes::Blocklist& list,
                    std::size_t verdicts) {
   pg::BlocklistExportRow e;
   e.format = a.format;
@@ -177,12 +177,12 @@ int run_blocklist(const BlocklistArgs& a) {
   }
   RecordInputs in;
   if (int code = read_inputs(a.verdicts, a.io, in, "blocklist", Needs::verdicts); code != kOk) return code;
-  std::vector<probes::IpRange> ranges;
+  std::vector<IpRange> ranges;
   for (const auto& v : in.verdicts) {
     if (!wanted.count(v.verdict) || v.confidence < a.min_confidence) continue;
     ranges.push_back({v.peer.address, v.peer.address, "p2pscope " + std::string(to_string(v.verdict))});
   }
-  auto merged = probes::merge_ranges(std::move(ranges));
+  auto merged = merge_ranges(std::move(ranges));
   auto list = probes::format_blocklist(merged, fmt.value(), a.name);
   if (list.rules == 0 && !a.allow_empty && holds_a_list(a.output)) {
     std::cerr << "p2pscope blocklist: none of the " << in.verdicts.size() << " verdict(s) is in the classes asked for; "

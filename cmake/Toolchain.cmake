@@ -39,3 +39,25 @@ function(p2pscope_library name)
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
   target_link_libraries(${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
 endfunction()
+
+# Each folder lists its own *_test.cpp with p2pscope_tests(SUITE files...);
+# tests/CMakeLists.txt (added after every folder) builds one program per
+# suite (unit, integration, passive, pg, harness) from what was listed.
+function(p2pscope_tests suite)
+  if(NOT P2PSCOPE_BUILD_TESTS)
+    return()
+  endif()
+  set(files "")
+  foreach(f IN LISTS ARGN)
+    list(APPEND files ${CMAKE_CURRENT_SOURCE_DIR}/${f})
+  endforeach()
+  set_property(GLOBAL APPEND PROPERTY P2PSCOPE_TESTS_${suite} ${files})
+endfunction()
+
+function(p2pscope_test_sources target suite)
+  get_property(files GLOBAL PROPERTY P2PSCOPE_TESTS_${suite})
+  if(NOT files)
+    message(FATAL_ERROR "no folder registered tests for the '${suite}' suite")
+  endif()
+  target_sources(${target} PRIVATE ${files})
+endfunction()

@@ -133,7 +133,7 @@ struct Crawler::Impl {
   std::vector<Target> targets;
   RecordSink& sink;
   ProgressFn progress;
-  RateGate gate;
+  net::RateGate gate;
   HttpClient http;
   std::unique_ptr<KrpcClient> krpc;
   std::vector<NodeEntry> bootstrap_nodes, known_nodes;

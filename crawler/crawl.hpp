@@ -20,18 +20,18 @@
 #include "crawler/dht_lookup.hpp"
 #include "crawler/http_client.hpp"
 #include "crawler/pex_session.hpp"
-#include "crawler/politeness.hpp"
+#include "net/rate_gate.hpp"
 #include "crawler/tally.hpp"
 #include "crawler/targets.hpp"
 #include "crawler/udp_tracker_client.hpp"
-#include "store/jsonl.hpp"
+#include "core/record_sink.hpp"
 
 #include <functional>
 
 namespace p2pscope::crawler {
 
 struct CrawlConfig {
-  Politeness politeness;
+  net::Politeness politeness;
   std::chrono::seconds requery{180};
   std::chrono::seconds stable_for{1800};
   std::chrono::seconds max_duration{0};  // 0: no limit

@@ -117,7 +117,7 @@ class HostilePeer : public ::testing::Test {
     auto a = testlib::loopback_acceptor(io_);
     Endpoint peer{IpAddress::parse("127.0.0.1").value(), a.local_endpoint().port()};
     asio::co_spawn(io_, testlib::serve_hostile_peer(a, m), asio::detached);
-    RateGate gate(Politeness{.per_ip_rate = 0, .global_rate = 0});
+    net::RateGate gate(net::Politeness{.per_ip_rate = 0, .global_rate = 0});
     PexEvents ev;
     ev.on_peer = [this](const PexPeer&) { ++peers_; };
     ev.on_hello = [this](PeerHello h) { hellos_.push_back(std::move(h)); };
@@ -174,7 +174,7 @@ class HostileUdp : public ::testing::Test {
   }
   asio::io_context io_;
   std::optional<udp::socket> socket_, other_;
-  RateGate gate_{Politeness{.per_ip_rate = 0, .global_rate = 0}};
+  net::RateGate gate_{net::Politeness{.per_ip_rate = 0, .global_rate = 0}};
   Anomalies anomalies_;
 };
 

@@ -1,6 +1,6 @@
 #include "crawler/krpc_client.hpp"
 
-#include "crawler/pace.hpp"
+#include "net/pace.hpp"
 
 #include <random>
 
@@ -46,11 +46,11 @@ Status open_socket(udp::socket& s, const IpAddress& ip, std::uint16_t port) {
 
 }  // namespace
 
-KrpcClient::KrpcClient(Key, const asio::any_io_executor& ex, KrpcConfig cfg, RateGate& gate, AnomalyFn on_anomaly)
+KrpcClient::KrpcClient(Key, const asio::any_io_executor& ex, KrpcConfig cfg, net::RateGate& gate, AnomalyFn on_anomaly)
     : cfg_(std::move(cfg)), gate_(gate), on_anomaly_(std::move(on_anomaly)), v4_(ex),
       next_tid_(static_cast<std::uint32_t>(std::random_device{}())) {}
 
-Result<std::unique_ptr<KrpcClient>> KrpcClient::open(const asio::any_io_executor& ex, KrpcConfig cfg, RateGate& gate,
+Result<std::unique_ptr<KrpcClient>> KrpcClient::open(const asio::any_io_executor& ex, KrpcConfig cfg, net::RateGate& gate,
                                                      AnomalyFn on_anomaly) {
   auto c = std::make_unique<KrpcClient>(Key{}, ex, std::move(cfg), gate, std::move(on_anomaly));
   P2PSCOPE_CHECK(open_socket(c->v4_, c->cfg_.bind_v4, c->cfg_.port));
@@ -128,7 +128,7 @@ awaitable<Result<KrpcResponse>> KrpcClient::query(const Endpoint& to, KrpcQuery 
   auto alive = alive_;
   udp::socket* s = to.address.is_v4() ? &v4_ : (v6_ ? &*v6_ : nullptr);
   if (!s || !s->is_open()) co_return make_error_code(std::errc::address_family_not_supported);
-  co_await pace(gate_, to.address);
+  co_await net::pace(gate_, to.address);
   if (!*alive || !s->is_open()) co_return make_error_code(std::errc::operation_canceled);
   std::uint32_t tid = next_tid_++;
   while (pending_.count(tid)) tid = next_tid_++;

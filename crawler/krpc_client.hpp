@@ -23,7 +23,7 @@
 #include "core/hash.hpp"
 #include "core/krpc.hpp"
 #include "core/records.hpp"
-#include "crawler/politeness.hpp"
+#include "net/rate_gate.hpp"
 #include "net/asio.hpp"
 
 #include <functional>
@@ -53,8 +53,8 @@ class KrpcClient {
  public:
   // Opens and binds the sockets and starts receiving.
   static Result<std::unique_ptr<KrpcClient>> open(const net::asio::any_io_executor& ex, KrpcConfig cfg,
-                                                  RateGate& gate, AnomalyFn on_anomaly);
-  KrpcClient(Key, const net::asio::any_io_executor& ex, KrpcConfig cfg, RateGate& gate, AnomalyFn on_anomaly);
+                                                  net::RateGate& gate, AnomalyFn on_anomaly);
+  KrpcClient(Key, const net::asio::any_io_executor& ex, KrpcConfig cfg, net::RateGate& gate, AnomalyFn on_anomaly);
   ~KrpcClient();
   KrpcClient(const KrpcClient&) = delete;
   KrpcClient& operator=(const KrpcClient&) = delete;
@@ -75,7 +75,7 @@ class KrpcClient {
   void deliver(const Endpoint& from, std::string_view datagram);
 
   KrpcConfig cfg_;
-  RateGate& gate_;
+  net::RateGate& gate_;
   AnomalyFn on_anomaly_;
   net::udp::socket v4_;
   std::optional<net::udp::socket> v6_;

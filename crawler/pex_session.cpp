@@ -1,6 +1,6 @@
 #include "crawler/pex_session.hpp"
 
-#include "crawler/pace.hpp"
+#include "net/pace.hpp"
 
 #include <algorithm>
 
@@ -150,10 +150,10 @@ std::string_view to_string(PexEnd e) noexcept {
   return names[static_cast<int>(e)];
 }
 
-awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg, RateGate& gate,
+awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg, net::RateGate& gate,
                                   const PexEvents& ev) {
   PexOutcome out;
-  co_await pace(gate, peer.address);
+  co_await net::pace(gate, peer.address);
   tcp::socket s(co_await asio::this_coro::executor);
   error_code ec;
   const auto& local = peer.address.is_v4() ? cfg.local : cfg.local6;

@@ -14,7 +14,7 @@
 #include "core/extension.hpp"
 #include "core/peer_wire.hpp"
 #include "core/records.hpp"
-#include "crawler/politeness.hpp"
+#include "net/rate_gate.hpp"
 #include "net/asio.hpp"
 
 #include <functional>
@@ -58,6 +58,6 @@ struct PexOutcome {
 };
 
 net::awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg,
-                                       RateGate& gate, const PexEvents& ev);
+                                       net::RateGate& gate, const PexEvents& ev);
 
 }  // namespace p2pscope::crawler

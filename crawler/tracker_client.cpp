@@ -1,7 +1,7 @@
 #include "crawler/tracker_client.hpp"
 
 #include "core/http_tracker.hpp"
-#include "crawler/pace.hpp"
+#include "net/pace.hpp"
 
 #include <charconv>
 
@@ -67,7 +67,7 @@ IpAddress host_key(const std::string& host) {
 }  // namespace
 
 TrackerClient::TrackerClient(const asio::any_io_executor& ex, std::string url, IpAddress local,
-                             std::optional<IpAddress> local6, HttpClient& http, RateGate& gate,
+                             std::optional<IpAddress> local6, HttpClient& http, net::RateGate& gate,
                              UdpTrackerTiming udp_timing, TrackerAnomalyFn on_anomaly)
     : ex_(ex), url_(std::move(url)), parsed_(parse_tracker_url(url_)), via_(tracker_via(url_)), local_(local),
       local6_(local6), http_(http), gate_(gate),
@@ -99,7 +99,7 @@ awaitable<Result<TrackerReply>> TrackerClient::announce_http(const TrackerAnnoun
   p.event = a.event;
   p.numwant = a.numwant;
   p.key = a.key;
-  co_await pace(gate_, host_key(parsed_.value().host));
+  co_await net::pace(gate_, host_key(parsed_.value().host));
   auto out = co_await http_.get(announce_url(url_, p));
   if (out.anomaly) on_anomaly_(std::nullopt, *out.anomaly, *out.error);
   if (out.error) co_return fail(make_error_code(std::errc::io_error), *out.error).error();
@@ -179,7 +179,7 @@ awaitable<Result<TrackerCounts>> TrackerClient::scrape(const InfoHash& ih) {
   std::string url = base.value();
   url += url.find('?') == std::string::npos ? '?' : '&';
   url += "info_hash=" + url_escape(ih.raw());
-  co_await pace(gate_, host_key(parsed_.value().host));
+  co_await net::pace(gate_, host_key(parsed_.value().host));
   auto out = co_await http_.get(url);
   if (out.anomaly) on_anomaly_(std::nullopt, *out.anomaly, "scrape: " + *out.error);
   if (out.error) co_return fail(make_error_code(std::errc::io_error), *out.error).error();

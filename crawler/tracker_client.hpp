@@ -55,7 +55,7 @@ class TrackerClient {
   // IPv6 one, when IPv6 is on. A UDP tracker's name is resolved to the
   // first address of a family we have.
   TrackerClient(const net::asio::any_io_executor& ex, std::string url, IpAddress local,
-                std::optional<IpAddress> local6, HttpClient& http, RateGate& gate, UdpTrackerTiming udp_timing,
+                std::optional<IpAddress> local6, HttpClient& http, net::RateGate& gate, UdpTrackerTiming udp_timing,
                 TrackerAnomalyFn on_anomaly);
 
   // On failure the error is returned and the reason kept in last_error().
@@ -78,7 +78,7 @@ class TrackerClient {
   IpAddress local_;
   std::optional<IpAddress> local6_;
   HttpClient& http_;
-  RateGate& gate_;
+  net::RateGate& gate_;
   UdpTrackerTiming udp_timing_;
   TrackerAnomalyFn on_anomaly_;
   std::optional<UdpTrackerClient> udp_;

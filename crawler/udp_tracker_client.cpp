@@ -1,6 +1,6 @@
 #include "crawler/udp_tracker_client.hpp"
 
-#include "crawler/pace.hpp"
+#include "net/pace.hpp"
 
 #include <random>
 
@@ -9,7 +9,7 @@ namespace p2pscope::crawler {
 using namespace net;
 
 UdpTrackerClient::UdpTrackerClient(const asio::any_io_executor& ex, Endpoint tracker, IpAddress local,
-                                   UdpTrackerTiming timing, RateGate& gate, AnomalyFn on_anomaly)
+                                   UdpTrackerTiming timing, net::RateGate& gate, AnomalyFn on_anomaly)
     : ex_(ex), tracker_(tracker), local_(local), timing_(timing), gate_(gate), on_anomaly_(std::move(on_anomaly)),
       tid_state_(static_cast<std::uint32_t>(std::random_device{}())), socket_(ex) {}
 
@@ -44,7 +44,7 @@ awaitable<Result<UdpTrackerResponse>> UdpTrackerClient::exchange(UdpTrackerReque
   bool heard = false;  // any datagram from the tracker, even a bad one
   const auto to = to_udp(tracker_);
   for (int attempt = 0; attempt <= timing_.max_resends; ++attempt, wait *= 2) {
-    co_await pace(gate_, tracker_.address);
+    co_await net::pace(gate_, tracker_.address);
     error_code ec;
     socket_.send_to(asio::buffer(out), to, 0, ec);
     total += wait;

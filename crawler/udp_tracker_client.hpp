@@ -9,7 +9,7 @@
 
 #include "core/udp_tracker.hpp"
 #include "crawler/krpc_client.hpp"
-#include "crawler/politeness.hpp"
+#include "net/rate_gate.hpp"
 #include "net/asio.hpp"
 
 #include <optional>
@@ -27,7 +27,7 @@ class UdpTrackerClient {
  public:
   // local: the address to send from (0.0.0.0 / :: for any).
   UdpTrackerClient(const net::asio::any_io_executor& ex, Endpoint tracker, IpAddress local, UdpTrackerTiming timing,
-                   RateGate& gate, AnomalyFn on_anomaly);
+                   net::RateGate& gate, AnomalyFn on_anomaly);
 
   // Fills in connection_id and transaction_id. A BEP 15 error reply is
   // errc::remote_error with the text in last_error().
@@ -50,7 +50,7 @@ class UdpTrackerClient {
   Endpoint tracker_;
   IpAddress local_;
   UdpTrackerTiming timing_;
-  RateGate& gate_;
+  net::RateGate& gate_;
   AnomalyFn on_anomaly_;
   std::optional<std::uint64_t> conn_id_;
   std::chrono::steady_clock::time_point conn_expires_{};

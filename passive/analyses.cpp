@@ -2,7 +2,7 @@
 
 namespace p2pscope::passive {
 
-Analyses::Analyses(const AnalysisOptions& opt, RecordSink sink) : sink_(std::move(sink)), max_samples_(opt.max_samples) {
+Analyses::Analyses(const AnalysisOptions& opt, LineSink sink) : sink_(std::move(sink)), max_samples_(opt.max_samples) {
   if (opt.honeynet) honeynet_ = std::make_unique<HoneynetAnalyzer>(*opt.honeynet);
   if (opt.scan)
     scan_ = std::make_unique<ScanLabeler>(*opt.scan, [this](const FailedAttempt& f) {

@@ -49,8 +49,8 @@ struct AnalysisResults {
 
 class Analyses {
  public:
-  using RecordSink = std::function<void(std::string_view type, std::string_view line)>;
-  Analyses(const AnalysisOptions& opt, RecordSink sink);
+  using LineSink = std::function<void(std::string_view type, std::string_view line)>;
+  Analyses(const AnalysisOptions& opt, LineSink sink);
 
   void packet(double t, const Packet& p);
   AnalysisResults finish();
@@ -61,7 +61,7 @@ class Analyses {
 
  private:
   void sample(const Event& e);
-  RecordSink sink_;
+  LineSink sink_;
   std::string line_;  // reused for every record
   std::unique_ptr<HoneynetAnalyzer> honeynet_;
   std::unique_ptr<ScanLabeler> scan_;

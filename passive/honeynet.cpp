@@ -2,7 +2,7 @@
 
 #include "core/special_ranges.hpp"
 #include "core/utp.hpp"
-#include "probes/ip_range.hpp"
+#include "core/ip_range.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -40,13 +40,13 @@ namespace {
 // estimate: a forged source drawn uniformly lands there this often.
 double bogon_share_v4() {
   static const double share = [] {
-    std::vector<probes::IpRange> bogons;
+    std::vector<IpRange> bogons;
     for (const auto& e : special_ranges()) {
       if (!e.network.is_v4() || classify(e.network) != &e || !is_bogon(e.network)) continue;
-      bogons.push_back(probes::range_of({e.network, e.length}));
+      bogons.push_back(range_of({e.network, e.length}));
     }
     double n = 0;
-    for (const auto& r : probes::merge_ranges(std::move(bogons)))
+    for (const auto& r : merge_ranges(std::move(bogons)))
       n += static_cast<double>(r.last.v4_value()) - static_cast<double>(r.first.v4_value()) + 1;
     return n / 4294967296.0;
   }();
@@ -119,12 +119,12 @@ struct HoneynetAnalyzer::Target {
 };
 
 HoneynetAnalyzer::HoneynetAnalyzer(HoneynetConfig cfg) : cfg_(std::move(cfg)) {
-  for (const auto& c : cfg_.honeynet) ranges_.push_back(probes::range_of(c));
+  for (const auto& c : cfg_.honeynet) ranges_.push_back(range_of(c));
 }
 HoneynetAnalyzer::~HoneynetAnalyzer() = default;
 
 bool HoneynetAnalyzer::in_honeynet(const IpAddress& a) const {
-  return std::any_of(ranges_.begin(), ranges_.end(), [&a](const probes::IpRange& r) { return r.contains(a); });
+  return std::any_of(ranges_.begin(), ranges_.end(), [&a](const IpRange& r) { return r.contains(a); });
 }
 
 namespace {

@@ -32,7 +32,7 @@
 #include "core/utp.hpp"
 #include "passive/events.hpp"
 #include "probes/cluster.hpp"
-#include "probes/ip_range.hpp"
+#include "core/ip_range.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -44,7 +44,7 @@
 namespace p2pscope::passive {
 
 struct HoneynetConfig {
-  std::vector<probes::Cidr> honeynet;  // the dark addresses
+  std::vector<Cidr> honeynet;  // the dark addresses
   double interval = 600;               // seconds
   std::size_t min_sources = 100;       // unique sources within `window` to report an event
   double window = 6 * 3600;            // seconds from the event's start
@@ -128,7 +128,7 @@ class HoneynetAnalyzer {
   void utp(Target& tg, const Endpoint& src, const UtpHeader& h);
 
   HoneynetConfig cfg_;
-  std::vector<probes::IpRange> ranges_;
+  std::vector<IpRange> ranges_;
   std::map<IpAddress, std::unique_ptr<Target>> targets_;
   std::vector<HoneynetEvent> done_;
   std::map<std::string, std::uint64_t> counters_;

@@ -13,7 +13,7 @@ const IpAddress kTarget = IpAddress::parse("198.51.100.7").value();
 
 HoneynetConfig config() {
   HoneynetConfig c;
-  c.honeynet.push_back(probes::parse_cidr("198.51.100.0/24").value());
+  c.honeynet.push_back(parse_cidr("198.51.100.0/24").value());
   return c;
 }
 

@@ -37,7 +37,7 @@ TEST(SyntheticHoneynet, FindsEachEventWithItsClassificationAndNoneExtra) {
   auto t = truth()["honeynet"];
   AnalysisOptions opt;
   opt.honeynet.emplace();
-  opt.honeynet->honeynet.push_back(probes::parse_cidr(t["block"].get<std::string>()).value());
+  opt.honeynet->honeynet.push_back(parse_cidr(t["block"].get<std::string>()).value());
   auto found = analyse("honeynet.pcap", opt).events;
   std::set<std::tuple<std::string, std::string, std::string>> want, got;
   ASSERT_GE(t["events"].size(), 3u) << "one event of each classification";

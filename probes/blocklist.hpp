@@ -12,7 +12,7 @@
 // (or of CIDR blocks where the format needs prefixes). Pure; thread-safe.
 #pragma once
 
-#include "probes/ip_range.hpp"
+#include "core/ip_range.hpp"
 
 
 namespace p2pscope::probes {

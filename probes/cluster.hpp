@@ -7,7 +7,7 @@
 // IPv6 addresses are grouped by /64 (one subnet). Pure; thread-safe.
 #pragma once
 
-#include "probes/ip_range.hpp"
+#include "core/ip_range.hpp"
 
 #include <span>
 

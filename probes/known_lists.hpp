@@ -10,7 +10,7 @@
 // Thread-safe: no shared state.
 #pragma once
 
-#include "probes/ip_range.hpp"
+#include "core/ip_range.hpp"
 
 #include <filesystem>
 

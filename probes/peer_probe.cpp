@@ -2,7 +2,7 @@
 
 #include "core/extension.hpp"
 #include "core/special_ranges.hpp"
-#include "crawler/pace.hpp"
+#include "net/pace.hpp"
 
 namespace p2pscope::probes {
 
@@ -119,14 +119,14 @@ std::string joined(const std::vector<std::string>& v) {
 }  // namespace
 
 awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, const ProbeIdentity& me, const PeerProbeConfig& cfg,
-                                crawler::RateGate& gate, bool listen) {
+                                net::RateGate& gate, bool listen) {
   Contact c;
   if ((is_bogon(peer.address) && !cfg.contact_special_purpose) || peer.port == 0) {
     c.why = peer.port == 0 ? "port 0" : "special-purpose address: not contacted";
     c.skipped = true;
     co_return c;
   }
-  co_await crawler::pace(gate, peer.address);
+  co_await net::pace(gate, peer.address);
   tcp::socket s(co_await asio::this_coro::executor);
   error_code ec;
   open_outgoing(s, peer.address, peer.address.is_v4() ? cfg.local : cfg.local6, ec);

@@ -18,7 +18,7 @@
 
 #include "core/peer_wire.hpp"
 #include "core/records.hpp"
-#include "crawler/politeness.hpp"
+#include "net/rate_gate.hpp"
 #include "net/asio.hpp"
 
 #include <random>
@@ -68,7 +68,7 @@ std::mt19937_64 seeded_generator();
 // set, records the messages that follow for cfg.linger. `me` must outlive
 // the coroutine.
 net::awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, const ProbeIdentity& me, const PeerProbeConfig& cfg,
-                                     crawler::RateGate& gate, bool listen);
+                                     net::RateGate& gate, bool listen);
 
 // Records from contacts. run and time are filled in by the caller.
 std::vector<ProbeResult> liveness_results(const Endpoint& peer, const InfoHash& ih, const Contact& c);

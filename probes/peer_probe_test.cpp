@@ -11,7 +11,7 @@ using namespace net;
 
 class PeerProbe : public ::testing::Test {
  protected:
-  PeerProbe() : gate_(crawler::Politeness::unlimited()) {
+  PeerProbe() : gate_(net::Politeness::unlimited()) {
     cfg_.contact_special_purpose = true;
     cfg_.connect_timeout = std::chrono::milliseconds(1000);
     cfg_.handshake_timeout = std::chrono::milliseconds(1000);
@@ -27,7 +27,7 @@ class PeerProbe : public ::testing::Test {
   Endpoint serve(tcp::acceptor& a) { return {IpAddress::v4(0x7f000001), a.local_endpoint().port()}; }
 
   asio::io_context io_;
-  crawler::RateGate gate_;
+  net::RateGate gate_;
   PeerProbeConfig cfg_;
   ProbeIdentity own_{PeerId::from_bytes("-qB4520-probeprobepr").value(), "qBittorrent/4.5.2"};
   InfoHash real_ = InfoHash::from_bytes(std::string(20, 'r')).value();

@@ -16,7 +16,7 @@
 // memory follows the distinct prefixes, not the lines read.
 #pragma once
 
-#include "probes/ip_range.hpp"
+#include "core/ip_range.hpp"
 
 #include <cstdint>
 #include <map>

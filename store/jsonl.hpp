@@ -7,6 +7,7 @@
 // of a bad record. Neither is thread-safe; each owns its file descriptor.
 #pragma once
 
+#include "core/record_sink.hpp"
 #include "core/records.hpp"
 #include "store/record_json.hpp"
 
@@ -15,15 +16,6 @@
 #include <string_view>
 
 namespace p2pscope {
-
-// Where records go. Implementations: JsonlWriter; PostgreSQL arrives later.
-class RecordSink {
- public:
-  virtual ~RecordSink() = default;
-  virtual Status write(const Record& r) = 0;
-  // Pushes everything buffered to durable storage (or returns why not).
-  virtual Status flush() = 0;
-};
 
 enum class OpenMode : std::uint8_t { append, truncate };
 

@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   opt.limits.reassembly.max_held = 4096;
   opt.limits.max_http_body = 8192;
   opt.honeynet.emplace();
-  opt.honeynet->honeynet.push_back(probes::parse_cidr("0.0.0.0/1").value());
+  opt.honeynet->honeynet.push_back(parse_cidr("0.0.0.0/1").value());
   opt.honeynet->interval = 0.005;
   opt.honeynet->min_sources = 1;
   opt.honeynet->max_targets = 64;

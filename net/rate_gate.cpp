@@ -1,10 +1,10 @@
-#include "crawler/politeness.hpp"
+#include "net/rate_gate.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 
-namespace p2pscope::crawler {
+namespace p2pscope::net {
 namespace {
 
 RateGate::Clock::duration gap(double rate) {
@@ -50,4 +50,4 @@ void RateGate::prune(Clock::time_point now) {
   while (next_.size() >= max_tracked_) next_.erase(next_.begin());
 }
 
-}  // namespace p2pscope::crawler
+}  // namespace p2pscope::net

@@ -1,10 +1,10 @@
 // The asynchronous side of RateGate: waits for the booked slot.
 #pragma once
 
-#include "crawler/politeness.hpp"
+#include "net/rate_gate.hpp"
 #include "net/asio.hpp"
 
-namespace p2pscope::crawler {
+namespace p2pscope::net {
 
 inline net::awaitable<void> pace(RateGate& gate, const IpAddress& ip) {
   auto now = RateGate::Clock::now();
@@ -12,4 +12,4 @@ inline net::awaitable<void> pace(RateGate& gate, const IpAddress& ip) {
   if (slot > now) co_await net::sleep_for(slot - now);
 }
 
-}  // namespace p2pscope::crawler
+}  // namespace p2pscope::net

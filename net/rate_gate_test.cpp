@@ -1,8 +1,8 @@
-#include "crawler/politeness.hpp"
+#include "net/rate_gate.hpp"
 
 #include <gtest/gtest.h>
 
-namespace p2pscope::crawler {
+namespace p2pscope::net {
 namespace {
 
 using namespace std::chrono_literals;
@@ -57,4 +57,4 @@ TEST(Politeness, DescribesEveryLimit) {
 }
 
 }  // namespace
-}  // namespace p2pscope::crawler
+}  // namespace p2pscope::net

@@ -1,10 +1,10 @@
-#include "probes/ip_range.hpp"
+#include "core/ip_range.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <tuple>
 
-namespace p2pscope::probes {
+namespace p2pscope {
 namespace {
 
 int width(Family f) noexcept { return f == Family::v4 ? 32 : 128; }
@@ -104,4 +104,4 @@ std::vector<IpRange> merge_ranges(std::vector<IpRange> ranges) {
   return out;
 }
 
-}  // namespace p2pscope::probes
+}  // namespace p2pscope

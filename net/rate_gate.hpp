@@ -13,7 +13,7 @@
 #include <string>
 #include <unordered_map>
 
-namespace p2pscope::crawler {
+namespace p2pscope::net {
 
 struct Politeness {
   double per_ip_rate = 2.0;        // queries (datagrams, connects, requests) per second to one IP
@@ -54,4 +54,4 @@ class RateGate {
   std::unordered_map<IpAddress, Clock::time_point> next_;
 };
 
-}  // namespace p2pscope::crawler
+}  // namespace p2pscope::net

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace p2pscope::probes {
+namespace p2pscope {
 
 // An address as an unsigned integer of its family's width (IPv4 in the low
 // 32 bits), so ranges can be compared, extended and split.
@@ -50,4 +50,4 @@ std::vector<Cidr> to_cidrs(const IpRange& r);
 // labelled parts were folded in, so a blocklist stays one line per range.
 std::vector<IpRange> merge_ranges(std::vector<IpRange> ranges);
 
-}  // namespace p2pscope::probes
+}  // namespace p2pscope

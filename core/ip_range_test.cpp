@@ -1,8 +1,8 @@
-#include "probes/ip_range.hpp"
+#include "core/ip_range.hpp"
 
 #include <gtest/gtest.h>
 
-namespace p2pscope::probes {
+namespace p2pscope {
 namespace {
 
 IpAddress ip(const char* s) { return IpAddress::parse(s).value(); }
@@ -55,4 +55,4 @@ TEST(IpRange, RangeOfACidrCoversExactlyIt) {
 }
 
 }  // namespace
-}  // namespace p2pscope::probes
+}  // namespace p2pscope
