@@ -180,6 +180,25 @@ for l in open(sys.argv[1]):
           f"{r['libtorrent_per_s']:,.0f}/s = {r['ratio']:.1f}x (target >= 5x); CPU per lookup "
           f"{1000 * r['ours_cpu_s'] / r['lookups']:.2f} ms vs {1000 * r['libtorrent_cpu_s'] / r['lookups']:.2f} ms")
 PY
+  # The DHT crawl learns between rounds: every round after the first starts
+  # from the closest nodes the round before kept. Queries per lookup and per
+  # peer found, first round against the later ones, in the same crawl.
+  torrents=$(ls "$state"/torrents/*.torrent)
+  # shellcheck disable=SC2086
+  build/bench/cli/p2pscope lab exec --state-dir "$state" -- build/bench/cli/p2pscope crawl -q --bind "$free" \
+    --bootstrap "$node" --no-trackers --no-pex --requery 20 --stable-for 3600 --max-duration 95 -o /dev/null \
+    --summary "$work/dht_rounds.json" $torrents 2>"$work/dht_rounds.err" || { cat "$work/dht_rounds.err" >&2; exit 1; }
+  python3 - "$work/dht_rounds.json" <<'PY'
+import json, sys
+rounds = json.load(open(sys.argv[1]))["dht_rounds"]
+first, later = rounds[0], rounds[1:]
+q = lambda rs: sum(r["queries"] for r in rs); v = lambda rs: sum(r["values"] for r in rs); n = lambda rs: sum(r["lookups"] for r in rs)
+learned = sum(r["from_learned"] for r in later)
+print(f"dht rounds: first round {q([first]) / n([first]):.1f} queries per lookup, {q([first]) / max(v([first]), 1):.2f} per peer "
+      f"found; later rounds ({len(later)}) {q(later) / max(n(later), 1):.1f} per lookup, {q(later) / max(v(later), 1):.2f} per peer "
+      f"found = {q(later) / max(n(later), 1) / (q([first]) / n([first])):.0%} of the first round's queries; "
+      f"{learned} of {n(later)} later lookups started from learned nodes")
+PY
   for ((i = 0; i < reps; i++)); do
     build/bench/cli/p2pscope lab exec --state-dir "$state" -- "$PWD/$bin/probe_bench" \
       --bind "$free2" --truth "$state/ground-truth.json" >>"$work/probe.jsonl"

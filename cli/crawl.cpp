@@ -123,6 +123,8 @@ void print_summary(const CrawlSummary& s, const std::string& run_id) {
     std::cerr << "    " << to_string(r.via) << " " << printable(r.source) << ": " << r.returned << " / " << r.unique << " / "
               << r.overlap << "\n";
   }
+  if (s.trackers_owed_stopped)
+    std::cerr << "  trackers told `stopped`: " << s.trackers_told_stopped << " of " << s.trackers_owed_stopped << "\n";
   if (!s.pex_ends.empty()) {
     std::cerr << "  PEX sessions:";
     for (const auto& [end, n] : s.pex_ends) std::cerr << " " << end << " " << n;
@@ -140,7 +142,13 @@ nlohmann::json summary_json(const CrawlSummary& s, const std::string& run_id) {
                    {"handed_out", s.final.handed_out},
                    {"anomalies", s.final.anomalies},
                    {"pex_sessions", s.pex_ends},
+                   {"trackers_owed_stopped", s.trackers_owed_stopped},
+                   {"trackers_told_stopped", s.trackers_told_stopped},
                    {"warnings", s.warnings}};
+  auto& rounds = j["dht_rounds"] = nlohmann::json::array();
+  for (const auto& r : s.dht_rounds)
+    rounds.push_back({{"lookups", r.lookups}, {"from_learned", r.from_learned}, {"queries", r.queries},
+                      {"replies", r.replies}, {"values", r.values}});
   auto& rows = j["sources"] = nlohmann::json::array();
   for (const auto& r : s.sources)
     rows.push_back({{"via", to_string(r.via)}, {"source", r.source}, {"returned", r.returned}, {"unique", r.unique},
@@ -189,11 +197,23 @@ int run_crawl(const CrawlArgs& a) {
   net::asio::io_context io;
   Crawler crawler(io, cfg, std::move(targets).value(), sink, tty ? ProgressFn(show_progress) : ProgressFn{});
   net::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const net::error_code& ec, int) {
-    if (ec) return;
-    if (a.hooks.interrupted) *a.hooks.interrupted = true;
-    crawler.stop("interrupted");
-  });
+  // The first signal stops the crawl cleanly (sessions end, trackers hear
+  // `stopped`); a second one cuts that short.
+  bool signalled = false;
+  std::function<void()> on_signal = [&] {
+    signals.async_wait([&](const net::error_code& ec, int) {
+      if (ec) return;
+      if (std::exchange(signalled, true)) {
+        std::cerr << "\np2pscope crawl: stopping at once\n";
+        return io.stop();
+      }
+      if (a.hooks.interrupted) *a.hooks.interrupted = true;
+      if (!a.quiet) std::cerr << "\np2pscope crawl: stopping: ending sessions and telling trackers (again to quit at once)\n";
+      crawler.stop("interrupted");
+      on_signal();
+    });
+  };
+  on_signal();
   net::asio::steady_timer poll(io);
   std::optional<std::error_code> file_error;
   // The record file is flushed every second, so a full disk stops the crawl

@@ -5,12 +5,15 @@
 #include "cli/exit_codes.hpp"
 #include "store/pg_reports.hpp"
 #include "taint-harness/report.hpp"
+#include "taint-harness/run.hpp"
 
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -82,9 +85,10 @@ bool on_path(const std::string& binary) {
 // The reference client: --reference, $P2PSCOPE_REFERENCE_CLIENT, next to
 // this binary, or in the build tree's taint-harness/.
 std::string reference_binary(const std::string& given) {
-  if (!given.empty()) return given;
-  if (const char* env = std::getenv("P2PSCOPE_REFERENCE_CLIENT")) return env;
   std::error_code ec;
+  // Clients run with their profile directory as the working directory.
+  if (!given.empty()) return fs::absolute(given, ec).string();
+  if (const char* env = std::getenv("P2PSCOPE_REFERENCE_CLIENT"); env && *env) return fs::absolute(env, ec).string();
   auto self = fs::read_symlink("/proc/self/exe", ec).parent_path();
   for (const auto& candidate : {self / "p2pscope-reference-client", self / "../taint-harness/p2pscope-reference-client"}) {
     if (fs::exists(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
@@ -92,8 +96,23 @@ std::string reference_binary(const std::string& given) {
   return "p2pscope-reference-client";
 }
 
-// The drivers to run, in order; a named client that is unknown is an error.
-Result<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std::string>& skipped) {
+// How to get a client's program when it is missing.
+std::string how_to_get(const ClientDriver& d) {
+  static const std::map<std::string, std::string> packages = {{"transmission", "transmission-daemon"},
+                                                              {"qbittorrent", "qbittorrent-nox"},
+                                                              {"deluge", "deluged"},
+                                                              {"rtorrent", "rtorrent"},
+                                                              {"aria2", "aria2"}};
+  if (auto it = packages.find(d.name); it != packages.end()) return "install it with: apt-get install " + it->second;
+  return "it is built with p2pscope (scripts/demo.sh builds it; or cmake --build BUILD --target "
+         "p2pscope-reference-client, or cmake --install); --reference PATH or P2PSCOPE_REFERENCE_CLIENT names "
+         "another copy";
+}
+
+// The drivers to run, in order. Unnamed clients that are not installed are
+// skipped (and listed in `skipped`); a client or control asked for by name
+// whose program is missing is an error, said in `why`, as is an unknown name.
+Result<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std::string>& skipped, std::string& why) {
   auto builtin = builtin_drivers(reference_binary(a.reference));
   std::vector<ClientDriver> out;
   if (a.clients.empty() && a.command.empty()) {
@@ -102,15 +121,33 @@ Result<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std::
       else skipped.push_back(d.name + " (" + d.binary + " not installed)");
     }
   }
+  auto named = [&](ClientDriver d) -> Status {
+    if (on_path(d.binary)) {
+      out.push_back(std::move(d));
+      return success();
+    }
+    why = d.name + " was asked for, but " + d.binary + " is not " +
+          (d.binary.find('/') != std::string::npos ? "there" : "on PATH") + "; " + how_to_get(d);
+    return errc::bad_value;
+  };
   for (const auto& name : a.clients) {
     auto it = std::find_if(builtin.begin(), builtin.end(), [&](const ClientDriver& d) { return d.name == name; });
-    if (it == builtin.end()) return errc::bad_value;
-    out.push_back(*it);
+    if (it == builtin.end()) {
+      why = "unknown client '" + name + "' (known: transmission, qbittorrent, deluge, rtorrent, aria2, reference)";
+      return errc::bad_value;
+    }
+    if (auto st = named(*it); !st) return st.error();
   }
-  for (const auto& mode : a.controls) out.push_back(buggy_reference_driver(reference_binary(a.reference), mode));
+  for (const auto& mode : a.controls) {
+    if (auto st = named(buggy_reference_driver(reference_binary(a.reference), mode)); !st) return st.error();
+  }
   if (!a.command.empty()) {
-    P2PSCOPE_TRY(g, generic_driver(a.command_name, a.command));
-    out.push_back(g);
+    auto g = generic_driver(a.command_name, a.command);
+    if (!g) {
+      why = "bad --command (fields: {torrent} {dir} {port} {ip} {profile} {dht})";
+      return g.error();
+    }
+    out.push_back(std::move(g).value());
   }
   return out;
 }
@@ -120,7 +157,9 @@ Result<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std::
 // run directory.
 pid_t start_run(const ClientDriver& d, const HarnessArgs& a, const fs::path& dir) {
   pid_t pid = ::fork();
+  if (pid > 0) ::setpgid(pid, pid);  // both sides, so a signal forwarded at once finds the group
   if (pid != 0) return pid;
+  ::setpgid(0, 0);
   RunOptions o;
   o.dir = dir;
   o.plan.seed = a.seed;
@@ -140,10 +179,10 @@ pid_t start_run(const ClientDriver& d, const HarnessArgs& a, const fs::path& dir
 
 int run_harness(const HarnessArgs& a) {
   std::vector<std::string> skipped;
-  auto drivers = choose(a, skipped);
+  std::string why;
+  auto drivers = choose(a, skipped, why);
   if (!drivers) {
-    std::cerr << "p2pscope harness: unknown client or bad --command (known: transmission, qbittorrent, deluge, "
-                 "rtorrent, aria2, reference; --command fields: {torrent} {dir} {port} {ip} {profile} {dht})\n";
+    std::cerr << "p2pscope harness: " << why << "\n";
     return kBadInput;
   }
   for (const auto& s : skipped) std::cerr << "harness: skipping " << s << "\n";
@@ -169,8 +208,10 @@ int run_harness(const HarnessArgs& a) {
   std::map<pid_t, std::string> running;
   std::size_t next = 0;
   const auto& ds = drivers.value();
+  stop_runs_on_signals();
+  bool forwarded = false;
   while (next < ds.size() || !running.empty()) {
-    while (next < ds.size() && running.size() < a.jobs) {
+    while (!stop_requested() && next < ds.size() && running.size() < a.jobs) {
       const auto& d = ds[next++];
       auto secs = a.idle ? a.idle : a.window ? a.window : static_cast<unsigned>(d.window.count());
       std::cerr << "harness: " << d.name << ": running " << (a.idle ? "idle (no torrent) " : "")
@@ -179,8 +220,20 @@ int run_harness(const HarnessArgs& a) {
       started[d.name] = epoch_seconds();
       running[start_run(d, a, out / "runs" / d.name)] = d.name;
     }
+    if (stop_requested() && !forwarded) {
+      // Each run leads a process group of its own (its sandbox child is in
+      // it; the client is not): every level stops through its own path.
+      forwarded = true;
+      std::cerr << "harness: stopping: ending " << running.size() << " run(s) and tearing down their sandboxes\n";
+      for (const auto& [pid, name] : running) ::kill(-pid, SIGTERM);
+    }
+    if (running.empty()) break;
     int st = 0;
-    pid_t pid = ::wait(&st);
+    pid_t pid = ::waitpid(-1, &st, WNOHANG);
+    if (pid == 0 || (pid < 0 && errno == EINTR)) {
+      ::usleep(100000);  // a signal between the check above and a blocking wait() would go unheard
+      continue;
+    }
     if (pid < 0) break;
     if (auto it = running.find(pid); it != running.end()) {
       std::cerr << "harness: " << it->second << ": done\n";
@@ -190,7 +243,12 @@ int run_harness(const HarnessArgs& a) {
   std::vector<ClientReport> reports;
   nlohmann::json all = nlohmann::json::array();
   bool failed = false;
+  std::size_t not_run = 0;
   for (const auto& d : ds) {
+    if (!started.count(d.name)) {
+      ++not_run;
+      continue;
+    }
     std::ifstream f(out / "runs" / (d.name + ".report.json"));
     auto j = nlohmann::json::parse(f, nullptr, false);
     if (j.is_discarded()) j = {{"client", d.name}, {"verdict", "error"}, {"error", "the run left no report"}};
@@ -205,6 +263,11 @@ int run_harness(const HarnessArgs& a) {
   std::ofstream(out / "report.txt", std::ios::trunc) << table;
   std::cout << table << "\nreport: " << (out / "report.json").string() << ", " << (out / "report.txt").string() << "\n";
   if (a.db.conninfo && !store_reports(a, all, out / "report.json")) return kFailure;
+  if (stop_requested()) {
+    std::cerr << "p2pscope harness: interrupted; the report covers " << all.size() << " run(s), " << not_run
+              << " client(s) were not run\n";
+    return kFailure;
+  }
   return failed ? kFailure : kOk;
 }
 

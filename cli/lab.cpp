@@ -126,7 +126,7 @@ int run_score(const LabArgs& a) {
 
 void add_lab(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<LabArgs>();
-  auto* lab = app.add_subcommand("lab", "Bring up, use and tear down the self-contained test swarm (issue #3: partly built)");
+  auto* lab = app.add_subcommand("lab", "Bring up, use and tear down the self-contained test swarm (trackers, DHT nodes, peers and misbehaving actors in a private network namespace)");
   lab->require_subcommand(1);
   auto state_option = [&](CLI::App* sub) {
     sub->add_option("--state-dir", args->state_dir, "Where the lab keeps its state (default $XDG_RUNTIME_DIR/p2pscope-lab or /tmp/p2pscope-lab-UID)");

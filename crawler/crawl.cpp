@@ -1,12 +1,13 @@
 #include "crawler/crawl.hpp"
 
-#include "core/special_ranges.hpp"
+#include "core/bep42.hpp"
+#include "crawler/crawl_core.hpp"
 #include "crawler/dht_crawl.hpp"
 #include "crawler/tracker_client.hpp"
+#include "net/slots.hpp"
+#include "net/stop_signal.hpp"
 
-#include <deque>
 #include <random>
-#include <set>
 #include <unordered_set>
 
 namespace p2pscope::crawler {
@@ -21,37 +22,6 @@ using Clock = std::chrono::steady_clock;
 Timestamp utc_now() {
   return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
-
-// A counting semaphore for coroutines on one thread: acquire() waits for a
-// free slot, release() hands it to the longest waiter.
-class Slots {
- public:
-  Slots(const asio::any_io_executor& ex, std::size_t cap) : ex_(ex), cap_(std::max<std::size_t>(cap, 1)) {}
-  awaitable<void> acquire() {
-    if (used_ < cap_) {
-      ++used_;
-      co_return;
-    }
-    auto w = std::make_shared<Wakeup>(ex_);
-    waiters_.push_back(w);
-    co_await w->wait();  // the slot is handed over by release()
-  }
-  void release() {
-    if (waiters_.empty()) {
-      --used_;
-      return;
-    }
-    waiters_.front()->notify();
-    waiters_.pop_front();
-  }
-  std::size_t used() const noexcept { return used_; }
-  std::size_t waiting() const noexcept { return waiters_.size(); }
-
- private:
-  asio::any_io_executor ex_;
-  std::size_t cap_, used_ = 0;
-  std::deque<std::shared_ptr<Wakeup>> waiters_;
-};
 
 template <class Hash>
 Hash random_hash(std::string_view prefix) {
@@ -85,8 +55,9 @@ HttpLimits http_limits(const CrawlConfig& c) {
   return l;
 }
 
-constexpr std::size_t kMaxAnomalyKeys = 100000;
-constexpr std::size_t kMaxKnownNodes = 256;
+CoreConfig core_config(const CrawlConfig& c) {
+  return {c.stable_for, c.max_duration, c.use_pex, c.bind_v4, c.bind_v6};
+}
 
 }  // namespace
 
@@ -123,38 +94,58 @@ std::string CrawlConfig::describe() const {
 
 struct Crawler::Impl {
   Impl(asio::io_context& ctx, CrawlConfig c, std::vector<Target> t, RecordSink& s, ProgressFn p)
-      : io(ctx), cfg(std::move(c)), targets(std::move(t)), sink(s), progress(std::move(p)), gate(cfg.politeness),
-        http(io.get_executor(), http_limits(cfg)), pex_slots(io.get_executor(), cfg.politeness.max_sessions),
-        lookup_slots(io.get_executor(), cfg.politeness.max_lookups),
-        peer_id(random_hash<PeerId>("-PS0001-")) {}
+      : io(ctx), cfg(std::move(c)), targets(std::move(t)), sink(s), progress(std::move(p)),
+        core(core_config(cfg), Clock::now()), gate(cfg.politeness), http(io.get_executor(), http_limits(cfg)),
+        pex_slots(io.get_executor(), cfg.politeness.max_sessions),
+        lookup_slots(io.get_executor(), cfg.politeness.max_lookups), grace(io.get_executor()),
+        learned(targets.size()), peer_id(random_hash<PeerId>("-PS0001-")) {}
 
   asio::io_context& io;
   CrawlConfig cfg;
   std::vector<Target> targets;
   RecordSink& sink;
   ProgressFn progress;
+  CrawlCore core;
   net::RateGate gate;
   HttpClient http;
   std::unique_ptr<KrpcClient> krpc;
-  std::vector<NodeEntry> bootstrap_nodes, known_nodes;
-  SourceTally tally;
-  std::map<std::string, Anomaly> anomalies;
-  std::uint64_t anomaly_count = 0;
-  std::set<std::pair<InfoHash, Endpoint>> pex_asked;
+  std::vector<NodeEntry> bootstrap_nodes;
   Slots pex_slots, lookup_slots;
+  StopSignal stop_signal;
+  asio::steady_timer grace;
+  std::size_t flows = 0;  // tracker, DHT and PEX coroutines still running
+  std::vector<std::vector<NodeEntry>> learned;  // per target: where its next lookup starts
   std::size_t pex_done = 0;
   PeerId peer_id;
-  Clock::time_point started{}, last_growth{};
-  std::size_t startup_pending = 0;
-  bool stopping = false;
   std::optional<std::error_code> sink_error;
   CrawlSummary summary;
 
+  // Every flow ends through its own deadlines; the grace timer bounds how
+  // long the last of them (a tracker's `stopped` announce) may take.
   void stop(std::string reason) {
-    if (stopping) return;
-    stopping = true;
-    summary.stop_reason = std::move(reason);
-    io.stop();
+    if (stop_signal.requested()) return;
+    summary.stop_reason = reason;
+    core.stopping();
+    pex_slots.cancel();
+    lookup_slots.cancel();
+    stop_signal.request(std::move(reason));
+    grace.expires_after(cfg.stop_grace);
+    grace.async_wait([this](const error_code& ec) {
+      if (ec) return;
+      summary.warnings.push_back(std::to_string(flows) + " sessions had not ended " +
+                                 std::to_string(cfg.stop_grace.count()) + " s after the stop; they were cut off");
+      io.stop();
+    });
+    maybe_finish();
+  }
+
+  void flow_started() { ++flows; }
+  void flow_ended() {
+    --flows;
+    maybe_finish();
+  }
+  void maybe_finish() {
+    if (stop_signal.requested() && flows == 0) io.stop();
   }
 
   void write(const Record& r) {
@@ -167,51 +158,41 @@ struct Crawler::Impl {
   void anomaly(Via via, std::optional<std::string> url, std::optional<Endpoint> ep, std::optional<InfoHash> ih,
                AnomalyKind kind, std::string detail) {
     Anomaly a;
+    a.time = utc_now();
+    a.run = cfg.run_id;
     a.via = via;
     a.source_url = std::move(url);
     a.source_endpoint = ep;
     a.info_hash = ih;
     a.kind = kind;
     a.detail = std::move(detail);
-    ++anomaly_count;
-    std::string key = std::string(to_string(a.via)) + ' ' + a.source_url.value_or("") +
-                      (a.source_endpoint ? a.source_endpoint->to_string() : "") + ' ' + std::string(to_string(a.kind));
-    if (auto it = anomalies.find(key); it != anomalies.end()) {
-      ++it->second.count;
-      return;
-    }
-    if (anomalies.size() >= kMaxAnomalyKeys) return;  // still counted in the progress total
-    a.time = utc_now();
-    a.run = cfg.run_id;
-    anomalies.emplace(std::move(key), std::move(a));
+    core.anomaly(std::move(a));
   }
 
   void record(Observation o) {
     o.time = utc_now();
     o.run = cfg.run_id;
-    auto added = tally.add(o);
-    if (!added.new_observation) return;
-    write(o);
-    if (!added.new_peer) return;
-    last_growth = Clock::now();
-    maybe_pex(o.info_hash, o.peer);
-  }
-
-  bool contactable(const Endpoint& ep) const {
-    if (ep.port == 0 || is_bogon(ep.address)) return false;
-    if (!ep.address.is_v4() && !cfg.bind_v6) return false;
-    return ep.address != cfg.bind_v4 && (!cfg.bind_v6 || ep.address != *cfg.bind_v6);
-  }
-
-  void maybe_pex(const InfoHash& ih, const Endpoint& peer) {
-    if (!cfg.use_pex || stopping || !contactable(peer)) return;
-    if (!pex_asked.emplace(ih, peer).second) return;
-    asio::co_spawn(io, pex_one(ih, peer), asio::detached);
+    auto admitted = core.observe(o, Clock::now());
+    if (admitted.record) write(o);
+    if (admitted.contact) {
+      flow_started();
+      asio::co_spawn(io, pex_one(o.info_hash, o.peer), asio::detached);
+    }
   }
 
   awaitable<void> pex_one(InfoHash ih, Endpoint peer) {
-    co_await pex_slots.acquire();
-    if (stopping) co_return;
+    if (co_await pex_slots.acquire()) {
+      auto out = co_await pex_with_slot(ih, peer);
+      pex_slots.release();
+      ++summary.pex_ends[std::string(to_string(out.end))];
+    } else {
+      ++summary.pex_ends[std::string(to_string(PexEnd::stopped))];  // queued when the crawl stopped
+    }
+    ++pex_done;
+    flow_ended();
+  }
+
+  awaitable<PexOutcome> pex_with_slot(InfoHash ih, Endpoint peer) {
     PexEvents ev;
     ev.on_peer = [this, ih, peer](const PexPeer& p) {
       Observation o;
@@ -230,10 +211,7 @@ struct Crawler::Impl {
     ev.on_anomaly = [this, ih, peer](AnomalyKind k, std::string d) {
       anomaly(Via::pex, std::nullopt, peer, ih, k, std::move(d));
     };
-    auto out = co_await pex_session(peer, ih, peer_id, cfg.pex, gate, ev);
-    ++summary.pex_ends[std::string(to_string(out.end))];
-    ++pex_done;
-    pex_slots.release();
+    co_return co_await pex_session(peer, ih, peer_id, cfg.pex, gate, ev, &stop_signal);
   }
 
   void on_tracker_reply(const Target& t, const TrackerClient& c, const TrackerReply& r) {
@@ -256,6 +234,15 @@ struct Crawler::Impl {
                              s.value().leechers, s.value().completed});
   }
 
+  // Never sooner than the tracker allows.
+  Clock::duration next_announce(const Result<TrackerReply>& r) const {
+    auto wait = std::chrono::duration_cast<Clock::duration>(cfg.requery);
+    if (!r) return wait;
+    auto allowed = r.value().min_interval ? r.value().min_interval : r.value().interval;
+    if (allowed && *allowed > 0) wait = std::max<Clock::duration>(wait, std::chrono::seconds(std::min<std::int64_t>(*allowed, 86400)));
+    return wait;
+  }
+
   awaitable<void> tracker_loop(std::size_t ti, std::string url) {
     const Target& t = targets[ti];
     Via via = tracker_via(url);
@@ -265,22 +252,27 @@ struct Crawler::Impl {
                     });
     TrackerAnnounce a{t.info_hash, peer_id, cfg.port, cfg.numwant, AnnounceEvent::started,
                       static_cast<std::uint32_t>(std::random_device{}())};
-    for (bool first = true; !stopping; first = false) {
+    bool owed_stopped = false;  // BEP 3: a tracker that took our `started` hears `stopped` at the end
+    for (bool first = true; !stop_signal.requested(); first = false) {
       auto r = co_await c.announce(a);
       a.event = AnnounceEvent::none;
-      auto wait = std::chrono::duration_cast<Clock::duration>(cfg.requery);
       if (r) {
+        owed_stopped = true;
         on_tracker_reply(t, c, r.value());
-        // Never sooner than the tracker allows.
-        auto allowed = r.value().min_interval ? r.value().min_interval : r.value().interval;
-        if (allowed && *allowed > 0) wait = std::max<Clock::duration>(wait, std::chrono::seconds(std::min<std::int64_t>(*allowed, 86400)));
       } else if (first) {
         summary.warnings.push_back(url + ": " + c.last_error());
       }
-      if (first && cfg.scrape && !stopping) co_await scrape(t, c);
-      if (first) --startup_pending;
-      co_await sleep_for(wait);
+      if (first && cfg.scrape && !stop_signal.requested()) co_await scrape(t, c);
+      if (first) core.first_round_done();
+      co_await stop_signal.sleep_for(next_announce(r));
     }
+    if (owed_stopped) {
+      ++summary.trackers_owed_stopped;
+      a.event = AnnounceEvent::stopped;
+      a.numwant = 0;
+      if (co_await c.announce(a)) ++summary.trackers_told_stopped;
+    }
+    flow_ended();
   }
 
   void on_found(const InfoHash& ih, const FoundPeer& f) {
@@ -293,39 +285,71 @@ struct Crawler::Impl {
     record(std::move(o));
   }
 
-  void remember_nodes(const std::vector<std::pair<NodeEntry, std::string>>& closest) {
-    for (const auto& [n, token] : closest) {
-      if (std::find(known_nodes.begin(), known_nodes.end(), n) != known_nodes.end()) continue;
-      if (known_nodes.size() >= kMaxKnownNodes) known_nodes.erase(known_nodes.begin());
-      known_nodes.push_back(n);
+  // The closest nodes that answered, where BEP 42 applies only those whose
+  // id matches their address: a node that may pick its id freely is the
+  // Sybil the next round should not start from.
+  void learn(std::size_t ti, const std::vector<NodeEntry>& closest) {
+    auto& keep = learned[ti];
+    keep.clear();
+    for (const auto& n : closest) {
+      if (keep.size() >= cfg.lookup.k) break;
+      if (!core.contactable(n.endpoint)) continue;
+      if (bep42_applies(n.endpoint.address) && !bep42_valid(n.id, n.endpoint.address)) continue;
+      keep.push_back(n);
     }
   }
 
-  awaitable<void> dht_loop(std::size_t ti) {
+  awaitable<LookupResult> lookup(std::size_t ti, std::vector<NodeEntry> seeds) {
     const InfoHash ih = targets[ti].info_hash;
-    for (bool first = true; !stopping; first = false) {
-      co_await lookup_slots.acquire();
-      auto seeds = bootstrap_nodes;
-      seeds.insert(seeds.end(), known_nodes.begin(), known_nodes.end());
-      co_await dht_get_peers(
-          *krpc, ih, std::move(seeds), cfg.lookup, [this, ih](const FoundPeer& f) { on_found(ih, f); },
-          [this, ih](const Endpoint& from, LookupAnomaly a, std::size_t n) {
-            for (std::size_t i = 0; i < n; ++i)
-              anomaly(Via::dht, std::nullopt, from, ih, from_lookup(a), lookup_detail(a));
-          });
-      lookup_slots.release();
-      if (first) --startup_pending;
-      co_await sleep_for(cfg.requery);
+    co_return co_await dht_get_peers(
+        *krpc, ih, std::move(seeds), cfg.lookup, [this, ih](const FoundPeer& f) { on_found(ih, f); },
+        [this, ih](const Endpoint& from, LookupAnomaly a, std::size_t n) {
+          for (std::size_t i = 0; i < n; ++i) anomaly(Via::dht, std::nullopt, from, ih, from_lookup(a), lookup_detail(a));
+        },
+        &stop_signal);
+  }
+
+  // One round for one target: from the nodes the last round kept, else (or
+  // when none of those answers) from the bootstrap routers.
+  awaitable<void> dht_round(std::size_t ti, std::size_t round) {
+    bool from_learned = !learned[ti].empty();
+    auto r = co_await lookup(ti, from_learned ? learned[ti] : bootstrap_nodes);
+    note_round(round, from_learned, r.stats);
+    if (from_learned && r.stats.replies == 0 && !stop_signal.requested()) {
+      r = co_await lookup(ti, bootstrap_nodes);
+      note_round(round, false, r.stats);
     }
+    learn(ti, r.closest);
+  }
+
+  void note_round(std::size_t round, bool from_learned, const LookupStats& st) {
+    if (summary.dht_rounds.size() <= round) summary.dht_rounds.resize(round + 1);
+    auto& row = summary.dht_rounds[round];
+    ++row.lookups;
+    row.from_learned += from_learned;
+    row.queries += st.queries;
+    row.replies += st.replies;
+    row.values += st.values;
+  }
+
+  awaitable<void> dht_loop(std::size_t ti) {
+    for (std::size_t round = 0; !stop_signal.requested(); ++round) {
+      if (!co_await lookup_slots.acquire()) break;
+      co_await dht_round(ti, round);
+      lookup_slots.release();
+      if (round == 0) core.first_round_done();
+      co_await stop_signal.sleep_for(cfg.requery);
+    }
+    flow_ended();
   }
 
   CrawlProgress snapshot() const {
     CrawlProgress p;
-    p.elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started);
-    p.unique_peers = tally.unique_peers();
-    p.observations = tally.observations();
-    p.handed_out = tally.handed_out();
-    p.anomalies = anomaly_count;
+    p.elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - core.started());
+    p.unique_peers = core.tally().unique_peers();
+    p.observations = core.tally().observations();
+    p.handed_out = core.tally().handed_out();
+    p.anomalies = core.anomaly_count();
     p.pex_active = pex_slots.used();
     p.pex_waiting = pex_slots.waiting();
     p.pex_done = pex_done;
@@ -335,17 +359,31 @@ struct Crawler::Impl {
   }
 
   awaitable<void> monitor() {
-    for (;;) {
-      co_await sleep_for(1s);
+    while (co_await stop_signal.sleep_for(1s)) {
       if (progress) progress(snapshot());
-      auto now = Clock::now();
-      if (cfg.max_duration.count() > 0 && now - started >= cfg.max_duration) {
-        stop("reached the maximum duration of " + std::to_string(cfg.max_duration.count()) + " s");
-      } else if (startup_pending == 0 && pex_slots.used() == 0 && pex_slots.waiting() == 0 &&
-                 now - last_growth >= cfg.stable_for) {
-        stop("no new peers for " + std::to_string(cfg.stable_for.count()) + " s");
+      if (auto why = core.stop_due(Clock::now(), pex_slots.used() + pex_slots.waiting())) stop(*why);
+    }
+  }
+
+  void spawn_flows() {
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      if (cfg.use_trackers) {
+        auto urls = targets[i].trackers;
+        std::unordered_set<std::string> seen(urls.begin(), urls.end());
+        for (const auto& u : cfg.extra_trackers) {
+          if (seen.insert(u).second) urls.push_back(u);
+        }
+        for (const auto& u : urls) {
+          core.first_round_started();
+          flow_started();
+          asio::co_spawn(io, tracker_loop(i, u), asio::detached);
+        }
       }
-      if (stopping) co_return;
+      if (krpc) {
+        core.first_round_started();
+        flow_started();
+        asio::co_spawn(io, dht_loop(i), asio::detached);
+      }
     }
   }
 
@@ -357,24 +395,9 @@ struct Crawler::Impl {
       for (auto& f : failed) summary.warnings.push_back("DHT bootstrap " + f);
       std::erase_if(bootstrap_nodes, [&](const NodeEntry& n) { return !n.endpoint.address.is_v4() && !cfg.bind_v6; });
     }
-    started = last_growth = Clock::now();
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-      if (cfg.use_trackers) {
-        auto urls = targets[i].trackers;
-        std::unordered_set<std::string> seen(urls.begin(), urls.end());
-        for (const auto& u : cfg.extra_trackers) {
-          if (seen.insert(u).second) urls.push_back(u);
-        }
-        for (const auto& u : urls) {
-          ++startup_pending;
-          asio::co_spawn(io, tracker_loop(i, u), asio::detached);
-        }
-      }
-      if (krpc) {
-        ++startup_pending;
-        asio::co_spawn(io, dht_loop(i), asio::detached);
-      }
-    }
+    if (stop_signal.requested()) co_return;
+    core.restart(Clock::now());
+    spawn_flows();
     asio::co_spawn(io, monitor(), asio::detached);
   }
 };
@@ -407,13 +430,13 @@ Result<CrawlSummary> Crawler::run() {
   asio::co_spawn(m.io, m.start(), asio::detached);
   m.io.run();
   if (m.krpc) m.krpc->close();
-  for (auto& [key, a] : m.anomalies) {
+  for (const auto& [key, a] : m.core.anomalies()) {
     if (auto st = m.sink.write(a); !st && !m.sink_error) m.sink_error = st.error();
   }
   if (auto st = m.sink.flush(); !st && !m.sink_error) m.sink_error = st.error();
   m.summary.sink_error = m.sink_error;
   m.summary.final = m.snapshot();
-  m.summary.sources = m.tally.rows();
+  m.summary.sources = m.core.tally().rows();
   return m.summary;
 }
 

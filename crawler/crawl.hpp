@@ -13,6 +13,16 @@
 // are recorded but never contacted, so a bogus list cannot make the
 // crawler probe its own network.
 //
+// Stopping (the stop rule, stop(), a sink that fails) is clean: queued PEX
+// sessions are dropped, open ones closed (each ends `stopped`), DHT lookups
+// send nothing more, every tracker that answered an announce gets the BEP 3
+// `stopped` announce it is owed (BEP 15 event 3), and run() returns once all
+// of that is done, or after `stop_grace` at the latest. The decisions
+// (de-duplication, the stop rule, anomaly folding, whom to contact) are the
+// pure CrawlCore (crawl_core.hpp); DHT lookups after the first start from the
+// closest nodes the last one kept (BEP 42-checked), and from the bootstrap
+// routers only when those stop answering.
+//
 // Threads: run() drives the io_context it was given on the calling thread.
 // stop() may be called from a signal handler set up on the same io_context.
 #pragma once
@@ -35,6 +45,7 @@ struct CrawlConfig {
   std::chrono::seconds requery{180};
   std::chrono::seconds stable_for{1800};
   std::chrono::seconds max_duration{0};  // 0: no limit
+  std::chrono::seconds stop_grace{10};   // how long ending sessions and `stopped` announces may take
   bool use_trackers = true, use_dht = true, use_pex = true, scrape = true;
   int numwant = 200;
   std::vector<std::string> bootstrap;     // host:port; empty: default_bootstrap()
@@ -65,12 +76,24 @@ struct CrawlProgress {
   std::uint64_t krpc_sent = 0;
 };
 
+// One DHT round over every target: how many lookups, how many of them
+// started from the nodes the round before kept (not the bootstrap), and
+// what they cost and found.
+struct DhtRound {
+  std::size_t lookups = 0, from_learned = 0;
+  std::uint64_t queries = 0, replies = 0, values = 0;
+};
+
 struct CrawlSummary {
   CrawlProgress final;
   std::string stop_reason;
   std::vector<SourceRow> sources;
   std::map<std::string, std::size_t> pex_ends;  // by PexEnd name
   std::vector<std::string> warnings;           // e.g. bootstrap names that did not resolve
+  std::vector<DhtRound> dht_rounds;             // by round, first round first
+  // Trackers that answered an announce (so are owed `stopped`), and how
+  // many of those acknowledged the `stopped` announce.
+  std::size_t trackers_owed_stopped = 0, trackers_told_stopped = 0;
   // The sink refused a record (a full disk): the crawl stopped there.
   std::optional<std::error_code> sink_error;
 };

@@ -3,12 +3,16 @@
 #include "lab/lab.hpp"
 #include "crawler/crawl.hpp"
 #include "lab/score.hpp"
+#include "lab/state.hpp"
 #include "store/jsonl.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <map>
+
+#include <sys/wait.h>
 
 namespace p2pscope {
 namespace {
@@ -52,6 +56,29 @@ class CrawlLab : public ::testing::Test {
     return out;
   }
 
+  // Brings up the `small` lab; nullopt after a test failure saying why.
+  std::optional<lab::LabUp> up_small() {
+    auto scenario = lab::parse_scenario(lab::builtin_scenario("small").value());
+    EXPECT_TRUE(scenario);
+    if (!scenario) return std::nullopt;
+    std::string detail;
+    auto up = lab::lab_up(scenario.value(), opt_, &detail);
+    EXPECT_TRUE(up) << detail;
+    if (!up) return std::nullopt;
+    return std::move(up).value();
+  }
+
+  // `crawl --quick` of the lab's first torrent from the lab's first client
+  // address, records and summary into out_dir().
+  std::string quick_crawl_args(const lab::LabUp& up) const {
+    const auto& plan = up.plan;
+    return "--quick --bind " + plan.client_addresses()[0].to_string() + " --bootstrap " +
+           plan.with_role(lab::Role::dht_node).front()->endpoint.to_string() + " -o " + records().string() +
+           " --summary " + summary().string() + " " + up.torrents.front().torrent_file.string();
+  }
+  fs::path records() const { return out_dir() / "crawl.jsonl"; }
+  fs::path summary() const { return out_dir() / "summary.json"; }
+
   fs::path dir_;
   lab::LabOptions opt_;
 };
@@ -63,20 +90,14 @@ std::string join(const std::vector<std::string>& v, std::size_t n = 20) {
 }
 
 TEST_F(CrawlLab, QuickCrawlFindsEveryHandedOutPeerWithConfirmedSources) {
-  auto scenario = lab::parse_scenario(lab::builtin_scenario("small").value());
-  ASSERT_TRUE(scenario);
-  std::string detail;
-  auto up = lab::lab_up(scenario.value(), opt_, &detail);
-  ASSERT_TRUE(up) << detail;
-  const auto& plan = up.value().plan;
-  auto records = out_dir() / "crawl.jsonl";
-  auto summary = out_dir() / "summary.json";
-  std::string args = "--quick --bind " + plan.client_addresses()[0].to_string() + " --bootstrap " +
-                     plan.with_role(lab::Role::dht_node).front()->endpoint.to_string() + " -o " + records.string() +
-                     " --summary " + summary.string() + " " + up.value().torrents.front().torrent_file.string();
-  ASSERT_EQ(crawl_inside(up.value(), args), 0) << std::ifstream(out_dir() / "stderr.txt").rdbuf();
+  auto up = up_small();
+  ASSERT_TRUE(up);
+  auto records = this->records();
+  auto summary = this->summary();
+  std::string args = quick_crawl_args(*up);
+  ASSERT_EQ(crawl_inside(*up, args), 0) << std::ifstream(out_dir() / "stderr.txt").rdbuf();
 
-  auto truth = json::parse(std::ifstream(up.value().ground_truth));
+  auto truth = json::parse(std::ifstream(up->ground_truth));
   auto score = lab::score_crawl(truth, observations(records));
   EXPECT_GE(score.recall(), 0.99) << score.found << " of " << score.expected << "; missed:" << join(score.missed);
   EXPECT_EQ(score.confirmed, score.observations) << "unconfirmed:" << join(score.unconfirmed);
@@ -95,6 +116,60 @@ TEST_F(CrawlLab, QuickCrawlFindsEveryHandedOutPeerWithConfirmedSources) {
   // How fast it finishes is the benchmarks' business; that it honours its
   // own limit (the monitor checks once a second) is this test's.
   EXPECT_LE(s["elapsed_s"].get<int>(), crawler::CrawlConfig::quick().max_duration.count() + 2) << s["stop_reason"];
+}
+
+
+// Issue 23: Ctrl-C in the middle of a crawl ends it cleanly. The crawl is
+// interrupted while PEX sessions are open (they are held for 65 s); it must
+// exit within its grace period, write its summary, tell every lab tracker
+// that heard its `started` that it stopped, and leave only whole records.
+TEST_F(CrawlLab, InterruptedCrawlSaysStoppedToTrackersAndLeavesWholeRecords) {
+  auto up = up_small();
+  ASSERT_TRUE(up);
+  const auto self = up->plan.client_addresses()[0];
+  auto records = this->records();
+  auto summary = this->summary();
+  auto timing = out_dir() / "timing.txt";
+  std::string crawl = std::string(P2PSCOPE_BINARY) + " crawl " + quick_crawl_args(*up) + " 2>" +
+                      (out_dir() / "stderr.txt").string();
+  // The shell notes when it sent SIGINT and when the crawl had exited.
+  auto script = crawl + " & pid=$!; sleep 25; date +%s.%N >" + timing.string() + "; kill -INT $pid; wait $pid; rc=$?; " +
+                "date +%s.%N >>" + timing.string() + "; exit $rc";
+  auto rc = up->sandbox.run_function([&] {
+    int st = std::system(("sh -c '" + script + "'").c_str());
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+  });
+  ASSERT_TRUE(rc);
+  EXPECT_EQ(rc.value(), 0) << std::ifstream(out_dir() / "stderr.txt").rdbuf();
+
+  double sent = 0, exited = 0;
+  std::ifstream(timing) >> sent >> exited;
+  EXPECT_LT(exited - sent, crawler::CrawlConfig{}.stop_grace.count() + 3.0) << "the crawl took too long to stop";
+
+  auto s = json::parse(std::ifstream(summary));
+  EXPECT_EQ(s["stop_reason"], "interrupted");
+  EXPECT_GT(s["pex_sessions"].value("stopped", 0), 0) << s["pex_sessions"].dump();
+  EXPECT_GT(s["trackers_owed_stopped"].get<int>(), 0);
+  EXPECT_EQ(s["trackers_told_stopped"], s["trackers_owed_stopped"]);
+
+  // Every lab tracker that heard our `started` heard our `stopped`.
+  std::map<std::string, std::map<std::string, int>> events;  // tracker, transport, infohash -> event -> count
+  std::ifstream log(dir_ / lab::kTrackerEventsFile);
+  for (std::string tracker, transport, event, from, ih; log >> tracker >> transport >> event >> from >> ih;) {
+    if (from.rfind(self.to_string() + ":", 0) == 0) ++events[tracker + " " + transport + " " + ih][event];
+  }
+  ASSERT_FALSE(events.empty()) << "no lab tracker heard the crawler's started";
+  for (const auto& [key, by_event] : events) {
+    EXPECT_EQ(by_event.count("started") ? by_event.at("started") : 0, 1) << key;
+    EXPECT_EQ(by_event.count("stopped") ? by_event.at("stopped") : 0, 1) << key;
+  }
+
+  // Whole records only: the file ends with a newline and every line parses.
+  std::ifstream raw(records, std::ios::binary);
+  std::string all((std::istreambuf_iterator<char>(raw)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all.back(), '\n');
+  EXPECT_EQ(observations(records).size(), s["observations"].get<std::size_t>());
 }
 
 }  // namespace

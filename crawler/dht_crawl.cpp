@@ -42,14 +42,16 @@ awaitable<void> mark_slow(std::shared_ptr<LookupRun> run, Endpoint node, std::ch
 
 }  // namespace
 
-awaitable<LookupStats> dht_get_peers(KrpcClient& krpc, const InfoHash& target, std::vector<NodeEntry> bootstrap,
-                                     LookupConfig cfg, FoundFn on_found, LookupAnomalyFn on_anomaly) {
+awaitable<LookupResult> dht_get_peers(KrpcClient& krpc, const InfoHash& target, std::vector<NodeEntry> seeds,
+                                      LookupConfig cfg, FoundFn on_found, LookupAnomalyFn on_anomaly, StopSignal* stop) {
   auto ex = co_await asio::this_coro::executor;
   // Shared with the query coroutines, which may finish after a stopped crawl
   // abandons this one.
   auto run = std::make_shared<LookupRun>(
-      LookupRun{GetPeersLookup(target, bootstrap, cfg), Wakeup(ex), std::move(on_found), std::move(on_anomaly), 0});
-  for (;;) {
+      LookupRun{GetPeersLookup(target, seeds, cfg), Wakeup(ex), std::move(on_found), std::move(on_anomaly), 0});
+  StopSignal::Hook hook;
+  if (stop) hook = stop->on_request([run] { run->wake.notify(); });
+  while (!stop || !stop->requested()) {
     for (const auto& n : run->lookup.next_queries()) {
       ++run->running;
       asio::co_spawn(ex, ask(krpc, run, n), asio::detached);
@@ -60,7 +62,9 @@ awaitable<LookupStats> dht_get_peers(KrpcClient& krpc, const InfoHash& target, s
     if (run->running == 0 || run->lookup.done()) break;
     co_await run->wake.wait();
   }
-  co_return run->lookup.stats();
+  LookupResult out{run->lookup.stats(), {}};
+  for (auto& [n, token] : run->lookup.closest_answered()) out.closest.push_back(n);
+  co_return out;
 }
 
 awaitable<std::vector<NodeEntry>> resolve_bootstrap(const std::vector<std::string>& entries,

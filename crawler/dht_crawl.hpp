@@ -5,6 +5,7 @@
 
 #include "crawler/dht_lookup.hpp"
 #include "crawler/krpc_client.hpp"
+#include "net/stop_signal.hpp"
 
 #include <functional>
 #include <string>
@@ -17,8 +18,17 @@ using FoundFn = std::function<void(const FoundPeer&)>;
 // Anomalies the lookup saw in one reply (bogus node entries, self-references).
 using LookupAnomalyFn = std::function<void(const Endpoint& source, LookupAnomaly, std::size_t count)>;
 
-net::awaitable<LookupStats> dht_get_peers(KrpcClient& krpc, const InfoHash& target, std::vector<NodeEntry> bootstrap,
-                                          LookupConfig cfg, FoundFn on_found, LookupAnomalyFn on_anomaly);
+struct LookupResult {
+  LookupStats stats;
+  std::vector<NodeEntry> closest;  // the k closest nodes that answered, closest first
+};
+
+// One lookup from `seeds`. When `stop` is requested the lookup sends no
+// further queries and returns at once; queries in flight end by their own
+// timeout (the KrpcClient must outlive them).
+net::awaitable<LookupResult> dht_get_peers(KrpcClient& krpc, const InfoHash& target, std::vector<NodeEntry> seeds,
+                                           LookupConfig cfg, FoundFn on_found, LookupAnomalyFn on_anomaly,
+                                           net::StopSignal* stop = nullptr);
 
 // Resolves "host:port" / "[v6]:port" / "a.b.c.d:port" bootstrap entries to
 // nodes with unknown (zero) ids; names that do not resolve are reported

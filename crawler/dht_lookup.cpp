@@ -54,15 +54,6 @@ std::size_t GetPeersLookup::in_flight() const {
   return n;
 }
 
-bool GetPeersLookup::worth_querying(const NodeId& distance) const {
-  std::size_t closer_answered = 0;
-  for (const auto& [d, c] : by_distance_) {
-    if (!(d < distance)) break;
-    closer_answered += c.state == State::answered;
-  }
-  return closer_answered < cfg_.k;
-}
-
 std::vector<NodeEntry> GetPeersLookup::next_queries() {
   std::vector<NodeEntry> out;
   auto flying = in_flight();

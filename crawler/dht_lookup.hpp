@@ -84,8 +84,6 @@ class GetPeersLookup {
   };
   void add_candidate(const NodeEntry& n);
   std::size_t in_flight() const;
-  // Whether a fresh candidate at distance d can still improve the k closest.
-  bool worth_querying(const NodeId& distance) const;
 
   NodeId target_;
   LookupConfig cfg_;

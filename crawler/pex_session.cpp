@@ -94,7 +94,6 @@ class Listener {
     if (!pex_ok_) return violation("ut_pex before an extended handshake enabling it");
     return on_pex(ext.value().body);
   }
-  bool pex_enabled() const noexcept { return pex_ok_; }
   bool saw_ext_handshake() const noexcept { return ext_seen_; }
 
  private:
@@ -150,11 +149,11 @@ std::string_view to_string(PexEnd e) noexcept {
   return names[static_cast<int>(e)];
 }
 
-awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg, net::RateGate& gate,
+namespace {
+
+awaitable<PexOutcome> run_session(tcp::socket& s, Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg,
                                   const PexEvents& ev) {
   PexOutcome out;
-  co_await net::pace(gate, peer.address);
-  tcp::socket s(co_await asio::this_coro::executor);
   error_code ec;
   const auto& local = peer.address.is_v4() ? cfg.local : cfg.local6;
   open_outgoing(s, peer.address, local, ec);
@@ -226,6 +225,25 @@ awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, con
     }
     buf.append(chunk, got);
   }
+}
+
+}  // namespace
+
+awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg, net::RateGate& gate,
+                                  const PexEvents& ev, StopSignal* stop) {
+  if (stop && stop->requested()) co_return PexOutcome{PexEnd::stopped};
+  co_await net::pace(gate, peer.address);
+  if (stop && stop->requested()) co_return PexOutcome{PexEnd::stopped};
+  tcp::socket s(co_await asio::this_coro::executor);
+  StopSignal::Hook hook;
+  if (stop) hook = stop->on_request([&s] {
+      error_code ignored;
+      s.close(ignored);
+    });
+  auto out = co_await run_session(s, peer, ih, own_id, cfg, ev);
+  // Whatever the session was waiting for failed because the socket closed.
+  if (stop && stop->requested()) out.end = PexEnd::stopped;
+  co_return out;
 }
 
 }  // namespace p2pscope::crawler

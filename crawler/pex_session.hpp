@@ -16,6 +16,7 @@
 #include "core/records.hpp"
 #include "net/rate_gate.hpp"
 #include "net/asio.hpp"
+#include "net/stop_signal.hpp"
 
 #include <functional>
 
@@ -57,7 +58,9 @@ struct PexOutcome {
   std::size_t messages = 0, peers = 0;
 };
 
+// When `stop` is requested the session's socket is closed: it ends at once
+// with PexEnd::stopped, whatever step it was at.
 net::awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg,
-                                       net::RateGate& gate, const PexEvents& ev);
+                                       net::RateGate& gate, const PexEvents& ev, net::StopSignal* stop = nullptr);
 
 }  // namespace p2pscope::crawler

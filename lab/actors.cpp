@@ -44,13 +44,26 @@ std::vector<Endpoint> endpoints_of(const LabPlan& plan, std::initializer_list<Ro
   return out;
 }
 
-Status start_trackers(asio::io_context& io, const LabPlan& plan, Actors& a) {
+// One line per announce that carries an event, appended as it arrives:
+// "TRACKER<TAB>udp|http<TAB>EVENT<TAB>FROM<TAB>INFOHASH". Tests count a crawler's
+// `started` and `stopped` announces with it.
+std::function<void(const AnnounceSeen&)> event_logger(std::shared_ptr<std::ofstream> log, Endpoint tracker) {
+  return [log = std::move(log), tracker](const AnnounceSeen& a) {
+    if (a.event == AnnounceEvent::none) return;
+    *log << tracker.to_string() << '\t' << (a.udp ? "udp" : "http") << '\t' << to_string(a.event) << '\t' << a.from.to_string() << '\t'
+         << a.info_hash.hex() << std::endl;
+  };
+}
+
+Status start_trackers(asio::io_context& io, const LabPlan& plan, const fs::path& state_dir, Actors& a) {
+  auto log = std::make_shared<std::ofstream>(state_dir / kTrackerEventsFile, std::ios::app);
   auto injected = endpoints_of(plan, {Role::bogus_unroutable, Role::bogus_dead, Role::bogus_open_port});
   std::uint64_t n = 0;
   for (const auto* t : plan.with_role(Role::tracker)) {
     a.world.udp_trackers.push_back(t->endpoint);
     if (t->impl != Impl::lab_actor) continue;
     TrackerConfig cfg;
+    cfg.observe = event_logger(log, t->endpoint);
     if (plan.poisoned(*t)) {
       cfg.honour_ip = true;
       cfg.injected = injected;
@@ -160,7 +173,7 @@ int run_actors(const fs::path& state_dir) {
     return !st;
   };
   // In this order: peers announce to the trackers they find in a.world.
-  if (failed("trackers", start_trackers(io, plan, a)) || failed("DHT", start_dht(io, plan, a)) ||
+  if (failed("trackers", start_trackers(io, plan, state_dir, a)) || failed("DHT", start_dht(io, plan, a)) ||
       failed("peers", start_peers(io, plan, a)))
     return 1;
   asio::signal_set signals(io, SIGTERM, SIGINT);

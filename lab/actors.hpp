@@ -2,7 +2,8 @@
 // its lightweight peers and every misbehaving actor of the plan, in one
 // single-threaded Asio process. Started inside the lab by lab_up() as
 // `p2pscope lab actors --state-dir DIR`; runs until SIGTERM/SIGINT. Writes
-// DIR/actors.ready once every socket is bound and listening.
+// DIR/actors.ready once every socket is bound and listening, and
+// DIR/tracker-events.tsv as its trackers hear started/stopped/completed.
 #pragma once
 
 #include <filesystem>

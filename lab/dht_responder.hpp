@@ -13,6 +13,7 @@
 // Threads: one io_context thread; nothing here is thread-safe.
 #pragma once
 
+#include "core/bep42.hpp"
 #include "core/compact.hpp"
 #include "core/hash.hpp"
 #include "core/ip.hpp"
@@ -25,13 +26,6 @@
 #include <vector>
 
 namespace p2pscope::lab {
-
-// A BEP 42 node id for ip (IPv4 or IPv6): the top 21 bits follow from
-// crc32c of the masked address and r; the last byte is r; the rest comes
-// from rest (16 bytes or more are used).
-NodeId bep42_node_id(const IpAddress& ip, std::uint8_t r, std::string_view rest);
-// True when id is a valid BEP 42 id for ip.
-bool bep42_valid(const NodeId& id, const IpAddress& ip);
 
 struct DhtLimits {
   std::size_t max_learned = 4096;        // outside nodes remembered

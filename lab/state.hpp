@@ -16,6 +16,9 @@ inline constexpr const char* kActorsReadyFile = "actors.ready";
 inline constexpr const char* kPfx2asFile = "routability/lab.pfx2as";
 inline constexpr const char* kAsnMmdbFile = "routability/lab-asn.mmdb";
 inline constexpr const char* kGroundTruthFile = "ground-truth.json";
+// The lab's own trackers log every announce that carries an event here
+// (lab/actors.cpp says the format).
+inline constexpr const char* kTrackerEventsFile = "tracker-events.tsv";
 
 // $XDG_RUNTIME_DIR/p2pscope-lab, else /tmp/p2pscope-lab-UID.
 std::filesystem::path default_state_dir();

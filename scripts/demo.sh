@@ -13,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DP2PSCOPE_BUILD_TESTS=OFF >/dev/null
-cmake --build build/release -j "$(nproc)" --target p2pscope
+# The harness's reference client (its positive controls) is found next to p2pscope.
+cmake --build build/release -j "$(nproc)" --target p2pscope p2pscope-reference-client
 
 echo
 echo "\$ p2pscope demo --out build/demo $*"

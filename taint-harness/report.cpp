@@ -166,6 +166,7 @@ json to_json(const ClientReport& r) {
   }
   if (run.egress) j["egress"] = to_json(*run.egress);
   if (run.stop_note) j["stop_note"] = *run.stop_note;
+  if (run.interrupted) j["interrupted"] = true;
   if (run.error) {
     j["error"] = *run.error;
     j["log_tail"] = run.log_tail;
@@ -197,6 +198,7 @@ std::string report_table(const json& reports) {
                          c.at("dht_queries").get<std::uint64_t>());
     }
     if (r.contains("stop_note")) out += "   note: " + str(r, "stop_note") + "\n";
+    if (r.value("interrupted", false)) out += "   interrupted: the window was cut short by SIGINT/SIGTERM\n";
     if (r.contains("error")) out += error_section(r);
   }
   return out;

@@ -123,8 +123,12 @@ std::string describe_status(int status) {
   return "stopped";
 }
 
+volatile std::sig_atomic_t g_stop = 0;
+void on_stop_signal(int) { g_stop = 1; }
+
 struct Supervision {
   pid_t client = -1;
+  bool interrupted = false;
   std::optional<std::string> error;
   std::optional<std::string> stop_note;
   bool stopped_cleanly = false;
@@ -141,6 +145,10 @@ awaitable<void> supervise(World& world, const Launch& launch, const DriverContex
   bool after_done = launch.after_start.empty();
   int status = 0;
   while (std::chrono::steady_clock::now() - start < window) {
+    if (stop_requested()) {
+      sup.interrupted = true;
+      break;
+    }
     co_await sleep_for(200ms);
     if (::waitpid(sup.client, &status, WNOHANG) == sup.client) {
       sup.error = "the client " + describe_status(status) + " after " +
@@ -223,6 +231,8 @@ int inside(const ClientDriver& d, const RunOptions& opt, const HarnessPlan& plan
   Launch launch;
   if (auto st = world.start(); !st) {
     sup.error = "the harness could not start its feeders: " + st.error().message();
+  } else if (stop_requested()) {
+    sup.interrupted = true;
   } else if (auto l = d.prepare(ctx); !l) {
     sup.error = "the driver could not prepare the profile: " + l.error().message();
   } else {
@@ -235,6 +245,7 @@ int inside(const ClientDriver& d, const RunOptions& opt, const HarnessPlan& plan
   status["pcap_packets"] = pcap.packets();
   if (sup.error) status["error"] = *sup.error;
   status["stopped_cleanly"] = sup.stopped_cleanly;
+  status["interrupted"] = sup.interrupted;
   if (sup.stop_note) status["stop_note"] = *sup.stop_note;
   std::ofstream(opt.dir / "capture.json", std::ios::trunc) << to_json(world.capture()).dump(1);
   std::ofstream(opt.dir / "status.json", std::ios::trunc) << status.dump(1);
@@ -281,6 +292,17 @@ std::string client_version(const ClientDriver& d) {
   return version_from_output(out);
 }
 
+void stop_runs_on_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a parent blocked in wait() hears it
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool stop_requested() noexcept { return g_stop != 0; }
+
 Result<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
   auto began = std::chrono::steady_clock::now();
   // A sandbox left behind by an interrupted run of the same directory goes first.
@@ -316,6 +338,7 @@ Result<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
     r.log_tail = tail(opt.dir / "client.log", kLogTailLines);
   }
   r.stopped_cleanly = status.value("stopped_cleanly", false);
+  r.interrupted = status.value("interrupted", false);
   if (status.contains("stop_note")) r.stop_note = status["stop_note"].get<std::string>();
   if (opt.mode == RunMode::idle) {
     auto egress = egress_from_pcap(opt.dir / "sandbox-lo.pcap", r.plan.client.address);

@@ -48,9 +48,21 @@ struct RunResult {
   std::string log_tail;              // last lines of the client's log, when error
   bool stopped_cleanly = false;      // exited on SIGTERM within stop_timeout
   std::optional<std::string> stop_note;  // how it failed to stop cleanly (e.g. a crash on SIGTERM)
+  bool interrupted = false;          // SIGINT/SIGTERM cut the window short (see stop_runs_on_signals)
   double seconds = 0;                // wall time of the whole run
   std::optional<Egress> egress;      // idle runs: what the client sent
 };
+
+// Makes SIGINT and SIGTERM end runs early and cleanly instead of killing
+// the process: a run under way stops its client at once (SIGTERM, SIGKILL
+// after stop_timeout), writes what it captured, tears down its sandbox and
+// returns with `interrupted` set; a run not yet started starts no client.
+// The handlers are inherited by forked children, so a caller that forks one
+// process per run forwards the signal to each (their process groups) and
+// every level ends the same way. Call from the main thread before forking.
+void stop_runs_on_signals();
+// True once SIGINT or SIGTERM arrived (after stop_runs_on_signals()).
+bool stop_requested() noexcept;
 
 // The version line the client prints (run outside the sandbox: printing a
 // version opens no socket).

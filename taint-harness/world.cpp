@@ -43,7 +43,7 @@ struct World::Impl {
     for (const auto& p : plan.fed_by(r)) out.push_back(p.endpoint);
     return out;
   }
-  NodeId node_id(const Endpoint& ep) const { return lab::bep42_node_id(ep.address, 1, ep.to_string() + "harness"); }
+  NodeId node_id(const Endpoint& ep) const { return bep42_node_id(ep.address, 1, ep.to_string() + "harness"); }
   void saw_dht_version(const std::optional<std::string>& v) {
     if (!v) return;
     auto p = printable(*v);

@@ -9,6 +9,11 @@ source "$(dirname "$0")/expect.sh"
 
 expect 0 "$bin" --help
 for sub in inspect lab crawl probe diagnose blocklist demo harness passive db schedule worker; do contains "$sub"; done
+# Help text is for users: it names no issue number and no unfinished part.
+for sub in "" inspect lab crawl probe diagnose blocklist demo harness passive db schedule worker; do
+  expect 0 "$bin" $sub --help
+  if grep -qiE "issue ?#?[0-9]|partly built" <<<"$out"; then fail_check "'p2pscope $sub --help' names an issue or a half-built part"; fi
+done
 expect 0 "$bin" --version
 contains "p2pscope 0.1.0"
 expect 2 "$bin"
@@ -59,6 +64,15 @@ contains "--idle"
 expect 2 "$bin" harness --client no-such-client --out "$tmp/h"
 contains "unknown client"
 expect 2 "$bin" harness --command 'myclient {tornet}' --out "$tmp/h"
+# A control or client asked for by name is never skipped: a missing program
+# is exit 2 at once, naming the file and how to get it.
+expect 2 "$bin" harness --control reverse-pex --reference "$tmp/no-such-reference-client" --out "$tmp/h"
+contains "$tmp/no-such-reference-client is not there"
+contains "cmake --install"
+[ ! -e "$tmp/h/runs" ] || fail_check "a missing control still started runs"
+expect 2 env PATH=/nonexistent "$bin" harness --client transmission --out "$tmp/h"
+contains "transmission-daemon is not on PATH"
+contains "apt-get install transmission-daemon"
 expect 2 "$bin" harness --window 1
 expect 2 "$bin" harness --control reverse-everything
 expect 2 "$bin" harness --idle 60 --window 60
