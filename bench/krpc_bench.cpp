@@ -104,11 +104,8 @@ struct Run {
 };
 
 Run run_raw(std::uint16_t port, std::size_t queries, std::size_t window) {
-  KrpcQuery q;
-  q.method_name = "get_peers";
+  auto q = KrpcQuery::get_peers(NodeId{}, InfoHash{});
   q.transaction_id = "abcd";
-  q.id = NodeId{};
-  q.info_hash = InfoHash{};
   q.read_only = true;
   auto bytes = encode_krpc(q);
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
@@ -146,10 +143,7 @@ awaitable<void> query_loop(crawler::KrpcClient& c, Endpoint to, std::size_t& lef
                            std::size_t& failed) {
   while (left > 0) {
     --left;
-    KrpcQuery q;
-    q.method_name = "get_peers";
-    q.info_hash = InfoHash{};
-    auto r = co_await c.query(to, std::move(q));
+    auto r = co_await c.query(to, KrpcQuery::get_peers(NodeId{}, InfoHash{}));
     if (r && r.value().nodes.size() == 8) ++done;
     else ++failed;
   }

@@ -180,7 +180,7 @@ bool Demo::score(const nlohmann::json& truth) {
   bool crawl_ok = print_crawl_score(truth, observations_);
   bool verdicts_ok = print_verdict_score(truth, diagnosis_.verdicts);
   std::map<std::string, std::string> looks_like;
-  for (const auto& s : diagnosis_.sources) looks_like[s.source] = s.looks_like;
+  for (const auto& s : diagnosis_.sources) looks_like[s.source] = std::string(to_string(s.looks_like));
   print_actors(lab::score_actors(truth, diagnosis_.verdicts, looks_like));
   return crawl_ok && verdicts_ok;
 }

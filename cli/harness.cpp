@@ -195,9 +195,9 @@ int run_harness(const HarnessArgs& a) {
     return kBadInput;
   }
   if (a.db.conninfo) {
-    std::string why;
-    if (!pg::check_conninfo(*a.db.conninfo, &why)) {
-      std::cerr << "p2pscope harness: --db: " << why << "\n";
+    std::string bad;
+    if (!pg::check_conninfo(*a.db.conninfo, &bad)) {
+      std::cerr << "p2pscope harness: --db: " << bad << "\n";
       return kBadInput;
     }
   }

@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "store/record_types.hpp"
 #include "cli/exit_codes.hpp"
 #include "core/special_ranges.hpp"
 #include "core/text.hpp"

@@ -1,4 +1,5 @@
 #include "cli/record_io.hpp"
+#include "store/record_types.hpp"
 
 #include "cli/exit_codes.hpp"
 #include "core/output_file.hpp"

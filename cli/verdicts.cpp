@@ -55,7 +55,7 @@ std::string report_text(const probes::Diagnosis& d, std::size_t top) {
     if (s.definitely_bogus == 0) break;
     r << "  " << to_string(s.via) << " " << s.source << ": " << percent(s.lower_share()) << " .. "
       << percent(s.upper_share()) << " of " << s.peers << ", U " << s.cluster.u;
-    if (!s.looks_like.empty()) r << ", looks like: " << s.looks_like;
+    if (s.looks_like != probes::SourceLooks::unremarkable) r << ", looks like: " << to_string(s.looks_like);
     if (s.hops_from_anti_p2p) r << ", " << *s.hops_from_anti_p2p << " hop(s) from anti-P2P";
     r << "\n";
   }

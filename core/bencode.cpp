@@ -82,12 +82,6 @@ Result<std::string_view> req_string(const lt::bdecode_node& dict, std::string_vi
   return *v.value();
 }
 
-Result<std::int64_t> req_int(const lt::bdecode_node& dict, std::string_view key) {
-  auto v = opt_int(dict, key);
-  if (!v) return v.error();
-  if (!v.value()) return errc::missing_key;
-  return *v.value();
-}
 
 Result<lt::bdecode_node> req_dict(const lt::bdecode_node& dict, std::string_view key) {
   auto v = opt_dict(dict, key);

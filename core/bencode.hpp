@@ -46,7 +46,6 @@ Result<std::optional<std::int64_t>> opt_int(const lt::bdecode_node& dict, std::s
 Result<std::optional<lt::bdecode_node>> opt_dict(const lt::bdecode_node& dict, std::string_view key);
 Result<std::optional<lt::bdecode_node>> opt_list(const lt::bdecode_node& dict, std::string_view key);
 Result<std::string_view> req_string(const lt::bdecode_node& dict, std::string_view key);
-Result<std::int64_t> req_int(const lt::bdecode_node& dict, std::string_view key);
 Result<lt::bdecode_node> req_dict(const lt::bdecode_node& dict, std::string_view key);
 
 // An integer key that must lie in [lo, hi], else errc::bad_value.

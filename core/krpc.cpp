@@ -198,24 +198,42 @@ void encode_response(lt::entry& root, const KrpcResponse& m) {
 
 }  // namespace
 
-std::string_view to_string(KrpcMethod m) noexcept {
-  switch (m) {
-    case KrpcMethod::ping: return "ping";
-    case KrpcMethod::find_node: return "find_node";
-    case KrpcMethod::get_peers: return "get_peers";
-    case KrpcMethod::announce_peer: return "announce_peer";
-    case KrpcMethod::sample_infohashes: return "sample_infohashes";
-    case KrpcMethod::unknown: break;
-  }
-  return "unknown";
+std::string_view to_string(KrpcMethod m) noexcept { return name_of(m); }
+
+namespace {
+KrpcQuery query_of(KrpcMethod m, const NodeId& id) {
+  KrpcQuery q;
+  q.method_name = std::string(to_string(m));
+  q.id = id;
+  return q;
+}
+}  // namespace
+
+KrpcQuery KrpcQuery::ping(const NodeId& id) { return query_of(KrpcMethod::ping, id); }
+
+KrpcQuery KrpcQuery::find_node(const NodeId& id, const NodeId& target) {
+  auto q = query_of(KrpcMethod::find_node, id);
+  q.target = target;
+  return q;
+}
+
+KrpcQuery KrpcQuery::get_peers(const NodeId& id, const InfoHash& info_hash) {
+  auto q = query_of(KrpcMethod::get_peers, id);
+  q.info_hash = info_hash;
+  return q;
+}
+
+KrpcQuery KrpcQuery::announce_peer(const NodeId& id, const InfoHash& info_hash, std::uint16_t port, std::string token) {
+  auto q = query_of(KrpcMethod::announce_peer, id);
+  q.info_hash = info_hash;
+  q.port = port;
+  q.token = std::move(token);
+  return q;
 }
 
 KrpcMethod krpc_method_from(std::string_view name) noexcept {
-  for (auto m : {KrpcMethod::ping, KrpcMethod::find_node, KrpcMethod::get_peers, KrpcMethod::announce_peer,
-                 KrpcMethod::sample_infohashes}) {
-    if (name == to_string(m)) return m;
-  }
-  return KrpcMethod::unknown;
+  auto m = from_name<KrpcMethod>(name);
+  return m ? m.value() : KrpcMethod::unknown;
 }
 
 Result<KrpcMessage> decode_krpc(std::string_view buf, const KrpcLimits& lim) {

@@ -12,6 +12,7 @@
 #include "core/flags.hpp"
 #include "core/hash.hpp"
 #include "core/ip.hpp"
+#include "core/names.hpp"
 
 #include <optional>
 #include <string>
@@ -22,6 +23,13 @@
 namespace p2pscope {
 
 enum class KrpcMethod : std::uint8_t { ping, find_node, get_peers, announce_peer, sample_infohashes, unknown };
+constexpr auto enum_names(KrpcMethod) noexcept {
+  return std::to_array<std::pair<KrpcMethod, std::string_view>>({
+      {KrpcMethod::ping, "ping"}, {KrpcMethod::find_node, "find_node"}, {KrpcMethod::get_peers, "get_peers"},
+      {KrpcMethod::announce_peer, "announce_peer"}, {KrpcMethod::sample_infohashes, "sample_infohashes"},
+      {KrpcMethod::unknown, "unknown"}});
+}
+
 std::string_view to_string(KrpcMethod m) noexcept;
 KrpcMethod krpc_method_from(std::string_view name) noexcept;
 
@@ -46,6 +54,13 @@ struct KrpcQuery {
 
   KrpcMethod method() const noexcept { return krpc_method_from(method_name); }
   friend bool operator==(const KrpcQuery&, const KrpcQuery&) = default;
+
+  // The queries p2pscope sends, from node `id`; the sender sets the
+  // transaction id (and, for a crawler, BEP 43 "ro").
+  static KrpcQuery ping(const NodeId& id);
+  static KrpcQuery find_node(const NodeId& id, const NodeId& target);
+  static KrpcQuery get_peers(const NodeId& id, const InfoHash& info_hash);
+  static KrpcQuery announce_peer(const NodeId& id, const InfoHash& info_hash, std::uint16_t port, std::string token);
 };
 
 struct KrpcResponse {

@@ -45,6 +45,23 @@ TEST(Krpc, DecodesBep5Ping) {
   EXPECT_EQ(encode_krpc(r), kPingResponse);
 }
 
+// The factories build BEP 5's example queries byte for byte.
+TEST(Krpc, FactoriesBuildBep5Queries) {
+  auto id = NodeId::from_bytes("abcdefghij0123456789").value();
+  auto other = std::string("mnopqrstuvwxyz123456");
+  auto with_tid = [](KrpcQuery q) {
+    q.transaction_id = "aa";
+    return encode_krpc(q);
+  };
+  EXPECT_EQ(with_tid(KrpcQuery::ping(id)), kPingQuery);
+  EXPECT_EQ(with_tid(KrpcQuery::find_node(id, NodeId::from_bytes(other).value())), kFindNode);
+  EXPECT_EQ(with_tid(KrpcQuery::get_peers(id, InfoHash::from_bytes(other).value())), kGetPeers);
+  auto ann = KrpcQuery::announce_peer(id, InfoHash::from_bytes(other).value(), 6881, "aoeusnth");
+  EXPECT_EQ(ann.method(), KrpcMethod::announce_peer);
+  EXPECT_EQ(ann.port, 6881);
+  EXPECT_EQ(ann.token, "aoeusnth");
+}
+
 TEST(Krpc, DecodesBep5Error) {
   auto e = decode_as<KrpcError>(kError);
   EXPECT_EQ(e.code, 201);

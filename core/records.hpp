@@ -7,6 +7,7 @@
 #include "core/extension.hpp"
 #include "core/hash.hpp"
 #include "core/ip.hpp"
+#include "core/names.hpp"
 
 #include <chrono>
 #include <map>
@@ -24,6 +25,12 @@ using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
 
 // The route by which a peer was handed out.
 enum class Via : std::uint8_t { tracker_http, tracker_udp, dht, pex, incoming };
+constexpr auto enum_names(Via) noexcept {
+  return std::to_array<std::pair<Via, std::string_view>>({
+      {Via::tracker_http, "tracker_http"}, {Via::tracker_udp, "tracker_udp"}, {Via::dht, "dht"}, {Via::pex, "pex"},
+      {Via::incoming, "incoming"}});
+}
+
 std::string_view to_string(Via v) noexcept;
 Result<Via> via_from(std::string_view s);
 
@@ -54,12 +61,26 @@ struct Observation {
 enum class ProbeKind : std::uint8_t {
   routability, reverse_byte_order, tcp_connect, handshake, fake_infohash, known_list, cluster,
 };
+constexpr auto enum_names(ProbeKind) noexcept {
+  return std::to_array<std::pair<ProbeKind, std::string_view>>({
+      {ProbeKind::routability, "routability"}, {ProbeKind::reverse_byte_order, "reverse_byte_order"},
+      {ProbeKind::tcp_connect, "tcp_connect"}, {ProbeKind::handshake, "handshake"},
+      {ProbeKind::fake_infohash, "fake_infohash"}, {ProbeKind::known_list, "known_list"},
+      {ProbeKind::cluster, "cluster"}});
+}
+
 std::string_view to_string(ProbeKind k) noexcept;
 Result<ProbeKind> probe_kind_from(std::string_view s);
 
 // positive: the probe found what it looks for (routable, connected, accepted
 // the fake hash, listed...); negative: it did not; timeout/error: no answer.
 enum class ProbeOutcome : std::uint8_t { positive, negative, timeout, error };
+constexpr auto enum_names(ProbeOutcome) noexcept {
+  return std::to_array<std::pair<ProbeOutcome, std::string_view>>({
+      {ProbeOutcome::positive, "positive"}, {ProbeOutcome::negative, "negative"}, {ProbeOutcome::timeout, "timeout"},
+      {ProbeOutcome::error, "error"}});
+}
+
 std::string_view to_string(ProbeOutcome o) noexcept;
 Result<ProbeOutcome> probe_outcome_from(std::string_view s);
 
@@ -76,6 +97,13 @@ struct ProbeResult {
 };
 
 enum class VerdictKind : std::uint8_t { normal, bogus_unroutable, byte_order, anti_p2p, unreachable, unknown };
+constexpr auto enum_names(VerdictKind) noexcept {
+  return std::to_array<std::pair<VerdictKind, std::string_view>>({
+      {VerdictKind::normal, "normal"}, {VerdictKind::bogus_unroutable, "bogus_unroutable"},
+      {VerdictKind::byte_order, "byte_order"}, {VerdictKind::anti_p2p, "anti_p2p"},
+      {VerdictKind::unreachable, "unreachable"}, {VerdictKind::unknown, "unknown"}});
+}
+
 std::string_view to_string(VerdictKind k) noexcept;
 Result<VerdictKind> verdict_kind_from(std::string_view s);
 
@@ -103,6 +131,15 @@ enum class AnomalyKind : std::uint8_t {
   http_error,          // a status other than 200, a redirect loop, a refused protocol
   silent,              // no answer at all: every UDP resend, or a connection that never carried a reply
 };
+constexpr auto enum_names(AnomalyKind) noexcept {
+  return std::to_array<std::pair<AnomalyKind, std::string_view>>({
+      {AnomalyKind::malformed, "malformed"}, {AnomalyKind::oversized, "oversized"}, {AnomalyKind::slow, "slow"},
+      {AnomalyKind::unsolicited, "unsolicited"}, {AnomalyKind::bogus_node, "bogus_node"},
+      {AnomalyKind::handshake_mismatch, "handshake_mismatch"},
+      {AnomalyKind::protocol_violation, "protocol_violation"}, {AnomalyKind::tracker_failure, "tracker_failure"},
+      {AnomalyKind::http_error, "http_error"}, {AnomalyKind::silent, "silent"}});
+}
+
 std::string_view to_string(AnomalyKind k) noexcept;
 Result<AnomalyKind> anomaly_kind_from(std::string_view s);
 
@@ -166,15 +203,5 @@ struct PassiveRecord {
 };
 
 using Record = std::variant<Observation, ProbeResult, Verdict, Anomaly, SwarmCounts, PeerHello, PassiveRecord>;
-// The JSON "type" tag of a record; for a PassiveRecord its own type (a view
-// into it, valid while it lives).
-std::string_view record_type(const Record& r) noexcept;
-// The PostgreSQL table of each Record alternative, in variant order
-// (schema/: every table whose rows are records).
-std::span<const std::string_view> record_tables() noexcept;
-template <class T>
-std::string_view record_table() noexcept {
-  return record_tables()[Record(std::in_place_type<T>).index()];
-}
 
 }  // namespace p2pscope

@@ -135,32 +135,6 @@ bool is_bogon(const IpAddress& a) noexcept {
 
 std::span<const SpecialRange> special_ranges() noexcept { return table(); }
 
-std::string_view to_string(RangeKind k) noexcept {
-  switch (k) {
-    case K::this_network: return "this_network";
-    case K::private_use: return "private_use";
-    case K::shared_address: return "shared_address";
-    case K::loopback: return "loopback";
-    case K::link_local: return "link_local";
-    case K::protocol_assignment: return "protocol_assignment";
-    case K::documentation: return "documentation";
-    case K::benchmarking: return "benchmarking";
-    case K::reserved: return "reserved";
-    case K::broadcast: return "broadcast";
-    case K::multicast: return "multicast";
-    case K::unspecified: return "unspecified";
-    case K::translation: return "translation";
-    case K::discard: return "discard";
-    case K::tunnel: return "tunnel";
-    case K::anycast: return "anycast";
-    case K::as112: return "as112";
-    case K::amt: return "amt";
-    case K::orchid: return "orchid";
-    case K::unique_local: return "unique_local";
-    case K::segment_routing: return "segment_routing";
-    case K::deprecated: return "deprecated";
-  }
-  return "unknown";
-}
+std::string_view to_string(RangeKind k) noexcept { return name_of(k); }
 
 }  // namespace p2pscope

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "core/ip.hpp"
+#include "core/names.hpp"
 
 #include <span>
 #include <string_view>
@@ -21,6 +22,20 @@ enum class RangeKind : std::uint8_t {
   documentation, benchmarking, reserved, broadcast, multicast, unspecified, translation,
   discard, tunnel, anycast, as112, amt, orchid, unique_local, segment_routing, deprecated,
 };
+constexpr auto enum_names(RangeKind) noexcept {
+  return std::to_array<std::pair<RangeKind, std::string_view>>({
+      {RangeKind::this_network, "this_network"}, {RangeKind::private_use, "private_use"},
+      {RangeKind::shared_address, "shared_address"}, {RangeKind::loopback, "loopback"},
+      {RangeKind::link_local, "link_local"}, {RangeKind::protocol_assignment, "protocol_assignment"},
+      {RangeKind::documentation, "documentation"}, {RangeKind::benchmarking, "benchmarking"},
+      {RangeKind::reserved, "reserved"}, {RangeKind::broadcast, "broadcast"}, {RangeKind::multicast, "multicast"},
+      {RangeKind::unspecified, "unspecified"}, {RangeKind::translation, "translation"},
+      {RangeKind::discard, "discard"}, {RangeKind::tunnel, "tunnel"}, {RangeKind::anycast, "anycast"},
+      {RangeKind::as112, "as112"}, {RangeKind::amt, "amt"}, {RangeKind::orchid, "orchid"},
+      {RangeKind::unique_local, "unique_local"}, {RangeKind::segment_routing, "segment_routing"},
+      {RangeKind::deprecated, "deprecated"}});
+}
+
 std::string_view to_string(RangeKind k) noexcept;
 
 // The registry's "Globally Reachable" column; not_applicable where it says N/A.

@@ -5,15 +5,7 @@
 
 namespace p2pscope {
 
-std::string_view to_string(AnnounceEvent e) noexcept {
-  switch (e) {
-    case AnnounceEvent::started: return "started";
-    case AnnounceEvent::stopped: return "stopped";
-    case AnnounceEvent::completed: return "completed";
-    case AnnounceEvent::none: return "none";
-  }
-  return "none";
-}
+std::string_view to_string(AnnounceEvent e) noexcept { return name_of(e); }
 
 namespace {
 

@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/ip.hpp"
+#include "core/names.hpp"
 
 #include <cstdint>
 #include <string>
@@ -24,6 +25,12 @@ inline constexpr std::size_t kUdpAnnounceRequestSize = 98;
 
 enum class UdpAction : std::uint32_t { connect = 0, announce = 1, scrape = 2, error = 3 };
 enum class AnnounceEvent : std::uint32_t { none = 0, completed = 1, started = 2, stopped = 3 };
+constexpr auto enum_names(AnnounceEvent) noexcept {
+  return std::to_array<std::pair<AnnounceEvent, std::string_view>>({
+      {AnnounceEvent::none, "none"}, {AnnounceEvent::completed, "completed"}, {AnnounceEvent::started, "started"},
+      {AnnounceEvent::stopped, "stopped"}});
+}
+
 std::string_view to_string(AnnounceEvent e) noexcept;  // "none", "completed", "started", "stopped"
 
 struct UdpConnectRequest {

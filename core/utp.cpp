@@ -4,16 +4,7 @@
 
 namespace p2pscope {
 
-std::string_view to_string(UtpType t) noexcept {
-  switch (t) {
-    case UtpType::data: return "data";
-    case UtpType::fin: return "fin";
-    case UtpType::state: return "state";
-    case UtpType::reset: return "reset";
-    case UtpType::syn: return "syn";
-  }
-  return "?";
-}
+std::string_view to_string(UtpType t) noexcept { return name_of(t); }
 
 Result<UtpHeader> decode_utp(std::string_view d, std::size_t max_extensions) {
   ByteReader r(d);

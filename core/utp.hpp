@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/error.hpp"
+#include "core/names.hpp"
 
 #include <cstdint>
 #include <string>
@@ -14,6 +15,12 @@
 namespace p2pscope {
 
 enum class UtpType : std::uint8_t { data = 0, fin = 1, state = 2, reset = 3, syn = 4 };
+constexpr auto enum_names(UtpType) noexcept {
+  return std::to_array<std::pair<UtpType, std::string_view>>({
+      {UtpType::data, "data"}, {UtpType::fin, "fin"}, {UtpType::state, "state"}, {UtpType::reset, "reset"},
+      {UtpType::syn, "syn"}});
+}
+
 std::string_view to_string(UtpType t) noexcept;
 
 struct UtpHeader {

@@ -69,7 +69,6 @@ class CrawlCore {
   void restart(Clock::time_point now) { started_ = last_growth_ = now; }
   // After this, observe() contacts nobody.
   void stopping() { stopping_ = true; }
-  bool is_stopping() const noexcept { return stopping_; }
 
   const SourceTally& tally() const noexcept { return tally_; }
   Clock::time_point started() const noexcept { return started_; }

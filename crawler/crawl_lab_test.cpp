@@ -144,7 +144,7 @@ TEST_F(CrawlLab, InterruptedCrawlSaysStoppedToTrackersAndLeavesWholeRecords) {
 
   double sent = 0, exited = 0;
   std::ifstream(timing) >> sent >> exited;
-  EXPECT_LT(exited - sent, crawler::CrawlConfig{}.stop_grace.count() + 3.0) << "the crawl took too long to stop";
+  EXPECT_LT(exited - sent, static_cast<double>(crawler::CrawlConfig{}.stop_grace.count()) + 3.0) << "the crawl took too long to stop";
 
   auto s = json::parse(std::ifstream(summary));
   EXPECT_EQ(s["stop_reason"], "interrupted");

@@ -17,9 +17,8 @@ struct LookupRun {
 };
 
 awaitable<void> ask(KrpcClient& krpc, std::shared_ptr<LookupRun> run, NodeEntry node) {
-  KrpcQuery q;
-  q.method_name = "get_peers";
-  q.info_hash = InfoHash::from_bytes(run->lookup.target().raw()).value();
+  // The client puts in its own node id.
+  auto q = KrpcQuery::get_peers(NodeId{}, InfoHash::from_bytes(run->lookup.target().raw()).value());
   auto r = co_await krpc.query(node.endpoint, std::move(q));
   if (r) {
     auto before = run->lookup.stats().anomalies;

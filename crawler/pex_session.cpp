@@ -58,7 +58,7 @@ void note_missing_handshake(std::size_t got, std::chrono::steady_clock::duration
                             const PexEvents& ev) {
   auto of = std::to_string(got) + " of " + std::to_string(kHandshakeSize) + " handshake bytes";
   if (took >= cfg.handshake_timeout) {
-    auto secs = std::to_string(cfg.handshake_timeout.count() / 1000.0).substr(0, 4);
+    auto secs = std::to_string(static_cast<double>(cfg.handshake_timeout.count()) / 1000.0).substr(0, 4);
     ev.on_anomaly(got == 0 ? AnomalyKind::silent : AnomalyKind::slow, "connected, but " + of + " within " + secs + " s");
   } else if (got > 0) {
     ev.on_anomaly(AnomalyKind::protocol_violation, "closed after " + of);
@@ -143,11 +143,7 @@ class Listener {
 
 }  // namespace
 
-std::string_view to_string(PexEnd e) noexcept {
-  static constexpr std::string_view names[] = {"unreachable", "no_handshake", "wrong_torrent", "no_pex",
-                                               "held",        "closed",       "limit",         "stopped"};
-  return names[static_cast<int>(e)];
-}
+std::string_view to_string(PexEnd e) noexcept { return name_of(e); }
 
 namespace {
 

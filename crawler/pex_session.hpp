@@ -12,10 +12,11 @@
 #pragma once
 
 #include "core/extension.hpp"
+#include "core/names.hpp"
 #include "core/peer_wire.hpp"
 #include "core/records.hpp"
-#include "net/rate_gate.hpp"
 #include "net/asio.hpp"
+#include "net/rate_gate.hpp"
 #include "net/stop_signal.hpp"
 
 #include <functional>
@@ -51,6 +52,13 @@ enum class PexEnd : std::uint8_t {
   limit,           // it broke a limit
   stopped,         // the crawl ended first
 };
+constexpr auto enum_names(PexEnd) noexcept {
+  return std::to_array<std::pair<PexEnd, std::string_view>>({
+      {PexEnd::unreachable, "unreachable"}, {PexEnd::no_handshake, "no_handshake"},
+      {PexEnd::wrong_torrent, "wrong_torrent"}, {PexEnd::no_pex, "no_pex"}, {PexEnd::held, "held"},
+      {PexEnd::closed, "closed"}, {PexEnd::limit, "limit"}, {PexEnd::stopped, "stopped"}});
+}
+
 std::string_view to_string(PexEnd e) noexcept;
 
 struct PexOutcome {

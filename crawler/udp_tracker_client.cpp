@@ -88,7 +88,7 @@ awaitable<Result<UdpTrackerResponse>> UdpTrackerClient::exchange(UdpTrackerReque
   if (!heard)
     on_anomaly_(tracker_, AnomalyKind::silent,
                 "no answer to " + std::to_string(timing_.max_resends + 1) + " BEP 15 requests over " +
-                    std::to_string(total.count() / 1000.0).substr(0, 5) + " s");
+                    std::to_string(static_cast<double>(total.count()) / 1000.0).substr(0, 5) + " s");
   co_return make_error_code(std::errc::timed_out);
 }
 

@@ -118,33 +118,9 @@ void add_bogus(LabPlan& plan, Allocator& alloc) {
 
 }  // namespace
 
-std::string_view to_string(Role r) noexcept {
-  switch (r) {
-    case Role::tracker: return "tracker";
-    case Role::seed: return "seed";
-    case Role::leecher: return "leecher";
-    case Role::client: return "client";
-    case Role::dht_node: return "dht_node";
-    case Role::anti_p2p: return "anti_p2p";
-    case Role::byte_order: return "byte_order";
-    case Role::propagator: return "propagator";
-    case Role::bogus_unroutable: return "bogus_unroutable";
-    case Role::bogus_dead: return "bogus_dead";
-    case Role::bogus_open_port: return "bogus_open_port";
-    case Role::anti_p2p_fake: return "anti_p2p_fake";
-  }
-  return "unknown";
-}
+std::string_view to_string(Role r) noexcept { return name_of(r); }
 
-std::string_view to_string(Impl i) noexcept {
-  switch (i) {
-    case Impl::none: return "none";
-    case Impl::opentracker: return "opentracker";
-    case Impl::libtorrent: return "libtorrent";
-    case Impl::lab_actor: return "p2pscope-lab";
-  }
-  return "unknown";
-}
+std::string_view to_string(Impl i) noexcept { return name_of(i); }
 
 LabPlan make_plan(const Scenario& s) {
   LabPlan plan;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "core/ip.hpp"
+#include "core/names.hpp"
 #include "lab/scenario.hpp"
 
 #include <string>
@@ -32,10 +33,25 @@ enum class Role : std::uint8_t {
   bogus_open_port,   // handed out, a TCP port that answers but does not speak BitTorrent
   anti_p2p_fake,     // made up by an anti-P2P farm, inside its /24, nothing there
 };
+constexpr auto enum_names(Role) noexcept {
+  return std::to_array<std::pair<Role, std::string_view>>({
+      {Role::tracker, "tracker"}, {Role::seed, "seed"}, {Role::leecher, "leecher"}, {Role::client, "client"},
+      {Role::dht_node, "dht_node"}, {Role::anti_p2p, "anti_p2p"}, {Role::byte_order, "byte_order"},
+      {Role::propagator, "propagator"}, {Role::bogus_unroutable, "bogus_unroutable"},
+      {Role::bogus_dead, "bogus_dead"}, {Role::bogus_open_port, "bogus_open_port"},
+      {Role::anti_p2p_fake, "anti_p2p_fake"}});
+}
+
 std::string_view to_string(Role r) noexcept;
 
 // What runs at an address.
 enum class Impl : std::uint8_t { none, opentracker, libtorrent, lab_actor };
+constexpr auto enum_names(Impl) noexcept {
+  return std::to_array<std::pair<Impl, std::string_view>>({
+      {Impl::none, "none"}, {Impl::opentracker, "opentracker"}, {Impl::libtorrent, "libtorrent"},
+      {Impl::lab_actor, "p2pscope-lab"}});
+}
+
 std::string_view to_string(Impl i) noexcept;
 
 struct Party {

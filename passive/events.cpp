@@ -55,7 +55,7 @@ struct ToJson {
   }
   json operator()(const KrpcEvent& e) const {
     auto j = hop_json("passive_krpc", e.hop);
-    j["kind"] = e.kind;
+    j["kind"] = name_of(e.kind);
     if (!e.method.empty()) j["method"] = printable(e.method);
     if (e.info_hash) j["info_hash"] = e.info_hash->hex();
     if (!e.values.empty()) j["values"] = endpoints(e.values);
@@ -92,14 +92,7 @@ struct ToJson {
 
 }  // namespace
 
-std::string_view to_string(Carrier c) noexcept {
-  switch (c) {
-    case Carrier::tcp: return "tcp";
-    case Carrier::utp: return "utp";
-    case Carrier::udp: return "udp";
-  }
-  return "?";
-}
+std::string_view to_string(Carrier c) noexcept { return name_of(c); }
 
 json to_json(const Event& e) { return std::visit(ToJson{}, e); }
 
@@ -272,7 +265,7 @@ struct Append {
   void operator()(const KrpcEvent& e) const {
     Writer w(out);
     w.hop("passive_krpc", e.hop);
-    w.str("kind", e.kind);
+    w.str("kind", name_of(e.kind));
     if (!e.method.empty()) w.printable_text("method", e.method);
     if (e.info_hash) w.hex("info_hash", *e.info_hash);
     if (!e.values.empty()) w.endpoints("values", e.values);

@@ -9,6 +9,7 @@
 #include "core/hash.hpp"
 #include "core/ip.hpp"
 #include "core/krpc.hpp"
+#include "core/names.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,11 @@
 namespace p2pscope::passive {
 
 enum class Carrier : std::uint8_t { tcp, utp, udp };
+constexpr auto enum_names(Carrier) noexcept {
+  return std::to_array<std::pair<Carrier, std::string_view>>({
+      {Carrier::tcp, "tcp"}, {Carrier::utp, "utp"}, {Carrier::udp, "udp"}});
+}
+
 std::string_view to_string(Carrier c) noexcept;
 
 struct Hop {
@@ -52,9 +58,15 @@ struct PexEvent {
   bool id_inferred = false;
 };
 
+enum class KrpcKind : std::uint8_t { query, response, error };
+constexpr auto enum_names(KrpcKind) noexcept {
+  return std::to_array<std::pair<KrpcKind, std::string_view>>(
+      {{KrpcKind::query, "query"}, {KrpcKind::response, "response"}, {KrpcKind::error, "error"}});
+}
+
 struct KrpcEvent {
   Hop hop;
-  std::string kind;                // "query", "response", "error"
+  KrpcKind kind = KrpcKind::query;
   std::string method;              // queries
   std::optional<InfoHash> info_hash;
   std::vector<Endpoint> values;

@@ -29,7 +29,7 @@ TEST(PassiveRecords, HostileTextIsWrittenAsTheJsonTreeWritesIt) {
   expect_same_json(HandshakeEvent{v6_hop(), InfoHash{}, id, true, false});
   ExtendedHandshakeEvent x{v6_hop(), hostile_bytes(), 0, IpAddress::parse("::ffff:1.2.3.4").value(), 3};
   expect_same_json(x);
-  KrpcEvent k{v6_hop(), "query", hostile_bytes(), InfoHash{}, {}, {}, {}, hostile_bytes()};
+  KrpcEvent k{v6_hop(), KrpcKind::query, hostile_bytes(), InfoHash{}, {}, {}, {}, hostile_bytes()};
   expect_same_json(k);
   expect_same_json(TrackerAnnounceEvent{v6_hop(), InfoHash{}, id, 1, "started", hostile_bytes()});
   expect_same_json(TrackerPeersEvent{v6_hop(), std::nullopt, {v6_hop().from, v6_hop().to}, hostile_bytes()});

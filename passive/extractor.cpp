@@ -451,21 +451,21 @@ void Extractor::udp(double t, const Packet& p) {
                        ? "krpc_oversized"
                        : "udp_bencode_not_krpc");
     }
-    KrpcEvent e{hop, "", "", std::nullopt, {}, {}, {}, std::nullopt};
+    KrpcEvent e{hop, KrpcKind::query, "", std::nullopt, {}, {}, {}, std::nullopt};
     if (const auto* q = std::get_if<KrpcQuery>(&m.value())) {
-      e.kind = "query";
+      e.kind = KrpcKind::query;
       e.method = q->method_name;
       e.info_hash = q->info_hash;
       e.version = q->version;
     } else if (const auto* r = std::get_if<KrpcResponse>(&m.value())) {
-      e.kind = "response";
+      e.kind = KrpcKind::response;
       e.values = r->values;
       e.nodes = r->nodes;
       e.nodes.insert(e.nodes.end(), r->nodes6.begin(), r->nodes6.end());
       if (r->samples) e.samples = *r->samples;
       e.version = r->version;
     } else {
-      e.kind = "error";
+      e.kind = KrpcKind::error;
       e.version = std::get<KrpcError>(m.value()).version;
     }
     sink_(e);

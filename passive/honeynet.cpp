@@ -279,7 +279,7 @@ void HoneynetAnalyzer::event(const Event& e) {
     hop = &h->hop;
     ih = h->info_hash;
     id = h->peer_id;
-  } else if (const auto* k = std::get_if<KrpcEvent>(&e); k && k->kind == "query" && k->info_hash) {
+  } else if (const auto* k = std::get_if<KrpcEvent>(&e); k && k->kind == KrpcKind::query && k->info_hash) {
     hop = &k->hop;
     ih = k->info_hash;
   }

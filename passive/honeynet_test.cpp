@@ -163,7 +163,7 @@ TEST_F(HoneynetFixture, KrpcQueriesAndHandshakesNameInfoHashesAndClients) {
   auto ih = InfoHash::from_hex("0123456789abcdef0123456789abcdef01234567").value();
   for (std::size_t i = 0; i < 100; ++i) {
     send(static_cast<double>(i), spread_source(i), 6881, "d1:q9:get_peerse");  // counted as krpc
-    KrpcEvent k{{static_cast<double>(i), {spread_source(i), 6881}, {kTarget, 6881}, Carrier::udp}, "query", "get_peers",
+    KrpcEvent k{{static_cast<double>(i), {spread_source(i), 6881}, {kTarget, 6881}, Carrier::udp}, KrpcKind::query, "get_peers",
                 ih, {}, {}, {}, std::nullopt};
     hn.event(k);
   }

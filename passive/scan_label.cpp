@@ -8,16 +8,7 @@
 
 namespace p2pscope::passive {
 
-std::string_view to_string(Prediction p) noexcept {
-  switch (p) {
-    case Prediction::none: return "none";
-    case Prediction::tracker: return "tracker";
-    case Prediction::dht: return "dht";
-    case Prediction::pex: return "pex";
-    case Prediction::udp: return "udp";
-  }
-  return "none";
-}
+std::string_view to_string(Prediction p) noexcept { return name_of(p); }
 
 namespace {
 

@@ -26,6 +26,7 @@
 // thread-safe.
 #pragma once
 
+#include "core/names.hpp"
 #include "core/packet.hpp"
 #include "passive/events.hpp"
 
@@ -53,6 +54,12 @@ struct ScanConfig {
 };
 
 enum class Prediction : std::uint8_t { none, tracker, dht, pex, udp };
+constexpr auto enum_names(Prediction) noexcept {
+  return std::to_array<std::pair<Prediction, std::string_view>>({
+      {Prediction::none, "none"}, {Prediction::tracker, "tracker"}, {Prediction::dht, "dht"},
+      {Prediction::pex, "pex"}, {Prediction::udp, "udp"}});
+}
+
 std::string_view to_string(Prediction p) noexcept;
 
 struct FailedAttempt {

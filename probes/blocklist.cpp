@@ -95,17 +95,9 @@ bool valid_list_name(std::string_view name) noexcept {
   });
 }
 
-std::string_view to_string(BlocklistFormat f) noexcept {
-  static constexpr std::string_view names[] = {"p2p", "dat", "cidr", "nft", "ipset"};
-  return names[static_cast<int>(f)];
-}
+std::string_view to_string(BlocklistFormat f) noexcept { return name_of(f); }
 
-Result<BlocklistFormat> blocklist_format_from(std::string_view s) {
-  for (auto f : {BlocklistFormat::p2p, BlocklistFormat::dat, BlocklistFormat::cidr, BlocklistFormat::nft,
-                 BlocklistFormat::ipset})
-    if (to_string(f) == s) return f;
-  return errc::bad_value;
-}
+Result<BlocklistFormat> blocklist_format_from(std::string_view s) { return from_name<BlocklistFormat>(s); }
 
 Blocklist format_blocklist(std::vector<IpRange> ranges, BlocklistFormat f, std::string_view name) {
   auto merged = merge_ranges(std::move(ranges));

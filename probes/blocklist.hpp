@@ -13,11 +13,18 @@
 #pragma once
 
 #include "core/ip_range.hpp"
+#include "core/names.hpp"
 
 
 namespace p2pscope::probes {
 
 enum class BlocklistFormat : std::uint8_t { p2p, dat, cidr, nft, ipset };
+constexpr auto enum_names(BlocklistFormat) noexcept {
+  return std::to_array<std::pair<BlocklistFormat, std::string_view>>({
+      {BlocklistFormat::p2p, "p2p"}, {BlocklistFormat::dat, "dat"}, {BlocklistFormat::cidr, "cidr"},
+      {BlocklistFormat::nft, "nft"}, {BlocklistFormat::ipset, "ipset"}});
+}
+
 std::string_view to_string(BlocklistFormat f) noexcept;
 Result<BlocklistFormat> blocklist_format_from(std::string_view s);
 

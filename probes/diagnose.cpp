@@ -214,18 +214,18 @@ std::unordered_map<std::string, std::size_t> Diagnoser::hop_distances() const {
 // from there, and a client that checks would never have connected to it. A
 // byte-order client's list is dominated by reversals; a propagator's bogus
 // peers are whatever it heard.
-std::string looks_like(const SourceReport& r, bool anti_p2p) {
+SourceLooks looks_like(const SourceReport& r, bool anti_p2p) {
   auto count = [&r](VerdictKind k) {
     auto it = r.by_verdict.find(k);
     return it == r.by_verdict.end() ? std::size_t{0} : it->second;
   };
   bool tracker = r.via == Via::tracker_http || r.via == Via::tracker_udp;
-  if (anti_p2p) return "anti-P2P peer";
+  if (anti_p2p) return SourceLooks::anti_p2p_peer;
   if (r.via == Via::pex && count(VerdictKind::byte_order) > 0 && 2 * count(VerdictKind::byte_order) >= r.definitely_bogus)
-    return "buggy client (byte order)";
-  if (r.via == Via::pex && count(VerdictKind::bogus_unroutable) > 0) return "propagator (relays peers unchecked)";
-  if (tracker && (r.lower_share() >= 0.5 || count(VerdictKind::bogus_unroutable) > 0)) return "poisoned tracker";
-  return "";
+    return SourceLooks::byte_order_client;
+  if (r.via == Via::pex && count(VerdictKind::bogus_unroutable) > 0) return SourceLooks::propagator;
+  if (tracker && (r.lower_share() >= 0.5 || count(VerdictKind::bogus_unroutable) > 0)) return SourceLooks::poisoned_tracker;
+  return SourceLooks::unremarkable;
 }
 
 void Diagnoser::sources(Diagnosis& d) const {

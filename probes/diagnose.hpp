@@ -25,6 +25,7 @@
 // Pure and single-threaded: no I/O, inputs are only read.
 #pragma once
 
+#include "core/names.hpp"
 #include "core/records.hpp"
 #include "probes/cluster.hpp"
 #include "probes/prefix_table.hpp"
@@ -41,18 +42,29 @@ struct DiagnoseInputs {
   ClusterConfig cluster;
 };
 
+// What a source's hand-outs make it look like: anti_p2p_peer (judged
+// anti_p2p itself); byte_order_client (PEX, reversals are at least half its
+// definitely-bogus peers); propagator (PEX, hands out unroutable peers);
+// poisoned_tracker (hands out unroutable peers, or >= 50% definitely bogus).
+enum class SourceLooks : std::uint8_t { unremarkable, anti_p2p_peer, byte_order_client, propagator, poisoned_tracker };
+// The names are the words reports print; unremarkable's is empty.
+constexpr auto enum_names(SourceLooks) noexcept {
+  return std::to_array<std::pair<SourceLooks, std::string_view>>(
+      {{SourceLooks::unremarkable, ""},
+       {SourceLooks::anti_p2p_peer, "anti-P2P peer"},
+       {SourceLooks::byte_order_client, "buggy client (byte order)"},
+       {SourceLooks::propagator, "propagator (relays peers unchecked)"},
+       {SourceLooks::poisoned_tracker, "poisoned tracker"}});
+}
+inline std::string_view to_string(SourceLooks l) noexcept { return name_of(l); }
+
 struct SourceReport {
   Via via = Via::dht;
   std::string source;                     // tracker URL, or the node/peer ip:port
   std::size_t peers = 0;                  // unique (infohash, peer) pairs handed out
   std::size_t definitely_bogus = 0, possibly_bogus = 0;
   std::map<VerdictKind, std::size_t> by_verdict;
-  // "anti-P2P peer" (judged anti_p2p itself); "buggy client (byte order)"
-  // (PEX, reversals are at least half its definitely-bogus peers);
-  // "propagator (relays peers unchecked)" (PEX, hands out unroutable peers);
-  // "poisoned tracker" (hands out unroutable peers, or >= 50% definitely
-  // bogus); or "".
-  std::string looks_like;
+  SourceLooks looks_like = SourceLooks::unremarkable;
   std::optional<std::size_t> hops_from_anti_p2p;
   ClusterStats cluster;                   // over the addresses it handed out
 

@@ -96,17 +96,17 @@ TEST_F(Diagnose, GivesEachPeerTheMostDecisiveVerdict) {
 TEST_F(Diagnose, RanksSourcesAndNamesWhatTheyLookLike) {
   auto d = run();
   const auto& anti = source(d, "5.5.5.1:6881");
-  EXPECT_EQ(anti.looks_like, "anti-P2P peer");
+  EXPECT_EQ(anti.looks_like, SourceLooks::anti_p2p_peer);
   EXPECT_EQ(anti.definitely_bogus, 6u);
   EXPECT_EQ(anti.hops_from_anti_p2p, 0u);
   EXPECT_TRUE(anti.cluster.anti_p2p_event) << "six fakes in one /24";
   const auto& honest = source(d, "20.0.0.1:6881");
-  EXPECT_EQ(honest.looks_like, "buggy client (byte order)");
+  EXPECT_EQ(honest.looks_like, SourceLooks::byte_order_client);
   EXPECT_DOUBLE_EQ(honest.lower_share(), 1.0 / 3.0);
   EXPECT_DOUBLE_EQ(honest.upper_share(), 1.0) << "unreachable and unknown count as possibly bogus";
   EXPECT_FALSE(honest.hops_from_anti_p2p);
   const auto& tracker = source(d, "udp://t.example:6969/announce");
-  EXPECT_EQ(tracker.looks_like, "poisoned tracker");
+  EXPECT_EQ(tracker.looks_like, SourceLooks::poisoned_tracker);
   EXPECT_EQ(tracker.hops_from_anti_p2p, 1u) << "it handed out the anti-P2P peer";
   EXPECT_EQ(d.sources.front().source, "5.5.5.1:6881") << "most bogus first";
 }
@@ -118,8 +118,8 @@ TEST_F(Diagnose, APeerThatRelaysUnroutablePeersIsAPropagatorAndOneThatRelaysAnti
   pex(plain, anti_);  // an anti-P2P peer completes handshakes: relaying it is no fault
   pex(plain, ep("20.0.0.1:6881"));
   auto d = run();
-  EXPECT_EQ(source(d, "20.0.0.20:6881").looks_like, "propagator (relays peers unchecked)");
-  EXPECT_EQ(source(d, "20.0.0.21:6881").looks_like, "");
+  EXPECT_EQ(source(d, "20.0.0.20:6881").looks_like, SourceLooks::propagator);
+  EXPECT_EQ(source(d, "20.0.0.21:6881").looks_like, SourceLooks::unremarkable);
 }
 
 TEST_F(Diagnose, BreaksDownLikeFigureFour) {

@@ -113,16 +113,8 @@ ListFormat detect(std::string_view line) {
 
 }  // namespace
 
-std::string_view to_string(ListFormat f) noexcept {
-  static constexpr std::string_view names[] = {"auto", "p2p", "dat", "cidr"};
-  return names[static_cast<int>(f)];
-}
+std::string_view to_string(ListFormat f) noexcept { return name_of(f); }
 
-Result<ListFormat> list_format_from(std::string_view s) {
-  for (auto f : {ListFormat::automatic, ListFormat::p2p, ListFormat::dat, ListFormat::cidr})
-    if (to_string(f) == s) return f;
-  return errc::bad_value;
-}
 
 Result<std::string> gunzip(std::string_view in, std::size_t max_out) {
   z_stream z{};

@@ -11,14 +11,19 @@
 #pragma once
 
 #include "core/ip_range.hpp"
+#include "core/names.hpp"
 
 #include <filesystem>
 
 namespace p2pscope::probes {
 
 enum class ListFormat : std::uint8_t { automatic, p2p, dat, cidr };
+constexpr auto enum_names(ListFormat) noexcept {
+  return std::to_array<std::pair<ListFormat, std::string_view>>({
+      {ListFormat::automatic, "auto"}, {ListFormat::p2p, "p2p"}, {ListFormat::dat, "dat"}, {ListFormat::cidr, "cidr"}});
+}
+
 std::string_view to_string(ListFormat f) noexcept;
-Result<ListFormat> list_format_from(std::string_view s);  // "auto", "p2p", "dat", "cidr"
 
 struct ListLimits {
   std::size_t max_bytes = std::size_t{1} << 30;  // after decompression

@@ -165,16 +165,8 @@ std::string RoutingLoad::skipped_text() const {
   return out;
 }
 
-std::string_view to_string(RoutingFormat f) noexcept {
-  static constexpr std::string_view names[] = {"auto", "pfx2as", "bgpdump", "mmdb"};
-  return names[static_cast<int>(f)];
-}
+std::string_view to_string(RoutingFormat f) noexcept { return name_of(f); }
 
-Result<RoutingFormat> routing_format_from(std::string_view s) {
-  for (auto f : {RoutingFormat::automatic, RoutingFormat::pfx2as, RoutingFormat::bgpdump, RoutingFormat::mmdb})
-    if (to_string(f) == s) return f;
-  return errc::bad_value;
-}
 
 Result<std::optional<Announced>> parse_pfx2as_line(std::string_view line) {
   std::vector<std::string_view> f;

@@ -17,6 +17,7 @@
 // unroutable.
 #pragma once
 
+#include "core/names.hpp"
 #include "probes/prefix_table.hpp"
 
 #include <filesystem>
@@ -26,8 +27,13 @@
 namespace p2pscope::probes {
 
 enum class RoutingFormat : std::uint8_t { automatic, pfx2as, bgpdump, mmdb };
+constexpr auto enum_names(RoutingFormat) noexcept {
+  return std::to_array<std::pair<RoutingFormat, std::string_view>>({
+      {RoutingFormat::automatic, "auto"}, {RoutingFormat::pfx2as, "pfx2as"}, {RoutingFormat::bgpdump, "bgpdump"},
+      {RoutingFormat::mmdb, "mmdb"}});
+}
+
 std::string_view to_string(RoutingFormat f) noexcept;
-Result<RoutingFormat> routing_format_from(std::string_view s);  // "auto", "pfx2as", "bgpdump", "mmdb"
 
 struct RoutingLimits {
   std::size_t max_line = 1 << 16;          // bgpdump lines carry whole AS paths and communities

@@ -2,6 +2,7 @@
 
 #include "store/pg_guard.hpp"
 #include "store/record_json.hpp"
+#include "store/record_types.hpp"
 
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
@@ -53,52 +54,40 @@ std::string quote_value(std::string_view v) {
 
 constexpr long kMigrationLock = 0x70327073636f7065;  // "p2pscope"
 
-// Each record type's columns as the docs/records.md JSON object, so export
-// goes through the same parser as a JSON Lines file.
+// Each record type's columns as the docs/records.md JSON object (the
+// columns record_types() lists), so export goes through the same parser as
+// a JSON Lines file.
 constexpr std::string_view kTime = "to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 
+std::string export_field(const RecordColumn& c) {
+  std::string name(c.name);
+  switch (c.kind) {
+    case RecordColumn::Kind::plain: return name;
+    case RecordColumn::Kind::hash:
+    case RecordColumn::Kind::hex: return "encode(" + name + ", 'hex')";
+    case RecordColumn::Kind::ip: return "host(" + name + ")";
+  }
+  return name;
+}
+
 std::string export_query(const ExportFilter& f, pqxx::connection& c) {
-  struct Table {
-    std::string_view name, fields;
-  };
-  static constexpr Table kTables[] = {
-      {"observation",
-       "'info_hash', encode(info_hash, 'hex'), 'peer_ip', host(peer_ip), 'peer_port', peer_port, 'via', via, "
-       "'source_url', source_url, 'source_ip', host(source_ip), 'source_port', source_port, "
-       "'source_node_id', encode(source_node_id, 'hex'), 'pex_flags', pex_flags"},
-      {"probe_result",
-       "'peer_ip', host(peer_ip), 'peer_port', peer_port, 'info_hash', encode(info_hash, 'hex'), 'probe', probe, "
-       "'outcome', outcome, 'rtt_ms', rtt_ms, 'evidence', evidence"},
-      {"verdict",
-       "'peer_ip', host(peer_ip), 'peer_port', peer_port, 'info_hash', encode(info_hash, 'hex'), 'verdict', verdict, "
-       "'confidence', confidence, 'evidence', evidence"},
-      {"anomaly",
-       "'via', via, 'source_url', source_url, 'source_ip', host(source_ip), 'source_port', source_port, "
-       "'info_hash', encode(info_hash, 'hex'), 'kind', kind, 'detail', detail, 'count', count"},
-      {"swarm_counts",
-       "'info_hash', encode(info_hash, 'hex'), 'via', via, 'source_url', source_url, 'scrape', scrape, "
-       "'seeders', seeders, 'leechers', leechers, 'completed', completed"},
-      {"peer_hello",
-       "'info_hash', encode(info_hash, 'hex'), 'peer_ip', host(peer_ip), 'peer_port', peer_port, "
-       "'peer_id', encode(peer_id, 'hex'), 'reserved', encode(reserved, 'hex'), 'client', client, "
-       "'yourip', host(yourip), 'reqq', reqq, 'listen_port', listen_port, 'extensions', extensions"},
-  };
-  static_assert(std::size(kTables) + 1 == std::variant_size_v<Record>);  // and passive_record
   auto wanted = [&](std::string_view table) {
     return f.tables.empty() || std::find(f.tables.begin(), f.tables.end(), table) != f.tables.end();
   };
   std::string where = f.run ? " WHERE run = " + c.quote(*f.run) : "";
   std::vector<std::string> parts;
-  for (const auto& t : kTables) {
-    if (!wanted(t.name)) continue;
-    parts.push_back("SELECT batch, ord, json_strip_nulls(json_build_object('type', '" + std::string(t.name) +
-                    "', 'time', " + std::string(kTime) + ", 'run', run, " + std::string(t.fields) + "))::text FROM " +
-                    std::string(t.name) + where);
-  }
-  // Passive records are kept whole; only their run is a column.
-  if (wanted(record_table<PassiveRecord>())) {
-    parts.push_back("SELECT batch, ord, (record || jsonb_strip_nulls(jsonb_build_object('run', run)))::text FROM " +
-                    std::string(record_table<PassiveRecord>()) + where);
+  for (const auto& t : record_types()) {
+    if (!wanted(t.table)) continue;
+    std::string table(t.table);
+    if (t.whole_json) {  // kept whole; only its run is a column
+      parts.push_back("SELECT batch, ord, (record || jsonb_strip_nulls(jsonb_build_object('run', run)))::text FROM " +
+                      table + where);
+      continue;
+    }
+    std::string fields;
+    for (const auto& col : t.columns) fields += ", '" + std::string(col.name) + "', " + export_field(col);
+    parts.push_back("SELECT batch, ord, json_strip_nulls(json_build_object('type', '" + table + "', 'time', " +
+                    std::string(kTime) + ", 'run', run" + fields + "))::text FROM " + table + where);
   }
   if (parts.empty()) parts.push_back("SELECT NULL::bigint, NULL::integer, NULL::text WHERE false");
   std::string q;

@@ -14,7 +14,7 @@
 
 namespace p2pscope::pg {
 
-using Field = std::optional<std::string>;
+using Field = std::optional<std::string>;  // the same as CopyField (store/record_types.hpp)
 
 template <std::size_t N>
 void put_row(pqxx::stream_to& s, const std::vector<Field>& f) {

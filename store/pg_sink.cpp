@@ -2,6 +2,7 @@
 
 #include "store/pg.hpp"
 #include "store/pg_copy.hpp"
+#include "store/record_types.hpp"
 #include "store/spool.hpp"
 
 #include <nlohmann/json.hpp>
@@ -27,88 +28,16 @@ std::string random_writer_id() {
   return buf;
 }
 
-Field text(std::string_view s) { return std::string(s); }
-Field opt_text(const std::optional<std::string>& s) { return s ? Field(*s) : std::nullopt; }
-Field num(std::int64_t v) { return std::to_string(v); }
-Field real(double v) {
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back to the same double
-  return std::string(buf, r.ptr);
-}
-Field bytea(const std::uint8_t* p, std::size_t n) { return "\\x" + detail::to_hex(p, n); }
-template <class H>
-Field hash(const H& h) { return bytea(h.bytes().data(), h.bytes().size()); }
-template <class H>
-Field opt_hash(const std::optional<H>& h) { return h ? hash(*h) : std::nullopt; }
-Field ip(const IpAddress& a) { return a.to_string(); }
 Field time_of(const Timestamp& t) { return format_time(t); }
 Field time_of(const std::optional<Timestamp>& t) { return t ? Field(format_time(*t)) : std::nullopt; }
 Field run_of(const std::string& r) { return r.empty() ? std::nullopt : Field(r); }
-Field json_text(const nlohmann::json& j) { return j.dump(); }
 
-// The COPY columns of a record's table (record_tables()), in the order
-// Fields writes them; the first two are always (batch, ord).
-const std::vector<std::string>& columns_of(const Record& r) {
-  static const std::vector<std::string> kColumns[] = {
-      /* observation */ {"batch", "ord", "time", "run", "info_hash", "peer_ip", "peer_port", "via", "source_url",
-                         "source_ip", "source_port", "source_node_id", "pex_flags"},
-      /* probe_result */ {"batch", "ord", "time", "run", "peer_ip", "peer_port", "info_hash", "probe", "outcome",
-                          "rtt_ms", "evidence"},
-      /* verdict */ {"batch", "ord", "time", "run", "peer_ip", "peer_port", "info_hash", "verdict", "confidence",
-                     "evidence"},
-      /* anomaly */ {"batch", "ord", "time", "run", "via", "source_url", "source_ip", "source_port", "info_hash", "kind",
-                     "detail", "count"},
-      /* swarm_counts */ {"batch", "ord", "time", "run", "info_hash", "via", "source_url", "scrape", "seeders",
-                          "leechers", "completed"},
-      /* peer_hello */ {"batch", "ord", "time", "run", "info_hash", "peer_ip", "peer_port", "peer_id", "reserved",
-                        "client", "yourip", "reqq", "listen_port", "extensions"},
-      /* passive_record */ {"batch", "ord", "time", "run", "type", "record"},
-  };
-  static_assert(std::size(kColumns) == std::variant_size_v<Record>);
-  return kColumns[r.index()];
+// COPY columns: the batch id and position, the common fields, then the type's own.
+std::vector<std::string> copy_columns(const RecordType& t) {
+  std::vector<std::string> c = {"batch", "ord", "time", "run"};
+  for (const auto& col : t.columns) c.emplace_back(col.name);
+  return c;
 }
-
-struct Fields {
-  std::vector<Field>& f;
-  void operator()(const Observation& o) {
-    f.insert(f.end(), {hash(o.info_hash), ip(o.peer.address), num(o.peer.port), text(to_string(o.via)),
-                       opt_text(o.source_url)});
-    f.push_back(o.source_endpoint ? ip(o.source_endpoint->address) : std::nullopt);
-    f.push_back(o.source_endpoint ? num(o.source_endpoint->port) : std::nullopt);
-    f.push_back(opt_hash(o.source_node_id));
-    f.push_back(o.pex_flags ? num(o.pex_flags->bits()) : std::nullopt);
-  }
-  void operator()(const ProbeResult& p) {
-    f.insert(f.end(), {ip(p.peer.address), num(p.peer.port), opt_hash(p.info_hash), text(to_string(p.probe)),
-                       text(to_string(p.outcome)), p.rtt_ms ? real(*p.rtt_ms) : std::nullopt,
-                       json_text(nlohmann::json(p.evidence))});
-  }
-  void operator()(const Verdict& v) {
-    f.insert(f.end(), {ip(v.peer.address), num(v.peer.port), opt_hash(v.info_hash), text(to_string(v.verdict)),
-                       real(v.confidence), json_text(nlohmann::json(v.evidence))});
-  }
-  void operator()(const Anomaly& a) {
-    f.insert(f.end(), {text(to_string(a.via)), opt_text(a.source_url)});
-    f.push_back(a.source_endpoint ? ip(a.source_endpoint->address) : std::nullopt);
-    f.push_back(a.source_endpoint ? num(a.source_endpoint->port) : std::nullopt);
-    f.insert(f.end(), {opt_hash(a.info_hash), text(to_string(a.kind)), text(a.detail),
-                       num(static_cast<std::int64_t>(a.count))});
-  }
-  void operator()(const SwarmCounts& c) {
-    f.insert(f.end(), {hash(c.info_hash), text(to_string(c.via)), text(c.source_url), text(c.scrape ? "t" : "f"),
-                       c.seeders ? num(*c.seeders) : std::nullopt, c.leechers ? num(*c.leechers) : std::nullopt,
-                       c.completed ? num(*c.completed) : std::nullopt});
-  }
-  void operator()(const PeerHello& h) {
-    f.insert(f.end(), {hash(h.info_hash), ip(h.peer.address), num(h.peer.port), hash(h.peer_id),
-                       text("\\x" + h.reserved_hex), opt_text(h.client)});
-    f.push_back(h.yourip ? ip(*h.yourip) : std::nullopt);
-    f.push_back(h.reqq ? num(*h.reqq) : std::nullopt);
-    f.push_back(h.listen_port ? num(*h.listen_port) : std::nullopt);
-    f.push_back(json_text(nlohmann::json(h.extensions)));
-  }
-  void operator()(const PassiveRecord& p) { f.insert(f.end(), {text(p.type), text(p.body)}); }
-};
 
 std::size_t records_in(const std::deque<Batch>& q) {
   std::size_t n = 0;
@@ -215,7 +144,8 @@ struct PgSink::Impl {
       for (std::size_t i = 0; i < b.records.size(); ++i) {
         const auto& r = b.records[i];
         if (r.index() != type) continue;
-        if (!s) s.emplace(t, std::string(record_tables()[type]), columns_of(r));
+        const auto& rt = record_type_of(r);
+        if (!s) s.emplace(t, std::string(rt.table), copy_columns(rt));
         f.clear();
         f.push_back(batch_id);
         f.push_back(std::to_string(i));
@@ -223,7 +153,7 @@ struct PgSink::Impl {
           f.push_back(time_of(x.time));
           f.push_back(run_of(x.run));
         }, r);
-        std::visit(Fields{f}, r);
+        rt.copy_fields(r, f);
         put_row(*s, f);
       }
       if (s) s->complete();

@@ -2,6 +2,7 @@
 // with scripts/pg_test_server.sh and sets PGHOST; each test gets a fresh
 // database of its own, as role p2pscope.
 #include "store/spool.hpp"
+#include "store/record_types.hpp"
 #include "tests/testlib/pg_fixture.hpp"
 
 namespace p2pscope::pg {

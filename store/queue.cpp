@@ -1,4 +1,5 @@
 #include "store/queue.hpp"
+#include "store/record_types.hpp"
 
 #include "store/pg_guard.hpp"
 #include "store/record_json.hpp"

@@ -120,14 +120,7 @@ AuditCheck incoming(const Capture& c) {
 
 }  // namespace
 
-std::string_view to_string(Exposure e) noexcept {
-  switch (e) {
-    case Exposure::none: return "none";
-    case Exposure::leaks: return "leaks";
-    case Exposure::not_observed: return "not_observed";
-  }
-  return "?";
-}
+std::string_view to_string(Exposure e) noexcept { return name_of(e); }
 
 std::size_t AnonymityAudit::leaks() const {
   return static_cast<std::size_t>(

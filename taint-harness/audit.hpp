@@ -7,6 +7,7 @@
 // the point where it could show: e.g. no handshake arrived).
 #pragma once
 
+#include "core/names.hpp"
 #include "taint-harness/capture.hpp"
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,11 @@
 namespace p2pscope::harness {
 
 enum class Exposure : std::uint8_t { none, leaks, not_observed };
+constexpr auto enum_names(Exposure) noexcept {
+  return std::to_array<std::pair<Exposure, std::string_view>>({
+      {Exposure::none, "none"}, {Exposure::leaks, "leaks"}, {Exposure::not_observed, "not_observed"}});
+}
+
 std::string_view to_string(Exposure e) noexcept;
 
 struct AuditCheck {

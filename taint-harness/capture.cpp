@@ -36,9 +36,7 @@ std::vector<Endpoint> endpoints_of(const json& j) {
 }
 
 FedKind kind_of(std::string_view s) {
-  for (auto k : {FedKind::bittorrent, FedKind::open_port, FedKind::unreachable}) {
-    if (to_string(k) == s) return k;
-  }
+  if (auto k = from_name<FedKind>(s)) return k.value();
   throw std::invalid_argument("bad kind " + std::string(s));
 }
 
@@ -124,23 +122,13 @@ ContactSeen contact_of(const json& j) {
 }
 
 IncomingOutcome outcome_of(std::string_view s) {
-  for (auto o : {IncomingOutcome::accepted, IncomingOutcome::refused, IncomingOutcome::closed, IncomingOutcome::timeout}) {
-    if (to_string(o) == s) return o;
-  }
+  if (auto o = from_name<IncomingOutcome>(s)) return o.value();
   throw std::invalid_argument("bad outcome " + std::string(s));
 }
 
 }  // namespace
 
-std::string_view to_string(IncomingOutcome o) noexcept {
-  switch (o) {
-    case IncomingOutcome::accepted: return "accepted";
-    case IncomingOutcome::refused: return "refused";
-    case IncomingOutcome::closed: return "closed";
-    case IncomingOutcome::timeout: return "timeout";
-  }
-  return "?";
-}
+std::string_view to_string(IncomingOutcome o) noexcept { return name_of(o); }
 
 std::string printable_peer_id(const PeerId& id) { return printable(id.raw()); }
 

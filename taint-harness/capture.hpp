@@ -6,8 +6,9 @@
 
 #include "core/extension.hpp"
 #include "core/hash.hpp"
-#include "core/text.hpp"
 #include "core/ip.hpp"
+#include "core/names.hpp"
+#include "core/text.hpp"
 #include "taint-harness/plan.hpp"
 
 #include <nlohmann/json.hpp>
@@ -68,6 +69,12 @@ enum class IncomingOutcome : std::uint8_t {
   closed,    // it took the connection but closed it without a handshake
   timeout,   // no answer within the deadline
 };
+constexpr auto enum_names(IncomingOutcome) noexcept {
+  return std::to_array<std::pair<IncomingOutcome, std::string_view>>({
+      {IncomingOutcome::accepted, "accepted"}, {IncomingOutcome::refused, "refused"},
+      {IncomingOutcome::closed, "closed"}, {IncomingOutcome::timeout, "timeout"}});
+}
+
 std::string_view to_string(IncomingOutcome o) noexcept;
 
 struct IncomingAttempt {

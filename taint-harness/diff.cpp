@@ -76,24 +76,9 @@ Policy policy_of(const std::vector<KindRow>& rows) {
 
 }  // namespace
 
-std::string_view to_string(ByteOrder b) noexcept {
-  switch (b) {
-    case ByteOrder::address_reversed: return "address_reversed";
-    case ByteOrder::port_swapped: return "port_swapped";
-    case ByteOrder::both: return "address_reversed_and_port_swapped";
-  }
-  return "?";
-}
+std::string_view to_string(ByteOrder b) noexcept { return name_of(b); }
 
-std::string_view to_string(Policy p) noexcept {
-  switch (p) {
-    case Policy::none_observed: return "none_observed";
-    case Policy::after_handshake: return "after_handshake";
-    case Policy::after_connect: return "after_tcp_connect";
-    case Policy::unchecked: return "unchecked";
-  }
-  return "?";
-}
+std::string_view to_string(Policy p) noexcept { return name_of(p); }
 
 Diff diff(const HarnessPlan& plan, const Capture& capture) {
   std::set<Endpoint> incoming{plan.client};

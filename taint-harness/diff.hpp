@@ -7,6 +7,7 @@
 // reversal of an incoming address explains it, otherwise made up.
 #pragma once
 
+#include "core/names.hpp"
 #include "taint-harness/capture.hpp"
 #include "taint-harness/plan.hpp"
 
@@ -30,6 +31,12 @@ enum class ByteOrder : std::uint8_t {
   port_swapped,      // 1.2.3.4:p -> 1.2.3.4:swap(p)
   both,              // 1.2.3.4:p -> 4.3.2.1:swap(p)
 };
+constexpr auto enum_names(ByteOrder) noexcept {
+  return std::to_array<std::pair<ByteOrder, std::string_view>>({
+      {ByteOrder::address_reversed, "address_reversed"}, {ByteOrder::port_swapped, "port_swapped"},
+      {ByteOrder::both, "address_reversed_and_port_swapped"}});
+}
+
 std::string_view to_string(ByteOrder b) noexcept;
 
 struct Created {
@@ -45,6 +52,12 @@ struct Created {
 // peer it advertised: unreachable ones mean it checks nothing; open ports
 // without BitTorrent mean a TCP connect is enough.
 enum class Policy : std::uint8_t { none_observed, after_handshake, after_connect, unchecked };
+constexpr auto enum_names(Policy) noexcept {
+  return std::to_array<std::pair<Policy, std::string_view>>({
+      {Policy::none_observed, "none_observed"}, {Policy::after_handshake, "after_handshake"},
+      {Policy::after_connect, "after_tcp_connect"}, {Policy::unchecked, "unchecked"}});
+}
+
 std::string_view to_string(Policy p) noexcept;
 
 struct KindRow {

@@ -48,23 +48,9 @@ class Picker {
 
 }  // namespace
 
-std::string_view to_string(Route r) noexcept {
-  switch (r) {
-    case Route::tracker: return "tracker";
-    case Route::pex: return "pex";
-    case Route::dht: return "dht";
-  }
-  return "?";
-}
+std::string_view to_string(Route r) noexcept { return name_of(r); }
 
-std::string_view to_string(FedKind k) noexcept {
-  switch (k) {
-    case FedKind::bittorrent: return "bittorrent";
-    case FedKind::open_port: return "open_port";
-    case FedKind::unreachable: return "unreachable";
-  }
-  return "?";
-}
+std::string_view to_string(FedKind k) noexcept { return name_of(k); }
 
 bool harness_address_ok(const IpAddress& a) noexcept {
   if (!a.is_v4()) return false;

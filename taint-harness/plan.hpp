@@ -13,6 +13,7 @@
 #pragma once
 
 #include "core/ip.hpp"
+#include "core/names.hpp"
 
 #include <cstdint>
 #include <string_view>
@@ -22,6 +23,11 @@ namespace p2pscope::harness {
 
 // The routes a client is fed by, and gives peers out by.
 enum class Route : std::uint8_t { tracker, pex, dht };
+constexpr auto enum_names(Route) noexcept {
+  return std::to_array<std::pair<Route, std::string_view>>({
+      {Route::tracker, "tracker"}, {Route::pex, "pex"}, {Route::dht, "dht"}});
+}
+
 std::string_view to_string(Route r) noexcept;
 
 // What answers at a fed peer's address; the propagation policy is read off
@@ -31,6 +37,11 @@ enum class FedKind : std::uint8_t {
   open_port,    // accepts TCP, answers like an SSH server, not BitTorrent
   unreachable,  // not on any interface: connect() fails
 };
+constexpr auto enum_names(FedKind) noexcept {
+  return std::to_array<std::pair<FedKind, std::string_view>>({
+      {FedKind::bittorrent, "bittorrent"}, {FedKind::open_port, "open_port"}, {FedKind::unreachable, "unreachable"}});
+}
+
 std::string_view to_string(FedKind k) noexcept;
 
 struct FedPeer {

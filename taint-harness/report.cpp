@@ -123,17 +123,7 @@ std::string error_section(const json& r) {
 
 }  // namespace
 
-std::string_view to_string(ClientVerdict v) noexcept {
-  switch (v) {
-    case ClientVerdict::clean: return "clean";
-    case ClientVerdict::creates_bogus: return "creates_bogus_peers";
-    case ClientVerdict::inconclusive: return "inconclusive";
-    case ClientVerdict::error: return "error";
-    case ClientVerdict::leaks_identity: return "leaks_identity";
-    case ClientVerdict::measured: return "measured";
-  }
-  return "?";
-}
+std::string_view to_string(ClientVerdict v) noexcept { return name_of(v); }
 
 bool fails(ClientVerdict v) noexcept { return v != ClientVerdict::clean && v != ClientVerdict::measured; }
 

@@ -4,6 +4,7 @@
 // As JSON (one object per client) and as a readable table. Pure.
 #pragma once
 
+#include "core/names.hpp"
 #include "taint-harness/audit.hpp"
 #include "taint-harness/diff.hpp"
 #include "taint-harness/run.hpp"
@@ -24,6 +25,13 @@ enum class ClientVerdict : std::uint8_t {
   leaks_identity, // anonymous mode on, and the audit found a leak (no bogus peers)
   measured,       // an idle run: its egress is the result, there is nothing to judge
 };
+constexpr auto enum_names(ClientVerdict) noexcept {
+  return std::to_array<std::pair<ClientVerdict, std::string_view>>({
+      {ClientVerdict::clean, "clean"}, {ClientVerdict::creates_bogus, "creates_bogus_peers"},
+      {ClientVerdict::inconclusive, "inconclusive"}, {ClientVerdict::error, "error"},
+      {ClientVerdict::leaks_identity, "leaks_identity"}, {ClientVerdict::measured, "measured"}});
+}
+
 // Whether a verdict should fail a client's CI (the harness's exit status).
 bool fails(ClientVerdict v) noexcept;
 std::string_view to_string(ClientVerdict v) noexcept;

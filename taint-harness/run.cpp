@@ -273,7 +273,7 @@ Result<nlohmann::json> read_json(const fs::path& p) {
 
 }  // namespace
 
-std::string_view to_string(RunMode m) noexcept { return m == RunMode::idle ? "idle" : "taint"; }
+std::string_view to_string(RunMode m) noexcept { return name_of(m); }
 
 std::string client_version(const ClientDriver& d) {
   if (d.version_argv.empty()) return "unknown";

@@ -8,6 +8,7 @@
 // on. Threads: forks; call from a thread that may fork.
 #pragma once
 
+#include "core/names.hpp"
 #include "taint-harness/capture.hpp"
 #include "taint-harness/drivers.hpp"
 #include "taint-harness/egress.hpp"
@@ -24,6 +25,10 @@ namespace p2pscope::harness {
 // torrent at all, a world that only answers, and the client's own packets
 // counted from the capture (its idle egress).
 enum class RunMode : std::uint8_t { taint, idle };
+constexpr auto enum_names(RunMode) noexcept {
+  return std::to_array<std::pair<RunMode, std::string_view>>({{RunMode::taint, "taint"}, {RunMode::idle, "idle"}});
+}
+
 std::string_view to_string(RunMode m) noexcept;
 
 struct RunOptions {

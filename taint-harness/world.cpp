@@ -336,17 +336,13 @@ struct DhtNode {
     if (!r.values.empty()) w.capture.dht.push_back({w.now(), at, r.values});
   }
 
-  std::string query(std::string_view method) {
-    KrpcQuery q;
+  std::string query(KrpcMethod method) {
     auto tid = next_tid++;
+    // announce_peer goes out only once the client gave this node a token.
+    auto q = method == KrpcMethod::announce_peer
+                 ? KrpcQuery::announce_peer(w.node_id(at), w.opt.info_hash, at.port, token.value_or(""))
+                 : KrpcQuery::get_peers(w.node_id(at), w.opt.info_hash);
     q.transaction_id = std::string{static_cast<char>(tid >> 8), static_cast<char>(tid & 0xff)};
-    q.method_name = std::string(method);
-    q.id = w.node_id(at);
-    q.info_hash = w.opt.info_hash;
-    if (method == "announce_peer") {
-      q.port = at.port;
-      q.token = token;
-    }
     return encode_krpc(q);
   }
 };
@@ -381,11 +377,11 @@ awaitable<void> dht_poll(std::shared_ptr<DhtNode> n) {
     error_code ec;
     auto to = to_udp(n->w.plan.client);
     if (n->token && !n->announced) {
-      auto q = n->query("announce_peer");
+      auto q = n->query(KrpcMethod::announce_peer);
       co_await n->socket.async_send_to(asio::buffer(q), to, use_ec(ec));
       n->announced = true;
     }
-    auto q = n->query("get_peers");
+    auto q = n->query(KrpcMethod::get_peers);
     co_await n->socket.async_send_to(asio::buffer(q), to, use_ec(ec));
   }
 }

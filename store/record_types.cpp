@@ -1,0 +1,350 @@
+#include "store/record_types.hpp"
+
+#include "core/bytes.hpp"
+#include "store/json_fields.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+
+namespace p2pscope {
+namespace {
+
+using namespace json_fields;
+using Kind = RecordColumn::Kind;
+using Field = CopyField;
+
+// ---- JSON Lines codecs (docs/records.md) ----
+
+json observation_json(const Observation& o) {
+  json j;
+  put_common(j, "observation", o.time, o.run);
+  j["info_hash"] = o.info_hash.hex();
+  put_endpoint(j, "peer_ip", "peer_port", o.peer);
+  j["via"] = to_string(o.via);
+  if (o.source_url) j["source_url"] = *o.source_url;
+  if (o.source_endpoint) put_endpoint(j, "source_ip", "source_port", *o.source_endpoint);
+  if (o.source_node_id) j["source_node_id"] = o.source_node_id->hex();
+  if (auto flags = endpoint_flags(o.peer); !flags.empty()) j["peer_flags"] = peer_flags_json(flags);
+  if (o.pex_flags) j["pex_flags"] = o.pex_flags->bits();
+  return j;
+}
+
+Observation parse_observation(const json& j) {
+  Observation o;
+  read_common(j, o);
+  o.info_hash = need(InfoHash::from_hex(get_string(j, "info_hash")), "info_hash");
+  o.peer = get_endpoint(j, "peer_ip", "peer_port");
+  o.via = need(via_from(get_string(j, "via")), "via");
+  o.source_url = opt_string(j, "source_url");
+  if (find(j, "source_ip")) o.source_endpoint = get_endpoint(j, "source_ip", "source_port");
+  o.source_node_id = opt_hash<NodeId>(j, "source_node_id");
+  check_peer_flags(j, o.peer);
+  if (find(j, "pex_flags")) o.pex_flags = PexFlags::from_bits(static_cast<std::uint8_t>(get_int(j, "pex_flags", 0, 255)));
+  if (auto st = o.validate(); !st) fail(errc::missing_key, "observation via " + std::string(to_string(o.via)) + " lacks its source fields");
+  return o;
+}
+
+// Probe results and verdicts are about one peer, in one swarm or in none.
+template <class Rec>
+void put_subject(json& j, std::string_view type, const Rec& r) {
+  put_common(j, type, r.time, r.run);
+  put_endpoint(j, "peer_ip", "peer_port", r.peer);
+  if (r.info_hash) j["info_hash"] = r.info_hash->hex();
+}
+
+template <class Rec>
+void read_subject(const json& j, Rec& r) {
+  read_common(j, r);
+  r.peer = get_endpoint(j, "peer_ip", "peer_port");
+  r.info_hash = opt_hash<InfoHash>(j, "info_hash");
+}
+
+json probe_json(const ProbeResult& p) {
+  json j;
+  put_subject(j, "probe_result", p);
+  j["probe"] = to_string(p.probe);
+  j["outcome"] = to_string(p.outcome);
+  if (p.rtt_ms) j["rtt_ms"] = *p.rtt_ms;
+  j["evidence"] = p.evidence;
+  return j;
+}
+
+ProbeResult parse_probe(const json& j) {
+  ProbeResult p;
+  read_subject(j, p);
+  p.probe = need(probe_kind_from(get_string(j, "probe")), "probe");
+  p.outcome = need(probe_outcome_from(get_string(j, "outcome")), "outcome");
+  if (find(j, "rtt_ms")) p.rtt_ms = get_number(j, "rtt_ms");
+  if (const json* e = find(j, "evidence")) {
+    if (!e->is_object()) fail(errc::wrong_type, "field \"evidence\" must be an object");
+    for (const auto& [k, v] : e->items()) {
+      if (!v.is_string()) fail(errc::wrong_type, "field \"evidence\": values must be strings");
+      p.evidence.emplace(k, v.get<std::string>());
+    }
+  }
+  return p;
+}
+
+json verdict_json(const Verdict& v) {
+  json j;
+  put_subject(j, "verdict", v);
+  j["verdict"] = to_string(v.verdict);
+  j["confidence"] = v.confidence;
+  j["evidence"] = v.evidence;
+  return j;
+}
+
+Verdict parse_verdict(const json& j) {
+  Verdict v;
+  read_subject(j, v);
+  v.verdict = need(verdict_kind_from(get_string(j, "verdict")), "verdict");
+  v.confidence = get_number(j, "confidence");
+  if (!(v.confidence >= 0 && v.confidence <= 1)) fail(errc::bad_value, "field \"confidence\" must lie in [0, 1]");
+  v.evidence = string_array(j, "evidence");
+  return v;
+}
+
+constexpr std::int64_t kMaxCount = std::int64_t{1} << 53;  // exact in every JSON reader
+
+json anomaly_json(const Anomaly& a) {
+  json j;
+  put_common(j, "anomaly", a.time, a.run);
+  j["via"] = to_string(a.via);
+  if (a.source_url) j["source_url"] = *a.source_url;
+  if (a.source_endpoint) put_endpoint(j, "source_ip", "source_port", *a.source_endpoint);
+  if (a.info_hash) j["info_hash"] = a.info_hash->hex();
+  j["kind"] = to_string(a.kind);
+  j["detail"] = a.detail;
+  j["count"] = a.count;
+  return j;
+}
+
+Anomaly parse_anomaly(const json& j) {
+  Anomaly a;
+  read_common(j, a);
+  a.via = need(via_from(get_string(j, "via")), "via");
+  a.source_url = opt_string(j, "source_url");
+  if (find(j, "source_ip")) a.source_endpoint = get_endpoint(j, "source_ip", "source_port");
+  a.info_hash = opt_hash<InfoHash>(j, "info_hash");
+  a.kind = need(anomaly_kind_from(get_string(j, "kind")), "kind");
+  a.detail = opt_string(j, "detail").value_or("");
+  a.count = static_cast<std::uint64_t>(get_int(j, "count", 1, kMaxCount));
+  if (!a.validate()) fail(errc::missing_key, "anomaly needs source_url or source_ip");
+  return a;
+}
+
+json swarm_counts_json(const SwarmCounts& c) {
+  json j;
+  put_common(j, "swarm_counts", c.time, c.run);
+  j["info_hash"] = c.info_hash.hex();
+  j["via"] = to_string(c.via);
+  j["source_url"] = c.source_url;
+  j["scrape"] = c.scrape;
+  if (c.seeders) j["seeders"] = *c.seeders;
+  if (c.leechers) j["leechers"] = *c.leechers;
+  if (c.completed) j["completed"] = *c.completed;
+  return j;
+}
+
+SwarmCounts parse_swarm_counts(const json& j) {
+  SwarmCounts c;
+  read_common(j, c);
+  c.info_hash = need(InfoHash::from_hex(get_string(j, "info_hash")), "info_hash");
+  c.via = need(via_from(get_string(j, "via")), "via");
+  if (c.via != Via::tracker_http && c.via != Via::tracker_udp)
+    fail(errc::bad_value, "field \"via\" must be tracker_http or tracker_udp");
+  c.source_url = get_string(j, "source_url");
+  const auto& scrape = require(j, "scrape");
+  if (!scrape.is_boolean()) fail(errc::wrong_type, "field \"scrape\" must be true or false");
+  c.scrape = scrape.get<bool>();
+  c.seeders = opt_int(j, "seeders", 0, kMaxCount);
+  c.leechers = opt_int(j, "leechers", 0, kMaxCount);
+  c.completed = opt_int(j, "completed", 0, kMaxCount);
+  return c;
+}
+
+json peer_hello_json(const PeerHello& h) {
+  json j;
+  put_common(j, "peer_hello", h.time, h.run);
+  j["info_hash"] = h.info_hash.hex();
+  put_endpoint(j, "peer_ip", "peer_port", h.peer);
+  j["peer_id"] = h.peer_id.hex();
+  j["reserved"] = h.reserved_hex;
+  if (h.client) j["client"] = *h.client;
+  if (h.yourip) j["yourip"] = h.yourip->to_string();
+  if (h.reqq) j["reqq"] = *h.reqq;
+  if (h.listen_port) j["listen_port"] = *h.listen_port;
+  j["extensions"] = h.extensions;
+  return j;
+}
+
+PeerHello parse_peer_hello(const json& j) {
+  PeerHello h;
+  read_common(j, h);
+  h.info_hash = need(InfoHash::from_hex(get_string(j, "info_hash")), "info_hash");
+  h.peer = get_endpoint(j, "peer_ip", "peer_port");
+  h.peer_id = need(PeerId::from_hex(get_string(j, "peer_id")), "peer_id");
+  h.reserved_hex = get_string(j, "reserved");
+  std::array<std::uint8_t, 8> reserved{};
+  if (!detail::from_hex(h.reserved_hex, reserved.data(), reserved.size()))
+    fail(errc::bad_value, "field \"reserved\" must be 16 hex digits");
+  h.client = opt_string(j, "client");
+  if (auto ip = opt_string(j, "yourip")) h.yourip = need(IpAddress::parse(*ip), "yourip");
+  h.reqq = opt_int(j, "reqq", std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
+  if (auto p = opt_int(j, "listen_port", 0, 65535)) h.listen_port = static_cast<std::uint16_t>(*p);
+  h.extensions = string_array(j, "extensions");
+  return h;
+}
+
+json passive_json(const PassiveRecord& p) {
+  json j = json::parse(p.body, nullptr, false);
+  if (!j.is_object()) j = json{{"type", p.type}};  // bodies come from parse_passive; this is a guard
+  if (!p.run.empty()) j["run"] = p.run;
+  return j;
+}
+
+PassiveRecord parse_passive(json j, const std::string& type) {
+  PassiveRecord p;
+  p.type = type;
+  if (auto run = opt_string(j, "run")) p.run = *run;
+  j.erase("run");
+  p.time = epoch_time(j, "t");
+  if (!p.time) p.time = epoch_time(j, "start");
+  p.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  return p;
+}
+
+
+// ---- COPY rows ----
+
+Field text(std::string_view s) { return std::string(s); }
+Field opt_text(const std::optional<std::string>& s) { return s ? Field(*s) : std::nullopt; }
+Field num(std::int64_t v) { return std::to_string(v); }
+Field real(double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back to the same double
+  return std::string(buf, r.ptr);
+}
+Field bytea(const std::uint8_t* p, std::size_t n) { return "\\x" + detail::to_hex(p, n); }
+template <class H>
+Field hash(const H& h) { return bytea(h.bytes().data(), h.bytes().size()); }
+template <class H>
+Field opt_hash(const std::optional<H>& h) { return h ? hash(*h) : std::nullopt; }
+Field ip(const IpAddress& a) { return a.to_string(); }
+Field json_text(const nlohmann::json& j) { return j.dump(); }
+
+struct Fields {
+  std::vector<Field>& f;
+  void operator()(const Observation& o) {
+    f.insert(f.end(), {hash(o.info_hash), ip(o.peer.address), num(o.peer.port), text(to_string(o.via)),
+                       opt_text(o.source_url)});
+    f.push_back(o.source_endpoint ? ip(o.source_endpoint->address) : std::nullopt);
+    f.push_back(o.source_endpoint ? num(o.source_endpoint->port) : std::nullopt);
+    f.push_back(opt_hash(o.source_node_id));
+    f.push_back(o.pex_flags ? num(o.pex_flags->bits()) : std::nullopt);
+  }
+  void operator()(const ProbeResult& p) {
+    f.insert(f.end(), {ip(p.peer.address), num(p.peer.port), opt_hash(p.info_hash), text(to_string(p.probe)),
+                       text(to_string(p.outcome)), p.rtt_ms ? real(*p.rtt_ms) : std::nullopt,
+                       json_text(nlohmann::json(p.evidence))});
+  }
+  void operator()(const Verdict& v) {
+    f.insert(f.end(), {ip(v.peer.address), num(v.peer.port), opt_hash(v.info_hash), text(to_string(v.verdict)),
+                       real(v.confidence), json_text(nlohmann::json(v.evidence))});
+  }
+  void operator()(const Anomaly& a) {
+    f.insert(f.end(), {text(to_string(a.via)), opt_text(a.source_url)});
+    f.push_back(a.source_endpoint ? ip(a.source_endpoint->address) : std::nullopt);
+    f.push_back(a.source_endpoint ? num(a.source_endpoint->port) : std::nullopt);
+    f.insert(f.end(), {opt_hash(a.info_hash), text(to_string(a.kind)), text(a.detail),
+                       num(static_cast<std::int64_t>(a.count))});
+  }
+  void operator()(const SwarmCounts& c) {
+    f.insert(f.end(), {hash(c.info_hash), text(to_string(c.via)), text(c.source_url), text(c.scrape ? "t" : "f"),
+                       c.seeders ? num(*c.seeders) : std::nullopt, c.leechers ? num(*c.leechers) : std::nullopt,
+                       c.completed ? num(*c.completed) : std::nullopt});
+  }
+  void operator()(const PeerHello& h) {
+    f.insert(f.end(), {hash(h.info_hash), ip(h.peer.address), num(h.peer.port), hash(h.peer_id),
+                       text("\\x" + h.reserved_hex), opt_text(h.client)});
+    f.push_back(h.yourip ? ip(*h.yourip) : std::nullopt);
+    f.push_back(h.reqq ? num(*h.reqq) : std::nullopt);
+    f.push_back(h.listen_port ? num(*h.listen_port) : std::nullopt);
+    f.push_back(json_text(nlohmann::json(h.extensions)));
+  }
+  void operator()(const PassiveRecord& p) { f.insert(f.end(), {text(p.type), text(p.body)}); }
+};
+
+
+// ---- the table ----
+
+bool is_passive(std::string_view type) { return type.starts_with("passive_") || type == "suspect_infohash"; }
+
+// Appends T's entry, which must come at T's place in the Record variant.
+template <class T, json (*Emit)(const T&), T (*Parse)(const json&)>
+void add(std::vector<RecordType>& t, std::string_view table, std::vector<RecordColumn> columns) {
+  if (Record(std::in_place_type<T>).index() != t.size()) throw std::logic_error("record types out of variant order");
+  t.push_back(RecordType{
+      table, std::move(columns), nullptr, [](const Record& r) { return Emit(std::get<T>(r)); },
+      [](json j, std::string_view) { return Record{Parse(j)}; },
+      [](const Record& r, std::vector<Field>& out) { Fields{out}(std::get<T>(r)); }});
+}
+
+std::vector<RecordType> make_types() {
+  std::vector<RecordType> t;
+  add<Observation, observation_json, parse_observation>(t,
+      "observation", {{"info_hash", Kind::hash}, {"peer_ip", Kind::ip}, {"peer_port"}, {"via"}, {"source_url"},
+                      {"source_ip", Kind::ip}, {"source_port"}, {"source_node_id", Kind::hash}, {"pex_flags"}});
+  add<ProbeResult, probe_json, parse_probe>(t,
+      "probe_result", {{"peer_ip", Kind::ip}, {"peer_port"}, {"info_hash", Kind::hash}, {"probe"}, {"outcome"},
+                       {"rtt_ms"}, {"evidence"}});
+  add<Verdict, verdict_json, parse_verdict>(t,
+      "verdict", {{"peer_ip", Kind::ip}, {"peer_port"}, {"info_hash", Kind::hash}, {"verdict"}, {"confidence"},
+                  {"evidence"}});
+  add<Anomaly, anomaly_json, parse_anomaly>(t,
+      "anomaly", {{"via"}, {"source_url"}, {"source_ip", Kind::ip}, {"source_port"}, {"info_hash", Kind::hash},
+                  {"kind"}, {"detail"}, {"count"}});
+  add<SwarmCounts, swarm_counts_json, parse_swarm_counts>(t,
+      "swarm_counts", {{"info_hash", Kind::hash}, {"via"}, {"source_url"}, {"scrape"}, {"seeders"}, {"leechers"},
+                       {"completed"}});
+  add<PeerHello, peer_hello_json, parse_peer_hello>(t,
+      "peer_hello", {{"info_hash", Kind::hash}, {"peer_ip", Kind::ip}, {"peer_port"}, {"peer_id", Kind::hash},
+                     {"reserved", Kind::hex}, {"client"}, {"yourip", Kind::ip}, {"reqq"}, {"listen_port"},
+                     {"extensions"}});
+  RecordType passive{"passive_record", {{"type"}, {"record"}}, is_passive,
+                     [](const Record& r) { return passive_json(std::get<PassiveRecord>(r)); },
+                     [](json j, std::string_view type) { return Record{parse_passive(std::move(j), std::string(type))}; },
+                     [](const Record& r, std::vector<Field>& out) { Fields{out}(std::get<PassiveRecord>(r)); },
+                     true};
+  t.push_back(std::move(passive));
+  if (t.size() != std::variant_size_v<Record>) throw std::logic_error("a Record alternative has no record type");
+  return t;
+}
+
+}  // namespace
+
+std::span<const RecordType> record_types() noexcept {
+  static const std::vector<RecordType> types = make_types();
+  return types;
+}
+
+const RecordType* record_type_named(std::string_view type) noexcept {
+  for (const auto& t : record_types()) {
+    if (t.accepts ? t.accepts(type) : t.table == type) return &t;
+  }
+  return nullptr;
+}
+
+std::vector<std::string_view> record_tables() {
+  std::vector<std::string_view> out;
+  for (const auto& t : record_types()) out.push_back(t.table);
+  return out;
+}
+
+std::string_view record_type(const Record& r) noexcept {
+  if (const auto* p = std::get_if<PassiveRecord>(&r)) return p->type;
+  return record_type_of(r).table;
+}
+
+}  // namespace p2pscope
