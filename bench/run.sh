@@ -194,10 +194,10 @@ rounds = json.load(open(sys.argv[1]))["dht_rounds"]
 first, later = rounds[0], rounds[1:]
 q = lambda rs: sum(r["queries"] for r in rs); v = lambda rs: sum(r["values"] for r in rs); n = lambda rs: sum(r["lookups"] for r in rs)
 learned = sum(r["from_learned"] for r in later)
-print(f"dht rounds: first round {q([first]) / n([first]):.1f} queries per lookup, {q([first]) / max(v([first]), 1):.2f} per peer "
-      f"found; later rounds ({len(later)}) {q(later) / max(n(later), 1):.1f} per lookup, {q(later) / max(v(later), 1):.2f} per peer "
-      f"found = {q(later) / max(n(later), 1) / (q([first]) / n([first])):.0%} of the first round's queries; "
-      f"{learned} of {n(later)} later lookups started from learned nodes")
+per100 = lambda rs: 100 * q(rs) / max(v(rs), 1)
+print(f"dht rounds: first round {q([first]) / n([first]):.1f} queries per lookup, {per100([first]):.1f} per 100 values "
+      f"found; later rounds ({len(later)}) {q(later) / max(n(later), 1):.1f} per lookup, {per100(later):.1f} per 100 values "
+      f"found; {learned} of {n(later)} later lookups started from kept nodes, not the bootstrap")
 PY
   for ((i = 0; i < reps; i++)); do
     build/bench/cli/p2pscope lab exec --state-dir "$state" -- "$PWD/$bin/probe_bench" \

@@ -6,8 +6,14 @@ namespace p2pscope::probes {
 namespace {
 
 std::string clean_label(std::string_view label, std::string_view forbidden) {
+  // A byte-order mark means nothing inside a label, and at the start of a
+  // list's first line the reader drops it, which would uncover a comment
+  // marker behind it.
+  std::string no_bom(label);
+  for (auto at = no_bom.find("\xef\xbb\xbf"); at != std::string::npos; at = no_bom.find("\xef\xbb\xbf", at))
+    no_bom.erase(at, 3);
   std::string out;
-  for (char c : label) {
+  for (char c : no_bom) {
     // Control bytes go too: a label starting "\x1f\x8b" made a whole list read back as gzip.
     auto u = static_cast<unsigned char>(c);
     bool bad = u < 0x20 || u == 0x7f || forbidden.find(c) != std::string_view::npos;

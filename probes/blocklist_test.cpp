@@ -50,6 +50,15 @@ TEST(Blocklist, ALabelNeverTurnsALineIntoAComment) {
   EXPECT_EQ(read_back(b, ListFormat::p2p).size(), 2u);
 }
 
+// Found by fuzz_known_list: a label that begins with a byte-order mark and
+// "//" was written first, the reader dropped the mark, and the line was a
+// comment.
+TEST(Blocklist, AByteOrderMarkInALabelCannotHideACommentMarker) {
+  auto b = format_blocklist({range("5.6.7.8", "5.6.7.8", "\xef\xbb\xbf://1 farm")}, BlocklistFormat::p2p);
+  EXPECT_EQ(b.text, " _/1 farm:5.6.7.8-5.6.7.8\n");
+  EXPECT_EQ(read_back(b, ListFormat::p2p).size(), 1u);
+}
+
 TEST(Blocklist, CidrKeepsIpv6AndCountsPrefixes) {
   auto b = format_blocklist(sample(), BlocklistFormat::cidr);
   EXPECT_EQ(b.left_out_v6, 0u);
