@@ -86,9 +86,13 @@ bool on_path(const std::string& binary) {
 // this binary, or in the build tree's taint-harness/.
 std::string reference_binary(const std::string& given) {
   std::error_code ec;
-  // Clients run with their profile directory as the working directory.
-  if (!given.empty()) return fs::absolute(given, ec).string();
-  if (const char* env = std::getenv("P2PSCOPE_REFERENCE_CLIENT"); env && *env) return fs::absolute(env, ec).string();
+  // Clients run with their profile directory as the working directory, so a
+  // relative path is made absolute; a bare name is still looked up on PATH.
+  auto resolved = [&ec](const std::string& p) {
+    return p.find('/') == std::string::npos ? p : fs::absolute(p, ec).string();
+  };
+  if (!given.empty()) return resolved(given);
+  if (const char* env = std::getenv("P2PSCOPE_REFERENCE_CLIENT"); env && *env) return resolved(env);
   auto self = fs::read_symlink("/proc/self/exe", ec).parent_path();
   for (const auto& candidate : {self / "p2pscope-reference-client", self / "../taint-harness/p2pscope-reference-client"}) {
     if (fs::exists(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();

@@ -3,6 +3,8 @@
 // column order; nullopt is SQL NULL. Rows of 4 to 6 and of 10 to 14 columns.
 #pragma once
 
+#include "store/record_types.hpp"
+
 #include <pqxx/stream_to>
 
 #include <optional>
@@ -14,7 +16,7 @@
 
 namespace p2pscope::pg {
 
-using Field = std::optional<std::string>;  // the same as CopyField (store/record_types.hpp)
+using Field = CopyField;
 
 template <std::size_t N>
 void put_row(pqxx::stream_to& s, const std::vector<Field>& f) {
