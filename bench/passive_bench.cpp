@@ -93,9 +93,8 @@ Run ours(const std::string& file, bool messages) {
     ++r.records;
     json_bytes += line.size();
   });
-  std::string detail;
-  auto reader = passive::PcapReader::open(file, &detail);
-  if (!reader) throw std::runtime_error(detail);
+  auto reader = passive::PcapReader::open(file);
+  if (!reader) throw std::runtime_error(reader.error().message());
   auto sum = passive::read_packets_pipelined(reader.value(), [&](const passive::Frame& f, const Packet* p) {
     ++r.packets;
     if (p) an.packet(f.t, *p);

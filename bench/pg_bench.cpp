@@ -36,10 +36,9 @@ int main(int argc, char** argv) {
   o.conninfo = db;
   o.spool_dir = std::filesystem::temp_directory_path() / "p2pscope-pg-bench-spool";
   o.batch_records = batch;
-  std::string why;
-  auto sink = pg::PgSink::open(o, &why);
-  if (!sink || !why.empty()) {
-    std::fprintf(stderr, "pg_bench: %s\n", why.c_str());
+  auto sink = pg::PgSink::open(o);
+  if (!sink || !sink.value()->opening_note().empty()) {
+    std::fprintf(stderr, "pg_bench: %s\n", sink ? sink.value()->opening_note().c_str() : sink.error().message().c_str());
     return 1;
   }
   auto t0 = std::chrono::steady_clock::now();

@@ -191,18 +191,16 @@ int main(int argc, char** argv) {
   if (file.empty()) {
     prefixes = synthetic(o);
     file = o.keep.empty() ? tmp : fs::path(o.keep);
-    std::string why;
-    if (!lab::write_asn_mmdb(prefixes, file, &why)) {
-      std::fprintf(stderr, "routability_bench: %s\n", why.c_str());
+    if (auto st = lab::write_asn_mmdb(prefixes, file); !st) {
+      std::fprintf(stderr, "routability_bench: %s\n", st.error().message().c_str());
       return 1;
     }
   }
   probes::PrefixTable table;
-  std::string why;
   auto t0 = std::chrono::steady_clock::now();
-  auto load = probes::load_routing(file, probes::RoutingFormat::mmdb, table, {}, &why);
+  auto load = probes::load_routing(file, probes::RoutingFormat::mmdb, table, {});
   if (!load) {
-    std::fprintf(stderr, "routability_bench: %s\n", why.c_str());
+    std::fprintf(stderr, "routability_bench: %s\n", load.error().message().c_str());
     return 1;
   }
   if (!table.build()) {

@@ -7,6 +7,7 @@
 #include "cli/validators.hpp"
 #include "core/text.hpp"
 #include "crawler/crawl.hpp"
+#include "crawler/crawl_settings.hpp"
 #include "crawler/dht_crawl.hpp"
 #include "crawler/tracker_client.hpp"
 #include "store/jsonl.hpp"
@@ -25,12 +26,11 @@ namespace {
 
 using namespace crawler;
 
-struct CrawlArgs {
-  std::vector<std::string> inputs, trackers, bootstrap;
-  std::string tracker_file, output = "-", summary_file, run_id, bind, bind6;
-  bool quick = false, quiet = false, ipv6 = false, no_trackers = false, no_dht = false, no_pex = false, no_scrape = false;
-  std::optional<int> requery, stable_for, max_duration, pex_hold, numwant, max_sessions, max_lookups, port;
-  std::optional<double> per_ip_rate, global_rate;
+// The flags: the crawl's settings, and where its records go.
+struct CrawlArgs : CrawlSettings {
+  std::vector<std::string> inputs;
+  std::string tracker_file, output = "-", summary_file, run_id;
+  bool quiet = false;
   DbArgs db;
   bool output_given = false;
   CrawlHooks hooks;
@@ -47,49 +47,19 @@ std::string default_run_id() {
   return std::string("crawl-") + buf + "-" + suffix;
 }
 
-// Applies the flags over the profile; returns a message for a bad value.
-std::optional<std::string> configure(const CrawlArgs& a, CrawlConfig& c) {
-  if (a.requery) c.requery = std::chrono::seconds(*a.requery);
-  if (a.stable_for) c.stable_for = std::chrono::seconds(*a.stable_for);
-  if (a.max_duration) c.max_duration = std::chrono::seconds(*a.max_duration);
-  if (a.pex_hold) c.pex.hold = std::chrono::seconds(*a.pex_hold);
-  if (a.numwant) c.numwant = *a.numwant;
-  if (a.port) c.port = static_cast<std::uint16_t>(*a.port);
-  if (a.max_sessions) c.politeness.max_sessions = static_cast<std::size_t>(*a.max_sessions);
-  if (a.max_lookups) c.politeness.max_lookups = static_cast<std::size_t>(*a.max_lookups);
-  if (a.per_ip_rate) c.politeness.per_ip_rate = *a.per_ip_rate;
-  if (a.global_rate) c.politeness.global_rate = *a.global_rate;
-  c.use_trackers = !a.no_trackers;
-  c.use_dht = !a.no_dht;
-  c.use_pex = !a.no_pex;
-  c.scrape = !a.no_scrape;
-  c.bootstrap = a.bootstrap;
-  for (const auto& b : a.bootstrap) {
-    if (!parse_host_port(b)) return "--bootstrap " + printable(b) + ": not HOST:PORT with a port of 1-65535";
-  }
-  c.extra_trackers = a.trackers;
+// The settings with the tracker file read into them.
+StatusOr<CrawlSettings> settings_of(const CrawlArgs& a) {
+  CrawlSettings s = a;
   if (!a.tracker_file.empty()) {
-    std::string why;
-    auto list = load_tracker_list(a.tracker_file, &why);
-    if (!list) return why;
-    c.extra_trackers.insert(c.extra_trackers.end(), list.value().begin(), list.value().end());
+    P2PSCOPE_TRY(list, load_tracker_list(a.tracker_file));
+    s.trackers.insert(s.trackers.end(), list.begin(), list.end());
   }
-  for (const auto& t : a.trackers) {
-    if (!parse_tracker_url(t)) return "--tracker " + t + ": not an http, https or udp tracker URL";
-  }
-  if (!a.bind.empty()) {
-    auto ip = IpAddress::parse(a.bind);
-    if (!ip || !ip.value().is_v4()) return "--bind " + a.bind + ": not an IPv4 address";
-    c.bind_v4 = ip.value();
-  }
-  if (!a.bind6.empty()) {
-    auto ip = IpAddress::parse(a.bind6);
-    if (!ip || ip.value().is_v4()) return "--bind6 " + a.bind6 + ": not an IPv6 address";
-    c.bind_v6 = ip.value();
-  }
-  if (a.ipv6 && !c.bind_v6) c.bind_v6 = IpAddress::v6({});  // "::": any local IPv6 address
-  c.run_id = a.run_id.empty() ? default_run_id() : a.run_id;
-  return std::nullopt;
+  return s;
+}
+
+StatusOr<CrawlConfig> configure(const CrawlArgs& a) {
+  P2PSCOPE_TRY(s, settings_of(a));
+  return make_config(s, a.run_id.empty() ? default_run_id() : a.run_id);
 }
 
 void show_progress(const CrawlProgress& p) {
@@ -157,17 +127,17 @@ nlohmann::json summary_json(const CrawlSummary& s, const std::string& run_id) {
 }
 
 int run_crawl(const CrawlArgs& a) {
-  std::string why;
-  auto targets = load_targets(a.inputs, &why);
+  auto targets = load_targets(a.inputs);
   if (!targets) {
-    std::cerr << "p2pscope crawl: " << why << "\n";
+    std::cerr << "p2pscope crawl: " << targets.error() << "\n";
     return kBadInput;
   }
-  CrawlConfig cfg = a.quick ? CrawlConfig::quick() : CrawlConfig{};
-  if (auto bad = configure(a, cfg)) {
-    std::cerr << "p2pscope crawl: " << *bad << "\n";
+  auto configured = configure(a);
+  if (!configured) {
+    std::cerr << "p2pscope crawl: " << configured.error() << "\n";
     return kBadInput;
   }
+  auto cfg = std::move(configured).value();
   for (const auto& t : targets.value()) {
     if (t.trackers_dropped)
       std::cerr << "p2pscope crawl: " << t.label << " lists " << t.trackers.size() + t.trackers_dropped
@@ -215,7 +185,7 @@ int run_crawl(const CrawlArgs& a) {
   };
   on_signal();
   net::asio::steady_timer poll(io);
-  std::optional<std::error_code> file_error;
+  std::optional<Error> file_error;
   // The record file is flushed every second, so a full disk stops the crawl
   // within a second, not when a 64 KiB buffer finally fills.
   std::function<void()> check = [&] {
@@ -245,7 +215,7 @@ int run_crawl(const CrawlArgs& a) {
   if (file && !file_whole) {
     if (!file_error) {
       auto st = file->flush();
-      file_error = st ? std::make_error_code(std::errc::io_error) : st.error();
+      file_error = st ? Error(std::errc::io_error) : st.error();
     }
     std::cerr << "p2pscope crawl: writing " << a.output << ": " << file_error->message() << "; "
               << file->records_written() << " records written, the rest of the run was not\n";
@@ -353,29 +323,37 @@ void add_crawl(CLI::App& app, int* exit_code) {
   });
 }
 
-std::optional<std::string> check_crawl_args(const std::vector<std::string>& args, std::vector<InfoHash>* hashes) {
+StatusOr<CrawlJob> crawl_job_from_args(const std::vector<std::string>& args) {
   std::shared_ptr<CrawlArgs> a;
-  if (auto bad = parse_crawl(args, a)) return bad;
-  CrawlConfig cfg = a->quick ? CrawlConfig::quick() : CrawlConfig{};
-  if (auto bad = configure(*a, cfg)) return bad;
-  std::string why;
-  auto targets = load_targets(a->inputs, &why);
-  if (!targets) return why;
-  if (hashes) {
-    for (const auto& t : targets.value()) hashes->push_back(t.info_hash);
-  }
-  return std::nullopt;
+  if (auto bad = parse_crawl(args, a)) return fail(errc::bad_value, *bad);
+  if (a->db.conninfo || !a->run_id.empty() || !a->summary_file.empty() || a->output_given)
+    return fail(errc::bad_value, "--db, --run-id, --summary and --output are set by the worker, not by the job");
+  P2PSCOPE_TRY(settings, settings_of(*a));
+  P2PSCOPE_CHECK(make_config(settings, "check"));
+  P2PSCOPE_TRY(targets, load_targets(a->inputs));
+  CrawlJob job{std::move(settings), a->inputs, {}};
+  for (const auto& t : targets) job.hashes.push_back(t.info_hash);
+  return job;
 }
 
-int crawl_in_process(const std::vector<std::string>& args, const CrawlHooks& hooks) {
+int run_crawl_job(const std::vector<std::string>& inputs, const CrawlSettings& settings, const std::string& run_id,
+                  const DbArgs& db, const CrawlHooks& hooks) {
+  CrawlArgs a;
+  static_cast<CrawlSettings&>(a) = settings;
+  a.inputs = inputs;
+  a.run_id = run_id;
+  a.db = db;
+  a.db.writer = hooks.writer;
+  a.hooks = hooks;
+  return run_crawl(a);
+}
+
+StatusOr<CrawlSettings> legacy_job_settings(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = args;
+  argv.insert(argv.end(), {"--", "0000000000000000000000000000000000000000"});  // INPUT is required
   std::shared_ptr<CrawlArgs> a;
-  if (auto bad = parse_crawl(args, a)) {
-    std::cerr << "p2pscope crawl: " << *bad << "\n";
-    return kBadInput;
-  }
-  a->hooks = hooks;
-  a->db.writer = hooks.writer;
-  return run_crawl(*a);
+  if (auto bad = parse_crawl(argv, a)) return fail(errc::bad_value, *bad);
+  return settings_of(*a);
 }
 
 }  // namespace p2pscope::cli

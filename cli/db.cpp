@@ -28,10 +28,9 @@ int run_migrate(const DbArgs& a) {
   int code = kFailure;
   auto c = open_db(a, "db migrate", SchemaCheck::none, &code);
   if (!c) return code;
-  std::string detail;
-  auto applied = pg::migrate(*c, &detail);
+  auto applied = pg::migrate(*c);
   if (!applied) {
-    std::cerr << "p2pscope db migrate: " << applied.error().message() << ": " << detail << "\n";
+    std::cerr << "p2pscope db migrate: " << applied.error() << "\n";
     return kFailure;
   }
   for (int v : applied.value()) std::cerr << "db migrate: applied version " << v << " ("
@@ -45,10 +44,9 @@ int run_status(const DbArgs& a) {
   int code = kFailure;
   auto c = open_db(a, "db status", SchemaCheck::none, &code);
   if (!c) return code;
-  std::string detail;
-  auto v = pg::schema_version(*c, &detail);
+  auto v = pg::schema_version(*c);
   if (!v) {
-    std::cerr << "p2pscope db status: " << detail << "\n";
+    std::cerr << "p2pscope db status: " << v.error() << "\n";
     return kFailure;
   }
   std::cout << "schema version " << v.value() << " (this build: " << pg::latest_version() << ")\n";
@@ -87,8 +85,8 @@ int import_harness_reports(const DbArgs& a, const std::vector<std::string>& file
   }
   std::size_t fresh = 0;
   bool ok = store_with_retry(a, "db import", "importing the files again stores the rest",
-                             [&](pqxx::connection& c, std::string* detail) -> Status {
-                               P2PSCOPE_TRY(n, pg::store_harness_reports(c, reports, detail));
+                             [&](pqxx::connection& c) -> Status {
+                               P2PSCOPE_TRY(n, pg::store_harness_reports(c, reports));
                                fresh = n;
                                return success();
                              });
@@ -197,7 +195,6 @@ int run_export(const DbArgs& a, const std::string& out, const std::optional<std:
   int code = kFailure;
   auto c = open_db(a, "db export", SchemaCheck::current, &code);
   if (!c) return code;
-  std::string detail;
   auto w = JsonlWriter::open(out, OpenMode::truncate);
   if (!w) {
     std::cerr << "p2pscope db export: cannot open " << out << ": " << w.error().message() << "\n";
@@ -205,12 +202,12 @@ int run_export(const DbArgs& a, const std::string& out, const std::optional<std:
   }
   pg::ExportFilter every;
   every.run = run;
-  std::optional<std::error_code> write_error;
+  std::optional<Error> write_error;
   auto n = pg::export_records(*c, every, [&](const Record& r) {
     auto st = w.value()->write(r);
     if (!st) write_error = st.error();
     return st;
-  }, &detail);
+  });
   if (n && !write_error) {
     if (auto st = w.value()->flush(); !st) write_error = st.error();
   }
@@ -220,7 +217,7 @@ int run_export(const DbArgs& a, const std::string& out, const std::optional<std:
     return kFailure;
   }
   if (!n) {
-    std::cerr << "p2pscope db export: " << n.error().message() << ": " << detail << "\n";
+    std::cerr << "p2pscope db export: " << n.error() << "\n";
     return kFailure;
   }
   std::cerr << "db export: " << n.value() << " records\n";

@@ -59,16 +59,15 @@ std::string digest_writer(std::string_view prefix, const std::vector<std::string
 }
 
 std::unique_ptr<pqxx::connection> open_db(const DbArgs& a, const char* cmd, SchemaCheck check, int* code) {
-  std::string detail;
-  auto c = pg::connect(a.conninfo.value_or(""), &detail);
+  auto c = pg::connect(a.conninfo.value_or(""));
   if (!c) {
-    std::cerr << "p2pscope " << cmd << ": " << c.error().message() << ": " << detail << "\n";
+    std::cerr << "p2pscope " << cmd << ": " << c.error() << "\n";
     *code = c.error() == pg::Failure::bad_conninfo ? kBadInput : kFailure;
     return nullptr;
   }
   if (check == SchemaCheck::current) {
-    if (auto st = pg::require_current_schema(*c.value(), &detail); !st) {
-      std::cerr << "p2pscope " << cmd << ": " << detail << "\n";
+    if (auto st = pg::require_current_schema(*c.value()); !st) {
+      std::cerr << "p2pscope " << cmd << ": " << st.error() << "\n";
       *code = kFailure;
       return nullptr;
     }
@@ -77,21 +76,20 @@ std::unique_ptr<pqxx::connection> open_db(const DbArgs& a, const char* cmd, Sche
 }
 
 bool store_with_retry(const DbArgs& a, const char* cmd, const std::string& keep,
-                      const std::function<Status(pqxx::connection&, std::string*)>& step) {
+                      const std::function<Status(pqxx::connection&)>& step) {
   const auto deadline = std::chrono::steady_clock::now() + a.wait;
   bool said = false;
   for (;;) {
-    std::string detail;
-    auto c = pg::connect(a.conninfo.value_or(""), &detail);
-    Status st = c ? pg::require_current_schema(*c.value(), &detail) : Status(c.error());
-    if (st) st = step(*c.value(), &detail);
+    auto c = pg::connect(a.conninfo.value_or(""));
+    Status st = c ? pg::require_current_schema(*c.value()) : Status(c.error());
+    if (st) st = step(*c.value());
     if (st) return true;
     if (!pg::transient(st.error()) || std::chrono::steady_clock::now() >= deadline) {
-      std::cerr << "p2pscope " << cmd << ": --db: " << st.error().message() << ": " << detail << "; " << keep << "\n";
+      std::cerr << "p2pscope " << cmd << ": --db: " << st.error() << "; " << keep << "\n";
       return false;
     }
     if (!said) {
-      std::cerr << "p2pscope " << cmd << ": the database is unreachable (" << detail << "); retrying for up to "
+      std::cerr << "p2pscope " << cmd << ": " << st.error() << "; retrying for up to "
                 << std::chrono::duration_cast<std::chrono::seconds>(a.wait).count() << " s (--db-wait)\n";
       said = true;
     }
@@ -106,13 +104,12 @@ std::unique_ptr<pg::PgSink> open_pg_sink(const DbArgs& a, const char* cmd, const
   o.spool_dir = a.spool_dir;
   o.writer = a.writer;
   o.batch_age = a.batch_age;
-  std::string detail;
-  auto s = pg::PgSink::open(o, &detail);
+  auto s = pg::PgSink::open(o);
   if (!s) {
-    std::cerr << "p2pscope " << cmd << ": --db: " << s.error().message() << ": " << detail << "\n";
+    std::cerr << "p2pscope " << cmd << ": --db: " << s.error() << "\n";
     return nullptr;
   }
-  if (!detail.empty()) std::cerr << "p2pscope " << cmd << ": " << detail << "\n";
+  if (const auto& note = s.value()->opening_note(); !note.empty()) std::cerr << "p2pscope " << cmd << ": " << note << "\n";
   return std::move(s).value();
 }
 

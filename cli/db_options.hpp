@@ -62,7 +62,7 @@ std::unique_ptr<pqxx::connection> open_db(const DbArgs& a, const char* cmd, Sche
 // to a.wait. false after printing why ("p2pscope CMD: ... ; `keep` says
 // where the data still is").
 bool store_with_retry(const DbArgs& a, const char* cmd, const std::string& keep,
-                      const std::function<Status(pqxx::connection&, std::string*)>& step);
+                      const std::function<Status(pqxx::connection&)>& step);
 
 // A PostgreSQL sink for a; nullptr after printing why ("p2pscope CMD: ...").
 // `fence`: see pg::SinkOptions::fence (workers).

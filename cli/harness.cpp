@@ -60,8 +60,8 @@ bool store_reports(const HarnessArgs& a, const nlohmann::json& reports, const fs
   std::size_t fresh = 0;
   auto keep = "the reports stay in " + file.string() + "; `p2pscope db import " + file.string() +
               "` stores them later";
-  bool ok = store_with_retry(a.db, "harness", keep, [&](pqxx::connection& c, std::string* detail) -> Status {
-    P2PSCOPE_TRY(n, pg::store_harness_reports(c, reports, detail));
+  bool ok = store_with_retry(a.db, "harness", keep, [&](pqxx::connection& c) -> Status {
+    P2PSCOPE_TRY(n, pg::store_harness_reports(c, reports));
     fresh = n;
     return success();
   });
@@ -115,8 +115,8 @@ std::string how_to_get(const ClientDriver& d) {
 
 // The drivers to run, in order. Unnamed clients that are not installed are
 // skipped (and listed in `skipped`); a client or control asked for by name
-// whose program is missing is an error, said in `why`, as is an unknown name.
-Result<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std::string>& skipped, std::string& why) {
+// whose program is missing is an error, as is an unknown name.
+StatusOr<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std::string>& skipped) {
   auto builtin = builtin_drivers(reference_binary(a.reference));
   std::vector<ClientDriver> out;
   if (a.clients.empty() && a.command.empty()) {
@@ -130,16 +130,15 @@ Result<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std::
       out.push_back(std::move(d));
       return success();
     }
-    why = d.name + " was asked for, but " + d.binary + " is not " +
-          (d.binary.find('/') != std::string::npos ? "there" : "on PATH") + "; " + how_to_get(d);
-    return errc::bad_value;
+    return fail(errc::bad_value, d.name + " was asked for, but " + d.binary + " is not " +
+                                     (d.binary.find('/') != std::string::npos ? "there" : "on PATH") + "; " +
+                                     how_to_get(d));
   };
   for (const auto& name : a.clients) {
     auto it = std::find_if(builtin.begin(), builtin.end(), [&](const ClientDriver& d) { return d.name == name; });
-    if (it == builtin.end()) {
-      why = "unknown client '" + name + "' (known: transmission, qbittorrent, deluge, rtorrent, aria2, reference)";
-      return errc::bad_value;
-    }
+    if (it == builtin.end())
+      return fail(errc::bad_value,
+                  "unknown client '" + name + "' (known: transmission, qbittorrent, deluge, rtorrent, aria2, reference)");
     if (auto st = named(*it); !st) return st.error();
   }
   for (const auto& mode : a.controls) {
@@ -147,10 +146,7 @@ Result<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std::
   }
   if (!a.command.empty()) {
     auto g = generic_driver(a.command_name, a.command);
-    if (!g) {
-      why = "bad --command (fields: {torrent} {dir} {port} {ip} {profile} {dht})";
-      return g.error();
-    }
+    if (!g) return fail(g.error(), "bad --command (fields: {torrent} {dir} {port} {ip} {profile} {dht})");
     out.push_back(std::move(g).value());
   }
   return out;
@@ -183,10 +179,9 @@ pid_t start_run(const ClientDriver& d, const HarnessArgs& a, const fs::path& dir
 
 int run_harness(const HarnessArgs& a) {
   std::vector<std::string> skipped;
-  std::string why;
-  auto drivers = choose(a, skipped, why);
+  auto drivers = choose(a, skipped);
   if (!drivers) {
-    std::cerr << "p2pscope harness: " << why << "\n";
+    std::cerr << "p2pscope harness: " << drivers.error() << "\n";
     return kBadInput;
   }
   for (const auto& s : skipped) std::cerr << "harness: skipping " << s << "\n";
@@ -199,9 +194,8 @@ int run_harness(const HarnessArgs& a) {
     return kBadInput;
   }
   if (a.db.conninfo) {
-    std::string bad;
-    if (!pg::check_conninfo(*a.db.conninfo, &bad)) {
-      std::cerr << "p2pscope harness: --db: " << bad << "\n";
+    if (auto st = pg::check_conninfo(*a.db.conninfo); !st) {
+      std::cerr << "p2pscope harness: --db: " << st.error() << "\n";
       return kBadInput;
     }
   }

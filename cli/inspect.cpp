@@ -106,9 +106,9 @@ int run_records(const std::vector<std::string>& files) {
     for (;;) {
       auto rec = reader.value()->next();
       if (!rec) {
-        std::cerr << path << ":" << reader.value()->line() << ": " << reader.value()->detail() << "\n";
+        std::cerr << path << ":" << reader.value()->line() << ": " << rec.error() << "\n";
         ++bad;
-        if (rec.error().category() != p2pscope::category()) break;  // an I/O error ends the file
+        if (rec.error().code().category() != p2pscope::category()) break;  // an I/O error ends the file
         continue;
       }
       if (!rec.value()) break;

@@ -104,7 +104,7 @@ int run_score(const LabArgs& a) {
     for (;;) {
       auto rec = reader.value()->next();
       if (!rec) {
-        std::cerr << "p2pscope lab score: " << file << ":" << reader.value()->line() << ": a bad record: " << reader.value()->detail() << "\n";
+        std::cerr << "p2pscope lab score: " << file << ":" << reader.value()->line() << ": a bad record: " << rec.error() << "\n";
         return kBadInput;
       }
       if (!rec.value()) break;

@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Result<lab::Scenario> load_scenario(const std::string& what, std::string& why) {
+StatusOr<lab::Scenario> load_scenario(const std::string& what) {
   lab::ScenarioError err;
   Result<lab::Scenario> s = errc::bad_value;
   if (fs::is_regular_file(what)) {
@@ -21,20 +21,18 @@ Result<lab::Scenario> load_scenario(const std::string& what, std::string& why) {
   } else if (auto builtin = lab::builtin_scenario(what)) {
     s = lab::parse_scenario(builtin.value(), &err);
   } else {
-    why = "'" + what + "' is neither a scenario file nor a built-in scenario (small, large)";
-    return errc::bad_value;
+    return fail(errc::bad_value, "'" + what + "' is neither a scenario file nor a built-in scenario (small, large)");
   }
-  if (!s) why = what + ": " + err.to_string();
-  return s;
+  if (!s) return fail(s.error(), what + ": " + err.to_string());
+  return std::move(s).value();
 }
 
 }  // namespace
 
 int start_lab(const LabStart& s, const char* cmd, std::optional<lab::LabUp>& up) {
-  std::string why;
-  auto scenario = load_scenario(s.scenario, why);
+  auto scenario = load_scenario(s.scenario);
   if (!scenario) {
-    std::cerr << "p2pscope " << cmd << ": " << why << "\n";
+    std::cerr << "p2pscope " << cmd << ": " << scenario.error() << "\n";
     return kBadInput;
   }
   if (s.seed) scenario.value().seed = *s.seed;
@@ -43,9 +41,9 @@ int start_lab(const LabStart& s, const char* cmd, std::optional<lab::LabUp>& up)
   opt.self_exe = fs::read_symlink("/proc/self/exe");
   opt.progress = s.progress;
   opt.ready_timeout = std::chrono::seconds(s.timeout);
-  auto result = lab::lab_up(scenario.value(), opt, &why);
+  auto result = lab::lab_up(scenario.value(), opt);
   if (!result) {
-    std::cerr << "p2pscope " << cmd << ": " << result.error().message() << (why.empty() ? "" : ": " + why) << "\n";
+    std::cerr << "p2pscope " << cmd << ": " << result.error() << "\n";
     return kFailure;
   }
   up.emplace(std::move(result).value());

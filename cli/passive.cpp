@@ -88,10 +88,9 @@ struct Output {
     if (db) to_db(line);
   }
   void to_db(std::string_view line) {
-    std::string why;
-    auto r = parse_record(line, {}, &why);
+    auto r = parse_record(line, {});
     if (!r) {
-      if (!db_error) db_error = "a record could not be stored: " + why;
+      if (!db_error) db_error = "a record could not be stored: " + r.error().message();
       return;
     }
     if (auto st = db->write(r.value()); !st && !db_error) db_error = st.error().message();
@@ -108,19 +107,18 @@ void feed(passive::Analyses& an, const passive::Frame& f, const Packet* p) {
 
 bool apply_filter(passive::PcapReader& reader, const PassiveArgs& a, const std::string& what) {
   if (a.filter.empty()) return true;
-  std::string detail;
-  if (reader.set_filter(a.filter, &detail)) return true;
-  std::cerr << "p2pscope passive: " << what << ": bad --filter: " << detail << "\n";
+  auto st = reader.set_filter(a.filter);
+  if (st) return true;
+  std::cerr << "p2pscope passive: " << what << ": bad --filter: " << st.error() << "\n";
   return false;
 }
 
 // Reads one capture; false when the file could not be read at all or ended
 // in a damaged record (everything before is kept).
 bool read_capture(const std::string& file, const PassiveArgs& a, passive::Analyses& an, Totals& tot) {
-  std::string detail;
-  auto reader = passive::PcapReader::open(file, &detail);
+  auto reader = passive::PcapReader::open(file);
   if (!reader) {
-    std::cerr << "p2pscope passive: " << file << ": not a readable capture: " << detail << "\n";
+    std::cerr << "p2pscope passive: " << file << ": not a readable capture: " << reader.error() << "\n";
     return false;
   }
   if (!apply_filter(reader.value(), a, file)) return false;
@@ -146,10 +144,9 @@ extern "C" void on_interrupt(int) { g_interrupted = 1; }
 bool read_live(const PassiveArgs& a, passive::Analyses& an, Totals& tot, std::ostream& out) {
   passive::LiveOptions opt;
   opt.promiscuous = a.promiscuous ? passive::Promiscuous::yes : passive::Promiscuous::no;
-  std::string detail;
-  auto reader = passive::PcapReader::open_live(a.interface, opt, &detail);
+  auto reader = passive::PcapReader::open_live(a.interface, opt);
   if (!reader) {
-    std::cerr << "p2pscope passive: cannot capture on " << a.interface << ": " << detail << "\n";
+    std::cerr << "p2pscope passive: cannot capture on " << a.interface << ": " << reader.error() << "\n";
     return false;
   }
   if (!apply_filter(reader.value(), a, a.interface)) return false;
@@ -198,15 +195,15 @@ bool store_honeynet(const PassiveArgs& a, const std::vector<passive::HoneynetEve
   std::size_t fresh = 0;
   bool ok = store_with_retry(a.db, "passive", "the events are in the records written; reading the capture again "
                                               "with --db stores them (once)",
-                             [&](pqxx::connection& c, std::string* detail) -> Status {
+                             [&](pqxx::connection& c) -> Status {
     fresh = 0;
     for (const auto& e : events) {
       pg::HoneynetEventRow row{e.target, e.start, e.end, e.classification, e.protocol, e.packets, e.unique_sources,
                                e.cluster.u, to_json(e).dump()};
       std::vector<InfoHash> hashes;
       for (const auto& h : e.info_hashes) hashes.push_back(h.info_hash);
-      P2PSCOPE_TRY(stored, pg::store_honeynet_event(c, row, detail));
-      P2PSCOPE_CHECK(pg::note_infohashes(c, hashes, "honeynet_event", e.id, detail));
+      P2PSCOPE_TRY(stored, pg::store_honeynet_event(c, row));
+      P2PSCOPE_CHECK(pg::note_infohashes(c, hashes, "honeynet_event", e.id));
       fresh += stored;
     }
     return success();
@@ -231,8 +228,8 @@ bool store_samples(const PassiveArgs& a, const passive::AnalysisResults& r) {
                                                                             : "")
                                    : "a live capture on " + a.interface);
   bool ok = store_with_retry(a.db, "passive", "the samples are in the passive_krpc records written",
-                             [&](pqxx::connection& c, std::string* detail) -> Status {
-                               return pg::note_infohashes(c, hashes, "sample", what, detail);
+                             [&](pqxx::connection& c) -> Status {
+                               return pg::note_infohashes(c, hashes, "sample", what);
                              });
   if (ok) std::cerr << "database: " << hashes.size() << " sampled info hash(es) noted (origin sample)\n";
   return ok;
@@ -450,8 +447,8 @@ void add_passive(CLI::App& app, int* exit_code) {
     }
     for (const auto& c : a->honeynet) a->hn.honeynet.push_back(parse_cidr(c).value());
     a->settings = record_settings(*sub);
-    if (std::string why; a->db.conninfo && !pg::check_conninfo(*a->db.conninfo, &why)) {
-      std::cerr << "p2pscope passive: --db: " << why << "\n";
+    if (auto st = a->db.conninfo ? pg::check_conninfo(*a->db.conninfo) : Status(success()); !st) {
+      std::cerr << "p2pscope passive: --db: " << st.error() << "\n";
       *exit_code = kBadInput;
       return;
     }

@@ -35,7 +35,7 @@ bool for_each_record(const std::vector<std::string>& files, const char* cmd,
     for (;;) {
       auto rec = r.value()->next();
       if (!rec) {
-        if ((*bad)++ < 5) std::cerr << "p2pscope " << cmd << ": " << f << ":" << r.value()->line() << ": skipped: " << r.value()->detail() << "\n";
+        if ((*bad)++ < 5) std::cerr << "p2pscope " << cmd << ": " << f << ":" << r.value()->line() << ": skipped: " << rec.error() << "\n";
         continue;
       }
       if (!rec.value()) break;
@@ -74,7 +74,6 @@ int load_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInp
   std::string name = std::string(cmd) + " --db";
   auto c = open_db(io.db, name.c_str(), SchemaCheck::current, &code);
   if (!c) return code;
-  std::string detail;
   // Only the kinds a stage reads: passive records can outnumber the rest many times.
   pg::ExportFilter only;
   only.run = io.from_run;
@@ -82,9 +81,9 @@ int load_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInp
   auto n = pg::export_records(*c, only, [&](const Record& r) -> Status {
     keep(Record(r), in);
     return success();
-  }, &detail);
+  });
   if (!n) {
-    std::cerr << "p2pscope " << cmd << ": reading records from the database: " << detail << "\n";
+    std::cerr << "p2pscope " << cmd << ": reading records from the database: " << n.error() << "\n";
     return kFailure;
   }
   std::cerr << "p2pscope " << cmd << ": " << n.value() << " records from the database"
@@ -124,9 +123,8 @@ bool store_records(const DbIo& io, const std::vector<Record>& recs, const char* 
 bool check_outputs(std::initializer_list<std::string_view> paths, const char* cmd) {
   for (auto p : paths) {
     if (p.empty() || p == "-" || p == "none") continue;
-    std::string why;
-    if (!check_output_file(std::string(p), &why)) {
-      std::cerr << "p2pscope " << cmd << ": " << why << "\n";
+    if (auto st = check_output_file(std::string(p)); !st) {
+      std::cerr << "p2pscope " << cmd << ": " << st.error() << "\n";
       return false;
     }
   }
@@ -140,9 +138,8 @@ bool write_output(const std::string& path, const std::string& text, const char* 
     std::cerr << "p2pscope " << cmd << ": writing standard output: " << std::strerror(errno ? errno : EIO) << "\n";
     return false;
   }
-  std::string why;
-  if (!write_output_file(path, text, &why)) {
-    std::cerr << "p2pscope " << cmd << ": " << why << "\n";
+  if (auto st = write_output_file(path, text); !st) {
+    std::cerr << "p2pscope " << cmd << ": " << st.error() << "\n";
     return false;
   }
   return true;

@@ -22,22 +22,23 @@ namespace p2pscope::cli {
 namespace {
 
 // Options the worker sets itself; a job must not carry them.
-constexpr std::string_view kWorkerOwned[] = {"--db", "--spool-dir", "--run-id", "--db-wait", "--summary"};
+constexpr std::string_view kWorkerOwned[] = {"--db", "--spool-dir", "--run-id", "--db-wait", "--summary", "--output"};
 
 struct AddArgs {
   pg::JobSpec spec;
+  std::string profile = "default";
+  std::vector<std::string> crawl_args;
   double every_hours = 6;
   std::string first_due;
 };
 
 int run_add(const DbArgs& d, AddArgs a) {
   a.spec.every = std::chrono::seconds(static_cast<std::int64_t>(a.every_hours * 3600));
-  auto profile = pg::crawl_profile_args(a.spec.profile);
-  if (!profile) {
-    std::cerr << "p2pscope schedule add: unknown --profile " << a.spec.profile << " (quick, default)\n";
+  if (a.profile != "default" && a.profile != "quick") {
+    std::cerr << "p2pscope schedule add: unknown --profile " << a.profile << " (quick, default)\n";
     return kBadInput;
   }
-  for (const auto& arg : a.spec.args) {
+  for (const auto& arg : a.crawl_args) {
     for (auto owned : kWorkerOwned) {
       if (arg == owned || arg.rfind(std::string(owned) + "=", 0) == 0) {
         std::cerr << "p2pscope schedule add: " << owned << " is set by the worker, not by the job\n";
@@ -45,15 +46,17 @@ int run_add(const DbArgs& d, AddArgs a) {
       }
     }
   }
-  std::vector<std::string> crawl = *profile;
-  crawl.insert(crawl.end(), a.spec.args.begin(), a.spec.args.end());
+  std::vector<std::string> crawl = a.crawl_args;
+  if (a.profile == "quick") crawl.push_back("--quick");
   crawl.push_back("--");
   crawl.insert(crawl.end(), a.spec.inputs.begin(), a.spec.inputs.end());
-  std::vector<InfoHash> hashes;
-  if (auto bad = check_crawl_args(crawl, &hashes)) {
-    std::cerr << "p2pscope schedule add: the crawl would refuse this: " << *bad << "\n";
+  auto checked = crawl_job_from_args(crawl);
+  if (!checked) {
+    std::cerr << "p2pscope schedule add: the crawl would refuse this: " << checked.error() << "\n";
     return kBadInput;
   }
+  a.spec.settings = crawler::to_json(checked.value().settings).dump();
+  const auto& hashes = checked.value().hashes;
   if (!a.first_due.empty()) {
     auto t = parse_time(a.first_due);
     if (!t) {
@@ -65,14 +68,14 @@ int run_add(const DbArgs& d, AddArgs a) {
   int code = kFailure;
   auto c = open_db(d, "schedule add", SchemaCheck::current, &code);
   if (!c) return code;
-  std::string detail;
-  auto id = pg::add_job(*c, a.spec, &detail);
-  if (!id || !pg::note_infohashes(*c, hashes, "manual", "schedule " + a.spec.name, &detail)) {
-    std::cerr << "p2pscope schedule add: " << detail << "\n";
+  auto id = pg::add_job(*c, a.spec);
+  auto noted = id ? pg::note_infohashes(*c, hashes, "manual", "schedule " + a.spec.name) : Status(id.error());
+  if (!noted) {
+    std::cerr << "p2pscope schedule add: " << noted.error() << "\n";
     return kFailure;
   }
   std::cout << "job " << id.value() << " (" << a.spec.name << "): " << a.spec.inputs.size() << " input(s), every "
-            << a.every_hours << " h, profile " << a.spec.profile << "\n";
+            << a.every_hours << " h, settings " << a.spec.settings << "\n";
   return kOk;
 }
 
@@ -80,10 +83,9 @@ int run_list(const DbArgs& d) {
   int code = kFailure;
   auto c = open_db(d, "schedule list", SchemaCheck::current, &code);
   if (!c) return code;
-  std::string detail;
-  auto jobs = pg::list_jobs(*c, &detail);
+  auto jobs = pg::list_jobs(*c);
   if (!jobs) {
-    std::cerr << "p2pscope schedule list: " << detail << "\n";
+    std::cerr << "p2pscope schedule list: " << jobs.error() << "\n";
     return kFailure;
   }
   for (const auto& j : jobs.value()) {
@@ -91,8 +93,7 @@ int run_list(const DbArgs& d) {
                      {"name", j.spec.name},
                      {"inputs", j.spec.inputs},
                      {"every_s", j.spec.every.count()},
-                     {"profile", j.spec.profile},
-                     {"args", j.spec.args},
+                     {"settings", nlohmann::json::parse(j.spec.settings)},
                      {"next_due", format_time(j.next_due)},
                      {"paused", j.paused}};
     if (j.lease_owner) o["leased_by"] = *j.lease_owner;
@@ -109,11 +110,10 @@ int run_change(const DbArgs& d, const std::string& job, const char* what) {
   std::string cmd = std::string("schedule ") + what;
   auto c = open_db(d, cmd.c_str(), SchemaCheck::current, &code);
   if (!c) return code;
-  std::string detail;
   std::string_view w = what;
-  auto st = w == "remove" ? pg::remove_job(*c, job, &detail) : pg::set_paused(*c, job, w == "pause", &detail);
+  auto st = w == "remove" ? pg::remove_job(*c, job) : pg::set_paused(*c, job, w == "pause");
   if (!st) {
-    std::cerr << "p2pscope " << cmd << ": " << detail << "\n";
+    std::cerr << "p2pscope " << cmd << ": " << st.error() << "\n";
     return kFailure;
   }
   return kOk;
@@ -135,10 +135,11 @@ void add_schedule(CLI::App& app, int* exit_code) {
       ->required();
   add->add_option("--every", a->every_hours, "Hours between crawls")->check(FiniteRange(1.0 / 3600, 24.0 * 366))
       ->capture_default_str();
-  add->add_option("--profile", a->spec.profile, "Crawl profile: default (polite, real network) or quick")
+  add->add_option("--profile", a->profile, "Crawl profile: default (polite, real network) or quick")
       ->capture_default_str();
-  add->add_option("--crawl-arg", a->spec.args, "Further `p2pscope crawl` option, one word each (repeatable), "
-                                               "e.g. --crawl-arg=--bind --crawl-arg=10.0.0.5")
+  add->add_option("--crawl-arg", a->crawl_args, "Further `p2pscope crawl` option, one word each (repeatable), "
+                                               "e.g. --crawl-arg=--bind --crawl-arg=10.0.0.5; a --trackers "
+                                               "file is read now")
       ->allow_extra_args(false);
   add->add_option("--start", a->first_due, "First due time (YYYY-MM-DDTHH:MM:SS.ffffffZ; default now)");
   add_db_options(add, *d, "Schedule in this", DbUse::connect);

@@ -69,10 +69,9 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
   if (int code = read_inputs(a.records, a.io, in, "diagnose", Needs::observations); code != kOk) return code;
   probes::PrefixTable routing;
   for (const auto& f : a.routing) {
-    std::string why;
-    auto load = probes::load_routing(f, probes::RoutingFormat::automatic, routing, {}, &why);
+    auto load = probes::load_routing(f, probes::RoutingFormat::automatic, routing, {});
     if (!load) {
-      std::cerr << "p2pscope diagnose: --routing " << why << "\n";
+      std::cerr << "p2pscope diagnose: --routing " << load.error() << "\n";
       return kBadInput;
     }
     auto skipped = load.value().skipped_text();
@@ -85,10 +84,9 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
   }
   std::vector<IpRange> known;
   for (const auto& f : a.known) {
-    std::string why;
-    auto l = probes::load_known_list(f, probes::ListFormat::automatic, {}, &why);
+    auto l = probes::load_known_list(f, probes::ListFormat::automatic, {});
     if (!l) {
-      std::cerr << "p2pscope diagnose: " << why << "\n";
+      std::cerr << "p2pscope diagnose: " << l.error() << "\n";
       return kBadInput;
     }
     known.insert(known.end(), l.value().ranges.begin(), l.value().ranges.end());
@@ -140,8 +138,8 @@ bool record_export(const BlocklistArgs& a, const std::vector<IpRange>& merged, c
   }
   std::int64_t id = 0;
   bool ok = store_with_retry(a.io.db, "blocklist", "the blocklist itself was written",
-                             [&](pqxx::connection& c, std::string* detail) -> Status {
-                               P2PSCOPE_TRY(stored, pg::store_blocklist_export(c, e, detail));
+                             [&](pqxx::connection& c) -> Status {
+                               P2PSCOPE_TRY(stored, pg::store_blocklist_export(c, e));
                                id = stored;
                                return success();
                              });
@@ -152,8 +150,7 @@ bool record_export(const BlocklistArgs& a, const std::vector<IpRange>& merged, c
 // True when path holds a list that an empty one would replace.
 bool holds_a_list(const std::string& path) {
   if (path == "-") return false;
-  std::string why;
-  auto t = resolve_output(path, &why);
+  auto t = resolve_output(path);
   std::error_code ec;
   return t && t.value().kind == OutputKind::regular && std::filesystem::file_size(t.value().resolved, ec) > 0 && !ec;
 }

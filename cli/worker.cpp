@@ -7,6 +7,8 @@
 #include "cli/validators.hpp"
 #include "store/queue.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <pqxx/pqxx>
 #include <unistd.h>
 
@@ -60,12 +62,11 @@ class Heartbeat {
     std::unique_lock lk(m_);
     while (!cv_.wait_for(lk, hold / 3, [&] { return done_; })) {
       lk.unlock();
-      std::string why;
       if (!c) {
-        if (auto r = pg::connect(conninfo, &why)) c = std::move(r).value();
+        if (auto r = pg::connect(conninfo)) c = std::move(r).value();
       }
       if (c) {
-        auto held = pg::renew(*c, l, hold, &why);
+        auto held = pg::renew(*c, l, hold);
         if (!held) c.reset();  // the database is away; the lease may still hold, the fence decides
         else if (!held.value()) lost_ = true;
       }
@@ -79,6 +80,24 @@ class Heartbeat {
   std::thread thread_;
 };
 
+// A job's stored settings; a job stored before 0006 has its crawl options
+// as words under legacy_args, read as `p2pscope crawl` would.
+StatusOr<crawler::CrawlSettings> job_settings(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return fail(errc::bad_value, "the job's settings are not a JSON object");
+  if (!j.contains("legacy_args")) return crawler::crawl_settings_from_json(j);
+  std::vector<std::string> words;
+  for (const auto& w : j["legacy_args"]) {
+    if (!w.is_string()) return fail(errc::bad_value, "the job's legacy_args are not words");
+    words.push_back(w.get<std::string>());
+  }
+  j.erase("legacy_args");
+  P2PSCOPE_TRY(typed, crawler::crawl_settings_from_json(j));
+  P2PSCOPE_TRY(legacy, legacy_job_settings(words));
+  legacy.quick = legacy.quick || typed.quick;
+  return legacy;
+}
+
 // How a leased job ended for this worker.
 enum class JobEnd : std::uint8_t { finished, released, lease_lost, db_error };
 
@@ -87,18 +106,17 @@ JobEnd run_job(const WorkerArgs& a, pqxx::connection& c, const pg::Lease& l) {
   std::cerr << "worker " << a.id << ": job " << l.job.id << " (" << l.job.spec.name << "), run " << l.run
             << (l.attempt > 1 ? ", attempt " + std::to_string(l.attempt) + " (took over an expired lease)" : "")
             << "\n";
-  std::vector<std::string> args = pg::crawl_profile_args(l.job.spec.profile).value_or(std::vector<std::string>{});
-  args.insert(args.end(), l.job.spec.args.begin(), l.job.spec.args.end());
+  auto settings = job_settings(l.job.spec.settings);
+  if (!settings) {
+    std::cerr << "worker " << a.id << ": job " << l.job.id << ": " << settings.error() << "\n";
+    pg::RunOutcome bad{false, 0, settings.error().message()};
+    return pg::finish(c, l, bad) ? JobEnd::finished : JobEnd::db_error;
+  }
+  DbArgs db = a.db;
+  if (!db.conninfo) db.conninfo = "";
   // Each attempt spools apart: a dead attempt's spool must never be replayed
   // into the run its successor repeats (the fence would refuse it anyway).
-  auto spool = a.db.spool_dir + "/" + l.run + "-attempt" + std::to_string(l.attempt);
-  for (const std::string& s : {std::string("--run-id"), l.run, std::string("--db"), a.db.conninfo.value_or(""),
-                               std::string("--spool-dir"), spool, std::string("--db-wait"),
-                               std::to_string(std::chrono::duration<double>(a.db.wait).count())}) {
-    args.push_back(s);
-  }
-  args.push_back("--");
-  args.insert(args.end(), l.job.spec.inputs.begin(), l.job.spec.inputs.end());
+  db.spool_dir = a.db.spool_dir + "/" + l.run + "-attempt" + std::to_string(l.attempt);
 
   std::uint64_t observations = 0;
   bool interrupted = false;
@@ -113,7 +131,7 @@ JobEnd run_job(const WorkerArgs& a, pqxx::connection& c, const pg::Lease& l) {
     hooks.stop_reason = "worker stopping or lease lost";
     hooks.observations = &observations;
     hooks.interrupted = &interrupted;
-    code = crawl_in_process(args, hooks);
+    code = run_crawl_job(l.job.spec.inputs, settings.value(), l.run, db, hooks);
     lost = beat.lost();
   }
   // The crawl's own signal handling (Asio) ran instead of ours meanwhile;
@@ -121,19 +139,18 @@ JobEnd run_job(const WorkerArgs& a, pqxx::connection& c, const pg::Lease& l) {
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   if (interrupted) g_stop = 1;
-  std::string detail;
   if (lost) {
     std::cerr << "worker " << a.id << ": lost the lease on job " << l.job.id << "; another worker has it\n";
     return JobEnd::lease_lost;
   }
   if (g_stop) {
-    (void)pg::release(c, l, &detail);
+    (void)pg::release(c, l);
     std::cerr << "worker " << a.id << ": stopped; job " << l.job.id << " released for another worker\n";
     return JobEnd::released;
   }
   pg::RunOutcome o{code == kOk, observations, code == kOk ? "" : "crawl exited " + std::to_string(code)};
-  if (auto st = pg::finish(c, l, o, &detail); !st) {
-    std::cerr << "worker " << a.id << ": finishing job " << l.job.id << ": " << detail << "\n";
+  if (auto st = pg::finish(c, l, o); !st) {
+    std::cerr << "worker " << a.id << ": finishing job " << l.job.id << ": " << st.error() << "\n";
     return JobEnd::db_error;
   }
   std::cerr << "worker " << a.id << ": job " << l.job.id << " " << (o.ok ? "done" : "failed") << ", "
@@ -153,28 +170,27 @@ int run_worker(WorkerArgs a) {
   std::unique_ptr<pqxx::connection> c;
   std::size_t finished = 0, given_back = 0;
   while (!g_stop) {
-    std::string detail;
     if (!c) {
-      auto r = pg::connect(a.db.conninfo.value_or(""), &detail);
+      auto r = pg::connect(a.db.conninfo.value_or(""));
       if (!r && !pg::transient(r.error())) {
-        std::cerr << "p2pscope worker: " << r.error().message() << ": " << detail << "\n";
+        std::cerr << "p2pscope worker: " << r.error() << "\n";
         return r.error() == pg::Failure::bad_conninfo ? kBadInput : kFailure;
       }
       if (r) {
-        if (auto st = pg::require_current_schema(*r.value(), &detail); !st) {
-          std::cerr << "p2pscope worker: " << detail << "\n";
+        if (auto st = pg::require_current_schema(*r.value()); !st) {
+          std::cerr << "p2pscope worker: " << st.error() << "\n";
           return kFailure;
         }
         c = std::move(r).value();
       } else {
-        std::cerr << "worker " << a.id << ": database unreachable (" << detail << "); retrying\n";
+        std::cerr << "worker " << a.id << ": " << r.error() << "; retrying\n";
         nap(a.poll_s);
         continue;
       }
     }
-    auto l = pg::lease_next(*c, a.id, std::chrono::seconds(static_cast<std::int64_t>(a.lease_s)), &detail);
+    auto l = pg::lease_next(*c, a.id, std::chrono::seconds(static_cast<std::int64_t>(a.lease_s)));
     if (!l) {
-      std::cerr << "worker " << a.id << ": " << detail << "\n";
+      std::cerr << "worker " << a.id << ": " << l.error() << "\n";
       if (!pg::transient(l.error())) return kFailure;
       c.reset();
       nap(a.poll_s);

@@ -24,7 +24,7 @@ std::size_t integer_end(std::string_view b, std::size_t at) noexcept {
 
 // libtorrent's string header: the length's digits (the first already
 // read), ':' and that many bytes. Sets *body to where the bytes start.
-Status string_header(std::string_view b, std::size_t first, std::int64_t* len, std::size_t* body) {
+Result<void> string_header(std::string_view b, std::size_t first, std::int64_t* len, std::size_t* body) {
   constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
   std::int64_t v = b[first] - '0';
   std::size_t at = first + 1;
@@ -47,7 +47,7 @@ Status string_header(std::string_view b, std::size_t first, std::int64_t* len, s
 
 }  // namespace
 
-Status BencodeScan::scan(std::string_view b, const BencodeLimits& lim) {
+Result<void> BencodeScan::scan(std::string_view b, const BencodeLimits& lim) {
   tokens_.clear();
   stack_.clear();
   if (b.size() > lim.max_size) return errc::oversized;

@@ -31,7 +31,7 @@ struct ScanToken {
 class BencodeScan {
  public:
   // Tokens in document order, token 0 the root.
-  Status scan(std::string_view buf, const BencodeLimits& limits);
+  Result<void> scan(std::string_view buf, const BencodeLimits& limits);
   const std::vector<ScanToken>& tokens() const noexcept { return tokens_; }
 
  private:

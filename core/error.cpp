@@ -1,5 +1,7 @@
 #include "core/error.hpp"
 
+#include <ostream>
+
 namespace p2pscope {
 namespace {
 
@@ -44,5 +46,14 @@ const std::error_category& category() noexcept {
   static const Category instance;
   return instance;
 }
+
+Error Error::within(std::string_view outer) const {
+  std::string m(outer);
+  m += ": ";
+  m += message();
+  return {code_, std::move(m)};
+}
+
+std::ostream& operator<<(std::ostream& os, const Error& e) { return os << e.message(); }
 
 }  // namespace p2pscope

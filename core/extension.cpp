@@ -60,7 +60,7 @@ Result<std::optional<IpAddress>> address_field(const std::optional<Node>& n, std
 
 // Checks every "m" entry and adds it to out (the first of a repeated name
 // stays, as std::map::emplace keeps it).
-Status decode_m(const std::optional<Node>& m, const ExtensionLimits& lim, std::map<std::string, std::uint8_t>& out) {
+Result<void> decode_m(const std::optional<Node>& m, const ExtensionLimits& lim, std::map<std::string, std::uint8_t>& out) {
   if (!m) return success();
   if (m->type() != Node::dict_t) return errc::wrong_type;
   if (static_cast<std::size_t>(m->dict_size()) > lim.max_extensions) return errc::too_many_items;
@@ -117,7 +117,7 @@ ScannedFields pick_scanned_fields(const std::vector<ScanToken>& t) {
   return f;
 }
 
-Status check_scanned_m(const std::vector<ScanToken>& t, std::uint32_t m, std::string_view extension,
+Result<void> check_scanned_m(const std::vector<ScanToken>& t, std::uint32_t m, std::string_view extension,
                        const ExtensionLimits& lim, std::optional<std::uint8_t>& id_out) {
   if (m == 0) return success();
   if (t[m].kind != ScanToken::Kind::dict) return errc::wrong_type;
@@ -160,7 +160,7 @@ Result<std::optional<IpAddress>> scanned_address(const std::vector<ScanToken>& t
   return std::optional<IpAddress>{a};
 }
 
-Status decode_added(const Node& root, std::string_view key, std::string_view flags_key, Family f,
+Result<void> decode_added(const Node& root, std::string_view key, std::string_view flags_key, Family f,
                     PexAnomaly anomaly, const ExtensionLimits& lim, PexMessage& out) {
   P2PSCOPE_TRY(raw, opt_string(root, key));
   if (!raw) return success();
@@ -176,7 +176,7 @@ Status decode_added(const Node& root, std::string_view key, std::string_view fla
   return success();
 }
 
-Status decode_dropped(const Node& root, std::string_view key, Family f, const ExtensionLimits& lim,
+Result<void> decode_dropped(const Node& root, std::string_view key, Family f, const ExtensionLimits& lim,
                       PexMessage& out) {
   P2PSCOPE_TRY(raw, opt_string(root, key));
   if (!raw) return success();

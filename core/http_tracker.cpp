@@ -30,7 +30,7 @@ Result<std::optional<PeerId>> opt_peer_id(const Node& d) {
   return std::optional<PeerId>{id};
 }
 
-Status decode_dict_peer(const Node& item, HttpAnnounceResponse& out, const HttpTrackerLimits& lim) {
+Result<void> decode_dict_peer(const Node& item, HttpAnnounceResponse& out, const HttpTrackerLimits& lim) {
   if (item.type() != Node::dict_t) return errc::wrong_type;
   P2PSCOPE_TRY(ip, req_string(item, "ip"));
   P2PSCOPE_TRY(port, opt_int_in(item, "port", 0, 65535));
@@ -46,7 +46,7 @@ Status decode_dict_peer(const Node& item, HttpAnnounceResponse& out, const HttpT
   return success();
 }
 
-Status decode_peers(const Node& root, HttpAnnounceResponse& out, const HttpTrackerLimits& lim) {
+Result<void> decode_peers(const Node& root, HttpAnnounceResponse& out, const HttpTrackerLimits& lim) {
   auto peers = root.dict_find("peers");
   if (peers.type() == Node::string_t) {
     P2PSCOPE_TRY(list, decode_compact_peers(view(peers.string_value()), Family::v4, lim.max_peers));
@@ -250,20 +250,20 @@ Result<std::string> url_unescape(std::string_view s) {
 }
 
 template <class T>
-Status parse_decimal(std::string_view v, T& out) {
+Result<void> parse_decimal(std::string_view v, T& out) {
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
   if (ec != std::errc{} || end != v.data() + v.size() || v.empty()) return errc::bad_value;
   return success();
 }
 
 // Marks a required key as seen; a second copy is an error, not an override.
-Status see(unsigned& seen, unsigned bit) {
+Result<void> see(unsigned& seen, unsigned bit) {
   if (seen & bit) return errc::bad_value;
   seen |= bit;
   return success();
 }
 
-Status set_announce_field(HttpAnnounceParams& p, std::string_view key, std::string value, unsigned& seen) {
+Result<void> set_announce_field(HttpAnnounceParams& p, std::string_view key, std::string value, unsigned& seen) {
   if (key == "info_hash" || key == "peer_id") {
     P2PSCOPE_CHECK(see(seen, key == "info_hash" ? 1u : 2u));
     if (key == "info_hash") {

@@ -15,9 +15,8 @@ namespace fs = std::filesystem;
 
 std::error_code errno_code(int e) { return {e, std::generic_category()}; }
 
-Status fail(std::string* detail, const fs::path& path, std::string_view what, int err) {
-  if (detail) *detail = path.string() + ": " + std::string(what) + ": " + std::strerror(err);
-  return errno_code(err);
+Error failed(const fs::path& path, std::string_view what, int err) {
+  return fail(errno_code(err), path.string() + ": " + std::string(what) + ": " + std::strerror(err));
 }
 
 fs::path directory_of(const fs::path& p) { return p.has_parent_path() ? p.parent_path() : fs::path("."); }
@@ -39,13 +38,13 @@ Status write_all(int fd, std::string_view text) {
 }
 
 // A device, FIFO or socket: written in place, never replaced.
-Status write_through(const fs::path& path, std::string_view text, std::string* detail) {
+Status write_through(const fs::path& path, std::string_view text) {
   int fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) return fail(detail, path, "cannot open for writing", errno);
+  if (fd < 0) return failed(path, "cannot open for writing", errno);
   auto st = write_all(fd, text);
   int close_err = ::close(fd) != 0 ? errno : 0;
-  if (!st) return fail(detail, path, "writing", st.error().value());
-  if (close_err) return fail(detail, path, "closing", close_err);
+  if (!st) return failed(path, "writing", st.error().code().value());
+  if (close_err) return failed(path, "closing", close_err);
   return success();
 }
 
@@ -58,18 +57,18 @@ void copy_ownership(int fd, const fs::path& target) {
   if (::geteuid() == 0) (void)::fchown(fd, old.st_uid, old.st_gid);
 }
 
-Status replace_regular(const fs::path& target, std::string_view text, std::string* detail) {
+Status replace_regular(const fs::path& target, std::string_view text) {
   auto tmp = temporary_beside(target);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) return fail(detail, target, "cannot create a file in " + directory_of(target).string(), errno);
+  if (fd < 0) return failed(target, "cannot create a file in " + directory_of(target).string(), errno);
   copy_ownership(fd, target);
   auto undo = [&](std::string_view what, int err) {
     ::unlink(tmp.c_str());
-    return fail(detail, target, what, err);
+    return failed(target, what, err);
   };
   if (auto st = write_all(fd, text); !st) {
     ::close(fd);
-    return undo("writing", st.error().value());
+    return undo("writing", st.error().code().value());
   }
   if (::fsync(fd) != 0) {
     int err = errno;
@@ -88,13 +87,13 @@ Status replace_regular(const fs::path& target, std::string_view text, std::strin
 
 }  // namespace
 
-Result<OutputTarget> resolve_output(const fs::path& path, std::string* detail) {
+StatusOr<OutputTarget> resolve_output(const fs::path& path) {
   fs::path p = path;
   for (int hops = 0; hops < 40; ++hops) {
     struct stat st {};
     if (::lstat(p.c_str(), &st) != 0) {
       if (errno == ENOENT) return OutputTarget{p, OutputKind::absent};
-      return fail(detail, path, "cannot inspect " + p.string(), errno).error();
+      return failed(path, "cannot inspect " + p.string(), errno);
     }
     if (!S_ISLNK(st.st_mode)) {
       auto kind = S_ISREG(st.st_mode)   ? OutputKind::regular
@@ -104,39 +103,39 @@ Result<OutputTarget> resolve_output(const fs::path& path, std::string* detail) {
     }
     std::error_code ec;
     auto target = fs::read_symlink(p, ec);
-    if (ec) return fail(detail, path, "cannot read the link " + p.string(), ec.value()).error();
+    if (ec) return failed(path, "cannot read the link " + p.string(), ec.value());
     p = target.is_absolute() ? target : directory_of(p) / target;
   }
-  return fail(detail, path, "following its links", ELOOP).error();
+  return failed(path, "following its links", ELOOP);
 }
 
-Status check_output_file(const fs::path& path, std::string* detail) {
-  P2PSCOPE_TRY(t, resolve_output(path, detail));
+Status check_output_file(const fs::path& path) {
+  P2PSCOPE_TRY(t, resolve_output(path));
   switch (t.kind) {
-    case OutputKind::directory: return fail(detail, path, "not a file", EISDIR);
+    case OutputKind::directory: return failed(path, "not a file", EISDIR);
     case OutputKind::special:
-      if (::access(t.resolved.c_str(), W_OK) != 0) return fail(detail, path, "not writable", errno);
+      if (::access(t.resolved.c_str(), W_OK) != 0) return failed(path, "not writable", errno);
       return success();
     case OutputKind::absent:
     case OutputKind::regular: break;
   }
   auto probe = temporary_beside(t.resolved);
   int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return fail(detail, path, "cannot create a file in " + directory_of(t.resolved).string(), errno);
+  if (fd < 0) return failed(path, "cannot create a file in " + directory_of(t.resolved).string(), errno);
   ::close(fd);
   ::unlink(probe.c_str());
   return success();
 }
 
-Status write_output_file(const fs::path& path, std::string_view text, std::string* detail) {
-  P2PSCOPE_TRY(t, resolve_output(path, detail));
+Status write_output_file(const fs::path& path, std::string_view text) {
+  P2PSCOPE_TRY(t, resolve_output(path));
   switch (t.kind) {
-    case OutputKind::directory: return fail(detail, path, "not a file", EISDIR);
-    case OutputKind::special: return write_through(t.resolved, text, detail);
+    case OutputKind::directory: return failed(path, "not a file", EISDIR);
+    case OutputKind::special: return write_through(t.resolved, text);
     case OutputKind::absent:
     case OutputKind::regular: break;
   }
-  return replace_regular(t.resolved, text, detail);
+  return replace_regular(t.resolved, text);
 }
 
 }  // namespace p2pscope

@@ -9,8 +9,8 @@
 // replaced (the link stays), and a device or FIFO (/dev/null, /dev/stdout,
 // a pipe a loader reads) is opened and written in place.
 //
-// Errors are errno codes (std::generic_category); *detail names the path
-// and what was being done. Thread-safe: no shared state.
+// Errors carry errno codes (std::generic_category) and a message naming the
+// path and what was being done. Thread-safe: no shared state.
 #pragma once
 
 #include "core/error.hpp"
@@ -30,15 +30,15 @@ struct OutputTarget {
 };
 
 // Follows links (a dangling one resolves to the path it points at).
-Result<OutputTarget> resolve_output(const std::filesystem::path& path, std::string* detail);
+StatusOr<OutputTarget> resolve_output(const std::filesystem::path& path);
 
 // Checks, before hours of work, that write_output_file(path, ...) can
 // succeed: a regular or absent target's directory must take a new file (one
 // is created and removed again); a special file must be writable; a
 // directory is refused (EISDIR).
-Status check_output_file(const std::filesystem::path& path, std::string* detail);
+Status check_output_file(const std::filesystem::path& path);
 
 // Writes `text` to `path` as described above.
-Status write_output_file(const std::filesystem::path& path, std::string_view text, std::string* detail);
+Status write_output_file(const std::filesystem::path& path, std::string_view text);
 
 }  // namespace p2pscope

@@ -29,7 +29,12 @@ class OutputFileTest : public ::testing::Test {
   }
   static void put(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
   std::size_t entries() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir_), {})); }
-  Status write(const fs::path& p, std::string_view text) { return write_output_file(p, text, &detail_); }
+  Status write(const fs::path& p, std::string_view text) { return said(write_output_file(p, text)); }
+  Status check(const fs::path& p) { return said(check_output_file(p)); }
+  Status said(Status st) {
+    detail_ = message_of(st);
+    return st;
+  }
   fs::path dir_;
   std::string detail_;
 };
@@ -85,14 +90,14 @@ TEST_F(OutputFileTest, ADeviceNodeStaysADevice) {
   if (::mknod(f.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0) GTEST_SKIP() << "mknod needs CAP_MKNOD";
   ASSERT_TRUE(write(f, "discarded\n")) << detail_;
   EXPECT_TRUE(fs::is_character_file(fs::symlink_status(f)));
-  ASSERT_TRUE(check_output_file(f, &detail_)) << detail_;
+  ASSERT_TRUE(check(f)) << detail_;
 }
 
 TEST_F(OutputFileTest, RefusesADirectoryAndAMissingDirectory) {
   EXPECT_EQ(write(dir_, "x").error(), std::errc::is_a_directory);
   EXPECT_NE(detail_.find(dir_.string()), std::string::npos) << detail_;
   auto missing = dir_ / "no" / "such" / "list.p2p";
-  auto st = check_output_file(missing, &detail_);
+  auto st = check(missing);
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error(), std::errc::no_such_file_or_directory);
   EXPECT_NE(detail_.find("cannot create a file in"), std::string::npos) << detail_;
@@ -100,7 +105,7 @@ TEST_F(OutputFileTest, RefusesADirectoryAndAMissingDirectory) {
 }
 
 TEST_F(OutputFileTest, CheckLeavesNothingBehind) {
-  ASSERT_TRUE(check_output_file(dir_ / "later.jsonl", &detail_)) << detail_;
+  ASSERT_TRUE(check(dir_ / "later.jsonl")) << detail_;
   EXPECT_EQ(entries(), 0u);
   EXPECT_FALSE(fs::exists(dir_ / "later.jsonl"));
 }
@@ -108,7 +113,7 @@ TEST_F(OutputFileTest, CheckLeavesNothingBehind) {
 TEST_F(OutputFileTest, ALinkCycleIsAnError) {
   fs::create_symlink("b", dir_ / "a");
   fs::create_symlink("a", dir_ / "b");
-  auto st = check_output_file(dir_ / "a", &detail_);
+  auto st = check(dir_ / "a");
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error(), std::errc::too_many_symbolic_link_levels);
 }

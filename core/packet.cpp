@@ -124,7 +124,7 @@ std::uint32_t be32(std::string_view d, std::size_t i) {
 
 // The transport header at the start of seg (captured) whose full length,
 // per the IP header, is length.
-Status decode_transport(Packet& p, std::string_view seg, std::size_t length) {
+Result<void> decode_transport(Packet& p, std::string_view seg, std::size_t length) {
   ByteReader r(seg);
   switch (p.protocol) {
     case kTcp: {

@@ -89,7 +89,7 @@ std::string encode_port(std::uint16_t port) {
   return encode_message(MessageId::port, p);
 }
 
-Status check_empty_payload(std::string_view payload) {
+Result<void> check_empty_payload(std::string_view payload) {
   if (!payload.empty()) return errc::bad_length;
   return success();
 }

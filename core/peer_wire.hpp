@@ -70,7 +70,7 @@ Result<std::uint16_t> decode_port(std::string_view payload);
 std::string encode_port(std::uint16_t port);
 
 // have_all / have_none (BEP 6) carry no payload.
-Status check_empty_payload(std::string_view payload);
+Result<void> check_empty_payload(std::string_view payload);
 
 // A bitfield. When num_pieces is known, the length must be ceil(n/8) and the
 // spare bits zero (BEP 3), else errc::bad_length / errc::bad_value.

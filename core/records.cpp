@@ -16,7 +16,7 @@ Result<ProbeOutcome> probe_outcome_from(std::string_view s) { return from_name<P
 std::string_view to_string(VerdictKind k) noexcept { return name_of(k); }
 Result<VerdictKind> verdict_kind_from(std::string_view s) { return from_name<VerdictKind>(s); }
 
-Status Observation::validate() const {
+Result<void> Observation::validate() const {
   switch (via) {
     case Via::tracker_http:
     case Via::tracker_udp:
@@ -33,7 +33,7 @@ Status Observation::validate() const {
   return success();
 }
 
-Status Anomaly::validate() const {
+Result<void> Anomaly::validate() const {
   if (!source_url && !source_endpoint) return errc::missing_key;
   return success();
 }

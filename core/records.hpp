@@ -54,7 +54,7 @@ struct Observation {
   // out as "peer_flags".
 
   // errc::missing_key when a source field that via requires is absent.
-  Status validate() const;
+  Result<void> validate() const;
   friend bool operator==(const Observation&, const Observation&) = default;
 };
 
@@ -155,7 +155,7 @@ struct Anomaly {
   AnomalyKind kind = AnomalyKind::malformed;
   std::string detail;       // one line, for people
   std::uint64_t count = 1;  // repeats folded into one record
-  Status validate() const;
+  Result<void> validate() const;
   friend bool operator==(const Anomaly&, const Anomaly&) = default;
 };
 

@@ -117,7 +117,7 @@ struct Crawler::Impl {
   std::vector<std::vector<NodeEntry>> learned;  // per target: where its next lookup starts
   std::size_t pex_done = 0;
   PeerId peer_id;
-  std::optional<std::error_code> sink_error;
+  std::optional<Error> sink_error;
   CrawlSummary summary;
 
   // Every flow ends through its own deadlines; the grace timer bounds how

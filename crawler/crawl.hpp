@@ -95,7 +95,7 @@ struct CrawlSummary {
   // many of those acknowledged the `stopped` announce.
   std::size_t trackers_owed_stopped = 0, trackers_told_stopped = 0;
   // The sink refused a record (a full disk): the crawl stopped there.
-  std::optional<std::error_code> sink_error;
+  std::optional<Error> sink_error;
 };
 
 using ProgressFn = std::function<void(const CrawlProgress&)>;

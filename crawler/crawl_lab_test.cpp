@@ -61,9 +61,8 @@ class CrawlLab : public ::testing::Test {
     auto scenario = lab::parse_scenario(lab::builtin_scenario("small").value());
     EXPECT_TRUE(scenario);
     if (!scenario) return std::nullopt;
-    std::string detail;
-    auto up = lab::lab_up(scenario.value(), opt_, &detail);
-    EXPECT_TRUE(up) << detail;
+    auto up = lab::lab_up(scenario.value(), opt_);
+    EXPECT_TRUE(up) << message_of(up);
     if (!up) return std::nullopt;
     return std::move(up).value();
   }

@@ -29,7 +29,7 @@ std::optional<std::uint32_t> tid_value(std::string_view s) {
   return t;
 }
 
-Status open_socket(udp::socket& s, const IpAddress& ip, std::uint16_t port) {
+Result<void> open_socket(udp::socket& s, const IpAddress& ip, std::uint16_t port) {
   error_code ec;
   s.open(ip.is_v4() ? udp::v4() : udp::v6(), ec);
   if (!ec && !ip.is_v4()) s.set_option(asio::ip::v6_only(true), ec);

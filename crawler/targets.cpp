@@ -90,11 +90,9 @@ Result<TorrentRef> load_torrent_input(const std::string& input) {
   return parse_torrent_file(contents);
 }
 
-Result<std::vector<Target>> load_targets(const std::vector<std::string>& inputs, std::string* why,
-                                         const TargetLimits& lim) {
-  auto report = [&](std::error_code ec, std::string where) -> Result<std::vector<Target>> {
-    if (why) *why = where + ": " + ec.message();
-    return ec;
+StatusOr<std::vector<Target>> load_targets(const std::vector<std::string>& inputs, const TargetLimits& lim) {
+  auto report = [&](const Error& e, const std::string& where) -> StatusOr<std::vector<Target>> {
+    return e.within(where);
   };
   Merger merged(lim);
   for (const auto& input : inputs) {
@@ -126,22 +124,16 @@ Result<std::vector<Target>> load_targets(const std::vector<std::string>& inputs,
   return out;
 }
 
-Result<std::vector<std::string>> load_tracker_list(const std::string& path, std::string* why) {
+StatusOr<std::vector<std::string>> load_tracker_list(const std::string& path) {
   auto contents = read_file(path, 1 << 20);
-  if (!contents) {
-    if (why) *why = printable(path) + ": " + contents.error().message();
-    return contents.error();
-  }
+  if (!contents) return fail(contents.error(), printable(path) + ": " + contents.error().message());
   std::vector<std::string> out;
   auto lines = lines_of(contents.value());
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (lines[i].empty() || lines[i].front() == '#') continue;
-    if (auto u = parse_tracker_url(lines[i]); !u) {
-      if (why)
-        *why = printable(path) + ":" + std::to_string(i + 1) + ": not an http, https or udp tracker URL: " +
-               printable(lines[i]);
-      return u.error();
-    }
+    if (auto u = parse_tracker_url(lines[i]); !u)
+      return fail(u.error(), printable(path) + ":" + std::to_string(i + 1) +
+                                 ": not an http, https or udp tracker URL: " + printable(lines[i]));
     out.push_back(lines[i]);
   }
   return out;

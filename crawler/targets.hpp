@@ -33,13 +33,12 @@ Result<TorrentRef> load_torrent_input(const std::string& input);
 
 // All inputs, merged by infohash (trackers united in linear time, input
 // order kept, at most lim.max_trackers each: the rest are counted in
-// trackers_dropped). On error, *why says which input and line and what is
-// wrong with it, with the user's text made printable (core/text.hpp).
-Result<std::vector<Target>> load_targets(const std::vector<std::string>& inputs, std::string* why,
-                                         const TargetLimits& lim = {});
+// trackers_dropped). The error says which input and line and what is wrong
+// with it, with the user's text made printable (core/text.hpp).
+StatusOr<std::vector<Target>> load_targets(const std::vector<std::string>& inputs, const TargetLimits& lim = {});
 
 // A tracker list file: one announce URL per line; blank lines separate
 // nothing and '#' lines are comments. A bad line is quoted printable.
-Result<std::vector<std::string>> load_tracker_list(const std::string& path, std::string* why);
+StatusOr<std::vector<std::string>> load_tracker_list(const std::string& path);
 
 }  // namespace p2pscope::crawler

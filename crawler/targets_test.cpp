@@ -20,9 +20,8 @@ fs::path write_temp(const std::string& name, const std::string& text) {
 
 TEST(Targets, MergesInputsByInfohashAndKeepsTrackers) {
   std::string magnet = std::string("magnet:?xt=urn:btih:") + kHex + "&tr=udp%3A%2F%2Ft.example%3A6969%2Fannounce";
-  std::string why;
-  auto t = load_targets({kHex, magnet}, &why);
-  ASSERT_TRUE(t) << why;
+  auto t = load_targets({kHex, magnet});
+  ASSERT_TRUE(t) << message_of(t);
   ASSERT_EQ(t.value().size(), 1u);
   EXPECT_EQ(t.value()[0].trackers, std::vector<std::string>{"udp://t.example:6969/announce"});
 }
@@ -36,11 +35,10 @@ TEST(Targets, TrackersPerInfohashAreCappedAndCounted) {
             ".example%2Fannounce\n";
   }
   auto file = write_temp("trackers.txt", list);
-  std::string why;
   TargetLimits lim;
   lim.max_trackers = 1000;
-  auto t = load_targets({file.string()}, &why, lim);
-  ASSERT_TRUE(t) << why;
+  auto t = load_targets({file.string()}, lim);
+  ASSERT_TRUE(t) << message_of(t);
   ASSERT_EQ(t.value().size(), 1u);
   EXPECT_EQ(t.value()[0].trackers.size(), 1000u);
   EXPECT_EQ(t.value()[0].trackers_dropped, 500u) << "distinct trackers past the cap; repeats are not counted";
@@ -51,31 +49,28 @@ TEST(Targets, TrackersPerInfohashAreCappedAndCounted) {
 // Windows editors start lists with a byte-order mark; it is not part of the first line.
 TEST(Targets, AByteOrderMarkIsSkipped) {
   auto file = write_temp("bom.txt", std::string("\xef\xbb\xbf") + kHex + "\n");
-  std::string why;
-  auto t = load_targets({file.string()}, &why);
-  ASSERT_TRUE(t) << why;
+  auto t = load_targets({file.string()});
+  ASSERT_TRUE(t) << message_of(t);
   EXPECT_EQ(t.value()[0].info_hash.hex(), kHex);
   fs::remove(file);
 }
 
 TEST(Targets, ReadsListFilesAndNamesTheBadLine) {
   auto list = write_temp("list.txt", std::string("# suspects\n") + kHex + "\n\nnot-a-hash\n");
-  std::string why;
-  auto t = load_targets({list.string()}, &why);
-  EXPECT_FALSE(t);
-  EXPECT_NE(why.find(list.string() + ":4"), std::string::npos) << why;
+  auto t = load_targets({list.string()});
+  ASSERT_FALSE(t);
+  EXPECT_NE(t.error().message().find(list.string() + ":4"), std::string::npos) << t.error();
   fs::remove(list);
 }
 
 TEST(Targets, RejectsMalformedInputsWithTheirText) {
   for (const std::string& bad : std::vector<std::string>{"zzzz", "magnet:?xt=urn:nope", std::string(40, 'g')}) {
-    std::string why;
-    EXPECT_FALSE(load_targets({bad}, &why));
-    EXPECT_NE(why.find(bad), std::string::npos) << why;
+      auto t = load_targets({bad});
+    ASSERT_FALSE(t);
+    EXPECT_NE(t.error().message().find(bad), std::string::npos) << t.error();
   }
-  std::string why;
   auto torrent = write_temp("bad.torrent", "d4:infod6:lengthi-1eee");
-  EXPECT_FALSE(load_targets({torrent.string()}, &why));
+  EXPECT_FALSE(load_targets({torrent.string()}));
   fs::remove(torrent);
 }
 
@@ -94,13 +89,13 @@ TEST(TrackerUrl, ParsesSchemesPortsAndIpv6) {
 
 TEST(TrackerList, SkipsCommentsAndRejectsBadUrls) {
   auto good = write_temp("trackers.txt", "# list\nudp://t.example:6969/announce\n\nhttp://t.example/announce\n");
-  std::string why;
-  auto l = load_tracker_list(good.string(), &why);
-  ASSERT_TRUE(l) << why;
+  auto l = load_tracker_list(good.string());
+  ASSERT_TRUE(l) << message_of(l);
   EXPECT_EQ(l.value().size(), 2u);
   auto bad = write_temp("bad-trackers.txt", "udp://t.example:6969/announce\ngopher://x\n");
-  EXPECT_FALSE(load_tracker_list(bad.string(), &why));
-  EXPECT_NE(why.find(":2"), std::string::npos) << why;
+  auto b = load_tracker_list(bad.string());
+  ASSERT_FALSE(b);
+  EXPECT_NE(b.error().message().find(":2"), std::string::npos) << b.error();
   fs::remove(good);
   fs::remove(bad);
 }

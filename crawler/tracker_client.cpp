@@ -122,7 +122,7 @@ awaitable<Result<TrackerReply>> TrackerClient::announce_http(const TrackerAnnoun
   co_return reply;
 }
 
-awaitable<Status> TrackerClient::resolve_udp() {
+awaitable<Result<void>> TrackerClient::resolve_udp() {
   if (udp_) co_return success();
   const auto& u = parsed_.value();
   udp::resolver resolver(ex_);

@@ -68,7 +68,7 @@ class TrackerClient {
  private:
   net::awaitable<Result<TrackerReply>> announce_http(const TrackerAnnounce& a);
   net::awaitable<Result<TrackerReply>> announce_udp(const TrackerAnnounce& a);
-  net::awaitable<Status> resolve_udp();
+  net::awaitable<Result<void>> resolve_udp();
   Result<void> fail(std::error_code ec, std::string why);
 
   net::asio::any_io_executor ex_;

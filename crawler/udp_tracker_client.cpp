@@ -18,7 +18,7 @@ std::uint32_t UdpTrackerClient::next_tid() {
   return tid_state_;
 }
 
-Status UdpTrackerClient::open_socket() {
+Result<void> UdpTrackerClient::open_socket() {
   if (socket_.is_open()) return success();
   error_code ec;
   socket_.open(local_.is_v4() ? udp::v4() : udp::v6(), ec);

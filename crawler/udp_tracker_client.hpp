@@ -43,7 +43,7 @@ class UdpTrackerClient {
  private:
   net::awaitable<Result<UdpTrackerResponse>> exchange(UdpTrackerRequest req, std::uint32_t tid);
   net::awaitable<Result<std::uint64_t>> connection_id();
-  Status open_socket();
+  Result<void> open_socket();
   std::uint32_t next_tid();
 
   net::asio::any_io_executor ex_;

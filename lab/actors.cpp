@@ -147,10 +147,9 @@ awaitable<void> report_ready(const Actors& a, fs::path state_dir) {
 }  // namespace
 
 int run_actors(const fs::path& state_dir) {
-  std::string why;
-  auto files = load_lab_files(state_dir, &why);
+  auto files = load_lab_files(state_dir);
   if (!files) {
-    std::cerr << "lab actors: " << why << "\n";
+    std::cerr << "lab actors: " << files.error() << "\n";
     return 1;
   }
   const auto& plan = files.value().plan;

@@ -69,19 +69,14 @@ Status write_file(const fs::path& file, std::string_view text) {
 
 // Starts `p2pscope lab WHAT --state-dir DIR` inside and waits for its ready file.
 Status start_inner(const Sandbox& box, const LabOptions& opt, std::string_view what, const char* ready,
-                   Clock::time_point deadline, std::string& why) {
+                   Clock::time_point deadline) {
   const auto& dir = opt.state_dir;
   auto log = dir / (std::string(what) + ".log");
   fs::remove(dir / ready);
   auto pid = box.spawn({opt.self_exe.string(), "lab", std::string(what), "--state-dir", dir.string()}, log);
-  if (!pid) {
-    why = "starting 'lab " + std::string(what) + "' failed";
-    return pid.error();
-  }
-  if (!wait_for_file(dir / ready, deadline)) {
-    why = "'lab " + std::string(what) + "' did not come up; see " + log.string();
-    return std::make_error_code(std::errc::timed_out);
-  }
+  if (!pid) return Error(pid.error()).within("starting 'lab " + std::string(what) + "' failed");
+  if (!wait_for_file(dir / ready, deadline))
+    return fail(std::errc::timed_out, "'lab " + std::string(what) + "' did not come up; see " + log.string());
   return success();
 }
 
@@ -91,7 +86,7 @@ bool has_actors(const LabPlan& plan) {
 
 }  // namespace
 
-Result<LabUp> lab_up(const Scenario& s, const LabOptions& opt, std::string* detail) {
+StatusOr<LabUp> lab_up(const Scenario& s, const LabOptions& opt) {
   auto say = [&](std::string_view m) {
     if (opt.progress) opt.progress(m);
   };
@@ -100,11 +95,10 @@ Result<LabUp> lab_up(const Scenario& s, const LabOptions& opt, std::string* deta
   const auto& dir = opt.state_dir;
 
   say("creating the network namespace");
-  P2PSCOPE_TRY(box, Sandbox::create({dir, plan.addresses()}, detail));
-  auto fail = [&](std::string why, std::error_code ec) -> Result<LabUp> {
-    if (detail) *detail = std::move(why);
+  P2PSCOPE_TRY(box, Sandbox::create({dir, plan.addresses()}));
+  auto fail = [&](std::string why, Error e) -> StatusOr<LabUp> {
     (void)box.destroy();
-    return ec;
+    return why.empty() ? e : e.within(why);
   };
   std::ofstream(dir / kScenarioFile) << "# written by p2pscope lab up\n" << format_scenario(s);
   say("writing torrent content");
@@ -119,26 +113,25 @@ Result<LabUp> lab_up(const Scenario& s, const LabOptions& opt, std::string* deta
     auto pid = box.spawn(opentracker_argv(plan, dir), dir / "opentracker.log");
     if (!pid) return fail("starting opentracker failed", pid.error());
     if (!wait_for_listener(box, plan.find("opentracker")->endpoint, deadline))
-      return fail("opentracker did not start listening; see " + (dir / "opentracker.log").string(),
-                  std::make_error_code(std::errc::timed_out));
+      return fail("", p2pscope::fail(std::errc::timed_out, "opentracker did not start listening; see " +
+                                                               (dir / "opentracker.log").string()));
   }
 
-  std::string why;
   if (has_actors(plan)) {
     say("starting the lab's trackers, " + std::to_string(s.dht_nodes) + " DHT nodes, " +
         std::to_string(s.lite_peers) + " lite peers and the misbehaving actors");
-    if (auto st = start_inner(box, opt, "actors", kActorsReadyFile, deadline, why); !st) return fail(why, st.error());
+    if (auto st = start_inner(box, opt, "actors", kActorsReadyFile, deadline); !st) return fail("", st.error());
   }
 
   say("starting " + std::to_string(s.seeds) + " libtorrent seeds and " + std::to_string(s.leechers) + " leechers");
-  if (auto st = start_inner(box, opt, "node", kNodeReadyFile, deadline, why); !st) return fail(why, st.error());
+  if (auto st = start_inner(box, opt, "node", kNodeReadyFile, deadline); !st) return fail("", st.error());
 
   say("writing routability data and ground truth");
   auto announcements = lab_announcements(plan);
   auto pfx2as = dir / kPfx2asFile, mmdb = dir / kAsnMmdbFile;
   fs::create_directories(pfx2as.parent_path());
   if (auto st = write_file(pfx2as, format_pfx2as(announcements)); !st) return fail("writing " + pfx2as.string() + " failed", st.error());
-  if (auto st = write_asn_mmdb(announcements, mmdb, &why); !st) return fail(why, st.error());
+  if (auto st = write_asn_mmdb(announcements, mmdb); !st) return fail("", st.error());
   auto truth = dir / kGroundTruthFile;
   auto j = ground_truth({plan, torrents.value(), announcements, pfx2as, mmdb});
   if (auto st = write_file(truth, j.dump(1) + "\n"); !st) return fail("writing ground truth failed", st.error());

@@ -32,8 +32,8 @@ struct LabUp {
   std::filesystem::path asn_mmdb;  // the same as a GeoLite2-ASN-shaped .mmdb
 };
 
-// On failure the lab is torn down again and *detail (if given) says why.
-Result<LabUp> lab_up(const Scenario& s, const LabOptions& opt, std::string* detail = nullptr);
+// On failure the lab is torn down again and the error says which step failed.
+StatusOr<LabUp> lab_up(const Scenario& s, const LabOptions& opt);
 Status lab_down(const std::filesystem::path& state_dir);
 
 }  // namespace p2pscope::lab

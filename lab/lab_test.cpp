@@ -266,10 +266,9 @@ std::vector<std::string> check_mmdb(const fs::path& mmdb, const json& truth) {
 }
 
 TEST_F(LabAcceptance, SmallLabBehavesAsItsGroundTruthSaysAndLeavesNothingBehind) {
-  std::string detail;
   auto s = parse_scenario(builtin_scenario("small").value()).value();
-  auto up = lab_up(s, opt_, &detail);
-  ASSERT_TRUE(up) << up.error().message() << ": " << detail;
+  auto up = lab_up(s, opt_);
+  ASSERT_TRUE(up) << message_of(up);
   const auto& lab = up.value();
   std::ifstream f(lab.ground_truth);
   auto truth = json::parse(f);

@@ -95,10 +95,9 @@ void drain_alerts(Node& n) {
 int run_node(const fs::path& state_dir) {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
-  std::string why;
-  auto files = load_lab_files(state_dir, &why);
+  auto files = load_lab_files(state_dir);
   if (!files) {
-    std::cerr << "lab node: " << why << "\n";
+    std::cerr << "lab node: " << files.error() << "\n";
     return 1;
   }
   const auto& plan = files.value().plan;

@@ -87,25 +87,23 @@ std::string format_pfx2as(const std::vector<Announcement>& a) {
   return out;
 }
 
-Status write_asn_mmdb(const std::vector<Announcement>& a, const fs::path& out, std::string* detail) {
+Status write_asn_mmdb(const std::vector<Announcement>& a, const fs::path& out) {
   auto tsv = fs::path(out).replace_extension(".tsv");
   auto script = fs::path(out).replace_extension(".pl");
   {
     std::ofstream t(tsv), s(script);
     for (const auto& x : a) t << x.network.to_string() << "\t" << x.length << "\t" << x.asn << "\t" << x.org << "\n";
     s << kWriterScript;
-    if (!t || !s) return std::make_error_code(std::errc::io_error);
+    if (!t || !s) return fail(std::errc::io_error, "writing " + tsv.string() + " and " + script.string());
   }
   auto rc = run({"perl", script.string(), tsv.string(), out.string()});
   std::error_code ignored;
   fs::remove(tsv, ignored);
   fs::remove(script, ignored);
-  if (!rc || rc.value() != 0) {
-    if (detail)
-      *detail = "writing " + out.string() +
-                " with MaxMind::DB::Writer failed (is libmaxmind-db-writer-perl installed? scripts/setup.sh installs it)";
-    return rc ? std::make_error_code(std::errc::io_error) : rc.error();
-  }
+  if (!rc || rc.value() != 0)
+    return fail(rc ? std::make_error_code(std::errc::io_error) : rc.error(),
+                "writing " + out.string() +
+                    " with MaxMind::DB::Writer failed (is libmaxmind-db-writer-perl installed? scripts/setup.sh installs it)");
   return success();
 }
 

@@ -34,7 +34,7 @@ std::vector<Announcement> lab_announcements(const LabPlan& plan);
 const Announcement* announced(const std::vector<Announcement>& a, const IpAddress& ip);
 
 std::string format_pfx2as(const std::vector<Announcement>& a);
-// Runs perl with MaxMind::DB::Writer::Tree; *detail says what failed.
-Status write_asn_mmdb(const std::vector<Announcement>& a, const std::filesystem::path& out, std::string* detail);
+// Runs perl with MaxMind::DB::Writer::Tree; the error says what failed.
+Status write_asn_mmdb(const std::vector<Announcement>& a, const std::filesystem::path& out);
 
 }  // namespace p2pscope::lab

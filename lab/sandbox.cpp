@@ -139,15 +139,12 @@ void write_state(const fs::path& dir, pid_t holder, std::uint64_t netns) {
 }
 
 // Waits for the holder's verdict on the readiness pipe.
-Status await_ready(int fd, std::chrono::milliseconds timeout, std::string* detail) {
+Status await_ready(int fd, std::chrono::milliseconds timeout) {
   std::string msg;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      if (detail) *detail = "namespace holder did not become ready in time";
-      return std::make_error_code(std::errc::timed_out);
-    }
+    if (left.count() <= 0) return fail(std::errc::timed_out, "the namespace holder did not become ready in time");
     pollfd p{fd, POLLIN, 0};
     int r = ::poll(&p, 1, static_cast<int>(left.count()));
     if (r < 0 && errno == EINTR) continue;
@@ -163,8 +160,8 @@ Status await_ready(int fd, std::chrono::milliseconds timeout, std::string* detai
   if (msg == "ok") return success();
   auto colon = msg.rfind(':');
   int err = colon == std::string::npos ? EIO : std::atoi(msg.c_str() + colon + 1);
-  if (detail) *detail = msg.substr(0, colon) + ": " + std::strerror(err);
-  return sys_error(err == 0 ? EIO : err);
+  if (err == 0) err = EIO;
+  return fail(sys_error(err), msg.substr(0, colon) + ": " + std::strerror(err));
 }
 
 }  // namespace
@@ -181,20 +178,17 @@ std::vector<pid_t> processes_in_netns(std::uint64_t inode) {
   return out;
 }
 
-Result<Sandbox> Sandbox::create(const SandboxSpec& spec, std::string* detail) {
+StatusOr<Sandbox> Sandbox::create(const SandboxSpec& spec) {
   if (auto old = attach(spec.state_dir)) {
     P2PSCOPE_CHECK(old.value().destroy());
   }
   std::error_code ec;
   fs::create_directories(spec.state_dir, ec);
-  if (ec) return ec;
+  if (ec) return fail(ec, "creating " + spec.state_dir.string() + ": " + ec.message());
 
   HolderPlan plan;
   plan.ip = find_ip_tool();
-  if (plan.ip.empty()) {
-    if (detail) *detail = "iproute2's ip not found (run scripts/setup.sh)";
-    return std::make_error_code(std::errc::no_such_file_or_directory);
-  }
+  if (plan.ip.empty()) return fail(std::errc::no_such_file_or_directory, "iproute2's ip not found (run scripts/setup.sh)");
   plan.uid_map = "0 " + std::to_string(::getuid()) + " 1";
   plan.gid_map = "0 " + std::to_string(::getgid()) + " 1";
   plan.batch = (spec.state_dir / "addresses.batch").string();
@@ -202,7 +196,7 @@ Result<Sandbox> Sandbox::create(const SandboxSpec& spec, std::string* detail) {
     std::ofstream batch(plan.batch);
     for (const auto& a : spec.addresses)
       batch << "addr add " << a.to_string() << (a.is_v4() ? "/32" : "/128") << " dev lo\n";
-    if (!batch) return sys_error(EIO);
+    if (!batch) return fail(sys_error(EIO), "writing " + plan.batch);
   }
 
   int pipefd[2];
@@ -214,7 +208,7 @@ Result<Sandbox> Sandbox::create(const SandboxSpec& spec, std::string* detail) {
     holder_main(pipefd[1], plan);
   }
   ::close(pipefd[1]);
-  auto ready = await_ready(pipefd[0], spec.ready_timeout, detail);
+  auto ready = await_ready(pipefd[0], spec.ready_timeout);
   ::close(pipefd[0]);
   if (!ready) {
     ::kill(pid, SIGKILL);

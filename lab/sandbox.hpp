@@ -37,8 +37,8 @@ struct SandboxSpec {
 class Sandbox {
  public:
   // Creates the namespace and its holder; tears down a lab recorded in
-  // spec.state_dir first. On failure, *detail (if given) says which step.
-  static Result<Sandbox> create(const SandboxSpec& spec, std::string* detail = nullptr);
+  // spec.state_dir first. On failure, the error says which step.
+  static StatusOr<Sandbox> create(const SandboxSpec& spec);
   // The running lab recorded in state_dir; errc::no_such_process if none.
   static Result<Sandbox> attach(const std::filesystem::path& state_dir);
 

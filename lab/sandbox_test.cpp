@@ -31,9 +31,8 @@ class SandboxTest : public ::testing::Test {
   }
 
   Sandbox up() {
-    std::string detail;
-    auto box = Sandbox::create(spec_, &detail);
-    if (!box) ADD_FAILURE() << box.error().message() << ": " << detail;
+    auto box = Sandbox::create(spec_);
+    if (!box) ADD_FAILURE() << box.error();
     return std::move(box).value();
   }
 
@@ -146,10 +145,9 @@ TEST_F(SandboxTest, AttachFindsTheRunningLab) {
 
 TEST_F(SandboxTest, ReportsWhichStepFailed) {
   spec_.addresses.push_back(spec_.addresses.front());  // adding it twice fails
-  std::string detail;
-  auto box = Sandbox::create(spec_, &detail);
+  auto box = Sandbox::create(spec_);
   ASSERT_FALSE(box);
-  EXPECT_NE(detail.find("ip -batch"), std::string::npos) << detail;
+  EXPECT_NE(box.error().message().find("ip -batch"), std::string::npos) << box.error();
 }
 
 }  // namespace

@@ -15,18 +15,12 @@ Result<Scenario> load_state_scenario(const std::filesystem::path& state_dir) {
   return load_scenario_file(state_dir / kScenarioFile);
 }
 
-Result<LabFiles> load_lab_files(const std::filesystem::path& state_dir, std::string* why) {
+StatusOr<LabFiles> load_lab_files(const std::filesystem::path& state_dir) {
   auto scenario = load_state_scenario(state_dir);
-  if (!scenario) {
-    if (why) *why = "cannot read " + (state_dir / kScenarioFile).string();
-    return scenario.error();
-  }
+  if (!scenario) return Error(scenario.error()).within("cannot read " + (state_dir / kScenarioFile).string());
   LabFiles f{make_plan(scenario.value()), {}};
   auto torrents = load_torrents(f.plan, state_dir);
-  if (!torrents) {
-    if (why) *why = "cannot read the lab's torrents: " + torrents.error().message();
-    return torrents.error();
-  }
+  if (!torrents) return Error(torrents.error()).within("cannot read the lab's torrents");
   f.torrents = std::move(torrents).value();
   return f;
 }

@@ -26,11 +26,11 @@ std::filesystem::path default_state_dir();
 Result<Scenario> load_state_scenario(const std::filesystem::path& state_dir);
 
 // What the processes lab_up() starts inside read at start: the running
-// lab's plan and torrents. *why (if given) says what could not be read.
+// lab's plan and torrents. The error says what could not be read.
 struct LabFiles {
   LabPlan plan;
   std::vector<LabTorrent> torrents;
 };
-Result<LabFiles> load_lab_files(const std::filesystem::path& state_dir, std::string* why = nullptr);
+StatusOr<LabFiles> load_lab_files(const std::filesystem::path& state_dir);
 
 }  // namespace p2pscope::lab

@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 
 std::string torrent_name(int i) { return "lab-t" + std::to_string(i); }
 
-Status write_content(const fs::path& file, std::int64_t bytes, std::uint64_t seed) {
+Result<void> write_content(const fs::path& file, std::int64_t bytes, std::uint64_t seed) {
   fs::create_directories(file.parent_path());
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   std::mt19937_64 rng(seed);

@@ -38,18 +38,18 @@ Result<std::optional<std::string>> dechunk(std::string_view body, std::size_t ma
   }
 }
 
-Status HttpStream::feed(std::string_view bytes, const Sink& sink) {
+Result<void> HttpStream::feed(std::string_view bytes, const Sink& sink) {
   if (failed_) return success();
   buf_.append(bytes);
   return step(sink, false);
 }
 
-Status HttpStream::finish(const Sink& sink) {
+Result<void> HttpStream::finish(const Sink& sink) {
   if (failed_ || !current_) return success();
   return step(sink, true);
 }
 
-Status HttpStream::step(const Sink& sink, bool closing) {
+Result<void> HttpStream::step(const Sink& sink, bool closing) {
   for (;;) {
     if (!current_) {
       auto end = buf_.find("\r\n\r\n");

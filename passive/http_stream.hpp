@@ -33,13 +33,13 @@ class HttpStream {
   // In-order bytes; each complete message goes to sink. Returns an error
   // (errc::oversized, errc::malformed_line, errc::bad_compression) once the
   // stream cannot be followed; it then ignores further input.
-  Status feed(std::string_view bytes, const Sink& sink);
+  Result<void> feed(std::string_view bytes, const Sink& sink);
   // The connection closed: a body delimited by the close is complete.
-  Status finish(const Sink& sink);
+  Result<void> finish(const Sink& sink);
 
  private:
-  Status step(const Sink& sink, bool closing);
-  Status fail(errc e) {
+  Result<void> step(const Sink& sink, bool closing);
+  Result<void> fail(errc e) {
     failed_ = true;
     buf_.clear();
     return e;

@@ -25,14 +25,14 @@ std::uint32_t u32(const char* p) noexcept {
 }
 
 // libpcap's own wording, so that both readers report damage alike.
-[[gnu::format(printf, 2, 3)]] void say(std::string* detail, const char* format, ...) {
-  if (!detail) return;
-  char buf[256];
+[[gnu::format(printf, 1, 2)]] Error truncated(const char* format, ...) {
   va_list args;
   va_start(args, format);
-  std::vsnprintf(buf, sizeof buf, format, args);
+  std::string text(256, '\0');
+  int n = std::vsnprintf(text.data(), text.size(), format, args);
   va_end(args);
-  *detail = buf;
+  text.resize(n < 0 ? 0 : std::min(static_cast<std::size_t>(n), text.size() - 1));
+  return fail(errc::truncated, std::move(text));
 }
 
 }  // namespace
@@ -99,8 +99,8 @@ ClassicPcapFile::~ClassicPcapFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool ClassicPcapFile::fill(std::size_t want, std::string* detail) {
-  if (available() >= want || eof_) return true;
+Status ClassicPcapFile::fill(std::size_t want) {
+  if (available() >= want || eof_) return success();
   std::memmove(buf_.data(), buf_.data() + pos_, available());
   end_ -= pos_;
   pos_ = 0;
@@ -109,44 +109,34 @@ bool ClassicPcapFile::fill(std::size_t want, std::string* detail) {
     // Read as much as fits, so that most calls find their record whole.
     auto n = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      if (detail) *detail = std::string("error reading dump file: ") + std::strerror(errno);
-      return false;
-    }
+    if (n < 0) return fail(errc::truncated, std::string("error reading dump file: ") + std::strerror(errno));
     if (n == 0) eof_ = true;
     end_ += static_cast<std::size_t>(n);
   }
-  return true;
+  return success();
 }
 
-Result<std::optional<Frame>> ClassicPcapFile::next(std::string* detail) {
-  if (!fill(kRecordHeader, detail)) return errc::truncated;
+StatusOr<std::optional<Frame>> ClassicPcapFile::next() {
+  P2PSCOPE_CHECK(fill(kRecordHeader));
   if (available() == 0) return std::optional<Frame>{};
-  if (available() < kRecordHeader) {
-    say(detail, "truncated dump file; tried to read %zu header bytes, only got %zu", kRecordHeader, available());
-    return errc::truncated;
-  }
+  if (available() < kRecordHeader)
+    return truncated("truncated dump file; tried to read %zu header bytes, only got %zu", kRecordHeader, available());
   const char* h = buf_.data() + pos_;
   // Read as libpcap's struct pcap_sf_pkthdr holds them: signed 32-bit times.
   auto sec = static_cast<std::int32_t>(u32(h));
   auto sub = static_cast<std::int32_t>(u32(h + 4));
   std::uint32_t caplen = u32(h + 8), len = u32(h + 12);
-  if (caplen > kMaxCaplen) {
-    say(detail, "invalid packet capture length %u, bigger than snaplen of %d", caplen, static_cast<int>(snapshot_));
-    return errc::truncated;
-  }
+  if (caplen > kMaxCaplen)
+    return truncated("invalid packet capture length %u, bigger than snaplen of %d", caplen, static_cast<int>(snapshot_));
   std::uint32_t keep = std::min(caplen, snapshot_);
-  if (!fill(kRecordHeader + caplen, detail)) return errc::truncated;
+  P2PSCOPE_CHECK(fill(kRecordHeader + caplen));
   std::size_t got = available() - kRecordHeader;
   if (got < caplen) {
     // libpcap names the snap length when the record was longer than it and
     // not even that much is there.
-    if (caplen > snapshot_ && got < snapshot_) {
-      say(detail, "truncated dump file; tried to read %d captured bytes, only got %zu", static_cast<int>(snapshot_), got);
-    } else {
-      say(detail, "truncated dump file; tried to read %u captured bytes, only got %zu", caplen, got);
-    }
-    return errc::truncated;
+    if (caplen > snapshot_ && got < snapshot_)
+      return truncated("truncated dump file; tried to read %d captured bytes, only got %zu", static_cast<int>(snapshot_), got);
+    return truncated("truncated dump file; tried to read %u captured bytes, only got %zu", caplen, got);
   }
   std::int64_t usec = header_.nanoseconds ? std::int64_t{sub} / 1000 : sub;
   Frame f;

@@ -51,15 +51,15 @@ class ClassicPcapFile {
   ~ClassicPcapFile();
 
   // As PcapReader::next for a file: nullopt at the end, errc::truncated
-  // (and libpcap's message in *detail) at damage or a read error.
-  Result<std::optional<Frame>> next(std::string* detail);
+  // (with libpcap's wording in the message) at damage or a read error.
+  StatusOr<std::optional<Frame>> next();
 
  private:
   ClassicPcapFile(int fd, ClassicPcapHeader h, std::uint32_t snapshot);
   // At least `want` bytes from pos_ in the buffer, unless the file ends
-  // first; false (and *detail) on a read error. Moves what is unread to
+  // first; an error on a read error. Moves what is unread to
   // the front, so views into the buffer end here.
-  bool fill(std::size_t want, std::string* detail);
+  Status fill(std::size_t want);
   std::size_t available() const noexcept { return end_ - pos_; }
 
   int fd_ = -1;

@@ -20,15 +20,15 @@ namespace fs = std::filesystem;
 // Everything a reader gave for a file: each frame, then how it ended.
 std::string read_all(const fs::path& file, FileReader with, bool* classic = nullptr,
                      const std::string& filter = "") {
-  std::string detail;
-  auto r = PcapReader::open(file, &detail, with);
-  if (!r) return "cannot open: " + detail;
+  auto r = PcapReader::open(file, with);
+  if (!r) return "cannot open: " + r.error().message();
   if (classic) *classic = !r.value().read_by_libpcap();
-  if (!filter.empty() && !r.value().set_filter(filter, &detail)) return "bad filter: " + detail;
+  if (!filter.empty())
+    if (auto st = r.value().set_filter(filter); !st) return "bad filter: " + st.error().message();
   std::string out;
   for (;;) {
-    auto f = r.value().next(&detail);
-    if (!f) return out + "damage: " + detail + "\n";
+    auto f = r.value().next();
+    if (!f) return out + "damage: " + f.error().message() + "\n";
     if (!f.value()) return out + "end\n";
     char t[64];
     std::snprintf(t, sizeof t, "%.17g", f.value()->t);
@@ -153,12 +153,11 @@ TEST_F(PcapFile, RawIpCapturesAreRead) {
   for (std::uint32_t link : {101u, 12u, 14u}) {
     auto file = write("raw" + std::to_string(link) + ".pcap", header(0xa1b2c3d4, 65535, 4, link) + rec + ip);
     for (auto with : {FileReader::fastest, FileReader::libpcap}) {
-      std::string detail;
-      auto r = PcapReader::open(file, &detail, with);
-      ASSERT_TRUE(r) << "linktype " << link << ": " << detail;
+      auto r = PcapReader::open(file, with);
+      ASSERT_TRUE(r) << "linktype " << link << ": " << message_of(r);
       EXPECT_EQ(r.value().link(), LinkType::raw);
-      auto f = r.value().next(&detail);
-      ASSERT_TRUE(f && f.value()) << detail;
+      auto f = r.value().next();
+      ASSERT_TRUE(f && f.value()) << message_of(f);
       auto p = decode_frame(r.value().link(), f.value()->data);
       ASSERT_TRUE(p) << "linktype " << link;
       EXPECT_EQ(p.value().dst_port, 6882);

@@ -42,30 +42,23 @@ PcapReader::PcapReader(PcapReader&&) noexcept = default;
 PcapReader& PcapReader::operator=(PcapReader&&) noexcept = default;
 PcapReader::~PcapReader() = default;
 
-Result<PcapReader> PcapReader::open(const std::filesystem::path& file, std::string* detail, FileReader with) {
+StatusOr<PcapReader> PcapReader::open(const std::filesystem::path& file, FileReader with) {
   char err[PCAP_ERRBUF_SIZE] = {};
   // libpcap reads a file through stdio, two freads per record; stdio's
   // default buffer (one file-system block) costs a read(2) per 4 KiB.
   // A 1 MiB buffer makes that one per MiB. libpcap owns and closes the FILE.
   FILE* fp = std::fopen(file.c_str(), "rb");
-  if (!fp) {
-    if (detail) *detail = file.string() + ": " + std::strerror(errno);
-    return errc::bad_value;
-  }
+  if (!fp) return fail(errc::bad_value, file.string() + ": " + std::strerror(errno));
   // glibc ignores the size unless it is given the buffer itself.
   auto buffer = std::make_unique<std::vector<char>>(std::size_t{1} << 20);
   std::setvbuf(fp, buffer->data(), _IOFBF, buffer->size());
   std::unique_ptr<pcap, Close> h(pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, err));
   if (!h) {
     std::fclose(fp);
-    if (detail) *detail = err;
-    return errc::bad_value;
+    return fail(errc::bad_value, err);
   }
   auto link = link_type_of(h.get());
-  if (!link) {
-    if (detail) *detail = std::string("unsupported link type ") + std::to_string(pcap_datalink(h.get()));
-    return errc::bad_value;
-  }
+  if (!link) return fail(errc::bad_value, "unsupported link type " + std::to_string(pcap_datalink(h.get())));
   int snapshot = pcap_snapshot(h.get());
   // The descriptor libpcap opened, so that the file it accepted is the one read.
   int fd = with == FileReader::libpcap ? -1 : ::fcntl(fileno(pcap_file(h.get())), F_DUPFD_CLOEXEC, 0);
@@ -85,13 +78,10 @@ std::error_code live_error(int rc) {
 
 }  // namespace
 
-Result<PcapReader> PcapReader::open_live(const std::string& interface, const LiveOptions& opt, std::string* detail) {
+StatusOr<PcapReader> PcapReader::open_live(const std::string& interface, const LiveOptions& opt) {
   char err[PCAP_ERRBUF_SIZE] = {};
   std::unique_ptr<pcap, Close> h(pcap_create(interface.c_str(), err));
-  if (!h) {
-    if (detail) *detail = err;
-    return std::make_error_code(std::errc::no_such_device);
-  }
+  if (!h) return fail(std::errc::no_such_device, err);
   pcap_set_snaplen(h.get(), opt.snaplen);
   pcap_set_buffer_size(h.get(), opt.buffer_bytes);
   pcap_set_timeout(h.get(), static_cast<int>(opt.timeout.count()));
@@ -99,43 +89,31 @@ Result<PcapReader> PcapReader::open_live(const std::string& interface, const Liv
   pcap_set_tstamp_precision(h.get(), PCAP_TSTAMP_PRECISION_MICRO);
   int rc = pcap_activate(h.get());
   if (rc < 0) {
-    if (detail) {
-      *detail = pcap_geterr(h.get());
-      if (rc == PCAP_ERROR_PERM_DENIED) *detail += " (live capture needs CAP_NET_RAW: run as root, or setcap cap_net_raw+ep on the binary)";
-    }
-    return live_error(rc);
+    std::string why = pcap_geterr(h.get());
+    if (rc == PCAP_ERROR_PERM_DENIED) why += " (live capture needs CAP_NET_RAW: run as root, or setcap cap_net_raw+ep on the binary)";
+    return fail(live_error(rc), std::move(why));
   }
   auto link = link_type_of(h.get());
-  if (!link) {
-    if (detail) *detail = std::string("unsupported link type ") + std::to_string(pcap_datalink(h.get()));
-    return errc::bad_value;
-  }
+  if (!link) return fail(errc::bad_value, "unsupported link type " + std::to_string(pcap_datalink(h.get())));
   // libpcap's own timeout may never fire on a quiet Linux interface
   // (TPACKET_V3 retires a block only once it holds a packet), so the reader
   // polls the descriptor itself with the timeout and reads without blocking.
-  if (pcap_setnonblock(h.get(), 1, err) != 0 || pcap_get_selectable_fd(h.get()) < 0) {
-    if (detail) *detail = std::string("cannot wait on the capture: ") + err;
-    return errc::bad_value;
-  }
+  if (pcap_setnonblock(h.get(), 1, err) != 0 || pcap_get_selectable_fd(h.get()) < 0)
+    return fail(errc::bad_value, std::string("cannot wait on the capture: ") + err);
   return PcapReader(std::move(h), link.value(), opt.timeout);
 }
 
-Result<void> PcapReader::set_filter(const std::string& expression, std::string* detail) {
+Status PcapReader::set_filter(const std::string& expression) {
   bpf_program prog{};
-  if (pcap_compile(handle_.get(), &prog, expression.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-    if (detail) *detail = pcap_geterr(handle_.get());
-    return errc::bad_value;
-  }
+  if (pcap_compile(handle_.get(), &prog, expression.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
+    return fail(errc::bad_value, pcap_geterr(handle_.get()));
   if (classic_) {
     classic_filter_ = std::make_unique<CompiledFilter>(prog);
     return success();
   }
   int rc = pcap_setfilter(handle_.get(), &prog);
   pcap_freecode(&prog);
-  if (rc != 0) {
-    if (detail) *detail = pcap_geterr(handle_.get());
-    return errc::bad_value;
-  }
+  if (rc != 0) return fail(errc::bad_value, pcap_geterr(handle_.get()));
   return success();
 }
 
@@ -145,10 +123,10 @@ CaptureDrops PcapReader::drops() const {
   return {st.ps_drop, st.ps_ifdrop};
 }
 
-Result<std::optional<Frame>> PcapReader::next(std::string* detail, const std::function<bool()>& keep_going) {
+StatusOr<std::optional<Frame>> PcapReader::next(const std::function<bool()>& keep_going) {
   if (classic_) {
     for (;;) {
-      auto f = classic_->next(detail);
+      auto f = classic_->next();
       if (!f || !f.value() || !classic_filter_) return f;
       pcap_pkthdr h{};
       h.caplen = static_cast<bpf_u_int32>(f.value()->data.size());
@@ -167,10 +145,7 @@ Result<std::optional<Frame>> PcapReader::next(std::string* detail, const std::fu
     rc = pcap_next_ex(handle_.get(), &hdr, &data);
   }
   if (rc == PCAP_ERROR_BREAK) return std::optional<Frame>{};
-  if (rc != 1) {
-    if (detail) *detail = pcap_geterr(handle_.get());
-    return errc::truncated;
-  }
+  if (rc != 1) return fail(errc::truncated, pcap_geterr(handle_.get()));
   Frame f;
   f.t = static_cast<double>(hdr->ts.tv_sec) + static_cast<double>(hdr->ts.tv_usec) / 1e6;
   f.data = std::string_view(reinterpret_cast<const char*>(data), hdr->caplen);
@@ -178,18 +153,17 @@ Result<std::optional<Frame>> PcapReader::next(std::string* detail, const std::fu
   return std::optional<Frame>{f};
 }
 
-Result<ReadSummary> read_packets(const std::filesystem::path& file, const FrameSink& on_frame, std::string* detail) {
-  P2PSCOPE_TRY(reader, PcapReader::open(file, detail));
+StatusOr<ReadSummary> read_packets(const std::filesystem::path& file, const FrameSink& on_frame) {
+  P2PSCOPE_TRY(reader, PcapReader::open(file));
   return read_packets(reader, on_frame);
 }
 
 ReadSummary read_packets(PcapReader& reader, const FrameSink& on_frame, const std::function<bool()>& keep_going) {
   ReadSummary sum;
-  std::string why;
   for (;;) {
-    auto f = reader.next(&why, keep_going);
+    auto f = reader.next(keep_going);
     if (!f) {
-      sum.damage = why;
+      sum.damage = f.error().message();
       return sum;
     }
     if (!f.value()) return sum;

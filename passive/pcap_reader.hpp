@@ -62,24 +62,23 @@ class PcapReader {
  public:
   // errc::bad_value when libpcap cannot read the file (not a capture, an
   // unsupported version) or its link type is not one decode_frame knows;
-  // *detail says what libpcap or we found.
-  static Result<PcapReader> open(const std::filesystem::path& file, std::string* detail,
-                                 FileReader with = FileReader::fastest);
+  // the message says what libpcap or we found.
+  static StatusOr<PcapReader> open(const std::filesystem::path& file, FileReader with = FileReader::fastest);
   // Captures live on `interface` ("any" for all of them; Linux cooked).
   // std::errc::operation_not_permitted without CAP_NET_RAW,
   // std::errc::no_such_device for an unknown interface, errc::bad_value
-  // otherwise; *detail says what libpcap found.
-  static Result<PcapReader> open_live(const std::string& interface, const LiveOptions& opt, std::string* detail);
+  // otherwise; the message says what libpcap found.
+  static StatusOr<PcapReader> open_live(const std::string& interface, const LiveOptions& opt);
 
   // Keeps only the frames a BPF filter expression (tcpdump syntax) matches.
-  // errc::bad_value (and *detail) when libpcap cannot compile it.
-  Result<void> set_filter(const std::string& expression, std::string* detail);
+  // errc::bad_value (with libpcap's message) when it cannot compile it.
+  Status set_filter(const std::string& expression);
 
   // The next frame; nullopt at the end of the file, or on a live capture once
   // keep_going (when given) returns false while waiting. errc::truncated when
   // the file ends inside a record or a record is corrupt, or the live
-  // capture fails (*detail as above).
-  Result<std::optional<Frame>> next(std::string* detail = nullptr, const std::function<bool()>& keep_going = {});
+  // capture fails (with libpcap's message).
+  StatusOr<std::optional<Frame>> next(const std::function<bool()>& keep_going = {});
 
   PcapReader(PcapReader&&) noexcept;
   PcapReader& operator=(PcapReader&&) noexcept;
@@ -116,10 +115,10 @@ struct ReadSummary {
 using FrameSink = std::function<void(const Frame&, const Packet*)>;
 
 // Reads every frame of file in order and calls on_frame with it and its
-// decoded packet (nullptr when the frame is not IP). errc::bad_value (and
-// *detail) when the file cannot be opened as a capture; damage after that
-// is in the summary, everything before it was delivered.
-Result<ReadSummary> read_packets(const std::filesystem::path& file, const FrameSink& on_frame, std::string* detail);
+// decoded packet (nullptr when the frame is not IP). errc::bad_value when
+// the file cannot be opened as a capture; damage after that is in the
+// summary, everything before it was delivered.
+StatusOr<ReadSummary> read_packets(const std::filesystem::path& file, const FrameSink& on_frame);
 
 // The same over an open reader, until its end, a failure (in the summary's
 // damage) or keep_going returning false (checked after every frame and

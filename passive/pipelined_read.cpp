@@ -75,7 +75,6 @@ void decode_all(Batch& b, LinkType link, ReadSummary& sum) {
 // closed (the consumer stopped). Only the kBatches batches exist.
 void produce(PcapReader& reader, Channel& free, Channel& full) {
   ReadSummary sum;
-  std::string why;
   auto take = [&free] {
     auto b = free.pop();
     if (b) {
@@ -88,7 +87,7 @@ void produce(PcapReader& reader, Channel& free, Channel& full) {
   auto b = take();
   if (!b) return;
   for (;;) {
-    auto f = reader.next(&why);
+    auto f = reader.next();
     if (f && f.value()) {
       const auto& frame = *f.value();
       bool fits = b->items.empty() || (b->items.size() < kBatchFrames &&
@@ -103,7 +102,7 @@ void produce(PcapReader& reader, Channel& free, Channel& full) {
       ++sum.frames;
       continue;
     }
-    if (!f) sum.damage = why;
+    if (!f) sum.damage = f.error().message();
     decode_all(*b, reader.link(), sum);
     b->last = true;
     b->summary = sum;

@@ -56,7 +56,7 @@ struct PassivePipelinedRead : ::testing::Test {
 
   Seen read(const fs::path& file, bool pipelined) {
     Seen s;
-    auto reader = PcapReader::open(file, nullptr);
+    auto reader = PcapReader::open(file);
     EXPECT_TRUE(reader);
     auto sink = [&s](const Frame& f, const Packet* p) { s.frames.push_back(describe(f, p)); };
     s.summary = pipelined ? read_packets_pipelined(reader.value(), sink) : read_packets(reader.value(), sink);
@@ -89,7 +89,7 @@ TEST_F(PassivePipelinedRead, ACaptureCutMidRecordKeepsEveryFrameBeforeTheDamage)
 
 TEST_F(PassivePipelinedRead, AnExceptionFromTheSinkStopsTheReaderAndComesBack) {
   auto file = capture(20000);
-  auto reader = PcapReader::open(file, nullptr);
+  auto reader = PcapReader::open(file);
   ASSERT_TRUE(reader);
   std::size_t calls = 0;
   auto sink = [&calls](const Frame&, const Packet*) {

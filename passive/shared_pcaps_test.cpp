@@ -20,11 +20,11 @@ namespace {
 std::vector<Event> extract(const std::string& pcap) {
   std::vector<Event> out;
   Extractor x([&](const Event& e) { out.push_back(e); });
-  std::string detail;
   auto read = read_packets(testlib::fixture_path("pcaps/" + pcap), [&x](const Frame& f, const Packet* p) {
     if (p) x.packet(f.t, *p);
-  }, &detail);
-  if (!read || read.value().damage) throw std::runtime_error(pcap + ": " + detail);
+  });
+  if (!read) throw std::runtime_error(pcap + ": " + read.error().message());
+  if (read.value().damage) throw std::runtime_error(pcap + ": " + *read.value().damage);
   x.finish();
   return out;
 }

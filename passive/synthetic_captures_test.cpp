@@ -25,11 +25,11 @@ nlohmann::json truth() {
 AnalysisResults analyse(const std::string& pcap, AnalysisOptions opt) {
   opt.messages = false;
   Analyses an(opt, [](std::string_view, std::string_view) {});
-  std::string detail;
   auto read = read_packets(kDir + "/" + pcap, [&an](const Frame& f, const Packet* p) {
     if (p) an.packet(f.t, *p);
-  }, &detail);
-  if (!read || read.value().damage) throw std::runtime_error(pcap + ": " + detail);
+  });
+  if (!read) throw std::runtime_error(pcap + ": " + read.error().message());
+  if (read.value().damage) throw std::runtime_error(pcap + ": " + *read.value().damage);
   return an.finish();
 }
 

@@ -89,8 +89,8 @@ class BlocklistClient : public ::testing::Test {
   Blocklist write_list(BlocklistFormat f, const fs::path& file) {
     auto list = format_blocklist(hostile_ranges(), f);
     fs::create_directories(file.parent_path());
-    std::string why;
-    EXPECT_TRUE(write_output_file(file, list.text, &why)) << why;
+    auto st = write_output_file(file, list.text);
+    EXPECT_TRUE(st) << message_of(st);
     return list;
   }
 
@@ -124,9 +124,8 @@ class BlocklistClient : public ::testing::Test {
     lab::SandboxSpec spec;
     spec.state_dir = dir_ / "lab";
     spec.addresses = {ip("23.1.2.3")};
-    std::string why;
-    auto box = lab::Sandbox::create(spec, &why);
-    ASSERT_TRUE(box) << box.error().message() << ": " << why;
+    auto box = lab::Sandbox::create(spec);
+    ASSERT_TRUE(box) << message_of(box);
     box_.emplace(std::move(box).value());
   }
   void TearDown() override {

@@ -21,9 +21,8 @@ std::vector<IpRange> sample() {
 
 // What our own list reader makes of a written list: the ranges it covers.
 std::vector<IpRange> read_back(const Blocklist& b, ListFormat f) {
-  std::string detail;
-  auto l = parse_known_list(b.text, f, {}, &detail);
-  EXPECT_TRUE(l) << detail << "\n" << b.text;
+  auto l = parse_known_list(b.text, f, {});
+  EXPECT_TRUE(l) << message_of(l) << "\n" << b.text;
   return l ? merge_ranges(l.value().ranges) : std::vector<IpRange>{};
 }
 

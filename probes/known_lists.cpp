@@ -151,25 +151,23 @@ class ListParser {
  public:
   ListParser(ListFormat format, const ListLimits& lim) : lim_(lim) { out_.format = format; }
 
-  // False (after filling *detail) at the first line the list cannot take.
-  bool line(std::string_view raw, std::string* detail, std::error_code* ec) {
+  // An error ("line 12: ...") at the first line the list cannot take.
+  Status line(std::string_view raw) {
     ++out_.lines;
-    auto fail = [&](std::string why, std::error_code code) {
-      if (detail) *detail = "line " + std::to_string(out_.lines) + ": " + std::move(why);
-      *ec = code;
-      return false;
+    auto fail = [&](std::string why, std::error_code code) -> Status {
+      return p2pscope::fail(code, "line " + std::to_string(out_.lines) + ": " + std::move(why));
     };
     if (raw.size() > lim_.max_line) return fail("longer than " + std::to_string(lim_.max_line) + " bytes", errc::oversized);
     if (out_.lines == 1 && raw.starts_with("\xef\xbb\xbf")) raw.remove_prefix(3);  // a UTF-8 byte-order mark
     if (raw.find('\0') != std::string_view::npos) return fail("holds a NUL byte", errc::malformed_line);
     auto line = trim(raw);
-    if (line.empty() || line.front() == '#' || line.starts_with("//")) return true;
+    if (line.empty() || line.front() == '#' || line.starts_with("//")) return success();
     if (out_.format == ListFormat::automatic) out_.format = detect(line);
     auto r = out_.format == ListFormat::p2p ? p2p_line(line)
              : out_.format == ListFormat::dat ? dat_line(line, out_.allowed)
                                               : cidr_line(line);
     if (!r.ok) return fail(r.why + " (" + std::string(to_string(out_.format)) + " format)", errc::malformed_line);
-    if (!r.range) return true;
+    if (!r.range) return success();
     if (out_.ranges.size() >= lim_.max_entries)
       return fail("more than " + std::to_string(lim_.max_entries) + " entries", errc::too_many_items);
     kept_ += sizeof(IpRange) + r.range->label.size();
@@ -177,7 +175,7 @@ class ListParser {
       return fail("the ranges and labels so far take more than " + std::to_string(lim_.max_kept_bytes >> 20) + " MiB",
                   errc::too_many_items);
     out_.ranges.push_back(std::move(*r.range));
-    return true;
+    return success();
   }
   KnownList take() { return std::move(out_); }
 
@@ -189,50 +187,42 @@ class ListParser {
 
 }  // namespace
 
-Result<KnownList> parse_known_list(std::string_view bytes, ListFormat format, const ListLimits& lim,
-                                   std::string* detail) {
-  auto fail = [&](std::string why, std::error_code ec) -> Result<KnownList> {
-    if (detail) *detail = std::move(why);
-    return ec;
-  };
+StatusOr<KnownList> parse_known_list(std::string_view bytes, ListFormat format, const ListLimits& lim) {
   std::string inflated;
   if (bytes.size() >= 2 && bytes[0] == '\x1f' && bytes[1] == '\x8b') {
     auto z = gunzip(bytes, lim.max_bytes);
-    if (!z) return fail(z.error() == errc::oversized ? "decompresses to more than " + std::to_string(lim.max_bytes) + " bytes"
-                                                     : "not a valid gzip stream",
-                        z.error());
+    if (!z)
+      return fail(z.error(), z.error() == errc::oversized
+                                 ? "decompresses to more than " + std::to_string(lim.max_bytes) + " bytes"
+                                 : "not a valid gzip stream");
     inflated = std::move(z.value());
     bytes = inflated;
   }
-  if (bytes.size() > lim.max_bytes) return fail("more than " + std::to_string(lim.max_bytes) + " bytes", errc::oversized);
+  if (bytes.size() > lim.max_bytes) return fail(errc::oversized, "more than " + std::to_string(lim.max_bytes) + " bytes");
   ListParser p(format, lim);
-  std::error_code ec;
   while (!bytes.empty()) {
     auto nl = bytes.find('\n');
     auto raw = bytes.substr(0, nl);
     bytes.remove_prefix(nl == std::string_view::npos ? bytes.size() : nl + 1);
-    if (!p.line(raw, detail, &ec)) return ec;
+    P2PSCOPE_CHECK(p.line(raw));
   }
   return p.take();
 }
 
-Result<KnownList> load_known_list(const std::filesystem::path& file, ListFormat format, const ListLimits& lim,
-                                  std::string* detail) {
-  auto fail = [&](std::string why, std::error_code ec) -> Result<KnownList> {
-    if (detail) *detail = file.string() + ": " + why;
-    return ec;
+StatusOr<KnownList> load_known_list(const std::filesystem::path& file, ListFormat format, const ListLimits& lim) {
+  auto fail = [&](std::string why, std::error_code ec) -> StatusOr<KnownList> {
+    return p2pscope::fail(ec, file.string() + ": " + why);
   };
   LineReader in(file, lim.max_line);
   if (!in.is_open()) return fail(std::strerror(errno ? errno : ENOENT), std::make_error_code(std::errc::no_such_file_or_directory));
   ListParser p(format, lim);
-  std::error_code ec;
-  std::string why;
   std::size_t bytes = 0;
   bool too_long = false, broken = false;  // too_long: the line handed over is over max_line, and refused
   while (auto raw = in.next(&too_long, &broken)) {
     bytes += raw->size() + 1;
     if (bytes > lim.max_bytes) return fail("more than " + std::to_string(lim.max_bytes) + " bytes", errc::oversized);
-    if (!p.line(*raw, &why, &ec)) return fail(why, ec);  // a line cut at max_line is longer than it: refused there
+    // A line cut at max_line is longer than it: refused there.
+    if (auto st = p.line(*raw); !st) return st.error().within(file.string());
   }
   if (broken) return fail("corrupt or truncated gzip data", errc::bad_compression);
   return p.take();

@@ -39,15 +39,13 @@ struct KnownList {
 };
 
 // Parses a list already in memory (gzip is recognised by its magic bytes).
-// On error, *detail says where: "line 12: ...". A leading UTF-8 byte-order
+// The error's message says where: "line 12: ...". A leading UTF-8 byte-order
 // mark is skipped; a NUL byte is a malformed line.
-Result<KnownList> parse_known_list(std::string_view bytes, ListFormat format, const ListLimits& lim,
-                                   std::string* detail);
+StatusOr<KnownList> parse_known_list(std::string_view bytes, ListFormat format, const ListLimits& lim);
 // The same from a file, streamed line by line (plain or gzip): what is
 // kept is bounded by max_entries and max_kept_bytes, never by the
-// decompressed size. *detail starts with the file's name.
-Result<KnownList> load_known_list(const std::filesystem::path& file, ListFormat format, const ListLimits& lim,
-                                  std::string* detail);
+// decompressed size. The message starts with the file's name.
+StatusOr<KnownList> load_known_list(const std::filesystem::path& file, ListFormat format, const ListLimits& lim);
 
 // gzip (RFC 1952) to bytes, at most max_out of them; errc::oversized past it.
 Result<std::string> gunzip(std::string_view in, std::size_t max_out);

@@ -26,12 +26,12 @@ std::string gzip(std::string_view text) {
 }
 
 struct Parsed {
-  Result<KnownList> list;
+  StatusOr<KnownList> list;
   std::string detail;
 };
 Parsed parse(std::string_view text, ListFormat f = ListFormat::automatic, ListLimits lim = {}) {
-  Parsed p{errc::ok, {}};
-  p.list = parse_known_list(text, f, lim, &p.detail);
+  Parsed p{parse_known_list(text, f, lim), {}};
+  p.detail = message_of(p.list);
   return p;
 }
 
@@ -108,8 +108,10 @@ class KnownListFile : public ::testing::Test {
     std::ofstream(p, std::ios::binary) << bytes;
     return p;
   }
-  Result<KnownList> load(const std::filesystem::path& f, ListLimits lim = {}) {
-    return load_known_list(f, ListFormat::automatic, lim, &detail_);
+  StatusOr<KnownList> load(const std::filesystem::path& f, ListLimits lim = {}) {
+    auto l = load_known_list(f, ListFormat::automatic, lim);
+    detail_ = message_of(l);
+    return l;
   }
   void SetUp() override { std::filesystem::create_directories(dir_); }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -124,7 +126,7 @@ TEST_F(KnownListFile, StreamsGzipAndCapsWhatItKeeps) {
   auto whole = load(f);
   ASSERT_TRUE(whole) << detail_;
   EXPECT_EQ(whole.value().ranges.size(), 20000u);
-  EXPECT_EQ(whole.value().ranges, parse_known_list(text, ListFormat::automatic, {}, nullptr).value().ranges)
+  EXPECT_EQ(whole.value().ranges, parse_known_list(text, ListFormat::automatic, {}).value().ranges)
       << "the same as parsed in memory";
   ListLimits tight;
   tight.max_kept_bytes = 100'000;

@@ -4,6 +4,7 @@
 #include <bit>
 #include <map>
 #include <tuple>
+#include <type_traits>
 
 namespace p2pscope::probes {
 namespace {
@@ -23,6 +24,8 @@ int width_of(AddressValue v) noexcept {
 template <class K>
 void flatten(std::vector<Span> spans, AddressValue top, std::vector<K>& starts, std::vector<std::uint32_t>& info,
              std::uint32_t none) {
+  starts.clear();
+  info.clear();
   // Outer spans before the inner ones they contain; duplicates keep the first added.
   std::stable_sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
     return a.first != b.first ? a.first < b.first : a.last > b.last;
@@ -51,8 +54,26 @@ void flatten(std::vector<Span> spans, AddressValue top, std::vector<K>& starts, 
     open.push_back(s);
   }
   close_until(0, true);
-  starts.shrink_to_fit();
-  info.shrink_to_fit();
+}
+
+template <class E, class K>
+E make_entry(K start, std::uint32_t info) {
+  if constexpr (std::is_same_v<K, std::uint64_t>) {
+    return E{static_cast<std::uint32_t>(start >> 32), static_cast<std::uint32_t>(start), info};
+  } else {
+    return E{start, info};
+  }
+}
+
+template <class E, class K>
+std::vector<E> flattened(std::vector<Span> spans, AddressValue top, std::uint32_t none) {
+  std::vector<K> starts;
+  std::vector<std::uint32_t> info;
+  flatten(std::move(spans), top, starts, info, none);
+  std::vector<E> out;
+  out.reserve(starts.size());
+  for (std::size_t i = 0; i < starts.size(); ++i) out.push_back(make_entry<E>(starts[i], info[i]));
+  return out;
 }
 
 }  // namespace
@@ -60,37 +81,47 @@ void flatten(std::vector<Span> spans, AddressValue top, std::vector<K>& starts, 
 template <class K>
 void PrefixTable::Intervals<K>::index() {
   buckets.clear();
-  if (starts.size() < 64 || sizeof(K) > 8) return;  // a plain binary search is as good
-  base = starts.front();
+  if (entries.size() < 64 || sizeof(K) > 8) return;  // a plain binary search is as good
+  base = entries.front().key();
   // About four to eight intervals per bucket where they are spread evenly: a
   // few more comparisons in one cache line, a quarter of the index memory.
-  int bits = static_cast<int>(std::bit_width(starts.size())) - 3;
-  int span = width_of(AddressValue{starts.back() - base});
+  int bits = static_cast<int>(std::bit_width(entries.size())) - 3;
+  int span = width_of(AddressValue{entries.back().key() - base});
   shift = std::max(0, span - bits);
-  auto slots = static_cast<std::size_t>((starts.back() - base) >> shift) + 1;
+  auto slots = static_cast<std::size_t>((entries.back().key() - base) >> shift) + 1;
   buckets.assign(slots + 1, 0);
   std::size_t i = 0;
   for (std::size_t b = 0; b <= slots; ++b) {
-    while (i < starts.size() && static_cast<std::size_t>((starts[i] - base) >> shift) < b) ++i;
+    while (i < entries.size() && static_cast<std::size_t>((entries[i].key() - base) >> shift) < b) ++i;
     buckets[b] = static_cast<std::uint32_t>(i);
   }
 }
 
 template <class K>
 std::uint32_t PrefixTable::Intervals<K>::find(K key) const noexcept {
-  if (starts.empty() || key < starts.front()) return kNone;
-  auto lo = starts.begin(), hi = starts.end();
+  if (entries.empty() || key < entries.front().key()) return kNone;
+  const Entry<K>* lo = entries.data();
+  std::size_t n = entries.size();
   if (!buckets.empty()) {
     auto b = static_cast<std::size_t>((key - base) >> shift);
     if (b + 1 < buckets.size()) {
-      lo = starts.begin() + buckets[b];
-      hi = starts.begin() + buckets[b + 1];
+      lo = entries.data() + buckets[b];
+      n = buckets[b + 1] - buckets[b];
     } else {
-      lo = starts.end();
+      lo = entries.data() + entries.size();
+      n = 0;
     }
   }
-  auto it = std::upper_bound(lo, hi, key);
-  return info[static_cast<std::size_t>(it - starts.begin()) - 1];
+  // The last entry starting at or before key. Branch-free halving: which
+  // half holds it is a coin toss to the branch predictor, and a select costs
+  // less than the mispredictions. Everything before lo starts at or before key.
+  if (n == 0) return lo[-1].info;
+  while (n > 1) {
+    auto half = n / 2;
+    lo = lo[half].key() <= key ? lo + half : lo;
+    n -= half;
+  }
+  return lo->key() <= key ? lo->info : lo[-1].info;
 }
 
 std::uint32_t PrefixTable::origin_of(std::uint32_t asn, std::string org) {
@@ -144,9 +175,9 @@ Status PrefixTable::build() {
   decltype(origin_index_)().swap(origin_index_);
   origins_.shrink_to_fit();
   org_text_.shrink_to_fit();
-  flatten(std::move(v4), 0xffffffffu, v4_.starts, v4_.info, kNone);
-  flatten(std::move(v6), 0xffffffffffffffffu, v6_.starts, v6_.info, kNone);
-  flatten(std::move(v6_long), ~AddressValue{0}, v6_long_.starts, v6_long_.info, kNone);
+  v4_.entries = flattened<Entry<std::uint32_t>, std::uint32_t>(std::move(v4), 0xffffffffu, kNone);
+  v6_.entries = flattened<Entry<std::uint64_t>, std::uint64_t>(std::move(v6), 0xffffffffffffffffu, kNone);
+  v6_long_.entries = flattened<Entry<AddressValue>, AddressValue>(std::move(v6_long), ~AddressValue{0}, kNone);
   v4_.index();
   v6_.index();
   v6_long_.index();

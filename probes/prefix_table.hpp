@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace p2pscope::probes {
@@ -61,19 +62,36 @@ class PrefixTable {
 
  private:
   static constexpr std::uint32_t kNone = 0xffffffff;
-  // Disjoint intervals: starts[i] begins one whose info is (origin << 8 |
-  // prefix length), or kNone for a gap. buckets[b] is the first interval
-  // whose (start - base) >> shift is at least b; empty for a plain search.
+  // One interval: where it starts and its info, (origin << 8 | prefix
+  // length) or kNone for a gap, side by side so that the search ends in the
+  // cache line that holds the answer. 64-bit starts are two halves, so an
+  // entry takes 12 bytes, not 16.
+  struct Entry32 {
+    std::uint32_t start, info;
+    std::uint32_t key() const noexcept { return start; }
+  };
+  struct Entry64 {
+    std::uint32_t hi, lo, info;
+    std::uint64_t key() const noexcept { return std::uint64_t{hi} << 32 | lo; }
+  };
+  struct Entry128 {
+    AddressValue start;
+    std::uint32_t info;
+    AddressValue key() const noexcept { return start; }
+  };
+  template <class K>
+  using Entry = std::conditional_t<sizeof(K) == 4, Entry32, std::conditional_t<sizeof(K) == 8, Entry64, Entry128>>;
+  // Disjoint intervals, by start. buckets[b] is the first interval whose
+  // (start - base) >> shift is at least b; empty for a plain search.
   template <class K>
   struct Intervals {
-    std::vector<K> starts;
-    std::vector<std::uint32_t> info;
+    std::vector<Entry<K>> entries;
     std::vector<std::uint32_t> buckets;
     K base = 0;
     int shift = 0;
     std::uint32_t find(K key) const noexcept;
     void index();
-    std::size_t bytes() const noexcept { return starts.capacity() * sizeof(K) + (info.capacity() + buckets.capacity()) * 4; }
+    std::size_t bytes() const noexcept { return entries.capacity() * sizeof(Entry<K>) + buckets.capacity() * 4; }
   };
   struct Origin {
     std::uint32_t asn, org_offset, org_size;

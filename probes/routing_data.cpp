@@ -43,7 +43,6 @@ struct MmdbWalk {
   PrefixTable& table;
   const RoutingLimits& lim;
   RoutingLoad& load;
-  std::string* detail;
   std::size_t visits = 0;
 };
 
@@ -56,16 +55,14 @@ Status mmdb_node(MmdbWalk& w, std::uint32_t n, AddressValue bits, int depth) {
   // A well-formed tree is visited at most once per node (aliases skipped
   // below); more visits mean a corrupt file with cycles or shared subtrees.
   if (++w.visits > 2 * static_cast<std::size_t>(w.db->metadata.node_count) + 64 || depth >= width) {
-    if (w.detail) *w.detail = "search tree node " + std::to_string(n) + ": the tree is deeper or larger than its metadata says";
-    return errc::malformed_line;
+    return fail(errc::malformed_line, "search tree node " + std::to_string(n) + ": the tree is deeper or larger than its metadata says");
   }
   // IPv4 lives under ::/96; its aliases (::ffff:0:0/96 and 2002::/16) would list it twice.
   if (width == 128 && ((depth == 96 && (bits >> 32) == 0xffff) || (depth == 16 && (bits >> 112) == 0x2002)))
     return success();
   MMDB_search_node_s node;
   if (MMDB_read_node(w.db, n, &node) != MMDB_SUCCESS) {
-    if (w.detail) *w.detail = "search tree node " + std::to_string(n) + ": unreadable";
-    return errc::malformed_line;
+    return fail(errc::malformed_line, "search tree node " + std::to_string(n) + ": unreadable");
   }
   auto bit = AddressValue{1} << (width - depth - 1);
   P2PSCOPE_CHECK(mmdb_record(w, node.left_record, node.left_record_type, node.left_record_entry, bits, depth + 1));
@@ -77,11 +74,9 @@ Status mmdb_record(MmdbWalk& w, std::uint64_t record, std::uint8_t type, MMDB_en
   if (type == MMDB_RECORD_TYPE_EMPTY) return success();
   if (type == MMDB_RECORD_TYPE_SEARCH_NODE) return mmdb_node(w, static_cast<std::uint32_t>(record), bits, depth);
   if (type != MMDB_RECORD_TYPE_DATA) {
-    if (w.detail)
-      *w.detail = "a search tree record (" + std::to_string(record) + ") points past the data section (" +
+    return fail(errc::malformed_line, "a search tree record (" + std::to_string(record) + ") points past the data section (" +
                   std::to_string(w.db->data_section_size) + " bytes after " +
-                  std::to_string(w.db->metadata.node_count) + " nodes)";
-    return errc::malformed_line;
+                  std::to_string(w.db->metadata.node_count) + " nodes)");
   }
   Cidr c;
   if (w.db->metadata.ip_version == 6) {
@@ -96,16 +91,13 @@ Status mmdb_record(MmdbWalk& w, std::uint64_t record, std::uint8_t type, MMDB_en
   MMDB_entry_data_s whole{};
   int rc = MMDB_get_value(&entry, &whole, nullptr);
   if (rc != MMDB_SUCCESS || !whole.has_data || whole.type != MMDB_DATA_TYPE_MAP) {
-    if (w.detail)
-      *w.detail = "data record at offset " + std::to_string(entry.offset) + ": " +
-                  (rc != MMDB_SUCCESS ? MMDB_strerror(rc) : "not a map");
-    return errc::malformed_line;
+    return fail(errc::malformed_line, "data record at offset " + std::to_string(entry.offset) + ": " +
+                  (rc != MMDB_SUCCESS ? MMDB_strerror(rc) : "not a map"));
   }
   for (auto [key, out] : {std::pair{"autonomous_system_number", &asn}, std::pair{"autonomous_system_organization", &org}}) {
     rc = MMDB_get_value(&entry, out, key, nullptr);
     if (rc != MMDB_SUCCESS && rc != MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR) {
-      if (w.detail) *w.detail = "data record at offset " + std::to_string(entry.offset) + ": " + MMDB_strerror(rc);
-      return errc::malformed_line;
+      return fail(errc::malformed_line, "data record at offset " + std::to_string(entry.offset) + ": " + MMDB_strerror(rc));
     }
   }
   bool has_asn = asn.has_data && asn.type == MMDB_DATA_TYPE_UINT32;
@@ -117,39 +109,34 @@ Status mmdb_record(MmdbWalk& w, std::uint64_t record, std::uint8_t type, MMDB_en
   w.table.add(c, asn.uint32, has_org ? std::string(org.utf8_string, org.data_size) : std::string());
   ++w.load.prefixes;
   if (w.table.pending() > w.lim.max_prefixes && w.table.compact() > w.lim.max_prefixes) {
-    if (w.detail) *w.detail = "more than " + std::to_string(w.lim.max_prefixes) + " distinct prefixes";
-    return errc::too_many_items;
+    return fail(errc::too_many_items, "more than " + std::to_string(w.lim.max_prefixes) + " distinct prefixes");
   }
   return success();
 }
 
-Result<RoutingLoad> load_mmdb(const std::filesystem::path& file, PrefixTable& table, const RoutingLimits& lim,
-                              std::string* detail) {
+StatusOr<RoutingLoad> load_mmdb(const std::filesystem::path& file, PrefixTable& table, const RoutingLimits& lim) {
   MMDB_s db;
   int rc = MMDB_open(file.c_str(), MMDB_MODE_MMAP, &db);
-  if (rc != MMDB_SUCCESS) {
-    if (detail) *detail = MMDB_strerror(rc);
-    return rc == MMDB_FILE_OPEN_ERROR ? std::make_error_code(std::errc::no_such_file_or_directory)
-                                      : make_error_code(errc::malformed_line);
-  }
+  if (rc != MMDB_SUCCESS)
+    return fail(rc == MMDB_FILE_OPEN_ERROR ? std::make_error_code(std::errc::no_such_file_or_directory)
+                                           : make_error_code(errc::malformed_line),
+                MMDB_strerror(rc));
   std::unique_ptr<MMDB_s, void (*)(MMDB_s*)> guard(&db, MMDB_close);
   RoutingLoad load;
   load.format = RoutingFormat::mmdb;
-  MmdbWalk w{&db, table, lim, load, detail};
-  if (auto st = mmdb_node(w, 0, 0, 0); !st) return st.error();
-  if (load.prefixes == 0 && detail)
-    *detail = "no record names an AS (" + std::string(db.metadata.database_type) + ", " + load.skipped_text() + ")";
+  MmdbWalk w{&db, table, lim, load};
+  P2PSCOPE_CHECK(mmdb_node(w, 0, 0, 0));
+  if (load.prefixes == 0)
+    return fail(errc::no_data, "no record names an AS (" + std::string(db.metadata.database_type) + ", " +
+                                   load.skipped_text() + ")");
   return load;
 }
 
 // Refuses a load that announced nothing, saying what the file held instead.
-Result<RoutingLoad> nothing_announced(const RoutingLoad& load, const std::filesystem::path& file, std::string* detail) {
+StatusOr<RoutingLoad> nothing_announced(const RoutingLoad& load, const std::filesystem::path& file) {
   if (load.prefixes > 0) return load;
-  if (detail) {
-    auto held = load.skipped_text();
-    *detail = file.string() + ": announces no prefix (" + (held.empty() ? "the file is empty" : held) + ")";
-  }
-  return errc::no_data;
+  auto held = load.skipped_text();
+  return fail(errc::no_data, file.string() + ": announces no prefix (" + (held.empty() ? "the file is empty" : held) + ")");
 }
 
 }  // namespace
@@ -201,17 +188,14 @@ Result<std::optional<Announced>> parse_bgpdump_line(std::string_view line) {
   return std::optional<Announced>(Announced{c.value(), origin, {}});
 }
 
-Result<RoutingLoad> load_routing(const std::filesystem::path& file, RoutingFormat format, PrefixTable& table,
-                                 const RoutingLimits& lim, std::string* detail) {
-  auto fail = [&](std::string why, std::error_code ec) -> Result<RoutingLoad> {
-    if (detail) *detail = file.string() + ": " + why;
-    return ec;
+StatusOr<RoutingLoad> load_routing(const std::filesystem::path& file, RoutingFormat format, PrefixTable& table,
+                                   const RoutingLimits& lim) {
+  auto fail = [&](std::string why, std::error_code ec) -> StatusOr<RoutingLoad> {
+    return p2pscope::fail(ec, file.string() + ": " + why);
   };
   if (format == RoutingFormat::mmdb || (format == RoutingFormat::automatic && looks_like_mmdb(file))) {
-    std::string why;
-    auto r = load_mmdb(file, table, lim, &why);
-    if (!r) return fail(why, r.error());
-    if (r.value().prefixes == 0) return fail(why, errc::no_data);
+    auto r = load_mmdb(file, table, lim);
+    if (!r) return r.error().within(file.string());
     return r;
   }
   LineReader in(file, lim.max_line);
@@ -245,7 +229,7 @@ Result<RoutingLoad> load_routing(const std::filesystem::path& file, RoutingForma
       return fail(where + "more than " + std::to_string(lim.max_prefixes) + " distinct prefixes", errc::too_many_items);
   }
   if (broken) return fail("corrupt or truncated gzip data after line " + std::to_string(load.lines), errc::bad_compression);
-  return nothing_announced(load, file, detail);
+  return nothing_announced(load, file);
 }
 
 }  // namespace p2pscope::probes

@@ -50,10 +50,10 @@ struct RoutingLoad {
 };
 
 // Adds what `file` announces to `table` (call table.build() afterwards).
-// *detail names the file and the line or node on error; a file that
-// announces nothing is errc::no_data, and *detail says what it held instead.
-Result<RoutingLoad> load_routing(const std::filesystem::path& file, RoutingFormat format, PrefixTable& table,
-                                 const RoutingLimits& lim, std::string* detail);
+// The error names the file and the line or node; a file that announces
+// nothing is errc::no_data, and the message says what it held instead.
+StatusOr<RoutingLoad> load_routing(const std::filesystem::path& file, RoutingFormat format, PrefixTable& table,
+                                   const RoutingLimits& lim);
 
 // One text line of each format: the prefix and origin, nullopt for a line
 // that announces nothing (a withdrawal), or errc::malformed_line.

@@ -1,6 +1,7 @@
 #include "probes/routing_data.hpp"
 
 #include "lab/routability.hpp"
+#include "tests/testlib/status.hpp"
 
 #include <gtest/gtest.h>
 #include <maxminddb.h>
@@ -32,9 +33,10 @@ class RoutingData : public ::testing::Test {
     gzclose(gz);
     return dir_ / name;
   }
-  Result<RoutingLoad> load(const fs::path& f, RoutingFormat fmt = RoutingFormat::automatic, RoutingLimits lim = {}) {
-    detail_.clear();
-    return load_routing(f, fmt, table_, lim, &detail_);
+  StatusOr<RoutingLoad> load(const fs::path& f, RoutingFormat fmt = RoutingFormat::automatic, RoutingLimits lim = {}) {
+    auto r = load_routing(f, fmt, table_, lim);
+    detail_ = message_of(r);
+    return r;
   }
   fs::path dir_;
   PrefixTable table_;
@@ -132,9 +134,8 @@ open(my $o, '>:raw', $ARGV[0]) or die; $t->write_tree($o); close $o;
   EXPECT_EQ(load(city).error(), errc::no_data);
   EXPECT_NE(detail_.find("records without an AS number"), std::string::npos) << detail_;
 
-  std::string why;
   auto asn = dir_ / "asn.mmdb";
-  ASSERT_TRUE(lab::write_asn_mmdb({{ip("23.1.2.0"), 24, 64501, "Farm Hosting"}}, asn, &why)) << why;
+  ASSERT_TRUE(test::is_ok(lab::write_asn_mmdb({{ip("23.1.2.0"), 24, 64501, "Farm Hosting"}}, asn)));
   MMDB_s db;
   ASSERT_EQ(MMDB_open(asn.c_str(), MMDB_MODE_MMAP, &db), MMDB_SUCCESS);
   auto data_at = db.metadata.node_count * db.metadata.record_size / 4 + 16;
@@ -157,7 +158,7 @@ open(my $o, '>:raw', $ARGV[0]) or die; $t->write_tree($o); close $o;
 
   // A search tree record past the data section: named as that, not as "outside the file".
   auto tree = dir_ / "tree.mmdb";
-  ASSERT_TRUE(lab::write_asn_mmdb({{ip("23.1.2.0"), 24, 64501, "Farm Hosting"}}, tree, &why)) << why;
+  ASSERT_TRUE(test::is_ok(lab::write_asn_mmdb({{ip("23.1.2.0"), 24, 64501, "Farm Hosting"}}, tree)));
   std::fstream t(tree, std::ios::in | std::ios::out | std::ios::binary);
   t.seekp(0);
   t << std::string("\xff\xff\xff\xff\xff\xff", 6);  // node 0's two 24-bit records
@@ -172,9 +173,8 @@ TEST_F(RoutingData, WalksAnAsnMmdbBackIntoItsPrefixes) {
   std::vector<lab::Announcement> a{{ip("23.1.2.0"), 24, 64501, "Farm Hosting"},
                                    {ip("77.7.0.0"), 16, 64502, "Big ISP"},
                                    {ip("2001:db8:7::"), 48, 64503, "V6 Net"}};
-  std::string why;
   auto file = dir_ / "asn.mmdb";
-  ASSERT_TRUE(lab::write_asn_mmdb(a, file, &why)) << why;
+  ASSERT_TRUE(test::is_ok(lab::write_asn_mmdb(a, file)));
   auto r = load(file);
   ASSERT_TRUE(r) << detail_;
   EXPECT_EQ(r.value().format, RoutingFormat::mmdb);

@@ -103,19 +103,17 @@ Result<bool> JsonlReader::read_line(std::string& line) {
   return true;
 }
 
-Result<std::optional<Record>> JsonlReader::next() {
+StatusOr<std::optional<Record>> JsonlReader::next() {
   std::string line;
   for (;;) {
-    detail_.clear();
     auto more = read_line(line);
-    if (!more) {
-      detail_ = more.error() == errc::oversized ? "line longer than " + std::to_string(lim_.max_line) + " bytes"
-                                                : "reading: " + more.error().message();
-      return more.error();
-    }
+    if (!more)
+      return fail(more.error(), more.error() == errc::oversized
+                                    ? "line longer than " + std::to_string(lim_.max_line) + " bytes"
+                                    : "reading: " + more.error().message());
     if (!more.value()) return std::optional<Record>{};
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto rec = parse_record(line, lim_, &detail_);
+    auto rec = parse_record(line, lim_);
     if (!rec) return rec.error();
     return std::optional<Record>{std::move(rec).value()};
   }

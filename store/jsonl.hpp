@@ -58,11 +58,10 @@ class JsonlReader {
   JsonlReader& operator=(const JsonlReader&) = delete;
 
   // The next record; nullopt at end of file. Blank lines are skipped. On a bad
-  // line returns its error; line() and detail() say where and what, and the
-  // next call continues with the following line.
-  Result<std::optional<Record>> next();
+  // line returns its error, whose message says what; line() says where, and
+  // the next call continues with the following line.
+  StatusOr<std::optional<Record>> next();
   std::size_t line() const noexcept { return line_; }
-  const std::string& detail() const noexcept { return detail_; }
 
  private:
   // Fills line with the next line (without '\n'); false at end of file.
@@ -74,7 +73,6 @@ class JsonlReader {
   std::size_t pos_ = 0;
   bool eof_ = false;
   std::size_t line_ = 0;
-  std::string detail_;
 };
 
 }  // namespace p2pscope

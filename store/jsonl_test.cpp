@@ -60,7 +60,7 @@ TEST_F(JsonlFile, ReportsBadLineNumberAndContinues) {
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error(), errc::missing_key);
   EXPECT_EQ(r->line(), 3u);
-  EXPECT_NE(r->detail().find("time"), std::string::npos) << r->detail();
+  EXPECT_NE(bad.error().message().find("time"), std::string::npos) << bad.error();
   EXPECT_TRUE(r->next().value());
   EXPECT_EQ(r->line(), 4u);
   EXPECT_FALSE(r->next().value());
@@ -114,7 +114,7 @@ TEST_F(JsonlFile, RefusesNulDuplicateKeysAndYearZeroByLine) {
     auto bad = r->next();
     ASSERT_FALSE(bad) << "line " << line;
     EXPECT_EQ(r->line(), line);
-    EXPECT_NE(r->detail().find(why), std::string::npos) << r->detail();
+    EXPECT_NE(bad.error().message().find(why), std::string::npos) << bad.error();
   }
   EXPECT_TRUE(r->next().value());
   EXPECT_FALSE(r->next().value());

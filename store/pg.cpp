@@ -29,9 +29,6 @@ class Category final : public std::error_category {
   }
 };
 
-void say(std::string* detail, std::string text) {
-  if (detail) *detail = std::move(text);
-}
 
 
 // The server answered and said no (as opposed to no server answering).
@@ -104,27 +101,27 @@ const std::error_category& category() noexcept {
 
 bool transient(const std::error_code& ec) noexcept { return ec == make_error_code(Failure::unreachable); }
 
-Status check_conninfo(const std::string& conninfo, std::string* detail) {
+Status check_conninfo(const std::string& conninfo) {
   char* err = nullptr;
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> opts(PQconninfoParse(conninfo.c_str(), &err),
                                                                     &PQconninfoFree);
   if (!opts) {
-    say(detail, err ? one_line(err) : "cannot parse the connection string");
+    std::string why = err ? one_line(err) : "cannot parse the connection string";
     PQfreemem(err);
-    return Failure::bad_conninfo;
+    return fail(Failure::bad_conninfo, "bad connection string: " + why);
   }
   for (auto* o = opts.get(); o->keyword; ++o) {
     if (std::string_view(o->keyword) == "password" && o->val && *o->val) {
-      say(detail, "the connection string holds a password; put it in ~/.pgpass, PGPASSFILE or a service file "
+      return fail(Failure::bad_conninfo,
+                  "the connection string holds a password; put it in ~/.pgpass, PGPASSFILE or a service file "
                   "instead of on the command line");
-      return Failure::bad_conninfo;
     }
   }
   return success();
 }
 
-Result<std::unique_ptr<pqxx::connection>> connect(const std::string& conninfo, std::string* detail) {
-  P2PSCOPE_CHECK(check_conninfo(conninfo, detail));
+StatusOr<std::unique_ptr<pqxx::connection>> connect(const std::string& conninfo) {
+  P2PSCOPE_CHECK(check_conninfo(conninfo));
   // Rebuilt as key=value so a default connect_timeout can be added to URIs too.
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> opts(PQconninfoParse(conninfo.c_str(), nullptr),
                                                                     &PQconninfoFree);
@@ -143,11 +140,10 @@ Result<std::unique_ptr<pqxx::connection>> connect(const std::string& conninfo, s
     return c;
   } catch (const pqxx::broken_connection& e) {
     std::string m = one_line(e.what());
-    say(detail, m);
-    return refused_message(m) ? Failure::refused : Failure::unreachable;
+    Error why = refused_message(m) ? Failure::refused : Failure::unreachable;
+    return fail(why.code(), why.message() + ": " + m);
   } catch (const std::exception& e) {
-    say(detail, one_line(e.what()));
-    return Failure::unreachable;
+    return fail(Failure::unreachable, Error(Failure::unreachable).message() + ": " + one_line(e.what()));
   }
 }
 
@@ -169,18 +165,18 @@ std::string newer_message(int at, int known) {
 
 }  // namespace
 
-Result<int> schema_version(pqxx::connection& c, std::string* detail) {
-  return guarded(detail, [&]() -> Result<int> {
+StatusOr<int> schema_version(pqxx::connection& c) {
+  return guarded([&]() -> StatusOr<int> {
     pqxx::read_transaction t(c);
     return current_version(t);
   });
 }
 
-Result<std::vector<int>> migrate(pqxx::connection& c, std::string* detail) { return migrate(c, migrations(), detail); }
+StatusOr<std::vector<int>> migrate(pqxx::connection& c) { return migrate(c, migrations()); }
 
-Result<std::vector<int>> migrate(pqxx::connection& c, std::span<const Migration> list, std::string* detail) {
+StatusOr<std::vector<int>> migrate(pqxx::connection& c, std::span<const Migration> list) {
   int known = list.empty() ? 0 : list.back().version;
-  return guarded(detail, [&]() -> Result<std::vector<int>> {
+  return guarded([&]() -> StatusOr<std::vector<int>> {
     std::vector<int> applied;
     for (const auto& m : list) {
       pqxx::work t(c);
@@ -188,10 +184,7 @@ Result<std::vector<int>> migrate(pqxx::connection& c, std::span<const Migration>
       t.exec("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, name text NOT NULL, "
              "applied timestamptz NOT NULL DEFAULT now())");
       int at = current_version(t);
-      if (at > known) {
-        say(detail, newer_message(at, known));
-        return Failure::schema;
-      }
+      if (at > known) return fail(Failure::schema, newer_message(at, known));
       if (m.version <= at) {
         t.commit();
         continue;
@@ -206,18 +199,17 @@ Result<std::vector<int>> migrate(pqxx::connection& c, std::span<const Migration>
   });
 }
 
-Status require_current_schema(pqxx::connection& c, std::string* detail) {
-  P2PSCOPE_TRY(at, schema_version(c, detail));
+Status require_current_schema(pqxx::connection& c) {
+  P2PSCOPE_TRY(at, schema_version(c));
   if (at == latest_version()) return success();
-  if (at > latest_version()) say(detail, newer_message(at, latest_version()));
-  else say(detail, "the database schema is at version " + std::to_string(at) + ", this p2pscope needs " +
-                       std::to_string(latest_version()) + ": run `p2pscope db migrate`");
-  return Failure::schema;
+  if (at > latest_version()) return fail(Failure::schema, newer_message(at, latest_version()));
+  return fail(Failure::schema, "the database schema is at version " + std::to_string(at) + ", this p2pscope needs " +
+                                   std::to_string(latest_version()) + ": run `p2pscope db migrate`");
 }
 
 Status note_infohashes(pqxx::connection& c, const std::vector<InfoHash>& hashes, const std::string& origin,
-                       const std::string& detail_text, std::string* detail) {
-  return guarded(detail, [&]() -> Status {
+                       const std::string& detail_text) {
+  return guarded([&]() -> Status {
     pqxx::work t(c);
     for (const auto& h : hashes) {
       t.exec_params("INSERT INTO infohash (info_hash, origin, detail) VALUES (decode($1, 'hex'), $2, $3) "
@@ -229,8 +221,8 @@ Status note_infohashes(pqxx::connection& c, const std::vector<InfoHash>& hashes,
   });
 }
 
-Result<bool> store_honeynet_event(pqxx::connection& c, const HoneynetEventRow& e, std::string* detail) {
-  return guarded(detail, [&]() -> Result<bool> {
+StatusOr<bool> store_honeynet_event(pqxx::connection& c, const HoneynetEventRow& e) {
+  return guarded([&]() -> StatusOr<bool> {
     pqxx::work t(c);
     auto r = t.exec_params(
         "INSERT INTO honeynet_event (target, start_time, end_time, classification, protocol, packets, unique_sources, "
@@ -243,9 +235,9 @@ Result<bool> store_honeynet_event(pqxx::connection& c, const HoneynetEventRow& e
   });
 }
 
-Result<std::uint64_t> export_records(pqxx::connection& c, const ExportFilter& f,
-                                     const std::function<Status(const Record&)>& on_record, std::string* detail) {
-  return guarded(detail, [&]() -> Result<std::uint64_t> {
+StatusOr<std::uint64_t> export_records(pqxx::connection& c, const ExportFilter& f,
+                                     const std::function<Status(const Record&)>& on_record) {
+  return guarded([&]() -> StatusOr<std::uint64_t> {
     pqxx::work t(c);
     t.exec("DECLARE records NO SCROLL CURSOR FOR " + export_query(f, c));
     std::uint64_t n = 0;
@@ -253,13 +245,11 @@ Result<std::uint64_t> export_records(pqxx::connection& c, const ExportFilter& f,
       auto rows = t.exec("FETCH 5000 FROM records");
       if (rows.empty()) break;
       for (const auto& row : rows) {
-        std::string why;
-        auto r = parse_record(row[2].c_str(), {}, &why);
-        if (!r) {
-          say(detail, "stored row (batch " + row[0].as<std::string>() + ", " + row[1].as<std::string>() +
-                          ") does not read back as a record: " + why);
-          return Failure::query;
-        }
+        auto r = parse_record(row[2].c_str(), {});
+        if (!r)
+          return fail(Failure::query, "stored row (batch " + row[0].as<std::string>() + ", " +
+                                          row[1].as<std::string>() + ") does not read back as a record: " +
+                                          r.error().message());
         P2PSCOPE_CHECK(on_record(r.value()));
         ++n;
       }

@@ -6,9 +6,8 @@
 // A password in the string itself is refused: it would show in `ps` and
 // shell history. Use ~/.pgpass, PGPASSFILE or a service file instead.
 //
-// Every call that can fail takes a `detail` out-parameter for a one-line
-// explanation. Not thread-safe: one
-// connection per thread.
+// Every call that can fail returns a pg::Failure code with a one-line
+// message (libpq's, or ours). Not thread-safe: one connection per thread.
 #pragma once
 
 #include "core/records.hpp"
@@ -37,13 +36,14 @@ const std::error_category& category() noexcept;
 inline std::error_code make_error_code(Failure f) noexcept { return {static_cast<int>(f), category()}; }
 // True for the failures a writer should wait out (spool and retry).
 bool transient(const std::error_code& ec) noexcept;
+inline bool transient(const Error& e) noexcept { return transient(e.code()); }
 
 // Checks a connection string without connecting.
-Status check_conninfo(const std::string& conninfo, std::string* detail);
+Status check_conninfo(const std::string& conninfo);
 
 // Connects (connect_timeout 5 s unless the string sets one) and sets the
 // session time zone to UTC.
-Result<std::unique_ptr<pqxx::connection>> connect(const std::string& conninfo, std::string* detail);
+StatusOr<std::unique_ptr<pqxx::connection>> connect(const std::string& conninfo);
 
 struct Migration {
   int version;
@@ -55,22 +55,22 @@ std::span<const Migration> migrations();
 int latest_version();
 
 // The version the database is at (0: never migrated).
-Result<int> schema_version(pqxx::connection& c, std::string* detail);
+StatusOr<int> schema_version(pqxx::connection& c);
 // Applies every pending migration, each in its own transaction together
 // with its schema_version row (so none is ever half-applied); an advisory
 // lock serialises concurrent migrators. Failure::schema when the database
 // is newer than this build. Returns the versions applied.
-Result<std::vector<int>> migrate(pqxx::connection& c, std::string* detail);
+StatusOr<std::vector<int>> migrate(pqxx::connection& c);
 // The same with another list (tests); `known` is its last version.
-Result<std::vector<int>> migrate(pqxx::connection& c, std::span<const Migration> list, std::string* detail);
+StatusOr<std::vector<int>> migrate(pqxx::connection& c, std::span<const Migration> list);
 // Failure::schema unless the database is exactly at latest_version().
-Status require_current_schema(pqxx::connection& c, std::string* detail);
+Status require_current_schema(pqxx::connection& c);
 
 // Remembers where info hashes came from (schema: infohash.origin is
 // manual, honeynet_event, sample or crawl); one already known keeps its
 // first origin.
 Status note_infohashes(pqxx::connection& c, const std::vector<InfoHash>& hashes, const std::string& origin,
-                       const std::string& detail_text, std::string* detail);
+                       const std::string& detail_text);
 
 // One honeynet event (schema/0003_honeynet.sql); `record` is its whole
 // JSON record. Plain values so that store/ does not depend on passive/.
@@ -83,7 +83,7 @@ struct HoneynetEventRow {
   std::string record;
 };
 // Stores the event unless (target, start) is already there; true when new.
-Result<bool> store_honeynet_event(pqxx::connection& c, const HoneynetEventRow& e, std::string* detail);
+StatusOr<bool> store_honeynet_event(pqxx::connection& c, const HoneynetEventRow& e);
 
 struct ExportFilter {
   std::optional<std::string> run;  // only this crawl run
@@ -93,8 +93,8 @@ struct ExportFilter {
 // Every stored record, in the order it was delivered (batch, then place in
 // batch), as the same Record it was stored from.
 // Stops at the first error on_record returns and returns it.
-Result<std::uint64_t> export_records(pqxx::connection& c, const ExportFilter& f,
-                                     const std::function<Status(const Record&)>& on_record, std::string* detail);
+StatusOr<std::uint64_t> export_records(pqxx::connection& c, const ExportFilter& f,
+                                     const std::function<Status(const Record&)>& on_record);
 
 }  // namespace p2pscope::pg
 

@@ -1,7 +1,7 @@
 // Internal to store/: runs one database step and turns libpqxx's exceptions
 // into pg::Failure codes (a lost connection or an unknown commit outcome is
-// `unreachable`, worth retrying; anything else is `query`), with the
-// message in *detail.
+// `unreachable`, worth retrying; anything else is `query`), with libpq's
+// message after the code's own.
 #pragma once
 
 #include "store/pg.hpp"
@@ -21,22 +21,21 @@ inline std::string one_line(std::string s) {
   return s;
 }
 
+inline Error failure(Failure f, const std::exception& e) {
+  return fail(f, Error(f).message() + ": " + one_line(e.what()));
+}
+
+// f returns a StatusOr.
 template <class F>
-auto guarded(std::string* detail, F&& f) -> decltype(f()) {
-  auto say = [detail](const std::exception& e) {
-    if (detail) *detail = one_line(e.what());
-  };
+auto guarded(F&& f) -> decltype(f()) {
   try {
     return f();
   } catch (const pqxx::broken_connection& e) {
-    say(e);
-    return Failure::unreachable;
+    return failure(Failure::unreachable, e);
   } catch (const pqxx::in_doubt_error& e) {
-    say(e);
-    return Failure::unreachable;
+    return failure(Failure::unreachable, e);
   } catch (const std::exception& e) {
-    say(e);
-    return Failure::query;
+    return failure(Failure::query, e);
   }
 }
 

@@ -96,8 +96,8 @@ Field flag(bool b) { return b ? "t" : "f"; }
 
 }  // namespace
 
-Result<bool> store_harness_report(pqxx::connection& c, const json& r, std::string* detail) {
-  return guarded(detail, [&]() -> Result<bool> {
+StatusOr<bool> store_harness_report(pqxx::connection& c, const json& r) {
+  return guarded([&]() -> StatusOr<bool> {
     std::vector<FlowRow> flows;
     std::string session, client, verdict;
     try {
@@ -106,8 +106,7 @@ Result<bool> store_harness_report(pqxx::connection& c, const json& r, std::strin
       verdict = text(r, "verdict");
       flows = flows_of(r);
     } catch (const Bad& b) {
-      if (detail) *detail = "harness report " + r.value("client", std::string("?")) + ": " + b.what;
-      return Failure::query;
+      return fail(Failure::query, "harness report " + r.value("client", std::string("?")) + ": " + b.what);
     }
     const json diff = r.value("diff", json::object());
     const json audit = r.value("audit", json::object());
@@ -148,17 +147,17 @@ Result<bool> store_harness_report(pqxx::connection& c, const json& r, std::strin
   });
 }
 
-Result<std::size_t> store_harness_reports(pqxx::connection& c, const json& reports, std::string* detail) {
+StatusOr<std::size_t> store_harness_reports(pqxx::connection& c, const json& reports) {
   std::size_t fresh = 0;
   for (const auto& r : reports) {
-    P2PSCOPE_TRY(stored, store_harness_report(c, r, detail));
+    P2PSCOPE_TRY(stored, store_harness_report(c, r));
     fresh += stored;
   }
   return fresh;
 }
 
-Result<std::int64_t> store_blocklist_export(pqxx::connection& c, const BlocklistExportRow& e, std::string* detail) {
-  return guarded(detail, [&]() -> Result<std::int64_t> {
+StatusOr<std::int64_t> store_blocklist_export(pqxx::connection& c, const BlocklistExportRow& e) {
+  return guarded([&]() -> StatusOr<std::int64_t> {
     pqxx::work t(c);
     std::string classes = "{";
     for (std::size_t i = 0; i < e.classes.size(); ++i) classes += (i ? "," : "") + e.classes[i];

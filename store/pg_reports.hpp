@@ -2,9 +2,8 @@
 // (schema/0004_harness_blocklist.sql). Plain values and the harness's own
 // report JSON, so that store/ depends on neither taint-harness/ nor probes/.
 //
-// Same rules as pg.hpp: every call takes a `detail` out-parameter for a
-// one-line explanation, failures are pg::Failure codes, one connection per
-// thread.
+// Same rules as pg.hpp: failures are pg::Failure codes with a one-line
+// message, one connection per thread.
 #pragma once
 
 #include "store/pg.hpp"
@@ -22,13 +21,13 @@ namespace p2pscope::pg {
 // left no report), with "session" and, when known, "started" (seconds since
 // the epoch) added. Its fed peers (plan.fed) and the peers it gave out
 // (diff.outgoing, marked with diff.created) become harness_flow rows, in the
-// same transaction. Failure::query (and *detail) for a report without
+// same transaction. Failure::query (with a message) for a report without
 // "session", "client" or "verdict", or with an address that does not parse.
 // Returns false when (session, client) was already stored: nothing is added.
-Result<bool> store_harness_report(pqxx::connection& c, const nlohmann::json& report, std::string* detail);
+StatusOr<bool> store_harness_report(pqxx::connection& c, const nlohmann::json& report);
 // Each report of a JSON array (a harness's report.json), each in its own
 // transaction; returns how many were new. Stops at the first failure.
-Result<std::size_t> store_harness_reports(pqxx::connection& c, const nlohmann::json& reports, std::string* detail);
+StatusOr<std::size_t> store_harness_reports(pqxx::connection& c, const nlohmann::json& reports);
 
 struct BlocklistRange {
   IpAddress first, last;
@@ -45,6 +44,6 @@ struct BlocklistExportRow {
   std::vector<BlocklistRange> ranges;  // merged; first addresses distinct
 };
 // Stores one export and its ranges in one transaction; returns its id.
-Result<std::int64_t> store_blocklist_export(pqxx::connection& c, const BlocklistExportRow& e, std::string* detail);
+StatusOr<std::int64_t> store_blocklist_export(pqxx::connection& c, const BlocklistExportRow& e);
 
 }  // namespace p2pscope::pg

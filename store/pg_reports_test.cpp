@@ -40,11 +40,10 @@ struct PgReports : PgFixture {
 TEST_F(PgReports, HarnessRunIsStoredOnceWithItsFlows) {
   auto c = db();
   auto j = report();
-  std::string why;
-  auto first = store_harness_report(*c, j, &why);
-  ASSERT_TRUE(first) << why;
+  auto first = store_harness_report(*c, j);
+  ASSERT_TRUE(test::is_ok(first));
   ASSERT_TRUE(first.value());
-  EXPECT_FALSE(store_harness_report(*c, j, &why).value()) << "the same (session, client) again adds nothing";
+  EXPECT_FALSE(store_harness_report(*c, j).value()) << "the same (session, client) again adds nothing";
   EXPECT_EQ(count("SELECT count(*) FROM harness_run WHERE verdict = 'creates_bogus_peers' AND bogus = 1 "
                   "AND byte_order = 1 AND started = to_timestamp(1790000000.5)"),
             1);
@@ -63,11 +62,10 @@ TEST_F(PgReports, ReportWithoutSessionIsRefusedWithNothingStored) {
   auto c = db();
   auto j = report();
   j.erase("session");
-  std::string why;
-  auto r = store_harness_report(*c, j, &why);
+  auto r = store_harness_report(*c, j);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), Failure::query);
-  EXPECT_NE(why.find("session"), std::string::npos) << why;
+  EXPECT_NE(r.error().message().find("session"), std::string::npos) << r.error();
   EXPECT_EQ(count("SELECT count(*) FROM harness_run"), 0);
 }
 
@@ -75,9 +73,9 @@ TEST_F(PgReports, BadAddressInAReportStoresNoHalfRun) {
   auto c = db();
   auto j = report();
   j["diff"]["outgoing"].push_back({{"route", "pex"}, {"peer", "not-an-address"}});
-  std::string why;
-  EXPECT_FALSE(store_harness_report(*c, j, &why));
-  EXPECT_NE(why.find("not-an-address"), std::string::npos) << why;
+  auto r = store_harness_report(*c, j);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("not-an-address"), std::string::npos) << r.error();
   EXPECT_EQ(count("SELECT count(*) FROM harness_run") + count("SELECT count(*) FROM harness_flow"), 0);
 }
 
@@ -86,11 +84,10 @@ TEST_F(PgReports, BlocklistExportKeepsItsRanges) {
   BlocklistExportRow e{"p2p", "p2pscope", {"anti_p2p", "byte_order"}, 0.5, "run-1", 7, 2, 0, "/tmp/x.p2p", "ab", {}};
   e.ranges.push_back({IpAddress::parse("10.0.0.0").value(), IpAddress::parse("10.0.0.255").value(), "p2pscope anti_p2p"});
   e.ranges.push_back({IpAddress::parse("2001:db8::1").value(), IpAddress::parse("2001:db8::1").value(), "p2pscope byte_order"});
-  std::string why;
-  auto first = store_blocklist_export(*c, e, &why);
-  ASSERT_TRUE(first) << why;
-  auto second = store_blocklist_export(*c, e, &why);
-  ASSERT_TRUE(second) << why;
+  auto first = store_blocklist_export(*c, e);
+  ASSERT_TRUE(test::is_ok(first));
+  auto second = store_blocklist_export(*c, e);
+  ASSERT_TRUE(test::is_ok(second));
   EXPECT_NE(first.value(), second.value()) << "each export is its own row";
   EXPECT_EQ(count("SELECT count(*) FROM blocklist_export WHERE classes = '{anti_p2p,byte_order}' AND from_run = 'run-1'"), 2);
   EXPECT_EQ(count("SELECT count(*) FROM blocklist_entry WHERE export = " + std::to_string(first.value()) +

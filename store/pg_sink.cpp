@@ -59,8 +59,8 @@ struct PgSink::Impl {
   std::uint64_t requested = 0;  // flush() calls; each waits for a whole pass of the thread after it
   std::uint64_t completed = 0;  // the `requested` value the thread's last finished pass started from
   bool stopping = false;
-  std::optional<std::error_code> error;  // reported by write()/flush() from then on
-  std::string error_detail;
+  std::optional<Error> error;  // reported by write()/flush() from then on
+  std::string opening_note;    // set by open(), read-only after
   SinkStats stats;
 
   // Writer thread only.
@@ -71,26 +71,23 @@ struct PgSink::Impl {
   std::deque<Batch> backlog;  // taken, neither delivered nor spooled (the spool failed)
   std::thread thread;
 
-  void fail(std::error_code ec, std::string detail) {
+  void fail(Error e) {
     std::lock_guard lk(m);
-    if (!error) {
-      error = ec;
-      error_detail = std::move(detail);
-    }
+    if (!error) error = std::move(e);
   }
+  void fail(std::error_code ec, std::string detail) { fail(p2pscope::fail(ec, std::move(detail))); }
 
   void connect_if_due() {
     if (conn) return;
     auto now = std::chrono::steady_clock::now();
     if (now - last_attempt < opt.retry_every) return;
     last_attempt = now;
-    std::string why;
-    auto c = connect(opt.conninfo, &why);
+    auto c = connect(opt.conninfo);
     if (!c) {
-      if (!transient(c.error())) fail(c.error(), why);
+      if (!transient(c.error().code())) fail(c.error());
       return;
     }
-    if (auto st = require_current_schema(*c.value(), &why); !st) return fail(st.error(), why);
+    if (auto st = require_current_schema(*c.value()); !st) return fail(st.error());
     conn = std::move(c).value();
   }
 
@@ -185,7 +182,7 @@ struct PgSink::Impl {
     }
     if (!spool || spool->empty()) return true;
     if (!replay_one(*spool)) return false;
-    if (auto st = spool->clear(); !st) fail(st.error(), "emptying the spool " + spool->path().string() + " failed");
+    if (auto st = spool->clear(); !st) fail(st.error().within("emptying the spool " + spool->path().string() + " failed"));
     spooled_records = 0;
     return true;
   }
@@ -208,32 +205,28 @@ struct PgSink::Impl {
     return st && !lost;
   }
 
-  // Creates the spool directory and opens our spool file; *detail names the
-  // directory and what failed.
-  Status open_spool(std::string* detail) {
+  // Creates the spool directory and opens our spool file; the error names
+  // the directory and what failed.
+  Status open_spool() {
     std::error_code ec;
     std::filesystem::create_directories(opt.spool_dir, ec);
-    if (ec) {
-      *detail = "cannot create the spool directory " + opt.spool_dir.string() + ": " + ec.message();
-      return ec;
-    }
+    if (ec) return p2pscope::fail(ec, "cannot create the spool directory " + opt.spool_dir.string() + ": " + ec.message());
     auto s = Spool::open(opt.spool_dir / (opt.writer + ".spool"));
-    if (!s) {
-      *detail = s.error() == std::errc::resource_unavailable_try_again
-                    ? "another process is writing as " + opt.writer + " (the same input stored twice at once?); its spool " +
-                          (opt.spool_dir / (opt.writer + ".spool")).string() + " is locked"
-                    : "cannot open a spool file in " + opt.spool_dir.string() + ": " + s.error().message();
-      return s.error();
-    }
+    if (!s)
+      return p2pscope::fail(
+          s.error(), s.error() == std::errc::resource_unavailable_try_again
+                         ? "another process is writing as " + opt.writer +
+                               " (the same input stored twice at once?); its spool " +
+                               (opt.spool_dir / (opt.writer + ".spool")).string() + " is locked"
+                         : "cannot open a spool file in " + opt.spool_dir.string() + ": " + s.error().message());
     spool.emplace(std::move(s).value());
     return success();
   }
 
   bool spool_ready() {
     if (spool) return true;
-    std::string why;
-    if (auto st = open_spool(&why); !st) {
-      fail(st.error(), why);
+    if (auto st = open_spool(); !st) {
+      fail(st.error());
       return false;
     }
     return true;
@@ -253,7 +246,7 @@ struct PgSink::Impl {
       }
       if (!spool_ready()) break;
       if (auto st = spool->append(b); !st) {
-        fail(st.error(), "the database is unreachable and the spool " + spool->path().string() +
+        fail(st.error().code(), "the database is unreachable and the spool " + spool->path().string() +
                              " cannot be written (" + st.error().message() + "); " +
                              std::to_string(records_in(backlog)) + " records are held in memory only");
         break;
@@ -299,9 +292,8 @@ struct PgSink::Impl {
   }
 };
 
-Result<std::unique_ptr<PgSink>> PgSink::open(const SinkOptions& opt, std::string* detail) {
-  if (detail) detail->clear();
-  P2PSCOPE_CHECK(check_conninfo(opt.conninfo, detail));
+StatusOr<std::unique_ptr<PgSink>> PgSink::open(const SinkOptions& opt) {
+  P2PSCOPE_CHECK(check_conninfo(opt.conninfo));
   auto impl = std::make_unique<Impl>();
   impl->opt = opt;
   if (impl->opt.writer.empty()) impl->opt.writer = random_writer_id();
@@ -309,21 +301,15 @@ Result<std::unique_ptr<PgSink>> PgSink::open(const SinkOptions& opt, std::string
   impl->current.writer = impl->opt.writer;
   // A spool that cannot be written must stop the run before its work, not
   // lose that work when the database goes away.
-  std::string spool_why;
-  if (auto st = impl->open_spool(&spool_why); !st) {
-    if (detail) *detail = spool_why;
-    return st.error();
-  }
-  std::string why;
-  auto c = connect(opt.conninfo, &why);
+  P2PSCOPE_CHECK(impl->open_spool());
+  auto c = connect(opt.conninfo);
   if (c) {
-    if (auto st = require_current_schema(*c.value(), detail); !st) return st.error();
+    P2PSCOPE_CHECK(require_current_schema(*c.value()));
     impl->conn = std::move(c).value();
-  } else if (!transient(c.error())) {
-    if (detail) *detail = why;
+  } else if (!transient(c.error().code())) {
     return c.error();
-  } else if (detail) {
-    *detail = "database unreachable (" + why + "); spooling to " + opt.spool_dir.string() + " until it returns";
+  } else {
+    impl->opening_note = c.error().message() + "; spooling to " + opt.spool_dir.string() + " until it returns";
   }
   impl->last_attempt = std::chrono::steady_clock::now();
   auto* raw = impl.get();
@@ -332,6 +318,8 @@ Result<std::unique_ptr<PgSink>> PgSink::open(const SinkOptions& opt, std::string
 }
 
 PgSink::PgSink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+const std::string& PgSink::opening_note() const noexcept { return impl_->opening_note; }
 
 PgSink::~PgSink() {
   (void)flush();
@@ -391,7 +379,7 @@ Status PgSink::drain(std::chrono::milliseconds limit) {
 SinkStats PgSink::stats() const {
   std::lock_guard lk(impl_->m);
   auto s = impl_->stats;
-  s.problem = impl_->error_detail;
+  if (impl_->error) s.problem = impl_->error->message();
   s.spool_path = impl_->opt.spool_dir / (impl_->opt.writer + ".spool");
   return s;
 }

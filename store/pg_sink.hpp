@@ -64,12 +64,13 @@ struct SinkStats {
 
 class PgSink final : public RecordSink {
  public:
-  // Fails (pg::Failure, *detail) on a bad connection string, a refusal or a
-  // schema that is not current, and (an errno code, *detail naming the
+  // Fails (pg::Failure) on a bad connection string, a refusal or a schema
+  // that is not current, and (an errno code, the message naming the
   // directory) when the spool cannot be created. An unreachable server is
-  // not a failure: the sink starts spooling and says so in *detail (empty
-  // otherwise).
-  static Result<std::unique_ptr<PgSink>> open(const SinkOptions& opt, std::string* detail);
+  // not a failure: the sink starts spooling and opening_note() says so.
+  static StatusOr<std::unique_ptr<PgSink>> open(const SinkOptions& opt);
+  // Empty unless open() found the database unreachable and started spooling.
+  const std::string& opening_note() const noexcept;
   ~PgSink() override;
   PgSink(const PgSink&) = delete;
   PgSink& operator=(const PgSink&) = delete;

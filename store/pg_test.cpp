@@ -10,25 +10,23 @@ namespace {
 
 TEST_F(PgFixture, MigrateAppliesEachVersionOnceAndRecordsIt) {
   auto c = db(false);
-  std::string why;
-  auto first = migrate(*c, &why);
-  ASSERT_TRUE(first) << why;
+  auto first = migrate(*c);
+  ASSERT_TRUE(test::is_ok(first));
   EXPECT_EQ(first.value().size(), migrations().size());
-  EXPECT_TRUE(migrate(*c, &why).value().empty());
-  EXPECT_EQ(schema_version(*c, &why).value(), latest_version());
-  EXPECT_TRUE(require_current_schema(*c, &why));
+  EXPECT_TRUE(migrate(*c).value().empty());
+  EXPECT_EQ(schema_version(*c).value(), latest_version());
+  EXPECT_TRUE(require_current_schema(*c));
 }
 
 TEST_F(PgFixture, FailingMigrationLeavesNothingHalfApplied) {
   const Migration list[] = {{1, "0001_a.sql", "CREATE TABLE a (x int);"},
                             {2, "0002_b.sql", "CREATE TABLE b (x int); SELECT 1 / 0;"}};
   auto c = db(false);
-  std::string why;
-  auto r = migrate(*c, list, &why);
+  auto r = migrate(*c, list);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), Failure::query);
-  EXPECT_NE(why.find("division by zero"), std::string::npos) << why;
-  EXPECT_EQ(schema_version(*c, &why).value(), 1);
+  EXPECT_NE(r.error().message().find("division by zero"), std::string::npos) << r.error();
+  EXPECT_EQ(schema_version(*c).value(), 1);
   EXPECT_EQ(count("SELECT count(*) FROM pg_tables WHERE tablename = 'b'"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM pg_tables WHERE tablename = 'a'"), 1);
 }
@@ -40,29 +38,29 @@ TEST_F(PgFixture, NewerSchemaIsRefusedByMigrateAndByWriters) {
     w.exec("INSERT INTO schema_version (version, name) VALUES (9999, 'future.sql')");
     w.commit();
   }
-  std::string why;
-  auto r = migrate(*c, &why);
+  auto r = migrate(*c);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), Failure::schema);
-  EXPECT_NE(why.find("9999"), std::string::npos) << why;
-  auto s = PgSink::open(sink_options(), &why);
+  EXPECT_NE(r.error().message().find("9999"), std::string::npos) << r.error();
+  auto s = PgSink::open(sink_options());
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error(), Failure::schema);
 }
 
 TEST_F(PgFixture, ConnectionProblemsAreToldApart) {
-  std::string why;
-  EXPECT_EQ(connect("dbname=x password=secret", &why).error(), Failure::bad_conninfo);
-  EXPECT_NE(why.find(".pgpass"), std::string::npos) << why;
-  EXPECT_EQ(connect("postgresql://u:secret@/x", &why).error(), Failure::bad_conninfo);
-  EXPECT_EQ(connect("nonsense=1", &why).error(), Failure::bad_conninfo);
-  EXPECT_EQ(connect("host=/nonexistent-p2pscope dbname=x", &why).error(), Failure::unreachable);
+  auto pw = connect("dbname=x password=secret");
+  ASSERT_FALSE(pw);
+  EXPECT_EQ(pw.error(), Failure::bad_conninfo);
+  EXPECT_NE(pw.error().message().find(".pgpass"), std::string::npos) << pw.error();
+  EXPECT_EQ(connect("postgresql://u:secret@/x").error(), Failure::bad_conninfo);
+  EXPECT_EQ(connect("nonsense=1").error(), Failure::bad_conninfo);
+  EXPECT_EQ(connect("host=/nonexistent-p2pscope dbname=x").error(), Failure::unreachable);
   ::setenv("PGPASSWORD", "wrong", 1);
-  auto wrong = connect("user=p2pscope_pw dbname=" + name, &why);
+  auto wrong = connect("user=p2pscope_pw dbname=" + name);
   ::unsetenv("PGPASSWORD");
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error(), Failure::refused);
-  EXPECT_NE(why.find("password authentication failed"), std::string::npos) << why;
+  EXPECT_NE(wrong.error().message().find("password authentication failed"), std::string::npos) << wrong.error();
 }
 
 TEST_F(PgFixture, EveryRecordTypeRoundTripsInOrder) {
@@ -82,9 +80,8 @@ TEST_F(PgFixture, ExportCanBeLimitedToSomeRecordTables) {
   }
   ExportFilter f;
   f.tables = {record_table<Observation>(), record_table<PassiveRecord>()};
-  std::string why;
   auto c = db(false);
-  ASSERT_TRUE(export_records(*c, f, [&](const Record& r) -> Status { got.push_back(r); return success(); }, &why)) << why;
+  ASSERT_TRUE(test::is_ok(export_records(*c, f, [&](const Record& r) -> Status { got.push_back(r); return success(); })));
   ASSERT_FALSE(want.empty());
   EXPECT_EQ(got, want);
 }
@@ -105,9 +102,8 @@ TEST_F(PgFixture, UnreachableDatabaseSpoolsAndReplaysInOrder) {
   auto down = sink_options("spooler");
   down.conninfo = "host=/nonexistent-p2pscope user=p2pscope dbname=" + name;
   {
-    std::string why;
-    auto s = PgSink::open(down, &why).value();
-    EXPECT_NE(why.find("spooling"), std::string::npos) << why;
+    auto s = PgSink::open(down).value();
+    EXPECT_NE(s->opening_note().find("spooling"), std::string::npos) << s->opening_note();
     auto st = write_all(*s, in);
     EXPECT_EQ(st.batches_spooled, 4u);
     EXPECT_EQ(st.records_pending, in.size());
@@ -125,8 +121,7 @@ TEST_F(PgFixture, FullSpoolDiskIsReportedAndNothingIsDropped) {
   o.conninfo = "host=/nonexistent-p2pscope user=p2pscope dbname=" + name;
   std::filesystem::create_directories(spool_dir);
   std::filesystem::create_symlink("/dev/full", spool_dir / "full.spool");
-  std::string why;
-  auto s = PgSink::open(o, &why).value();
+  auto s = PgSink::open(o).value();
   for (const auto& r : records(60)) (void)s->write(r);
   auto st = s->flush();
   ASSERT_FALSE(st);

@@ -27,7 +27,7 @@ std::vector<std::string> from_json_array(const std::string& s) {
 
 
 const std::string kJobColumns = "j.id, j.name, array_to_json(j.inputs)::text, extract(epoch FROM j.every)::bigint, "
-                                "j.profile, array_to_json(j.args)::text, " + micros("j.next_due") +
+                                "j.settings::text, " + micros("j.next_due") +
                                 ", j.paused, j.lease_owner, " + micros("j.lease_until");
 
 Job job_from(const pqxx::row& r) {
@@ -36,12 +36,11 @@ Job job_from(const pqxx::row& r) {
   j.spec.name = r[1].as<std::string>();
   j.spec.inputs = from_json_array(r[2].as<std::string>());
   j.spec.every = std::chrono::seconds(r[3].as<std::int64_t>());
-  j.spec.profile = r[4].as<std::string>();
-  j.spec.args = from_json_array(r[5].as<std::string>());
-  j.next_due = at_micros(r[6].as<std::int64_t>());
-  j.paused = r[7].as<bool>();
-  if (!r[8].is_null()) j.lease_owner = r[8].as<std::string>();
-  if (!r[9].is_null()) j.lease_until = at_micros(r[9].as<std::int64_t>());
+  j.spec.settings = r[4].as<std::string>();
+  j.next_due = at_micros(r[5].as<std::int64_t>());
+  j.paused = r[6].as<bool>();
+  if (!r[7].is_null()) j.lease_owner = r[7].as<std::string>();
+  if (!r[8].is_null()) j.lease_until = at_micros(r[8].as<std::int64_t>());
   return j;
 }
 
@@ -53,28 +52,21 @@ std::string which(pqxx::transaction_base& t, const std::string& job) {
 
 }  // namespace
 
-std::optional<std::vector<std::string>> crawl_profile_args(const std::string& profile) {
-  if (profile == "default") return std::vector<std::string>{};
-  if (profile == "quick") return std::vector<std::string>{"--quick"};
-  return std::nullopt;
-}
-
-Result<std::int64_t> add_job(pqxx::connection& c, const JobSpec& spec, std::string* detail) {
-  return guarded(detail, [&]() -> Result<std::int64_t> {
+StatusOr<std::int64_t> add_job(pqxx::connection& c, const JobSpec& spec) {
+  return guarded([&]() -> StatusOr<std::int64_t> {
     pqxx::work t(c);
     std::string due = spec.first_due ? t.quote(format_time(*spec.first_due)) + "::timestamptz" : "now()";
-    auto r = t.exec("INSERT INTO job (name, inputs, every, profile, args, next_due) VALUES (" + t.quote(spec.name) +
+    auto r = t.exec("INSERT INTO job (name, inputs, every, settings, next_due) VALUES (" + t.quote(spec.name) +
                     ", ARRAY(SELECT json_array_elements_text(" + t.quote(json_array(spec.inputs)) +
                     "::json)), make_interval(secs => " + std::to_string(spec.every.count()) + "), " +
-                    t.quote(spec.profile) + ", ARRAY(SELECT json_array_elements_text(" +
-                    t.quote(json_array(spec.args)) + "::json)), " + due + ") RETURNING id");
+                    t.quote(spec.settings) + "::jsonb, " + due + ") RETURNING id");
     t.commit();
     return r[0][0].as<std::int64_t>();
   });
 }
 
-Result<std::vector<Job>> list_jobs(pqxx::connection& c, std::string* detail) {
-  return guarded(detail, [&]() -> Result<std::vector<Job>> {
+StatusOr<std::vector<Job>> list_jobs(pqxx::connection& c) {
+  return guarded([&]() -> StatusOr<std::vector<Job>> {
     pqxx::read_transaction t(c);
     auto rows = t.exec("SELECT " + kJobColumns + ", r.status, " + micros("r.finished") +
                        " FROM job j LEFT JOIN LATERAL (SELECT status, finished FROM job_run WHERE job = j.id "
@@ -82,43 +74,38 @@ Result<std::vector<Job>> list_jobs(pqxx::connection& c, std::string* detail) {
     std::vector<Job> out;
     for (const auto& row : rows) {
       auto j = job_from(row);
-      if (!row[10].is_null()) j.last_status = row[10].as<std::string>();
-      if (!row[11].is_null()) j.last_finished = at_micros(row[11].as<std::int64_t>());
+      if (!row[9].is_null()) j.last_status = row[9].as<std::string>();
+      if (!row[10].is_null()) j.last_finished = at_micros(row[10].as<std::int64_t>());
       out.push_back(std::move(j));
     }
     return out;
   });
 }
 
-Status set_paused(pqxx::connection& c, const std::string& job, bool paused, std::string* detail) {
-  return guarded(detail, [&]() -> Status {
+Status set_paused(pqxx::connection& c, const std::string& job, bool paused) {
+  return guarded([&]() -> Status {
     pqxx::work t(c);
     auto r = t.exec(std::string("UPDATE job SET paused = ") + (paused ? "true" : "false") + " WHERE " + which(t, job));
-    if (r.affected_rows() == 0) {
-      if (detail) *detail = "no job " + job;
-      return Failure::query;
-    }
+    if (r.affected_rows() == 0)
+      return fail(Failure::query, "no job " + job);
     t.commit();
     return success();
   });
 }
 
-Status remove_job(pqxx::connection& c, const std::string& job, std::string* detail) {
-  return guarded(detail, [&]() -> Status {
+Status remove_job(pqxx::connection& c, const std::string& job) {
+  return guarded([&]() -> Status {
     pqxx::work t(c);
     auto r = t.exec("DELETE FROM job WHERE " + which(t, job));
-    if (r.affected_rows() == 0) {
-      if (detail) *detail = "no job " + job;
-      return Failure::query;
-    }
+    if (r.affected_rows() == 0)
+      return fail(Failure::query, "no job " + job);
     t.commit();
     return success();
   });
 }
 
-Result<std::optional<Lease>> lease_next(pqxx::connection& c, const std::string& worker, std::chrono::seconds hold,
-                                        std::string* detail) {
-  return guarded(detail, [&]() -> Result<std::optional<Lease>> {
+StatusOr<std::optional<Lease>> lease_next(pqxx::connection& c, const std::string& worker, std::chrono::seconds hold) {
+  return guarded([&]() -> StatusOr<std::optional<Lease>> {
     pqxx::work t(c);
     auto picked = t.exec(
         "WITH due AS (SELECT id FROM job WHERE NOT paused AND next_due <= now() "
@@ -130,7 +117,7 @@ Result<std::optional<Lease>> lease_next(pqxx::connection& c, const std::string& 
     Lease l;
     l.job = job_from(picked[0]);
     l.due = l.job.next_due;
-    l.run = picked[0][10].as<std::string>();
+    l.run = picked[0][9].as<std::string>();
     auto id = std::to_string(l.job.id);
     auto due = t.quote(format_time(l.due)) + "::timestamptz";
     l.attempt = t.exec("INSERT INTO job_run (job, due, run, attempt, worker, status) VALUES (" + id + ", " + due +
@@ -153,8 +140,8 @@ Result<std::optional<Lease>> lease_next(pqxx::connection& c, const std::string& 
   });
 }
 
-Result<bool> renew(pqxx::connection& c, const Lease& l, std::chrono::seconds hold, std::string* detail) {
-  return guarded(detail, [&]() -> Result<bool> {
+StatusOr<bool> renew(pqxx::connection& c, const Lease& l, std::chrono::seconds hold) {
+  return guarded([&]() -> StatusOr<bool> {
     pqxx::work t(c);
     auto r = t.exec("UPDATE job SET lease_until = now() + make_interval(secs => " + std::to_string(hold.count()) +
                     ") WHERE id = " + std::to_string(l.job.id) + " AND lease_owner = " + t.quote(l.owner));
@@ -163,15 +150,13 @@ Result<bool> renew(pqxx::connection& c, const Lease& l, std::chrono::seconds hol
   });
 }
 
-Status finish(pqxx::connection& c, const Lease& l, const RunOutcome& o, std::string* detail) {
-  return guarded(detail, [&]() -> Status {
+Status finish(pqxx::connection& c, const Lease& l, const RunOutcome& o) {
+  return guarded([&]() -> Status {
     pqxx::work t(c);
     auto id = std::to_string(l.job.id);
     auto held = t.exec("SELECT 1 FROM job WHERE id = " + id + " AND lease_owner = " + t.quote(l.owner) + " FOR UPDATE");
-    if (held.empty()) {
-      if (detail) *detail = "the lease on job " + id + " (" + l.run + ") was lost to another worker";
-      return Failure::query;
-    }
+    if (held.empty())
+      return fail(Failure::query, "the lease on job " + id + " (" + l.run + ") was lost to another worker");
     t.exec("UPDATE job_run SET status = " + t.quote(o.ok ? "done" : "failed") + ", finished = now(), observations = " +
            std::to_string(o.observations) + ", message = " + t.quote(o.message) + " WHERE job = " + id +
            " AND due = " + t.quote(format_time(l.due)) + "::timestamptz");
@@ -183,8 +168,8 @@ Status finish(pqxx::connection& c, const Lease& l, const RunOutcome& o, std::str
   });
 }
 
-Status release(pqxx::connection& c, const Lease& l, std::string* detail) {
-  return guarded(detail, [&]() -> Status {
+Status release(pqxx::connection& c, const Lease& l) {
+  return guarded([&]() -> Status {
     pqxx::work t(c);
     t.exec("UPDATE job SET lease_owner = NULL, lease_until = NULL WHERE id = " + std::to_string(l.job.id) +
            " AND lease_owner = " + t.quote(l.owner));

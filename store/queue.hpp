@@ -3,7 +3,7 @@
 // and finishing a due time exactly once.
 //
 // Every call is one short transaction on the caller's connection; errors
-// are pg::Failure codes with a *detail line. Not thread-safe per connection.
+// are pg::Failure codes with a one-line message. Not thread-safe per connection.
 #pragma once
 
 #include "core/records.hpp"
@@ -20,8 +20,9 @@ struct JobSpec {
   std::string name;                 // unique
   std::vector<std::string> inputs;  // infohashes, magnets, .torrent paths: what `p2pscope crawl` takes
   std::chrono::seconds every{6 * 3600};
-  std::string profile = "default";  // see crawl_profile_args()
-  std::vector<std::string> args;    // further `p2pscope crawl` options
+  // The crawl's settings as a JSON object; cli/ writes and reads it
+  // (crawler/crawl_settings.hpp), store/ keeps it without looking inside.
+  std::string settings = "{}";
   std::optional<Timestamp> first_due;  // default: now
 };
 
@@ -36,15 +37,11 @@ struct Job {
   std::optional<Timestamp> last_finished;
 };
 
-// The `p2pscope crawl` options a profile stands for; nullopt for an
-// unknown name. "default": the crawler's polite defaults; "quick": --quick.
-std::optional<std::vector<std::string>> crawl_profile_args(const std::string& profile);
-
-Result<std::int64_t> add_job(pqxx::connection& c, const JobSpec& spec, std::string* detail);
-Result<std::vector<Job>> list_jobs(pqxx::connection& c, std::string* detail);
-// By name or id; Failure::query (and *detail) when there is no such job.
-Status set_paused(pqxx::connection& c, const std::string& job, bool paused, std::string* detail);
-Status remove_job(pqxx::connection& c, const std::string& job, std::string* detail);
+StatusOr<std::int64_t> add_job(pqxx::connection& c, const JobSpec& spec);
+StatusOr<std::vector<Job>> list_jobs(pqxx::connection& c);
+// By name or id; Failure::query (with a message) when there is no such job.
+Status set_paused(pqxx::connection& c, const std::string& job, bool paused);
+Status remove_job(pqxx::connection& c, const std::string& job);
 
 // A worker's hold on one due time of one job.
 struct Lease {
@@ -59,10 +56,9 @@ struct Lease {
 // lease expired) for `hold`. On a takeover the rows the earlier attempt
 // stored under the run id are deleted in the same transaction. nullopt when
 // nothing is due.
-Result<std::optional<Lease>> lease_next(pqxx::connection& c, const std::string& worker, std::chrono::seconds hold,
-                                        std::string* detail);
+StatusOr<std::optional<Lease>> lease_next(pqxx::connection& c, const std::string& worker, std::chrono::seconds hold);
 // Extends the lease; false when it is no longer ours (expired and taken).
-Result<bool> renew(pqxx::connection& c, const Lease& l, std::chrono::seconds hold, std::string* detail);
+StatusOr<bool> renew(pqxx::connection& c, const Lease& l, std::chrono::seconds hold);
 
 struct RunOutcome {
   bool ok = false;
@@ -73,9 +69,9 @@ struct RunOutcome {
 // intervals; not ok: marks it failed and retries after min(every, 5 min).
 // Either way the lease is released. Failure::query when the lease was lost
 // (nothing is changed then).
-Status finish(pqxx::connection& c, const Lease& l, const RunOutcome& o, std::string* detail);
+Status finish(pqxx::connection& c, const Lease& l, const RunOutcome& o);
 // Gives the lease back at once (the worker is stopping); the job stays due.
-Status release(pqxx::connection& c, const Lease& l, std::string* detail);
+Status release(pqxx::connection& c, const Lease& l);
 
 // A statement for SinkOptions::fence: yields a row only while l is held, and
 // holds the job row against a takeover until the batch commits.

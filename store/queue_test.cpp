@@ -2,6 +2,8 @@
 #include "store/queue.hpp"
 #include "tests/testlib/pg_fixture.hpp"
 
+#include <nlohmann/json.hpp>
+
 
 namespace p2pscope::pg {
 namespace {
@@ -16,16 +18,14 @@ class QueueFixture : public PgFixture {
     return s;
   }
   std::int64_t add(const JobSpec& s) {
-    std::string why;
     auto c = db();
-    auto id = add_job(*c, s, &why);
-    EXPECT_TRUE(id) << why;
+    auto id = add_job(*c, s);
+    EXPECT_TRUE(test::is_ok(id));
     return id.value();
   }
   std::optional<Lease> lease(pqxx::connection& c, const std::string& worker, std::chrono::seconds hold) {
-    std::string why;
-    auto l = lease_next(c, worker, hold, &why);
-    EXPECT_TRUE(l) << why;
+    auto l = lease_next(c, worker, hold);
+    EXPECT_TRUE(test::is_ok(l));
     return l.value();
   }
 };
@@ -73,9 +73,8 @@ TEST_F(QueueFixture, ExpiredLeaseIsTakenOverAndTheDeadAttemptsRowsGo) {
   EXPECT_EQ(next.run, dead.run);
   EXPECT_EQ(next.attempt, 2);
   EXPECT_EQ(count("SELECT count(*) FROM observation WHERE run = '" + dead.run + "'"), 0);
-  std::string why;
-  EXPECT_FALSE(renew(*c, dead, std::chrono::seconds(60), &why).value());
-  EXPECT_FALSE(finish(*c, dead, {true, 0, ""}, &why));
+  EXPECT_FALSE(renew(*c, dead, std::chrono::seconds(60)).value());
+  EXPECT_FALSE(finish(*c, dead, {true, 0, ""}));
   // A write fenced on the dead lease is refused, not stored.
   auto o = sink_options("dead-writer-late");
   o.fence = lease_fence(*c, dead);
@@ -85,7 +84,7 @@ TEST_F(QueueFixture, ExpiredLeaseIsTakenOverAndTheDeadAttemptsRowsGo) {
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error(), Failure::fenced);
   EXPECT_EQ(count("SELECT count(*) FROM observation"), 0);
-  EXPECT_TRUE(finish(*c, next, {true, 0, ""}, &why)) << why;
+  EXPECT_TRUE(test::is_ok(finish(*c, next, {true, 0, ""})));
 }
 
 TEST_F(QueueFixture, FinishingMovesTheDueTimePastNowByWholeIntervals) {
@@ -96,9 +95,8 @@ TEST_F(QueueFixture, FinishingMovesTheDueTimePastNowByWholeIntervals) {
   add(s);
   auto c = db();
   auto l = lease(*c, "w", std::chrono::seconds(60)).value();
-  std::string why;
-  ASSERT_TRUE(finish(*c, l, {true, 7, ""}, &why)) << why;
-  auto jobs = list_jobs(*c, &why).value();
+  ASSERT_TRUE(test::is_ok(finish(*c, l, {true, 7, ""})));
+  auto jobs = list_jobs(*c).value();
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].next_due, start + std::chrono::hours(3));
   EXPECT_EQ(jobs[0].last_status, "done");
@@ -110,15 +108,48 @@ TEST_F(QueueFixture, FinishingMovesTheDueTimePastNowByWholeIntervals) {
 TEST_F(QueueFixture, PausedJobsAreNotLeasedAndRemovedOnesAreGone) {
   add(job("a"));
   auto c = db();
-  std::string why;
-  ASSERT_TRUE(set_paused(*c, "a", true, &why)) << why;
+  ASSERT_TRUE(test::is_ok(set_paused(*c, "a", true)));
   EXPECT_FALSE(lease(*c, "w", std::chrono::seconds(60)));
-  ASSERT_TRUE(set_paused(*c, "a", false, &why));
+  ASSERT_TRUE(set_paused(*c, "a", false));
   EXPECT_TRUE(lease(*c, "w", std::chrono::seconds(60)));
-  ASSERT_TRUE(remove_job(*c, "a", &why));
-  EXPECT_FALSE(remove_job(*c, "a", &why));
-  EXPECT_EQ(why, "no job a");
+  ASSERT_TRUE(remove_job(*c, "a"));
+  auto again = remove_job(*c, "a");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().message(), "no job a");
   EXPECT_EQ(count("SELECT count(*) FROM job_run"), 0);
+}
+
+TEST_F(QueueFixture, AJobKeepsItsSettingsAsTheObjectItWasGiven) {
+  auto s = job("typed");
+  s.settings = R"({"quick": true, "max_duration": 90, "trackers": ["udp://t.example:6969/announce"]})";
+  add(s);
+  auto c = db();
+  auto l = lease(*c, "w", std::chrono::seconds(60));
+  ASSERT_TRUE(l);
+  EXPECT_EQ(nlohmann::json::parse(l->job.spec.settings), nlohmann::json::parse(s.settings));
+  s.name = "not-an-object";
+  s.settings = "[1]";
+  EXPECT_FALSE(add_job(*c, s)) << "the schema keeps settings an object";
+}
+
+// The defect: jobs stored their crawl options as words the worker parsed
+// again; 0006 turns a stored profile into settings and keeps older words
+// under legacy_args.
+TEST_F(QueueFixture, MigratingOldJobsKeepsTheirProfileAndWords) {
+  auto c = db(false);
+  auto before = migrations().first(5);
+  ASSERT_TRUE(test::is_ok(migrate(*c, before)));
+  pqxx::work t(*c);
+  t.exec("INSERT INTO job (name, inputs, every, profile, args, next_due) VALUES "
+         "('q', '{x}', '1 hour', 'quick', '{}', now()), "
+         "('d', '{x}', '1 hour', 'default', '{--bind,10.0.0.5}', now())");
+  t.commit();
+  ASSERT_TRUE(test::is_ok(migrate(*c)));
+  auto jobs = list_jobs(*c).value();
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(nlohmann::json::parse(jobs[0].spec.settings), nlohmann::json({{"quick", true}}));
+  EXPECT_EQ(nlohmann::json::parse(jobs[1].spec.settings),
+            nlohmann::json({{"legacy_args", {"--bind", "10.0.0.5"}}}));
 }
 
 }  // namespace

@@ -109,10 +109,9 @@ std::string to_json_line(const Record& r) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-Result<Record> parse_record(std::string_view line, const JsonLimits& lim, std::string* detail) {
-  auto report = [&](errc code, std::string message) -> Result<Record> {
-    if (detail) *detail = std::move(message);
-    return code;
+StatusOr<Record> parse_record(std::string_view line, const JsonLimits& lim) {
+  auto report = [&](std::error_code code, std::string message) -> StatusOr<Record> {
+    return fail(code, std::move(message));
   };
   if (line.size() > lim.max_line) return report(errc::oversized, "line longer than " + std::to_string(lim.max_line) + " bytes");
   if (too_deep(line, lim.max_depth)) return report(errc::too_deep, "JSON nested deeper than " + std::to_string(lim.max_depth));

@@ -20,8 +20,8 @@ struct JsonLimits {
   int max_depth = 8;               // nesting of arrays and objects
 };
 
-// Parses one line. On failure returns the code and, if detail is non-null,
-// names the field and problem (e.g. "field \"peer_ip\": malformed IP address").
-Result<Record> parse_record(std::string_view line, const JsonLimits& lim = {}, std::string* detail = nullptr);
+// Parses one line. On failure the code says what kind of problem, and the
+// message names the field (e.g. "field \"peer_ip\": malformed IP address").
+StatusOr<Record> parse_record(std::string_view line, const JsonLimits& lim = {});
 
 }  // namespace p2pscope

@@ -84,30 +84,34 @@ TEST(RecordJson, RoundTripsEveryRecordType) {
 }
 
 TEST(RecordJson, NamesTheOffendingField) {
-  std::string detail;
   auto bad_ip = R"({"type":"observation","time":"2025-11-21T12:00:00.000000Z","info_hash":"c12fe1c06bba254a9dc9f519b335aa7c1367a88a","peer_ip":"1.2.3","peer_port":1,"via":"pex","source_ip":"1.1.1.1","source_port":2})";
-  EXPECT_EQ(parse_record(bad_ip, {}, &detail).error(), errc::bad_address);
-  EXPECT_NE(detail.find("peer_ip"), std::string::npos) << detail;
+  auto ip = parse_record(bad_ip);
+  ASSERT_FALSE(ip);
+  EXPECT_EQ(ip.error(), errc::bad_address);
+  EXPECT_NE(ip.error().message().find("peer_ip"), std::string::npos) << ip.error();
   auto no_source = R"({"type":"observation","time":"2025-11-21T12:00:00.000000Z","info_hash":"c12fe1c06bba254a9dc9f519b335aa7c1367a88a","peer_ip":"1.2.3.4","peer_port":1,"via":"dht"})";
-  EXPECT_EQ(parse_record(no_source, {}, &detail).error(), errc::missing_key);
-  EXPECT_NE(detail.find("source"), std::string::npos) << detail;
-  EXPECT_EQ(parse_record(R"({"type":"verdict","time":"2025-11-21T12:00:00.000000Z","peer_ip":"1.2.3.4","peer_port":1,"verdict":"normal","confidence":2})", {}, &detail).error(), errc::bad_value);
-  EXPECT_EQ(parse_record(R"({"type":"nope"})", {}, &detail).error(), errc::unknown_message_type);
+  auto source = parse_record(no_source);
+  ASSERT_FALSE(source);
+  EXPECT_EQ(source.error(), errc::missing_key);
+  EXPECT_NE(source.error().message().find("source"), std::string::npos) << source.error();
+  EXPECT_EQ(parse_record(R"({"type":"verdict","time":"2025-11-21T12:00:00.000000Z","peer_ip":"1.2.3.4","peer_port":1,"verdict":"normal","confidence":2})").error(), errc::bad_value);
+  EXPECT_EQ(parse_record(R"({"type":"nope"})").error(), errc::unknown_message_type);
   auto sourceless = R"({"type":"anomaly","time":"2025-11-21T12:00:00.000000Z","via":"dht","kind":"malformed","count":1})";
-  EXPECT_EQ(parse_record(sourceless, {}, &detail).error(), errc::missing_key);
+  EXPECT_EQ(parse_record(sourceless).error(), errc::missing_key);
   auto dht_counts = R"({"type":"swarm_counts","time":"2025-11-21T12:00:00.000000Z","info_hash":"c12fe1c06bba254a9dc9f519b335aa7c1367a88a","via":"dht","source_url":"x","scrape":true})";
-  EXPECT_EQ(parse_record(dht_counts, {}, &detail).error(), errc::bad_value);
-  EXPECT_EQ(parse_record("[1,2]", {}, &detail).error(), errc::wrong_type);
-  EXPECT_EQ(parse_record("{not json", {}, &detail).error(), errc::bad_value);
-  EXPECT_EQ(parse_record(std::string(100, '[') + std::string(100, ']'), {}, &detail).error(), errc::too_deep);
+  EXPECT_EQ(parse_record(dht_counts).error(), errc::bad_value);
+  EXPECT_EQ(parse_record("[1,2]").error(), errc::wrong_type);
+  EXPECT_EQ(parse_record("{not json").error(), errc::bad_value);
+  EXPECT_EQ(parse_record(std::string(100, '[') + std::string(100, ']')).error(), errc::too_deep);
 }
 
 TEST(RecordJson, RejectsPeerFlagsThatContradictThePeer) {
   auto line = to_json_line(dht_observation());  // port 0: ["port_zero"]
   auto edited = line.replace(line.find("[\"port_zero\"]"), 13, "[]");
-  std::string detail;
-  EXPECT_EQ(parse_record(edited, {}, &detail).error(), errc::bad_value);
-  EXPECT_NE(detail.find("peer_flags"), std::string::npos) << detail;
+  auto r = parse_record(edited);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), errc::bad_value);
+  EXPECT_NE(r.error().message().find("peer_flags"), std::string::npos) << r.error();
 }
 
 TEST(RecordJson, ReplacesInvalidUtf8InsteadOfFailing) {

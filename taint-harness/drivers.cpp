@@ -12,7 +12,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-Status write_file(const fs::path& p, const std::string& text) {
+Result<void> write_file(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream f(p, std::ios::trunc);
   f << text;

@@ -43,12 +43,11 @@ std::string service_of(const Endpoint& to, std::string_view protocol) {
 
 }  // namespace
 
-Result<Egress> egress_from_pcap(const std::filesystem::path& pcap, const IpAddress& client) {
+StatusOr<Egress> egress_from_pcap(const std::filesystem::path& pcap, const IpAddress& client) {
   Egress e;
   std::map<std::tuple<std::string_view, Endpoint>, EgressFlow> flows;
   std::optional<double> t0;
   double last = 0;
-  std::string detail;
   auto sum = passive::read_packets(
       pcap,
       [&](const passive::Frame& frame, const Packet* p) {
@@ -72,8 +71,7 @@ Result<Egress> egress_from_pcap(const std::filesystem::path& pcap, const IpAddre
         if (p->transport == Transport::udp) ++flow.krpc[krpc_kind(p->payload)];
         ++e.packets;
         e.bytes += size;
-      },
-      &detail);
+      });
   if (!sum) return sum.error();
   e.undecodable = sum.value().not_ip;
   e.damage = sum.value().damage;

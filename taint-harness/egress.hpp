@@ -38,7 +38,7 @@ struct Egress {
 };
 
 // errc::bad_value when the file cannot be read as a capture at all.
-Result<Egress> egress_from_pcap(const std::filesystem::path& pcap, const IpAddress& client);
+StatusOr<Egress> egress_from_pcap(const std::filesystem::path& pcap, const IpAddress& client);
 
 nlohmann::json to_json(const Egress& e);
 Result<Egress> egress_from_json(const nlohmann::json& j);

@@ -6,28 +6,25 @@ namespace p2pscope::harness {
 
 PcapRecorder::~PcapRecorder() { stop(); }
 
-Status PcapRecorder::start(const std::string& device, const std::filesystem::path& file, std::string* detail) {
+Status PcapRecorder::start(const std::string& device, const std::filesystem::path& file) {
   char err[PCAP_ERRBUF_SIZE] = {};
   handle_ = pcap_create(device.c_str(), err);
-  if (!handle_) {
-    if (detail) *detail = err;
-    return std::make_error_code(std::errc::operation_not_permitted);
-  }
+  if (!handle_) return fail(std::errc::operation_not_permitted, "capturing on " + device + ": " + err);
   pcap_set_snaplen(handle_, 65535);
   pcap_set_timeout(handle_, 100);  // ms: how soon stop() is noticed on a quiet link
   pcap_set_immediate_mode(handle_, 1);
   if (pcap_activate(handle_) < 0) {
-    if (detail) *detail = pcap_geterr(handle_);
+    std::string why = pcap_geterr(handle_);
     pcap_close(handle_);
     handle_ = nullptr;
-    return std::make_error_code(std::errc::operation_not_permitted);
+    return fail(std::errc::operation_not_permitted, "capturing on " + device + ": " + why);
   }
   dumper_ = pcap_dump_open(handle_, file.c_str());
   if (!dumper_) {
-    if (detail) *detail = pcap_geterr(handle_);
+    std::string why = pcap_geterr(handle_);
     pcap_close(handle_);
     handle_ = nullptr;
-    return std::make_error_code(std::errc::io_error);
+    return fail(std::errc::io_error, "writing " + file.string() + ": " + why);
   }
   thread_ = std::thread([this] {
     while (!stop_) {

@@ -23,8 +23,8 @@ class PcapRecorder {
   PcapRecorder& operator=(const PcapRecorder&) = delete;
 
   // Starts capturing on device (inside the caller's network namespace).
-  // *detail says what libpcap reported on failure.
-  Status start(const std::string& device, const std::filesystem::path& file, std::string* detail);
+  // The error says what libpcap reported.
+  Status start(const std::string& device, const std::filesystem::path& file);
   void stop();
   std::uint64_t packets() const noexcept { return packets_; }
 

@@ -209,8 +209,7 @@ int inside(const ClientDriver& d, const RunOptions& opt, const HarnessPlan& plan
   auto hosts = private_hosts(opt.dir, plan);
   if (!hosts.empty()) status["hosts_warning"] = hosts;
   PcapRecorder pcap;
-  std::string pcap_detail;
-  if (auto st = pcap.start("lo", opt.dir / "sandbox-lo.pcap", &pcap_detail); !st) status["pcap_warning"] = pcap_detail;
+  if (auto st = pcap.start("lo", opt.dir / "sandbox-lo.pcap"); !st) status["pcap_warning"] = st.error().message();
   asio::io_context io;
   WorldOptions wo;
   wo.info_hash = torrent.info_hash;
@@ -303,7 +302,7 @@ void stop_runs_on_signals() {
 
 bool stop_requested() noexcept { return g_stop != 0; }
 
-Result<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
+StatusOr<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
   auto began = std::chrono::steady_clock::now();
   // A sandbox left behind by an interrupted run of the same directory goes first.
   if (auto old = lab::Sandbox::attach(opt.dir / "sandbox")) (void)old.value().destroy();
@@ -317,21 +316,31 @@ Result<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
   r.anonymity = opt.anonymity;
   r.anonymous_mode = d.anonymous_mode;
   r.plan = make_plan(opt.plan);
-  P2PSCOPE_TRY(torrent, make_test_torrent(opt.dir, r.plan));
+  auto made = make_test_torrent(opt.dir, r.plan);
+  if (!made) return Error(made.error()).within("making the test torrent in " + opt.dir.string());
+  auto torrent = std::move(made).value();
   r.info_hash = torrent.info_hash;
   lab::SandboxSpec spec;
   spec.state_dir = opt.dir / "sandbox";
   spec.addresses = r.plan.local_addresses();
-  std::string detail;
-  auto sandbox = lab::Sandbox::create(spec, &detail);
-  if (!sandbox) return sandbox.error();
+  auto sandbox = lab::Sandbox::create(spec);
+  if (!sandbox) return sandbox.error().within("creating the sandbox");
   auto window = opt.window.value_or(d.window);
   auto rc = sandbox.value().run_function([&] { return inside(d, opt, r.plan, torrent, window); });
   (void)sandbox.value().destroy();
-  if (!rc || rc.value() != 0) return std::make_error_code(std::errc::io_error);
-  P2PSCOPE_TRY(status, read_json(opt.dir / "status.json"));
-  P2PSCOPE_TRY(capture_json, read_json(opt.dir / "capture.json"));
-  P2PSCOPE_TRY(capture, capture_from_json(capture_json));
+  if (!rc) return Error(rc.error()).within("running inside the sandbox");
+  if (rc.value() != 0)
+    return fail(std::errc::io_error, "the run inside the sandbox exited with status " + std::to_string(rc.value()));
+  auto read = [&](const char* name) -> StatusOr<nlohmann::json> {
+    auto j = read_json(opt.dir / name);
+    if (!j) return Error(j.error()).within("reading " + (opt.dir / name).string());
+    return std::move(j).value();
+  };
+  P2PSCOPE_TRY(status, read("status.json"));
+  P2PSCOPE_TRY(capture_json, read("capture.json"));
+  auto decoded = capture_from_json(capture_json);
+  if (!decoded) return Error(decoded.error()).within("decoding " + (opt.dir / "capture.json").string());
+  auto capture = std::move(decoded).value();
   r.capture = std::move(capture);
   if (status.contains("error")) {
     r.error = status["error"].get<std::string>();

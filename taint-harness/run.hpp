@@ -76,6 +76,6 @@ std::string client_version(const ClientDriver& d);
 // errc-style failures of the harness itself (cannot create the sandbox,
 // cannot write the run dir) are errors; the client's failures are in
 // RunResult::error.
-Result<RunResult> run_client(const ClientDriver& d, const RunOptions& opt);
+StatusOr<RunResult> run_client(const ClientDriver& d, const RunOptions& opt);
 
 }  // namespace p2pscope::harness

@@ -13,14 +13,13 @@ namespace {
 
 // Every frame a reader gives for the file, then how it ended.
 std::string read_all(const std::string& path, passive::FileReader with, bool* classic) {
-  std::string detail;
-  auto r = passive::PcapReader::open(path, &detail, with);
-  if (!r) return "cannot open: " + detail;
+  auto r = passive::PcapReader::open(path, with);
+  if (!r) return "cannot open: " + r.error().message();
   *classic = !r.value().read_by_libpcap();
   std::string out;
   for (;;) {
-    auto f = r.value().next(&detail);
-    if (!f) return out + "damage: " + detail;
+    auto f = r.value().next();
+    if (!f) return out + "damage: " + f.error().message();
     if (!f.value()) return out + "end";
     const auto& fr = *f.value();
     out.append(reinterpret_cast<const char*>(&fr.t), sizeof fr.t);

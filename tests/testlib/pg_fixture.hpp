@@ -7,6 +7,7 @@
 #include "store/pg_sink.hpp"
 
 #include "tests/testlib/random_values.hpp"
+#include "tests/testlib/status.hpp"
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
@@ -36,11 +37,10 @@ class PgFixture : public ::testing::Test {
   }
 
   std::unique_ptr<pqxx::connection> db(bool migrated = true) {
-    std::string why;
-    auto c = connect(conninfo, &why);
-    EXPECT_TRUE(c) << why;
+    auto c = connect(conninfo);
+    EXPECT_TRUE(test::is_ok(c));
     if (migrated) {
-      EXPECT_TRUE(migrate(*c.value(), &why)) << why;
+      EXPECT_TRUE(test::is_ok(migrate(*c.value())));
     }
     return std::move(c).value();
   }
@@ -58,9 +58,8 @@ class PgFixture : public ::testing::Test {
     return o;
   }
   std::unique_ptr<PgSink> sink(const SinkOptions& o) {
-    std::string why;
-    auto s = PgSink::open(o, &why);
-    EXPECT_TRUE(s) << why;
+    auto s = PgSink::open(o);
+    EXPECT_TRUE(test::is_ok(s));
     return std::move(s).value();
   }
   // Writes every record through s and flushes; the stats after the flush.
@@ -77,10 +76,9 @@ class PgFixture : public ::testing::Test {
   }
   std::vector<Record> exported() {
     std::vector<Record> out;
-    std::string why;
     auto c = db(false);
-    auto n = export_records(*c, {}, [&](const Record& r) -> Status { out.push_back(r); return success(); }, &why);
-    EXPECT_TRUE(n) << why;
+    auto n = export_records(*c, {}, [&](const Record& r) -> Status { out.push_back(r); return success(); });
+    EXPECT_TRUE(test::is_ok(n));
     return out;
   }
 };

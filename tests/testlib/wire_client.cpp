@@ -24,7 +24,7 @@ sockaddr_in to_sockaddr(const IpAddress& ip, std::uint16_t port) {
 
 std::error_code sys() { return {errno, std::generic_category()}; }
 
-Status wait_for(int fd, short events, Clock::time_point deadline) {
+Result<void> wait_for(int fd, short events, Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now()).count();
   if (left <= 0) return std::make_error_code(std::errc::timed_out);
   pollfd p{fd, events, 0};
@@ -64,7 +64,7 @@ WireClient::~WireClient() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Status WireClient::send(std::string_view bytes) {
+Result<void> WireClient::send(std::string_view bytes) {
   while (!bytes.empty()) {
     auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EAGAIN) {

@@ -28,7 +28,7 @@ class WireClient {
   WireClient& operator=(WireClient&&) = delete;
   ~WireClient();
 
-  Status send(std::string_view bytes);
+  Result<void> send(std::string_view bytes);
   // Sends our handshake (extension protocol and fast bits set) and reads theirs.
   Result<Handshake> handshake(const InfoHash& ih, Millis timeout);
   // The next non-keep-alive message; errc::truncated when the peer hangs up,
