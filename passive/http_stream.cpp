@@ -1,7 +1,7 @@
 #include "passive/http_stream.hpp"
 
 #include "core/http_tracker.hpp"
-#include "probes/known_lists.hpp"
+#include "core/inflate.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -100,7 +100,7 @@ Result<void> HttpStream::step(const Sink& sink, bool closing) {
     auto m = std::move(*current_);
     current_.reset();
     if (gzip_ && !raw.empty()) {
-      auto plain = probes::gunzip(raw, lim_.max_body);
+      auto plain = inflate_bounded(raw, Wrapping::gzip, lim_.max_body);
       if (!plain) return fail(errc::bad_compression);
       raw = std::move(plain).value();
     }

@@ -1,9 +1,8 @@
 #include "probes/known_lists.hpp"
 
+#include "core/inflate.hpp"
 #include "core/text.hpp"
 #include "probes/line_reader.hpp"
-
-#include <zlib.h>
 
 #include <algorithm>
 #include <charconv>
@@ -116,33 +115,6 @@ ListFormat detect(std::string_view line) {
 std::string_view to_string(ListFormat f) noexcept { return name_of(f); }
 
 
-Result<std::string> gunzip(std::string_view in, std::size_t max_out) {
-  z_stream z{};
-  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return errc::bad_compression;
-  std::string out;
-  // Sized to the input: a tracker reply of a few hundred bytes should not
-  // clear 64 KiB (the passive pass inflates one per HTTP announce).
-  std::string chunk(std::clamp<std::size_t>(in.size() * 4, 4096, std::size_t{1} << 16), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
-    z.next_out = reinterpret_cast<Bytef*>(chunk.data());
-    z.avail_out = static_cast<uInt>(chunk.size());
-    rc = inflate(&z, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) break;
-    out.append(chunk.data(), chunk.size() - z.avail_out);
-    if (out.size() > max_out) {
-      inflateEnd(&z);
-      return errc::oversized;
-    }
-    if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) break;  // truncated input
-  }
-  inflateEnd(&z);
-  if (rc != Z_STREAM_END) return errc::bad_compression;
-  return out;
-}
-
 namespace {
 
 // The lines of a list, one at a time, into a KnownList: shared by the
@@ -190,7 +162,7 @@ class ListParser {
 StatusOr<KnownList> parse_known_list(std::string_view bytes, ListFormat format, const ListLimits& lim) {
   std::string inflated;
   if (bytes.size() >= 2 && bytes[0] == '\x1f' && bytes[1] == '\x8b') {
-    auto z = gunzip(bytes, lim.max_bytes);
+    auto z = inflate_bounded(bytes, Wrapping::gzip, lim.max_bytes);
     if (!z)
       return fail(z.error(), z.error() == errc::oversized
                                  ? "decompresses to more than " + std::to_string(lim.max_bytes) + " bytes"

@@ -47,7 +47,4 @@ StatusOr<KnownList> parse_known_list(std::string_view bytes, ListFormat format, 
 // decompressed size. The message starts with the file's name.
 StatusOr<KnownList> load_known_list(const std::filesystem::path& file, ListFormat format, const ListLimits& lim);
 
-// gzip (RFC 1952) to bytes, at most max_out of them; errc::oversized past it.
-Result<std::string> gunzip(std::string_view in, std::size_t max_out);
-
 }  // namespace p2pscope::probes
