@@ -9,8 +9,11 @@ std::string clean_label(std::string_view label, std::string_view forbidden) {
   // A byte-order mark means nothing inside a label, and at the start of a
   // list's first line the reader drops it, which would uncover a comment
   // marker behind it.
+  // Taking one out can join the bytes around it into another
+  // ("\xef" + mark + "\xbb\xbf"), so the search steps back over them.
   std::string no_bom(label);
-  for (auto at = no_bom.find("\xef\xbb\xbf"); at != std::string::npos; at = no_bom.find("\xef\xbb\xbf", at))
+  for (auto at = no_bom.find("\xef\xbb\xbf"); at != std::string::npos;
+       at = no_bom.find("\xef\xbb\xbf", at >= 2 ? at - 2 : 0))
     no_bom.erase(at, 3);
   std::string out;
   for (char c : no_bom) {

@@ -58,6 +58,14 @@ TEST(Blocklist, AByteOrderMarkInALabelCannotHideACommentMarker) {
   EXPECT_EQ(read_back(b, ListFormat::p2p).size(), 1u);
 }
 
+// Found by fuzz_known_list in CI: taking the mark out of "\xef" + mark +
+// "\xbb\xbf" joined the bytes around it into a new one, which stayed.
+TEST(Blocklist, AByteOrderMarkMadeByTakingOneOutGoesToo) {
+  auto b = format_blocklist({range("5.6.7.8", "5.6.7.8", "\xef\xef\xbb\xbf\xbb\xbf://1 farm")}, BlocklistFormat::p2p);
+  EXPECT_EQ(b.text, " _/1 farm:5.6.7.8-5.6.7.8\n");
+  EXPECT_EQ(read_back(b, ListFormat::p2p).size(), 1u);
+}
+
 TEST(Blocklist, CidrKeepsIpv6AndCountsPrefixes) {
   auto b = format_blocklist(sample(), BlocklistFormat::cidr);
   EXPECT_EQ(b.left_out_v6, 0u);
