@@ -19,25 +19,31 @@ int width_of(AddressValue v) noexcept {
   return static_cast<int>(hi ? 64 + std::bit_width(hi) : std::bit_width(static_cast<std::uint64_t>(v)));
 }
 
+template <class E, class K>
+E make_entry(K start, std::uint32_t info) {
+  if constexpr (std::is_same_v<K, std::uint64_t>) {
+    return E{static_cast<std::uint32_t>(start >> 32), static_cast<std::uint32_t>(start), info};
+  } else {
+    return E{start, info};
+  }
+}
+
 // Disjoint intervals from possibly nested spans over [0, top]: each point
 // gets the innermost span containing it.
-template <class K>
-void flatten(std::vector<Span> spans, AddressValue top, std::vector<K>& starts, std::vector<std::uint32_t>& info,
-             std::uint32_t none) {
-  starts.clear();
-  info.clear();
+template <class E, class K>
+std::vector<E> flatten(std::vector<Span> spans, AddressValue top, std::uint32_t none) {
+  std::vector<E> out;
   // Outer spans before the inner ones they contain; duplicates keep the first added.
   std::stable_sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
     return a.first != b.first ? a.first < b.first : a.last > b.last;
   });
   auto emit = [&](AddressValue start, std::uint32_t value) {
-    if (!starts.empty() && starts.back() == static_cast<K>(start)) {
-      info.back() = value;  // a more specific span starts at the same place
+    if (!out.empty() && out.back().key() == static_cast<K>(start)) {
+      out.back().info = value;  // a more specific span starts at the same place
       return;
     }
-    if (!info.empty() && info.back() == value) return;  // no change
-    starts.push_back(static_cast<K>(start));
-    info.push_back(value);
+    if (!out.empty() && out.back().info == value) return;  // no change
+    out.push_back(make_entry<E>(static_cast<K>(start), value));
   };
   std::vector<Span> open;  // the spans containing the current point, outermost first
   auto close_until = [&](AddressValue point, bool all) {
@@ -54,25 +60,7 @@ void flatten(std::vector<Span> spans, AddressValue top, std::vector<K>& starts, 
     open.push_back(s);
   }
   close_until(0, true);
-}
-
-template <class E, class K>
-E make_entry(K start, std::uint32_t info) {
-  if constexpr (std::is_same_v<K, std::uint64_t>) {
-    return E{static_cast<std::uint32_t>(start >> 32), static_cast<std::uint32_t>(start), info};
-  } else {
-    return E{start, info};
-  }
-}
-
-template <class E, class K>
-std::vector<E> flattened(std::vector<Span> spans, AddressValue top, std::uint32_t none) {
-  std::vector<K> starts;
-  std::vector<std::uint32_t> info;
-  flatten(std::move(spans), top, starts, info, none);
-  std::vector<E> out;
-  out.reserve(starts.size());
-  for (std::size_t i = 0; i < starts.size(); ++i) out.push_back(make_entry<E>(starts[i], info[i]));
+  out.shrink_to_fit();
   return out;
 }
 
@@ -175,9 +163,9 @@ Status PrefixTable::build() {
   decltype(origin_index_)().swap(origin_index_);
   origins_.shrink_to_fit();
   org_text_.shrink_to_fit();
-  v4_.entries = flattened<Entry<std::uint32_t>, std::uint32_t>(std::move(v4), 0xffffffffu, kNone);
-  v6_.entries = flattened<Entry<std::uint64_t>, std::uint64_t>(std::move(v6), 0xffffffffffffffffu, kNone);
-  v6_long_.entries = flattened<Entry<AddressValue>, AddressValue>(std::move(v6_long), ~AddressValue{0}, kNone);
+  v4_.entries = flatten<Entry<std::uint32_t>, std::uint32_t>(std::move(v4), 0xffffffffu, kNone);
+  v6_.entries = flatten<Entry<std::uint64_t>, std::uint64_t>(std::move(v6), 0xffffffffffffffffu, kNone);
+  v6_long_.entries = flatten<Entry<AddressValue>, AddressValue>(std::move(v6_long), ~AddressValue{0}, kNone);
   v4_.index();
   v6_.index();
   v6_long_.index();
