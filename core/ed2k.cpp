@@ -2,54 +2,13 @@
 
 #include "core/hash.hpp"
 #include "core/inflate.hpp"
+#include "core/ed2k_wire.hpp"
 
 namespace p2pscope::ed2k {
 namespace {
 
-// Little-endian reads over a view; a short read sets failed() and yields 0,
-// so a decoder checks once after a fixed-size part.
-class LeReader {
- public:
-  explicit LeReader(std::string_view b) noexcept : b_(b) {}
-  std::uint64_t le(std::size_t n) noexcept {
-    auto s = bytes(n);
-    std::uint64_t v = 0;
-    for (std::size_t i = s.size(); i-- > 0;) v = v << 8 | static_cast<std::uint8_t>(s[i]);
-    return v;
-  }
-  std::uint8_t u8() noexcept { return static_cast<std::uint8_t>(le(1)); }
-  std::uint16_t u16() noexcept { return static_cast<std::uint16_t>(le(2)); }
-  std::uint32_t u32() noexcept { return static_cast<std::uint32_t>(le(4)); }
-  std::string_view bytes(std::size_t n) noexcept {
-    if (n > b_.size() - pos_) {
-      failed_ = true;
-      pos_ = b_.size();
-      return {};
-    }
-    auto out = b_.substr(pos_, n);
-    pos_ += n;
-    return out;
-  }
-  Md4 md4() noexcept {
-    Md4 h;
-    auto s = bytes(16);
-    for (std::size_t i = 0; i < s.size(); ++i) h.bytes[i] = static_cast<std::uint8_t>(s[i]);
-    return h;
-  }
-  std::size_t position() const noexcept { return pos_; }
-  std::size_t remaining() const noexcept { return b_.size() - pos_; }
-  bool failed() const noexcept { return failed_; }
-
- private:
-  std::string_view b_;
-  std::size_t pos_ = 0;
-  bool failed_ = false;
-};
-
-void put_le(std::string& out, std::uint64_t v, int width) {
-  for (int i = 0; i < width; ++i) out.push_back(static_cast<char>(v >> (8 * i) & 0xff));
-}
-void put_md4(std::string& out, const Md4& h) { out.append(reinterpret_cast<const char*>(h.bytes.data()), 16); }
+using wire::put_md4;
+using wire::read_md4;
 
 bool known_protocol(std::uint8_t p) noexcept {
   return p == 0xE3 || p == 0xC5 || p == 0xD4 || p == 0xE4 || p == 0xE5;
@@ -177,6 +136,37 @@ std::string encode_udp_frame(const Frame& f) {
   return out + body_of(f);
 }
 
+Tag number_tag(std::uint8_t id, TagType type, std::uint64_t value) {
+  return Tag{std::string(1, static_cast<char>(id)), type, value, {}};
+}
+Tag string_tag(std::uint8_t id, std::string_view value) {
+  return Tag{std::string(1, static_cast<char>(id)), TagType::string, 0, std::string(value)};
+}
+
+const Tag* find_tag(std::span<const Tag> tags, std::uint8_t id) noexcept {
+  for (const auto& t : tags)
+    if (t.name.size() == 1 && static_cast<std::uint8_t>(t.name[0]) == id) return &t;
+  return nullptr;
+}
+
+std::optional<std::uint64_t> number_of(std::span<const Tag> tags, std::uint8_t id) noexcept {
+  const auto* t = find_tag(tags, id);
+  if (t == nullptr) return std::nullopt;
+  switch (t->type) {
+    case TagType::uint8:
+    case TagType::uint16:
+    case TagType::uint32:
+    case TagType::uint64: return t->number;
+    default: return std::nullopt;
+  }
+}
+
+std::optional<std::string> string_of(std::span<const Tag> tags, std::uint8_t id) {
+  const auto* t = find_tag(tags, id);
+  if (t == nullptr || t->type != TagType::string) return std::nullopt;
+  return t->bytes;
+}
+
 Result<DecodedTags> decode_tags(std::string_view bytes, TagList list, const Limits& lim) {
   LeReader r(bytes);
   std::uint64_t count = list == TagList::ed2k ? r.u32() : r.u8();
@@ -203,7 +193,7 @@ Result<std::vector<SourceRequest>> decode_get_sources(std::string_view payload, 
   std::vector<SourceRequest> out;
   while (r.remaining() > 0) {
     if (out.size() >= lim.max_requests) return errc::too_many_items;
-    SourceRequest q{r.md4(), r.u32()};
+    SourceRequest q{read_md4(r), r.u32()};
     if (q.size == 0) q.size = r.le(8);  // a file of 4 GiB or more
     if (r.failed()) return errc::truncated;
     out.push_back(q);
@@ -229,13 +219,13 @@ std::string encode_get_sources(std::span<const SourceRequest> requests) {
 Result<DecodedSources> decode_found_sources_prefix(std::string_view payload, SourceForm form) {
   LeReader r(payload);
   DecodedSources out;
-  out.found.file = r.md4();
+  out.found.file = read_md4(r);
   auto count = r.u8();
   for (unsigned i = 0; i < count && !r.failed(); ++i) {
     Source s{r.u32(), r.u16(), 0, std::nullopt};
     if (form == SourceForm::obfuscation) {
       s.crypt = r.u8();
-      if (s.crypt & 0x80) s.user_hash = r.md4();
+      if (s.crypt & 0x80) s.user_hash = read_md4(r);
     }
     out.found.sources.push_back(s);
   }

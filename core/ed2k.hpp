@@ -122,6 +122,15 @@ struct Tag {
 // a u8 and take the old form only.
 enum class TagList : std::uint8_t { ed2k, kad };
 
+// Tags with a one-byte name.
+Tag number_tag(std::uint8_t id, TagType type, std::uint64_t value);
+Tag string_tag(std::uint8_t id, std::string_view value);
+// The first tag with this one-byte name, or null. number_of() gives its
+// value when it is a number (an integer type; a float's bits do not count).
+const Tag* find_tag(std::span<const Tag> tags, std::uint8_t id) noexcept;
+std::optional<std::uint64_t> number_of(std::span<const Tag> tags, std::uint8_t id) noexcept;
+std::optional<std::string> string_of(std::span<const Tag> tags, std::uint8_t id);
+
 struct DecodedTags {
   std::vector<Tag> tags;
   std::size_t size = 0;  // the bytes the list took

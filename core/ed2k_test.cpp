@@ -1,22 +1,16 @@
 #include "core/ed2k.hpp"
+#include "tests/testlib/ed2k_bytes.hpp"
 
 #include <gtest/gtest.h>
 
 namespace p2pscope::ed2k {
 namespace {
 
+using test::bytes;
+using test::le32;
+using test::md4;
+
 IpAddress ip(const char* s) { return IpAddress::parse(s).value(); }
-std::string bytes(std::initializer_list<int> b) {
-  std::string out;
-  for (int x : b) out.push_back(static_cast<char>(x));
-  return out;
-}
-std::string le32(std::uint32_t v) { return bytes({int(v & 0xff), int(v >> 8 & 0xff), int(v >> 16 & 0xff), int(v >> 24)}); }
-Md4 md4(std::uint8_t first) {
-  Md4 h;
-  for (std::size_t i = 0; i < 16; ++i) h.bytes[i] = static_cast<std::uint8_t>(first + i);
-  return h;
-}
 
 // The research notes' table: 1.2.3.4 is 01 02 03 04 on the wire as an ED2K
 // ID and 04 03 02 01 as a hybrid ID; each form read as the other is 4.3.2.1.

@@ -16,8 +16,12 @@ packages=(
   # run-time tools: namespaces (unshare, ip), the lab's tracker;
   # python3 formats bench/run.sh output
   iproute2 util-linux opentracker python3
-  # gzip lists and routing data
+  # gzip lists and routing data; zlib also inflates eMule's packed frames
   zlib1g-dev
+  # MD4, the eMule file hash (issue 24)
+  nettle-dev
+  # real aMule daemons for the eMule lab and its captures (issue 24)
+  amule-daemon amule-utils
   # real loaders of our blocklists, run by the tests inside the lab's namespace
   transmission-daemon qbittorrent-nox nftables ipset
   # the other real clients the taint harness runs (issue 6)

@@ -30,4 +30,13 @@ void check_canonical(const auto& decoded, Decode decode, Encode encode, const ch
   if (encode(again.value()) != e1) property_failed(what);
 }
 
+// decode(encode(v)) == v for every value v that decode accepts from body.
+template <class Decode, class Encode>
+void check_round_trip(std::string_view body, Decode decode, Encode encode, const char* what) {
+  auto r = decode(body);
+  if (!r) return;
+  auto again = decode(encode(r.value()));
+  if (!again || !(again.value() == r.value())) property_failed(what);
+}
+
 }  // namespace p2pscope::fuzz
