@@ -10,6 +10,7 @@ void add_crawl(CLI::App& app, int* exit_code);
 void add_probe(CLI::App& app, int* exit_code);
 void add_diagnose(CLI::App& app, int* exit_code);  // diagnose and blocklist
 void add_inspect(CLI::App& app, int* exit_code);
+void add_inspect_ed2k(CLI::App& inspect, int* exit_code);  // inspect's ed2k subcommand
 void add_lab(CLI::App& app, int* exit_code);
 void add_demo(CLI::App& app, int* exit_code);
 void add_harness(CLI::App& app, int* exit_code);

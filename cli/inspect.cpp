@@ -125,7 +125,8 @@ int run_records(const std::vector<std::string>& files) {
 }  // namespace
 
 void add_inspect(CLI::App& app, int* exit_code) {
-  auto* inspect = app.add_subcommand("inspect", "Look at one thing: an address, a torrent, a record file");
+  auto* inspect =
+      app.add_subcommand("inspect", "Look at one thing: an address, a torrent, an ed2k link or file, a record file");
   inspect->require_subcommand(1);
 
   auto* ip = inspect->add_subcommand(
@@ -143,6 +144,8 @@ void add_inspect(CLI::App& app, int* exit_code) {
   torrent->add_option("INPUT", *t_args, "40-hex or 32-base32 infohash, magnet URI, or .torrent path")->required();
   torrent->add_flag("--json", *t_json, "One JSON object per input");
   torrent->callback([=] { *exit_code = run_torrent(*t_args, *t_json); });
+
+  add_inspect_ed2k(*inspect, exit_code);
 
   auto* records = inspect->add_subcommand(
       "records", "Validate JSON Lines record files; report bad lines as FILE:LINE and count records by type");

@@ -127,6 +127,22 @@ contains "malformed .torrent file"
 expect 2 "$bin" crawl "$tmp/bad.torrent"
 contains "malformed .torrent file"
 
+# The ed2k link of a local file, checked against aMule's own alcc (amule-utils)
+# on a file of two parts and a bit, and one of exactly one part (the MD4("") rule).
+head -c 20000000 /dev/urandom > "$tmp/two-parts.bin"
+head -c 9728000 /dev/urandom > "$tmp/one-part.bin"
+for f in two-parts.bin one-part.bin; do
+  expect 0 "$bin" inspect ed2k --file --parts "$tmp/$f"
+  want=$(alcc -p "$tmp/$f" 2>/dev/null)
+  [[ -n $want && $out == "$want" ]] || fail_check "inspect ed2k --file --parts $f: '$out', alcc says '$want'"
+done
+expect 0 "$bin" inspect ed2k "ed2k://|file|a%20b.iso|12000000|26E5DB501F39DE2D1B6E090F8A766620|/"
+contains "26e5db501f39de2d1b6e090f8a766620  12000000 bytes  a b.iso"
+contains "2 part hashes"
+expect 2 "$bin" inspect ed2k "ed2k://|file|a|12|nothex|/"
+contains "hash 'nothex' is not 32 hex digits"
+expect 2 "$bin" inspect ed2k --file "$tmp/missing.bin"
+
 good='{"type":"observation","time":"2025-11-21T12:00:00.000000Z","info_hash":"c12fe1c06bba254a9dc9f519b335aa7c1367a88a","peer_ip":"1.2.3.4","peer_port":1,"via":"pex","source_ip":"5.5.5.5","source_port":2}'
 printf '%s\n%s\n' "$good" '{"type":"verdict"}' > "$tmp/r.jsonl"
 expect 2 "$bin" inspect records "$tmp/r.jsonl"
