@@ -45,6 +45,14 @@ constexpr std::uint32_t other_form(std::uint32_t id) noexcept {
   return (id >> 24) | ((id >> 8) & 0xff00u) | ((id << 8) & 0xff0000u) | (id << 24);
 }
 
+// Which of the two forms a route writes its IDs in.
+enum class IdForm : std::uint8_t { ed2k, hybrid };
+constexpr auto enum_names(IdForm) noexcept {
+  return std::to_array<std::pair<IdForm, std::string_view>>({{IdForm::ed2k, "ed2k"}, {IdForm::hybrid, "hybrid"}});
+}
+// Source exchange versions 1 and 2 use the ED2K form, 3 and 4 the hybrid.
+constexpr IdForm id_form_of_sx(std::uint8_t version) noexcept { return version >= 3 ? IdForm::hybrid : IdForm::ed2k; }
+
 // A file's or a user's MD4 hash, 16 raw bytes in wire order.
 struct Md4 {
   std::array<std::uint8_t, 16> bytes{};

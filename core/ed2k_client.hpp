@@ -172,13 +172,8 @@ std::string encode_sources_request2(const SourcesRequest2& q);
 
 // One source exchange entry. `id` is the u32 as the wire held it (its four
 // raw bytes are its little-endian encoding): ED2K form in versions 1 and 2,
-// hybrid form in 3 and 4, which is exactly what the byte-order bugs got
-// wrong.
-enum class IdForm : std::uint8_t { ed2k, hybrid };
-constexpr auto enum_names(IdForm) noexcept {
-  return std::to_array<std::pair<IdForm, std::string_view>>({{IdForm::ed2k, "ed2k"}, {IdForm::hybrid, "hybrid"}});
-}
-constexpr IdForm id_form_of_sx(std::uint8_t version) noexcept { return version >= 3 ? IdForm::hybrid : IdForm::ed2k; }
+// hybrid form in 3 and 4 (id_form_of_sx), which is exactly what the
+// byte-order bugs got wrong.
 struct SxEntry {
   std::uint32_t id = 0;
   std::uint16_t port = 0;

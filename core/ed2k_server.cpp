@@ -68,6 +68,40 @@ std::vector<Tag> crawler_login_tags(std::string_view name, std::uint32_t flags) 
   return {string_tag(0x01, name), number_tag(0x11, TagType::uint32, 0x3C), number_tag(0x20, TagType::uint32, flags)};
 }
 
+Result<std::vector<OfferedFile>> decode_offer_files(std::string_view payload, const OfferLimits& lim) {
+  LeReader r(payload);
+  auto count = r.u32();
+  if (r.failed()) return errc::truncated;
+  if (count > lim.max_files) return errc::too_many_items;
+  if (std::uint64_t{count} * 26 > r.remaining()) return errc::truncated;  // 26: an entry without tags
+  std::vector<OfferedFile> out;
+  out.reserve(count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    OfferedFile f;
+    f.file = read_md4(r);
+    f.id = r.u32();
+    f.port = r.u16();
+    if (r.failed()) return errc::truncated;
+    P2PSCOPE_TRY(tags, wire::read_tags(r, TagList::ed2k, lim.tags));
+    f.tags = std::move(tags);
+    out.push_back(std::move(f));
+  }
+  P2PSCOPE_CHECK(finish(r));
+  return out;
+}
+
+std::string encode_offer_files(const std::vector<OfferedFile>& files) {
+  std::string out;
+  put_le(out, files.size(), 4);
+  for (const auto& f : files) {
+    put_md4(out, f.file);
+    put_le(out, f.id, 4);
+    put_le(out, f.port, 2);
+    out += encode_tags(f.tags, TagList::ed2k);
+  }
+  return out;
+}
+
 Result<IdChange> decode_id_change(std::string_view payload) {
   LeReader r(payload);
   IdChange c;

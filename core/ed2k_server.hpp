@@ -53,6 +53,26 @@ std::string encode_login(const Login& l);
 // The tags p2pscope logs in with: a name, version 0x3C, and `flags`.
 std::vector<Tag> crawler_login_tags(std::string_view name, std::uint32_t flags);
 
+// OFFERFILES (0x15): <count u32>(<hash><id u32><port u16><tags>)*. To a
+// server that announced compression, clients write id/port 0xFBFBFBFB/0xFBFB
+// for a complete file and 0xFCFCFCFC/0xFCFC for a partial one, meaning
+// "the sender itself".
+struct OfferedFile {
+  Md4 file;
+  std::uint32_t id = 0;
+  std::uint16_t port = 0;
+  std::vector<Tag> tags;  // 0x01 name, 0x02 size (0x3A its high half), 0x03 type
+  bool complete_marker() const noexcept { return id == 0xFBFBFBFBu && port == 0xFBFB; }
+  bool partial_marker() const noexcept { return id == 0xFCFCFCFCu && port == 0xFCFC; }
+  friend bool operator==(const OfferedFile&, const OfferedFile&) = default;
+};
+struct OfferLimits {
+  std::size_t max_files = 1u << 16;
+  Limits tags;
+};
+Result<std::vector<OfferedFile>> decode_offer_files(std::string_view payload, const OfferLimits& lim = {});
+std::string encode_offer_files(const std::vector<OfferedFile>& files);
+
 // IDCHANGE (0x40): <id u32>[<tcp flags u32>[<aux port u32>[<reported ip
 // u32><obfuscated port u32>]]]; older servers stop early, and bytes after
 // the last field known here are ignored.

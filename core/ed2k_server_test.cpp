@@ -22,6 +22,20 @@ TEST(Ed2kServer, OurLoginAsTheServerReadsIt) {
   EXPECT_EQ(decode_login(wire + "x").error(), errc::trailing_bytes);
 }
 
+TEST(Ed2kServer, OfferedFilesWithTheSelfMarkers) {
+  std::vector<OfferedFile> files{{md4(1), 0xFBFBFBFB, 0xFBFB, {string_tag(0x01, "a.iso"), test::u32_tag(0x02, 1000)}},
+                                 {md4(2), 0xFCFCFCFC, 0xFCFC, {}}, {md4(3), id_of("81.2.3.4"), 4662, {}}};
+  auto back = decode_offer_files(encode_offer_files(files));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back.value(), files);
+  EXPECT_TRUE(back.value()[0].complete_marker());
+  EXPECT_TRUE(back.value()[1].partial_marker());
+  EXPECT_EQ(decode_offer_files(le32(1000) + raw(md4(1))).error(), errc::truncated);
+  OfferLimits lim;
+  lim.max_files = 2;
+  EXPECT_EQ(decode_offer_files(encode_offer_files(files), lim).error(), errc::too_many_items);
+}
+
 TEST(Ed2kServer, IdChangeFromOldAndNewServers) {
   EXPECT_EQ(decode_id_change(le32(5)).value(), (IdChange{5, {}, {}, {}, {}}));
   IdChange full{id_of("81.2.3.4"), 0x519, 0, id_of("81.2.3.4"), 4665};

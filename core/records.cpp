@@ -29,6 +29,40 @@ Result<void> Observation::validate() const {
     case Via::incoming:
       if (!source_endpoint) return errc::missing_key;
       break;
+    case Via::ed2k_server:
+    case Via::ed2k_server_udp:
+    case Via::kad:
+    case Via::sx: return errc::bad_value;
+  }
+  return success();
+}
+
+std::optional<Endpoint> EmuleObservation::peer() const {
+  if (low_id()) return std::nullopt;
+  auto ip = id_form == ed2k::IdForm::hybrid ? ed2k::ip_of_hybrid_id(raw_id) : ed2k::ip_of_ed2k_id(raw_id);
+  return Endpoint{ip, peer_port};
+}
+
+IpAddress EmuleObservation::other_form_address() const noexcept {
+  return id_form == ed2k::IdForm::hybrid ? ed2k::ip_of_ed2k_id(raw_id) : ed2k::ip_of_hybrid_id(raw_id);
+}
+
+Result<void> EmuleObservation::validate() const {
+  using ed2k::IdForm;
+  switch (via) {
+    case Via::ed2k_server:
+    case Via::ed2k_server_udp:
+      if (id_form != IdForm::ed2k) return errc::bad_value;
+      break;
+    case Via::kad:
+      if (!source_node_id) return errc::missing_key;
+      if (id_form != IdForm::hybrid) return errc::bad_value;
+      break;
+    case Via::sx:
+      if (!sx_version) return errc::missing_key;
+      if (*sx_version < 1 || *sx_version > 4 || id_form != ed2k::id_form_of_sx(*sx_version)) return errc::bad_value;
+      break;
+    default: return errc::bad_value;
   }
   return success();
 }

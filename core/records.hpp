@@ -3,10 +3,12 @@
 // PostgreSQL table row; docs/records.md is the schema. Plain values.
 #pragma once
 
+#include "core/ed2k.hpp"
 #include "core/error.hpp"
 #include "core/extension.hpp"
 #include "core/hash.hpp"
 #include "core/ip.hpp"
+#include "core/kad.hpp"
 #include "core/names.hpp"
 
 #include <chrono>
@@ -23,16 +25,26 @@ namespace p2pscope {
 // UTC, microsecond resolution.
 using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
 
-// The route by which a peer was handed out.
-enum class Via : std::uint8_t { tracker_http, tracker_udp, dht, pex, incoming };
+// The route by which a peer was handed out. The first five are
+// BitTorrent's; ed2k_server (an index server over TCP), ed2k_server_udp (its
+// global get-sources over UDP), kad and sx (source exchange) are eMule's.
+enum class Via : std::uint8_t { tracker_http, tracker_udp, dht, pex, incoming, ed2k_server, ed2k_server_udp, kad, sx };
 constexpr auto enum_names(Via) noexcept {
   return std::to_array<std::pair<Via, std::string_view>>({
       {Via::tracker_http, "tracker_http"}, {Via::tracker_udp, "tracker_udp"}, {Via::dht, "dht"}, {Via::pex, "pex"},
-      {Via::incoming, "incoming"}});
+      {Via::incoming, "incoming"}, {Via::ed2k_server, "ed2k_server"}, {Via::ed2k_server_udp, "ed2k_server_udp"},
+      {Via::kad, "kad"}, {Via::sx, "sx"}});
 }
 
 std::string_view to_string(Via v) noexcept;
 Result<Via> via_from(std::string_view s);
+
+enum class Network : std::uint8_t { bittorrent, emule };
+constexpr auto enum_names(Network) noexcept {
+  return std::to_array<std::pair<Network, std::string_view>>(
+      {{Network::bittorrent, "bittorrent"}, {Network::emule, "emule"}});
+}
+constexpr Network network_of(Via v) noexcept { return v >= Via::ed2k_server ? Network::emule : Network::bittorrent; }
 
 // "Source S, asked by route V, said peer P has infohash H, at time T."
 // The source fields that must be present depend on via:
@@ -53,9 +65,47 @@ struct Observation {
   // follow from peer through endpoint_flags(), and the JSON form writes them
   // out as "peer_flags".
 
-  // errc::missing_key when a source field that via requires is absent.
+  // errc::missing_key when a source field that via requires is absent;
+  // errc::bad_value for an eMule route (those are EmuleObservations).
   Result<void> validate() const;
   friend bool operator==(const Observation&, const Observation&) = default;
+};
+
+// "Source S, asked by eMule route V, said the client with ID I and port P
+// has file F, at time T." The ID is kept as its four wire bytes (`raw_id`
+// read little-endian) together with the form the route gives it, so the
+// address in the other byte order can be tested later. Sources:
+//   ed2k_server, ed2k_server_udp: the index server (the address asked)
+//   kad:                          the answering node, with source_node_id
+//   sx:                           the peer that answered, with sx_version
+struct EmuleObservation {
+  Timestamp time{};
+  std::string run;
+  ed2k::Md4 file;
+  Via via = Via::ed2k_server;
+  Endpoint source;
+  std::optional<kad::KadId> source_node_id;
+  std::uint32_t raw_id = 0;
+  ed2k::IdForm id_form = ed2k::IdForm::ed2k;  // ed2k for servers and SX v1-2, hybrid for KAD and SX v3-4
+  std::uint16_t peer_port = 0;
+  std::optional<std::uint8_t> sx_version;
+  std::optional<ed2k::Md4> user_hash;          // SX v2+, KAD, FOUNDSOURCES_OBFU
+  std::optional<std::uint8_t> source_type;     // KAD's 0xFF tag
+  std::optional<std::uint8_t> crypt;           // SX v4, KAD, FOUNDSOURCES_OBFU
+  std::optional<Endpoint> server;              // SX: the server the client said it is on
+
+  // A LowID (the value below 2^24 in its form) names no address: only the
+  // source server can reach that client.
+  bool low_id() const noexcept { return raw_id < ed2k::kHighestLowId; }
+  // The address raw_id names in id_form, or nothing for a LowID.
+  std::optional<Endpoint> peer() const;
+  // The address it names in the other form: the byte-order bug's reading.
+  IpAddress other_form_address() const noexcept;
+  // errc::bad_value for a BitTorrent route, an id_form the route does not
+  // use, or an sx_version outside 1-4; errc::missing_key when kad lacks
+  // source_node_id or sx lacks sx_version.
+  Result<void> validate() const;
+  friend bool operator==(const EmuleObservation&, const EmuleObservation&) = default;
 };
 
 enum class ProbeKind : std::uint8_t {
@@ -152,6 +202,7 @@ struct Anomaly {
   std::optional<std::string> source_url;
   std::optional<Endpoint> source_endpoint;
   std::optional<InfoHash> info_hash;
+  std::optional<ed2k::Md4> file_hash;  // an eMule file, on eMule routes
   AnomalyKind kind = AnomalyKind::malformed;
   std::string detail;       // one line, for people
   std::uint64_t count = 1;  // repeats folded into one record
@@ -202,6 +253,7 @@ struct PassiveRecord {
   friend bool operator==(const PassiveRecord&, const PassiveRecord&) = default;
 };
 
-using Record = std::variant<Observation, ProbeResult, Verdict, Anomaly, SwarmCounts, PeerHello, PassiveRecord>;
+using Record =
+    std::variant<Observation, ProbeResult, Verdict, Anomaly, SwarmCounts, PeerHello, PassiveRecord, EmuleObservation>;
 
 }  // namespace p2pscope

@@ -200,28 +200,14 @@ ScrapeCounts TrackerState::scrape(const InfoHash& ih) const {
 }
 
 awaitable<void> serve_http(tcp::acceptor acceptor, TrackerState& state) {
-  for (;;) {
-    error_code ec;
-    auto s = co_await acceptor.async_accept(use_ec(ec));
-    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-    if (ec) continue;  // e.g. EMFILE; the next accept may succeed
-    asio::co_spawn(acceptor.get_executor(), http_session(std::move(s), state), asio::detached);
-  }
+  return accept_each(std::move(acceptor), [&state](tcp::socket s) { return http_session(std::move(s), state); });
 }
 
 awaitable<void> serve_udp(udp::socket socket, TrackerState& state, std::uint64_t secret) {
-  std::string buf(65536, '\0');
-  for (;;) {
-    error_code ec;
-    udp::endpoint from;
-    auto n = co_await socket.async_receive_from(asio::buffer(buf), from, use_ec(ec));
-    if (ec == asio::error::operation_aborted || !socket.is_open()) co_return;
-    if (ec) continue;
-    auto reply = handle_udp(std::string_view(buf.data(), n), from, state, secret);
-    if (!reply) continue;
-    auto out = encode_udp_tracker(*reply);
-    co_await socket.async_send_to(asio::buffer(out), from, use_ec(ec));
-  }
+  return answer_each(std::move(socket), [&state, secret](std::string_view dgram, const udp::endpoint& from) {
+    auto reply = handle_udp(dgram, from, state, secret);
+    return reply ? encode_udp_tracker(*reply) : std::string();
+  });
 }
 
 }  // namespace p2pscope::lab

@@ -45,6 +45,78 @@ Observation parse_observation(const json& j) {
   return o;
 }
 
+std::string raw16_hex(const std::array<std::uint8_t, 16>& b) { return detail::to_hex(b.data(), b.size()); }
+std::array<std::uint8_t, 16> raw16_from(const json& j, const char* key) {
+  std::array<std::uint8_t, 16> b{};
+  if (!detail::from_hex(get_string(j, key), b.data(), b.size()))
+    fail(errc::bad_hash, std::string("field \"") + key + "\" must be 32 hex digits");
+  return b;
+}
+std::optional<std::uint8_t> opt_u8(const json& j, const char* key, std::int64_t lo = 0, std::int64_t hi = 255) {
+  auto v = opt_int(j, key, lo, hi);
+  return v ? std::optional<std::uint8_t>(static_cast<std::uint8_t>(*v)) : std::nullopt;
+}
+// The ID's four wire bytes, in wire order: the little-endian encoding of raw_id.
+std::string raw_id_hex(std::uint32_t id) {
+  std::array<std::uint8_t, 4> b{static_cast<std::uint8_t>(id), static_cast<std::uint8_t>(id >> 8),
+                                static_cast<std::uint8_t>(id >> 16), static_cast<std::uint8_t>(id >> 24)};
+  return detail::to_hex(b.data(), b.size());
+}
+
+json emule_observation_json(const EmuleObservation& o) {
+  json j;
+  put_common(j, "emule_observation", o.time, o.run);
+  j["file_hash"] = o.file.hex();
+  j["via"] = to_string(o.via);
+  put_endpoint(j, "source_ip", "source_port", o.source);
+  if (o.source_node_id) j["source_node_id"] = o.source_node_id->hex();
+  j["raw_id"] = raw_id_hex(o.raw_id);
+  j["id_form"] = name_of(o.id_form);
+  if (auto peer = o.peer()) j["peer_ip"] = peer->address.to_string();
+  j["peer_port"] = o.peer_port;
+  if (o.low_id()) j["low_id"] = true;
+  if (o.sx_version) j["sx_version"] = *o.sx_version;
+  if (o.user_hash) j["user_hash"] = o.user_hash->hex();
+  if (o.source_type) j["source_type"] = *o.source_type;
+  if (o.crypt) j["crypt"] = *o.crypt;
+  if (o.server) put_endpoint(j, "server_ip", "server_port", *o.server);
+  return j;
+}
+
+EmuleObservation parse_emule_observation(const json& j) {
+  EmuleObservation o;
+  read_common(j, o);
+  o.file = ed2k::Md4{raw16_from(j, "file_hash")};
+  o.via = need(via_from(get_string(j, "via")), "via");
+  o.source = get_endpoint(j, "source_ip", "source_port");
+  if (find(j, "source_node_id")) o.source_node_id = kad::KadId{raw16_from(j, "source_node_id")};
+  std::array<std::uint8_t, 4> raw{};
+  if (!detail::from_hex(get_string(j, "raw_id"), raw.data(), raw.size()))
+    fail(errc::bad_value, "field \"raw_id\" must be 8 hex digits (the ID's four wire bytes)");
+  o.raw_id = std::uint32_t{raw[0]} | std::uint32_t{raw[1]} << 8 | std::uint32_t{raw[2]} << 16 | std::uint32_t{raw[3]} << 24;
+  o.id_form = need(from_name<ed2k::IdForm>(get_string(j, "id_form")), "id_form");
+  o.peer_port = static_cast<std::uint16_t>(get_int(j, "peer_port", 0, 65535));
+  o.sx_version = opt_u8(j, "sx_version", 1, 4);
+  if (find(j, "user_hash")) o.user_hash = ed2k::Md4{raw16_from(j, "user_hash")};
+  o.source_type = opt_u8(j, "source_type");
+  o.crypt = opt_u8(j, "crypt");
+  if (find(j, "server_ip")) o.server = get_endpoint(j, "server_ip", "server_port");
+  // peer_ip and low_id follow from raw_id and id_form; a file that disagrees was edited.
+  auto peer = o.peer();
+  auto written = opt_string(j, "peer_ip");
+  if (written != (peer ? std::optional<std::string>(peer->address.to_string()) : std::nullopt))
+    fail(errc::bad_value, "field \"peer_ip\" must be " + (peer ? peer->address.to_string() : std::string("absent")) +
+                              " for raw_id " + raw_id_hex(o.raw_id) + " in the " + std::string(name_of(o.id_form)) + " form");
+  if (const json* low = find(j, "low_id"); low != nullptr && (!low->is_boolean() || low->get<bool>() != o.low_id()))
+    fail(errc::bad_value, "field \"low_id\" disagrees with raw_id");
+  if (auto st = o.validate(); !st)
+    fail(st.error() == errc::missing_key ? errc::missing_key : errc::bad_value,
+         "emule_observation via " + std::string(to_string(o.via)) +
+             (st.error() == errc::missing_key ? " lacks its source fields (kad: source_node_id; sx: sx_version)"
+                                              : ": not an eMule route, or an id_form or sx_version that route does not use"));
+  return o;
+}
+
 // Probe results and verdicts are about one peer, in one swarm or in none.
 template <class Rec>
 void put_subject(json& j, std::string_view type, const Rec& r) {
@@ -114,6 +186,7 @@ json anomaly_json(const Anomaly& a) {
   if (a.source_url) j["source_url"] = *a.source_url;
   if (a.source_endpoint) put_endpoint(j, "source_ip", "source_port", *a.source_endpoint);
   if (a.info_hash) j["info_hash"] = a.info_hash->hex();
+  if (a.file_hash) j["file_hash"] = a.file_hash->hex();
   j["kind"] = to_string(a.kind);
   j["detail"] = a.detail;
   j["count"] = a.count;
@@ -127,6 +200,7 @@ Anomaly parse_anomaly(const json& j) {
   a.source_url = opt_string(j, "source_url");
   if (find(j, "source_ip")) a.source_endpoint = get_endpoint(j, "source_ip", "source_port");
   a.info_hash = opt_hash<InfoHash>(j, "info_hash");
+  if (find(j, "file_hash")) a.file_hash = ed2k::Md4{raw16_from(j, "file_hash")};
   a.kind = need(anomaly_kind_from(get_string(j, "kind")), "kind");
   a.detail = opt_string(j, "detail").value_or("");
   a.count = static_cast<std::uint64_t>(get_int(j, "count", 1, kMaxCount));
@@ -232,6 +306,7 @@ Field hash(const H& h) { return bytea(h.bytes().data(), h.bytes().size()); }
 template <class H>
 Field opt_hash(const std::optional<H>& h) { return h ? hash(*h) : std::nullopt; }
 Field ip(const IpAddress& a) { return a.to_string(); }
+Field raw16(const std::array<std::uint8_t, 16>& b) { return bytea(b.data(), b.size()); }
 Field json_text(const nlohmann::json& j) { return j.dump(); }
 
 struct Fields {
@@ -259,6 +334,20 @@ struct Fields {
     f.push_back(a.source_endpoint ? num(a.source_endpoint->port) : std::nullopt);
     f.insert(f.end(), {opt_hash(a.info_hash), text(to_string(a.kind)), text(a.detail),
                        num(static_cast<std::int64_t>(a.count))});
+    f.push_back(a.file_hash ? raw16(a.file_hash->bytes) : std::nullopt);
+  }
+  void operator()(const EmuleObservation& o) {
+    auto peer = o.peer();
+    std::array<std::uint8_t, 4> raw{static_cast<std::uint8_t>(o.raw_id), static_cast<std::uint8_t>(o.raw_id >> 8),
+                                    static_cast<std::uint8_t>(o.raw_id >> 16), static_cast<std::uint8_t>(o.raw_id >> 24)};
+    f.insert(f.end(), {raw16(o.file.bytes), text(to_string(o.via)), ip(o.source.address), num(o.source.port),
+                       o.source_node_id ? raw16(o.source_node_id->bytes) : std::nullopt, bytea(raw.data(), raw.size()),
+                       text(name_of(o.id_form)), peer ? ip(peer->address) : std::nullopt, num(o.peer_port),
+                       o.sx_version ? num(*o.sx_version) : std::nullopt,
+                       o.user_hash ? raw16(o.user_hash->bytes) : std::nullopt,
+                       o.source_type ? num(*o.source_type) : std::nullopt, o.crypt ? num(*o.crypt) : std::nullopt});
+    f.push_back(o.server ? ip(o.server->address) : std::nullopt);
+    f.push_back(o.server ? num(o.server->port) : std::nullopt);
   }
   void operator()(const SwarmCounts& c) {
     f.insert(f.end(), {hash(c.info_hash), text(to_string(c.via)), text(c.source_url), text(c.scrape ? "t" : "f"),
@@ -304,7 +393,7 @@ std::vector<RecordType> make_types() {
                   {"evidence"}});
   add<Anomaly, anomaly_json, parse_anomaly>(t,
       "anomaly", {{"via"}, {"source_url"}, {"source_ip", Kind::ip}, {"source_port"}, {"info_hash", Kind::hash},
-                  {"kind"}, {"detail"}, {"count"}});
+                  {"kind"}, {"detail"}, {"count"}, {"file_hash", Kind::hex}});
   add<SwarmCounts, swarm_counts_json, parse_swarm_counts>(t,
       "swarm_counts", {{"info_hash", Kind::hash}, {"via"}, {"source_url"}, {"scrape"}, {"seeders"}, {"leechers"},
                        {"completed"}});
@@ -318,6 +407,11 @@ std::vector<RecordType> make_types() {
                      [](const Record& r, std::vector<Field>& out) { Fields{out}(std::get<PassiveRecord>(r)); },
                      true};
   t.push_back(std::move(passive));
+  add<EmuleObservation, emule_observation_json, parse_emule_observation>(t,
+      "emule_observation", {{"file_hash", Kind::hex}, {"via"}, {"source_ip", Kind::ip}, {"source_port"},
+                            {"source_node_id", Kind::hex}, {"raw_id", Kind::hex}, {"id_form"}, {"peer_ip", Kind::ip},
+                            {"peer_port"}, {"sx_version"}, {"user_hash", Kind::hex}, {"source_type"}, {"crypt"},
+                            {"server_ip", Kind::ip}, {"server_port"}});
   if (t.size() != std::variant_size_v<Record>) throw std::logic_error("a Record alternative has no record type");
   return t;
 }

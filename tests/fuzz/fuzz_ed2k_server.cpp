@@ -11,7 +11,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   auto body = fuzz::as_view(data + 1, size - 1);
   Limits lim;
-  switch (data[0] % 10) {
+  switch (data[0] % 11) {
+    case 10:
+      check_round_trip(body, [](auto b) { return decode_offer_files(b); }, encode_offer_files, "ed2k offer files");
+      break;
     case 0: check_round_trip(body, [&](auto b) { return decode_login(b, lim); }, encode_login, "ed2k login"); break;
     case 1: check_round_trip(body, decode_id_change, encode_id_change, "ed2k id change"); break;
     case 2:

@@ -226,7 +226,7 @@ Record Gen::record(std::size_t kind) {
   switch (kind % std::variant_size_v<Record>) {
     case 0: {
       Observation o{time, run, hash<InfoHash>(), endpoint(), Via::dht, {}, {}, {}, {}};
-      o.via = static_cast<Via>(below(5));
+      o.via = static_cast<Via>(below(5));  // BitTorrent's routes
       if (o.via == Via::tracker_http || o.via == Via::tracker_udp) {
         o.source_url = "udp://" + odd_text();
         o.source_endpoint = maybe(*this, endpoint());
@@ -250,8 +250,9 @@ Record Gen::record(std::size_t kind) {
       return v;
     }
     case 3: {
-      Anomaly a{time, run, static_cast<Via>(below(5)), {}, {}, maybe(*this, hash<InfoHash>()),
+      Anomaly a{time, run, static_cast<Via>(below(9)), {}, {}, maybe(*this, hash<InfoHash>()), {},
                 static_cast<AnomalyKind>(below(9)), odd_text(), 1 + below(1000)};
+      if (network_of(a.via) == Network::emule) a.file_hash = maybe(*this, md4());
       if (coin()) a.source_url = "http://" + text(10);
       else a.source_endpoint = endpoint();
       return a;
@@ -271,7 +272,7 @@ Record Gen::record(std::size_t kind) {
       std::sort(h.extensions.begin(), h.extensions.end());
       return h;
     }
-    default: {
+    case 6: {
       // The body in its canonical form: compact, keys sorted, "t" whole seconds.
       auto t = u64() % 4'000'000'000;
       PassiveRecord p{Timestamp{std::chrono::seconds{t}}, run, "passive_krpc", {}};
@@ -280,7 +281,40 @@ Record Gen::record(std::size_t kind) {
                "\",\"type\":\"passive_krpc\"}";
       return p;
     }
+    default: return emule_observation(time, run);
   }
+}
+
+ed2k::Md4 Gen::md4() {
+  ed2k::Md4 h;
+  for (auto& b : h.bytes) b = static_cast<std::uint8_t>(u32());
+  return h;
+}
+
+// Every eMule route with the fields it requires; a LowID now and then.
+EmuleObservation Gen::emule_observation(Timestamp time, std::string run) {
+  EmuleObservation o;
+  o.time = time;
+  o.run = std::move(run);
+  o.file = md4();
+  o.via = static_cast<Via>(static_cast<std::size_t>(Via::ed2k_server) + below(4));
+  o.source = endpoint(coin() ? Family::v4 : Family::v6);
+  o.raw_id = coin() ? static_cast<std::uint32_t>(below(1u << 24)) : u32();
+  o.peer_port = u16();
+  o.id_form = ed2k::IdForm::ed2k;
+  if (o.via == Via::kad) {
+    o.source_node_id = kad::KadId{md4().bytes};
+    o.id_form = ed2k::IdForm::hybrid;
+    o.source_type = maybe(*this, static_cast<std::uint8_t>(below(7)));
+  }
+  if (o.via == Via::sx) {
+    o.sx_version = static_cast<std::uint8_t>(1 + below(4));
+    o.id_form = ed2k::id_form_of_sx(*o.sx_version);
+    o.server = maybe(*this, endpoint(Family::v4));
+  }
+  o.user_hash = maybe(*this, md4());
+  o.crypt = maybe(*this, static_cast<std::uint8_t>(u32()));
+  return o;
 }
 
 }  // namespace p2pscope::testlib

@@ -51,6 +51,8 @@ class Gen {
   // optional field present or not at random; text may hold tabs, newlines
   // and backslashes.
   Record record(std::size_t kind);
+  ed2k::Md4 md4();
+  EmuleObservation emule_observation(Timestamp time, std::string run);
 
  private:
   std::mt19937_64 rng_;

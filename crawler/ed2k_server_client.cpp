@@ -1,0 +1,282 @@
+#include "crawler/ed2k_server_client.hpp"
+
+#include "net/pace.hpp"
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+namespace p2pscope::crawler {
+namespace {
+
+using namespace net;
+using namespace ed2k;
+
+Timestamp now_utc() { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); }
+
+EmuleObservation observation(const Md4& file, Via via, const Endpoint& server, const Source& s) {
+  EmuleObservation o;
+  o.time = now_utc();
+  o.file = file;
+  o.via = via;
+  o.source = server;
+  o.raw_id = s.id;
+  o.id_form = IdForm::ed2k;
+  o.peer_port = s.port;
+  o.user_hash = s.user_hash;
+  if (via == Via::ed2k_server && (s.crypt != 0 || s.user_hash)) o.crypt = s.crypt;
+  return o;
+}
+
+// The files a server can be asked about, in frames of at most per_frame.
+std::vector<std::vector<SourceRequest>> batches(const std::vector<Ed2kFile>& files, std::size_t per_frame) {
+  std::vector<std::vector<SourceRequest>> out;
+  for (const auto& f : files) {
+    if (out.empty() || out.back().size() >= std::max<std::size_t>(per_frame, 1)) out.emplace_back();
+    out.back().push_back(SourceRequest{f.hash, f.size});
+  }
+  return out;
+}
+
+// One TCP conversation: reads frames into `buf` with a watchdog per read.
+class Conversation {
+ public:
+  Conversation(tcp::socket& s, const Ed2kAskConfig& cfg) : s_(s), cfg_(cfg), dog_(s) {}
+
+  awaitable<Result<Frame>> next(std::chrono::milliseconds timeout) {
+    dog_.arm(timeout);
+    for (;;) {
+      auto got = decode_tcp_frame(buf_, cfg_.limits);
+      if (got) {
+        buf_.erase(0, got.value().size);
+        co_return std::move(got.value().frame);
+      }
+      if (got.error() != errc::truncated) co_return got.error();
+      std::string chunk(16384, '\0');
+      error_code ec;
+      auto n = co_await s_.async_read_some(asio::buffer(chunk), use_ec(ec));
+      if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor)  // the watchdog closed it
+        co_return make_error_code(std::errc::timed_out);
+      if (ec) co_return static_cast<std::error_code>(ec);
+      buf_.append(chunk, 0, n);
+    }
+  }
+  awaitable<bool> send(const Frame& f) {
+    error_code ec;
+    dog_.arm(cfg_.reply_timeout);
+    co_await asio::async_write(s_, asio::buffer(encode_tcp_frame(f)), use_ec(ec));
+    co_return !ec;
+  }
+
+ private:
+  tcp::socket& s_;
+  const Ed2kAskConfig& cfg_;
+  Watchdog<tcp::socket> dog_;
+  std::string buf_;
+};
+
+// Handles one server frame; the file it answered, if it did.
+std::optional<Md4> take_frame(const Frame& f, const Endpoint& server, TcpServerReport& r, const Ed2kEvents& ev) {
+  switch (f.opcode) {
+    case op::server_message:
+      if (auto m = decode_server_message(f.payload)) r.messages.push_back(m.value());
+      return std::nullopt;
+    case op::server_status:
+      if (auto s = decode_server_status(f.payload)) r.status = s.value();
+      return std::nullopt;
+    case op::id_change:
+      if (auto c = decode_id_change(f.payload)) r.id = c.value();
+      return std::nullopt;
+    case op::found_sources:
+    case op::found_sources_obfu: {
+      auto form = f.opcode == op::found_sources ? SourceForm::plain : SourceForm::obfuscation;
+      auto found = decode_found_sources(f.payload, form);
+      if (!found) {
+        ev.on_anomaly(AnomalyKind::malformed, "FOUNDSOURCES: " + found.error().message());
+        return std::nullopt;
+      }
+      for (const auto& s : found.value().sources) ev.on_source(observation(found.value().file, Via::ed2k_server, server, s));
+      r.sources += found.value().sources.size();
+      return found.value().file;
+    }
+    default: return std::nullopt;  // server lists, callbacks: nothing a source crawl needs
+  }
+}
+
+awaitable<StatusOr<TcpServerReport>> converse(tcp::socket& s, const Endpoint& server, std::vector<Ed2kFile> files,
+                                             const Ed2kAskConfig& cfg, RateGate& gate, const Ed2kEvents& ev) {
+  TcpServerReport r;
+  error_code ec;
+  open_outgoing(s, server.address, cfg.local, ec);
+  if (ec) co_return fail(ec, "cannot open a socket: " + ec.message());
+  Conversation talk(s, cfg);
+  {
+    Watchdog<tcp::socket> dog(s);
+    dog.arm(cfg.connect_timeout);
+    co_await s.async_connect(to_tcp(server), use_ec(ec));
+  }
+  if (ec) co_return fail(ec, "connect: " + ec.message());
+  Login login{cfg.user_hash, 0, cfg.port,
+              crawler_login_tags(cfg.name, server_flag::zlib | server_flag::new_tags | server_flag::unicode |
+                                               server_flag::large_files)};
+  if (!co_await talk.send(Frame{Protocol::edonkey, op::login_request, encode_login(login)}))
+    co_return fail(std::errc::connection_reset, "login: the server hung up");
+  while (!r.id) {
+    auto f = co_await talk.next(cfg.login_timeout);
+    if (!f) co_return fail(f.error(), "login: no ID from the server (" + f.error().message() + ")");
+    if (f.value().opcode == op::reject) co_return fail(errc::remote_error, "login: the server rejected it");
+    take_frame(f.value(), server, r, ev);
+  }
+  const std::uint32_t flags = r.id->flags.value_or(0);
+  std::erase_if(files, [&](const Ed2kFile& f) {
+    bool skip = f.size > 0xffffffffu && !(flags & server_flag::large_files);
+    r.files_skipped += skip ? 1 : 0;
+    return skip;
+  });
+  const auto opcode = (flags & server_flag::crypt_requested) ? op::get_sources_obfu : op::get_sources;
+  for (const auto& batch : batches(files, cfg.per_frame)) {
+    co_await pace(gate, server.address);
+    if (!co_await talk.send(Frame{Protocol::edonkey, opcode, encode_get_sources(batch)})) break;
+    r.files_asked += batch.size();
+  }
+  std::set<Md4> answered;
+  while (answered.size() < r.files_asked) {
+    auto f = co_await talk.next(cfg.reply_timeout);
+    if (!f) {
+      // A frame we cannot read ends the conversation; silence or a hang-up just ends it.
+      if (f.error().category() == p2pscope::category())
+        ev.on_anomaly(f.error() == errc::oversized ? AnomalyKind::oversized : AnomalyKind::malformed,
+                      "frame: " + f.error().message());
+      break;
+    }
+    if (auto file = take_frame(f.value(), server, r, ev)) answered.insert(*file);
+  }
+  r.files_answered = answered.size();
+  s.shutdown(tcp::socket::shutdown_both, ec);
+  co_return r;
+}
+
+// One datagram before `deadline`, or nothing once it passes.
+awaitable<std::optional<std::pair<std::size_t, udp::endpoint>>> receive_before(
+    udp::socket& s, std::string& buf, std::chrono::steady_clock::time_point deadline) {
+  asio::steady_timer timer(s.get_executor(), deadline);
+  auto alive = std::make_shared<bool>(true);
+  timer.async_wait([&s, alive](const error_code& e) {
+    if (!e && *alive) s.cancel();
+  });
+  udp::endpoint from;
+  error_code ec;
+  auto n = co_await s.async_receive_from(asio::buffer(buf), from, use_ec(ec));
+  *alive = false;
+  timer.cancel();
+  if (ec) co_return std::nullopt;
+  co_return std::pair{n, from};
+}
+
+// Reads datagrams from the server until `quiet` passes without one that
+// `take` accepts; others (from elsewhere, undecodable) become anomalies.
+template <class Take>
+awaitable<void> listen(udp::socket& s, const Endpoint& server, std::chrono::milliseconds quiet, const Ed2kEvents& ev,
+                       const Ed2kAskConfig& cfg, Take take) {
+  std::string buf(cfg.limits.max_frame + 1, '\0');
+  auto deadline = std::chrono::steady_clock::now() + quiet;
+  bool told_unsolicited = false;
+  while (auto got = co_await receive_before(s, buf, deadline)) {
+    auto from = from_asio(got->second);
+    if (from != server) {
+      if (!std::exchange(told_unsolicited, true))
+        ev.on_anomaly(AnomalyKind::unsolicited, "a datagram from " + from.to_string() + " while asking " + server.to_string());
+      continue;
+    }
+    auto f = decode_udp_frame(std::string_view(buf).substr(0, got->first), cfg.limits);
+    if (!f) {
+      ev.on_anomaly(f.error() == errc::oversized ? AnomalyKind::oversized : AnomalyKind::malformed,
+                    "datagram: " + f.error().message());
+      continue;
+    }
+    if (take(f.value())) deadline = std::chrono::steady_clock::now() + quiet;
+  }
+}
+
+// The get-sources datagrams a server's UDP flags allow, richest first.
+std::vector<Frame> glob_requests(const std::vector<Ed2kFile>& files, std::uint32_t flags, std::size_t per_frame) {
+  std::vector<Frame> out;
+  if (flags & udp_flag::get_sources2) {
+    for (const auto& b : batches(files, per_frame)) out.push_back({Protocol::edonkey, op::glob_get_sources2, encode_get_sources(b)});
+    return out;
+  }
+  for (const auto& b : batches(files, (flags & udp_flag::get_sources) ? per_frame : 1)) {
+    std::vector<Md4> hashes;
+    for (const auto& q : b) hashes.push_back(q.file);
+    out.push_back({Protocol::edonkey, op::glob_get_sources, encode_glob_get_sources(hashes)});
+  }
+  return out;
+}
+
+}  // namespace
+
+awaitable<StatusOr<UdpServerReport>> ask_server_udp(Endpoint server, std::vector<Ed2kFile> files,
+                                                   const Ed2kAskConfig& cfg, RateGate& gate, const Ed2kEvents& ev) {
+  UdpServerReport r;
+  udp::socket s(co_await asio::this_coro::executor);
+  error_code ec;
+  s.open(server.address.is_v4() ? udp::v4() : udp::v6(), ec);
+  if (!ec) s.bind(udp::endpoint(to_asio(server.address.is_v4() ? cfg.local : IpAddress::v6({})), 0), ec);
+  if (ec) co_return fail(ec, "ed2k server " + server.to_string() + " (UDP): cannot open a socket: " + ec.message());
+  const auto to = to_udp(server);
+
+  const std::uint32_t challenge = 0x55AA0000u | static_cast<std::uint32_t>(std::random_device{}() & 0xffffu);
+  co_await pace(gate, server.address);
+  s.send_to(asio::buffer(encode_udp_frame({Protocol::edonkey, op::glob_serv_stat_req, encode_challenge(challenge)})), to, 0, ec);
+  co_await listen(s, server, cfg.reply_timeout, ev, cfg, [&](const Frame& f) {
+    if (f.opcode != op::glob_serv_stat_res || r.status) return false;
+    auto st = decode_udp_status(f.payload);
+    if (!st || st.value().challenge != challenge) {
+      ev.on_anomaly(AnomalyKind::malformed, "status answer: " + (st ? std::string("another challenge") : st.error().message()));
+      return false;
+    }
+    r.status = st.value();
+    return true;
+  });
+  if (!r.status) ev.on_anomaly(AnomalyKind::silent, "no answer to a UDP status request");
+  const std::uint32_t flags = r.status ? r.status->udp_flags.value_or(0) : 0;
+  std::erase_if(files, [&](const Ed2kFile& f) { return f.size > 0xffffffffu && !(flags & udp_flag::large_files); });
+  for (const auto& req : glob_requests(files, flags, cfg.per_frame)) {
+    co_await pace(gate, server.address);
+    s.send_to(asio::buffer(encode_udp_frame(req)), to, 0, ec);
+  }
+  r.files_asked = files.size();
+  co_await listen(s, server, cfg.reply_timeout, ev, cfg, [&](const Frame& f) {
+    if (f.opcode != op::glob_found_sources) return false;
+    auto lists = decode_glob_found_sources(f.payload, cfg.limits);
+    if (!lists) {
+      ev.on_anomaly(AnomalyKind::malformed, "GLOBFOUNDSOURCES: " + lists.error().message());
+      return false;
+    }
+    for (const auto& l : lists.value())
+      for (const auto& src : l.sources) {
+        ev.on_source(observation(l.file, Via::ed2k_server_udp, server, src));
+        ++r.sources;
+      }
+    return true;
+  });
+  co_return r;
+}
+
+awaitable<StatusOr<TcpServerReport>> ask_server_tcp(Endpoint server, std::vector<Ed2kFile> files,
+                                                   const Ed2kAskConfig& cfg, RateGate& gate, const Ed2kEvents& ev,
+                                                   StopSignal* stop) {
+  if (stop && stop->requested()) co_return fail(std::errc::operation_canceled, "stopped");
+  co_await pace(gate, server.address);
+  tcp::socket s(co_await asio::this_coro::executor);
+  StopSignal::Hook hook;
+  if (stop) hook = stop->on_request([&s] {
+      error_code ignored;
+      s.close(ignored);
+    });
+  auto r = co_await converse(s, server, std::move(files), cfg, gate, ev);
+  if (!r) co_return r.error().within("ed2k server " + server.to_string());
+  co_return r;
+}
+
+}  // namespace p2pscope::crawler
