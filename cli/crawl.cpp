@@ -9,6 +9,7 @@
 #include "crawler/crawl.hpp"
 #include "crawler/crawl_settings.hpp"
 #include "crawler/dht_crawl.hpp"
+#include "crawler/ed2k_crawl.hpp"
 #include "crawler/tracker_client.hpp"
 #include "store/jsonl.hpp"
 
@@ -126,10 +127,115 @@ nlohmann::json summary_json(const CrawlSummary& s, const std::string& run_id) {
   return j;
 }
 
+// The BitTorrent crawl proper, on its own io_context: Ctrl-C stops it
+// cleanly (twice: at once), the record file is flushed every second.
+Result<CrawlSummary> crawl_bittorrent(const CrawlArgs& a, const CrawlConfig& cfg, std::vector<Target> targets,
+                                        RecordSink& sink, JsonlWriter* file, std::optional<Error>& file_error) {
+  bool tty = !a.quiet && ::isatty(STDERR_FILENO) && a.output != "-";
+  net::asio::io_context io;
+  Crawler crawler(io, cfg, std::move(targets), sink, tty ? ProgressFn(show_progress) : ProgressFn{});
+  net::asio::signal_set signals(io, SIGINT, SIGTERM);
+  // The first signal stops the crawl cleanly (sessions end, trackers hear
+  // `stopped`); a second one cuts that short.
+  bool signalled = false;
+  std::function<void()> on_signal = [&] {
+    signals.async_wait([&](const net::error_code& ec, int) {
+      if (ec) return;
+      if (std::exchange(signalled, true)) {
+        std::cerr << "\np2pscope crawl: stopping at once\n";
+        return io.stop();
+      }
+      if (a.hooks.interrupted) *a.hooks.interrupted = true;
+      if (!a.quiet) std::cerr << "\np2pscope crawl: stopping: ending sessions and telling trackers (again to quit at once)\n";
+      crawler.stop("interrupted");
+      on_signal();
+    });
+  };
+  on_signal();
+  net::asio::steady_timer poll(io);
+  // The record file is flushed every second, so a full disk stops the crawl
+  // within a second, not when a 64 KiB buffer finally fills.
+  std::function<void()> check = [&] {
+    poll.expires_after(std::chrono::seconds(1));
+    poll.async_wait([&](const net::error_code& ec) {
+      if (ec) return;
+      if (a.hooks.keep_going && !a.hooks.keep_going()) return crawler.stop(a.hooks.stop_reason);
+      if (file && !file_error) {
+        if (auto st = file->flush(); !st) {
+          file_error = st.error();
+          return crawler.stop("cannot write " + a.output + ": " + st.error().message());
+        }
+      }
+      check();
+    });
+  };
+  check();
+  auto summary = crawler.run();
+  poll.cancel();
+  if (tty) std::cerr << "\n";
+  return summary;
+}
+
+// One round over the eDonkey index servers for the ed2k:// inputs (KAD and
+// source exchange are not built yet); Ctrl-C stops it.
+Ed2kRound crawl_emule(const CrawlArgs& a, const CrawlConfig& cfg, const Ed2kInputs& in, RecordSink& sink) {
+  net::asio::io_context io;
+  net::RateGate gate(cfg.politeness);
+  net::StopSignal stop;
+  net::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const net::error_code& ec, int) {
+    if (ec) return;
+    if (a.hooks.interrupted) *a.hooks.interrupted = true;
+    stop.request("interrupted");
+  });
+  Ed2kAskConfig ask;
+  ask.local = cfg.bind_v4;
+  ask.user_hash = crawler_user_hash(cfg.bind_v4);
+  ask.port = cfg.port;
+  if (cfg.stable_for.count() < 60) ask.reply_timeout = std::chrono::seconds(3);  // --quick, the lab
+  std::vector<std::string> names = cfg.ed2k_servers;
+  names.insert(names.end(), in.servers.begin(), in.servers.end());
+  Ed2kRound round;
+  net::asio::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        std::vector<std::string> failed;
+        auto servers = co_await resolve_servers(names, failed);
+        for (const auto& f : failed) round.failures[f] = "ed2k server " + f + ": does not resolve";
+        auto r = co_await crawl_ed2k_servers(servers, in.files, ask, cfg.run_id, 8, gate, sink, &stop);
+        r.failures.insert(round.failures.begin(), round.failures.end());
+        round = std::move(r);
+        signals.cancel();
+      },
+      net::asio::detached);
+  io.run();
+  if (!a.quiet) {
+    std::cerr << "eMule: " << round.servers << " index server(s), " << round.servers_answered << " answered; "
+              << round.observations << " observations (" << round.handed_out << " sources handed out, "
+              << round.low_ids << " LowIDs), " << round.anomalies << " anomalies\n";
+    for (const auto& [server, why] : round.failures) std::cerr << "  " << printable(why) << "\n";
+  }
+  return round;
+}
+
 int run_crawl(const CrawlArgs& a) {
   auto targets = load_targets(a.inputs);
   if (!targets) {
     std::cerr << "p2pscope crawl: " << targets.error() << "\n";
+    return kBadInput;
+  }
+  auto emule = load_ed2k_inputs(a.inputs);
+  if (!emule) {
+    std::cerr << "p2pscope crawl: " << emule.error() << "\n";
+    return kBadInput;
+  }
+  if (!emule.value().files.empty() && emule.value().servers.empty() && a.ed2k_servers.empty()) {
+    std::cerr << "p2pscope crawl: ed2k:// files need an index server to ask (--ed2k-server HOST:PORT, a server link "
+                 "or a server.met file); KAD is not built yet\n";
+    return kBadInput;
+  }
+  if (targets.value().empty() && emule.value().files.empty()) {
+    std::cerr << "p2pscope crawl: no infohash and no ed2k:// file given\n";
     return kBadInput;
   }
   auto configured = configure(a);
@@ -161,56 +267,38 @@ int run_crawl(const CrawlArgs& a) {
     file = w.value().get();
     sink.add(std::move(w).value());
   }
-  if (!a.quiet)
-    std::cerr << "crawl " << cfg.run_id << ": " << targets.value().size() << " infohash(es)\n" << cfg.describe() << "\n";
-  bool tty = !a.quiet && ::isatty(STDERR_FILENO) && a.output != "-";
-  net::asio::io_context io;
-  Crawler crawler(io, cfg, std::move(targets).value(), sink, tty ? ProgressFn(show_progress) : ProgressFn{});
-  net::asio::signal_set signals(io, SIGINT, SIGTERM);
-  // The first signal stops the crawl cleanly (sessions end, trackers hear
-  // `stopped`); a second one cuts that short.
-  bool signalled = false;
-  std::function<void()> on_signal = [&] {
-    signals.async_wait([&](const net::error_code& ec, int) {
-      if (ec) return;
-      if (std::exchange(signalled, true)) {
-        std::cerr << "\np2pscope crawl: stopping at once\n";
-        return io.stop();
-      }
-      if (a.hooks.interrupted) *a.hooks.interrupted = true;
-      if (!a.quiet) std::cerr << "\np2pscope crawl: stopping: ending sessions and telling trackers (again to quit at once)\n";
-      crawler.stop("interrupted");
-      on_signal();
-    });
-  };
-  on_signal();
-  net::asio::steady_timer poll(io);
+  if (!a.quiet) {
+    std::cerr << "crawl " << cfg.run_id << ": " << targets.value().size() << " infohash(es), "
+              << emule.value().files.size() << " ed2k file(s)\n";
+    if (!targets.value().empty()) std::cerr << cfg.describe() << "\n";
+    if (!emule.value().files.empty())
+      std::cerr << "eMule: one round over the index servers (TCP, and UDP at port + 4), politeness "
+                << cfg.politeness.describe() << "\n";
+  }
+  const bool bittorrent = !targets.value().empty();
   std::optional<Error> file_error;
-  // The record file is flushed every second, so a full disk stops the crawl
-  // within a second, not when a 64 KiB buffer finally fills.
-  std::function<void()> check = [&] {
-    poll.expires_after(std::chrono::seconds(1));
-    poll.async_wait([&](const net::error_code& ec) {
-      if (ec) return;
-      if (a.hooks.keep_going && !a.hooks.keep_going()) return crawler.stop(a.hooks.stop_reason);
-      if (file && !file_error) {
-        if (auto st = file->flush(); !st) {
-          file_error = st.error();
-          return crawler.stop("cannot write " + a.output + ": " + st.error().message());
-        }
-      }
-      check();
-    });
-  };
-  check();
-  auto summary = crawler.run();
-  poll.cancel();
-  if (tty) std::cerr << "\n";
+  std::optional<Error> emule_sink_error;
+  std::uint64_t emule_observations = 0;
+  if (!emule.value().files.empty()) {
+    auto round = crawl_emule(a, cfg, emule.value(), sink);
+    emule_sink_error = round.sink_error;
+    emule_observations = round.observations;
+    if (file && !emule_sink_error) {
+      if (auto st = file->flush(); !st) file_error = st.error();  // reported below, with what was written
+    }
+  }
+  Result<CrawlSummary> summary = CrawlSummary{};
+  if (bittorrent && !emule_sink_error && !(a.hooks.interrupted && *a.hooks.interrupted))
+    summary = crawl_bittorrent(a, cfg, std::move(targets).value(), sink, file, file_error);
+  else
+    summary.value().stop_reason = "no BitTorrent inputs";
   if (!summary) {
     if (db) finish_pg_sink(*db, a.db.wait, "crawl");
     std::cerr << "p2pscope crawl: " << summary.error().message() << "\n";
     return kFailure;
   }
+  if (emule_sink_error && !summary.value().sink_error) summary.value().sink_error = emule_sink_error;
+  summary.value().final.observations += emule_observations;
   bool file_whole = file && file->pending_bytes() == 0;
   if (file && !file_whole) {
     if (!file_error) {
@@ -224,7 +312,7 @@ int run_crawl(const CrawlArgs& a) {
                                       file_whole ? (a.output == "-" ? "standard output" : "the -o file " + a.output) : "");
   if (summary.value().sink_error && file_whole)
     std::cerr << "p2pscope crawl: the crawl stopped early: " << summary.value().sink_error->message() << "\n";
-  if (!a.quiet) print_summary(summary.value(), cfg.run_id);
+  if (!a.quiet && bittorrent) print_summary(summary.value(), cfg.run_id);
   if (a.hooks.observations) *a.hooks.observations = summary.value().final.observations;
   if (!a.summary_file.empty()) {
     std::ofstream out(a.summary_file);
@@ -247,11 +335,13 @@ std::shared_ptr<CrawlArgs> define_crawl(CLI::App& app, CLI::App** sub) {
   auto a = std::make_shared<CrawlArgs>();
   auto* c = *sub = app.add_subcommand("crawl", "Crawl trackers, the DHT and PEX for infohashes, recording who handed out which peer");
   c->footer(
-      "Records (observation, swarm_counts, peer_hello, anomaly; docs/records.md) go to --output as JSON Lines;\n"
+      "Records (observation, emule_observation, swarm_counts, peer_hello, anomaly; docs/records.md) go to --output\n"
+      "as JSON Lines; ed2k:// inputs are asked of eDonkey index servers (KAD and source exchange: not yet);\n"
       "the summary goes to standard error. Defaults are polite enough for the real network.\n"
       "Example: p2pscope crawl --quick -o obs.jsonl 'magnet:?xt=urn:btih:...'");
   c->add_option("INPUT", a->inputs,
-                "Infohash (40 hex or 32 base32), magnet URI, .torrent file, or a file with one per line")
+                "Infohash (40 hex or 32 base32), magnet URI, .torrent file, ed2k:// file or server link, server.met, "
+                "or a file with one per line")
       ->required();
   c->add_option("-o,--output", a->output, "Record file (JSON Lines, appended); '-' for standard output (with --db: "
                                          "only when given)")
@@ -266,6 +356,10 @@ std::shared_ptr<CrawlArgs> define_crawl(CLI::App& app, CLI::App** sub) {
   src->add_option("--trackers", a->tracker_file, "File with extra tracker URLs, one per line")->check(CLI::ExistingFile);
   src->add_option("--bootstrap", a->bootstrap,
                   "DHT bootstrap node HOST:PORT (repeatable; default: the public routers)")
+      ->allow_extra_args(false);
+  src->add_option("--ed2k-server", a->ed2k_servers,
+                  "eDonkey index server HOST:PORT to ask for the sources of ed2k:// inputs (repeatable; also from "
+                  "server links and server.met files among the inputs)")
       ->allow_extra_args(false);
   src->add_flag("--no-trackers", a->no_trackers, "Do not ask trackers");
   src->add_flag("--no-dht", a->no_dht, "Do not use the DHT");
@@ -331,6 +425,10 @@ StatusOr<CrawlJob> crawl_job_from_args(const std::vector<std::string>& args) {
   P2PSCOPE_TRY(settings, settings_of(*a));
   P2PSCOPE_CHECK(make_config(settings, "check"));
   P2PSCOPE_TRY(targets, load_targets(a->inputs));
+  P2PSCOPE_TRY(emule, load_ed2k_inputs(a->inputs));
+  if (!emule.files.empty() && emule.servers.empty() && settings.ed2k_servers.empty())
+    return fail(errc::bad_value, "ed2k:// files need an index server to ask (--ed2k-server, a server link or a server.met file)");
+  if (targets.empty() && emule.files.empty()) return fail(errc::missing_key, "no infohash and no ed2k:// file given");
   CrawlJob job{std::move(settings), a->inputs, {}};
   for (const auto& t : targets) job.hashes.push_back(t.info_hash);
   return job;

@@ -272,6 +272,13 @@ std::string ServerEntry::name() const {
   return string_of(tags, kServerNameTag).value_or("");
 }
 
+bool looks_like_server_met(std::string_view file) noexcept {
+  LeReader r(file);
+  auto magic = r.u8();
+  auto count = r.u32();
+  return !r.failed() && (magic == 0xE0 || magic == 0x0E) && std::uint64_t{count} * 10 <= r.remaining();
+}
+
 Result<std::vector<ServerEntry>> decode_server_met(std::string_view file, const ServerMetLimits& lim) {
   LeReader r(file);
   auto magic = r.u8();

@@ -168,6 +168,9 @@ struct ServerMetLimits {
   std::size_t max_servers = 1u << 16;
   Limits tags;
 };
+// Whether a file starts like server.met: its magic, and a count whose
+// entries (10 bytes at least) could fit in it.
+bool looks_like_server_met(std::string_view file) noexcept;
 Result<std::vector<ServerEntry>> decode_server_met(std::string_view file, const ServerMetLimits& lim = {});
 std::string encode_server_met(const std::vector<ServerEntry>& servers);
 

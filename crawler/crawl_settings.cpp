@@ -90,6 +90,7 @@ const std::map<std::string, Field>& fields() {
       {"quick", flag("quick", &CrawlSettings::quick)},
       {"trackers", list("trackers", &CrawlSettings::trackers)},
       {"bootstrap", list("bootstrap", &CrawlSettings::bootstrap)},
+      {"ed2k_servers", list("ed2k_servers", &CrawlSettings::ed2k_servers)},
       {"ipv6", flag("ipv6", &CrawlSettings::ipv6)},
       {"no_trackers", flag("no_trackers", &CrawlSettings::no_trackers)},
       {"no_dht", flag("no_dht", &CrawlSettings::no_dht)},
@@ -154,6 +155,11 @@ StatusOr<CrawlConfig> make_config(const CrawlSettings& s, const std::string& run
       return fail(errc::bad_value, "--bootstrap " + printable(b) + ": not HOST:PORT with a port of 1-65535");
   }
   c.bootstrap = s.bootstrap;
+  for (const auto& e : s.ed2k_servers) {
+    if (!parse_host_port(e))
+      return fail(errc::bad_value, "--ed2k-server " + printable(e) + ": not HOST:PORT with a port of 1-65535");
+  }
+  c.ed2k_servers = s.ed2k_servers;
   for (const auto& t : s.trackers) {
     if (!parse_tracker_url(t))
       return fail(errc::bad_value, "--tracker " + printable(t) + ": not an http, https or udp tracker URL");

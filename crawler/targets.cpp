@@ -1,5 +1,7 @@
 #include "crawler/targets.hpp"
 
+#include "core/ed2k_link.hpp"
+#include "core/ed2k_server.hpp"
 #include "core/text.hpp"
 #include "crawler/tracker_client.hpp"
 
@@ -95,7 +97,12 @@ StatusOr<std::vector<Target>> load_targets(const std::vector<std::string>& input
     return e.within(where);
   };
   Merger merged(lim);
+  bool ed2k_seen = false;  // eMule inputs are load_ed2k_inputs' (ed2k_crawl.hpp)
   for (const auto& input : inputs) {
+    if (ed2k::looks_like_link(input)) {
+      ed2k_seen = true;
+      continue;
+    }
     if (!is_file(input)) {
       auto ref = parse_torrent_text(input);
       if (!ref) return report(ref.error(), "'" + printable(input) + "'");
@@ -104,6 +111,10 @@ StatusOr<std::vector<Target>> load_targets(const std::vector<std::string>& input
     }
     auto contents = read_file(input, lim.max_list_bytes);
     if (!contents) return report(contents.error(), printable(input));
+    if (ed2k::looks_like_server_met(contents.value())) {
+      ed2k_seen = true;
+      continue;
+    }
     if (contents.value().starts_with('d')) {  // a bencoded dictionary: a .torrent
       auto ref = parse_torrent_file(contents.value());
       if (!ref) return report(ref.error(), printable(input));
@@ -113,6 +124,10 @@ StatusOr<std::vector<Target>> load_targets(const std::vector<std::string>& input
     auto lines = lines_of(contents.value());
     for (std::size_t i = 0; i < lines.size(); ++i) {
       if (lines[i].empty() || lines[i].front() == '#') continue;
+      if (ed2k::looks_like_link(lines[i])) {
+        ed2k_seen = true;
+        continue;
+      }
       auto where = printable(input) + ":" + std::to_string(i + 1);
       auto ref = parse_torrent_text(lines[i]);
       if (!ref) return report(ref.error(), where);
@@ -120,7 +135,7 @@ StatusOr<std::vector<Target>> load_targets(const std::vector<std::string>& input
     }
   }
   auto out = merged.take();
-  if (out.empty()) return report(make_error_code(errc::missing_key), "no infohash given");
+  if (out.empty() && !ed2k_seen) return report(make_error_code(errc::missing_key), "no infohash given");
   return out;
 }
 

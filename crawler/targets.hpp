@@ -34,7 +34,10 @@ Result<TorrentRef> load_torrent_input(const std::string& input);
 // All inputs, merged by infohash (trackers united in linear time, input
 // order kept, at most lim.max_trackers each: the rest are counted in
 // trackers_dropped). The error says which input and line and what is wrong
-// with it, with the user's text made printable (core/text.hpp).
+// with it, with the user's text made printable (core/text.hpp). eMule
+// inputs (ed2k:// links, list lines that are ed2k links, server.met files)
+// are left to load_ed2k_inputs: eMule inputs alone give an empty list, not
+// an error.
 StatusOr<std::vector<Target>> load_targets(const std::vector<std::string>& inputs, const TargetLimits& lim = {});
 
 // A tracker list file: one announce URL per line; blank lines separate

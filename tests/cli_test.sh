@@ -108,6 +108,19 @@ expect 0 "$bin" crawl --no-trackers --no-dht --stable-for 1 -o "$tmp/crawl-empty
 contains "politeness: per-IP 2/s"
 contains "no new peers for 1 s"
 
+# eMule inputs: a file needs a server to ask; one that refuses is reported and the run goes on.
+link="ed2k://|file|z12000000|12000000|26e5db501f39de2d1b6e090f8a766620|/"
+expect 2 "$bin" crawl "$link"
+contains "need an index server"
+expect 2 "$bin" crawl --ed2k-server nope "$link"
+contains "--ed2k-server nope: not HOST:PORT"
+expect 2 "$bin" crawl "ed2k://|serverlist|http://x/server.met|/"
+contains "give the server.met file"
+expect 0 "$bin" crawl --quick --ed2k-server 127.0.0.1:1 -o "$tmp/emule.jsonl" "$link"
+contains "1 index server(s), 0 answered"
+contains "ed2k server 127.0.0.1:1: connect: Connection refused"
+grep -q '"via":"ed2k_server_udp"' "$tmp/emule.jsonl" || fail_check "the silent UDP side of the server is not recorded as an anomaly"
+
 expect 0 "$bin" inspect ip 4.3.2.1 2001:db8::1
 contains "byte-reversed 1.2.3.4"
 contains "Documentation 2001:db8::/32"

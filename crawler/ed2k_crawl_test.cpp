@@ -1,0 +1,120 @@
+#include "crawler/ed2k_crawl.hpp"
+#include "crawler/targets.hpp"
+#include "lab/ed2k_server.hpp"
+#include "tests/testlib/ed2k_bytes.hpp"
+#include "tests/testlib/memory_sink.hpp"
+#include "tests/testlib/status.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace p2pscope::crawler {
+namespace {
+
+using namespace ed2k;
+using test::md4;
+namespace fs = std::filesystem;
+
+IpAddress ip(const char* s) { return IpAddress::parse(s).value(); }
+
+const char* const kLink = "ed2k://|file|z12000000|12000000|26e5db501f39de2d1b6e090f8a766620|/";
+
+class Ed2kInputFiles : public ::testing::Test {
+ protected:
+  Ed2kInputFiles() : dir_(fs::temp_directory_path() / ("p2pscope-ed2k-" + std::to_string(::getpid()))) {
+    fs::create_directories(dir_);
+  }
+  ~Ed2kInputFiles() override { fs::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& bytes) {
+    std::ofstream(dir_ / name, std::ios::binary) << bytes;
+    return (dir_ / name).string();
+  }
+  fs::path dir_;
+};
+
+TEST_F(Ed2kInputFiles, LinksListsAndServerMetMixWithBitTorrentInputs) {
+  auto list = write("list.txt", std::string("# targets\nc12fe1c06bba254a9dc9f519b335aa7c1367a88a\n") + kLink +
+                                    "\n  ed2k://|server|203.0.113.1|4661|/\n");
+  auto met = write("server.met", encode_server_met({{{ed2k_id(ip("203.0.113.2")), 4242}, {}},
+                                                    {{ed2k_id(ip("203.0.113.1")), 4661}, {}}}));
+  auto in = load_ed2k_inputs({list, met, kLink});
+  ASSERT_TRUE(test::is_ok(in));
+  ASSERT_EQ(in.value().files.size(), 1u) << "the same file twice is one target";
+  EXPECT_EQ(in.value().files[0].size, 12'000'000u);
+  EXPECT_EQ(in.value().servers, (std::vector<std::string>{"203.0.113.1:4661", "203.0.113.2:4242"}));
+  auto bt = load_targets({list, met, kLink});
+  ASSERT_TRUE(test::is_ok(bt));
+  EXPECT_EQ(bt.value().size(), 1u) << "the BitTorrent side keeps its line and skips the eMule ones";
+  auto only_emule = load_targets({kLink});
+  ASSERT_TRUE(test::is_ok(only_emule));
+  EXPECT_TRUE(only_emule.value().empty());
+}
+
+TEST_F(Ed2kInputFiles, BadLinksAreNamedWithTheirLine) {
+  auto list = write("bad.txt", std::string(kLink) + "\ned2k://|file|x|0|26e5db501f39de2d1b6e090f8a766620|/\n");
+  auto in = load_ed2k_inputs({list});
+  ASSERT_FALSE(in);
+  EXPECT_NE(in.error().message().find("bad.txt:2"), std::string::npos) << in.error();
+  EXPECT_NE(in.error().message().find("size '0'"), std::string::npos) << in.error();
+  auto serverlist = load_ed2k_inputs({"ed2k://|serverlist|http://x/server.met|/"});
+  ASSERT_FALSE(serverlist);
+  EXPECT_NE(serverlist.error().message().find("give the server.met file"), std::string::npos);
+}
+
+TEST(Ed2kCrawl, TheUserHashIsStablePerAddressAndCarriesEmulesMarks) {
+  auto a = crawler_user_hash(ip("198.51.100.20"));
+  EXPECT_EQ(a, crawler_user_hash(ip("198.51.100.20")));
+  EXPECT_NE(a, crawler_user_hash(ip("198.51.100.21")));
+  EXPECT_EQ(a.bytes[5], 14);
+  EXPECT_EQ(a.bytes[14], 111);
+}
+
+// A round over the lab's server on loopback: each (route, server, file, ID,
+// port) is written once with the run id, over TCP and over UDP at the TCP
+// port + 4.
+TEST(Ed2kCrawl, ARoundWritesEachSourceOncePerRouteWithItsRun) {
+  net::asio::io_context io;
+  lab::Ed2kServerState server({});
+  for (const char* a : {"198.51.100.7", "198.51.100.8"}) {
+    auto id = server.login(ip(a), Login{md4(1), 0, 4662, {}}).value().change.id;
+    server.offer(id, {OfferedFile{md4(1), 0xFBFBFBFB, 0xFBFB, {}}});
+  }
+  net::tcp::acceptor acceptor(io, net::tcp::endpoint(net::asio::ip::make_address("127.0.0.1"), 0));
+  auto port = acceptor.local_endpoint().port();
+  net::udp::socket udp(io);
+  net::error_code ec;
+  udp.open(net::udp::v4());
+  udp.bind(net::udp::endpoint(net::asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port + 4)), ec);
+  if (ec) GTEST_SKIP() << "port " << port + 4 << " is taken";
+  net::asio::co_spawn(io, lab::serve_ed2k_tcp(std::move(acceptor), server), net::asio::detached);
+  net::asio::co_spawn(io, lab::serve_ed2k_udp(std::move(udp), server), net::asio::detached);
+
+  testlib::MemorySink sink;
+  net::RateGate gate(net::Politeness::unlimited());
+  Ed2kAskConfig cfg;
+  cfg.user_hash = crawler_user_hash(ip("127.0.0.1"));
+  cfg.reply_timeout = std::chrono::milliseconds(300);
+  Endpoint at{ip("127.0.0.1"), port};
+  Ed2kRound round;
+  net::asio::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        round = co_await crawl_ed2k_servers({at, at}, {{md4(1), 1000}}, cfg, "run-e", 2, gate, sink);
+        io.stop();
+      },
+      net::asio::detached);
+  io.run_for(std::chrono::seconds(20));
+  EXPECT_EQ(round.servers, 2u);
+  EXPECT_EQ(round.servers_answered, 2u);
+  EXPECT_EQ(round.handed_out, 8u) << "two sources, two routes, the server asked twice";
+  EXPECT_EQ(round.observations, 4u);
+  auto seen = sink.of<EmuleObservation>();
+  ASSERT_EQ(seen.size(), 4u);
+  for (const auto& o : seen) EXPECT_EQ(o.run, "run-e");
+  EXPECT_EQ(std::count_if(seen.begin(), seen.end(), [](const auto& o) { return o.via == Via::ed2k_server_udp; }), 2);
+}
+
+}  // namespace
+}  // namespace p2pscope::crawler
