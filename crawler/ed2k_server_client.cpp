@@ -103,6 +103,14 @@ std::optional<Md4> take_frame(const Frame& f, const Endpoint& server, TcpServerR
   }
 }
 
+// A frame that could not be read is the server's misbehaviour; silence and
+// hang-ups (other error categories) are not.
+void note_bad_frame(const std::error_code& e, std::string_view when, const Ed2kEvents& ev) {
+  if (e.category() != p2pscope::category()) return;
+  ev.on_anomaly(e == errc::oversized ? AnomalyKind::oversized : AnomalyKind::malformed,
+                std::string(when) + ": " + e.message());
+}
+
 awaitable<StatusOr<TcpServerReport>> converse(tcp::socket& s, const Endpoint& server, std::vector<Ed2kFile> files,
                                              const Ed2kAskConfig& cfg, RateGate& gate, const Ed2kEvents& ev) {
   TcpServerReport r;
@@ -123,7 +131,10 @@ awaitable<StatusOr<TcpServerReport>> converse(tcp::socket& s, const Endpoint& se
     co_return fail(std::errc::connection_reset, "login: the server hung up");
   while (!r.id) {
     auto f = co_await talk.next(cfg.login_timeout);
-    if (!f) co_return fail(f.error(), "login: no ID from the server (" + f.error().message() + ")");
+    if (!f) {
+      note_bad_frame(f.error(), "login", ev);
+      co_return fail(f.error(), "login: no ID from the server (" + f.error().message() + ")");
+    }
     if (f.value().opcode == op::reject) co_return fail(errc::remote_error, "login: the server rejected it");
     take_frame(f.value(), server, r, ev);
   }
@@ -143,10 +154,7 @@ awaitable<StatusOr<TcpServerReport>> converse(tcp::socket& s, const Endpoint& se
   while (answered.size() < r.files_asked) {
     auto f = co_await talk.next(cfg.reply_timeout);
     if (!f) {
-      // A frame we cannot read ends the conversation; silence or a hang-up just ends it.
-      if (f.error().category() == p2pscope::category())
-        ev.on_anomaly(f.error() == errc::oversized ? AnomalyKind::oversized : AnomalyKind::malformed,
-                      "frame: " + f.error().message());
+      note_bad_frame(f.error(), "frame", ev);  // it ends the conversation, as silence or a hang-up does
       break;
     }
     if (auto file = take_frame(f.value(), server, r, ev)) answered.insert(*file);

@@ -1,6 +1,7 @@
 #include "crawler/ed2k_server_client.hpp"
 #include "lab/ed2k_server.hpp"
 #include "tests/testlib/ed2k_bytes.hpp"
+#include "tests/testlib/hostile.hpp"
 #include "tests/testlib/status.hpp"
 
 #include <gtest/gtest.h>
@@ -117,6 +118,49 @@ TEST_F(Ed2kServerClient, AServerThatIsNotThereFailsWithItsAddress) {
   EXPECT_FALSE(u.value().status);
   ASSERT_FALSE(anomalies_.empty());
   EXPECT_EQ(anomalies_.front(), "silent: no answer to a UDP status request");
+}
+
+// Hostile servers: each ends its own conversation, named as an anomaly.
+class Ed2kServerHostile : public Ed2kServerClient {
+ protected:
+  std::vector<std::string> against(testlib::Ed2kServerMisbehaviour m) {
+    auto acceptor = testlib::loopback_acceptor(io_);
+    Endpoint at{ip("127.0.0.1"), acceptor.local_endpoint().port()};
+    net::asio::co_spawn(io_, testlib::serve_hostile_ed2k_server(acceptor, m), net::asio::detached);
+    cfg_.login_timeout = std::chrono::milliseconds(500);
+    auto r = run(ask_server_tcp(at, files(), cfg_, gate_, events_));
+    if (!r) anomalies_.push_back("failed: " + r.error().message());
+    net::error_code ignored;
+    acceptor.close(ignored);
+    return anomalies_;
+  }
+};
+
+TEST_F(Ed2kServerHostile, APackedFrameInflatingPastTheCapIsOversized) {
+  auto got = against(testlib::Ed2kServerMisbehaviour::inflate_bomb);
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.front(), "oversized: frame: input exceeds size limit") << got.front();
+  EXPECT_TRUE(seen_.empty());
+}
+
+TEST_F(Ed2kServerHostile, ASourceCountThatLiesIsMalformed) {
+  auto got = against(testlib::Ed2kServerMisbehaviour::lying_count);
+  ASSERT_FALSE(got.empty());
+  EXPECT_NE(got.front().find("malformed: FOUNDSOURCES"), std::string::npos) << got.front();
+  EXPECT_TRUE(seen_.empty()) << "nothing of a list that lies is recorded";
+}
+
+TEST_F(Ed2kServerHostile, AHugeFrameHeaderEndsTheLogin) {
+  auto got = against(testlib::Ed2kServerMisbehaviour::huge_frame);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_NE(got[0].find("oversized: login"), std::string::npos) << got[0];
+  EXPECT_NE(got[1].find("failed: ed2k server 127.0.0.1"), std::string::npos) << got[1];
+}
+
+TEST_F(Ed2kServerHostile, AServerThatNeverAssignsAnIdFailsAfterTheLoginTimeout) {
+  auto got = against(testlib::Ed2kServerMisbehaviour::never_id);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_NE(got[0].find("no ID from the server"), std::string::npos) << got[0];
 }
 
 }  // namespace

@@ -38,6 +38,14 @@ net::awaitable<void> serve_hostile_peer(net::tcp::acceptor& a, PeerMisbehaviour 
 // silent until the client hangs up) and hangs up on any other infohash.
 net::awaitable<void> serve_honest_peer(net::tcp::acceptor& a, InfoHash ih);
 
+enum class Ed2kServerMisbehaviour : std::uint8_t {
+  inflate_bomb,  // logs the client in, then answers GETSOURCES with a packed frame inflating to 4 MiB
+  lying_count,   // logs the client in, then a FOUNDSOURCES that claims 200 sources and carries 10
+  huge_frame,    // answers the login with a frame header claiming 100 MiB
+  never_id,      // reads the login and says nothing, keeping the connection
+};
+net::awaitable<void> serve_hostile_ed2k_server(net::tcp::acceptor& a, Ed2kServerMisbehaviour m);
+
 // Answers each datagram with reply(datagram), when it returns one; from
 // `other` instead of s when given (a reply from another address or port).
 using UdpReply = std::function<std::optional<std::string>(std::string_view)>;
