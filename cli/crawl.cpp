@@ -176,8 +176,8 @@ Result<CrawlSummary> crawl_bittorrent(const CrawlArgs& a, const CrawlConfig& cfg
   return summary;
 }
 
-// One round over the eDonkey index servers for the ed2k:// inputs (KAD and
-// source exchange are not built yet); Ctrl-C stops it.
+// One round over the eDonkey index servers and KAD for the ed2k:// inputs
+// (source exchange is not built yet); Ctrl-C stops it.
 Ed2kRound crawl_emule(const CrawlArgs& a, const CrawlConfig& cfg, const Ed2kInputs& in, RecordSink& sink) {
   net::asio::io_context io;
   net::RateGate gate(cfg.politeness);
@@ -188,11 +188,12 @@ Ed2kRound crawl_emule(const CrawlArgs& a, const CrawlConfig& cfg, const Ed2kInpu
     if (a.hooks.interrupted) *a.hooks.interrupted = true;
     stop.request("interrupted");
   });
-  Ed2kAskConfig ask;
-  ask.local = cfg.bind_v4;
-  ask.user_hash = crawler_user_hash(cfg.bind_v4);
-  ask.port = cfg.port;
-  if (cfg.stable_for.count() < 60) ask.reply_timeout = std::chrono::seconds(3);  // --quick, the lab
+  EmuleRoundConfig round_cfg;
+  round_cfg.run_id = cfg.run_id;
+  round_cfg.servers.local = round_cfg.kad.local = cfg.bind_v4;
+  round_cfg.servers.user_hash = crawler_user_hash(cfg.bind_v4);
+  round_cfg.servers.port = cfg.port;
+  if (cfg.stable_for.count() < 60) round_cfg.servers.reply_timeout = std::chrono::seconds(3);  // --quick, the lab
   std::vector<std::string> names = cfg.ed2k_servers;
   names.insert(names.end(), in.servers.begin(), in.servers.end());
   Ed2kRound round;
@@ -201,9 +202,11 @@ Ed2kRound crawl_emule(const CrawlArgs& a, const CrawlConfig& cfg, const Ed2kInpu
       [&]() -> net::awaitable<void> {
         std::vector<std::string> failed;
         auto servers = co_await resolve_servers(names, failed);
-        for (const auto& f : failed) round.failures[f] = "ed2k server " + f + ": does not resolve";
-        auto r = co_await crawl_ed2k_servers(servers, in.files, ask, cfg.run_id, 8, gate, sink, &stop);
-        r.failures.insert(round.failures.begin(), round.failures.end());
+        std::vector<kad::Contact> seeds = in.kad_nodes;
+        for (const auto& ep : co_await resolve_servers(cfg.kad_nodes, failed))
+          if (ep.address.is_v4()) seeds.push_back(kad::Contact{{}, ed2k::hybrid_id(ep.address), ep.port, 0, 0});
+        auto r = co_await crawl_emule_round(servers, seeds, in.files, round_cfg, gate, sink, &stop);
+        for (const auto& f : failed) r.failures[f] = f + ": does not resolve";
         round = std::move(r);
         signals.cancel();
       },
@@ -213,6 +216,11 @@ Ed2kRound crawl_emule(const CrawlArgs& a, const CrawlConfig& cfg, const Ed2kInpu
     std::cerr << "eMule: " << round.servers << " index server(s), " << round.servers_answered << " answered; "
               << round.observations << " observations (" << round.handed_out << " sources handed out, "
               << round.low_ids << " LowIDs), " << round.anomalies << " anomalies\n";
+    if (round.kad)
+      std::cerr << "  KAD: " << round.kad->bootstrapped << " bootstrap(s) answered, " << round.kad->find_nodes
+                << " find-node requests, " << round.kad->searches_answered << " of " << round.kad->searches
+                << " source searches answered, " << round.kad->sources << " sources, " << round.kad->budget_skips
+                << " packets held back by aMule's per-IP allowances\n";
     for (const auto& [server, why] : round.failures) std::cerr << "  " << printable(why) << "\n";
   }
   return round;
@@ -229,9 +237,10 @@ int run_crawl(const CrawlArgs& a) {
     std::cerr << "p2pscope crawl: " << emule.error() << "\n";
     return kBadInput;
   }
-  if (!emule.value().files.empty() && emule.value().servers.empty() && a.ed2k_servers.empty()) {
-    std::cerr << "p2pscope crawl: ed2k:// files need an index server to ask (--ed2k-server HOST:PORT, a server link "
-                 "or a server.met file); KAD is not built yet\n";
+  if (!emule.value().files.empty() && emule.value().servers.empty() && a.ed2k_servers.empty() &&
+      emule.value().kad_nodes.empty() && a.kad_nodes.empty()) {
+    std::cerr << "p2pscope crawl: ed2k:// files need an index server or KAD contacts to ask (--ed2k-server, "
+                 "--kad-node, a server link, a server.met or a nodes.dat file)\n";
     return kBadInput;
   }
   if (targets.value().empty() && emule.value().files.empty()) {
@@ -272,7 +281,7 @@ int run_crawl(const CrawlArgs& a) {
               << emule.value().files.size() << " ed2k file(s)\n";
     if (!targets.value().empty()) std::cerr << cfg.describe() << "\n";
     if (!emule.value().files.empty())
-      std::cerr << "eMule: one round over the index servers (TCP, and UDP at port + 4), politeness "
+      std::cerr << "eMule: one round over the index servers (TCP, and UDP at port + 4) and KAD, politeness "
                 << cfg.politeness.describe() << "\n";
   }
   const bool bittorrent = !targets.value().empty();
@@ -336,7 +345,7 @@ std::shared_ptr<CrawlArgs> define_crawl(CLI::App& app, CLI::App** sub) {
   auto* c = *sub = app.add_subcommand("crawl", "Crawl trackers, the DHT and PEX for infohashes, recording who handed out which peer");
   c->footer(
       "Records (observation, emule_observation, swarm_counts, peer_hello, anomaly; docs/records.md) go to --output\n"
-      "as JSON Lines; ed2k:// inputs are asked of eDonkey index servers (KAD and source exchange: not yet);\n"
+      "as JSON Lines; ed2k:// inputs are asked of eDonkey index servers and KAD (source exchange: not yet);\n"
       "the summary goes to standard error. Defaults are polite enough for the real network.\n"
       "Example: p2pscope crawl --quick -o obs.jsonl 'magnet:?xt=urn:btih:...'");
   c->add_option("INPUT", a->inputs,
@@ -360,6 +369,10 @@ std::shared_ptr<CrawlArgs> define_crawl(CLI::App& app, CLI::App** sub) {
   src->add_option("--ed2k-server", a->ed2k_servers,
                   "eDonkey index server HOST:PORT to ask for the sources of ed2k:// inputs (repeatable; also from "
                   "server links and server.met files among the inputs)")
+      ->allow_extra_args(false);
+  src->add_option("--kad-node", a->kad_nodes,
+                  "KAD contact HOST:PORT (UDP) to bootstrap from (repeatable; also from nodes.dat files among the "
+                  "inputs)")
       ->allow_extra_args(false);
   src->add_flag("--no-trackers", a->no_trackers, "Do not ask trackers");
   src->add_flag("--no-dht", a->no_dht, "Do not use the DHT");
@@ -426,8 +439,10 @@ StatusOr<CrawlJob> crawl_job_from_args(const std::vector<std::string>& args) {
   P2PSCOPE_CHECK(make_config(settings, "check"));
   P2PSCOPE_TRY(targets, load_targets(a->inputs));
   P2PSCOPE_TRY(emule, load_ed2k_inputs(a->inputs));
-  if (!emule.files.empty() && emule.servers.empty() && settings.ed2k_servers.empty())
-    return fail(errc::bad_value, "ed2k:// files need an index server to ask (--ed2k-server, a server link or a server.met file)");
+  if (!emule.files.empty() && emule.servers.empty() && settings.ed2k_servers.empty() && emule.kad_nodes.empty() &&
+      settings.kad_nodes.empty())
+    return fail(errc::bad_value, "ed2k:// files need an index server or KAD contacts to ask (--ed2k-server, --kad-node, "
+                                 "a server link, a server.met or a nodes.dat file)");
   if (targets.empty() && emule.files.empty()) return fail(errc::missing_key, "no infohash and no ed2k:// file given");
   CrawlJob job{std::move(settings), a->inputs, {}};
   for (const auto& t : targets) job.hashes.push_back(t.info_hash);

@@ -51,6 +51,7 @@ struct CrawlConfig {
   std::vector<std::string> bootstrap;     // host:port; empty: default_bootstrap()
   std::vector<std::string> extra_trackers;
   std::vector<std::string> ed2k_servers;   // eDonkey index servers HOST:PORT, besides the inputs' own
+  std::vector<std::string> kad_nodes;      // KAD contacts HOST:PORT, besides nodes.dat inputs
   IpAddress bind_v4 = IpAddress::v4(0);
   std::optional<IpAddress> bind_v6;        // set: IPv6 DHT, trackers and peers too
   std::uint16_t port = 6881;               // the port announced to trackers and peers

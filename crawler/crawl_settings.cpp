@@ -91,6 +91,7 @@ const std::map<std::string, Field>& fields() {
       {"trackers", list("trackers", &CrawlSettings::trackers)},
       {"bootstrap", list("bootstrap", &CrawlSettings::bootstrap)},
       {"ed2k_servers", list("ed2k_servers", &CrawlSettings::ed2k_servers)},
+      {"kad_nodes", list("kad_nodes", &CrawlSettings::kad_nodes)},
       {"ipv6", flag("ipv6", &CrawlSettings::ipv6)},
       {"no_trackers", flag("no_trackers", &CrawlSettings::no_trackers)},
       {"no_dht", flag("no_dht", &CrawlSettings::no_dht)},
@@ -160,6 +161,11 @@ StatusOr<CrawlConfig> make_config(const CrawlSettings& s, const std::string& run
       return fail(errc::bad_value, "--ed2k-server " + printable(e) + ": not HOST:PORT with a port of 1-65535");
   }
   c.ed2k_servers = s.ed2k_servers;
+  for (const auto& e : s.kad_nodes) {
+    if (!parse_host_port(e))
+      return fail(errc::bad_value, "--kad-node " + printable(e) + ": not HOST:PORT with a port of 1-65535");
+  }
+  c.kad_nodes = s.kad_nodes;
   for (const auto& t : s.trackers) {
     if (!parse_tracker_url(t))
       return fail(errc::bad_value, "--tracker " + printable(t) + ": not an http, https or udp tracker URL");

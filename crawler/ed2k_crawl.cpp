@@ -47,6 +47,9 @@ class Collector {
     }
     return fail(errc::bad_value, where + ": a server-list link names a list to download; give the server.met file");
   }
+  void add_nodes(const std::vector<kad::Contact>& nodes) {
+    out_.kad_nodes.insert(out_.kad_nodes.end(), nodes.begin(), nodes.end());
+  }
   void add_server(std::string hostport) {
     if (seen_servers_.insert(hostport).second) out_.servers.push_back(std::move(hostport));
   }
@@ -65,6 +68,12 @@ Status read_input_file(const std::string& path, Collector& c) {
     if (!servers) return fail(servers.error(), printable(path) + ": not a server.met: " + servers.error().message());
     for (const auto& s : servers.value())
       c.add_server(ed2k::ip_of_ed2k_id(s.address.ip).to_string() + ":" + std::to_string(s.address.port));
+    return success();
+  }
+  if (contents.starts_with(std::string_view("\0\0\0\0", 4))) {  // nodes.dat (version 0, KAD1, is refused)
+    auto nodes = kad::decode_nodes_dat(contents);
+    if (!nodes) return fail(nodes.error(), printable(path) + ": not a KAD 2 nodes.dat: " + nodes.error().message());
+    c.add_nodes(nodes.value().contacts);
     return success();
   }
   if (contents.starts_with('d')) return success();  // a .torrent: BitTorrent's
@@ -107,11 +116,20 @@ struct Recorder {
       ++round.observations;
       write(std::move(o));
     };
-    ev.on_anomaly = [this, via, server](AnomalyKind kind, std::string detail) {
-      ++round.anomalies;
-      write(Anomaly{now_utc(), run, via, {}, server, {}, {}, kind, std::move(detail), 1});
+    ev.on_anomaly = [this, via, server](AnomalyKind kind, std::string detail) { anomaly(via, server, kind, std::move(detail)); };
+    return ev;
+  }
+  KadEvents kad_events() {
+    KadEvents ev;
+    ev.on_source = events(Via::kad, {}).on_source;
+    ev.on_anomaly = [this](const Endpoint& from, AnomalyKind kind, std::string detail) {
+      anomaly(Via::kad, from, kind, std::move(detail));
     };
     return ev;
+  }
+  void anomaly(Via via, const Endpoint& from, AnomalyKind kind, std::string detail) {
+    ++round.anomalies;
+    write(Anomaly{now_utc(), run, via, {}, from, {}, {}, kind, std::move(detail), 1});
   }
 };
 
@@ -159,13 +177,14 @@ awaitable<std::vector<Endpoint>> resolve_servers(const std::vector<std::string>&
   co_return out;
 }
 
-awaitable<Ed2kRound> crawl_ed2k_servers(std::vector<Endpoint> servers, std::vector<Ed2kFile> files,
-                                        const Ed2kAskConfig& cfg, std::string run_id, std::size_t parallel,
-                                        RateGate& gate, RecordSink& sink, StopSignal* stop) {
+awaitable<Ed2kRound> crawl_emule_round(std::vector<Endpoint> servers, std::vector<kad::Contact> kad_seeds,
+                                       std::vector<Ed2kFile> files, const EmuleRoundConfig& cfg, RateGate& gate,
+                                       RecordSink& sink, StopSignal* stop) {
   Ed2kRound round;
   round.servers = servers.size();
   std::set<SeenKey> seen;
-  Recorder rec{run_id, sink, round, seen, stop};
+  Recorder rec{cfg.run_id, sink, round, seen, stop};
+  const std::size_t parallel = cfg.parallel;
   auto ex = co_await asio::this_coro::executor;
   std::size_t next = 0, running = 0;
   Wakeup done(ex);
@@ -173,7 +192,7 @@ awaitable<Ed2kRound> crawl_ed2k_servers(std::vector<Endpoint> servers, std::vect
   std::function<void()> start = [&] {
     while (running < std::max<std::size_t>(parallel, 1) && next < servers.size() && !(stop && stop->requested())) {
       ++running;
-      asio::co_spawn(ex, ask_one(servers[next++], files, cfg, gate, rec, stop), [&](std::exception_ptr) {
+      asio::co_spawn(ex, ask_one(servers[next++], files, cfg.servers, gate, rec, stop), [&](std::exception_ptr) {
         --running;
         start();
         done.notify();
@@ -182,6 +201,12 @@ awaitable<Ed2kRound> crawl_ed2k_servers(std::vector<Endpoint> servers, std::vect
   };
   start();
   while (running > 0) co_await done.wait();
+  if (!kad_seeds.empty() && !(stop && stop->requested())) {
+    auto events = rec.kad_events();
+    auto kad = co_await crawl_kad(std::move(kad_seeds), files, cfg.kad, gate, events, stop);
+    if (kad) round.kad = kad.value();
+    else round.failures["KAD"] = kad.error().message();
+  }
   co_return round;
 }
 

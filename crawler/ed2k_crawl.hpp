@@ -1,8 +1,8 @@
 // The eMule side of a crawl, as far as it is built: the inputs (ed2k file
-// and server links, list files of links, server.met), the crawler's stable
-// user hash, and one round over eDonkey index servers (TCP and UDP) that
-// records every source with the server that gave it. KAD and source
-// exchange are not built yet (README, issue 24).
+// and server links, list files of links, server.met, nodes.dat), the
+// crawler's stable user hash, and one round over eDonkey index servers (TCP
+// and UDP) and KAD that records every source with the server or node that
+// gave it. Source exchange is not built yet (README, issue 24).
 //
 // Threads: crawl_ed2k_servers runs on one io_context thread; the sink is
 // called from it.
@@ -10,6 +10,7 @@
 
 #include "core/record_sink.hpp"
 #include "crawler/ed2k_server_client.hpp"
+#include "crawler/kad_client.hpp"
 
 #include <map>
 #include <string>
@@ -20,12 +21,13 @@ namespace p2pscope::crawler {
 struct Ed2kInputs {
   std::vector<Ed2kFile> files;       // merged by hash, input order kept
   std::vector<std::string> servers;  // HOST:PORT, from server links and server.met files
+  std::vector<kad::Contact> kad_nodes;  // from nodes.dat files
   std::vector<std::string> labels;   // the file links' names, for messages (terminal-safe)
 };
 
 // The eMule inputs among `inputs` (what load_targets leaves): ed2k:// file
 // and server links, text files whose lines are such links (other lines are
-// BitTorrent's), and server.met files. The error names the input and line.
+// BitTorrent's), server.met and nodes.dat files. The error names the input and line.
 // A server-list link is refused: its list must be downloaded first.
 StatusOr<Ed2kInputs> load_ed2k_inputs(const std::vector<std::string>& inputs);
 
@@ -40,17 +42,24 @@ struct Ed2kRound {
   std::uint64_t observations = 0;  // records written: a (route, server, file, ID, port) first seen
   std::uint64_t handed_out = 0;    // every source every server gave, repeats included
   std::uint64_t low_ids = 0, anomalies = 0;
+  std::optional<KadReport> kad;  // when KAD was asked
   std::map<std::string, std::string> failures;  // server -> why it could not be asked
   std::optional<Error> sink_error;              // the sink refused a record: the round stopped there
 };
 
 // Asks every server (resolved HOST:PORT) over TCP and, at its port + 4,
-// over UDP, at most `parallel` servers at a time, and writes one
-// EmuleObservation per new (route, server, file, ID, port) and one Anomaly
-// per misbehaviour, each stamped with run_id.
-net::awaitable<Ed2kRound> crawl_ed2k_servers(std::vector<Endpoint> servers, std::vector<Ed2kFile> files,
-                                            const Ed2kAskConfig& cfg, std::string run_id, std::size_t parallel,
-                                            net::RateGate& gate, RecordSink& sink, net::StopSignal* stop = nullptr);
+// over UDP, at most `parallel` servers at a time; then KAD from kad_seeds
+// (when there are any). Writes one EmuleObservation per new (route, source,
+// file, ID, port) and one Anomaly per misbehaviour, each stamped with run_id.
+struct EmuleRoundConfig {
+  Ed2kAskConfig servers;
+  KadConfig kad;
+  std::string run_id;
+  std::size_t parallel = 8;
+};
+net::awaitable<Ed2kRound> crawl_emule_round(std::vector<Endpoint> servers, std::vector<kad::Contact> kad_seeds,
+                                           std::vector<Ed2kFile> files, const EmuleRoundConfig& cfg,
+                                           net::RateGate& gate, RecordSink& sink, net::StopSignal* stop = nullptr);
 
 // HOST:PORT to endpoints (a name may give several); entries that do not
 // resolve are reported through `failed` and skipped.

@@ -37,14 +37,19 @@ class Ed2kInputFiles : public ::testing::Test {
 TEST_F(Ed2kInputFiles, LinksListsAndServerMetMixWithBitTorrentInputs) {
   auto list = write("list.txt", std::string("# targets\nc12fe1c06bba254a9dc9f519b335aa7c1367a88a\n") + kLink +
                                     "\n  ed2k://|server|203.0.113.1|4661|/\n");
+  auto nodes = write("nodes.dat", kad::encode_nodes_dat({kad::NodesEdition::v2,
+                                                        {kad::Contact{kad::KadId::of(md4(7)),
+                                                                      hybrid_id(ip("203.0.113.9")), 4672, 4662, 8}}}));
   auto met = write("server.met", encode_server_met({{{ed2k_id(ip("203.0.113.2")), 4242}, {}},
                                                     {{ed2k_id(ip("203.0.113.1")), 4661}, {}}}));
-  auto in = load_ed2k_inputs({list, met, kLink});
+  auto in = load_ed2k_inputs({list, met, kLink, nodes});
   ASSERT_TRUE(test::is_ok(in));
+  ASSERT_EQ(in.value().kad_nodes.size(), 1u);
+  EXPECT_EQ(in.value().kad_nodes[0].address(), ip("203.0.113.9"));
   ASSERT_EQ(in.value().files.size(), 1u) << "the same file twice is one target";
   EXPECT_EQ(in.value().files[0].size, 12'000'000u);
   EXPECT_EQ(in.value().servers, (std::vector<std::string>{"203.0.113.1:4661", "203.0.113.2:4242"}));
-  auto bt = load_targets({list, met, kLink});
+  auto bt = load_targets({list, met, kLink, nodes});
   ASSERT_TRUE(test::is_ok(bt));
   EXPECT_EQ(bt.value().size(), 1u) << "the BitTorrent side keeps its line and skips the eMule ones";
   auto only_emule = load_targets({kLink});
@@ -93,15 +98,17 @@ TEST(Ed2kCrawl, ARoundWritesEachSourceOncePerRouteWithItsRun) {
 
   testlib::MemorySink sink;
   net::RateGate gate(net::Politeness::unlimited());
-  Ed2kAskConfig cfg;
-  cfg.user_hash = crawler_user_hash(ip("127.0.0.1"));
-  cfg.reply_timeout = std::chrono::milliseconds(300);
+  EmuleRoundConfig cfg;
+  cfg.servers.user_hash = crawler_user_hash(ip("127.0.0.1"));
+  cfg.servers.reply_timeout = std::chrono::milliseconds(300);
+  cfg.run_id = "run-e";
+  cfg.parallel = 2;
   Endpoint at{ip("127.0.0.1"), port};
   Ed2kRound round;
   net::asio::co_spawn(
       io,
       [&]() -> net::awaitable<void> {
-        round = co_await crawl_ed2k_servers({at, at}, {{md4(1), 1000}}, cfg, "run-e", 2, gate, sink);
+        round = co_await crawl_emule_round({at, at}, {}, {{md4(1), 1000}}, cfg, gate, sink);
         io.stop();
       },
       net::asio::detached);

@@ -17,7 +17,8 @@ KadLookup::KadLookup(const kad::KadId& target, const std::vector<kad::Contact>& 
 
 void KadLookup::add(const kad::Contact& c) {
   auto ip = c.address();
-  if (c.udp_port == 0 || distance_of_.contains(ip) || per_slash24_[slash24(c)] >= cfg_.per_slash24) {
+  bool crowded = cfg_.distinct_ips && (ips_.contains(ip) || per_slash24_[slash24(c)] >= cfg_.per_slash24);
+  if (c.udp_port == 0 || crowded || distance_of_.contains(endpoint_of(c))) {
     ++stats_.dropped_contacts;
     return;
   }
@@ -35,12 +36,14 @@ void KadLookup::add(const kad::Contact& c) {
       return;
     }
     auto& gone = far->second.contact;
-    distance_of_.erase(gone.address());
+    distance_of_.erase(endpoint_of(gone));
+    ips_.erase(gone.address());
     --per_slash24_[slash24(gone)];
     by_distance_.erase(std::next(far).base());
   }
   by_distance_.emplace(d, Candidate{c, State::fresh});
-  distance_of_.emplace(ip, d);
+  distance_of_.emplace(endpoint_of(c), d);
+  ips_.insert(ip);
   ++per_slash24_[slash24(c)];
 }
 
@@ -64,9 +67,9 @@ std::vector<kad::Contact> KadLookup::next_queries() {
 }
 
 bool KadLookup::on_reply(const Endpoint& from, const kad::NodeResponse& r) {
-  auto it = distance_of_.find(from.address);
+  auto it = distance_of_.find(from);
   auto* c = it == distance_of_.end() ? nullptr : &by_distance_.at(it->second);
-  if (c == nullptr || c->state != State::in_flight || endpoint_of(c->contact) != from || r.target != target_) {
+  if (c == nullptr || c->state != State::in_flight || r.target != target_) {
     ++stats_.unsolicited;
     return false;
   }
@@ -77,7 +80,7 @@ bool KadLookup::on_reply(const Endpoint& from, const kad::NodeResponse& r) {
 }
 
 void KadLookup::on_timeout(const Endpoint& from) {
-  auto it = distance_of_.find(from.address);
+  auto it = distance_of_.find(from);
   if (it == distance_of_.end()) return;
   auto& c = by_distance_.at(it->second);
   if (c.state != State::in_flight) return;

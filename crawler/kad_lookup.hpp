@@ -30,6 +30,7 @@ struct KadLookupConfig {
   std::size_t per_slash24 = 2;       // contacts from one IPv4 /24, as aMule allows
   std::size_t search_nodes = 10;     // answered nodes within tolerance asked for sources
   std::uint8_t wanted = 11;          // contacts asked for per request (KADEMLIA_FIND_NODE)
+  bool distinct_ips = true;          // one contact per IP, per_slash24 per /24 (off only for loopback tests)
 };
 
 struct KadLookupStats {
@@ -69,7 +70,8 @@ class KadLookup {
   kad::KadId target_;
   KadLookupConfig cfg_;
   std::map<kad::KadId, Candidate> by_distance_;  // keyed by XOR distance to target
-  std::map<IpAddress, kad::KadId> distance_of_;  // one contact per IP
+  std::map<Endpoint, kad::KadId> distance_of_;
+  std::set<IpAddress> ips_;
   std::map<std::uint32_t, std::size_t> per_slash24_;
   KadLookupStats stats_;
 };

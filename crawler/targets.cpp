@@ -111,7 +111,8 @@ StatusOr<std::vector<Target>> load_targets(const std::vector<std::string>& input
     }
     auto contents = read_file(input, lim.max_list_bytes);
     if (!contents) return report(contents.error(), printable(input));
-    if (ed2k::looks_like_server_met(contents.value())) {
+    if (ed2k::looks_like_server_met(contents.value()) ||
+        contents.value().starts_with(std::string_view("\0\0\0\0", 4))) {  // server.met, nodes.dat
       ed2k_seen = true;
       continue;
     }

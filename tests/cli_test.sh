@@ -111,7 +111,7 @@ contains "no new peers for 1 s"
 # eMule inputs: a file needs a server to ask; one that refuses is reported and the run goes on.
 link="ed2k://|file|z12000000|12000000|26e5db501f39de2d1b6e090f8a766620|/"
 expect 2 "$bin" crawl "$link"
-contains "need an index server"
+contains "need an index server or KAD contacts"
 expect 2 "$bin" crawl --ed2k-server nope "$link"
 contains "--ed2k-server nope: not HOST:PORT"
 expect 2 "$bin" crawl "ed2k://|serverlist|http://x/server.met|/"
@@ -120,6 +120,10 @@ expect 0 "$bin" crawl --quick --ed2k-server 127.0.0.1:1 -o "$tmp/emule.jsonl" "$
 contains "1 index server(s), 0 answered"
 contains "ed2k server 127.0.0.1:1: connect: Connection refused"
 grep -q '"via":"ed2k_server_udp"' "$tmp/emule.jsonl" || fail_check "the silent UDP side of the server is not recorded as an anomaly"
+expect 0 "$bin" crawl --quick --kad-node 127.0.0.1:9 -o "$tmp/kad.jsonl" "$link"
+contains "KAD: 0 bootstrap(s) answered"
+expect 2 "$bin" crawl --kad-node 1.2.3.4 "$link"
+contains "--kad-node 1.2.3.4: not HOST:PORT"
 
 expect 0 "$bin" inspect ip 4.3.2.1 2001:db8::1
 contains "byte-reversed 1.2.3.4"

@@ -1,0 +1,157 @@
+#include "crawler/kad_client.hpp"
+#include "lab/kad_responder.hpp"
+#include "tests/testlib/ed2k_bytes.hpp"
+#include "tests/testlib/hostile.hpp"
+#include "tests/testlib/status.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace p2pscope::crawler {
+namespace {
+
+using kad::KadId;
+
+IpAddress ip(const char* s) { return IpAddress::parse(s).value(); }
+
+// The lab's KAD responder on loopback: 60 nodes, 8 of them within search
+// tolerance of the file (they share its first byte), which index three
+// sources. Loopback puts every node on one IP, so the lookup's one-per-IP
+// rule and aMule's per-IP allowances are off here (the lab proper gives
+// each node its own address); one test keeps the allowances on.
+class KadClient : public ::testing::Test {
+ protected:
+  KadClient() : gate_(net::Politeness::unlimited()) {
+    std::mt19937_64 rng(11);
+    std::vector<lab::KadNode> nodes;
+    for (int i = 0; i < 60; ++i) {
+      sockets_.push_back(testlib::loopback_udp(io_));
+      KadId id;
+      for (auto& b : id.bytes) b = static_cast<std::uint8_t>(rng());
+      if (i < 8) id.bytes[0] = file_.bytes[0];
+      nodes.push_back({id, {ip("127.0.0.1"), sockets_.back().local_endpoint().port()}, 4662});
+    }
+    state_ = std::make_unique<lab::KadResponderState>(nodes);
+    for (std::uint32_t i = 1; i <= 3; ++i) {
+      kad::SourceEntry e;
+      e.user_hash = KadId::of(test::md4(static_cast<std::uint8_t>(0x40 + i)));
+      e.type = 1;
+      e.ip = ed2k::hybrid_id(IpAddress::v4(0xC6336400u + i));  // 198.51.100.i
+      e.tcp_port = 4662;
+      e.udp_port = 4672;
+      state_->index(file_, e);
+    }
+    for (std::size_t i = 0; i < sockets_.size(); ++i)
+      net::asio::co_spawn(io_, lab::serve_kad_node(std::move(sockets_[i]), *state_, i), net::asio::detached);
+    cfg_.timeout = std::chrono::milliseconds(300);
+    cfg_.search_window = std::chrono::milliseconds(300);
+    cfg_.lookup.distinct_ips = false;
+    cfg_.per_ip_budget = false;
+    events_.on_source = [this](EmuleObservation o) { seen_.push_back(std::move(o)); };
+    events_.on_anomaly = [this](const Endpoint& from, AnomalyKind k, std::string d) {
+      anomalies_.push_back(from.to_string() + " " + std::string(to_string(k)) + ": " + d);
+    };
+  }
+  StatusOr<KadReport> run(std::vector<kad::Contact> seeds) {
+    std::optional<StatusOr<KadReport>> out;
+    net::asio::co_spawn(
+        io_,
+        [&]() -> net::awaitable<void> {
+          out = co_await crawl_kad(std::move(seeds), {{file_, 12'000'000}}, cfg_, gate_, events_);
+          io_.stop();
+        },
+        net::asio::detached);
+    io_.run_for(std::chrono::seconds(30));
+    EXPECT_TRUE(out) << "the crawl did not finish in 30 s";
+    return out ? std::move(*out) : StatusOr<KadReport>(fail(std::errc::timed_out, "unfinished"));
+  }
+  // A seed whose id the crawl has to ask for.
+  kad::Contact unknown(std::size_t node) const {
+    auto c = state_->contact(node);
+    c.id = KadId{};
+    return c;
+  }
+
+  ed2k::Md4 file_ = test::md4(0xA0);
+  net::asio::io_context io_;
+  std::vector<net::udp::socket> sockets_;
+  std::unique_ptr<lab::KadResponderState> state_;
+  net::RateGate gate_;
+  KadConfig cfg_;
+  KadEvents events_;
+  std::vector<EmuleObservation> seen_;
+  std::vector<std::string> anomalies_;
+};
+
+TEST_F(KadClient, BootstrapsFindsTheNodesNearTheFileAndRecordsWhoIndexedEachSource) {
+  auto r = run({unknown(20), unknown(30), unknown(40)});
+  ASSERT_TRUE(test::is_ok(r));
+  EXPECT_EQ(r.value().bootstrapped, 3u);
+  EXPECT_EQ(r.value().lookups, 1u);
+  EXPECT_GE(r.value().searches_answered, 5u) << "most of the 8 nodes near the file are found and answer";
+  EXPECT_EQ(r.value().sources, 3 * r.value().searches_answered);
+  std::map<Endpoint, KadId> id_of;
+  for (const auto& n : state_->nodes()) id_of[n.udp] = n.id;
+  for (const auto& o : seen_) {
+    EXPECT_EQ(o.via, Via::kad);
+    EXPECT_TRUE(o.validate());
+    ASSERT_TRUE(o.source_node_id);
+    EXPECT_EQ(*o.source_node_id, id_of.at(o.source)) << "the answering node, id and endpoint";
+    EXPECT_LE(kad::distance_prefix(*o.source_node_id, KadId::of(file_)), kad::kSearchTolerance);
+    ASSERT_TRUE(o.peer());
+    EXPECT_EQ(o.peer()->address.to_string().substr(0, 11), "198.51.100.") << o.peer()->to_string();
+    EXPECT_EQ(o.other_form_address().to_string().substr(o.other_form_address().to_string().size() - 11), ".100.51.198");
+    EXPECT_EQ(o.source_type, 1);
+  }
+  EXPECT_TRUE(anomalies_.empty()) << anomalies_.front();
+}
+
+TEST_F(KadClient, ADatagramFromAnAddressNobodyAskedIsAnAnomaly) {
+  auto liar = testlib::loopback_udp(io_);
+  auto other = testlib::loopback_udp(io_);
+  auto liar_port = liar.local_endpoint().port();
+  auto other_port = other.local_endpoint().port();
+  auto boot = kad::encode_bootstrap_response({KadId::of(test::md4(1)), 4662, 8, {}});
+  net::asio::co_spawn(io_,
+                      testlib::serve_udp_replies(
+                          liar,
+                          [&](std::string_view) {
+                            return std::optional<std::string>(ed2k::encode_udp_frame(
+                                {ed2k::Protocol::kad, kad::op::bootstrap_res, boot}));
+                          },
+                          &other),
+                      net::asio::detached);
+  kad::Contact seed{KadId{}, ed2k::hybrid_id(ip("127.0.0.1")), liar_port, 4662, 8};
+  auto r = run({seed, unknown(20)});
+  ASSERT_TRUE(test::is_ok(r));
+  EXPECT_EQ(r.value().bootstrapped, 1u) << "the answer from the other port is not the seed's";
+  ASSERT_FALSE(anomalies_.empty());
+  EXPECT_EQ(anomalies_.front().substr(0, anomalies_.front().find(' ')), "127.0.0.1:" + std::to_string(other_port));
+  EXPECT_NE(anomalies_.front().find("unsolicited"), std::string::npos) << anomalies_.front();
+}
+
+TEST_F(KadClient, AmulesPerIpAllowancesHoldEvenWhenEveryNodeSharesOneAddress) {
+  cfg_.per_ip_budget = true;
+  auto r = run({unknown(20), unknown(30), unknown(40)});
+  ASSERT_TRUE(test::is_ok(r));
+  EXPECT_EQ(r.value().bootstrapped, 2u) << "two bootstraps a minute per IP";
+  EXPECT_LE(r.value().find_nodes, 10u) << "ten requests a minute per IP";
+  EXPECT_GT(r.value().find_nodes, 0u);
+  EXPECT_LE(r.value().searches, 3u) << "three source searches a minute per IP";
+  EXPECT_GT(r.value().budget_skips, 0u);
+}
+
+TEST(KadResponder, AFindNodeThatNamesAnotherReceiverGetsNoAnswer) {
+  lab::KadResponderState s({{KadId::of(test::md4(1)), {ip("198.51.100.1"), 4672}, 4662},
+                            {KadId::of(test::md4(2)), {ip("198.51.100.2"), 4672}, 4662}});
+  auto ask = [&](const KadId& receiver) {
+    auto q = kad::encode_node_request({11, KadId::of(test::md4(9)), receiver});
+    return s.answer(0, ed2k::encode_udp_frame({ed2k::Protocol::kad, kad::op::req, q}), {ip("198.51.100.9"), 4672});
+  };
+  EXPECT_TRUE(ask(KadId::of(test::md4(2))).empty()) << "aMule answers only requests that name its own id";
+  ASSERT_EQ(ask(KadId::of(test::md4(1))).size(), 1u);
+}
+
+}  // namespace
+}  // namespace p2pscope::crawler

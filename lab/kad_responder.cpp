@@ -1,0 +1,91 @@
+#include "lab/kad_responder.hpp"
+
+#include "core/ed2k.hpp"
+
+#include <algorithm>
+
+namespace p2pscope::lab {
+namespace {
+
+std::string reply(std::uint8_t opcode, std::string payload) {
+  return ed2k::encode_udp_frame(ed2k::Frame{ed2k::Protocol::kad, opcode, std::move(payload)});
+}
+
+constexpr std::size_t kResultsPerDatagram = 50;  // aMule's cap
+
+}  // namespace
+
+void KadResponderState::index(const ed2k::Md4& file, kad::SourceEntry source) {
+  sources_[kad::KadId::of(file)].push_back(std::move(source));
+}
+
+kad::Contact KadResponderState::contact(std::size_t i) const {
+  const auto& n = nodes_.at(i);
+  return kad::Contact{n.id, ed2k::hybrid_id(n.udp.address), n.udp.port, n.tcp_port, 8};
+}
+
+std::vector<kad::Contact> KadResponderState::closest(const kad::KadId& target, std::size_t n,
+                                                     std::size_t except) const {
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    if (i != except) order.push_back(i);
+  auto by_distance = [&](std::size_t a, std::size_t b) {
+    return kad::distance(nodes_[a].id, target) < kad::distance(nodes_[b].id, target);
+  };
+  n = std::min(n, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(), by_distance);
+  std::vector<kad::Contact> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back(contact(order[i]));
+  return out;
+}
+
+std::vector<std::string> KadResponderState::answer(std::size_t self, std::string_view datagram,
+                                                   const Endpoint& from) const {
+  auto f = ed2k::decode_udp_frame(datagram);
+  if (!f || f.value().protocol != ed2k::Protocol::kad) return {};
+  const auto& me = nodes_.at(self);
+  const auto& p = f.value().payload;
+  switch (f.value().opcode) {
+    case kad::op::bootstrap_req:
+      return {reply(kad::op::bootstrap_res,
+                    kad::encode_bootstrap_response({me.id, me.tcp_port, 8, closest(me.id, 20, self)}))};
+    case kad::op::req: {
+      auto q = kad::decode_node_request(p);
+      if (!q || q.value().receiver != me.id) return {};  // aMule: not for me, no answer
+      return {reply(kad::op::res,
+                    kad::encode_node_response({q.value().target, closest(q.value().target, q.value().wanted, self)}))};
+    }
+    case kad::op::search_source_req: {
+      auto q = kad::decode_source_search(p);
+      if (!q || kad::distance_prefix(me.id, q.value().target) > kad::kSearchTolerance) return {};
+      auto it = sources_.find(q.value().target);
+      if (it == sources_.end()) return {};
+      kad::SearchResponse r{me.id, q.value().target, {}};
+      std::vector<std::string> out;
+      for (const auto& s : it->second) {
+        r.results.push_back(kad::search_result_of(s));
+        if (r.results.size() == kResultsPerDatagram) {
+          out.push_back(reply(kad::op::search_res, kad::encode_search_response(r)));
+          r.results.clear();
+        }
+      }
+      if (!r.results.empty()) out.push_back(reply(kad::op::search_res, kad::encode_search_response(r)));
+      return out;
+    }
+    case kad::op::ping: {
+      std::string port;
+      port.push_back(static_cast<char>(from.port & 0xff));
+      port.push_back(static_cast<char>(from.port >> 8));
+      return {reply(kad::op::pong, port)};
+    }
+    default: return {};
+  }
+}
+
+awaitable<void> serve_kad_node(udp::socket socket, const KadResponderState& state, std::size_t self) {
+  return answer_each(std::move(socket), [&state, self](std::string_view dgram, const udp::endpoint& from) {
+    return state.answer(self, dgram, from_asio(from));
+  });
+}
+
+}  // namespace p2pscope::lab
