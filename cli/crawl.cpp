@@ -176,8 +176,8 @@ Result<CrawlSummary> crawl_bittorrent(const CrawlArgs& a, const CrawlConfig& cfg
   return summary;
 }
 
-// One round over the eDonkey index servers and KAD for the ed2k:// inputs
-// (source exchange is not built yet); Ctrl-C stops it.
+// One round over the eDonkey index servers and KAD for the ed2k:// inputs,
+// then source exchange with every source found; Ctrl-C stops it.
 Ed2kRound crawl_emule(const CrawlArgs& a, const CrawlConfig& cfg, const Ed2kInputs& in, RecordSink& sink) {
   net::asio::io_context io;
   net::RateGate gate(cfg.politeness);
@@ -190,10 +190,14 @@ Ed2kRound crawl_emule(const CrawlArgs& a, const CrawlConfig& cfg, const Ed2kInpu
   });
   EmuleRoundConfig round_cfg;
   round_cfg.run_id = cfg.run_id;
-  round_cfg.servers.local = round_cfg.kad.local = cfg.bind_v4;
-  round_cfg.servers.user_hash = crawler_user_hash(cfg.bind_v4);
-  round_cfg.servers.port = cfg.port;
-  if (cfg.stable_for.count() < 60) round_cfg.servers.reply_timeout = std::chrono::seconds(3);  // --quick, the lab
+  round_cfg.servers.local = round_cfg.kad.local = round_cfg.sx.local = cfg.bind_v4;
+  round_cfg.servers.user_hash = round_cfg.sx.user_hash = crawler_user_hash(cfg.bind_v4);
+  round_cfg.servers.port = round_cfg.sx.port = cfg.port;
+  round_cfg.sx_parallel = cfg.politeness.max_sessions;
+  if (cfg.stable_for.count() < 60) {  // --quick, the lab
+    round_cfg.servers.reply_timeout = std::chrono::seconds(3);
+    round_cfg.sx.answer_timeout = std::chrono::seconds(5);
+  }
   std::vector<std::string> names = cfg.ed2k_servers;
   names.insert(names.end(), in.servers.begin(), in.servers.end());
   Ed2kRound round;
@@ -221,6 +225,11 @@ Ed2kRound crawl_emule(const CrawlArgs& a, const CrawlConfig& cfg, const Ed2kInpu
                 << " find-node requests, " << round.kad->searches_answered << " of " << round.kad->searches
                 << " source searches answered, " << round.kad->sources << " sources, " << round.kad->budget_skips
                 << " packets held back by aMule's per-IP allowances\n";
+    if (!round.sx_ends.empty()) {
+      std::cerr << "  source exchange sessions:";
+      for (const auto& [end, n] : round.sx_ends) std::cerr << " " << end << " " << n;
+      std::cerr << "\n";
+    }
     for (const auto& [server, why] : round.failures) std::cerr << "  " << printable(why) << "\n";
   }
   return round;
@@ -281,7 +290,8 @@ int run_crawl(const CrawlArgs& a) {
               << emule.value().files.size() << " ed2k file(s)\n";
     if (!targets.value().empty()) std::cerr << cfg.describe() << "\n";
     if (!emule.value().files.empty())
-      std::cerr << "eMule: one round over the index servers (TCP, and UDP at port + 4) and KAD, politeness "
+      std::cerr << "eMule: one round over the index servers (TCP, and UDP at port + 4) and KAD, then source exchange "
+                   "with every source found; politeness "
                 << cfg.politeness.describe() << "\n";
   }
   const bool bittorrent = !targets.value().empty();
@@ -345,7 +355,7 @@ std::shared_ptr<CrawlArgs> define_crawl(CLI::App& app, CLI::App** sub) {
   auto* c = *sub = app.add_subcommand("crawl", "Crawl trackers, the DHT and PEX for infohashes, recording who handed out which peer");
   c->footer(
       "Records (observation, emule_observation, swarm_counts, peer_hello, anomaly; docs/records.md) go to --output\n"
-      "as JSON Lines; ed2k:// inputs are asked of eDonkey index servers and KAD (source exchange: not yet);\n"
+      "as JSON Lines; ed2k:// inputs are asked of eDonkey index servers, KAD and source exchange;\n"
       "the summary goes to standard error. Defaults are polite enough for the real network.\n"
       "Example: p2pscope crawl --quick -o obs.jsonl 'magnet:?xt=urn:btih:...'");
   c->add_option("INPUT", a->inputs,

@@ -1,6 +1,7 @@
 #include "crawler/ed2k_crawl.hpp"
 
 #include "core/ed2k_link.hpp"
+#include "core/special_ranges.hpp"
 #include "core/text.hpp"
 #include "crawler/dht_crawl.hpp"
 
@@ -91,13 +92,25 @@ using SeenKey = std::tuple<Via, Endpoint, ed2k::Md4, std::uint32_t, std::uint16_
 
 Timestamp now_utc() { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); }
 
-// Writes what one server said; counts into the round.
+// Writes what servers, nodes and peers said; counts into the round; queues
+// every new contactable source for source exchange.
 struct Recorder {
   const std::string& run;
   RecordSink& sink;
   Ed2kRound& round;
   std::set<SeenKey>& seen;
   StopSignal* stop;
+  bool contact_special = false;
+  std::set<std::pair<ed2k::Md4, Endpoint>> queued{};
+  std::vector<std::pair<Ed2kFile, Endpoint>> to_ask{};
+  std::map<ed2k::Md4, std::uint64_t> sizes{};
+
+  void queue(const EmuleObservation& o) {
+    auto peer = o.peer();
+    if (!peer || peer->port == 0 || !peer->address.is_v4()) return;
+    if (!contact_special && classify(peer->address) != nullptr) return;
+    if (queued.insert({o.file, *peer}).second) to_ask.emplace_back(Ed2kFile{o.file, sizes[o.file]}, *peer);
+  }
 
   void write(const Record& r) {
     if (round.sink_error) return;
@@ -112,6 +125,7 @@ struct Recorder {
       ++round.handed_out;
       round.low_ids += o.low_id() ? 1 : 0;
       if (!seen.insert({o.via, o.source, o.file, o.raw_id, o.peer_port}).second) return;
+      queue(o);
       o.run = run;
       ++round.observations;
       write(std::move(o));
@@ -132,6 +146,13 @@ struct Recorder {
     write(Anomaly{now_utc(), run, via, {}, from, {}, {}, kind, std::move(detail), 1});
   }
 };
+
+awaitable<void> exchange(Ed2kFile file, Endpoint peer, const SxConfig& cfg, RateGate& gate, Recorder& rec,
+                         StopSignal* stop) {
+  auto ev = rec.events(Via::sx, peer);
+  auto out = co_await sx_session(peer, file, cfg, gate, ev, stop);
+  ++rec.round.sx_ends[std::string(name_of(out.end))];
+}
 
 awaitable<void> ask_one(Endpoint server, const std::vector<Ed2kFile>& files, const Ed2kAskConfig& cfg,
                         RateGate& gate, Recorder& rec, StopSignal* stop) {
@@ -183,7 +204,8 @@ awaitable<Ed2kRound> crawl_emule_round(std::vector<Endpoint> servers, std::vecto
   Ed2kRound round;
   round.servers = servers.size();
   std::set<SeenKey> seen;
-  Recorder rec{cfg.run_id, sink, round, seen, stop};
+  Recorder rec{cfg.run_id, sink, round, seen, stop, cfg.contact_special};
+  for (const auto& f : files) rec.sizes[f.hash] = f.size;
   const std::size_t parallel = cfg.parallel;
   auto ex = co_await asio::this_coro::executor;
   std::size_t next = 0, running = 0;
@@ -207,6 +229,22 @@ awaitable<Ed2kRound> crawl_emule_round(std::vector<Endpoint> servers, std::vecto
     if (kad) round.kad = kad.value();
     else round.failures["KAD"] = kad.error().message();
   }
+  // Source exchange, backtracking: what one peer names is asked in turn.
+  std::size_t asked = 0;
+  std::function<void()> more = [&] {
+    while (running < std::max<std::size_t>(cfg.sx_parallel, 1) && asked < rec.to_ask.size() && asked < cfg.sx_max &&
+           !(stop && stop->requested())) {
+      auto [file, peer] = rec.to_ask[asked++];
+      ++running;
+      asio::co_spawn(ex, exchange(file, peer, cfg.sx, gate, rec, stop), [&](std::exception_ptr) {
+        --running;
+        more();
+        done.notify();
+      });
+    }
+  };
+  more();
+  while (running > 0) co_await done.wait();
   co_return round;
 }
 

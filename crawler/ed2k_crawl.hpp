@@ -2,7 +2,8 @@
 // and server links, list files of links, server.met, nodes.dat), the
 // crawler's stable user hash, and one round over eDonkey index servers (TCP
 // and UDP) and KAD that records every source with the server or node that
-// gave it. Source exchange is not built yet (README, issue 24).
+// gave it, then source exchange with every source found (backtracking:
+// sources that source exchange names are asked in turn).
 //
 // Threads: crawl_ed2k_servers runs on one io_context thread; the sink is
 // called from it.
@@ -11,6 +12,7 @@
 #include "core/record_sink.hpp"
 #include "crawler/ed2k_server_client.hpp"
 #include "crawler/kad_client.hpp"
+#include "crawler/sx_session.hpp"
 
 #include <map>
 #include <string>
@@ -43,19 +45,28 @@ struct Ed2kRound {
   std::uint64_t handed_out = 0;    // every source every server gave, repeats included
   std::uint64_t low_ids = 0, anomalies = 0;
   std::optional<KadReport> kad;  // when KAD was asked
+  std::map<std::string, std::size_t> sx_ends;  // source exchange sessions by how they ended (SxEnd names)
   std::map<std::string, std::string> failures;  // server -> why it could not be asked
   std::optional<Error> sink_error;              // the sink refused a record: the round stopped there
 };
 
 // Asks every server (resolved HOST:PORT) over TCP and, at its port + 4,
 // over UDP, at most `parallel` servers at a time; then KAD from kad_seeds
-// (when there are any). Writes one EmuleObservation per new (route, source,
-// file, ID, port) and one Anomaly per misbehaviour, each stamped with run_id.
+// (when there are any); then one source exchange session per (file,
+// source) found, by any route, at most sx_parallel at once and sx_max in
+// all: never to a LowID, nor (unless contact_special, for loopback tests)
+// to a special-purpose address. Writes one EmuleObservation per new
+// (route, source, file, ID, port) and one Anomaly per misbehaviour, each
+// stamped with run_id.
 struct EmuleRoundConfig {
   Ed2kAskConfig servers;
   KadConfig kad;
+  SxConfig sx;
   std::string run_id;
   std::size_t parallel = 8;
+  std::size_t sx_parallel = 200;
+  std::size_t sx_max = 20000;
+  bool contact_special = false;
 };
 net::awaitable<Ed2kRound> crawl_emule_round(std::vector<Endpoint> servers, std::vector<kad::Contact> kad_seeds,
                                            std::vector<Ed2kFile> files, const EmuleRoundConfig& cfg,

@@ -1,6 +1,7 @@
 #include "crawler/ed2k_crawl.hpp"
 #include "crawler/targets.hpp"
 #include "lab/ed2k_server.hpp"
+#include "lab/sx_peer.hpp"
 #include "tests/testlib/ed2k_bytes.hpp"
 #include "tests/testlib/memory_sink.hpp"
 #include "tests/testlib/status.hpp"
@@ -121,6 +122,56 @@ TEST(Ed2kCrawl, ARoundWritesEachSourceOncePerRouteWithItsRun) {
   ASSERT_EQ(seen.size(), 4u);
   for (const auto& o : seen) EXPECT_EQ(o.run, "run-e");
   EXPECT_EQ(std::count_if(seen.begin(), seen.end(), [](const auto& o) { return o.via == Via::ed2k_server_udp; }), 2);
+}
+
+// Backtracking over source exchange, all on loopback: the server names peer
+// A (on 127.0.0.2: the crawler logs in from 127.0.0.1, whose HighID would
+// replace A's login); A names peer B and a LowID; B names a closed port. A and B are asked
+// (the LowID never is), and each entry is written with the peer that sent it.
+TEST(Ed2kCrawl, SourceExchangeFollowsEveryContactableSourceOnce) {
+  net::asio::io_context io;
+  auto a_acceptor = net::tcp::acceptor(io, net::tcp::endpoint(net::asio::ip::make_address("127.0.0.2"), 0));
+  auto b_acceptor = net::tcp::acceptor(io, net::tcp::endpoint(net::asio::ip::make_address("127.0.0.1"), 0));
+  Endpoint a{ip("127.0.0.2"), a_acceptor.local_endpoint().port()}, b{ip("127.0.0.1"), b_acceptor.local_endpoint().port()};
+  lab::SxPeerConfig a_cfg, b_cfg;
+  a_cfg.user_hash = md4(0x31);
+  a_cfg.sources[md4(1)] = {b, {ip("0.0.0.5"), 4662}};
+  b_cfg.user_hash = md4(0x32);
+  b_cfg.sources[md4(1)] = {{ip("127.0.0.3"), 9}};
+  net::asio::co_spawn(io, lab::serve_sx_peer(std::move(a_acceptor), a_cfg), net::asio::detached);
+  net::asio::co_spawn(io, lab::serve_sx_peer(std::move(b_acceptor), b_cfg), net::asio::detached);
+  lab::Ed2kServerState server({});
+  auto id = server.login(ip("127.0.0.2"), Login{md4(2), 0, a.port, {}}).value().change.id;
+  server.offer(id, {OfferedFile{md4(1), 0xFBFBFBFB, 0xFBFB, {}}});
+  auto acceptor = net::tcp::acceptor(io, net::tcp::endpoint(net::asio::ip::make_address("127.0.0.1"), 0));
+  Endpoint at{ip("127.0.0.1"), acceptor.local_endpoint().port()};
+  net::asio::co_spawn(io, lab::serve_ed2k_tcp(std::move(acceptor), server), net::asio::detached);
+
+  testlib::MemorySink sink;
+  net::RateGate gate(net::Politeness::unlimited());
+  EmuleRoundConfig cfg;
+  cfg.servers.reply_timeout = std::chrono::milliseconds(300);
+  cfg.sx.answer_timeout = std::chrono::milliseconds(500);
+  cfg.contact_special = true;  // loopback
+  Ed2kRound round;
+  net::asio::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        round = co_await crawl_emule_round({at}, {}, {{md4(1), 1000}}, cfg, gate, sink);
+        io.stop();
+      },
+      net::asio::detached);
+  io.run_for(std::chrono::seconds(30));
+  EXPECT_EQ(round.sx_ends["answered"], 2u) << "A and B";
+  EXPECT_EQ(round.sx_ends["unreachable"], 1u) << "B's closed port";
+  auto seen = sink.of<EmuleObservation>();
+  auto by = [&](Via via, const Endpoint& source) {
+    return std::count_if(seen.begin(), seen.end(), [&](const auto& o) { return o.via == via && o.source == source; });
+  };
+  EXPECT_EQ(by(Via::ed2k_server, at), 1);
+  EXPECT_EQ(by(Via::sx, a), 2) << "B and the LowID, as A sent them";
+  EXPECT_EQ(by(Via::sx, b), 1);
+  EXPECT_EQ(std::count_if(seen.begin(), seen.end(), [](const auto& o) { return o.low_id(); }), 1);
 }
 
 }  // namespace

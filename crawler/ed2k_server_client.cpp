@@ -1,5 +1,7 @@
 #include "crawler/ed2k_server_client.hpp"
 
+#include "net/ed2k_conversation.hpp"
+#include "net/connect.hpp"
 #include "net/pace.hpp"
 
 #include <algorithm>
@@ -37,43 +39,6 @@ std::vector<std::vector<SourceRequest>> batches(const std::vector<Ed2kFile>& fil
   }
   return out;
 }
-
-// One TCP conversation: reads frames into `buf` with a watchdog per read.
-class Conversation {
- public:
-  Conversation(tcp::socket& s, const Ed2kAskConfig& cfg) : s_(s), cfg_(cfg), dog_(s) {}
-
-  awaitable<Result<Frame>> next(std::chrono::milliseconds timeout) {
-    dog_.arm(timeout);
-    for (;;) {
-      auto got = decode_tcp_frame(buf_, cfg_.limits);
-      if (got) {
-        buf_.erase(0, got.value().size);
-        co_return std::move(got.value().frame);
-      }
-      if (got.error() != errc::truncated) co_return got.error();
-      std::string chunk(16384, '\0');
-      error_code ec;
-      auto n = co_await s_.async_read_some(asio::buffer(chunk), use_ec(ec));
-      if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor)  // the watchdog closed it
-        co_return make_error_code(std::errc::timed_out);
-      if (ec) co_return static_cast<std::error_code>(ec);
-      buf_.append(chunk, 0, n);
-    }
-  }
-  awaitable<bool> send(const Frame& f) {
-    error_code ec;
-    dog_.arm(cfg_.reply_timeout);
-    co_await asio::async_write(s_, asio::buffer(encode_tcp_frame(f)), use_ec(ec));
-    co_return !ec;
-  }
-
- private:
-  tcp::socket& s_;
-  const Ed2kAskConfig& cfg_;
-  Watchdog<tcp::socket> dog_;
-  std::string buf_;
-};
 
 // Handles one server frame; the file it answered, if it did.
 std::optional<Md4> take_frame(const Frame& f, const Endpoint& server, TcpServerReport& r, const Ed2kEvents& ev) {
@@ -114,16 +79,9 @@ void note_bad_frame(const std::error_code& e, std::string_view when, const Ed2kE
 awaitable<StatusOr<TcpServerReport>> converse(tcp::socket& s, const Endpoint& server, std::vector<Ed2kFile> files,
                                              const Ed2kAskConfig& cfg, RateGate& gate, const Ed2kEvents& ev) {
   TcpServerReport r;
-  error_code ec;
-  open_outgoing(s, server.address, cfg.local, ec);
-  if (ec) co_return fail(ec, "cannot open a socket: " + ec.message());
-  Conversation talk(s, cfg);
-  {
-    Watchdog<tcp::socket> dog(s);
-    dog.arm(cfg.connect_timeout);
-    co_await s.async_connect(to_tcp(server), use_ec(ec));
-  }
+  auto ec = co_await connect_within(s, server, cfg.local, cfg.connect_timeout);
   if (ec) co_return fail(ec, "connect: " + ec.message());
+  Conversation talk(s, cfg.limits, cfg.reply_timeout);
   Login login{cfg.user_hash, 0, cfg.port,
               crawler_login_tags(cfg.name, server_flag::zlib | server_flag::new_tags | server_flag::unicode |
                                                server_flag::large_files)};
@@ -277,11 +235,7 @@ awaitable<StatusOr<TcpServerReport>> ask_server_tcp(Endpoint server, std::vector
   if (stop && stop->requested()) co_return fail(std::errc::operation_canceled, "stopped");
   co_await pace(gate, server.address);
   tcp::socket s(co_await asio::this_coro::executor);
-  StopSignal::Hook hook;
-  if (stop) hook = stop->on_request([&s] {
-      error_code ignored;
-      s.close(ignored);
-    });
+  auto hook = close_on_stop(stop, s);
   auto r = co_await converse(s, server, std::move(files), cfg, gate, ev);
   if (!r) co_return r.error().within("ed2k server " + server.to_string());
   co_return r;

@@ -1,5 +1,7 @@
 #include "crawler/pex_session.hpp"
 
+#include "net/connect.hpp"
+
 #include "net/pace.hpp"
 
 #include <algorithm>
@@ -150,14 +152,9 @@ namespace {
 awaitable<PexOutcome> run_session(tcp::socket& s, Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg,
                                   const PexEvents& ev) {
   PexOutcome out;
-  error_code ec;
-  const auto& local = peer.address.is_v4() ? cfg.local : cfg.local6;
-  open_outgoing(s, peer.address, local, ec);
+  auto ec = co_await connect_within(s, peer, peer.address.is_v4() ? cfg.local : cfg.local6, cfg.connect_timeout);
   if (ec) co_return out;
   Watchdog<tcp::socket> dog(s);
-  dog.arm(cfg.connect_timeout);
-  co_await s.async_connect(to_tcp(peer), use_ec(ec));
-  if (ec) co_return out;
 
   out.end = PexEnd::no_handshake;
   dog.arm(cfg.handshake_timeout);
@@ -231,11 +228,7 @@ awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, con
   co_await net::pace(gate, peer.address);
   if (stop && stop->requested()) co_return PexOutcome{PexEnd::stopped};
   tcp::socket s(co_await asio::this_coro::executor);
-  StopSignal::Hook hook;
-  if (stop) hook = stop->on_request([&s] {
-      error_code ignored;
-      s.close(ignored);
-    });
+  auto hook = close_on_stop(stop, s);
   auto out = co_await run_session(s, peer, ih, own_id, cfg, ev);
   // Whatever the session was waiting for failed because the socket closed.
   if (stop && stop->requested()) out.end = PexEnd::stopped;

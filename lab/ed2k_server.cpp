@@ -1,6 +1,7 @@
 #include "lab/ed2k_server.hpp"
 
 #include "core/ed2k.hpp"
+#include "net/ed2k_conversation.hpp"
 
 #include <algorithm>
 
@@ -39,33 +40,22 @@ std::string answer(const Frame& f, std::uint32_t id, Ed2kServerState& state) {
 }
 
 awaitable<void> client_session(tcp::socket s, Ed2kServerState& state) {
-  Watchdog dog(s);
-  dog.arm(std::chrono::seconds(30));  // to log in
   error_code ec;
   auto peer = s.remote_endpoint(ec);
   if (ec) co_return;
-  std::string buf;
+  Limits lim;
+  Conversation talk(s, lim, std::chrono::seconds(30));
   std::optional<std::uint32_t> id;
   std::uint64_t session = 0;
-  Limits lim;
   for (;;) {
-    auto got = decode_tcp_frame(buf, lim);
-    if (!got && got.error() != errc::truncated) break;  // garbage ends the session
-    if (!got) {
-      std::string chunk(16384, '\0');
-      auto n = co_await s.async_read_some(asio::buffer(chunk), use_ec(ec));
-      if (ec) break;
-      buf.append(chunk, 0, n);
-      continue;
-    }
-    buf.erase(0, got.value().size);
-    const auto& f = got.value().frame;
+    // 30 s to log in; then the idle limit. Garbage ends the session.
+    auto f = co_await talk.next(id ? std::chrono::milliseconds(state.config().idle) : std::chrono::seconds(30));
+    if (!f) break;
     std::string out;
     if (!id) {
-      if (f.opcode != op::login_request) break;
-      auto login = decode_login(f.payload, lim);
-      if (!login) break;
-      auto in = state.login(from_asio(peer.address()), login.value());
+      auto login = f.value().opcode == op::login_request ? decode_login(f.value().payload, lim)
+                                                         : Result<Login>(errc::unknown_message_type);
+      auto in = login ? state.login(from_asio(peer.address()), login.value()) : Result<Ed2kServerState::LoggedIn>(login.error());
       if (!in) break;
       id = in.value().change.id;
       session = in.value().session;
@@ -73,11 +63,9 @@ awaitable<void> client_session(tcp::socket s, Ed2kServerState& state) {
             frame(op::id_change, encode_id_change(in.value().change)) +
             frame(op::server_status, encode_server_status(state.status()));
     } else {
-      out = answer(f, *id, state);
+      out = answer(f.value(), *id, state);
     }
-    dog.arm(state.config().idle);
-    if (!out.empty()) co_await asio::async_write(s, asio::buffer(out), use_ec(ec));
-    if (ec) break;
+    if (!out.empty() && !co_await talk.send_bytes(std::move(out))) break;
   }
   if (id) state.logout(*id, session);
 }

@@ -1,0 +1,43 @@
+// A scripted eMule peer for source exchange: it answers a hello as the
+// client it is configured to be, and a file request (the extended
+// multipacket, or a standalone SX1 request) with "no such file" or with the
+// sources it knows, in the version asked for and in the byte order its
+// encoding says. Correct, it stands in for an aMule that knows sources; with
+// a wrong encoding it is one of the historical aMule byte-order defects
+// (emule.md §3), the lab's positive control for them.
+//
+// Threads: one io_context thread; the config must outlive the server.
+#pragma once
+
+#include "core/ed2k_client.hpp"
+#include "lab/asio.hpp"
+
+#include <map>
+#include <vector>
+
+namespace p2pscope::lab {
+
+enum class SxEncoding : std::uint8_t {
+  correct,          // the ID form the version defines
+  ed2k_everywhere,  // ED2K IDs even in v3/v4 answers (aMule rc8-2.0.1 answering from its upload queue)
+  hybrid_everywhere,  // hybrid IDs even in v1/v2 answers (aMule <= 2.0.0-rc7's inverted choice)
+};
+
+struct SxPeerConfig {
+  ed2k::Md4 user_hash;
+  std::string name = "aMule";
+  std::uint32_t emule_version = 0x03040D80;  // aMule 2.3.3
+  std::uint8_t sx1 = 3;
+  bool sx2 = true;
+  std::map<ed2k::Md4, std::vector<Endpoint>> sources;  // the files it has, and whom it knows for each
+  SxEncoding encoding = SxEncoding::correct;
+};
+
+// Serves sessions on acceptor until it is closed.
+awaitable<void> serve_sx_peer(tcp::acceptor acceptor, const SxPeerConfig& cfg);
+
+// The hello answer tags of that client (name, version, eMule version, the
+// option words with its SX versions).
+std::vector<ed2k::Tag> sx_peer_hello_tags(const SxPeerConfig& cfg);
+
+}  // namespace p2pscope::lab
