@@ -36,10 +36,7 @@ class Collector {
     auto link = ed2k::parse_link(text);
     if (!link) return link.error().within(where);
     if (const auto* f = std::get_if<ed2k::FileLink>(&link.value())) {
-      if (seen_files_.insert(f->hash).second) {
-        out_.files.push_back(Ed2kFile{f->hash, f->size});
-        out_.labels.push_back(printable(f->name));
-      }
+      if (seen_files_.insert(f->hash).second) out_.files.push_back(Ed2kFile{f->hash, f->size});
       return success();
     }
     if (const auto* s = std::get_if<ed2k::ServerLink>(&link.value())) {

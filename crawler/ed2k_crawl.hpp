@@ -24,7 +24,6 @@ struct Ed2kInputs {
   std::vector<Ed2kFile> files;       // merged by hash, input order kept
   std::vector<std::string> servers;  // HOST:PORT, from server links and server.met files
   std::vector<kad::Contact> kad_nodes;  // from nodes.dat files
-  std::vector<std::string> labels;   // the file links' names, for messages (terminal-safe)
 };
 
 // The eMule inputs among `inputs` (what load_targets leaves): ed2k:// file
