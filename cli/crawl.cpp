@@ -178,13 +178,15 @@ Result<CrawlSummary> crawl_bittorrent(const CrawlArgs& a, const CrawlConfig& cfg
 
 // One round over the eDonkey index servers and KAD for the ed2k:// inputs,
 // then source exchange with every source found; Ctrl-C stops it.
-Ed2kRound crawl_emule(const CrawlArgs& a, const CrawlConfig& cfg, const Ed2kInputs& in, RecordSink& sink) {
+Ed2kRound crawl_emule(const CrawlArgs& a, const CrawlConfig& cfg, const Ed2kInputs& in, RecordSink& sink,
+                      bool& interrupted) {
   net::asio::io_context io;
   net::RateGate gate(cfg.politeness);
   net::StopSignal stop;
   net::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const net::error_code& ec, int) {
     if (ec) return;
+    interrupted = true;
     if (a.hooks.interrupted) *a.hooks.interrupted = true;
     stop.request("interrupted");
   });
@@ -298,8 +300,9 @@ int run_crawl(const CrawlArgs& a) {
   std::optional<Error> file_error;
   std::optional<Error> emule_sink_error;
   std::uint64_t emule_observations = 0;
+  bool interrupted = false;
   if (!emule.value().files.empty()) {
-    auto round = crawl_emule(a, cfg, emule.value(), sink);
+    auto round = crawl_emule(a, cfg, emule.value(), sink, interrupted);
     emule_sink_error = round.sink_error;
     emule_observations = round.observations;
     if (file && !emule_sink_error) {
@@ -307,10 +310,10 @@ int run_crawl(const CrawlArgs& a) {
     }
   }
   Result<CrawlSummary> summary = CrawlSummary{};
-  if (bittorrent && !emule_sink_error && !(a.hooks.interrupted && *a.hooks.interrupted))
+  if (bittorrent && !emule_sink_error && !interrupted)
     summary = crawl_bittorrent(a, cfg, std::move(targets).value(), sink, file, file_error);
   else
-    summary.value().stop_reason = "no BitTorrent inputs";
+    summary.value().stop_reason = interrupted ? "interrupted" : emule_sink_error ? "the record sink failed" : "no BitTorrent inputs";
   if (!summary) {
     if (db) finish_pg_sink(*db, a.db.wait, "crawl");
     std::cerr << "p2pscope crawl: " << summary.error().message() << "\n";
