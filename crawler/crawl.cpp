@@ -1,5 +1,6 @@
 #include "crawler/crawl.hpp"
 
+#include "crawler/utc_now.hpp"
 #include "core/bep42.hpp"
 #include "crawler/crawl_core.hpp"
 #include "crawler/dht_crawl.hpp"
@@ -18,10 +19,6 @@ using namespace std::chrono_literals;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-Timestamp utc_now() {
-  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
 
 template <class Hash>
 Hash random_hash(std::string_view prefix) {

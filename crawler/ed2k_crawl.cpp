@@ -1,5 +1,6 @@
 #include "crawler/ed2k_crawl.hpp"
 
+#include "crawler/utc_now.hpp"
 #include "core/ed2k_link.hpp"
 #include "core/special_ranges.hpp"
 #include "core/text.hpp"
@@ -87,8 +88,6 @@ Status read_input_file(const std::string& path, Collector& c) {
 
 using SeenKey = std::tuple<Via, Endpoint, ed2k::Md4, std::uint32_t, std::uint16_t>;
 
-Timestamp now_utc() { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); }
-
 // Writes what servers, nodes and peers said; counts into the round; queues
 // every new contactable source for source exchange.
 struct Recorder {
@@ -140,7 +139,7 @@ struct Recorder {
   }
   void anomaly(Via via, const Endpoint& from, AnomalyKind kind, std::string detail) {
     ++round.anomalies;
-    write(Anomaly{now_utc(), run, via, {}, from, {}, {}, kind, std::move(detail), 1});
+    write(Anomaly{utc_now(), run, via, {}, from, {}, {}, kind, std::move(detail), 1});
   }
 };
 

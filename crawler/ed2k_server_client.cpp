@@ -1,5 +1,6 @@
 #include "crawler/ed2k_server_client.hpp"
 
+#include "crawler/utc_now.hpp"
 #include "net/ed2k_conversation.hpp"
 #include "net/connect.hpp"
 #include "net/pace.hpp"
@@ -14,11 +15,9 @@ namespace {
 using namespace net;
 using namespace ed2k;
 
-Timestamp now_utc() { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); }
-
 EmuleObservation observation(const Md4& file, Via via, const Endpoint& server, const Source& s) {
   EmuleObservation o;
-  o.time = now_utc();
+  o.time = utc_now();
   o.file = file;
   o.via = via;
   o.source = server;

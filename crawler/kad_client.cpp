@@ -1,5 +1,6 @@
 #include "crawler/kad_client.hpp"
 
+#include "crawler/utc_now.hpp"
 #include "net/pace.hpp"
 
 #include <set>
@@ -11,7 +12,6 @@ using namespace net;
 using ed2k::Frame;
 using ed2k::Protocol;
 
-Timestamp now_utc() { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); }
 bool unknown_id(const kad::KadId& id) { return id == kad::KadId{}; }
 Endpoint endpoint_of(const kad::Contact& c) { return Endpoint{c.address(), c.udp_port}; }
 
@@ -181,7 +181,7 @@ struct Crawl {
         continue;
       }
       EmuleObservation o;
-      o.time = now_utc();
+      o.time = utc_now();
       o.file = file.hash;
       o.via = Via::kad;
       o.source = to;

@@ -1,5 +1,6 @@
 #include "crawler/sx_session.hpp"
 
+#include "crawler/utc_now.hpp"
 #include "net/ed2k_conversation.hpp"
 #include "net/connect.hpp"
 #include "net/pace.hpp"
@@ -10,15 +11,13 @@ namespace {
 using namespace net;
 using namespace ed2k;
 
-Timestamp now_utc() { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); }
-
 // Client frames packed with zlib belong to the 0xC5 space once inflated.
 bool emule_space(const Frame& f) { return f.protocol == Protocol::emule || f.protocol == Protocol::packed; }
 
 void report(const SourcesAnswer& a, const Endpoint& peer, const Ed2kEvents& ev) {
   for (const auto& e : a.entries) {
     EmuleObservation o;
-    o.time = now_utc();
+    o.time = utc_now();
     o.file = a.file;
     o.via = Via::sx;
     o.source = peer;
