@@ -13,10 +13,9 @@
 //
 //   pex_bench [--sessions N]      prints one JSON object; exit 1 if not all
 //                                 N sessions came up
+#include "bench/session_memory.hpp"
 #include "crawler/pex_session.hpp"
 
-#include <malloc.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,25 +79,9 @@ awaitable<void> farm_accept(tcp::acceptor& acc, const std::string& greeting) {
   std::_Exit(0);
 }
 
-std::size_t rss_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  std::size_t pages = 0, resident = 0;
-  statm >> pages >> resident;
-  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-}
-
-std::size_t heap_bytes() { return mallinfo2().uordblks; }
-
-long tcp_mem_pages() {
-  std::ifstream f("/proc/net/sockstat");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("TCP:", 0) != 0) continue;
-    auto at = line.find(" mem ");
-    return at == std::string::npos ? -1 : std::stol(line.substr(at + 5));
-  }
-  return -1;
-}
+using bench::heap_bytes;
+using bench::rss_bytes;
+using bench::tcp_mem_pages;
 
 struct Counts {
   std::size_t hellos = 0, ended = 0;
@@ -122,15 +105,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: pex_bench [--sessions N]\n");
     return 2;
   }
-  rlimit fds{};
-  ::getrlimit(RLIMIT_NOFILE, &fds);
-  if (fds.rlim_cur < n + 64) {
-    fds.rlim_cur = std::min<rlim_t>(fds.rlim_max, n + 64);
-    ::setrlimit(RLIMIT_NOFILE, &fds);
-  }
-  if (fds.rlim_cur < n + 64) {
-    std::fprintf(stderr, "pex_bench: open-file limit %lu is below %zu sessions\n",
-                 static_cast<unsigned long>(fds.rlim_cur), n);
+  auto open_files = bench::raise_open_files(n + 64);
+  if (open_files < n + 64) {
+    std::fprintf(stderr, "pex_bench: open-file limit %lu is below %zu sessions\n", static_cast<unsigned long>(open_files), n);
     return 1;
   }
   int pipefd[2];

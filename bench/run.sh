@@ -6,8 +6,8 @@
 #                      reported (default 5)
 #     --no-lab         skip the DHT lookup and probe benchmarks, which bring up the
 #                      `large` lab (about 35 s and 1 GiB of memory)
-#     --only SECTION   run one section: codec, krpc, pex, routability, passive,
-#                      store or lab
+#     --only SECTION   run one section: codec, krpc, pex, emule, routability,
+#                      passive, store or lab
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=5
@@ -20,8 +20,8 @@ while (($#)); do
     --no-lab) lab=no; shift ;;
     --only)
       only=$2; shift 2
-      [[ $only =~ ^(codec|krpc|pex|routability|passive|store|lab)$ ]] ||
-        { echo "bench/run.sh: unknown section $only (codec, krpc, pex, routability, passive, store, lab)" >&2; exit 2; } ;;
+      [[ $only =~ ^(codec|krpc|pex|emule|routability|passive|store|lab)$ ]] ||
+        { echo "bench/run.sh: unknown section $only (codec, krpc, pex, emule, routability, passive, store, lab)" >&2; exit 2; } ;;
     -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -29,7 +29,7 @@ done
 
 cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DP2PSCOPE_BUILD_TESTS=OFF -DP2PSCOPE_BUILD_BENCH=ON >/dev/null
-cmake --build build/bench -j "$(nproc)" --target codec_bench krpc_bench pex_bench dht_bench routability_bench probe_bench \
+cmake --build build/bench -j "$(nproc)" --target codec_bench krpc_bench pex_bench kad_bench sx_bench dht_bench routability_bench probe_bench \
   passive_bench pg_bench p2pscope >/dev/null
 bin=build/bench/bench
 work=$(mktemp -d)
@@ -79,6 +79,25 @@ python3 - "$work/pex.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 print(f"pex: {r['held']:,} of {r['sessions']:,} sessions held open after {r['seconds_to_open']:.1f} s; "
+      f"{r['heap_bytes_per_session'] / 1024:.1f} KiB heap, {r['rss_bytes_per_session'] / 1024:.1f} KiB RSS per session "
+      f"(target <= 16 KiB)")
+PY
+fi
+
+# eMule (issue 24): KAD requests per crawler CPU-second against raw loopback
+# UDP, and source-exchange sessions held open with memory per session.
+if want emule; then
+for ((i = 0; i < reps; i++)); do $bin/kad_bench >>"$work/kad.jsonl"; done
+$bin/sx_bench --sessions 10000 >"$work/sx.json"
+python3 - "$work/kad.jsonl" "$work/sx.json" <<'PY'
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1])]
+med = lambda k: statistics.median(r[k] for r in runs)
+print(f"kad: {med('kad_requests_per_cpu_s'):,.0f} KAD requests per CPU-second ({med('searches_per_cpu_s'):,.0f} source searches) "
+      f"vs raw loopback UDP {med('raw_per_cpu_s'):,.0f} = {med('ratio'):.0%} of the baseline "
+      f"(target >= 30%; {runs[0]['nodes']} nodes, {runs[0]['files']} files, median of {len(runs)})")
+r = json.load(open(sys.argv[2]))
+print(f"sx: {r['held']:,} of {r['sessions']:,} source-exchange sessions held open after {r['seconds_to_open']:.1f} s; "
       f"{r['heap_bytes_per_session'] / 1024:.1f} KiB heap, {r['rss_bytes_per_session'] / 1024:.1f} KiB RSS per session "
       f"(target <= 16 KiB)")
 PY

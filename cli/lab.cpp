@@ -47,10 +47,18 @@ int run_up(const LabArgs& a) {
             << "ground truth: " << u.ground_truth.string() << "\n"
             << "routability:  " << u.pfx2as.string() << " (CAIDA pfx2as)\n"
             << "              " << u.asn_mmdb.string() << " (ASN .mmdb)\n";
-  for (const auto& t : u.torrents) std::cout << "info hash:    " << t.info_hash.hex() << "  " << t.torrent_file.string() << "\n";
+  if (u.plan.scenario.seeds + u.plan.scenario.leechers > 0)
+    for (const auto& t : u.torrents) std::cout << "info hash:    " << t.info_hash.hex() << "  " << t.torrent_file.string() << "\n";
   for (const auto& url : u.plan.tracker_urls()) std::cout << "tracker:      " << url << "\n";
   if (auto dht = u.plan.with_role(lab::Role::dht_node); !dht.empty())
     std::cout << "DHT:          " << dht.size() << " nodes, e.g. " << dht.front()->endpoint.to_string() << "\n";
+  for (const auto& f : u.ed2k_files)
+    std::cout << "ed2k file:    " << f.link.hash.hex() << "  " << f.link.name << (f.real ? " (real, shared by aMule)" : "") << "\n";
+  if (!u.ed2k_files.empty()) {
+    std::cout << "eMule inputs: " << u.ed2k_links.string() << " " << u.server_met.string();
+    if (!u.plan.with_role(lab::Role::kad_node).empty()) std::cout << " " << u.nodes_dat.string();
+    std::cout << "\n";
+  }
   std::cout << "free addresses for tools run inside:";
   for (const auto& ip : u.plan.client_addresses()) std::cout << " " << ip.to_string();
   std::cout << "\nrun commands inside with: p2pscope lab exec -- COMMAND\n";
@@ -94,6 +102,7 @@ int run_score(const LabArgs& a) {
     return kBadInput;
   }
   std::vector<Observation> obs;
+  std::vector<EmuleObservation> emule;
   std::vector<Verdict> verdicts;
   for (const auto& file : a.score_files) {
     auto reader = JsonlReader::open(file);
@@ -109,13 +118,15 @@ int run_score(const LabArgs& a) {
       }
       if (!rec.value()) break;
       if (auto* o = std::get_if<Observation>(&*rec.value())) obs.push_back(*o);
+      if (auto* o = std::get_if<EmuleObservation>(&*rec.value())) emule.push_back(*o);
       if (auto* v = std::get_if<Verdict>(&*rec.value())) verdicts.push_back(*v);
     }
   }
   bool pass = true;
   if (!obs.empty()) pass = print_crawl_score(truth, obs) && pass;
+  if (!emule.empty()) pass = print_emule_crawl_score(truth, emule) && pass;
   if (!verdicts.empty()) pass = print_verdict_score(truth, verdicts) && pass;
-  if (obs.empty() && verdicts.empty()) {
+  if (obs.empty() && emule.empty() && verdicts.empty()) {
     std::cerr << "p2pscope lab score: no observations or verdicts to score\n";
     return kBadInput;
   }
@@ -133,7 +144,7 @@ void add_lab(CLI::App& app, int* exit_code) {
   };
 
   auto* up = lab->add_subcommand("up", "Create the lab's namespace, torrents, tracker and peers; print where the ground truth is");
-  up->add_option("--scenario", args->scenario, "Scenario file, or a built-in one: small, large")->capture_default_str();
+  up->add_option("--scenario", args->scenario, "Scenario file, or a built-in one: small, large, emule-small")->capture_default_str();
   up->add_option("--timeout", args->timeout, "Seconds to wait for the swarm to form before giving up")
       ->check(CLI::Range(1u, 3600u))
       ->capture_default_str();

@@ -21,7 +21,7 @@ StatusOr<lab::Scenario> load_scenario(const std::string& what) {
   } else if (auto builtin = lab::builtin_scenario(what)) {
     s = lab::parse_scenario(builtin.value(), &err);
   } else {
-    return fail(errc::bad_value, "'" + what + "' is neither a scenario file nor a built-in scenario (small, large)");
+    return fail(errc::bad_value, "'" + what + "' is neither a scenario file nor a built-in scenario (small, large, emule-small)");
   }
   if (!s) return fail(s.error(), what + ": " + err.to_string());
   return std::move(s).value();
@@ -50,8 +50,9 @@ int start_lab(const LabStart& s, const char* cmd, std::optional<lab::LabUp>& up)
   return kOk;
 }
 
-bool print_crawl_score(const nlohmann::json& truth, const std::vector<Observation>& obs) {
-  auto s = lab::score_crawl(truth, obs);
+namespace {
+bool print_score(const lab::CrawlScore& s, const char* network) {
+  std::printf("%s\n", network);
   std::printf("recall:       %zu of %zu handed-out lab peers observed (%.1f%%)\n", s.found, s.expected, 100 * s.recall());
   std::printf("attribution:  %zu of %zu observations name a source and route the ground truth confirms (%.1f%%)\n",
               s.confirmed, s.observations, 100 * s.attribution());
@@ -63,6 +64,15 @@ bool print_crawl_score(const nlohmann::json& truth, const std::vector<Observatio
   bool pass = s.recall() >= 0.99 && s.confirmed == s.observations && s.actors_missing.empty();
   std::printf("crawl: %s (bar: recall >= 99%%, attribution 100%%, every actor seen)\n", pass ? "PASS" : "FAIL");
   return pass;
+}
+}  // namespace
+
+bool print_crawl_score(const nlohmann::json& truth, const std::vector<Observation>& obs) {
+  return print_score(lab::score_crawl(truth, obs), "BitTorrent");
+}
+
+bool print_emule_crawl_score(const nlohmann::json& truth, const std::vector<EmuleObservation>& obs) {
+  return print_score(lab::score_emule_crawl(truth, obs), "eMule");
 }
 
 bool print_verdict_score(const nlohmann::json& truth, const std::vector<Verdict>& verdicts) {

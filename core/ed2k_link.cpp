@@ -171,6 +171,15 @@ std::string format_link(const ServerLink& l) {
   return "ed2k://|server|" + l.host + '|' + std::to_string(l.port) + "|/";
 }
 
+std::uint16_t part_count(std::uint64_t size) noexcept {
+  return static_cast<std::uint16_t>(std::min<std::uint64_t>((size + kPartSize - 1) / kPartSize, 0xFFFF));
+}
+
+PartStatus empty_part_status(std::uint64_t size) {
+  auto n = part_count(size);
+  return PartStatus{n, std::string((n + 7u) / 8u, '\0')};
+}
+
 std::size_t part_hash_count(std::uint64_t size) noexcept {
   if (size < kPartSize) return 0;
   return static_cast<std::size_t>(size / kPartSize + 1);

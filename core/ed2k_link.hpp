@@ -9,6 +9,7 @@
 #pragma once
 
 #include "core/ed2k.hpp"
+#include "core/ed2k_client.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -60,6 +61,15 @@ std::string format_link(const ServerLink& l);
 // part, plus one for MD4("") when the size is an exact multiple of the part
 // size (aMule's and eMule's rule).
 std::size_t part_hash_count(std::uint64_t size) noexcept;
+
+// How many parts a file of `size` bytes has in a part status (aMule's and
+// eMule's GetPartCount: started parts, no extra one for an exact multiple).
+std::uint16_t part_count(std::uint64_t size) noexcept;
+// The part status of a requester that has none of them: what a downloader
+// sends, and what a complete file's owner wants to see before it names its
+// upload queue through source exchange (it answers nothing to a status of
+// another size, and to "no status" aMule answers nothing either).
+PartStatus empty_part_status(std::uint64_t size);
 
 struct HashSet {
   std::uint64_t size = 0;

@@ -1,10 +1,9 @@
 // Acceptance of the crawler (issue #4): `p2pscope crawl --quick`, run inside
 // the `small` lab as a user runs it, scored against the lab's ground truth.
-#include "lab/lab.hpp"
 #include "crawler/crawl.hpp"
+#include "crawler/lab_crawl_fixture.hpp"
 #include "lab/score.hpp"
 #include "lab/state.hpp"
-#include "store/jsonl.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -19,53 +18,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
+using testlib::join;
 
-class CrawlLab : public ::testing::Test {
+class CrawlLab : public testlib::LabCrawlTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("p2pscope-crawltest-" + std::to_string(::getpid()));
-    opt_.state_dir = dir_;
-    opt_.self_exe = P2PSCOPE_BINARY;
-    fs::create_directories(out_dir());
-  }
-  void TearDown() override {
-    (void)lab::lab_down(dir_);
-    fs::remove_all(dir_);
-    fs::remove_all(out_dir());
-  }
-  fs::path out_dir() const { return fs::path(dir_.string() + "-out"); }
-
-  // Runs `p2pscope crawl ARGS` inside the lab; returns its exit status.
-  int crawl_inside(const lab::LabUp& up, const std::string& args) {
-    auto cmd = std::string(P2PSCOPE_BINARY) + " crawl " + args + " 2>" + (out_dir() / "stderr.txt").string();
-    auto rc = up.sandbox.run_function([&] { return std::system(cmd.c_str()) == 0 ? 0 : 1; });
-    return rc ? rc.value() : -1;
-  }
-
-  std::vector<Observation> observations(const fs::path& file) {
-    std::vector<Observation> out;
-    auto reader = JsonlReader::open(file.string());
-    EXPECT_TRUE(reader);
-    if (!reader) return out;
-    for (;;) {
-      auto rec = reader.value()->next();
-      EXPECT_TRUE(rec) << "a record the crawler wrote does not parse";
-      if (!rec || !rec.value()) break;
-      if (auto* o = std::get_if<Observation>(&*rec.value())) out.push_back(*o);
-    }
-    return out;
-  }
-
-  // Brings up the `small` lab; nullopt after a test failure saying why.
-  std::optional<lab::LabUp> up_small() {
-    auto scenario = lab::parse_scenario(lab::builtin_scenario("small").value());
-    EXPECT_TRUE(scenario);
-    if (!scenario) return std::nullopt;
-    auto up = lab::lab_up(scenario.value(), opt_);
-    EXPECT_TRUE(up) << message_of(up);
-    if (!up) return std::nullopt;
-    return std::move(up).value();
-  }
+  std::vector<Observation> observations(const fs::path& file) { return records_of<Observation>(file); }
+  std::optional<lab::LabUp> up_small() { return up("small"); }
 
   // `crawl --quick` of the lab's first torrent from the lab's first client
   // address, records and summary into out_dir().
@@ -75,18 +33,7 @@ class CrawlLab : public ::testing::Test {
            plan.with_role(lab::Role::dht_node).front()->endpoint.to_string() + " -o " + records().string() +
            " --summary " + summary().string() + " " + up.torrents.front().torrent_file.string();
   }
-  fs::path records() const { return out_dir() / "crawl.jsonl"; }
-  fs::path summary() const { return out_dir() / "summary.json"; }
-
-  fs::path dir_;
-  lab::LabOptions opt_;
 };
-
-std::string join(const std::vector<std::string>& v, std::size_t n = 20) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size() && i < n; ++i) s += "\n  " + v[i];
-  return s;
-}
 
 TEST_F(CrawlLab, QuickCrawlFindsEveryHandedOutPeerWithConfirmedSources) {
   auto up = up_small();

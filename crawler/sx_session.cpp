@@ -1,5 +1,6 @@
 #include "crawler/sx_session.hpp"
 
+#include "core/ed2k_link.hpp"
 #include "crawler/utc_now.hpp"
 #include "net/ed2k_conversation.hpp"
 #include "net/connect.hpp"
@@ -80,7 +81,9 @@ awaitable<SxOutcome> converse(tcp::socket& s, const Endpoint& peer, const Ed2kFi
   }
   const auto& client = *out.client;
   MultiRequest ask{file.hash, file.size, {}};
-  ask.items.push_back({op::request_filename, PartStatus{}, {}, 0, 0});
+  // A status of the file's own part count (all missing): aMule names its
+  // upload queue only to a requester whose status matches the file.
+  ask.items.push_back({op::request_filename, empty_part_status(file.size), {}, 0, 0});
   ask.items.push_back({op::set_req_file_id, {}, {}, 0, 0});
   if (client.sx2) ask.items.push_back({op::request_sources2, {}, {}, 4, 0});
   bool sent = co_await talk.send(Frame{Protocol::emule, op::multipacket_ext, encode_multipacket(ask, MultiKind::extended)});

@@ -1,6 +1,7 @@
 #include "lab/actors.hpp"
 
 #include "lab/dht_responder.hpp"
+#include "lab/emule.hpp"
 #include "lab/lab_peer.hpp"
 #include "lab/state.hpp"
 #include "lab/torrents.hpp"
@@ -34,6 +35,10 @@ struct Actors {
   std::unique_ptr<DhtSwarm> dht;
   std::unique_ptr<udp::socket> dht_socket;
   std::deque<LabPeer> peers;
+  std::deque<Ed2kServerState> ed2k_servers;
+  std::unique_ptr<KadResponderState> kad;
+  std::deque<SxPeerConfig> sx_peers;
+  std::size_t emule_sockets = 0;
 };
 
 std::vector<Endpoint> endpoints_of(const LabPlan& plan, std::initializer_list<Role> roles) {
@@ -133,6 +138,62 @@ Status start_peers(asio::io_context& io, const LabPlan& plan, Actors& a) {
   return success();
 }
 
+template <class Socket, class Protocol>
+Status open_bound(Socket& s, Protocol proto, const typename Protocol::endpoint& ep) {
+  error_code ec;
+  s.open(proto, ec);
+  if (!ec) s.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.bind(ep, ec);
+  if (ec) return Error(ec).within("binding " + ep.address().to_string() + ":" + std::to_string(ep.port()));
+  return success();
+}
+
+Status listen_on(tcp::acceptor& acc, const Endpoint& ep) {
+  P2PSCOPE_CHECK(open_bound(acc, tcp::v4(), to_tcp(ep)));
+  error_code ec;
+  acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return ec;
+  return success();
+}
+
+// The eMule side (lab/emule.hpp): index servers (TCP, and UDP at port + 4),
+// the KAD responder's nodes, and every scripted eMule peer.
+Status start_emule(asio::io_context& io, const LabPlan& plan, Actors& a) {
+  for (const auto* p : plan.with_role(Role::ed2k_server)) {
+    auto& state = a.ed2k_servers.emplace_back(ed2k_server_config(plan, *p));
+    list_scripted_sources(plan, state);
+    tcp::acceptor acc(io);
+    P2PSCOPE_CHECK(listen_on(acc, p->endpoint));
+    udp::socket u(io);
+    P2PSCOPE_CHECK(open_bound(u, udp::v4(), to_udp({p->endpoint.address, static_cast<std::uint16_t>(p->endpoint.port + 4)})));
+    asio::co_spawn(io, serve_ed2k_tcp(std::move(acc), state), asio::detached);
+    asio::co_spawn(io, serve_ed2k_udp(std::move(u), state), asio::detached);
+    a.emule_sockets += 2;
+  }
+  auto nodes = kad_nodes(plan);
+  if (!nodes.empty()) {
+    a.kad = std::make_unique<KadResponderState>(nodes);
+    index_kad_sources(plan, *a.kad);
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      udp::socket u(io);
+      P2PSCOPE_CHECK(open_bound(u, udp::v4(), to_udp(nodes[i].udp)));
+      asio::co_spawn(io, serve_kad_node(std::move(u), *a.kad, i), asio::detached);
+      ++a.emule_sockets;
+    }
+  }
+  for (const auto& p : plan.parties) {
+    bool scripted = p.impl == Impl::lab_actor &&
+                    (p.role == Role::emule_peer || p.role == Role::emule_byte_order || p.role == Role::emule_anti_p2p);
+    if (!scripted) continue;
+    const auto& cfg = a.sx_peers.emplace_back(sx_peer_config(plan, p));
+    tcp::acceptor acc(io);
+    P2PSCOPE_CHECK(listen_on(acc, p.endpoint));
+    asio::co_spawn(io, serve_sx_peer(std::move(acc), cfg), asio::detached);
+    ++a.emule_sockets;
+  }
+  return success();
+}
+
 awaitable<void> report_ready(const Actors& a, fs::path state_dir) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   auto all_announced = [&] {
@@ -141,7 +202,9 @@ awaitable<void> report_ready(const Actors& a, fs::path state_dir) {
   while (!all_announced() && std::chrono::steady_clock::now() < deadline) co_await sleep_for(std::chrono::milliseconds(100));
   std::ofstream(state_dir / kActorsReadyFile) << a.peers.size() << " peers (" << (all_announced() ? "all" : "not all")
                                               << " announced), " << a.trackers.size() << " trackers, "
-                                              << (a.dht ? a.dht->nodes().size() : 0) << " DHT nodes\n";
+                                              << (a.dht ? a.dht->nodes().size() : 0) << " DHT nodes, " << a.ed2k_servers.size()
+                                              << " eDonkey servers, " << (a.kad ? a.kad->nodes().size() : 0) << " KAD nodes, "
+                                              << a.sx_peers.size() << " scripted eMule peers\n";
 }
 
 }  // namespace
@@ -173,7 +236,7 @@ int run_actors(const fs::path& state_dir) {
   };
   // In this order: peers announce to the trackers they find in a.world.
   if (failed("trackers", start_trackers(io, plan, state_dir, a)) || failed("DHT", start_dht(io, plan, a)) ||
-      failed("peers", start_peers(io, plan, a)))
+      failed("peers", start_peers(io, plan, a)) || failed("eMule servers and peers", start_emule(io, plan, a)))
     return 1;
   asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const error_code&, int) { io.stop(); });

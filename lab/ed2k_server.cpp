@@ -155,6 +155,8 @@ std::size_t Ed2kServerState::offer(std::uint32_t id, const std::vector<OfferedFi
   return kept;
 }
 
+void Ed2kServerState::list(const Md4& file, std::uint32_t id, std::uint16_t port) { index_[file][id] = port; }
+
 std::vector<Source> Ed2kServerState::sources(const Md4& file, std::uint32_t asker) const {
   std::vector<Source> out(cfg_.injected.begin(), cfg_.injected.end());
   if (auto it = index_.find(file); it != index_.end()) {

@@ -61,6 +61,10 @@ class Ed2kServerState {
   // The sources of a file, the injected ones first, without `asker`, at most
   // max_sources_per_answer.
   std::vector<ed2k::Source> sources(const ed2k::Md4& file, std::uint32_t asker) const;
+  // Lists a source of `file` that no session holds (a client the scenario
+  // says logged in: the lab's scripted peers and LowIDs). Stays until the
+  // server stops, unless a client logs in with the same ID and leaves.
+  void list(const ed2k::Md4& file, std::uint32_t id, std::uint16_t port);
   ed2k::ServerStatus status() const;
   ed2k::UdpStatus udp_status(std::uint32_t challenge) const;
   ed2k::ServerDescription description(std::optional<std::uint32_t> challenge) const;

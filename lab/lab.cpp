@@ -1,14 +1,12 @@
 #include "lab/lab.hpp"
 
+#include "lab/amule.hpp"
 #include "lab/routability.hpp"
 #include "lab/state.hpp"
 #include "lab/truth.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,25 +28,6 @@ std::vector<std::string> opentracker_argv(const LabPlan& plan, const fs::path& d
   auto port = std::to_string(t->endpoint.port);
   return {"unshare", "--user", "--map-user=1000", "--map-group=1000", "opentracker", "-i", ip, "-p", port,
           "-P", port, "-d", dir.string(), "-w", (dir / "whitelist").string()};
-}
-
-// True once something accepts TCP connections at ep, checked from inside.
-bool wait_for_listener(const Sandbox& box, const Endpoint& ep, Clock::time_point deadline) {
-  auto rc = box.run_function([&] {
-    while (Clock::now() < deadline) {
-      int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      sockaddr_in sa{};
-      sa.sin_family = AF_INET;
-      sa.sin_port = htons(ep.port);
-      std::memcpy(&sa.sin_addr, ep.address.data(), 4);
-      bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
-      ::close(s);
-      if (ok) return 0;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return 1;
-  });
-  return rc && rc.value() == 0;
 }
 
 bool wait_for_file(const fs::path& f, Clock::time_point deadline) {
@@ -84,6 +63,29 @@ bool has_actors(const LabPlan& plan) {
   return std::any_of(plan.parties.begin(), plan.parties.end(), [](const Party& p) { return p.impl == Impl::lab_actor; });
 }
 
+bool has_amuleds(const LabPlan& plan) {
+  return std::any_of(plan.parties.begin(), plan.parties.end(), [](const Party& p) { return p.impl == Impl::amule; });
+}
+
+// The crawler's eMule inputs: every file's link, the lab's servers (the
+// poisoned ones too: a crawler meets them), and the KAD responder's nodes.
+Status write_emule_inputs(const LabPlan& plan, const std::vector<EmuleLabFile>& files, LabUp& up) {
+  auto dir = up.ground_truth.parent_path() / "emule";
+  fs::create_directories(dir);
+  up.ed2k_links = dir / "links.txt";
+  up.server_met = dir / "server.met";
+  up.nodes_dat = dir / "nodes.dat";
+  std::string links;
+  for (const auto& f : files) links += ed2k::format_link(f.link) + "\n";
+  std::vector<ed2k::ServerEntry> servers;
+  for (const auto* s : plan.with_role(Role::ed2k_server))
+    servers.push_back({{ed2k::ed2k_id(s->endpoint.address), s->endpoint.port}, {ed2k::string_tag(0x01, s->name)}});
+  P2PSCOPE_CHECK(write_file(up.ed2k_links, links));
+  P2PSCOPE_CHECK(write_file(up.server_met, ed2k::encode_server_met(servers)));
+  if (!plan.with_role(Role::kad_node).empty()) P2PSCOPE_CHECK(write_file(up.nodes_dat, kad::encode_nodes_dat(lab_nodes_dat(plan))));
+  return success();
+}
+
 }  // namespace
 
 StatusOr<LabUp> lab_up(const Scenario& s, const LabOptions& opt) {
@@ -112,7 +114,7 @@ StatusOr<LabUp> lab_up(const Scenario& s, const LabOptions& opt) {
     wl.close();
     auto pid = box.spawn(opentracker_argv(plan, dir), dir / "opentracker.log");
     if (!pid) return fail("starting opentracker failed", pid.error());
-    if (!wait_for_listener(box, plan.find("opentracker")->endpoint, deadline))
+    if (!wait_for_tcp_listener(box, plan.find("opentracker")->endpoint, deadline))
       return fail("", p2pscope::fail(std::errc::timed_out, "opentracker did not start listening; see " +
                                                                (dir / "opentracker.log").string()));
   }
@@ -123,8 +125,23 @@ StatusOr<LabUp> lab_up(const Scenario& s, const LabOptions& opt) {
     if (auto st = start_inner(box, opt, "actors", kActorsReadyFile, deadline); !st) return fail("", st.error());
   }
 
-  say("starting " + std::to_string(s.seeds) + " libtorrent seeds and " + std::to_string(s.leechers) + " leechers");
-  if (auto st = start_inner(box, opt, "node", kNodeReadyFile, deadline); !st) return fail("", st.error());
+  if (s.seeds + s.leechers > 0) {
+    say("starting " + std::to_string(s.seeds) + " libtorrent seeds and " + std::to_string(s.leechers) + " leechers");
+    if (auto st = start_inner(box, opt, "node", kNodeReadyFile, deadline); !st) return fail("", st.error());
+  }
+
+  auto ed2k_files = scripted_files(plan);
+  if (has_amuleds(plan)) {
+    say("starting " + std::to_string(s.amule_seeders) + " aMule seeder(s) and " + std::to_string(s.amule_downloaders) +
+        " downloader(s)");
+    fs::create_directories(dir / "amule");
+    // aMule takes its time: hashing, offering, and a whole part downloaded.
+    deadline = std::max(deadline, Clock::now() + std::chrono::seconds(300));
+    auto real = write_real_file(plan, dir / "amule" / kRealFileName);
+    if (!real) return fail("writing the real eMule file failed", real.error());
+    if (auto st = start_amuleds(box, plan, dir, real.value(), {deadline, opt.progress}); !st) return fail("", st.error());
+    ed2k_files.push_back(std::move(real).value());
+  }
 
   say("writing routability data and ground truth");
   auto announcements = lab_announcements(plan);
@@ -133,10 +150,18 @@ StatusOr<LabUp> lab_up(const Scenario& s, const LabOptions& opt) {
   if (auto st = write_file(pfx2as, format_pfx2as(announcements)); !st) return fail("writing " + pfx2as.string() + " failed", st.error());
   if (auto st = write_asn_mmdb(announcements, mmdb); !st) return fail("", st.error());
   auto truth = dir / kGroundTruthFile;
-  auto j = ground_truth({plan, torrents.value(), announcements, pfx2as, mmdb});
+  auto j = ground_truth({plan, torrents.value(), announcements, pfx2as, mmdb, ed2k_files});
   if (auto st = write_file(truth, j.dump(1) + "\n"); !st) return fail("writing ground truth failed", st.error());
+  LabUp up{std::move(box), std::move(plan), std::move(torrents).value(), truth, pfx2as, mmdb, {}, {}, {}, {}};
+  if (!ed2k_files.empty()) {
+    if (auto st = write_emule_inputs(up.plan, ed2k_files, up); !st) {
+      (void)up.sandbox.destroy();
+      return st.error().within("writing the eMule inputs failed");
+    }
+  }
+  up.ed2k_files = std::move(ed2k_files);
   say("lab is up");
-  return LabUp{std::move(box), std::move(plan), std::move(torrents).value(), truth, pfx2as, mmdb};
+  return up;
 }
 
 Status lab_down(const fs::path& state_dir) {

@@ -5,6 +5,7 @@
 // the next lab_up().
 #pragma once
 
+#include "lab/emule.hpp"
 #include "lab/plan.hpp"
 #include "lab/sandbox.hpp"
 #include "lab/torrents.hpp"
@@ -30,6 +31,10 @@ struct LabUp {
   std::filesystem::path ground_truth;
   std::filesystem::path pfx2as;    // CAIDA-style prefix-to-AS file of the lab's announced prefixes
   std::filesystem::path asn_mmdb;  // the same as a GeoLite2-ASN-shaped .mmdb
+  // eMule scenarios: the files (scripted, then the real one), and the
+  // crawler's inputs: STATE/emule/{links.txt,server.met,nodes.dat}.
+  std::vector<EmuleLabFile> ed2k_files;
+  std::filesystem::path ed2k_links, server_met, nodes_dat;
 };
 
 // On failure the lab is torn down again and the error says which step failed.

@@ -116,9 +116,59 @@ void add_bogus(LabPlan& plan, Allocator& alloc) {
     add(plan, Role::bogus_open_port, Impl::lab_actor, numbered("open-port-", i), alloc.next(), kPeerPort);
 }
 
+// The eMule side: servers, real and scripted peers, the defect actors, the
+// farm (one /24), KAD nodes.
+void add_emule(LabPlan& plan, Allocator& alloc) {
+  const auto& s = plan.scenario;
+  for (int i = 0; i < s.ed2k_servers; ++i) {
+    add(plan, Role::ed2k_server, Impl::lab_actor, numbered("ed2k-server-", i), alloc.next(), kEd2kServerPort);
+    plan.parties.back().variant = i < s.poisoned_ed2k_servers ? 1 : 0;
+  }
+  for (int i = 0; i < s.amule_seeders; ++i) {
+    add(plan, Role::emule_peer, Impl::amule, numbered("amule-seed-", i), alloc.next(), kEmulePort);
+    plan.parties.back().lite_seed = true;
+  }
+  for (int i = 0; i < s.amule_downloaders; ++i)
+    add(plan, Role::emule_peer, Impl::amule, numbered("amule-dl-", i), alloc.next(), kEmulePort);
+  for (int i = 0; i < s.emule_peers; ++i) {
+    add(plan, Role::emule_peer, Impl::lab_actor, numbered("emule-", i), alloc.next(), kEmulePort);
+    plan.parties.back().variant = i % 2;
+  }
+  for (int i = 0; i < s.emule_byte_order_peers; ++i) {
+    add(plan, Role::emule_byte_order, Impl::lab_actor, numbered("emule-byte-order-", i), alloc.next(), kEmulePort);
+    plan.parties.back().variant = i % kEmuleDefects;
+  }
+  if (s.emule_anti_p2p + s.emule_anti_p2p_fakes > 0) {
+    auto net = alloc.next_net();
+    for (int i = 0; i < s.emule_anti_p2p; ++i) {
+      add(plan, Role::emule_anti_p2p, Impl::lab_actor, numbered("emule-anti-p2p-", i), IpAddress::v4(net | (10 + i % 90)),
+          static_cast<std::uint16_t>(kEmulePort + i / 90));
+      plan.parties.back().farm = 0;
+    }
+    for (int i = 0; i < s.emule_anti_p2p_fakes; ++i) {
+      add(plan, Role::emule_fake, Impl::none, numbered("emule-fake-", i), IpAddress::v4(net | (100 + i)), kEmulePort);
+      plan.parties.back().farm = 0;
+      plan.parties.back().on_lo = false;
+    }
+  }
+  for (int i = 0; i < s.kad_nodes; ++i)
+    add(plan, Role::kad_node, Impl::lab_actor, numbered("kad-", i), alloc.next(), kKadPort);
+}
+
 }  // namespace
 
 std::string_view to_string(Role r) noexcept { return name_of(r); }
+
+bool emule_role(Role r) noexcept { return r >= Role::ed2k_server; }
+
+std::string_view to_string(EmuleDefect d) noexcept {
+  switch (d) {
+    case EmuleDefect::ed2k_in_v3: return "ed2k_in_v3";
+    case EmuleDefect::hybrid_in_v2: return "hybrid_in_v2";
+    case EmuleDefect::v4_stored_raw: return "v4_stored_raw";
+  }
+  return "?";
+}
 
 std::string_view to_string(Impl i) noexcept { return name_of(i); }
 
@@ -142,6 +192,7 @@ LabPlan make_plan(const Scenario& s) {
   for (int i = 0; i < kClientAddresses; ++i) add(plan, Role::client, Impl::none, numbered("client-", i), alloc.next(), 0);
   for (int i = 0; i < s.dht_nodes; ++i)
     add(plan, Role::dht_node, Impl::lab_actor, numbered("dht-", i), alloc.next(), kDhtNodePort);
+  add_emule(plan, alloc);
   return plan;
 }
 

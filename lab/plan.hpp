@@ -32,6 +32,13 @@ enum class Role : std::uint8_t {
   bogus_dead,        // handed out, routable, nothing listening
   bogus_open_port,   // handed out, a TCP port that answers but does not speak BitTorrent
   anti_p2p_fake,     // made up by an anti-P2P farm, inside its /24, nothing there
+  // eMule (issue 24)
+  ed2k_server,       // an eDonkey index server (the lab's own), TCP and UDP at port + 4
+  kad_node,          // a node of the many-nodes KAD responder
+  emule_peer,        // an honest eMule peer: a scripted one, or a real amuled
+  emule_byte_order,  // a source-exchange peer with one of aMule's historical byte-order defects
+  emule_anti_p2p,    // claims any file, hands out its farm and made-up sources
+  emule_fake,        // made up by the eMule anti-P2P farm, inside its /24, nothing there
 };
 constexpr auto enum_names(Role) noexcept {
   return std::to_array<std::pair<Role, std::string_view>>({
@@ -39,17 +46,21 @@ constexpr auto enum_names(Role) noexcept {
       {Role::dht_node, "dht_node"}, {Role::anti_p2p, "anti_p2p"}, {Role::byte_order, "byte_order"},
       {Role::propagator, "propagator"}, {Role::bogus_unroutable, "bogus_unroutable"},
       {Role::bogus_dead, "bogus_dead"}, {Role::bogus_open_port, "bogus_open_port"},
-      {Role::anti_p2p_fake, "anti_p2p_fake"}});
+      {Role::anti_p2p_fake, "anti_p2p_fake"}, {Role::ed2k_server, "ed2k_server"}, {Role::kad_node, "kad_node"},
+      {Role::emule_peer, "emule_peer"}, {Role::emule_byte_order, "emule_byte_order"},
+      {Role::emule_anti_p2p, "emule_anti_p2p"}, {Role::emule_fake, "emule_fake"}});
 }
 
 std::string_view to_string(Role r) noexcept;
+// Whether the role belongs to the eMule side of the lab.
+bool emule_role(Role r) noexcept;
 
 // What runs at an address.
-enum class Impl : std::uint8_t { none, opentracker, libtorrent, lab_actor };
+enum class Impl : std::uint8_t { none, opentracker, libtorrent, lab_actor, amule };
 constexpr auto enum_names(Impl) noexcept {
   return std::to_array<std::pair<Impl, std::string_view>>({
       {Impl::none, "none"}, {Impl::opentracker, "opentracker"}, {Impl::libtorrent, "libtorrent"},
-      {Impl::lab_actor, "p2pscope-lab"}});
+      {Impl::lab_actor, "p2pscope-lab"}, {Impl::amule, "amuled"}});
 }
 
 std::string_view to_string(Impl i) noexcept;
@@ -61,13 +72,29 @@ struct Party {
   Endpoint endpoint;
   bool on_lo = true;  // the address is configured inside the lab (false: nothing routes to it)
   int farm = -1;      // anti-P2P farm index, for anti_p2p and anti_p2p_fake
-  bool lite_seed = false;  // lab_actor peers: claims every piece
+  bool lite_seed = false;  // lab_actor peers: claims every piece; amuled: shares the whole file
+  // emule_peer (scripted): 0 aMule 2.3.3, 1 eMule 0.50a. emule_byte_order:
+  // which defect (EmuleDefect). ed2k_server: 1 when poisoned.
+  int variant = 0;
 };
+
+// aMule's historical source-exchange byte-order defects (emule.md §3), the
+// lab's emule_byte_order actors by turns.
+enum class EmuleDefect : std::uint8_t {
+  ed2k_in_v3,      // aMule rc8-2.0.1 answering from its upload queue: ED2K IDs where v3/v4 want hybrid
+  hybrid_in_v2,    // aMule <= 2.0.0-rc7: hybrid IDs where v1/v2 want ED2K
+  v4_stored_raw,   // aMule 2.1.0-2.1.3: stores eMule's v4 (hybrid) entries unswapped, re-exports them
+};
+inline constexpr int kEmuleDefects = 3;
+std::string_view to_string(EmuleDefect d) noexcept;
 
 inline constexpr std::uint16_t kTrackerPort = 6969;
 inline constexpr std::uint16_t kPeerPort = 6881;        // libtorrent peers, bogus entries
 inline constexpr std::uint16_t kLitePeerPort = 51413;   // the lab's own peers and actors
 inline constexpr std::uint16_t kDhtNodePort = 6890;     // the many-nodes DHT responder
+inline constexpr std::uint16_t kEd2kServerPort = 4661;  // UDP at + 4
+inline constexpr std::uint16_t kEmulePort = 4662;       // eMule peers' TCP port, scripted and real
+inline constexpr std::uint16_t kKadPort = 4672;         // KAD nodes' UDP port
 
 struct LabPlan {
   Scenario scenario;

@@ -1,9 +1,12 @@
 #include "lab/sandbox.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -314,6 +317,24 @@ Status Sandbox::destroy() {
   for (const char* f : {"holder.pid", "netns", "addresses.batch"}) fs::remove(state_dir_ / f, ec);
   holder_ = -1;
   return success();
+}
+
+bool wait_for_tcp_listener(const Sandbox& box, const Endpoint& ep, std::chrono::steady_clock::time_point deadline) {
+  auto rc = box.run_function([&] {
+    while (std::chrono::steady_clock::now() < deadline) {
+      int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in sa{};
+      sa.sin_family = AF_INET;
+      sa.sin_port = htons(ep.port);
+      std::memcpy(&sa.sin_addr, ep.address.data(), 4);
+      bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+      ::close(s);
+      if (ok) return 0;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return 1;
+  });
+  return rc && rc.value() == 0;
 }
 
 }  // namespace p2pscope::lab

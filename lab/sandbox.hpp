@@ -74,4 +74,8 @@ class Sandbox {
 // Pids of every process whose network namespace has this inode.
 std::vector<pid_t> processes_in_netns(std::uint64_t inode);
 
+// True once something accepts TCP connections at ep, checked from inside
+// the lab every 50 ms until deadline.
+bool wait_for_tcp_listener(const Sandbox& box, const Endpoint& ep, std::chrono::steady_clock::time_point deadline);
+
 }  // namespace p2pscope::lab

@@ -63,7 +63,7 @@ const std::vector<std::pair<std::string, Field>>& fields() {
       {"torrents", int_field(&Scenario::torrents, 1, 16)},
       {"content_bytes", int_field<std::int64_t>(&Scenario::content_bytes, 16384, std::int64_t{1} << 30)},
       {"piece_size", int_field(&Scenario::piece_size, 16384, 4 << 20)},
-      {"seeds", int_field(&Scenario::seeds, 1, 64)},
+      {"seeds", int_field(&Scenario::seeds, 0, 64)},
       {"leechers", int_field(&Scenario::leechers, 0, 512)},
       {"leecher_rate_limit", int_field(&Scenario::leecher_rate_limit, 1024, 100 << 20)},
       {"opentracker", yes_no_field(&Scenario::opentracker)},
@@ -82,6 +82,18 @@ const std::vector<std::pair<std::string, Field>>& fields() {
       {"bogus_dead", int_field(&Scenario::bogus_dead, 0, 256)},
       {"bogus_open_port", int_field(&Scenario::bogus_open_port, 0, 256)},
       {"pex_interval", int_field(&Scenario::pex_interval, 1, 3600)},
+      {"ed2k_servers", int_field(&Scenario::ed2k_servers, 0, 8)},
+      {"poisoned_ed2k_servers", int_field(&Scenario::poisoned_ed2k_servers, 0, 8)},
+      {"ed2k_files", int_field(&Scenario::ed2k_files, 0, 64)},
+      {"emule_peers", int_field(&Scenario::emule_peers, 0, 5000)},
+      {"emule_low_ids", int_field(&Scenario::emule_low_ids, 0, 1000)},
+      {"kad_nodes", int_field(&Scenario::kad_nodes, 0, 20000)},
+      {"emule_byte_order_peers", int_field(&Scenario::emule_byte_order_peers, 0, 64)},
+      {"emule_anti_p2p", int_field(&Scenario::emule_anti_p2p, 0, 200)},
+      {"emule_anti_p2p_fakes", int_field(&Scenario::emule_anti_p2p_fakes, 0, 150)},
+      {"amule_seeders", int_field(&Scenario::amule_seeders, 0, 4)},
+      {"amule_downloaders", int_field(&Scenario::amule_downloaders, 0, 8)},
+      {"amule_file_bytes", int_field<std::int64_t>(&Scenario::amule_file_bytes, 1, std::int64_t{1} << 30)},
   };
   return f;
 }
@@ -139,8 +151,25 @@ Result<Scenario> parse_scenario(std::string_view text, ScenarioError* err) {
     return fail(err, seen["poisoned_trackers"], "poisoned_trackers", "more than lab_trackers");
   if (s.mirrored_pairs * 2 > s.lite_peers)
     return fail(err, seen["mirrored_pairs"], "mirrored_pairs", "needs two lite_peers per pair");
-  if (!s.opentracker && s.lab_trackers == 0 && s.dht_nodes == 0)
+  bool bittorrent = s.seeds + s.leechers + s.lite_peers > 0;
+  if (bittorrent && !s.opentracker && s.lab_trackers == 0 && s.dht_nodes == 0)
     return fail(err, 0, "lab_trackers", "the lab needs a tracker or DHT nodes for peers to find each other");
+  if (s.leechers + s.lite_peers > 0 && s.seeds == 0)
+    return fail(err, seen["seeds"], "seeds", "BitTorrent leechers need at least one seed");
+  if (s.poisoned_ed2k_servers > s.ed2k_servers)
+    return fail(err, seen["poisoned_ed2k_servers"], "poisoned_ed2k_servers", "more than ed2k_servers");
+  bool scripted = s.emule_peers + s.emule_byte_order_peers + s.emule_anti_p2p + s.emule_low_ids > 0;
+  if (scripted && s.ed2k_files == 0)
+    return fail(err, 0, "ed2k_files", "the scripted eMule peers need files to share");
+  if ((scripted || s.amule_seeders + s.amule_downloaders > 0) && s.ed2k_servers == 0)
+    return fail(err, 0, "ed2k_servers", "the lab's eMule peers need an index server to be found through");
+  if (s.amule_downloaders > 0 && s.amule_seeders == 0)
+    return fail(err, seen["amule_downloaders"], "amule_downloaders", "aMule downloaders need an aMule seeder");
+  if (s.emule_byte_order_peers > 0 && s.emule_peers < 2)
+    return fail(err, seen["emule_byte_order_peers"], "emule_byte_order_peers",
+                "needs two honest emule_peers (an aMule and an eMule) whose sources it garbles");
+  if (!bittorrent && s.ed2k_servers == 0 && s.kad_nodes == 0)
+    return fail(err, 0, "seeds", "the scenario has neither BitTorrent nor eMule peers");
   return s;
 }
 

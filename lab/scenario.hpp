@@ -1,7 +1,7 @@
 // Lab scenarios: a small "key = value" text format, one setting per line,
 // '#' starts a comment. Every error names the line and the field, e.g.
 //   line 7, field "seeds": expected a whole number from 1 to 64, got "lots"
-// Built-in scenarios (small, large) are compiled into the binary.
+// Built-in scenarios (small, large, emule-small) are compiled into the binary.
 #pragma once
 
 #include "core/error.hpp"
@@ -38,6 +38,19 @@ struct Scenario {
   int bogus_dead = 0;
   int bogus_open_port = 0;
   int pex_interval = 60;             // seconds between the lab peers' ut_pex messages (BEP 11: >= 60)
+  // eMule (issue 24). Every field is 0 in the BitTorrent scenarios.
+  int ed2k_servers = 0;              // the lab's eDonkey index servers, TCP and UDP
+  int poisoned_ed2k_servers = 0;     // of those, how many add made-up sources to every answer
+  int ed2k_files = 0;                // files the scripted eMule peers share (made-up hash and size)
+  int emule_peers = 0;               // scripted honest eMule peers: aMule 2.3.3 and eMule 0.50a by turns
+  int emule_low_ids = 0;             // LowID clients each server lists for every file
+  int kad_nodes = 0;                 // nodes of the many-nodes KAD responder
+  int emule_byte_order_peers = 0;    // source-exchange peers with aMule's historical defects, by turns
+  int emule_anti_p2p = 0;            // one farm /24 of eMule peers that claim any file
+  int emule_anti_p2p_fakes = 0;      // made-up addresses in that /24 that they hand out
+  int amule_seeders = 0;             // real amuled (Debian's aMule 2.3.3) sharing the lab's real file
+  int amule_downloaders = 0;         // real amuled downloading it, slowly, so they stay downloaders
+  std::int64_t amule_file_bytes = 30'000'000;
 
   friend bool operator==(const Scenario&, const Scenario&) = default;
 };
@@ -59,7 +72,7 @@ Result<Scenario> load_scenario_file(const std::filesystem::path& path, ScenarioE
 // Scenario text that parse_scenario() reads back as s.
 std::string format_scenario(const Scenario& s);
 
-// The text of a built-in scenario ("small", "large"), or errc::bad_value.
+// The text of a built-in scenario ("small", "large", "emule-small"), or errc::bad_value.
 Result<std::string_view> builtin_scenario(std::string_view name);
 
 }  // namespace p2pscope::lab

@@ -57,7 +57,7 @@ TEST(Scenario, ErrorsNameTheLineAndField) {
   auto e = error_of("name = x\n\nseeds = lots\n");
   EXPECT_EQ(e.line, 3);
   EXPECT_EQ(e.field, "seeds");
-  EXPECT_EQ(e.to_string(), "line 3, field \"seeds\": expected a whole number from 1 to 64, got \"lots\"");
+  EXPECT_EQ(e.to_string(), "line 3, field \"seeds\": expected a whole number from 0 to 64, got \"lots\"");
   e = error_of("name = x\ncolour = blue\n");
   EXPECT_EQ(e.line, 2);
   EXPECT_EQ(e.field, "colour");

@@ -20,6 +20,7 @@ class Truth {
  public:
   explicit Truth(const json& t) {
     for (const auto& row : t.at("addresses")) {
+      if (row.contains("network")) continue;  // the eMule side: score_emule_crawl
       auto ip = IpAddress::parse(row.at("ip").get<std::string>());
       if (!ip) continue;
       if (row.contains("port")) by_endpoint_[{ip.value(), row.at("port").get<std::uint16_t>()}] = &row;

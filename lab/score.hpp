@@ -42,6 +42,24 @@ struct CrawlScore {
 // observations for the truth's infohashes count.
 CrawlScore score_crawl(const nlohmann::json& truth, const std::vector<Observation>& observations);
 
+// The same for the eMule side (issue 24), over the truth's eMule rows and
+// `ed2k_files`:
+//   recall       of the eMule peers the lab hands out (every eMule row with a
+//                port except servers and KAD nodes), the share observed; a
+//                LowID counts as the (server, LowID) the truth lists
+//   attribution  an honest peer from any lab server, KAD node or eMule
+//                peer; a bogus one only from the actor and route its
+//                `introduced_by` names (ed2k-server-reply: that server;
+//                ed2k-offer: any lab server; kad-publish: any KAD node; sx:
+//                that peer's source exchange), or an anti-P2P peer relayed
+//                by any eMule peer; a LowID only from a server listing it;
+//                a lab tool's address through source exchange (real aMule
+//                takes whoever asks about a file it downloads for a source)
+//   completeness every actor naming an sx or ed2k-server-reply route was seen
+//                handing out a bogus address it introduced
+// actors_seen also lists the real amuleds seen answering source exchange.
+CrawlScore score_emule_crawl(const nlohmann::json& truth, const std::vector<EmuleObservation>& observations);
+
 // Verdicts against the truth, per class (issue #5's acceptance). The truth's
 // class of an address: anti_p2p (roles anti_p2p, anti_p2p_fake), byte_order
 // (a bogus byte_order_reversed address), bogus_unroutable, unreachable

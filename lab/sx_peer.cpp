@@ -13,13 +13,20 @@ std::string frame(Protocol p, std::uint8_t op, std::string payload) {
   return encode_tcp_frame(Frame{p, op, std::move(payload)});
 }
 
-SourcesAnswer answer(const SxPeerConfig& cfg, const Md4& file, std::uint8_t version) {
+}  // namespace
+
+const std::vector<Endpoint>* SxPeerConfig::sources_of(const Md4& file) const {
+  if (auto it = sources.find(file); it != sources.end()) return &it->second;
+  return any_file ? &any_file_sources : nullptr;
+}
+
+SourcesAnswer sx_answer(const SxPeerConfig& cfg, const Md4& file, std::uint8_t version) {
   SourcesAnswer a{version, file, {}};
   auto form = cfg.encoding == SxEncoding::correct         ? id_form_of_sx(version)
               : cfg.encoding == SxEncoding::ed2k_everywhere ? IdForm::ed2k
                                                             : IdForm::hybrid;
   std::uint8_t n = 0;
-  for (const auto& ep : cfg.sources.at(file)) {
+  for (const auto& ep : *cfg.sources_of(file)) {
     SxEntry e;
     e.id = form == IdForm::hybrid ? hybrid_id(ep.address) : ed2k_id(ep.address);
     e.port = ep.port;
@@ -30,6 +37,8 @@ SourcesAnswer answer(const SxPeerConfig& cfg, const Md4& file, std::uint8_t vers
   }
   return a;
 }
+
+namespace {
 
 // The frames answering one request frame (none for silence).
 std::string respond(const Frame& f, const SxPeerConfig& cfg, ClientInfo& requester) {
@@ -43,21 +52,22 @@ std::string respond(const Frame& f, const SxPeerConfig& cfg, ClientInfo& request
   if (f.protocol != Protocol::emule && f.protocol != Protocol::packed) return {};
   if (f.opcode == op::request_sources) {
     auto h = decode_hash_only(f.payload);
-    if (!h || !cfg.sources.contains(h.value())) return {};
-    auto v = static_cast<std::uint8_t>(std::clamp<int>(requester.sx1_version, 1, 4));
-    return frame(Protocol::emule, op::answer_sources, encode_answer_sources(answer(cfg, h.value(), v)));
+    if (!h || !cfg.sources_of(h.value())) return {};
+    // The lower of the two SX1 versions, as eMule's sender picks it.
+    auto v = static_cast<std::uint8_t>(std::clamp<int>(std::min<int>(requester.sx1_version, cfg.sx1), 1, 4));
+    return frame(Protocol::emule, op::answer_sources, encode_answer_sources(sx_answer(cfg, h.value(), v)));
   }
   if (f.opcode != op::multipacket_ext) return {};
   auto m = decode_multipacket(f.payload, MultiKind::extended, requester.ext_requests);
   if (!m) return {};
   const auto& file = m.value().file;
-  if (!cfg.sources.contains(file)) return frame(Protocol::edonkey, op::no_such_file, encode_hash_only(file));
+  if (!cfg.sources_of(file)) return frame(Protocol::edonkey, op::no_such_file, encode_hash_only(file));
   std::string out = frame(Protocol::emule, op::multipacket_answer,
                           encode_multipacket_answer(MultiAnswer{file, "lab file", PartStatus{}, std::nullopt}));
   for (const auto& item : m.value().items)
     if (item.opcode == op::request_sources2)
       out += frame(Protocol::emule, op::answer_sources2,
-                   encode_answer_sources2(answer(cfg, file, std::clamp<std::uint8_t>(item.sx2_version, 1, 4))));
+                   encode_answer_sources2(sx_answer(cfg, file, std::clamp<std::uint8_t>(item.sx2_version, 1, 4))));
   return out;
 }
 

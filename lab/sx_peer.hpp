@@ -31,7 +31,16 @@ struct SxPeerConfig {
   bool sx2 = true;
   std::map<ed2k::Md4, std::vector<Endpoint>> sources;  // the files it has, and whom it knows for each
   SxEncoding encoding = SxEncoding::correct;
+  // Claims every other file too, with these sources (an anti-P2P peer).
+  bool any_file = false;
+  std::vector<Endpoint> any_file_sources;
+  // The sources it knows for `file`, or null when it does not have the file.
+  const std::vector<Endpoint>* sources_of(const ed2k::Md4& file) const;
 };
+
+// Its answer for `file` (which it must have) in SX `version`, encoded as its
+// encoding says.
+ed2k::SourcesAnswer sx_answer(const SxPeerConfig& cfg, const ed2k::Md4& file, std::uint8_t version);
 
 // Serves sessions on acceptor until it is closed.
 awaitable<void> serve_sx_peer(tcp::acceptor acceptor, const SxPeerConfig& cfg);

@@ -11,7 +11,7 @@ using json = nlohmann::json;
 bool bogus_role(Role r) {
   switch (r) {
     case Role::anti_p2p: case Role::bogus_unroutable: case Role::bogus_dead: case Role::bogus_open_port:
-    case Role::anti_p2p_fake:
+    case Role::anti_p2p_fake: case Role::emule_anti_p2p: case Role::emule_fake:
       return true;
     default: return false;
   }
@@ -25,15 +25,20 @@ class Truth {
              {"implementation", to_string(p.impl)}, {"bogus", bogus_role(p.role)}};
       if (p.endpoint.port != 0) a["port"] = p.endpoint.port;
       if (p.farm >= 0) a["farm"] = p.farm;
+      if (emule_role(p.role)) a["network"] = "emule";
       add(p.endpoint, std::move(a));
     }
   }
 
-  void introduce(const Endpoint& ep, std::string actor, std::string route, json extra = json::object()) {
+  // A new address (a byte-order reversal) is added as a row of `network`
+  // ("" for BitTorrent).
+  void introduce(const Endpoint& ep, std::string actor, std::string route, json extra = json::object(),
+                 std::string_view network = "") {
     auto it = index_.find(ep);
     if (it == index_.end()) {
       json row{{"ip", ep.address.to_string()}, {"role", "byte_order_reversed"}, {"implementation", "none"},
                {"bogus", true}};
+      if (!network.empty()) row["network"] = network;
       if (ep.port != 0) row["port"] = ep.port;
       add(ep, std::move(row));
       it = index_.find(ep);
@@ -42,6 +47,11 @@ class Truth {
     extra["route"] = std::move(route);
     auto& list = rows_[it->second]["introduced_by"];
     if (std::find(list.begin(), list.end(), extra) == list.end()) list.push_back(std::move(extra));
+  }
+
+  json* row(const Endpoint& ep) {
+    auto it = index_.find(ep);
+    return it == index_.end() ? nullptr : &rows_[it->second];
   }
 
   json finish() {
@@ -127,6 +137,50 @@ void add_byte_order_routes(Truth& t, const LabPlan& plan) {
   }
 }
 
+// The eMule side (lab/emule.hpp says who hands out what).
+void add_emule_routes(Truth& t, const LabPlan& plan) {
+  const std::string emule = "emule";
+  auto low_ids = lab_low_ids(plan);
+  for (const auto* s : plan.with_role(Role::ed2k_server)) {
+    auto& row = *t.row(s->endpoint);
+    row["poisoned"] = s->variant == 1;
+    row["udp_port"] = s->endpoint.port + 4;
+    row["low_ids"] = low_ids;
+    if (s->variant != 1) continue;
+    for (const auto& ep : emule_farm(plan)) t.introduce(ep, s->name, "ed2k-server-reply", json::object(), emule);
+    for (const auto& ep : emule_fakes(plan)) t.introduce(ep, s->name, "ed2k-server-reply", json::object(), emule);
+  }
+  for (const auto* p : ed2k_offering(plan)) t.introduce(p->endpoint, p->name, "ed2k-offer", json::object(), emule);
+  for (const auto* p : plan.with_role(Role::emule_peer))
+    if (p->impl == Impl::amule) t.introduce(p->endpoint, p->name, "ed2k-offer", json::object(), emule);
+  if (!plan.with_role(Role::kad_node).empty())
+    for (const auto* p : kad_publishing(plan)) t.introduce(p->endpoint, p->name, "kad-publish", json::object(), emule);
+  auto reversal = [](const Endpoint& ep, std::string_view defect) {
+    return json{{"reverse_of", ep.to_string()}, {"defect", defect}};
+  };
+  for (const auto& p : plan.parties) {
+    if (p.impl != Impl::lab_actor) continue;
+    if (p.role == Role::emule_peer || p.role == Role::emule_anti_p2p) {
+      auto cfg = sx_peer_config(plan, p);
+      const auto* known = cfg.any_file ? &cfg.any_file_sources : cfg.sources.empty() ? nullptr : &cfg.sources.begin()->second;
+      for (const auto& ep : known ? *known : std::vector<Endpoint>{}) t.introduce(ep, p.name, "sx", json::object(), emule);
+    } else if (p.role == Role::emule_byte_order) {
+      auto defect = static_cast<EmuleDefect>(p.variant);
+      if (defect == EmuleDefect::v4_stored_raw) {
+        const auto* teacher = emule_teacher(plan);
+        for (const auto& ep : v4_stored_raw(plan)) {
+          auto extra = reversal({reverse_v4(ep.address), ep.port}, to_string(defect));
+          extra["learned_from"] = teacher->name;
+          t.introduce(ep, p.name, "sx", extra, emule);
+        }
+      } else {
+        for (const auto& ep : honest_sources(plan, p))
+          t.introduce({reverse_v4(ep.address), ep.port}, p.name, "sx", reversal(ep, to_string(defect)), emule);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 nlohmann::json ground_truth(const TruthInputs& in) {
@@ -139,12 +193,19 @@ nlohmann::json ground_truth(const TruthInputs& in) {
   for (const auto* p : plan.with_role(Role::propagator)) {
     for (const auto& ep : t.bogus_endpoints()) t.introduce(ep, p->name, "pex-relay");
   }
+  add_emule_routes(t, plan);
   json j;
   j["scenario"] = plan.scenario.name;
   j["seed"] = plan.scenario.seed;
   j["info_hashes"] = json::array();
   for (const auto& tor : in.torrents) j["info_hashes"].push_back(tor.info_hash.hex());
   j["trackers"] = plan.tracker_urls();
+  if (!in.ed2k_files.empty()) {
+    j["ed2k_files"] = json::array();
+    for (const auto& f : in.ed2k_files)
+      j["ed2k_files"].push_back({{"hash", f.link.hash.hex()}, {"size", f.link.size}, {"name", f.link.name},
+                                 {"real", f.real}, {"link", ed2k::format_link(f.link)}});
+  }
   j["routability"] = {{"pfx2as", in.pfx2as.string()}, {"asn_mmdb", in.mmdb.string()}};
   j["addresses"] = t.finish();
   return j;

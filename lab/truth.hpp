@@ -4,6 +4,7 @@
 // demo, the integration tests and the benchmarks score against it.
 #pragma once
 
+#include "lab/emule.hpp"
 #include "lab/plan.hpp"
 #include "lab/routability.hpp"
 #include "lab/torrents.hpp"
@@ -19,6 +20,7 @@ struct TruthInputs {
   const std::vector<LabTorrent>& torrents;
   const std::vector<Announcement>& announcements;
   std::filesystem::path pfx2as, mmdb;
+  std::vector<EmuleLabFile> ed2k_files = {};  // the eMule lab's files, the real one's hash computed
 };
 
 nlohmann::json ground_truth(const TruthInputs& in);

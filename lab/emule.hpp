@@ -1,0 +1,74 @@
+// The eMule side of the lab as data (issue 24): which files exist, who
+// shares them, what each scripted peer, index server and KAD node hands out,
+// and what the real amuleds are told. Pure and deterministic from the plan:
+// the actor process runs it, truth.cpp explains it, lab_up() writes the
+// crawler's inputs from it. Nothing here does I/O.
+#pragma once
+
+#include "core/ed2k_link.hpp"
+#include "core/kad.hpp"
+#include "lab/ed2k_server.hpp"
+#include "lab/kad_responder.hpp"
+#include "lab/plan.hpp"
+#include "lab/sx_peer.hpp"
+
+#include <string>
+#include <vector>
+
+namespace p2pscope::lab {
+
+// A file of the eMule lab. The scripted files exist only as a hash and a
+// size; the real one (shared by the amuleds) has content, and its hash is
+// computed from it at lab up.
+struct EmuleLabFile {
+  ed2k::FileLink link;
+  bool real = false;
+};
+
+// The scripted files, ed2k_files of them.
+std::vector<EmuleLabFile> scripted_files(const LabPlan& plan);
+// The real file's content: amule_file_bytes deterministic bytes, chunk by
+// chunk (offset, length) so a large file need not sit in memory.
+std::string real_file_chunk(const LabPlan& plan, std::uint64_t offset, std::size_t length);
+inline constexpr const char* kRealFileName = "p2pscope-lab-emule.bin";
+
+// A scripted party's stable user hash (eMule's marks: byte 5 = 14, byte 14 = 111).
+ed2k::Md4 lab_user_hash(const LabPlan& plan, const Party& p);
+// The LowIDs every lab server lists as sources of every scripted file.
+std::vector<std::uint32_t> lab_low_ids(const LabPlan& plan);
+
+// The peers the servers list for every scripted file (as if they had
+// logged in and offered it): honest scripted peers, the defect actors and
+// the farm.
+std::vector<const Party*> ed2k_offering(const LabPlan& plan);
+// A server's configuration and its listed sources; a poisoned one injects
+// the farm and its made-up addresses into every answer.
+Ed2kServerConfig ed2k_server_config(const LabPlan& plan, const Party& server);
+void list_scripted_sources(const LabPlan& plan, Ed2kServerState& state);
+
+// KAD: the responder's nodes (ids deterministic) and what they index: the
+// honest scripted peers and the farm publish every scripted file.
+std::vector<KadNode> kad_nodes(const LabPlan& plan);
+std::vector<const Party*> kad_publishing(const LabPlan& plan);
+void index_kad_sources(const LabPlan& plan, KadResponderState& state);
+kad::NodesFile lab_nodes_dat(const LabPlan& plan);
+
+// Source exchange. The sources an honest scripted peer knows for every
+// scripted file (every other honest scripted peer); what each scripted
+// party answers with (its SxPeerConfig); and, for a v4_stored_raw actor,
+// what it stored from the eMule 0.50a peer it asked (emule_teacher):
+// that peer's v4 answer decoded by aMule 2.1's rule, which swaps only
+// when the sender advertised SX1 == 3.
+std::vector<Endpoint> honest_sources(const LabPlan& plan, const Party& except);
+SxPeerConfig sx_peer_config(const LabPlan& plan, const Party& p);
+const Party* emule_teacher(const LabPlan& plan);
+std::vector<Endpoint> v4_stored_raw(const LabPlan& plan);
+// aMule 2.1.0-2.1.3's receive rule on one answer (emule.md §3): the
+// addresses it stores.
+std::vector<Endpoint> amule21_store(const ed2k::SourcesAnswer& received, std::uint8_t sender_sx1);
+
+// The farm's members and its made-up addresses.
+std::vector<Endpoint> emule_farm(const LabPlan& plan);
+std::vector<Endpoint> emule_fakes(const LabPlan& plan);
+
+}  // namespace p2pscope::lab
