@@ -176,8 +176,27 @@ Result<CrawlSummary> crawl_bittorrent(const CrawlArgs& a, const CrawlConfig& cfg
   return summary;
 }
 
-// One round over the eDonkey index servers and KAD for the ed2k:// inputs,
-// then source exchange with every source found; Ctrl-C stops it.
+// Progress: what one eMule round found.
+void print_emule_round(const Ed2kRound& round, int n) {
+  std::cerr << "eMule round " << n << ": " << round.servers << " index server(s), " << round.servers_answered
+            << " answered; " << round.observations << " new observations (" << round.handed_out << " sources handed out, "
+            << round.low_ids << " LowIDs), " << round.anomalies << " anomalies\n";
+  if (round.kad)
+    std::cerr << "  KAD: " << round.kad->bootstrapped << " bootstrap(s) answered, " << round.kad->find_nodes
+              << " find-node requests, " << round.kad->searches_answered << " of " << round.kad->searches
+              << " source searches answered, " << round.kad->sources << " sources, " << round.kad->budget_skips
+              << " packets held back by aMule's per-IP allowances\n";
+  if (!round.sx_ends.empty()) {
+    std::cerr << "  source exchange sessions:";
+    for (const auto& [end, count] : round.sx_ends) std::cerr << " " << end << " " << count;
+    std::cerr << "\n";
+  }
+  for (const auto& [server, why] : round.failures) std::cerr << "  " << printable(why) << "\n";
+}
+
+// The eMule rounds (crawler/ed2k_crawl.hpp's schedule) over the eDonkey
+// index servers, KAD and source exchange for the ed2k:// inputs; one round
+// with --quick; Ctrl-C stops them. The total: observations summed.
 Ed2kRound crawl_emule(const CrawlArgs& a, const CrawlConfig& cfg, const Ed2kInputs& in, RecordSink& sink,
                       bool& interrupted) {
   net::asio::io_context io;
@@ -202,7 +221,8 @@ Ed2kRound crawl_emule(const CrawlArgs& a, const CrawlConfig& cfg, const Ed2kInpu
   }
   std::vector<std::string> names = cfg.ed2k_servers;
   names.insert(names.end(), in.servers.begin(), in.servers.end());
-  Ed2kRound round;
+  Ed2kRound total;
+  int rounds = 0;
   net::asio::co_spawn(
       io,
       [&]() -> net::awaitable<void> {
@@ -211,30 +231,24 @@ Ed2kRound crawl_emule(const CrawlArgs& a, const CrawlConfig& cfg, const Ed2kInpu
         std::vector<kad::Contact> seeds = in.kad_nodes;
         for (const auto& ep : co_await resolve_servers(cfg.kad_nodes, failed))
           if (ep.address.is_v4()) seeds.push_back(kad::Contact{{}, ed2k::hybrid_id(ep.address), ep.port, 0, 0});
-        auto r = co_await crawl_emule_round(servers, seeds, in.files, round_cfg, gate, sink, &stop);
-        for (const auto& f : failed) r.failures[f] = f + ": does not resolve";
-        round = std::move(r);
+        EmuleSchedule schedule;
+        schedule.max_duration = cfg.max_duration;
+        if (cfg.stable_for.count() < 60) schedule.max_rounds = 1;  // --quick, the lab
+        auto report = [&](const Ed2kRound& r) {
+          if (!a.quiet) print_emule_round(r, ++rounds);
+        };
+        auto crawl = co_await crawl_emule(servers, seeds, in.files, round_cfg, schedule, gate, sink, &stop, report);
+        for (auto& r : crawl.rounds) {
+          total.observations += r.observations;
+          if (r.sink_error) total.sink_error = r.sink_error;
+        }
+        if (!a.quiet) std::cerr << "eMule: " << crawl.rounds.size() << " round(s); stopped: " << crawl.stop_reason << "\n";
+        for (const auto& f : failed) std::cerr << "  " << printable(f + ": does not resolve") << "\n";
         signals.cancel();
       },
       net::asio::detached);
   io.run();
-  if (!a.quiet) {
-    std::cerr << "eMule: " << round.servers << " index server(s), " << round.servers_answered << " answered; "
-              << round.observations << " observations (" << round.handed_out << " sources handed out, "
-              << round.low_ids << " LowIDs), " << round.anomalies << " anomalies\n";
-    if (round.kad)
-      std::cerr << "  KAD: " << round.kad->bootstrapped << " bootstrap(s) answered, " << round.kad->find_nodes
-                << " find-node requests, " << round.kad->searches_answered << " of " << round.kad->searches
-                << " source searches answered, " << round.kad->sources << " sources, " << round.kad->budget_skips
-                << " packets held back by aMule's per-IP allowances\n";
-    if (!round.sx_ends.empty()) {
-      std::cerr << "  source exchange sessions:";
-      for (const auto& [end, n] : round.sx_ends) std::cerr << " " << end << " " << n;
-      std::cerr << "\n";
-    }
-    for (const auto& [server, why] : round.failures) std::cerr << "  " << printable(why) << "\n";
-  }
-  return round;
+  return total;
 }
 
 int run_crawl(const CrawlArgs& a) {
@@ -292,8 +306,12 @@ int run_crawl(const CrawlArgs& a) {
               << emule.value().files.size() << " ed2k file(s)\n";
     if (!targets.value().empty()) std::cerr << cfg.describe() << "\n";
     if (!emule.value().files.empty())
-      std::cerr << "eMule: one round over the index servers (TCP, and UDP at port + 4) and KAD, then source exchange "
-                   "with every source found; politeness "
+      std::cerr << "eMule: "
+                << (cfg.stable_for.count() < 60 ? std::string("one round")
+                                                : "a round every " + std::to_string(EmuleSchedule{}.requery.count() / 60) +
+                                                      " min (aMule's source-exchange re-ask window) until one finds nothing new")
+                << " over the index servers (TCP, and UDP at port + 4) and KAD, then source exchange with every source "
+                   "found; politeness "
                 << cfg.politeness.describe() << "\n";
   }
   const bool bittorrent = !targets.value().empty();

@@ -120,8 +120,8 @@ struct Recorder {
     ev.on_source = [this](EmuleObservation o) {
       ++round.handed_out;
       round.low_ids += o.low_id() ? 1 : 0;
+      queue(o);  // asked again each round, written once
       if (!seen.insert({o.via, o.source, o.file, o.raw_id, o.peer_port}).second) return;
-      queue(o);
       o.run = run;
       ++round.observations;
       write(std::move(o));
@@ -196,10 +196,11 @@ awaitable<std::vector<Endpoint>> resolve_servers(const std::vector<std::string>&
 
 awaitable<Ed2kRound> crawl_emule_round(std::vector<Endpoint> servers, std::vector<kad::Contact> kad_seeds,
                                        std::vector<Ed2kFile> files, const EmuleRoundConfig& cfg, RateGate& gate,
-                                       RecordSink& sink, StopSignal* stop) {
+                                       RecordSink& sink, StopSignal* stop, EmuleMemory* memory) {
   Ed2kRound round;
   round.servers = servers.size();
-  std::set<SeenKey> seen;
+  EmuleMemory alone;
+  auto& seen = (memory ? *memory : alone).written;
   Recorder rec{cfg.run_id, sink, round, seen, stop, cfg.contact_special};
   for (const auto& f : files) rec.sizes[f.hash] = f.size;
   const std::size_t parallel = cfg.parallel;
@@ -242,6 +243,40 @@ awaitable<Ed2kRound> crawl_emule_round(std::vector<Endpoint> servers, std::vecto
   more();
   while (running > 0) co_await done.wait();
   co_return round;
+}
+
+awaitable<EmuleCrawl> crawl_emule(std::vector<Endpoint> servers, std::vector<kad::Contact> kad_seeds,
+                                  std::vector<Ed2kFile> files, const EmuleRoundConfig& cfg, const EmuleSchedule& schedule,
+                                  RateGate& gate, RecordSink& sink, StopSignal* stop,
+                                  std::function<void(const Ed2kRound&)> on_round) {
+  EmuleCrawl crawl;
+  EmuleMemory memory;
+  const auto start = std::chrono::steady_clock::now();
+  auto ex = co_await asio::this_coro::executor;
+  Wakeup woken(ex);
+  StopSignal::Hook hook;
+  if (stop) hook = stop->on_request([&woken] { woken.notify(); });
+  for (;;) {
+    auto round_start = std::chrono::steady_clock::now();
+    crawl.rounds.push_back(co_await crawl_emule_round(servers, kad_seeds, files, cfg, gate, sink, stop, &memory));
+    const auto& r = crawl.rounds.back();
+    if (on_round) on_round(r);
+    auto took = std::chrono::steady_clock::now() - round_start;
+    if (r.sink_error) crawl.stop_reason = "the record sink failed";
+    else if (stop && stop->requested()) crawl.stop_reason = "stopped";
+    else if (r.observations == 0) crawl.stop_reason = "nothing new";
+    else if (schedule.max_rounds && crawl.rounds.size() >= schedule.max_rounds) crawl.stop_reason = "max_rounds";
+    else if (schedule.max_duration.count() > 0 &&
+             std::chrono::steady_clock::now() + schedule.requery + took > start + schedule.max_duration)
+      crawl.stop_reason = "max_duration";
+    if (!crawl.stop_reason.empty()) break;
+    co_await woken.wait_until(round_start + schedule.requery);
+    if (stop && stop->requested()) {
+      crawl.stop_reason = "stopped";
+      break;
+    }
+  }
+  co_return crawl;
 }
 
 }  // namespace p2pscope::crawler

@@ -1,9 +1,9 @@
-// The eMule side of a crawl, as far as it is built: the inputs (ed2k file
-// and server links, list files of links, server.met, nodes.dat), the
-// crawler's stable user hash, and one round over eDonkey index servers (TCP
-// and UDP) and KAD that records every source with the server or node that
-// gave it, then source exchange with every source found (backtracking:
-// sources that source exchange names are asked in turn).
+// The eMule side of a crawl: the inputs (ed2k file and server links, list
+// files of links, server.met, nodes.dat), the crawler's stable user hash,
+// a round over eDonkey index servers (TCP and UDP) and KAD that records
+// every source with the server or node that gave it, then source exchange
+// with every source found (backtracking: sources that source exchange
+// names are asked in turn), and the schedule of rounds.
 //
 // Threads: crawl_ed2k_servers runs on one io_context thread; the sink is
 // called from it.
@@ -14,7 +14,10 @@
 #include "crawler/kad_client.hpp"
 #include "crawler/sx_session.hpp"
 
+#include <functional>
 #include <map>
+#include <set>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -67,9 +70,40 @@ struct EmuleRoundConfig {
   std::size_t sx_max = 20000;
   bool contact_special = false;
 };
+// What a crawl remembers between rounds: the (route, source, file, ID,
+// port) already written, so a later round writes only what is new.
+struct EmuleMemory {
+  std::set<std::tuple<Via, Endpoint, ed2k::Md4, std::uint32_t, std::uint16_t>> written;
+};
+// `memory` (may be null: one round on its own) is read and added to; every
+// source found this round is asked through source exchange again, whether
+// or not an earlier round wrote it.
 net::awaitable<Ed2kRound> crawl_emule_round(std::vector<Endpoint> servers, std::vector<kad::Contact> kad_seeds,
                                            std::vector<Ed2kFile> files, const EmuleRoundConfig& cfg,
-                                           net::RateGate& gate, RecordSink& sink, net::StopSignal* stop = nullptr);
+                                           net::RateGate& gate, RecordSink& sink, net::StopSignal* stop = nullptr,
+                                           EmuleMemory* memory = nullptr);
+
+// The eMule schedule: a round, then another every `requery` (never sooner
+// than aMule's re-ask windows allow: a client answers one asker's source
+// exchange once per 40 minutes, a server one client's GETSOURCES once per
+// 20), until a round writes nothing new, after `max_rounds` (0: no limit),
+// when the next round would end past `max_duration` (0: no limit), or on
+// stop.
+struct EmuleSchedule {
+  std::chrono::seconds requery{2400};
+  std::chrono::seconds max_duration{0};
+  std::size_t max_rounds = 0;
+};
+struct EmuleCrawl {
+  std::vector<Ed2kRound> rounds;
+  std::string stop_reason;  // "nothing new", "max_rounds", "max_duration", "stopped", "the record sink failed"
+};
+// on_round (may be empty) hears each round as it ends.
+net::awaitable<EmuleCrawl> crawl_emule(std::vector<Endpoint> servers, std::vector<kad::Contact> kad_seeds,
+                                      std::vector<Ed2kFile> files, const EmuleRoundConfig& cfg,
+                                      const EmuleSchedule& schedule, net::RateGate& gate, RecordSink& sink,
+                                      net::StopSignal* stop = nullptr,
+                                      std::function<void(const Ed2kRound&)> on_round = {});
 
 // HOST:PORT to endpoints (a name may give several); entries that do not
 // resolve are reported through `failed` and skipped.

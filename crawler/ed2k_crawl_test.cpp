@@ -174,5 +174,83 @@ TEST(Ed2kCrawl, SourceExchangeFollowsEveryContactableSourceOnce) {
   EXPECT_EQ(std::count_if(seen.begin(), seen.end(), [](const auto& o) { return o.low_id(); }), 1);
 }
 
+// The schedule: a second round asks the same server and peer again (their
+// re-ask windows passed) but writes nothing it already wrote, and the crawl
+// stops there, having found nothing new.
+TEST(Ed2kCrawl, RoundsRepeatUntilOneFindsNothingNew) {
+  net::asio::io_context io;
+  auto peer_acceptor = net::tcp::acceptor(io, net::tcp::endpoint(net::asio::ip::make_address("127.0.0.2"), 0));
+  Endpoint a{ip("127.0.0.2"), peer_acceptor.local_endpoint().port()};
+  lab::SxPeerConfig a_cfg;
+  a_cfg.user_hash = md4(0x31);
+  a_cfg.sources[md4(1)] = {{ip("0.0.0.5"), 4662}};
+  net::asio::co_spawn(io, lab::serve_sx_peer(std::move(peer_acceptor), a_cfg), net::asio::detached);
+  lab::Ed2kServerState server({});
+  server.list(md4(1), ed2k_id(a.address), a.port);
+  auto acceptor = net::tcp::acceptor(io, net::tcp::endpoint(net::asio::ip::make_address("127.0.0.1"), 0));
+  Endpoint at{ip("127.0.0.1"), acceptor.local_endpoint().port()};
+  net::asio::co_spawn(io, lab::serve_ed2k_tcp(std::move(acceptor), server), net::asio::detached);
+
+  testlib::MemorySink sink;
+  net::RateGate gate(net::Politeness::unlimited());
+  EmuleRoundConfig cfg;
+  cfg.servers.reply_timeout = std::chrono::milliseconds(300);
+  cfg.sx.answer_timeout = std::chrono::milliseconds(500);
+  cfg.contact_special = true;  // loopback
+  EmuleSchedule schedule;
+  schedule.requery = std::chrono::seconds(1);
+  EmuleCrawl crawl;
+  net::asio::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        crawl = co_await crawl_emule({at}, {}, {{md4(1), 1000}}, cfg, schedule, gate, sink);
+        io.stop();
+      },
+      net::asio::detached);
+  io.run_for(std::chrono::seconds(30));
+  ASSERT_EQ(crawl.rounds.size(), 2u);
+  EXPECT_EQ(crawl.stop_reason, "nothing new");
+  EXPECT_EQ(crawl.rounds[0].observations, 2u) << "A from the server, the LowID from A";
+  EXPECT_EQ(crawl.rounds[1].observations, 0u);
+  EXPECT_EQ(crawl.rounds[1].sx_ends.at("answered"), 1u) << "A is asked again";
+  EXPECT_EQ(sink.of<EmuleObservation>().size(), 2u);
+}
+
+TEST(Ed2kCrawl, TheScheduleStopsAtItsLimitsAndOnStop) {
+  net::asio::io_context io;
+  testlib::MemorySink sink;
+  net::RateGate gate(net::Politeness::unlimited());
+  EmuleRoundConfig cfg;  // contact_special stays off: the listed TEST-NET address is never dialled
+  lab::Ed2kServerState server({});
+  server.list(md4(1), ed2k_id(ip("198.51.100.9")), 4662);
+  auto acceptor = net::tcp::acceptor(io, net::tcp::endpoint(net::asio::ip::make_address("127.0.0.1"), 0));
+  Endpoint at{ip("127.0.0.1"), acceptor.local_endpoint().port()};
+  net::asio::co_spawn(io, lab::serve_ed2k_tcp(std::move(acceptor), server), net::asio::detached);
+  cfg.servers.reply_timeout = std::chrono::milliseconds(300);
+  EmuleSchedule one;
+  one.max_rounds = 1;
+  EmuleSchedule hour;
+  hour.requery = std::chrono::hours(1);
+  net::StopSignal stop;
+  EmuleCrawl first, second;
+  net::asio::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        first = co_await crawl_emule({at}, {}, {{md4(1), 1000}}, cfg, one, gate, sink);
+        net::asio::co_spawn(io, [&]() -> net::awaitable<void> {
+          co_await net::sleep_for(std::chrono::milliseconds(1500));
+          stop.request("test");
+        }, net::asio::detached);
+        second = co_await crawl_emule({at}, {}, {{md4(1), 1000}}, cfg, hour, gate, sink, &stop);
+        io.stop();
+      },
+      net::asio::detached);
+  io.run_for(std::chrono::seconds(30));
+  EXPECT_EQ(first.stop_reason, "max_rounds");
+  ASSERT_EQ(second.rounds.size(), 1u);
+  EXPECT_EQ(second.rounds[0].observations, 1u) << "the listed source, over TCP";
+  EXPECT_EQ(second.stop_reason, "stopped") << "the hour's wait ends on stop";
+}
+
 }  // namespace
 }  // namespace p2pscope::crawler
