@@ -8,6 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+#include <functional>
+
 #include <filesystem>
 #include <fstream>
 
@@ -124,47 +127,65 @@ TEST(Ed2kCrawl, ARoundWritesEachSourceOncePerRouteWithItsRun) {
   EXPECT_EQ(std::count_if(seen.begin(), seen.end(), [](const auto& o) { return o.via == Via::ed2k_server_udp; }), 2);
 }
 
+// Loopback eMule parties for the round and schedule tests: scripted
+// source-exchange peers and one index server (TCP only), served on `io`;
+// the crawl is let contact loopback sources.
+struct LoopbackEmule {
+  net::asio::io_context io;
+  std::deque<lab::SxPeerConfig> peers;  // serve_sx_peer keeps a reference
+  lab::Ed2kServerState server{{}};
+  Endpoint server_at;
+  testlib::MemorySink sink;
+  net::RateGate gate{net::Politeness::unlimited()};
+  EmuleRoundConfig cfg;
+
+  LoopbackEmule() {
+    auto acceptor = net::tcp::acceptor(io, net::tcp::endpoint(net::asio::ip::make_address("127.0.0.1"), 0));
+    server_at = {ip("127.0.0.1"), acceptor.local_endpoint().port()};
+    net::asio::co_spawn(io, lab::serve_ed2k_tcp(std::move(acceptor), server), net::asio::detached);
+    cfg.servers.reply_timeout = std::chrono::milliseconds(300);
+    cfg.sx.answer_timeout = std::chrono::milliseconds(500);
+    cfg.contact_special = true;  // loopback
+  }
+  // A scripted peer at `addr` that names `sources` for file md4(1).
+  Endpoint peer(const char* addr, std::uint8_t hash, std::vector<Endpoint> sources) {
+    auto acceptor = net::tcp::acceptor(io, net::tcp::endpoint(net::asio::ip::make_address(addr), 0));
+    Endpoint at{ip(addr), acceptor.local_endpoint().port()};
+    auto& c = peers.emplace_back();
+    c.user_hash = md4(hash);
+    c.sources[md4(1)] = std::move(sources);
+    net::asio::co_spawn(io, lab::serve_sx_peer(std::move(acceptor), c), net::asio::detached);
+    return at;
+  }
+  // Runs `crawl` (a coroutine) to its end, for at most 30 s.
+  void run(std::function<net::awaitable<void>()> crawl) {
+    net::asio::co_spawn(
+        io,
+        [&]() -> net::awaitable<void> {
+          co_await crawl();
+          io.stop();
+        },
+        net::asio::detached);
+    io.run_for(std::chrono::seconds(30));
+  }
+};
+
 // Backtracking over source exchange, all on loopback: the server names peer
 // A (on 127.0.0.2: the crawler logs in from 127.0.0.1, whose HighID would
 // replace A's login); A names peer B and a LowID; B names a closed port. A and B are asked
 // (the LowID never is), and each entry is written with the peer that sent it.
 TEST(Ed2kCrawl, SourceExchangeFollowsEveryContactableSourceOnce) {
-  net::asio::io_context io;
-  auto a_acceptor = net::tcp::acceptor(io, net::tcp::endpoint(net::asio::ip::make_address("127.0.0.2"), 0));
-  auto b_acceptor = net::tcp::acceptor(io, net::tcp::endpoint(net::asio::ip::make_address("127.0.0.1"), 0));
-  Endpoint a{ip("127.0.0.2"), a_acceptor.local_endpoint().port()}, b{ip("127.0.0.1"), b_acceptor.local_endpoint().port()};
-  lab::SxPeerConfig a_cfg, b_cfg;
-  a_cfg.user_hash = md4(0x31);
-  a_cfg.sources[md4(1)] = {b, {ip("0.0.0.5"), 4662}};
-  b_cfg.user_hash = md4(0x32);
-  b_cfg.sources[md4(1)] = {{ip("127.0.0.3"), 9}};
-  net::asio::co_spawn(io, lab::serve_sx_peer(std::move(a_acceptor), a_cfg), net::asio::detached);
-  net::asio::co_spawn(io, lab::serve_sx_peer(std::move(b_acceptor), b_cfg), net::asio::detached);
-  lab::Ed2kServerState server({});
-  auto id = server.login(ip("127.0.0.2"), Login{md4(2), 0, a.port, {}}).value().change.id;
-  server.offer(id, {OfferedFile{md4(1), 0xFBFBFBFB, 0xFBFB, {}}});
-  auto acceptor = net::tcp::acceptor(io, net::tcp::endpoint(net::asio::ip::make_address("127.0.0.1"), 0));
-  Endpoint at{ip("127.0.0.1"), acceptor.local_endpoint().port()};
-  net::asio::co_spawn(io, lab::serve_ed2k_tcp(std::move(acceptor), server), net::asio::detached);
-
-  testlib::MemorySink sink;
-  net::RateGate gate(net::Politeness::unlimited());
-  EmuleRoundConfig cfg;
-  cfg.servers.reply_timeout = std::chrono::milliseconds(300);
-  cfg.sx.answer_timeout = std::chrono::milliseconds(500);
-  cfg.contact_special = true;  // loopback
+  LoopbackEmule lab;
+  auto b = lab.peer("127.0.0.1", 0x32, {{ip("127.0.0.3"), 9}});
+  auto a = lab.peer("127.0.0.2", 0x31, {b, {ip("0.0.0.5"), 4662}});
+  auto id = lab.server.login(ip("127.0.0.2"), Login{md4(2), 0, a.port, {}}).value().change.id;
+  lab.server.offer(id, {OfferedFile{md4(1), 0xFBFBFBFB, 0xFBFB, {}}});
+  auto at = lab.server_at;
   Ed2kRound round;
-  net::asio::co_spawn(
-      io,
-      [&]() -> net::awaitable<void> {
-        round = co_await crawl_emule_round({at}, {}, {{md4(1), 1000}}, cfg, gate, sink);
-        io.stop();
-      },
-      net::asio::detached);
-  io.run_for(std::chrono::seconds(30));
+  lab.run([&]() -> net::awaitable<void> { round = co_await crawl_emule_round({at}, {}, {{md4(1), 1000}}, lab.cfg, lab.gate, lab.sink); });
   EXPECT_EQ(round.sx_ends["answered"], 2u) << "A and B";
   EXPECT_EQ(round.sx_ends["unreachable"], 1u) << "B's closed port";
-  auto seen = sink.of<EmuleObservation>();
+  auto seen = lab.sink.of<EmuleObservation>();
   auto by = [&](Via via, const Endpoint& source) {
     return std::count_if(seen.begin(), seen.end(), [&](const auto& o) { return o.via == via && o.source == source; });
   };
@@ -178,74 +199,42 @@ TEST(Ed2kCrawl, SourceExchangeFollowsEveryContactableSourceOnce) {
 // re-ask windows passed) but writes nothing it already wrote, and the crawl
 // stops there, having found nothing new.
 TEST(Ed2kCrawl, RoundsRepeatUntilOneFindsNothingNew) {
-  net::asio::io_context io;
-  auto peer_acceptor = net::tcp::acceptor(io, net::tcp::endpoint(net::asio::ip::make_address("127.0.0.2"), 0));
-  Endpoint a{ip("127.0.0.2"), peer_acceptor.local_endpoint().port()};
-  lab::SxPeerConfig a_cfg;
-  a_cfg.user_hash = md4(0x31);
-  a_cfg.sources[md4(1)] = {{ip("0.0.0.5"), 4662}};
-  net::asio::co_spawn(io, lab::serve_sx_peer(std::move(peer_acceptor), a_cfg), net::asio::detached);
-  lab::Ed2kServerState server({});
-  server.list(md4(1), ed2k_id(a.address), a.port);
-  auto acceptor = net::tcp::acceptor(io, net::tcp::endpoint(net::asio::ip::make_address("127.0.0.1"), 0));
-  Endpoint at{ip("127.0.0.1"), acceptor.local_endpoint().port()};
-  net::asio::co_spawn(io, lab::serve_ed2k_tcp(std::move(acceptor), server), net::asio::detached);
-
-  testlib::MemorySink sink;
-  net::RateGate gate(net::Politeness::unlimited());
-  EmuleRoundConfig cfg;
-  cfg.servers.reply_timeout = std::chrono::milliseconds(300);
-  cfg.sx.answer_timeout = std::chrono::milliseconds(500);
-  cfg.contact_special = true;  // loopback
+  LoopbackEmule lab;
+  auto a = lab.peer("127.0.0.2", 0x31, {{ip("0.0.0.5"), 4662}});
+  lab.server.list(md4(1), ed2k_id(a.address), a.port);
   EmuleSchedule schedule;
   schedule.requery = std::chrono::seconds(1);
   EmuleCrawl crawl;
-  net::asio::co_spawn(
-      io,
-      [&]() -> net::awaitable<void> {
-        crawl = co_await crawl_emule({at}, {}, {{md4(1), 1000}}, cfg, schedule, gate, sink);
-        io.stop();
-      },
-      net::asio::detached);
-  io.run_for(std::chrono::seconds(30));
+  lab.run([&]() -> net::awaitable<void> {
+    crawl = co_await crawl_emule({lab.server_at}, {}, {{md4(1), 1000}}, lab.cfg, schedule, lab.gate, lab.sink);
+  });
   ASSERT_EQ(crawl.rounds.size(), 2u);
   EXPECT_EQ(crawl.stop_reason, "nothing new");
   EXPECT_EQ(crawl.rounds[0].observations, 2u) << "A from the server, the LowID from A";
   EXPECT_EQ(crawl.rounds[1].observations, 0u);
   EXPECT_EQ(crawl.rounds[1].sx_ends.at("answered"), 1u) << "A is asked again";
-  EXPECT_EQ(sink.of<EmuleObservation>().size(), 2u);
+  EXPECT_EQ(lab.sink.of<EmuleObservation>().size(), 2u);
 }
 
 TEST(Ed2kCrawl, TheScheduleStopsAtItsLimitsAndOnStop) {
-  net::asio::io_context io;
-  testlib::MemorySink sink;
-  net::RateGate gate(net::Politeness::unlimited());
-  EmuleRoundConfig cfg;  // contact_special stays off: the listed TEST-NET address is never dialled
-  lab::Ed2kServerState server({});
-  server.list(md4(1), ed2k_id(ip("198.51.100.9")), 4662);
-  auto acceptor = net::tcp::acceptor(io, net::tcp::endpoint(net::asio::ip::make_address("127.0.0.1"), 0));
-  Endpoint at{ip("127.0.0.1"), acceptor.local_endpoint().port()};
-  net::asio::co_spawn(io, lab::serve_ed2k_tcp(std::move(acceptor), server), net::asio::detached);
-  cfg.servers.reply_timeout = std::chrono::milliseconds(300);
+  LoopbackEmule lab;
+  lab.cfg.contact_special = false;  // the listed TEST-NET address is never dialled
+  lab.server.list(md4(1), ed2k_id(ip("198.51.100.9")), 4662);
   EmuleSchedule one;
   one.max_rounds = 1;
   EmuleSchedule hour;
   hour.requery = std::chrono::hours(1);
   net::StopSignal stop;
   EmuleCrawl first, second;
-  net::asio::co_spawn(
-      io,
-      [&]() -> net::awaitable<void> {
-        first = co_await crawl_emule({at}, {}, {{md4(1), 1000}}, cfg, one, gate, sink);
-        net::asio::co_spawn(io, [&]() -> net::awaitable<void> {
-          co_await net::sleep_for(std::chrono::milliseconds(1500));
-          stop.request("test");
-        }, net::asio::detached);
-        second = co_await crawl_emule({at}, {}, {{md4(1), 1000}}, cfg, hour, gate, sink, &stop);
-        io.stop();
-      },
-      net::asio::detached);
-  io.run_for(std::chrono::seconds(30));
+  auto at = lab.server_at;
+  lab.run([&]() -> net::awaitable<void> {
+    first = co_await crawl_emule({at}, {}, {{md4(1), 1000}}, lab.cfg, one, lab.gate, lab.sink);
+    net::asio::co_spawn(lab.io, [&]() -> net::awaitable<void> {
+      co_await net::sleep_for(std::chrono::milliseconds(1500));
+      stop.request("test");
+    }, net::asio::detached);
+    second = co_await crawl_emule({at}, {}, {{md4(1), 1000}}, lab.cfg, hour, lab.gate, lab.sink, &stop);
+  });
   EXPECT_EQ(first.stop_reason, "max_rounds");
   ASSERT_EQ(second.rounds.size(), 1u);
   EXPECT_EQ(second.rounds[0].observations, 1u) << "the listed source, over TCP";
