@@ -84,7 +84,10 @@ awaitable<StatusOr<TcpServerReport>> converse(tcp::socket& s, const Endpoint& se
   Login login{cfg.user_hash, 0, cfg.port,
               crawler_login_tags(cfg.name, server_flag::zlib | server_flag::new_tags | server_flag::unicode |
                                                server_flag::large_files)};
-  if (!co_await talk.send(Frame{Protocol::edonkey, op::login_request, encode_login(login)}))
+  // Frames are named before co_await: GCC 12 destroys a braced temporary in
+  // a co_await expression twice.
+  Frame hello{Protocol::edonkey, op::login_request, encode_login(login)};
+  if (!co_await talk.send(std::move(hello)))
     co_return fail(std::errc::connection_reset, "login: the server hung up");
   while (!r.id) {
     auto f = co_await talk.next(cfg.login_timeout);
@@ -104,7 +107,8 @@ awaitable<StatusOr<TcpServerReport>> converse(tcp::socket& s, const Endpoint& se
   const auto opcode = (flags & server_flag::crypt_requested) ? op::get_sources_obfu : op::get_sources;
   for (const auto& batch : batches(files, cfg.per_frame)) {
     co_await pace(gate, server.address);
-    if (!co_await talk.send(Frame{Protocol::edonkey, opcode, encode_get_sources(batch)})) break;
+    Frame ask{Protocol::edonkey, opcode, encode_get_sources(batch)};
+    if (!co_await talk.send(std::move(ask))) break;
     r.files_asked += batch.size();
   }
   std::set<Md4> answered;

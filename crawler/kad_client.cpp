@@ -125,7 +125,10 @@ struct Crawl {
   awaitable<void> bootstrap(kad::Contact c, std::vector<kad::Contact>& known) {
     auto to = endpoint_of(c);
     co_await pace(gate, to.address);
-    auto got = co_await sock.ask(to, Frame{Protocol::kad, kad::op::bootstrap_req, {}}, kad::op::bootstrap_res,
+    // Frames are named before co_await: GCC 12 destroys a braced temporary
+    // in a co_await expression twice.
+    Frame req{Protocol::kad, kad::op::bootstrap_req, {}};
+    auto got = co_await sock.ask(to, std::move(req), kad::op::bootstrap_res,
                                  cfg.timeout, false);
     if (!got.empty()) {
       if (auto r = kad::decode_bootstrap_response(got.front().payload, cfg.limits)) {
@@ -145,7 +148,8 @@ struct Crawl {
     co_await pace(gate, to.address);
     kad::NodeRequest q{cfg.lookup.wanted, l.target(), c.id};
     ++report.find_nodes;
-    auto got = co_await sock.ask(to, Frame{Protocol::kad, kad::op::req, kad::encode_node_request(q)}, kad::op::res,
+    Frame req{Protocol::kad, kad::op::req, kad::encode_node_request(q)};
+    auto got = co_await sock.ask(to, std::move(req), kad::op::res,
                                  cfg.timeout, false);
     bool ok = false;
     if (!got.empty()) {
@@ -162,7 +166,8 @@ struct Crawl {
     co_await pace(gate, to.address);
     kad::SourceSearch q{kad::KadId::of(file.hash), 0, file.size};
     ++report.searches;
-    auto got = co_await sock.ask(to, Frame{Protocol::kad, kad::op::search_source_req, kad::encode_source_search(q)},
+    Frame req{Protocol::kad, kad::op::search_source_req, kad::encode_source_search(q)};
+    auto got = co_await sock.ask(to, std::move(req),
                                  kad::op::search_res, cfg.search_window, true);
     if (!got.empty()) ++report.searches_answered;
     for (const auto& f : got) take_results(file, c, to, f);

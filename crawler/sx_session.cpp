@@ -63,7 +63,10 @@ awaitable<SxOutcome> converse(tcp::socket& s, const Endpoint& peer, const Ed2kFi
   out.end = SxEnd::no_hello;
   Conversation talk(s, cfg.limits, cfg.hello_timeout);
   Hello hello{cfg.user_hash, 0, cfg.port, crawler_hello_tags(cfg.name, 3), 0, 0, {}};
-  if (!co_await talk.send(Frame{Protocol::edonkey, op::hello, encode_hello(hello, HelloKind::hello)})) co_return out;
+  // Frames are named before co_await: GCC 12 destroys a braced temporary in
+  // a co_await expression twice.
+  Frame hello_frame{Protocol::edonkey, op::hello, encode_hello(hello, HelloKind::hello)};
+  if (!co_await talk.send(std::move(hello_frame))) co_return out;
   for (;;) {
     auto f = co_await talk.next(cfg.hello_timeout);
     if (!f) {
@@ -86,9 +89,12 @@ awaitable<SxOutcome> converse(tcp::socket& s, const Endpoint& peer, const Ed2kFi
   ask.items.push_back({op::request_filename, empty_part_status(file.size), {}, 0, 0});
   ask.items.push_back({op::set_req_file_id, {}, {}, 0, 0});
   if (client.sx2) ask.items.push_back({op::request_sources2, {}, {}, 4, 0});
-  bool sent = co_await talk.send(Frame{Protocol::emule, op::multipacket_ext, encode_multipacket(ask, MultiKind::extended)});
-  if (sent && !client.sx2 && client.sx1_version > 0)
-    sent = co_await talk.send(Frame{Protocol::emule, op::request_sources, encode_hash_only(file.hash)});
+  Frame ask_frame{Protocol::emule, op::multipacket_ext, encode_multipacket(ask, MultiKind::extended)};
+  bool sent = co_await talk.send(std::move(ask_frame));
+  if (sent && !client.sx2 && client.sx1_version > 0) {
+    Frame sx1{Protocol::emule, op::request_sources, encode_hash_only(file.hash)};
+    sent = co_await talk.send(std::move(sx1));
+  }
   out.end = SxEnd::silent;
   while (sent) {
     auto f = co_await talk.next(cfg.answer_timeout);

@@ -7,6 +7,7 @@
 #include "core/ed2k.hpp"
 #include "net/asio.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace p2pscope::net {
@@ -28,13 +29,20 @@ class Conversation {
         co_return std::move(got.value().frame);
       }
       if (got.error() != errc::truncated) co_return got.error();
-      std::string chunk(16384, '\0');
+      // Wait for bytes before taking a buffer for them: a crawl holds
+      // thousands of sessions that wait, and a 16 KiB buffer each would
+      // be most of their memory.
       net::error_code ec;
-      auto n = co_await s_.async_read_some(net::asio::buffer(chunk), net::use_ec(ec));
+      co_await s_.async_wait(net::tcp::socket::wait_read, net::use_ec(ec));
+      std::size_t n = 0;
+      if (!ec) {
+        std::string chunk(std::clamp<std::size_t>(s_.available(ec), 1, 16384), '\0');
+        if (!ec) n = s_.read_some(net::asio::buffer(chunk), ec);
+        buf_.append(chunk, 0, n);
+      }
       if (ec == net::asio::error::operation_aborted || ec == net::asio::error::bad_descriptor)
         co_return make_error_code(std::errc::timed_out);  // the watchdog closed it
       if (ec) co_return static_cast<std::error_code>(ec);
-      buf_.append(chunk, 0, n);
     }
   }
   net::awaitable<bool> send(const ed2k::Frame& f) { co_return co_await send_bytes(ed2k::encode_tcp_frame(f)); }
