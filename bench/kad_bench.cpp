@@ -12,7 +12,7 @@
 // (CLOCK_THREAD_CPUTIME_ID) counts, so the responder and the waiting for
 // the search window do not enter the ratio.
 //
-//   kad_bench [--nodes N] [--files F]      prints one JSON object
+//   kad_bench [--nodes N] [--files F] [--parallel LOOKUPS]   prints one JSON object
 #include "crawler/kad_client.hpp"
 #include "lab/kad_responder.hpp"
 
@@ -160,13 +160,14 @@ awaitable<void> run_crawl(std::vector<kad::Contact> seeds, std::vector<crawler::
 
 int main(int argc, char** argv) {
   using namespace p2pscope;
-  std::size_t nodes = 500, files = 200;
+  std::size_t nodes = 500, files = 200, parallel = crawler::KadConfig{}.parallel_lookups;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--nodes") nodes = std::stoul(argv[i + 1]);
     else if (a == "--files") files = std::stoul(argv[i + 1]);
+    else if (a == "--parallel") parallel = std::stoul(argv[i + 1]);
     else {
-      std::fprintf(stderr, "usage: kad_bench [--nodes N] [--files F]\n");
+      std::fprintf(stderr, "usage: kad_bench [--nodes N] [--files F] [--parallel LOOKUPS]\n");
       return 2;
     }
   }
@@ -187,6 +188,7 @@ int main(int argc, char** argv) {
   cfg.search_window = std::chrono::milliseconds(50);
   cfg.lookup.distinct_ips = false;  // every node shares 127.0.0.1
   cfg.per_ip_budget = false;
+  cfg.parallel_lookups = parallel;
   std::vector<kad::Contact> seeds;
   for (std::size_t i = 0; i < swarm.state->nodes().size(); i += 25) seeds.push_back(swarm.state->contact(i));
   std::size_t sources = 0;

@@ -173,6 +173,8 @@ Result<DecodedTags> decode_tags(std::string_view bytes, TagList list, const Limi
   if (r.failed()) return errc::truncated;
   if (count > lim.max_tags) return errc::too_many_items;
   DecodedTags out;
+  // A tag takes 3 bytes at least, so a count that lies cannot make this big.
+  out.tags.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(count, r.remaining() / 3)));
   for (std::uint64_t i = 0; i < count; ++i) {
     P2PSCOPE_TRY(t, read_tag(r, list));
     out.tags.push_back(std::move(t));

@@ -19,8 +19,10 @@ KadId read_id(LeReader& r) noexcept {
   return id;
 }
 void put_id(std::string& out, const KadId& id) {
+  std::array<char, 16> wire{};
   for (std::size_t chunk = 0; chunk < 4; ++chunk)
-    for (std::size_t i = 0; i < 4; ++i) out.push_back(static_cast<char>(id.bytes[chunk * 4 + 3 - i]));
+    for (std::size_t i = 0; i < 4; ++i) wire[chunk * 4 + i] = static_cast<char>(id.bytes[chunk * 4 + 3 - i]);
+  out.append(wire.data(), wire.size());
 }
 
 Contact read_contact(LeReader& r) noexcept {
@@ -173,6 +175,15 @@ std::string encode_source_search(const SourceSearch& s) {
   put_le(out, s.start & 0x7fff, 2);
   put_le(out, s.file_size, 8);
   return out;
+}
+
+std::optional<KadId> answer_target(std::uint8_t opcode, std::string_view payload) noexcept {
+  LeReader r(payload);
+  if (opcode == op::search_res) (void)read_id(r);  // the sender's id comes first
+  else if (opcode != op::res) return std::nullopt;
+  auto target = read_id(r);
+  if (r.failed()) return std::nullopt;
+  return target;
 }
 
 Result<SearchResponse> decode_search_response(std::string_view payload, const Limits& lim) {

@@ -131,6 +131,12 @@ struct SearchResponse {
   friend bool operator==(const SearchResponse&, const SearchResponse&) = default;
 };
 Result<SearchResponse> decode_search_response(std::string_view payload, const Limits& lim = {});
+
+// The target a KADEMLIA2_RES or KADEMLIA2_SEARCH_RES payload answers for,
+// read from its head without decoding the rest (a crawler with several
+// lookups in flight routes answers by it); nullopt for another opcode or a
+// payload too short to hold it.
+std::optional<KadId> answer_target(std::uint8_t opcode, std::string_view payload) noexcept;
 std::string encode_search_response(const SearchResponse& r);
 
 // The typed view of one source result. Types (tag 0xFF): 1 HighID, 3

@@ -64,6 +64,15 @@ TEST(Kad, NodeResponsesRoundTrip) {
   EXPECT_EQ(back.value(), r);
 }
 
+TEST(Kad, AnAnswersTargetIsReadFromItsHead) {
+  NodeResponse nodes{id(0x30), {contact(0x01, "198.51.100.7", 4672)}};
+  SearchResponse found{id(0x60), id(0x50), {}};
+  EXPECT_EQ(answer_target(op::res, encode_node_response(nodes)), id(0x30));
+  EXPECT_EQ(answer_target(op::search_res, encode_search_response(found)), id(0x50)) << "after the sender's id";
+  EXPECT_EQ(answer_target(op::res, wire_id(0x30).substr(0, 15)), std::nullopt) << "too short";
+  EXPECT_EQ(answer_target(op::bootstrap_res, encode_node_response(nodes)), std::nullopt) << "no target in it";
+}
+
 TEST(Kad, SourceSearchKeepsFifteenBitsOfItsStartAndA64BitSize) {
   SourceSearch s{id(0x50), 0x8005, 5'000'000'000};
   auto wire = encode_source_search(s);

@@ -16,7 +16,8 @@ bool unknown_id(const kad::KadId& id) { return id == kad::KadId{}; }
 Endpoint endpoint_of(const kad::Contact& c) { return Endpoint{c.address(), c.udp_port}; }
 
 // One UDP socket: requests out, datagrams matched back to their waiter by
-// (sender, opcode); anything else is reported once per sender and kind.
+// (sender, opcode, target), so lookups for several files may ask one node
+// at once; anything else is reported once per sender and kind.
 class KadSocket {
  public:
   KadSocket(const asio::any_io_executor& ex, const KadConfig& cfg, const KadEvents& ev)
@@ -36,11 +37,12 @@ class KadSocket {
     socket_.close(ignored);
   }
 
-  // Sends req to `to` and returns the datagrams of opcode `want` that come
+  // Sends req to `to` and returns the datagrams of opcode `want` for
+  // `target` (kad::answer_target; zero for an answer without one) that come
   // from it within `wait`: the first one, or (collect) all of them.
-  awaitable<std::vector<Frame>> ask(Endpoint to, const Frame& req, std::uint8_t want,
+  awaitable<std::vector<Frame>> ask(Endpoint to, const Frame& req, std::uint8_t want, kad::KadId target,
                                     std::chrono::milliseconds wait, bool collect) {
-    auto key = std::pair{to, want};
+    auto key = Key{to, want, target};
     if (waiters_.contains(key)) co_return std::vector<Frame>{};  // one question to a node at a time
     Waiter w{{}, asio::steady_timer(socket_.get_executor(), wait), collect};
     waiters_[key] = &w;
@@ -56,21 +58,30 @@ class KadSocket {
   }
 
  private:
+  using Key = std::tuple<Endpoint, std::uint8_t, kad::KadId>;
   struct Waiter {
     std::vector<Frame> got;
     asio::steady_timer timer;
     bool collect = false;
   };
 
+  // Drains every datagram queued at each wake-up without going back to the
+  // reactor between them: one wait per burst, not one per answer.
   awaitable<void> receive(std::shared_ptr<bool> alive) {
     std::string buf(65536, '\0');
+    error_code ec;
+    socket_.non_blocking(true, ec);
     for (;;) {
-      udp::endpoint from;
-      error_code ec;
-      auto n = co_await socket_.async_receive_from(asio::buffer(buf), from, use_ec(ec));
+      co_await socket_.async_wait(udp::socket::wait_read, use_ec(ec));
       if (!*alive || !socket_.is_open()) co_return;
-      if (ec) continue;
-      take(from_asio(from), std::string_view(buf.data(), n));
+      for (int burst = 0; burst < 256 && socket_.is_open(); ++burst) {
+        udp::endpoint from;
+        auto n = socket_.receive_from(asio::buffer(buf), from, 0, ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+        if (ec) continue;  // an ICMP error for an earlier send: the next datagram may be fine
+        take(from_asio(from), std::string_view(buf.data(), n));
+        if (!*alive) co_return;
+      }
     }
   }
 
@@ -78,7 +89,11 @@ class KadSocket {
     ed2k::Limits lim = cfg_.limits.tags;
     lim.max_frame = lim.max_unpacked = 1 << 16;
     auto f = ed2k::decode_udp_frame(dgram, lim);
-    auto it = f ? waiters_.find({from, f.value().opcode}) : waiters_.end();
+    auto it = waiters_.end();
+    if (f) {
+      auto target = kad::answer_target(f.value().opcode, f.value().payload).value_or(kad::KadId{});
+      it = waiters_.find(Key{from, f.value().opcode, target});
+    }
     if (it == waiters_.end()) {
       if (!f) return anomaly(from, AnomalyKind::malformed, "KAD datagram: " + f.error().message());
       return anomaly(from, AnomalyKind::unsolicited, "a KAD datagram nobody asked " + from.to_string() + " for");
@@ -90,9 +105,24 @@ class KadSocket {
   udp::socket socket_;
   const KadConfig& cfg_;
   const KadEvents& ev_;
-  std::map<std::pair<Endpoint, std::uint8_t>, Waiter*> waiters_;
+  std::map<Key, Waiter*> waiters_;
   std::set<std::pair<Endpoint, AnomalyKind>> reported_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// Requests in flight for one purpose (the bootstrap, one file's lookup):
+// each request is a coroutine that calls finished() last.
+struct Flight {
+  explicit Flight(const asio::any_io_executor& ex) : wake(ex) {}
+  std::size_t running = 0;
+  Wakeup wake;
+  void finished() {
+    --running;
+    wake.notify();
+  }
+  awaitable<void> all_finished() {
+    while (running > 0) co_await wake.wait();
+  }
 };
 
 // One crawl: shared socket, budget and counters; coroutines per request.
@@ -104,8 +134,6 @@ struct Crawl {
   StopSignal* stop;
   KadBudget budget;
   KadReport report;
-  std::size_t running = 0;
-  Wakeup wake;
 
   bool stopped() const { return stop && stop->requested(); }
   // Books one packet of opcode to ip: false (and counted) when aMule would not take it now.
@@ -114,22 +142,14 @@ struct Crawl {
     ++report.budget_skips;
     return false;
   }
-  void finished() {
-    --running;
-    wake.notify();
-  }
-  awaitable<void> all_finished() {
-    while (running > 0) co_await wake.wait();
-  }
 
-  awaitable<void> bootstrap(kad::Contact c, std::vector<kad::Contact>& known) {
+  awaitable<void> bootstrap(kad::Contact c, std::vector<kad::Contact>& known, Flight& flight) {
     auto to = endpoint_of(c);
-    co_await pace(gate, to.address);
+    if (auto wait = book(gate, to.address); wait.count() > 0) co_await sleep_for(wait);
     // Frames are named before co_await: GCC 12 destroys a braced temporary
     // in a co_await expression twice.
     Frame req{Protocol::kad, kad::op::bootstrap_req, {}};
-    auto got = co_await sock.ask(to, std::move(req), kad::op::bootstrap_res,
-                                 cfg.timeout, false);
+    auto got = co_await sock.ask(to, std::move(req), kad::op::bootstrap_res, kad::KadId{}, cfg.timeout, false);
     if (!got.empty()) {
       if (auto r = kad::decode_bootstrap_response(got.front().payload, cfg.limits)) {
         ++report.bootstrapped;
@@ -140,17 +160,16 @@ struct Crawl {
         sock.anomaly(to, AnomalyKind::malformed, "KAD bootstrap answer: " + r.error().message());
       }
     }
-    finished();
+    flight.finished();
   }
 
-  awaitable<void> find_node(KadLookup& l, kad::Contact c) {
+  awaitable<void> find_node(KadLookup& l, kad::Contact c, Flight& flight) {
     auto to = endpoint_of(c);
-    co_await pace(gate, to.address);
+    if (auto wait = book(gate, to.address); wait.count() > 0) co_await sleep_for(wait);
     kad::NodeRequest q{cfg.lookup.wanted, l.target(), c.id};
     ++report.find_nodes;
     Frame req{Protocol::kad, kad::op::req, kad::encode_node_request(q)};
-    auto got = co_await sock.ask(to, std::move(req), kad::op::res,
-                                 cfg.timeout, false);
+    auto got = co_await sock.ask(to, std::move(req), kad::op::res, l.target(), cfg.timeout, false);
     bool ok = false;
     if (!got.empty()) {
       auto r = kad::decode_node_response(got.front().payload, cfg.limits);
@@ -158,27 +177,25 @@ struct Crawl {
       else sock.anomaly(to, AnomalyKind::malformed, "KAD find-node answer: " + r.error().message());
     }
     if (!ok) l.on_timeout(to);
-    finished();
+    flight.finished();
   }
 
-  awaitable<void> search(Ed2kFile file, kad::Contact c) {
+  awaitable<void> search(Ed2kFile file, kad::Contact c, Flight& flight) {
     auto to = endpoint_of(c);
-    co_await pace(gate, to.address);
-    kad::SourceSearch q{kad::KadId::of(file.hash), 0, file.size};
+    if (auto wait = book(gate, to.address); wait.count() > 0) co_await sleep_for(wait);
+    const auto target = kad::KadId::of(file.hash);
+    kad::SourceSearch q{target, 0, file.size};
     ++report.searches;
     Frame req{Protocol::kad, kad::op::search_source_req, kad::encode_source_search(q)};
-    auto got = co_await sock.ask(to, std::move(req),
-                                 kad::op::search_res, cfg.search_window, true);
+    auto got = co_await sock.ask(to, std::move(req), kad::op::search_res, target, cfg.search_window, true);
     if (!got.empty()) ++report.searches_answered;
     for (const auto& f : got) take_results(file, c, to, f);
-    finished();
+    flight.finished();
   }
 
   void take_results(const Ed2kFile& file, const kad::Contact& node, const Endpoint& to, const Frame& f) {
     auto r = kad::decode_search_response(f.payload, cfg.limits);
     if (!r) return sock.anomaly(to, AnomalyKind::malformed, "KAD search answer: " + r.error().message());
-    if (r.value().target != kad::KadId::of(file.hash))
-      return sock.anomaly(to, AnomalyKind::protocol_violation, "KAD search answer for another target");
     for (const auto& res : r.value().results) {
       auto e = kad::source_entry(res);
       if (!e) {
@@ -205,6 +222,7 @@ struct Crawl {
   awaitable<void> lookup(const Ed2kFile& file, const std::vector<kad::Contact>& seeds) {
     auto ex = co_await asio::this_coro::executor;
     KadLookup l(kad::KadId::of(file.hash), seeds, cfg.lookup);
+    Flight flight(ex);
     ++report.lookups;
     while (!l.done() && !stopped()) {
       for (const auto& c : l.next_queries()) {
@@ -212,25 +230,32 @@ struct Crawl {
           l.on_timeout(endpoint_of(c));
           continue;
         }
-        ++running;
-        asio::co_spawn(ex, find_node(l, c), asio::detached);
+        ++flight.running;
+        asio::co_spawn(ex, find_node(l, c, flight), asio::detached);
       }
-      if (running == 0) continue;  // every query was over budget: the lookup moves on or ends
-      co_await wake.wait();
+      if (flight.running == 0) continue;  // every query was over budget: the lookup moves on or ends
+      co_await flight.wake.wait();
     }
-    co_await all_finished();
+    co_await flight.all_finished();
     for (const auto& c : l.source_nodes()) {
       if (stopped() || !allowed(c.address(), kad::op::search_source_req)) continue;
-      ++running;
-      asio::co_spawn(ex, search(file, c), asio::detached);
+      ++flight.running;
+      asio::co_spawn(ex, search(file, c, flight), asio::detached);
     }
-    co_await all_finished();
+    co_await flight.all_finished();
     const auto& s = l.stats();
     report.lookup.queries += s.queries;
     report.lookup.replies += s.replies;
     report.lookup.timeouts += s.timeouts;
     report.lookup.unsolicited += s.unsolicited;
     report.lookup.dropped_contacts += s.dropped_contacts;
+  }
+
+  // Takes the next file until none is left; parallel_lookups of these run.
+  awaitable<void> lookups(const std::vector<Ed2kFile>& files, std::size_t& next,
+                          const std::vector<kad::Contact>& known, Flight& flight) {
+    while (next < files.size() && !stopped()) co_await lookup(files[next++], known);
+    flight.finished();
   }
 };
 
@@ -244,7 +269,8 @@ awaitable<StatusOr<KadReport>> crawl_kad(std::vector<kad::Contact> seeds, std::v
   if (auto st = sock.open(); !st) co_return st.error();
   StopSignal::Hook hook;
   if (stop) hook = stop->on_request([&sock] { sock.close(); });
-  Crawl crawl{sock, cfg, gate, ev, stop, KadBudget{}, KadReport{}, 0, Wakeup(ex)};
+  Crawl crawl{sock, cfg, gate, ev, stop, KadBudget{}, KadReport{}};
+  Flight boot(ex);
   std::vector<kad::Contact> known;
   for (const auto& c : seeds) {
     if (!unknown_id(c.id)) {
@@ -252,15 +278,18 @@ awaitable<StatusOr<KadReport>> crawl_kad(std::vector<kad::Contact> seeds, std::v
       continue;
     }
     if (!crawl.allowed(c.address(), kad::op::bootstrap_req)) continue;
-    ++crawl.running;
-    asio::co_spawn(ex, crawl.bootstrap(c, known), asio::detached);
+    ++boot.running;
+    asio::co_spawn(ex, crawl.bootstrap(c, known, boot), asio::detached);
   }
-  co_await crawl.all_finished();
+  co_await boot.all_finished();
   std::erase_if(known, [](const kad::Contact& c) { return unknown_id(c.id); });
-  for (const auto& f : files) {
-    if (crawl.stopped()) break;
-    co_await crawl.lookup(f, known);
+  Flight files_flight(ex);
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < std::max<std::size_t>(cfg.parallel_lookups, 1) && i < files.size(); ++i) {
+    ++files_flight.running;
+    asio::co_spawn(ex, crawl.lookups(files, next, known, files_flight), asio::detached);
   }
+  co_await files_flight.all_finished();
   sock.close();
   co_return crawl.report;
 }

@@ -1,7 +1,8 @@
 // KAD source search for a set of files over one UDP socket: bootstrap from
 // contacts (a node whose id is unknown is asked for it with BOOTSTRAP_REQ;
-// nodes.dat gives ids), a KadLookup per file toward its target, then
-// SEARCH_SOURCE_REQ to the answered nodes within search tolerance. Every
+// nodes.dat gives ids), a KadLookup per file toward its target (up to
+// parallel_lookups files at once), then SEARCH_SOURCE_REQ to the answered
+// nodes within search tolerance. Every
 // source a node returns is reported as an EmuleObservation (via kad) with
 // the node's endpoint and id, the source's user hash, type and address in
 // the hybrid form the wire carries.
@@ -9,9 +10,9 @@
 // Plain (unobfuscated) packets only, which aMule answers in kind. Every
 // packet respects aMule's per-IP per-minute allowances (KadBudget) and the
 // RateGate; a node over its allowance is skipped, not waited for. Replies
-// are matched by source address and opcode: a datagram from an address no
-// request went to, or one that does not decode, is an anomaly and is
-// otherwise ignored.
+// are matched by source address, opcode and the target they answer for: a
+// datagram nobody asked that address for (another target included), or one
+// that does not decode, is an anomaly and is otherwise ignored.
 //
 // Threads: one io_context thread; the callbacks must stay valid until the
 // coroutine completes.
@@ -28,6 +29,7 @@ struct KadConfig {
   std::chrono::milliseconds timeout{3000};        // per request
   std::chrono::milliseconds search_window{3000};  // results may come in several datagrams
   KadLookupConfig lookup;
+  std::size_t parallel_lookups = 8;               // files looked up at once, alpha requests each
   kad::Limits limits;
   bool per_ip_budget = true;  // aMule's per-IP allowances (off only for loopback tests: one IP for every node)
 };

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 
 namespace p2pscope::crawler {
 namespace {
@@ -33,15 +34,7 @@ class KadClient : public ::testing::Test {
       nodes.push_back({id, {ip("127.0.0.1"), sockets_.back().local_endpoint().port()}, 4662});
     }
     state_ = std::make_unique<lab::KadResponderState>(nodes);
-    for (std::uint32_t i = 1; i <= 3; ++i) {
-      kad::SourceEntry e;
-      e.user_hash = KadId::of(test::md4(static_cast<std::uint8_t>(0x40 + i)));
-      e.type = 1;
-      e.ip = ed2k::hybrid_id(IpAddress::v4(0xC6336400u + i));  // 198.51.100.i
-      e.tcp_port = 4662;
-      e.udp_port = 4672;
-      state_->index(file_, e);
-    }
+    index_sources(file_, 1);
     for (std::size_t i = 0; i < sockets_.size(); ++i)
       net::asio::co_spawn(io_, lab::serve_kad_node(std::move(sockets_[i]), *state_, i), net::asio::detached);
     cfg_.timeout = std::chrono::milliseconds(300);
@@ -53,12 +46,25 @@ class KadClient : public ::testing::Test {
       anomalies_.push_back(from.to_string() + " " + std::string(to_string(k)) + ": " + d);
     };
   }
-  StatusOr<KadReport> run(std::vector<kad::Contact> seeds) {
+  // Three sources of `file` at 198.51.100.first .. first+2.
+  void index_sources(const ed2k::Md4& file, std::uint32_t first) {
+    for (std::uint32_t i = first; i < first + 3; ++i) {
+      kad::SourceEntry e;
+      e.user_hash = KadId::of(test::md4(static_cast<std::uint8_t>(0x40 + i)));
+      e.type = 1;
+      e.ip = ed2k::hybrid_id(IpAddress::v4(0xC6336400u + i));
+      e.tcp_port = 4662;
+      e.udp_port = 4672;
+      state_->index(file, e);
+    }
+  }
+  StatusOr<KadReport> run(std::vector<kad::Contact> seeds, std::vector<Ed2kFile> files = {}) {
+    if (files.empty()) files.push_back({file_, 12'000'000});
     std::optional<StatusOr<KadReport>> out;
     net::asio::co_spawn(
         io_,
         [&]() -> net::awaitable<void> {
-          out = co_await crawl_kad(std::move(seeds), {{file_, 12'000'000}}, cfg_, gate_, events_);
+          out = co_await crawl_kad(std::move(seeds), std::move(files), cfg_, gate_, events_);
           io_.stop();
         },
         net::asio::detached);
@@ -104,6 +110,34 @@ TEST_F(KadClient, BootstrapsFindsTheNodesNearTheFileAndRecordsWhoIndexedEachSour
     EXPECT_EQ(o.other_form_address().to_string().substr(o.other_form_address().to_string().size() - 11), ".100.51.198");
     EXPECT_EQ(o.source_type, 1);
   }
+  EXPECT_TRUE(anomalies_.empty()) << anomalies_.front();
+}
+
+// Files that share their first byte share the nodes near them, so the
+// lookups running at once ask one node about several targets together.
+TEST_F(KadClient, LookupsRunningAtOnceGetEachAnswerRoutedByItsTarget) {
+  auto second = file_, third = file_;
+  second.bytes[15] ^= 1;
+  third.bytes[15] ^= 2;
+  index_sources(second, 11);
+  index_sources(third, 21);
+  cfg_.parallel_lookups = 3;
+  cfg_.timeout = std::chrono::milliseconds(3000);  // a loaded machine loses no answer to the clock
+  auto r = run({unknown(20), unknown(30)}, {{file_, 12'000'000}, {second, 12'000'000}, {third, 12'000'000}});
+  ASSERT_TRUE(test::is_ok(r));
+  EXPECT_EQ(r.value().lookups, 3u);
+  EXPECT_EQ(r.value().lookup.timeouts, 0u) << "no question was lost to another lookup's question to the same node";
+  EXPECT_EQ(r.value().searches_answered, r.value().searches);
+  std::map<ed2k::Md4, std::set<std::string>> found;
+  for (const auto& o : seen_) found[o.file].insert(o.peer()->address.to_string());
+  auto sources = [](int first) {
+    std::set<std::string> s;
+    for (int i = first; i < first + 3; ++i) s.insert("198.51.100." + std::to_string(i));
+    return s;
+  };
+  EXPECT_EQ(found[file_], sources(1));
+  EXPECT_EQ(found[second], sources(11)) << "each answer went to the lookup of its own target";
+  EXPECT_EQ(found[third], sources(21));
   EXPECT_TRUE(anomalies_.empty()) << anomalies_.front();
 }
 

@@ -47,19 +47,13 @@ void KadLookup::add(const kad::Contact& c) {
   ++per_slash24_[slash24(c)];
 }
 
-std::size_t KadLookup::in_flight() const {
-  return static_cast<std::size_t>(std::count_if(by_distance_.begin(), by_distance_.end(),
-                                                [](const auto& kv) { return kv.second.state == State::in_flight; }));
-}
-
 std::vector<kad::Contact> KadLookup::next_queries() {
   std::vector<kad::Contact> out;
-  auto busy = in_flight();
   for (auto& [d, c] : by_distance_) {
-    if (busy >= cfg_.alpha || stats_.queries >= cfg_.max_queries) break;
+    if (in_flight_ >= cfg_.alpha || stats_.queries >= cfg_.max_queries) break;
     if (c.state != State::fresh) continue;
     c.state = State::in_flight;
-    ++busy;
+    ++in_flight_;
     ++stats_.queries;
     out.push_back(c.contact);
   }
@@ -74,6 +68,7 @@ bool KadLookup::on_reply(const Endpoint& from, const kad::NodeResponse& r) {
     return false;
   }
   c->state = State::answered;
+  --in_flight_;
   ++stats_.replies;
   for (const auto& contact : r.contacts) add(contact);
   return true;
@@ -85,11 +80,12 @@ void KadLookup::on_timeout(const Endpoint& from) {
   auto& c = by_distance_.at(it->second);
   if (c.state != State::in_flight) return;
   c.state = State::failed;
+  --in_flight_;
   ++stats_.timeouts;
 }
 
 bool KadLookup::done() const {
-  if (in_flight() > 0) return false;
+  if (in_flight_ > 0) return false;
   if (stats_.queries >= cfg_.max_queries) return true;
   std::size_t answered = 0;
   for (const auto& [d, c] : by_distance_) {

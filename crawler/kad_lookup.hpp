@@ -65,7 +65,6 @@ class KadLookup {
     State state = State::fresh;
   };
   void add(const kad::Contact& c);
-  std::size_t in_flight() const;
 
   kad::KadId target_;
   KadLookupConfig cfg_;
@@ -74,6 +73,7 @@ class KadLookup {
   std::set<IpAddress> ips_;
   std::map<std::uint32_t, std::size_t> per_slash24_;
   KadLookupStats stats_;
+  std::size_t in_flight_ = 0;  // candidates in State::in_flight
 };
 
 // What aMule lets one IP send it per minute (kademlia/net/

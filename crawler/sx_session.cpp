@@ -119,7 +119,7 @@ awaitable<SxOutcome> converse(tcp::socket& s, const Endpoint& peer, const Ed2kFi
 
 awaitable<SxOutcome> sx_session(Endpoint peer, Ed2kFile file, const SxConfig& cfg, RateGate& gate,
                                 const Ed2kEvents& ev, StopSignal* stop) {
-  if (stop && stop->requested()) co_return SxOutcome{SxEnd::stopped};
+  if (stop && stop->requested()) co_return SxOutcome{SxEnd::stopped, std::nullopt, std::nullopt, 0};
   co_await pace(gate, peer.address);
   tcp::socket s(co_await asio::this_coro::executor);
   auto hook = close_on_stop(stop, s);

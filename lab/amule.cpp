@@ -23,29 +23,11 @@ constexpr const char* kEcPassword = "p2pscope-lab";
 constexpr const char* kEcPasswordMd5 = "71420516827b2a27c98cfe0434cfa510";  // amuled wants the MD5 of it, in hex
 constexpr std::uint16_t kFirstEcPort = 4712;
 
-std::vector<const Party*> amuleds(const LabPlan& plan) {
-  std::vector<const Party*> out;
-  for (const auto* p : plan.with_role(Role::emule_peer))
-    if (p->impl == Impl::amule) out.push_back(p);
-  return out;
-}
-
 std::uint16_t ec_port_of(const LabPlan& plan, std::string_view name) {
-  auto all = amuleds(plan);
+  auto all = amule_daemons(plan);
   for (std::size_t i = 0; i < all.size(); ++i)
     if (all[i]->name == name) return static_cast<std::uint16_t>(kFirstEcPort + i);
   return 0;
-}
-
-// The honest lab servers (a real client would not stay on a poisoned one
-// knowingly; the crawler meets the poisoned one on its own).
-std::string server_met(const LabPlan& plan) {
-  std::vector<ed2k::ServerEntry> entries;
-  for (const auto* s : plan.with_role(Role::ed2k_server)) {
-    if (s->variant == 1) continue;
-    entries.push_back({{ed2k::ed2k_id(s->endpoint.address), s->endpoint.port}, {ed2k::string_tag(0x01, s->name)}});
-  }
-  return ed2k::encode_server_met(entries);
 }
 
 Status write_text(const fs::path& file, std::string_view text) {
@@ -62,10 +44,14 @@ Status write_daemon_dir(const LabPlan& plan, const Party& p, const fs::path& dir
   if (!ec) fs::create_directories(dir / "Temp", ec);
   if (ec) return Error(ec).within("creating " + dir.string());
   P2PSCOPE_CHECK(write_text(dir / "amule.conf", amule_conf(p, dir, ec_port_of(plan, p.name))));
-  P2PSCOPE_CHECK(write_text(dir / "server.met", server_met(plan)));
+  P2PSCOPE_CHECK(write_text(dir / "server.met", lab_server_met(plan, PoisonedServers::leave_out)));
   if (p.lite_seed) {
-    fs::copy_file(real_file, dir / "Incoming" / kRealFileName, fs::copy_options::overwrite_existing, ec);
-    if (ec) return Error(ec).within("copying the real file into " + dir.string());
+    // A hard link spares writing the file again per seeder; aMule only reads it.
+    auto shared = dir / "Incoming" / kRealFileName;
+    fs::remove(shared, ec);
+    fs::create_hard_link(real_file, shared, ec);
+    if (ec) fs::copy_file(real_file, shared, fs::copy_options::overwrite_existing, ec);
+    if (ec) return Error(ec).within("putting the real file into " + dir.string());
   }
   return success();
 }
@@ -164,10 +150,27 @@ int sx_sources_named(const Sandbox& box, const Endpoint& peer, const IpAddress& 
   return rc && rc.value() != 255 ? rc.value() : -1;
 }
 
+// The "[17.6%]" of the real file in `show dl`, as written; "?" when absent.
+std::string download_percent(std::string_view show_dl) {
+  auto at = show_dl.find(kRealFileName);
+  if (at == std::string_view::npos) return "?";
+  auto open = show_dl.find('[', at), close = show_dl.find(']', at);
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return "?";
+  return std::string(show_dl.substr(open + 1, close - open - 1));
+}
+
+// `progress`, when given, is called with why() every 15 s of waiting, so a
+// slow start says what it waits for.
 template <class Check>
-Status poll_until(Clock::time_point deadline, Check check, const std::function<std::string()>& why) {
+Status poll_until(Clock::time_point deadline, Check check, const std::function<std::string()>& why,
+                  const std::function<void(std::string_view)>& progress = {}) {
+  auto next_report = Clock::now() + std::chrono::seconds(15);
   while (!check()) {
     if (Clock::now() > deadline) return fail(std::errc::timed_out, why());
+    if (progress && Clock::now() > next_report) {
+      progress(why());
+      next_report = Clock::now() + std::chrono::seconds(15);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   return success();
@@ -241,14 +244,14 @@ Status start_amuleds(const Sandbox& box, const LabPlan& plan, const fs::path& st
   const auto root = state_dir / "amule";
   auto log_of = [&](const Party& p) { return (root / p.name / "logfile").string(); };
   auto start = [&](bool seeders) -> Status {
-    for (const auto* p : amuleds(plan)) {
+    for (const auto* p : amule_daemons(plan)) {
       if (p->lite_seed != seeders) continue;
       auto dir = root / p->name;
       P2PSCOPE_CHECK(write_daemon_dir(plan, *p, dir, root / kRealFileName));
       auto pid = box.spawn({"amuled", "-c", dir.string()}, root / (p->name + ".log"));
       if (!pid) return Error(pid.error()).within("starting amuled " + p->name);
     }
-    for (const auto* p : amuleds(plan)) {
+    for (const auto* p : amule_daemons(plan)) {
       if (p->lite_seed == seeders && !wait_for_tcp_listener(box, p->endpoint, how.deadline))
         return fail(std::errc::timed_out, "amuled " + p->name + " did not start listening; see " + log_of(*p));
     }
@@ -264,7 +267,7 @@ Status start_amuleds(const Sandbox& box, const LabPlan& plan, const fs::path& st
   if (!server) return fail(std::errc::invalid_argument, "aMule daemons need an honest lab server");
   P2PSCOPE_CHECK(start(true));
   say("waiting until the aMule seeders have hashed the real file and offered it");
-  for (const auto* p : amuleds(plan)) {
+  for (const auto* p : amule_daemons(plan)) {
     if (!p->lite_seed) continue;
     P2PSCOPE_CHECK(poll_until(
         how.deadline,
@@ -281,7 +284,7 @@ Status start_amuleds(const Sandbox& box, const LabPlan& plan, const fs::path& st
   P2PSCOPE_CHECK(start(false));
   say("giving the aMule downloaders the real file's link");
   auto link = ed2k::format_link(real.link);
-  for (const auto* p : amuleds(plan)) {
+  for (const auto* p : amule_daemons(plan)) {
     if (p->lite_seed) continue;
     P2PSCOPE_CHECK(poll_until(
         how.deadline,
@@ -293,7 +296,7 @@ Status start_amuleds(const Sandbox& box, const LabPlan& plan, const fs::path& st
     P2PSCOPE_CHECK(amulecmd(box, plan, p->name, "add " + link));
   }
   say("waiting until every aMule downloader has a source");
-  for (const auto* p : amuleds(plan)) {
+  for (const auto* p : amule_daemons(plan)) {
     if (p->lite_seed) continue;
     P2PSCOPE_CHECK(poll_until(
         how.deadline,
@@ -310,12 +313,25 @@ Status start_amuleds(const Sandbox& box, const LabPlan& plan, const fs::path& st
   say("waiting until the aMule downloaders have a whole part and answer source exchange");
   const int all = plan.scenario.amule_seeders + plan.scenario.amule_downloaders;
   int listed = 0;
+  auto downloads = [&] {
+    std::string s;
+    for (const auto* p : amule_daemons(plan)) {
+      if (p->lite_seed) continue;
+      auto dl = amulecmd(box, plan, p->name, "show dl");
+      s += "; " + p->name + " has " + (dl ? download_percent(dl.value()) : "?");
+    }
+    return s;
+  };
   P2PSCOPE_CHECK(poll_until(
       how.deadline, [&] { return (listed = server_lists(box, server->endpoint, real.link.hash)) >= all; },
-      [&] { return server->name + " lists " + std::to_string(listed) + " of the " + std::to_string(all) + " aMule daemons"; }));
+      [&] {
+        return server->name + " lists " + std::to_string(listed) + " of the " + std::to_string(all) + " aMule daemons" +
+               downloads();
+      },
+      how.progress));
   const auto probe_from = plan.client_addresses().back();
   int asked = 0;
-  for (const auto* p : amuleds(plan)) {
+  for (const auto* p : amule_daemons(plan)) {
     if (p->lite_seed) continue;
     int named = 0;
     P2PSCOPE_CHECK(poll_until(
@@ -323,7 +339,7 @@ Status start_amuleds(const Sandbox& box, const LabPlan& plan, const fs::path& st
         [&] { return "aMule downloader " + p->name + " named no source through source exchange; see " + log_of(*p); }));
   }
   // Slowed to a crawl, they stay downloaders for hours.
-  for (const auto* p : amuleds(plan))
+  for (const auto* p : amule_daemons(plan))
     if (!p->lite_seed) P2PSCOPE_CHECK(amulecmd(box, plan, p->name, "set bwlimit down 1"));
   return success();
 }

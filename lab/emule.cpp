@@ -138,6 +138,22 @@ void index_kad_sources(const LabPlan& plan, KadResponderState& state) {
   }
 }
 
+std::string lab_server_met(const LabPlan& plan, PoisonedServers poisoned) {
+  std::vector<ed2k::ServerEntry> entries;
+  for (const auto* s : plan.with_role(Role::ed2k_server)) {
+    if (poisoned == PoisonedServers::leave_out && s->variant == 1) continue;
+    entries.push_back({{ed2k::ed2k_id(s->endpoint.address), s->endpoint.port}, {ed2k::string_tag(0x01, s->name)}});
+  }
+  return ed2k::encode_server_met(entries);
+}
+
+std::vector<const Party*> amule_daemons(const LabPlan& plan) {
+  std::vector<const Party*> out;
+  for (const auto* p : plan.with_role(Role::emule_peer))
+    if (p->impl == Impl::amule) out.push_back(p);
+  return out;
+}
+
 kad::NodesFile lab_nodes_dat(const LabPlan& plan) {
   kad::NodesFile f;
   f.edition = kad::NodesEdition::v2;

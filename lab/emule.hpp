@@ -45,6 +45,13 @@ std::vector<const Party*> ed2k_offering(const LabPlan& plan);
 // the farm and its made-up addresses into every answer.
 Ed2kServerConfig ed2k_server_config(const LabPlan& plan, const Party& server);
 void list_scripted_sources(const LabPlan& plan, Ed2kServerState& state);
+// The lab's index servers as a server.met: every one for the crawler,
+// the honest ones only for the aMule daemons (a real client would not stay
+// on a poisoned server knowingly; the crawler meets it on its own).
+enum class PoisonedServers { include, leave_out };
+std::string lab_server_met(const LabPlan& plan, PoisonedServers poisoned);
+// The parties run by real aMule daemons (implementation `amuled`).
+std::vector<const Party*> amule_daemons(const LabPlan& plan);
 
 // KAD: the responder's nodes (ids deterministic) and what they index: the
 // honest scripted peers and the farm publish every scripted file.

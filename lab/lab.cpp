@@ -63,10 +63,6 @@ bool has_actors(const LabPlan& plan) {
   return std::any_of(plan.parties.begin(), plan.parties.end(), [](const Party& p) { return p.impl == Impl::lab_actor; });
 }
 
-bool has_amuleds(const LabPlan& plan) {
-  return std::any_of(plan.parties.begin(), plan.parties.end(), [](const Party& p) { return p.impl == Impl::amule; });
-}
-
 // The crawler's eMule inputs: every file's link, the lab's servers (the
 // poisoned ones too: a crawler meets them), and the KAD responder's nodes.
 Status write_emule_inputs(const LabPlan& plan, const std::vector<EmuleLabFile>& files, LabUp& up) {
@@ -77,11 +73,8 @@ Status write_emule_inputs(const LabPlan& plan, const std::vector<EmuleLabFile>& 
   up.nodes_dat = dir / "nodes.dat";
   std::string links;
   for (const auto& f : files) links += ed2k::format_link(f.link) + "\n";
-  std::vector<ed2k::ServerEntry> servers;
-  for (const auto* s : plan.with_role(Role::ed2k_server))
-    servers.push_back({{ed2k::ed2k_id(s->endpoint.address), s->endpoint.port}, {ed2k::string_tag(0x01, s->name)}});
   P2PSCOPE_CHECK(write_file(up.ed2k_links, links));
-  P2PSCOPE_CHECK(write_file(up.server_met, ed2k::encode_server_met(servers)));
+  P2PSCOPE_CHECK(write_file(up.server_met, lab_server_met(plan, PoisonedServers::include)));
   if (!plan.with_role(Role::kad_node).empty()) P2PSCOPE_CHECK(write_file(up.nodes_dat, kad::encode_nodes_dat(lab_nodes_dat(plan))));
   return success();
 }
@@ -131,12 +124,14 @@ StatusOr<LabUp> lab_up(const Scenario& s, const LabOptions& opt) {
   }
 
   auto ed2k_files = scripted_files(plan);
-  if (has_amuleds(plan)) {
+  if (!amule_daemons(plan).empty()) {
     say("starting " + std::to_string(s.amule_seeders) + " aMule seeder(s) and " + std::to_string(s.amule_downloaders) +
         " downloader(s)");
     fs::create_directories(dir / "amule");
-    // aMule takes its time: hashing, offering, and a whole part downloaded.
-    deadline = std::max(deadline, Clock::now() + std::chrono::seconds(300));
+    // aMule takes its time: hashing, offering, and a whole part downloaded,
+    // each offer on its one-minute republish tick. Two minutes unloaded;
+    // a loaded 2-core CI machine once needed more than five.
+    deadline = std::max(deadline, Clock::now() + std::chrono::seconds(600));
     auto real = write_real_file(plan, dir / "amule" / kRealFileName);
     if (!real) return fail("writing the real eMule file failed", real.error());
     if (auto st = start_amuleds(box, plan, dir, real.value(), {deadline, opt.progress}); !st) return fail("", st.error());

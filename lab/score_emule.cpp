@@ -45,6 +45,7 @@ class EmuleTruth {
   bool client(const IpAddress& ip) const { return clients_.count(ip) != 0; }
   bool wanted(const ed2k::Md4& f) const { return files_.count(f.hex()) != 0; }
   bool listed_low_id(std::uint32_t id) const { return low_ids_.count(id) != 0; }
+  const std::set<std::uint32_t>& low_ids() const { return low_ids_; }
   const std::map<Endpoint, const json*>& rows() const { return by_endpoint_; }
   const std::set<std::string>& direct_actors() const { return direct_actors_; }
 
@@ -140,10 +141,7 @@ CrawlScore score_emule_crawl(const json& truth, const std::vector<EmuleObservati
     if (seen.count(ep)) ++s.found;
     else if (s.missed.size() < kMaxListed) s.missed.push_back(ep.to_string() + " (" + role + ")");
   }
-  std::set<std::uint32_t> listed;
-  for (const auto& [ep, row] : t.rows())
-    for (const auto& id : row->value("low_ids", json::array())) listed.insert(id.get<std::uint32_t>());
-  for (auto id : listed) {
+  for (auto id : t.low_ids()) {
     ++s.expected;
     if (low_ids_seen.count(id)) ++s.found;
     else if (s.missed.size() < kMaxListed) s.missed.push_back("LowID " + std::to_string(id));

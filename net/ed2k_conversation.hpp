@@ -36,8 +36,12 @@ class Conversation {
       co_await s_.async_wait(net::tcp::socket::wait_read, net::use_ec(ec));
       std::size_t n = 0;
       if (!ec) {
+        // Non-blocking, so a readiness that turns out spurious means
+        // waiting again rather than a read that blocks the whole thread.
+        s_.non_blocking(true, ec);
         std::string chunk(std::clamp<std::size_t>(s_.available(ec), 1, 16384), '\0');
         if (!ec) n = s_.read_some(net::asio::buffer(chunk), ec);
+        if (ec == net::asio::error::would_block || ec == net::asio::error::try_again) continue;
         buf_.append(chunk, 0, n);
       }
       if (ec == net::asio::error::operation_aborted || ec == net::asio::error::bad_descriptor)

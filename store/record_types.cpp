@@ -45,7 +45,6 @@ Observation parse_observation(const json& j) {
   return o;
 }
 
-std::string raw16_hex(const std::array<std::uint8_t, 16>& b) { return detail::to_hex(b.data(), b.size()); }
 std::array<std::uint8_t, 16> raw16_from(const json& j, const char* key) {
   std::array<std::uint8_t, 16> b{};
   if (!detail::from_hex(get_string(j, key), b.data(), b.size()))

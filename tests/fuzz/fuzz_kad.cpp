@@ -21,11 +21,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 3:
       check_round_trip(body, [&](auto b) { return decode_node_response(b, lim); }, encode_node_response,
                  "kad node response");
+      if (auto r = decode_node_response(body, lim); r && answer_target(op::res, body) != r.value().target)
+        fuzz::property_failed("kad answer target of a node response");
       break;
     case 4: check_round_trip(body, decode_source_search, encode_source_search, "kad source search"); break;
     case 5:
       check_round_trip(body, [&](auto b) { return decode_search_response(b, lim); }, encode_search_response,
                  "kad search response");
+      if (auto r = decode_search_response(body, lim); r && answer_target(op::search_res, body) != r.value().target)
+        fuzz::property_failed("kad answer target of a search response");
       if (auto r = decode_search_response(body, lim))
         for (const auto& res : r.value().results)
           if (auto e = source_entry(res); e && source_entry(search_result_of(e.value())).value() != e.value())
