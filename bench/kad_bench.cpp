@@ -5,8 +5,9 @@
 // A responder thread runs the lab's many-nodes KAD responder: N nodes on
 // 127.0.0.1, one socket each, indexing 20 sources for every file. The
 // crawler's crawl_kad() then runs a whole KAD round over F files as a crawl
-// does: find-node iterations toward each file, then source searches at the
-// nodes within tolerance, every reply decoded and every source reported.
+// does: find-node iterations toward each file (8 files at once, as the
+// crawler's default), then source searches at the nodes within tolerance,
+// every reply decoded and every source reported.
 // The baseline is blocking send/recv of a source search and a fixed
 // 20-source answer, 32 in flight as in krpc_bench: the syscalls alone. Only the client thread's CPU time
 // (CLOCK_THREAD_CPUTIME_ID) counts, so the responder and the waiting for
@@ -210,9 +211,10 @@ int main(int argc, char** argv) {
   double ours = requests / cpu, base = static_cast<double>(raw.done) / raw.cpu;
   std::printf(
       "{\"nodes\": %zu, \"files\": %zu, \"find_nodes\": %zu, \"searches\": %zu, \"searches_answered\": %zu, "
-      "\"sources\": %zu, \"crawler_cpu_s\": %.3f, \"wall_s\": %.2f, \"kad_requests_per_cpu_s\": %.0f, "
+      "\"sources\": %zu, \"lookup_replies\": %zu, \"lookup_timeouts\": %zu, \"crawler_cpu_s\": %.3f, \"wall_s\": %.2f, \"kad_requests_per_cpu_s\": %.0f, "
       "\"searches_per_cpu_s\": %.0f, \"raw_per_cpu_s\": %.0f, \"ratio\": %.3f}\n",
-      nodes, files, report.find_nodes, report.searches, report.searches_answered, sources, cpu, wall, ours,
+      nodes, files, report.find_nodes, report.searches, report.searches_answered, sources, report.lookup.replies,
+      report.lookup.timeouts, cpu, wall, ours,
       static_cast<double>(report.searches) / cpu, base, ours / base);
   // Every file's search must find its sources, or the figure means nothing.
   bool ok = report.searches_answered > 0 && sources >= 20 * files;

@@ -9,7 +9,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -53,8 +55,14 @@ void print_link(const ed2k::Link& link) {
 
 // Reads in 1 MiB pieces; on a terminal, says how far it got every 256 MiB.
 StatusOr<ed2k::HashSet> hash_file(const std::string& path) {
+  std::error_code kind;
+  if (std::filesystem::is_directory(path, kind)) return fail(std::errc::is_a_directory, path + ": is a directory");
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(std::errc::no_such_file_or_directory, path + ": cannot open");
+  if (!in) {
+    auto why = std::error_code(errno != 0 ? errno : ENOENT, std::generic_category());
+    return fail(why, path + ": cannot open: " + why.message());
+  }
   ed2k::FileHasher hasher;
   std::string buf(1 << 20, '\0');
   const bool tty = isatty(STDERR_FILENO) != 0;

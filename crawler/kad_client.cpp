@@ -11,46 +11,73 @@ namespace {
 using namespace net;
 using ed2k::Frame;
 using ed2k::Protocol;
+using Clock = std::chrono::steady_clock;
 
 bool unknown_id(const kad::KadId& id) { return id == kad::KadId{}; }
 Endpoint endpoint_of(const kad::Contact& c) { return Endpoint{c.address(), c.udp_port}; }
 
-// One UDP socket: requests out, datagrams matched back to their waiter by
+// Who waits for the answers to a request: told of each answer, and once
+// when the request's time is up without one (or, collecting, at its end).
+class AnswerSink {
+ public:
+  virtual void answer(const Endpoint& from, Frame f) = 0;
+  virtual void expired(const Endpoint& from) = 0;
+
+ protected:
+  ~AnswerSink() = default;
+};
+
+enum class Collect : std::uint8_t { first, all };
+
+// One UDP socket: requests out, datagrams matched back to their request by
 // (sender, opcode, target), so lookups for several files may ask one node
-// at once; anything else is reported once per sender and kind.
+// at once; anything else is reported once per sender and kind. Requests
+// are entries in a table swept every kSweep, not a coroutine and a timer
+// each: a crawl sends thousands a second.
 class KadSocket {
  public:
+  static constexpr auto kSweep = std::chrono::milliseconds(20);
+
   KadSocket(const asio::any_io_executor& ex, const KadConfig& cfg, const KadEvents& ev)
-      : socket_(ex), cfg_(cfg), ev_(ev) {}
+      : socket_(ex), sweep_(ex), cfg_(cfg), ev_(ev) {}
   ~KadSocket() { *alive_ = false; }
 
   Status open() {
     error_code ec;
     socket_.open(udp::v4(), ec);
     if (!ec) socket_.bind(udp::endpoint(to_asio(cfg_.local), 0), ec);
+    if (!ec) socket_.non_blocking(true, ec);
     if (ec) return fail(ec, "KAD: cannot open a UDP socket: " + ec.message());
     asio::co_spawn(socket_.get_executor(), receive(alive_), asio::detached);
+    asio::co_spawn(socket_.get_executor(), sweep(alive_), asio::detached);
     return success();
   }
+  // Closes the socket and ends every request now.
   void close() {
     error_code ignored;
     socket_.close(ignored);
+    sweep_.cancel();
+    expire(Clock::time_point::max());
   }
 
-  // Sends req to `to` and returns the datagrams of opcode `want` for
-  // `target` (kad::answer_target; zero for an answer without one) that come
-  // from it within `wait`: the first one, or (collect) all of them.
-  awaitable<std::vector<Frame>> ask(Endpoint to, const Frame& req, std::uint8_t want, kad::KadId target,
-                                    std::chrono::milliseconds wait, bool collect) {
-    auto key = Key{to, want, target};
-    if (waiters_.contains(key)) co_return std::vector<Frame>{};  // one question to a node at a time
-    Waiter w{{}, asio::steady_timer(socket_.get_executor(), wait), collect};
-    waiters_[key] = &w;
+  // Sends req to `to`; the datagrams of opcode `want` for `target`
+  // (kad::answer_target; zero for an answer without one) that come from it
+  // before `deadline` go to `sink`, which must stay valid until told
+  // expired() or forget()s itself. False when it was not sent: the socket
+  // failed, or a question of the same kind to that node is open.
+  bool send(const Endpoint& to, const Frame& req, std::uint8_t want, const kad::KadId& target,
+            Clock::time_point deadline, AnswerSink& sink, Collect collect) {
+    Key key{to, want, target};
+    if (!socket_.is_open() || pending_.contains(key)) return false;
     error_code ec;
     socket_.send_to(asio::buffer(ed2k::encode_udp_frame(req)), to_udp(to), 0, ec);
-    if (!ec) co_await w.timer.async_wait(use_ec(ec));
-    waiters_.erase(key);
-    co_return std::move(w.got);
+    if (ec) return false;
+    pending_.emplace(key, Pending{&sink, deadline, collect});
+    return true;
+  }
+  // Drops every request of `sink` without telling it.
+  void forget(const AnswerSink& sink) {
+    std::erase_if(pending_, [&](const auto& kv) { return kv.second.sink == &sink; });
   }
 
   void anomaly(const Endpoint& from, AnomalyKind kind, std::string detail) {
@@ -59,10 +86,10 @@ class KadSocket {
 
  private:
   using Key = std::tuple<Endpoint, std::uint8_t, kad::KadId>;
-  struct Waiter {
-    std::vector<Frame> got;
-    asio::steady_timer timer;
-    bool collect = false;
+  struct Pending {
+    AnswerSink* sink;
+    Clock::time_point deadline;
+    Collect collect;
   };
 
   // Drains every datagram queued at each wake-up without going back to the
@@ -70,7 +97,6 @@ class KadSocket {
   awaitable<void> receive(std::shared_ptr<bool> alive) {
     std::string buf(65536, '\0');
     error_code ec;
-    socket_.non_blocking(true, ec);
     for (;;) {
       co_await socket_.async_wait(udp::socket::wait_read, use_ec(ec));
       if (!*alive || !socket_.is_open()) co_return;
@@ -85,33 +111,54 @@ class KadSocket {
     }
   }
 
+  awaitable<void> sweep(std::shared_ptr<bool> alive) {
+    for (;;) {
+      sweep_.expires_after(kSweep);
+      error_code ec;
+      co_await sweep_.async_wait(use_ec(ec));
+      if (!*alive || !socket_.is_open()) co_return;
+      expire(Clock::now());
+    }
+  }
+
+  void expire(Clock::time_point now) {
+    std::vector<std::pair<Endpoint, AnswerSink*>> due;
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (it->second.deadline > now) {
+        ++it;
+        continue;
+      }
+      due.emplace_back(std::get<0>(it->first), it->second.sink);
+      it = pending_.erase(it);
+    }
+    for (auto& [from, sink] : due) sink->expired(from);
+  }
+
   void take(const Endpoint& from, std::string_view dgram) {
     ed2k::Limits lim = cfg_.limits.tags;
     lim.max_frame = lim.max_unpacked = 1 << 16;
     auto f = ed2k::decode_udp_frame(dgram, lim);
-    auto it = waiters_.end();
-    if (f) {
-      auto target = kad::answer_target(f.value().opcode, f.value().payload).value_or(kad::KadId{});
-      it = waiters_.find(Key{from, f.value().opcode, target});
-    }
-    if (it == waiters_.end()) {
-      if (!f) return anomaly(from, AnomalyKind::malformed, "KAD datagram: " + f.error().message());
+    if (!f) return anomaly(from, AnomalyKind::malformed, "KAD datagram: " + f.error().message());
+    auto target = kad::answer_target(f.value().opcode, f.value().payload).value_or(kad::KadId{});
+    auto it = pending_.find(Key{from, f.value().opcode, target});
+    if (it == pending_.end())
       return anomaly(from, AnomalyKind::unsolicited, "a KAD datagram nobody asked " + from.to_string() + " for");
-    }
-    it->second->got.push_back(std::move(f).value());
-    if (!it->second->collect) it->second->timer.cancel();
+    auto* sink = it->second.sink;
+    if (it->second.collect == Collect::first) pending_.erase(it);
+    sink->answer(from, std::move(f).value());
   }
 
   udp::socket socket_;
+  asio::steady_timer sweep_;
   const KadConfig& cfg_;
   const KadEvents& ev_;
-  std::map<Key, Waiter*> waiters_;
+  std::map<Key, Pending> pending_;
   std::set<std::pair<Endpoint, AnomalyKind>> reported_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-// Requests in flight for one purpose (the bootstrap, one file's lookup):
-// each request is a coroutine that calls finished() last.
+// Requests in flight for one purpose, each a coroutine that calls
+// finished() last (the bootstrap; the lookups themselves).
 struct Flight {
   explicit Flight(const asio::any_io_executor& ex) : wake(ex) {}
   std::size_t running = 0;
@@ -125,7 +172,60 @@ struct Flight {
   }
 };
 
-// One crawl: shared socket, budget and counters; coroutines per request.
+// One question, awaited: the first answer, or nothing at the deadline.
+class OneAnswer final : public AnswerSink {
+ public:
+  explicit OneAnswer(const asio::any_io_executor& ex) : wake_(ex) {}
+  void answer(const Endpoint&, Frame f) override {
+    got_ = std::move(f);
+    over_ = true;
+    wake_.notify();
+  }
+  void expired(const Endpoint&) override {
+    over_ = true;
+    wake_.notify();
+  }
+  awaitable<std::optional<Frame>> wait() {
+    while (!over_) co_await wake_.wait();
+    co_return std::move(got_);
+  }
+
+ private:
+  Wakeup wake_;
+  std::optional<Frame> got_;
+  bool over_ = false;
+};
+
+struct Crawl;
+
+// One file: the find-node iterations toward it, then the source searches
+// at the answered nodes near it. Answers arrive through the socket's table.
+class FileLookup final : public AnswerSink {
+ public:
+  FileLookup(Crawl& crawl, const Ed2kFile& file, const std::vector<kad::Contact>& seeds, const asio::any_io_executor& ex);
+  ~FileLookup() { forget(); }
+  awaitable<void> run();
+  void answer(const Endpoint& from, Frame f) override;
+  void expired(const Endpoint& from) override;
+
+ private:
+  void forget();
+  void send(const Endpoint& to, const Frame& req, std::uint8_t want, Clock::duration wait, Collect collect);
+  awaitable<void> wait_for_answers() {
+    while (open_ > 0) co_await wake_.wait();
+  }
+
+  Crawl& crawl_;
+  Ed2kFile file_;
+  KadLookup lookup_;
+  Wakeup wake_;
+  std::size_t open_ = 0;  // requests not yet answered or expired
+  bool searching_ = false;
+  std::map<Endpoint, kad::KadId> searched_;  // the node id behind each search
+  std::set<Endpoint> answered_;              // searches with a datagram back
+};
+
+// One crawl: shared socket, budget and counters.
 struct Crawl {
   KadSocket& sock;
   const KadConfig& cfg;
@@ -146,54 +246,25 @@ struct Crawl {
   awaitable<void> bootstrap(kad::Contact c, std::vector<kad::Contact>& known, Flight& flight) {
     auto to = endpoint_of(c);
     if (auto wait = book(gate, to.address); wait.count() > 0) co_await sleep_for(wait);
-    // Frames are named before co_await: GCC 12 destroys a braced temporary
-    // in a co_await expression twice.
+    OneAnswer one(co_await asio::this_coro::executor);
     Frame req{Protocol::kad, kad::op::bootstrap_req, {}};
-    auto got = co_await sock.ask(to, std::move(req), kad::op::bootstrap_res, kad::KadId{}, cfg.timeout, false);
-    if (!got.empty()) {
-      if (auto r = kad::decode_bootstrap_response(got.front().payload, cfg.limits)) {
-        ++report.bootstrapped;
-        c.id = r.value().id;
-        known.push_back(c);
-        known.insert(known.end(), r.value().contacts.begin(), r.value().contacts.end());
-      } else {
-        sock.anomaly(to, AnomalyKind::malformed, "KAD bootstrap answer: " + r.error().message());
+    if (sock.send(to, req, kad::op::bootstrap_res, kad::KadId{}, Clock::now() + cfg.timeout, one, Collect::first)) {
+      if (auto got = co_await one.wait()) {
+        if (auto r = kad::decode_bootstrap_response(got->payload, cfg.limits)) {
+          ++report.bootstrapped;
+          c.id = r.value().id;
+          known.push_back(c);
+          known.insert(known.end(), r.value().contacts.begin(), r.value().contacts.end());
+        } else {
+          sock.anomaly(to, AnomalyKind::malformed, "KAD bootstrap answer: " + r.error().message());
+        }
       }
     }
+    sock.forget(one);
     flight.finished();
   }
 
-  awaitable<void> find_node(KadLookup& l, kad::Contact c, Flight& flight) {
-    auto to = endpoint_of(c);
-    if (auto wait = book(gate, to.address); wait.count() > 0) co_await sleep_for(wait);
-    kad::NodeRequest q{cfg.lookup.wanted, l.target(), c.id};
-    ++report.find_nodes;
-    Frame req{Protocol::kad, kad::op::req, kad::encode_node_request(q)};
-    auto got = co_await sock.ask(to, std::move(req), kad::op::res, l.target(), cfg.timeout, false);
-    bool ok = false;
-    if (!got.empty()) {
-      auto r = kad::decode_node_response(got.front().payload, cfg.limits);
-      if (r) ok = l.on_reply(to, r.value());
-      else sock.anomaly(to, AnomalyKind::malformed, "KAD find-node answer: " + r.error().message());
-    }
-    if (!ok) l.on_timeout(to);
-    flight.finished();
-  }
-
-  awaitable<void> search(Ed2kFile file, kad::Contact c, Flight& flight) {
-    auto to = endpoint_of(c);
-    if (auto wait = book(gate, to.address); wait.count() > 0) co_await sleep_for(wait);
-    const auto target = kad::KadId::of(file.hash);
-    kad::SourceSearch q{target, 0, file.size};
-    ++report.searches;
-    Frame req{Protocol::kad, kad::op::search_source_req, kad::encode_source_search(q)};
-    auto got = co_await sock.ask(to, std::move(req), kad::op::search_res, target, cfg.search_window, true);
-    if (!got.empty()) ++report.searches_answered;
-    for (const auto& f : got) take_results(file, c, to, f);
-    flight.finished();
-  }
-
-  void take_results(const Ed2kFile& file, const kad::Contact& node, const Endpoint& to, const Frame& f) {
+  void take_results(const Ed2kFile& file, const kad::KadId& node, const Endpoint& to, const Frame& f) {
     auto r = kad::decode_search_response(f.payload, cfg.limits);
     if (!r) return sock.anomaly(to, AnomalyKind::malformed, "KAD search answer: " + r.error().message());
     for (const auto& res : r.value().results) {
@@ -207,7 +278,7 @@ struct Crawl {
       o.file = file.hash;
       o.via = Via::kad;
       o.source = to;
-      o.source_node_id = node.id;
+      o.source_node_id = node;
       o.raw_id = e.value().ip;
       o.id_form = ed2k::IdForm::hybrid;
       o.peer_port = e.value().tcp_port;
@@ -219,45 +290,90 @@ struct Crawl {
     }
   }
 
-  awaitable<void> lookup(const Ed2kFile& file, const std::vector<kad::Contact>& seeds) {
-    auto ex = co_await asio::this_coro::executor;
-    KadLookup l(kad::KadId::of(file.hash), seeds, cfg.lookup);
-    Flight flight(ex);
-    ++report.lookups;
-    while (!l.done() && !stopped()) {
-      for (const auto& c : l.next_queries()) {
-        if (!allowed(c.address(), kad::op::req)) {
-          l.on_timeout(endpoint_of(c));
-          continue;
-        }
-        ++flight.running;
-        asio::co_spawn(ex, find_node(l, c, flight), asio::detached);
-      }
-      if (flight.running == 0) continue;  // every query was over budget: the lookup moves on or ends
-      co_await flight.wake.wait();
-    }
-    co_await flight.all_finished();
-    for (const auto& c : l.source_nodes()) {
-      if (stopped() || !allowed(c.address(), kad::op::search_source_req)) continue;
-      ++flight.running;
-      asio::co_spawn(ex, search(file, c, flight), asio::detached);
-    }
-    co_await flight.all_finished();
-    const auto& s = l.stats();
-    report.lookup.queries += s.queries;
-    report.lookup.replies += s.replies;
-    report.lookup.timeouts += s.timeouts;
-    report.lookup.unsolicited += s.unsolicited;
-    report.lookup.dropped_contacts += s.dropped_contacts;
-  }
-
   // Takes the next file until none is left; parallel_lookups of these run.
   awaitable<void> lookups(const std::vector<Ed2kFile>& files, std::size_t& next,
                           const std::vector<kad::Contact>& known, Flight& flight) {
-    while (next < files.size() && !stopped()) co_await lookup(files[next++], known);
+    auto ex = co_await asio::this_coro::executor;
+    while (next < files.size() && !stopped()) {
+      FileLookup l(*this, files[next++], known, ex);
+      co_await l.run();
+    }
     flight.finished();
   }
 };
+
+FileLookup::FileLookup(Crawl& crawl, const Ed2kFile& file, const std::vector<kad::Contact>& seeds,
+                       const asio::any_io_executor& ex)
+    : crawl_(crawl), file_(file), lookup_(kad::KadId::of(file.hash), seeds, crawl.cfg.lookup), wake_(ex) {}
+
+void FileLookup::forget() { crawl_.sock.forget(*this); }
+
+void FileLookup::send(const Endpoint& to, const Frame& req, std::uint8_t want, Clock::duration wait, Collect collect) {
+  if (crawl_.sock.send(to, req, want, lookup_.target(), Clock::now() + wait, *this, collect)) ++open_;
+  else if (!searching_) lookup_.on_timeout(to);
+}
+
+awaitable<void> FileLookup::run() {
+  auto& cfg = crawl_.cfg;
+  ++crawl_.report.lookups;
+  while (!lookup_.done() && !crawl_.stopped()) {
+    for (const auto& c : lookup_.next_queries()) {
+      if (!crawl_.allowed(c.address(), kad::op::req)) {
+        lookup_.on_timeout(endpoint_of(c));
+        continue;
+      }
+      auto to = endpoint_of(c);
+      // The gate is the crawl's rate: waiting here holds this lookup only.
+      if (auto slot = book(crawl_.gate, to.address); slot.count() > 0) co_await sleep_for(slot);
+      ++crawl_.report.find_nodes;
+      Frame req{Protocol::kad, kad::op::req, kad::encode_node_request({cfg.lookup.wanted, lookup_.target(), c.id})};
+      send(to, req, kad::op::res, cfg.timeout, Collect::first);
+    }
+    if (open_ == 0) continue;  // nothing went out: the lookup moves on or ends
+    co_await wake_.wait();
+  }
+  co_await wait_for_answers();
+  searching_ = true;
+  const kad::SourceSearch q{lookup_.target(), 0, file_.size};
+  const Frame search{Protocol::kad, kad::op::search_source_req, kad::encode_source_search(q)};
+  for (const auto& c : lookup_.source_nodes()) {
+    if (crawl_.stopped() || !crawl_.allowed(c.address(), kad::op::search_source_req)) continue;
+    auto to = endpoint_of(c);
+    if (auto slot = book(crawl_.gate, to.address); slot.count() > 0) co_await sleep_for(slot);
+    ++crawl_.report.searches;
+    searched_[to] = c.id;
+    send(to, search, kad::op::search_res, cfg.search_window, Collect::all);
+  }
+  co_await wait_for_answers();
+  const auto& s = lookup_.stats();
+  auto& sum = crawl_.report.lookup;
+  sum.queries += s.queries;
+  sum.replies += s.replies;
+  sum.timeouts += s.timeouts;
+  sum.unsolicited += s.unsolicited;
+  sum.dropped_contacts += s.dropped_contacts;
+}
+
+void FileLookup::answer(const Endpoint& from, Frame f) {
+  if (searching_) {
+    if (auto it = searched_.find(from); it != searched_.end()) {
+      if (answered_.insert(from).second) ++crawl_.report.searches_answered;  // at its first datagram
+      crawl_.take_results(file_, it->second, from, f);
+    }
+    return;
+  }
+  auto r = kad::decode_node_response(f.payload, crawl_.cfg.limits);
+  if (!r) crawl_.sock.anomaly(from, AnomalyKind::malformed, "KAD find-node answer: " + r.error().message());
+  if (!r || !lookup_.on_reply(from, r.value())) lookup_.on_timeout(from);
+  --open_;
+  wake_.notify();
+}
+
+void FileLookup::expired(const Endpoint& from) {
+  if (!searching_) lookup_.on_timeout(from);
+  --open_;
+  wake_.notify();
+}
 
 }  // namespace
 

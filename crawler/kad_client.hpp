@@ -12,7 +12,9 @@
 // RateGate; a node over its allowance is skipped, not waited for. Replies
 // are matched by source address, opcode and the target they answer for: a
 // datagram nobody asked that address for (another target included), or one
-// that does not decode, is an anomaly and is otherwise ignored.
+// that does not decode, is an anomaly and is otherwise ignored. Open
+// requests are a table swept every 20 ms, so a timeout may run up to 20 ms
+// long; a stop ends them all at once.
 //
 // Threads: one io_context thread; the callbacks must stay valid until the
 // coroutine completes.

@@ -1,5 +1,6 @@
 #include "crawler/kad_client.hpp"
 #include "lab/kad_responder.hpp"
+#include "net/stop_signal.hpp"
 #include "tests/testlib/ed2k_bytes.hpp"
 #include "tests/testlib/hostile.hpp"
 #include "tests/testlib/status.hpp"
@@ -174,6 +175,30 @@ TEST_F(KadClient, AmulesPerIpAllowancesHoldEvenWhenEveryNodeSharesOneAddress) {
   EXPECT_GT(r.value().find_nodes, 0u);
   EXPECT_LE(r.value().searches, 3u) << "three source searches a minute per IP";
   EXPECT_GT(r.value().budget_skips, 0u);
+}
+
+// A stop ends every open request at once: the crawl does not sit out the
+// timeouts of nodes that never answer.
+TEST_F(KadClient, AStopEndsTheOpenRequestsAtOnce) {
+  auto mute = testlib::loopback_udp(io_);  // bound, never answers
+  auto seeds = std::vector<kad::Contact>{state_->contact(0)};
+  seeds.front().udp_port = mute.local_endpoint().port();
+  cfg_.timeout = std::chrono::seconds(20);
+  net::StopSignal stop;
+  std::optional<StatusOr<KadReport>> out;
+  net::asio::co_spawn(
+      io_,
+      [&]() -> net::awaitable<void> {
+        out = co_await crawl_kad(seeds, {{file_, 12'000'000}}, cfg_, gate_, events_, &stop);
+        io_.stop();
+      },
+      net::asio::detached);
+  net::asio::steady_timer later(io_, std::chrono::milliseconds(200));
+  later.async_wait([&](auto) { stop.request("test"); });
+  io_.run_for(std::chrono::seconds(10));  // half the request's timeout
+  ASSERT_TRUE(out) << "the crawl went on after the stop";
+  ASSERT_TRUE(test::is_ok(*out));
+  EXPECT_EQ(out->value().find_nodes, 1u);
 }
 
 TEST(KadResponder, AFindNodeThatNamesAnotherReceiverGetsNoAnswer) {

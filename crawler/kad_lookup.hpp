@@ -18,6 +18,8 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace p2pscope::crawler {
@@ -69,9 +71,10 @@ class KadLookup {
   kad::KadId target_;
   KadLookupConfig cfg_;
   std::map<kad::KadId, Candidate> by_distance_;  // keyed by XOR distance to target
-  std::map<Endpoint, kad::KadId> distance_of_;
-  std::set<IpAddress> ips_;
-  std::map<std::uint32_t, std::size_t> per_slash24_;
+  // Looked up for every contact of every reply: hashed, not ordered.
+  std::unordered_map<Endpoint, kad::KadId> distance_of_;
+  std::unordered_set<IpAddress> ips_;
+  std::unordered_map<std::uint32_t, std::size_t> per_slash24_;
   KadLookupStats stats_;
   std::size_t in_flight_ = 0;  // candidates in State::in_flight
 };

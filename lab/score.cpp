@@ -175,7 +175,9 @@ std::map<VerdictKind, ClassScore> score_verdicts(const json& truth, const std::v
         a.missed.push_back(v.peer.to_string() + " (verdict: " + std::string(to_string(v.verdict)) + ")");
     }
   }
-  for (const auto& row : truth.at("addresses")) ++out[truth_class(row.value("role", ""), row.value("bogus", false))].in_truth;
+  // BitTorrent verdicts: the eMule lab's rows are scored by score_emule_crawl.
+  for (const auto& row : truth.at("addresses"))
+    if (row.value("network", "") != "emule") ++out[truth_class(row.value("role", ""), row.value("bogus", false))].in_truth;
   return out;
 }
 

@@ -94,6 +94,14 @@ TEST(ScoreVerdicts, AClassTheTruthHasAndTheVerdictsLackScoresZero) {
   EXPECT_EQ(s[VerdictKind::anti_p2p].recall(), 1.0);
 }
 
+TEST(ScoreVerdicts, EmuleRowsAreNotBitTorrentPeersToFind) {
+  auto truth = tiny_truth();
+  auto before = score_verdicts(truth, {})[VerdictKind::unreachable].in_truth;
+  truth["addresses"].push_back(
+      {{"ip", "70.0.0.5"}, {"port", 4662}, {"role", "emule_anti_p2p"}, {"network", "emule"}, {"bogus", true}});
+  EXPECT_EQ(score_verdicts(truth, {})[VerdictKind::unreachable].in_truth, before);
+}
+
 TEST(ScoreActors, NamesWhatTheDiagnosisSaidOfEachActorAndCountsWhatItIntroduced) {
   auto found = score_actors(tiny_truth(),
                             {judged("2.0.0.30:6881", VerdictKind::byte_order), judged("50.0.0.4:6881", VerdictKind::unknown),

@@ -159,6 +159,9 @@ contains "2 part hashes"
 expect 2 "$bin" inspect ed2k "ed2k://|file|a|12|nothex|/"
 contains "hash 'nothex' is not 32 hex digits"
 expect 2 "$bin" inspect ed2k --file "$tmp/missing.bin"
+contains "missing.bin: cannot open: No such file or directory"
+expect 2 "$bin" inspect ed2k --file "$tmp"
+contains ": is a directory"
 
 good='{"type":"observation","time":"2025-11-21T12:00:00.000000Z","info_hash":"c12fe1c06bba254a9dc9f519b335aa7c1367a88a","peer_ip":"1.2.3.4","peer_port":1,"via":"pex","source_ip":"5.5.5.5","source_port":2}'
 printf '%s\n%s\n' "$good" '{"type":"verdict"}' > "$tmp/r.jsonl"
