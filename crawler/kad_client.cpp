@@ -92,22 +92,18 @@ class KadSocket {
     Collect collect;
   };
 
-  // Drains every datagram queued at each wake-up without going back to the
-  // reactor between them: one wait per burst, not one per answer.
+  // async_receive_from tries the read before it waits: while datagrams are
+  // queued each completes without the reactor, and the wait it falls back
+  // to needs no re-arming (async_wait re-arms the descriptor every time).
   awaitable<void> receive(std::shared_ptr<bool> alive) {
     std::string buf(65536, '\0');
     error_code ec;
     for (;;) {
-      co_await socket_.async_wait(udp::socket::wait_read, use_ec(ec));
+      udp::endpoint from;
+      auto n = co_await socket_.async_receive_from(asio::buffer(buf), from, use_ec(ec));
       if (!*alive || !socket_.is_open()) co_return;
-      for (int burst = 0; burst < 256 && socket_.is_open(); ++burst) {
-        udp::endpoint from;
-        auto n = socket_.receive_from(asio::buffer(buf), from, 0, ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-        if (ec) continue;  // an ICMP error for an earlier send: the next datagram may be fine
-        take(from_asio(from), std::string_view(buf.data(), n));
-        if (!*alive) co_return;
-      }
+      if (ec) continue;  // an ICMP error for an earlier send: the next datagram may be fine
+      take(from_asio(from), std::string_view(buf.data(), n));
     }
   }
 

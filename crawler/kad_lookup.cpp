@@ -12,13 +12,25 @@ std::uint32_t slash24(const kad::Contact& c) { return c.ip >> 8; }  // hybrid fo
 
 KadLookup::KadLookup(const kad::KadId& target, const std::vector<kad::Contact>& seeds, KadLookupConfig cfg)
     : target_(target), cfg_(cfg) {
-  for (const auto& c : seeds) add(c);
+  std::vector<std::pair<kad::KadId, const kad::Contact*>> order;
+  order.reserve(seeds.size());
+  for (const auto& c : seeds) order.emplace_back(kad::distance(c.id, target_), &c);
+  auto by_first = [](const auto& a, const auto& b) { return a.first < b.first; };
+  // Sorting only a head twice the size wanted: most of a crawl's contacts are far.
+  auto head = std::min(order.size(), 2 * cfg_.max_seeds);
+  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(head), order.end(), by_first);
+  std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(head), by_first);
+  for (std::size_t i = 0; i < order.size() && by_distance_.size() < cfg_.max_seeds; ++i) {
+    if (i == head) std::sort(order.begin() + static_cast<std::ptrdiff_t>(head), order.end(), by_first);
+    add(*order[i].second);
+  }
 }
 
 void KadLookup::add(const kad::Contact& c) {
   auto ip = c.address();
   bool crowded = cfg_.distinct_ips && (ips_.contains(ip) || per_slash24_[slash24(c)] >= cfg_.per_slash24);
-  if (c.udp_port == 0 || crowded || distance_of_.contains(endpoint_of(c))) {
+  auto to = endpoint_of(c);
+  if (c.udp_port == 0 || crowded || distance_of_.contains(to)) {
     ++stats_.dropped_contacts;
     return;
   }
@@ -37,14 +49,18 @@ void KadLookup::add(const kad::Contact& c) {
     }
     auto& gone = far->second.contact;
     distance_of_.erase(endpoint_of(gone));
-    ips_.erase(gone.address());
-    --per_slash24_[slash24(gone)];
+    if (cfg_.distinct_ips) {
+      ips_.erase(gone.address());
+      --per_slash24_[slash24(gone)];
+    }
     by_distance_.erase(std::next(far).base());
   }
   by_distance_.emplace(d, Candidate{c, State::fresh});
-  distance_of_.emplace(endpoint_of(c), d);
-  ips_.insert(ip);
-  ++per_slash24_[slash24(c)];
+  distance_of_.emplace(to, d);
+  if (cfg_.distinct_ips) {
+    ips_.insert(ip);
+    ++per_slash24_[slash24(c)];
+  }
 }
 
 std::vector<kad::Contact> KadLookup::next_queries() {

@@ -29,6 +29,7 @@ struct KadLookupConfig {
   std::size_t alpha = 3;             // requests in flight at once
   std::size_t max_queries = 200;     // budget per lookup
   std::size_t max_candidates = 512;  // contacts remembered per lookup
+  std::size_t max_seeds = 50;        // the seeds closest to the target taken, as aMule's CSearch starts from its 50
   std::size_t per_slash24 = 2;       // contacts from one IPv4 /24, as aMule allows
   std::size_t search_nodes = 10;     // answered nodes within tolerance asked for sources
   std::uint8_t wanted = 11;          // contacts asked for per request (KADEMLIA_FIND_NODE)
@@ -41,7 +42,9 @@ struct KadLookupStats {
 
 class KadLookup {
  public:
-  // Seeds must carry real node ids (from nodes.dat or a bootstrap answer).
+  // Seeds must carry real node ids (from nodes.dat or a bootstrap answer);
+  // the max_seeds closest to the target that pass the address rules are
+  // taken, so a crawl's whole contact list does not enter every lookup.
   KadLookup(const kad::KadId& target, const std::vector<kad::Contact>& seeds, KadLookupConfig cfg = {});
 
   // The contacts to send KADEMLIA2_REQ to now; each is in flight until a
@@ -73,7 +76,7 @@ class KadLookup {
   std::map<kad::KadId, Candidate> by_distance_;  // keyed by XOR distance to target
   // Looked up for every contact of every reply: hashed, not ordered.
   std::unordered_map<Endpoint, kad::KadId> distance_of_;
-  std::unordered_set<IpAddress> ips_;
+  std::unordered_set<IpAddress> ips_;  // these two only with distinct_ips
   std::unordered_map<std::uint32_t, std::size_t> per_slash24_;
   KadLookupStats stats_;
   std::size_t in_flight_ = 0;  // candidates in State::in_flight

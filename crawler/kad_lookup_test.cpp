@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 
 namespace p2pscope::crawler {
 namespace {
@@ -89,6 +90,37 @@ TEST(KadLookup, OneContactPerIpAndTwoPerSlash24) {
   KadLookup l(target, crowd);
   EXPECT_EQ(l.candidates(), 2u);
   EXPECT_EQ(l.stats().dropped_contacts, 3u);
+}
+
+TEST(KadLookup, StartsFromTheClosestSeedsThatPassTheAddressRules) {
+  Network net(300);
+  std::mt19937_64 rng(11);
+  auto target = random_id(rng);
+  auto seeds = net.nodes;
+  // A twin of the closest node, on its IP, with an id closer still: taken,
+  // and the node itself dropped (one contact per IP).
+  auto twin = net.closest(target, 1).front();
+  twin.id = target;
+  twin.id.bytes.back() ^= 1;
+  seeds.push_back(twin);
+  KadLookupConfig cfg;
+  cfg.max_seeds = 50;
+  KadLookup l(target, seeds, cfg);
+  EXPECT_EQ(l.candidates(), 50u);
+  std::set<KadId> asked;
+  while (!l.done()) {
+    auto q = l.next_queries();
+    if (q.empty()) break;
+    for (const auto& c : q) {
+      asked.insert(c.id);
+      l.on_timeout(ep(c));
+    }
+  }
+  std::set<KadId> expected{twin.id};
+  auto nearest = net.closest(target, 50);
+  for (std::size_t i = 1; i < nearest.size(); ++i) expected.insert(nearest[i].id);
+  EXPECT_EQ(asked, expected);
+
 }
 
 TEST(KadLookup, AFloodOfContactsIsCappedAndTimeoutsEndTheLookup) {

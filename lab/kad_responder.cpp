@@ -26,16 +26,20 @@ kad::Contact KadResponderState::contact(std::size_t i) const {
 
 std::vector<kad::Contact> KadResponderState::closest(const kad::KadId& target, std::size_t n,
                                                      std::size_t except) const {
-  std::vector<std::size_t> order;
+  // Each node's distance once, then a selection: a sort comparing by
+  // distance recomputed it for every comparison, and the responder stands
+  // in for thousands of nodes answering at once.
+  std::vector<std::pair<kad::KadId, std::size_t>> order;
+  order.reserve(nodes_.size());
   for (std::size_t i = 0; i < nodes_.size(); ++i)
-    if (i != except) order.push_back(i);
-  auto by_distance = [&](std::size_t a, std::size_t b) {
-    return kad::distance(nodes_[a].id, target) < kad::distance(nodes_[b].id, target);
-  };
+    if (i != except) order.emplace_back(kad::distance(nodes_[i].id, target), i);
   n = std::min(n, order.size());
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(), by_distance);
+  auto mid = order.begin() + static_cast<std::ptrdiff_t>(n);
+  std::nth_element(order.begin(), mid, order.end());
+  std::sort(order.begin(), mid);
   std::vector<kad::Contact> out;
-  for (std::size_t i = 0; i < n; ++i) out.push_back(contact(order[i]));
+  out.reserve(n);
+  for (auto it = order.begin(); it != mid; ++it) out.push_back(contact(it->second));
   return out;
 }
 
