@@ -59,6 +59,22 @@ wait "$stopped" || fail "the interrupted worker exited $?"
 echo "interrupt: the job went back to the queue undone"
 q "DELETE FROM job" >/dev/null
 
+# 1c. A job of eMule files alone (no infohash): accepted, run and done. Its
+# index server is a TEST-NET address the isolated worker has no route to,
+# so the crawl records the failure and ends; nothing is sent anywhere.
+ed2k="ed2k://|file|lab.bin|9728000|0123456789ABCDEF0123456789ABCDEF|/"
+"$bin" schedule add --name emule-only --input "$ed2k" --every 24 \
+  --crawl-arg=--ed2k-server --crawl-arg=198.51.100.7:4661 --crawl-arg=--max-duration --crawl-arg=5 \
+  >"$tmp/emule-add.out" || fail "schedule add of an ed2k link: $(cat "$tmp/emule-add.out")"
+isolated "$bin" worker --worker-id mule --exit-when-idle --spool-dir "$tmp/spool" 2>"$tmp/mule.err" &
+mule=$!
+wait "$mule" || fail "the eMule job's worker exited $?: $(tail -4 "$tmp/mule.err")"
+[[ $(q "SELECT status FROM job_run WHERE worker = 'mule'") == done ]] ||
+  fail "the eMule-only job did not run to done: $(q "SELECT status, message FROM job_run WHERE worker = 'mule'"); $(tail -4 "$tmp/mule.err")"
+grep -q "198.51.100.7" "$tmp/mule.err" || fail "the crawl did not report its unreachable index server: $(tail -4 "$tmp/mule.err")"
+echo "eMule-only job: run to done; the crawl said: $(grep -m1 "198.51.100.7" "$tmp/mule.err")"
+q "DELETE FROM job" >/dev/null
+
 # 2. A lab crawl, and the worker running it killed.
 lab_up
 "$bin" schedule add --name lab --input "$torrent" --every 24 --profile quick \
