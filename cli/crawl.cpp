@@ -215,6 +215,7 @@ Ed2kRound crawl_emule(const CrawlArgs& a, const CrawlConfig& cfg, const Ed2kInpu
   round_cfg.servers.user_hash = round_cfg.sx.user_hash = crawler_user_hash(cfg.bind_v4);
   round_cfg.servers.port = round_cfg.sx.port = cfg.port;
   round_cfg.sx_parallel = cfg.politeness.max_sessions;
+  if (!cfg.use_sx) round_cfg.sx_max = 0;
   if (cfg.stable_for.count() < 60) {  // --quick, the lab
     round_cfg.servers.reply_timeout = std::chrono::seconds(3);
     round_cfg.sx.answer_timeout = std::chrono::seconds(5);
@@ -408,6 +409,7 @@ std::shared_ptr<CrawlArgs> define_crawl(CLI::App& app, CLI::App** sub) {
   src->add_flag("--no-trackers", a->no_trackers, "Do not ask trackers");
   src->add_flag("--no-dht", a->no_dht, "Do not use the DHT");
   src->add_flag("--no-pex", a->no_pex, "Do not open PEX sessions to peers");
+  src->add_flag("--no-sx", a->no_sx, "Do not ask eMule peers for sources (source exchange)");
   src->add_flag("--no-scrape", a->no_scrape, "Do not scrape trackers");
   auto* sched = c->add_option_group("Schedule");
   sched->add_option("--requery", a->requery, "Seconds between tracker/DHT rounds (default 180)")->check(CLI::Range(1, 86400));

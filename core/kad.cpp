@@ -119,6 +119,32 @@ std::string encode_hello(const Hello& h) {
   return out + ed2k::encode_tags(h.tags, TagList::kad);
 }
 
+Result<SourcePublish> decode_source_publish(std::string_view payload, const Limits& lim) {
+  LeReader r(payload);
+  SourcePublish p;
+  p.file = read_id(r);
+  p.source = read_id(r);
+  if (r.failed()) return errc::truncated;
+  P2PSCOPE_TRY(tags, ed2k::wire::read_tags(r, TagList::kad, lim.tags));
+  p.tags = std::move(tags);
+  P2PSCOPE_CHECK(finish(r));
+  return p;
+}
+
+std::string encode_source_publish(const SourcePublish& p) {
+  std::string out;
+  put_id(out, p.file);
+  put_id(out, p.source);
+  return out + ed2k::encode_tags(p.tags, TagList::kad);
+}
+
+std::string encode_publish_response(const KadId& file, std::uint8_t load) {
+  std::string out;
+  put_id(out, file);
+  put_le(out, load, 1);
+  return out;
+}
+
 Result<NodeRequest> decode_node_request(std::string_view payload) {
   LeReader r(payload);
   NodeRequest q;
@@ -234,6 +260,17 @@ Result<SourceEntry> source_entry(const SearchResult& r) {
   if (auto v = ed2k::number_of(r.tags, tag::buddy_port)) e.buddy_port = static_cast<std::uint16_t>(*v);
   e.crypt = static_cast<std::uint8_t>(ed2k::number_of(r.tags, tag::crypt).value_or(0));
   e.file_size = ed2k::number_of(r.tags, tag::file_size);
+  return e;
+}
+
+Result<SourceEntry> published_entry(const SourcePublish& p, const Endpoint& from) {
+  if (!from.address.is_v4()) return errc::bad_value;
+  SearchResult r{p.source, {}};
+  for (const auto& t : p.tags)
+    if (!(t.name.size() == 1 && static_cast<std::uint8_t>(t.name[0]) == tag::source_ip)) r.tags.push_back(t);
+  r.tags.push_back(ed2k::number_tag(tag::source_ip, TagType::uint32, ed2k::hybrid_id(from.address)));
+  P2PSCOPE_TRY(e, source_entry(r));
+  if (e.udp_port == 0) e.udp_port = from.port;
   return e;
 }
 

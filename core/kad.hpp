@@ -50,8 +50,8 @@ struct Contact {
 
 namespace op {
 inline constexpr std::uint8_t bootstrap_req = 0x01, bootstrap_res = 0x09, hello_req = 0x11, hello_res = 0x19,
-                              req = 0x21, res = 0x29, search_source_req = 0x34, search_res = 0x3B, ping = 0x60,
-                              pong = 0x61;
+                              req = 0x21, res = 0x29, search_source_req = 0x34, search_res = 0x3B,
+                              publish_source_req = 0x44, publish_res = 0x4B, ping = 0x60, pong = 0x61;
 }  // namespace op
 
 struct Limits {
@@ -107,6 +107,22 @@ struct NodeResponse {
 Result<NodeResponse> decode_node_response(std::string_view payload, const Limits& lim = {});
 std::string encode_node_response(const NodeResponse& r);
 
+// KADEMLIA2_PUBLISH_SOURCE_REQ (0x44): a node offering itself as a source
+// of `file`, to an indexing node near it: <file><source's user hash><KAD
+// tags>. The tags carry the source type (0xFF), TCP port (0xFD), UDP port
+// (0xFC), file size (0x02) and connect options (0xF3); not its address: the
+// indexing node stamps the UDP sender's (aMule's Process2PublishSourceRequest).
+struct SourcePublish {
+  KadId file;
+  KadId source;
+  std::vector<ed2k::Tag> tags;
+  friend bool operator==(const SourcePublish&, const SourcePublish&) = default;
+};
+Result<SourcePublish> decode_source_publish(std::string_view payload, const Limits& lim = {});
+std::string encode_source_publish(const SourcePublish& p);
+// KADEMLIA2_PUBLISH_RES (0x4B): <file><load u8>, the indexing node's load in percent.
+std::string encode_publish_response(const KadId& file, std::uint8_t load);
+
 // SEARCH_SOURCE_REQ (0x34). A file size of 0 matches every entry.
 struct SourceSearch {
   KadId target;
@@ -158,6 +174,13 @@ struct SourceEntry {
 // errc::missing_key without a type, an IP or a TCP port.
 Result<SourceEntry> source_entry(const SearchResult& r);
 SearchResult search_result_of(const SourceEntry& e);
+
+// The entry an indexing node keeps for a publication that came from
+// `from`, as aMule's Process2PublishSourceRequest: the address is the UDP
+// sender's (any address tag is ignored), the UDP port the tag's or else the
+// sender's. errc::missing_key without a source type or TCP port (aMule
+// keeps nothing); errc::bad_value for a sender that is not IPv4.
+Result<SourceEntry> published_entry(const SourcePublish& p, const Endpoint& from);
 
 // PONG (0x61): the UDP port the node saw the ping come from.
 Result<std::uint16_t> decode_pong(std::string_view payload);

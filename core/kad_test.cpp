@@ -115,6 +115,24 @@ TEST(Kad, TooManyResultsEndTheMessage) {
   EXPECT_EQ(decode_search_response(encode_search_response(r), lim).error(), errc::too_many_items);
 }
 
+TEST(Kad, AnIndexerKeepsAPublicationWithTheSendersAddressNotTheOneItClaims) {
+  SourcePublish p{KadId::of(test::md4(1)), KadId::of(test::md4(2)),
+                  {ed2k::number_tag(0xFF, ed2k::TagType::uint8, 1), ed2k::number_tag(0xFD, ed2k::TagType::uint16, 4662),
+                   ed2k::number_tag(0xFE, ed2k::TagType::uint32, 0x01020304),  // a claimed address: ignored
+                   ed2k::number_tag(0xFC, ed2k::TagType::uint16, 4673)}};
+  ASSERT_EQ(decode_source_publish(encode_source_publish(p)).value(), p);
+  const Endpoint from{IpAddress::parse("203.0.113.5").value(), 5000};
+  auto e = published_entry(p, from);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(ed2k::ip_of_hybrid_id(e.value().ip), from.address);
+  EXPECT_EQ(e.value().udp_port, 4673) << "the tag's UDP port before the datagram's";
+  EXPECT_EQ(e.value().user_hash, p.source);
+  p.tags.erase(p.tags.begin());  // no source type
+  EXPECT_EQ(published_entry(p, from).error(), errc::missing_key);
+  EXPECT_FALSE(published_entry(p, {IpAddress::parse("2001:db8::1").value(), 5000}));
+  EXPECT_EQ(decode_source_publish(encode_source_publish(p).substr(0, 20)).error(), errc::truncated);
+}
+
 TEST(Kad, ToleranceIsTheTopThirtyTwoBitsOfTheDistance) {
   KadId a = id(0x00), b = id(0x00);
   b.bytes[1] ^= 0x01;  // differs in bit 16 from the top

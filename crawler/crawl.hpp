@@ -47,6 +47,7 @@ struct CrawlConfig {
   std::chrono::seconds max_duration{0};  // 0: no limit
   std::chrono::seconds stop_grace{10};   // how long ending sessions and `stopped` announces may take
   bool use_trackers = true, use_dht = true, use_pex = true, scrape = true;
+  bool use_sx = true;  // eMule source exchange with the sources found
   int numwant = 200;
   std::vector<std::string> bootstrap;     // host:port; empty: default_bootstrap()
   std::vector<std::string> extra_trackers;

@@ -2,14 +2,21 @@
 // `emule-small` lab's files, run inside the lab as a user runs it, scored
 // against the lab's ground truth. The lab runs real aMule 2.3.3 daemons
 // (a seeder and two downloaders), so source exchange is asked of real
-// clients too.
+// clients too, and they take part in KAD: each publishes itself as a source
+// of the real file to the lab responder's nodes near it.
 #include "crawler/lab_crawl_fixture.hpp"
+#include "core/ed2k_link.hpp"
+#include "lab/emule.hpp"
 #include "lab/score.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <set>
+#include <thread>
 
 namespace p2pscope {
 namespace {
@@ -17,12 +24,44 @@ namespace {
 using json = nlohmann::json;
 using testlib::join;
 
-class EmuleLab : public testlib::LabCrawlTest {};
+class EmuleLab : public testlib::LabCrawlTest {
+ protected:
+  // The aMule daemons a KAD-only crawl of the real file finds.
+  std::set<Endpoint> kad_publishers(const lab::LabUp& lab, const lab::EmuleLabFile& real) {
+    auto link = out_dir() / "real.ed2k", out = out_dir() / "kad.jsonl";
+    std::ofstream(link) << ed2k::format_link(real.link) << "\n";
+    std::filesystem::remove(out);
+    auto args = "--quick --no-sx --max-duration 60 --bind " + lab.plan.client_addresses()[0].to_string() + " -o " +
+                out.string() + " " + link.string() + " " + lab.nodes_dat.string();
+    if (crawl_inside(lab, args) != 0) return {};
+    std::set<Endpoint> amuleds;
+    for (const auto* p : lab::amule_daemons(lab.plan)) amuleds.insert(p->endpoint);
+    std::set<Endpoint> found;
+    for (const auto& o : records_of<EmuleObservation>(out))
+      if (auto peer = o.peer(); peer && o.via == Via::kad && amuleds.count(*peer)) found.insert(*peer);
+    return found;
+  }
+};
 
 TEST_F(EmuleLab, QuickCrawlFindsEverySourceWithConfirmedAttribution) {
   auto lab = up("emule-small");
   ASSERT_TRUE(lab);
   ASSERT_FALSE(lab->ed2k_files.empty());
+  // aMule starts publishing about three minutes after KAD starts (its first
+  // complete self-lookup), so the daemons' publications are awaited here,
+  // without source exchange: aMule answers a client's SX request once in a
+  // window of many minutes, and the crawl below needs those answers.
+  auto real = std::find_if(lab->ed2k_files.begin(), lab->ed2k_files.end(), [](const auto& f) { return f.real; });
+  ASSERT_NE(real, lab->ed2k_files.end());
+  const auto amuleds = lab::amule_daemons(lab->plan).size();
+  std::set<Endpoint> published;
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+       published.size() < amuleds && std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(std::chrono::seconds(10)))
+    published = kad_publishers(*lab, *real);
+  EXPECT_EQ(published.size(), amuleds) << "aMule daemons that published themselves in KAD: " << published.size()
+                                       << "; " << std::ifstream(crawl_stderr()).rdbuf();
+
   auto args = "--quick --bind " + lab->plan.client_addresses()[0].to_string() + " -o " + records().string() +
               " --summary " + (out_dir() / "summary.json").string() + " " + lab->ed2k_links.string() + " " +
               lab->server_met.string() + " " + lab->nodes_dat.string();

@@ -212,5 +212,60 @@ TEST(KadResponder, AFindNodeThatNamesAnotherReceiverGetsNoAnswer) {
   ASSERT_EQ(ask(KadId::of(test::md4(1))).size(), 1u);
 }
 
+// What aMule 2.3.3 sends an indexing node for a file it shares (tags as
+// its CSearch::StorePacket writes them for a HighID source).
+std::string publication(const KadId& file, const KadId& user, std::uint16_t tcp) {
+  kad::SourcePublish p{file, user, {ed2k::number_tag(0xFF, ed2k::TagType::uint8, 1),
+                                    ed2k::number_tag(0xFD, ed2k::TagType::uint16, tcp),
+                                    ed2k::number_tag(0x02, ed2k::TagType::uint32, 30'000'000),
+                                    ed2k::number_tag(0xF3, ed2k::TagType::uint8, 0x12)}};
+  return ed2k::encode_udp_frame({ed2k::Protocol::kad, kad::op::publish_source_req, kad::encode_source_publish(p)});
+}
+
+TEST(KadResponder, APublicationIsKeptByItsNodeWithTheAddressItCameFrom) {
+  auto file = KadId::of(test::md4(7));
+  auto near = file;
+  near.bytes.back() ^= 1;
+  lab::KadResponderState s({{near, {ip("198.51.100.1"), 4672}, 4662}, {KadId::of(test::md4(2)), {ip("198.51.100.2"), 4672}, 4662}});
+  auto user = KadId::of(test::md4(5));
+  const Endpoint amule{ip("203.0.113.5"), 4672};
+  auto ack = s.answer(0, publication(file, user, 14662), amule);
+  ASSERT_EQ(ack.size(), 1u);
+  auto f = ed2k::decode_udp_frame(ack.front());
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f.value().opcode, kad::op::publish_res);
+  EXPECT_TRUE(s.answer(1, publication(file, user, 14662), amule).empty()) << "a node far from the file keeps nothing";
+
+  auto kept = s.published(0, file);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].user_hash, user);
+  EXPECT_EQ(ed2k::ip_of_hybrid_id(kept[0].ip), amule.address);
+  EXPECT_EQ(kept[0].tcp_port, 14662);
+  EXPECT_EQ(kept[0].udp_port, 4672) << "no UDP port tag: the datagram's";
+  EXPECT_TRUE(s.published(1, file).empty());
+
+  auto q = kad::encode_source_search({file, 0, 0});
+  auto found = s.answer(0, ed2k::encode_udp_frame({ed2k::Protocol::kad, kad::op::search_source_req, q}), {ip("198.51.100.9"), 4672});
+  ASSERT_EQ(found.size(), 1u);
+  auto r = kad::decode_search_response(ed2k::decode_udp_frame(found.front()).value().payload);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r.value().results.size(), 1u);
+  EXPECT_EQ(kad::source_entry(r.value().results[0]).value(), kept[0]);
+}
+
+TEST(KadResponder, AHelloIsAnsweredAsAVersionFiveNode) {
+  lab::KadResponderState s({{KadId::of(test::md4(1)), {ip("198.51.100.1"), 4672}, 4662}});
+  auto hello = kad::encode_hello({KadId::of(test::md4(3)), 14662, 8, {}});
+  auto out = s.answer(0, ed2k::encode_udp_frame({ed2k::Protocol::kad, kad::op::hello_req, hello}), {ip("203.0.113.5"), 4672});
+  ASSERT_EQ(out.size(), 1u);
+  auto f = ed2k::decode_udp_frame(out.front()).value();
+  ASSERT_EQ(f.opcode, kad::op::hello_res);
+  auto h = kad::decode_hello(f.payload).value();
+  EXPECT_EQ(h.id, KadId::of(test::md4(1)));
+  // aMule obfuscates its KAD packets to nodes of version 6 and later.
+  EXPECT_EQ(h.version, lab::kLabKadVersion);
+  EXPECT_LT(h.version, 6);
+}
+
 }  // namespace
 }  // namespace p2pscope::crawler

@@ -158,7 +158,7 @@ Status listen_on(tcp::acceptor& acc, const Endpoint& ep) {
 
 // The eMule side (lab/emule.hpp): index servers (TCP, and UDP at port + 4),
 // the KAD responder's nodes, and every scripted eMule peer.
-Status start_emule(asio::io_context& io, const LabPlan& plan, Actors& a) {
+Status start_emule(asio::io_context& io, const LabPlan& plan, const std::optional<ed2k::Md4>& real_file, Actors& a) {
   for (const auto* p : plan.with_role(Role::ed2k_server)) {
     auto& state = a.ed2k_servers.emplace_back(ed2k_server_config(plan, *p));
     list_scripted_sources(plan, state);
@@ -170,7 +170,7 @@ Status start_emule(asio::io_context& io, const LabPlan& plan, Actors& a) {
     asio::co_spawn(io, serve_ed2k_udp(std::move(u), state), asio::detached);
     a.emule_sockets += 2;
   }
-  auto nodes = kad_nodes(plan);
+  auto nodes = kad_nodes(plan, real_file);
   if (!nodes.empty()) {
     a.kad = std::make_unique<KadResponderState>(nodes);
     index_kad_sources(plan, *a.kad);
@@ -236,7 +236,7 @@ int run_actors(const fs::path& state_dir) {
   };
   // In this order: peers announce to the trackers they find in a.world.
   if (failed("trackers", start_trackers(io, plan, state_dir, a)) || failed("DHT", start_dht(io, plan, a)) ||
-      failed("peers", start_peers(io, plan, a)) || failed("eMule servers and peers", start_emule(io, plan, a)))
+      failed("peers", start_peers(io, plan, a)) || failed("eMule servers and peers", start_emule(io, plan, files.value().real_emule_file, a)))
     return 1;
   asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const error_code&, int) { io.stop(); });

@@ -38,13 +38,16 @@ Status write_text(const fs::path& file, std::string_view text) {
   return success();
 }
 
-Status write_daemon_dir(const LabPlan& plan, const Party& p, const fs::path& dir, const fs::path& real_file) {
+Status write_daemon_dir(const LabPlan& plan, const Party& p, const fs::path& dir, const fs::path& real_file,
+                        const ed2k::Md4& real_hash) {
   std::error_code ec;
   fs::create_directories(dir / "Incoming", ec);
   if (!ec) fs::create_directories(dir / "Temp", ec);
   if (ec) return Error(ec).within("creating " + dir.string());
   P2PSCOPE_CHECK(write_text(dir / "amule.conf", amule_conf(p, dir, ec_port_of(plan, p.name))));
   P2PSCOPE_CHECK(write_text(dir / "server.met", lab_server_met(plan, PoisonedServers::leave_out)));
+  // The lab responder's nodes only: with KadNodesUrl empty, aMule knows no other.
+  P2PSCOPE_CHECK(write_text(dir / "nodes.dat", kad::encode_nodes_dat(lab_nodes_dat(plan, real_hash))));
   if (p.lite_seed) {
     // A hard link spares writing the file again per seeder; aMule only reads it.
     auto shared = dir / "Incoming" / kRealFileName;
@@ -204,10 +207,11 @@ std::string amule_conf(const Party& p, const fs::path& dir, std::uint16_t ec_por
   const auto addr = p.endpoint.address.to_string();
   // Every default that reaches the internet is overridden (emule.md §7):
   // the version check, the server and node list downloads, UPnP, the IP
-  // filter download; KAD stays off (the lab's KAD is the responder's).
+  // filter download. KAD is on, bootstrapped from the lab responder's
+  // nodes (nodes.dat): the daemons publish themselves as sources to it.
   std::string conf = "[eMule]\nNick=" + p.name + "\nPort=" + std::to_string(p.endpoint.port) + "\nUDPPort=" +
                      std::to_string(kKadPort) + "\nUDPEnable=1\nAddress=" + addr +
-                     "\nAutoconnect=" + std::string(p.lite_seed ? "0" : "1") + "\nReconnect=1\nConnectToED2K=1\nConnectToKad=0\nNewVersionCheck=0\n"
+                     "\nAutoconnect=" + std::string(p.lite_seed ? "0" : "1") + "\nReconnect=1\nConnectToED2K=1\nConnectToKad=1\nNewVersionCheck=0\n"
                      "Serverlist=0\nAddServerListFromServer=0\nAddServerListFromClient=0\nSafeServerConnect=0\n"
                      "SmartIdCheck=0\nUPnPEnabled=0\nIPFilterAutoLoad=0\nIPFilterURL=\nKadNodesUrl=\n"
                      "Ed2kServersUrl=\nFilterLanIPs=0\nGeoIPEnabled=0\nCheckDiskspace=0\n";
@@ -247,7 +251,7 @@ Status start_amuleds(const Sandbox& box, const LabPlan& plan, const fs::path& st
     for (const auto* p : amule_daemons(plan)) {
       if (p->lite_seed != seeders) continue;
       auto dir = root / p->name;
-      P2PSCOPE_CHECK(write_daemon_dir(plan, *p, dir, root / kRealFileName));
+      P2PSCOPE_CHECK(write_daemon_dir(plan, *p, dir, root / kRealFileName, real.link.hash));
       auto pid = box.spawn({"amuled", "-c", dir.string()}, root / (p->name + ".log"));
       if (!pid) return Error(pid.error()).within("starting amuled " + p->name);
     }

@@ -103,12 +103,17 @@ void list_scripted_sources(const LabPlan& plan, Ed2kServerState& state) {
   }
 }
 
-std::vector<KadNode> kad_nodes(const LabPlan& plan) {
+std::vector<KadNode> kad_nodes(const LabPlan& plan, const std::optional<ed2k::Md4>& real_file) {
   auto rng = rng_for(plan, "kad node ids");
   std::vector<KadNode> out;
   for (const auto* p : plan.with_role(Role::kad_node)) {
     KadNode n;
     for (auto& b : n.id.bytes) b = static_cast<std::uint8_t>(rng());
+    if (real_file && out.size() < kNearRealFile) {
+      // The first 32 bits as the file's: a distance of under 2^96, well within tolerance.
+      auto near = kad::KadId::of(*real_file);
+      std::copy(near.bytes.begin(), near.bytes.begin() + 4, n.id.bytes.begin());
+    }
     n.udp = p->endpoint;
     n.tcp_port = kEmulePort;
     out.push_back(n);
@@ -154,11 +159,11 @@ std::vector<const Party*> amule_daemons(const LabPlan& plan) {
   return out;
 }
 
-kad::NodesFile lab_nodes_dat(const LabPlan& plan) {
+kad::NodesFile lab_nodes_dat(const LabPlan& plan, const std::optional<ed2k::Md4>& real_file) {
   kad::NodesFile f;
   f.edition = kad::NodesEdition::v2;
-  for (const auto& n : kad_nodes(plan))
-    f.contacts.push_back(kad::Contact{n.id, hybrid_id(n.udp.address), n.udp.port, n.tcp_port, 8});
+  for (const auto& n : kad_nodes(plan, real_file))
+    f.contacts.push_back(kad::Contact{n.id, hybrid_id(n.udp.address), n.udp.port, n.tcp_port, kLabKadVersion});
   return f;
 }
 

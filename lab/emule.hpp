@@ -12,6 +12,7 @@
 #include "lab/plan.hpp"
 #include "lab/sx_peer.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ std::vector<EmuleLabFile> scripted_files(const LabPlan& plan);
 // chunk (offset, length) so a large file need not sit in memory.
 std::string real_file_chunk(const LabPlan& plan, std::uint64_t offset, std::size_t length);
 inline constexpr const char* kRealFileName = "p2pscope-lab-emule.bin";
+// The real file's ed2k link, in the state directory, for the processes lab_up() starts.
+inline constexpr const char* kRealFileLink = "amule/real-file.ed2k";
 
 // A scripted party's stable user hash (eMule's marks: byte 5 = 14, byte 14 = 111).
 ed2k::Md4 lab_user_hash(const LabPlan& plan, const Party& p);
@@ -54,11 +57,15 @@ std::string lab_server_met(const LabPlan& plan, PoisonedServers poisoned);
 std::vector<const Party*> amule_daemons(const LabPlan& plan);
 
 // KAD: the responder's nodes (ids deterministic) and what they index: the
-// honest scripted peers and the farm publish every scripted file.
-std::vector<KadNode> kad_nodes(const LabPlan& plan);
+// honest scripted peers and the farm publish every scripted file. With the
+// real file's hash, kNearRealFile of the nodes take ids within search
+// tolerance of it, so the aMule daemons have nodes to publish it to (aMule
+// publishes a source only to nodes that near).
+inline constexpr std::size_t kNearRealFile = 3;
+std::vector<KadNode> kad_nodes(const LabPlan& plan, const std::optional<ed2k::Md4>& real_file = std::nullopt);
 std::vector<const Party*> kad_publishing(const LabPlan& plan);
 void index_kad_sources(const LabPlan& plan, KadResponderState& state);
-kad::NodesFile lab_nodes_dat(const LabPlan& plan);
+kad::NodesFile lab_nodes_dat(const LabPlan& plan, const std::optional<ed2k::Md4>& real_file = std::nullopt);
 
 // Source exchange. The sources an honest scripted peer knows for every
 // scripted file (every other honest scripted peer); what each scripted

@@ -2,6 +2,7 @@
 #include "lab/emule.hpp"
 #include "lab/score.hpp"
 #include "lab/truth.hpp"
+#include "tests/testlib/ed2k_bytes.hpp"
 
 #include <gtest/gtest.h>
 
@@ -80,10 +81,23 @@ TEST(EmulePlan, AmuleConfigurationDialsNothingOutsideTheLab) {
   const auto* seeder = plan.find("amule-seed-0");
   ASSERT_NE(seeder, nullptr);
   auto conf = amule_conf(*seeder, "/x", 4712);
-  for (const char* line : {"NewVersionCheck=0", "ConnectToKad=0", "Ed2kServersUrl=\n", "KadNodesUrl=\n", "UPnPEnabled=0",
+  for (const char* line : {"NewVersionCheck=0", "ConnectToKad=1", "Ed2kServersUrl=\n", "KadNodesUrl=\n", "UPnPEnabled=0",
                            "IPFilterAutoLoad=0", "Serverlist=0", "AddServerListFromServer=0", "ECAddress=127.0.0.1"})
     EXPECT_NE(conf.find(line), std::string::npos) << line;
   EXPECT_NE(conf.find("Address=" + seeder->endpoint.address.to_string() + "\n"), std::string::npos);
+}
+
+TEST(EmulePlan, TheRealFileHasKadNodesWithinToleranceToPublishTo) {
+  auto plan = emule_plan();
+  ed2k::Md4 real = test::md4(42);
+  auto near = [&](const std::vector<KadNode>& nodes) {
+    return std::count_if(nodes.begin(), nodes.end(), [&](const KadNode& n) {
+      return kad::distance_prefix(n.id, kad::KadId::of(real)) <= kad::kSearchTolerance;
+    });
+  };
+  EXPECT_GE(near(kad_nodes(plan, real)), static_cast<std::ptrdiff_t>(kNearRealFile));
+  EXPECT_LT(near(kad_nodes(plan)), static_cast<std::ptrdiff_t>(kNearRealFile)) << "placed, not by chance";
+  for (const auto& c : lab_nodes_dat(plan, real).contacts) EXPECT_EQ(c.version, kLabKadVersion);
 }
 
 TEST_F(EmuleTruth, EveryBogusEmuleAddressNamesItsActorAndRoute) {

@@ -21,7 +21,7 @@ void KadResponderState::index(const ed2k::Md4& file, kad::SourceEntry source) {
 
 kad::Contact KadResponderState::contact(std::size_t i) const {
   const auto& n = nodes_.at(i);
-  return kad::Contact{n.id, ed2k::hybrid_id(n.udp.address), n.udp.port, n.tcp_port, 8};
+  return kad::Contact{n.id, ed2k::hybrid_id(n.udp.address), n.udp.port, n.tcp_port, kLabKadVersion};
 }
 
 std::vector<kad::Contact> KadResponderState::closest(const kad::KadId& target, std::size_t n,
@@ -44,7 +44,7 @@ std::vector<kad::Contact> KadResponderState::closest(const kad::KadId& target, s
 }
 
 std::vector<std::string> KadResponderState::answer(std::size_t self, std::string_view datagram,
-                                                   const Endpoint& from) const {
+                                                   const Endpoint& from) {
   auto f = ed2k::decode_udp_frame(datagram);
   if (!f || f.value().protocol != ed2k::Protocol::kad) return {};
   const auto& me = nodes_.at(self);
@@ -52,30 +52,18 @@ std::vector<std::string> KadResponderState::answer(std::size_t self, std::string
   switch (f.value().opcode) {
     case kad::op::bootstrap_req:
       return {reply(kad::op::bootstrap_res,
-                    kad::encode_bootstrap_response({me.id, me.tcp_port, 8, closest(me.id, 20, self)}))};
+                    kad::encode_bootstrap_response({me.id, me.tcp_port, kLabKadVersion, closest(me.id, 20, self)}))};
     case kad::op::req: {
       auto q = kad::decode_node_request(p);
       if (!q || q.value().receiver != me.id) return {};  // aMule: not for me, no answer
       return {reply(kad::op::res,
                     kad::encode_node_response({q.value().target, closest(q.value().target, q.value().wanted, self)}))};
     }
-    case kad::op::search_source_req: {
-      auto q = kad::decode_source_search(p);
-      if (!q || kad::distance_prefix(me.id, q.value().target) > kad::kSearchTolerance) return {};
-      auto it = sources_.find(q.value().target);
-      if (it == sources_.end()) return {};
-      kad::SearchResponse r{me.id, q.value().target, {}};
-      std::vector<std::string> out;
-      for (const auto& s : it->second) {
-        r.results.push_back(kad::search_result_of(s));
-        if (r.results.size() == kResultsPerDatagram) {
-          out.push_back(reply(kad::op::search_res, kad::encode_search_response(r)));
-          r.results.clear();
-        }
-      }
-      if (!r.results.empty()) out.push_back(reply(kad::op::search_res, kad::encode_search_response(r)));
-      return out;
-    }
+    case kad::op::search_source_req: return search(self, p);
+    case kad::op::publish_source_req: return publish(self, p, from);
+    case kad::op::hello_req:
+      if (!kad::decode_hello(p)) return {};
+      return {reply(kad::op::hello_res, kad::encode_hello({me.id, me.tcp_port, kLabKadVersion, {}}))};
     case kad::op::ping: {
       std::string port;
       port.push_back(static_cast<char>(from.port & 0xff));
@@ -86,7 +74,51 @@ std::vector<std::string> KadResponderState::answer(std::size_t self, std::string
   }
 }
 
-awaitable<void> serve_kad_node(udp::socket socket, const KadResponderState& state, std::size_t self) {
+std::vector<std::string> KadResponderState::search(std::size_t self, std::string_view payload) const {
+  const auto& me = nodes_.at(self);
+  auto q = kad::decode_source_search(payload);
+  if (!q || kad::distance_prefix(me.id, q.value().target) > kad::kSearchTolerance) return {};
+  std::vector<kad::SourceEntry> found;
+  if (auto it = sources_.find(q.value().target); it != sources_.end()) found = it->second;
+  auto mine = published(self, q.value().target);
+  found.insert(found.end(), mine.begin(), mine.end());
+  kad::SearchResponse r{me.id, q.value().target, {}};
+  std::vector<std::string> out;
+  for (const auto& s : found) {
+    r.results.push_back(kad::search_result_of(s));
+    if (r.results.size() == kResultsPerDatagram) {
+      out.push_back(reply(kad::op::search_res, kad::encode_search_response(r)));
+      r.results.clear();
+    }
+  }
+  if (!r.results.empty()) out.push_back(reply(kad::op::search_res, kad::encode_search_response(r)));
+  return out;
+}
+
+// As aMule's Process2PublishSourceRequest: only for a file within
+// tolerance and an entry kad::published_entry accepts; silence otherwise.
+std::vector<std::string> KadResponderState::publish(std::size_t self, std::string_view payload, const Endpoint& from) {
+  const auto& me = nodes_.at(self);
+  auto q = kad::decode_source_publish(payload);
+  if (!q || kad::distance_prefix(me.id, q.value().file) > kad::kSearchTolerance) return {};
+  const auto& pub = q.value();
+  auto e = kad::published_entry(pub, from);
+  if (!e) return {};
+  auto key = std::make_tuple(self, pub.file, pub.source);
+  if (published_.size() >= kMaxPublished && !published_.contains(key)) return {};
+  published_[key] = e.value();
+  return {reply(kad::op::publish_res, kad::encode_publish_response(pub.file, 0))};
+}
+
+std::vector<kad::SourceEntry> KadResponderState::published(std::size_t self, const kad::KadId& file) const {
+  std::vector<kad::SourceEntry> out;
+  for (auto it = published_.lower_bound({self, file, kad::KadId{}});
+       it != published_.end() && std::get<0>(it->first) == self && std::get<1>(it->first) == file; ++it)
+    out.push_back(it->second);
+  return out;
+}
+
+awaitable<void> serve_kad_node(udp::socket socket, KadResponderState& state, std::size_t self) {
   return answer_each(std::move(socket), [&state, self](std::string_view dgram, const udp::endpoint& from) {
     return state.answer(self, dgram, from_asio(from));
   });

@@ -75,7 +75,11 @@ Status write_emule_inputs(const LabPlan& plan, const std::vector<EmuleLabFile>& 
   for (const auto& f : files) links += ed2k::format_link(f.link) + "\n";
   P2PSCOPE_CHECK(write_file(up.ed2k_links, links));
   P2PSCOPE_CHECK(write_file(up.server_met, lab_server_met(plan, PoisonedServers::include)));
-  if (!plan.with_role(Role::kad_node).empty()) P2PSCOPE_CHECK(write_file(up.nodes_dat, kad::encode_nodes_dat(lab_nodes_dat(plan))));
+  std::optional<ed2k::Md4> real;
+  for (const auto& f : files)
+    if (f.real) real = f.link.hash;
+  if (!plan.with_role(Role::kad_node).empty())
+    P2PSCOPE_CHECK(write_file(up.nodes_dat, kad::encode_nodes_dat(lab_nodes_dat(plan, real))));
   return success();
 }
 
@@ -112,6 +116,17 @@ StatusOr<LabUp> lab_up(const Scenario& s, const LabOptions& opt) {
                                                                (dir / "opentracker.log").string()));
   }
 
+  // The real eMule file first: the KAD responder places nodes near its hash.
+  std::optional<EmuleLabFile> real;
+  if (!amule_daemons(plan).empty()) {
+    fs::create_directories(dir / "amule");
+    auto written = write_real_file(plan, dir / "amule" / kRealFileName);
+    if (!written) return fail("writing the real eMule file failed", written.error());
+    if (auto st = write_file(dir / kRealFileLink, ed2k::format_link(written.value().link) + "\n"); !st)
+      return fail("", st.error());
+    real = std::move(written).value();
+  }
+
   if (has_actors(plan)) {
     say("starting the lab's trackers, " + std::to_string(s.dht_nodes) + " DHT nodes, " +
         std::to_string(s.lite_peers) + " lite peers and the misbehaving actors");
@@ -127,15 +142,12 @@ StatusOr<LabUp> lab_up(const Scenario& s, const LabOptions& opt) {
   if (!amule_daemons(plan).empty()) {
     say("starting " + std::to_string(s.amule_seeders) + " aMule seeder(s) and " + std::to_string(s.amule_downloaders) +
         " downloader(s)");
-    fs::create_directories(dir / "amule");
     // aMule takes its time: hashing, offering, and a whole part downloaded,
     // each offer on its one-minute republish tick. Two minutes unloaded;
     // a loaded 2-core CI machine once needed more than five.
     deadline = std::max(deadline, Clock::now() + std::chrono::seconds(600));
-    auto real = write_real_file(plan, dir / "amule" / kRealFileName);
-    if (!real) return fail("writing the real eMule file failed", real.error());
-    if (auto st = start_amuleds(box, plan, dir, real.value(), {deadline, opt.progress}); !st) return fail("", st.error());
-    ed2k_files.push_back(std::move(real).value());
+    if (auto st = start_amuleds(box, plan, dir, *real, {deadline, opt.progress}); !st) return fail("", st.error());
+    ed2k_files.push_back(*real);
   }
 
   say("writing routability data and ground truth");

@@ -2,11 +2,13 @@
 // lab_down(), the node process and `p2pscope lab exec`.
 #pragma once
 
+#include "core/ed2k.hpp"
 #include "lab/plan.hpp"
 #include "lab/scenario.hpp"
 #include "lab/torrents.hpp"
 
 #include <filesystem>
+#include <optional>
 
 namespace p2pscope::lab {
 
@@ -26,10 +28,12 @@ std::filesystem::path default_state_dir();
 Result<Scenario> load_state_scenario(const std::filesystem::path& state_dir);
 
 // What the processes lab_up() starts inside read at start: the running
-// lab's plan and torrents. The error says what could not be read.
+// lab's plan and torrents, and the real eMule file's hash when the lab has
+// one (kRealFileLink). The error says what could not be read.
 struct LabFiles {
   LabPlan plan;
   std::vector<LabTorrent> torrents;
+  std::optional<ed2k::Md4> real_emule_file;
 };
 StatusOr<LabFiles> load_lab_files(const std::filesystem::path& state_dir);
 

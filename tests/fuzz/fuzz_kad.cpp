@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   auto body = fuzz::as_view(data + 1, size - 1);
   Limits lim;
-  switch (data[0] % 8) {
+  switch (data[0] % 9) {
     case 0:
       check_round_trip(body, [&](auto b) { return decode_bootstrap_response(b, lim); }, encode_bootstrap_response,
                  "kad bootstrap");
@@ -36,6 +36,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             fuzz::property_failed("kad source entry");
       break;
     case 6: check_round_trip(body, [&](auto b) { return decode_nodes_dat(b, lim); }, encode_nodes_dat, "nodes.dat"); break;
+    case 7:
+      check_round_trip(body, [&](auto b) { return decode_source_publish(b, lim); }, encode_source_publish,
+                 "kad source publish");
+      break;
     default: (void)decode_pong(body);
   }
   return 0;
