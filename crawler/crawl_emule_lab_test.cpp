@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <iostream>
 #include <set>
 #include <thread>
 
@@ -48,19 +49,25 @@ TEST_F(EmuleLab, QuickCrawlFindsEverySourceWithConfirmedAttribution) {
   ASSERT_TRUE(lab);
   ASSERT_FALSE(lab->ed2k_files.empty());
   // aMule starts publishing about three minutes after KAD starts (its first
-  // complete self-lookup), so the daemons' publications are awaited here,
+  // complete self-lookup), so the seeder's publication is awaited here,
   // without source exchange: aMule answers a client's SX request once in a
-  // window of many minutes, and the crawl below needs those answers.
+  // window of many minutes, and the crawl below needs those answers. The
+  // seeder has the whole file from the start; a downloader publishes its
+  // part file later, when it gets to it (under CI's load, after the wait).
   auto real = std::find_if(lab->ed2k_files.begin(), lab->ed2k_files.end(), [](const auto& f) { return f.real; });
   ASSERT_NE(real, lab->ed2k_files.end());
-  const auto amuleds = lab::amule_daemons(lab->plan).size();
+  const auto* seeder = lab->plan.find("amule-seed-0");
+  ASSERT_NE(seeder, nullptr);
   std::set<Endpoint> published;
   for (auto until = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-       published.size() < amuleds && std::chrono::steady_clock::now() < until;
+       !published.count(seeder->endpoint) && std::chrono::steady_clock::now() < until;
        std::this_thread::sleep_for(std::chrono::seconds(10)))
     published = kad_publishers(*lab, *real);
-  EXPECT_EQ(published.size(), amuleds) << "aMule daemons that published themselves in KAD: " << published.size()
-                                       << "; " << std::ifstream(crawl_stderr()).rdbuf();
+  EXPECT_TRUE(published.count(seeder->endpoint))
+      << "the aMule seeder never published itself in KAD; daemons that did: " << published.size() << "; "
+      << std::ifstream(crawl_stderr()).rdbuf();
+  std::cout << "aMule daemons found through KAD, published by themselves: " << published.size() << " of "
+            << lab::amule_daemons(lab->plan).size() << "\n";
 
   auto args = "--quick --bind " + lab->plan.client_addresses()[0].to_string() + " -o " + records().string() +
               " --summary " + (out_dir() / "summary.json").string() + " " + lab->ed2k_links.string() + " " +
