@@ -44,7 +44,7 @@ Status write_daemon_dir(const LabPlan& plan, const Party& p, const fs::path& dir
   fs::create_directories(dir / "Incoming", ec);
   if (!ec) fs::create_directories(dir / "Temp", ec);
   if (ec) return Error(ec).within("creating " + dir.string());
-  P2PSCOPE_CHECK(write_text(dir / "amule.conf", amule_conf(p, dir, ec_port_of(plan, p.name))));
+  P2PSCOPE_CHECK(write_text(dir / "amule.conf", amule_conf(p, dir, ec_port_of(plan, p.name), plan.scenario.amule_kad ? AmuleKad::on : AmuleKad::off)));
   P2PSCOPE_CHECK(write_text(dir / "server.met", lab_server_met(plan, PoisonedServers::leave_out)));
   // The lab responder's nodes only: with KadNodesUrl empty, aMule knows no other.
   P2PSCOPE_CHECK(write_text(dir / "nodes.dat", kad::encode_nodes_dat(lab_nodes_dat(plan, real_hash))));
@@ -203,15 +203,15 @@ StatusOr<EmuleLabFile> write_real_file(const LabPlan& plan, const fs::path& path
   return f;
 }
 
-std::string amule_conf(const Party& p, const fs::path& dir, std::uint16_t ec_port) {
+std::string amule_conf(const Party& p, const fs::path& dir, std::uint16_t ec_port, AmuleKad kad) {
   const auto addr = p.endpoint.address.to_string();
   // Every default that reaches the internet is overridden (emule.md §7):
   // the version check, the server and node list downloads, UPnP, the IP
-  // filter download. KAD is on, bootstrapped from the lab responder's
-  // nodes (nodes.dat): the daemons publish themselves as sources to it.
+  // filter download. KAD, when on, is bootstrapped from the lab responder's
+  // nodes only (nodes.dat): the daemons publish themselves as sources to it.
   std::string conf = "[eMule]\nNick=" + p.name + "\nPort=" + std::to_string(p.endpoint.port) + "\nUDPPort=" +
                      std::to_string(kKadPort) + "\nUDPEnable=1\nAddress=" + addr +
-                     "\nAutoconnect=" + std::string(p.lite_seed ? "0" : "1") + "\nReconnect=1\nConnectToED2K=1\nConnectToKad=1\nNewVersionCheck=0\n"
+                     "\nAutoconnect=" + std::string(p.lite_seed ? "0" : "1") + "\nReconnect=1\nConnectToED2K=1\nConnectToKad=" + std::string(kad == AmuleKad::on ? "1" : "0") + "\nNewVersionCheck=0\n"
                      "Serverlist=0\nAddServerListFromServer=0\nAddServerListFromClient=0\nSafeServerConnect=0\n"
                      "SmartIdCheck=0\nUPnPEnabled=0\nIPFilterAutoLoad=0\nIPFilterURL=\nKadNodesUrl=\n"
                      "Ed2kServersUrl=\nFilterLanIPs=0\nGeoIPEnabled=0\nCheckDiskspace=0\n";

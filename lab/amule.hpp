@@ -26,7 +26,8 @@ StatusOr<EmuleLabFile> write_real_file(const LabPlan& plan, const std::filesyste
 
 // The amule.conf of one daemon (pure; amule_test checks what keeps it
 // inside the lab). ec_port: its external-connection port on 127.0.0.1.
-std::string amule_conf(const Party& p, const std::filesystem::path& dir, std::uint16_t ec_port);
+enum class AmuleKad : bool { off, on };
+std::string amule_conf(const Party& p, const std::filesystem::path& dir, std::uint16_t ec_port, AmuleKad kad);
 
 struct AmuleStart {
   std::chrono::steady_clock::time_point deadline;

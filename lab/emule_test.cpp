@@ -80,8 +80,9 @@ TEST(EmulePlan, AmuleConfigurationDialsNothingOutsideTheLab) {
   auto plan = emule_plan();
   const auto* seeder = plan.find("amule-seed-0");
   ASSERT_NE(seeder, nullptr);
-  auto conf = amule_conf(*seeder, "/x", 4712);
-  for (const char* line : {"NewVersionCheck=0", "ConnectToKad=1", "Ed2kServersUrl=\n", "KadNodesUrl=\n", "UPnPEnabled=0",
+  auto conf = amule_conf(*seeder, "/x", 4712, AmuleKad::off);
+  EXPECT_NE(amule_conf(*seeder, "/x", 4712, AmuleKad::on).find("ConnectToKad=1\n"), std::string::npos);
+  for (const char* line : {"NewVersionCheck=0", "ConnectToKad=0", "Ed2kServersUrl=\n", "KadNodesUrl=\n", "UPnPEnabled=0",
                            "IPFilterAutoLoad=0", "Serverlist=0", "AddServerListFromServer=0", "ECAddress=127.0.0.1"})
     EXPECT_NE(conf.find(line), std::string::npos) << line;
   EXPECT_NE(conf.find("Address=" + seeder->endpoint.address.to_string() + "\n"), std::string::npos);

@@ -94,6 +94,7 @@ const std::vector<std::pair<std::string, Field>>& fields() {
       {"amule_seeders", int_field(&Scenario::amule_seeders, 0, 4)},
       {"amule_downloaders", int_field(&Scenario::amule_downloaders, 0, 8)},
       {"amule_file_bytes", int_field<std::int64_t>(&Scenario::amule_file_bytes, 1, std::int64_t{1} << 30)},
+      {"amule_kad", int_field(&Scenario::amule_kad, 0, 1)},
   };
   return f;
 }

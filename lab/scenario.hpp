@@ -51,6 +51,10 @@ struct Scenario {
   int amule_seeders = 0;             // real amuled (Debian's aMule 2.3.3) sharing the lab's real file
   int amule_downloaders = 0;         // real amuled downloading it, slowly, so they stay downloaders
   std::int64_t amule_file_bytes = 30'000'000;
+  // 1: the aMule daemons take part in KAD (they publish themselves to the
+  // responder). Off in emule-small: one CI run under load saw a downloader
+  // make no progress in 10 minutes with it on (lab/README.md).
+  int amule_kad = 0;
 
   friend bool operator==(const Scenario&, const Scenario&) = default;
 };
