@@ -78,19 +78,17 @@ std::vector<std::string> KadResponderState::search(std::size_t self, std::string
   const auto& me = nodes_.at(self);
   auto q = kad::decode_source_search(payload);
   if (!q || kad::distance_prefix(me.id, q.value().target) > kad::kSearchTolerance) return {};
-  std::vector<kad::SourceEntry> found;
-  if (auto it = sources_.find(q.value().target); it != sources_.end()) found = it->second;
-  auto mine = published(self, q.value().target);
-  found.insert(found.end(), mine.begin(), mine.end());
   kad::SearchResponse r{me.id, q.value().target, {}};
   std::vector<std::string> out;
-  for (const auto& s : found) {
+  auto add = [&](const kad::SourceEntry& s) {
     r.results.push_back(kad::search_result_of(s));
     if (r.results.size() == kResultsPerDatagram) {
       out.push_back(reply(kad::op::search_res, kad::encode_search_response(r)));
       r.results.clear();
     }
-  }
+  };
+  if (auto it = sources_.find(q.value().target); it != sources_.end()) std::ranges::for_each(it->second, add);
+  std::ranges::for_each(published(self, q.value().target), add);
   if (!r.results.empty()) out.push_back(reply(kad::op::search_res, kad::encode_search_response(r)));
   return out;
 }
