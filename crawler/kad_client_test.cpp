@@ -1,4 +1,5 @@
 #include "crawler/kad_client.hpp"
+#include "lab/addressed_udp.hpp"
 #include "lab/kad_responder.hpp"
 #include "net/stop_signal.hpp"
 #include "tests/testlib/ed2k_bytes.hpp"
@@ -7,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <random>
 #include <set>
 
@@ -19,29 +21,43 @@ IpAddress ip(const char* s) { return IpAddress::parse(s).value(); }
 
 // The lab's KAD responder on loopback: 60 nodes, 8 of them within search
 // tolerance of the file (they share its first byte), which index three
-// sources. Loopback puts every node on one IP, so the lookup's one-per-IP
-// rule and aMule's per-IP allowances are off here (the lab proper gives
-// each node its own address); one test keeps the allowances on.
+// sources. By default each node has a loopback address in a /24 of its own
+// (127.0.i.1)
+// and one socket answers for all, as in the lab. With Layout::one_address
+// every node shares 127.0.0.1 on a port of its own, so aMule's per-IP
+// allowances can be seen at work.
+enum class Layout { address_per_node, one_address };
+
 class KadClient : public ::testing::Test {
  protected:
-  KadClient() : gate_(net::Politeness::unlimited()) {
+  explicit KadClient(Layout layout = Layout::address_per_node) : gate_(net::Politeness::unlimited()) {
     std::mt19937_64 rng(11);
     std::vector<lab::KadNode> nodes;
-    for (int i = 0; i < 60; ++i) {
-      sockets_.push_back(testlib::loopback_udp(io_));
+    if (layout == Layout::address_per_node)
+      sockets_.emplace_back(io_, net::udp::endpoint(net::udp::v4(), 0));
+    for (std::uint32_t i = 0; i < 60; ++i) {
+      if (layout == Layout::one_address) sockets_.push_back(testlib::loopback_udp(io_));
       KadId id;
       for (auto& b : id.bytes) b = static_cast<std::uint8_t>(rng());
       if (i < 8) id.bytes[0] = file_.bytes[0];
-      nodes.push_back({id, {ip("127.0.0.1"), sockets_.back().local_endpoint().port()}, 4662});
+      auto address = layout == Layout::one_address ? ip("127.0.0.1") : IpAddress::v4(0x7f000001u + (i << 8));
+      nodes.push_back({id, {address, sockets_.back().local_endpoint().port()}, 4662});
     }
     state_ = std::make_unique<lab::KadResponderState>(nodes);
     index_sources(file_, 1);
-    for (std::size_t i = 0; i < sockets_.size(); ++i)
-      net::asio::co_spawn(io_, lab::serve_kad_node(std::move(sockets_[i]), *state_, i), net::asio::detached);
+    if (layout == Layout::address_per_node) {
+      net::asio::co_spawn(io_, lab::serve_kad(sockets_.front(), *state_), net::asio::detached);
+    } else {
+      for (std::size_t i = 0; i < sockets_.size(); ++i)
+        net::asio::co_spawn(io_, lab::serve_addressed(sockets_[i], [this, i](std::string_view d, const Endpoint& from, const Endpoint&) {
+                              return state_->answer(i, d, from);
+                            }),
+                            net::asio::detached);
+    }
     cfg_.timeout = std::chrono::milliseconds(300);
     cfg_.search_window = std::chrono::milliseconds(300);
-    cfg_.lookup.distinct_ips = false;
-    cfg_.per_ip_budget = false;
+    cfg_.lookup.distinct_ips = layout == Layout::address_per_node;
+    cfg_.per_ip_budget = layout == Layout::one_address;
     events_.on_source = [this](EmuleObservation o) { seen_.push_back(std::move(o)); };
     events_.on_anomaly = [this](const Endpoint& from, AnomalyKind k, std::string d) {
       anomalies_.push_back(from.to_string() + " " + std::string(to_string(k)) + ": " + d);
@@ -82,7 +98,7 @@ class KadClient : public ::testing::Test {
 
   ed2k::Md4 file_ = test::md4(0xA0);
   net::asio::io_context io_;
-  std::vector<net::udp::socket> sockets_;
+  std::deque<net::udp::socket> sockets_;  // serve_* hold references
   std::unique_ptr<lab::KadResponderState> state_;
   net::RateGate gate_;
   KadConfig cfg_;
@@ -166,8 +182,12 @@ TEST_F(KadClient, ADatagramFromAnAddressNobodyAskedIsAnAnomaly) {
   EXPECT_NE(anomalies_.front().find("unsolicited"), std::string::npos) << anomalies_.front();
 }
 
-TEST_F(KadClient, AmulesPerIpAllowancesHoldEvenWhenEveryNodeSharesOneAddress) {
-  cfg_.per_ip_budget = true;
+class KadClientOneAddress : public KadClient {
+ protected:
+  KadClientOneAddress() : KadClient(Layout::one_address) {}
+};
+
+TEST_F(KadClientOneAddress, AmulesPerIpAllowancesHoldEvenWhenEveryNodeSharesOneAddress) {
   auto r = run({unknown(20), unknown(30), unknown(40)});
   ASSERT_TRUE(test::is_ok(r));
   EXPECT_EQ(r.value().bootstrapped, 2u) << "two bootstraps a minute per IP";

@@ -37,6 +37,7 @@ struct Actors {
   std::deque<LabPeer> peers;
   std::deque<Ed2kServerState> ed2k_servers;
   std::unique_ptr<KadResponderState> kad;
+  std::unique_ptr<udp::socket> kad_socket;  // every KAD node's
   std::deque<SxPeerConfig> sx_peers;
   std::size_t emule_sockets = 0;
 };
@@ -174,12 +175,10 @@ Status start_emule(asio::io_context& io, const LabPlan& plan, const std::optiona
   if (!nodes.empty()) {
     a.kad = std::make_unique<KadResponderState>(nodes);
     index_kad_sources(plan, *a.kad);
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
-      udp::socket u(io);
-      P2PSCOPE_CHECK(open_bound(u, udp::v4(), to_udp(nodes[i].udp)));
-      asio::co_spawn(io, serve_kad_node(std::move(u), *a.kad, i), asio::detached);
-      ++a.emule_sockets;
-    }
+    a.kad_socket = std::make_unique<udp::socket>(io);
+    P2PSCOPE_CHECK(open_bound(*a.kad_socket, udp::v4(), udp::endpoint(udp::v4(), kKadNodePort)));
+    asio::co_spawn(io, serve_kad(*a.kad_socket, *a.kad), asio::detached);
+    ++a.emule_sockets;
   }
   for (const auto& p : plan.parties) {
     bool scripted = p.impl == Impl::lab_actor &&

@@ -1,9 +1,7 @@
 #include "lab/dht_responder.hpp"
 
 #include "core/krpc.hpp"
-
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include "lab/addressed_udp.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -163,90 +161,11 @@ std::optional<std::string> DhtSwarm::handle(std::size_t self, std::string_view d
   return encode_krpc(r);
 }
 
-namespace {
-
-// One datagram and the address it was sent to (IP_PKTINFO), or nothing
-// when the socket has no more queued.
-struct Received {
-  std::size_t size = 0;
-  Endpoint from, to;
-};
-
-msghdr message(sockaddr_in& peer, iovec& iov, char* control, std::size_t control_size) {
-  msghdr msg{};
-  msg.msg_name = &peer;
-  msg.msg_namelen = sizeof peer;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = control_size;
-  return msg;
-}
-
-std::optional<Received> receive(int fd, std::string& buf, std::uint16_t port) {
-  sockaddr_in src{};
-  iovec iov{buf.data(), buf.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
-  for (;;) {
-    auto msg = message(src, iov, control, sizeof control);  // the kernel rewrites the lengths: per datagram
-    auto n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
-    if (n < 0) return std::nullopt;
-    if (src.sin_family != AF_INET) continue;
-    for (auto* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO) continue;
-      in_pktinfo info;
-      std::memcpy(&info, CMSG_DATA(c), sizeof info);
-      Received r;
-      r.size = static_cast<std::size_t>(n);
-      r.from = {IpAddress::v4(ntohl(src.sin_addr.s_addr)), ntohs(src.sin_port)};
-      r.to = {IpAddress::v4(ntohl(info.ipi_addr.s_addr)), port};
-      return r;
-    }
-  }
-}
-
-void send_from(int fd, const std::string& data, const Endpoint& from, const Endpoint& to) {
-  sockaddr_in dst{};
-  dst.sin_family = AF_INET;
-  dst.sin_port = htons(to.port);
-  std::memcpy(&dst.sin_addr, to.address.data(), 4);
-  iovec iov{const_cast<char*>(data.data()), data.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))] = {};
-  auto msg = message(dst, iov, control, sizeof control);
-  auto* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = IPPROTO_IP;
-  c->cmsg_type = IP_PKTINFO;
-  c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
-  in_pktinfo info{};
-  std::memcpy(&info.ipi_spec_dst, from.address.data(), 4);
-  std::memcpy(CMSG_DATA(c), &info, sizeof info);
-  // A full socket buffer drops the reply, as a busy DHT node would.
-  (void)::sendmsg(fd, &msg, MSG_DONTWAIT);
-}
-
-}  // namespace
-
 awaitable<void> serve_dht(udp::socket& socket, DhtSwarm& swarm) {
-  int fd = socket.native_handle();
-  int on = 1;
-  ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
-  // One socket serves every node: a crawler starting many lookups at the
-  // same bootstrap node overflows the default ~208 KiB queue at once.
-  int queue = 4 << 20;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &queue, sizeof queue);
-  auto port = socket.local_endpoint().port();
-  std::string buf(65536, '\0');
-  for (;;) {
-    error_code ec;
-    co_await socket.async_wait(udp::socket::wait_read, use_ec(ec));
-    if (ec || !socket.is_open()) co_return;
-    while (auto got = receive(fd, buf, port)) {
-      auto self = swarm.node_at(got->to);
-      if (!self) continue;  // a datagram for an address that is no DHT node
-      if (auto reply = swarm.handle(*self, std::string_view(buf.data(), got->size), got->from))
-        send_from(fd, *reply, got->to, got->from);
-    }
-  }
+  return serve_addressed(socket, [&swarm](std::string_view d, const Endpoint& from, const Endpoint& to) {
+    auto self = swarm.node_at(to);
+    return self ? swarm.handle(*self, d, from) : std::nullopt;  // else: an address that is no DHT node
+  });
 }
 
 }  // namespace p2pscope::lab

@@ -1,6 +1,7 @@
 #include "lab/kad_responder.hpp"
 
 #include "core/ed2k.hpp"
+#include "lab/addressed_udp.hpp"
 
 #include <algorithm>
 
@@ -14,6 +15,16 @@ std::string reply(std::uint8_t opcode, std::string payload) {
 constexpr std::size_t kResultsPerDatagram = 50;  // aMule's cap
 
 }  // namespace
+
+KadResponderState::KadResponderState(std::vector<KadNode> nodes) : nodes_(std::move(nodes)) {
+  for (std::size_t i = 0; i < nodes_.size(); ++i) by_endpoint_.emplace(nodes_[i].udp, i);
+}
+
+std::optional<std::size_t> KadResponderState::node_at(const Endpoint& ep) const {
+  auto it = by_endpoint_.find(ep);
+  if (it == by_endpoint_.end()) return std::nullopt;
+  return it->second;
+}
 
 void KadResponderState::index(const ed2k::Md4& file, kad::SourceEntry source) {
   sources_[kad::KadId::of(file)].push_back(std::move(source));
@@ -116,9 +127,10 @@ std::vector<kad::SourceEntry> KadResponderState::published(std::size_t self, con
   return out;
 }
 
-awaitable<void> serve_kad_node(udp::socket socket, KadResponderState& state, std::size_t self) {
-  return answer_each(std::move(socket), [&state, self](std::string_view dgram, const udp::endpoint& from) {
-    return state.answer(self, dgram, from_asio(from));
+awaitable<void> serve_kad(udp::socket& socket, KadResponderState& state) {
+  return serve_addressed(socket, [&state](std::string_view d, const Endpoint& from, const Endpoint& to) {
+    auto self = state.node_at(to);
+    return self ? state.answer(*self, d, from) : std::vector<std::string>{};
   });
 }
 

@@ -11,8 +11,10 @@
 // obfuscates its KAD packets to nodes of version 6 and later with a key
 // from the receiver's id, and the responder speaks plain KAD.
 //
-// KadResponderState is the pure part; serve_kad_node is a thin Asio loop
-// for one node's socket. Threads: one io_context thread; the state is not
+// KadResponderState is the pure part; serve_kad answers for every node
+// through one socket (lab/addressed_udp.hpp: the address a datagram was sent
+// to says which node was asked), so every node needs its own address and
+// all share one port. Threads: one io_context thread; the state is not
 // thread-safe.
 #pragma once
 
@@ -20,6 +22,7 @@
 #include "lab/asio.hpp"
 
 #include <map>
+#include <optional>
 #include <tuple>
 #include <string>
 #include <vector>
@@ -36,7 +39,7 @@ struct KadNode {
 
 class KadResponderState {
  public:
-  explicit KadResponderState(std::vector<KadNode> nodes) : nodes_(std::move(nodes)) {}
+  explicit KadResponderState(std::vector<KadNode> nodes);
 
   // Sources of `file` that nodes within tolerance of it hand out.
   void index(const ed2k::Md4& file, kad::SourceEntry source);
@@ -45,6 +48,8 @@ class KadResponderState {
   // publication is kept by `self`.
   std::vector<std::string> answer(std::size_t self, std::string_view datagram, const Endpoint& from);
   const std::vector<KadNode>& nodes() const noexcept { return nodes_; }
+  // The node at ep, if any (the first, should two share it).
+  std::optional<std::size_t> node_at(const Endpoint& ep) const;
   kad::Contact contact(std::size_t i) const;
   // What real clients published to node `self` for `file`, one entry per
   // publishing user hash (the latest wins).
@@ -58,11 +63,14 @@ class KadResponderState {
   std::vector<std::string> search(std::size_t self, std::string_view payload) const;
   std::vector<std::string> publish(std::size_t self, std::string_view payload, const Endpoint& from);
   std::vector<KadNode> nodes_;
+  std::map<Endpoint, std::size_t> by_endpoint_;
   std::map<kad::KadId, std::vector<kad::SourceEntry>> sources_;
   std::map<std::tuple<std::size_t, kad::KadId, kad::KadId>, kad::SourceEntry> published_;  // (node, file, user hash)
 };
 
-// Answers datagrams on socket as node `self` until the socket is closed.
-awaitable<void> serve_kad_node(udp::socket socket, KadResponderState& state, std::size_t self);
+// Answers for every node of state on socket (bound to the wildcard address
+// and the nodes' port) until the socket is closed; datagrams to an address
+// that is no node get silence.
+awaitable<void> serve_kad(udp::socket& socket, KadResponderState& state);
 
 }  // namespace p2pscope::lab

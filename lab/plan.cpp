@@ -152,7 +152,7 @@ void add_emule(LabPlan& plan, Allocator& alloc) {
     }
   }
   for (int i = 0; i < s.kad_nodes; ++i)
-    add(plan, Role::kad_node, Impl::lab_actor, numbered("kad-", i), alloc.next(), kKadPort);
+    add(plan, Role::kad_node, Impl::lab_actor, numbered("kad-", i), alloc.next(), kKadNodePort);
 }
 
 }  // namespace

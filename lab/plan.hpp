@@ -94,7 +94,8 @@ inline constexpr std::uint16_t kLitePeerPort = 51413;   // the lab's own peers a
 inline constexpr std::uint16_t kDhtNodePort = 6890;     // the many-nodes DHT responder
 inline constexpr std::uint16_t kEd2kServerPort = 4661;  // UDP at + 4
 inline constexpr std::uint16_t kEmulePort = 4662;       // eMule peers' TCP port, scripted and real
-inline constexpr std::uint16_t kKadPort = 4672;         // KAD nodes' UDP port
+inline constexpr std::uint16_t kKadPort = 4672;         // eMule peers' KAD UDP port (aMule's)
+inline constexpr std::uint16_t kKadNodePort = 4673;     // the many-nodes KAD responder: one wildcard socket
 
 struct LabPlan {
   Scenario scenario;
