@@ -2,7 +2,7 @@
 // `emule-small` lab's files, run inside the lab as a user runs it, scored
 // against the lab's ground truth. The lab runs real aMule 2.3.3 daemons
 // (a seeder and two downloaders), so source exchange is asked of real
-// clients too. With the scenario's amule_kad on (off in emule-small), they
+// clients too. With the scenario's amule_kad on (as in emule-small), they
 // also take part in KAD, and the test checks that the seeder publishes
 // itself to the lab responder.
 #include "crawler/lab_crawl_fixture.hpp"
