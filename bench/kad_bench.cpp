@@ -3,10 +3,9 @@
 // >= 30% of the baseline, as for KRPC).
 //
 // A responder thread runs the lab's many-nodes KAD responder: N nodes at
-// 127.x.y.1, a /24 each, one socket for all of them as in the lab, indexing 20
-// sources for every file. The
-// crawler's crawl_kad() then runs a whole KAD round over F files as a crawl
-// does: find-node iterations toward each file (8 files at once, as the
+// 127.x.y.1, a /24 each, one socket for all of them as in the lab, indexing
+// 20 sources for every file. The crawler's crawl_kad() then runs a whole
+// KAD round over F files as a crawl does: find-node iterations toward each file (8 files at once, as the
 // crawler's default), then source searches at the nodes within tolerance,
 // every reply decoded and every source reported.
 // The baseline is blocking send/recv of a source search and a fixed

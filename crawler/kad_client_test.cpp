@@ -22,8 +22,7 @@ IpAddress ip(const char* s) { return IpAddress::parse(s).value(); }
 // The lab's KAD responder on loopback: 60 nodes, 8 of them within search
 // tolerance of the file (they share its first byte), which index three
 // sources. By default each node has a loopback address in a /24 of its own
-// (127.0.i.1)
-// and one socket answers for all, as in the lab. With Layout::one_address
+// (127.0.i.1) and one socket answers for all, as in the lab. With Layout::one_address
 // every node shares 127.0.0.1 on a port of its own, so aMule's per-IP
 // allowances can be seen at work.
 enum class Layout { address_per_node, one_address };
