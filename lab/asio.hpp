@@ -6,15 +6,14 @@
 
 #include <string>
 #include <string_view>
-#include <type_traits>
 
 namespace p2pscope::lab {
 using namespace p2pscope::net;  // NOLINT(google-build-using-namespace)
 
 // The lab servers' loops. accept_each spawns session(socket) for every
 // connection until the acceptor is closed; answer_each sends back
-// answer(datagram, from) (a string, nothing when empty; or a vector of
-// datagrams) until the socket is closed. Both run on the executor of what they were given.
+// answer(datagram, from) (a string; nothing when it is empty) until the
+// socket is closed. Both run on the executor of what they were given.
 template <class Session>
 awaitable<void> accept_each(tcp::acceptor acceptor, Session session) {
   for (;;) {
@@ -35,12 +34,8 @@ awaitable<void> answer_each(udp::socket socket, Answer answer) {
     auto n = co_await socket.async_receive_from(asio::buffer(buf), from, use_ec(ec));
     if (ec == asio::error::operation_aborted || !socket.is_open()) co_return;
     if (ec) continue;
-    auto out = answer(std::string_view(buf.data(), n), from);
-    if constexpr (std::is_same_v<decltype(out), std::string>) {
-      if (!out.empty()) co_await socket.async_send_to(asio::buffer(out), from, use_ec(ec));
-    } else {
-      for (const auto& d : out) co_await socket.async_send_to(asio::buffer(d), from, use_ec(ec));
-    }
+    std::string out = answer(std::string_view(buf.data(), n), from);
+    if (!out.empty()) co_await socket.async_send_to(asio::buffer(out), from, use_ec(ec));
   }
 }
 
