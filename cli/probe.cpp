@@ -2,11 +2,15 @@
 // handed out. Per peer: TCP connect and handshake for the real infohash;
 // when the port is open, the fake-infohash probe on a second connection;
 // when the peer does not answer for the real infohash, a handshake to each
-// byte-reversed address on the same port. Politeness as in crawl.
+// byte-reversed address on the same port. eMule peers (probes/emule_plan.hpp):
+// one session each, a hello and one random file hash, and a hello to the
+// other byte order of every ID. Politeness as in crawl.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/validators.hpp"
 #include "cli/record_io.hpp"
+#include "crawler/ed2k_crawl.hpp"
+#include "probes/emule_plan.hpp"
 #include "probes/peer_probe.hpp"
 #include "store/record_json.hpp"
 
@@ -38,15 +42,23 @@ struct Target {
   friend auto operator<=>(const Target&, const Target&) = default;
 };
 
+struct EmuleRun {
+  probes::EmuleProbeConfig cfg;
+  probes::EmuleProbePlan plan;
+  std::map<Endpoint, probes::EmuleSeen> seen;
+};
+
 struct Shared {
   const ProbeArgs& args;
   const probes::PeerProbeConfig& cfg;
   net::RateGate& gate;
   std::vector<Target> targets;
+  EmuleRun& emule;
   std::size_t next = 0, done = 0;
   std::vector<ProbeResult> results;
-  std::mt19937_64 rng;  // fake infohashes: one fresh draw per probe
+  std::mt19937_64 rng;  // fake infohashes and file hashes: one fresh draw per probe
   probes::ProbeIdentity own;
+  std::size_t total() const { return targets.size() + emule.plan.contacts.size(); }
 };
 
 awaitable<void> probe_one(Shared& s, const Target& t) {
@@ -66,37 +78,66 @@ awaitable<void> probe_one(Shared& s, const Target& t) {
   }
 }
 
+awaitable<void> probe_emule(Shared& s, const probes::EmulePeerContact& c) {
+  probes::EmuleSeen seen;
+  if (c.ask_fake) seen.fake = probes::random_file_hash(s.rng);
+  seen.contact = co_await probes::contact_emule_peer(c.at, seen.fake, s.emule.cfg, s.gate);
+  s.emule.seen[c.at] = std::move(seen);
+}
+
 awaitable<void> worker(Shared& s) {
-  while (s.next < s.targets.size()) {
-    auto t = s.targets[s.next++];
-    co_await probe_one(s, t);
+  while (s.next < s.total()) {
+    auto i = s.next++;
+    if (i < s.targets.size()) {
+      auto t = s.targets[i];
+      co_await probe_one(s, t);
+    } else {
+      auto c = s.emule.plan.contacts[i - s.targets.size()];
+      co_await probe_emule(s, c);
+    }
     ++s.done;
   }
 }
 
 awaitable<void> progress(Shared& s) {
-  while (s.done < s.targets.size()) {
+  while (s.done < s.total()) {
     co_await sleep_for(std::chrono::seconds(1));
-    std::cerr << "\rprobe: " << s.done << " of " << s.targets.size() << " peers probed, " << s.results.size()
-              << " results" << std::flush;
+    std::cerr << "\rprobe: " << s.done << " of " << s.total() << " peers probed, " << s.results.size()
+              << " BitTorrent results" << std::flush;
   }
   std::cerr << "\n";
 }
 
-// Every (infohash, peer) the crawl records hand out, once each.
-std::optional<std::vector<Target>> load_targets(const ProbeArgs& a, int* code) {
+// Every (infohash, peer) the crawl records hand out, once each, and the
+// eMule contacts their eMule observations call for.
+std::optional<std::vector<Target>> load_targets(const ProbeArgs& a, EmuleRun& emule, int* code) {
   RecordInputs in;
   if ((*code = read_inputs(a.records, a.io, in, "probe", Needs::observations)) != kOk) return std::nullopt;
   std::set<Target> uniq;
   for (const auto& o : in.observations) uniq.insert({o.info_hash, o.peer});
+  probes::EmulePlanFlags flags;
+  flags.set(probes::EmulePlanFlag::no_fake, a.no_fake).set(probes::EmulePlanFlag::no_reverse, a.no_reverse);
+  emule.plan = probes::plan_emule_probes(in.emule_observations, flags);
   return std::vector<Target>(uniq.begin(), uniq.end());
+}
+
+// The eMule prober's deadlines follow the BitTorrent ones; its user hash is
+// the crawler's for the same address, or aMule bans the address.
+probes::EmuleProbeConfig emule_config(const probes::PeerProbeConfig& cfg) {
+  probes::EmuleProbeConfig e;
+  e.local = cfg.local;
+  e.user_hash = crawler::crawler_user_hash(cfg.local);
+  e.connect_timeout = cfg.connect_timeout;
+  e.hello_timeout = e.answer_timeout = cfg.handshake_timeout;
+  return e;
 }
 
 int run_probe(const ProbeArgs& a) {
   // Hours of probing must not end in an output that cannot be written.
   if ((!a.io.db.conninfo || a.output_given) && !check_outputs({a.output}, "probe")) return kFailure;
   int code = kOk;
-  auto targets = load_targets(a, &code);
+  EmuleRun emule;
+  auto targets = load_targets(a, emule, &code);
   if (!targets) return code;
   probes::PeerProbeConfig cfg;
   cfg.connect_timeout = std::chrono::milliseconds(static_cast<long>(a.connect_timeout * 1000));
@@ -104,6 +145,7 @@ int run_probe(const ProbeArgs& a) {
   cfg.linger = std::chrono::milliseconds(static_cast<long>(a.linger * 1000));
   if (!a.bind.empty()) cfg.local = IpAddress::parse(a.bind).value();
   if (!a.bind6.empty()) cfg.local6 = IpAddress::parse(a.bind6).value();
+  emule.cfg = emule_config(cfg);
   net::Politeness pol;
   pol.per_ip_rate = a.per_ip_rate;
   pol.global_rate = a.global_rate;
@@ -112,18 +154,21 @@ int run_probe(const ProbeArgs& a) {
   auto rng = probes::seeded_generator();
   auto own = probes::ProbeIdentity::fresh(rng);
   if (!a.quiet)
-    std::cerr << "probe: " << targets->size() << " peers as " << own.client << "; politeness: " << pol.describe()
-              << "; fake-infohash probe "
-              << (a.no_fake ? "off" : "on") << ", reverse probe " << (a.no_reverse ? "off" : "on") << "\n";
-  Shared s{a, cfg, gate, std::move(*targets), 0, 0, {}, rng, own};
+    std::cerr << "probe: " << targets->size() << " BitTorrent peers as " << own.client << ", "
+              << emule.plan.contacts.size() << " eMule addresses (" << emule.plan.reverses.size()
+              << " reverse checks, " << emule.plan.low_ids << " LowIDs not contactable) as user hash "
+              << emule.cfg.user_hash.hex() << "; politeness: " << pol.describe() << "; fake-hash probes "
+              << (a.no_fake ? "off" : "on") << ", reverse probes " << (a.no_reverse ? "off" : "on") << "\n";
+  Shared s{a, cfg, gate, std::move(*targets), emule, 0, 0, {}, rng, own};
   asio::io_context io;
-  for (std::size_t i = 0; i < std::min(a.max_sessions, s.targets.size()); ++i) asio::co_spawn(io, worker(s), asio::detached);
+  for (std::size_t i = 0; i < std::min(a.max_sessions, s.total()); ++i) asio::co_spawn(io, worker(s), asio::detached);
   if (!a.quiet && ::isatty(2)) asio::co_spawn(io, progress(s), asio::detached);
   asio::signal_set stop(io, SIGINT, SIGTERM);
   stop.async_wait([&](const error_code& ec, int) {
     if (!ec) io.stop();
   });
-  while (s.done < s.targets.size() && !io.stopped()) io.run_one();
+  while (s.done < s.total() && !io.stopped()) io.run_one();
+  for (auto& r : probes::emule_probe_results(emule.plan, emule.seen)) s.results.push_back(std::move(r));
   auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   std::string lines;
   std::vector<Record> records;
@@ -133,11 +178,11 @@ int run_probe(const ProbeArgs& a) {
     lines += to_json_line(Record{r}) + "\n";
     records.emplace_back(r);
   }
-  bool complete = s.done == s.targets.size();
+  bool complete = s.done == s.total();
   if ((!a.io.db.conninfo || a.output_given) && !write_output(a.output, lines, "probe")) return kFailure;
   if (!store_records(a.io, records, "probe", a.output_given ? "the -o file " + a.output : "")) return kFailure;
   if (!a.quiet)
-    std::cerr << "probe: " << s.done << " of " << s.targets.size() << " peers probed" << (complete ? "" : " (interrupted)")
+    std::cerr << "probe: " << s.done << " of " << s.total() << " peers probed" << (complete ? "" : " (interrupted)")
               << ", " << s.results.size() << " results\n";
   return complete ? kOk : kFailure;
 }
@@ -159,8 +204,8 @@ void add_probe(CLI::App& app, int* exit_code) {
       [](std::string& s) { return IpAddress::parse(s) ? std::string() : "not an IP address: " + s; }, "IP");
   p->add_option("--bind", a->bind, "Source address for IPv4 probes")->check(ip_check);
   p->add_option("--bind6", a->bind6, "Source address for IPv6 probes")->check(ip_check);
-  p->add_flag("--no-fake", a->no_fake, "Skip the fake-infohash probe");
-  p->add_flag("--no-reverse", a->no_reverse, "Skip handshakes to byte-reversed addresses");
+  p->add_flag("--no-fake", a->no_fake, "Skip the fake-infohash and fake-file-hash probes");
+  p->add_flag("--no-reverse", a->no_reverse, "Skip handshakes (eMule: hellos) to byte-reversed addresses");
   p->add_option("--max-sessions", a->max_sessions, "Peers probed at once")->check(CLI::Range(1, 100000))->capture_default_str();
   p->add_option("--per-ip-rate", a->per_ip_rate, "Connections per second to one IP")->check(FinitePositive())->capture_default_str();
   p->add_option("--global-rate", a->global_rate, "Connections per second overall")->check(FinitePositive())->capture_default_str();

@@ -17,6 +17,7 @@ namespace {
 
 void keep(Record&& r, RecordInputs& in) {
   if (auto* o = std::get_if<Observation>(&r)) in.observations.push_back(std::move(*o));
+  else if (auto* e = std::get_if<EmuleObservation>(&r)) in.emule_observations.push_back(std::move(*e));
   else if (auto* p = std::get_if<ProbeResult>(&r)) in.probes.push_back(std::move(*p));
   else if (auto* d = std::get_if<Verdict>(&r)) in.verdicts.push_back(std::move(*d));
   else ++in.other;
@@ -52,7 +53,7 @@ bool read_records(const std::vector<std::string>& files, RecordInputs& in, const
 }
 
 std::size_t RecordInputs::valid() const noexcept {
-  return observations.size() + probes.size() + verdicts.size() + other;
+  return observations.size() + emule_observations.size() + probes.size() + verdicts.size() + other;
 }
 
 void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what, DbUse use) {
@@ -77,7 +78,8 @@ int load_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInp
   // Only the kinds a stage reads: passive records can outnumber the rest many times.
   pg::ExportFilter only;
   only.run = io.from_run;
-  only.tables = {record_table<Observation>(), record_table<ProbeResult>(), record_table<Verdict>()};
+  only.tables = {record_table<Observation>(), record_table<EmuleObservation>(), record_table<ProbeResult>(),
+                 record_table<Verdict>()};
   auto n = pg::export_records(*c, only, [&](const Record& r) -> Status {
     keep(Record(r), in);
     return success();
@@ -102,7 +104,7 @@ int read_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInp
     return kBadInput;
   }
   bool verdicts = needs == Needs::verdicts;
-  if ((verdicts ? in.verdicts.size() : in.observations.size()) == 0) {
+  if ((verdicts ? in.verdicts.size() : in.observations.size() + in.emule_observations.size()) == 0) {
     std::cerr << "p2pscope " << cmd << ": the input holds no " << (verdicts ? "verdict" : "observation")
               << " records (" << in.valid() << " other records); nothing written\n";
     return kBadInput;

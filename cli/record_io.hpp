@@ -16,6 +16,7 @@ namespace p2pscope::cli {
 
 struct RecordInputs {
   std::vector<Observation> observations;
+  std::vector<EmuleObservation> emule_observations;
   std::vector<ProbeResult> probes;
   std::vector<Verdict> verdicts;
   std::size_t bad_lines = 0, other = 0;
@@ -42,7 +43,8 @@ struct DbIo {
 };
 void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what, DbUse use);
 
-// The kind of record a stage cannot work without.
+// The kind of record a stage cannot work without (observations: of either
+// network).
 enum class Needs : std::uint8_t { observations, verdicts };
 
 // Files when given, else the database (with --db); kOk, kBadInput when there

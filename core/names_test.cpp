@@ -15,7 +15,7 @@ static_assert(names_complete<Via>(9));
 static_assert(names_complete<Network>(2));
 static_assert(names_complete<ed2k::IdForm>(2));
 static_assert(names_complete<ed2k::Protocol>(5));
-static_assert(names_complete<ProbeKind>(7));
+static_assert(names_complete<ProbeKind>(9));
 static_assert(names_complete<ProbeOutcome>(4));
 static_assert(names_complete<VerdictKind>(6));
 static_assert(names_complete<AnomalyKind>(10));

@@ -110,13 +110,15 @@ struct EmuleObservation {
 
 enum class ProbeKind : std::uint8_t {
   routability, reverse_byte_order, tcp_connect, handshake, fake_infohash, known_list, cluster,
+  ed2k_hello,  // eMule: answered a hello (probes/emule_probe.hpp)
+  fake_file,   // eMule: claimed a random file hash
 };
 constexpr auto enum_names(ProbeKind) noexcept {
   return std::to_array<std::pair<ProbeKind, std::string_view>>({
       {ProbeKind::routability, "routability"}, {ProbeKind::reverse_byte_order, "reverse_byte_order"},
       {ProbeKind::tcp_connect, "tcp_connect"}, {ProbeKind::handshake, "handshake"},
       {ProbeKind::fake_infohash, "fake_infohash"}, {ProbeKind::known_list, "known_list"},
-      {ProbeKind::cluster, "cluster"}});
+      {ProbeKind::cluster, "cluster"}, {ProbeKind::ed2k_hello, "ed2k_hello"}, {ProbeKind::fake_file, "fake_file"}});
 }
 
 std::string_view to_string(ProbeKind k) noexcept;
@@ -134,11 +136,14 @@ constexpr auto enum_names(ProbeOutcome) noexcept {
 std::string_view to_string(ProbeOutcome o) noexcept;
 Result<ProbeOutcome> probe_outcome_from(std::string_view s);
 
+// A probe result or verdict is about one peer, in a BitTorrent swarm
+// (info_hash), an eMule file's sources (file_hash), or in none.
 struct ProbeResult {
   Timestamp time{};
   std::string run;
   Endpoint peer;
   std::optional<InfoHash> info_hash;
+  std::optional<ed2k::Md4> file_hash;
   ProbeKind probe = ProbeKind::routability;
   ProbeOutcome outcome = ProbeOutcome::negative;
   std::optional<double> rtt_ms;
@@ -162,6 +167,7 @@ struct Verdict {
   std::string run;
   Endpoint peer;
   std::optional<InfoHash> info_hash;
+  std::optional<ed2k::Md4> file_hash;
   VerdictKind verdict = VerdictKind::unknown;
   double confidence = 0;               // [0, 1]
   std::vector<std::string> evidence;   // human-readable reasons, most decisive first

@@ -49,6 +49,14 @@ std::string respond(const Frame& f, const SxPeerConfig& cfg, ClientInfo& request
     Hello me{cfg.user_hash, 0, 4662, sx_peer_hello_tags(cfg), 0, 0, {}};
     return frame(Protocol::edonkey, op::hello_answer, encode_hello(me, HelloKind::answer));
   }
+  if (f.protocol == Protocol::edonkey && f.opcode == op::set_req_file_id) {
+    // What aMule and eMule say to a hash they do not share; an anti-P2P
+    // peer claims it, as a complete file.
+    auto h = decode_hash_only(f.payload);
+    if (!h) return {};
+    if (!cfg.sources_of(h.value())) return frame(Protocol::edonkey, op::no_such_file, encode_hash_only(h.value()));
+    return frame(Protocol::edonkey, op::file_status, encode_file_status(FileStatus{h.value(), PartStatus{}}));
+  }
   if (f.protocol != Protocol::emule && f.protocol != Protocol::packed) return {};
   if (f.opcode == op::request_sources) {
     auto h = decode_hash_only(f.payload);

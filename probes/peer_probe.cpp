@@ -1,7 +1,7 @@
 #include "probes/peer_probe.hpp"
 
 #include "core/extension.hpp"
-#include "core/special_ranges.hpp"
+#include "probes/probe_common.hpp"
 #include "net/pace.hpp"
 
 namespace p2pscope::probes {
@@ -12,8 +12,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::uint8_t kOurPexId = 1;
-
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 std::string our_hello(const InfoHash& ih, const ProbeIdentity& me, bool extended) {
   Handshake h;
@@ -102,18 +100,9 @@ awaitable<void> listen_after(tcp::socket& s, Watchdog<tcp::socket>& dog, std::st
 }
 
 ProbeResult base(const Endpoint& peer, std::optional<InfoHash> ih, ProbeKind kind, ProbeOutcome outcome) {
-  ProbeResult r;
-  r.peer = peer;
+  auto r = detail::probe_record(peer, kind, outcome);
   r.info_hash = ih;
-  r.probe = kind;
-  r.outcome = outcome;
   return r;
-}
-
-std::string joined(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
-  return out;
 }
 
 }  // namespace
@@ -121,33 +110,22 @@ std::string joined(const std::vector<std::string>& v) {
 awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, const ProbeIdentity& me, const PeerProbeConfig& cfg,
                                 net::RateGate& gate, bool listen) {
   Contact c;
-  if ((is_bogon(peer.address) && !cfg.contact_special_purpose) || peer.port == 0) {
-    c.why = peer.port == 0 ? "port 0" : "special-purpose address: not contacted";
+  if (auto why = detail::never_contact(peer, cfg.contact_special_purpose)) {
+    c.why = *why;
     c.skipped = true;
     co_return c;
   }
   co_await net::pace(gate, peer.address);
   tcp::socket s(co_await asio::this_coro::executor);
-  error_code ec;
-  open_outgoing(s, peer.address, peer.address.is_v4() ? cfg.local : cfg.local6, ec);
-  if (ec) {
-    c.why = "socket: " + ec.message();
-    co_return c;
-  }
+  auto conn = co_await detail::timed_connect(s, peer, peer.address.is_v4() ? cfg.local : cfg.local6, cfg.connect_timeout);
+  c.connect = conn.outcome;
+  c.connect_ms = conn.ms;
+  c.why = conn.why;
+  if (c.connect != ProbeOutcome::positive) co_return c;
   Watchdog<tcp::socket> dog(s);
-  auto start = Clock::now();
-  dog.arm(cfg.connect_timeout);
-  co_await s.async_connect(to_tcp(peer), use_ec(ec));
-  if (ec) {
-    bool late = Clock::now() - start >= cfg.connect_timeout;
-    c.connect = late ? ProbeOutcome::timeout : ProbeOutcome::negative;
-    c.why = late ? "connect timed out" : "connect: " + ec.message();
-    co_return c;
-  }
-  c.connect = ProbeOutcome::positive;
-  c.connect_ms = ms_since(start);
+  error_code ec;
 
-  start = Clock::now();
+  auto start = Clock::now();
   dog.arm(cfg.handshake_timeout);
   auto hello = our_hello(ih, me, listen);
   co_await asio::async_write(s, asio::buffer(hello), use_ec(ec));
@@ -170,7 +148,7 @@ awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, const ProbeIdentity&
     co_return c;
   }
   c.theirs = theirs.value();
-  c.handshake_ms = ms_since(start);
+  c.handshake_ms = detail::ms_since(start);
   c.handshake = theirs.value().info_hash == ih ? ProbeOutcome::positive : ProbeOutcome::negative;
   if (c.handshake == ProbeOutcome::negative) c.why = "answered for infohash " + theirs.value().info_hash.hex();
   if (listen && c.handshake == ProbeOutcome::positive)
@@ -204,7 +182,7 @@ ProbeResult fake_infohash_result(const Endpoint& peer, const InfoHash& real, con
   r.evidence["fake_info_hash"] = fake.hex();
   if (c.handshake == ProbeOutcome::positive) {
     r.evidence["accepted"] = "handshake";
-    r.evidence["transcript"] = joined(c.transcript);
+    r.evidence["transcript"] = detail::joined(c.transcript);
     if (c.pex_peers > 0) r.evidence["pex_peers"] = std::to_string(c.pex_peers);
   } else {
     r.evidence["why"] = c.why;
@@ -213,13 +191,9 @@ ProbeResult fake_infohash_result(const Endpoint& peer, const InfoHash& real, con
 }
 
 ProbeResult reverse_result(const Endpoint& peer, const Endpoint& reversed, const InfoHash& ih, const Contact& c) {
-  auto outcome = c.connect != ProbeOutcome::positive ? c.connect : c.handshake;
-  if (c.skipped) outcome = ProbeOutcome::negative;  // a reverse nobody may contact is no peer
-  auto r = base(peer, ih, ProbeKind::reverse_byte_order, outcome);
-  r.rtt_ms = c.handshake_ms;
-  r.evidence["reverse"] = reversed.to_string();
-  r.evidence["question"] = "does the reverse answer a BitTorrent handshake on the same port";
-  if (outcome != ProbeOutcome::positive) r.evidence["why"] = c.why;
+  auto r = detail::reverse_record(peer, reversed, {c.connect, c.handshake, c.skipped, c.handshake_ms, c.why},
+                                  "does the reverse answer a BitTorrent handshake on the same port");
+  r.info_hash = ih;
   return r;
 }
 

@@ -122,6 +122,7 @@ void put_subject(json& j, std::string_view type, const Rec& r) {
   put_common(j, type, r.time, r.run);
   put_endpoint(j, "peer_ip", "peer_port", r.peer);
   if (r.info_hash) j["info_hash"] = r.info_hash->hex();
+  if (r.file_hash) j["file_hash"] = r.file_hash->hex();
 }
 
 template <class Rec>
@@ -129,6 +130,8 @@ void read_subject(const json& j, Rec& r) {
   read_common(j, r);
   r.peer = get_endpoint(j, "peer_ip", "peer_port");
   r.info_hash = opt_hash<InfoHash>(j, "info_hash");
+  if (find(j, "file_hash")) r.file_hash = ed2k::Md4{raw16_from(j, "file_hash")};
+  if (r.info_hash && r.file_hash) fail(errc::bad_value, "a record is about an infohash or an eMule file, not both");
 }
 
 json probe_json(const ProbeResult& p) {
@@ -322,10 +325,12 @@ struct Fields {
     f.insert(f.end(), {ip(p.peer.address), num(p.peer.port), opt_hash(p.info_hash), text(to_string(p.probe)),
                        text(to_string(p.outcome)), p.rtt_ms ? real(*p.rtt_ms) : std::nullopt,
                        json_text(nlohmann::json(p.evidence))});
+    f.push_back(p.file_hash ? raw16(p.file_hash->bytes) : std::nullopt);
   }
   void operator()(const Verdict& v) {
     f.insert(f.end(), {ip(v.peer.address), num(v.peer.port), opt_hash(v.info_hash), text(to_string(v.verdict)),
                        real(v.confidence), json_text(nlohmann::json(v.evidence))});
+    f.push_back(v.file_hash ? raw16(v.file_hash->bytes) : std::nullopt);
   }
   void operator()(const Anomaly& a) {
     f.insert(f.end(), {text(to_string(a.via)), opt_text(a.source_url)});
@@ -386,10 +391,10 @@ std::vector<RecordType> make_types() {
                       {"source_ip", Kind::ip}, {"source_port"}, {"source_node_id", Kind::hash}, {"pex_flags"}});
   add<ProbeResult, probe_json, parse_probe>(t,
       "probe_result", {{"peer_ip", Kind::ip}, {"peer_port"}, {"info_hash", Kind::hash}, {"probe"}, {"outcome"},
-                       {"rtt_ms"}, {"evidence"}});
+                       {"rtt_ms"}, {"evidence"}, {"file_hash", Kind::hex}});
   add<Verdict, verdict_json, parse_verdict>(t,
       "verdict", {{"peer_ip", Kind::ip}, {"peer_port"}, {"info_hash", Kind::hash}, {"verdict"}, {"confidence"},
-                  {"evidence"}});
+                  {"evidence"}, {"file_hash", Kind::hex}});
   add<Anomaly, anomaly_json, parse_anomaly>(t,
       "anomaly", {{"via"}, {"source_url"}, {"source_ip", Kind::ip}, {"source_port"}, {"info_hash", Kind::hash},
                   {"kind"}, {"detail"}, {"count"}, {"file_hash", Kind::hex}});
