@@ -1,6 +1,7 @@
 // p2pscope demo: the whole pipeline on the built-in lab, scored against the
-// lab's ground truth. The network stages (crawl, probe) run as this binary's
-// own subcommands inside the lab, each with its log in the output directory;
+// lab's ground truth: the BitTorrent lab first, then the eMule one
+// (emule-demo). The network stages (crawl, probe) run as this binary's own
+// subcommands inside the lab, each with its log in the output directory;
 // diagnose and blocklist run in-process on the files they wrote.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
@@ -37,6 +38,7 @@ struct DemoArgs {
   std::string scenario = "small";
   std::optional<std::uint64_t> seed;
   std::string state_dir, out = "p2pscope-demo";
+  std::string emule_scenario = "emule-demo";  // "none": BitTorrent only
   unsigned timeout = 120;
   bool keep_lab = false;
 };
@@ -63,35 +65,50 @@ class Demo {
   int run();
 
  private:
-  void step(const char* what) { std::printf("\n[%d/6] %s\n", ++step_, what), std::fflush(stdout); }
+  void step(const char* what) { std::printf("\n[%d/%d] %s\n", ++step_, steps(), what), std::fflush(stdout); }
+  int steps() const { return a_.emule_scenario == "none" ? 6 : 11; }
   void say(const std::string& line) { std::printf("      %s\n", line.c_str()), std::fflush(stdout); }
   std::string elapsed() const {
     auto s = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_).count();
     return std::to_string(s / 60) + "m" + (s % 60 < 10 ? "0" : "") + std::to_string(s % 60) + "s";
   }
-  int bring_up();
+  int bring_up(const std::string& scenario, const fs::path& state);
   // Runs `p2pscope ARGS...` inside the lab, output to out/LOG; kOk or says why not.
   int stage(const std::vector<std::string>& args, const std::string& log);
   int crawl_and_probe();
+  // One network's half of the files: "" (BitTorrent) or "emule-".
+  int probe_stage(const std::string& half, const std::string& client);
+  int diagnose_stage(const std::string& half, probes::Diagnosis& diagnosis);
   int judge();
   bool score(const nlohmann::json& truth);
-  void tear_down();
+  // Leaves the lab up when --keep-lab asks for it and `keep` allows it.
+  enum class Keep : bool { no, if_asked };
+  void tear_down(Keep keep);
+  int run_bittorrent(bool& pass);
+  int run_emule(bool& pass);
+  int crawl_and_probe_emule();
+  int judge_emule();
+  bool score_emule(const nlohmann::json& truth);
+  bool score_truth(bool (Demo::*scorer)(const nlohmann::json&));
 
   const DemoArgs& a_;
   Clock::time_point started_;
   int step_ = 0;
   fs::path out_, state_, self_;
   std::optional<lab::LabUp> lab_;
-  probes::Diagnosis diagnosis_;
+  fs::path lab_state_;  // the running lab's
+  probes::Diagnosis diagnosis_, emule_diagnosis_;
   std::vector<Observation> observations_;
+  std::vector<EmuleObservation> emule_observations_;
 };
 
-int Demo::bring_up() {
-  step("lab up");
-  LabStart start{a_.scenario, a_.seed, state_, a_.timeout, [this](std::string_view m) { say(std::string(m)); }};
+int Demo::bring_up(const std::string& scenario, const fs::path& state) {
+  step(("lab up: " + scenario).c_str());
+  lab_state_ = state;
+  LabStart start{scenario, a_.seed, state, a_.timeout, [this](std::string_view m) { say(std::string(m)); }};
   if (int rc = start_lab(start, "demo", lab_); rc != kOk) return rc;
   const auto& sc = lab_->plan.scenario;
-  say("scenario " + sc.name + ", seed " + std::to_string(sc.seed) + ": up after " + elapsed() + "; state in " + state_.string());
+  say("scenario " + sc.name + ", seed " + std::to_string(sc.seed) + ": up after " + elapsed() + "; state in " + state.string());
   return kOk;
 }
 
@@ -133,30 +150,39 @@ int Demo::crawl_and_probe() {
   say(std::to_string(observations_.size()) + " observations from " + std::to_string(sources.size()) + " sources (" + elapsed() + ")");
 
   step("probe, inside the lab: TCP connect, handshake, fake infohash, reversed address");
-  say("p2pscope probe --bind " + client + " -o probes.jsonl crawl.jsonl (log: probe.log)");
+  return probe_stage("", client);
+}
+
+int Demo::probe_stage(const std::string& half, const std::string& client) {
+  say("p2pscope probe --bind " + client + " -o " + half + "probes.jsonl " + half + "crawl.jsonl (log: " + half + "probe.log)");
   return stage({"probe", "--bind", client, "--per-ip-rate", "20", "--global-rate", "2000", "--connect-timeout", "2",
-                "--handshake-timeout", "3", "--linger", "1", "-o", (out_ / "probes.jsonl").string(),
-                (out_ / "crawl.jsonl").string()},
-               "probe.log");
+                "--handshake-timeout", "3", "--linger", "1", "-o", (out_ / (half + "probes.jsonl")).string(),
+                (out_ / (half + "crawl.jsonl")).string()},
+               half + "probe.log");
+}
+
+int Demo::diagnose_stage(const std::string& half, probes::Diagnosis& diagnosis) {
+  DiagnoseArgs d;
+  d.records = {(out_ / (half + "crawl.jsonl")).string(), (out_ / (half + "probes.jsonl")).string()};
+  d.routing = {lab_->pfx2as.string()};
+  d.output = (out_ / (half + "verdicts.jsonl")).string();
+  d.report = "none";  // written below, from the one report the screen shows
+  if (int rc = run_diagnose(d, &diagnosis); rc != kOk) return rc;
+  auto text = report_text(diagnosis, d.top);
+  if (!write_output((out_ / (half + "report.txt")).string(), text, "demo")) return kFailure;
+  std::istringstream report(text);
+  for (std::string line; std::getline(report, line);) say(line);
+  return kOk;
 }
 
 int Demo::judge() {
   step("diagnose: verdicts per peer, the Fig. 4 breakdown, the worst sources");
-  DiagnoseArgs d;
-  d.records = {(out_ / "crawl.jsonl").string(), (out_ / "probes.jsonl").string()};
-  d.routing = {lab_->pfx2as.string()};
-  d.output = (out_ / "verdicts.jsonl").string();
-  d.report = "none";  // written below, from the one report the screen shows
-  if (int rc = run_diagnose(d, &diagnosis_); rc != kOk) return rc;
-  auto text = report_text(diagnosis_, d.top);
-  if (!write_output((out_ / "report.txt").string(), text, "demo")) return kFailure;
-  std::istringstream report(text);
-  for (std::string line; std::getline(report, line);) say(line);
+  if (int rc = diagnose_stage("", diagnosis_); rc != kOk) return rc;
 
   step("blocklist: the anti-P2P verdicts as PeerGuardian P2P and eMule DAT");
   for (const char* format : {"p2p", "dat"}) {
     BlocklistArgs b;
-    b.verdicts = {d.output};
+    b.verdicts = {(out_ / "verdicts.jsonl").string()};
     b.format = format;
     b.output = (out_ / (std::string("blocklist.") + format)).string();
     if (int rc = run_blocklist(b); rc != kOk) return rc;
@@ -185,15 +211,96 @@ bool Demo::score(const nlohmann::json& truth) {
   return crawl_ok && verdicts_ok;
 }
 
-void Demo::tear_down() {
+void Demo::tear_down(Keep keep) {
   if (!lab_) return;
-  if (a_.keep_lab && !g_interrupted) {
+  if (keep == Keep::if_asked && a_.keep_lab && !g_interrupted) {
     std::printf("\nthe lab is still up (--keep-lab): p2pscope lab exec --state-dir %s -- COMMAND; lab down --state-dir %s\n",
-                state_.c_str(), state_.c_str());
+                lab_state_.c_str(), lab_state_.c_str());
     return;
   }
-  if (auto st = lab::lab_down(state_); !st) std::cerr << "p2pscope demo: lab down: " << st.error().message() << "\n";
+  if (auto st = lab::lab_down(lab_state_); !st) std::cerr << "p2pscope demo: lab down: " << st.error().message() << "\n";
   lab_.reset();
+}
+
+int Demo::crawl_and_probe_emule() {
+  auto client = lab_->plan.client_addresses().front().to_string();
+  step("crawl --quick, inside the eMule lab: index servers (TCP and UDP), KAD, then source exchange");
+  std::vector<std::string> crawl{"crawl", "--quick", "--bind", client, "-o", (out_ / "emule-crawl.jsonl").string(),
+                                 lab_->ed2k_links.string(), lab_->server_met.string(), lab_->nodes_dat.string()};
+  say("p2pscope crawl --quick --bind " + client + " -o emule-crawl.jsonl links.txt server.met nodes.dat (log: emule-crawl.log)");
+  if (int rc = stage(crawl, "emule-crawl.log"); rc != kOk) return rc;
+  RecordInputs in;
+  if (!read_records({(out_ / "emule-crawl.jsonl").string()}, in, "demo")) return kFailure;
+  emule_observations_ = std::move(in.emule_observations);
+  std::set<std::string> sources;
+  for (const auto& o : emule_observations_) sources.insert(std::string(to_string(o.via)) + " " + o.source.to_string());
+  say(std::to_string(emule_observations_.size()) + " eMule observations from " + std::to_string(sources.size()) +
+      " sources (" + elapsed() + ")");
+
+  step("probe, inside the eMule lab: hello, one fake file hash per peer, the other byte order of every ID");
+  return probe_stage("emule-", client);
+}
+
+int Demo::judge_emule() {
+  step("diagnose the eMule peers: verdicts, the Fig. 4 tree per route, the worst sources");
+  if (int rc = diagnose_stage("emule-", emule_diagnosis_); rc != kOk) return rc;
+  say("blocklist: the eMule anti-P2P verdicts as eMule DAT (emule-blocklist.dat)");
+  BlocklistArgs b;
+  b.verdicts = {(out_ / "emule-verdicts.jsonl").string()};
+  b.format = "dat";
+  b.output = (out_ / "emule-blocklist.dat").string();
+  return run_blocklist(b);
+}
+
+bool Demo::score_emule(const nlohmann::json& truth) {
+  step("score the eMule half against the lab's ground truth");
+  bool crawl_ok = print_emule_crawl_score(truth, emule_observations_);
+  bool verdicts_ok = print_verdict_score(truth, emule_diagnosis_.verdicts, Network::emule);
+  std::map<std::string, std::string> looks_like, reversed;
+  for (const auto& s : emule_diagnosis_.sources) {
+    if (s.via == Via::ed2k_server_udp) continue;  // a server is named by its TCP address
+    looks_like[s.source] = std::string(to_string(s.looks_like));
+    for (const auto& [key, n] : s.reversed_entries)
+      reversed[s.source] += (reversed[s.source].empty() ? "" : "; ") + std::string("SX v") + std::to_string(key.first) +
+                            " " + std::string(name_of(key.second)) + " IDs " + std::to_string(n);
+  }
+  auto actors = lab::score_emule_actors(truth, emule_diagnosis_.verdicts, looks_like, reversed);
+  print_actors(actors);
+  bool named = true;
+  for (const auto& f : actors) {
+    if (f.role != "emule_byte_order") continue;
+    bool ok = f.looks_like == to_string(probes::SourceLooks::byte_order_relay) && !f.reversed.empty();
+    std::printf("  %s: %s\n", f.name.c_str(), ok ? ("named as a byte-order relay, reversed entries: " + f.reversed).c_str()
+                                                 : "NOT named as the source of its reversed entries");
+    named = named && ok;
+  }
+  return crawl_ok && verdicts_ok && named;
+}
+
+bool Demo::score_truth(bool (Demo::*scorer)(const nlohmann::json&)) {
+  std::ifstream tf(lab_->ground_truth);
+  auto truth = nlohmann::json::parse(tf, nullptr, false);
+  return !truth.is_discarded() && (this->*scorer)(truth);
+}
+
+int Demo::run_bittorrent(bool& pass) {
+  int rc = bring_up(a_.scenario, state_);
+  if (rc == kOk && !g_interrupted) rc = crawl_and_probe();
+  if (rc == kOk && !g_interrupted) rc = judge();
+  if (rc == kOk && !g_interrupted) pass = score_truth(&Demo::score);
+  // The eMule lab follows: keep only the last lab up.
+  if (a_.emule_scenario == "none" || rc != kOk || g_interrupted) return rc;
+  tear_down(Keep::no);
+  return rc;
+}
+
+int Demo::run_emule(bool& pass) {
+  pass = false;
+  int rc = bring_up(a_.emule_scenario, fs::path(state_.string() + "-emule"));
+  if (rc == kOk && !g_interrupted) rc = crawl_and_probe_emule();
+  if (rc == kOk && !g_interrupted) rc = judge_emule();
+  if (rc == kOk && !g_interrupted) pass = score_truth(&Demo::score_emule);
+  return rc;
 }
 
 int Demo::run() {
@@ -206,25 +313,21 @@ int Demo::run() {
     std::cerr << "p2pscope demo: cannot create " << out_.string() << ": " << ec.message() << "\n";
     return kFailure;
   }
-  std::printf("p2pscope demo: crawl, probe, diagnose and blocklist on the built-in lab, scored against its ground truth.\n"
+  std::printf("p2pscope demo: crawl, probe, diagnose and blocklist on the built-in labs (BitTorrent, then eMule), scored\n"
+              "against their ground truth.\n"
               "Packets stay inside the lab's own network namespace. Outputs go to %s\n", out_.c_str());
-  int rc = bring_up();
-  if (rc == kOk && !g_interrupted) rc = crawl_and_probe();
-  if (rc == kOk && !g_interrupted) rc = judge();
-  bool pass = false;
-  if (rc == kOk && !g_interrupted) {
-    std::ifstream tf(lab_->ground_truth);
-    auto truth = nlohmann::json::parse(tf, nullptr, false);
-    pass = !truth.is_discarded() && score(truth);
-  }
-  tear_down();
+  bool bt_pass = false, emule_pass = true;
+  int rc = run_bittorrent(bt_pass);
+  if (rc == kOk && !g_interrupted && a_.emule_scenario != "none") rc = run_emule(emule_pass);
+  bool pass = bt_pass && emule_pass;
+  tear_down(Keep::if_asked);
   if (g_interrupted) {
     std::cerr << "p2pscope demo: interrupted; the lab is down\n";
     return 128 + SIGINT;
   }
   if (rc != kOk) return rc;
-  std::printf("\ndemo: %s after %s (bar: crawl recall >= 99%% with every actor seen; anti_p2p and byte_order precision 1.0, "
-              "recall >= 0.95)\n",
+  std::printf("\ndemo: %s after %s (bar, on each network: crawl recall >= 99%% with every actor seen; anti_p2p and "
+              "byte_order precision 1.0, recall >= 0.95; eMule: every byte-order actor named with its SX version)\n",
               pass ? "PASS" : "FAIL", elapsed().c_str());
   return pass ? kOk : kFailure;
 }
@@ -236,13 +339,18 @@ void add_demo(CLI::App& app, int* exit_code) {
   auto* d = app.add_subcommand(
       "demo", "Run the whole pipeline on the built-in lab and score it against its ground truth (about 2 minutes)");
   d->footer(
-      "Brings up the lab (its own network namespace; nothing leaves it), runs crawl --quick and probe inside it,\n"
-      "then diagnose and blocklist, prints the breakdown, the worst sources and what became of each actor, and\n"
-      "scores crawl and verdicts against the ground truth. Exit status 0 when both meet the bar, 1 when not.\n"
+      "Brings up the BitTorrent lab (its own network namespace; nothing leaves it), runs crawl --quick and probe\n"
+      "inside it, then diagnose and blocklist, prints the breakdown, the worst sources and what became of each\n"
+      "actor, and scores crawl and verdicts against the ground truth; then the same on the eMule lab (index\n"
+      "servers, KAD, source exchange). Exit status 0 when every score meets its bar, 1 when not.\n"
       "Outputs in --out: crawl.jsonl, probes.jsonl, verdicts.jsonl, report.txt, blocklist.p2p, blocklist.dat,\n"
+      "emule-crawl.jsonl, emule-probes.jsonl, emule-verdicts.jsonl, emule-report.txt, emule-blocklist.dat,\n"
       "and the crawl and probe logs.");
-  d->add_option("--scenario", a->scenario, "Scenario file, or a built-in one: small, large")->capture_default_str();
-  d->add_option("--seed", a->seed, "Override the scenario's seed (addresses, ids and content)");
+  d->add_option("--scenario", a->scenario, "BitTorrent scenario file, or a built-in one: small, large")->capture_default_str();
+  d->add_option("--emule-scenario", a->emule_scenario, "eMule scenario file, a built-in one (emule-demo, emule-small), "
+                                                       "or none to leave the eMule half out")
+      ->capture_default_str();
+  d->add_option("--seed", a->seed, "Override both scenarios' seeds (addresses, ids and content)");
   d->add_option("-o,--out", a->out, "Directory for the outputs")->capture_default_str();
   d->add_option("--state-dir", a->state_dir, "The lab's state directory (default: the lab's default with -demo appended)");
   d->add_option("--timeout", a->timeout, "Seconds to wait for the lab to form")->check(CLI::Range(1u, 3600u))->capture_default_str();

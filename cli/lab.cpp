@@ -12,9 +12,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 
@@ -125,7 +127,11 @@ int run_score(const LabArgs& a) {
   bool pass = true;
   if (!obs.empty()) pass = print_crawl_score(truth, obs) && pass;
   if (!emule.empty()) pass = print_emule_crawl_score(truth, emule) && pass;
-  if (!verdicts.empty()) pass = print_verdict_score(truth, verdicts) && pass;
+  auto emule_verdict = [](const Verdict& v) { return v.file_hash.has_value(); };
+  if (std::any_of(verdicts.begin(), verdicts.end(), std::not_fn(emule_verdict)))
+    pass = print_verdict_score(truth, verdicts) && pass;
+  if (std::any_of(verdicts.begin(), verdicts.end(), emule_verdict))
+    pass = print_verdict_score(truth, verdicts, Network::emule) && pass;
   if (obs.empty() && emule.empty() && verdicts.empty()) {
     std::cerr << "p2pscope lab score: no observations or verdicts to score\n";
     return kBadInput;
@@ -144,7 +150,7 @@ void add_lab(CLI::App& app, int* exit_code) {
   };
 
   auto* up = lab->add_subcommand("up", "Create the lab's namespace, torrents, tracker and peers; print where the ground truth is");
-  up->add_option("--scenario", args->scenario, "Scenario file, or a built-in one: small, large, emule-small")->capture_default_str();
+  up->add_option("--scenario", args->scenario, "Scenario file, or a built-in one: small, large, emule-small, emule-demo")->capture_default_str();
   up->add_option("--timeout", args->timeout, "Seconds to wait for the swarm to form before giving up")
       ->check(CLI::Range(1u, 3600u))
       ->capture_default_str();

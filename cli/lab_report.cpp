@@ -21,7 +21,7 @@ StatusOr<lab::Scenario> load_scenario(const std::string& what) {
   } else if (auto builtin = lab::builtin_scenario(what)) {
     s = lab::parse_scenario(builtin.value(), &err);
   } else {
-    return fail(errc::bad_value, "'" + what + "' is neither a scenario file nor a built-in scenario (small, large, emule-small)");
+    return fail(errc::bad_value, "'" + what + "' is neither a scenario file nor a built-in scenario (small, large, emule-small, emule-demo)");
   }
   if (!s) return fail(s.error(), what + ": " + err.to_string());
   return std::move(s).value();
@@ -75,8 +75,9 @@ bool print_emule_crawl_score(const nlohmann::json& truth, const std::vector<Emul
   return print_score(lab::score_emule_crawl(truth, obs), "eMule");
 }
 
-bool print_verdict_score(const nlohmann::json& truth, const std::vector<Verdict>& verdicts) {
-  auto scores = lab::score_verdicts(truth, verdicts);
+bool print_verdict_score(const nlohmann::json& truth, const std::vector<Verdict>& verdicts, Network net) {
+  auto scores = net == Network::emule ? lab::score_emule_verdicts(truth, verdicts) : lab::score_verdicts(truth, verdicts);
+  std::printf("%s verdicts\n", net == Network::emule ? "eMule" : "BitTorrent");
   bool pass = true;
   // The gated classes are scored even when no verdict names them.
   for (auto kind : {VerdictKind::anti_p2p, VerdictKind::byte_order}) {

@@ -35,6 +35,8 @@ int start_lab(const LabStart& s, const char* cmd, std::optional<lab::LabUp>& up)
 // (issue #5: anti_p2p and byte_order precision 1.0 and recall >= 0.95).
 bool print_crawl_score(const nlohmann::json& truth, const std::vector<Observation>& obs);
 bool print_emule_crawl_score(const nlohmann::json& truth, const std::vector<EmuleObservation>& obs);
-bool print_verdict_score(const nlohmann::json& truth, const std::vector<Verdict>& verdicts);
+// Verdicts of `net` only (eMule: those with a file hash).
+bool print_verdict_score(const nlohmann::json& truth, const std::vector<Verdict>& verdicts,
+                         Network net = Network::bittorrent);
 
 }  // namespace p2pscope::cli

@@ -19,6 +19,7 @@
 #include <libtorrent/hasher.hpp>
 #include <libtorrent/hex.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -36,20 +37,60 @@ std::string percent(double x) {
 
 }  // namespace
 
+namespace {
+
+std::string tree_line(const char* route, const probes::EmuleTree& t) {
+  using probes::EmuleClass;
+  std::ostringstream r;
+  r << "  " << route << " (" << t.total() << "):";
+  for (auto peer : {EmuleClass::unroutable, EmuleClass::emule, EmuleClass::other}) {
+    r << " " << name_of(peer) << " " << t.of(peer) << " (reverse:";
+    for (auto rev : {EmuleClass::emule, EmuleClass::unroutable, EmuleClass::other})
+      r << " " << name_of(rev) << " " << t.at(peer, rev);
+    r << ");";
+  }
+  double n = static_cast<double>(std::max<std::size_t>(t.total(), 1));
+  r << " bogus from byte order " << t.lower() << " .. " << t.upper() << " (" << percent(static_cast<double>(t.lower()) / n)
+    << " .. " << percent(static_cast<double>(t.upper()) / n) << ")\n";
+  return r.str();
+}
+
+std::string emule_text(const probes::EmuleBreakdown& b) {
+  return "eMule breakdown (each peer, then the other byte order of its ID; " + std::to_string(b.low_ids) +
+         " LowID observations name no address):\n" + tree_line("from index servers", b.servers) +
+         tree_line("from source exchange", b.sx) + tree_line("from KAD", b.kad) + tree_line("overall", b.overall);
+}
+
+std::string reversed_text(const probes::SourceReport& s) {
+  std::string out;
+  for (const auto& [key, n] : s.reversed_entries) {
+    out += out.empty() ? ", reversed entries:" : ";";
+    out += key.first ? " SX v" + std::to_string(key.first) : std::string(" ");
+    out += " " + std::string(name_of(key.second)) + " IDs " + std::to_string(n);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string report_text(const probes::Diagnosis& d, std::size_t top) {
   std::map<VerdictKind, std::size_t> counts;
   for (const auto& v : d.verdicts) ++counts[v.verdict];
   std::ostringstream r;
   r << "verdicts (" << d.verdicts.size() << " peers):";
   for (const auto& [k, n] : counts) r << " " << to_string(k) << " " << n;
+  r << "\n";
   const auto& b = d.breakdown;
-  r << "\nbreakdown:\n"
-    << "  unroutable: reverse is a BitTorrent peer " << b.unroutable_reverse_is_peer << ", reverse unroutable "
-    << b.unroutable_reverse_unroutable << ", other " << b.unroutable_other << "\n"
-    << "  routable:   anti-P2P " << b.routable_anti_p2p << ", BitTorrent " << b.routable_bittorrent << ", byte order "
-    << b.routable_byte_order << ", open port only " << b.routable_open_port << ", no answer " << b.routable_no_answer
-    << ", not probed " << b.routable_unprobed << "\n"
-    << "worst sources (definitely bogus .. possibly bogus of the peers each handed out):\n";
+  bool bittorrent = std::any_of(d.verdicts.begin(), d.verdicts.end(), [](const Verdict& v) { return !v.file_hash; });
+  if (bittorrent || !d.emule)
+    r << "breakdown:\n"
+      << "  unroutable: reverse is a BitTorrent peer " << b.unroutable_reverse_is_peer << ", reverse unroutable "
+      << b.unroutable_reverse_unroutable << ", other " << b.unroutable_other << "\n"
+      << "  routable:   anti-P2P " << b.routable_anti_p2p << ", BitTorrent " << b.routable_bittorrent << ", byte order "
+      << b.routable_byte_order << ", open port only " << b.routable_open_port << ", no answer " << b.routable_no_answer
+      << ", not probed " << b.routable_unprobed << "\n";
+  if (d.emule) r << emule_text(*d.emule);
+  r << "worst sources (definitely bogus .. possibly bogus of the peers each handed out):\n";
   for (std::size_t i = 0; i < std::min(top, d.sources.size()); ++i) {
     const auto& s = d.sources[i];
     if (s.definitely_bogus == 0) break;
@@ -57,7 +98,7 @@ std::string report_text(const probes::Diagnosis& d, std::size_t top) {
       << percent(s.upper_share()) << " of " << s.peers << ", U " << s.cluster.u;
     if (s.looks_like != probes::SourceLooks::unremarkable) r << ", looks like: " << to_string(s.looks_like);
     if (s.hops_from_anti_p2p) r << ", " << *s.hops_from_anti_p2p << " hop(s) from anti-P2P";
-    r << "\n";
+    r << reversed_text(s) << "\n";
   }
   return r.str();
 }
@@ -93,6 +134,7 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
   }
   probes::DiagnoseInputs di;
   di.observations = in.observations;
+  di.emule_observations = in.emule_observations;
   di.probes = in.probes;
   di.routing = a.routing.empty() ? nullptr : &routing;
   known = merge_ranges(std::move(known));

@@ -4,7 +4,9 @@
 // (a seeder and two downloaders), so source exchange is asked of real
 // clients too. With the scenario's amule_kad on (as in emule-small), they
 // also take part in KAD, and the test checks that the seeder publishes
-// itself to the lab responder.
+// itself to the lab responder. Then (issue 25) `p2pscope probe` and
+// `diagnose` on what the crawl found, scored against the truth, with the
+// real daemons' answers to the hello and to a random file hash checked.
 #include "crawler/lab_crawl_fixture.hpp"
 #include "core/ed2k_link.hpp"
 #include "lab/emule.hpp"
@@ -66,7 +68,44 @@ class EmuleLab : public testlib::LabCrawlTest {
     std::cout << "aMule daemons found through KAD, published by themselves: " << published.size() << " of "
               << lab::amule_daemons(lab.plan).size() << "\n";
   }
+
+  void probe_and_diagnose(const lab::LabUp& lab, const json& truth);
 };
+
+void EmuleLab::probe_and_diagnose(const lab::LabUp& lab, const json& truth) {
+  auto probes = out_dir() / "probes.jsonl", verdicts = out_dir() / "verdicts.jsonl";
+  ASSERT_EQ(run_inside(lab, "probe --bind " + lab.plan.client_addresses()[0].to_string() + " --per-ip-rate 20 -o " +
+                                probes.string() + " " + records().string()),
+            0)
+      << std::ifstream(crawl_stderr()).rdbuf();
+  ASSERT_EQ(run_inside(lab, "diagnose --routing " + lab.pfx2as.string() + " -o " + verdicts.string() + " " +
+                                records().string() + " " + probes.string()),
+            0)
+      << std::ifstream(crawl_stderr()).rdbuf();
+  auto scores = lab::score_emule_verdicts(truth, records_of<Verdict>(verdicts));
+  for (auto kind : {VerdictKind::anti_p2p, VerdictKind::byte_order}) {
+    const auto& c = scores[kind];
+    EXPECT_EQ(c.precision(), 1.0) << to_string(kind) << " wrongly:" << join(c.wrong);
+    EXPECT_GE(c.recall(), 0.95) << to_string(kind) << " missed:" << join(c.missed);
+  }
+  // The real daemons: an aMule 2.3.3 hello, and "no such file" (0x48) for a random hash.
+  std::set<Endpoint> amuleds;
+  for (const auto* p : lab::amule_daemons(lab.plan)) amuleds.insert(p->endpoint);
+  std::size_t hellos = 0, no_such_file = 0;
+  for (const auto& r : records_of<ProbeResult>(probes)) {
+    if (!amuleds.count(r.peer)) continue;
+    if (r.probe == ProbeKind::ed2k_hello && r.outcome == ProbeOutcome::positive && r.evidence.at("client") == "aMule 2.3.3") ++hellos;
+    if (r.probe == ProbeKind::fake_file && r.outcome == ProbeOutcome::negative && r.evidence.at("answer") == "no_such_file")
+      ++no_such_file;
+  }
+  EXPECT_EQ(hellos, amuleds.size());
+  EXPECT_EQ(no_such_file, amuleds.size());
+  const auto &anti = scores[VerdictKind::anti_p2p], &rev = scores[VerdictKind::byte_order];
+  std::cout << "eMule verdicts: anti_p2p precision " << anti.correct << "/" << anti.predicted << " recall " << anti.correct
+            << "/" << anti.actual << "; byte_order precision " << rev.correct << "/" << rev.predicted << " recall "
+            << rev.correct << "/" << rev.actual << "; aMule daemons answering the hello as aMule 2.3.3: " << hellos
+            << ", saying no such file to a random hash: " << no_such_file << " of " << amuleds.size() << "\n";
+}
 
 TEST_F(EmuleLab, QuickCrawlFindsEverySourceWithConfirmedAttribution) {
   auto lab = up("emule-small");
@@ -102,6 +141,7 @@ TEST_F(EmuleLab, QuickCrawlFindsEverySourceWithConfirmedAttribution) {
   }
   for (auto v : {Via::ed2k_server, Via::ed2k_server_udp, Via::kad, Via::sx}) EXPECT_TRUE(routes.count(v)) << to_string(v);
   EXPECT_TRUE(versions.count(2) && versions.count(3) && versions.count(4)) << "SX versions seen: " << versions.size();
+  probe_and_diagnose(*lab, truth);
 }
 
 }  // namespace

@@ -48,8 +48,10 @@ class LabCrawlTest : public ::testing::Test {
 
   // Runs `p2pscope crawl ARGS` inside the lab, stderr into crawl_stderr();
   // its exit status.
-  int crawl_inside(const lab::LabUp& up, const std::string& args) {
-    auto cmd = std::string(P2PSCOPE_BINARY) + " crawl " + args + " 2>" + crawl_stderr().string();
+  int crawl_inside(const lab::LabUp& up, const std::string& args) { return run_inside(up, "crawl " + args); }
+  // The same for any `p2pscope COMMAND ARGS`.
+  int run_inside(const lab::LabUp& up, const std::string& command_and_args) {
+    auto cmd = std::string(P2PSCOPE_BINARY) + " " + command_and_args + " 2>" + crawl_stderr().string();
     auto rc = up.sandbox.run_function([&] { return std::system(cmd.c_str()) == 0 ? 0 : 1; });
     return rc ? rc.value() : -1;
   }

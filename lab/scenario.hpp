@@ -1,7 +1,7 @@
 // Lab scenarios: a small "key = value" text format, one setting per line,
 // '#' starts a comment. Every error names the line and the field, e.g.
 //   line 7, field "seeds": expected a whole number from 1 to 64, got "lots"
-// Built-in scenarios (small, large, emule-small) are compiled into the binary.
+// Built-in scenarios (small, large, emule-small, emule-demo) are compiled into the binary.
 #pragma once
 
 #include "core/error.hpp"
@@ -52,8 +52,7 @@ struct Scenario {
   int amule_downloaders = 0;         // real amuled downloading it, slowly, so they stay downloaders
   std::int64_t amule_file_bytes = 30'000'000;
   // 1: the aMule daemons take part in KAD (they publish themselves to the
-  // responder). Off in emule-small: one CI run under load saw a downloader
-  // make no progress in 10 minutes with it on (lab/README.md).
+  // responder); on in emule-small (lab/README.md).
   int amule_kad = 0;
 
   friend bool operator==(const Scenario&, const Scenario&) = default;
@@ -76,7 +75,7 @@ Result<Scenario> load_scenario_file(const std::filesystem::path& path, ScenarioE
 // Scenario text that parse_scenario() reads back as s.
 std::string format_scenario(const Scenario& s);
 
-// The text of a built-in scenario ("small", "large", "emule-small"), or errc::bad_value.
+// The text of a built-in scenario ("small", "large", "emule-small", "emule-demo"), or errc::bad_value.
 Result<std::string_view> builtin_scenario(std::string_view name);
 
 }  // namespace p2pscope::lab

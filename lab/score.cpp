@@ -146,10 +146,27 @@ CrawlScore score_crawl(const json& truth, const std::vector<Observation>& observ
 
 VerdictKind truth_class(const std::string& role, bool bogus) {
   if (!bogus) return VerdictKind::normal;
-  if (role == "anti_p2p" || role == "anti_p2p_fake") return VerdictKind::anti_p2p;
+  if (role == "anti_p2p" || role == "anti_p2p_fake" || role == "emule_anti_p2p" || role == "emule_fake")
+    return VerdictKind::anti_p2p;
   if (role == "byte_order_reversed") return VerdictKind::byte_order;
   if (role == "bogus_unroutable") return VerdictKind::bogus_unroutable;
   return VerdictKind::unreachable;
+}
+
+void tally_verdict(std::map<VerdictKind, ClassScore>& out, const Endpoint& peer, std::optional<VerdictKind> actual,
+                   VerdictKind predicted) {
+  auto& p = out[predicted];
+  ++p.predicted;
+  if (actual == predicted) {
+    ++p.correct;
+  } else if (p.wrong.size() < kMaxListed) {
+    p.wrong.push_back(peer.to_string() + " (truth: " + (actual ? std::string(to_string(*actual)) : "unknown address") + ")");
+  }
+  if (!actual) return;
+  auto& a = out[*actual];
+  ++a.actual;
+  if (actual != predicted && a.missed.size() < kMaxListed)
+    a.missed.push_back(peer.to_string() + " (verdict: " + std::string(to_string(predicted)) + ")");
 }
 
 std::map<VerdictKind, ClassScore> score_verdicts(const json& truth, const std::vector<Verdict>& verdicts) {
@@ -161,21 +178,9 @@ std::map<VerdictKind, ClassScore> score_verdicts(const json& truth, const std::v
     const json* row = t.row(v.peer);
     std::optional<VerdictKind> actual;
     if (row) actual = truth_class(row->value("role", ""), row->value("bogus", false));
-    auto& p = out[v.verdict];
-    ++p.predicted;
-    if (actual == v.verdict) {
-      ++p.correct;
-    } else if (p.wrong.size() < kMaxListed) {
-      p.wrong.push_back(v.peer.to_string() + " (truth: " + (actual ? std::string(to_string(*actual)) : "unknown address") + ")");
-    }
-    if (actual) {
-      auto& a = out[*actual];
-      ++a.actual;
-      if (actual != v.verdict && a.missed.size() < kMaxListed)
-        a.missed.push_back(v.peer.to_string() + " (verdict: " + std::string(to_string(v.verdict)) + ")");
-    }
+    tally_verdict(out, v.peer, actual, v.verdict);
   }
-  // BitTorrent verdicts: the eMule lab's rows are scored by score_emule_crawl.
+  // BitTorrent verdicts: the eMule lab's rows are scored by score_emule_verdicts.
   for (const auto& row : truth.at("addresses"))
     if (row.value("network", "") != "emule") ++out[truth_class(row.value("role", ""), row.value("bogus", false))].in_truth;
   return out;

@@ -80,8 +80,16 @@ struct ClassScore {
   }
 };
 std::map<VerdictKind, ClassScore> score_verdicts(const nlohmann::json& truth, const std::vector<Verdict>& verdicts);
+// The same for eMule verdicts (issue 25): only verdicts for the truth's
+// ed2k_files count, one per (file, peer); the classes come from the eMule
+// rows (emule_anti_p2p and emule_fake are anti_p2p).
+std::map<VerdictKind, ClassScore> score_emule_verdicts(const nlohmann::json& truth, const std::vector<Verdict>& verdicts);
 // The truth's class for a ground-truth role and bogus flag.
 VerdictKind truth_class(const std::string& role, bool bogus);
+// Adds one judged peer to `out` (its actual class unknown when the truth
+// does not know the address).
+void tally_verdict(std::map<VerdictKind, ClassScore>& out, const Endpoint& peer, std::optional<VerdictKind> actual,
+                   VerdictKind predicted);
 
 // What a diagnosis made of each misbehaving actor in the truth (the demo's
 // "actors found"): the anti-P2P peers, byte-order clients, propagators and
@@ -95,8 +103,20 @@ struct ActorFinding {
   std::size_t flagged = 0;    // of those, judged into their true class
   std::string own_verdict;    // the verdict on its own address; "" when not judged
   std::string looks_like;     // the diagnosis of it as a source; "" when none
+  std::string reversed;       // eMule byte-order actors: the SX versions and ID forms of its reversed entries
 };
 std::vector<ActorFinding> score_actors(const nlohmann::json& truth, const std::vector<Verdict>& verdicts,
                                        const std::map<std::string, std::string>& looks_like);
+
+// The eMule actors (the byte-order peers, the anti-P2P peers and the
+// poisoned index servers) and what the diagnosis made of them: `introduced`
+// counts the bogus addresses the truth says each handed out itself (sx,
+// ed2k-server-reply), `flagged` those judged into their true class, and
+// `reversed` what the diagnosis says about its reversed entries ("SX v3
+// hybrid IDs 72"), the sources' reversed_entries passed in as text by
+// "ip:port".
+std::vector<ActorFinding> score_emule_actors(const nlohmann::json& truth, const std::vector<Verdict>& verdicts,
+                                             const std::map<std::string, std::string>& looks_like,
+                                             const std::map<std::string, std::string>& reversed);
 
 }  // namespace p2pscope::lab

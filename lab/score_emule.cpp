@@ -153,3 +153,68 @@ CrawlScore score_emule_crawl(const json& truth, const std::vector<EmuleObservati
 }
 
 }  // namespace p2pscope::lab
+
+namespace p2pscope::lab {
+
+std::map<VerdictKind, ClassScore> score_emule_verdicts(const json& truth, const std::vector<Verdict>& verdicts) {
+  EmuleTruth t(truth);
+  std::map<VerdictKind, ClassScore> out;
+  std::set<std::pair<ed2k::Md4, Endpoint>> judged;
+  for (const auto& v : verdicts) {
+    if (!v.file_hash || !t.wanted(*v.file_hash) || !judged.insert({*v.file_hash, v.peer}).second) continue;
+    const json* row = t.row(v.peer);
+    std::optional<VerdictKind> actual;
+    if (row) actual = truth_class(row->value("role", ""), row->value("bogus", false));
+    tally_verdict(out, v.peer, actual, v.verdict);
+  }
+  for (const auto& [ep, row] : t.rows()) {
+    auto role = row->value("role", "");
+    if (role != "ed2k_server" && role != "kad_node") ++out[truth_class(role, row->value("bogus", false))].in_truth;
+  }
+  return out;
+}
+
+std::vector<ActorFinding> score_emule_actors(const json& truth, const std::vector<Verdict>& verdicts,
+                                             const std::map<std::string, std::string>& looks_like,
+                                             const std::map<std::string, std::string>& reversed) {
+  EmuleTruth t(truth);
+  std::map<std::string, VerdictKind> verdict_of;  // "ip:port", any wanted file
+  for (const auto& v : verdicts)
+    if (v.file_hash && t.wanted(*v.file_hash)) verdict_of.emplace(v.peer.to_string(), v.verdict);
+  auto find = [](const std::map<std::string, std::string>& m, const std::string& k) {
+    auto it = m.find(k);
+    return it == m.end() ? std::string() : it->second;
+  };
+  std::map<std::string, ActorFinding> actors;
+  for (const auto& [ep, row] : t.rows()) {
+    auto role = row->value("role", "");
+    bool actor = role == "emule_byte_order" || role == "emule_anti_p2p" || (role == "ed2k_server" && row->value("poisoned", false));
+    if (!actor) continue;
+    ActorFinding f;
+    f.name = row->value("name", "");
+    f.role = role;
+    f.address = ep.to_string();
+    if (auto it = verdict_of.find(f.address); it != verdict_of.end()) f.own_verdict = to_string(it->second);
+    f.looks_like = find(looks_like, f.address);
+    f.reversed = find(reversed, f.address);
+    actors.emplace(f.name, std::move(f));
+  }
+  for (const auto& [ep, row] : t.rows()) {
+    if (!row->value("bogus", false)) continue;
+    auto wanted_class = truth_class(row->value("role", ""), true);
+    auto it = verdict_of.find(ep.to_string());
+    std::set<std::string> counted;
+    for (const auto& e : row->value("introduced_by", json::array())) {
+      auto route = e.value("route", "");
+      auto a = actors.find(e.value("actor", ""));
+      if (a == actors.end() || !(route == "sx" || route == "ed2k-server-reply") || !counted.insert(a->first).second) continue;
+      ++a->second.introduced;
+      a->second.flagged += it != verdict_of.end() && it->second == wanted_class;
+    }
+  }
+  std::vector<ActorFinding> out;
+  for (auto& [name, f] : actors) out.push_back(std::move(f));
+  return out;
+}
+
+}  // namespace p2pscope::lab

@@ -119,5 +119,59 @@ TEST(ScoreActors, NamesWhatTheDiagnosisSaidOfEachActorAndCountsWhatItIntroduced)
   EXPECT_EQ(found[1].flagged, 0u);  // judged unknown, not unreachable
 }
 
+// An eMule lab of one old aMule, the honest peer whose address it
+// reversed, that reversal, and a farm's peer and made-up address.
+json emule_truth() {
+  return json::parse(R"({
+    "ed2k_files": [{"hash": "0102030405060708090a0b0c0d0e0f10"}],
+    "addresses": [
+      {"ip": "20.0.0.1", "port": 4662, "role": "emule_peer", "network": "emule", "name": "emule-0", "bogus": false},
+      {"ip": "20.0.0.2", "port": 4662, "role": "emule_byte_order", "network": "emule", "name": "emule-byte-order-0",
+       "bogus": false},
+      {"ip": "1.0.0.20", "port": 4662, "role": "byte_order_reversed", "network": "emule", "bogus": true,
+       "introduced_by": [{"actor": "emule-byte-order-0", "route": "sx", "reverse_of": "20.0.0.1:4662"}]},
+      {"ip": "5.5.5.1", "port": 4662, "role": "emule_anti_p2p", "network": "emule", "name": "emule-anti-p2p-0",
+       "bogus": true},
+      {"ip": "5.5.5.9", "port": 4662, "role": "emule_fake", "network": "emule", "bogus": true,
+       "introduced_by": [{"actor": "emule-anti-p2p-0", "route": "sx"}]}
+    ]})");
+}
+
+Verdict emule_judged(const char* peer, VerdictKind kind) {
+  Verdict v;
+  v.file_hash = ed2k::Md4{{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
+  v.peer = Endpoint::parse(peer).value();
+  v.verdict = kind;
+  return v;
+}
+
+TEST(ScoreEmuleVerdicts, ScoresFarmAddressesAsAntiP2pAndReversalsAsByteOrder) {
+  auto s = score_emule_verdicts(emule_truth(), {emule_judged("1.0.0.20:4662", VerdictKind::byte_order),
+                                                emule_judged("5.5.5.1:4662", VerdictKind::anti_p2p),
+                                                emule_judged("5.5.5.9:4662", VerdictKind::unreachable),
+                                                emule_judged("20.0.0.1:4662", VerdictKind::byte_order)});
+  EXPECT_EQ(s[VerdictKind::byte_order].predicted, 2u);
+  EXPECT_EQ(s[VerdictKind::byte_order].correct, 1u);
+  EXPECT_EQ(s[VerdictKind::anti_p2p].in_truth, 2u);
+  EXPECT_EQ(s[VerdictKind::anti_p2p].actual, 2u);
+  EXPECT_EQ(s[VerdictKind::anti_p2p].recall(), 0.5);
+  auto bt = emule_judged("1.0.0.20:4662", VerdictKind::byte_order);
+  bt.file_hash.reset();
+  bt.info_hash = InfoHash::from_hex(kHash).value();
+  EXPECT_EQ(score_emule_verdicts(emule_truth(), {bt})[VerdictKind::byte_order].predicted, 0u) << "not an eMule verdict";
+}
+
+TEST(ScoreEmuleActors, NamesTheReversedEntriesOfEachByteOrderActor) {
+  auto actors = score_emule_actors(emule_truth(), {emule_judged("1.0.0.20:4662", VerdictKind::byte_order)},
+                                   {{"20.0.0.2:4662", "old-aMule byte-order relay (source exchange)"}},
+                                   {{"20.0.0.2:4662", "SX v3 hybrid IDs 1"}});
+  ASSERT_EQ(actors.size(), 2u);  // the byte-order actor and the anti-P2P peer
+  const auto& bo = actors[1].role == "emule_byte_order" ? actors[1] : actors[0];
+  EXPECT_EQ(bo.introduced, 1u);
+  EXPECT_EQ(bo.flagged, 1u);
+  EXPECT_EQ(bo.reversed, "SX v3 hybrid IDs 1");
+  EXPECT_EQ(bo.looks_like, "old-aMule byte-order relay (source exchange)");
+}
+
 }  // namespace
 }  // namespace p2pscope::lab

@@ -21,10 +21,6 @@ struct Facts {
   std::string fake_transcript, reverse_of;
 };
 
-void merge_outcome(std::optional<ProbeOutcome>& slot, ProbeOutcome o) {
-  if (!slot || o == ProbeOutcome::positive) slot = o;  // any positive probe counts
-}
-
 Verdict verdict(const PeerKey& k, VerdictKind kind, double confidence, std::vector<std::string> evidence) {
   Verdict v;
   v.peer = k.peer;
@@ -62,14 +58,14 @@ class Diagnoser {
       if (!p.info_hash) continue;
       auto& f = facts_[PeerKey{*p.info_hash, p.peer}];
       switch (p.probe) {
-        case ProbeKind::tcp_connect: merge_outcome(f.tcp, p.outcome); break;
-        case ProbeKind::handshake: merge_outcome(f.handshake, p.outcome); break;
+        case ProbeKind::tcp_connect: merge_probe_outcome(f.tcp, p.outcome); break;
+        case ProbeKind::handshake: merge_probe_outcome(f.handshake, p.outcome); break;
         case ProbeKind::fake_infohash:
-          merge_outcome(f.fake, p.outcome);
+          merge_probe_outcome(f.fake, p.outcome);
           if (p.outcome == ProbeOutcome::positive && p.evidence.count("transcript"))
             f.fake_transcript = p.evidence.at("transcript");
           break;
-        case ProbeKind::reverse_byte_order: merge_outcome(f.reverse, p.outcome); break;
+        case ProbeKind::reverse_byte_order: merge_probe_outcome(f.reverse, p.outcome); break;
         default: break;
       }
       if (p.probe == ProbeKind::fake_infohash && p.outcome == ProbeOutcome::positive)
@@ -87,17 +83,7 @@ class Diagnoser {
       if (anti_subnets_.count(farm.subnet.network)) farms_.insert(farm.subnet.network);
   }
 
-  // Routable, and the evidence either way.
-  std::pair<bool, std::string> routable(const IpAddress& ip) const {
-    if (is_bogon(ip)) {
-      const auto* r = classify(ip);
-      return {false, "special-purpose: " + std::string(r ? r->name : "reserved") + (r ? " (" + std::string(r->rfc) + ")" : "")};
-    }
-    if (!in_.routing) return {true, "not special-purpose (no routing data given)"};
-    if (auto a = in_.routing->lookup(ip))
-      return {true, "announced: " + a->prefix.to_string() + " AS" + std::to_string(a->asn) + (a->org.empty() ? "" : " " + std::string(a->org))};
-    return {false, "no announced prefix covers it"};
-  }
+  std::pair<bool, std::string> routable(const IpAddress& ip) const { return routability(ip, in_.routing); }
 
   // A byte-reversed variant of k's address that was handed out for the same
   // infohash and is routable, if any. A reverse that is itself unroutable is
@@ -186,10 +172,6 @@ class Diagnoser {
   std::map<PeerKey, VerdictKind> kind_of_;
 };
 
-bool definitely(VerdictKind k) {
-  return k == VerdictKind::bogus_unroutable || k == VerdictKind::byte_order || k == VerdictKind::anti_p2p;
-}
-
 // Breadth-first from every anti-P2P peer, backwards along "S handed out P".
 std::unordered_map<std::string, std::size_t> Diagnoser::hop_distances() const {
   std::unordered_map<std::string, std::vector<std::string>> handed_out_by;  // peer -> sources
@@ -244,8 +226,8 @@ void Diagnoser::sources(Diagnosis& d) const {
     for (const auto& k : peers) {
       auto kind = kind_of_.at(k);
       ++r.by_verdict[kind];
-      r.definitely_bogus += definitely(kind);
-      r.possibly_bogus += definitely(kind) || kind == VerdictKind::unreachable || kind == VerdictKind::unknown;
+      r.definitely_bogus += definitely_bogus(kind);
+      r.possibly_bogus += definitely_bogus(kind) || kind == VerdictKind::unreachable || kind == VerdictKind::unknown;
       addresses.push_back(k.peer.address);
     }
     r.cluster = cluster(addresses, in_.cluster);
@@ -260,7 +242,30 @@ void Diagnoser::sources(Diagnosis& d) const {
 
 }  // namespace
 
-Diagnosis diagnose(const DiagnoseInputs& in) { return Diagnoser(in).run(); }
+Diagnosis diagnose(const DiagnoseInputs& in) {
+  auto d = Diagnoser(in).run();
+  if (!in.emule_observations.empty()) diagnose_emule(in, d);
+  return d;
+}
+
+std::pair<bool, std::string> routability(const IpAddress& ip, const PrefixTable* routing) {
+  if (is_bogon(ip)) {
+    const auto* r = classify(ip);
+    return {false, "special-purpose: " + std::string(r ? r->name : "reserved") + (r ? " (" + std::string(r->rfc) + ")" : "")};
+  }
+  if (!routing) return {true, "not special-purpose (no routing data given)"};
+  if (auto a = routing->lookup(ip))
+    return {true, "announced: " + a->prefix.to_string() + " AS" + std::to_string(a->asn) + (a->org.empty() ? "" : " " + std::string(a->org))};
+  return {false, "no announced prefix covers it"};
+}
+
+void merge_probe_outcome(std::optional<ProbeOutcome>& slot, ProbeOutcome o) {
+  if (!slot || o == ProbeOutcome::positive) slot = o;  // any positive probe counts
+}
+
+bool definitely_bogus(VerdictKind k) {
+  return k == VerdictKind::bogus_unroutable || k == VerdictKind::byte_order || k == VerdictKind::anti_p2p;
+}
 
 std::string source_of(const Observation& o) {
   if (o.via == Via::tracker_http || o.via == Via::tracker_udp) return o.source_url.value_or("?");

@@ -36,6 +36,7 @@ namespace p2pscope::probes {
 
 struct DiagnoseInputs {
   std::span<const Observation> observations;
+  std::span<const EmuleObservation> emule_observations;
   std::span<const ProbeResult> probes;
   const PrefixTable* routing = nullptr;  // null: only special-purpose ranges decide routability
   std::span<const IpRange> known;        // known anti-P2P ranges
@@ -46,7 +47,13 @@ struct DiagnoseInputs {
 // anti_p2p itself); byte_order_client (PEX, reversals are at least half its
 // definitely-bogus peers); propagator (PEX, hands out unroutable peers);
 // poisoned_tracker (hands out unroutable peers, or >= 50% definitely bogus).
-enum class SourceLooks : std::uint8_t { unremarkable, anti_p2p_peer, byte_order_client, propagator, poisoned_tracker };
+// eMule: byte_order_relay (source exchange, reversals at least half its
+// definitely-bogus peers: an old aMule); poisoned_server (an index server
+// listing definitely-bogus addresses that run no eMule client, which could
+// never have logged in).
+enum class SourceLooks : std::uint8_t {
+  unremarkable, anti_p2p_peer, byte_order_client, propagator, poisoned_tracker, byte_order_relay, poisoned_server
+};
 // The names are the words reports print; unremarkable's is empty.
 constexpr auto enum_names(SourceLooks) noexcept {
   return std::to_array<std::pair<SourceLooks, std::string_view>>(
@@ -54,7 +61,9 @@ constexpr auto enum_names(SourceLooks) noexcept {
        {SourceLooks::anti_p2p_peer, "anti-P2P peer"},
        {SourceLooks::byte_order_client, "buggy client (byte order)"},
        {SourceLooks::propagator, "propagator (relays peers unchecked)"},
-       {SourceLooks::poisoned_tracker, "poisoned tracker"}});
+       {SourceLooks::poisoned_tracker, "poisoned tracker"},
+       {SourceLooks::byte_order_relay, "old-aMule byte-order relay (source exchange)"},
+       {SourceLooks::poisoned_server, "poisoned index server"}});
 }
 inline std::string_view to_string(SourceLooks l) noexcept { return name_of(l); }
 
@@ -67,6 +76,9 @@ struct SourceReport {
   SourceLooks looks_like = SourceLooks::unremarkable;
   std::optional<std::size_t> hops_from_anti_p2p;
   ClusterStats cluster;                   // over the addresses it handed out
+  // eMule: the reversed entries (byte_order verdicts) it handed out, by the
+  // SX version (0 for servers and KAD) and ID form they came in.
+  std::map<std::pair<std::uint8_t, ed2k::IdForm>, std::size_t> reversed_entries;
 
   double lower_share() const { return peers ? static_cast<double>(definitely_bogus) / static_cast<double>(peers) : 0; }
   double upper_share() const { return peers ? static_cast<double>(possibly_bogus) / static_cast<double>(peers) : 0; }
@@ -85,13 +97,55 @@ struct Breakdown {
   std::size_t routable_unprobed = 0;
 };
 
+// The study's Fig. 4 for eMule over unique (file, peer) pairs with an
+// address (LowIDs name none): each peer is unroutable, runs eMule (answered
+// the hello) or is other, and so is the address its ID names in the other
+// byte order.
+//   lower bound: not eMule, reverse is eMule (a reversal for sure);
+//   upper bound: the lower bound, plus unroutable with a reverse that is not
+//                eMule, plus other with a reverse that is other (bogus
+//                either way round, cause unknown).
+enum class EmuleClass : std::uint8_t { unroutable, emule, other };
+constexpr auto enum_names(EmuleClass) noexcept {
+  return std::to_array<std::pair<EmuleClass, std::string_view>>(
+      {{EmuleClass::unroutable, "unroutable"}, {EmuleClass::emule, "running eMule"}, {EmuleClass::other, "other"}});
+}
+struct EmuleTree {
+  std::array<std::array<std::size_t, 3>, 3> cells{};  // [peer class][reverse class]
+  std::size_t& at(EmuleClass peer, EmuleClass reverse) {
+    return cells[static_cast<std::size_t>(peer)][static_cast<std::size_t>(reverse)];
+  }
+  std::size_t at(EmuleClass peer, EmuleClass reverse) const {
+    return cells[static_cast<std::size_t>(peer)][static_cast<std::size_t>(reverse)];
+  }
+  std::size_t total() const;
+  std::size_t of(EmuleClass peer) const;
+  std::size_t lower() const;
+  std::size_t upper() const;
+};
+struct EmuleBreakdown {
+  EmuleTree servers, sx, kad, overall;  // by the route that handed the peer out (a peer may count in several)
+  std::size_t low_ids = 0;              // observations naming no address
+};
+
 struct Diagnosis {
-  std::vector<Verdict> verdicts;       // one per (infohash, peer), sorted
+  std::vector<Verdict> verdicts;       // one per (infohash, peer) and per (file, peer), sorted
   std::vector<SourceReport> sources;   // most definitely-bogus peers first
   Breakdown breakdown;
+  std::optional<EmuleBreakdown> emule; // when there were eMule observations
 };
 
 Diagnosis diagnose(const DiagnoseInputs& in);
+
+// Routable, and the evidence either way: special-purpose ranges first, then
+// the routing data when given (without it, anything else counts as routable).
+std::pair<bool, std::string> routability(const IpAddress& ip, const PrefixTable* routing);
+// Folds one probe's outcome into what is known: the first outcome, or any positive one.
+void merge_probe_outcome(std::optional<ProbeOutcome>& slot, ProbeOutcome o);
+// bogus_unroutable, byte_order and anti_p2p: the study's lower bound.
+bool definitely_bogus(VerdictKind k);
+// Adds the eMule verdicts, sources and breakdown (emule_diagnose.cpp).
+void diagnose_emule(const DiagnoseInputs& in, Diagnosis& d);
 
 // How a source is named in a SourceReport: the tracker URL, or the node or
 // peer as ip:port ("?" when the record lacks it).

@@ -145,6 +145,15 @@ TEST_F(EmuleProbe, ASilentListenerTimesOutAndTheFakeProbeProvesNothing) {
   EXPECT_EQ(fake_file_result(at(a), real_, fake_, c).outcome, ProbeOutcome::timeout);
 }
 
+TEST_F(EmuleProbe, AFrameHeaderClaiming100MiBEndsTheContactWithoutReadingIt) {
+  auto a = testlib::loopback_acceptor(io_);
+  asio::co_spawn(io_, testlib::serve_hostile_ed2k_server(a, testlib::Ed2kServerMisbehaviour::huge_frame), asio::detached);
+  auto c = contact(at(a), fake_);
+  EXPECT_EQ(c.hello, ProbeOutcome::negative);
+  EXPECT_NE(c.why.find("not an eMule frame"), std::string::npos) << c.why;
+  EXPECT_EQ(c.fake, FakeFileAnswer::not_asked);
+}
+
 TEST_F(EmuleProbe, AClosedPortIsRecordedWithoutAHelloResult) {
   auto a = testlib::loopback_acceptor(io_);
   auto closed = at(a);

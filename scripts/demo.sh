@@ -4,8 +4,9 @@
 # network namespace with three trackers, about 200 peers, 300 DHT nodes and
 # the misbehaving actors), runs crawl --quick and probe inside it, then
 # diagnose and blocklist, prints the breakdown, the worst sources and what
-# became of each actor, and scores itself against the lab's ground truth.
-# It exits non-zero below the bar. Packets stay inside the lab's namespace.
+# became of each actor, and scores itself against the lab's ground truth;
+# then the same on the eMule lab (emule-demo). It exits non-zero below the
+# bar. Packets stay inside the labs' namespaces.
 #
 #   scripts/demo.sh                 # scenario small, seed 1
 #   scripts/demo.sh --seed 2        # any further arguments go to p2pscope demo
