@@ -39,11 +39,14 @@ std::vector<std::vector<SourceRequest>> batches(const std::vector<Ed2kFile>& fil
   return out;
 }
 
+constexpr std::size_t kMaxServerMessages = 64;
+
 // Handles one server frame; the file it answered, if it did.
 std::optional<Md4> take_frame(const Frame& f, const Endpoint& server, TcpServerReport& r, const Ed2kEvents& ev) {
   switch (f.opcode) {
     case op::server_message:
-      if (auto m = decode_server_message(f.payload)) r.messages.push_back(m.value());
+      // A server may talk without end; what it says is kept only up to a point.
+      if (auto m = decode_server_message(f.payload); m && r.messages.size() < kMaxServerMessages) r.messages.push_back(m.value());
       return std::nullopt;
     case op::server_status:
       if (auto s = decode_server_status(f.payload)) r.status = s.value();
@@ -89,8 +92,9 @@ awaitable<StatusOr<TcpServerReport>> converse(tcp::socket& s, const Endpoint& se
   Frame hello{Protocol::edonkey, op::login_request, encode_login(login)};
   if (!co_await talk.send(std::move(hello)))
     co_return fail(std::errc::connection_reset, "login: the server hung up");
+  auto until = std::chrono::steady_clock::now() + cfg.login_timeout;
   while (!r.id) {
-    auto f = co_await talk.next(cfg.login_timeout);
+    auto f = co_await talk.next_before(until);
     if (!f) {
       note_bad_frame(f.error(), "login", ev);
       co_return fail(f.error(), "login: no ID from the server (" + f.error().message() + ")");
@@ -112,13 +116,16 @@ awaitable<StatusOr<TcpServerReport>> converse(tcp::socket& s, const Endpoint& se
     r.files_asked += batch.size();
   }
   std::set<Md4> answered;
+  // Each answer earns the next one its full reply time; unasked frames earn nothing.
+  until = std::chrono::steady_clock::now() + cfg.reply_timeout;
   while (answered.size() < r.files_asked) {
-    auto f = co_await talk.next(cfg.reply_timeout);
+    auto f = co_await talk.next_before(until);
     if (!f) {
       note_bad_frame(f.error(), "frame", ev);  // it ends the conversation, as silence or a hang-up does
       break;
     }
-    if (auto file = take_frame(f.value(), server, r, ev)) answered.insert(*file);
+    if (auto file = take_frame(f.value(), server, r, ev); file && answered.insert(*file).second)
+      until = std::chrono::steady_clock::now() + cfg.reply_timeout;
   }
   r.files_answered = answered.size();
   s.shutdown(tcp::socket::shutdown_both, ec);

@@ -8,8 +8,10 @@
 // (GETSOURCES_OBFU when the server announced TCP obfuscation; files of 4 GiB
 // or more only to a server that announced large files), each frame paced by
 // the RateGate, and read FOUNDSOURCES until every file has answered or
-// `reply_timeout` passes without a frame (a server says nothing about a file
-// it has no sources for).
+// `reply_timeout` passes without a new file's answer (a server says nothing
+// about a file it has no sources for; other frames, however many, do not
+// keep the session open). The ID must come within `login_timeout`, whatever
+// else the server sends first.
 // UDP (the server's TCP port + 4 by convention): the status census, then
 // global get-sources in the richest form its flags allow (GETSOURCES2 with
 // sizes, several hashes per datagram, or one hash per datagram).
@@ -46,7 +48,7 @@ struct Ed2kAskConfig {
   IpAddress local = IpAddress::v4(0);
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds login_timeout{20000};   // for the ID change
-  std::chrono::milliseconds reply_timeout{20000};   // after the last frame or datagram
+  std::chrono::milliseconds reply_timeout{20000};   // after the last new answer (TCP) or datagram (UDP)
   std::size_t per_frame = 15;                       // files per GETSOURCES frame or datagram
   ed2k::Limits limits{.max_frame = 1 << 20, .max_unpacked = 1 << 20};
 };
@@ -58,7 +60,7 @@ struct Ed2kEvents {
 
 struct TcpServerReport {
   std::optional<ed2k::IdChange> id;
-  std::vector<std::string> messages;  // SERVERMESSAGE texts
+  std::vector<std::string> messages;  // SERVERMESSAGE texts, the first 64
   std::optional<ed2k::ServerStatus> status;
   std::size_t files_asked = 0, files_answered = 0, sources = 0;
   std::size_t files_skipped = 0;  // 4 GiB or more, and the server cannot take them

@@ -157,6 +157,14 @@ TEST_F(Ed2kServerHostile, AHugeFrameHeaderEndsTheLogin) {
   EXPECT_NE(got[1].find("failed: ed2k server 127.0.0.1"), std::string::npos) << got[1];
 }
 
+// Buffered frames come back without waiting: a stream of server messages
+// must not hold the login open past its deadline.
+TEST_F(Ed2kServerHostile, AServerThatChattersWithoutAnIdFailsAfterTheLoginTimeout) {
+  auto got = against(testlib::Ed2kServerMisbehaviour::chatty);
+  ASSERT_FALSE(got.empty());
+  EXPECT_NE(got.back().find("no ID from the server"), std::string::npos) << got.back();
+}
+
 TEST_F(Ed2kServerHostile, AServerThatNeverAssignsAnIdFailsAfterTheLoginTimeout) {
   auto got = against(testlib::Ed2kServerMisbehaviour::never_id);
   ASSERT_EQ(got.size(), 1u);

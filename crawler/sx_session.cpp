@@ -11,6 +11,7 @@ namespace {
 
 using namespace net;
 using namespace ed2k;
+using Clock = std::chrono::steady_clock;
 
 // Client frames packed with zlib belong to the 0xC5 space once inflated.
 bool emule_space(const Frame& f) { return f.protocol == Protocol::emule || f.protocol == Protocol::packed; }
@@ -67,8 +68,9 @@ awaitable<SxOutcome> converse(tcp::socket& s, const Endpoint& peer, const Ed2kFi
   // a co_await expression twice.
   Frame hello_frame{Protocol::edonkey, op::hello, encode_hello(hello, HelloKind::hello)};
   if (!co_await talk.send(std::move(hello_frame))) co_return out;
+  auto until = Clock::now() + cfg.hello_timeout;
   for (;;) {
-    auto f = co_await talk.next(cfg.hello_timeout);
+    auto f = co_await talk.next_before(until);
     if (!f) {
       if (f.error().category() == p2pscope::category()) ev.on_anomaly(AnomalyKind::malformed, "hello: " + f.error().message());
       co_return out;
@@ -96,8 +98,9 @@ awaitable<SxOutcome> converse(tcp::socket& s, const Endpoint& peer, const Ed2kFi
     sent = co_await talk.send(std::move(sx1));
   }
   out.end = SxEnd::silent;
+  until = Clock::now() + cfg.answer_timeout;
   while (sent) {
-    auto f = co_await talk.next(cfg.answer_timeout);
+    auto f = co_await talk.next_before(until);
     if (!f) {
       if (f.error().category() == p2pscope::category()) {
         ev.on_anomaly(f.error() == errc::oversized ? AnomalyKind::oversized : AnomalyKind::malformed,

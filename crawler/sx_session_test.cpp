@@ -1,6 +1,7 @@
 #include "crawler/sx_session.hpp"
 #include "lab/sx_peer.hpp"
 #include "tests/testlib/ed2k_bytes.hpp"
+#include "tests/testlib/hostile.hpp"
 
 #include <gtest/gtest.h>
 
@@ -108,6 +109,23 @@ TEST_F(SxSession, AnAnswerPastTheEntryLimitEndsTheSessionAsAnAnomaly) {
   EXPECT_TRUE(seen_.empty());
   ASSERT_EQ(anomalies_.size(), 1u);
   EXPECT_EQ(anomalies_[0].substr(0, 9), "oversized") << anomalies_[0];
+}
+
+// Frames already buffered come back without waiting: a peer that streams
+// unasked frames after its hello must not hold the session past its deadline.
+TEST_F(SxSession, AFloodOfUnaskedFramesEndsOnTheAnswerDeadline) {
+  auto acceptor = testlib::loopback_acceptor(io_);
+  Endpoint flood{ip("127.0.0.1"), acceptor.local_endpoint().port()};
+  net::asio::co_spawn(io_, testlib::serve_hostile_ed2k_peer(acceptor, testlib::Ed2kPeerMisbehaviour::flood_after_hello),
+                      net::asio::detached);
+  std::optional<SxOutcome> out;
+  net::asio::co_spawn(
+      io_, [&]() -> net::awaitable<void> { out = co_await sx_session(flood, {md4(1), 1}, cfg_, gate_, events_); },
+      net::asio::detached);
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10); !out && std::chrono::steady_clock::now() < until;)
+    io_.run_one_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(out) << "the session outlived its deadlines";
+  EXPECT_EQ(out->end, SxEnd::silent);
 }
 
 TEST_F(SxSession, NobodyListeningIsUnreachable) {

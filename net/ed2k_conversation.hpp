@@ -49,6 +49,15 @@ class Conversation {
       if (ec) co_return static_cast<std::error_code>(ec);
     }
   }
+  // The next frame before `until`: std::errc::timed_out once it has passed,
+  // even while frames keep coming (buffered frames come back from next()
+  // without waiting, so a loop over next(timeout) alone would let a peer
+  // that streams unasked frames hold it for ever).
+  net::awaitable<Result<ed2k::Frame>> next_before(std::chrono::steady_clock::time_point until) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) co_return make_error_code(std::errc::timed_out);
+    co_return co_await next(left);
+  }
   net::awaitable<bool> send(const ed2k::Frame& f) { co_return co_await send_bytes(ed2k::encode_tcp_frame(f)); }
   // Frames already encoded (several at once, say).
   net::awaitable<bool> send_bytes(std::string bytes) {

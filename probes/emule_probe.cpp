@@ -64,8 +64,7 @@ void note(EmuleContact& c, std::string name) {
 awaitable<void> await_hello(Conversation& talk, const EmuleProbeConfig& cfg, EmuleContact& c) {
   auto start = Clock::now();
   for (;;) {
-    auto left = cfg.hello_timeout - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-    auto f = co_await talk.next(std::max(left, std::chrono::milliseconds(1)));
+    auto f = co_await talk.next_before(start + cfg.hello_timeout);
     if (!f) {
       bool late = f.error() == std::errc::timed_out;
       c.hello = late ? ProbeOutcome::timeout : ProbeOutcome::negative;
@@ -95,10 +94,9 @@ awaitable<void> ask_fake(Conversation& talk, const Md4& fake, const EmuleProbeCo
     c.fake = FakeFileAnswer::closed;
     co_return;
   }
-  auto start = Clock::now();
+  auto until = Clock::now() + cfg.answer_timeout;
   for (;;) {
-    auto left = cfg.answer_timeout - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-    auto f = co_await talk.next(std::max(left, std::chrono::milliseconds(1)));
+    auto f = co_await talk.next_before(until);
     if (!f) {
       c.fake = f.error() == std::errc::timed_out ? FakeFileAnswer::silent : FakeFileAnswer::closed;
       if (c.fake == FakeFileAnswer::closed) note(c, "closed");

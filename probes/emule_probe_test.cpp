@@ -74,11 +74,18 @@ class EmuleProbe : public ::testing::Test {
     return at;
   }
   Endpoint at(tcp::acceptor& a) { return {IpAddress::v4(0x7f000001), a.local_endpoint().port()}; }
+  // A contact with a hostile eMule peer.
+  EmuleContact against(testlib::Ed2kPeerMisbehaviour m) {
+    auto& a = hostile_.emplace_back(testlib::loopback_acceptor(io_));
+    asio::co_spawn(io_, testlib::serve_hostile_ed2k_peer(a, m), asio::detached);
+    return contact(at(a), fake_);
+  }
 
   asio::io_context io_;
   net::RateGate gate_;
   EmuleProbeConfig cfg_;
   std::deque<lab::SxPeerConfig> peers_;  // outlive the servers' coroutines
+  std::deque<tcp::acceptor> hostile_;
   Md4 real_ = md4_filled(0x52), fake_ = md4_filled(0x46);
 };
 
@@ -152,6 +159,21 @@ TEST_F(EmuleProbe, AFrameHeaderClaiming100MiBEndsTheContactWithoutReadingIt) {
   EXPECT_EQ(c.hello, ProbeOutcome::negative);
   EXPECT_NE(c.why.find("not an eMule frame"), std::string::npos) << c.why;
   EXPECT_EQ(c.fake, FakeFileAnswer::not_asked);
+}
+
+// Frames already buffered come back without waiting: a peer that streams
+// unasked frames must still meet the deadlines.
+TEST_F(EmuleProbe, AFloodOfUnaskedFramesEndsOnTheHelloDeadline) {
+  auto c = against(testlib::Ed2kPeerMisbehaviour::flood_before_hello);
+  EXPECT_EQ(c.hello, ProbeOutcome::timeout);
+  EXPECT_LE(c.transcript.size(), 64u);
+  EXPECT_EQ(c.fake, FakeFileAnswer::not_asked);
+}
+
+TEST_F(EmuleProbe, AFloodAfterTheHelloEndsOnTheAnswerDeadline) {
+  auto c = against(testlib::Ed2kPeerMisbehaviour::flood_after_hello);
+  EXPECT_EQ(c.hello, ProbeOutcome::positive);
+  EXPECT_EQ(c.fake, FakeFileAnswer::silent);
 }
 
 TEST_F(EmuleProbe, AClosedPortIsRecordedWithoutAHelloResult) {

@@ -43,8 +43,15 @@ enum class Ed2kServerMisbehaviour : std::uint8_t {
   lying_count,   // logs the client in, then a FOUNDSOURCES that claims 200 sources and carries 10
   huge_frame,    // answers the login with a frame header claiming 100 MiB
   never_id,      // reads the login and says nothing, keeping the connection
+  chatty,        // reads the login and streams server messages without end, never an ID
 };
 net::awaitable<void> serve_hostile_ed2k_server(net::tcp::acceptor& a, Ed2kServerMisbehaviour m);
+
+enum class Ed2kPeerMisbehaviour : std::uint8_t {
+  flood_before_hello,  // reads the hello, then streams unasked 0xC5 frames without end
+  flood_after_hello,   // answers the hello (as an SX-capable client), then streams unasked frames without end
+};
+net::awaitable<void> serve_hostile_ed2k_peer(net::tcp::acceptor& a, Ed2kPeerMisbehaviour m);
 
 // Answers each datagram with reply(datagram), when it returns one; from
 // `other` instead of s when given (a reply from another address or port).

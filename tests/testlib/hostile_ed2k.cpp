@@ -1,4 +1,5 @@
 #include "core/ed2k.hpp"
+#include "core/ed2k_client.hpp"
 #include "tests/testlib/hostile.hpp"
 
 namespace p2pscope::testlib {
@@ -26,6 +27,12 @@ awaitable<void> ed2k_session(tcp::socket s, Ed2kServerMisbehaviour m) {
     std::string head{static_cast<char>(0xE3), 0, 0, static_cast<char>(0x40), 0x06, static_cast<char>(0x40)};
     co_await asio::async_write(s, asio::buffer(head), use_ec(ec));
   }
+  if (!ec && m == Ed2kServerMisbehaviour::chatty) {
+    std::string burst;
+    for (int i = 0; i < 64; ++i) burst += frame(ed2k::Protocol::edonkey, 0x38, std::string("\x05\x00hello", 7));
+    while (!ec) co_await asio::async_write(s, asio::buffer(burst), use_ec(ec));
+    co_return;
+  }
   if (ec || m == Ed2kServerMisbehaviour::never_id || m == Ed2kServerMisbehaviour::huge_frame) {
     co_await drain(s);
     co_return;
@@ -46,15 +53,44 @@ awaitable<void> ed2k_session(tcp::socket s, Ed2kServerMisbehaviour m) {
   co_await drain(s);
 }
 
-}  // namespace
-
-awaitable<void> serve_hostile_ed2k_server(tcp::acceptor& a, Ed2kServerMisbehaviour m) {
+// Spawns session(socket, m) for every connection until the acceptor closes.
+template <class M>
+awaitable<void> accept_each(tcp::acceptor& a, awaitable<void> (*session)(tcp::socket, M), M m) {
   for (;;) {
     error_code ec;
     auto s = co_await a.async_accept(use_ec(ec));
     if (!a.is_open()) co_return;
-    if (!ec) asio::co_spawn(a.get_executor(), ed2k_session(std::move(s), m), asio::detached);
+    if (!ec) asio::co_spawn(a.get_executor(), session(std::move(s), m), asio::detached);
   }
+}
+
+}  // namespace
+
+awaitable<void> serve_hostile_ed2k_server(tcp::acceptor& a, Ed2kServerMisbehaviour m) {
+  return accept_each(a, ed2k_session, m);
+}
+
+namespace {
+
+awaitable<void> ed2k_peer_session(tcp::socket s, Ed2kPeerMisbehaviour m) {
+  error_code ec;
+  std::string buf(4096, '\0');
+  co_await s.async_read_some(asio::buffer(buf), use_ec(ec));  // the hello, whatever it holds
+  if (!ec && m == Ed2kPeerMisbehaviour::flood_after_hello) {
+    ed2k::Hello me{ed2k::Md4{{0x77, 0, 0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 0, 111, 0}}, 0, 4662,
+                   ed2k::crawler_hello_tags("flood", 3), 0, 0, {}};
+    auto answer = frame(ed2k::Protocol::edonkey, ed2k::op::hello_answer, ed2k::encode_hello(me, ed2k::HelloKind::answer));
+    co_await asio::async_write(s, asio::buffer(answer), use_ec(ec));
+  }
+  std::string burst;
+  for (int i = 0; i < 64; ++i) burst += frame(ed2k::Protocol::emule, 0x77, std::string(32, 'z'));
+  while (!ec) co_await asio::async_write(s, asio::buffer(burst), use_ec(ec));
+}
+
+}  // namespace
+
+awaitable<void> serve_hostile_ed2k_peer(tcp::acceptor& a, Ed2kPeerMisbehaviour m) {
+  return accept_each(a, ed2k_peer_session, m);
 }
 
 }  // namespace p2pscope::testlib
