@@ -260,9 +260,7 @@ bool Demo::score_emule(const nlohmann::json& truth) {
   for (const auto& s : emule_diagnosis_.sources) {
     if (s.via == Via::ed2k_server_udp) continue;  // a server is named by its TCP address
     looks_like[s.source] = std::string(to_string(s.looks_like));
-    for (const auto& [key, n] : s.reversed_entries)
-      reversed[s.source] += (reversed[s.source].empty() ? "" : "; ") + std::string("SX v") + std::to_string(key.first) +
-                            " " + std::string(name_of(key.second)) + " IDs " + std::to_string(n);
+    if (auto text = probes::reversed_entries_text(s); !text.empty()) reversed[s.source] = text;
   }
   auto actors = lab::score_emule_actors(truth, emule_diagnosis_.verdicts, looks_like, reversed);
   print_actors(actors);

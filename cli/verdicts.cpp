@@ -62,13 +62,8 @@ std::string emule_text(const probes::EmuleBreakdown& b) {
 }
 
 std::string reversed_text(const probes::SourceReport& s) {
-  std::string out;
-  for (const auto& [key, n] : s.reversed_entries) {
-    out += out.empty() ? ", reversed entries:" : ";";
-    out += key.first ? " SX v" + std::to_string(key.first) : std::string(" ");
-    out += " " + std::string(name_of(key.second)) + " IDs " + std::to_string(n);
-  }
-  return out;
+  auto text = probes::reversed_entries_text(s);
+  return text.empty() ? text : ", reversed entries: " + text;
 }
 
 }  // namespace

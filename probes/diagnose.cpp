@@ -97,10 +97,6 @@ class Diagnoser {
     return std::nullopt;
   }
 
-  bool known(const IpAddress& ip) const {
-    return std::any_of(in_.known.begin(), in_.known.end(), [&](const IpRange& r) { return r.contains(ip); });
-  }
-
   Verdict judge(const PeerKey& k, Breakdown& b) const {
     auto it = facts_.find(k);
     Facts f = it == facts_.end() ? Facts{} : it->second;
@@ -139,7 +135,7 @@ class Diagnoser {
       ++b.routable_byte_order;
       return verdict(k, VerdictKind::byte_order, 0.8, {"its byte-reversed address answers a BitTorrent handshake", route});
     }
-    if (known(k.peer.address)) {
+    if (in_known_list(k.peer.address, in_.known)) {
       ++b.routable_anti_p2p;
       return verdict(k, VerdictKind::anti_p2p, 0.7, {"listed in a known anti-P2P list", route});
     }
@@ -261,6 +257,20 @@ std::pair<bool, std::string> routability(const IpAddress& ip, const PrefixTable*
 
 void merge_probe_outcome(std::optional<ProbeOutcome>& slot, ProbeOutcome o) {
   if (!slot || o == ProbeOutcome::positive) slot = o;  // any positive probe counts
+}
+
+bool in_known_list(const IpAddress& ip, std::span<const IpRange> known) {
+  return std::any_of(known.begin(), known.end(), [&](const IpRange& r) { return r.contains(ip); });
+}
+
+std::string reversed_entries_text(const SourceReport& s) {
+  std::string out;
+  for (const auto& [key, n] : s.reversed_entries) {
+    if (!out.empty()) out += "; ";
+    if (key.first) out += "SX v" + std::to_string(key.first) + " ";
+    out += std::string(name_of(key.second)) + " IDs " + std::to_string(n);
+  }
+  return out;
 }
 
 bool definitely_bogus(VerdictKind k) {

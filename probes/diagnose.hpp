@@ -140,6 +140,10 @@ Diagnosis diagnose(const DiagnoseInputs& in);
 // Routable, and the evidence either way: special-purpose ranges first, then
 // the routing data when given (without it, anything else counts as routable).
 std::pair<bool, std::string> routability(const IpAddress& ip, const PrefixTable* routing);
+// Inside one of the known anti-P2P ranges.
+bool in_known_list(const IpAddress& ip, std::span<const IpRange> known);
+// A source's reversed entries for people: "SX v3 hybrid IDs 72; ..." ("" when none).
+std::string reversed_entries_text(const SourceReport& s);
 // Folds one probe's outcome into what is known: the first outcome, or any positive one.
 void merge_probe_outcome(std::optional<ProbeOutcome>& slot, ProbeOutcome o);
 // bogus_unroutable, byte_order and anti_p2p: the study's lower bound.

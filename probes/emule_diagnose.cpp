@@ -31,7 +31,7 @@ std::string get(const ProbeResult& p, const char* key) {
 bool server_route(Via v) { return v == Via::ed2k_server || v == Via::ed2k_server_udp; }
 
 // The address the same four ID bytes name in the other form: the bytes reversed.
-Endpoint reverse_of(const Endpoint& peer) { return {ed2k::ip_of_hybrid_id(ed2k::ed2k_id(peer.address)), peer.port}; }
+Endpoint reverse_of(const Endpoint& peer) { return {reverse_v4(peer.address), peer.port}; }
 
 class EmuleDiagnoser {
  public:
@@ -97,10 +97,6 @@ class EmuleDiagnoser {
     return it == facts_.end() ? kNone : it->second;
   }
 
-  bool known(const IpAddress& ip) const {
-    return std::any_of(in_.known.begin(), in_.known.end(), [&](const IpRange& r) { return r.contains(ip); });
-  }
-
   Verdict judge(const Key& k) const {
     const auto& f = facts(k.peer);
     auto [is_routable, route_why] = routability(k.peer.address, in_.routing);
@@ -121,7 +117,7 @@ class EmuleDiagnoser {
       return v(VerdictKind::byte_order, 0.95, "the other byte order of its ID, " + f.reverse_at + ", answers an eMule hello" +
                                                   (f.reverse_client.empty() ? "" : " (" + f.reverse_client + ")"));
     if (!is_routable) return v(VerdictKind::bogus_unroutable, 0.9, "unroutable, and its reverse runs no eMule client");
-    if (known(k.peer.address)) return v(VerdictKind::anti_p2p, 0.7, "listed in a known anti-P2P list");
+    if (in_known_list(k.peer.address, in_.known)) return v(VerdictKind::anti_p2p, 0.7, "listed in a known anti-P2P list");
     auto subnet = cluster_subnet(k.peer.address);
     if (farms_.count(subnet.network))
       return v(VerdictKind::anti_p2p, 0.8, "in server farm " + subnet.to_string() + " with a peer that claimed a random file hash");
