@@ -4,14 +4,18 @@
 #include "core/ed2k_server.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <thread>
+#include <utility>
 
 namespace p2pscope::lab {
 namespace {
@@ -74,10 +78,15 @@ bool has_source(std::string_view show_dl) {
   return n > 0;
 }
 
-// How many sources of `file` the lab server at `server` (its TCP endpoint)
-// lists, asked from inside over UDP (GLOBGETSOURCES at port + 4).
-int server_lists(const Sandbox& box, const Endpoint& server, const ed2k::Md4& file) {
-  auto rc = box.run_function([&] {
+// The sources of `file` that the lab server at `server` (its TCP endpoint)
+// lists, asked from inside over UDP (GLOBGETSOURCES at port + 4): their
+// addresses, none when it did not answer. The asking child hands the IDs
+// back through a pipe; at most 200 of them fit its buffer many times over,
+// so the child never blocks.
+std::vector<IpAddress> server_listed(const Sandbox& box, const Endpoint& server, const ed2k::Md4& file) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return {};
+  (void)box.run_function([&] {
     int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s < 0) return 1;
     timeval tv{1, 0};
@@ -96,9 +105,23 @@ int server_lists(const Sandbox& box, const Endpoint& server, const ed2k::Md4& fi
     auto f = ed2k::decode_udp_frame(buf);
     if (!f || f.value().opcode != ed2k::op::glob_found_sources) return 0;
     auto lists = ed2k::decode_glob_found_sources(f.value().payload);
-    return lists && !lists.value().empty() ? static_cast<int>(std::min<std::size_t>(lists.value().front().sources.size(), 200)) : 0;
+    if (!lists || lists.value().empty()) return 0;
+    std::string ids;
+    for (const auto& src : lists.value().front().sources)
+      if (ids.size() < 200 * sizeof src.id) ids.append(reinterpret_cast<const char*>(&src.id), sizeof src.id);
+    return ::write(fds[1], ids.data(), ids.size()) == static_cast<ssize_t>(ids.size()) ? 0 : 1;
   });
-  return rc ? rc.value() : 0;
+  ::close(fds[1]);
+  std::string got, buf(4096, '\0');
+  for (ssize_t n; (n = ::read(fds[0], buf.data(), buf.size())) > 0;) got.append(buf.data(), static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  std::vector<IpAddress> out;
+  for (std::size_t at = 0; at + 4 <= got.size(); at += 4) {
+    std::uint32_t id = 0;
+    std::memcpy(&id, got.data() + at, 4);
+    out.push_back(ed2k::ip_of_ed2k_id(id));
+  }
+  return out;
 }
 
 // How many sources `peer` names through source exchange for `file`, asked
@@ -160,6 +183,20 @@ std::string download_percent(std::string_view show_dl) {
   auto open = show_dl.find('[', at), close = show_dl.find(']', at);
   if (open == std::string_view::npos || close == std::string_view::npos || close < open) return "?";
   return std::string(show_dl.substr(open + 1, close - open - 1));
+}
+
+// The line under the real file in `show dl`, its spaces collapsed:
+// "[0.0%] 1/ 2 - Waiting - 001.part.met - Auto [Hi]"; "?" when absent.
+std::string download_line(std::string_view show_dl) {
+  auto at = show_dl.find(kRealFileName);
+  auto open = at == std::string_view::npos ? at : show_dl.find('[', at);
+  if (open == std::string_view::npos) return "?";
+  auto line = show_dl.substr(open, show_dl.find('\n', open) - open);
+  std::string out;
+  for (char c : line)
+    if (!(std::isspace(static_cast<unsigned char>(c)) && (out.empty() || out.back() == ' '))) out += std::isspace(static_cast<unsigned char>(c)) ? ' ' : c;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 // `progress`, when given, is called with why() every 15 s of waiting, so a
@@ -240,6 +277,70 @@ StatusOr<std::string> amulecmd(const Sandbox& box, const LabPlan& plan, std::str
   return text;
 }
 
+namespace {
+
+// Waits until `server` lists every aMule daemon as a source of the real
+// file; a downloader is listed once it has a whole part. Each downloader is
+// slowed to 1 KiB/s as soon as it is listed, so that it stays a downloader
+// for hours: a fast one would finish the file and be only a seeder. One that
+// is not listed and has made no progress for a minute is given the link again:
+// aMule's seeder can leave a queued downloader waiting until its 29-minute
+// reask (a loaded CI run had one at 0.0% for ten minutes while the other
+// finished the file), and a new download asks the server at once, which
+// by then names the other downloaders as well.
+constexpr auto kStalled = std::chrono::seconds(60);
+
+Status wait_until_listed(const Sandbox& box, const LabPlan& plan, const Party& server, const EmuleLabFile& real,
+                         const AmuleStart& how) {
+  struct Downloader {
+    const Party* party;
+    std::string percent;
+    Clock::time_point progressed;
+    bool slowed = false;
+  };
+  std::vector<Downloader> dls;
+  for (const auto* p : amule_daemons(plan))
+    if (!p->lite_seed) dls.push_back({p, "", Clock::now()});
+  const auto all = static_cast<std::size_t>(plan.scenario.amule_seeders + plan.scenario.amule_downloaders);
+  const auto hash = real.link.hash.hex();
+  auto next_report = Clock::now() + std::chrono::seconds(15);
+  for (;;) {
+    auto listed = server_listed(box, server.endpoint, real.link.hash);
+    std::string state;
+    for (auto& d : dls) {
+      const auto& name = d.party->name;
+      if (std::ranges::find(listed, d.party->endpoint.address) != listed.end()) {
+        if (!d.slowed) P2PSCOPE_CHECK(amulecmd(box, plan, name, "set bwlimit down 1"));
+        d.slowed = true;
+        state += "; " + name + " is listed";
+        continue;
+      }
+      auto dl = amulecmd(box, plan, name, "show dl");
+      auto percent = dl ? download_percent(dl.value()) : "?";
+      state += "; " + name + ": " + (dl ? download_line(dl.value()) : "?");
+      if (percent != d.percent || percent == "?") {
+        d.percent = percent;
+        d.progressed = Clock::now();
+      } else if (Clock::now() - d.progressed > kStalled) {
+        if (how.progress) how.progress(name + " made no progress for a minute at " + percent + "; giving it the link again");
+        P2PSCOPE_CHECK(amulecmd(box, plan, name, "cancel " + hash));
+        P2PSCOPE_CHECK(amulecmd(box, plan, name, "add " + ed2k::format_link(real.link)));
+        d.progressed = Clock::now();
+      }
+    }
+    if (listed.size() >= all) return success();
+    auto why = server.name + " lists " + std::to_string(listed.size()) + " of the " + std::to_string(all) + " aMule daemons" + state;
+    if (Clock::now() > how.deadline) return fail(std::errc::timed_out, why);
+    if (how.progress && Clock::now() > next_report) {
+      how.progress(why);
+      next_report = Clock::now() + std::chrono::seconds(15);
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
+}
+
+}  // namespace
+
 Status start_amuleds(const Sandbox& box, const LabPlan& plan, const fs::path& state_dir, const EmuleLabFile& real,
                      const AmuleStart& how) {
   auto say = [&](const std::string& m) {
@@ -283,7 +384,7 @@ Status start_amuleds(const Sandbox& box, const LabPlan& plan, const fs::path& st
     P2PSCOPE_CHECK(amulecmd(box, plan, p->name, "connect"));
   }
   P2PSCOPE_CHECK(poll_until(
-      how.deadline, [&] { return server_lists(box, server->endpoint, real.link.hash) >= plan.scenario.amule_seeders; },
+      how.deadline, [&] { return std::cmp_greater_equal(server_listed(box, server->endpoint, real.link.hash).size(), plan.scenario.amule_seeders); },
       [&] { return server->name + " never listed the aMule seeders of the real file"; }));
   P2PSCOPE_CHECK(start(false));
   say("giving the aMule downloaders the real file's link");
@@ -315,24 +416,7 @@ Status start_amuleds(const Sandbox& box, const LabPlan& plan, const fs::path& st
   // name their upload queue only while it holds such downloaders, which
   // aMule's slot rotation does not promise; the crawl does not rely on it.
   say("waiting until the aMule downloaders have a whole part and answer source exchange");
-  const int all = plan.scenario.amule_seeders + plan.scenario.amule_downloaders;
-  int listed = 0;
-  auto downloads = [&] {
-    std::string s;
-    for (const auto* p : amule_daemons(plan)) {
-      if (p->lite_seed) continue;
-      auto dl = amulecmd(box, plan, p->name, "show dl");
-      s += "; " + p->name + " has " + (dl ? download_percent(dl.value()) : "?");
-    }
-    return s;
-  };
-  P2PSCOPE_CHECK(poll_until(
-      how.deadline, [&] { return (listed = server_lists(box, server->endpoint, real.link.hash)) >= all; },
-      [&] {
-        return server->name + " lists " + std::to_string(listed) + " of the " + std::to_string(all) + " aMule daemons" +
-               downloads();
-      },
-      how.progress));
+  P2PSCOPE_CHECK(wait_until_listed(box, plan, *server, real, how));
   const auto probe_from = plan.client_addresses().back();
   int asked = 0;
   for (const auto* p : amule_daemons(plan)) {
@@ -342,9 +426,6 @@ Status start_amuleds(const Sandbox& box, const LabPlan& plan, const fs::path& st
         how.deadline, [&] { return (named = sx_sources_named(box, p->endpoint, probe_from, real, ++asked)) > 0; },
         [&] { return "aMule downloader " + p->name + " named no source through source exchange; see " + log_of(*p); }));
   }
-  // Slowed to a crawl, they stay downloaders for hours.
-  for (const auto* p : amule_daemons(plan))
-    if (!p->lite_seed) P2PSCOPE_CHECK(amulecmd(box, plan, p->name, "set bwlimit down 1"));
   return success();
 }
 

@@ -144,8 +144,10 @@ StatusOr<LabUp> lab_up(const Scenario& s, const LabOptions& opt) {
         " downloader(s)");
     // aMule takes its time: hashing, offering, and a whole part downloaded,
     // each offer on its one-minute republish tick. Two minutes unloaded;
-    // a loaded 2-core CI machine once needed more than five.
-    deadline = std::max(deadline, Clock::now() + std::chrono::seconds(600));
+    // a loaded 2-core CI machine once needed more than five, and a
+    // downloader the seeder never serves is restarted each minute until
+    // it has a part (start_amuleds).
+    deadline = std::max(deadline, Clock::now() + std::chrono::seconds(840));
     if (auto st = start_amuleds(box, plan, dir, *real, {deadline, opt.progress}); !st) return fail("", st.error());
     ed2k_files.push_back(*real);
   }
