@@ -1,7 +1,8 @@
 // p2pscope passive: read pcap/pcapng files and write what the BitTorrent
 // recognisers find in them (handshakes, extended handshakes, ut_pex, KRPC,
-// tracker announces and replies) as JSON Lines; optionally honeynet events
-// and scan labelling over the same packets.
+// tracker announces and replies) and the eDonkey/eMule/KAD ones (hellos,
+// messages naming a file, source lists) as JSON Lines; optionally honeynet
+// events and scan labelling over the same packets.
 #include "cli/commands.hpp"
 #include "cli/db_options.hpp"
 #include "cli/exit_codes.hpp"
@@ -238,19 +239,24 @@ bool store_samples(const PassiveArgs& a, const passive::AnalysisResults& r) {
 // Honeynet events, their suspect info hashes, and the --suspects list.
 bool finish_honeynet(const PassiveArgs& a, const std::vector<passive::HoneynetEvent>& events,
                      const passive::HoneynetAnalyzer& hn, Output& emit) {
-  std::map<std::string, int> by_class;
-  std::set<std::string> suspects;
+  std::map<std::string, int> by_class, by_application;
+  std::set<std::string> suspects, suspect_files;
   for (const auto& e : events) {
     emit(to_json(e));
     ++by_class[e.classification];
+    ++by_application[std::string(name_of(e.application))];
     for (const auto& r : suspect_records(e)) {
       emit(r);
-      suspects.insert(r.at("info_hash").get<std::string>());
+      if (r.contains("info_hash")) suspects.insert(r.at("info_hash").get<std::string>());
+      else suspect_files.insert(r.at("file").get<std::string>());
     }
   }
   std::cerr << "honeynet: " << events.size() << " event(s)";
   for (const auto& [c, n] : by_class) std::cerr << ", " << n << " " << c;
-  std::cerr << "; " << suspects.size() << " suspect info hash(es)\n";
+  std::cerr << " (by application:";
+  for (const auto& [c, n] : by_application) std::cerr << " " << n << " " << c;
+  std::cerr << "); " << suspects.size() << " suspect info hash(es), " << suspect_files.size()
+            << " suspect eMule file(s)\n";
   for (const auto& [what, n] : hn.counters()) std::cerr << "  " << what << ": " << n << "\n";
   if (a.db.conninfo && !store_honeynet(a, events)) return false;
   if (a.suspects.empty()) return true;
@@ -407,9 +413,11 @@ void add_passive(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<PassiveArgs>();
   auto* sub = app.add_subcommand(
       "passive",
-      "Read pcap/pcapng captures and write the BitTorrent traffic in them as JSON Lines: handshakes, extended "
-      "handshakes, ut_pex, KRPC, tracker announces and replies; honeynet events and suspect info hashes "
-      "(--honeynet); failed connections and scan alarms with and without BitTorrent suppression (--scan-label)");
+      "Read pcap/pcapng captures and write the BitTorrent and eMule traffic in them as JSON Lines: handshakes, "
+      "extended handshakes, ut_pex, KRPC, tracker announces and replies; eDonkey/eMule hellos, file requests and "
+      "source lists from servers, source exchange and KAD; honeynet events with their application and suspect "
+      "info hashes and eMule files (--honeynet); failed connections and scan alarms with and without BitTorrent "
+      "suppression (--scan-label)");
   auto* files = sub->add_option("captures", a->files, "pcap or pcapng files, read in order")->check(CLI::ExistingFile);
   auto* live = sub->add_option("-i,--interface", a->interface, "Capture live on this interface instead (\"any\" for "
                                                                "all); needs CAP_NET_RAW. Ctrl-C ends it")
@@ -433,7 +441,7 @@ void add_passive(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   add_honeynet_options(sub, a);
   add_scan_options(sub, a);
-  sub->footer("Records: docs/records.md (passive_*, suspect_infohash). Example:\n"
+  sub->footer("Records: docs/records.md (passive_*, suspect_infohash, suspect_ed2k_file). Example:\n"
               "  p2pscope passive --honeynet 198.51.100.0/24 --no-messages --suspects s.txt -o ev.jsonl dark.pcap\n"
               "  p2pscope passive -i eth0 --filter 'udp or tcp' --scan-label -o live.jsonl   (Ctrl-C to finish)\n"
               "Exit status: 0 when every capture was read to its end (or a live capture ended as asked), 1 when one "

@@ -16,6 +16,14 @@ json hop_json(const char* type, const Hop& h) {
           {"carrier", to_string(h.carrier)}};
 }
 
+// A source's ID as both forms read it: the route's own, and the other one
+// (the byte-order defect's signature). LowIDs name no address.
+bool is_low(std::uint32_t id) { return ed2k::is_low_id(id); }
+IpAddress id_address(std::uint32_t id, ed2k::IdForm form) {
+  return form == ed2k::IdForm::ed2k ? ed2k::ip_of_ed2k_id(id) : ed2k::ip_of_hybrid_id(id);
+}
+ed2k::IdForm other(ed2k::IdForm f) { return f == ed2k::IdForm::ed2k ? ed2k::IdForm::hybrid : ed2k::IdForm::ed2k; }
+
 json endpoints(const std::vector<Endpoint>& eps) {
   json a = json::array();
   for (const auto& e : eps) a.push_back(e.to_string());
@@ -88,11 +96,59 @@ struct ToJson {
     if (e.failure) j["failure"] = printable(*e.failure);
     return j;
   }
+  json operator()(const Ed2kHelloEvent& e) const {
+    auto j = hop_json("passive_ed2k_hello", e.hop);
+    j["kind"] = name_of(e.kind);
+    j["user_hash"] = e.user_hash.hex();
+    j["client_id"] = e.client_id;
+    if (!is_low(e.client_id)) j["id_address"] = ed2k::ip_of_ed2k_id(e.client_id).to_string();
+    j["port"] = e.port;
+    j["name"] = printable(e.name);
+    if (!e.software.empty()) j["software"] = e.software;
+    j["sx1"] = e.sx1_version;
+    j["sx2"] = e.sx2;
+    j["crypt"] = e.crypt;
+    return j;
+  }
+  json operator()(const Ed2kFileEvent& e) const {
+    auto j = hop_json("passive_ed2k_file", e.hop);
+    j["message"] = e.message;
+    j["file"] = e.file.hex();
+    return j;
+  }
+  json operator()(const Ed2kSourcesEvent& e) const {
+    auto j = hop_json("passive_ed2k_sources", e.hop);
+    j["route"] = name_of(e.route);
+    j["file"] = e.file.hex();
+    j["form"] = name_of(e.form());
+    if (e.route == Ed2kRoute::sx) j["sx_version"] = e.sx_version;
+    json sources = json::array();
+    for (const auto& s : e.sources) {
+      json x{{"id", s.id}, {"port", s.port}};
+      if (is_low(s.id)) {
+        x["low_id"] = true;
+      } else {
+        x["address"] = id_address(s.id, e.form()).to_string();
+        x["other_form"] = id_address(s.id, other(e.form())).to_string();
+      }
+      x["crypt"] = s.crypt;
+      if (s.user_hash) x["user_hash"] = s.user_hash->hex();
+      sources.push_back(x);
+    }
+    j["sources"] = sources;
+    return j;
+  }
 };
 
 }  // namespace
 
 std::string_view to_string(Carrier c) noexcept { return name_of(c); }
+
+ed2k::IdForm Ed2kSourcesEvent::form() const noexcept {
+  if (route == Ed2kRoute::kad) return ed2k::IdForm::hybrid;
+  if (route == Ed2kRoute::sx) return ed2k::id_form_of_sx(sx_version);
+  return ed2k::IdForm::ed2k;
+}
 
 json to_json(const Event& e) { return std::visit(ToJson{}, e); }
 
@@ -143,6 +199,12 @@ class Writer {
   }
   void endpoint(std::string_view k, const Endpoint& e) {
     plain(k, [&e](std::string& o) { e.append_to(o); });
+  }
+  void address(std::string_view k, const IpAddress& a) {
+    plain(k, [&a](std::string& o) { a.append_to(o); });
+  }
+  void md4(std::string_view k, const ed2k::Md4& m) {
+    plain(k, [&m](std::string& o) { o += m.hex(); });
   }
   // Bytes off the wire as printable() gives them, escaped for JSON.
   void printable_text(std::string_view k, std::string_view bytes) {
@@ -294,6 +356,47 @@ struct Append {
     w.endpoints("peers", e.peers);
     if (e.failure) w.printable_text("failure", *e.failure);
   }
+  void operator()(const Ed2kHelloEvent& e) const {
+    Writer w(out);
+    w.hop("passive_ed2k_hello", e.hop);
+    w.name("kind", name_of(e.kind));
+    w.md4("user_hash", e.user_hash);
+    w.num("client_id", e.client_id);
+    if (!is_low(e.client_id)) w.address("id_address", ed2k::ip_of_ed2k_id(e.client_id));
+    w.num("port", e.port);
+    w.printable_text("name", e.name);
+    if (!e.software.empty()) w.str("software", e.software);
+    w.num("sx1", e.sx1_version);
+    w.boolean("sx2", e.sx2);
+    w.num("crypt", e.crypt);
+  }
+  void operator()(const Ed2kFileEvent& e) const {
+    Writer w(out);
+    w.hop("passive_ed2k_file", e.hop);
+    w.str("message", e.message);
+    w.md4("file", e.file);
+  }
+  void operator()(const Ed2kSourcesEvent& e) const {
+    Writer w(out);
+    w.hop("passive_ed2k_sources", e.hop);
+    w.name("route", name_of(e.route));
+    w.md4("file", e.file);
+    const auto form = e.form();
+    w.name("form", name_of(form));
+    if (e.route == Ed2kRoute::sx) w.num("sx_version", e.sx_version);
+    w.objects("sources", e.sources, [form](Writer& x, const Ed2kSeenSource& s) {
+      x.num("id", s.id);
+      x.num("port", s.port);
+      if (is_low(s.id)) {
+        x.boolean("low_id", true);
+      } else {
+        x.address("address", id_address(s.id, form));
+        x.address("other_form", id_address(s.id, other(form)));
+      }
+      x.num("crypt", s.crypt);
+      if (s.user_hash) x.md4("user_hash", *s.user_hash);
+    });
+  }
 };
 
 }  // namespace
@@ -301,8 +404,11 @@ struct Append {
 void append_json(const Event& e, std::string& out) { std::visit(Append{out}, e); }
 
 std::string_view record_type(const Event& e) noexcept {
-  static constexpr std::string_view kTypes[] = {"passive_handshake", "passive_extended_handshake", "passive_pex",
-                                                "passive_krpc", "passive_tracker_announce", "passive_tracker_peers"};
+  static constexpr std::string_view kTypes[] = {"passive_handshake",        "passive_extended_handshake",
+                                                "passive_pex",              "passive_krpc",
+                                                "passive_tracker_announce", "passive_tracker_peers",
+                                                "passive_ed2k_hello",       "passive_ed2k_file",
+                                                "passive_ed2k_sources"};
   static_assert(std::variant_size_v<Event> == std::size(kTypes));
   return kTypes[e.index()];
 }

@@ -1,10 +1,12 @@
 // What the passive recognisers extract from a capture: one event per
 // BitTorrent handshake, extended handshake, ut_pex message, KRPC message,
-// tracker announce and tracker reply, each with when, who sent it to whom,
-// and over what. Plain values; to_json gives the JSON Lines record
+// tracker announce and tracker reply, and per eDonkey/eMule/KAD hello,
+// message naming a file, and list of sources, each with when, who sent it
+// to whom, and over what. Plain values; to_json gives the JSON Lines record
 // (docs/records.md, "passive_*" types).
 #pragma once
 
+#include "core/ed2k.hpp"
 #include "core/extension.hpp"
 #include "core/hash.hpp"
 #include "core/ip.hpp"
@@ -91,8 +93,69 @@ struct TrackerPeersEvent {
   std::optional<std::string> failure;
 };
 
+// eDonkey, eMule and KAD (issue 25).
+
+// A client's hello or hello answer, or a client's login to an index server.
+enum class Ed2kHelloKind : std::uint8_t { hello, answer, login };
+constexpr auto enum_names(Ed2kHelloKind) noexcept {
+  return std::to_array<std::pair<Ed2kHelloKind, std::string_view>>(
+      {{Ed2kHelloKind::hello, "hello"}, {Ed2kHelloKind::answer, "answer"}, {Ed2kHelloKind::login, "login"}});
+}
+
+struct Ed2kHelloEvent {
+  Hop hop;
+  Ed2kHelloKind kind = Ed2kHelloKind::hello;
+  ed2k::Md4 user_hash;
+  std::uint32_t client_id = 0;  // ED2K form; a LowID below 2^24, 0 off any server
+  std::uint16_t port = 0;       // its TCP port
+  std::string name;             // the nickname tag, as sent
+  std::string software;         // "aMule 2.3.3" from the eMule version tag; "" without one
+  std::uint8_t sx1_version = 0;
+  bool sx2 = false;
+  std::uint8_t crypt = 0;       // bit 0 supported, 1 requested, 2 required (as source exchange v4 and KAD)
+};
+
+// A message that names a file: a client's request ("set_req_file_id", ...)
+// or answer ("no_such_file", ...), an index server asked for the file's
+// sources ("get_sources", "glob_get_sources"), a KAD source search
+// ("kad_search_source"). The hash is a suspect for the crawler, as an info
+// hash is.
+struct Ed2kFileEvent {
+  Hop hop;
+  std::string message;
+  ed2k::Md4 file;
+};
+
+// Where a list of sources came from; each route writes its IDs in one form:
+// index servers (TCP FOUNDSOURCES, UDP GLOBFOUNDSOURCES) in the ED2K form,
+// source exchange v1/v2 in the ED2K and v3/v4 in the hybrid form, KAD in
+// the hybrid form.
+enum class Ed2kRoute : std::uint8_t { server, server_udp, sx, kad };
+constexpr auto enum_names(Ed2kRoute) noexcept {
+  return std::to_array<std::pair<Ed2kRoute, std::string_view>>({{Ed2kRoute::server, "server"},
+                                                                {Ed2kRoute::server_udp, "server_udp"},
+                                                                {Ed2kRoute::sx, "sx"},
+                                                                {Ed2kRoute::kad, "kad"}});
+}
+
+struct Ed2kSeenSource {
+  std::uint32_t id = 0;  // as sent, in the route's form
+  std::uint16_t port = 0;
+  std::uint8_t crypt = 0;
+  std::optional<ed2k::Md4> user_hash;  // source exchange v2+ and KAD
+};
+
+struct Ed2kSourcesEvent {
+  Hop hop;
+  Ed2kRoute route = Ed2kRoute::server;
+  ed2k::Md4 file;
+  std::uint8_t sx_version = 0;  // source exchange only
+  std::vector<Ed2kSeenSource> sources;
+  ed2k::IdForm form() const noexcept;
+};
+
 using Event = std::variant<HandshakeEvent, ExtendedHandshakeEvent, PexEvent, KrpcEvent, TrackerAnnounceEvent,
-                           TrackerPeersEvent>;
+                           TrackerPeersEvent, Ed2kHelloEvent, Ed2kFileEvent, Ed2kSourcesEvent>;
 
 nlohmann::json to_json(const Event& e);
 

@@ -35,6 +35,40 @@ TEST(PassiveRecords, HostileTextIsWrittenAsTheJsonTreeWritesIt) {
   expect_same_json(TrackerPeersEvent{v6_hop(), std::nullopt, {v6_hop().from, v6_hop().to}, hostile_bytes()});
 }
 
+TEST(PassiveRecords, Ed2kRecordsAreWrittenAsTheJsonTreeWritesThem) {
+  ed2k::Md4 hash{{0x5e, 0xed, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 0xff}};
+  expect_same_json(Ed2kHelloEvent{v6_hop(), Ed2kHelloKind::answer, hash, 0x0a0b0c0d, 4662, hostile_bytes(), "aMule 2.3.3", 4, true, 3});
+  expect_same_json(Ed2kHelloEvent{v6_hop(), Ed2kHelloKind::login, hash, 0, 4662, "", "", 0, false, 0});
+  expect_same_json(Ed2kFileEvent{v6_hop(), "set_req_file_id", hash});
+  for (std::uint8_t version = 1; version <= 4; ++version) {
+    Ed2kSourcesEvent e{v6_hop(), Ed2kRoute::sx, hash, version, {{0x04030201, 4662, 7, hash}, {1234, 1, 0, std::nullopt}}};
+    expect_same_json(e);
+  }
+  expect_same_json(Ed2kSourcesEvent{v6_hop(), Ed2kRoute::kad, hash, 0, {}});
+}
+
+// Each route's ID form names the address; the other form is the reversal.
+TEST(PassiveRecords, Ed2kSourcesNameBothForms) {
+  ed2k::Md4 hash{};
+  Ed2kSourcesEvent sx2{v6_hop(), Ed2kRoute::sx, hash, 2, {{ed2k::ed2k_id(IpAddress::parse("1.2.3.4").value()), 4662, 0, {}}}};
+  auto j = to_json(sx2);
+  EXPECT_EQ(j["form"], "ed2k");
+  EXPECT_EQ(j["sources"][0]["address"], "1.2.3.4");
+  EXPECT_EQ(j["sources"][0]["other_form"], "4.3.2.1");
+  Ed2kSourcesEvent sx4{v6_hop(), Ed2kRoute::sx, hash, 4, {{ed2k::hybrid_id(IpAddress::parse("1.2.3.4").value()), 4662, 0, {}}}};
+  j = to_json(sx4);
+  EXPECT_EQ(j["form"], "hybrid");
+  EXPECT_EQ(j["sources"][0]["address"], "1.2.3.4");
+  EXPECT_EQ(j["sources"][0]["other_form"], "4.3.2.1");
+  Ed2kSourcesEvent low{v6_hop(), Ed2kRoute::server, hash, 0, {{77, 4662, 0, {}}}};
+  j = to_json(low);
+  EXPECT_EQ(j["sources"][0]["low_id"], true);
+  EXPECT_FALSE(j["sources"][0].contains("address"));
+  EXPECT_FALSE(j.contains("sx_version"));
+  Ed2kHelloEvent hello{v6_hop(), Ed2kHelloKind::hello, hash, ed2k::ed2k_id(IpAddress::parse("198.51.100.10").value()), 4662, "n", "", 0, false, 0};
+  EXPECT_EQ(to_json(hello)["id_address"], "198.51.100.10");
+}
+
 TEST(PassiveRecords, AddressesAreWrittenAsToStringWritesThem) {
   for (const char* text : {"0.0.0.0:0", "255.255.255.255:65535", "1.20.100.9:80", "[::]:1", "[::ffff:1.2.3.4]:2"}) {
     auto ep = Endpoint::parse(text).value();

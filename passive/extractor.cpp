@@ -5,6 +5,8 @@
 #include "core/udp_tracker.hpp"
 #include "core/text.hpp"
 #include "core/utp.hpp"
+#include "passive/ed2k_datagram.hpp"
+#include "passive/ed2k_stream.hpp"
 #include "passive/http_stream.hpp"
 #include "passive/lru_map.hpp"
 #include "passive/peer_wire_parser.hpp"
@@ -18,7 +20,7 @@ namespace p2pscope::passive {
 
 namespace {
 
-enum class Content : std::uint8_t { unknown, peer_wire, http_request, http_response, other };
+enum class Content : std::uint8_t { unknown, peer_wire, http_request, http_response, ed2k, other };
 
 // One direction of a flow: what `ep` sends. Kept small (no HTTP state
 // unless the stream is HTTP) because a slot is reset for every new flow.
@@ -35,6 +37,7 @@ struct Side {
   std::size_t scanned = 0;  // bytes of an unknown stream searched for a handshake
   PeerWireParser wire;
   std::unique_ptr<HttpStream> http;
+  std::unique_ptr<Ed2kStreamParser> ed2k_parser;
   std::optional<std::uint8_t> ut_pex;  // the id this side asked to receive ut_pex with
   bool ut_pex_inferred = false;        // ... or, mid-stream, the id its ut_pex messages came on
   bool mid_stream = false;             // its peer-wire messages were picked up mid-stream
@@ -111,9 +114,43 @@ struct Extractor::Table {
 
 namespace {
 
+// The name an eDonkey/eMule message about one file goes by in the records
+// (the opcodes Ed2kHandlers' file_request and file_answer carry).
+std::string_view ed2k_file_message(std::uint8_t opcode) {
+  switch (opcode) {
+    case ed2k::op::request_filename: return "request_filename";
+    case ed2k::op::set_req_file_id: return "set_req_file_id";
+    case ed2k::op::request_sources: return "request_sources";
+    case ed2k::op::request_sources2: return "request_sources2";
+    case ed2k::op::multipacket: return "multipacket";
+    case ed2k::op::multipacket_ext: return "multipacket_ext";
+    case ed2k::op::no_such_file: return "no_such_file";
+    case ed2k::op::file_status: return "file_status";
+    case ed2k::op::req_filename_answer: return "filename_answer";
+    case ed2k::op::multipacket_answer: return "multipacket_answer";
+    default: return "other";
+  }
+}
+
+// A login says its obfuscation in its flags tag (0x20), not in a hello's
+// options: the same three bits, as the event's `crypt` writes them.
+std::uint8_t login_crypt(const std::vector<ed2k::Tag>& tags) {
+  namespace f = ed2k::server_flag;
+  for (const auto& t : tags) {
+    if (t.name != std::string_view("\x20", 1)) continue;
+    return static_cast<std::uint8_t>(((t.number & f::crypt_supported) ? 1 : 0) | ((t.number & f::crypt_requested) ? 2 : 0) |
+                                     ((t.number & f::crypt_required) ? 4 : 0));
+  }
+  return 0;
+}
+
 Content classify(std::string_view first) {
   if (first.empty()) return Content::unknown;
   if (first[0] == '\x13') return Content::peer_wire;
+  if (auto p = static_cast<std::uint8_t>(first[0]); p == 0xE3 || p == 0xC5 || p == 0xD4) {
+    if (first.size() < 6) return Content::unknown;  // the protocol byte, the length and the opcode
+    if (looks_like_ed2k(first)) return Content::ed2k;
+  }
   for (std::string_view p : {"GET ", "HTTP"}) {
     auto n = std::min(first.size(), p.size());
     if (first.substr(0, n) != p.substr(0, n)) continue;
@@ -180,6 +217,7 @@ struct Deliver {
             s.content == Content::http_request ? HttpStream::Role::request : HttpStream::Role::response,
             HttpLimits{lim.max_http_head, lim.max_http_body});
       }
+      if (s.content == Content::ed2k) s.ed2k_parser = std::make_unique<Ed2kStreamParser>();
       std::string first = std::move(s.pending);
       s.pending.clear();
       route(first);
@@ -192,6 +230,7 @@ struct Deliver {
     auto& s = flow.side[i];
     if (s.content == Content::peer_wire) wire(bytes);
     else if (s.http) http(bytes);
+    else if (s.ed2k_parser) ed2k_stream(bytes);
     else if (s.content == Content::other) look_past_negotiation(bytes);
   }
 
@@ -279,6 +318,53 @@ struct Deliver {
       sink(PexEvent{flow.hop(i), std::move(pex).value(), receiver.ut_pex_inferred});
     };
     return h;
+  }
+
+  void ed2k_stream(std::string_view bytes) {
+    auto& p = *flow.side[i].ed2k_parser;
+    auto undecodable = p.undecodable();
+    bool was_failed = p.state() == Ed2kStreamParser::State::failed;
+    p.feed(bytes, ed2k_handlers());
+    for (auto n = p.undecodable(); n > undecodable; --n) count("ed2k_message_malformed");
+    if (!was_failed && p.state() == Ed2kStreamParser::State::failed) count("ed2k_stream_malformed");
+  }
+
+  Ed2kHandlers ed2k_handlers() {
+    Ed2kHandlers h;
+    h.hello = [this](const ed2k::Hello& x, ed2k::HelloKind kind) {
+      sink(hello_event(kind == ed2k::HelloKind::hello ? Ed2kHelloKind::hello : Ed2kHelloKind::answer, x));
+    };
+    h.login = [this](const ed2k::Login& l) {
+      auto e = hello_event(Ed2kHelloKind::login, ed2k::Hello{l.user_hash, l.client_id, l.tcp_port, l.tags, 0, 0, {}});
+      e.crypt = login_crypt(l.tags);
+      sink(e);
+    };
+    h.file_request = [this](std::uint8_t opcode, const ed2k::Md4& file) {
+      sink(Ed2kFileEvent{flow.hop(i), std::string(ed2k_file_message(opcode)), file});
+    };
+    h.file_answer = h.file_request;
+    h.get_sources = [this](const std::vector<ed2k::SourceRequest>& q) {
+      for (const auto& r : q) sink(Ed2kFileEvent{flow.hop(i), "get_sources", r.file});
+    };
+    h.sources = [this](const ed2k::SourcesAnswer& a) {
+      Ed2kSourcesEvent e{flow.hop(i), Ed2kRoute::sx, a.file, a.version, {}};
+      for (const auto& x : a.entries) e.sources.push_back({x.id, x.port, x.crypt, x.user_hash});
+      sink(e);
+    };
+    h.found_sources = [this](const ed2k::FoundSources& f, ed2k::SourceForm) {
+      Ed2kSourcesEvent e{flow.hop(i), Ed2kRoute::server, f.file, 0, {}};
+      for (const auto& x : f.sources) e.sources.push_back({x.id, x.port, x.crypt, x.user_hash});
+      sink(e);
+    };
+    return h;
+  }
+
+  Ed2kHelloEvent hello_event(Ed2kHelloKind kind, const ed2k::Hello& x) {
+    auto info = ed2k::client_info(x);
+    auto crypt = static_cast<std::uint8_t>((info.crypt_supported ? 1 : 0) | (info.crypt_requested ? 2 : 0) |
+                                           (info.crypt_required ? 4 : 0));
+    return Ed2kHelloEvent{flow.hop(i), kind,           x.user_hash, x.client_id, x.tcp_port, info.name,
+                          info.software(), info.sx1_version, info.sx2, crypt};
   }
 
   void http(std::string_view bytes) {
@@ -441,6 +527,7 @@ bool Extractor::udp_tracker(const Hop& hop, std::string_view b) {
 void Extractor::udp(double t, const Packet& p) {
   Hop hop{t, {p.src, p.src_port}, {p.dst, p.dst_port}, Carrier::udp};
   if (udp_tracker(hop, p.payload)) return;
+  if (ed2k_datagram(hop, p.payload, {sink_, [this](const std::string& w) { count(w); }})) return;
   if (p.payload.front() == 'd') {
     auto m = decode_krpc(p.payload);
     if (!m) {

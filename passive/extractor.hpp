@@ -2,8 +2,9 @@
 // table (least recently used flows are evicted; see lru_map.hpp), TCP and uTP reassembly per
 // direction, and per flow the recogniser its first bytes call for:
 // peer-wire (over TCP or uTP), HTTP tracker announce and reply (gzip and
-// chunked bodies), KRPC (UDP), or a BEP 15 UDP tracker exchange (connect,
-// announce, reply matched by transaction id). Events go to the caller's sink as they
+// chunked bodies), eDonkey/eMule frames (TCP, ed2k_stream.hpp), KRPC (UDP),
+// eDonkey server and KAD datagrams (ed2k_datagram.hpp), or a BEP 15 UDP
+// tracker exchange (connect, announce, reply matched by transaction id). Events go to the caller's sink as they
 // are recognised. Pure: no I/O; the caller reads the capture.
 //
 // Anything malformed is counted in anomalies() by name, never thrown.

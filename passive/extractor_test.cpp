@@ -1,5 +1,6 @@
 #include "passive/extractor.hpp"
 
+#include "core/ed2k_client.hpp"
 #include "core/extension.hpp"
 #include "core/peer_wire.hpp"
 #include "core/udp_tracker.hpp"
@@ -167,6 +168,55 @@ TEST_F(PassiveMidStream, AnAckPastAHoleIsCountedAsAGapEvenIfTheHoledSideFallsSil
   auto ack = testlib::tcp_datagram({kTracker, kClient}, 0x10, 77, "", seq);
   x.packet(2, decode_ip(ack).value());
   EXPECT_EQ(x.anomalies().at("tcp_gap"), 1u);
+}
+
+// An eMule client's TCP stream, cut at awkward places: its hello, then a
+// source exchange answer (v4, hybrid IDs) with a HighID and a LowID.
+TEST(PassiveEd2k, HelloAndSourceExchangeAnswerComeOutOfAStreamInAnyCut) {
+  using namespace ed2k;
+  const Endpoint peer = Endpoint::parse("198.51.100.10:4662").value(), crawler = Endpoint::parse("203.0.113.9:50000").value();
+  Md4 user{}, file{};
+  user.bytes.fill(0xAB);
+  file.bytes.fill(0x5E);
+  Hello hello{user, ed2k_id(peer.address), 4662, crawler_hello_tags("peer", 3), 0, 0, {}};
+  SourcesAnswer sx{4, file, {{hybrid_id(IpAddress::parse("1.2.3.4").value()), 4662, 0, 0, user, 1}, {77, 4672, 0, 0, std::nullopt, 0}}};
+  sx.entries[1].user_hash = user;
+  auto stream = encode_tcp_frame({Protocol::edonkey, op::hello_answer, encode_hello(hello, HelloKind::answer)}) +
+                encode_tcp_frame({Protocol::emule, op::answer_sources2, encode_answer_sources2(sx)});
+  for (std::size_t cut : {std::size_t{3}, std::size_t{5}, std::size_t{40}, stream.size() - 1}) {
+    std::vector<Event> events;
+    Extractor x{[&](const Event& e) { events.push_back(e); }};
+    x.packet(1, decode_ip(testlib::tcp_datagram({peer, crawler}, 0x02, 99, "")).value());
+    x.packet(2, decode_ip(testlib::tcp_datagram({peer, crawler}, 0x18, 100, stream.substr(0, cut))).value());
+    x.packet(3, decode_ip(testlib::tcp_datagram({peer, crawler}, 0x18, static_cast<std::uint32_t>(100 + cut), stream.substr(cut))).value());
+    ASSERT_EQ(events.size(), 2u) << "cut at " << cut;
+    const auto& h = std::get<Ed2kHelloEvent>(events[0]);
+    EXPECT_EQ(h.kind, Ed2kHelloKind::answer);
+    EXPECT_EQ(h.user_hash, user);
+    EXPECT_EQ(h.sx1_version, 3);
+    const auto& src = std::get<Ed2kSourcesEvent>(events[1]);
+    EXPECT_EQ(src.route, Ed2kRoute::sx);
+    EXPECT_EQ(src.sx_version, 4);
+    EXPECT_EQ(src.file, file);
+    auto j = to_json(events[1]);
+    EXPECT_EQ(j["sources"][0]["address"], "1.2.3.4");
+    EXPECT_EQ(j["sources"][0]["other_form"], "4.3.2.1");
+    EXPECT_EQ(j["sources"][1]["low_id"], true);
+    EXPECT_TRUE(x.anomalies().empty());
+  }
+}
+
+// A stream that opens like an eDonkey frame but is not one fails alone, counted.
+TEST(PassiveEd2k, ABrokenFrameHeaderIsCountedAndStopsOnlyItsStream) {
+  const Endpoint a = Endpoint::parse("198.51.100.10:4662").value(), b = Endpoint::parse("203.0.113.9:50000").value();
+  std::vector<Event> events;
+  Extractor x{[&](const Event& e) { events.push_back(e); }};
+  std::string bad("\xE3\x05\x00\x00\x00\x01xxxx\x77\x01\x00\x00\x00\x01", 16);  // then protocol byte 0x77
+  x.packet(1, decode_ip(testlib::tcp_datagram({a, b}, 0x02, 9, "")).value());
+  x.packet(2, decode_ip(testlib::tcp_datagram({a, b}, 0x18, 10, bad)).value());
+  EXPECT_TRUE(events.empty());
+  EXPECT_EQ(x.anomalies().at("ed2k_message_malformed"), 1u) << "a hello of four bytes";
+  EXPECT_EQ(x.anomalies().at("ed2k_stream_malformed"), 1u);
 }
 
 TEST(PeerWireBoundary, NeedsAWholeDictionaryFillingTheMessage) {

@@ -3,6 +3,7 @@
 #include "core/special_ranges.hpp"
 #include "core/utp.hpp"
 #include "core/ip_range.hpp"
+#include "passive/ed2k_stream.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -53,18 +54,25 @@ double bogon_share_v4() {
   return share;
 }
 
+// Which P2P family a source was seen speaking (Application's doc).
+enum Family : std::uint8_t { kBitTorrent = 1, kEmule = 2 };
+
 struct SourceSeen {
   double first = 0, last = 0;
   std::uint64_t packets = 0;
   std::string client;  // from its first handshake's peer id
   std::set<InfoHash> named;
+  std::uint8_t families = 0;
+  std::set<ed2k::Md4> files;  // eMule files it asked for
 };
 
 // One interval's, or one event's, traffic to a target.
 struct Bucket {
   std::unordered_map<IpAddress, SourceSeen> sources;
   std::map<InfoHash, std::uint64_t> requests;
+  std::map<ed2k::Md4, std::uint64_t> file_requests;
   std::map<std::string, std::uint64_t> protocols;
+  std::uint64_t bittorrent_port_packets = 0, emule_port_packets = 0;
   CertCounts cert;
   std::uint64_t packets = 0;
   double first = 0, last = 0;
@@ -86,8 +94,13 @@ struct Bucket {
       m.packets += s.packets;
       if (m.client.empty()) m.client = std::move(s.client);
       m.named.insert(s.named.begin(), s.named.end());
+      m.families |= s.families;
+      m.files.insert(s.files.begin(), s.files.end());
     }
     for (const auto& [ih, n] : o.requests) requests[ih] += n;
+    for (const auto& [f, n] : o.file_requests) file_requests[f] += n;
+    bittorrent_port_packets += o.bittorrent_port_packets;
+    emule_port_packets += o.emule_port_packets;
     for (const auto& [p, n] : o.protocols) protocols[p] += n;
     cert.add(o.cert);
     if (packets == 0 || o.first < first) first = o.first;
@@ -147,6 +160,47 @@ std::string_view protocol_of(const Packet& p, std::optional<UtpHeader>& utp) {
 }
 
 constexpr std::string_view kHandshakeStart = "\x13" "BitTorrent protocol";
+
+// An eDonkey-family datagram: the protocol byte and an opcode of its
+// protocol that clients send unasked (KAD's requests and answers, the
+// servers' UDP messages, eMule's UDP reasks), so that a random first
+// byte alone does not make a datagram eMule.
+bool plausible_ed2k_datagram(std::string_view b) {
+  if (b.size() < 2) return false;
+  auto proto = static_cast<std::uint8_t>(b[0]), op = static_cast<std::uint8_t>(b[1]);
+  switch (proto) {
+    case 0xE4:
+    case 0xE5: {
+      static constexpr std::uint8_t kKad[] = {0x01, 0x09, 0x11, 0x19, 0x21, 0x29, 0x33, 0x34, 0x35, 0x3B,
+                                              0x43, 0x44, 0x45, 0x4B, 0x4C, 0x53, 0x60, 0x61, 0x62};
+      return std::find(std::begin(kKad), std::end(kKad), op) != std::end(kKad);
+    }
+    case 0xE3: return op >= 0x92 && op <= 0xA3;
+    case 0xC5: return op >= 0x90 && op <= 0x9F;
+    default: return false;
+  }
+}
+
+// The family whose message a packet to the target carries, if any.
+std::uint8_t family_of(const Packet& p, bool is_utp) {
+  std::string_view b = p.payload;
+  if (b.empty()) return 0;
+  if (p.transport == Transport::udp) {
+    if (b.front() == 'd' || is_utp) return kBitTorrent;
+    return plausible_ed2k_datagram(b) ? kEmule : 0;
+  }
+  if (p.transport != Transport::tcp) return 0;
+  if (b.starts_with(kHandshakeStart)) return kBitTorrent;
+  return looks_like_ed2k(b) ? kEmule : 0;
+}
+
+// Packets to a family's default ports, for the "likely" classes.
+void count_default_port(const Packet& p, std::uint64_t& bittorrent, std::uint64_t& emule) {
+  bool tcp = p.transport == Transport::tcp, udp = p.transport == Transport::udp;
+  if (!tcp && !udp) return;
+  bittorrent += p.dst_port >= 6881 && p.dst_port <= 6889;
+  emule += (tcp && p.dst_port == 4662) || (udp && (p.dst_port == 4665 || p.dst_port == 4672));
+}
 
 void cert_features(UtpSource& u, const UtpHeader& h, CertCounts& c) {
   ++c.utp_data;
@@ -239,7 +293,7 @@ void HoneynetAnalyzer::packet(double t, const Packet& p) {
   if (!tg) return;
   auto& b = tg->current;
   auto s = b.sources.find(p.src);
-  if (s == b.sources.end()) s = b.sources.emplace(p.src, SourceSeen{t, t, 0, {}, {}}).first;
+  if (s == b.sources.end()) s = b.sources.emplace(p.src, SourceSeen{t, t, 0, {}, {}, 0, {}}).first;
   // Capture times need not rise (merged or reordered captures): an event
   // spans its earliest to its latest packet, never a negative duration.
   s->second.first = std::min(s->second.first, t);
@@ -250,6 +304,8 @@ void HoneynetAnalyzer::packet(double t, const Packet& p) {
   b.last = std::max(b.last, t);
   std::optional<UtpHeader> header;
   ++b.protocols[std::string(protocol_of(p, header))];
+  s->second.families |= family_of(p, header.has_value());
+  count_default_port(p, b.bittorrent_port_packets, b.emule_port_packets);
   if (header) utp(*tg, {p.src, p.src_port}, *header);
 }
 
@@ -271,7 +327,18 @@ void HoneynetAnalyzer::utp(Target& tg, const Endpoint& src, const UtpHeader& h) 
   cert_features(u, h, tg.current.cert);
 }
 
+namespace {
+
+// A message asking about a file, not answering one.
+bool is_file_request(const Ed2kFileEvent& f) {
+  return f.message != "no_such_file" && f.message != "file_status" && f.message != "filename_answer" &&
+         f.message != "multipacket_answer";
+}
+
+}  // namespace
+
 void HoneynetAnalyzer::event(const Event& e) {
+  if (const auto* f = std::get_if<Ed2kFileEvent>(&e); f && is_file_request(*f)) return file_request(*f);
   const Hop* hop = nullptr;
   std::optional<InfoHash> ih;
   std::optional<PeerId> id;
@@ -294,7 +361,24 @@ void HoneynetAnalyzer::event(const Event& e) {
   if (id && s->second.client.empty()) s->second.client = client_code(*id);
 }
 
+void HoneynetAnalyzer::file_request(const Ed2kFileEvent& f) {
+  auto it = targets_.find(f.hop.to.address);
+  if (it == targets_.end()) return;
+  auto& b = it->second->current;
+  auto s = b.sources.find(f.hop.from.address);
+  if (s == b.sources.end()) return;
+  ++b.file_requests[f.file];
+  s->second.files.insert(f.file);
+}
+
 namespace {
+
+Application application_of(const Bucket& b, std::size_t bittorrent, std::size_t emule) {
+  if (bittorrent > 0 || emule > 0) return emule > bittorrent ? Application::emule : Application::bittorrent;
+  auto likely = std::max(b.bittorrent_port_packets, b.emule_port_packets);
+  if (likely * 2 <= b.packets) return Application::other;
+  return b.emule_port_packets > b.bittorrent_port_packets ? Application::likely_emule : Application::likely_bittorrent;
+}
 
 SourceSpread spread_of(const std::vector<IpAddress>& sources) {
   SourceSpread s;
@@ -336,16 +420,24 @@ HoneynetEvent summarise(Bucket&& b, const IpAddress& target, std::size_t peak, c
   std::vector<IpAddress> addrs;
   std::vector<double> firsts;
   std::map<InfoHash, std::uint64_t> naming;
+  std::map<ed2k::Md4, std::uint64_t> asking;
   for (const auto& [ip, s] : b.sources) {
     addrs.push_back(ip);
     firsts.push_back(s.first);
     e.sources_in_window += s.first < b.first + cfg.window;
     if (!s.client.empty()) ++e.clients[s.client];
     for (const auto& ih : s.named) ++naming[ih];
+    for (const auto& f : s.files) ++asking[f];
+    e.bittorrent_sources += (s.families & kBitTorrent) != 0;
+    e.emule_sources += (s.families & kEmule) != 0;
   }
+  e.application = application_of(b, e.bittorrent_sources, e.emule_sources);
   for (const auto& [ih, n] : b.requests) e.info_hashes.push_back({ih, n, naming[ih]});
   std::stable_sort(e.info_hashes.begin(), e.info_hashes.end(),
                    [](const InfoHashRequests& x, const InfoHashRequests& y) { return x.requests > y.requests; });
+  for (const auto& [f, n] : b.file_requests) e.files.push_back({f, n, asking[f]});
+  std::stable_sort(e.files.begin(), e.files.end(),
+                   [](const FileRequests& x, const FileRequests& y) { return x.requests > y.requests; });
   e.cluster = probes::cluster(addrs, cfg.cluster);
   e.spread = spread_of(addrs);
   std::sort(firsts.begin(), firsts.end());
@@ -380,14 +472,17 @@ std::vector<HoneynetEvent> HoneynetAnalyzer::finish() {
 }
 
 nlohmann::json to_json(const HoneynetEvent& e) {
-  nlohmann::json hashes = nlohmann::json::array(), farms = nlohmann::json::array();
+  nlohmann::json hashes = nlohmann::json::array(), farms = nlohmann::json::array(), files = nlohmann::json::array();
   for (const auto& h : e.info_hashes)
     hashes.push_back({{"info_hash", h.info_hash.hex()}, {"requests", h.requests}, {"sources", h.sources}});
+  for (const auto& f : e.files) files.push_back({{"file", f.file.hex()}, {"requests", f.requests}, {"sources", f.sources}});
   for (const auto& f : e.cluster.farms) farms.push_back({{"subnet", f.subnet.to_string()}, {"unique_ips", f.unique_ips}});
   const auto& c = e.cert;
   return {{"type", "passive_honeynet_event"}, {"event", e.id}, {"target", e.target.to_string()},
           {"start", e.start}, {"end", e.end}, {"duration", e.end - e.start}, {"protocol", e.protocol},
-          {"protocols", e.protocols}, {"packets", e.packets}, {"unique_sources", e.unique_sources},
+          {"protocols", e.protocols}, {"application", name_of(e.application)},
+          {"bittorrent_sources", e.bittorrent_sources}, {"emule_sources", e.emule_sources}, {"files", files},
+          {"packets", e.packets}, {"unique_sources", e.unique_sources},
           {"sources_in_window", e.sources_in_window}, {"peak_per_interval", e.peak_per_interval},
           {"info_hashes", hashes}, {"clients", e.clients}, {"u", e.cluster.u},
           {"unique_subnets", e.cluster.unique_subnets}, {"farms", farms},
@@ -406,6 +501,10 @@ std::vector<nlohmann::json> suspect_records(const HoneynetEvent& e) {
   for (const auto& h : e.info_hashes)
     out.push_back({{"type", "suspect_infohash"}, {"info_hash", h.info_hash.hex()}, {"origin", "honeynet_event"},
                    {"event", e.id}, {"requests", h.requests}, {"sources", h.sources},
+                   {"classification", e.classification}, {"t", e.start}});
+  for (const auto& f : e.files)
+    out.push_back({{"type", "suspect_ed2k_file"}, {"file", f.file.hex()}, {"origin", "honeynet_event"},
+                   {"event", e.id}, {"requests", f.requests}, {"sources", f.sources},
                    {"classification", e.classification}, {"t", e.start}});
   return out;
 }

@@ -10,8 +10,10 @@
 // and one at or above the threshold starts the next candidate. An event is reported when at least
 // min_sources unique sources arrive within `window` of its start.
 //
-// Per event: protocols, info hashes requested (handshakes and KRPC queries
-// sent to the target), unique sources, duration, the U metric and server
+// Per event: protocols, the application (the study's Table II: which
+// P2P family its sources speak), info hashes requested (handshakes and
+// KRPC queries sent to the target), eMule files requested (file requests,
+// source requests and KAD source searches sent to it), unique sources, duration, the U metric and server
 // farm /24s (probes/cluster), the client mix from peer ids, how the sources
 // spread over the address space (an estimate of the uniform, forged,
 // component), arrival spread, and the CERT Polska uTP fingerprint counts.
@@ -77,6 +79,30 @@ struct InfoHashRequests {
   std::uint64_t sources = 0;    // unique sources that named it
 };
 
+struct FileRequests {
+  ed2k::Md4 file;
+  std::uint64_t requests = 0;   // eDonkey/eMule file and source requests and KAD source searches naming it
+  std::uint64_t sources = 0;    // unique sources that named it
+};
+
+// The study's Table II classes. A source speaks a family when one of its
+// packets to the target carries that family's message: a BitTorrent
+// handshake, KRPC or uTP; an eDonkey/eMule frame or a KAD datagram. The
+// event takes the family most of its sources speak (BitTorrent on a tie).
+// With no message recognised (a dark address answers no TCP handshake, so
+// TCP brings no payload), the family whose default ports most of its
+// packets went to makes it "likely": BitTorrent 6881-6889 (TCP, UDP),
+// eMule 4662 (TCP) and 4665, 4672 (UDP). Otherwise "other". Table II's
+// "likely" column is likely_bittorrent and likely_emule together.
+enum class Application : std::uint8_t { bittorrent, emule, likely_bittorrent, likely_emule, other };
+constexpr auto enum_names(Application) noexcept {
+  return std::to_array<std::pair<Application, std::string_view>>({{Application::bittorrent, "bittorrent"},
+                                                                  {Application::emule, "emule"},
+                                                                  {Application::likely_bittorrent, "likely_bittorrent"},
+                                                                  {Application::likely_emule, "likely_emule"},
+                                                                  {Application::other, "other"}});
+}
+
 struct SourceSpread {
   std::size_t slash8s = 0;          // distinct IPv4 /8s among the sources
   std::size_t bogon_sources = 0;    // sources no packet could be answered at (core is_bogon)
@@ -93,7 +119,10 @@ struct HoneynetEvent {
   std::map<std::string, std::uint64_t> protocols;  // packets: tcp, utp, krpc, udp, icmp
   std::uint64_t packets = 0;
   std::size_t unique_sources = 0, sources_in_window = 0, peak_per_interval = 0;
+  Application application = Application::other;
+  std::size_t bittorrent_sources = 0, emule_sources = 0;  // sources seen speaking each family
   std::vector<InfoHashRequests> info_hashes;  // most requested first
+  std::vector<FileRequests> files;            // eMule files, most requested first
   std::map<std::string, std::uint64_t> clients;  // sources by client code from their peer id
   probes::ClusterStats cluster;
   SourceSpread spread;
@@ -126,6 +155,7 @@ class HoneynetAnalyzer {
   void close_interval(Target& tg);
   void end_event(Target& tg);
   void utp(Target& tg, const Endpoint& src, const UtpHeader& h);
+  void file_request(const Ed2kFileEvent& f);
 
   HoneynetConfig cfg_;
   std::vector<IpRange> ranges_;
@@ -138,7 +168,8 @@ class HoneynetAnalyzer {
 // "A2" (Mainline style), "zero" for an all-zero id, else "other".
 std::string client_code(const PeerId& id);
 
-// passive_honeynet_event, and one suspect_infohash record per info hash.
+// passive_honeynet_event, and one suspect record per info hash
+// (suspect_infohash) and per eMule file (suspect_ed2k_file).
 nlohmann::json to_json(const HoneynetEvent& e);
 std::vector<nlohmann::json> suspect_records(const HoneynetEvent& e);
 

@@ -1,5 +1,6 @@
 #include "passive/honeynet.hpp"
 
+#include "core/kad.hpp"
 #include "core/krpc.hpp"
 #include "core/utp.hpp"
 #include "tests/testlib/frames.hpp"
@@ -29,12 +30,12 @@ IpAddress farm_source(std::size_t i) {
 struct HoneynetFixture : ::testing::Test {
   HoneynetAnalyzer hn{config()};
 
-  void send(double t, const IpAddress& src, std::uint16_t sport, std::string_view payload) {
-    auto d = testlib::udp_datagram({{src, sport}, {kTarget, 6881}}, payload);
+  void send(double t, const IpAddress& src, std::uint16_t sport, std::string_view payload, std::uint16_t dport = 6881) {
+    auto d = testlib::udp_datagram({{src, sport}, {kTarget, dport}}, payload);
     hn.packet(t, decode_ip(d).value());
   }
-  void syn_from(double t, const IpAddress& src) {
-    auto d = testlib::tcp_datagram({{src, 40000}, {kTarget, 6881}}, 0x02, 1, "");
+  void syn_from(double t, const IpAddress& src, std::uint16_t dport = 6881) {
+    auto d = testlib::tcp_datagram({{src, 40000}, {kTarget, dport}}, 0x02, 1, "");
     hn.packet(t, decode_ip(d).value());
   }
   // n sources, one SYN each, spread over [t, t + span).
@@ -180,6 +181,60 @@ TEST_F(HoneynetFixture, KrpcQueriesAndHandshakesNameInfoHashesAndClients) {
   ASSERT_EQ(rec.size(), 1u);
   EXPECT_EQ(rec[0]["info_hash"], ih.hex());
   EXPECT_EQ(rec[0]["event"], ev[0].id);
+}
+
+// The study's Table II on eMule: KAD source searches for one file from 100
+// sources make an eMule event whose file is a suspect.
+TEST_F(HoneynetFixture, KadSearchesMakeAnEmuleEventWithItsFileAsSuspect) {
+  ed2k::Md4 file;
+  file.bytes.fill(0x5e);
+  auto search = ed2k::encode_udp_frame({ed2k::Protocol::kad, kad::op::search_source_req,
+                                        kad::encode_source_search({kad::KadId::of(file), 0, 1000})});
+  for (std::size_t i = 0; i < 100; ++i) {
+    send(static_cast<double>(i), spread_source(i), 4672, search, 4672);
+    hn.event(Ed2kFileEvent{{static_cast<double>(i), {spread_source(i), 4672}, {kTarget, 4672}, Carrier::udp}, "kad_search_source", file});
+  }
+  // An answer the target never sent, and another family's request, name no eMule file.
+  hn.event(Ed2kFileEvent{{50, {spread_source(0), 4672}, {kTarget, 4672}, Carrier::udp}, "no_such_file", ed2k::Md4{}});
+  auto ev = hn.finish();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].application, Application::emule);
+  EXPECT_EQ(ev[0].emule_sources, 100u);
+  EXPECT_EQ(ev[0].bittorrent_sources, 0u);
+  ASSERT_EQ(ev[0].files.size(), 1u);
+  EXPECT_EQ(ev[0].files[0].requests, 100u);
+  EXPECT_EQ(ev[0].files[0].sources, 100u);
+  auto rec = suspect_records(ev[0]);
+  ASSERT_EQ(rec.size(), 1u);
+  EXPECT_EQ(rec[0]["type"], "suspect_ed2k_file");
+  EXPECT_EQ(rec[0]["file"], file.hex());
+  EXPECT_EQ(to_json(ev[0])["application"], "emule");
+}
+
+// A dark address answers no TCP handshake: SYNs alone say only which port.
+TEST_F(HoneynetFixture, SynOnlyEventsAreLikelyByTheirPort) {
+  const std::pair<std::uint16_t, Application> cases[] = {
+      {6881, Application::likely_bittorrent}, {4662, Application::likely_emule}, {80, Application::other}};
+  double t = 0;
+  for (auto [port, want] : cases) {
+    HoneynetAnalyzer fresh{config()};
+    for (std::size_t i = 0; i < 120; ++i) {
+      auto d = testlib::tcp_datagram({{spread_source(i), 40000}, {kTarget, port}}, 0x02, 1, "");
+      fresh.packet(t += 1, decode_ip(d).value());
+    }
+    auto ev = fresh.finish();
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].application, want) << port;
+  }
+}
+
+// A datagram whose first byte only happens to be eDonkey's is not eMule traffic.
+TEST_F(HoneynetFixture, ARandomFirstByteDoesNotMakeASourceEmule) {
+  for (std::size_t i = 0; i < 100; ++i) send(static_cast<double>(i), spread_source(i), 53, std::string("\xE3\x07junk", 6), 53);
+  auto ev = hn.finish();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].emule_sources, 0u);
+  EXPECT_EQ(ev[0].application, Application::other);
 }
 
 TEST(HoneynetClientCode, ReadsAzureusAndMainlineStyles) {

@@ -3,9 +3,9 @@
 // recognisers extract must agree with tshark (default preferences) field by
 // field wherever tshark decodes the same thing, and, where tshark does not
 // (ut_pex), with a listing made independently of our decoders.
-#include "passive/extractor.hpp"
-#include "passive/pcap_reader.hpp"
+#include "passive/capture_events.hpp"
 #include "tests/testlib/fixtures.hpp"
+#include "tests/testlib/tshark.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,48 +17,13 @@
 namespace p2pscope::passive {
 namespace {
 
-std::vector<Event> extract(const std::string& pcap) {
-  std::vector<Event> out;
-  Extractor x([&](const Event& e) { out.push_back(e); });
-  auto read = read_packets(testlib::fixture_path("pcaps/" + pcap), [&x](const Frame& f, const Packet* p) {
-    if (p) x.packet(f.t, *p);
-  });
-  if (!read) throw std::runtime_error(pcap + ": " + read.error().message());
-  if (read.value().damage) throw std::runtime_error(pcap + ": " + *read.value().damage);
-  x.finish();
-  return out;
-}
+std::vector<Event> extract(const std::string& pcap) { return test_capture::capture_events(testlib::fixture_path("pcaps/" + pcap)); }
+using test_capture::only;
 
-template <class T>
-std::vector<T> only(const std::vector<Event>& events) {
-  std::vector<T> out;
-  for (const auto& e : events) {
-    if (const auto* x = std::get_if<T>(&e)) out.push_back(*x);
-  }
-  return out;
-}
-
-// tshark's fields for the frames a display filter selects, one row per
-// frame, tab-separated; a missing tshark fails the test (CI installs it).
+// tshark's fields for the frames a display filter selects (default preferences).
 std::vector<std::vector<std::string>> tshark(const std::string& pcap, const std::string& filter,
                                              const std::vector<std::string>& fields) {
-  std::string cmd = "tshark -r '" + testlib::fixture_path("pcaps/" + pcap) + "' -Y '" + filter + "' -T fields";
-  for (const auto& f : fields) cmd += " -e " + f;
-  cmd += " 2>/dev/null";
-  std::unique_ptr<FILE, int (*)(FILE*)> p(::popen(cmd.c_str(), "r"), ::pclose);
-  if (!p) throw std::runtime_error("cannot run tshark");
-  std::string text;
-  char buf[4096];
-  while (auto n = std::fread(buf, 1, sizeof buf, p.get())) text.append(buf, n);
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    std::vector<std::string> row;
-    std::istringstream cells(line);
-    for (std::string cell; std::getline(cells, cell, '\t');) row.push_back(cell);
-    rows.push_back(row);
-  }
-  return rows;
+  return testlib::tshark_fields(testlib::fixture_path("pcaps/" + pcap), {}, filter, fields);
 }
 
 std::string ep(const std::string& ip, const std::string& port) { return ip + ":" + port; }
@@ -173,9 +138,9 @@ TEST(PassivePcap, GzippedTrackerReplyListsEveryPeer) {
 // event of every capture: every record type occurs in them.
 TEST(PassiveRecords, DirectWriterAgreesWithToJsonOnEveryCapture) {
   std::set<std::string> types;
-  for (const auto* pcap : {"bittorrent.pcap", "bittorrent_tcp_miss.pcapng", "bittorrent_utp.pcap", "bt-http.pcapng",
-                           "zeek_tracker.pcap"}) {
-    for (const auto& e : extract(pcap)) {
+  for (const auto* pcap : {"pcaps/bittorrent.pcap", "pcaps/bittorrent_tcp_miss.pcapng", "pcaps/bittorrent_utp.pcap",
+                           "pcaps/bt-http.pcapng", "pcaps/zeek_tracker.pcap", "ed2k/amule233_lab.pcapng"}) {
+    for (const auto& e : test_capture::capture_events(testlib::fixture_path(pcap))) {
       std::string line;
       append_json(e, line);
       auto want = to_json(e);

@@ -39,11 +39,13 @@ TEST(SyntheticHoneynet, FindsEachEventWithItsClassificationAndNoneExtra) {
   opt.honeynet.emplace();
   opt.honeynet->honeynet.push_back(parse_cidr(t["block"].get<std::string>()).value());
   auto found = analyse("honeynet.pcap", opt).events;
-  std::set<std::tuple<std::string, std::string, std::string>> want, got;
-  ASSERT_GE(t["events"].size(), 3u) << "one event of each classification";
-  for (const auto& e : t["events"]) want.emplace(e["target"], e["classification"], e["info_hash"]);
+  std::set<std::tuple<std::string, std::string, std::string, std::string, std::string>> want, got;
+  ASSERT_GE(t["events"].size(), 4u) << "one event of each classification, and an eMule one";
+  for (const auto& e : t["events"])
+    want.emplace(e["target"], e["classification"], e["application"], e["info_hash"], e.value("file", ""));
   for (const auto& e : found)
-    got.emplace(e.target.to_string(), e.classification, e.info_hashes.empty() ? "" : e.info_hashes[0].info_hash.hex());
+    got.emplace(e.target.to_string(), e.classification, name_of(e.application),
+                e.info_hashes.empty() ? "" : e.info_hashes[0].info_hash.hex(), e.files.empty() ? "" : e.files[0].file.hex());
   EXPECT_EQ(got, want);
   for (const auto& e : found) {
     EXPECT_GE(e.unique_sources, 100u) << e.id;
@@ -56,8 +58,16 @@ TEST(SyntheticHoneynet, FindsEachEventWithItsClassificationAndNoneExtra) {
       EXPECT_GT(e.cert.after_icmp_unreachable, 0u);
       EXPECT_GT(e.spread.uniform_share, 0.8);
     }
-    if (e.classification == "misconfiguration") {
+    if (e.classification == "misconfiguration" && e.application == Application::bittorrent) {
       EXPECT_GE(e.clients.size(), 5u);
+    }
+    if (e.application == Application::emule) {
+      std::size_t clients = 0;
+      for (const auto& x : t["events"])
+        if (x["application"] == "emule") clients = x["emule_sources"];
+      EXPECT_EQ(e.emule_sources, clients);
+      EXPECT_EQ(e.files.at(0).sources, clients) << "every client asked for the one file, by TCP or KAD";
+      EXPECT_EQ(e.bittorrent_sources, 0u);
     }
   }
 }

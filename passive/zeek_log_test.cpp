@@ -1,9 +1,13 @@
 #include "passive/zeek_log.hpp"
 
+#include "passive/events.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
+#include <utility>
+#include <variant>
 
 namespace p2pscope::passive {
 namespace {
@@ -62,6 +66,34 @@ TEST_F(ZeekLogFixture, JsonUsesZeekNamesAndLeavesOutUnsetFields) {
   EXPECT_EQ(row["id.resp_p"], 999);
   EXPECT_EQ(row["added"], nlohmann::json::array({"9.9.9.9:1"}));
   EXPECT_EQ(row["added_flags"], nlohmann::json::array({16}));
+}
+
+template <std::size_t... I>
+std::vector<std::string> event_record_types(std::index_sequence<I...>) {
+  return {std::string(record_type(Event(std::in_place_index<I>)))...};
+}
+
+// A new record type must not vanish from the logs.
+TEST(ZeekLogNames, EveryPassiveRecordTypeHasALog) {
+  auto types = event_record_types(std::make_index_sequence<std::variant_size_v<Event>>{});
+  for (const char* t : {"passive_honeynet_event", "suspect_infohash", "suspect_ed2k_file"}) types.emplace_back(t);
+  for (const auto& t : types) EXPECT_EQ(ZeekLogs::log_name(t), "p2p_" + t.substr(t.starts_with("passive_") ? 8 : 0)) << t;
+}
+
+// A LowID source names no address: its cell in the address vector is unset.
+TEST_F(ZeekLogFixture, Ed2kSourcesListEachSourcesAddressesInBothForms) {
+  ed2k::Md4 file{};
+  Ed2kSourcesEvent e{{3.0, Endpoint::parse("1.2.3.4:4662").value(), Endpoint::parse("5.6.7.8:4662").value(), Carrier::tcp},
+                     Ed2kRoute::sx, file, 4, {{ed2k::hybrid_id(IpAddress::parse("9.8.7.6").value()), 4662, 1, {}}, {77, 4672, 0, {}}}};
+  ZeekLogs z(dir, ZeekFormat::json);
+  ASSERT_TRUE(z.write(to_json(Event(e))));
+  ASSERT_TRUE(z.close());
+  auto row = nlohmann::json::parse(lines("p2p_ed2k_sources.log").at(0));
+  EXPECT_EQ(row["route"], "sx");
+  EXPECT_EQ(row["form"], "hybrid");
+  EXPECT_EQ(row["addresses"], nlohmann::json::parse(R"(["9.8.7.6", null])"));
+  EXPECT_EQ(row["other_forms"], nlohmann::json::parse(R"(["6.7.8.9", null])"));
+  EXPECT_EQ(row["ports"], nlohmann::json::array({4662, 4672}));
 }
 
 TEST_F(ZeekLogFixture, UnknownRecordTypeIsRefused) {

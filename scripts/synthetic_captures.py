@@ -4,8 +4,10 @@
   honeynet.pcap  traffic to a dark /24 (198.51.100.0/24): a normal-peer
                  misconfiguration event, an anti-P2P event (three /24s,
                  arriving together), CERT-Polska-style forged uTP from
-                 uniformly spoofed sources, a small event under the reporting
-                 bar, and address scans across the whole block.
+                 uniformly spoofed sources, an eMule event (hellos asking for
+                 one file over TCP, KAD source searches for it), a small
+                 event under the reporting bar, and address scans across the
+                 whole block.
   scan.pcap      a monitored network (10.1.0.0/16): BitTorrent hosts that get
                  peers from a tracker, the DHT and ut_pex and then connect to
                  them (many fail), one BitTorrent host whose coordination
@@ -15,7 +17,7 @@
                  sample_infohashes; each answers with 5-20 samples drawn
                  from 150 info hashes, so many repeat.
   truth.json     what each capture holds: the events with their
-                 classification and info hash, the BitTorrent hosts and the
+                 classification, application, info hash or eMule file, the BitTorrent hosts and the
                  scanners.
 
 Only the standard library; the output depends on --seed alone. Nothing is
@@ -214,6 +216,39 @@ def cert_forged(pcap, rng, target, n, start, span, ih):
                 pcap.add(t + 0.001, icmp_port_unreachable(target, datagram))
 
 
+def ed2k_frame(opcode, payload):
+    return struct.pack("<BIB", 0xE3, len(payload) + 1, opcode) + payload
+
+
+def emule_hello(user_hash, port):
+    """OP_HELLO with one tag, the nickname (eMule's old tag form)."""
+    name = b"emule peer"
+    tags = struct.pack("<I", 1) + struct.pack("<BHBH", 0x02, 1, 0x01, len(name)) + name
+    return ed2k_frame(0x01, bytes([16]) + user_hash + struct.pack("<IH", 0, port) + tags + struct.pack("<IH", 0, 0))
+
+
+def kad_id_wire(md4):
+    """A KAD id on the wire: four u32, each little-endian, of the hash read big-endian."""
+    return b"".join(md4[i:i + 4][::-1] for i in range(0, 16, 4))
+
+
+def emule_arrivals(pcap, rng, target, sources, start, span, file_hash):
+    """eMule clients handed `target` as a source of `file_hash`: half connect
+    over TCP (the honeynet answers), say hello and ask for the file
+    (SETREQFILEID); the others search KAD for its sources there."""
+    for src in sources:
+        t = start + rng.random() * span
+        sport = rng.randint(20000, 60000)
+        if rng.random() < 0.5:
+            c = Conversation(pcap, (src, sport), (target, 4662), rng)
+            c.open(t)
+            user_hash = bytes(rng.getrandbits(8) for _ in range(16))
+            c.send(t + 0.05, (src, sport), emule_hello(user_hash, 4662) + ed2k_frame(0x4F, file_hash))
+        else:
+            search = bytes([0xE4, 0x34]) + kad_id_wire(file_hash) + struct.pack("<HQ", 0, 700 * 1024 * 1024)
+            pcap.add(t, udp(src, 4672, target, 4672, search))
+
+
 def address_scans(pcap, rng, scanners, start, span):
     for _ in range(scanners):
         src, port = public_address(rng), rng.choice([22, 23, 445, 3389])
@@ -229,15 +264,28 @@ def honeynet_capture(path, rng):
     normal_ih, anti_ih, forged_ih, small_ih = (info_hash(rng) for _ in range(4))
     # A normal-peer event: 600 peers over two hours, from everywhere.
     peer_arrivals(pcap, rng, "198.51.100.10", {public_address(rng) for _ in range(600)}, T0, 7200, normal_ih, True)
-    events.append({"target": "198.51.100.10", "classification": "misconfiguration", "info_hash": normal_ih.hex()})
+    events.append({"target": "198.51.100.10", "classification": "misconfiguration", "application": "bittorrent",
+                   "info_hash": normal_ih.hex()})
     # An anti-P2P event: 150 peers from three /24s within five minutes.
     farms = ["45.9.20.%d", "45.9.21.%d", "185.216.33.%d"]
     anti = {farms[i % 3] % (i // 3 + 1) for i in range(150)}
     peer_arrivals(pcap, rng, "198.51.100.20", anti, T0 + 3 * 3600, 300, anti_ih, True, [b"-UT2210-"])
-    events.append({"target": "198.51.100.20", "classification": "anti_p2p", "info_hash": anti_ih.hex()})
+    events.append({"target": "198.51.100.20", "classification": "anti_p2p", "application": "bittorrent",
+                   "info_hash": anti_ih.hex()})
     # Forged uTP from 500 uniformly spoofed sources over twenty minutes.
     cert_forged(pcap, rng, "198.51.100.30", 500, T0 + 5 * 3600, 1200, forged_ih)
-    events.append({"target": "198.51.100.30", "classification": "forged_sources", "info_hash": forged_ih.hex()})
+    events.append({"target": "198.51.100.30", "classification": "forged_sources", "application": "bittorrent",
+                   "info_hash": forged_ih.hex()})
+    # An eMule event: 300 clients over an hour asking for one file. Its own
+    # random stream, so that the other events and captures stay as they were.
+    erng = random.Random(rng.getstate()[1][0])
+    emule_file = bytes(erng.getrandbits(8) for _ in range(16))
+    clients = sorted({public_address(erng) for _ in range(300)})
+    # Aligned to the analyser's 10-minute intervals, so that no client falls in a tail.
+    start = (int(T0 + 2 * 3600) // 600 + 1) * 600
+    emule_arrivals(pcap, erng, "198.51.100.50", clients, start, 3600, emule_file)
+    events.append({"target": "198.51.100.50", "classification": "misconfiguration", "application": "emule",
+                   "info_hash": "", "file": emule_file.hex(), "emule_sources": len(clients)})
     # Under the bar: 60 peers. And 30 scanners sweeping the whole block.
     peer_arrivals(pcap, rng, "198.51.100.40", {public_address(rng) for _ in range(60)}, T0 + 3600, 1800, small_ih, False)
     address_scans(pcap, rng, 30, T0, 6 * 3600)

@@ -372,7 +372,9 @@ struct Fields {
 
 // ---- the table ----
 
-bool is_passive(std::string_view type) { return type.starts_with("passive_") || type == "suspect_infohash"; }
+bool is_passive(std::string_view type) {
+  return type.starts_with("passive_") || type == "suspect_infohash" || type == "suspect_ed2k_file";
+}
 
 // Appends T's entry, which must come at T's place in the Record variant.
 template <class T, json (*Emit)(const T&), T (*Parse)(const json&)>
