@@ -12,16 +12,8 @@
 # the first, so the first list's record of each datagram is compared.
 #
 # Usage: ed2k_lab_capture_test.sh PATH/TO/p2pscope
-set -u
-bin=$(realpath "$1")
-work=$(mktemp -d)
-chmod 755 "$work"
-state="$work/lab"
-cleanup() {
-  "$bin" lab down --state-dir "$state" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=tests/lab_test_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lab_test_common.sh"
 
 "$bin" lab up --scenario emule-demo --state-dir "$state" >"$work/up.txt" 2>&1 || { cat "$work/up.txt"; exit 1; }
 inputs=$(sed -n 's/^eMule inputs: //p' "$work/up.txt")

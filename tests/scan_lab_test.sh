@@ -15,16 +15,8 @@
 # leaves the namespace.
 #
 # Usage: scan_lab_test.sh PATH/TO/p2pscope
-set -u
-bin=$(realpath "$1")
-work=$(mktemp -d)
-chmod 755 "$work"
-state="$work/lab"
-cleanup() {
-  "$bin" lab down --state-dir "$state" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=tests/lab_test_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lab_test_common.sh"
 
 "$bin" lab up --scenario small --state-dir "$state" >"$work/up.txt" 2>&1 || { cat "$work/up.txt"; exit 1; }
 truth=$(awk '/^ground truth:/ {print $3}' "$work/up.txt")
