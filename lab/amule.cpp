@@ -193,8 +193,11 @@ std::string download_line(std::string_view show_dl) {
   if (open == std::string_view::npos) return "?";
   auto line = show_dl.substr(open, show_dl.find('\n', open) - open);
   std::string out;
-  for (char c : line)
-    if (!(std::isspace(static_cast<unsigned char>(c)) && (out.empty() || out.back() == ' '))) out += std::isspace(static_cast<unsigned char>(c)) ? ' ' : c;
+  for (char c : line) {
+    bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
+    if (!space) out += c;
+    else if (!out.empty() && out.back() != ' ') out += ' ';
+  }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
 }

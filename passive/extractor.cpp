@@ -138,7 +138,8 @@ std::uint8_t login_crypt(const std::vector<ed2k::Tag>& tags) {
   namespace f = ed2k::server_flag;
   for (const auto& t : tags) {
     if (t.name != std::string_view("\x20", 1)) continue;
-    return static_cast<std::uint8_t>(((t.number & f::crypt_supported) ? 1 : 0) | ((t.number & f::crypt_requested) ? 2 : 0) |
+    return static_cast<std::uint8_t>(((t.number & f::crypt_supported) ? 1 : 0) |
+                                     ((t.number & f::crypt_requested) ? 2 : 0) |
                                      ((t.number & f::crypt_required) ? 4 : 0));
   }
   return 0;
@@ -363,8 +364,8 @@ struct Deliver {
     auto info = ed2k::client_info(x);
     auto crypt = static_cast<std::uint8_t>((info.crypt_supported ? 1 : 0) | (info.crypt_requested ? 2 : 0) |
                                            (info.crypt_required ? 4 : 0));
-    return Ed2kHelloEvent{flow.hop(i), kind,           x.user_hash, x.client_id, x.tcp_port, info.name,
-                          info.software(), info.sx1_version, info.sx2, crypt};
+    return Ed2kHelloEvent{flow.hop(i), kind, x.user_hash, x.client_id, x.tcp_port, info.name, info.software(),
+                          info.sx1_version, info.sx2, crypt};
   }
 
   void http(std::string_view bytes) {
