@@ -92,7 +92,7 @@ for round in 1 2; do
   expect 0 "$bin" passive --honeynet 198.51.100.0/24 --db "$db" --spool-dir "$tmp/spool" -o "$tmp/hn$round.jsonl" \
     "$tmp/syn/honeynet.pcap"
 done
-contains "0 new honeynet event(s), 3 already stored"
+contains "0 new honeynet event(s), 4 already stored"
 contains "1 duplicate batches skipped"
 # Every record passive wrote is in passive_record once, and comes back out
 # of db export as the same values (keys sorted).
@@ -102,11 +102,12 @@ expect 0 "$bin" db export --db "$db" -o "$tmp/all.jsonl"
 python3 - "$tmp/hn1.jsonl" "$tmp/all.jsonl" <<'PY' || fail_check "passive records do not come back out of db export unchanged"
 import json, sys
 wrote = [json.loads(l) for l in open(sys.argv[1])]
-back = [r for r in map(json.loads, open(sys.argv[2])) if r["type"].startswith("passive_") or r["type"] == "suspect_infohash"]
+back = [r for r in map(json.loads, open(sys.argv[2]))
+        if r["type"].startswith("passive_") or r["type"] in ("suspect_infohash", "suspect_ed2k_file")]
 sys.exit(0 if wrote == back else 1)
 PY
 [[ $(psql -XqAt "$db" -c "SELECT string_agg(classification, ',' ORDER BY target) FROM honeynet_event") == \
-   "misconfiguration,anti_p2p,forged_sources" ]] || fail_check "honeynet_event rows"
+   "misconfiguration,anti_p2p,forged_sources,misconfiguration" ]] || fail_check "honeynet_event rows"
 [[ $(psql -XqAt "$db" -c "SELECT count(*) FROM infohash WHERE origin = 'honeynet_event'") -ge 3 ]] ||
   fail_check "the events' suspect info hashes are not in infohash"
 # The info hashes DHT nodes offered in sample_infohashes responses (BEP 51).
