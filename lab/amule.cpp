@@ -176,15 +176,6 @@ int sx_sources_named(const Sandbox& box, const Endpoint& peer, const IpAddress& 
   return rc && rc.value() != 255 ? rc.value() : -1;
 }
 
-// The "[17.6%]" of the real file in `show dl`, as written; "?" when absent.
-std::string download_percent(std::string_view show_dl) {
-  auto at = show_dl.find(kRealFileName);
-  if (at == std::string_view::npos) return "?";
-  auto open = show_dl.find('[', at), close = show_dl.find(']', at);
-  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return "?";
-  return std::string(show_dl.substr(open + 1, close - open - 1));
-}
-
 // The line under the real file in `show dl`, its spaces collapsed:
 // "[0.0%] 1/ 2 - Waiting - 001.part.met - Auto [Hi]"; "?" when absent.
 std::string download_line(std::string_view show_dl) {
@@ -200,6 +191,12 @@ std::string download_line(std::string_view show_dl) {
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
+}
+
+// The "17.6%" of such a line; "?" when it has none.
+std::string percent_of(const std::string& line) {
+  auto close = line.find(']');
+  return line.starts_with('[') && close != std::string::npos ? line.substr(1, close - 1) : "?";
 }
 
 // `progress`, when given, is called with why() every 15 s of waiting, so a
@@ -319,8 +316,9 @@ Status wait_until_listed(const Sandbox& box, const LabPlan& plan, const Party& s
         continue;
       }
       auto dl = amulecmd(box, plan, name, "show dl");
-      auto percent = dl ? download_percent(dl.value()) : "?";
-      state += "; " + name + ": " + (dl ? download_line(dl.value()) : "?");
+      auto line = dl ? download_line(dl.value()) : "?";
+      auto percent = percent_of(line);
+      state += "; " + name + ": " + line;
       if (percent != d.percent || percent == "?") {
         d.percent = percent;
         d.progressed = Clock::now();

@@ -3,34 +3,11 @@
 #include "core/ed2k_server.hpp"
 #include "core/kad.hpp"
 
-#include <cstring>
-
 namespace p2pscope::passive {
 
 namespace {
 
 using namespace ed2k;
-
-std::uint32_t le32(std::string_view b, std::size_t at) {
-  std::uint32_t v = 0;
-  for (std::size_t i = 0; i < 4; ++i) v |= std::uint32_t{static_cast<std::uint8_t>(b[at + i])} << (8 * i);
-  return v;
-}
-
-// GLOBGETSOURCES2: (<hash><size u32>) or, for files of 4 GiB and more,
-// (<hash><0 u32><size u64>), repeated. Empty when the entries do not fit.
-std::vector<Md4> glob_get_sources2_files(std::string_view p) {
-  std::vector<Md4> out;
-  std::size_t at = 0;
-  while (at + 20 <= p.size()) {
-    Md4 m;
-    std::memcpy(m.bytes.data(), p.data() + at, 16);
-    at += le32(p, at + 16) == 0 ? 28 : 20;
-    out.push_back(m);
-  }
-  if (at != p.size()) out.clear();
-  return out;
-}
 
 void server_udp(const Hop& hop, const Frame& f, const Ed2kDatagramSinks& s) {
   auto bad = [&] { s.count("ed2k_udp_malformed"); };
@@ -39,16 +16,15 @@ void server_udp(const Hop& hop, const Frame& f, const Ed2kDatagramSinks& s) {
     if (!files) return bad();
     for (const auto& m : files.value()) s.event(Ed2kFileEvent{hop, "glob_get_sources", m});
   } else if (f.opcode == op::glob_get_sources2) {
-    auto files = glob_get_sources2_files(f.payload);
-    if (files.empty()) return bad();
-    for (const auto& m : files) s.event(Ed2kFileEvent{hop, "glob_get_sources2", m});
+    // Its entries are GETSOURCES's: <hash><size u32>, or <hash><0 u32><size u64>.
+    auto files = decode_get_sources(f.payload);
+    if (!files) return bad();
+    for (const auto& q : files.value()) s.event(Ed2kFileEvent{hop, "glob_get_sources2", q.file});
   } else if (f.opcode == op::glob_found_sources) {
     auto lists = decode_glob_found_sources(f.payload);
     if (!lists) return bad();
     for (const auto& l : lists.value()) {
-      Ed2kSourcesEvent e{hop, Ed2kRoute::server_udp, l.file, 0, {}};
-      for (const auto& src : l.sources) e.sources.push_back({src.id, src.port, src.crypt, src.user_hash});
-      s.event(e);
+      s.event(Ed2kSourcesEvent{hop, Ed2kRoute::server_udp, l.file, 0, seen_sources(l.sources)});
     }
   }
 }

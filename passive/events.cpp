@@ -144,6 +144,11 @@ struct ToJson {
 
 std::string_view to_string(Carrier c) noexcept { return name_of(c); }
 
+bool Ed2kFileEvent::is_answer() const noexcept {
+  return message == "no_such_file" || message == "file_status" || message == "filename_answer" ||
+         message == "multipacket_answer";
+}
+
 ed2k::IdForm Ed2kSourcesEvent::form() const noexcept {
   if (route == Ed2kRoute::kad) return ed2k::IdForm::hybrid;
   if (route == Ed2kRoute::sx) return ed2k::id_form_of_sx(sx_version);

@@ -124,6 +124,9 @@ struct Ed2kFileEvent {
   Hop hop;
   std::string message;
   ed2k::Md4 file;
+  // An answer about the file (no_such_file, file_status, filename_answer,
+  // multipacket_answer), not a request for it.
+  bool is_answer() const noexcept;
 };
 
 // Where a list of sources came from; each route writes its IDs in one form:
@@ -144,6 +147,16 @@ struct Ed2kSeenSource {
   std::uint8_t crypt = 0;
   std::optional<ed2k::Md4> user_hash;  // source exchange v2+ and KAD
 };
+
+// The entries of a server's source list or a source exchange answer (both
+// carry id, port, crypt and an optional user hash), as seen sources.
+template <class Entries>
+std::vector<Ed2kSeenSource> seen_sources(const Entries& entries) {
+  std::vector<Ed2kSeenSource> out;
+  out.reserve(entries.size());
+  for (const auto& x : entries) out.push_back({x.id, x.port, x.crypt, x.user_hash});
+  return out;
+}
 
 struct Ed2kSourcesEvent {
   Hop hop;

@@ -348,14 +348,10 @@ struct Deliver {
       for (const auto& r : q) sink(Ed2kFileEvent{flow.hop(i), "get_sources", r.file});
     };
     h.sources = [this](const ed2k::SourcesAnswer& a) {
-      Ed2kSourcesEvent e{flow.hop(i), Ed2kRoute::sx, a.file, a.version, {}};
-      for (const auto& x : a.entries) e.sources.push_back({x.id, x.port, x.crypt, x.user_hash});
-      sink(e);
+      sink(Ed2kSourcesEvent{flow.hop(i), Ed2kRoute::sx, a.file, a.version, seen_sources(a.entries)});
     };
     h.found_sources = [this](const ed2k::FoundSources& f, ed2k::SourceForm) {
-      Ed2kSourcesEvent e{flow.hop(i), Ed2kRoute::server, f.file, 0, {}};
-      for (const auto& x : f.sources) e.sources.push_back({x.id, x.port, x.crypt, x.user_hash});
-      sink(e);
+      sink(Ed2kSourcesEvent{flow.hop(i), Ed2kRoute::server, f.file, 0, seen_sources(f.sources)});
     };
     return h;
   }

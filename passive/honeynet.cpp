@@ -327,18 +327,8 @@ void HoneynetAnalyzer::utp(Target& tg, const Endpoint& src, const UtpHeader& h) 
   cert_features(u, h, tg.current.cert);
 }
 
-namespace {
-
-// A message asking about a file, not answering one.
-bool is_file_request(const Ed2kFileEvent& f) {
-  return f.message != "no_such_file" && f.message != "file_status" && f.message != "filename_answer" &&
-         f.message != "multipacket_answer";
-}
-
-}  // namespace
-
 void HoneynetAnalyzer::event(const Event& e) {
-  if (const auto* f = std::get_if<Ed2kFileEvent>(&e); f && is_file_request(*f)) return file_request(*f);
+  if (const auto* f = std::get_if<Ed2kFileEvent>(&e); f && !f->is_answer()) return file_request(*f);
   const Hop* hop = nullptr;
   std::optional<InfoHash> ih;
   std::optional<PeerId> id;
