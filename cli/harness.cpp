@@ -100,13 +100,25 @@ std::string reference_binary(const std::string& given) {
   return "p2pscope-reference-client";
 }
 
+// The eMule reference peer lives next to the reference client.
+std::string emule_reference_binary(const std::string& reference) {
+  auto ref = fs::path(reference_binary(reference));
+  if (!ref.has_parent_path()) return "p2pscope-emule-reference";
+  return (ref.parent_path() / "p2pscope-emule-reference").string();
+}
+
+// --control names: the BitTorrent reference client's modes, and the eMule
+// reference peer's as emule-MODE.
+constexpr std::string_view kEmuleControl = "emule-";
+
 // How to get a client's program when it is missing.
 std::string how_to_get(const ClientDriver& d) {
   static const std::map<std::string, std::string> packages = {{"transmission", "transmission-daemon"},
                                                               {"qbittorrent", "qbittorrent-nox"},
                                                               {"deluge", "deluged"},
                                                               {"rtorrent", "rtorrent"},
-                                                              {"aria2", "aria2"}};
+                                                              {"aria2", "aria2"},
+                                                              {"amule", "amule-daemon amule-utils"}};
   if (auto it = packages.find(d.name); it != packages.end()) return "install it with: apt-get install " + it->second;
   return "it is built with p2pscope (scripts/demo.sh builds it; or cmake --build BUILD --target "
          "p2pscope-reference-client, or cmake --install); --reference PATH or P2PSCOPE_REFERENCE_CLIENT names "
@@ -118,6 +130,7 @@ std::string how_to_get(const ClientDriver& d) {
 // whose program is missing is an error, as is an unknown name.
 StatusOr<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std::string>& skipped) {
   auto builtin = builtin_drivers(reference_binary(a.reference));
+  builtin.push_back(amule_driver());
   std::vector<ClientDriver> out;
   if (a.clients.empty() && a.command.empty()) {
     for (auto& d : builtin) {
@@ -138,11 +151,14 @@ StatusOr<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std
     auto it = std::find_if(builtin.begin(), builtin.end(), [&](const ClientDriver& d) { return d.name == name; });
     if (it == builtin.end())
       return fail(errc::bad_value,
-                  "unknown client '" + name + "' (known: transmission, qbittorrent, deluge, rtorrent, aria2, reference)");
+                  "unknown client '" + name + "' (known: transmission, qbittorrent, deluge, rtorrent, aria2, reference, amule)");
     if (auto st = named(*it); !st) return st.error();
   }
   for (const auto& mode : a.controls) {
-    if (auto st = named(buggy_reference_driver(reference_binary(a.reference), mode)); !st) return st.error();
+    auto d = mode.starts_with(kEmuleControl)
+                 ? emule_reference_driver(emule_reference_binary(a.reference), mode.substr(kEmuleControl.size()))
+                 : buggy_reference_driver(reference_binary(a.reference), mode);
+    if (auto st = named(std::move(d)); !st) return st.error();
   }
   if (!a.command.empty()) {
     auto g = generic_driver(a.command_name, a.command);
@@ -275,14 +291,18 @@ void add_harness(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<HarnessArgs>();
   auto* sub = app.add_subcommand(
       "harness",
-      "Run real BitTorrent clients in a sandbox, feed them peers, and report every peer they give out that they were "
+      "Run real BitTorrent and eMule clients in a sandbox, feed them peers, and report every peer they give out that they were "
       "never given (byte-order bugs, unchecked propagation)");
   sub->add_option("--client", a->clients,
-                  "Client to test (repeatable): transmission, qbittorrent, deluge, rtorrent, aria2, reference. "
+                  "Client to test (repeatable): transmission, qbittorrent, deluge, rtorrent, aria2, reference (BitTorrent), "
+                  "amule (eMule: aMule 2.3.3 with a second amuled as the seeder). "
                   "Default: every installed one");
   sub->add_option("--control", a->controls,
-                  "Also run the deliberately buggy reference client (positive control): reverse-pex, unchecked-pex")
-      ->check(CLI::IsMember({"reverse-pex", "unchecked-pex"}));
+                  "Also run a deliberately buggy reference client (positive control): reverse-pex, unchecked-pex "
+                  "(BitTorrent); emule-hybrid-in-v2, emule-ed2k-in-v3, emule-v4-stored-raw (an old aMule's "
+                  "source-exchange byte-order defects), emule-none (the eMule peer with aMule 2.3.3's rules)")
+      ->check(CLI::IsMember({"reverse-pex", "unchecked-pex", "emule-hybrid-in-v2", "emule-ed2k-in-v3",
+                             "emule-v4-stored-raw", "emule-none"}));
   sub->add_option("--command", a->command,
                   "Test any client: a shell command with {torrent} {dir} {port} {ip} {profile} {dht} filled in");
   sub->add_option("--name", a->command_name, "Name of the --command client in the report")->capture_default_str();

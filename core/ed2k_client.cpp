@@ -236,6 +236,26 @@ std::string encode_hash_only(const Md4& h) {
   return out;
 }
 
+Result<HashSetAnswer> decode_hashset_answer(std::string_view payload, std::size_t max_parts) {
+  LeReader r(payload);
+  HashSetAnswer a;
+  a.file = read_md4(r);
+  auto n = r.u16();
+  if (r.failed()) return errc::truncated;
+  if (n > max_parts) return errc::too_many_items;
+  for (std::uint16_t i = 0; i < n; ++i) a.parts.push_back(read_md4(r));
+  P2PSCOPE_CHECK(finish(r));
+  return a;
+}
+
+std::string encode_hashset_answer(const HashSetAnswer& a) {
+  std::string out;
+  put_md4(out, a.file);
+  put_le(out, a.parts.size(), 2);
+  for (const auto& h : a.parts) put_md4(out, h);
+  return out;
+}
+
 Result<MultiRequest> decode_multipacket(std::string_view payload, MultiKind kind, std::uint8_t ext_requests,
                                         const Limits& lim) {
   LeReader r(payload);

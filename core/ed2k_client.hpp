@@ -22,7 +22,7 @@ namespace p2pscope::ed2k {
 namespace op {
 // 0xE3 space
 inline constexpr std::uint8_t hello = 0x01, no_such_file = 0x48, hello_answer = 0x4C, set_req_file_id = 0x4F,
-                              file_status = 0x50, request_filename = 0x58, req_filename_answer = 0x59;
+                              file_status = 0x50, hashset_request = 0x51, hashset_answer = 0x52, request_filename = 0x58, req_filename_answer = 0x59;
 // 0xC5 space
 inline constexpr std::uint8_t emule_info = 0x01, request_sources = 0x81, answer_sources = 0x82,
                               request_sources2 = 0x83, answer_sources2 = 0x84, multipacket = 0x92,
@@ -120,6 +120,19 @@ std::string encode_file_status(const FileStatus& s);
 // (0x81) and the AICH request: a bare hash.
 Result<Md4> decode_hash_only(std::string_view payload);
 std::string encode_hash_only(const Md4& h);
+
+// HASHSETANSWER (0x52), the answer to HASHSETREQUEST (0x51, a bare hash):
+// <file hash><count u16><part hash>*count. A downloader without the part
+// hashes asks the first source that has a part for them, and aMule shares
+// a part file (so answers source exchange for it) only once it has them.
+// errc::too_many_items past max_parts.
+struct HashSetAnswer {
+  Md4 file;
+  std::vector<Md4> parts;
+  friend bool operator==(const HashSetAnswer&, const HashSetAnswer&) = default;
+};
+Result<HashSetAnswer> decode_hashset_answer(std::string_view payload, std::size_t max_parts = 4096);
+std::string encode_hashset_answer(const HashSetAnswer& a);
 
 // MULTIPACKET (0x92) and MULTIPACKET_EXT (0xA4, which adds the file size):
 // one frame carrying several requests for one file. Items: 0x58 (with the

@@ -40,7 +40,7 @@ std::optional<SxEnd> take(const Frame& f, const Endpoint& peer, const Ed2kFile& 
   if (f.protocol == Protocol::edonkey && f.opcode == op::no_such_file) return SxEnd::no_such_file;
   if (!emule_space(f) || (f.opcode != op::answer_sources && f.opcode != op::answer_sources2)) return std::nullopt;
   auto a = f.opcode == op::answer_sources2 ? decode_answer_sources2(f.payload, cfg.sx)
-                                           : decode_answer_sources(f.payload, client.sx1_version, cfg.sx);
+                                           : decode_answer_sources(f.payload, std::min(client.sx1_version, cfg.sx1), cfg.sx);
   if (!a) {
     ev.on_anomaly(a.error() == errc::too_many_items ? AnomalyKind::oversized : AnomalyKind::malformed,
                   "source exchange answer: " + a.error().message());
@@ -63,7 +63,7 @@ awaitable<SxOutcome> converse(tcp::socket& s, const Endpoint& peer, const Ed2kFi
   if (ec) co_return out;
   out.end = SxEnd::no_hello;
   Conversation talk(s, cfg.limits, cfg.hello_timeout);
-  Hello hello{cfg.user_hash, 0, cfg.port, crawler_hello_tags(cfg.name, 3), 0, 0, {}};
+  Hello hello{cfg.user_hash, 0, cfg.port, crawler_hello_tags(cfg.name, cfg.sx1), 0, 0, {}};
   // Frames are named before co_await: GCC 12 destroys a braced temporary in
   // a co_await expression twice.
   Frame hello_frame{Protocol::edonkey, op::hello, encode_hello(hello, HelloKind::hello)};
@@ -90,10 +90,11 @@ awaitable<SxOutcome> converse(tcp::socket& s, const Endpoint& peer, const Ed2kFi
   // upload queue only to a requester whose status matches the file.
   ask.items.push_back({op::request_filename, empty_part_status(file.size), {}, 0, 0});
   ask.items.push_back({op::set_req_file_id, {}, {}, 0, 0});
-  if (client.sx2) ask.items.push_back({op::request_sources2, {}, {}, 4, 0});
+  const bool sx2 = client.sx2 && cfg.request == SxRequest::best;
+  if (sx2) ask.items.push_back({op::request_sources2, {}, {}, 4, 0});
   Frame ask_frame{Protocol::emule, op::multipacket_ext, encode_multipacket(ask, MultiKind::extended)};
   bool sent = co_await talk.send(std::move(ask_frame));
-  if (sent && !client.sx2 && client.sx1_version > 0) {
+  if (sent && !sx2 && client.sx1_version > 0) {
     Frame sx1{Protocol::emule, op::request_sources, encode_hash_only(file.hash)};
     sent = co_await talk.send(std::move(sx1));
   }

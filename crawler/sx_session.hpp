@@ -18,8 +18,16 @@
 
 namespace p2pscope::crawler {
 
+// How to ask: SX2 (inside the extended multipacket) when the peer
+// announced it, else SX1; or SX1 only, whatever the peer announced.
+enum class SxRequest : std::uint8_t { best, sx1_only };
+
 struct SxConfig {
   ed2k::Md4 user_hash;        // the crawler's one hash for its address
+  // The SX1 version the hello announces. A peer answers an SX1 request in
+  // the lower of this and its own, and the answer is read so.
+  std::uint8_t sx1 = 3;
+  SxRequest request = SxRequest::best;
   std::uint16_t port = 4662;  // the TCP port the hello claims
   std::string name = "p2pscope";
   IpAddress local = IpAddress::v4(0);

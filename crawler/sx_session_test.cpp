@@ -95,6 +95,17 @@ TEST_F(SxSession, APeerWithoutSxTwoIsAskedWithStandaloneSxOne) {
   EXPECT_EQ(addresses(IdForm::hybrid), (std::vector<std::string>{"81.2.3.4", "203.0.113.7"}));
 }
 
+// The taint harness asks as an old client would: its hello announces SX1 2,
+// and a v2 answer (28-byte entries) is read in the ED2K form, not as v3.
+TEST_F(SxSession, AnAskerAnnouncingSxOneVersionTwoReadsTheAnswerAsVersionTwo) {
+  cfg_.sx1 = 2;
+  cfg_.request = SxRequest::sx1_only;
+  auto out = ask(md4(1));
+  EXPECT_EQ(out.end, SxEnd::answered);
+  EXPECT_EQ(out.version, 2);
+  EXPECT_EQ(addresses(IdForm::ed2k), (std::vector<std::string>{"81.2.3.4", "203.0.113.7"}));
+}
+
 TEST_F(SxSession, AnUnknownFileGetsNoSuchFile) {
   auto out = ask(md4(9));
   EXPECT_EQ(out.end, SxEnd::no_such_file);

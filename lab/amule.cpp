@@ -23,8 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kEcPassword = "p2pscope-lab";
-constexpr const char* kEcPasswordMd5 = "71420516827b2a27c98cfe0434cfa510";  // amuled wants the MD5 of it, in hex
+constexpr const char* kEcPasswordMd5 = "71420516827b2a27c98cfe0434cfa510";  // amuled wants the MD5 of kAmuleEcPassword, in hex
 constexpr std::uint16_t kFirstEcPort = 4712;
 
 std::uint16_t ec_port_of(const LabPlan& plan, std::string_view name) {
@@ -241,23 +240,36 @@ StatusOr<EmuleLabFile> write_real_file(const LabPlan& plan, const fs::path& path
 }
 
 std::string amule_conf(const Party& p, const fs::path& dir, std::uint16_t ec_port, AmuleKad kad) {
-  const auto addr = p.endpoint.address.to_string();
+  AmuleDaemon d;
+  d.nick = p.name;
+  d.at = p.endpoint;
+  d.udp_port = kKadPort;
+  d.autoconnect = !p.lite_seed;
+  d.ec_port = ec_port;
+  d.kad = kad;
+  // Downloaders fetch fast until the seeders name them (they need a whole
+  // part for that), then start_amuleds() slows them to 1 KiB/s.
+  d.max_upload = p.lite_seed ? 6000 : 64;
+  d.max_download = p.lite_seed ? 0 : 1500;
+  return amule_conf(d, dir);
+}
+
+std::string amule_conf(const AmuleDaemon& d, const fs::path& dir) {
+  const auto addr = d.at.address.to_string();
   // Every default that reaches the internet is overridden (emule.md §7):
   // the version check, the server and node list downloads, UPnP, the IP
   // filter download. KAD, when on, is bootstrapped from the lab responder's
   // nodes only (nodes.dat): the daemons publish themselves as sources to it.
-  std::string conf = "[eMule]\nNick=" + p.name + "\nPort=" + std::to_string(p.endpoint.port) + "\nUDPPort=" +
-                     std::to_string(kKadPort) + "\nUDPEnable=1\nAddress=" + addr +
-                     "\nAutoconnect=" + std::string(p.lite_seed ? "0" : "1") + "\nReconnect=1\nConnectToED2K=1\nConnectToKad=" + std::string(kad == AmuleKad::on ? "1" : "0") + "\nNewVersionCheck=0\n"
+  std::string conf = "[eMule]\nNick=" + d.nick + "\nPort=" + std::to_string(d.at.port) + "\nUDPPort=" +
+                     std::to_string(d.udp_port) + "\nUDPEnable=" + (d.udp_port ? "1" : "0") + "\nAddress=" + addr +
+                     "\nAutoconnect=" + std::string(d.autoconnect ? "1" : "0") + "\nReconnect=1\nConnectToED2K=1\nConnectToKad=" + std::string(d.kad == AmuleKad::on ? "1" : "0") + "\nNewVersionCheck=0\n"
                      "Serverlist=0\nAddServerListFromServer=0\nAddServerListFromClient=0\nSafeServerConnect=0\n"
                      "SmartIdCheck=0\nUPnPEnabled=0\nIPFilterAutoLoad=0\nIPFilterURL=\nKadNodesUrl=\n"
                      "Ed2kServersUrl=\nFilterLanIPs=0\nGeoIPEnabled=0\nCheckDiskspace=0\n";
-  // Downloaders fetch fast until the seeders name them (they need a whole
-  // part for that), then start_amuleds() slows them to 1 KiB/s.
   conf += "UploadCapacity=10000\nDownloadCapacity=10000\nSlotAllocation=2000\n";
-  conf += p.lite_seed ? "MaxUpload=6000\nMaxDownload=0\n" : "MaxUpload=64\nMaxDownload=1500\n";
+  conf += "MaxUpload=" + std::to_string(d.max_upload) + "\nMaxDownload=" + std::to_string(d.max_download) + "\n";
   conf += "TempDir=" + (dir / "Temp").string() + "\nIncomingDir=" + (dir / "Incoming").string() + "\n";
-  conf += "[ExternalConnect]\nAcceptExternalConnections=1\nECAddress=127.0.0.1\nECPort=" + std::to_string(ec_port) +
+  conf += "[ExternalConnect]\nAcceptExternalConnections=1\nECAddress=127.0.0.1\nECPort=" + std::to_string(d.ec_port) +
           "\nECPassword=" + kEcPasswordMd5 + "\n";
   conf += "[Obfuscation]\nIsClientCryptLayerSupported=1\nIsCryptLayerRequested=1\nIsClientCryptLayerRequired=0\n";
   conf += "[WebServer]\nEnabled=0\n";
@@ -268,7 +280,7 @@ StatusOr<std::string> amulecmd(const Sandbox& box, const LabPlan& plan, std::str
   auto port = ec_port_of(plan, name);
   if (port == 0) return fail(std::errc::invalid_argument, "no aMule daemon named " + std::string(name));
   auto out = box.state_dir() / ("amulecmd-" + std::string(name) + ".out");
-  auto cmd = "amulecmd -h 127.0.0.1 -p " + std::to_string(port) + " -P " + kEcPassword + " -c '" + std::string(command) +
+  auto cmd = "amulecmd -h 127.0.0.1 -p " + std::to_string(port) + " -P " + kAmuleEcPassword + " -c '" + std::string(command) +
              "' >" + out.string() + " 2>&1";
   auto rc = box.run_function([&] { return std::system(cmd.c_str()) == 0 ? 0 : 1; });
   std::ifstream in(out);

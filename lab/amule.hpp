@@ -28,6 +28,21 @@ StatusOr<EmuleLabFile> write_real_file(const LabPlan& plan, const std::filesyste
 // inside the lab). ec_port: its external-connection port on 127.0.0.1.
 enum class AmuleKad : bool { off, on };
 std::string amule_conf(const Party& p, const std::filesystem::path& dir, std::uint16_t ec_port, AmuleKad kad);
+// The same for any daemon (the taint harness's client and seeder).
+// udp_port 0 turns UDP off. Rates in KiB/s; 0 is unlimited.
+struct AmuleDaemon {
+  std::string nick;
+  Endpoint at;
+  std::uint16_t udp_port = 0;
+  bool autoconnect = true;
+  std::uint16_t ec_port = 0;
+  AmuleKad kad = AmuleKad::off;
+  int max_upload = 0;
+  int max_download = 0;
+};
+std::string amule_conf(const AmuleDaemon& d, const std::filesystem::path& dir);
+// The password of every daemon's external connection (amulecmd -P).
+inline constexpr const char* kAmuleEcPassword = "p2pscope-lab";
 
 struct AmuleStart {
   std::chrono::steady_clock::time_point deadline;

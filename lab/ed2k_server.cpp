@@ -120,6 +120,7 @@ Result<Ed2kServerState::LoggedIn> Ed2kServerState::login(const IpAddress& from, 
   auto& c = clients_[id];
   c.port = l.tcp_port;
   c.session = next_session_++;
+  if (observer_.login) observer_.login(from, l, id);
   return LoggedIn{IdChange{id, cfg_.tcp_flags, {}, {}, {}}, c.session};
 }
 
@@ -143,6 +144,7 @@ std::size_t Ed2kServerState::offer(std::uint32_t id, const std::vector<OfferedFi
   auto it = clients_.find(id);
   if (it == clients_.end()) return 0;
   auto& client = it->second;
+  if (observer_.offer) observer_.offer(id, client.port, files);
   std::size_t kept = 0;
   for (const auto& f : files) {
     if (client.files.size() >= cfg_.max_files_per_client) break;

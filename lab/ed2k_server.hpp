@@ -14,6 +14,7 @@
 #include "lab/asio.hpp"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -70,6 +71,15 @@ class Ed2kServerState {
   ed2k::ServerDescription description(std::optional<std::uint32_t> challenge) const;
   const Ed2kServerConfig& config() const noexcept { return cfg_; }
 
+  // Told of every login taken (the address, the login, the ID given) and
+  // every offer (the client's ID and login port, the entries as sent), as
+  // they happen: the taint harness's capture of what a client offers.
+  struct Observer {
+    std::function<void(const IpAddress&, const ed2k::Login&, std::uint32_t)> login;
+    std::function<void(std::uint32_t, std::uint16_t, const std::vector<ed2k::OfferedFile>&)> offer;
+  };
+  void observe(Observer o) { observer_ = std::move(o); }
+
  private:
   struct Client {
     std::uint64_t session = 0;
@@ -77,6 +87,7 @@ class Ed2kServerState {
     std::set<ed2k::Md4> files;
   };
   Ed2kServerConfig cfg_;
+  Observer observer_;
   std::map<std::uint32_t, Client> clients_;
   std::map<ed2k::Md4, std::map<std::uint32_t, std::uint16_t>> index_;  // file -> id -> port
   void forget(std::uint32_t id);

@@ -28,7 +28,6 @@ std::vector<Source> as_sources(const std::vector<Endpoint>& eps) {
   return out;
 }
 
-constexpr std::uint32_t kEmule050a = 0x00050A00;  // what eMule 0.50a's hello gives as its version word
 
 }  // namespace
 
@@ -204,6 +203,24 @@ std::vector<Endpoint> v4_stored_raw(const LabPlan& plan) {
   return amule21_store(answer.value(), cfg.sx1);
 }
 
+void apply_defect(SxPeerConfig& cfg, EmuleDefect d) {
+  cfg.sx2 = false;  // no aMule before 2.2 spoke SX2
+  switch (d) {
+    case EmuleDefect::ed2k_in_v3:
+      cfg.emule_version = 0x02000100;  // aMule 2.0.1
+      cfg.encoding = SxEncoding::ed2k_everywhere;
+      break;
+    case EmuleDefect::hybrid_in_v2:
+      cfg.emule_version = 0x02000000;  // aMule 2.0.0-rc7 (the version word has no room for "rc")
+      cfg.sx1 = 2;
+      cfg.encoding = SxEncoding::hybrid_everywhere;
+      break;
+    case EmuleDefect::v4_stored_raw:
+      cfg.emule_version = 0x02010300;  // aMule 2.1.3: its sending is right; what it stored is not
+      break;
+  }
+}
+
 SxPeerConfig sx_peer_config(const LabPlan& plan, const Party& p) {
   SxPeerConfig cfg;
   cfg.user_hash = lab_user_hash(plan, p);
@@ -219,24 +236,9 @@ SxPeerConfig sx_peer_config(const LabPlan& plan, const Party& p) {
     }
     share(honest_sources(plan, p));
   } else if (p.role == Role::emule_byte_order) {
-    cfg.sx2 = false;  // no aMule before 2.2 spoke SX2
-    switch (static_cast<EmuleDefect>(p.variant)) {
-      case EmuleDefect::ed2k_in_v3:
-        cfg.emule_version = 0x02000100;  // aMule 2.0.1
-        cfg.encoding = SxEncoding::ed2k_everywhere;
-        share(honest_sources(plan, p));
-        break;
-      case EmuleDefect::hybrid_in_v2:
-        cfg.emule_version = 0x02000000;  // aMule 2.0.0-rc7 (the version word has no room for "rc")
-        cfg.sx1 = 2;
-        cfg.encoding = SxEncoding::hybrid_everywhere;
-        share(honest_sources(plan, p));
-        break;
-      case EmuleDefect::v4_stored_raw:
-        cfg.emule_version = 0x02010300;  // aMule 2.1.3
-        share(v4_stored_raw(plan));
-        break;
-    }
+    auto defect = static_cast<EmuleDefect>(p.variant);
+    apply_defect(cfg, defect);
+    share(defect == EmuleDefect::v4_stored_raw ? v4_stored_raw(plan) : honest_sources(plan, p));
   } else if (p.role == Role::emule_anti_p2p) {
     cfg.name = "eMule";
     cfg.emule_version = kEmule050a;

@@ -75,6 +75,12 @@ kad::NodesFile lab_nodes_dat(const LabPlan& plan, const std::optional<ed2k::Md4>
 // when the sender advertised SX1 == 3.
 std::vector<Endpoint> honest_sources(const LabPlan& plan, const Party& except);
 SxPeerConfig sx_peer_config(const LabPlan& plan, const Party& p);
+// Makes cfg the aMule release with defect `d`: its version word, its SX
+// versions and how it encodes its answers (v4_stored_raw encodes right:
+// its defect is in what it stores, amule21_store).
+void apply_defect(SxPeerConfig& cfg, EmuleDefect d);
+// What eMule 0.50a's hello gives as its version word.
+inline constexpr std::uint32_t kEmule050a = 0x00050A00;
 const Party* emule_teacher(const LabPlan& plan);
 std::vector<Endpoint> v4_stored_raw(const LabPlan& plan);
 // aMule 2.1.0-2.1.3's receive rule on one answer (emule.md §3): the

@@ -12,7 +12,10 @@
 #include "core/ed2k_client.hpp"
 #include "lab/asio.hpp"
 
+#include <chrono>
+#include <functional>
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace p2pscope::lab {
@@ -34,6 +37,16 @@ struct SxPeerConfig {
   // Claims every other file too, with these sources (an anti-P2P peer).
   bool any_file = false;
   std::vector<Endpoint> any_file_sources;
+  // What its file status says about the files it has; empty (no parts)
+  // means complete. A partial source is one aMule asks for sources.
+  ed2k::PartStatus status;
+  // Called for every request for a file it has (the file, and the
+  // requester as its hello described it), before the answer is sent.
+  std::function<void(const ed2k::ClientInfo&, const ed2k::Md4&)> on_request;
+  // The part hashes of its files, for HASHSETREQUEST (none: no answer).
+  std::map<ed2k::Md4, std::vector<ed2k::Md4>> part_hashes;
+  // A session silent this long is closed.
+  std::chrono::seconds idle{30};
   // The sources it knows for `file`, or null when it does not have the file.
   const std::vector<Endpoint>* sources_of(const ed2k::Md4& file) const;
 };
@@ -41,6 +54,12 @@ struct SxPeerConfig {
 // Its answer for `file` (which it must have) in SX `version`, encoded as its
 // encoding says.
 ed2k::SourcesAnswer sx_answer(const SxPeerConfig& cfg, const ed2k::Md4& file, std::uint8_t version);
+
+// The frames answering one frame of a session (encoded, back to back; ""
+// for silence). `self` is where it listens (its hello answer's ID and
+// port). A hello sets `requester`, which later requests are read by. Pure.
+std::string sx_peer_respond(const ed2k::Frame& f, const SxPeerConfig& cfg, const Endpoint& self,
+                            ed2k::ClientInfo& requester);
 
 // Serves sessions on acceptor until it is closed.
 awaitable<void> serve_sx_peer(tcp::acceptor acceptor, const SxPeerConfig& cfg);

@@ -67,6 +67,16 @@ inline void open_outgoing(tcp::socket& s, const IpAddress& to, const IpAddress& 
   if (!ec) s.bind(tcp::endpoint(to_asio(local), 0), ec);
 }
 
+// Opens, binds (address reuse on) and listens on `at`: the lab's and the
+// harness's servers. A bind error (the address is not on an interface)
+// comes back in ec.
+inline void listen_on(tcp::acceptor& a, const Endpoint& at, error_code& ec) {
+  a.open(to_tcp(at).protocol(), ec);
+  if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) a.bind(to_tcp(at), ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+}
+
 // A deadline for a socket's operations: when it passes, the socket is
 // closed, so whatever the session awaits completes with an error and the
 // session ends. arm() again before each step; the watchdog must not outlive

@@ -126,6 +126,27 @@ IncomingOutcome outcome_of(std::string_view s) {
   throw std::invalid_argument("bad outcome " + std::string(s));
 }
 
+json sx_json(const SxAsk& a) {
+  json j{{"t", a.t}, {"asker", a.asker.to_string()}, {"asked", a.asked}, {"end", a.end},
+         {"sources", endpoints(a.sources)}, {"low_ids", a.low_ids}};
+  put_opt(j, "version", a.version);
+  put_opt(j, "software", a.software);
+  return j;
+}
+
+SxAsk sx_of(const json& j) {
+  SxAsk a;
+  a.t = j.at("t").get<double>();
+  a.asker = endpoint_of(j.at("asker"));
+  a.asked = j.at("asked").get<std::uint8_t>();
+  a.end = j.at("end").get<std::string>();
+  a.sources = endpoints_of(j.at("sources"));
+  a.low_ids = j.at("low_ids").get<std::size_t>();
+  get_opt(j, "version", a.version);
+  get_opt(j, "software", a.software);
+  return a;
+}
+
 }  // namespace
 
 std::string_view to_string(IncomingOutcome o) noexcept { return name_of(o); }
@@ -149,6 +170,12 @@ json to_json(const Capture& c) {
     if (!i.peer_id.empty()) a["peer_id"] = i.peer_id;
     j["incoming"].push_back(a);
   }
+  j["sx"] = json::array();
+  for (const auto& a : c.sx) j["sx"].push_back(sx_json(a));
+  j["offers"] = json::array();
+  for (const auto& o : c.offers)
+    j["offers"].push_back({{"t", o.t}, {"login_id", o.login_id}, {"login_port", o.login_port}, {"id", o.id}, {"port", o.port}});
+  j["logins"] = c.logins;
   return j;
 }
 
@@ -167,6 +194,15 @@ Result<Capture> capture_from_json(const json& j) {
       c.incoming.push_back({a.at("t").get<double>(), outcome_of(a.at("outcome").get<std::string>()),
                             a.value("peer_id", std::string())});
     }
+    // Captures written before eMule runs existed have none of these.
+    if (j.contains("sx"))
+      for (const auto& a : j.at("sx")) c.sx.push_back(sx_of(a));
+    if (j.contains("offers"))
+      for (const auto& o : j.at("offers"))
+        c.offers.push_back({o.at("t").get<double>(), o.at("login_id").get<std::uint32_t>(),
+                            o.at("login_port").get<std::uint16_t>(), o.at("id").get<std::uint32_t>(),
+                            o.at("port").get<std::uint16_t>()});
+    c.logins = j.value("logins", std::size_t{0});
     return c;
   } catch (const std::exception&) {
     return errc::bad_value;

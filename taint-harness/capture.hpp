@@ -83,6 +83,29 @@ struct IncomingAttempt {
   std::string peer_id;  // printable, when accepted
 };
 
+// eMule: one ask of the harness for the client's sources (an asker's
+// source exchange session) and what came of it.
+struct SxAsk {
+  double t = 0;
+  Endpoint asker;
+  std::uint8_t asked = 0;                // the version asked for: 1-3 by SX1, 4 by SX2
+  std::string end;                       // how the session ended (crawler::SxEnd's names)
+  std::optional<std::uint8_t> version;   // of the answer
+  std::vector<Endpoint> sources;         // its HighID entries, read in the answer's ID form
+  std::size_t low_ids = 0;               // LowID entries (no address to judge)
+  std::optional<std::string> software;   // from the client's hello answer
+};
+
+// eMule: one file entry of an OFFERFILES the client sent our index server:
+// who it says has the file (its own address, or the self markers).
+struct OfferSeen {
+  double t = 0;
+  std::uint32_t login_id = 0;  // the ID our server gave it (ED2K form)
+  std::uint16_t login_port = 0;  // the TCP port its login named
+  std::uint32_t id = 0;        // as offered
+  std::uint16_t port = 0;
+};
+
 struct Capture {
   double duration = 0;  // seconds the client ran
   std::vector<AnnounceRecord> announces;
@@ -93,6 +116,9 @@ struct Capture {
   std::uint64_t dht_replies = 0;  // answers to our nodes' queries
   std::vector<std::string> dht_versions;  // distinct KRPC "v" values the client sent (printable)
   std::vector<IncomingAttempt> incoming;
+  std::vector<SxAsk> sx;           // eMule
+  std::vector<OfferSeen> offers;   // eMule
+  std::size_t logins = 0;          // eMule: logins to our index server
 };
 
 nlohmann::json to_json(const Capture& c);

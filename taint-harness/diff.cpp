@@ -1,5 +1,6 @@
 #include "taint-harness/diff.hpp"
 
+#include "core/ed2k.hpp"
 #include "core/special_ranges.hpp"
 
 #include <algorithm>
@@ -11,7 +12,16 @@ namespace {
 
 // What the client gave out, by route, from the capture.
 std::map<Route, std::set<Endpoint>> outgoing(const Capture& c) {
-  std::map<Route, std::set<Endpoint>> out{{Route::pex, {}}, {Route::dht, {}}, {Route::tracker, {}}};
+  std::map<Route, std::set<Endpoint>> out{{Route::pex, {}}, {Route::dht, {}}, {Route::tracker, {}}, {Route::server, {}}, {Route::sx, {}}};
+  for (const auto& a : c.sx) out[Route::sx].insert(a.sources.begin(), a.sources.end());
+  // An offer names the client by the self markers (the ID and port it
+  // logged in with) or by an ID and port of its own choosing.
+  for (const auto& o : c.offers) {
+    bool self = o.id == 0xFBFBFBFBu || o.id == 0xFCFCFCFCu;
+    auto id = self ? o.login_id : o.id;
+    if (ed2k::is_low_id(id)) continue;
+    out[Route::server].insert({ed2k::ip_of_ed2k_id(id), self ? o.login_port : o.port});
+  }
   for (const auto& p : c.pex) {
     for (const auto& a : p.added) out[Route::pex].insert(a.endpoint);
   }
@@ -43,13 +53,14 @@ std::optional<std::pair<Endpoint, ByteOrder>> explain(const Endpoint& o, const s
 }
 
 std::vector<KindRow> kinds(const HarnessPlan& plan, const Capture& c, const std::set<Endpoint>& advertised) {
+  const auto first = plan.network == Network::emule ? FedKind::emule : FedKind::bittorrent;
   std::set<Endpoint> contacted, handshaken;
   for (const auto& k : c.contacts) {
     contacted.insert(k.at);
     if (k.handshake) handshaken.insert(k.at);
   }
   std::vector<KindRow> rows;
-  for (auto kind : {FedKind::bittorrent, FedKind::open_port, FedKind::unreachable}) {
+  for (auto kind : {first, FedKind::open_port, FedKind::unreachable}) {
     KindRow r;
     r.kind = kind;
     for (const auto& p : plan.fed) {
@@ -70,7 +81,7 @@ Policy policy_of(const std::vector<KindRow>& rows) {
   };
   if (advertised(FedKind::unreachable)) return Policy::unchecked;
   if (advertised(FedKind::open_port)) return Policy::after_connect;
-  if (advertised(FedKind::bittorrent)) return Policy::after_handshake;
+  if (advertised(FedKind::bittorrent) || advertised(FedKind::emule)) return Policy::after_handshake;
   return Policy::none_observed;
 }
 
@@ -82,7 +93,13 @@ std::string_view to_string(Policy p) noexcept { return name_of(p); }
 
 Diff diff(const HarnessPlan& plan, const Capture& capture) {
   std::set<Endpoint> incoming{plan.client};
-  std::map<Route, std::set<Endpoint>> fed_by{{Route::pex, {}}, {Route::dht, {}}, {Route::tracker, {}}};
+  std::map<Route, std::set<Endpoint>> fed_by;
+  // The seeder is listed by the server; askers claim their ports in their hellos.
+  if (plan.seeder) {
+    incoming.insert(*plan.seeder);
+    fed_by[Route::server].insert(*plan.seeder);
+  }
+  incoming.insert(plan.askers.begin(), plan.askers.end());
   for (const auto& p : plan.fed) {
     incoming.insert(p.endpoint);
     fed_by[p.route].insert(p.endpoint);
@@ -95,7 +112,7 @@ Diff diff(const HarnessPlan& plan, const Capture& capture) {
 
   Diff d;
   auto out = outgoing(capture);
-  for (auto route : {Route::pex, Route::dht, Route::tracker}) {
+  for (auto route : plan.routes()) {
     RouteRow row;
     row.route = route;
     row.incoming = fed_by[route].size();
@@ -117,7 +134,7 @@ Diff diff(const HarnessPlan& plan, const Capture& capture) {
     }
     d.routes.push_back(row);
   }
-  d.kinds = kinds(plan, capture, out[Route::pex]);
+  d.kinds = kinds(plan, capture, out[plan.network == Network::emule ? Route::sx : Route::pex]);
   d.policy = policy_of(d.kinds);
   return d;
 }

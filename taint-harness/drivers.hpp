@@ -6,10 +6,12 @@
 
 #include "core/error.hpp"
 #include "core/ip.hpp"
+#include "taint-harness/plan.hpp"
 
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +31,13 @@ struct DriverContext {
   Endpoint client;                 // address to bind; TCP listen port = DHT UDP port
   std::vector<Endpoint> dht_nodes; // our DHT nodes (also named in /etc/hosts as the usual routers)
   Anonymity anonymity = Anonymity::off;  // ignored by clients whose driver says unsupported
+  // eMule runs: the test file (its content, for the seeder) and its ed2k://
+  // link (empty for an idle run), the index server, and where the seeder
+  // listens.
+  std::filesystem::path file;
+  std::string ed2k_link;
+  Endpoint server;
+  std::optional<Endpoint> seeder;
 };
 
 // How to start a client: its command, environment additions, and commands to
@@ -47,11 +56,26 @@ struct ClientDriver {
   std::chrono::seconds window{75};        // how long the client runs: past its second PEX round
   std::function<Result<Launch>(const DriverContext&)> prepare;
   AnonymousMode anonymous_mode = AnonymousMode::unsupported;
+  Network network = Network::bittorrent;  // which world it is run in
 };
 
 // transmission, qbittorrent, deluge, rtorrent, aria2 and reference (the
 // libtorrent reference client built here; reference_binary is its path).
 std::vector<ClientDriver> builtin_drivers(const std::filesystem::path& reference_binary);
+// aMule (amuled 2.3.3): the client, and a second amuled as the seeder of the
+// test file, in one process group; the link is added with amulecmd.
+ClientDriver amule_driver();
+// The buggy eMule reference peer (p2pscope-emule-reference at `binary`):
+// mode "hybrid-in-v2", "ed2k-in-v3", "v4-stored-raw" or "none".
+ClientDriver emule_reference_driver(const std::filesystem::path& binary, const std::string& mode);
+// The amuled command lines the aMule driver writes, for its tests.
+inline constexpr std::uint16_t kAmuleEcPort = 4712, kSeederEcPort = 4713;
+// The client downloads at this rate: its first part (9.28 MB) in about
+// 40 s, the whole test file (3.5 parts) only after its window. The seeder
+// uploads as the lab's seeders do (6000 KiB/s): slowed at its end, aMule's
+// seeder ran at about 20 KiB/s and once gave no slot at all.
+inline constexpr int kClientDownloadKiBs = 250, kSeederUploadKiBs = 6000;
+
 // The buggy reference client (positive controls): mode "reverse-pex" or "unchecked-pex".
 ClientDriver buggy_reference_driver(const std::filesystem::path& reference_binary, const std::string& mode);
 // "run this command": a shell command line in which {torrent}, {dir},

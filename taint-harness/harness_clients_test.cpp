@@ -91,6 +91,84 @@ TEST(HarnessClient, RtorrentDhtPortByteOrderIsCaught) {
   }
 }
 
+// aMule 2.3.3 reads and writes source exchange by eMule's rules (aMule
+// fixed its last byte-order defect in 2.2.1, emule.md §3). It answers every
+// asker in the version asked for, naming the seeder it downloads from at
+// its real address and port (CPartFile::CreateSrcInfoPacket names sources
+// that are downloading, or queued; why it names no hub it queued at is in
+// taint-harness/README.md).
+TEST(HarnessClient, AmuleCreatesNoBogusPeers) {
+  auto r = run(amule_driver());
+  EXPECT_FALSE(r.run.error) << describe(r);
+  EXPECT_EQ(r.verdict, ClientVerdict::clean) << describe(r);
+  EXPECT_EQ(r.diff.bogus(), 0u) << describe(r);
+  std::set<int> answered;
+  for (const auto& a : r.run.capture.sx) {
+    if (a.end != "answered") continue;
+    answered.insert(a.asked);
+    EXPECT_EQ(a.version, a.asked) << describe(r);
+    EXPECT_TRUE(std::find(a.sources.begin(), a.sources.end(), *r.run.plan.seeder) != a.sources.end()) << describe(r);
+  }
+  EXPECT_EQ(answered, (std::set<int>{1, 2, 3, 4})) << describe(r);
+}
+
+// The eMule reference peer playing each old aMule release: every address it
+// gives out that it was not given is a reversal of one it was given, by
+// source exchange.
+ClientReport expect_emule_control_caught(const std::string& mode) {
+  auto r = run(emule_reference_driver(P2PSCOPE_EMULE_REFERENCE, mode));
+  EXPECT_FALSE(r.run.error) << describe(r);
+  EXPECT_EQ(r.verdict, ClientVerdict::creates_bogus) << describe(r);
+  for (const auto& c : r.diff.created) {
+    EXPECT_EQ(c.route, Route::sx) << describe(r);
+    EXPECT_TRUE(c.original) << c.advertised.to_string() << describe(r);
+    EXPECT_EQ(c.byte_order, ByteOrder::address_reversed) << describe(r);
+  }
+  return r;
+}
+
+std::set<int> versions_with_created(const ClientReport& r) {
+  std::set<Endpoint> created;
+  for (const auto& c : r.diff.created) created.insert(c.advertised);
+  std::set<int> out;
+  for (const auto& a : r.run.capture.sx)
+    for (const auto& s : a.sources)
+      if (created.count(s)) out.insert(a.asked);
+  return out;
+}
+
+// aMule <= 2.0.0-rc7 wrote hybrid IDs into v1/v2 answers: every v1/v2 reader
+// gets reversed addresses (and it speaks nothing newer than v2).
+TEST(HarnessControl, EmuleHybridInV2IsCaught) {
+  auto r = expect_emule_control_caught("hybrid-in-v2");
+  EXPECT_TRUE(versions_with_created(r).count(1)) << describe(r);
+  EXPECT_TRUE(versions_with_created(r).count(2)) << describe(r);
+}
+// aMule rc8-2.0.1 wrote ED2K IDs where v3 wants hybrid.
+TEST(HarnessControl, EmuleEd2kInV3IsCaught) {
+  auto r = expect_emule_control_caught("ed2k-in-v3");
+  EXPECT_TRUE(versions_with_created(r).count(3)) << describe(r);
+}
+// aMule 2.1.0-2.1.3 stored the hybrid IDs of an eMule 0.48a+ sender (SX1 4)
+// unswapped and gave them out, correctly encoded, in every version: the
+// reversed addresses are exactly those the v4 hub (an eMule 0.50a) named.
+TEST(HarnessControl, EmuleV4StoredRawIsCaught) {
+  auto r = expect_emule_control_caught("v4-stored-raw");
+  std::set<Endpoint> from_v4_hub;
+  for (const auto& f : r.run.plan.fed_by(Route::sx))
+    if (f.sx == 4) from_v4_hub.insert(f.endpoint);
+  std::set<Endpoint> originals;
+  for (const auto& c : r.diff.created)
+    if (c.original) originals.insert(*c.original);
+  EXPECT_EQ(originals, from_v4_hub) << describe(r);
+}
+// The same peer with aMule 2.3.3's rules: the negative control.
+TEST(HarnessControl, EmuleReferenceWithTodaysRulesIsClean) {
+  auto r = run(emule_reference_driver(P2PSCOPE_EMULE_REFERENCE, "none"));
+  EXPECT_FALSE(r.run.error) << describe(r);
+  EXPECT_EQ(r.verdict, ClientVerdict::clean) << describe(r);
+}
+
 TEST(HarnessControl, ReversedPexIsCaughtWithEveryPair) {
   auto r = run(buggy_reference_driver(P2PSCOPE_REFERENCE_CLIENT, "reverse-pex"));
   ASSERT_EQ(r.verdict, ClientVerdict::creates_bogus) << describe(r);

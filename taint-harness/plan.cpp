@@ -48,6 +48,8 @@ class Picker {
 
 }  // namespace
 
+std::string_view to_string(Network n) noexcept { return name_of(n); }
+
 std::string_view to_string(Route r) noexcept { return name_of(r); }
 
 std::string_view to_string(FedKind k) noexcept { return name_of(k); }
@@ -77,6 +79,32 @@ HarnessPlan make_plan(const PlanOptions& opt) {
   return plan;
 }
 
+HarnessPlan make_emule_plan(const PlanOptions& opt) {
+  Picker pick(opt.seed);
+  HarnessPlan plan;
+  plan.network = Network::emule;
+  plan.client = pick.next();
+  plan.tracker = pick.next();
+  for (std::uint8_t v = 1; v <= 4; ++v) plan.fed.push_back({pick.next(), Route::server, FedKind::emule, true, v});
+  for (auto kind : {FedKind::emule, FedKind::open_port, FedKind::unreachable})
+    plan.fed.push_back({pick.next(), Route::server, kind, false});
+  // Two per hub keep the client's source count at or under aMule's "very
+  // rare file" mark (10) while it asks the hubs, so it asks every one.
+  for (std::uint8_t v = 1; v <= 4; ++v) {
+    plan.fed.push_back({pick.next(), Route::sx, FedKind::emule, false, v});
+    plan.fed.push_back({pick.next(), Route::sx, v % 2 ? FedKind::open_port : FedKind::unreachable, false, v});
+  }
+  plan.seeder = pick.next();
+  for (std::size_t i = 0; i < kEmuleAskRounds * 4; ++i) plan.askers.push_back(pick.next());
+  plan.prober = pick.next();
+  return plan;
+}
+
+std::vector<Route> HarnessPlan::routes() const {
+  if (network == Network::emule) return {Route::server, Route::sx};
+  return {Route::pex, Route::dht, Route::tracker};
+}
+
 std::vector<FedPeer> HarnessPlan::hubs() const {
   std::vector<FedPeer> out;
   std::copy_if(fed.begin(), fed.end(), std::back_inserter(out), [](const FedPeer& p) { return p.hub; });
@@ -91,6 +119,7 @@ std::vector<FedPeer> HarnessPlan::fed_by(Route r) const {
 
 std::vector<Endpoint> HarnessPlan::dht_nodes() const {
   std::vector<Endpoint> out;
+  if (network == Network::emule) return out;
   for (const auto& h : hubs()) out.push_back(h.endpoint);
   out.insert(out.end(), dht_only.begin(), dht_only.end());
   return out;
@@ -98,6 +127,8 @@ std::vector<Endpoint> HarnessPlan::dht_nodes() const {
 
 std::vector<IpAddress> HarnessPlan::local_addresses() const {
   std::vector<IpAddress> out{client.address, tracker.address, prober.address};
+  if (seeder) out.push_back(seeder->address);
+  for (const auto& a : askers) out.push_back(a.address);
   for (const auto& n : dht_only) out.push_back(n.address);
   for (const auto& p : fed) {
     if (p.kind != FedKind::unreachable) out.push_back(p.endpoint.address);

@@ -16,16 +16,28 @@
 #include "core/names.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 namespace p2pscope::harness {
 
-// The routes a client is fed by, and gives peers out by.
-enum class Route : std::uint8_t { tracker, pex, dht };
+// Which network a run's client speaks: BitTorrent (tracker, PEX, DHT) or
+// eMule (an index server and source exchange).
+enum class Network : std::uint8_t { bittorrent, emule };
+constexpr auto enum_names(Network) noexcept {
+  return std::to_array<std::pair<Network, std::string_view>>({{Network::bittorrent, "bittorrent"}, {Network::emule, "emule"}});
+}
+
+std::string_view to_string(Network n) noexcept;
+
+// The routes a client is fed by, and gives peers out by: tracker, pex and
+// dht for BitTorrent; server (the index server's source answers in, the
+// client's own offers out) and sx (source exchange) for eMule.
+enum class Route : std::uint8_t { tracker, pex, dht, server, sx };
 constexpr auto enum_names(Route) noexcept {
   return std::to_array<std::pair<Route, std::string_view>>({
-      {Route::tracker, "tracker"}, {Route::pex, "pex"}, {Route::dht, "dht"}});
+      {Route::tracker, "tracker"}, {Route::pex, "pex"}, {Route::dht, "dht"}, {Route::server, "server"}, {Route::sx, "sx"}});
 }
 
 std::string_view to_string(Route r) noexcept;
@@ -36,10 +48,12 @@ enum class FedKind : std::uint8_t {
   bittorrent,   // completes the BitTorrent handshake (claims every piece, never unchokes)
   open_port,    // accepts TCP, answers like an SSH server, not BitTorrent
   unreachable,  // not on any interface: connect() fails
+  emule,        // answers the eMule hello and file requests as a source with part of the file, never uploads
 };
 constexpr auto enum_names(FedKind) noexcept {
   return std::to_array<std::pair<FedKind, std::string_view>>({
-      {FedKind::bittorrent, "bittorrent"}, {FedKind::open_port, "open_port"}, {FedKind::unreachable, "unreachable"}});
+      {FedKind::bittorrent, "bittorrent"}, {FedKind::open_port, "open_port"}, {FedKind::unreachable, "unreachable"},
+      {FedKind::emule, "emule"}});
 }
 
 std::string_view to_string(FedKind k) noexcept;
@@ -49,6 +63,10 @@ struct FedPeer {
   Route route = Route::tracker;
   FedKind kind = FedKind::bittorrent;
   bool hub = false;  // a hub: sends ut_pex and the PORT message, runs a DHT node at the same ip:port
+  // eMule: a hub answers source exchange in this version (1-4; see
+  // hub_sx1_advertised); a peer fed by route sx is handed out by the hub
+  // of this version.
+  std::uint8_t sx = 0;
   friend bool operator==(const FedPeer&, const FedPeer&) = default;
 };
 
@@ -60,8 +78,9 @@ struct PlanOptions {
 };
 
 struct HarnessPlan {
+  Network network = Network::bittorrent;
   Endpoint client;   // the client's address and listen port (TCP, and UDP for the DHT)
-  Endpoint tracker;  // HTTP and BEP 15 on the same port
+  Endpoint tracker;  // HTTP and BEP 15 on the same port; eMule: the index server (TCP, UDP at port + 4)
   std::vector<FedPeer> fed;  // hubs first (route tracker, kind bittorrent)
   std::vector<Endpoint> dht_only;  // more DHT nodes (UDP only), each in a /24 of its own
   // Where our connections to the client's listen port come from (the
@@ -69,7 +88,18 @@ struct HarnessPlan {
   // its extended handshake announces; the source port is ephemeral, so a
   // client that passes this peer on by any port made up nothing.
   Endpoint prober;
+  // eMule: a real aMule that shares the whole file and uploads it slowly,
+  // so that the client completes a part (aMule shares a part file, and so
+  // answers source exchange for it, only from then on). Listed by the server.
+  std::optional<Endpoint> seeder;
+  // eMule: where the harness asks the client for its sources, round by
+  // round, one address per SX version (1-4) in each round. aMule answers one
+  // client once per 40 minutes, and a client that changes its user hash is
+  // banned, so every ask has an address of its own.
+  std::vector<Endpoint> askers;
 
+  // The routes of the plan's network, in report order.
+  std::vector<Route> routes() const;
   // Every DHT node: the hubs', then dht_only. Each announces itself to the
   // client's DHT node at its own ip:port, so these are incoming by the DHT.
   std::vector<Endpoint> dht_nodes() const;
@@ -82,6 +112,19 @@ struct HarnessPlan {
 };
 
 HarnessPlan make_plan(const PlanOptions& opt);
+// The eMule world from the same seed rules: the client, the index server,
+// four hubs (listed by the server) that answer source exchange in versions
+// 1, 2, 3 and 4, the seeder, per route one fed peer of each kind on the
+// server and, through each hub, an eMule peer and an open or unreachable
+// one, and kEmuleAskRounds rounds of askers.
+inline constexpr std::size_t kEmuleAskRounds = 4;
+HarnessPlan make_emule_plan(const PlanOptions& opt);
+// The SX1 version a hub answering in `version` advertises in its hello: the
+// version itself (the v4 hub is an eMule 0.50a: SX1 4 and SX2). aMule 2.3.3
+// asks only peers that advertise SX1 > 1 or SX2, and drops 12-byte entries
+// from any sender that does not advertise 1, so no version-1 answer ever
+// reaches it; older clients (the eMule reference peer) take them.
+constexpr std::uint8_t hub_sx1_advertised(std::uint8_t version) noexcept { return version; }
 
 // True when a is a usable harness address: see the header comment.
 bool harness_address_ok(const IpAddress& a) noexcept;

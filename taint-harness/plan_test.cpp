@@ -52,6 +52,43 @@ TEST(HarnessPlan, UnreachablePeersAreNotOnTheLoopback) {
   for (const auto& n : p.dht_only) EXPECT_EQ(on_lo.count(n.address), 1u);
 }
 
+TEST(HarnessPlan, EmuleHubsAnswerInEveryVersionAndEachHandsOutItsOwnPeers) {
+  auto p = make_emule_plan({5});
+  EXPECT_EQ(p.network, Network::emule);
+  EXPECT_EQ(p.routes(), (std::vector<Route>{Route::server, Route::sx}));
+  std::set<std::uint8_t> versions;
+  for (const auto& h : p.hubs()) {
+    EXPECT_EQ(h.route, Route::server);
+    EXPECT_EQ(h.kind, FedKind::emule);
+    versions.insert(h.sx);
+    std::size_t handed = 0;
+    for (const auto& f : p.fed_by(Route::sx)) handed += f.sx == h.sx;
+    EXPECT_EQ(handed, 2u) << "hub v" << int(h.sx);
+  }
+  EXPECT_EQ(versions, (std::set<std::uint8_t>{1, 2, 3, 4}));
+  // A hub's answers are what its hello promises: aMule reads SX1 answers by the sender's version.
+  for (std::uint8_t v = 1; v <= 4; ++v) EXPECT_EQ(hub_sx1_advertised(v), v);
+  // Sources the client knows while it asks the hubs: at most aMule's "very rare" 10.
+  EXPECT_LE(p.fed_by(Route::server).size() + 1, 10u);
+}
+
+TEST(HarnessPlan, EmuleAddressesAreDistinctAndOnTheLoopbackWhereTheyAnswer) {
+  auto p = make_emule_plan({9});
+  ASSERT_TRUE(p.seeder);
+  EXPECT_EQ(p.askers.size(), kEmuleAskRounds * 4);
+  std::set<std::uint32_t> used{p.client.address.v4_value() >> 8, p.tracker.address.v4_value() >> 8,
+                               p.seeder->address.v4_value() >> 8, p.prober.address.v4_value() >> 8};
+  for (const auto& f : p.fed) used.insert(f.endpoint.address.v4_value() >> 8);
+  for (const auto& a : p.askers) used.insert(a.address.v4_value() >> 8);
+  EXPECT_EQ(used.size(), 4 + p.fed.size() + p.askers.size());
+  auto local = p.local_addresses();
+  std::set<IpAddress> on_lo(local.begin(), local.end());
+  EXPECT_EQ(on_lo.count(p.seeder->address), 1u);
+  for (const auto& a : p.askers) EXPECT_EQ(on_lo.count(a.address), 1u);
+  for (const auto& f : p.fed) EXPECT_EQ(on_lo.count(f.endpoint.address), f.kind == FedKind::unreachable ? 0u : 1u);
+  EXPECT_TRUE(p.dht_nodes().empty());
+}
+
 TEST(HarnessPlan, RejectsAddressesClientsDrop) {
   EXPECT_FALSE(harness_address_ok(IpAddress::parse("127.3.2.1").value()));   // Transmission drops 127/8
   EXPECT_FALSE(harness_address_ok(IpAddress::parse("25.1.2.200").value()));  // libtorrent's dark /8s

@@ -17,10 +17,18 @@ bool gave_anything_out(const Diff& d) {
 json plan_json(const HarnessPlan& p) {
   json fed = json::array();
   for (const auto& f : p.fed) {
-    fed.push_back({{"peer", f.endpoint.to_string()}, {"route", to_string(f.route)}, {"kind", to_string(f.kind)},
-                   {"hub", f.hub}});
+    json e{{"peer", f.endpoint.to_string()}, {"route", to_string(f.route)}, {"kind", to_string(f.kind)}, {"hub", f.hub}};
+    if (f.sx) e["sx"] = f.sx;
+    fed.push_back(e);
   }
-  return {{"client", p.client.to_string()}, {"tracker", p.tracker.to_string()}, {"fed", fed}};
+  json j{{"network", to_string(p.network)}, {"client", p.client.to_string()}, {"fed", fed}};
+  j[p.network == Network::emule ? "server" : "tracker"] = p.tracker.to_string();
+  if (p.seeder) j["seeder"] = p.seeder->to_string();
+  if (!p.askers.empty()) {
+    j["askers"] = json::array();
+    for (const auto& a : p.askers) j["askers"].push_back(a.to_string());
+  }
+  return j;
 }
 
 json diff_json(const Diff& d) {
@@ -68,9 +76,9 @@ std::string diff_section(const json& d) {
                          c.at("unroutable").get<bool>() ? " (unroutable)" : "");
     }
   }
-  out += "   fed peers (hubs aside)   fed contacted handshaken advertised-by-PEX\n";
+  out += "   fed peers (hubs aside)   fed contacted handshaken passed on\n";
   for (const auto& k : d.at("policy_evidence")) {
-    out += fmt::format("     {:<22} {:>3} {:>9} {:>10} {:>17}\n", str(k, "kind"), k.at("fed").get<int>(),
+    out += fmt::format("     {:<22} {:>3} {:>9} {:>10} {:>10}\n", str(k, "kind"), k.at("fed").get<int>(),
                        k.at("contacted").get<int>(), k.at("handshaken").get<int>(), k.at("advertised_by_pex").get<int>());
   }
   return out;
@@ -145,14 +153,17 @@ ClientReport make_report(RunResult run) {
 json to_json(const ClientReport& r) {
   const auto& run = r.run;
   json j{{"client", run.client}, {"version", run.version}, {"mode", to_string(run.mode)},
-         {"verdict", to_string(r.verdict)}, {"info_hash", run.info_hash.hex()}, {"seconds", run.seconds},
+         {"verdict", to_string(r.verdict)}, {"seconds", run.seconds},
          {"client_seconds", run.capture.duration}, {"stopped_cleanly", run.stopped_cleanly},
          {"plan", plan_json(run.plan)}, {"capture", to_json(run.capture)}};
   j["anonymity"] = {{"asked", run.anonymity == Anonymity::on},
                     {"client_has_mode", run.anonymous_mode == AnonymousMode::supported}};
+  if (run.plan.network == Network::bittorrent) j["info_hash"] = run.info_hash.hex();
+  if (!run.ed2k_link.empty()) j["ed2k_link"] = run.ed2k_link;
   if (run.mode == RunMode::taint) {
     j["diff"] = diff_json(r.diff);
-    j["audit"] = to_json(r.audit);
+    // BEP 37 is BitTorrent's; an eMule run has none of what it checks.
+    if (run.plan.network == Network::bittorrent) j["audit"] = to_json(r.audit);
   }
   if (run.egress) j["egress"] = to_json(*run.egress);
   if (run.stop_note) j["stop_note"] = *run.stop_note;
@@ -166,7 +177,7 @@ json to_json(const ClientReport& r) {
 
 std::string report_table(const json& reports) {
   std::string out = fmt::format("{:<26} {:<30} {:<20} {:>5} {:>10} {:>5}  {}\n", "client", "version", "verdict", "bogus",
-                                "byte-order", "leaks", "PEX policy");
+                                "byte-order", "leaks", "propagation");
   for (const auto& r : reports) {
     const auto d = r.value("diff", json::object());
     const auto a = r.value("audit", json::object());
@@ -181,7 +192,14 @@ std::string report_table(const json& reports) {
     if (r.contains("diff")) out += diff_section(r.at("diff"));
     if (r.contains("audit") && r.contains("anonymity")) out += audit_section(r);
     if (r.contains("egress")) out += egress_section(r.at("egress"));
-    if (r.contains("capture")) {
+    if (r.contains("capture") && r.contains("ed2k_link")) {
+      const auto& c = r.at("capture");
+      std::size_t answered = 0;
+      for (const auto& a : c.value("sx", json::array())) answered += a.value("end", std::string()) == "answered";
+      out += fmt::format("   captured: {} source exchange asks ({} answered), {} offered entries, {} logins\n",
+                         c.value("sx", json::array()).size(), answered, c.value("offers", json::array()).size(),
+                         c.value("logins", 0));
+    } else if (r.contains("capture")) {
       const auto& c = r.at("capture");
       out += fmt::format("   captured: {} ut_pex messages, {} DHT answers with values, {} announces, {} DHT queries\n",
                          c.at("pex").size(), c.at("dht").size(), c.at("announces").size(),

@@ -1,6 +1,8 @@
 #include "taint-harness/run.hpp"
 
+#include "core/ed2k_link.hpp"
 #include "lab/sandbox.hpp"
+#include "taint-harness/emule_world.hpp"
 #include "taint-harness/pcap_recorder.hpp"
 #include "taint-harness/world.hpp"
 
@@ -16,6 +18,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <deque>
 #include <fstream>
 #include <random>
@@ -35,7 +38,45 @@ constexpr std::size_t kLogTailLines = 25;
 struct TestTorrent {
   InfoHash info_hash;
   fs::path file;
+  // eMule runs: the test file's content and link instead.
+  fs::path content;
+  std::optional<ed2k::FileLink> link;
+  std::vector<ed2k::Md4> part_hashes;
 };
+
+// Three and a half parts: the seeder's 300 KiB/s gives the client a whole
+// part (and so a shared part file that answers source exchange) in about
+// half a minute, and the whole file only after the window.
+constexpr std::uint64_t kEmuleFileSize = ed2k::kPartSize * 7 / 2;
+
+Result<TestTorrent> make_test_file(const fs::path& dir, const HarnessPlan& plan) {
+  TestTorrent t;
+  t.content = dir / "content" / "p2pscope-harness.bin";
+  fs::create_directories(t.content.parent_path());
+  std::ofstream f(t.content, std::ios::binary | std::ios::trunc);
+  ed2k::FileHasher hasher;
+  std::mt19937_64 rng(plan.client.port);
+  std::string chunk(1 << 20, '\0');
+  for (std::uint64_t off = 0; off < kEmuleFileSize; off += chunk.size()) {
+    chunk.resize(static_cast<std::size_t>(std::min<std::uint64_t>(kEmuleFileSize - off, 1 << 20)));
+    for (std::size_t i = 0; i + 8 <= chunk.size(); i += 8) {
+      auto v = rng();
+      std::memcpy(chunk.data() + i, &v, 8);
+    }
+    f.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    hasher.update(chunk);
+  }
+  f.close();
+  if (!f) return std::make_error_code(std::errc::io_error);
+  ed2k::FileLink link;
+  link.name = t.content.filename().string();
+  link.size = kEmuleFileSize;
+  auto set = std::move(hasher).finish();
+  link.hash = set.file;
+  t.link = link;
+  t.part_hashes = std::move(set.parts);
+  return t;
+}
 
 Result<TestTorrent> make_test_torrent(const fs::path& dir, const HarnessPlan& plan) {
   auto content = dir / "content" / "harness-payload";
@@ -137,7 +178,7 @@ struct Supervision {
 // Runs the client for its window (watching for an early exit), runs the
 // after-start commands, then stops it: SIGTERM to its process group, SIGKILL
 // after stop_timeout.
-awaitable<void> supervise(World& world, const Launch& launch, const DriverContext& ctx, const RunOptions& opt,
+awaitable<void> supervise(TestWorld& world, const Launch& launch, const DriverContext& ctx, const RunOptions& opt,
                           std::chrono::seconds window, Supervision& sup, const fs::path& log) {
   auto start = std::chrono::steady_clock::now();
   const pid_t group = sup.client;  // the client leads its own process group
@@ -211,11 +252,22 @@ int inside(const ClientDriver& d, const RunOptions& opt, const HarnessPlan& plan
   PcapRecorder pcap;
   if (auto st = pcap.start("lo", opt.dir / "sandbox-lo.pcap"); !st) status["pcap_warning"] = st.error().message();
   asio::io_context io;
-  WorldOptions wo;
-  wo.info_hash = torrent.info_hash;
-  wo.pieces = kPieces;
-  wo.mode = opt.mode == RunMode::idle ? WorldMode::quiet : WorldMode::feed;
-  World world(io, plan, wo);
+  auto mode = opt.mode == RunMode::idle ? WorldMode::quiet : WorldMode::feed;
+  std::unique_ptr<TestWorld> world_ptr;
+  if (plan.network == Network::emule) {
+    EmuleWorldOptions eo;
+    eo.file = *torrent.link;
+    eo.part_hashes = torrent.part_hashes;
+    eo.mode = mode;
+    world_ptr = std::make_unique<EmuleWorld>(io, plan, eo);
+  } else {
+    WorldOptions wo;
+    wo.info_hash = torrent.info_hash;
+    wo.pieces = kPieces;
+    wo.mode = mode;
+    world_ptr = std::make_unique<World>(io, plan, wo);
+  }
+  auto& world = *world_ptr;
   Supervision sup;
   DriverContext ctx;
   ctx.profile = opt.dir / "profile";
@@ -224,6 +276,10 @@ int inside(const ClientDriver& d, const RunOptions& opt, const HarnessPlan& plan
   ctx.client = plan.client;
   ctx.dht_nodes = plan.dht_nodes();
   ctx.anonymity = opt.anonymity;
+  ctx.server = plan.tracker;
+  ctx.seeder = plan.seeder;
+  ctx.file = torrent.content;
+  if (torrent.link && opt.mode == RunMode::taint) ctx.ed2k_link = ed2k::format_link(*torrent.link);
   fs::create_directories(ctx.profile);
   fs::create_directories(ctx.download);
   auto log = opt.dir / "client.log";
@@ -315,11 +371,12 @@ StatusOr<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
   r.mode = opt.mode;
   r.anonymity = opt.anonymity;
   r.anonymous_mode = d.anonymous_mode;
-  r.plan = make_plan(opt.plan);
-  auto made = make_test_torrent(opt.dir, r.plan);
+  r.plan = d.network == Network::emule ? make_emule_plan(opt.plan) : make_plan(opt.plan);
+  auto made = d.network == Network::emule ? make_test_file(opt.dir, r.plan) : make_test_torrent(opt.dir, r.plan);
   if (!made) return Error(made.error()).within("making the test torrent in " + opt.dir.string());
   auto torrent = std::move(made).value();
   r.info_hash = torrent.info_hash;
+  if (torrent.link) r.ed2k_link = ed2k::format_link(*torrent.link);
   lab::SandboxSpec spec;
   spec.state_dir = opt.dir / "sandbox";
   spec.addresses = r.plan.local_addresses();

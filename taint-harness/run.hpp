@@ -47,7 +47,8 @@ struct RunResult {
   Anonymity anonymity = Anonymity::off;         // as asked
   AnonymousMode anonymous_mode = AnonymousMode::unsupported;  // whether the client could honour it
   HarnessPlan plan;
-  InfoHash info_hash;
+  InfoHash info_hash;      // BitTorrent runs
+  std::string ed2k_link;   // eMule runs: the test file
   Capture capture;
   std::optional<std::string> error;  // the client failed to run as asked
   std::string log_tail;              // last lines of the client's log, when error

@@ -214,10 +214,7 @@ awaitable<void> accept_loop(tcp::acceptor& a, Endpoint at, std::function<awaitab
 Status World::Impl::listen(const Endpoint& at, std::function<awaitable<void>(tcp::socket, Endpoint)> session) {
   auto a = std::make_unique<tcp::acceptor>(io);
   error_code ec;
-  a->open(to_tcp(at).protocol(), ec);
-  if (!ec) a->set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) a->bind(to_tcp(at), ec);
-  if (!ec) a->listen(asio::socket_base::max_listen_connections, ec);
+  listen_on(*a, at, ec);
   if (ec) return ec;
   asio::co_spawn(io, accept_loop(*a, at, std::move(session)), asio::detached);
   acceptors.push_back(std::move(a));
@@ -277,10 +274,7 @@ Status World::Impl::start_tracker() {
   tracker = std::make_unique<lab::TrackerState>(std::move(cfg), 0x5eed);
   tcp::acceptor a(io);
   error_code ec;
-  a.open(tcp::v4(), ec);
-  if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) a.bind(to_tcp(plan.tracker), ec);
-  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  listen_on(a, plan.tracker, ec);
   udp::socket u(io);
   if (!ec) u.open(udp::v4(), ec);
   if (!ec) u.bind(to_udp(plan.tracker), ec);

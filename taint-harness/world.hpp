@@ -35,22 +35,33 @@ struct WorldOptions {
   std::chrono::seconds probe_every{15};        // retries until it accepts, 3 attempts in all
 };
 
-class World {
+// What run.cpp needs of a network's world: start it, stop it, read what it
+// captured. Threads: as the implementation says (one io_context thread).
+class TestWorld {
+ public:
+  virtual ~TestWorld() = default;
+  // Binds every listener and socket and starts serving. A bind error (the
+  // address is not on the sandbox's loopback) is returned; later errors end
+  // single sessions only.
+  virtual Status start() = 0;
+  // Closes every listener and socket (or, where the servers own them,
+  // stops recording).
+  virtual void stop() = 0;
+  virtual Capture& capture() noexcept = 0;
+  virtual double elapsed() const = 0;  // seconds since start()
+};
+
+class World final : public TestWorld {
  public:
   World(net::asio::io_context& io, const HarnessPlan& plan, WorldOptions opt);
   ~World();
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
-  // Binds every listener and socket and starts serving. A bind error (the
-  // address is not on the sandbox's loopback) is returned; later errors end
-  // single sessions only.
-  Status start();
-  // Closes every listener and socket.
-  void stop();
-
-  Capture& capture() noexcept { return capture_; }
-  double elapsed() const;  // seconds since start()
+  Status start() override;
+  void stop() override;
+  Capture& capture() noexcept override { return capture_; }
+  double elapsed() const override;
 
   struct Impl;  // the coroutines' shared state (world.cpp)
 

@@ -28,7 +28,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 3: check_round_trip(body, decode_file_name_answer, encode_file_name_answer, "ed2k file name answer"); break;
     case 4: check_round_trip(body, decode_file_status, encode_file_status, "ed2k file status"); break;
-    case 5: check_round_trip(body, decode_hash_only, encode_hash_only, "ed2k hash"); break;
+    case 5:
+      check_round_trip(body, decode_hash_only, encode_hash_only, "ed2k hash");
+      check_round_trip(body, [](auto b) { return decode_hashset_answer(b, 64); }, encode_hashset_answer,
+                       "ed2k hashset answer");
+      break;
     case 6:
     case 7: {
       auto kind = data[0] % 11 == 6 ? MultiKind::plain : MultiKind::extended;
