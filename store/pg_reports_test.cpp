@@ -2,6 +2,7 @@
 // pg_test.cpp). The reports are made by the harness's own report code, so a
 // change to its JSON shows up here.
 #include "store/pg_reports.hpp"
+#include "core/ed2k.hpp"
 #include "taint-harness/report.hpp"
 #include "tests/testlib/pg_fixture.hpp"
 
@@ -55,6 +56,30 @@ TEST_F(PgReports, HarnessRunIsStoredOnceWithItsFlows) {
   EXPECT_EQ(count("SELECT count(*) FROM harness_flow WHERE created AND byte_order = 'address_reversed' "
                   "AND original_ip = '" + reversed_from.address.to_string() + "' AND original_port = " +
                   std::to_string(reversed_from.port)),
+            1);
+}
+
+// An eMule run (harness --client amule): its flows are on the server and
+// source exchange routes, and it has no infohash.
+TEST_F(PgReports, AnEmuleRunIsStoredWithItsServerAndSxFlows) {
+  auto c = db();
+  harness::RunResult emule;
+  emule.client = "amule";
+  emule.plan = harness::make_emule_plan({5});
+  emule.ed2k_link = "ed2k://|file|x.bin|34048000|2227E7D1627B091522E48CFFFC1DACE1|/";
+  const auto hub_peer = emule.plan.fed_by(Route::sx).front().endpoint;
+  emule.capture.sx.push_back({45, emule.plan.askers.front(), 3, "answered", 3,
+                              {hub_peer, {reverse_v4(hub_peer.address), hub_peer.port}}, 0, "aMule 2.3.3"});
+  emule.capture.offers.push_back({60, ed2k::ed2k_id(emule.plan.client.address), emule.plan.client.port, 0xFBFBFBFBu, 0xFBFB});
+  auto j = harness::to_json(harness::make_report(emule));
+  j["session"] = "emule-test";
+  ASSERT_TRUE(test::is_ok(store_harness_report(*c, j)));
+  EXPECT_EQ(count("SELECT count(*) FROM harness_run WHERE client = 'amule' AND info_hash IS NULL AND byte_order = 1"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM harness_flow WHERE direction = 'out' AND route = 'server' AND peer_ip = '" +
+                  emule.plan.client.address.to_string() + "'"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM harness_flow WHERE route = 'sx' AND created AND original_ip = '" +
+                  hub_peer.address.to_string() + "'"),
             1);
 }
 

@@ -131,6 +131,7 @@ json sx_json(const SxAsk& a) {
          {"sources", endpoints(a.sources)}, {"low_ids", a.low_ids}};
   put_opt(j, "version", a.version);
   put_opt(j, "software", a.software);
+  put_opt(j, "anomaly", a.anomaly);
   return j;
 }
 
@@ -144,6 +145,7 @@ SxAsk sx_of(const json& j) {
   a.low_ids = j.at("low_ids").get<std::size_t>();
   get_opt(j, "version", a.version);
   get_opt(j, "software", a.software);
+  get_opt(j, "anomaly", a.anomaly);
   return a;
 }
 

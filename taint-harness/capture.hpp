@@ -94,6 +94,7 @@ struct SxAsk {
   std::vector<Endpoint> sources;         // its HighID entries, read in the answer's ID form
   std::size_t low_ids = 0;               // LowID entries (no address to judge)
   std::optional<std::string> software;   // from the client's hello answer
+  std::optional<std::string> anomaly;    // what was wrong with a bad answer
 };
 
 // eMule: one file entry of an OFFERFILES the client sent our index server:

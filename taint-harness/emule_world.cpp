@@ -64,10 +64,10 @@ awaitable<void> ask_once(EmuleWorld::Impl& w, std::size_t index, std::uint8_t ve
   ask.asked = version;
   crawler::Ed2kEvents ev;
   ev.on_source = [&ask](EmuleObservation o) { add_sx_entry(ask, o); };
-  ev.on_anomaly = [&ask](AnomalyKind, std::string why) { ask.end = why; };
+  ev.on_anomaly = [&ask](AnomalyKind, std::string why) { ask.anomaly = std::move(why); };
   auto out = co_await crawler::sx_session(w.plan.client, crawler::Ed2kFile{w.opt.file.hash, w.opt.file.size}, cfg,
                                           w.gate, ev);
-  if (ask.end.empty()) ask.end = std::string(name_of(out.end));
+  ask.end = std::string(name_of(out.end));
   ask.version = out.version;
   if (out.client) ask.software = out.client->software();
   if (w.recording) w.capture.sx.push_back(std::move(ask));
