@@ -12,15 +12,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-Result<void> write_file(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream f(p, std::ios::trunc);
-  f << text;
-  f.close();
-  if (!f) return std::make_error_code(std::errc::io_error);
-  return success();
-}
-
 std::string port_of(const DriverContext& c) { return std::to_string(c.client.port); }
 std::string on_off(const DriverContext& c) { return c.anonymity == Anonymity::on ? "true" : "false"; }
 std::string ip_of(const DriverContext& c) { return c.client.address.to_string(); }
@@ -45,10 +36,10 @@ Result<Launch> transmission(const DriverContext& c) {
       {"blocklist-enabled", false},    {"encryption", 0},             {"download-dir", (c.download).string()},
       {"incomplete-dir-enabled", false}, {"watch-dir-enabled", true}, {"watch-dir", (c.profile / "watch").string()},
       {"start-added-torrents", true},  {"message-level", 2}};
-  P2PSCOPE_CHECK(write_file(c.profile / "config/settings.json", s.dump(2)));
+  P2PSCOPE_CHECK(write_profile_file(c.profile / "config/settings.json", s.dump(2)));
   std::string boot;
   for (const auto& n : c.dht_nodes) boot += n.address.to_string() + " " + std::to_string(n.port) + "\n";
-  P2PSCOPE_CHECK(write_file(c.profile / "config/dht.bootstrap", boot));
+  P2PSCOPE_CHECK(write_profile_file(c.profile / "config/dht.bootstrap", boot));
   fs::create_directories(c.profile / "watch");
   if (!c.torrent.empty()) {
     std::error_code ec;
@@ -75,7 +66,7 @@ Result<Launch> qbittorrent(const DriverContext& c) {
       "Session\\DefaultSavePath=" + c.download.string() + "\n\n"
       "[Preferences]\nWebUI\\Address=127.0.0.1\nWebUI\\Port=18080\nWebUI\\LocalHostAuth=false\n"
       "General\\StatusbarExternalIPDisplayed=false\n";
-  P2PSCOPE_CHECK(write_file(c.profile / "qBittorrent/config/qBittorrent.conf", ini));
+  P2PSCOPE_CHECK(write_profile_file(c.profile / "qBittorrent/config/qBittorrent.conf", ini));
   Launch l;
   l.argv = {"qbittorrent-nox", "--profile=" + c.profile.string(), "--save-path=" + c.download.string(),
             "--skip-dialog=true"};
@@ -96,7 +87,7 @@ Result<Launch> deluge(const DriverContext& c) {
       {"new_release_check", false}, {"send_info", false}, {"allow_remote", false}, {"daemon_port", 58846},
       {"add_paused", false}, {"queue_new_to_top", false}, {"max_active_limit", -1},
       {"max_active_downloading", -1}, {"max_active_seeding", -1}, {"anonymous_mode", c.anonymity == Anonymity::on}};
-  P2PSCOPE_CHECK(write_file(c.profile / "deluge/core.conf", R"({"file": 1, "format": 1})" + core.dump(2)));
+  P2PSCOPE_CHECK(write_profile_file(c.profile / "deluge/core.conf", R"({"file": 1, "format": 1})" + core.dump(2)));
   Launch l;
   auto cfg = (c.profile / "deluge").string();
   l.argv = {"deluged", "-d", "-c", cfg, "-L", "info", "-i", ip_of(c), "-u", "127.0.0.1", "-p", "58846"};
@@ -131,7 +122,7 @@ Result<Launch> rtorrent(const DriverContext& c) {
   }
   if (!c.torrent.empty()) rc += "load.start = " + c.torrent.string() + "\n";
   fs::create_directories(c.profile / "session");
-  P2PSCOPE_CHECK(write_file(c.profile / "rtorrent.rc", rc));
+  P2PSCOPE_CHECK(write_profile_file(c.profile / "rtorrent.rc", rc));
   Launch l;
   l.argv = {"rtorrent", "-n", "-o", "import=" + (c.profile / "rtorrent.rc").string()};
   l.env = home_env(c);
@@ -177,6 +168,15 @@ std::string shell_quoted(const std::string& s) {
 }
 
 }  // namespace
+
+Result<void> write_profile_file(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream f(p, std::ios::trunc);
+  f << text;
+  f.close();
+  if (!f) return std::make_error_code(std::errc::io_error);
+  return success();
+}
 
 std::vector<ClientDriver> builtin_drivers(const fs::path& reference_binary) {
   constexpr auto has_anon = AnonymousMode::supported;

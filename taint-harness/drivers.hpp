@@ -84,6 +84,10 @@ ClientDriver buggy_reference_driver(const std::filesystem::path& reference_binar
 // nothing known.
 Result<ClientDriver> generic_driver(const std::string& name, const std::string& command);
 
+// Writes a profile file (its directories made first); io_error when it
+// cannot. For drivers.
+Result<void> write_profile_file(const std::filesystem::path& p, const std::string& text);
+
 // The version line of a client: the first line of out that holds a digit
 // followed by a dot and a digit, trimmed; "unknown" when none does.
 std::string version_from_output(std::string_view out);

@@ -2,31 +2,20 @@
 #include "lab/amule.hpp"
 #include "taint-harness/drivers.hpp"
 
-#include <fstream>
-
 namespace p2pscope::harness {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-Status write_text(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f << text;
-  f.close();
-  if (!f) return fail(std::errc::io_error, "cannot write " + p.string());
-  return success();
-}
-
 // One amuled's directory: amule.conf, a server.met naming only our index
 // server, and the Temp and Incoming directories.
-Status amule_dir(const fs::path& dir, const lab::AmuleDaemon& d, const Endpoint& server) {
+Result<void> amule_dir(const fs::path& dir, const lab::AmuleDaemon& d, const Endpoint& server) {
   fs::create_directories(dir / "Temp");
   fs::create_directories(dir / "Incoming");
-  P2PSCOPE_CHECK(write_text(dir / "amule.conf", lab::amule_conf(d, dir)));
+  P2PSCOPE_CHECK(write_profile_file(dir / "amule.conf", lab::amule_conf(d, dir)));
   std::vector<ed2k::ServerEntry> met{{{ed2k::ed2k_id(server.address), server.port}, {ed2k::string_tag(0x01, "p2pscope harness server")}}};
-  return write_text(dir / "server.met", ed2k::encode_server_met(met));
+  return write_profile_file(dir / "server.met", ed2k::encode_server_met(met));
 }
 
 Result<Launch> amule(const DriverContext& c) {
@@ -38,14 +27,14 @@ Result<Launch> amule(const DriverContext& c) {
   client.max_upload = 64;
   client.max_download = kClientDownloadKiBs;
   auto client_dir = c.profile / "amule";
-  if (auto st = amule_dir(client_dir, client, c.server); !st) return std::make_error_code(std::errc::io_error);
+  P2PSCOPE_CHECK(amule_dir(client_dir, client, c.server));
   lab::AmuleDaemon seeder = client;
   seeder.nick = "p2pscope-harness-seeder";
   seeder.at = *c.seeder;
   seeder.ec_port = kSeederEcPort;
   seeder.max_upload = kSeederUploadKiBs;
   auto seeder_dir = c.profile / "seeder";
-  if (auto st = amule_dir(seeder_dir, seeder, c.server); !st) return std::make_error_code(std::errc::io_error);
+  P2PSCOPE_CHECK(amule_dir(seeder_dir, seeder, c.server));
   if (!c.file.empty()) {
     std::error_code ec;
     fs::create_hard_link(c.file, seeder_dir / "Incoming" / c.file.filename(), ec);
