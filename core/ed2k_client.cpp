@@ -256,6 +256,21 @@ std::string encode_hashset_answer(const HashSetAnswer& a) {
   return out;
 }
 
+Result<std::uint16_t> decode_queue_ranking(std::string_view payload) {
+  if (payload.size() != 12) return errc::bad_length;
+  LeReader r(payload);
+  auto rank = r.u16();
+  if (rank == 0) return errc::bad_value;
+  return rank;
+}
+
+std::string encode_queue_ranking(std::uint16_t rank) {
+  std::string out;
+  put_le(out, rank, 2);
+  out.append(10, '\0');
+  return out;
+}
+
 Result<MultiRequest> decode_multipacket(std::string_view payload, MultiKind kind, std::uint8_t ext_requests,
                                         const Limits& lim) {
   LeReader r(payload);

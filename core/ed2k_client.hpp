@@ -22,12 +22,13 @@ namespace p2pscope::ed2k {
 namespace op {
 // 0xE3 space
 inline constexpr std::uint8_t hello = 0x01, no_such_file = 0x48, hello_answer = 0x4C, set_req_file_id = 0x4F,
-                              file_status = 0x50, hashset_request = 0x51, hashset_answer = 0x52, request_filename = 0x58, req_filename_answer = 0x59;
+                              file_status = 0x50, hashset_request = 0x51, hashset_answer = 0x52, start_upload_req = 0x54,
+                              request_filename = 0x58, req_filename_answer = 0x59;
 // 0xC5 space
 inline constexpr std::uint8_t emule_info = 0x01, request_sources = 0x81, answer_sources = 0x82,
                               request_sources2 = 0x83, answer_sources2 = 0x84, multipacket = 0x92,
                               multipacket_answer = 0x93, aich_file_hash_answer = 0x9D,
-                              aich_file_hash_request = 0x9E, multipacket_ext = 0xA4;
+                              aich_file_hash_request = 0x9E, multipacket_ext = 0xA4, queue_ranking = 0x60;
 }  // namespace op
 
 // OP_HELLO (0x01) starts with the hash length, 16; OP_HELLOANSWER (0x4C)
@@ -133,6 +134,15 @@ struct HashSetAnswer {
 };
 Result<HashSetAnswer> decode_hashset_answer(std::string_view payload, std::size_t max_parts = 4096);
 std::string encode_hashset_answer(const HashSetAnswer& a);
+
+// QUEUERANKING (0xC5 0x60), an eMule uploader's answer to STARTUPLOADREQ
+// (0x54, a bare hash) when it queues the downloader: <rank u16> and ten
+// zero bytes; aMule drops a connection whose frame is not 12 bytes. Until
+// one arrives, aMule counts an eMule source's queue as full and never
+// names it in source exchange. Rank 0 is not a place in a queue:
+// errc::bad_value.
+Result<std::uint16_t> decode_queue_ranking(std::string_view payload);
+std::string encode_queue_ranking(std::uint16_t rank);
 
 // MULTIPACKET (0x92) and MULTIPACKET_EXT (0xA4, which adds the file size):
 // one frame carrying several requests for one file. Items: 0x58 (with the

@@ -99,6 +99,14 @@ TEST(Ed2kClient, NoSuchFileIsABareHash) {
   EXPECT_EQ(decode_hash_only(f.payload + "x").error(), errc::trailing_bytes);
 }
 
+TEST(Ed2kClient, AQueueRankingIsARankAndTenZeroBytes) {
+  auto wire = encode_queue_ranking(513);
+  EXPECT_EQ(wire, le16(513) + std::string(10, '\0'));
+  EXPECT_EQ(decode_queue_ranking(wire).value(), 513);
+  EXPECT_EQ(decode_queue_ranking(le16(513)).error(), errc::bad_length) << "aMule drops any other size";
+  EXPECT_EQ(decode_queue_ranking(le16(0) + std::string(10, '\0')).error(), errc::bad_value);
+}
+
 TEST(Ed2kClient, FileStatusAndNameAnswersRoundTrip) {
   FileStatus s{md4(2), PartStatus{9, bytes({0x55, 0x01})}};
   EXPECT_EQ(encode_file_status(s), raw(md4(2)) + le16(9) + bytes({0x55, 0x01}));

@@ -72,6 +72,14 @@ std::string sx_peer_respond(const Frame& f, const SxPeerConfig& cfg, const Endpo
     if (cfg.on_request) cfg.on_request(requester, h.value());
     return frame(Protocol::edonkey, op::file_status, encode_file_status(FileStatus{h.value(), cfg.status}));
   }
+  if (f.protocol == Protocol::edonkey && f.opcode == op::start_upload_req) {
+    // Queue the downloader, as an uploader with no free slot does. aMule
+    // counts an eMule source's queue as full until this rank arrives, and
+    // names only sources it downloads from or is queued at.
+    auto h = decode_hash_only(f.payload);
+    if (!h || !cfg.sources_of(h.value()) || !requester.emule_version) return {};
+    return frame(Protocol::emule, op::queue_ranking, encode_queue_ranking(cfg.queue_rank));
+  }
   if (f.protocol == Protocol::edonkey && f.opcode == op::hashset_request) {
     auto h = decode_hash_only(f.payload);
     if (!h) return {};

@@ -2,7 +2,7 @@
 // client it is configured to be, and a file request (the extended
 // multipacket, or a standalone SX1 request) with "no such file" or with the
 // sources it knows, in the version asked for and in the byte order its
-// encoding says. Correct, it stands in for an aMule that knows sources; with
+// encoding says; an upload request with a place in its queue. Correct, it stands in for an aMule that knows sources; with
 // a wrong encoding it is one of the historical aMule byte-order defects
 // (emule.md §3), the lab's positive control for them.
 //
@@ -45,6 +45,9 @@ struct SxPeerConfig {
   std::function<void(const ed2k::ClientInfo&, const ed2k::Md4&)> on_request;
   // The part hashes of its files, for HASHSETREQUEST (none: no answer).
   std::map<ed2k::Md4, std::vector<ed2k::Md4>> part_hashes;
+  // The place in its upload queue it tells a downloader (STARTUPLOADREQ);
+  // it never grants a slot.
+  std::uint16_t queue_rank = 1;
   // A session silent this long is closed.
   std::chrono::seconds idle{30};
   // The sources it knows for `file`, or null when it does not have the file.

@@ -119,6 +119,24 @@ TEST_F(SxPeer, AnswersTheHashsetRequestWithThePartHashes) {
   EXPECT_EQ(a.value(), (HashSetAnswer{md4(1), cfg.part_hashes[md4(1)]}));
 }
 
+// aMule names an eMule source in source exchange only once the source has
+// queued it: a hub that left STARTUPLOADREQ unanswered was never passed on.
+TEST_F(SxPeer, QueuesAnEmuleDownloaderThatAsksForAnUploadSlot) {
+  requester.emule_version = 0x03040D80;
+  cfg.queue_rank = 7;
+  auto out = sx_peer_respond(Frame{Protocol::edonkey, op::start_upload_req, raw(md4(1))}, cfg, kSelf, requester);
+  auto f = decode_tcp_frame(out);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f.value().frame.protocol, Protocol::emule);
+  EXPECT_EQ(f.value().frame.opcode, op::queue_ranking);
+  EXPECT_EQ(f.value().frame.payload, le16(7) + std::string(10, '\0')) << "aMule drops a ranking that is not 12 bytes";
+  EXPECT_TRUE(sx_peer_respond(Frame{Protocol::edonkey, op::start_upload_req, raw(md4(2))}, cfg, kSelf, requester).empty())
+      << "a file it does not have";
+  requester.emule_version.reset();
+  EXPECT_TRUE(sx_peer_respond(Frame{Protocol::edonkey, op::start_upload_req, raw(md4(1))}, cfg, kSelf, requester).empty())
+      << "a plain eDonkey client gets no eMule ranking";
+}
+
 TEST_F(SxPeer, AnEmptySourceListIsSilenceAsAmuleKeepsIt) {
   cfg.sources[md4(1)].clear();
   auto frames = answer(op::request_sources, raw(md4(1)));

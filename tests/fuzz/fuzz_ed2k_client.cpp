@@ -32,6 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check_round_trip(body, decode_hash_only, encode_hash_only, "ed2k hash");
       check_round_trip(body, [](auto b) { return decode_hashset_answer(b, 64); }, encode_hashset_answer,
                        "ed2k hashset answer");
+      check_round_trip(body, decode_queue_ranking, encode_queue_ranking, "ed2k queue ranking");
       break;
     case 6:
     case 7: {
