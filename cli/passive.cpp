@@ -240,7 +240,7 @@ bool store_samples(const PassiveArgs& a, const passive::AnalysisResults& r) {
 bool finish_honeynet(const PassiveArgs& a, const std::vector<passive::HoneynetEvent>& events,
                      const passive::HoneynetAnalyzer& hn, Output& emit) {
   std::map<std::string, int> by_class, by_application;
-  std::set<std::string> suspects, suspect_files;
+  std::set<std::string> suspects, suspect_files, links;
   for (const auto& e : events) {
     emit(to_json(e));
     ++by_class[e.classification];
@@ -249,6 +249,7 @@ bool finish_honeynet(const PassiveArgs& a, const std::vector<passive::HoneynetEv
       emit(r);
       if (r.contains("info_hash")) suspects.insert(r.at("info_hash").get<std::string>());
       else suspect_files.insert(r.at("file").get<std::string>());
+      if (r.contains("link")) links.insert(r.at("link").get<std::string>());
     }
   }
   std::cerr << "honeynet: " << events.size() << " event(s)";
@@ -256,12 +257,13 @@ bool finish_honeynet(const PassiveArgs& a, const std::vector<passive::HoneynetEv
   std::cerr << " (by application:";
   for (const auto& [c, n] : by_application) std::cerr << " " << n << " " << c;
   std::cerr << "); " << suspects.size() << " suspect info hash(es), " << suspect_files.size()
-            << " suspect eMule file(s)\n";
+            << " suspect eMule file(s) (" << links.size() << " with the size a request gave)\n";
   for (const auto& [what, n] : hn.counters()) std::cerr << "  " << what << ": " << n << "\n";
   if (a.db.conninfo && !store_honeynet(a, events)) return false;
   if (a.suspects.empty()) return true;
   std::ofstream f(a.suspects, std::ios::trunc);
   for (const auto& s : suspects) f << s << "\n";
+  for (const auto& l : links) f << l << "\n";
   f.flush();
   if (f) return true;
   std::cerr << "p2pscope passive: writing " << a.suspects << " failed\n";
@@ -382,7 +384,8 @@ void add_honeynet_options(CLI::App* sub, const std::shared_ptr<PassiveArgs>& a) 
       ->check(FiniteRange(0.01, 1.0))->capture_default_str();
   g->add_option("--u-threshold", a->hn.cluster.u_threshold, "U metric below which an event is anti-P2P")
       ->check(FiniteRange(0.0, 1.0))->capture_default_str();
-  g->add_option("--suspects", a->suspects, "Also write the suspect info hashes here, one per line (input for "
+  g->add_option("--suspects", a->suspects, "Also write the suspect info hashes here, one per line, and the suspect "
+                                           "eMule files whose size a request gave, as ed2k:// links (input for "
                                            "p2pscope crawl)");
   add_db_options(sub, a->db, "Also store every record (passive_record), the honeynet events (honeynet_event), their suspect "
                  "info hashes and the info hashes of BEP 51 sample_infohashes responses (infohash, origin sample) in",

@@ -19,7 +19,7 @@ void server_udp(const Hop& hop, const Frame& f, const Ed2kDatagramSinks& s) {
     // Its entries are GETSOURCES's: <hash><size u32>, or <hash><0 u32><size u64>.
     auto files = decode_get_sources(f.payload);
     if (!files) return bad();
-    for (const auto& q : files.value()) s.event(Ed2kFileEvent{hop, "glob_get_sources2", q.file});
+    for (const auto& q : files.value()) s.event(Ed2kFileEvent{hop, "glob_get_sources2", q.file, q.size});
   } else if (f.opcode == op::glob_found_sources) {
     auto lists = decode_glob_found_sources(f.payload);
     if (!lists) return bad();
@@ -34,7 +34,7 @@ void kad_udp(const Hop& hop, const Frame& f, const Ed2kDatagramSinks& s) {
   if (f.opcode == kad::op::search_source_req) {
     auto q = kad::decode_source_search(f.payload);
     if (!q) return bad();
-    s.event(Ed2kFileEvent{hop, "kad_search_source", Md4{q.value().target.bytes}});
+    s.event(Ed2kFileEvent{hop, "kad_search_source", Md4{q.value().target.bytes}, q.value().file_size});
   } else if (f.opcode == kad::op::search_res) {
     auto r = kad::decode_search_response(f.payload);
     if (!r) return bad();

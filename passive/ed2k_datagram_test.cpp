@@ -55,6 +55,8 @@ TEST(Ed2kDatagram, SourceRequestsWithSizesReadBothSizeForms) {
   ASSERT_EQ(s.events.size(), 2u);
   EXPECT_EQ(std::get<Ed2kFileEvent>(s.events[0]).file, md4(3));
   EXPECT_EQ(std::get<Ed2kFileEvent>(s.events[1]).file, md4(4));
+  EXPECT_EQ(std::get<Ed2kFileEvent>(s.events[0]).size, 16u);
+  EXPECT_EQ(std::get<Ed2kFileEvent>(s.events[1]).size, 1ull << 32);
   auto cut = feed(frame(Protocol::edonkey, op::glob_get_sources2, p.substr(0, 30)));
   EXPECT_TRUE(cut.events.empty());
   EXPECT_EQ(cut.anomalies, std::vector<std::string>{"ed2k_udp_malformed"});
@@ -78,6 +80,7 @@ TEST(Ed2kDatagram, KadSearchNamesItsTargetAndItsAnswerTheSources) {
   ASSERT_EQ(q.events.size(), 1u);
   EXPECT_EQ(std::get<Ed2kFileEvent>(q.events[0]).file, md4(7));
   EXPECT_EQ(std::get<Ed2kFileEvent>(q.events[0]).message, "kad_search_source");
+  EXPECT_EQ(std::get<Ed2kFileEvent>(q.events[0]).size, 100u);
 
   kad::SourceEntry src;
   src.user_hash = kad::KadId::of(md4(8));

@@ -18,10 +18,17 @@ void call(const F& f, A&&... a) {
   if (f) f(std::forward<A>(a)...);
 }
 
-// A request or answer that opens with the file's hash: handler(opcode, hash).
+// An answer that opens with the file's hash: handler(opcode, hash).
 bool by_hash(const Frame& f, const std::function<void(std::uint8_t, const Md4&)>& handler) {
   auto file = leading_hash(f.payload);
   if (file) call(handler, f.opcode, *file);
+  return file.has_value();
+}
+
+// A request that opens with the file's hash and does not say its size.
+bool request_by_hash(const Frame& f, const Ed2kHandlers& h) {
+  auto file = leading_hash(f.payload);
+  if (file) call(h.file_request, f.opcode, *file, std::uint64_t{0});
   return file.has_value();
 }
 
@@ -75,7 +82,7 @@ bool Ed2kStreamParser::edonkey_frame(const Frame& f, const Ed2kHandlers& h) {
       return true;
     }
     case op::request_filename:
-    case op::set_req_file_id: return by_hash(f, h.file_request);
+    case op::set_req_file_id: return request_by_hash(f, h);
     case op::no_such_file:
     case op::file_status:
     case op::req_filename_answer: return by_hash(f, h.file_answer);
@@ -99,10 +106,10 @@ bool Ed2kStreamParser::edonkey_frame(const Frame& f, const Ed2kHandlers& h) {
 bool Ed2kStreamParser::emule_frame(const Frame& f, const Ed2kHandlers& h) {
   std::uint8_t sx1 = sender_ ? sender_->sx1_version : 0, ext = sender_ ? sender_->ext_requests : 0;
   switch (f.opcode) {
-    case op::request_sources: return by_hash(f, h.file_request);
+    case op::request_sources: return request_by_hash(f, h);
     case op::request_sources2: {
       auto q = decode_sources_request2(f.payload);
-      if (q) call(h.file_request, f.opcode, q.value().file);
+      if (q) call(h.file_request, f.opcode, q.value().file, std::uint64_t{0});
       return q.has_value();
     }
     case op::multipacket:
@@ -117,7 +124,7 @@ bool Ed2kStreamParser::emule_frame(const Frame& f, const Ed2kHandlers& h) {
         if (!m && level != ext) m = decode_multipacket(f.payload, kind, level, lim_);
       // An item this codec cannot size still leaves the hash readable.
       auto file = m ? std::optional<Md4>(m.value().file) : leading_hash(f.payload);
-      if (file) call(h.file_request, f.opcode, *file);
+      if (file) call(h.file_request, f.opcode, *file, m ? m.value().size : std::uint64_t{0});
       return m.has_value();
     }
     case op::multipacket_answer: return by_hash(f, h.file_answer);

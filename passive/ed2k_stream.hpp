@@ -34,8 +34,9 @@ struct Ed2kHandlers {
   std::function<void(const ed2k::Hello&, ed2k::HelloKind)> hello;
   std::function<void(const ed2k::Login&)> login;
   // A request naming a file: the frame's opcode (0x58, 0x4F, 0x81, 0x83,
-  // 0x92, 0xA4) and the hash.
-  std::function<void(std::uint8_t opcode, const ed2k::Md4& file)> file_request;
+  // 0x92, 0xA4), the hash, and the file's size where the request carries
+  // it (0xA4; 0 otherwise).
+  std::function<void(std::uint8_t opcode, const ed2k::Md4& file, std::uint64_t size)> file_request;
   // An answer about a file: 0x48 (no such file), 0x50, 0x59, 0x93.
   std::function<void(std::uint8_t opcode, const ed2k::Md4& file)> file_answer;
   std::function<void(const ed2k::SourcesAnswer&)> sources;  // 0x82, 0x84

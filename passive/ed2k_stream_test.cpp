@@ -35,11 +35,15 @@ struct Seen {
   std::vector<Hello> hellos;
   std::vector<FoundSources> found;
   std::vector<SourceRequest> asked;
+  std::vector<std::uint64_t> sizes;  // of each request, 0 where it says none
   Ed2kHandlers handlers() {
     Ed2kHandlers h;
     h.frame = [this](const Frame& f) { frames.push_back(std::to_string(f.opcode)); };
     h.hello = [this](const Hello& x, HelloKind) { hellos.push_back(x); };
-    h.file_request = [this](std::uint8_t op, const Md4& m) { requests.emplace_back(op, m); };
+    h.file_request = [this](std::uint8_t op, const Md4& m, std::uint64_t size) {
+      requests.emplace_back(op, m);
+      sizes.push_back(size);
+    };
     h.file_answer = [this](std::uint8_t op, const Md4& m) { answers.emplace_back(op, m); };
     h.found_sources = [this](const FoundSources& f, SourceForm) { found.push_back(f); };
     h.get_sources = [this](const std::vector<SourceRequest>& q) { asked.insert(asked.end(), q.begin(), q.end()); };
@@ -78,6 +82,19 @@ TEST(Ed2kStream, TheProbeAsksForAHashAndAmuleSaysItHasNoSuchFile) {
   ASSERT_FALSE(answers.answers.empty());
   EXPECT_EQ(asked.requests.front().first, op::set_req_file_id);
   EXPECT_EQ(answers.answers.front(), std::make_pair(op::no_such_file, asked.requests.front().second));
+}
+
+// MULTIPACKET_EXT is the one client request that says the file's size,
+// which makes a requested hash crawlable (an ed2k:// link needs it).
+TEST(Ed2kStream, AmulesExtendedMultipacketGivesTheFileSize) {
+  auto seen = parse(recorded_streams().at("tcp:4663 198.51.100.10:47297"), 3);
+  ASSERT_FALSE(seen.requests.empty());
+  EXPECT_EQ(seen.requests.front().first, op::multipacket_ext);
+  EXPECT_EQ(seen.sizes.front(), 5'000'000u);
+  auto probe = parse(recorded_streams().at("tcp:4662 198.51.100.20:36749"), 3);
+  ASSERT_GE(probe.requests.size(), 2u);
+  EXPECT_EQ(probe.sizes[0], 0u) << "SETREQFILEID does not say it";
+  EXPECT_EQ(probe.sizes[1], 12'000'000u);
 }
 
 TEST(Ed2kStream, TheServerSideCarriesLoginGetSourcesAndFoundSources) {

@@ -114,6 +114,7 @@ struct ToJson {
     auto j = hop_json("passive_ed2k_file", e.hop);
     j["message"] = e.message;
     j["file"] = e.file.hex();
+    if (e.size) j["size"] = e.size;
     return j;
   }
   json operator()(const Ed2kSourcesEvent& e) const {
@@ -380,6 +381,7 @@ struct Append {
     w.hop("passive_ed2k_file", e.hop);
     w.str("message", e.message);
     w.md4("file", e.file);
+    if (e.size) w.num("size", e.size);
   }
   void operator()(const Ed2kSourcesEvent& e) const {
     Writer w(out);

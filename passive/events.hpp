@@ -124,6 +124,9 @@ struct Ed2kFileEvent {
   Hop hop;
   std::string message;
   ed2k::Md4 file;
+  // The file's size where the message says it (MULTIPACKET_EXT, GETSOURCES,
+  // GLOBGETSOURCES2, a KAD source search); 0 where it does not.
+  std::uint64_t size = 0;
   // An answer about the file (no_such_file, file_status, filename_answer,
   // multipacket_answer), not a request for it.
   bool is_answer() const noexcept;

@@ -340,12 +340,14 @@ struct Deliver {
       e.crypt = login_crypt(l.tags);
       sink(e);
     };
-    h.file_request = [this](std::uint8_t opcode, const ed2k::Md4& file) {
+    h.file_request = [this](std::uint8_t opcode, const ed2k::Md4& file, std::uint64_t size) {
+      sink(Ed2kFileEvent{flow.hop(i), std::string(ed2k_file_message(opcode)), file, size});
+    };
+    h.file_answer = [this](std::uint8_t opcode, const ed2k::Md4& file) {
       sink(Ed2kFileEvent{flow.hop(i), std::string(ed2k_file_message(opcode)), file});
     };
-    h.file_answer = h.file_request;
     h.get_sources = [this](const std::vector<ed2k::SourceRequest>& q) {
-      for (const auto& r : q) sink(Ed2kFileEvent{flow.hop(i), "get_sources", r.file});
+      for (const auto& r : q) sink(Ed2kFileEvent{flow.hop(i), "get_sources", r.file, r.size});
     };
     h.sources = [this](const ed2k::SourcesAnswer& a) {
       sink(Ed2kSourcesEvent{flow.hop(i), Ed2kRoute::sx, a.file, a.version, seen_sources(a.entries)});

@@ -2,6 +2,7 @@
 
 #include "core/special_ranges.hpp"
 #include "core/utp.hpp"
+#include "core/ed2k_link.hpp"
 #include "core/ip_range.hpp"
 #include "passive/ed2k_stream.hpp"
 
@@ -71,6 +72,7 @@ struct Bucket {
   std::unordered_map<IpAddress, SourceSeen> sources;
   std::map<InfoHash, std::uint64_t> requests;
   std::map<ed2k::Md4, std::uint64_t> file_requests;
+  std::map<ed2k::Md4, std::uint64_t> file_sizes;  // where a request said it
   std::map<std::string, std::uint64_t> protocols;
   std::uint64_t bittorrent_port_packets = 0, emule_port_packets = 0;
   CertCounts cert;
@@ -99,6 +101,7 @@ struct Bucket {
     }
     for (const auto& [ih, n] : o.requests) requests[ih] += n;
     for (const auto& [f, n] : o.file_requests) file_requests[f] += n;
+    file_sizes.insert(o.file_sizes.begin(), o.file_sizes.end());
     bittorrent_port_packets += o.bittorrent_port_packets;
     emule_port_packets += o.emule_port_packets;
     for (const auto& [p, n] : o.protocols) protocols[p] += n;
@@ -358,6 +361,7 @@ void HoneynetAnalyzer::file_request(const Ed2kFileEvent& f) {
   auto s = b.sources.find(f.hop.from.address);
   if (s == b.sources.end()) return;
   ++b.file_requests[f.file];
+  if (f.size) b.file_sizes.try_emplace(f.file, f.size);
   s->second.files.insert(f.file);
 }
 
@@ -425,7 +429,10 @@ HoneynetEvent summarise(Bucket&& b, const IpAddress& target, std::size_t peak, c
   for (const auto& [ih, n] : b.requests) e.info_hashes.push_back({ih, n, naming[ih]});
   std::stable_sort(e.info_hashes.begin(), e.info_hashes.end(),
                    [](const InfoHashRequests& x, const InfoHashRequests& y) { return x.requests > y.requests; });
-  for (const auto& [f, n] : b.file_requests) e.files.push_back({f, n, asking[f]});
+  for (const auto& [f, n] : b.file_requests) {
+    auto size = b.file_sizes.find(f);
+    e.files.push_back({f, n, asking[f], size == b.file_sizes.end() ? 0 : size->second});
+  }
   std::stable_sort(e.files.begin(), e.files.end(),
                    [](const FileRequests& x, const FileRequests& y) { return x.requests > y.requests; });
   e.cluster = probes::cluster(addrs, cfg.cluster);
@@ -465,7 +472,10 @@ nlohmann::json to_json(const HoneynetEvent& e) {
   nlohmann::json hashes = nlohmann::json::array(), farms = nlohmann::json::array(), files = nlohmann::json::array();
   for (const auto& h : e.info_hashes)
     hashes.push_back({{"info_hash", h.info_hash.hex()}, {"requests", h.requests}, {"sources", h.sources}});
-  for (const auto& f : e.files) files.push_back({{"file", f.file.hex()}, {"requests", f.requests}, {"sources", f.sources}});
+  for (const auto& f : e.files) {
+    files.push_back({{"file", f.file.hex()}, {"requests", f.requests}, {"sources", f.sources}});
+    if (f.size) files.back()["size"] = f.size;
+  }
   for (const auto& f : e.cluster.farms) farms.push_back({{"subnet", f.subnet.to_string()}, {"unique_ips", f.unique_ips}});
   const auto& c = e.cert;
   return {{"type", "passive_honeynet_event"}, {"event", e.id}, {"target", e.target.to_string()},
@@ -492,10 +502,16 @@ std::vector<nlohmann::json> suspect_records(const HoneynetEvent& e) {
     out.push_back({{"type", "suspect_infohash"}, {"info_hash", h.info_hash.hex()}, {"origin", "honeynet_event"},
                    {"event", e.id}, {"requests", h.requests}, {"sources", h.sources},
                    {"classification", e.classification}, {"t", e.start}});
-  for (const auto& f : e.files)
+  for (const auto& f : e.files) {
     out.push_back({{"type", "suspect_ed2k_file"}, {"file", f.file.hex()}, {"origin", "honeynet_event"},
                    {"event", e.id}, {"requests", f.requests}, {"sources", f.sources},
                    {"classification", e.classification}, {"t", e.start}});
+    // With the size a request gave, the crawler can ask for the file.
+    if (f.size) {
+      out.back()["size"] = f.size;
+      out.back()["link"] = ed2k::format_link(ed2k::FileLink{f.file.hex(), f.size, f.file, {}, {}, {}});
+    }
+  }
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "passive/honeynet.hpp"
 
+#include "core/ed2k_link.hpp"
 #include "core/kad.hpp"
 #include "core/krpc.hpp"
 #include "core/utp.hpp"
@@ -41,6 +42,17 @@ struct HoneynetFixture : ::testing::Test {
   // n sources, one SYN each, spread over [t, t + span).
   void wave(double t, double span, std::size_t n, IpAddress (*source)(std::size_t), std::size_t first = 0) {
     for (std::size_t i = 0; i < n; ++i) syn_from(t + span * static_cast<double>(i) / static_cast<double>(n), source(first + i));
+  }
+  // 100 sources each send a KAD source search for `file` and a `message`
+  // naming it, with the size request i says (0: none).
+  void emule_wave(const ed2k::Md4& file, const char* message, std::uint64_t (*size_of)(std::size_t)) {
+    auto search = ed2k::encode_udp_frame({ed2k::Protocol::kad, kad::op::search_source_req,
+                                          kad::encode_source_search({kad::KadId::of(file), 0, 1000})});
+    for (std::size_t i = 0; i < 100; ++i) {
+      send(static_cast<double>(i), spread_source(i), 4672, search, 4672);
+      hn.event(Ed2kFileEvent{{static_cast<double>(i), {spread_source(i), 4672}, {kTarget, 4672}, Carrier::udp}, message,
+                             file, size_of(i)});
+    }
   }
   static std::string utp_data(std::uint16_t conn, std::uint32_t ts, std::uint16_t ack, std::uint32_t wnd) {
     UtpHeader h;
@@ -188,12 +200,8 @@ TEST_F(HoneynetFixture, KrpcQueriesAndHandshakesNameInfoHashesAndClients) {
 TEST_F(HoneynetFixture, KadSearchesMakeAnEmuleEventWithItsFileAsSuspect) {
   ed2k::Md4 file;
   file.bytes.fill(0x5e);
-  auto search = ed2k::encode_udp_frame({ed2k::Protocol::kad, kad::op::search_source_req,
-                                        kad::encode_source_search({kad::KadId::of(file), 0, 1000})});
-  for (std::size_t i = 0; i < 100; ++i) {
-    send(static_cast<double>(i), spread_source(i), 4672, search, 4672);
-    hn.event(Ed2kFileEvent{{static_cast<double>(i), {spread_source(i), 4672}, {kTarget, 4672}, Carrier::udp}, "kad_search_source", file});
-  }
+  // Half of them as a request that does not say the size would be.
+  emule_wave(file, "kad_search_source", [](std::size_t i) -> std::uint64_t { return i < 50 ? 0 : 1000; });
   // An answer the target never sent, and another family's request, name no eMule file.
   hn.event(Ed2kFileEvent{{50, {spread_source(0), 4672}, {kTarget, 4672}, Carrier::udp}, "no_such_file", ed2k::Md4{}});
   auto ev = hn.finish();
@@ -208,7 +216,29 @@ TEST_F(HoneynetFixture, KadSearchesMakeAnEmuleEventWithItsFileAsSuspect) {
   ASSERT_EQ(rec.size(), 1u);
   EXPECT_EQ(rec[0]["type"], "suspect_ed2k_file");
   EXPECT_EQ(rec[0]["file"], file.hex());
+  EXPECT_EQ(rec[0]["size"], 1000);
+  // The link is what `p2pscope crawl` takes for an eMule file.
+  auto link = ed2k::parse_link(rec[0]["link"].get<std::string>());
+  ASSERT_TRUE(link) << rec[0].dump();
+  const auto& f = std::get<ed2k::FileLink>(link.value());
+  EXPECT_EQ(f.hash, file);
+  EXPECT_EQ(f.size, 1000u);
   EXPECT_EQ(to_json(ev[0])["application"], "emule");
+}
+
+// SETREQFILEID and the plain file-name request do not say the size: no
+// link can be made, and the record says only the hash.
+TEST_F(HoneynetFixture, AFileNoRequestGaveTheSizeOfHasNoLink) {
+  ed2k::Md4 file;
+  file.bytes.fill(0x6e);
+  emule_wave(file, "set_req_file_id", [](std::size_t) -> std::uint64_t { return 0; });
+  auto ev = hn.finish();
+  ASSERT_EQ(ev.size(), 1u);
+  auto rec = suspect_records(ev[0]);
+  ASSERT_EQ(rec.size(), 1u);
+  EXPECT_EQ(rec[0]["file"], file.hex());
+  EXPECT_FALSE(rec[0].contains("size"));
+  EXPECT_FALSE(rec[0].contains("link"));
 }
 
 // A dark address answers no TCP handshake: SYNs alone say only which port.

@@ -61,7 +61,7 @@ const std::vector<Spec>& specs() {
                   {"software", "string", "software"}, {"sx1", "count", "sx1"}, {"sx2", "bool", "sx2"},
                   {"crypt", "count", "crypt"}})},
       {"passive_ed2k_file", "p2p_ed2k_file", "t",
-       with_conn({{"message", "string", "message"}, {"file", "string", "file"}})},
+       with_conn({{"message", "string", "message"}, {"file", "string", "file"}, {"size", "count", "size"}})},
       {"passive_ed2k_sources", "p2p_ed2k_sources", "t",
        with_conn({{"route", "string", "route"}, {"file", "string", "file"}, {"form", "string", "form"},
                   {"sx_version", "count", "sx_version"}, {"ids", "vector[count]", "sources/id"},

@@ -12,7 +12,9 @@ struct Trace {
     passive::Ed2kHandlers h;
     h.frame = [this](const ed2k::Frame& f) { text += "f" + std::to_string(f.opcode) + ":" + std::to_string(f.payload.size()) + " "; };
     h.hello = [this](const ed2k::Hello& x, ed2k::HelloKind) { text += "h" + x.user_hash.hex() + " "; };
-    h.file_request = [this](std::uint8_t op, const ed2k::Md4& m) { text += "q" + std::to_string(op) + m.hex() + " "; };
+    h.file_request = [this](std::uint8_t op, const ed2k::Md4& m, std::uint64_t size) {
+      text += "q" + std::to_string(op) + m.hex() + ":" + std::to_string(size) + " ";
+    };
     h.file_answer = [this](std::uint8_t op, const ed2k::Md4& m) { text += "a" + std::to_string(op) + m.hex() + " "; };
     h.sources = [this](const ed2k::SourcesAnswer& a) { text += "s" + std::to_string(a.entries.size()) + " "; };
     h.found_sources = [this](const ed2k::FoundSources& f, ed2k::SourceForm) { text += "F" + std::to_string(f.sources.size()) + " "; };
