@@ -179,14 +179,19 @@ const Party* emule_teacher(const LabPlan& plan) {
   return nullptr;
 }
 
+IdForm stored_form(std::uint8_t version, std::uint8_t sender_sx1, std::optional<EmuleDefect> d) noexcept {
+  if (version < 3 || d == EmuleDefect::hybrid_in_v2) return IdForm::ed2k;
+  // Only a sender advertising exactly 3 was trusted to mean hybrid IDs
+  // (eb83bf9b2's "== 3"); eMule 0.48a+ advertises 4, so its hybrid IDs
+  // were kept as if ED2K.
+  if (d && sender_sx1 != 3) return IdForm::ed2k;
+  return IdForm::hybrid;
+}
+
 std::vector<Endpoint> amule21_store(const SourcesAnswer& received, std::uint8_t sender_sx1) {
   std::vector<Endpoint> out;
-  for (const auto& e : received.entries) {
-    // Only a sender advertising exactly 3 was trusted to mean hybrid IDs;
-    // eMule 0.48a+ advertises 4, so its hybrid IDs were kept as if ED2K.
-    auto form = received.version >= 3 && sender_sx1 == 3 ? IdForm::hybrid : IdForm::ed2k;
-    out.push_back(Endpoint{sx_address(e, form), e.port});
-  }
+  auto form = stored_form(received.version, sender_sx1, EmuleDefect::v4_stored_raw);
+  for (const auto& e : received.entries) out.push_back(Endpoint{sx_address(e, form), e.port});
   return out;
 }
 

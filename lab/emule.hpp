@@ -83,8 +83,12 @@ void apply_defect(SxPeerConfig& cfg, EmuleDefect d);
 inline constexpr std::uint32_t kEmule050a = 0x00050A00;
 const Party* emule_teacher(const LabPlan& plan);
 std::vector<Endpoint> v4_stored_raw(const LabPlan& plan);
-// aMule 2.1.0-2.1.3's receive rule on one answer (emule.md §3): the
-// addresses it stores.
+// The ID form in which the release with defect `d` (none: aMule 2.3.3)
+// reads entries of SX `version` from a sender advertising SX1 `sender_sx1`
+// (emule.md §3): 2.3.3 by the version alone; rc8 to 2.1.3 hybrid only from
+// a sender advertising exactly 3; <= 2.0.0-rc7 never hybrid.
+ed2k::IdForm stored_form(std::uint8_t version, std::uint8_t sender_sx1, std::optional<EmuleDefect> d) noexcept;
+// aMule 2.1.0-2.1.3's receive rule on one answer: the addresses it stores.
 std::vector<Endpoint> amule21_store(const ed2k::SourcesAnswer& received, std::uint8_t sender_sx1);
 
 // The farm's members and its made-up addresses.

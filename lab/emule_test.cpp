@@ -64,6 +64,20 @@ TEST(EmulePlan, Amule21StoresAnEmuleV4AnswerReversedAndAnAmuleV3AnswerRight) {
   EXPECT_EQ(amule21_store(v2, 4).front().address, a);
 }
 
+TEST(EmulePlan, EachReleaseReadsSourceExchangeIdsByItsOwnRule) {
+  using ed2k::IdForm;
+  for (std::uint8_t sx1 : {2, 3, 4}) {
+    EXPECT_EQ(stored_form(2, sx1, std::nullopt), IdForm::ed2k);
+    EXPECT_EQ(stored_form(4, sx1, std::nullopt), IdForm::hybrid) << "2.3.3 goes by the version alone";
+    EXPECT_EQ(stored_form(3, sx1, EmuleDefect::hybrid_in_v2), IdForm::ed2k) << "<= 2.0.0-rc7 never swaps";
+  }
+  for (auto d : {EmuleDefect::ed2k_in_v3, EmuleDefect::v4_stored_raw}) {
+    EXPECT_EQ(stored_form(3, 3, d), IdForm::hybrid);
+    EXPECT_EQ(stored_form(4, 4, d), IdForm::ed2k) << "an eMule 0.48a+ sender advertises 4, not 3";
+    EXPECT_EQ(stored_form(2, 3, d), IdForm::ed2k);
+  }
+}
+
 TEST(EmulePlan, EachDefectActorAdvertisesTheVersionsOfItsAmule) {
   auto plan = emule_plan();
   std::map<int, SxPeerConfig> by_defect;

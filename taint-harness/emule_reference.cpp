@@ -47,12 +47,10 @@ std::optional<lab::EmuleDefect> defect_of(const std::string& bug) {
 
 // The address an entry names once stored by the release's receive rule.
 std::optional<Endpoint> stored(const EmuleObservation& o, std::uint8_t sender_sx1, std::optional<lab::EmuleDefect> d) {
-  if (o.low_id()) return std::nullopt;
-  auto hybrid = o.id_form == ed2k::IdForm::hybrid;
-  if (d == lab::EmuleDefect::hybrid_in_v2) hybrid = false;  // never swaps
-  else if (d) hybrid = hybrid && sender_sx1 == 3;          // eb83bf9b2's "== 3"
-  auto id = o.raw_id;
-  return Endpoint{hybrid ? ed2k::ip_of_hybrid_id(id) : ed2k::ip_of_ed2k_id(id), o.peer_port};
+  if (o.low_id() || !o.sx_version) return std::nullopt;
+  auto form = lab::stored_form(*o.sx_version, sender_sx1, d);
+  return Endpoint{form == ed2k::IdForm::hybrid ? ed2k::ip_of_hybrid_id(o.raw_id) : ed2k::ip_of_ed2k_id(o.raw_id),
+                  o.peer_port};
 }
 
 awaitable<void> learn(const Args& a, const Endpoint& me, const ed2k::FileLink& file, lab::SxPeerConfig& cfg,
