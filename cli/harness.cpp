@@ -125,14 +125,15 @@ std::string how_to_get(const ClientDriver& d) {
          "another copy";
 }
 
-// The drivers to run, in order. Unnamed clients that are not installed are
-// skipped (and listed in `skipped`); a client or control asked for by name
-// whose program is missing is an error, as is an unknown name.
+// The drivers to run, in order: every installed client when none, no
+// control and no command is named (the others are listed in `skipped`).
+// A client or control asked for by name whose program is missing is an
+// error, as is an unknown name.
 StatusOr<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std::string>& skipped) {
   auto builtin = builtin_drivers(reference_binary(a.reference));
   builtin.push_back(amule_driver());
   std::vector<ClientDriver> out;
-  if (a.clients.empty() && a.command.empty()) {
+  if (a.clients.empty() && a.command.empty() && a.controls.empty()) {
     for (auto& d : builtin) {
       if (on_path(d.binary)) out.push_back(d);
       else skipped.push_back(d.name + " (" + d.binary + " not installed)");
@@ -296,9 +297,10 @@ void add_harness(CLI::App& app, int* exit_code) {
   sub->add_option("--client", a->clients,
                   "Client to test (repeatable): transmission, qbittorrent, deluge, rtorrent, aria2, reference (BitTorrent), "
                   "amule (eMule: aMule 2.3.3 with a second amuled as the seeder). "
-                  "Default: every installed one");
+                  "Default: every installed one, unless --control or --command names what to run");
   sub->add_option("--control", a->controls,
-                  "Also run a deliberately buggy reference client (positive control): reverse-pex, unchecked-pex "
+                  "Run a deliberately buggy reference client (positive control), with the --client ones: reverse-pex, "
+                  "unchecked-pex "
                   "(BitTorrent); emule-hybrid-in-v2, emule-ed2k-in-v3, emule-v4-stored-raw (an old aMule's "
                   "source-exchange byte-order defects), emule-none (the eMule peer with aMule 2.3.3's rules)")
       ->check(CLI::IsMember({"reverse-pex", "unchecked-pex", "emule-hybrid-in-v2", "emule-ed2k-in-v3",

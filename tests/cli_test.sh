@@ -81,6 +81,11 @@ expect 2 "$bin" harness --idle 60 --control reverse-pex
 expect 2 "$bin" harness --idle 5
 expect 0 "$bin" harness --list --command 'myclient {torrent}' --name mine
 contains "mine"
+# Controls named alone run alone: no installed client joins them.
+printf '#!/bin/sh\necho p2pscope-reference-client 0\n' > "$tmp/ref" && chmod +x "$tmp/ref"
+expect 0 "$bin" harness --list --control reverse-pex --reference "$tmp/ref"
+contains "reference-reverse-pex"
+[ "$(grep -c . <<<"$out")" = 1 ] || fail_check "--control alone listed more than the control: $out"
 expect 0 "$bin" demo --help
 contains "--seed"
 contains "blocklist.p2p"
