@@ -299,9 +299,8 @@ void add_harness(CLI::App& app, int* exit_code) {
                   "amule (eMule: aMule 2.3.3 with a second amuled as the seeder). "
                   "Default: every installed one, unless --control or --command names what to run");
   sub->add_option("--control", a->controls,
-                  "Run a deliberately buggy reference client (positive control), with the --client ones: reverse-pex, "
-                  "unchecked-pex "
-                  "(BitTorrent); emule-hybrid-in-v2, emule-ed2k-in-v3, emule-v4-stored-raw (an old aMule's "
+                  "Run a deliberately buggy reference client (positive control), with the --client ones: "
+                  "reverse-pex, unchecked-pex (BitTorrent); emule-hybrid-in-v2, emule-ed2k-in-v3, emule-v4-stored-raw (an old aMule's "
                   "source-exchange byte-order defects), emule-none (the eMule peer with aMule 2.3.3's rules)")
       ->check(CLI::IsMember({"reverse-pex", "unchecked-pex", "emule-hybrid-in-v2", "emule-ed2k-in-v3",
                              "emule-v4-stored-raw", "emule-none"}));

@@ -1,10 +1,11 @@
 // A scripted eMule peer for source exchange: it answers a hello as the
-// client it is configured to be, and a file request (the extended
-// multipacket, or a standalone SX1 request) with "no such file" or with the
-// sources it knows, in the version asked for and in the byte order its
-// encoding says; an upload request with a place in its queue. Correct, it stands in for an aMule that knows sources; with
-// a wrong encoding it is one of the historical aMule byte-order defects
-// (emule.md §3), the lab's positive control for them.
+// client it is configured to be, a file request (the extended multipacket,
+// or a standalone SX1 request) with "no such file" or with the sources it
+// knows, in the version asked for and in the byte order its encoding says,
+// and an upload request with a place in its queue. Correct, it stands in
+// for an aMule that knows sources; with a wrong encoding it is one of the
+// historical aMule byte-order defects (emule.md §3), the lab's positive
+// control for them.
 //
 // Threads: one io_context thread; the config must outlive the server.
 #pragma once

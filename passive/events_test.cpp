@@ -40,6 +40,7 @@ TEST(PassiveRecords, Ed2kRecordsAreWrittenAsTheJsonTreeWritesThem) {
   expect_same_json(Ed2kHelloEvent{v6_hop(), Ed2kHelloKind::answer, hash, 0x0a0b0c0d, 4662, hostile_bytes(), "aMule 2.3.3", 4, true, 3});
   expect_same_json(Ed2kHelloEvent{v6_hop(), Ed2kHelloKind::login, hash, 0, 4662, "", "", 0, false, 0});
   expect_same_json(Ed2kFileEvent{v6_hop(), "set_req_file_id", hash});
+  expect_same_json(Ed2kFileEvent{v6_hop(), "multipacket_ext", hash, std::uint64_t{1} << 38});
   for (std::uint8_t version = 1; version <= 4; ++version) {
     Ed2kSourcesEvent e{v6_hop(), Ed2kRoute::sx, hash, version, {{0x04030201, 4662, 7, hash}, {1234, 1, 0, std::nullopt}}};
     expect_same_json(e);

@@ -361,7 +361,8 @@ void HoneynetAnalyzer::file_request(const Ed2kFileEvent& f) {
   auto s = b.sources.find(f.hop.from.address);
   if (s == b.sources.end()) return;
   ++b.file_requests[f.file];
-  if (f.size) b.file_sizes.try_emplace(f.file, f.size);
+  // A size past eD2k's limit is no file's: it would make a link crawl refuses.
+  if (f.size && f.size <= ed2k::kMaxFileSize) b.file_sizes.try_emplace(f.file, f.size);
   s->second.files.insert(f.file);
 }
 

@@ -83,7 +83,7 @@ struct FileRequests {
   ed2k::Md4 file;
   std::uint64_t requests = 0;   // eDonkey/eMule file and source requests and KAD source searches naming it
   std::uint64_t sources = 0;    // unique sources that named it
-  std::uint64_t size = 0;       // as the first request that said it said it; 0 when none did
+  std::uint64_t size = 0;       // as the first request that said it said it; 0 when none did (or past 2^38 bytes)
 };
 
 // The study's Table II classes. A source speaks a family when one of its

@@ -226,12 +226,13 @@ TEST_F(HoneynetFixture, KadSearchesMakeAnEmuleEventWithItsFileAsSuspect) {
   EXPECT_EQ(to_json(ev[0])["application"], "emule");
 }
 
-// SETREQFILEID and the plain file-name request do not say the size: no
-// link can be made, and the record says only the hash.
+// SETREQFILEID and the plain file-name request do not say the size, and a
+// hostile size is no size: no link can be made, the record says the hash.
 TEST_F(HoneynetFixture, AFileNoRequestGaveTheSizeOfHasNoLink) {
   ed2k::Md4 file;
   file.bytes.fill(0x6e);
-  emule_wave(file, "set_req_file_id", [](std::size_t) -> std::uint64_t { return 0; });
+  // ... and a size no eD2k file has is no size.
+  emule_wave(file, "set_req_file_id", [](std::size_t i) -> std::uint64_t { return i % 2 ? 0 : std::uint64_t{1} << 40; });
   auto ev = hn.finish();
   ASSERT_EQ(ev.size(), 1u);
   auto rec = suspect_records(ev[0]);
