@@ -63,10 +63,15 @@ TEST(SyntheticHoneynet, FindsEachEventWithItsClassificationAndNoneExtra) {
     }
     if (e.application == Application::emule) {
       std::size_t clients = 0;
+      std::uint64_t size = 0;
       for (const auto& x : t["events"])
-        if (x["application"] == "emule") clients = x["emule_sources"];
+        if (x["application"] == "emule") {
+          clients = x["emule_sources"];
+          size = x["file_size"];
+        }
       EXPECT_EQ(e.emule_sources, clients);
       EXPECT_EQ(e.files.at(0).sources, clients) << "every client asked for the one file, by TCP or KAD";
+      EXPECT_EQ(e.files.at(0).size, size) << "from the KAD searches; SETREQFILEID says none";
       EXPECT_EQ(e.bittorrent_sources, 0u);
     }
   }

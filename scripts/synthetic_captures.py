@@ -232,6 +232,9 @@ def kad_id_wire(md4):
     return b"".join(md4[i:i + 4][::-1] for i in range(0, 16, 4))
 
 
+EMULE_FILE_SIZE = 700 * 1024 * 1024  # what the KAD searches say; SETREQFILEID says no size
+
+
 def emule_arrivals(pcap, rng, target, sources, start, span, file_hash):
     """eMule clients handed `target` as a source of `file_hash`: half connect
     over TCP (the honeynet answers), say hello and ask for the file
@@ -245,7 +248,7 @@ def emule_arrivals(pcap, rng, target, sources, start, span, file_hash):
             user_hash = bytes(rng.getrandbits(8) for _ in range(16))
             c.send(t + 0.05, (src, sport), emule_hello(user_hash, 4662) + ed2k_frame(0x4F, file_hash))
         else:
-            search = bytes([0xE4, 0x34]) + kad_id_wire(file_hash) + struct.pack("<HQ", 0, 700 * 1024 * 1024)
+            search = bytes([0xE4, 0x34]) + kad_id_wire(file_hash) + struct.pack("<HQ", 0, EMULE_FILE_SIZE)
             pcap.add(t, udp(src, 4672, target, 4672, search))
 
 
@@ -285,7 +288,8 @@ def honeynet_capture(path, rng):
     start = (int(T0 + 2 * 3600) // 600 + 1) * 600
     emule_arrivals(pcap, erng, "198.51.100.50", clients, start, 3600, emule_file)
     events.append({"target": "198.51.100.50", "classification": "misconfiguration", "application": "emule",
-                   "info_hash": "", "file": emule_file.hex(), "emule_sources": len(clients)})
+                   "info_hash": "", "file": emule_file.hex(), "file_size": EMULE_FILE_SIZE,
+                   "emule_sources": len(clients)})
     # Under the bar: 60 peers. And 30 scanners sweeping the whole block.
     peer_arrivals(pcap, rng, "198.51.100.40", {public_address(rng) for _ in range(60)}, T0 + 3600, 1800, small_ih, False)
     address_scans(pcap, rng, 30, T0, 6 * 3600)
