@@ -71,8 +71,11 @@ struct SourceSeen {
 struct Bucket {
   std::unordered_map<IpAddress, SourceSeen> sources;
   std::map<InfoHash, std::uint64_t> requests;
-  std::map<ed2k::Md4, std::uint64_t> file_requests;
-  std::map<ed2k::Md4, std::uint64_t> file_sizes;  // where a request said it
+  struct FileAsked {
+    std::uint64_t requests = 0;
+    std::uint64_t size = 0;  // the first a request said; 0 when none did
+  };
+  std::map<ed2k::Md4, FileAsked> file_requests;
   std::map<std::string, std::uint64_t> protocols;
   std::uint64_t bittorrent_port_packets = 0, emule_port_packets = 0;
   CertCounts cert;
@@ -100,8 +103,11 @@ struct Bucket {
       m.files.insert(s.files.begin(), s.files.end());
     }
     for (const auto& [ih, n] : o.requests) requests[ih] += n;
-    for (const auto& [f, n] : o.file_requests) file_requests[f] += n;
-    file_sizes.insert(o.file_sizes.begin(), o.file_sizes.end());
+    for (const auto& [f, asked] : o.file_requests) {
+      auto& mine = file_requests[f];
+      mine.requests += asked.requests;
+      if (!mine.size) mine.size = asked.size;
+    }
     bittorrent_port_packets += o.bittorrent_port_packets;
     emule_port_packets += o.emule_port_packets;
     for (const auto& [p, n] : o.protocols) protocols[p] += n;
@@ -360,9 +366,10 @@ void HoneynetAnalyzer::file_request(const Ed2kFileEvent& f) {
   auto& b = it->second->current;
   auto s = b.sources.find(f.hop.from.address);
   if (s == b.sources.end()) return;
-  ++b.file_requests[f.file];
+  auto& asked = b.file_requests[f.file];
+  ++asked.requests;
   // A size past eD2k's limit is no file's: it would make a link crawl refuses.
-  if (f.size && f.size <= ed2k::kMaxFileSize) b.file_sizes.try_emplace(f.file, f.size);
+  if (!asked.size && f.size <= ed2k::kMaxFileSize) asked.size = f.size;
   s->second.files.insert(f.file);
 }
 
@@ -430,10 +437,7 @@ HoneynetEvent summarise(Bucket&& b, const IpAddress& target, std::size_t peak, c
   for (const auto& [ih, n] : b.requests) e.info_hashes.push_back({ih, n, naming[ih]});
   std::stable_sort(e.info_hashes.begin(), e.info_hashes.end(),
                    [](const InfoHashRequests& x, const InfoHashRequests& y) { return x.requests > y.requests; });
-  for (const auto& [f, n] : b.file_requests) {
-    auto size = b.file_sizes.find(f);
-    e.files.push_back({f, n, asking[f], size == b.file_sizes.end() ? 0 : size->second});
-  }
+  for (const auto& [f, asked] : b.file_requests) e.files.push_back({f, asked.requests, asking[f], asked.size});
   std::stable_sort(e.files.begin(), e.files.end(),
                    [](const FileRequests& x, const FileRequests& y) { return x.requests > y.requests; });
   e.cluster = probes::cluster(addrs, cfg.cluster);

@@ -95,8 +95,9 @@ TEST(HarnessClient, RtorrentDhtPortByteOrderIsCaught) {
 // fixed its last byte-order defect in 2.2.1, emule.md §3). It answers every
 // asker in the version asked for, naming the sources it downloads from or
 // is queued at (CPartFile::CreateSrcInfoPacket) at their real addresses
-// and ports. The seeder is not asserted on: it gives no upload slot in
-// some runs (taint-harness/README.md).
+// and ports. The seeder is not asserted on: in some runs aMule stalls in
+// the secure-identification exchange with it and never downloads
+// (taint-harness/README.md).
 TEST(HarnessClient, AmuleCreatesNoBogusPeers) {
   auto r = run(amule_driver());
   EXPECT_FALSE(r.run.error) << describe(r);
