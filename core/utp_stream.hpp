@@ -80,6 +80,9 @@ class UtpConnection {
   void close();
   // The ordered bytes received and not read yet.
   std::string read();
+  // Sends an ack (with the window as it is now) in the next take_outgoing:
+  // after a read reopened a window the peer saw closing.
+  void ack_now() noexcept { ack_due_ = state_ != UtpState::syn_sent; }
   // Datagrams to send now, in order.
   std::vector<std::string> take_outgoing(std::uint64_t now_us);
 

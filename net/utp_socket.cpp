@@ -1,0 +1,232 @@
+#include "net/utp_socket.hpp"
+
+#include <random>
+
+namespace p2pscope::net {
+
+namespace {
+
+constexpr auto kTick = std::chrono::milliseconds(50);
+
+std::uint64_t now_us() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+}
+
+}  // namespace
+
+struct UtpStream::Entry {
+  Entry(std::uint16_t id, const Endpoint& p, const UtpLimits& lim, const asio::any_io_executor& ex)
+      : conn(id, now_us(), lim), peer(p), wake(ex) {}
+  UtpConnection conn;
+  Endpoint peer;
+  asio::steady_timer wake;  // a waiting reader or writer sleeps on it; news cancels it
+  bool closed = false;
+
+  void notify() { wake.cancel(); }
+  // Sleeps until news or `until`; false when `until` passed.
+  awaitable<bool> wait(asio::steady_timer::time_point until) {
+    if (asio::steady_timer::clock_type::now() >= until) co_return false;
+    wake.expires_at(until);
+    error_code ec;
+    co_await wake.async_wait(use_ec(ec));
+    co_return ec == asio::error::operation_aborted;
+  }
+};
+
+UtpMux::UtpMux(udp::socket s, UtpLimits lim)
+    : socket_(std::move(s)), lim_(lim), next_id_(static_cast<std::uint16_t>(std::random_device{}())) {}
+
+StatusOr<std::shared_ptr<UtpMux>> UtpMux::open(const asio::any_io_executor& ex, const Endpoint& local, UtpLimits lim) {
+  udp::socket s(ex);
+  error_code ec;
+  s.open(local.address.is_v4() ? udp::v4() : udp::v6(), ec);
+  if (!ec) s.bind(to_udp(local), ec);
+  if (!ec) s.non_blocking(true, ec);
+  if (ec) return fail(std::make_error_code(std::errc::io_error), "uTP socket on " + local.to_string() + ": " + ec.message());
+  auto mux = std::make_shared<UtpMux>(std::move(s), lim);
+  asio::co_spawn(ex, [m = mux]() { return m->receive_loop(); }, asio::detached);
+  asio::co_spawn(ex, [m = mux]() { return m->ticker(); }, asio::detached);
+  return mux;
+}
+
+Endpoint UtpMux::local_endpoint() const {
+  error_code ec;
+  return from_asio(socket_.local_endpoint(ec));
+}
+
+std::uint16_t UtpMux::free_id(const Endpoint& peer) {
+  // Our receive id and the send id (id + 1) must both be free towards this
+  // peer: the peer tells connections apart by the id it receives on.
+  while (entries_.count({peer, next_id_}) || entries_.count({peer, static_cast<std::uint16_t>(next_id_ + 1)}) ||
+         entries_.count({peer, static_cast<std::uint16_t>(next_id_ - 1)}))
+    next_id_ = static_cast<std::uint16_t>(next_id_ + 2);
+  auto id = next_id_;
+  next_id_ = static_cast<std::uint16_t>(next_id_ + 2);
+  return id;
+}
+
+void UtpMux::flush(UtpStream::Entry& e) {
+  for (const auto& d : e.conn.take_outgoing(now_us())) {
+    error_code ec;
+    socket_.send_to(asio::buffer(d), to_udp(e.peer), 0, ec);  // refused: retransmission sends it again
+  }
+}
+
+awaitable<UtpStream> UtpMux::connect(Endpoint peer, std::chrono::milliseconds timeout, error_code& ec) {
+  ec = {};
+  if (closed_) {
+    ec = asio::error::operation_aborted;
+    co_return UtpStream{};
+  }
+  auto id = free_id(peer);
+  auto e = std::make_shared<UtpStream::Entry>(id, peer, lim_, socket_.get_executor());
+  entries_[{peer, id}] = e;
+  flush(*e);
+  UtpStream stream(shared_from_this(), e);
+  auto until = asio::steady_timer::clock_type::now() + timeout;
+  while (e->conn.state() == UtpState::syn_sent && !e->closed) {
+    if (!co_await e->wait(until)) break;
+  }
+  if (e->conn.state() == UtpState::syn_sent || e->conn.state() == UtpState::timed_out || e->closed) {
+    ec = e->closed ? asio::error::operation_aborted : asio::error::timed_out;
+  } else if (e->conn.state() == UtpState::reset) {
+    ec = asio::error::connection_reset;
+  }
+  if (ec) stream.close();
+  co_return stream;
+}
+
+awaitable<void> UtpMux::receive_loop() {
+  auto self = shared_from_this();
+  std::string buf(64 * 1024, '\0');
+  while (!closed_) {
+    udp::endpoint from;
+    error_code ec;
+    auto n = co_await socket_.async_receive_from(asio::buffer(buf), from, use_ec(ec));
+    if (ec == asio::error::operation_aborted || closed_) break;
+    if (ec) continue;
+    auto h = decode_utp(std::string_view(buf).substr(0, n));
+    if (!h) continue;  // not uTP: nothing of ours
+    auto it = entries_.find({from_asio(from), h.value().connection_id});
+    if (it == entries_.end()) continue;
+    auto e = it->second;  // on_datagram may lead to forget()
+    (void)e->conn.on_datagram(std::string_view(buf).substr(0, n), now_us());
+    flush(*e);
+    e->notify();
+  }
+}
+
+awaitable<void> UtpMux::ticker() {
+  auto self = shared_from_this();
+  asio::steady_timer t(socket_.get_executor());
+  while (!closed_) {
+    t.expires_after(kTick);
+    error_code ec;
+    co_await t.async_wait(use_ec(ec));
+    auto now = now_us();
+    for (auto& [key, e] : entries_) {
+      auto before = e->conn.state();
+      e->conn.on_tick(now);
+      flush(*e);
+      if (e->conn.state() != before) e->notify();
+    }
+  }
+}
+
+void UtpMux::forget(const std::shared_ptr<UtpStream::Entry>& e) {
+  auto it = entries_.find({e->peer, e->conn.recv_id()});
+  if (it != entries_.end() && it->second == e) entries_.erase(it);
+}
+
+void UtpMux::close() {
+  if (closed_) return;
+  closed_ = true;
+  for (auto& [key, e] : entries_) {
+    e->closed = true;
+    e->notify();
+  }
+  entries_.clear();
+  error_code ec;
+  socket_.close(ec);
+}
+
+UtpStream& UtpStream::operator=(UtpStream&& o) noexcept {
+  if (this != &o) {
+    close();
+    mux_ = std::move(o.mux_);
+    entry_ = std::move(o.entry_);
+  }
+  return *this;
+}
+
+UtpStream::~UtpStream() { close(); }
+
+void UtpStream::close() {
+  if (!entry_) return;
+  // A FIN for a connection the peer still has; then the entry is dropped,
+  // and what the peer sends after it is ignored.
+  if (!entry_->conn.finished() && entry_->conn.state() != UtpState::syn_sent && !mux_->closed_) {
+    entry_->conn.close();
+    mux_->flush(*entry_);
+  }
+  entry_->closed = true;
+  entry_->notify();
+  mux_->forget(entry_);
+  entry_.reset();
+  mux_.reset();
+}
+
+awaitable<void> UtpStream::read_some(std::string& out, asio::steady_timer::time_point until, error_code& ec) {
+  ec = {};
+  auto e = entry_;  // close() during the wait must not free it under us
+  if (!e) {
+    ec = asio::error::operation_aborted;
+    co_return;
+  }
+  for (;;) {
+    auto got = e->conn.read();
+    if (!got.empty()) {
+      // A read that frees half the window tells the peer at once, or a
+      // peer that filled it waits for a timeout to send more.
+      if (got.size() >= mux_->lim_.receive_window / 2 && mux_) {
+        e->conn.ack_now();
+        mux_->flush(*e);
+      }
+      out += got;
+      co_return;
+    }
+    if (e->closed) ec = asio::error::operation_aborted;
+    else if (e->conn.state() == UtpState::eof) ec = asio::error::eof;
+    else if (e->conn.state() == UtpState::reset) ec = asio::error::connection_reset;
+    else if (e->conn.state() == UtpState::timed_out) ec = asio::error::timed_out;
+    if (ec) co_return;
+    if (!co_await e->wait(until)) {
+      ec = asio::error::timed_out;
+      co_return;
+    }
+  }
+}
+
+awaitable<void> UtpStream::write(std::string_view bytes, asio::steady_timer::time_point until, error_code& ec) {
+  ec = {};
+  auto e = entry_;
+  auto mux = mux_;
+  while (e && !bytes.empty()) {
+    if (e->closed || e->conn.finished()) {
+      ec = e->closed ? asio::error::operation_aborted : asio::error::broken_pipe;
+      co_return;
+    }
+    auto took = e->conn.write(bytes);
+    bytes.remove_prefix(took);
+    mux->flush(*e);
+    if (!bytes.empty() && !co_await e->wait(until)) {
+      ec = asio::error::timed_out;
+      co_return;
+    }
+  }
+  if (!e) ec = asio::error::operation_aborted;
+}
+
+}  // namespace p2pscope::net

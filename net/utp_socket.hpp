@@ -1,0 +1,88 @@
+// uTP over one UDP socket: many outgoing connections (core/utp_stream.hpp)
+// share it, matched to incoming datagrams by sender and connection id. A
+// UtpStream is one connection as a byte stream for a session coroutine:
+// read_some waits for bytes, the end of the stream or a deadline; write
+// queues bytes and sends what the windows allow.
+//
+// Datagrams go out with a non-blocking send: one the kernel refuses is
+// dropped, and uTP's retransmission sends it again. A ticker retransmits
+// and times connections out every tick (50 ms).
+//
+// Ownership and threads: one io_context thread. UtpMux is shared
+// (std::shared_ptr): its receive loop and ticker and every stream hold it,
+// so it lives until close() and the last stream are gone. A UtpStream is
+// move-only; destroying it or close() sends FIN (once) and forgets the
+// connection.
+#pragma once
+
+#include "core/ip.hpp"
+#include "core/utp_stream.hpp"
+#include "net/asio.hpp"
+
+#include <chrono>
+#include <map>
+#include <memory>
+
+namespace p2pscope::net {
+
+class UtpMux;
+
+class UtpStream {
+ public:
+  UtpStream() = default;
+  UtpStream(UtpStream&&) noexcept = default;
+  UtpStream& operator=(UtpStream&&) noexcept;
+  UtpStream(const UtpStream&) = delete;
+  UtpStream& operator=(const UtpStream&) = delete;
+  ~UtpStream();
+
+  // Appends at least one byte to `out`, or sets ec: asio::error::eof at the
+  // end of the stream, connection_reset, timed_out (the connection gave
+  // up, or `until` passed), operation_aborted after close().
+  awaitable<void> read_some(std::string& out, asio::steady_timer::time_point until, error_code& ec);
+  // Queues all of `bytes`, waiting for send-buffer room until `until`.
+  awaitable<void> write(std::string_view bytes, asio::steady_timer::time_point until, error_code& ec);
+  void close();
+  bool is_open() const noexcept { return entry_ != nullptr; }
+
+ private:
+  friend class UtpMux;
+  struct Entry;
+  UtpStream(std::shared_ptr<UtpMux> mux, std::shared_ptr<Entry> e) : mux_(std::move(mux)), entry_(std::move(e)) {}
+  std::shared_ptr<UtpMux> mux_;
+  std::shared_ptr<Entry> entry_;
+};
+
+class UtpMux : public std::enable_shared_from_this<UtpMux> {
+ public:
+  // A UDP socket bound to `local` (port 0: any), its receive loop and ticker running.
+  static StatusOr<std::shared_ptr<UtpMux>> open(const asio::any_io_executor& ex, const Endpoint& local,
+                                                UtpLimits lim = {});
+  // The set-up (SYN, STATE) within `timeout`; ec timed_out or connection_reset otherwise.
+  awaitable<UtpStream> connect(Endpoint peer, std::chrono::milliseconds timeout, error_code& ec);
+  // Stops the loops and ends every stream (operation_aborted).
+  void close();
+  Endpoint local_endpoint() const;
+  std::size_t connections() const noexcept { return entries_.size(); }
+
+  // Not for callers: UtpMux::open makes it.
+  UtpMux(udp::socket s, UtpLimits lim);
+
+ private:
+  friend class UtpStream;
+  using Key = std::pair<Endpoint, std::uint16_t>;  // the peer, our receive id
+
+  awaitable<void> receive_loop();
+  awaitable<void> ticker();
+  void flush(UtpStream::Entry& e);
+  void forget(const std::shared_ptr<UtpStream::Entry>& e);
+  std::uint16_t free_id(const Endpoint& peer);
+
+  udp::socket socket_;
+  UtpLimits lim_;
+  bool closed_ = false;
+  std::uint16_t next_id_;
+  std::map<Key, std::shared_ptr<UtpStream::Entry>> entries_;
+};
+
+}  // namespace p2pscope::net

@@ -1,0 +1,121 @@
+#include "net/utp_socket.hpp"
+
+#include "core/peer_wire.hpp"
+
+#include <gtest/gtest.h>
+#include <libtorrent/create_torrent.hpp>
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/session.hpp>
+#include <libtorrent/torrent_flags.hpp>
+
+#include <filesystem>
+
+namespace p2pscope::net {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A real libtorrent 2.0 session on loopback that speaks uTP only, seeding a
+// torrent whose data it does not check (seed mode).
+struct UtpOnlyPeer {
+  std::shared_ptr<lt::torrent_info> ti;
+  lt::session ses;
+  std::uint16_t port = 0;
+  bool checked = false;
+
+  static lt::settings_pack settings() {
+    lt::settings_pack sp;
+    sp.set_str(lt::settings_pack::listen_interfaces, "127.0.0.1:0");
+    sp.set_bool(lt::settings_pack::enable_incoming_tcp, false);
+    sp.set_bool(lt::settings_pack::enable_outgoing_tcp, false);
+    sp.set_bool(lt::settings_pack::enable_dht, false);
+    sp.set_bool(lt::settings_pack::enable_lsd, false);
+    sp.set_bool(lt::settings_pack::enable_upnp, false);
+    sp.set_bool(lt::settings_pack::enable_natpmp, false);
+    sp.set_int(lt::settings_pack::alert_mask, lt::alert_category::status);
+    return sp;
+  }
+  static std::shared_ptr<lt::torrent_info> torrent() {
+    lt::file_storage fs;
+    fs.add_file("utp/a.bin", 32768);
+    lt::create_torrent ct(fs, 16384, lt::create_torrent::v1_only);
+    for (lt::piece_index_t i(0); i < lt::piece_index_t(ct.num_pieces()); ++i)
+      ct.set_hash(i, lt::sha1_hash("01234567890123456789"));
+    std::vector<char> buf;
+    lt::bencode(std::back_inserter(buf), ct.generate());
+    return std::make_shared<lt::torrent_info>(buf, lt::from_span);
+  }
+  UtpOnlyPeer() : ti(torrent()), ses(settings()) {
+    lt::add_torrent_params atp;
+    atp.ti = ti;
+    atp.save_path = std::filesystem::temp_directory_path().string();
+    atp.flags |= lt::torrent_flags::seed_mode;
+    atp.flags &= ~lt::torrent_flags::auto_managed;
+    atp.flags &= ~lt::torrent_flags::paused;
+    ses.add_torrent(std::move(atp));
+    // It turns peers away ("not ready") until its files are checked.
+    for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until && !checked;) {
+      ses.wait_for_alert(100ms);
+      std::vector<lt::alert*> alerts;
+      ses.pop_alerts(&alerts);
+      for (auto* a : alerts) checked = checked || lt::alert_cast<lt::torrent_checked_alert>(a);
+    }
+    port = ses.listen_port();
+  }
+  InfoHash info_hash() const {
+    auto v1 = ti->info_hashes().v1;
+    return InfoHash::from_bytes(std::string_view(v1.data(), v1.size())).value();
+  }
+};
+
+struct UtpMuxFixture : ::testing::Test {
+  asio::io_context io;
+  std::shared_ptr<UtpMux> mux = UtpMux::open(io.get_executor(), {IpAddress::parse("127.0.0.1").value(), 0}).value();
+  template <class F>
+  void run(F f) {
+    asio::co_spawn(io, f(), asio::detached);
+    io.run_for(20s);
+  }
+};
+
+TEST_F(UtpMuxFixture, ABitTorrentHandshakeWithAUtpOnlyLibtorrentPeer) {
+  UtpOnlyPeer peer;
+  ASSERT_TRUE(peer.checked);
+  ASSERT_NE(peer.port, 0);
+  std::string answer;
+  error_code connect_ec, read_ec;
+  run([&]() -> awaitable<void> {
+    auto s = co_await mux->connect({IpAddress::parse("127.0.0.1").value(), peer.port}, 5s, connect_ec);
+    if (connect_ec) co_return mux->close();
+    Handshake hello;
+    hello.info_hash = peer.info_hash();
+    hello.reserved[5] = 0x10;  // BEP 10
+    hello.peer_id = PeerId::from_bytes("-PS0100-utp-test0001").value();  // all zeros reads as a duplicate
+    error_code ec;
+    co_await s.write(encode_handshake(hello), asio::steady_timer::clock_type::now() + 5s, ec);
+    while (!read_ec && answer.size() < kHandshakeSize)
+      co_await s.read_some(answer, asio::steady_timer::clock_type::now() + 5s, read_ec);
+    s.close();
+    mux->close();
+  });
+  ASSERT_FALSE(connect_ec) << connect_ec.message();
+  ASSERT_FALSE(read_ec) << read_ec.message() << " after " << answer.size() << " bytes";
+  auto h = decode_handshake(std::string_view(answer).substr(0, kHandshakeSize));
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h.value().info_hash, peer.info_hash());
+}
+
+TEST_F(UtpMuxFixture, NoAnswerIsATimeoutNotAHang) {
+  // A bound UDP port that never answers.
+  udp::socket silent(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  error_code ec;
+  run([&]() -> awaitable<void> {
+    auto s = co_await mux->connect(from_asio(silent.local_endpoint()), 300ms, ec);
+    mux->close();
+  });
+  EXPECT_EQ(ec, asio::error::timed_out);
+  EXPECT_EQ(mux->connections(), 0u);
+}
+
+}  // namespace
+}  // namespace p2pscope::net
