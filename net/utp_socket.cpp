@@ -180,7 +180,9 @@ void UtpStream::close() {
 
 awaitable<void> UtpStream::read_some(std::string& out, asio::steady_timer::time_point until, error_code& ec) {
   ec = {};
-  auto e = entry_;  // close() during the wait must not free it under us
+  // close() during the wait resets the members: keep what the loop uses.
+  auto e = entry_;
+  auto mux = mux_;
   if (!e) {
     ec = asio::error::operation_aborted;
     co_return;
@@ -190,9 +192,9 @@ awaitable<void> UtpStream::read_some(std::string& out, asio::steady_timer::time_
     if (!got.empty()) {
       // A read that frees half the window tells the peer at once, or a
       // peer that filled it waits for a timeout to send more.
-      if (got.size() >= mux_->lim_.receive_window / 2 && mux_) {
+      if (got.size() >= mux->lim_.receive_window / 2 && !mux->closed_) {
         e->conn.ack_now();
-        mux_->flush(*e);
+        mux->flush(*e);
       }
       out += got;
       co_return;
