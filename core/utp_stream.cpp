@@ -13,10 +13,33 @@ std::uint16_t next(std::uint16_t seq) noexcept { return static_cast<std::uint16_
 }  // namespace
 
 UtpConnection::UtpConnection(std::uint16_t recv_id, std::uint64_t now_us, UtpLimits lim)
-    : lim_(lim), recv_id_(recv_id), timeout_us_(lim.initial_timeout_us) {
+    : lim_(lim), recv_id_(recv_id), send_id_(static_cast<std::uint16_t>(recv_id + 1)),
+      timeout_us_(lim.initial_timeout_us) {
   in_flight_.push_back(Sent{seq_nr_, UtpType::syn, {}, now_us, 1});
   outgoing_.push_back(packet(UtpType::syn, seq_nr_, {}, now_us));
   seq_nr_ = next(seq_nr_);
+}
+
+UtpConnection::UtpConnection(Accepted, const UtpHeader& syn, std::uint16_t initial_seq, std::uint64_t now_us,
+                             UtpLimits lim)
+    : lim_(lim), state_(UtpState::connected), recv_id_(syn_recv_id(syn)), send_id_(syn.connection_id),
+      seq_nr_(initial_seq), ack_nr_(syn.seq_nr), peer_window_(syn.wnd_size),
+      last_peer_timestamp_(syn.timestamp), last_receive_us_(now_us), timeout_us_(lim.initial_timeout_us),
+      ack_due_(true) {
+  accepted_syn_ = syn.seq_nr;
+}
+
+Result<UtpConnection> UtpConnection::accept(std::string_view syn, std::uint16_t initial_seq, std::uint64_t now_us,
+                                            UtpLimits lim) {
+  auto h = decode_utp(syn);
+  if (!h) return h.error();
+  if (h.value().type != UtpType::syn) return errc::bad_value;
+  return UtpConnection(Accepted{}, h.value(), initial_seq, now_us, lim);
+}
+
+// The initiator did not hear our STATE and sent its SYN again.
+bool UtpConnection::is_resent_syn(const UtpHeader& h) const noexcept {
+  return accepted_syn_ && h.type == UtpType::syn && h.connection_id == send_id_ && h.seq_nr == *accepted_syn_;
 }
 
 bool UtpConnection::finished() const noexcept {
@@ -28,7 +51,7 @@ std::string UtpConnection::packet(UtpType type, std::uint16_t seq, std::string_v
   UtpHeader h;
   h.type = type;
   // The SYN names the id we receive on; everything after, the one the peer does.
-  h.connection_id = type == UtpType::syn ? recv_id_ : send_id();
+  h.connection_id = type == UtpType::syn ? recv_id_ : send_id_;
   h.timestamp = static_cast<std::uint32_t>(now_us);
   h.timestamp_difference =
       last_receive_us_ ? static_cast<std::uint32_t>(static_cast<std::uint32_t>(last_receive_us_) - last_peer_timestamp_) : 0;
@@ -45,6 +68,10 @@ Status UtpConnection::on_datagram(std::string_view datagram, std::uint64_t now_u
   if (!h) return h.error();
   // After eof the peer may still resend its FIN (our ack was lost): it is acked again.
   bool dead = state_ == UtpState::reset || state_ == UtpState::timed_out;
+  if (!dead && is_resent_syn(h.value())) {
+    ack_due_ = true;
+    return success();
+  }
   if (dead || h.value().connection_id != recv_id_ || h.value().type == UtpType::syn) return errc::bad_value;
   const auto& p = h.value();
   if (state_ == UtpState::syn_sent) {

@@ -1,10 +1,13 @@
-// One outgoing uTP connection (BEP 29), as a pure state machine: datagrams
-// and the caller's clock in, ordered bytes and datagrams to send out. It is
-// the initiating side only (p2pscope connects; it never accepts uTP), and
-// sized for a PEX session: a small receive window, a few KiB each way.
+// One uTP connection (BEP 29), as a pure state machine: datagrams and the
+// caller's clock in, ordered bytes and datagrams to send out. Sized for a
+// PEX session: a small receive window, a few KiB each way. The crawler
+// connects (the constructor); the lab's uTP peers and the tests' fakes
+// accept (UtpConnection::accept).
 //
-// What it does: the SYN / STATE set-up (the SYN carries our receive id, and
-// every later packet our send id, receive id + 1); ordered delivery with an
+// What it does: the SYN / STATE set-up (the initiator's SYN carries its
+// receive id, and every later packet its send id, receive id + 1; the
+// acceptor receives on the SYN's id + 1 and sends on the SYN's id, and
+// answers a resent SYN with its STATE again); ordered delivery with an
 // out-of-order buffer bounded by the receive window; an ack for every data
 // packet; retransmission of the oldest unacked packet when its timeout
 // (RFC 6298 estimate, at least min_timeout) runs out, with the timeout
@@ -63,6 +66,18 @@ class UtpConnection {
   // by it); `now_us` is the caller's clock.
   UtpConnection(std::uint16_t recv_id, std::uint64_t now_us, UtpLimits lim = {});
 
+  // The accepting side of the connection a peer's SYN opens: connected at
+  // once, its STATE (numbered `initial_seq`, the first number its data
+  // uses) the first datagram take_outgoing() gives. The caller's socket
+  // then matches datagrams on syn_recv_id(syn) and the SYN's sender.
+  // errc::bad_value when the datagram is not a SYN.
+  static Result<UtpConnection> accept(std::string_view syn, std::uint16_t initial_seq, std::uint64_t now_us,
+                                      UtpLimits lim = {});
+  // The id the acceptor of this SYN receives on (the SYN's id + 1).
+  static std::uint16_t syn_recv_id(const UtpHeader& syn) noexcept {
+    return static_cast<std::uint16_t>(syn.connection_id + 1);
+  }
+
   // One datagram from the peer that the caller's socket matched to
   // recv_id(). errc::truncated / bad_value for one that is not uTP or that
   // this connection cannot take (another connection id, a SYN, data before
@@ -88,8 +103,10 @@ class UtpConnection {
 
   UtpState state() const noexcept { return state_; }
   bool finished() const noexcept;  // eof, reset or timed_out: nothing more will come
+  // Everything written, and our FIN once close() was called, sent and acked.
+  bool all_acked() const noexcept { return unsent_.empty() && in_flight_.empty(); }
   std::uint16_t recv_id() const noexcept { return recv_id_; }
-  std::uint16_t send_id() const noexcept { return static_cast<std::uint16_t>(recv_id_ + 1); }
+  std::uint16_t send_id() const noexcept { return send_id_; }
   std::size_t retransmissions() const noexcept { return retransmissions_; }
 
  private:
@@ -109,9 +126,15 @@ class UtpConnection {
   std::uint32_t window_left() const;
   void sample_rtt(std::uint64_t rtt_us);
 
+  struct Accepted {};
+  UtpConnection(Accepted, const UtpHeader& syn, std::uint16_t initial_seq, std::uint64_t now_us, UtpLimits lim);
+  bool is_resent_syn(const UtpHeader& h) const noexcept;
+
   UtpLimits lim_;
   UtpState state_ = UtpState::syn_sent;
   std::uint16_t recv_id_;
+  std::uint16_t send_id_;
+  std::optional<std::uint16_t> accepted_syn_;  // the SYN we accepted: its seq_nr
   std::uint16_t seq_nr_ = 1;  // the next packet we number
   std::uint16_t ack_nr_ = 0;  // the last in-order packet we have
   std::optional<std::uint16_t> fin_seq_;  // the peer's FIN

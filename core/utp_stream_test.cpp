@@ -200,5 +200,78 @@ TEST_F(UtpFixture, CloseSendsFinAfterTheData) {
   EXPECT_EQ(c.write("more"), 0u);
 }
 
+
+// Both ends are ours: an initiator and the acceptor its SYN opened, wired
+// back to back (Deliver::all) or losing what a test says.
+struct UtpPairFixture : ::testing::Test {
+  std::uint64_t now = 5'000;
+  UtpConnection client{0x1234, now};
+  std::optional<UtpConnection> server;
+
+  void open() {
+    auto syn = client.take_outgoing(now);
+    ASSERT_EQ(syn.size(), 1u);
+    auto s = UtpConnection::accept(syn[0], 0x9000, now);
+    ASSERT_TRUE(s) << s.error().message();
+    server.emplace(std::move(s).value());
+    EXPECT_EQ(server->recv_id(), 0x1235);
+    EXPECT_EQ(server->send_id(), 0x1234);
+    ASSERT_EQ(server->state(), UtpState::connected);
+  }
+  // Moves every datagram each way until neither side has one.
+  void exchange() {
+    for (int round = 0; round < 64; ++round) {
+      auto a = client.take_outgoing(now), b = server->take_outgoing(now);
+      if (a.empty() && b.empty()) return;
+      for (const auto& d : a) ASSERT_TRUE(server->on_datagram(d, now)) << "client to server";
+      for (const auto& d : b) ASSERT_TRUE(client.on_datagram(d, now)) << "server to client";
+    }
+    FAIL() << "the two ends never went quiet";
+  }
+};
+
+TEST_F(UtpPairFixture, TwoEndsCarryBytesBothWaysAndCloseCleanly) {
+  open();
+  exchange();
+  ASSERT_EQ(client.state(), UtpState::connected);
+  std::string big(5000, 'x');
+  ASSERT_EQ(client.write("ping"), 4u);
+  ASSERT_EQ(server->write(big), big.size());
+  exchange();
+  EXPECT_EQ(server->read(), "ping");
+  EXPECT_EQ(client.read(), big);
+  server->close();
+  exchange();
+  EXPECT_EQ(client.state(), UtpState::eof);
+  EXPECT_FALSE(server->deadline()) << "the FIN was acked";
+  client.close();  // after the peer's FIN: nothing more to send (no half-close)
+  EXPECT_TRUE(client.take_outgoing(now).empty());
+}
+
+TEST_F(UtpPairFixture, AResentSynIsAnsweredWithTheStateAgain) {
+  auto syn = client.take_outgoing(now);
+  auto s = UtpConnection::accept(syn[0], 7, now);
+  ASSERT_TRUE(s);
+  server.emplace(std::move(s).value());
+  ASSERT_EQ(server->take_outgoing(now).size(), 1u);  // this STATE is lost
+  now += 1'500'000;
+  client.on_tick(now);
+  auto again = client.take_outgoing(now);
+  ASSERT_EQ(again.size(), 1u);
+  ASSERT_TRUE(server->on_datagram(again[0], now));
+  auto state = server->take_outgoing(now);
+  ASSERT_EQ(state.size(), 1u);
+  ASSERT_TRUE(client.on_datagram(state[0], now));
+  EXPECT_EQ(client.state(), UtpState::connected);
+}
+
+TEST_F(UtpPairFixture, OnlyASynOpensAnAcceptedConnection) {
+  UtpHeader h;
+  h.type = UtpType::data;
+  h.connection_id = 9;
+  EXPECT_FALSE(UtpConnection::accept(encode_utp(h), 1, now));
+  EXPECT_FALSE(UtpConnection::accept("not utp", 1, now));
+}
+
 }  // namespace
 }  // namespace p2pscope

@@ -19,6 +19,8 @@ std::uint64_t now_us() {
 struct UtpStream::Entry {
   Entry(std::uint16_t id, const Endpoint& p, const UtpLimits& lim, const asio::any_io_executor& ex)
       : conn(id, now_us(), lim), peer(p), wake(ex) {}
+  Entry(UtpConnection c, const Endpoint& p, const asio::any_io_executor& ex)
+      : conn(std::move(c)), peer(p), wake(ex) {}
   UtpConnection conn;
   Endpoint peer;
   asio::steady_timer wake;  // a waiting reader or writer sleeps on it; news cancels it
@@ -36,7 +38,8 @@ struct UtpStream::Entry {
 };
 
 UtpMux::UtpMux(udp::socket s, UtpLimits lim)
-    : socket_(std::move(s)), lim_(lim), next_id_(static_cast<std::uint16_t>(std::random_device{}())) {}
+    : socket_(std::move(s)), lim_(lim), next_id_(static_cast<std::uint16_t>(std::random_device{}())),
+      accept_wake_(socket_.get_executor()) {}
 
 StatusOr<std::shared_ptr<UtpMux>> UtpMux::open(const asio::any_io_executor& ex, const Endpoint& local, UtpLimits lim) {
   udp::socket s(ex);
@@ -109,13 +112,50 @@ awaitable<void> UtpMux::receive_loop() {
     if (ec) continue;
     auto h = decode_utp(std::string_view(buf).substr(0, n));
     if (!h) continue;  // not uTP: nothing of ours
-    auto it = entries_.find({from_asio(from), h.value().connection_id});
-    if (it == entries_.end()) continue;
+    auto datagram = std::string_view(buf).substr(0, n);
+    // A SYN belongs to the connection it opened (a resent one) or opens one.
+    bool syn = h.value().type == UtpType::syn;
+    auto it = entries_.find({from_asio(from), syn ? UtpConnection::syn_recv_id(h.value()) : h.value().connection_id});
+    if (it == entries_.end()) {
+      if (syn) take_syn(from_asio(from), datagram);
+      continue;
+    }
     auto e = it->second;  // on_datagram may lead to forget()
-    (void)e->conn.on_datagram(std::string_view(buf).substr(0, n), now_us());
+    (void)e->conn.on_datagram(datagram, now_us());
     flush(*e);
     e->notify();
+    forget_if_done(e);
   }
+}
+
+void UtpMux::listen(std::size_t backlog) { backlog_ = std::max<std::size_t>(backlog, 1); }
+
+void UtpMux::take_syn(const Endpoint& from, std::string_view datagram) {
+  if (!backlog_ || accepted_.size() >= backlog_) return;
+  auto c = UtpConnection::accept(datagram, static_cast<std::uint16_t>(std::random_device{}()), now_us(), lim_);
+  if (!c) return;
+  auto e = std::make_shared<UtpStream::Entry>(std::move(c).value(), from, socket_.get_executor());
+  entries_[{from, e->conn.recv_id()}] = e;
+  flush(*e);
+  accepted_.push_back(std::move(e));
+  accept_wake_.cancel();
+}
+
+awaitable<UtpStream> UtpMux::accept(error_code& ec) {
+  ec = {};
+  auto self = shared_from_this();
+  while (accepted_.empty() && !closed_) {
+    accept_wake_.expires_at(asio::steady_timer::time_point::max());
+    error_code ignored;
+    co_await accept_wake_.async_wait(use_ec(ignored));
+  }
+  if (closed_) {
+    ec = asio::error::operation_aborted;
+    co_return UtpStream{};
+  }
+  auto e = std::move(accepted_.front());
+  accepted_.pop_front();
+  co_return UtpStream(self, std::move(e));
 }
 
 awaitable<void> UtpMux::ticker() {
@@ -126,18 +166,26 @@ awaitable<void> UtpMux::ticker() {
     error_code ec;
     co_await t.async_wait(use_ec(ec));
     auto now = now_us();
+    std::vector<std::shared_ptr<UtpStream::Entry>> done;
     for (auto& [key, e] : entries_) {
       auto before = e->conn.state();
       e->conn.on_tick(now);
       flush(*e);
       if (e->conn.state() != before) e->notify();
+      if (e->closed) done.push_back(e);
     }
+    for (const auto& e : done) forget_if_done(e);
   }
 }
 
 void UtpMux::forget(const std::shared_ptr<UtpStream::Entry>& e) {
   auto it = entries_.find({e->peer, e->conn.recv_id()});
   if (it != entries_.end() && it->second == e) entries_.erase(it);
+}
+
+void UtpMux::forget_if_done(const std::shared_ptr<UtpStream::Entry>& e) {
+  bool fin_acked = e->conn.state() == UtpState::fin_sent && e->conn.all_acked();
+  if (e->closed && (e->conn.finished() || fin_acked)) forget(e);
 }
 
 void UtpMux::close() {
@@ -148,6 +196,8 @@ void UtpMux::close() {
     e->notify();
   }
   entries_.clear();
+  accepted_.clear();
+  accept_wake_.cancel();
   error_code ec;
   socket_.close(ec);
 }
@@ -163,17 +213,22 @@ UtpStream& UtpStream::operator=(UtpStream&& o) noexcept {
 
 UtpStream::~UtpStream() { close(); }
 
+const Endpoint& UtpStream::peer() const { return entry_->peer; }
+
 void UtpStream::close() {
   if (!entry_) return;
-  // A FIN for a connection the peer still has; then the entry is dropped,
-  // and what the peer sends after it is ignored.
-  if (!entry_->conn.finished() && entry_->conn.state() != UtpState::syn_sent && !mux_->closed_) {
+  // A FIN for a connection the peer still has, after what is still unsent;
+  // the mux lingers on it until that is acked. A connection not yet set up
+  // is dropped at once.
+  bool linger = !entry_->conn.finished() && entry_->conn.state() != UtpState::syn_sent && !mux_->closed_;
+  if (linger) {
     entry_->conn.close();
     mux_->flush(*entry_);
   }
   entry_->closed = true;
   entry_->notify();
-  mux_->forget(entry_);
+  if (linger) mux_->forget_if_done(entry_);
+  else mux_->forget(entry_);
   entry_.reset();
   mux_.reset();
 }

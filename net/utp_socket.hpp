@@ -1,5 +1,7 @@
-// uTP over one UDP socket: many outgoing connections (core/utp_stream.hpp)
-// share it, matched to incoming datagrams by sender and connection id. A
+// uTP over one UDP socket: many connections (core/utp_stream.hpp) share it,
+// matched to incoming datagrams by sender and connection id. Outgoing ones
+// come from connect(); once listen() was called, a SYN from a new peer
+// opens an incoming one that accept() hands out. A
 // UtpStream is one connection as a byte stream for a session coroutine:
 // read_some waits for bytes, the end of the stream or a deadline; write
 // queues bytes and sends what the windows allow.
@@ -11,8 +13,9 @@
 // Ownership and threads: one io_context thread. UtpMux is shared
 // (std::shared_ptr): its receive loop and ticker and every stream hold it,
 // so it lives until close() and the last stream are gone. A UtpStream is
-// move-only; destroying it or close() sends FIN (once) and forgets the
-// connection.
+// move-only; destroying it or close() sends FIN after what was written.
+// The mux keeps the connection (retransmitting, taking acks) until that
+// FIN is acked, the peer ends it, or it times out; then it forgets it.
 #pragma once
 
 #include "core/ip.hpp"
@@ -20,6 +23,7 @@
 #include "net/asio.hpp"
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 
@@ -44,6 +48,8 @@ class UtpStream {
   awaitable<void> write(std::string_view bytes, asio::steady_timer::time_point until, error_code& ec);
   void close();
   bool is_open() const noexcept { return entry_ != nullptr; }
+  // The peer; valid while is_open().
+  const Endpoint& peer() const;
 
  private:
   friend class UtpMux;
@@ -60,6 +66,12 @@ class UtpMux : public std::enable_shared_from_this<UtpMux> {
                                                 UtpLimits lim = {});
   // The set-up (SYN, STATE) within `timeout`; ec timed_out or connection_reset otherwise.
   awaitable<UtpStream> connect(Endpoint peer, std::chrono::milliseconds timeout, error_code& ec);
+  // From now on a SYN that matches no connection opens one, queued for
+  // accept() (up to `backlog` waiting; SYNs past that are ignored, and the
+  // peer sends them again).
+  void listen(std::size_t backlog = 64);
+  // The next incoming connection; ec operation_aborted after close().
+  awaitable<UtpStream> accept(error_code& ec);
   // Stops the loops and ends every stream (operation_aborted).
   void close();
   Endpoint local_endpoint() const;
@@ -75,7 +87,10 @@ class UtpMux : public std::enable_shared_from_this<UtpMux> {
   awaitable<void> receive_loop();
   awaitable<void> ticker();
   void flush(UtpStream::Entry& e);
+  void take_syn(const Endpoint& from, std::string_view datagram);
   void forget(const std::shared_ptr<UtpStream::Entry>& e);
+  // Forgets a closed connection once it has nothing more to deliver.
+  void forget_if_done(const std::shared_ptr<UtpStream::Entry>& e);
   std::uint16_t free_id(const Endpoint& peer);
 
   udp::socket socket_;
@@ -83,6 +98,9 @@ class UtpMux : public std::enable_shared_from_this<UtpMux> {
   bool closed_ = false;
   std::uint16_t next_id_;
   std::map<Key, std::shared_ptr<UtpStream::Entry>> entries_;
+  std::size_t backlog_ = 0;  // 0: not listening
+  std::deque<std::shared_ptr<UtpStream::Entry>> accepted_;
+  asio::steady_timer accept_wake_;
 };
 
 }  // namespace p2pscope::net

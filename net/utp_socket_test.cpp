@@ -117,5 +117,51 @@ TEST_F(UtpMuxFixture, NoAnswerIsATimeoutNotAHang) {
   EXPECT_EQ(mux->connections(), 0u);
 }
 
+TEST_F(UtpMuxFixture, AListeningMuxAcceptsAndBothEndsCarryMoreThanAWindow) {
+  auto server = UtpMux::open(io.get_executor(), {IpAddress::parse("127.0.0.1").value(), 0}).value();
+  server->listen();
+  const std::string up(40'000, 'u'), down(50'000, 'd');  // each more than the 16 KiB windows
+  std::string got_up, got_down;
+  error_code server_ec, client_ec;
+  Endpoint seen;
+  asio::co_spawn(io, [&]() -> awaitable<void> {
+    auto s = co_await server->accept(server_ec);
+    if (server_ec) co_return;
+    seen = s.peer();
+    auto until = asio::steady_timer::clock_type::now() + 10s;
+    while (!server_ec && got_up.size() < up.size()) co_await s.read_some(got_up, until, server_ec);
+    if (!server_ec) co_await s.write(down, until, server_ec);
+    s.close();
+  }, asio::detached);
+  const auto client_at = mux->local_endpoint();
+  run([&]() -> awaitable<void> {
+    auto s = co_await mux->connect(server->local_endpoint(), 5s, client_ec);
+    auto until = asio::steady_timer::clock_type::now() + 10s;
+    if (!client_ec) co_await s.write(up, until, client_ec);
+    while (!client_ec) co_await s.read_some(got_down, until, client_ec);
+    s.close();
+    mux->close();
+    server->close();
+  });
+  EXPECT_FALSE(server_ec) << server_ec.message();
+  EXPECT_EQ(client_ec, asio::error::eof) << "the server's FIN ends the client's stream";
+  EXPECT_EQ(got_up.size(), up.size());
+  EXPECT_TRUE(got_up == up);
+  EXPECT_EQ(got_down.size(), down.size());
+  EXPECT_TRUE(got_down == down);
+  EXPECT_EQ(seen.port, client_at.port);
+}
+
+TEST_F(UtpMuxFixture, AMuxThatDoesNotListenIgnoresSyns) {
+  auto other = UtpMux::open(io.get_executor(), {IpAddress::parse("127.0.0.1").value(), 0}).value();
+  error_code ec;
+  run([&]() -> awaitable<void> {
+    auto s = co_await mux->connect(other->local_endpoint(), 300ms, ec);
+    mux->close();
+    other->close();
+  });
+  EXPECT_EQ(ec, asio::error::timed_out);
+}
+
 }  // namespace
 }  // namespace p2pscope::net

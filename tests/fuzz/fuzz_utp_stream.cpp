@@ -3,8 +3,9 @@
 
 using namespace p2pscope;
 
-// A hostile peer drives one connection: the input is a script of steps
-// (1 byte: what; then its bytes). Whatever it sends, the connection keeps
+// A hostile peer drives one connection, ours as initiator or (first byte
+// odd) as the acceptor of the peer's SYN: the input is then a script of
+// steps (1 byte: what; then its bytes). Whatever it sends, the connection keeps
 // its bounds: unread data within the receive window, every datagram it
 // sends a uTP packet with one of its two ids, and a finished connection
 // stays finished.
@@ -15,7 +16,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   lim.send_buffer = 2048;
   constexpr std::uint16_t kId = 0x1234;
   std::uint64_t now = 1;
-  UtpConnection c(kId, now, lim);
+  bool accepting = !in.empty() && (static_cast<std::uint8_t>(in[0]) & 1);
+  if (!in.empty()) in.remove_prefix(1);
+  auto c = [&] {
+    if (!accepting) return UtpConnection(kId, now, lim);
+    UtpHeader syn;
+    syn.type = UtpType::syn;
+    syn.connection_id = static_cast<std::uint16_t>(kId - 1);  // so that we receive on kId
+    syn.seq_nr = 77;
+    return UtpConnection::accept(encode_utp(syn), 500, now, lim).value();
+  }();
   while (!in.empty()) {
     auto step = static_cast<std::uint8_t>(in[0]);
     in.remove_prefix(1);
@@ -46,7 +56,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (d.size() >= 4) {
           d[2] = static_cast<char>(c.send_id() >> 8);
           d[3] = static_cast<char>(c.send_id() & 0xff);
-          if (c.on_datagram(d, now)) fuzz::property_failed("took a packet addressed to the peer");
+          bool syn = (static_cast<std::uint8_t>(d[0]) >> 4) == static_cast<std::uint8_t>(UtpType::syn);
+          // Only the acceptor takes one: the peer's SYN again, answered with our STATE again.
+          if (c.on_datagram(d, now) && !(accepting && syn)) fuzz::property_failed("took a packet addressed to the peer");
         }
         break;
       }
