@@ -101,6 +101,11 @@ void print_summary(const CrawlSummary& s, const std::string& run_id) {
     for (const auto& [end, n] : s.pex_ends) std::cerr << " " << end << " " << n;
     std::cerr << "\n";
   }
+  if (!s.pex_carriers.empty()) {
+    std::cerr << "  PEX carriers (connected):";
+    for (const auto& [carrier, n] : s.pex_carriers) std::cerr << " " << carrier << " " << n;
+    std::cerr << ", " << s.pex_fallbacks << " over the second one tried\n";
+  }
   for (const auto& w : s.warnings) std::cerr << "  warning: " << printable(w) << "\n";
 }
 
@@ -113,6 +118,8 @@ nlohmann::json summary_json(const CrawlSummary& s, const std::string& run_id) {
                    {"handed_out", s.final.handed_out},
                    {"anomalies", s.final.anomalies},
                    {"pex_sessions", s.pex_ends},
+                   {"pex_carriers", s.pex_carriers},
+                   {"pex_fallbacks", s.pex_fallbacks},
                    {"trackers_owed_stopped", s.trackers_owed_stopped},
                    {"trackers_told_stopped", s.trackers_told_stopped},
                    {"warnings", s.warnings}};
@@ -409,6 +416,9 @@ std::shared_ptr<CrawlArgs> define_crawl(CLI::App& app, CLI::App** sub) {
   src->add_flag("--no-trackers", a->no_trackers, "Do not ask trackers");
   src->add_flag("--no-dht", a->no_dht, "Do not use the DHT");
   src->add_flag("--no-pex", a->no_pex, "Do not open PEX sessions to peers");
+  src->add_flag("--no-utp", a->no_utp,
+                "PEX sessions over TCP only (default: uTP too, first for peers whose PEX flags say uTP, and when TCP "
+                "cannot connect)");
   src->add_flag("--no-sx", a->no_sx, "Do not ask eMule peers for sources (source exchange)");
   src->add_flag("--no-scrape", a->no_scrape, "Do not scrape trackers");
   auto* sched = c->add_option_group("Schedule");

@@ -44,6 +44,12 @@ constexpr auto enum_names(Network) noexcept {
   return std::to_array<std::pair<Network, std::string_view>>(
       {{Network::bittorrent, "bittorrent"}, {Network::emule, "emule"}});
 }
+// What carried a peer-wire session: TCP, or uTP (BEP 29) over UDP.
+enum class Carrier : std::uint8_t { tcp, utp };
+constexpr auto enum_names(Carrier) noexcept {
+  return std::to_array<std::pair<Carrier, std::string_view>>({{Carrier::tcp, "tcp"}, {Carrier::utp, "utp"}});
+}
+
 constexpr Network network_of(Via v) noexcept { return v >= Via::ed2k_server ? Network::emule : Network::bittorrent; }
 
 // "Source S, asked by route V, said peer P has infohash H, at time T."
@@ -244,6 +250,7 @@ struct PeerHello {
   std::optional<std::int64_t> reqq;
   std::optional<std::uint16_t> listen_port;  // "p"
   std::vector<std::string> extensions;    // names in "m" with a non-zero id, sorted
+  std::optional<Carrier> carrier;         // absent in records written before issue 26
   friend bool operator==(const PeerHello&, const PeerHello&) = default;
 };
 

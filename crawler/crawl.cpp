@@ -85,7 +85,7 @@ std::string CrawlConfig::describe() const {
   s += "\nsources:";
   s += use_trackers ? " trackers" : "";
   s += use_dht ? " dht" : "";
-  s += use_pex ? " pex" : "";
+  s += use_pex ? (use_utp ? " pex (tcp, utp)" : " pex (tcp)") : "";
   return s;
 }
 
@@ -114,6 +114,7 @@ struct Crawler::Impl {
   std::vector<std::vector<NodeEntry>> learned;  // per target: where its next lookup starts
   std::size_t pex_done = 0;
   PeerId peer_id;
+  UtpCarriers utp;
   std::optional<Error> sink_error;
   CrawlSummary summary;
 
@@ -173,15 +174,19 @@ struct Crawler::Impl {
     if (admitted.record) write(o);
     if (admitted.contact) {
       flow_started();
-      asio::co_spawn(io, pex_one(o.info_hash, o.peer), asio::detached);
+      bool says_utp = o.pex_flags && o.pex_flags->has(PexFlag::supports_utp);
+      asio::co_spawn(io, pex_one(o.info_hash, o.peer, says_utp ? CarrierOrder::utp_first : CarrierOrder::tcp_first),
+                     asio::detached);
     }
   }
 
-  awaitable<void> pex_one(InfoHash ih, Endpoint peer) {
+  awaitable<void> pex_one(InfoHash ih, Endpoint peer, CarrierOrder order) {
     if (co_await pex_slots.acquire()) {
-      auto out = co_await pex_with_slot(ih, peer);
+      auto out = co_await pex_with_slot(ih, peer, order);
       pex_slots.release();
       ++summary.pex_ends[std::string(to_string(out.end))];
+      if (out.carrier) ++summary.pex_carriers[std::string(name_of(*out.carrier))];
+      summary.pex_fallbacks += out.fell_back && out.carrier;
     } else {
       ++summary.pex_ends[std::string(to_string(PexEnd::stopped))];  // queued when the crawl stopped
     }
@@ -189,7 +194,7 @@ struct Crawler::Impl {
     flow_ended();
   }
 
-  awaitable<PexOutcome> pex_with_slot(InfoHash ih, Endpoint peer) {
+  awaitable<PexOutcome> pex_with_slot(InfoHash ih, Endpoint peer, CarrierOrder order) {
     PexEvents ev;
     ev.on_peer = [this, ih, peer](const PexPeer& p) {
       Observation o;
@@ -208,7 +213,7 @@ struct Crawler::Impl {
     ev.on_anomaly = [this, ih, peer](AnomalyKind k, std::string d) {
       anomaly(Via::pex, std::nullopt, peer, ih, k, std::move(d));
     };
-    co_return co_await pex_session(peer, ih, peer_id, cfg.pex, gate, ev, &stop_signal);
+    co_return co_await pex_session(peer, ih, peer_id, cfg.pex, gate, ev, PexRoute{&stop_signal, &utp, order});
   }
 
   void on_tracker_reply(const Target& t, const TrackerClient& c, const TrackerReply& r) {
@@ -340,6 +345,19 @@ struct Crawler::Impl {
     flow_ended();
   }
 
+  // uTP sessions leave from one UDP socket per family; without one, PEX
+  // sessions to that family are TCP only.
+  void open_utp() {
+    auto open = [this](const IpAddress& local) -> std::shared_ptr<UtpMux> {
+      auto mux = UtpMux::open(io.get_executor(), Endpoint{local, 0});
+      if (mux) return std::move(mux).value();
+      summary.warnings.push_back("no uTP: " + mux.error().message());
+      return nullptr;
+    };
+    utp.v4 = open(cfg.bind_v4);
+    if (cfg.bind_v6) utp.v6 = open(*cfg.bind_v6);
+  }
+
   CrawlProgress snapshot() const {
     CrawlProgress p;
     p.elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - core.started());
@@ -424,9 +442,13 @@ Result<CrawlSummary> Crawler::run() {
   m.cfg.pex.local = m.cfg.bind_v4;
   if (m.cfg.bind_v6) m.cfg.pex.local6 = *m.cfg.bind_v6;
   m.cfg.pex.listen_port = m.cfg.port;
+  if (m.cfg.use_pex && m.cfg.use_utp) m.open_utp();
   asio::co_spawn(m.io, m.start(), asio::detached);
   m.io.run();
   if (m.krpc) m.krpc->close();
+  for (auto* mux : {m.utp.v4.get(), m.utp.v6.get()}) {
+    if (mux) mux->close();
+  }
   for (const auto& [key, a] : m.core.anomalies()) {
     if (auto st = m.sink.write(a); !st && !m.sink_error) m.sink_error = st.error();
   }

@@ -47,6 +47,7 @@ struct CrawlConfig {
   std::chrono::seconds max_duration{0};  // 0: no limit
   std::chrono::seconds stop_grace{10};   // how long ending sessions and `stopped` announces may take
   bool use_trackers = true, use_dht = true, use_pex = true, scrape = true;
+  bool use_utp = true;  // PEX sessions over uTP as well as TCP
   bool use_sx = true;  // eMule source exchange with the sources found
   int numwant = 200;
   std::vector<std::string> bootstrap;     // host:port; empty: default_bootstrap()
@@ -92,6 +93,8 @@ struct CrawlSummary {
   std::string stop_reason;
   std::vector<SourceRow> sources;
   std::map<std::string, std::size_t> pex_ends;  // by PexEnd name
+  std::map<std::string, std::size_t> pex_carriers;  // sessions that connected, by carrier ("tcp", "utp")
+  std::size_t pex_fallbacks = 0;  // sessions that connected over their second carrier
   std::vector<std::string> warnings;           // e.g. bootstrap names that did not resolve
   std::vector<DhtRound> dht_rounds;             // by round, first round first
   // Trackers that answered an announce (so are owed `stopped`), and how

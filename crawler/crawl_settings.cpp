@@ -96,6 +96,7 @@ const std::map<std::string, Field>& fields() {
       {"no_trackers", flag("no_trackers", &CrawlSettings::no_trackers)},
       {"no_dht", flag("no_dht", &CrawlSettings::no_dht)},
       {"no_pex", flag("no_pex", &CrawlSettings::no_pex)},
+      {"no_utp", flag("no_utp", &CrawlSettings::no_utp)},
       {"no_sx", flag("no_sx", &CrawlSettings::no_sx)},
       {"no_scrape", flag("no_scrape", &CrawlSettings::no_scrape)},
       {"bind", text("bind", &CrawlSettings::bind)},
@@ -151,6 +152,7 @@ StatusOr<CrawlConfig> make_config(const CrawlSettings& s, const std::string& run
   c.use_trackers = !s.no_trackers;
   c.use_dht = !s.no_dht;
   c.use_pex = !s.no_pex;
+  c.use_utp = !s.no_utp;
   c.use_sx = !s.no_sx;
   c.scrape = !s.no_scrape;
   for (const auto& b : s.bootstrap) {

@@ -26,6 +26,7 @@ struct CrawlSettings {
   std::vector<std::string> ed2k_servers;  // eDonkey index servers HOST:PORT (more come from the inputs)
   std::vector<std::string> kad_nodes;     // KAD contacts HOST:PORT (UDP), besides nodes.dat inputs
   bool ipv6 = false, no_trackers = false, no_dht = false, no_pex = false, no_scrape = false, no_sx = false;
+  bool no_utp = false;  // PEX sessions over TCP only
   std::string bind, bind6;  // local addresses to send from; empty: any
   std::optional<int> requery, stable_for, max_duration, pex_hold, numwant, max_sessions, max_lookups, port;
   std::optional<double> per_ip_rate, global_rate;

@@ -1,8 +1,8 @@
 #include "crawler/pex_session.hpp"
 
 #include "net/connect.hpp"
-
 #include "net/pace.hpp"
+#include "net/tcp_stream.hpp"
 
 #include <algorithm>
 
@@ -36,8 +36,9 @@ std::string hex8(const std::array<std::uint8_t, 8>& b) {
   return s;
 }
 
-PeerHello hello_of(const Endpoint& peer, const Handshake& h, const ExtendedHandshake& e) {
+PeerHello hello_of(const Endpoint& peer, Carrier carrier, const Handshake& h, const ExtendedHandshake& e) {
   PeerHello out;
+  out.carrier = carrier;
   out.info_hash = h.info_hash;
   out.peer = peer;
   out.peer_id = h.peer_id;
@@ -68,13 +69,12 @@ void note_missing_handshake(std::size_t got, std::chrono::steady_clock::duration
 }
 
 // Reads into buf until it holds at least n bytes; false on error or deadline.
-awaitable<bool> read_at_least(tcp::socket& s, std::string& buf, std::size_t n) {
+template <class Stream>
+awaitable<bool> read_at_least(Stream& s, std::string& buf, std::size_t n, asio::steady_timer::time_point until) {
   while (buf.size() < n) {
-    char chunk[4096];
     error_code ec;
-    auto got = co_await s.async_read_some(asio::buffer(chunk), use_ec(ec));
+    co_await s.read_some(buf, until, ec);
     if (ec) co_return false;
-    buf.append(chunk, got);
   }
   co_return true;
 }
@@ -85,6 +85,8 @@ class Listener {
  public:
   Listener(const Endpoint& peer, const Handshake& theirs, const PexConfig& cfg, const PexEvents& ev, PexOutcome& out)
       : peer_(peer), theirs_(theirs), cfg_(cfg), ev_(ev), out_(out) {}
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
 
   // One complete frame; returns an end state to stop at.
   std::optional<PexEnd> on_frame(const Frame& f) {
@@ -107,7 +109,7 @@ class Listener {
   std::optional<PexEnd> on_ext_handshake(std::string_view body) {
     auto h = decode_extended_handshake(body, cfg_.ext);
     if (!h) return violation("extended handshake: " + h.error().message());
-    if (!ext_seen_) ev_.on_hello(hello_of(peer_, theirs_, h.value()));
+    if (!ext_seen_) ev_.on_hello(hello_of(peer_, out_.carrier.value_or(Carrier::tcp), theirs_, h.value()));
     ext_seen_ = true;
     pex_ok_ = h.value().extension_id("ut_pex").has_value();
     return pex_ok_ ? std::nullopt : std::optional(PexEnd::no_pex);
@@ -149,89 +151,123 @@ std::string_view to_string(PexEnd e) noexcept { return name_of(e); }
 
 namespace {
 
-awaitable<PexOutcome> run_session(tcp::socket& s, Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg,
-                                  const PexEvents& ev) {
-  PexOutcome out;
-  auto ec = co_await connect_within(s, peer, peer.address.is_v4() ? cfg.local : cfg.local6, cfg.connect_timeout);
-  if (ec) co_return out;
-  Watchdog<tcp::socket> dog(s);
+using Clock = asio::steady_timer::clock_type;
 
+// Both handshakes; the peer's, or nothing when the session ends here (out.end says why).
+template <class Stream>
+awaitable<std::optional<Handshake>> shake_hands(Stream& s, std::string& buf, const InfoHash& ih, const PeerId& own_id,
+                                                const PexConfig& cfg, const PexEvents& ev, PexOutcome& out) {
   out.end = PexEnd::no_handshake;
-  dog.arm(cfg.handshake_timeout);
-  auto handshake_start = std::chrono::steady_clock::now();
-  auto hello = our_handshakes(ih, own_id, cfg);
-  co_await asio::async_write(s, asio::buffer(hello), use_ec(ec));
-  std::string buf;
-  if (ec || !co_await read_at_least(s, buf, kHandshakeSize)) {
-    note_missing_handshake(buf.size(), std::chrono::steady_clock::now() - handshake_start, cfg, ev);
-    co_return out;
+  auto start = Clock::now();
+  auto until = start + cfg.handshake_timeout;
+  error_code ec;
+  co_await s.write(our_handshakes(ih, own_id, cfg), until, ec);
+  if (ec || !co_await read_at_least(s, buf, kHandshakeSize, until)) {
+    note_missing_handshake(buf.size(), Clock::now() - start, cfg, ev);
+    co_return std::nullopt;
   }
   auto theirs = decode_handshake(std::string_view(buf).substr(0, kHandshakeSize));
   if (!theirs) {
     ev.on_anomaly(AnomalyKind::malformed, "handshake: " + theirs.error().message());
-    co_return out;
+    co_return std::nullopt;
   }
   if (theirs.value().info_hash != ih) {
     ev.on_anomaly(AnomalyKind::handshake_mismatch, "answered for infohash " + theirs.value().info_hash.hex());
     out.end = PexEnd::wrong_torrent;
-    co_return out;
+    co_return std::nullopt;
   }
   if (!theirs.value().features().has(Feature::extension_protocol)) {
     out.end = PexEnd::no_pex;
-    co_return out;
+    co_return std::nullopt;
   }
   buf.erase(0, kHandshakeSize);
+  co_return theirs.value();
+}
 
-  Listener listener(peer, theirs.value(), cfg, ev, out);
-  auto until = std::chrono::steady_clock::now() + cfg.hold;
+// Everything after the connect, over either carrier; out.end says how it ended.
+template <class Stream>
+awaitable<void> converse(Stream& s, const Endpoint& peer, const InfoHash& ih, const PeerId& own_id,
+                         const PexConfig& cfg, const PexEvents& ev, PexOutcome& out) {
+  std::string buf;
+  auto theirs = co_await shake_hands(s, buf, ih, own_id, cfg, ev, out);
+  if (!theirs) co_return;
+  Listener listener(peer, *theirs, cfg, ev, out);
+  auto until = Clock::now() + cfg.hold;
   for (;;) {
     auto frame = next_frame(buf, cfg.wire);
     if (!frame) {
       ev.on_anomaly(frame.error() == errc::oversized ? AnomalyKind::oversized : AnomalyKind::malformed,
                     "peer wire: " + frame.error().message());
       out.end = PexEnd::limit;
-      co_return out;
+      co_return;
     }
     if (frame.value()) {
       auto end = listener.on_frame(*frame.value());
       buf.erase(0, frame.value()->consumed);
       if (end) {
         out.end = *end;
-        co_return out;
+        co_return;
       }
       continue;
     }
-    auto left = until - std::chrono::steady_clock::now();
     // Without an extended handshake soon, PEX will not come.
-    if (!listener.saw_ext_handshake()) left = std::min<decltype(left)>(left, cfg.handshake_timeout);
-    if (left <= decltype(left)::zero()) {
-      out.end = listener.saw_ext_handshake() ? PexEnd::held : PexEnd::no_pex;
-      co_return out;
-    }
-    dog.arm(std::chrono::duration_cast<std::chrono::milliseconds>(left) + std::chrono::milliseconds(1));
-    char chunk[4096];
-    auto got = co_await s.async_read_some(asio::buffer(chunk), use_ec(ec));
+    auto read_until = listener.saw_ext_handshake() ? until : std::min(until, Clock::now() + cfg.handshake_timeout);
+    error_code ec;
+    co_await s.read_some(buf, read_until, ec);
     if (ec) {
-      bool timed_out = std::chrono::steady_clock::now() >= until;
-      out.end = timed_out ? PexEnd::held : (listener.saw_ext_handshake() ? PexEnd::closed : PexEnd::no_pex);
-      co_return out;
+      if (!listener.saw_ext_handshake()) out.end = PexEnd::no_pex;
+      else out.end = Clock::now() >= until ? PexEnd::held : PexEnd::closed;
+      co_return;
     }
-    buf.append(chunk, got);
   }
+}
+
+awaitable<PexOutcome> over_tcp(const Endpoint& peer, const InfoHash& ih, const PeerId& own_id, const PexConfig& cfg,
+                               const PexEvents& ev, StopSignal* stop) {
+  PexOutcome out;
+  tcp::socket sock(co_await asio::this_coro::executor);
+  auto hook = close_on_stop(stop, sock);
+  if (co_await connect_within(sock, peer, peer.address.is_v4() ? cfg.local : cfg.local6, cfg.connect_timeout))
+    co_return out;
+  out.carrier = Carrier::tcp;
+  TcpStream s(sock);
+  co_await converse(s, peer, ih, own_id, cfg, ev, out);
+  co_return out;
+}
+
+awaitable<PexOutcome> over_utp(UtpMux& mux, const Endpoint& peer, const InfoHash& ih, const PeerId& own_id,
+                               const PexConfig& cfg, const PexEvents& ev, StopSignal* stop) {
+  PexOutcome out;
+  error_code ec;
+  auto s = co_await mux.connect(peer, cfg.connect_timeout, ec);
+  if (ec || (stop && stop->requested())) co_return out;
+  StopSignal::Hook hook;
+  if (stop) hook = stop->on_request([&s] { s.close(); });
+  out.carrier = Carrier::utp;
+  co_await converse(s, peer, ih, own_id, cfg, ev, out);
+  co_return out;
 }
 
 }  // namespace
 
 awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg, net::RateGate& gate,
-                                  const PexEvents& ev, StopSignal* stop) {
-  if (stop && stop->requested()) co_return PexOutcome{PexEnd::stopped};
-  co_await net::pace(gate, peer.address);
-  if (stop && stop->requested()) co_return PexOutcome{PexEnd::stopped};
-  tcp::socket s(co_await asio::this_coro::executor);
-  auto hook = close_on_stop(stop, s);
-  auto out = co_await run_session(s, peer, ih, own_id, cfg, ev);
-  // Whatever the session was waiting for failed because the socket closed.
-  if (stop && stop->requested()) out.end = PexEnd::stopped;
+                                  const PexEvents& ev, PexRoute route) {
+  auto* stop = route.stop;
+  auto* utp = route.utp ? route.utp->for_peer(peer) : nullptr;
+  auto stopped = [stop] { return stop && stop->requested(); };
+  bool utp_turn = utp && route.order == CarrierOrder::utp_first;
+  PexOutcome out;
+  for (int attempt = 0; attempt < (utp ? 2 : 1); ++attempt, utp_turn = !utp_turn) {
+    if (stopped()) break;
+    co_await net::pace(gate, peer.address);
+    if (stopped()) break;
+    out = utp_turn ? co_await over_utp(*utp, peer, ih, own_id, cfg, ev, stop)
+                   : co_await over_tcp(peer, ih, own_id, cfg, ev, stop);
+    out.fell_back = attempt > 0;
+    if (out.carrier) break;
+  }
+  // Whatever the session was waiting for failed because it was closed.
+  if (stopped()) out.end = PexEnd::stopped;
   co_return out;
 }
 

@@ -1,7 +1,13 @@
 // One outgoing peer session that exists to hear PEX (BEP 11): connect,
 // BitTorrent and BEP 10 handshakes, then listen for ut_pex messages until
 // the hold time runs out. Every added/added6 entry is reported with its
-// flags; what the peer says about itself becomes a PeerHello.
+// flags; what the peer says about itself becomes a PeerHello, which names
+// the carrier.
+//
+// Carriers: TCP, and uTP (BEP 29) when the caller gives a uTP mux for the
+// peer's family. TCP goes first unless the caller says the peer prefers
+// uTP (its PEX flags, 0x04); when the first carrier cannot connect, the
+// other is tried. A peer that connects but then fails is not retried.
 //
 // Bounded: the connect, the handshakes and every read have deadlines; a
 // message over WireLimits, more peers than max_peers, or more ut_pex
@@ -18,6 +24,7 @@
 #include "net/asio.hpp"
 #include "net/rate_gate.hpp"
 #include "net/stop_signal.hpp"
+#include "net/utp_socket.hpp"
 
 #include <functional>
 
@@ -64,11 +71,25 @@ std::string_view to_string(PexEnd e) noexcept;
 struct PexOutcome {
   PexEnd end = PexEnd::unreachable;
   std::size_t messages = 0, peers = 0;
+  std::optional<Carrier> carrier;  // the one that connected
+  bool fell_back = false;          // the first carrier did not connect
 };
 
-// When `stop` is requested the session's socket is closed: it ends at once
-// with PexEnd::stopped, whatever step it was at.
+enum class CarrierOrder : std::uint8_t { tcp_first, utp_first };
+
+// The uTP muxes a crawl shares, one per family (null: no uTP there).
+struct UtpCarriers {
+  std::shared_ptr<net::UtpMux> v4, v6;
+  net::UtpMux* for_peer(const Endpoint& e) const { return e.address.is_v4() ? v4.get() : v6.get(); }
+};
+
+struct PexRoute {
+  net::StopSignal* stop = nullptr;      // when requested, the session ends at once with PexEnd::stopped
+  const UtpCarriers* utp = nullptr;     // null: TCP only
+  CarrierOrder order = CarrierOrder::tcp_first;
+};
+
 net::awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg,
-                                       net::RateGate& gate, const PexEvents& ev, net::StopSignal* stop = nullptr);
+                                       net::RateGate& gate, const PexEvents& ev, PexRoute route = {});
 
 }  // namespace p2pscope::crawler

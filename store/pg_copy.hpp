@@ -1,6 +1,6 @@
 // Internal to store/: one COPY row through libpqxx 6.4's stream_to, which
 // streams tuples only. A row is a list of optional texts in the table's
-// column order; nullopt is SQL NULL. Rows of 4 to 6, of 10 to 14 and of 19 columns.
+// column order; nullopt is SQL NULL. Rows of 4 to 6, of 10 to 15 and of 19 columns.
 #pragma once
 
 #include "store/record_types.hpp"
@@ -36,6 +36,7 @@ inline void put_row(pqxx::stream_to& s, const std::vector<Field>& f) {
     case 12: return put_row<12>(s, f);
     case 13: return put_row<13>(s, f);
     case 14: return put_row<14>(s, f);
+    case 15: return put_row<15>(s, f);  // peer_hello
     case 19: return put_row<19>(s, f);  // emule_observation
     default: throw std::logic_error("no COPY row of " + std::to_string(f.size()) + " fields");
   }

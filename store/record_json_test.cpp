@@ -78,7 +78,9 @@ TEST(RecordJson, RoundTripsEveryRecordType) {
   h.reqq = 500;
   h.listen_port = 51413;
   h.extensions = {"ut_metadata", "ut_pex"};
-  for (const Record& r : {Record{dht_observation()}, Record{p}, Record{v}, Record{a}, Record{c}, Record{h}}) {
+  PeerHello over_utp = h;
+  over_utp.carrier = Carrier::utp;
+  for (const Record& r : {Record{dht_observation()}, Record{p}, Record{v}, Record{a}, Record{c}, Record{h}, Record{over_utp}}) {
     EXPECT_EQ(parse_record(to_json_line(r)).value(), r) << to_json_line(r);
   }
 }

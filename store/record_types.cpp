@@ -252,6 +252,7 @@ json peer_hello_json(const PeerHello& h) {
   if (h.reqq) j["reqq"] = *h.reqq;
   if (h.listen_port) j["listen_port"] = *h.listen_port;
   j["extensions"] = h.extensions;
+  if (h.carrier) j["carrier"] = name_of(*h.carrier);
   return j;
 }
 
@@ -270,6 +271,7 @@ PeerHello parse_peer_hello(const json& j) {
   h.reqq = opt_int(j, "reqq", std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
   if (auto p = opt_int(j, "listen_port", 0, 65535)) h.listen_port = static_cast<std::uint16_t>(*p);
   h.extensions = string_array(j, "extensions");
+  if (auto c = opt_string(j, "carrier")) h.carrier = need(from_name<Carrier>(*c), "carrier");
   return h;
 }
 
@@ -365,6 +367,7 @@ struct Fields {
     f.push_back(h.reqq ? num(*h.reqq) : std::nullopt);
     f.push_back(h.listen_port ? num(*h.listen_port) : std::nullopt);
     f.push_back(json_text(nlohmann::json(h.extensions)));
+    f.push_back(h.carrier ? text(std::string(name_of(*h.carrier))) : std::nullopt);
   }
   void operator()(const PassiveRecord& p) { f.insert(f.end(), {text(p.type), text(p.body)}); }
 };
@@ -406,7 +409,7 @@ std::vector<RecordType> make_types() {
   add<PeerHello, peer_hello_json, parse_peer_hello>(t,
       "peer_hello", {{"info_hash", Kind::hash}, {"peer_ip", Kind::ip}, {"peer_port"}, {"peer_id", Kind::hash},
                      {"reserved", Kind::hex}, {"client"}, {"yourip", Kind::ip}, {"reqq"}, {"listen_port"},
-                     {"extensions"}});
+                     {"extensions"}, {"carrier"}});
   RecordType passive{"passive_record", {{"type"}, {"record"}}, is_passive,
                      [](const Record& r) { return passive_json(std::get<PassiveRecord>(r)); },
                      [](json j, std::string_view type) { return Record{parse_passive(std::move(j), std::string(type))}; },

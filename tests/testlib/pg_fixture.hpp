@@ -65,7 +65,8 @@ class PgFixture : public ::testing::Test {
   // Writes every record through s and flushes; the stats after the flush.
   static SinkStats write_all(PgSink& s, const std::vector<Record>& in) {
     for (const auto& r : in) EXPECT_TRUE(s.write(r));
-    EXPECT_TRUE(s.flush());
+    auto flushed = s.flush();
+    EXPECT_TRUE(flushed) << (flushed ? std::string() : flushed.error().message());
     return s.stats();
   }
   static std::vector<Record> records(std::size_t n, std::uint64_t seed = 1) {

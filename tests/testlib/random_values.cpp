@@ -272,6 +272,7 @@ Record Gen::record(std::size_t kind) {
                   maybe(*this, u16()), {}};
       for (std::size_t i = below(4); i > 0; --i) h.extensions.push_back("ut_" + text(5));
       std::sort(h.extensions.begin(), h.extensions.end());
+      if (coin()) h.carrier = coin() ? Carrier::tcp : Carrier::utp;
       return h;
     }
     case 6: {
