@@ -1,6 +1,7 @@
 // p2pscope probe: the active probes over every (infohash, peer) a crawl
-// handed out. Per peer: TCP connect and handshake for the real infohash;
-// when the port is open, the fake-infohash probe on a second connection;
+// handed out. Per peer: connect (TCP, then uTP when TCP cannot) and
+// handshake for the real infohash; when it connected, the fake-infohash
+// probe on a second connection over the same carrier;
 // when the peer does not answer for the real infohash, a handshake to each
 // byte-reversed address on the same port. eMule peers (probes/emule_plan.hpp):
 // one session each, a hello and one random file hash, and a hello to the
@@ -30,7 +31,7 @@ struct ProbeArgs {
   DbIo io;
   bool output_given = false;
   std::string output = "-", bind, bind6, run;
-  bool no_fake = false, no_reverse = false, quiet = false;
+  bool no_fake = false, no_reverse = false, no_utp = false, quiet = false;
   std::size_t max_sessions = 200;
   double per_ip_rate = 2, global_rate = 300;
   double connect_timeout = 5, handshake_timeout = 8, linger = 3;
@@ -64,9 +65,9 @@ struct Shared {
 awaitable<void> probe_one(Shared& s, const Target& t) {
   auto live = co_await probes::contact_peer(t.peer, t.ih, s.own, s.cfg, s.gate, false);
   for (auto& r : probes::liveness_results(t.peer, t.ih, live)) s.results.push_back(std::move(r));
-  if (!s.args.no_fake && live.connect == ProbeOutcome::positive) {
+  if (!s.args.no_fake && live.connected()) {
     auto fake = probes::random_info_hash(s.rng);
-    auto c = co_await probes::contact_peer(t.peer, fake, s.own, s.cfg, s.gate, true);
+    auto c = co_await probes::contact_peer(t.peer, fake, s.own, s.cfg, s.gate, true, *live.carrier);
     s.results.push_back(probes::fake_infohash_result(t.peer, t.ih, fake, c));
   }
   if (!s.args.no_reverse && live.handshake != ProbeOutcome::positive) {
@@ -139,6 +140,7 @@ int run_probe(const ProbeArgs& a) {
   EmuleRun emule;
   auto targets = load_targets(a, emule, &code);
   if (!targets) return code;
+  asio::io_context io;  // before cfg: its uTP sockets must go first
   probes::PeerProbeConfig cfg;
   cfg.connect_timeout = std::chrono::milliseconds(static_cast<long>(a.connect_timeout * 1000));
   cfg.handshake_timeout = std::chrono::milliseconds(static_cast<long>(a.handshake_timeout * 1000));
@@ -146,6 +148,15 @@ int run_probe(const ProbeArgs& a) {
   if (!a.bind.empty()) cfg.local = IpAddress::parse(a.bind).value();
   if (!a.bind6.empty()) cfg.local6 = IpAddress::parse(a.bind6).value();
   emule.cfg = emule_config(cfg);
+  std::vector<std::string> warnings;
+  if (!a.no_utp) {
+    // An IPv6 socket only when there is an IPv6 peer to probe.
+    bool any_v6 = std::any_of(targets->begin(), targets->end(), [](const Target& t) { return !t.peer.address.is_v4(); });
+    std::optional<IpAddress> local6;
+    if (any_v6) local6 = cfg.local6;
+    cfg.utp = net::UtpMuxes::open(io.get_executor(), cfg.local, local6, warnings);
+  }
+  for (const auto& w : warnings) std::cerr << "probe: warning: " << w << "\n";
   net::Politeness pol;
   pol.per_ip_rate = a.per_ip_rate;
   pol.global_rate = a.global_rate;
@@ -160,7 +171,6 @@ int run_probe(const ProbeArgs& a) {
               << emule.cfg.user_hash.hex() << "; politeness: " << pol.describe() << "; fake-hash probes "
               << (a.no_fake ? "off" : "on") << ", reverse probes " << (a.no_reverse ? "off" : "on") << "\n";
   Shared s{a, cfg, gate, std::move(*targets), emule, 0, 0, {}, rng, own};
-  asio::io_context io;
   for (std::size_t i = 0; i < std::min(a.max_sessions, s.total()); ++i) asio::co_spawn(io, worker(s), asio::detached);
   if (!a.quiet && ::isatty(2)) asio::co_spawn(io, progress(s), asio::detached);
   asio::signal_set stop(io, SIGINT, SIGTERM);
@@ -168,6 +178,7 @@ int run_probe(const ProbeArgs& a) {
     if (!ec) io.stop();
   });
   while (s.done < s.total() && !io.stopped()) io.run_one();
+  cfg.utp.close();
   for (auto& r : probes::emule_probe_results(emule.plan, emule.seen)) s.results.push_back(std::move(r));
   auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   std::string lines;
@@ -206,6 +217,7 @@ void add_probe(CLI::App& app, int* exit_code) {
   p->add_option("--bind6", a->bind6, "Source address for IPv6 probes")->check(ip_check);
   p->add_flag("--no-fake", a->no_fake, "Skip the fake-infohash and fake-file-hash probes");
   p->add_flag("--no-reverse", a->no_reverse, "Skip handshakes (eMule: hellos) to byte-reversed addresses");
+  p->add_flag("--no-utp", a->no_utp, "Connect over TCP only (default: uTP too, when TCP cannot connect)");
   p->add_option("--max-sessions", a->max_sessions, "Peers probed at once")->check(CLI::Range(1, 100000))->capture_default_str();
   p->add_option("--per-ip-rate", a->per_ip_rate, "Connections per second to one IP")->check(FinitePositive())->capture_default_str();
   p->add_option("--global-rate", a->global_rate, "Connections per second overall")->check(FinitePositive())->capture_default_str();

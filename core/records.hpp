@@ -118,13 +118,15 @@ enum class ProbeKind : std::uint8_t {
   routability, reverse_byte_order, tcp_connect, handshake, fake_infohash, known_list, cluster,
   ed2k_hello,  // eMule: answered a hello (probes/emule_probe.hpp)
   fake_file,   // eMule: claimed a random file hash
+  utp_connect, // a uTP (BEP 29) connection set up
 };
 constexpr auto enum_names(ProbeKind) noexcept {
   return std::to_array<std::pair<ProbeKind, std::string_view>>({
       {ProbeKind::routability, "routability"}, {ProbeKind::reverse_byte_order, "reverse_byte_order"},
       {ProbeKind::tcp_connect, "tcp_connect"}, {ProbeKind::handshake, "handshake"},
       {ProbeKind::fake_infohash, "fake_infohash"}, {ProbeKind::known_list, "known_list"},
-      {ProbeKind::cluster, "cluster"}, {ProbeKind::ed2k_hello, "ed2k_hello"}, {ProbeKind::fake_file, "fake_file"}});
+      {ProbeKind::cluster, "cluster"}, {ProbeKind::ed2k_hello, "ed2k_hello"}, {ProbeKind::fake_file, "fake_file"},
+      {ProbeKind::utp_connect, "utp_connect"}});
 }
 
 std::string_view to_string(ProbeKind k) noexcept;

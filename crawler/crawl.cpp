@@ -114,7 +114,7 @@ struct Crawler::Impl {
   std::vector<std::vector<NodeEntry>> learned;  // per target: where its next lookup starts
   std::size_t pex_done = 0;
   PeerId peer_id;
-  UtpCarriers utp;
+  UtpMuxes utp;
   std::optional<Error> sink_error;
   CrawlSummary summary;
 
@@ -345,19 +345,6 @@ struct Crawler::Impl {
     flow_ended();
   }
 
-  // uTP sessions leave from one UDP socket per family; without one, PEX
-  // sessions to that family are TCP only.
-  void open_utp() {
-    auto open = [this](const IpAddress& local) -> std::shared_ptr<UtpMux> {
-      auto mux = UtpMux::open(io.get_executor(), Endpoint{local, 0});
-      if (mux) return std::move(mux).value();
-      summary.warnings.push_back("no uTP: " + mux.error().message());
-      return nullptr;
-    };
-    utp.v4 = open(cfg.bind_v4);
-    if (cfg.bind_v6) utp.v6 = open(*cfg.bind_v6);
-  }
-
   CrawlProgress snapshot() const {
     CrawlProgress p;
     p.elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - core.started());
@@ -442,13 +429,12 @@ Result<CrawlSummary> Crawler::run() {
   m.cfg.pex.local = m.cfg.bind_v4;
   if (m.cfg.bind_v6) m.cfg.pex.local6 = *m.cfg.bind_v6;
   m.cfg.pex.listen_port = m.cfg.port;
-  if (m.cfg.use_pex && m.cfg.use_utp) m.open_utp();
+  // uTP sessions leave from one UDP socket per family.
+  if (m.cfg.use_pex && m.cfg.use_utp) m.utp = UtpMuxes::open(m.io.get_executor(), m.cfg.bind_v4, m.cfg.bind_v6, m.summary.warnings);
   asio::co_spawn(m.io, m.start(), asio::detached);
   m.io.run();
   if (m.krpc) m.krpc->close();
-  for (auto* mux : {m.utp.v4.get(), m.utp.v6.get()}) {
-    if (mux) mux->close();
-  }
+  m.utp.close();
   for (const auto& [key, a] : m.core.anomalies()) {
     if (auto st = m.sink.write(a); !st && !m.sink_error) m.sink_error = st.error();
   }

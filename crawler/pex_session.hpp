@@ -77,15 +77,9 @@ struct PexOutcome {
 
 enum class CarrierOrder : std::uint8_t { tcp_first, utp_first };
 
-// The uTP muxes a crawl shares, one per family (null: no uTP there).
-struct UtpCarriers {
-  std::shared_ptr<net::UtpMux> v4, v6;
-  net::UtpMux* for_peer(const Endpoint& e) const { return e.address.is_v4() ? v4.get() : v6.get(); }
-};
-
 struct PexRoute {
   net::StopSignal* stop = nullptr;      // when requested, the session ends at once with PexEnd::stopped
-  const UtpCarriers* utp = nullptr;     // null: TCP only
+  const net::UtpMuxes* utp = nullptr;   // null: TCP only
   CarrierOrder order = CarrierOrder::tcp_first;
 };
 

@@ -37,7 +37,7 @@ class PexCarrier : public ::testing::Test {
     return at;
   }
   PexOutcome session(Endpoint peer, CarrierOrder order, bool with_utp = true, StopSignal* stop = nullptr) {
-    UtpCarriers utp;
+    UtpMuxes utp;
     if (with_utp) utp.v4 = UtpMux::open(io_.get_executor(), {IpAddress::parse("127.0.0.1").value(), 0}).value();
     PexConfig cfg;
     cfg.connect_timeout = 2s;

@@ -202,6 +202,26 @@ void UtpMux::close() {
   socket_.close(ec);
 }
 
+UtpMuxes UtpMuxes::open(const asio::any_io_executor& ex, const IpAddress& local4,
+                         const std::optional<IpAddress>& local6, std::vector<std::string>& warnings) {
+  auto one = [&](const IpAddress& local) -> std::shared_ptr<UtpMux> {
+    auto mux = UtpMux::open(ex, Endpoint{local, 0});
+    if (mux) return std::move(mux).value();
+    warnings.push_back("no uTP: " + mux.error().message());
+    return nullptr;
+  };
+  UtpMuxes m;
+  m.v4 = one(local4);
+  if (local6) m.v6 = one(*local6);
+  return m;
+}
+
+void UtpMuxes::close() {
+  for (auto* mux : {v4.get(), v6.get()}) {
+    if (mux) mux->close();
+  }
+}
+
 UtpStream& UtpStream::operator=(UtpStream&& o) noexcept {
   if (this != &o) {
     close();

@@ -26,6 +26,9 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace p2pscope::net {
 
@@ -101,6 +104,17 @@ class UtpMux : public std::enable_shared_from_this<UtpMux> {
   std::size_t backlog_ = 0;  // 0: not listening
   std::deque<std::shared_ptr<UtpStream::Entry>> accepted_;
   asio::steady_timer accept_wake_;
+};
+
+// The muxes a run's sessions share, one per family (null: no uTP there).
+struct UtpMuxes {
+  std::shared_ptr<UtpMux> v4, v6;
+  UtpMux* for_peer(const Endpoint& e) const { return e.address.is_v4() ? v4.get() : v6.get(); }
+  // Opens one on local4 and, when given, one on local6 (port 0: any); a
+  // family whose socket cannot be opened stays null, and `warnings` says why.
+  static UtpMuxes open(const asio::any_io_executor& ex, const IpAddress& local4, const std::optional<IpAddress>& local6,
+                       std::vector<std::string>& warnings);
+  void close();
 };
 
 }  // namespace p2pscope::net

@@ -17,7 +17,7 @@ struct PeerKey {
 };
 
 struct Facts {
-  std::optional<ProbeOutcome> tcp, handshake, fake, reverse;
+  std::optional<ProbeOutcome> tcp, utp, handshake, fake, reverse;
   std::string fake_transcript, reverse_of;
 };
 
@@ -59,6 +59,7 @@ class Diagnoser {
       auto& f = facts_[PeerKey{*p.info_hash, p.peer}];
       switch (p.probe) {
         case ProbeKind::tcp_connect: merge_probe_outcome(f.tcp, p.outcome); break;
+        case ProbeKind::utp_connect: merge_probe_outcome(f.utp, p.outcome); break;
         case ProbeKind::handshake: merge_probe_outcome(f.handshake, p.outcome); break;
         case ProbeKind::fake_infohash:
           merge_probe_outcome(f.fake, p.outcome);
@@ -145,13 +146,16 @@ class Diagnoser {
       return verdict(k, VerdictKind::anti_p2p, 0.8,
                      {"in server farm " + subnet.to_string() + " with a peer that accepted a random infohash", route});
     }
-    if (f.tcp == ProbeOutcome::positive) {
+    if (f.tcp == ProbeOutcome::positive || f.utp == ProbeOutcome::positive) {
       ++b.routable_open_port;
-      return verdict(k, VerdictKind::unreachable, 0.6, {"TCP port open, but no BitTorrent handshake", route});
+      auto what = f.tcp == ProbeOutcome::positive ? "TCP port open" : "uTP connection set up";
+      return verdict(k, VerdictKind::unreachable, 0.6, {std::string(what) + ", but no BitTorrent handshake", route});
     }
-    if (f.tcp) {
+    if (f.tcp || f.utp) {
       ++b.routable_no_answer;
-      return verdict(k, VerdictKind::unreachable, 0.5, {"no TCP connection (" + std::string(to_string(*f.tcp)) + ")", route});
+      std::string why = f.tcp ? "no TCP connection (" + std::string(to_string(*f.tcp)) + ")" : "not probed over TCP";
+      if (f.utp) why += ", no uTP connection (" + std::string(to_string(*f.utp)) + ")";
+      return verdict(k, VerdictKind::unreachable, 0.5, {why, route});
     }
     ++b.routable_unprobed;
     return verdict(k, VerdictKind::unknown, 0.0, {"not probed", route});

@@ -15,7 +15,7 @@
 //        in a known anti-P2P list                                -> anti_p2p
 //        in a server-farm /24 that holds a confirmed anti-P2P
 //        peer                                                    -> anti_p2p
-//        TCP port open, or closed / no answer                    -> unreachable
+//        TCP port open or uTP set up, or closed / no answer      -> unreachable
 //        never probed                                            -> unknown
 // Per source, "definitely bogus" counts bogus_unroutable, byte_order and
 // anti_p2p (the study's lower bound); "possibly bogus" adds unreachable and
@@ -92,7 +92,7 @@ struct Breakdown {
   std::size_t routable_anti_p2p = 0;
   std::size_t routable_bittorrent = 0;         // answered a handshake
   std::size_t routable_byte_order = 0;
-  std::size_t routable_open_port = 0;          // TCP open, no BitTorrent
+  std::size_t routable_open_port = 0;          // TCP open or uTP set up, no BitTorrent
   std::size_t routable_no_answer = 0;
   std::size_t routable_unprobed = 0;
 };

@@ -122,6 +122,26 @@ TEST_F(Diagnose, APeerThatRelaysUnroutablePeersIsAPropagatorAndOneThatRelaysAnti
   EXPECT_EQ(source(d, "20.0.0.21:6881").looks_like, SourceLooks::unremarkable);
 }
 
+// The defect (issue 26): a peer reachable over uTP only was "no TCP
+// connection"; now the uTP connection counts as reaching it.
+TEST_F(Diagnose, AUtpOnlyPeerIsJudgedByWhatItSaidOverUtp) {
+  Endpoint utp_live = ep("20.0.0.30:6881"), utp_mute = ep("20.0.0.31:6881"), dead = ep("20.0.0.32:6881");
+  for (const auto& p : {utp_live, utp_mute, dead}) {
+    pex(honest_, p);
+    probe(p, ProbeKind::tcp_connect, ProbeOutcome::negative);
+  }
+  probe(utp_live, ProbeKind::utp_connect, ProbeOutcome::positive);
+  probe(utp_live, ProbeKind::handshake, ProbeOutcome::positive);
+  probe(utp_mute, ProbeKind::utp_connect, ProbeOutcome::positive);
+  probe(utp_mute, ProbeKind::handshake, ProbeOutcome::timeout);
+  probe(dead, ProbeKind::utp_connect, ProbeOutcome::timeout);
+  auto d = run();
+  EXPECT_EQ(of(d, "20.0.0.30:6881").verdict, VerdictKind::normal);
+  EXPECT_EQ(of(d, "20.0.0.31:6881").verdict, VerdictKind::unreachable);
+  EXPECT_EQ(of(d, "20.0.0.31:6881").evidence[0], "uTP connection set up, but no BitTorrent handshake");
+  EXPECT_EQ(of(d, "20.0.0.32:6881").evidence[0], "no TCP connection (negative), no uTP connection (timeout)");
+}
+
 TEST_F(Diagnose, BreaksDownLikeFigureFour) {
   auto b = run().breakdown;
   EXPECT_EQ(b.unroutable_reverse_is_peer, 1u);   // 1.0.0.20

@@ -3,6 +3,7 @@
 #include "core/extension.hpp"
 #include "probes/probe_common.hpp"
 #include "net/pace.hpp"
+#include "net/tcp_stream.hpp"
 
 namespace p2pscope::probes {
 
@@ -72,11 +73,10 @@ void note_frame(const Frame& f, Contact& c) {
 }
 
 // Reads frames until the deadline, the peer hangs up, or a bad frame.
-awaitable<void> listen_after(tcp::socket& s, Watchdog<tcp::socket>& dog, std::string buf,
-                             std::chrono::milliseconds linger, const WireLimits& wire, Contact& c) {
-  dog.arm(linger);
+template <class Stream>
+awaitable<void> listen_after(Stream& s, std::string buf, std::chrono::milliseconds linger, const WireLimits& wire,
+                             Contact& c) {
   auto until = Clock::now() + linger;
-  std::string chunk(4096, '\0');
   for (;;) {
     auto frame = next_frame(buf, wire);
     if (!frame) {
@@ -90,13 +90,73 @@ awaitable<void> listen_after(tcp::socket& s, Watchdog<tcp::socket>& dog, std::st
     }
     if (Clock::now() >= until) co_return;
     error_code ec;
-    auto got = co_await s.async_read_some(asio::buffer(chunk), use_ec(ec));
+    co_await s.read_some(buf, until, ec);
     if (ec) {
       if (Clock::now() < until) c.transcript.push_back("closed");
       co_return;
     }
-    buf.append(chunk.data(), got);
   }
+}
+
+// The handshakes (and, when listen is set, what follows) over a connected stream.
+template <class Stream>
+awaitable<void> converse(Stream& s, const InfoHash& ih, const ProbeIdentity& me, const PeerProbeConfig& cfg,
+                         bool listen, Contact& c) {
+  auto start = Clock::now();
+  auto until = start + cfg.handshake_timeout;
+  error_code ec;
+  co_await s.write(our_hello(ih, me, listen), until, ec);
+  std::string buf;
+  while (!ec && buf.size() < kHandshakeSize) co_await s.read_some(buf, until, ec);
+  if (buf.size() < kHandshakeSize) {
+    bool late = Clock::now() >= until;
+    c.handshake = late ? ProbeOutcome::timeout : ProbeOutcome::negative;
+    c.why = late ? "no handshake in time" : (buf.empty() ? "closed without a handshake" : "closed mid-handshake");
+    co_return;
+  }
+  auto theirs = decode_handshake(std::string_view(buf).substr(0, kHandshakeSize));
+  if (!theirs) {
+    c.handshake = ProbeOutcome::negative;
+    c.why = "not a BitTorrent handshake: " + theirs.error().message();
+    co_return;
+  }
+  c.theirs = theirs.value();
+  c.handshake_ms = detail::ms_since(start);
+  c.handshake = theirs.value().info_hash == ih ? ProbeOutcome::positive : ProbeOutcome::negative;
+  if (c.handshake == ProbeOutcome::negative) c.why = "answered for infohash " + theirs.value().info_hash.hex();
+  if (listen && c.handshake == ProbeOutcome::positive)
+    co_await listen_after(s, buf.substr(kHandshakeSize), cfg.linger, cfg.wire, c);
+}
+
+awaitable<void> over_tcp(const Endpoint& peer, const InfoHash& ih, const ProbeIdentity& me, const PeerProbeConfig& cfg,
+                         bool listen, Contact& c) {
+  tcp::socket sock(co_await asio::this_coro::executor);
+  auto conn = co_await detail::timed_connect(sock, peer, peer.address.is_v4() ? cfg.local : cfg.local6,
+                                             cfg.connect_timeout);
+  c.connect = conn.outcome;
+  c.connect_ms = conn.ms;
+  c.why = conn.why;
+  if (c.connect != ProbeOutcome::positive) co_return;
+  c.carrier = Carrier::tcp;
+  TcpStream s(sock);
+  co_await converse(s, ih, me, cfg, listen, c);
+}
+
+awaitable<void> over_utp(UtpMux& mux, const Endpoint& peer, const InfoHash& ih, const ProbeIdentity& me,
+                         const PeerProbeConfig& cfg, bool listen, Contact& c) {
+  auto start = Clock::now();
+  error_code ec;
+  auto s = co_await mux.connect(peer, cfg.connect_timeout, ec);
+  if (ec) {
+    c.utp_connect = ec == asio::error::connection_reset ? ProbeOutcome::negative : ProbeOutcome::timeout;
+    if (!c.connected()) c.why += (c.why.empty() ? "" : "; ") + std::string("uTP connect: ") + ec.message();
+    co_return;
+  }
+  c.utp_connect = ProbeOutcome::positive;
+  c.utp_connect_ms = detail::ms_since(start);
+  c.carrier = Carrier::utp;
+  c.why.clear();
+  co_await converse(s, ih, me, cfg, listen, c);
 }
 
 ProbeResult base(const Endpoint& peer, std::optional<InfoHash> ih, ProbeKind kind, ProbeOutcome outcome) {
@@ -108,61 +168,41 @@ ProbeResult base(const Endpoint& peer, std::optional<InfoHash> ih, ProbeKind kin
 }  // namespace
 
 awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, const ProbeIdentity& me, const PeerProbeConfig& cfg,
-                                net::RateGate& gate, bool listen) {
+                                net::RateGate& gate, bool listen, Carrier first) {
   Contact c;
   if (auto why = detail::never_contact(peer, cfg.contact_special_purpose)) {
     c.why = *why;
     c.skipped = true;
     co_return c;
   }
-  co_await net::pace(gate, peer.address);
-  tcp::socket s(co_await asio::this_coro::executor);
-  auto conn = co_await detail::timed_connect(s, peer, peer.address.is_v4() ? cfg.local : cfg.local6, cfg.connect_timeout);
-  c.connect = conn.outcome;
-  c.connect_ms = conn.ms;
-  c.why = conn.why;
-  if (c.connect != ProbeOutcome::positive) co_return c;
-  Watchdog<tcp::socket> dog(s);
-  error_code ec;
-
-  auto start = Clock::now();
-  dog.arm(cfg.handshake_timeout);
-  auto hello = our_hello(ih, me, listen);
-  co_await asio::async_write(s, asio::buffer(hello), use_ec(ec));
-  std::string buf;
-  std::string chunk(4096, '\0');
-  while (!ec && buf.size() < kHandshakeSize) {
-    auto got = co_await s.async_read_some(asio::buffer(chunk), use_ec(ec));
-    buf.append(chunk.data(), got);
+  auto* utp = cfg.utp.for_peer(peer);
+  bool utp_turn = utp && first == Carrier::utp;
+  for (int attempt = 0; attempt < (utp ? 2 : 1) && !c.connected(); ++attempt, utp_turn = !utp_turn) {
+    co_await net::pace(gate, peer.address);
+    if (utp_turn) co_await over_utp(*utp, peer, ih, me, cfg, listen, c);
+    else co_await over_tcp(peer, ih, me, cfg, listen, c);
   }
-  if (buf.size() < kHandshakeSize) {
-    bool late = Clock::now() - start >= cfg.handshake_timeout;
-    c.handshake = late ? ProbeOutcome::timeout : ProbeOutcome::negative;
-    c.why = late ? "no handshake in time" : (buf.empty() ? "closed without a handshake" : "closed mid-handshake");
-    co_return c;
-  }
-  auto theirs = decode_handshake(buf);
-  if (!theirs) {
-    c.handshake = ProbeOutcome::negative;
-    c.why = "not a BitTorrent handshake: " + theirs.error().message();
-    co_return c;
-  }
-  c.theirs = theirs.value();
-  c.handshake_ms = detail::ms_since(start);
-  c.handshake = theirs.value().info_hash == ih ? ProbeOutcome::positive : ProbeOutcome::negative;
-  if (c.handshake == ProbeOutcome::negative) c.why = "answered for infohash " + theirs.value().info_hash.hex();
-  if (listen && c.handshake == ProbeOutcome::positive)
-    co_await listen_after(s, dog, buf.substr(kHandshakeSize), cfg.linger, cfg.wire, c);
   co_return c;
 }
 
 std::vector<ProbeResult> liveness_results(const Endpoint& peer, const InfoHash& ih, const Contact& c) {
-  auto tcp = base(peer, ih, ProbeKind::tcp_connect, c.connect);
-  tcp.rtt_ms = c.connect_ms;
-  if (c.connect != ProbeOutcome::positive) tcp.evidence["why"] = c.why;
-  std::vector<ProbeResult> out{tcp};
-  if (c.connect == ProbeOutcome::positive) {
+  std::vector<ProbeResult> out;
+  // A peer reached over uTP first was not asked over TCP at all.
+  if (!(c.carrier == Carrier::utp && c.connect == ProbeOutcome::error)) {
+    auto tcp = base(peer, ih, ProbeKind::tcp_connect, c.connect);
+    tcp.rtt_ms = c.connect_ms;
+    if (c.connect != ProbeOutcome::positive) tcp.evidence["why"] = c.why;
+    out.push_back(std::move(tcp));
+  }
+  if (c.utp_connect) {
+    auto utp = base(peer, ih, ProbeKind::utp_connect, *c.utp_connect);
+    utp.rtt_ms = c.utp_connect_ms;
+    if (*c.utp_connect != ProbeOutcome::positive) utp.evidence["why"] = c.why;
+    out.push_back(std::move(utp));
+  }
+  if (c.connected()) {
     auto hs = base(peer, ih, ProbeKind::handshake, c.handshake);
+    hs.evidence["carrier"] = std::string(name_of(*c.carrier));
     hs.rtt_ms = c.handshake_ms;
     if (c.theirs) hs.evidence["peer_id"] = std::string(c.theirs->peer_id.raw().substr(0, 8));
     if (!c.why.empty()) hs.evidence["why"] = c.why;
@@ -173,7 +213,7 @@ std::vector<ProbeResult> liveness_results(const Endpoint& peer, const InfoHash& 
 
 ProbeResult fake_infohash_result(const Endpoint& peer, const InfoHash& real, const InfoHash& fake, const Contact& c) {
   // Positive only when the peer accepted a torrent that does not exist.
-  auto outcome = c.connect != ProbeOutcome::positive ? c.connect
+  auto outcome = !c.connected() ? c.reached()
                  : c.handshake == ProbeOutcome::positive ? ProbeOutcome::positive
                  : c.handshake == ProbeOutcome::timeout  ? ProbeOutcome::timeout
                                                          : ProbeOutcome::negative;
@@ -191,7 +231,7 @@ ProbeResult fake_infohash_result(const Endpoint& peer, const InfoHash& real, con
 }
 
 ProbeResult reverse_result(const Endpoint& peer, const Endpoint& reversed, const InfoHash& ih, const Contact& c) {
-  auto r = detail::reverse_record(peer, reversed, {c.connect, c.handshake, c.skipped, c.handshake_ms, c.why},
+  auto r = detail::reverse_record(peer, reversed, {c.reached(), c.handshake, c.skipped, c.handshake_ms, c.why},
                                   "does the reverse answer a BitTorrent handshake on the same port");
   r.info_hash = ih;
   return r;

@@ -1,5 +1,7 @@
-// Active probes of one peer, each one TCP connection with a deadline on
-// every step (one coroutine per probe):
+// Active probes of one peer, each one connection with a deadline on every
+// step (one coroutine per probe). The connection is TCP, or uTP (BEP 29)
+// when the config has a uTP mux for the peer's family and the first
+// carrier tried cannot connect: a uTP-only peer is alive too.
 //   liveness       connect (SYN-ACK), then a BitTorrent handshake for the
 //                  real infohash: does a BitTorrent peer for this torrent
 //                  live here?
@@ -20,6 +22,7 @@
 #include "core/records.hpp"
 #include "net/rate_gate.hpp"
 #include "net/asio.hpp"
+#include "net/utp_socket.hpp"
 
 #include <random>
 
@@ -33,11 +36,15 @@ struct PeerProbeConfig {
   IpAddress local = IpAddress::v4(0);      // source address for IPv4 probes (0.0.0.0: any)
   IpAddress local6 = IpAddress::v6({});    // and for IPv6
   bool contact_special_purpose = false;    // tests on loopback only: real probes never contact bogons
+  net::UtpMuxes utp;                       // empty: TCP only
 };
 
 // What one connection saw.
 struct Contact {
-  ProbeOutcome connect = ProbeOutcome::error;    // positive: connected
+  ProbeOutcome connect = ProbeOutcome::error;    // TCP; positive: connected
+  std::optional<ProbeOutcome> utp_connect;       // uTP, when tried
+  std::optional<double> utp_connect_ms;
+  std::optional<Carrier> carrier;                // the one that connected
   ProbeOutcome handshake = ProbeOutcome::error;  // positive: answered for our infohash
   std::optional<double> connect_ms, handshake_ms;
   std::optional<Handshake> theirs;               // whatever handshake came back
@@ -45,6 +52,10 @@ struct Contact {
   std::size_t pex_peers = 0;                     // entries in ut_pex messages received
   std::string why;                               // what ended it, when not a handshake
   bool skipped = false;                          // never contacted: special-purpose address or port 0
+
+  bool connected() const noexcept { return carrier.has_value(); }
+  // positive when either carrier connected; otherwise TCP's outcome.
+  ProbeOutcome reached() const noexcept { return connected() ? ProbeOutcome::positive : connect; }
 };
 
 // Who the prober says it is. An anti-P2P peer that could recognise the
@@ -63,14 +74,17 @@ struct ProbeIdentity {
 // fake infohashes must not repeat across runs.
 std::mt19937_64 seeded_generator();
 
-// Connects to peer, sends our handshake for ih (with BEP 10 and, when
-// listen is set, an extended handshake offering ut_pex) and, when listen is
-// set, records the messages that follow for cfg.linger. `me` must outlive
-// the coroutine.
+// Connects to peer (over `first`, then the other carrier when that cannot
+// connect and cfg has uTP), sends our handshake for ih (with BEP 10 and,
+// when listen is set, an extended handshake offering ut_pex) and, when
+// listen is set, records the messages that follow for cfg.linger. `me` and
+// cfg must outlive the coroutine.
 net::awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, const ProbeIdentity& me, const PeerProbeConfig& cfg,
-                                     net::RateGate& gate, bool listen);
+                                     net::RateGate& gate, bool listen, Carrier first = Carrier::tcp);
 
-// Records from contacts. run and time are filled in by the caller.
+// Records from contacts. run and time are filled in by the caller. The
+// liveness records: tcp_connect; utp_connect when uTP was tried; handshake
+// when either connected (its evidence names the carrier).
 std::vector<ProbeResult> liveness_results(const Endpoint& peer, const InfoHash& ih, const Contact& c);
 ProbeResult fake_infohash_result(const Endpoint& peer, const InfoHash& real, const InfoHash& fake, const Contact& c);
 ProbeResult reverse_result(const Endpoint& peer, const Endpoint& reversed, const InfoHash& ih, const Contact& c);

@@ -1,8 +1,11 @@
 #include "probes/peer_probe.hpp"
 
 #include "tests/testlib/hostile.hpp"
+#include "tests/testlib/utp_peer.hpp"
 
 #include <gtest/gtest.h>
+
+#include <deque>
 
 namespace p2pscope::probes {
 namespace {
@@ -17,16 +20,34 @@ class PeerProbe : public ::testing::Test {
     cfg_.handshake_timeout = std::chrono::milliseconds(1000);
     cfg_.linger = std::chrono::milliseconds(300);
   }
-  Contact contact(const Endpoint& to, const InfoHash& ih, bool listen) {
+  Contact contact(const Endpoint& to, const InfoHash& ih, bool listen, Carrier first = Carrier::tcp) {
     std::optional<Contact> out;
-    asio::co_spawn(io_, [&]() -> awaitable<void> { out = co_await contact_peer(to, ih, own_, cfg_, gate_, listen); },
-                   asio::detached);
+    asio::co_spawn(
+        io_, [&]() -> awaitable<void> { out = co_await contact_peer(to, ih, own_, cfg_, gate_, listen, first); },
+        asio::detached);
     while (!out) io_.run_one();
     return *out;
   }
   Endpoint serve(tcp::acceptor& a) { return {IpAddress::v4(0x7f000001), a.local_endpoint().port()}; }
+  // A uTP-only peer; TCP to its port is refused (a socket bound there, not listening).
+  Endpoint serve_utp(testlib::UtpPeerKind kind) {
+    auto mux = testlib::loopback_utp(io_);
+    asio::co_spawn(io_, testlib::serve_utp_pex_peer(mux, real_, {}, kind), asio::detached);
+    refusing_.emplace_back(io_);
+    refusing_.back().open(tcp::v4());
+    refusing_.back().bind(to_tcp(mux->local_endpoint()));
+    cfg_.utp.v4 = UtpMux::open(io_.get_executor(), {IpAddress::v4(0x7f000001), 0}).value();
+    servers_.push_back(mux);
+    return mux->local_endpoint();
+  }
+  ~PeerProbe() override {
+    cfg_.utp.close();
+    for (auto& s : servers_) s->close();
+  }
 
   asio::io_context io_;
+  std::vector<std::shared_ptr<UtpMux>> servers_;
+  std::deque<tcp::socket> refusing_;
   net::RateGate gate_;
   PeerProbeConfig cfg_;
   ProbeIdentity own_{PeerId::from_bytes("-qB4520-probeprobepr").value(), "qBittorrent/4.5.2"};
@@ -80,6 +101,36 @@ TEST_F(PeerProbe, ClosedPortsWrongTorrentsAndBogonsAreNegative) {
                             real_, bogon);
   EXPECT_EQ(rev.outcome, ProbeOutcome::negative);
   EXPECT_EQ(rev.evidence.at("reverse"), "10.1.2.3:6881");
+}
+
+TEST_F(PeerProbe, AUtpOnlyPeerIsAliveOverUtpAfterTcpIsRefused) {
+  auto at = serve_utp(testlib::UtpPeerKind::honest);
+  auto c = contact(at, real_, false);
+  EXPECT_EQ(c.connect, ProbeOutcome::negative);
+  EXPECT_EQ(c.carrier, Carrier::utp);
+  auto live = liveness_results(at, real_, c);
+  ASSERT_EQ(live.size(), 3u);
+  EXPECT_EQ(live[0].probe, ProbeKind::tcp_connect);
+  EXPECT_EQ(live[0].outcome, ProbeOutcome::negative);
+  EXPECT_EQ(live[1].probe, ProbeKind::utp_connect);
+  EXPECT_EQ(live[1].outcome, ProbeOutcome::positive);
+  EXPECT_EQ(live[2].probe, ProbeKind::handshake);
+  EXPECT_EQ(live[2].outcome, ProbeOutcome::positive);
+  EXPECT_EQ(live[2].evidence.at("carrier"), "utp");
+  auto fake = fake_infohash_result(at, real_, fake_, contact(at, fake_, true, Carrier::utp));
+  EXPECT_EQ(fake.outcome, ProbeOutcome::negative) << "an honest uTP peer hangs up on a random infohash";
+}
+
+TEST_F(PeerProbe, AUtpOnlyAntiP2pPeerAcceptsTheFakeInfohash) {
+  auto at = serve_utp(testlib::UtpPeerKind::anti_p2p);
+  auto c = contact(at, fake_, true, Carrier::utp);
+  EXPECT_EQ(c.connect, ProbeOutcome::error) << "uTP first: TCP never tried";
+  auto r = fake_infohash_result(at, real_, fake_, c);
+  EXPECT_EQ(r.outcome, ProbeOutcome::positive);
+  EXPECT_EQ(r.evidence.at("transcript"), "extended-handshake,have_all,ut_pex(0)");
+  auto live = liveness_results(at, fake_, c);
+  ASSERT_EQ(live.size(), 2u) << "no tcp_connect record for a peer reached over uTP first";
+  EXPECT_EQ(live[0].probe, ProbeKind::utp_connect);
 }
 
 TEST_F(PeerProbe, ASilentPeerTimesOut) {

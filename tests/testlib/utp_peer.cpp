@@ -10,14 +10,15 @@ namespace {
 
 using Clock = asio::steady_timer::clock_type;
 
-awaitable<void> utp_pex_session(UtpStream s, InfoHash ih, std::vector<PexPeer> pex) {
+awaitable<void> utp_pex_session(UtpStream s, InfoHash ih, std::vector<PexPeer> pex, UtpPeerKind kind) {
   std::string in;
   error_code ec;
   auto until = Clock::now() + std::chrono::seconds(10);
   while (!ec && in.size() < kHandshakeSize) co_await s.read_some(in, until, ec);
   if (ec) co_return;
   auto theirs = decode_handshake(std::string_view(in).substr(0, kHandshakeSize));
-  if (!theirs || theirs.value().info_hash != ih) co_return;  // an unknown torrent: hang up
+  bool ours = theirs && (theirs.value().info_hash == ih || kind == UtpPeerKind::anti_p2p);
+  if (!ours) co_return;  // an unknown torrent: hang up
   Handshake h = theirs.value();
   h.peer_id = PeerId::from_bytes("-LT2080-utponlyutpon").value();
   h.set_features(Features{Feature::extension_protocol});
@@ -25,8 +26,9 @@ awaitable<void> utp_pex_session(UtpStream s, InfoHash ih, std::vector<PexPeer> p
   e.m["ut_pex"] = 3;
   e.v = "uTP-only test peer";
   // The crawler asked for ut_pex as its id 1.
-  auto out = encode_handshake(h) + encode_extended(0, encode_extended_handshake(e)) +
-             encode_extended(1, encode_pex(PexMessage{.added = pex}));
+  auto out = encode_handshake(h) + encode_extended(0, encode_extended_handshake(e));
+  if (kind == UtpPeerKind::anti_p2p) out += encode_message(MessageId::have_all);
+  out += encode_extended(1, encode_pex(PexMessage{.added = pex}));
   co_await s.write(out, until, ec);
   std::string sink;
   while (!ec) co_await s.read_some(sink, Clock::now() + std::chrono::hours(1), ec);
@@ -34,12 +36,13 @@ awaitable<void> utp_pex_session(UtpStream s, InfoHash ih, std::vector<PexPeer> p
 
 }  // namespace
 
-awaitable<void> serve_utp_pex_peer(std::shared_ptr<UtpMux> mux, InfoHash ih, std::vector<PexPeer> pex) {
+awaitable<void> serve_utp_pex_peer(std::shared_ptr<UtpMux> mux, InfoHash ih, std::vector<PexPeer> pex,
+                                   UtpPeerKind kind) {
   for (;;) {
     error_code ec;
     auto s = co_await mux->accept(ec);
     if (ec) co_return;
-    asio::co_spawn(co_await asio::this_coro::executor, utp_pex_session(std::move(s), ih, pex), asio::detached);
+    asio::co_spawn(co_await asio::this_coro::executor, utp_pex_session(std::move(s), ih, pex, kind), asio::detached);
   }
 }
 

@@ -1,8 +1,9 @@
-// A BitTorrent peer that speaks uTP only, for the crawler's tests and the
-// PEX benchmark: it accepts on a listening net::UtpMux, answers the
-// handshake for its torrent (hanging up on any other) with BEP 10 and
-// ut_pex, sends one ut_pex message listing `pex` (flags as given), then
-// stays silent until the client hangs up.
+// A BitTorrent peer that speaks uTP only, for the crawler's and probes'
+// tests: it accepts on a listening net::UtpMux, answers the handshake for
+// its torrent (hanging up on any other, unless it is the anti-P2P kind,
+// which takes any infohash and claims every piece with have_all) with
+// BEP 10 and ut_pex, sends one ut_pex message listing `pex` (flags as
+// given), then stays silent until the client hangs up.
 //
 // Threads: the mux's io_context thread. It runs until the mux is closed.
 #pragma once
@@ -16,7 +17,10 @@
 
 namespace p2pscope::testlib {
 
-net::awaitable<void> serve_utp_pex_peer(std::shared_ptr<net::UtpMux> mux, InfoHash ih, std::vector<PexPeer> pex);
+enum class UtpPeerKind : std::uint8_t { honest, anti_p2p };
+
+net::awaitable<void> serve_utp_pex_peer(std::shared_ptr<net::UtpMux> mux, InfoHash ih, std::vector<PexPeer> pex,
+                                        UtpPeerKind kind = UtpPeerKind::honest);
 
 // A listening uTP mux on 127.0.0.1, any port.
 std::shared_ptr<net::UtpMux> loopback_utp(net::asio::io_context& io);
