@@ -311,6 +311,9 @@ int Demo::run() {
     std::cerr << "p2pscope demo: cannot create " << out_.string() << ": " << ec.message() << "\n";
     return kFailure;
   }
+  // crawl appends to its record file: a run in the same directory before
+  // this one must not become part of this one's records.
+  for (const auto* appended : {"crawl.jsonl", "emule-crawl.jsonl"}) fs::remove(out_ / appended, ec);
   std::printf("p2pscope demo: crawl, probe, diagnose and blocklist on the built-in labs (BitTorrent, then eMule), scored\n"
               "against their ground truth.\n"
               "Packets stay inside the lab's own network namespace. Outputs go to %s\n", out_.c_str());

@@ -67,7 +67,9 @@ awaitable<void> probe_one(Shared& s, const Target& t) {
   for (auto& r : probes::liveness_results(t.peer, t.ih, live)) s.results.push_back(std::move(r));
   if (!s.args.no_fake && live.connected()) {
     auto fake = probes::random_info_hash(s.rng);
-    auto c = co_await probes::contact_peer(t.peer, fake, s.own, s.cfg, s.gate, true, *live.carrier);
+    // The carrier that worked: an honest peer hangs up on the fake hash, and that is no reason to try the other.
+    auto plan = live.carrier == Carrier::utp ? probes::CarrierPlan::utp_only : probes::CarrierPlan::tcp_only;
+    auto c = co_await probes::contact_peer(t.peer, fake, s.own, s.cfg, s.gate, true, plan);
     s.results.push_back(probes::fake_infohash_result(t.peer, t.ih, fake, c));
   }
   if (!s.args.no_reverse && live.handshake != ProbeOutcome::positive) {

@@ -49,6 +49,9 @@ TEST_F(CrawlLab, QuickCrawlFindsEveryHandedOutPeerWithConfirmedSources) {
   EXPECT_EQ(score.confirmed, score.observations) << "unconfirmed:" << join(score.unconfirmed);
   EXPECT_TRUE(score.actors_missing.empty()) << "never seen as sources:" << join(score.actors_missing);
   EXPECT_GT(score.observations, 1000u);
+  // The uTP-only libtorrent leechers (issue 26) are heard through PEX: a uTP session.
+  EXPECT_GT(score.utp_only, 0u);
+  EXPECT_EQ(score.utp_only_heard, score.utp_only);
   // Every kind of actor is among the sources seen.
   for (std::string kind : {"byte-order-", "anti-p2p-", "propagator-", "lab-tracker-"}) {
     EXPECT_TRUE(std::any_of(score.actors_seen.begin(), score.actors_seen.end(),
@@ -59,6 +62,7 @@ TEST_F(CrawlLab, QuickCrawlFindsEveryHandedOutPeerWithConfirmedSources) {
   // The crawler's own tally counts at least every lab peer the scorer found.
   EXPECT_GE(s["unique_peers"].get<std::size_t>(), score.found);
   EXPECT_EQ(s["observations"].get<std::size_t>(), score.observations) << "the summary disagrees with the records";
+  EXPECT_GE(s["pex_carriers"].value("utp", 0), score.utp_only) << s["pex_carriers"].dump();
   // How fast it finishes is the benchmarks' business; that it honours its
   // own limit (the monitor checks once a second) is this test's.
   EXPECT_LE(s["elapsed_s"].get<int>(), crawler::CrawlConfig::quick().max_duration.count() + 2) << s["stop_reason"];

@@ -163,6 +163,7 @@ awaitable<std::optional<Handshake>> shake_hands(Stream& s, std::string& buf, con
   error_code ec;
   co_await s.write(our_handshakes(ih, own_id, cfg), until, ec);
   if (ec || !co_await read_at_least(s, buf, kHandshakeSize, until)) {
+    out.hung_up_at_once = buf.empty() && Clock::now() < until;
     note_missing_handshake(buf.size(), Clock::now() - start, cfg, ev);
     co_return std::nullopt;
   }
@@ -261,10 +262,14 @@ awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, con
     if (stopped()) break;
     co_await net::pace(gate, peer.address);
     if (stopped()) break;
-    out = utp_turn ? co_await over_utp(*utp, peer, ih, own_id, cfg, ev, stop)
-                   : co_await over_tcp(peer, ih, own_id, cfg, ev, stop);
-    out.fell_back = attempt > 0;
-    if (out.carrier) break;
+    auto got = utp_turn ? co_await over_utp(*utp, peer, ih, own_id, cfg, ev, stop)
+                        : co_await over_tcp(peer, ih, own_id, cfg, ev, stop);
+    got.fell_back = attempt > 0;
+    // A second carrier that did not connect either says nothing new.
+    if (attempt == 0 || got.carrier) out = got;
+    // A TCP listener that hangs up at once may be a client that takes uTP only.
+    bool retry = !out.carrier || (out.carrier == Carrier::tcp && out.hung_up_at_once);
+    if (!retry) break;
   }
   // Whatever the session was waiting for failed because it was closed.
   if (stopped()) out.end = PexEnd::stopped;

@@ -6,8 +6,10 @@
 //
 // Carriers: TCP, and uTP (BEP 29) when the caller gives a uTP mux for the
 // peer's family. TCP goes first unless the caller says the peer prefers
-// uTP (its PEX flags, 0x04); when the first carrier cannot connect, the
-// other is tried. A peer that connects but then fails is not retried.
+// uTP (its PEX flags, 0x04); when the first carrier cannot connect, or TCP
+// connects and the peer hangs up before a single handshake byte (what a
+// libtorrent with incoming TCP turned off does), the other is tried. A
+// peer that fails in any other way is not retried.
 //
 // Bounded: the connect, the handshakes and every read have deadlines; a
 // message over WireLimits, more peers than max_peers, or more ut_pex
@@ -72,7 +74,8 @@ struct PexOutcome {
   PexEnd end = PexEnd::unreachable;
   std::size_t messages = 0, peers = 0;
   std::optional<Carrier> carrier;  // the one that connected
-  bool fell_back = false;          // the first carrier did not connect
+  bool fell_back = false;          // the first carrier did not connect, or hung up at once
+  bool hung_up_at_once = false;    // connected, then closed before any handshake byte
 };
 
 enum class CarrierOrder : std::uint8_t { tcp_first, utp_first };

@@ -25,12 +25,19 @@ PexPeer pex_peer(const char* ep, std::uint8_t flags) {
 class PexCarrier : public ::testing::Test {
  protected:
   // A uTP-only peer; its UDP port has a TCP socket bound but not listening,
-  // so TCP connects there are refused at once.
-  Endpoint utp_only_peer(std::vector<PexPeer> pex) {
+  // so TCP connects there are refused at once, or (tcp_hangs_up) a TCP
+  // listener that takes the connection and closes it without a byte, as
+  // libtorrent does with incoming TCP turned off.
+  Endpoint utp_only_peer(std::vector<PexPeer> pex, bool tcp_hangs_up = false) {
     auto mux = testlib::loopback_utp(io_);
     servers_.push_back(mux);
     asio::co_spawn(io_, testlib::serve_utp_pex_peer(mux, kTorrent, std::move(pex)), asio::detached);
     auto at = mux->local_endpoint();
+    if (tcp_hangs_up) {
+      hanging_up_.emplace_back(io_, to_tcp(at));
+      asio::co_spawn(io_, testlib::serve_honest_peer(hanging_up_.back(), InfoHash{}), asio::detached);
+      return at;
+    }
     refusing_.emplace_back(io_);
     refusing_.back().open(tcp::v4());
     refusing_.back().bind(to_tcp(at));
@@ -63,6 +70,7 @@ class PexCarrier : public ::testing::Test {
   RateGate gate_{Politeness{.per_ip_rate = 0, .global_rate = 0}};
   std::vector<std::shared_ptr<UtpMux>> servers_;
   std::deque<tcp::socket> refusing_;
+  std::deque<tcp::acceptor> hanging_up_;
   std::vector<PexPeer> peers_;
   std::vector<PeerHello> hellos_;
   std::vector<std::string> anomalies_;
@@ -98,6 +106,14 @@ TEST_F(PexCarrier, ARefusedTcpConnectFallsBackToUtp) {
   EXPECT_TRUE(out.fell_back);
   EXPECT_EQ(peers_.size(), 1u);
   EXPECT_TRUE(anomalies_.empty()) << anomalies_.front();
+}
+
+TEST_F(PexCarrier, ATcpListenerThatHangsUpAtOnceIsTriedOverUtp) {
+  auto peer = utp_only_peer({pex_peer("11.0.0.5:6881", 0)}, true);
+  auto out = session(peer, CarrierOrder::tcp_first);
+  EXPECT_EQ(out.carrier, Carrier::utp);
+  EXPECT_TRUE(out.fell_back);
+  EXPECT_EQ(peers_.size(), 1u);
 }
 
 TEST_F(PexCarrier, WithoutAUtpMuxAUtpOnlyPeerIsUnreachable) {

@@ -7,6 +7,7 @@
 #include "core/extension.hpp"
 #include "lab/dht_responder.hpp"
 #include "lab/state.hpp"
+#include "probes/peer_probe.hpp"
 #include "tests/testlib/wire_client.hpp"
 
 #include <libtorrent/alert_types.hpp>
@@ -167,6 +168,26 @@ Result<PexMessage> pex_from(const IpAddress& from, const Endpoint& to, const Inf
   }
 }
 
+// "bittorrent" when `to` answers a handshake for ih over uTP (from `from`).
+std::string probe_utp(const IpAddress& from, const Endpoint& to, const InfoHash& ih) {
+  net::asio::io_context io;
+  probes::PeerProbeConfig cfg;
+  cfg.contact_special_purpose = true;
+  cfg.connect_timeout = 2s;
+  cfg.handshake_timeout = 3s;
+  std::vector<std::string> warnings;
+  cfg.utp = net::UtpMuxes::open(io.get_executor(), from, std::nullopt, warnings);
+  net::RateGate gate(net::Politeness::unlimited());
+  probes::ProbeIdentity me{PeerId::from_bytes("-qB4520-labtestlabte").value(), "qBittorrent/4.5.2"};
+  std::optional<probes::Contact> c;
+  net::asio::co_spawn(io, [&]() -> net::awaitable<void> {
+    c = co_await probes::contact_peer(to, ih, me, cfg, gate, false, probes::CarrierPlan::utp_only);
+    cfg.utp.close();
+  }, net::asio::detached);
+  io.run_for(10s);
+  return c && c->handshake == ProbeOutcome::positive ? "bittorrent" : "no";
+}
+
 bool pinged(const IpAddress& from, const Endpoint& node) {
   KrpcQuery q;
   q.transaction_id = "pg";
@@ -195,6 +216,11 @@ json check_every_address(const LabUp& lab, const json& truth) {
     } else if (role == "tracker") {
       want = "accepts TCP";
       got = WireClient::connect(from, r.ep(), 2s) ? want : "refused";
+    } else if (j.value("carrier", "") == "utp") {
+      want = "bittorrent over uTP only, for the lab torrent only";
+      bool ok = probe_utp(from, r.ep(), ih) == "bittorrent" && probe_utp(from, r.ep(), other) != "bittorrent" &&
+                probe(from, r.ep(), ih) != "bittorrent";
+      got = ok ? want : "wrong";
     } else if (role == "seed" || role == "leecher" || role == "byte_order" || role == "propagator") {
       want = "bittorrent for the lab torrent only";
       got = probe(from, r.ep(), ih) == "bittorrent" && probe(from, r.ep(), other) != "bittorrent" ? want : "wrong";

@@ -63,6 +63,10 @@ lt::settings_pack settings_for(const Party& p, const LabPlan& plan) {
   sp.set_bool(lt::settings_pack::announce_to_all_trackers, true);
   sp.set_bool(lt::settings_pack::announce_to_all_tiers, true);
   sp.set_str(lt::settings_pack::peer_fingerprint, "-LT2080-");
+  if (p.utp_only) {
+    sp.set_bool(lt::settings_pack::enable_incoming_tcp, false);
+    sp.set_bool(lt::settings_pack::enable_outgoing_tcp, false);
+  }
   if (p.role == Role::leecher) {
     // Slow leechers stay leechers, and leechers keep exchanging PEX.
     sp.set_int(lt::settings_pack::download_rate_limit, s.leecher_rate_limit);

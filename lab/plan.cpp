@@ -180,8 +180,10 @@ LabPlan make_plan(const Scenario& s) {
   for (int i = 0; i < s.lab_trackers; ++i)
     add(plan, Role::tracker, Impl::lab_actor, numbered("lab-tracker-", i), alloc.next(), kTrackerPort);
   for (int i = 0; i < s.seeds; ++i) add(plan, Role::seed, Impl::libtorrent, numbered("seed-", i), alloc.next(), kPeerPort);
-  for (int i = 0; i < s.leechers; ++i)
+  for (int i = 0; i < s.leechers; ++i) {
     add(plan, Role::leecher, Impl::libtorrent, numbered("leecher-", i), alloc.next(), kPeerPort);
+    plan.parties.back().utp_only = i < s.utp_only_leechers;
+  }
   add_lite_peers(plan, alloc);
   add_farms(plan, alloc);
   for (int i = 0; i < s.byte_order_peers; ++i)

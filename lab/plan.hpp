@@ -73,6 +73,7 @@ struct Party {
   bool on_lo = true;  // the address is configured inside the lab (false: nothing routes to it)
   int farm = -1;      // anti-P2P farm index, for anti_p2p and anti_p2p_fake
   bool lite_seed = false;  // lab_actor peers: claims every piece; amuled: shares the whole file
+  bool utp_only = false;   // speaks BitTorrent over uTP only (no TCP listener, no TCP dialling)
   // emule_peer (scripted): 0 aMule 2.3.3, 1 eMule 0.50a. emule_byte_order:
   // which defect (EmuleDefect). ed2k_server: 1 when poisoned.
   int variant = 0;

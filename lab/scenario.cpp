@@ -66,6 +66,7 @@ const std::vector<std::pair<std::string, Field>>& fields() {
       {"seeds", int_field(&Scenario::seeds, 0, 64)},
       {"leechers", int_field(&Scenario::leechers, 0, 512)},
       {"leecher_rate_limit", int_field(&Scenario::leecher_rate_limit, 1024, 100 << 20)},
+      {"utp_only_leechers", int_field(&Scenario::utp_only_leechers, 0, 512)},
       {"opentracker", yes_no_field(&Scenario::opentracker)},
       {"lab_trackers", int_field(&Scenario::lab_trackers, 0, 8)},
       {"poisoned_trackers", int_field(&Scenario::poisoned_trackers, 0, 8)},

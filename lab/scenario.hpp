@@ -22,6 +22,7 @@ struct Scenario {
   int seeds = 2;                     // libtorrent sessions holding the whole content
   int leechers = 8;                  // libtorrent sessions downloading it
   int leecher_rate_limit = 16384;    // bytes/s each way, so leechers stay leechers and keep gossiping
+  int utp_only_leechers = 0;         // of the leechers, how many speak uTP only (libtorrent with TCP off)
   bool opentracker = true;           // Debian's opentracker, HTTP and UDP
   int lab_trackers = 0;              // the lab's own trackers (HTTP and UDP)
   int poisoned_trackers = 0;         // of those, how many inject bogus entries and honour "ip"

@@ -117,10 +117,12 @@ CrawlScore score_crawl(const json& truth, const std::vector<Observation>& observ
   CrawlScore s;
   std::set<Endpoint> seen;
   std::set<std::string> actors;
+  std::set<Endpoint> pex_sources;
   for (const auto& o : observations) {
     if (!t.wanted(o.info_hash)) continue;
     ++s.observations;
     seen.insert(o.peer);
+    if (o.via == Via::pex && o.source_endpoint) pex_sources.insert(*o.source_endpoint);
     auto v = judge(t, o);
     if (v.ok) {
       ++s.confirmed;
@@ -135,6 +137,10 @@ CrawlScore score_crawl(const json& truth, const std::vector<Observation>& observ
     auto role = row->value("role", "");
     if (role == "tracker" || role == "dht_node" || role == "client") continue;
     ++s.expected;
+    if (row->value("carrier", "") == "utp") {
+      ++s.utp_only;
+      s.utp_only_heard += pex_sources.count(ep);
+    }
     if (seen.count(ep)) ++s.found;
     else if (s.missed.size() < kMaxListed) s.missed.push_back(ep.to_string() + " (" + role + ")");
   }

@@ -31,6 +31,9 @@ struct CrawlScore {
   std::vector<std::string> unconfirmed;     // "via source -> peer: why", the first few hundred
   std::vector<std::string> actors_missing;  // direct-source actors never seen handing out their peers
   std::vector<std::string> actors_seen;
+  // Peers the truth says speak uTP only, and those of them the crawl heard
+  // PEX from (reaching them needs a uTP session).
+  std::size_t utp_only = 0, utp_only_heard = 0;
 
   double recall() const { return expected ? static_cast<double>(found) / static_cast<double>(expected) : 1.0; }
   double attribution() const {

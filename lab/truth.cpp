@@ -25,6 +25,7 @@ class Truth {
              {"implementation", to_string(p.impl)}, {"bogus", bogus_role(p.role)}};
       if (p.endpoint.port != 0) a["port"] = p.endpoint.port;
       if (p.farm >= 0) a["farm"] = p.farm;
+      if (p.utp_only) a["carrier"] = "utp";
       if (emule_role(p.role)) a["network"] = "emule";
       add(p.endpoint, std::move(a));
     }

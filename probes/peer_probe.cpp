@@ -108,8 +108,10 @@ awaitable<void> converse(Stream& s, const InfoHash& ih, const ProbeIdentity& me,
   co_await s.write(our_hello(ih, me, listen), until, ec);
   std::string buf;
   while (!ec && buf.size() < kHandshakeSize) co_await s.read_some(buf, until, ec);
+  c.hung_up_at_once = false;
   if (buf.size() < kHandshakeSize) {
     bool late = Clock::now() >= until;
+    c.hung_up_at_once = buf.empty() && !late;
     c.handshake = late ? ProbeOutcome::timeout : ProbeOutcome::negative;
     c.why = late ? "no handshake in time" : (buf.empty() ? "closed without a handshake" : "closed mid-handshake");
     co_return;
@@ -149,7 +151,7 @@ awaitable<void> over_utp(UtpMux& mux, const Endpoint& peer, const InfoHash& ih, 
   auto s = co_await mux.connect(peer, cfg.connect_timeout, ec);
   if (ec) {
     c.utp_connect = ec == asio::error::connection_reset ? ProbeOutcome::negative : ProbeOutcome::timeout;
-    if (!c.connected()) c.why += (c.why.empty() ? "" : "; ") + std::string("uTP connect: ") + ec.message();
+    c.why += (c.why.empty() ? "" : "; ") + std::string("uTP connect: ") + ec.message();
     co_return;
   }
   c.utp_connect = ProbeOutcome::positive;
@@ -168,19 +170,28 @@ ProbeResult base(const Endpoint& peer, std::optional<InfoHash> ih, ProbeKind kin
 }  // namespace
 
 awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, const ProbeIdentity& me, const PeerProbeConfig& cfg,
-                                net::RateGate& gate, bool listen, Carrier first) {
+                                net::RateGate& gate, bool listen, CarrierPlan plan) {
   Contact c;
   if (auto why = detail::never_contact(peer, cfg.contact_special_purpose)) {
     c.why = *why;
     c.skipped = true;
     co_return c;
   }
-  auto* utp = cfg.utp.for_peer(peer);
-  bool utp_turn = utp && first == Carrier::utp;
-  for (int attempt = 0; attempt < (utp ? 2 : 1) && !c.connected(); ++attempt, utp_turn = !utp_turn) {
+  auto* utp = plan == CarrierPlan::tcp_only ? nullptr : cfg.utp.for_peer(peer);
+  if (plan == CarrierPlan::utp_only) {
+    if (!utp) {
+      c.why = "no uTP socket for this address family";
+      co_return c;
+    }
     co_await net::pace(gate, peer.address);
-    if (utp_turn) co_await over_utp(*utp, peer, ih, me, cfg, listen, c);
-    else co_await over_tcp(peer, ih, me, cfg, listen, c);
+    co_await over_utp(*utp, peer, ih, me, cfg, listen, c);
+    co_return c;
+  }
+  co_await net::pace(gate, peer.address);
+  co_await over_tcp(peer, ih, me, cfg, listen, c);
+  if (utp && (!c.connected() || c.hung_up_at_once)) {
+    co_await net::pace(gate, peer.address);
+    co_await over_utp(*utp, peer, ih, me, cfg, listen, c);
   }
   co_return c;
 }

@@ -51,6 +51,7 @@ struct Contact {
   std::vector<std::string> transcript;           // message names after the handshake, in order
   std::size_t pex_peers = 0;                     // entries in ut_pex messages received
   std::string why;                               // what ended it, when not a handshake
+  bool hung_up_at_once = false;                  // connected, then closed before any handshake byte
   bool skipped = false;                          // never contacted: special-purpose address or port 0
 
   bool connected() const noexcept { return carrier.has_value(); }
@@ -74,13 +75,22 @@ struct ProbeIdentity {
 // fake infohashes must not repeat across runs.
 std::mt19937_64 seeded_generator();
 
-// Connects to peer (over `first`, then the other carrier when that cannot
-// connect and cfg has uTP), sends our handshake for ih (with BEP 10 and,
+// Which carriers a contact may use.
+enum class CarrierPlan : std::uint8_t {
+  // TCP; then uTP (when cfg has it) if TCP cannot connect or the peer hangs
+  // up before a single handshake byte (a libtorrent with incoming TCP off
+  // accepts the connection and closes it): for a peer not met before.
+  tcp_then_utp,
+  tcp_only,
+  utp_only,  // needs cfg.utp for the peer's family
+};
+
+// Connects to peer as `plan` says, sends our handshake for ih (with BEP 10 and,
 // when listen is set, an extended handshake offering ut_pex) and, when
 // listen is set, records the messages that follow for cfg.linger. `me` and
 // cfg must outlive the coroutine.
 net::awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, const ProbeIdentity& me, const PeerProbeConfig& cfg,
-                                     net::RateGate& gate, bool listen, Carrier first = Carrier::tcp);
+                                     net::RateGate& gate, bool listen, CarrierPlan plan = CarrierPlan::tcp_then_utp);
 
 // Records from contacts. run and time are filled in by the caller. The
 // liveness records: tcp_connect; utp_connect when uTP was tried; handshake

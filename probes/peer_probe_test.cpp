@@ -27,10 +27,10 @@ class PeerProbe : public ::testing::Test {
     cfg_.handshake_timeout = std::chrono::milliseconds(1000);
     cfg_.linger = std::chrono::milliseconds(300);
   }
-  Contact contact(const Endpoint& to, const InfoHash& ih, bool listen, Carrier first = Carrier::tcp) {
+  Contact contact(const Endpoint& to, const InfoHash& ih, bool listen, CarrierPlan plan = CarrierPlan::tcp_then_utp) {
     std::optional<Contact> out;
     asio::co_spawn(
-        io_, [&]() -> awaitable<void> { out = co_await contact_peer(to, ih, own_, cfg_, gate_, listen, first); },
+        io_, [&]() -> awaitable<void> { out = co_await contact_peer(to, ih, own_, cfg_, gate_, listen, plan); },
         asio::detached);
     while (!out) io_.run_one();
     return *out;
@@ -120,13 +120,24 @@ TEST_F(PeerProbe, AUtpOnlyPeerIsAliveOverUtpAfterTcpIsRefused) {
   using O = ProbeOutcome;
   EXPECT_EQ(kinds(live), (Kinds{{K::tcp_connect, O::negative}, {K::utp_connect, O::positive}, {K::handshake, O::positive}}));
   EXPECT_EQ(live.back().evidence.at("carrier"), "utp");
-  auto fake = fake_infohash_result(at, real_, fake_, contact(at, fake_, true, Carrier::utp));
+  auto fake = fake_infohash_result(at, real_, fake_, contact(at, fake_, true, CarrierPlan::utp_only));
   EXPECT_EQ(fake.outcome, ProbeOutcome::negative) << "an honest uTP peer hangs up on a random infohash";
+}
+
+TEST_F(PeerProbe, APeerWhoseTcpListenerHangsUpAtOnceIsAskedOverUtp) {
+  auto at = serve_utp(testlib::UtpPeerKind::honest);
+  refusing_.clear();  // a listener instead, taking the connection and closing it without a byte
+  tcp::acceptor a(io_, to_tcp(at));
+  asio::co_spawn(io_, testlib::serve_honest_peer(a, fake_), asio::detached);
+  auto c = contact(at, real_, false);
+  EXPECT_EQ(c.connect, ProbeOutcome::positive);
+  EXPECT_EQ(c.carrier, Carrier::utp);
+  EXPECT_EQ(c.handshake, ProbeOutcome::positive);
 }
 
 TEST_F(PeerProbe, AUtpOnlyAntiP2pPeerAcceptsTheFakeInfohash) {
   auto at = serve_utp(testlib::UtpPeerKind::anti_p2p);
-  auto c = contact(at, fake_, true, Carrier::utp);
+  auto c = contact(at, fake_, true, CarrierPlan::utp_only);
   EXPECT_EQ(c.connect, ProbeOutcome::error) << "uTP first: TCP never tried";
   auto r = fake_infohash_result(at, real_, fake_, c);
   EXPECT_EQ(r.outcome, ProbeOutcome::positive);
