@@ -11,10 +11,18 @@
 // Kernel socket buffers are not in either; /proc/net/sockstat's TCP "mem"
 // (pages, both ends together) is reported beside them.
 //
-//   pex_bench [--sessions N]      prints one JSON object; exit 1 if not all
+// With --carrier utp the same over uTP (BEP 29): the child's peers share one
+// listening UDP socket, and the parent's sessions another (the crawler's
+// net::UtpMux), opened at most 2,000 a second (the crawler opens sessions
+// through its slots and rate gate, never all at once).
+//
+//   pex_bench [--sessions N] [--carrier tcp|utp]
+//                                 prints one JSON object; exit 1 if not all
 //                                 N sessions came up
 #include "bench/session_memory.hpp"
 #include "crawler/pex_session.hpp"
+#include "net/tcp_stream.hpp"
+#include "net/utp_socket.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,6 +73,40 @@ awaitable<void> farm_accept(tcp::acceptor& acc, const std::string& greeting) {
   }
 }
 
+awaitable<void> utp_farm_peer(UtpStream s, const std::string& greeting) {
+  std::string buf;
+  error_code ec;
+  auto until = asio::steady_timer::clock_type::now() + std::chrono::minutes(5);
+  co_await read_at_least(s, buf, kHandshakeSize, until, ec);
+  if (ec) co_return;
+  co_await s.write(greeting, until, ec);
+  buf.clear();
+  buf.shrink_to_fit();
+  while (!ec) co_await s.read_some(buf, asio::steady_timer::clock_type::now() + std::chrono::hours(1), ec);
+}
+
+awaitable<void> utp_farm_accept(std::shared_ptr<UtpMux> mux, const std::string& greeting) {
+  for (;;) {
+    error_code ec;
+    auto s = co_await mux->accept(ec);
+    if (ec) co_return;
+    asio::co_spawn(co_await asio::this_coro::executor, utp_farm_peer(std::move(s), greeting), asio::detached);
+  }
+}
+
+[[noreturn]] void run_utp_farm(int port_fd) {
+  asio::io_context io;
+  auto mux = UtpMux::open(io.get_executor(), {IpAddress::v4(0x7f000001), 0}).value();
+  mux->listen(4096);
+  auto port = mux->local_endpoint().port;
+  (void)::write(port_fd, &port, sizeof port);
+  ::close(port_fd);
+  auto greeting = farm_greeting();
+  asio::co_spawn(io, utp_farm_accept(mux, greeting), asio::detached);
+  io.run();
+  std::_Exit(0);
+}
+
 // Runs the peers in this (child) process; writes the port to `port_fd`.
 [[noreturn]] void run_farm(int port_fd) {
   asio::io_context io;
@@ -88,9 +130,9 @@ struct Counts {
 };
 
 awaitable<void> session(Endpoint farm, const crawler::PexConfig& cfg, net::RateGate& gate,
-                        const crawler::PexEvents& ev, Counts& c) {
+                        const crawler::PexEvents& ev, const crawler::PexRoute& route, Counts& c) {
   PeerId own = PeerId::from_bytes("-PS0001-benchbenchbe").value();
-  co_await crawler::pex_session(farm, kTorrent, own, cfg, gate, ev);
+  co_await crawler::pex_session(farm, kTorrent, own, cfg, gate, ev, route);
   ++c.ended;
 }
 
@@ -100,10 +142,17 @@ awaitable<void> session(Endpoint farm, const crawler::PexConfig& cfg, net::RateG
 int main(int argc, char** argv) {
   using namespace p2pscope;
   std::size_t n = 10000;
-  if (argc == 3 && std::string(argv[1]) == "--sessions") n = std::stoul(argv[2]);
-  else if (argc != 1) {
-    std::fprintf(stderr, "usage: pex_bench [--sessions N]\n");
-    return 2;
+  bool utp = false;
+  for (int i = 1; i < argc; i += 2) {
+    std::string flag = argv[i], value = i + 1 < argc ? argv[i + 1] : "";
+    if (flag == "--sessions" && !value.empty() && value.find_first_not_of("0123456789") == std::string::npos) {
+      n = std::stoul(value);
+    } else if (flag == "--carrier" && (value == "tcp" || value == "utp")) {
+      utp = value == "utp";
+    } else {
+      std::fprintf(stderr, "usage: pex_bench [--sessions N] [--carrier tcp|utp]\n");
+      return 2;
+    }
   }
   auto open_files = bench::raise_open_files(n + 64);
   if (open_files < n + 64) {
@@ -115,6 +164,7 @@ int main(int argc, char** argv) {
   pid_t child = ::fork();
   if (child == 0) {
     ::close(pipefd[0]);
+    if (utp) run_utp_farm(pipefd[1]);
     run_farm(pipefd[1]);
   }
   ::close(pipefd[1]);
@@ -122,7 +172,21 @@ int main(int argc, char** argv) {
   if (::read(pipefd[0], &port, sizeof port) != sizeof port) return 1;
 
   asio::io_context io;
-  net::RateGate gate(net::Politeness::unlimited());
+  auto politeness = net::Politeness::unlimited();
+  if (utp) politeness.global_rate = 2000;
+  net::RateGate gate(politeness);
+  crawler::PexRoute route;
+  net::UtpMuxes muxes;
+  if (utp) {
+    std::vector<std::string> warnings;
+    muxes = net::UtpMuxes::open(io.get_executor(), IpAddress::v4(0x7f000001), std::nullopt, warnings);
+    if (!muxes.v4) {
+      std::fprintf(stderr, "pex_bench: %s\n", warnings.empty() ? "no uTP socket" : warnings.front().c_str());
+      return 1;
+    }
+    route.utp = &muxes;
+    route.order = crawler::CarrierOrder::utp_first;
+  }
   crawler::PexConfig cfg;
   cfg.hold = std::chrono::minutes(10);
   cfg.connect_timeout = std::chrono::seconds(60);
@@ -135,7 +199,7 @@ int main(int argc, char** argv) {
   auto rss0 = rss_bytes();
   auto tcp0 = tcp_mem_pages();
   auto start = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < n; ++i) asio::co_spawn(io, session(farm, cfg, gate, ev, c), asio::detached);
+  for (std::size_t i = 0; i < n; ++i) asio::co_spawn(io, session(farm, cfg, gate, ev, route, c), asio::detached);
   auto limit = start + std::chrono::seconds(120);
   while (c.hellos + c.ended < n && std::chrono::steady_clock::now() < limit)
     io.run_one_for(std::chrono::milliseconds(100));
@@ -147,9 +211,9 @@ int main(int argc, char** argv) {
   auto rss = per_session(rss_bytes(), rss0);
   auto tcp = tcp_mem_pages() - tcp0;
   std::printf(
-      "{\"sessions\": %zu, \"held\": %zu, \"ended_early\": %zu, \"seconds_to_open\": %.2f, \"heap_bytes_per_session\": "
+      "{\"carrier\": \"%s\", \"sessions\": %zu, \"held\": %zu, \"ended_early\": %zu, \"seconds_to_open\": %.2f, \"heap_bytes_per_session\": "
       "%.0f, \"rss_bytes_per_session\": %.0f, \"kernel_tcp_mem_pages_both_ends\": %ld}\n",
-      n, c.hellos, c.ended, secs, heap, rss, tcp);
+      utp ? "utp" : "tcp", n, c.hellos, c.ended, secs, heap, rss, tcp);
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
   std::fflush(stdout);

@@ -75,12 +75,14 @@ fi
 # PEX sessions held open and memory per session (an absolute target).
 if want pex; then
 $bin/pex_bench --sessions 10000 >"$work/pex.json"
+$bin/pex_bench --sessions 10000 --carrier utp >>"$work/pex.json"
 python3 - "$work/pex.json" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1]))
-print(f"pex: {r['held']:,} of {r['sessions']:,} sessions held open after {r['seconds_to_open']:.1f} s; "
-      f"{r['heap_bytes_per_session'] / 1024:.1f} KiB heap, {r['rss_bytes_per_session'] / 1024:.1f} KiB RSS per session "
-      f"(target <= 16 KiB)")
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    print(f"pex over {r['carrier']}: {r['held']:,} of {r['sessions']:,} sessions held open after {r['seconds_to_open']:.1f} s; "
+          f"{r['heap_bytes_per_session'] / 1024:.1f} KiB heap, {r['rss_bytes_per_session'] / 1024:.1f} KiB RSS per session "
+          f"(target <= 16 KiB)")
 PY
 fi
 

@@ -300,9 +300,10 @@ void add_harness(CLI::App& app, int* exit_code) {
                   "Default: every installed one, unless --control or --command names what to run");
   sub->add_option("--control", a->controls,
                   "Run a deliberately buggy reference client (positive control), with the --client ones: "
-                  "reverse-pex, unchecked-pex (BitTorrent); emule-hybrid-in-v2, emule-ed2k-in-v3, emule-v4-stored-raw (an old aMule's "
+                  "reverse-pex, unchecked-pex, port-host-order-pex, announce-ip-host-order (BitTorrent); emule-hybrid-in-v2, emule-ed2k-in-v3, emule-v4-stored-raw (an old aMule's "
                   "source-exchange byte-order defects), emule-none (the eMule peer with aMule 2.3.3's rules)")
-      ->check(CLI::IsMember({"reverse-pex", "unchecked-pex", "emule-hybrid-in-v2", "emule-ed2k-in-v3",
+      ->check(CLI::IsMember({"reverse-pex", "unchecked-pex", "port-host-order-pex", "announce-ip-host-order",
+                             "emule-hybrid-in-v2", "emule-ed2k-in-v3",
                              "emule-v4-stored-raw", "emule-none"}));
   sub->add_option("--command", a->command,
                   "Test any client: a shell command with {torrent} {dir} {port} {ip} {profile} {dht} filled in");

@@ -68,17 +68,6 @@ void note_missing_handshake(std::size_t got, std::chrono::steady_clock::duration
   }
 }
 
-// Reads into buf until it holds at least n bytes; false on error or deadline.
-template <class Stream>
-awaitable<bool> read_at_least(Stream& s, std::string& buf, std::size_t n, asio::steady_timer::time_point until) {
-  while (buf.size() < n) {
-    error_code ec;
-    co_await s.read_some(buf, until, ec);
-    if (ec) co_return false;
-  }
-  co_return true;
-}
-
 // Reads the extended messages after the handshake until the deadline and
 // reports what they say. Returns how the session ended.
 class Listener {
@@ -162,7 +151,8 @@ awaitable<std::optional<Handshake>> shake_hands(Stream& s, std::string& buf, con
   auto until = start + cfg.handshake_timeout;
   error_code ec;
   co_await s.write(our_handshakes(ih, own_id, cfg), until, ec);
-  if (ec || !co_await read_at_least(s, buf, kHandshakeSize, until)) {
+  if (!ec) co_await read_at_least(s, buf, kHandshakeSize, until, ec);
+  if (ec) {
     out.hung_up_at_once = buf.empty() && Clock::now() < until;
     note_missing_handshake(buf.size(), Clock::now() - start, cfg, ev);
     co_return std::nullopt;

@@ -38,9 +38,7 @@ class PexCarrier : public ::testing::Test {
       asio::co_spawn(io_, testlib::serve_honest_peer(hanging_up_.back(), InfoHash{}), asio::detached);
       return at;
     }
-    refusing_.emplace_back(io_);
-    refusing_.back().open(tcp::v4());
-    refusing_.back().bind(to_tcp(at));
+    refusing_.push_back(testlib::refusing_tcp(io_, at));
     return at;
   }
   PexOutcome session(Endpoint peer, CarrierOrder order, bool with_utp = true, StopSignal* stop = nullptr) {
@@ -137,9 +135,7 @@ TEST_F(PexCarrier, APeerAnsweringOnNeitherCarrierIsUnreachableAfterBoth) {
   // A bound UDP port that never answers, and a TCP port bound to refuse.
   udp::socket silent(io_, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   Endpoint at = from_asio(silent.local_endpoint());
-  refusing_.emplace_back(io_);
-  refusing_.back().open(tcp::v4());
-  refusing_.back().bind(to_tcp(at));
+  refusing_.push_back(testlib::refusing_tcp(io_, at));
   auto out = session(at, CarrierOrder::tcp_first);
   EXPECT_EQ(out.end, PexEnd::unreachable);
   EXPECT_FALSE(out.carrier);

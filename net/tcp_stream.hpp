@@ -1,6 +1,7 @@
 // A connected TCP socket seen the way net::UtpStream is: read some bytes
 // or write all of them by a deadline, then close. Session code written
-// against that shape (read_some, write, close) runs over either carrier.
+// against that shape (read_some, write, close) runs over either carrier;
+// read_at_least below serves both.
 //
 // Ownership and threads: it borrows the socket, which must outlive it; one
 // io_context thread. A deadline that passes closes the socket (the session
@@ -56,5 +57,14 @@ class TcpStream {
   tcp::socket& socket_;
   Watchdog<tcp::socket> dog_;
 };
+
+// Reads from any stream of that shape until buf holds at least n bytes;
+// ec says why not.
+template <class Stream>
+awaitable<void> read_at_least(Stream& s, std::string& buf, std::size_t n, asio::steady_timer::time_point until,
+                              error_code& ec) {
+  ec = {};
+  while (!ec && buf.size() < n) co_await s.read_some(buf, until, ec);
+}
 
 }  // namespace p2pscope::net

@@ -47,6 +47,12 @@ StatusOr<std::shared_ptr<UtpMux>> UtpMux::open(const asio::any_io_executor& ex, 
   s.open(local.address.is_v4() ? udp::v4() : udp::v6(), ec);
   if (!ec) s.bind(to_udp(local), ec);
   if (!ec) s.non_blocking(true, ec);
+  if (!ec) {
+    // Every connection shares this socket: room for bursts of datagrams
+    // (the kernel caps it at net.core.rmem_max; less is no error).
+    error_code ignored;
+    s.set_option(asio::socket_base::receive_buffer_size(1 << 20), ignored);
+  }
   if (ec) return fail(std::make_error_code(std::errc::io_error), "uTP socket on " + local.to_string() + ": " + ec.message());
   auto mux = std::make_shared<UtpMux>(std::move(s), lim);
   asio::co_spawn(ex, [m = mux]() { return m->receive_loop(); }, asio::detached);

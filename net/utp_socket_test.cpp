@@ -152,6 +152,32 @@ TEST_F(UtpMuxFixture, AListeningMuxAcceptsAndBothEndsCarryMoreThanAWindow) {
   EXPECT_EQ(seen.port, client_at.port);
 }
 
+TEST_F(UtpMuxFixture, ConnectionsWorkOverIpv6) {
+  const auto v6 = IpAddress::parse("::1").value();
+  auto server = UtpMux::open(io.get_executor(), {v6, 0});
+  auto client = UtpMux::open(io.get_executor(), {v6, 0});
+  if (!server || !client) GTEST_SKIP() << "this host has no IPv6 loopback (::1)";
+  server.value()->listen();
+  std::string got;
+  error_code server_ec, client_ec;
+  asio::co_spawn(io, [&]() -> awaitable<void> {
+    auto s = co_await server.value()->accept(server_ec);
+    auto until = asio::steady_timer::clock_type::now() + 5s;
+    while (!server_ec && got.size() < 5) co_await s.read_some(got, until, server_ec);
+  }, asio::detached);
+  run([&]() -> awaitable<void> {
+    auto s = co_await client.value()->connect(server.value()->local_endpoint(), 5s, client_ec);
+    if (!client_ec) co_await s.write("hello", asio::steady_timer::clock_type::now() + 5s, client_ec);
+    auto t = asio::steady_timer(io, 200ms);
+    co_await t.async_wait(use_ec(client_ec));
+    client.value()->close();
+    server.value()->close();
+    mux->close();
+  });
+  EXPECT_FALSE(server_ec) << server_ec.message();
+  EXPECT_EQ(got, "hello");
+}
+
 TEST_F(UtpMuxFixture, AMuxThatDoesNotListenIgnoresSyns) {
   auto other = UtpMux::open(io.get_executor(), {IpAddress::parse("127.0.0.1").value(), 0}).value();
   error_code ec;

@@ -107,7 +107,7 @@ awaitable<void> converse(Stream& s, const InfoHash& ih, const ProbeIdentity& me,
   error_code ec;
   co_await s.write(our_hello(ih, me, listen), until, ec);
   std::string buf;
-  while (!ec && buf.size() < kHandshakeSize) co_await s.read_some(buf, until, ec);
+  if (!ec) co_await read_at_least(s, buf, kHandshakeSize, until, ec);
   c.hung_up_at_once = false;
   if (buf.size() < kHandshakeSize) {
     bool late = Clock::now() >= until;

@@ -40,9 +40,7 @@ class PeerProbe : public ::testing::Test {
   Endpoint serve_utp(testlib::UtpPeerKind kind) {
     auto mux = testlib::loopback_utp(io_);
     asio::co_spawn(io_, testlib::serve_utp_pex_peer(mux, real_, {}, kind), asio::detached);
-    refusing_.emplace_back(io_);
-    refusing_.back().open(tcp::v4());
-    refusing_.back().bind(to_tcp(mux->local_endpoint()));
+    refusing_.push_back(testlib::refusing_tcp(io_, mux->local_endpoint()));
     cfg_.utp.v4 = UtpMux::open(io_.get_executor(), {IpAddress::v4(0x7f000001), 0}).value();
     servers_.push_back(mux);
     return mux->local_endpoint();

@@ -6,6 +6,9 @@
 //                 address byte-reversed (the KTorrent PEX bug)
 //   unchecked     lists every peer the torrent heard of (tracker, DHT, PEX)
 //                 without ever connecting to it
+//   port_swapped  lists the peers it completed a handshake with, each port
+//                 written in little-endian (host) byte order (6881 goes out
+//                 as 57626): a historical bug of a C++ client library
 //
 // Threads: libtorrent calls plugins on its network thread only.
 #pragma once
@@ -16,7 +19,7 @@
 
 namespace p2pscope::harness {
 
-enum class PexBug : std::uint8_t { reverse_ipv4, unchecked };
+enum class PexBug : std::uint8_t { reverse_ipv4, unchecked, port_swapped };
 
 std::shared_ptr<lt::plugin> make_buggy_pex_plugin(PexBug bug);
 

@@ -76,7 +76,8 @@ inline constexpr std::uint16_t kAmuleEcPort = 4712, kSeederEcPort = 4713;
 // seeder ran at about 20 KiB/s and once gave no slot at all.
 inline constexpr int kClientDownloadKiBs = 250, kSeederUploadKiBs = 6000;
 
-// The buggy reference client (positive controls): mode "reverse-pex" or "unchecked-pex".
+// The buggy reference client (positive controls): mode "reverse-pex", "unchecked-pex", "port-host-order-pex" or
+// "announce-ip-host-order".
 ClientDriver buggy_reference_driver(const std::filesystem::path& reference_binary, const std::string& mode);
 // "run this command": a shell command line in which {torrent}, {dir},
 // {port}, {ip}, {profile} and {dht} (ip:port of our first DHT node) are

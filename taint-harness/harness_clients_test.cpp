@@ -175,10 +175,10 @@ TEST(HarnessControl, EmuleReferenceWithTodaysRulesIsClean) {
   EXPECT_EQ(r.verdict, ClientVerdict::clean) << describe(r);
 }
 
-TEST(HarnessControl, ReversedPexIsCaughtWithEveryPair) {
-  auto r = run(buggy_reference_driver(P2PSCOPE_REFERENCE_CLIENT, "reverse-pex"));
+// Every peer the control completed a handshake with comes back by PEX,
+// changed as `how` says, and nothing else is made up.
+void expect_every_handshaken_peer_back(const ClientReport& r, ByteOrder how) {
   ASSERT_EQ(r.verdict, ClientVerdict::creates_bogus) << describe(r);
-  // Every peer it completed a handshake with comes back reversed, by PEX.
   std::set<Endpoint> handshaken, originals;
   for (const auto& c : r.run.capture.contacts) {
     if (c.handshake) handshaken.insert(c.at);
@@ -186,12 +186,45 @@ TEST(HarnessControl, ReversedPexIsCaughtWithEveryPair) {
   for (const auto& c : r.diff.created) {
     EXPECT_EQ(c.route, Route::pex) << describe(r);
     ASSERT_TRUE(c.original) << c.advertised.to_string() << describe(r);
-    EXPECT_EQ(c.byte_order, ByteOrder::address_reversed);
-    EXPECT_EQ(c.advertised.address, reverse_v4(c.original->address));
+    EXPECT_EQ(c.byte_order, how);
+    bool reversed = how == ByteOrder::address_reversed;
+    EXPECT_EQ(c.advertised.address, reversed ? reverse_v4(c.original->address) : c.original->address);
     originals.insert(*c.original);
   }
   EXPECT_EQ(originals, handshaken) << describe(r);
   EXPECT_GE(handshaken.size(), 3u) << describe(r);
+}
+
+TEST(HarnessControl, ReversedPexIsCaughtWithEveryPair) {
+  expect_every_handshaken_peer_back(run(buggy_reference_driver(P2PSCOPE_REFERENCE_CLIENT, "reverse-pex")),
+                                    ByteOrder::address_reversed);
+}
+
+// Issue 26: PEX ports in host byte order, a historical bug of a C++ client
+// library.
+TEST(HarnessControl, PortsInHostByteOrderAreCaughtWithEveryPair) {
+  expect_every_handshaken_peer_back(run(buggy_reference_driver(P2PSCOPE_REFERENCE_CLIENT, "port-host-order-pex")),
+                                    ByteOrder::port_swapped);
+}
+
+// Issue 26: a 2023 release of a popular client announced 1.2.3.4 as
+// 4.3.2.1 in the "ip" field of its UDP announces. The harness checks that
+// field in every announce against the client's address.
+TEST(HarnessControl, AnAnnouncedIpInHostByteOrderIsCaught) {
+  auto r = run(buggy_reference_driver(P2PSCOPE_REFERENCE_CLIENT, "announce-ip-host-order"));
+  ASSERT_EQ(r.verdict, ClientVerdict::creates_bogus) << describe(r);
+  bool udp_seen = false;
+  for (const auto& a : r.run.capture.announces) {
+    ASSERT_TRUE(a.ip) << "an announce without ip" << describe(r);
+    EXPECT_EQ(*a.ip, reverse_v4(a.from).to_string()) << describe(r);
+    udp_seen = udp_seen || a.udp;
+  }
+  EXPECT_TRUE(udp_seen) << "no UDP announce" << describe(r);
+  ASSERT_FALSE(r.diff.created.empty()) << describe(r);
+  for (const auto& c : r.diff.created) {
+    EXPECT_EQ(c.route, Route::tracker) << describe(r);
+    EXPECT_EQ(c.byte_order, ByteOrder::address_reversed) << describe(r);
+  }
 }
 
 TEST(HarnessControl, UncheckedPropagationIsCaught) {

@@ -3,7 +3,12 @@
 // downloads one torrent (or none: the idle run) and prints its alerts, until
 // SIGTERM or SIGINT. --anonymous turns on libtorrent's anonymous_mode.
 // --bug swaps libtorrent's ut_pex for a deliberately broken one (the
-// harness's positive control; see buggy_pex.hpp).
+// harness's positive control; see buggy_pex.hpp), or (announce-ip-host-order)
+// announces its own address in host byte order, as a 2023 release of a
+// popular client did in its UDP announces: libtorrent's announce_ip set to
+// the listen address reversed, so every announce's "ip" names 4.3.2.1 for
+// a client at 1.2.3.4.
+#include "core/ip.hpp"
 #include "taint-harness/buggy_pex.hpp"
 #include "taint-harness/drivers.hpp"
 
@@ -62,16 +67,26 @@ int main(int argc, char** argv) {
   app.add_option("--save", save, "Save path")->capture_default_str();
   app.add_option("--listen", listen, "IPv4:PORT to listen on (TCP, and UDP for the DHT) and to connect from")->required();
   app.add_option("--dht-node", dht_nodes, "DHT bootstrap node IP:PORT (repeatable)");
-  app.add_option("--bug", bug, "Test only: replace ut_pex with a broken one (reverse-pex, unchecked-pex)")
-      ->check(CLI::IsMember({"reverse-pex", "unchecked-pex"}));
+  app.add_option("--bug", bug,
+                 "Test only: replace ut_pex with a broken one (reverse-pex, unchecked-pex, port-host-order-pex), or "
+                 "announce the listen address byte-reversed (announce-ip-host-order)")
+      ->check(CLI::IsMember({"reverse-pex", "unchecked-pex", "port-host-order-pex", "announce-ip-host-order"}));
   CLI11_PARSE(app, argc, argv);
   auto anonymity = anonymous ? p2pscope::harness::Anonymity::on : p2pscope::harness::Anonymity::off;
 
   // libtorrent's default plugins (ut_metadata, ut_pex, smart_ban), or only
   // the broken ut_pex.
   lt::session_params params(settings(listen, dht_nodes, anonymity));
-  if (!bug.empty()) {
-    auto mode = bug == "reverse-pex" ? p2pscope::harness::PexBug::reverse_ipv4 : p2pscope::harness::PexBug::unchecked;
+  if (bug == "announce-ip-host-order") {
+    auto ip = p2pscope::IpAddress::parse(listen.substr(0, listen.rfind(':')));
+    if (!ip || !ip.value().is_v4()) {
+      std::cerr << "p2pscope-reference-client: --bug announce-ip-host-order needs an IPv4 --listen address\n";
+      return 2;
+    }
+    params.settings.set_str(lt::settings_pack::announce_ip, p2pscope::reverse_v4(ip.value()).to_string());
+  } else if (!bug.empty()) {
+    using p2pscope::harness::PexBug;
+    auto mode = bug == "reverse-pex" ? PexBug::reverse_ipv4 : bug == "unchecked-pex" ? PexBug::unchecked : PexBug::port_swapped;
     params = lt::session_params(settings(listen, dht_nodes, anonymity), {p2pscope::harness::make_buggy_pex_plugin(mode)});
   }
   std::signal(SIGTERM, on_signal);

@@ -1,6 +1,7 @@
 #include "tests/testlib/utp_peer.hpp"
 
 #include "core/peer_wire.hpp"
+#include "net/tcp_stream.hpp"
 
 namespace p2pscope::testlib {
 
@@ -14,7 +15,7 @@ awaitable<void> utp_pex_session(UtpStream s, InfoHash ih, std::vector<PexPeer> p
   std::string in;
   error_code ec;
   auto until = Clock::now() + std::chrono::seconds(10);
-  while (!ec && in.size() < kHandshakeSize) co_await s.read_some(in, until, ec);
+  co_await read_at_least(s, in, kHandshakeSize, until, ec);
   if (ec) co_return;
   auto theirs = decode_handshake(std::string_view(in).substr(0, kHandshakeSize));
   bool ours = theirs && (theirs.value().info_hash == ih || kind == UtpPeerKind::anti_p2p);
@@ -50,6 +51,13 @@ std::shared_ptr<UtpMux> loopback_utp(asio::io_context& io) {
   auto mux = UtpMux::open(io.get_executor(), {IpAddress::parse("127.0.0.1").value(), 0}).value();
   mux->listen();
   return mux;
+}
+
+tcp::socket refusing_tcp(asio::io_context& io, const Endpoint& at) {
+  tcp::socket s(io);
+  s.open(at.address.is_v4() ? tcp::v4() : tcp::v6());
+  s.bind(to_tcp(at));
+  return s;
 }
 
 }  // namespace p2pscope::testlib

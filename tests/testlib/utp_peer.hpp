@@ -25,4 +25,8 @@ net::awaitable<void> serve_utp_pex_peer(std::shared_ptr<net::UtpMux> mux, InfoHa
 // A listening uTP mux on 127.0.0.1, any port.
 std::shared_ptr<net::UtpMux> loopback_utp(net::asio::io_context& io);
 
+// A TCP socket bound to `at` and not listening: while it lives, TCP
+// connects there are refused at once (the uTP-only peer's TCP side).
+net::tcp::socket refusing_tcp(net::asio::io_context& io, const Endpoint& at);
+
 }  // namespace p2pscope::testlib
