@@ -106,6 +106,10 @@ void print_summary(const CrawlSummary& s, const std::string& run_id) {
     for (const auto& [carrier, n] : s.pex_carriers) std::cerr << " " << carrier << " " << n;
     std::cerr << ", " << s.pex_fallbacks << " over the second one tried\n";
   }
+  if (s.dht_nodes_seen)
+    std::cerr << "  DHT nodes recorded (dht_node records): " << s.dht_nodes_seen
+              << (s.dht_nodes_unrecorded ? ", " + std::to_string(s.dht_nodes_unrecorded) + " more past the cap" : "")
+              << "\n";
   for (const auto& w : s.warnings) std::cerr << "  warning: " << printable(w) << "\n";
 }
 
@@ -120,6 +124,8 @@ nlohmann::json summary_json(const CrawlSummary& s, const std::string& run_id) {
                    {"pex_sessions", s.pex_ends},
                    {"pex_carriers", s.pex_carriers},
                    {"pex_fallbacks", s.pex_fallbacks},
+                   {"dht_nodes_seen", s.dht_nodes_seen},
+                   {"dht_nodes_unrecorded", s.dht_nodes_unrecorded},
                    {"trackers_owed_stopped", s.trackers_owed_stopped},
                    {"trackers_told_stopped", s.trackers_told_stopped},
                    {"warnings", s.warnings}};

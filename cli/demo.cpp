@@ -99,6 +99,7 @@ class Demo {
   fs::path lab_state_;  // the running lab's
   probes::Diagnosis diagnosis_, emule_diagnosis_;
   std::vector<Observation> observations_;
+  std::vector<DhtNodeSeen> dht_nodes_;
   std::vector<EmuleObservation> emule_observations_;
 };
 
@@ -145,11 +146,14 @@ int Demo::crawl_and_probe() {
   RecordInputs in;
   if (!read_records({(out_ / "crawl.jsonl").string()}, in, "demo")) return kFailure;
   observations_ = std::move(in.observations);
+  dht_nodes_ = std::move(in.dht_nodes);
   std::set<std::string> sources;
   for (const auto& o : observations_) sources.insert(probes::source_of(o));
-  say(std::to_string(observations_.size()) + " observations from " + std::to_string(sources.size()) + " sources (" + elapsed() + ")");
+  say(std::to_string(observations_.size()) + " observations from " + std::to_string(sources.size()) + " sources, " +
+      std::to_string(dht_nodes_.size()) + " DHT nodes recorded (" + elapsed() + ")");
 
-  step("probe, inside the lab: TCP connect, handshake, fake infohash, reversed address");
+  step("probe, inside the lab: TCP connect, handshake, fake infohash, reversed address; DHT nodes: a random infohash, "
+       "pings to the nodes they name");
   return probe_stage("", client);
 }
 
@@ -205,10 +209,11 @@ bool Demo::score(const nlohmann::json& truth) {
   step("score against the lab's ground truth");
   bool crawl_ok = print_crawl_score(truth, observations_);
   bool verdicts_ok = print_verdict_score(truth, diagnosis_.verdicts);
+  bool nodes_ok = print_dht_node_score(truth, dht_nodes_, diagnosis_.verdicts);
   std::map<std::string, std::string> looks_like;
   for (const auto& s : diagnosis_.sources) looks_like[s.source] = std::string(to_string(s.looks_like));
   print_actors(lab::score_actors(truth, diagnosis_.verdicts, looks_like));
-  return crawl_ok && verdicts_ok;
+  return crawl_ok && verdicts_ok && nodes_ok;
 }
 
 void Demo::tear_down(Keep keep) {

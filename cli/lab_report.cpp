@@ -104,4 +104,28 @@ bool print_verdict_score(const nlohmann::json& truth, const std::vector<Verdict>
   return pass;
 }
 
+bool print_dht_node_score(const nlohmann::json& truth, const std::vector<DhtNodeSeen>& seen,
+                          const std::vector<Verdict>& verdicts) {
+  auto s = lab::score_dht_nodes(truth, seen, verdicts);
+  if (s.by_role.empty()) return true;
+  std::printf("DHT node verdicts (%zu lab nodes recorded by the crawl)\n", s.met);
+  bool pass = true;
+  for (auto kind : {VerdictKind::dht_fake_values, VerdictKind::dht_phantom_neighbours, VerdictKind::dht_sybil}) {
+    const auto& c = s.by_kind[kind];
+    std::printf("%-23s precision %zu/%zu (%.3f)\n", std::string(to_string(kind)).c_str(), c.correct, c.predicted,
+                c.precision());
+    pass = pass && c.precision() == 1.0;
+    for (std::size_t i = 0; i < c.wrong.size() && i < 5; ++i) std::printf("  wrongly: %s\n", c.wrong[i].c_str());
+  }
+  for (const auto& [role, c] : s.by_role) {
+    std::printf("%-23s recall %zu/%zu of those met (%.3f), %zu met of %zu\n", role.c_str(), c.correct, c.actual,
+                c.recall(), c.actual, c.in_truth);
+    pass = pass && c.actual == c.in_truth && c.recall() >= 0.95;
+    for (std::size_t i = 0; i < c.missed.size() && i < 5; ++i) std::printf("  missed: %s\n", c.missed[i].c_str());
+  }
+  std::printf("DHT nodes: %s (bar: every bogus node met, precision 1.0 and recall >= 0.95 per kind)\n",
+              pass ? "PASS" : "FAIL");
+  return pass;
+}
+
 }  // namespace p2pscope::cli

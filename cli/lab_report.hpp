@@ -39,4 +39,11 @@ bool print_emule_crawl_score(const nlohmann::json& truth, const std::vector<Emul
 bool print_verdict_score(const nlohmann::json& truth, const std::vector<Verdict>& verdicts,
                          Network net = Network::bittorrent);
 
+// Verdicts on the DHT nodes the crawl recorded (issue 26): for each kind of
+// bogus node the truth has, precision 1.0 and recall >= 0.95 (each Sybil
+// role apart), and no honest node judged bogus. True when the truth has no
+// bogus DHT node (nothing to score).
+bool print_dht_node_score(const nlohmann::json& truth, const std::vector<DhtNodeSeen>& seen,
+                          const std::vector<Verdict>& verdicts);
+
 }  // namespace p2pscope::cli

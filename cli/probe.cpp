@@ -5,12 +5,16 @@
 // when the peer does not answer for the real infohash, a handshake to each
 // byte-reversed address on the same port. eMule peers (probes/emule_plan.hpp):
 // one session each, a hello and one random file hash, and a hello to the
-// other byte order of every ID. Politeness as in crawl.
+// other byte order of every ID. DHT nodes a crawl recorded (dht_node
+// records, probes/dht_nodes.hpp): a get_peers for a random infohash and pings
+// to the nodes it names. Politeness as in crawl.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/validators.hpp"
 #include "cli/record_io.hpp"
 #include "crawler/ed2k_crawl.hpp"
+#include "crawler/krpc_client.hpp"
+#include "probes/dht_nodes.hpp"
 #include "probes/emule_plan.hpp"
 #include "probes/peer_probe.hpp"
 #include "store/record_json.hpp"
@@ -31,10 +35,17 @@ struct ProbeArgs {
   DbIo io;
   bool output_given = false;
   std::string output = "-", bind, bind6, run;
-  bool no_fake = false, no_reverse = false, no_utp = false, quiet = false;
+  bool no_fake = false, no_reverse = false, no_utp = false, no_dht_nodes = false, quiet = false;
   std::size_t max_sessions = 200;
   double per_ip_rate = 2, global_rate = 300;
-  double connect_timeout = 5, handshake_timeout = 8, linger = 3;
+  double connect_timeout = 5, handshake_timeout = 8, linger = 3, dht_timeout = 3;
+};
+
+struct DhtRun {
+  std::vector<Endpoint> nodes;                 // each node address once
+  crawler::KrpcClient* krpc = nullptr;         // open when there are nodes (owned by run_probe, after its io_context)
+  probes::KrpcAsk ask;
+  probes::DhtNodeProbeConfig cfg;
 };
 
 struct Target {
@@ -55,11 +66,12 @@ struct Shared {
   net::RateGate& gate;
   std::vector<Target> targets;
   EmuleRun& emule;
+  DhtRun& dht;
   std::size_t next = 0, done = 0;
   std::vector<ProbeResult> results;
   std::mt19937_64 rng;  // fake infohashes and file hashes: one fresh draw per probe
   probes::ProbeIdentity own;
-  std::size_t total() const { return targets.size() + emule.plan.contacts.size(); }
+  std::size_t total() const { return targets.size() + emule.plan.contacts.size() + dht.nodes.size(); }
 };
 
 awaitable<void> probe_one(Shared& s, const Target& t) {
@@ -88,15 +100,23 @@ awaitable<void> probe_emule(Shared& s, const probes::EmulePeerContact& c) {
   s.emule.seen[c.at] = std::move(seen);
 }
 
+awaitable<void> probe_dht_node(Shared& s, Endpoint node) {
+  auto c = co_await probes::probe_dht_node(s.dht.ask, node, probes::random_info_hash(s.rng), s.dht.cfg);
+  for (auto& r : probes::dht_node_results(c)) s.results.push_back(std::move(r));
+}
+
 awaitable<void> worker(Shared& s) {
   while (s.next < s.total()) {
     auto i = s.next++;
+    auto emule_end = s.targets.size() + s.emule.plan.contacts.size();
     if (i < s.targets.size()) {
       auto t = s.targets[i];
       co_await probe_one(s, t);
-    } else {
+    } else if (i < emule_end) {
       auto c = s.emule.plan.contacts[i - s.targets.size()];
       co_await probe_emule(s, c);
+    } else {
+      co_await probe_dht_node(s, s.dht.nodes[i - emule_end]);
     }
     ++s.done;
   }
@@ -113,7 +133,7 @@ awaitable<void> progress(Shared& s) {
 
 // Every (infohash, peer) the crawl records hand out, once each, and the
 // eMule contacts their eMule observations call for.
-std::optional<std::vector<Target>> load_targets(const ProbeArgs& a, EmuleRun& emule, int* code) {
+std::optional<std::vector<Target>> load_targets(const ProbeArgs& a, EmuleRun& emule, DhtRun& dht, int* code) {
   RecordInputs in;
   if ((*code = read_inputs(a.records, a.io, in, "probe", Needs::observations)) != kOk) return std::nullopt;
   std::set<Target> uniq;
@@ -121,6 +141,11 @@ std::optional<std::vector<Target>> load_targets(const ProbeArgs& a, EmuleRun& em
   probes::EmulePlanFlags flags;
   flags.set(probes::EmulePlanFlag::no_fake, a.no_fake).set(probes::EmulePlanFlag::no_reverse, a.no_reverse);
   emule.plan = probes::plan_emule_probes(in.emule_observations, flags);
+  if (!a.no_dht_nodes) {
+    std::set<Endpoint> nodes;
+    for (const auto& n : in.dht_nodes) nodes.insert(n.node);
+    dht.nodes.assign(nodes.begin(), nodes.end());
+  }
   return std::vector<Target>(uniq.begin(), uniq.end());
 }
 
@@ -135,12 +160,37 @@ probes::EmuleProbeConfig emule_config(const probes::PeerProbeConfig& cfg) {
   return e;
 }
 
+// The KRPC client the DHT node probes go through: read-only (BEP 43), a
+// random node id, an IPv6 socket only when there is an IPv6 node.
+std::unique_ptr<crawler::KrpcClient> open_krpc(const ProbeArgs& a, const probes::PeerProbeConfig& cfg,
+                                               net::RateGate& gate, asio::io_context& io, std::mt19937_64& rng,
+                                               DhtRun& dht) {
+  crawler::KrpcConfig k;
+  std::string id(20, '\0');
+  for (auto& c : id) c = static_cast<char>(rng());
+  k.own_id = NodeId::from_bytes(id).value();
+  k.timeout = std::chrono::milliseconds(static_cast<long>(a.dht_timeout * 1000));
+  k.bind_v4 = cfg.local;
+  if (std::any_of(dht.nodes.begin(), dht.nodes.end(), [](const Endpoint& e) { return !e.address.is_v4(); }))
+    k.bind_v6 = cfg.local6;
+  auto c = crawler::KrpcClient::open(io.get_executor(), k, gate, [](const Endpoint&, AnomalyKind, std::string) {});
+  if (!c) {
+    std::cerr << "p2pscope probe: cannot open the DHT socket: " << c.error().message() << "\n";
+    return nullptr;
+  }
+  dht.krpc = c.value().get();
+  dht.cfg.contact_special_purpose = cfg.contact_special_purpose;
+  dht.ask = [k = dht.krpc](const Endpoint& to, KrpcQuery q) { return k->query(to, std::move(q)); };
+  return std::move(c.value());
+}
+
 int run_probe(const ProbeArgs& a) {
   // Hours of probing must not end in an output that cannot be written.
   if ((!a.io.db.conninfo || a.output_given) && !check_outputs({a.output}, "probe")) return kFailure;
   int code = kOk;
   EmuleRun emule;
-  auto targets = load_targets(a, emule, &code);
+  DhtRun dht;
+  auto targets = load_targets(a, emule, dht, &code);
   if (!targets) return code;
   asio::io_context io;  // before cfg: its uTP sockets must go first
   probes::PeerProbeConfig cfg;
@@ -166,13 +216,16 @@ int run_probe(const ProbeArgs& a) {
   net::RateGate gate(pol);
   auto rng = probes::seeded_generator();
   auto own = probes::ProbeIdentity::fresh(rng);
+  std::unique_ptr<crawler::KrpcClient> krpc;
+  if (!dht.nodes.empty() && !(krpc = open_krpc(a, cfg, gate, io, rng, dht))) return kFailure;
   if (!a.quiet)
     std::cerr << "probe: " << targets->size() << " BitTorrent peers as " << own.client << ", "
               << emule.plan.contacts.size() << " eMule addresses (" << emule.plan.reverses.size()
               << " reverse checks, " << emule.plan.low_ids << " LowIDs not contactable) as user hash "
-              << emule.cfg.user_hash.hex() << "; politeness: " << pol.describe() << "; fake-hash probes "
+              << emule.cfg.user_hash.hex() << ", " << dht.nodes.size() << " DHT nodes; politeness: " << pol.describe()
+              << "; fake-hash probes "
               << (a.no_fake ? "off" : "on") << ", reverse probes " << (a.no_reverse ? "off" : "on") << "\n";
-  Shared s{a, cfg, gate, std::move(*targets), emule, 0, 0, {}, rng, own};
+  Shared s{a, cfg, gate, std::move(*targets), emule, dht, 0, 0, {}, rng, own};
   for (std::size_t i = 0; i < std::min(a.max_sessions, s.total()); ++i) asio::co_spawn(io, worker(s), asio::detached);
   if (!a.quiet && ::isatty(2)) asio::co_spawn(io, progress(s), asio::detached);
   asio::signal_set stop(io, SIGINT, SIGTERM);
@@ -181,6 +234,7 @@ int run_probe(const ProbeArgs& a) {
   });
   while (s.done < s.total() && !io.stopped()) io.run_one();
   cfg.utp.close();
+  if (dht.krpc) dht.krpc->close();
   for (auto& r : probes::emule_probe_results(emule.plan, emule.seen)) s.results.push_back(std::move(r));
   auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   std::string lines;
@@ -205,7 +259,7 @@ int run_probe(const ProbeArgs& a) {
 void add_probe(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<ProbeArgs>();
   auto* p = app.add_subcommand("probe", "Probe every peer a crawl handed out: TCP, handshake, fake infohash, reversed address");
-  p->add_option("RECORDS", a->records, "Crawl records (JSON Lines); observations are probed, other records ignored. "
+  p->add_option("RECORDS", a->records, "Crawl records (JSON Lines); observations and DHT nodes are probed, other records ignored. "
                                        "With --db and none given: the database's observations")
       ->check(CLI::ExistingFile | CLI::IsMember({"-"}));
   p->add_option("-o,--output", a->output, "Where probe results go (JSON Lines); written when the run completes (with "
@@ -220,6 +274,10 @@ void add_probe(CLI::App& app, int* exit_code) {
   p->add_flag("--no-fake", a->no_fake, "Skip the fake-infohash and fake-file-hash probes");
   p->add_flag("--no-reverse", a->no_reverse, "Skip handshakes (eMule: hellos) to byte-reversed addresses");
   p->add_flag("--no-utp", a->no_utp, "Connect over TCP only (default: uTP too, when TCP cannot connect)");
+  p->add_flag("--no-dht-nodes", a->no_dht_nodes, "Skip the DHT nodes the crawl recorded (dht_node records)");
+  p->add_option("--dht-timeout", a->dht_timeout, "Seconds to wait for a DHT node's answer")
+      ->check(FiniteRange(0.05, 60.0))
+      ->capture_default_str();
   p->add_option("--max-sessions", a->max_sessions, "Peers probed at once")->check(CLI::Range(1, 100000))->capture_default_str();
   p->add_option("--per-ip-rate", a->per_ip_rate, "Connections per second to one IP")->check(FinitePositive())->capture_default_str();
   p->add_option("--global-rate", a->global_rate, "Connections per second overall")->check(FinitePositive())->capture_default_str();

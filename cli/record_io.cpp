@@ -20,6 +20,7 @@ void keep(Record&& r, RecordInputs& in) {
   else if (auto* e = std::get_if<EmuleObservation>(&r)) in.emule_observations.push_back(std::move(*e));
   else if (auto* p = std::get_if<ProbeResult>(&r)) in.probes.push_back(std::move(*p));
   else if (auto* d = std::get_if<Verdict>(&r)) in.verdicts.push_back(std::move(*d));
+  else if (auto* n = std::get_if<DhtNodeSeen>(&r)) in.dht_nodes.push_back(std::move(*n));
   else ++in.other;
 }
 
@@ -53,7 +54,7 @@ bool read_records(const std::vector<std::string>& files, RecordInputs& in, const
 }
 
 std::size_t RecordInputs::valid() const noexcept {
-  return observations.size() + emule_observations.size() + probes.size() + verdicts.size() + other;
+  return observations.size() + emule_observations.size() + probes.size() + verdicts.size() + dht_nodes.size() + other;
 }
 
 void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what, DbUse use) {

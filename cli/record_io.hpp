@@ -19,6 +19,7 @@ struct RecordInputs {
   std::vector<EmuleObservation> emule_observations;
   std::vector<ProbeResult> probes;
   std::vector<Verdict> verdicts;
+  std::vector<DhtNodeSeen> dht_nodes;
   std::size_t bad_lines = 0, other = 0;
   std::size_t valid() const noexcept;  // records of any kind
 };

@@ -68,11 +68,33 @@ std::string reversed_text(const probes::SourceReport& s) {
 
 }  // namespace
 
+// The DHT nodes judged bogus, with what each handed out as a source.
+std::string dht_nodes_text(const probes::Diagnosis& d, std::size_t top) {
+  std::map<std::string, const probes::SourceReport*> as_source;
+  for (const auto& s : d.sources)
+    if (s.via == Via::dht) as_source[s.source] = &s;
+  std::ostringstream r;
+  std::size_t shown = 0;
+  for (const auto& v : d.verdicts) {
+    if (!dht_node_verdict(v.verdict) || shown++ >= top) continue;
+    r << "  " << v.peer.to_string() << ": " << to_string(v.verdict);
+    if (auto it = as_source.find(v.peer.to_string()); it != as_source.end())
+      r << ", handed out " << it->second->peers << " peer(s), " << percent(it->second->upper_share()) << " possibly bogus";
+    if (!v.evidence.empty()) r << "; " << printable(v.evidence.front());
+    r << "\n";
+  }
+  return shown ? "bogus DHT nodes (" + std::to_string(shown) + "):\n" + r.str() : "";
+}
+
 std::string report_text(const probes::Diagnosis& d, std::size_t top) {
   std::map<VerdictKind, std::size_t> counts;
-  for (const auto& v : d.verdicts) ++counts[v.verdict];
+  std::size_t peers = 0;
+  for (const auto& v : d.verdicts) {
+    ++counts[v.verdict];
+    peers += !dht_node_verdict(v.verdict);
+  }
   std::ostringstream r;
-  r << "verdicts (" << d.verdicts.size() << " peers):";
+  r << "verdicts (" << peers << " peers, " << d.verdicts.size() - peers << " DHT nodes):";
   for (const auto& [k, n] : counts) r << " " << to_string(k) << " " << n;
   r << "\n";
   const auto& b = d.breakdown;
@@ -95,6 +117,7 @@ std::string report_text(const probes::Diagnosis& d, std::size_t top) {
     if (s.hops_from_anti_p2p) r << ", " << *s.hops_from_anti_p2p << " hop(s) from anti-P2P";
     r << reversed_text(s) << "\n";
   }
+  r << dht_nodes_text(d, top);
   return r.str();
 }
 
@@ -136,6 +159,9 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
   di.known = known;
   di.cluster.u_threshold = a.u_threshold;
   di.cluster.farm_min = a.farm_min;
+  di.dht_nodes = in.dht_nodes;
+  di.dht.near_bits = a.sybil_near_bits;
+  di.dht.ids_per_address = a.sybil_ids_per_address;
   auto d = probes::diagnose(di);
   auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   std::string lines;
@@ -202,6 +228,10 @@ int run_blocklist(const BlocklistArgs& a) {
   auto fmt = probes::blocklist_format_from(a.format);
   std::set<VerdictKind> wanted;
   for (const auto& c : a.classes) {
+    if (c == "dht_node") {  // every verdict on a DHT node
+      wanted.insert({VerdictKind::dht_fake_values, VerdictKind::dht_phantom_neighbours, VerdictKind::dht_sybil});
+      continue;
+    }
     auto k = verdict_kind_from(c);
     if (!k) {
       std::cerr << "p2pscope blocklist: unknown verdict class \"" << c << "\"\n";
@@ -251,6 +281,15 @@ void add_diagnose(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   d->add_option("--farm-min", a->farm_min, "A /24 with more unique peers than this is a server farm")->capture_default_str();
   d->add_option("--top", a->top, "Sources listed in the report")->capture_default_str();
+  d->add_option("--sybil-near-bits", a->sybil_near_bits,
+                "A DHT node id sharing this many leading bits with a crawled infohash is near it (a vertical Sybil when "
+                "another is too, or it is not a BEP 42 id)")
+      ->check(CLI::Range(8, 160))
+      ->capture_default_str();
+  d->add_option("--sybil-ids-per-address", a->sybil_ids_per_address,
+                "This many DHT node ids on one address, most not BEP 42 ids for it, are a horizontal Sybil cluster")
+      ->check(CLI::Range(2, 1000000))
+      ->capture_default_str();
   d->callback([a, d, exit_code] {
     a->output_given = d->get_option("--output")->count() > 0;
     *exit_code = run_diagnose(*a);
@@ -266,7 +305,9 @@ void add_diagnose(CLI::App& app, int* exit_code) {
   bl->add_option("-f,--format", b->format, "p2p, dat, cidr, nft or ipset")
       ->check(CLI::IsMember({"p2p", "dat", "cidr", "nft", "ipset"}))
       ->capture_default_str();
-  bl->add_option("--classes", b->classes, "Verdict classes to block (anti_p2p, byte_order, bogus_unroutable, unreachable)")
+  bl->add_option("--classes", b->classes,
+                 "Verdict classes to block (anti_p2p, byte_order, bogus_unroutable, unreachable; DHT nodes: "
+                 "dht_fake_values, dht_phantom_neighbours, dht_sybil, or dht_node for all three)")
       ->delimiter(',')
       ->allow_extra_args(false)
       ->capture_default_str();

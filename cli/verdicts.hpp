@@ -20,6 +20,8 @@ struct DiagnoseArgs {
   std::string output = "-", report = "-";  // report: "-" (standard error), a file, or "none"
   double u_threshold = 0.5;
   std::size_t farm_min = 5, top = 10;
+  int sybil_near_bits = 32;               // probes::DhtJudgeConfig
+  std::size_t sybil_ids_per_address = 4;
 };
 // *out (if given) receives the whole diagnosis on success.
 int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out = nullptr);

@@ -119,6 +119,9 @@ enum class ProbeKind : std::uint8_t {
   ed2k_hello,  // eMule: answered a hello (probes/emule_probe.hpp)
   fake_file,   // eMule: claimed a random file hash
   utp_connect, // a uTP (BEP 29) connection set up
+  // A DHT node (issue 26), its record's peer the node's address:
+  dht_fake_infohash,  // get_peers for a random infohash; positive: it gave values for it
+  dht_neighbours,     // pings to the nodes it named; positive: at least one answered
 };
 constexpr auto enum_names(ProbeKind) noexcept {
   return std::to_array<std::pair<ProbeKind, std::string_view>>({
@@ -126,7 +129,8 @@ constexpr auto enum_names(ProbeKind) noexcept {
       {ProbeKind::tcp_connect, "tcp_connect"}, {ProbeKind::handshake, "handshake"},
       {ProbeKind::fake_infohash, "fake_infohash"}, {ProbeKind::known_list, "known_list"},
       {ProbeKind::cluster, "cluster"}, {ProbeKind::ed2k_hello, "ed2k_hello"}, {ProbeKind::fake_file, "fake_file"},
-      {ProbeKind::utp_connect, "utp_connect"}});
+      {ProbeKind::utp_connect, "utp_connect"}, {ProbeKind::dht_fake_infohash, "dht_fake_infohash"},
+      {ProbeKind::dht_neighbours, "dht_neighbours"}});
 }
 
 std::string_view to_string(ProbeKind k) noexcept;
@@ -159,13 +163,24 @@ struct ProbeResult {
   friend bool operator==(const ProbeResult&, const ProbeResult&) = default;
 };
 
-enum class VerdictKind : std::uint8_t { normal, bogus_unroutable, byte_order, anti_p2p, unreachable, unknown };
+// The last three are verdicts on DHT nodes (issue 26; probes/dht_nodes.hpp):
+// a node that gave values for a random infohash, one whose named neighbours
+// do not answer, and a member of a Sybil cluster (many ids on one address,
+// or ids crowded next to a crawled infohash).
+enum class VerdictKind : std::uint8_t {
+  normal, bogus_unroutable, byte_order, anti_p2p, unreachable, unknown,
+  dht_fake_values, dht_phantom_neighbours, dht_sybil
+};
 constexpr auto enum_names(VerdictKind) noexcept {
   return std::to_array<std::pair<VerdictKind, std::string_view>>({
       {VerdictKind::normal, "normal"}, {VerdictKind::bogus_unroutable, "bogus_unroutable"},
       {VerdictKind::byte_order, "byte_order"}, {VerdictKind::anti_p2p, "anti_p2p"},
-      {VerdictKind::unreachable, "unreachable"}, {VerdictKind::unknown, "unknown"}});
+      {VerdictKind::unreachable, "unreachable"}, {VerdictKind::unknown, "unknown"},
+      {VerdictKind::dht_fake_values, "dht_fake_values"}, {VerdictKind::dht_phantom_neighbours, "dht_phantom_neighbours"},
+      {VerdictKind::dht_sybil, "dht_sybil"}});
 }
+// A verdict on a DHT node rather than on a peer.
+constexpr bool dht_node_verdict(VerdictKind k) noexcept { return k >= VerdictKind::dht_fake_values; }
 
 std::string_view to_string(VerdictKind k) noexcept;
 Result<VerdictKind> verdict_kind_from(std::string_view s);
@@ -256,6 +271,22 @@ struct PeerHello {
   friend bool operator==(const PeerHello&, const PeerHello&) = default;
 };
 
+// "Source S (a DHT node, at S's id) named node N with id I in its reply to
+// our get_peers for H, at time T": the DHT's own attribution, one level
+// below the peers. A crawl writes one per (node, id) per run, the first
+// sighting. A node met first as a bootstrap node, asked before anyone named
+// it, has no source.
+struct DhtNodeSeen {
+  Timestamp time{};
+  std::string run;
+  InfoHash info_hash;  // the lookup's target
+  Endpoint node;
+  NodeId node_id;
+  std::optional<Endpoint> source_endpoint;
+  std::optional<NodeId> source_node_id;  // present with source_endpoint
+  friend bool operator==(const DhtNodeSeen&, const DhtNodeSeen&) = default;
+};
+
 // A record of `p2pscope passive` (docs/records.md: passive_* and
 // suspect_infohash), kept whole: its fields vary by type and only passive/
 // interprets them. `body` is the record as compact JSON with its keys sorted
@@ -269,6 +300,7 @@ struct PassiveRecord {
 };
 
 using Record =
-    std::variant<Observation, ProbeResult, Verdict, Anomaly, SwarmCounts, PeerHello, PassiveRecord, EmuleObservation>;
+    std::variant<Observation, ProbeResult, Verdict, Anomaly, SwarmCounts, PeerHello, PassiveRecord, EmuleObservation,
+                 DhtNodeSeen>;
 
 }  // namespace p2pscope

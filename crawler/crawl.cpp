@@ -9,6 +9,7 @@
 #include "net/stop_signal.hpp"
 
 #include <random>
+#include <set>
 #include <unordered_set>
 
 namespace p2pscope::crawler {
@@ -112,6 +113,7 @@ struct Crawler::Impl {
   asio::steady_timer grace;
   std::size_t flows = 0;  // tracker, DHT and PEX coroutines still running
   std::vector<std::vector<NodeEntry>> learned;  // per target: where its next lookup starts
+  std::set<std::pair<Endpoint, NodeId>> nodes_seen;  // DHT nodes recorded, at most kMaxDhtNodesRecorded
   std::size_t pex_done = 0;
   PeerId peer_id;
   UtpMuxes utp;
@@ -287,6 +289,27 @@ struct Crawler::Impl {
     record(std::move(o));
   }
 
+  // The first sighting of each DHT node (address and id) in this run.
+  void on_node(const InfoHash& ih, const NodeEntry& n, const std::optional<NodeEntry>& source) {
+    if (nodes_seen.size() >= kMaxDhtNodesRecorded) {
+      summary.dht_nodes_unrecorded += !nodes_seen.count({n.endpoint, n.id});
+      return;
+    }
+    if (!nodes_seen.insert({n.endpoint, n.id}).second) return;
+    DhtNodeSeen r;
+    r.time = utc_now();
+    r.run = cfg.run_id;
+    r.info_hash = ih;
+    r.node = n.endpoint;
+    r.node_id = n.id;
+    if (source) {
+      r.source_endpoint = source->endpoint;
+      r.source_node_id = source->id;
+    }
+    ++summary.dht_nodes_seen;
+    write(r);
+  }
+
   // The closest nodes that answered, where BEP 42 applies only those whose
   // id matches their address: a node that may pick its id freely is the
   // Sybil the next round should not start from.
@@ -303,12 +326,13 @@ struct Crawler::Impl {
 
   awaitable<LookupResult> lookup(std::size_t ti, std::vector<NodeEntry> seeds) {
     const InfoHash ih = targets[ti].info_hash;
-    co_return co_await dht_get_peers(
-        *krpc, ih, std::move(seeds), cfg.lookup, [this, ih](const FoundPeer& f) { on_found(ih, f); },
-        [this, ih](const Endpoint& from, LookupAnomaly a, std::size_t n) {
-          for (std::size_t i = 0; i < n; ++i) anomaly(Via::dht, std::nullopt, from, ih, from_lookup(a), lookup_detail(a));
-        },
-        &stop_signal);
+    LookupEvents ev;
+    ev.on_found = [this, ih](const FoundPeer& f) { on_found(ih, f); };
+    ev.on_anomaly = [this, ih](const Endpoint& from, LookupAnomaly a, std::size_t n) {
+      for (std::size_t i = 0; i < n; ++i) anomaly(Via::dht, std::nullopt, from, ih, from_lookup(a), lookup_detail(a));
+    };
+    ev.on_node = [this, ih](const NodeEntry& n, const std::optional<NodeEntry>& source) { on_node(ih, n, source); };
+    co_return co_await dht_get_peers(*krpc, ih, std::move(seeds), cfg.lookup, std::move(ev), &stop_signal);
   }
 
   // One round for one target: from the nodes the last round kept, else (or

@@ -97,12 +97,19 @@ struct CrawlSummary {
   std::size_t pex_fallbacks = 0;  // sessions that connected over their second carrier
   std::vector<std::string> warnings;           // e.g. bootstrap names that did not resolve
   std::vector<DhtRound> dht_rounds;             // by round, first round first
+  // DHT nodes recorded (dht_node records: one per node address and id), and
+  // sightings past the cap on them (kMaxDhtNodesRecorded) left unrecorded.
+  std::size_t dht_nodes_seen = 0, dht_nodes_unrecorded = 0;
   // Trackers that answered an announce (so are owed `stopped`), and how
   // many of those acknowledged the `stopped` announce.
   std::size_t trackers_owed_stopped = 0, trackers_told_stopped = 0;
   // The sink refused a record (a full disk): the crawl stopped there.
   std::optional<Error> sink_error;
 };
+
+// dht_node records one crawl writes at most (memory: the set of nodes
+// already recorded).
+inline constexpr std::size_t kMaxDhtNodesRecorded = 1'000'000;
 
 using ProgressFn = std::function<void(const CrawlProgress&)>;
 

@@ -10,6 +10,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <sys/wait.h>
 
@@ -63,6 +64,20 @@ TEST_F(CrawlLab, QuickCrawlFindsEveryHandedOutPeerWithConfirmedSources) {
   EXPECT_GE(s["unique_peers"].get<std::size_t>(), score.found);
   EXPECT_EQ(s["observations"].get<std::size_t>(), score.observations) << "the summary disagrees with the records";
   EXPECT_GE(s["pex_carriers"].value("utp", 0), score.utp_only) << s["pex_carriers"].dump();
+  // Issue 26: every bogus DHT node is recorded (a dht_node record), so that
+  // the probes can judge it, and the fake-values node's values are seen as
+  // coming from it.
+  auto nodes = records_of<DhtNodeSeen>(records);
+  EXPECT_EQ(s["dht_nodes_seen"].get<std::size_t>(), nodes.size());
+  std::set<Endpoint> met;
+  for (const auto& n : nodes) met.insert(n.node);
+  for (const auto& p : up->plan.parties)
+    if (lab::bogus_dht_role(p.role)) EXPECT_TRUE(met.count(p.endpoint)) << p.name << " never recorded";
+  const auto* fake = up->plan.with_role(lab::Role::dht_fake_values).at(0);
+  auto obs = observations(records);
+  EXPECT_TRUE(std::any_of(obs.begin(), obs.end(), [&](const Observation& o) {
+    return o.via == Via::dht && o.source_endpoint == fake->endpoint;
+  })) << "no values seen from " << fake->name;
   // How fast it finishes is the benchmarks' business; that it honours its
   // own limit (the monitor checks once a second) is this test's.
   EXPECT_LE(s["elapsed_s"].get<int>(), crawler::CrawlConfig::quick().max_duration.count() + 2) << s["stop_reason"];

@@ -11,8 +11,7 @@ namespace {
 struct LookupRun {
   GetPeersLookup lookup;
   Wakeup wake;
-  FoundFn on_found;
-  LookupAnomalyFn on_anomaly;
+  LookupEvents ev;
   std::size_t running = 0;
 };
 
@@ -22,10 +21,16 @@ awaitable<void> ask(KrpcClient& krpc, std::shared_ptr<LookupRun> run, NodeEntry 
   auto r = co_await krpc.query(node.endpoint, std::move(q));
   if (r) {
     auto before = run->lookup.stats().anomalies;
-    for (const auto& f : run->lookup.on_reply(node.endpoint, r.value())) run->on_found(f);
+    auto reply = run->lookup.on_reply(node.endpoint, r.value());
+    for (const auto& f : reply.peers) run->ev.on_found(f);
+    if (reply.solicited && run->ev.on_node) {
+      NodeEntry from{reply.id, node.endpoint};
+      run->ev.on_node(from, std::nullopt);
+      for (const auto& n : reply.nodes) run->ev.on_node(n, from);
+    }
     for (const auto& [kind, n] : run->lookup.stats().anomalies) {
       auto was = before.count(kind) ? before.at(kind) : 0;
-      if (n > was) run->on_anomaly(node.endpoint, kind, n - was);
+      if (n > was) run->ev.on_anomaly(node.endpoint, kind, n - was);
     }
   } else {
     run->lookup.on_timeout(node.endpoint);
@@ -42,12 +47,12 @@ awaitable<void> mark_slow(std::shared_ptr<LookupRun> run, Endpoint node, std::ch
 }  // namespace
 
 awaitable<LookupResult> dht_get_peers(KrpcClient& krpc, const InfoHash& target, std::vector<NodeEntry> seeds,
-                                      LookupConfig cfg, FoundFn on_found, LookupAnomalyFn on_anomaly, StopSignal* stop) {
+                                      LookupConfig cfg, LookupEvents events, StopSignal* stop) {
   auto ex = co_await asio::this_coro::executor;
   // Shared with the query coroutines, which may finish after a stopped crawl
   // abandons this one.
   auto run = std::make_shared<LookupRun>(
-      LookupRun{GetPeersLookup(target, seeds, cfg), Wakeup(ex), std::move(on_found), std::move(on_anomaly), 0});
+      LookupRun{GetPeersLookup(target, seeds, cfg), Wakeup(ex), std::move(events), 0});
   StopSignal::Hook hook;
   if (stop) hook = stop->on_request([run] { run->wake.notify(); });
   while (!stop || !stop->requested()) {

@@ -18,6 +18,17 @@ using FoundFn = std::function<void(const FoundPeer&)>;
 // Anomalies the lookup saw in one reply (bogus node entries, self-references).
 using LookupAnomalyFn = std::function<void(const Endpoint& source, LookupAnomaly, std::size_t count)>;
 
+// A node a reply named (source: the replying node), or a node that answered
+// (source: none, the node with the id it answered with).
+using NodeSeenFn = std::function<void(const NodeEntry& node, const std::optional<NodeEntry>& source)>;
+
+// What a lookup reports as replies arrive; on_node may be empty.
+struct LookupEvents {
+  FoundFn on_found;
+  LookupAnomalyFn on_anomaly;
+  NodeSeenFn on_node;
+};
+
 struct LookupResult {
   LookupStats stats;
   std::vector<NodeEntry> closest;  // the k closest nodes that answered, closest first
@@ -27,8 +38,7 @@ struct LookupResult {
 // further queries and returns at once; queries in flight end by their own
 // timeout (the KrpcClient must outlive them).
 net::awaitable<LookupResult> dht_get_peers(KrpcClient& krpc, const InfoHash& target, std::vector<NodeEntry> seeds,
-                                           LookupConfig cfg, FoundFn on_found, LookupAnomalyFn on_anomaly,
-                                           net::StopSignal* stop = nullptr);
+                                           LookupConfig cfg, LookupEvents events, net::StopSignal* stop = nullptr);
 
 // Resolves "host:port" / "[v6]:port" / "a.b.c.d:port" bootstrap entries to
 // nodes with unknown (zero) ids; names that do not resolve are reported

@@ -23,14 +23,14 @@ GetPeersLookup::GetPeersLookup(const InfoHash& target, const std::vector<NodeEnt
   }
 }
 
-void GetPeersLookup::add_candidate(const NodeEntry& n) {
+bool GetPeersLookup::add_candidate(const NodeEntry& n) {
   if (n.endpoint.port == 0 || is_bogon(n.endpoint.address)) {
     ++stats_.anomalies[LookupAnomaly::bogus_node];
-    return;
+    return false;
   }
-  if (distance_of_.count(n.endpoint)) return;
+  if (distance_of_.count(n.endpoint)) return true;
   auto d = n.id ^ target_;
-  if (by_distance_.count(d)) return;  // another endpoint claims this id: keep the first
+  if (by_distance_.count(d)) return true;  // another endpoint claims this id: keep the first
   if (by_distance_.size() >= cfg_.max_candidates) {
     // Full: make room only by forgetting the farthest node not yet asked.
     auto victim = by_distance_.end();
@@ -40,12 +40,13 @@ void GetPeersLookup::add_candidate(const NodeEntry& n) {
         break;
       }
     }
-    if (victim == by_distance_.end() || !(d < victim->first)) return;
+    if (victim == by_distance_.end() || !(d < victim->first)) return true;
     distance_of_.erase(victim->second.node.endpoint);
     by_distance_.erase(victim);
   }
   by_distance_.emplace(d, Candidate{n, State::fresh, {}});
   distance_of_.emplace(n.endpoint, d);
+  return true;
 }
 
 std::size_t GetPeersLookup::in_flight() const {
@@ -70,7 +71,7 @@ std::vector<NodeEntry> GetPeersLookup::next_queries() {
   return out;
 }
 
-std::vector<FoundPeer> GetPeersLookup::on_reply(const Endpoint& from, const KrpcResponse& r) {
+LookupReply GetPeersLookup::on_reply(const Endpoint& from, const KrpcResponse& r) {
   auto where = distance_of_.find(from);
   auto asked = [&] {
     auto st = by_distance_.at(where->second).state;
@@ -81,6 +82,7 @@ std::vector<FoundPeer> GetPeersLookup::on_reply(const Endpoint& from, const Krpc
     return {};
   }
   ++stats_.replies;
+  LookupReply out{true, r.id, {}, {}};
   auto it = by_distance_.find(where->second);
   // A bootstrap node's id is learned from its reply: file it at its real distance.
   if (it->second.node.id != r.id) {
@@ -107,13 +109,12 @@ std::vector<FoundPeer> GetPeersLookup::on_reply(const Endpoint& from, const Krpc
         ++stats_.anomalies[LookupAnomaly::self_reference];
         continue;
       }
-      add_candidate(n);
+      if (add_candidate(n)) out.nodes.push_back(n);
     }
   }
-  std::vector<FoundPeer> found;
-  for (const auto& p : r.values) found.push_back({p, from, r.id});
-  stats_.values += found.size();
-  return found;
+  for (const auto& p : r.values) out.peers.push_back({p, from, r.id});
+  stats_.values += out.peers.size();
+  return out;
 }
 
 void GetPeersLookup::on_timeout(const Endpoint& from) {

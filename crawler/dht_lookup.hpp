@@ -47,6 +47,17 @@ enum class LookupAnomaly : std::uint8_t {
   self_reference,   // a node listing itself
 };
 
+// What one reply gave. `nodes` are the well-formed entries it named (bogus
+// ones and self-references are counted as anomalies instead), whether or
+// not the lookup keeps them as candidates. A reply from a node not asked
+// is not solicited and gives nothing.
+struct LookupReply {
+  bool solicited = false;
+  NodeId id;  // the replying node's
+  std::vector<FoundPeer> peers;
+  std::vector<NodeEntry> nodes;
+};
+
 struct LookupStats {
   std::size_t queries = 0, replies = 0, timeouts = 0, values = 0;
   std::map<LookupAnomaly, std::size_t> anomalies;
@@ -60,8 +71,8 @@ class GetPeersLookup {
 
   // The nodes to query now (each is then in flight until a reply or timeout).
   std::vector<NodeEntry> next_queries();
-  // A get_peers reply that came from `from`; returns the peers it listed.
-  std::vector<FoundPeer> on_reply(const Endpoint& from, const KrpcResponse& r);
+  // A get_peers reply that came from `from`: the peers and nodes it listed.
+  LookupReply on_reply(const Endpoint& from, const KrpcResponse& r);
   void on_timeout(const Endpoint& from);
   // The query to `from` has taken slow_after; returns false when it was no
   // longer in flight (answered or failed already).
@@ -82,7 +93,8 @@ class GetPeersLookup {
     State state = State::fresh;
     std::string token;
   };
-  void add_candidate(const NodeEntry& n);
+  // False for an entry no node can be at (port 0, special-purpose address).
+  bool add_candidate(const NodeEntry& n);
   std::size_t in_flight() const;
 
   NodeId target_;

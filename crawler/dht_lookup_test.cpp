@@ -54,7 +54,7 @@ class LookupAgainstLabDht : public ::testing::Test {
       for (const auto& q : l.next_queries()) {
         auto self = swarm_->node_at(q.endpoint);
         auto reply = swarm_->handle(*self, encode_krpc(get_peers()), me_);
-        auto f = l.on_reply(q.endpoint, std::get<KrpcResponse>(decode_krpc(reply.value()).value()));
+        auto f = l.on_reply(q.endpoint, std::get<KrpcResponse>(decode_krpc(reply.value()).value())).peers;
         found.insert(found.end(), f.begin(), f.end());
       }
     }
@@ -111,7 +111,7 @@ TEST_F(LookupAgainstLabDht, ASlowNodeNeitherHoldsASlotNorDelaysTheEndButItsLateR
   KrpcResponse r;
   r.id = swarm_->nodes()[0].id;
   r.values = {peer_};
-  auto found = l.on_reply(first[0].endpoint, r);
+  auto found = l.on_reply(first[0].endpoint, r).peers;
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].peer, peer_);
   EXPECT_TRUE(l.stats().anomalies.empty()) << "a late reply is not unsolicited";
@@ -136,12 +136,17 @@ TEST(GetPeersLookup, BoundsHostileRepliesAndRecordsAnomalies) {
   r.nodes.push_back({NodeId{}, {IpAddress::v4(0x0a000001), 6881}});  // private
   r.nodes.push_back({NodeId{}, {IpAddress::v4(0x1f100001), 0}});     // port 0
   r.nodes.push_back({r.id, evil});                                   // itself
-  (void)l.on_reply(evil, r);
+  auto reply = l.on_reply(evil, r);
+  EXPECT_TRUE(reply.solicited);
+  EXPECT_EQ(reply.id, r.id);
+  EXPECT_EQ(reply.nodes.size(), 5000u) << "every well-formed entry is reported, kept as a candidate or not";
   EXPECT_LE(l.candidates(), cfg.max_candidates);
   EXPECT_LE(l.next_queries().size(), cfg.alpha);
   EXPECT_EQ(l.stats().anomalies.at(LookupAnomaly::bogus_node), 2u);
   EXPECT_EQ(l.stats().anomalies.at(LookupAnomaly::self_reference), 1u);
-  EXPECT_TRUE(l.on_reply({IpAddress::v4(0x2d000001), 1}, r).empty());
+  auto stray = l.on_reply({IpAddress::v4(0x2d000001), 1}, r);
+  EXPECT_FALSE(stray.solicited);
+  EXPECT_TRUE(stray.peers.empty() && stray.nodes.empty());
   EXPECT_EQ(l.stats().anomalies.at(LookupAnomaly::unsolicited), 1u);
 }
 

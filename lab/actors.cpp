@@ -11,7 +11,10 @@
 
 #include <sys/resource.h>
 
+#include <bit>
 #include <deque>
+#include <random>
+#include <set>
 #include <fstream>
 #include <iostream>
 
@@ -33,7 +36,7 @@ struct Actors {
   PeerWorld world;
   std::deque<TrackerState> trackers;
   std::unique_ptr<DhtSwarm> dht;
-  std::unique_ptr<udp::socket> dht_socket;
+  std::deque<udp::socket> dht_sockets;  // one per port the nodes use
   std::deque<LabPeer> peers;
   std::deque<Ed2kServerState> ed2k_servers;
   std::unique_ptr<KadResponderState> kad;
@@ -92,16 +95,62 @@ Status start_trackers(asio::io_context& io, const LabPlan& plan, const fs::path&
   return success();
 }
 
-Status start_dht(asio::io_context& io, const LabPlan& plan, Actors& a) {
-  auto nodes = endpoints_of(plan, {Role::dht_node});
+// An id sharing exactly `bits` leading bits with ih (bit `bits` differs),
+// the rest random.
+NodeId id_near(const InfoHash& ih, int bits, std::mt19937_64& rng) {
+  auto raw = std::string(ih.raw());
+  for (int i = bits; i < 160; ++i) {
+    auto mask = static_cast<char>(0x80 >> (i % 8));
+    bool set = i == bits ? (raw[i / 8] & mask) == 0 : (rng() & 1) != 0;
+    raw[i / 8] = static_cast<char>(set ? raw[i / 8] | mask : raw[i / 8] & ~mask);
+  }
+  return NodeId::from_bytes(raw).value();
+}
+
+// The responder's nodes: the honest ones first (their ids follow from the
+// seed as before bogus nodes existed), then the bogus ones. Bogus nodes sit
+// where lookups for the lab's torrents meet them: ids sharing
+// bit_width(dht_nodes) + 4 leading bits with their torrent's infohash,
+// nearer than any honest node is likely to be, yet under the 32 bits that
+// make an id suspicious in itself; the vertical Sybils share 48. None is a
+// BEP 42 id.
+std::vector<DhtNodeSpec> dht_specs(const LabPlan& plan, const std::vector<LabTorrent>& torrents) {
+  std::vector<DhtNodeSpec> out;
+  std::mt19937_64 rng(plan.scenario.seed ^ 0x5b11);
+  int placed = std::min(28, static_cast<int>(std::bit_width(static_cast<unsigned>(plan.scenario.dht_nodes))) + 4);
+  for (auto role : {Role::dht_node, Role::dht_fake_values, Role::dht_phantom, Role::dht_sybil, Role::dht_sybil_near}) {
+    for (const auto* p : plan.with_role(role)) {
+      DhtNodeSpec n;
+      n.endpoint = p->endpoint;
+      if (role != Role::dht_node && static_cast<std::size_t>(p->variant) < torrents.size())
+        n.id = id_near(torrents[static_cast<std::size_t>(p->variant)].info_hash, role == Role::dht_sybil_near ? 48 : placed, rng);
+      if (role == Role::dht_fake_values) {
+        n.behaviour = DhtBehaviour::fake_values;
+        n.values = fake_values_of(plan, *p);
+      } else if (role == Role::dht_phantom) {
+        n.behaviour = DhtBehaviour::phantom;
+        n.neighbours = phantom_neighbours_of(plan, *p);
+      }
+      out.push_back(std::move(n));
+    }
+  }
+  return out;
+}
+
+Status start_dht(asio::io_context& io, const LabPlan& plan, const std::vector<LabTorrent>& torrents, Actors& a) {
+  auto nodes = dht_specs(plan, torrents);
   if (nodes.empty()) return success();
   a.dht = std::make_unique<DhtSwarm>(nodes, plan.scenario.seed);
-  a.dht_socket = std::make_unique<udp::socket>(io);
-  error_code ec;
-  a.dht_socket->open(udp::v4(), ec);
-  if (!ec) a.dht_socket->bind(udp::endpoint(udp::v4(), kDhtNodePort), ec);
-  if (ec) return ec;
-  asio::co_spawn(io, serve_dht(*a.dht_socket, *a.dht), asio::detached);
+  std::set<std::uint16_t> ports;
+  for (const auto& n : nodes) ports.insert(n.endpoint.port);
+  for (auto port : ports) {
+    auto& socket = a.dht_sockets.emplace_back(io);
+    error_code ec;
+    socket.open(udp::v4(), ec);
+    if (!ec) socket.bind(udp::endpoint(udp::v4(), port), ec);
+    if (ec) return Error(ec).within("binding the DHT responder's UDP port " + std::to_string(port));
+    asio::co_spawn(io, serve_dht(socket, *a.dht), asio::detached);
+  }
   return success();
 }
 
@@ -234,7 +283,7 @@ int run_actors(const fs::path& state_dir) {
     return !st;
   };
   // In this order: peers announce to the trackers they find in a.world.
-  if (failed("trackers", start_trackers(io, plan, state_dir, a)) || failed("DHT", start_dht(io, plan, a)) ||
+  if (failed("trackers", start_trackers(io, plan, state_dir, a)) || failed("DHT", start_dht(io, plan, torrents, a)) ||
       failed("peers", start_peers(io, plan, a)) || failed("eMule servers and peers", start_emule(io, plan, files.value().real_emule_file, a)))
     return 1;
   asio::signal_set signals(io, SIGTERM, SIGINT);

@@ -22,14 +22,28 @@ const std::string kVersion = std::string("PL") + '\0' + '\1';
 
 }  // namespace
 
+namespace {
+
+std::vector<DhtNodeSpec> honest_specs(const std::vector<Endpoint>& nodes) {
+  std::vector<DhtNodeSpec> out;
+  for (const auto& ep : nodes) out.push_back({ep, DhtBehaviour::honest, std::nullopt, {}, {}});
+  return out;
+}
+
+}  // namespace
+
 DhtSwarm::DhtSwarm(const std::vector<Endpoint>& nodes, std::uint64_t seed, DhtLimits lim)
-    : lim_(lim), secret_(mix(seed ^ 0x5eed)), values_(nodes.size()) {
+    : DhtSwarm(honest_specs(nodes), seed, lim) {}
+
+DhtSwarm::DhtSwarm(const std::vector<DhtNodeSpec>& nodes, std::uint64_t seed, DhtLimits lim)
+    : lim_(lim), secret_(mix(seed ^ 0x5eed)), specs_(nodes), values_(nodes.size()) {
   std::mt19937_64 rng(seed);
-  for (const auto& ep : nodes) {
+  for (const auto& n : nodes) {
     std::string rest(20, '\0');
     for (auto& c : rest) c = static_cast<char>(rng());
-    nodes_.push_back({bep42_node_id(ep.address, static_cast<std::uint8_t>(rng()), rest), ep});
-    by_endpoint_.emplace(ep, nodes_.size() - 1);
+    auto r = static_cast<std::uint8_t>(rng());  // drawn for every node: honest ids do not depend on the bogus ones
+    nodes_.push_back({n.id ? *n.id : bep42_node_id(n.endpoint.address, r, rest), n.endpoint});
+    by_endpoint_.emplace(n.endpoint, nodes_.size() - 1);
     by_id_.emplace_back(nodes_.back().id, nodes_.size() - 1);
   }
   std::sort(by_id_.begin(), by_id_.end());
@@ -96,6 +110,20 @@ std::vector<NodeEntry> DhtSwarm::closest(const NodeId& target, const Endpoint& f
   return out;
 }
 
+std::vector<NodeEntry> DhtSwarm::named(const NodeId& target, const Endpoint& from, std::size_t self) const {
+  const auto& spec = specs_[self];
+  if (spec.behaviour != DhtBehaviour::phantom) return closest(target, from, self);
+  // Each made-up id keeps the target's first 16 bytes: nearer than any real node.
+  std::vector<NodeEntry> out;
+  for (std::size_t j = 0; j < spec.neighbours.size() && j < lim_.k; ++j) {
+    std::string id(target.raw());
+    auto h = mix(secret_ ^ (self << 8) ^ j);
+    std::memcpy(id.data() + 16, &h, 4);
+    out.push_back({NodeId::from_bytes(id).value(), spec.neighbours[j]});
+  }
+  return out;
+}
+
 std::string DhtSwarm::token(std::size_t self, const IpAddress& ip) const {
   auto h = mix(secret_ ^ self);
   for (std::size_t i = 0; i < ip.size(); ++i) h = mix(h ^ ip.data()[i]);
@@ -125,11 +153,12 @@ std::optional<std::string> DhtSwarm::handle(std::size_t self, std::string_view d
   auto to_node_id = [](const InfoHash& ih) { return NodeId::from_bytes(ih.raw()).value(); };
   switch (q->method()) {
     case KrpcMethod::ping: break;
-    case KrpcMethod::find_node: r.nodes = closest(*q->target, from, self); break;
+    case KrpcMethod::find_node: r.nodes = named(*q->target, from, self); break;
     case KrpcMethod::get_peers: {
       r.token = token(self, from.address);
-      r.nodes = closest(to_node_id(*q->info_hash), from, self);
-      if (auto it = values_[self].find(*q->info_hash); it != values_[self].end()) r.values = it->second;
+      r.nodes = named(to_node_id(*q->info_hash), from, self);
+      if (specs_[self].behaviour == DhtBehaviour::fake_values) r.values = specs_[self].values;
+      else if (auto it = values_[self].find(*q->info_hash); it != values_[self].end()) r.values = it->second;
       break;
     }
     case KrpcMethod::announce_peer: {
@@ -145,7 +174,7 @@ std::optional<std::string> DhtSwarm::handle(std::size_t self, std::string_view d
       break;
     }
     case KrpcMethod::sample_infohashes: {
-      r.nodes = closest(*q->target, from, self);
+      r.nodes = named(*q->target, from, self);
       std::vector<InfoHash> samples;
       for (const auto& [ih, peers] : values_[self]) {
         if (samples.size() < 20) samples.push_back(ih);

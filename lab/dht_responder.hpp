@@ -9,6 +9,8 @@
 // crawlers) that queried them, so lookups converge the way they do on a
 // healthy DHT. Values are stored per node: only the nodes an announce
 // reached hand the peer out, which keeps per-source attribution honest.
+// Some nodes may be bogus on purpose (DhtBehaviour): the honest ones name
+// them like any other node, which is how a crawler meets them.
 //
 // Threads: one io_context thread; nothing here is thread-safe.
 #pragma once
@@ -34,13 +36,33 @@ struct DhtLimits {
   std::size_t k = 8;                     // nodes per reply
 };
 
+enum class DhtBehaviour : std::uint8_t {
+  honest,
+  // get_peers for any infohash: `values` (a maintained DHT indexer answers
+  // scanners with DHT nodes' addresses, to confuse them)
+  fake_values,
+  // every reply names `neighbours`, which do not exist, with ids next to the
+  // target asked about (closer than any real node, so a lookup asks them)
+  phantom,
+};
+
+struct DhtNodeSpec {
+  Endpoint endpoint;
+  DhtBehaviour behaviour = DhtBehaviour::honest;
+  std::optional<NodeId> id;          // none: a BEP 42 id for the address
+  std::vector<Endpoint> values;      // fake_values
+  std::vector<Endpoint> neighbours;  // phantom
+};
+
 class DhtSwarm {
  public:
   struct Node {
     NodeId id;
     Endpoint endpoint;
   };
+  // Honest nodes at `nodes`, each with a BEP 42 id.
   DhtSwarm(const std::vector<Endpoint>& nodes, std::uint64_t seed, DhtLimits lim = {});
+  DhtSwarm(const std::vector<DhtNodeSpec>& nodes, std::uint64_t seed, DhtLimits lim = {});
 
   const std::vector<Node>& nodes() const noexcept { return nodes_; }
   // The responder node at ep, if any.
@@ -54,11 +76,14 @@ class DhtSwarm {
   // scan of the few learned outside nodes.
   std::vector<NodeEntry> closest(const NodeId& target, const Endpoint& from, std::size_t self) const;
   std::string token(std::size_t self, const IpAddress& ip) const;
+  // What self names for target: its closest nodes, or a phantom's made-up ones.
+  std::vector<NodeEntry> named(const NodeId& target, const Endpoint& from, std::size_t self) const;
   void learn(const NodeId& id, const Endpoint& from);
 
   DhtLimits lim_;
   std::uint64_t secret_;
   std::vector<Node> nodes_;
+  std::vector<DhtNodeSpec> specs_;  // per node: how it behaves
   std::vector<std::pair<NodeId, std::size_t>> by_id_;  // nodes_ sorted by id, for closest()
   std::map<Endpoint, std::size_t> by_endpoint_;
   std::map<Endpoint, NodeId> learned_;
@@ -66,7 +91,8 @@ class DhtSwarm {
 };
 
 // Answers for every node of swarm on socket (bound to the wildcard address
-// and the nodes' port) until the socket is closed.
+// and a port of the nodes; one socket per port in use) until the socket is
+// closed.
 awaitable<void> serve_dht(udp::socket& socket, DhtSwarm& swarm);
 
 }  // namespace p2pscope::lab

@@ -111,5 +111,64 @@ TEST(LabDht, FindNodeReturnsTheKClosestLikeABruteForceSort) {
   }
 }
 
+// Nodes 0-3 honest, 4 fake_values, 5 phantom, 6 a Sybil with an id picked next to ih.
+class BogusDhtNodes : public ::testing::Test {
+ protected:
+  BogusDhtNodes() : swarm_(specs(), 5) {}
+  std::vector<DhtNodeSpec> specs() const {
+    std::vector<DhtNodeSpec> v;
+    for (const char* ip : {"23.0.0.1", "31.0.0.1", "37.0.0.1", "45.0.0.1"})
+      v.push_back({ep(ip), DhtBehaviour::honest, std::nullopt, {}, {}});
+    v.push_back({ep("51.0.0.1"), DhtBehaviour::fake_values, std::nullopt, {ep("23.0.0.1"), ep("31.0.0.1")}, {}});
+    v.push_back({ep("53.0.0.1"), DhtBehaviour::phantom, std::nullopt, {}, {ep("61.0.0.1"), ep("61.0.1.1")}});
+    auto near = std::string(ih_.raw().substr(0, 18)) + "zz";
+    v.push_back({ep("57.0.0.1"), DhtBehaviour::honest, NodeId::from_bytes(near).value(), {}, {}});
+    return v;
+  }
+  KrpcResponse get_peers(std::size_t node, const InfoHash& ih) {
+    KrpcQuery q;
+    q.method_name = "get_peers";
+    q.transaction_id = "tx";
+    q.id = NodeId::from_bytes(std::string(20, 'q')).value();
+    q.info_hash = ih;
+    return std::get<KrpcResponse>(decode_krpc(swarm_.handle(node, encode_krpc(q), asker_).value()).value());
+  }
+  InfoHash ih_ = InfoHash::from_bytes(std::string(20, 'i')).value();
+  InfoHash random_ = InfoHash::from_bytes(std::string(20, 'r')).value();
+  Endpoint asker_ = ep("93.1.2.3", 40000);
+  DhtSwarm swarm_;
+};
+
+TEST_F(BogusDhtNodes, AFakeValuesNodeGivesItsValuesForAnyInfohash) {
+  for (const auto& ih : {ih_, random_}) {
+    auto r = get_peers(4, ih);
+    EXPECT_EQ(r.values, (std::vector<Endpoint>{ep("23.0.0.1"), ep("31.0.0.1")}));
+    EXPECT_FALSE(r.nodes.empty()) << "it names real nodes as well";
+  }
+  EXPECT_TRUE(get_peers(0, random_).values.empty()) << "an honest node has nothing for a hash nobody announced";
+}
+
+TEST_F(BogusDhtNodes, APhantomNodeNamesNodesThatAreNotThereNextToTheTarget) {
+  auto r = get_peers(5, random_);
+  ASSERT_EQ(r.nodes.size(), 2u);
+  EXPECT_EQ(r.nodes[0].endpoint, ep("61.0.0.1"));
+  EXPECT_EQ(r.nodes[1].endpoint, ep("61.0.1.1"));
+  auto target = NodeId::from_bytes(random_.raw()).value();
+  for (const auto& n : r.nodes) {
+    EXPECT_EQ(n.id.raw().substr(0, 16), target.raw().substr(0, 16)) << "nearer than any real node";
+    EXPECT_FALSE(swarm_.node_at(n.endpoint)) << "no node answers there";
+  }
+  EXPECT_TRUE(r.values.empty());
+}
+
+TEST_F(BogusDhtNodes, HonestNodesNameTheBogusOnesAndASybilKeepsItsPickedId) {
+  auto r = get_peers(0, ih_);
+  ASSERT_FALSE(r.nodes.empty());
+  EXPECT_EQ(r.nodes[0].endpoint, ep("57.0.0.1")) << "the Sybil's id is the closest to ih";
+  EXPECT_EQ(r.nodes[0].id.raw().substr(0, 18), ih_.raw().substr(0, 18));
+  EXPECT_FALSE(bep42_valid(r.nodes[0].id, r.nodes[0].endpoint.address));
+  EXPECT_TRUE(bep42_valid(swarm_.nodes()[0].id, swarm_.nodes()[0].endpoint.address));
+}
+
 }  // namespace
 }  // namespace p2pscope::lab

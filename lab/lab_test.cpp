@@ -20,6 +20,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <random>
 
 namespace p2pscope::lab {
@@ -103,14 +104,19 @@ json stock_client_tracker_peers(const LabUp& lab, const fs::path& save) {
 
 // A stock libtorrent client with only the DHT: which lab peers a get_peers
 // lookup finds.
-json stock_client_dht_peers(const LabUp& lab) {
+// Looks until it finds a live lab peer (or a minute has passed): the lab's
+// fake-values DHT node answers first with addresses where no peer is.
+json stock_client_dht_peers(const LabUp& lab, const std::set<std::string>& live) {
   const auto* boot = lab.plan.with_role(Role::dht_node).front();
   lt::session ses(client_settings(lab.plan.client_addresses()[1], boot->endpoint.to_string()));
   lt::sha1_hash ih(lab.torrents.front().info_hash.raw().data());
   std::set<std::string> found;
   auto deadline = std::chrono::steady_clock::now() + 60s;
   auto next_lookup = std::chrono::steady_clock::now() + 2s;
-  while (std::chrono::steady_clock::now() < deadline && found.size() < 4) {
+  auto found_live = [&] {
+    return std::any_of(found.begin(), found.end(), [&](const std::string& ip) { return live.count(ip) != 0; });
+  };
+  while (std::chrono::steady_clock::now() < deadline && !found_live()) {
     if (std::chrono::steady_clock::now() >= next_lookup) {
       ses.dht_get_peers(ih);
       next_lookup = std::chrono::steady_clock::now() + 5s;
@@ -198,6 +204,43 @@ bool pinged(const IpAddress& from, const Endpoint& node) {
          bep42_valid(std::get<KrpcResponse>(r.value()).id, node.address);
 }
 
+// What a node of the DHT responder says to a ping or a get_peers, if anything.
+std::optional<KrpcResponse> ask_node(const IpAddress& from, const Endpoint& node, const InfoHash* get_peers_for) {
+  KrpcQuery q;
+  q.transaction_id = "dq";
+  q.method_name = get_peers_for ? "get_peers" : "ping";
+  if (get_peers_for) q.info_hash = *get_peers_for;
+  q.id = NodeId::from_bytes(std::string(20, 'c')).value();
+  q.read_only = true;
+  auto r = testlib::krpc_query(from, node, q, 1s);
+  if (!r || !std::holds_alternative<KrpcResponse>(r.value())) return std::nullopt;
+  return std::get<KrpcResponse>(r.value());
+}
+
+// Bogus DHT nodes (issue 26): what each role must do, and what it did.
+std::pair<std::string, std::string> dht_behaviour(const IpAddress& from, const Endpoint& node, const std::string& role,
+                                                  const InfoHash& random) {
+  if (role == "dht_phantom_neighbour") {
+    std::string want = "no answer";
+    return {want, ask_node(from, node, nullptr) ? "an answer" : want};
+  }
+  if (role == "dht_fake_values") {
+    std::string want = "values for a random infohash";
+    auto r = ask_node(from, node, &random);
+    return {want, r && !r->values.empty() ? want : "none"};
+  }
+  if (role == "dht_phantom") {
+    std::string want = "names nodes, none of which answers";
+    auto r = ask_node(from, node, &random);
+    bool ok = r && !r->nodes.empty() &&
+              std::none_of(r->nodes.begin(), r->nodes.end(), [&](const NodeEntry& n) { return ask_node(from, n.endpoint, nullptr); });
+    return {want, ok ? want : "wrong"};
+  }
+  std::string want = "answers ping with an id that is not a BEP 42 id";  // the Sybils
+  auto r = ask_node(from, node, nullptr);
+  return {want, r && !bep42_valid(r->id, node.address) ? want : "wrong"};
+}
+
 // What the ground truth says an address must do, checked for every row.
 json check_every_address(const LabUp& lab, const json& truth) {
   auto from = lab.plan.client_addresses()[2];
@@ -213,6 +256,8 @@ json check_every_address(const LabUp& lab, const json& truth) {
     if (role == "dht_node") {
       want = "answers ping with a BEP 42 id";
       got = pinged(from, r.ep()) ? want : "no valid answer";
+    } else if (role.starts_with("dht_")) {
+      std::tie(want, got) = dht_behaviour(from, r.ep(), role, other);
     } else if (role == "tracker") {
       want = "accepts TCP";
       got = WireClient::connect(from, r.ep(), 2s) ? want : "refused";
@@ -304,10 +349,10 @@ TEST_F(LabAcceptance, SmallLabBehavesAsItsGroundTruthSaysAndLeavesNothingBehind)
   auto tracker = inside(lab, [&] { return stock_client_tracker_peers(lab, scratch() / "client"); });
   EXPECT_GE(tracker["tracker_peers"].get<int>(), 50) << "a stock client got too few peers from the lab's trackers";
 
-  auto dht = inside(lab, [&] { return stock_client_dht_peers(lab); });
   std::set<std::string> live;
   for (const auto* p : lab.plan.with_role(Role::seed)) live.insert(p->endpoint.address.to_string());
   for (const auto* p : lab.plan.with_role(Role::leecher)) live.insert(p->endpoint.address.to_string());
+  auto dht = inside(lab, [&] { return stock_client_dht_peers(lab, live); });
   int from_dht = 0;
   for (const auto& ip : dht["dht_peers"]) from_dht += live.count(ip.get<std::string>()) ? 1 : 0;
   EXPECT_GE(from_dht, 1) << "a stock client found no lab peer through the DHT: " << dht.dump();
@@ -319,7 +364,8 @@ TEST_F(LabAcceptance, SmallLabBehavesAsItsGroundTruthSaysAndLeavesNothingBehind)
   auto every = inside(lab, [&] { return check_every_address(lab, truth); });
   EXPECT_EQ(every["failures"], json::array()) << every["failures"].dump(1);
   for (const char* role : {"tracker", "seed", "leecher", "dht_node", "anti_p2p", "byte_order", "propagator",
-                           "bogus_unroutable", "bogus_dead", "bogus_open_port", "anti_p2p_fake", "byte_order_reversed"})
+                           "bogus_unroutable", "bogus_dead", "bogus_open_port", "anti_p2p_fake", "byte_order_reversed",
+                           "dht_fake_values", "dht_phantom", "dht_phantom_neighbour", "dht_sybil", "dht_sybil_near"})
     EXPECT_GT(every["checked"].value(role, 0), 0) << "no address checked for role " << role;
 
   EXPECT_EQ(check_mmdb(lab.asn_mmdb, truth), std::vector<std::string>{});

@@ -155,9 +155,71 @@ void add_emule(LabPlan& plan, Allocator& alloc) {
     add(plan, Role::kad_node, Impl::lab_actor, numbered("kad-", i), alloc.next(), kKadNodePort);
 }
 
+// Bogus DHT nodes, after everything else so that scenarios without them keep
+// their addresses.
+void add_bogus_dht(LabPlan& plan, Allocator& alloc) {
+  const auto& s = plan.scenario;
+  for (int i = 0; i < s.dht_fake_values; ++i) {
+    add(plan, Role::dht_fake_values, Impl::lab_actor, numbered("dht-fake-values-", i), alloc.next(), kDhtNodePort);
+    plan.parties.back().variant = i % s.torrents;
+  }
+  for (int i = 0; i < s.dht_phantom; ++i) {
+    add(plan, Role::dht_phantom, Impl::lab_actor, numbered("dht-phantom-", i), alloc.next(), kDhtNodePort);
+    plan.parties.back().group = i;
+    plan.parties.back().variant = i % s.torrents;
+    for (int j = 0; j < kPhantomNeighbours; ++j) {
+      add(plan, Role::dht_phantom_neighbour, Impl::none, numbered("dht-phantom-" + std::to_string(i) + "-", j),
+          alloc.next(), kDhtNodePort);
+      plan.parties.back().group = i;
+      plan.parties.back().on_lo = false;
+    }
+  }
+  for (int h = 0; h < s.dht_sybil_hosts; ++h) {
+    auto ip = alloc.next();
+    for (int i = 0; i < s.dht_sybil_ids; ++i) {
+      add(plan, Role::dht_sybil, Impl::lab_actor, numbered("dht-sybil-" + std::to_string(h) + "-", i), ip,
+          static_cast<std::uint16_t>(kDhtNodePort + i));
+      plan.parties.back().group = h;
+      plan.parties.back().variant = h % s.torrents;
+    }
+  }
+  for (int t = 0; t < s.torrents && s.dht_sybil_near > 0; ++t) {
+    for (int i = 0; i < s.dht_sybil_near; ++i) {
+      add(plan, Role::dht_sybil_near, Impl::lab_actor, numbered("dht-near-" + std::to_string(t) + "-", i),
+          alloc.next(), kDhtNodePort);
+      plan.parties.back().variant = t;
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(Role r) noexcept { return name_of(r); }
+
+bool bogus_dht_role(Role r) noexcept {
+  return r == Role::dht_fake_values || r == Role::dht_phantom || r == Role::dht_sybil || r == Role::dht_sybil_near;
+}
+
+std::vector<Endpoint> fake_values_of(const LabPlan& plan, const Party& node) {
+  auto honest = plan.with_role(Role::dht_node);
+  std::vector<Endpoint> out;
+  if (honest.empty()) return out;
+  std::size_t index = 0;
+  for (const auto* p : plan.with_role(Role::dht_fake_values)) {
+    if (p == &node) break;
+    ++index;
+  }
+  for (std::size_t j = 0; j < 8 && j < honest.size(); ++j) out.push_back(honest[(index * 8 + j) % honest.size()]->endpoint);
+  return out;
+}
+
+std::vector<Endpoint> phantom_neighbours_of(const LabPlan& plan, const Party& node) {
+  std::vector<Endpoint> out;
+  for (const auto* p : plan.with_role(Role::dht_phantom_neighbour)) {
+    if (p->group == node.group) out.push_back(p->endpoint);
+  }
+  return out;
+}
 
 bool emule_role(Role r) noexcept { return r >= Role::ed2k_server; }
 
@@ -195,6 +257,7 @@ LabPlan make_plan(const Scenario& s) {
   for (int i = 0; i < s.dht_nodes; ++i)
     add(plan, Role::dht_node, Impl::lab_actor, numbered("dht-", i), alloc.next(), kDhtNodePort);
   add_emule(plan, alloc);
+  add_bogus_dht(plan, alloc);
   return plan;
 }
 
@@ -221,8 +284,9 @@ std::vector<const Party*> LabPlan::with_role(Role r) const {
 
 std::vector<IpAddress> LabPlan::addresses() const {
   std::vector<IpAddress> out;
+  std::set<IpAddress> seen;  // a horizontal Sybil host holds several parties
   for (const auto& p : parties) {
-    if (p.on_lo) out.push_back(p.endpoint.address);
+    if (p.on_lo && seen.insert(p.endpoint.address).second) out.push_back(p.endpoint.address);
   }
   return out;
 }

@@ -32,6 +32,12 @@ enum class Role : std::uint8_t {
   bogus_dead,        // handed out, routable, nothing listening
   bogus_open_port,   // handed out, a TCP port that answers but does not speak BitTorrent
   anti_p2p_fake,     // made up by an anti-P2P farm, inside its /24, nothing there
+  // Bogus DHT nodes (issue 26), all answered by the DHT responder:
+  dht_fake_values,   // answers get_peers for any infohash with honest DHT nodes' addresses as values
+  dht_phantom,       // names neighbours that do not exist (dht_phantom_neighbour), next to any target
+  dht_phantom_neighbour,  // named by a phantom node (group: the phantom's index); nothing there
+  dht_sybil,         // one of dht_sybil_ids node ids on one address (group: the address's index)
+  dht_sybil_near,    // a node id next to a lab torrent's infohash (48 bits shared)
   // eMule (issue 24)
   ed2k_server,       // an eDonkey index server (the lab's own), TCP and UDP at port + 4
   kad_node,          // a node of the many-nodes KAD responder
@@ -46,7 +52,10 @@ constexpr auto enum_names(Role) noexcept {
       {Role::dht_node, "dht_node"}, {Role::anti_p2p, "anti_p2p"}, {Role::byte_order, "byte_order"},
       {Role::propagator, "propagator"}, {Role::bogus_unroutable, "bogus_unroutable"},
       {Role::bogus_dead, "bogus_dead"}, {Role::bogus_open_port, "bogus_open_port"},
-      {Role::anti_p2p_fake, "anti_p2p_fake"}, {Role::ed2k_server, "ed2k_server"}, {Role::kad_node, "kad_node"},
+      {Role::anti_p2p_fake, "anti_p2p_fake"}, {Role::dht_fake_values, "dht_fake_values"},
+      {Role::dht_phantom, "dht_phantom"}, {Role::dht_phantom_neighbour, "dht_phantom_neighbour"},
+      {Role::dht_sybil, "dht_sybil"}, {Role::dht_sybil_near, "dht_sybil_near"},
+      {Role::ed2k_server, "ed2k_server"}, {Role::kad_node, "kad_node"},
       {Role::emule_peer, "emule_peer"}, {Role::emule_byte_order, "emule_byte_order"},
       {Role::emule_anti_p2p, "emule_anti_p2p"}, {Role::emule_fake, "emule_fake"}});
 }
@@ -54,6 +63,10 @@ constexpr auto enum_names(Role) noexcept {
 std::string_view to_string(Role r) noexcept;
 // Whether the role belongs to the eMule side of the lab.
 bool emule_role(Role r) noexcept;
+// A node of the DHT responder that is not honest (every role from
+// dht_fake_values to dht_sybil_near but the phantom neighbours, which are
+// nothing).
+bool bogus_dht_role(Role r) noexcept;
 
 // What runs at an address.
 enum class Impl : std::uint8_t { none, opentracker, libtorrent, lab_actor, amule };
@@ -71,11 +84,13 @@ struct Party {
   std::string name;  // "seed-0", "lite-17", "anti-p2p-1-2", "opentracker", "client-1"
   Endpoint endpoint;
   bool on_lo = true;  // the address is configured inside the lab (false: nothing routes to it)
-  int farm = -1;      // anti-P2P farm index, for anti_p2p and anti_p2p_fake
+  int farm = -1;      // anti-P2P farm index, for anti_p2p and anti_p2p_fake (anti-P2P farm members share it)
+  int group = -1;     // bogus DHT nodes: a phantom node's index, shared with its made-up neighbours; a Sybil address's index
   bool lite_seed = false;  // lab_actor peers: claims every piece; amuled: shares the whole file
   bool utp_only = false;   // speaks BitTorrent over uTP only (no TCP listener, no TCP dialling)
   // emule_peer (scripted): 0 aMule 2.3.3, 1 eMule 0.50a. emule_byte_order:
-  // which defect (EmuleDefect). ed2k_server: 1 when poisoned.
+  // which defect (EmuleDefect). ed2k_server: 1 when poisoned. A bogus DHT
+  // node: the torrent whose lookups it places itself in.
   int variant = 0;
 };
 
@@ -107,7 +122,7 @@ struct LabPlan {
   std::vector<IpAddress> client_addresses() const;
   const Party* find(std::string_view name) const;
   std::vector<const Party*> with_role(Role r) const;
-  std::vector<IpAddress> addresses() const;  // every on_lo party's IP, for the sandbox
+  std::vector<IpAddress> addresses() const;  // every on_lo party's IP, once, for the sandbox
   // Every tracker's announce URLs, HTTP then UDP per tracker, in plan order.
   std::vector<std::string> tracker_urls() const;
   // Peers that announce themselves to the trackers (and so can be learned).
@@ -117,5 +132,12 @@ struct LabPlan {
 };
 
 LabPlan make_plan(const Scenario& s);
+
+// The values a dht_fake_values node gives for any infohash: eight honest
+// responder nodes' addresses (DHT port), by turns from the node's index.
+std::vector<Endpoint> fake_values_of(const LabPlan& plan, const Party& node);
+// The made-up neighbours a dht_phantom node names.
+std::vector<Endpoint> phantom_neighbours_of(const LabPlan& plan, const Party& node);
+inline constexpr int kPhantomNeighbours = 8;
 
 }  // namespace p2pscope::lab

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <set>
 
 namespace p2pscope::lab {
@@ -64,8 +66,40 @@ TEST(LabPlan, SmallScenarioPlacesEveryActor) {
   EXPECT_GE(plan.announcing_peers().size(), 180u);  // "about 200 peers"
   EXPECT_EQ(plan.with_role(Role::dht_node).size(), 300u);
   for (auto r : {Role::anti_p2p, Role::byte_order, Role::propagator, Role::bogus_unroutable, Role::bogus_dead,
-                 Role::bogus_open_port, Role::anti_p2p_fake})
+                 Role::bogus_open_port, Role::anti_p2p_fake, Role::dht_fake_values, Role::dht_phantom,
+                 Role::dht_phantom_neighbour, Role::dht_sybil, Role::dht_sybil_near})
     EXPECT_FALSE(plan.with_role(r).empty()) << to_string(r);
+}
+
+TEST(LabPlan, BogusDhtNodesKeepTheOtherAddressesAndASybilHostIsOneAddress) {
+  auto s = parse_scenario(builtin_scenario("small").value()).value();
+  auto with = make_plan(s);
+  s.dht_fake_values = s.dht_phantom = s.dht_sybil_hosts = s.dht_sybil_near = 0;
+  auto without = make_plan(s);
+  ASSERT_LT(without.parties.size(), with.parties.size());
+  for (std::size_t i = 0; i < without.parties.size(); ++i)
+    EXPECT_EQ(with.parties[i].endpoint, without.parties[i].endpoint) << with.parties[i].name;
+
+  for (const auto& p : with.parties)
+    if (bogus_dht_role(p.role) || p.role == Role::dht_phantom_neighbour)
+      EXPECT_EQ(p.farm, -1) << p.name << ": an anti-P2P farm hands out every party of its farm index";
+  auto sybils = with.with_role(Role::dht_sybil);
+  ASSERT_EQ(sybils.size(), 4u);
+  for (const auto* p : sybils) EXPECT_EQ(p->endpoint.address, sybils[0]->endpoint.address);
+  auto lo = with.addresses();
+  EXPECT_EQ(std::count(lo.begin(), lo.end(), sybils[0]->endpoint.address), 1) << "added to the sandbox once";
+  for (const auto* n : with.with_role(Role::dht_phantom_neighbour)) {
+    EXPECT_FALSE(n->on_lo) << "nothing is there";
+    EXPECT_EQ(std::count(lo.begin(), lo.end(), n->endpoint.address), 0);
+  }
+  auto phantom = with.with_role(Role::dht_phantom);
+  EXPECT_EQ(phantom_neighbours_of(with, *phantom.at(0)).size(), static_cast<std::size_t>(kPhantomNeighbours));
+  auto values = fake_values_of(with, *with.with_role(Role::dht_fake_values).at(0));
+  ASSERT_EQ(values.size(), 8u);
+  auto honest = with.with_role(Role::dht_node);
+  for (const auto& v : values)
+    EXPECT_TRUE(std::any_of(honest.begin(), honest.end(), [&](const Party* p) { return p->endpoint == v; }))
+        << v.to_string() << " is an honest DHT node";
 }
 
 TEST(LabPlan, MirroredPairsAreEachOthersByteReversal) {

@@ -74,6 +74,11 @@ const std::vector<std::pair<std::string, Field>>& fields() {
       {"mirrored_pairs", int_field(&Scenario::mirrored_pairs, 0, 64)},
       {"dht_nodes", int_field(&Scenario::dht_nodes, 0, 50000)},
       {"libtorrent_dht", yes_no_field(&Scenario::libtorrent_dht)},
+      {"dht_fake_values", int_field(&Scenario::dht_fake_values, 0, 64)},
+      {"dht_phantom", int_field(&Scenario::dht_phantom, 0, 64)},
+      {"dht_sybil_hosts", int_field(&Scenario::dht_sybil_hosts, 0, 64)},
+      {"dht_sybil_ids", int_field(&Scenario::dht_sybil_ids, 2, 64)},
+      {"dht_sybil_near", int_field(&Scenario::dht_sybil_near, 0, 64)},
       {"anti_p2p_farms", int_field(&Scenario::anti_p2p_farms, 0, 16)},
       {"anti_p2p_per_farm", int_field(&Scenario::anti_p2p_per_farm, 1, 64)},
       {"anti_p2p_fakes", int_field(&Scenario::anti_p2p_fakes, 0, 600)},
@@ -156,6 +161,8 @@ Result<Scenario> parse_scenario(std::string_view text, ScenarioError* err) {
   bool bittorrent = s.seeds + s.leechers + s.lite_peers > 0;
   if (bittorrent && !s.opentracker && s.lab_trackers == 0 && s.dht_nodes == 0)
     return fail(err, 0, "lab_trackers", "the lab needs a tracker or DHT nodes for peers to find each other");
+  if (s.dht_fake_values + s.dht_phantom + s.dht_sybil_hosts + s.dht_sybil_near > 0 && s.dht_nodes < 8)
+    return fail(err, seen["dht_nodes"], "dht_nodes", "bogus DHT nodes need at least 8 honest dht_nodes around them");
   if (s.leechers + s.lite_peers > 0 && s.seeds == 0)
     return fail(err, seen["seeds"], "seeds", "BitTorrent leechers need at least one seed");
   if (s.poisoned_ed2k_servers > s.ed2k_servers)

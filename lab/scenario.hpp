@@ -30,6 +30,12 @@ struct Scenario {
   int mirrored_pairs = 0;            // lite peer pairs at a.b.c.d and d.c.b.a
   int dht_nodes = 0;                 // nodes of the many-nodes DHT responder
   bool libtorrent_dht = false;       // libtorrent seeds and leechers run the DHT too
+  // Bogus DHT nodes (issue 26), answered by the responder besides dht_nodes:
+  int dht_fake_values = 0;           // answer get_peers for any infohash with DHT nodes' addresses as values
+  int dht_phantom = 0;               // name neighbours that do not exist, next to whatever target was asked
+  int dht_sybil_hosts = 0;           // addresses that each hold dht_sybil_ids node ids (none a BEP 42 id)
+  int dht_sybil_ids = 8;
+  int dht_sybil_near = 0;            // per torrent: nodes with ids next to its infohash, each at its own address
   int anti_p2p_farms = 0;            // server-farm /24s of anti-P2P peers
   int anti_p2p_per_farm = 4;
   int anti_p2p_fakes = 6;            // made-up addresses per farm, handed out through PEX and trackers

@@ -14,6 +14,9 @@ bool speaks_bittorrent(const std::string& role) {
   return role == "seed" || role == "leecher" || role == "anti_p2p" || role == "byte_order" || role == "propagator";
 }
 
+// A node of the lab's DHT responder, honest or bogus.
+bool dht_role(const std::string& role) { return role.starts_with("dht_") && role != "dht_phantom_neighbour"; }
+
 bool direct_route(const std::string& route) { return route == "tracker-reply" || route == "pex" || route == "pex-relay"; }
 
 class Truth {
@@ -80,7 +83,7 @@ Judgement source_of(const Truth& t, const Observation& o, std::string& name) {
   if (!src) return rejected("source unknown to the lab");
   name = src->value("name", "");
   auto role = src->value("role", "");
-  if (o.via == Via::dht && role != "dht_node" && src->value("implementation", "") != "libtorrent")
+  if (o.via == Via::dht && !dht_role(role) && src->value("implementation", "") != "libtorrent")
     return rejected("DHT source is not a DHT node");
   if (o.via == Via::pex && !speaks_bittorrent(role)) return rejected("PEX source is not a BitTorrent peer");
   if (o.via == Via::incoming) return rejected("incoming connections are not crawled");
@@ -105,6 +108,7 @@ Judgement judge(const Truth& t, const Observation& o) {
     if (route == "tracker-announce" && tracker) return confirmed();
     if (route == "tracker-announce-ip" && tracker && e.value("via", "") == source) return confirmed();
     if ((route == "pex" || route == "pex-relay") && o.via == Via::pex && actor == source) return confirmed(actor);
+    if (route == "dht-values" && o.via == Via::dht && actor == source) return confirmed();
   }
   if (role == "anti_p2p" && o.via == Via::pex) return confirmed();  // a live peer, relayed honestly
   return rejected("the truth does not name this source and route for this bogus peer");
@@ -135,7 +139,7 @@ CrawlScore score_crawl(const json& truth, const std::vector<Observation>& observ
   }
   for (const auto& [ep, row] : t.with_port()) {
     auto role = row->value("role", "");
-    if (role == "tracker" || role == "dht_node" || role == "client") continue;
+    if (role == "tracker" || role.starts_with("dht_") || role == "client") continue;
     ++s.expected;
     if (row->value("carrier", "") == "utp") {
       ++s.utp_only;
@@ -190,6 +194,55 @@ std::map<VerdictKind, ClassScore> score_verdicts(const json& truth, const std::v
   for (const auto& row : truth.at("addresses"))
     if (row.value("network", "") != "emule") ++out[truth_class(row.value("role", ""), row.value("bogus", false))].in_truth;
   return out;
+}
+
+namespace {
+// The verdict a bogus DHT node's role calls for; normal for any other role.
+VerdictKind dht_class(const std::string& role) {
+  if (role == "dht_fake_values") return VerdictKind::dht_fake_values;
+  if (role == "dht_phantom") return VerdictKind::dht_phantom_neighbours;
+  if (role == "dht_sybil" || role == "dht_sybil_near") return VerdictKind::dht_sybil;
+  return VerdictKind::normal;
+}
+}  // namespace
+
+DhtNodeScore score_dht_nodes(const json& truth, const std::vector<DhtNodeSeen>& seen, const std::vector<Verdict>& verdicts) {
+  Truth t(truth);
+  DhtNodeScore s;
+  std::map<Endpoint, VerdictKind> judged;
+  for (const auto& v : verdicts) {
+    if (dht_node_verdict(v.verdict)) judged.emplace(v.peer, v.verdict);
+  }
+  std::set<Endpoint> met;
+  for (const auto& n : seen) {
+    const json* row = t.row(n.node);
+    if (!row || !met.insert(n.node).second) continue;
+    auto role = row->value("role", "");
+    auto actual = dht_class(role);
+    auto it = judged.find(n.node);
+    auto predicted = it == judged.end() ? VerdictKind::normal : it->second;
+    tally_verdict(s.by_kind, n.node, actual, predicted);
+    if (actual != VerdictKind::normal) {
+      auto& r = s.by_role[role];
+      ++r.actual;
+      r.correct += predicted == actual;
+      if (predicted != actual && r.missed.size() < kMaxListed)
+        r.missed.push_back(n.node.to_string() + " (verdict: " + std::string(to_string(predicted)) + ")");
+    }
+  }
+  // Verdicts on nodes the crawl never recorded cannot be right.
+  for (const auto& [ep, kind] : judged) {
+    if (!met.count(ep)) tally_verdict(s.by_kind, ep, std::nullopt, kind);
+  }
+  for (const auto& row : truth.at("addresses")) {
+    auto role = row.value("role", "");
+    if (auto k = dht_class(role); k != VerdictKind::normal) {
+      ++s.by_kind[k].in_truth;
+      ++s.by_role[role].in_truth;
+    }
+  }
+  s.met = met.size();
+  return s;
 }
 
 namespace {

@@ -94,6 +94,21 @@ VerdictKind truth_class(const std::string& role, bool bogus);
 void tally_verdict(std::map<VerdictKind, ClassScore>& out, const Endpoint& peer, std::optional<VerdictKind> actual,
                    VerdictKind predicted);
 
+// Verdicts on DHT nodes against the truth (issue 26). The nodes judged are
+// the lab addresses among the crawl's dht_node records. A bogus node's class
+// is its role's verdict (dht_fake_values; dht_phantom: dht_phantom_neighbours;
+// dht_sybil and dht_sybil_near: dht_sybil); every other node met is normal,
+// and must get no dht_* verdict. A node without a verdict counts as judged
+// normal. by_role scores recall per kind of bogus node (the two Sybil roles
+// apart).
+struct DhtNodeScore {
+  std::map<VerdictKind, ClassScore> by_kind;
+  std::map<std::string, ClassScore> by_role;  // bogus roles only: actual, correct, missed, in_truth
+  std::size_t met = 0;                         // lab nodes the crawl recorded
+};
+DhtNodeScore score_dht_nodes(const nlohmann::json& truth, const std::vector<DhtNodeSeen>& seen,
+                             const std::vector<Verdict>& verdicts);
+
 // What a diagnosis made of each misbehaving actor in the truth (the demo's
 // "actors found"): the anti-P2P peers, byte-order clients, propagators and
 // poisoned trackers. looks_like maps a diagnosis source (a tracker URL, or a

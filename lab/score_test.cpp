@@ -145,6 +145,68 @@ Verdict emule_judged(const char* peer, VerdictKind kind) {
   return v;
 }
 
+// A DHT of one honest node, the node a fake-values node hands out as a
+// peer, and one bogus node of each kind (two Sybil ids on one address).
+json dht_truth() {
+  return json::parse(R"({
+    "info_hashes": ["c12fe1c06bba254a9dc9f519b335aa7c1367a88a"],
+    "addresses": [
+      {"ip": "23.0.0.1", "port": 6890, "role": "dht_node", "name": "dht-0", "bogus": false},
+      {"ip": "23.0.1.1", "port": 6890, "role": "dht_node", "name": "dht-1", "bogus": true,
+       "introduced_by": [{"actor": "dht-fake-values-0", "route": "dht-values"}]},
+      {"ip": "51.0.0.1", "port": 6890, "role": "dht_fake_values", "name": "dht-fake-values-0", "bogus": false},
+      {"ip": "53.0.0.1", "port": 6890, "role": "dht_phantom", "name": "dht-phantom-0", "bogus": false},
+      {"ip": "61.0.0.1", "port": 6890, "role": "dht_phantom_neighbour", "name": "dht-phantom-0-0", "bogus": false},
+      {"ip": "45.0.0.1", "port": 6890, "role": "dht_sybil", "name": "dht-sybil-0-0", "bogus": false},
+      {"ip": "45.0.0.1", "port": 6891, "role": "dht_sybil", "name": "dht-sybil-0-1", "bogus": false},
+      {"ip": "47.0.0.1", "port": 6890, "role": "dht_sybil_near", "name": "dht-near-0-0", "bogus": false}
+    ]})");
+}
+
+DhtNodeSeen node_seen(const char* node) {
+  DhtNodeSeen n;
+  n.info_hash = InfoHash::from_hex(kHash).value();
+  n.node = Endpoint::parse(node).value();
+  return n;
+}
+
+Verdict node_verdict(const char* node, VerdictKind k) {
+  Verdict v;
+  v.peer = Endpoint::parse(node).value();
+  v.verdict = k;
+  return v;
+}
+
+TEST(ScoreDhtNodes, ScoresEachKindOfBogusNodeAndFlagsAnHonestNodeJudgedBogus) {
+  std::vector<DhtNodeSeen> met;
+  for (const char* n : {"23.0.0.1:6890", "51.0.0.1:6890", "53.0.0.1:6890", "61.0.0.1:6890", "45.0.0.1:6890",
+                        "45.0.0.1:6891", "47.0.0.1:6890", "99.9.9.9:1"})
+    met.push_back(node_seen(n));
+  auto s = score_dht_nodes(dht_truth(), met,
+                           {node_verdict("51.0.0.1:6890", VerdictKind::dht_fake_values),
+                            node_verdict("53.0.0.1:6890", VerdictKind::dht_phantom_neighbours),
+                            node_verdict("45.0.0.1:6890", VerdictKind::dht_sybil),
+                            node_verdict("23.0.0.1:6890", VerdictKind::dht_sybil),
+                            node_verdict("47.0.0.1:6890", VerdictKind::dht_sybil)});
+  EXPECT_EQ(s.met, 7u) << "the address outside the lab is not a lab node";
+  EXPECT_DOUBLE_EQ(s.by_kind[VerdictKind::dht_fake_values].precision(), 1.0);
+  EXPECT_DOUBLE_EQ(s.by_kind[VerdictKind::dht_phantom_neighbours].recall(), 1.0);
+  EXPECT_EQ(s.by_kind[VerdictKind::dht_sybil].predicted, 3u);
+  EXPECT_EQ(s.by_kind[VerdictKind::dht_sybil].correct, 2u);
+  EXPECT_EQ(s.by_kind[VerdictKind::dht_sybil].wrong, (std::vector<std::string>{"23.0.0.1:6890 (truth: normal)"}));
+  EXPECT_DOUBLE_EQ(s.by_role["dht_sybil"].recall(), 0.5);
+  EXPECT_EQ(s.by_role["dht_sybil"].missed, (std::vector<std::string>{"45.0.0.1:6891 (verdict: normal)"}));
+  EXPECT_DOUBLE_EQ(s.by_role["dht_sybil_near"].recall(), 1.0);
+}
+
+TEST(ScoreDhtNodes, ValuesFromAFakeValuesNodeAreAttributedToIt) {
+  Observation o = seen("23.0.1.1:6890", Via::dht, "51.0.0.1:6890");
+  o.source_node_id = NodeId{};
+  auto s = score_crawl(dht_truth(), {o, seen("23.0.1.1:6890", Via::dht, "23.0.0.1:6890")});
+  EXPECT_EQ(s.confirmed, 1u) << "only the fake-values node hands it out";
+  EXPECT_EQ(s.expected, 0u) << "DHT nodes are not peers to find";
+}
+
 TEST(ScoreEmuleVerdicts, ScoresFarmAddressesAsAntiP2pAndReversalsAsByteOrder) {
   auto s = score_emule_verdicts(emule_truth(), {emule_judged("1.0.0.20:4662", VerdictKind::byte_order),
                                                 emule_judged("5.5.5.1:4662", VerdictKind::anti_p2p),

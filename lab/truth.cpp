@@ -25,6 +25,7 @@ class Truth {
              {"implementation", to_string(p.impl)}, {"bogus", bogus_role(p.role)}};
       if (p.endpoint.port != 0) a["port"] = p.endpoint.port;
       if (p.farm >= 0) a["farm"] = p.farm;
+      if (p.group >= 0) a["group"] = p.group;
       if (p.utp_only) a["carrier"] = "utp";
       if (emule_role(p.role)) a["network"] = "emule";
       add(p.endpoint, std::move(a));
@@ -138,6 +139,21 @@ void add_byte_order_routes(Truth& t, const LabPlan& plan) {
   }
 }
 
+// A fake-values DHT node hands out honest DHT nodes' addresses as peers of
+// any infohash: nothing speaks BitTorrent there, so as peers they are bogus
+// (the rows keep their dht_node role: as DHT nodes they are honest).
+void add_dht_routes(Truth& t, const LabPlan& plan) {
+  for (const auto* f : plan.with_role(Role::dht_fake_values)) {
+    for (const auto& ep : fake_values_of(plan, *f)) {
+      t.introduce(ep, f->name, "dht-values");
+      (*t.row(ep))["bogus"] = true;
+    }
+  }
+  for (const auto* p : plan.with_role(Role::dht_phantom)) {
+    for (const auto& ep : phantom_neighbours_of(plan, *p)) t.introduce(ep, p->name, "dht-nodes");
+  }
+}
+
 // The eMule side (lab/emule.hpp says who hands out what).
 void add_emule_routes(Truth& t, const LabPlan& plan) {
   const std::string emule = "emule";
@@ -194,6 +210,7 @@ nlohmann::json ground_truth(const TruthInputs& in) {
   for (const auto* p : plan.with_role(Role::propagator)) {
     for (const auto& ep : t.bogus_endpoints()) t.introduce(ep, p->name, "pex-relay");
   }
+  add_dht_routes(t, plan);  // after the propagator: nobody relays DHT values
   add_emule_routes(t, plan);
   json j;
   j["scenario"] = plan.scenario.name;

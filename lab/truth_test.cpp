@@ -61,6 +61,25 @@ TEST_F(LabTruth, EveryBogusAddressNamesTheActorAndRouteThatIntroducedIt) {
             injected.end());
 }
 
+TEST_F(LabTruth, AFakeValuesNodesValuesAreBogusPeersButHonestDhtNodes) {
+  const auto* fake = plan_.with_role(Role::dht_fake_values).at(0);
+  auto values = fake_values_of(plan_, *fake);
+  ASSERT_FALSE(values.empty());
+  for (const auto& v : values) {
+    auto r = row(v);
+    EXPECT_EQ(r["role"], "dht_node") << "as a DHT node it is honest";
+    EXPECT_TRUE(r["bogus"].get<bool>()) << "as a peer nothing is there";
+    EXPECT_EQ(r["introduced_by"], (json::array({{{"actor", fake->name}, {"route", "dht-values"}}})));
+  }
+  for (const auto* p : plan_.with_role(Role::dht_sybil)) {
+    EXPECT_EQ(row(p->endpoint)["role"], "dht_sybil");
+    EXPECT_FALSE(row(p->endpoint)["bogus"].get<bool>()) << "not handed out as a peer";
+  }
+  const auto* phantom = plan_.with_role(Role::dht_phantom).at(0);
+  for (const auto& n : phantom_neighbours_of(plan_, *phantom))
+    EXPECT_EQ(row(n)["introduced_by"], (json::array({{{"actor", phantom->name}, {"route", "dht-nodes"}}})));
+}
+
 TEST_F(LabTruth, ByteOrderReversalsLandOnLivePeersAndOnUnroutableSpace) {
   int on_live = 0, unroutable = 0;
   for (const auto& [key, r] : rows_) {

@@ -245,6 +245,13 @@ void Diagnoser::sources(Diagnosis& d) const {
 Diagnosis diagnose(const DiagnoseInputs& in) {
   auto d = Diagnoser(in).run();
   if (!in.emule_observations.empty()) diagnose_emule(in, d);
+  auto nodes = judge_dht_nodes(in.dht_nodes, in.probes, in.dht);
+  std::set<std::string> bogus_nodes;
+  for (const auto& v : nodes) bogus_nodes.insert(v.peer.to_string());
+  for (auto& s : d.sources) {
+    if (s.via == Via::dht && bogus_nodes.count(s.source)) s.looks_like = SourceLooks::bogus_dht_node;
+  }
+  d.verdicts.insert(d.verdicts.end(), std::make_move_iterator(nodes.begin()), std::make_move_iterator(nodes.end()));
   return d;
 }
 

@@ -28,6 +28,7 @@
 #include "core/names.hpp"
 #include "core/records.hpp"
 #include "probes/cluster.hpp"
+#include "probes/dht_nodes.hpp"
 #include "probes/prefix_table.hpp"
 
 #include <span>
@@ -41,6 +42,8 @@ struct DiagnoseInputs {
   const PrefixTable* routing = nullptr;  // null: only special-purpose ranges decide routability
   std::span<const IpRange> known;        // known anti-P2P ranges
   ClusterConfig cluster;
+  std::span<const DhtNodeSeen> dht_nodes;  // the DHT nodes met, judged as probes/dht_nodes.hpp says
+  DhtJudgeConfig dht;
 };
 
 // What a source's hand-outs make it look like: anti_p2p_peer (judged
@@ -50,9 +53,11 @@ struct DiagnoseInputs {
 // eMule: byte_order_relay (source exchange, reversals at least half its
 // definitely-bogus peers: an old aMule); poisoned_server (an index server
 // listing definitely-bogus addresses that run no eMule client, which could
-// never have logged in).
+// never have logged in). bogus_dht_node: a DHT source with a dht_* verdict
+// of its own.
 enum class SourceLooks : std::uint8_t {
-  unremarkable, anti_p2p_peer, byte_order_client, propagator, poisoned_tracker, byte_order_relay, poisoned_server
+  unremarkable, anti_p2p_peer, byte_order_client, propagator, poisoned_tracker, byte_order_relay, poisoned_server,
+  bogus_dht_node
 };
 // The names are the words reports print; unremarkable's is empty.
 constexpr auto enum_names(SourceLooks) noexcept {
@@ -63,7 +68,8 @@ constexpr auto enum_names(SourceLooks) noexcept {
        {SourceLooks::propagator, "propagator (relays peers unchecked)"},
        {SourceLooks::poisoned_tracker, "poisoned tracker"},
        {SourceLooks::byte_order_relay, "old-aMule byte-order relay (source exchange)"},
-       {SourceLooks::poisoned_server, "poisoned index server"}});
+       {SourceLooks::poisoned_server, "poisoned index server"},
+       {SourceLooks::bogus_dht_node, "bogus DHT node"}});
 }
 inline std::string_view to_string(SourceLooks l) noexcept { return name_of(l); }
 
@@ -129,7 +135,9 @@ struct EmuleBreakdown {
 };
 
 struct Diagnosis {
-  std::vector<Verdict> verdicts;       // one per (infohash, peer) and per (file, peer), sorted
+  // One per (infohash, peer) and per (file, peer), sorted; then one per DHT
+  // node judged bogus (dht_* verdicts, no infohash), by node address.
+  std::vector<Verdict> verdicts;
   std::vector<SourceReport> sources;   // most definitely-bogus peers first
   Breakdown breakdown;
   std::optional<EmuleBreakdown> emule; // when there were eMule observations

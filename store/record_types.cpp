@@ -275,6 +275,30 @@ PeerHello parse_peer_hello(const json& j) {
   return h;
 }
 
+json dht_node_json(const DhtNodeSeen& n) {
+  json j;
+  put_common(j, "dht_node", n.time, n.run);
+  j["info_hash"] = n.info_hash.hex();
+  put_endpoint(j, "node_ip", "node_port", n.node);
+  j["node_id"] = n.node_id.hex();
+  if (n.source_endpoint) put_endpoint(j, "source_ip", "source_port", *n.source_endpoint);
+  if (n.source_node_id) j["source_node_id"] = n.source_node_id->hex();
+  return j;
+}
+
+DhtNodeSeen parse_dht_node(const json& j) {
+  DhtNodeSeen n;
+  read_common(j, n);
+  n.info_hash = need(InfoHash::from_hex(get_string(j, "info_hash")), "info_hash");
+  n.node = get_endpoint(j, "node_ip", "node_port");
+  n.node_id = need(NodeId::from_hex(get_string(j, "node_id")), "node_id");
+  if (find(j, "source_ip")) n.source_endpoint = get_endpoint(j, "source_ip", "source_port");
+  n.source_node_id = opt_hash<NodeId>(j, "source_node_id");
+  if (n.source_endpoint.has_value() != n.source_node_id.has_value())
+    fail(errc::missing_key, "dht_node names its source by both source_ip/source_port and source_node_id, or neither");
+  return n;
+}
+
 json passive_json(const PassiveRecord& p) {
   json j = json::parse(p.body, nullptr, false);
   if (!j.is_object()) j = json{{"type", p.type}};  // bodies come from parse_passive; this is a guard
@@ -370,6 +394,12 @@ struct Fields {
     f.push_back(h.carrier ? text(std::string(name_of(*h.carrier))) : std::nullopt);
   }
   void operator()(const PassiveRecord& p) { f.insert(f.end(), {text(p.type), text(p.body)}); }
+  void operator()(const DhtNodeSeen& n) {
+    f.insert(f.end(), {hash(n.info_hash), ip(n.node.address), num(n.node.port), hash(n.node_id)});
+    f.push_back(n.source_endpoint ? ip(n.source_endpoint->address) : std::nullopt);
+    f.push_back(n.source_endpoint ? num(n.source_endpoint->port) : std::nullopt);
+    f.push_back(opt_hash(n.source_node_id));
+  }
 };
 
 
@@ -421,6 +451,9 @@ std::vector<RecordType> make_types() {
                             {"source_node_id", Kind::hex}, {"raw_id", Kind::hex}, {"id_form"}, {"peer_ip", Kind::ip},
                             {"peer_port"}, {"sx_version"}, {"user_hash", Kind::hex}, {"source_type"}, {"crypt"},
                             {"server_ip", Kind::ip}, {"server_port"}});
+  add<DhtNodeSeen, dht_node_json, parse_dht_node>(t,
+      "dht_node", {{"info_hash", Kind::hash}, {"node_ip", Kind::ip}, {"node_port"}, {"node_id", Kind::hash},
+                   {"source_ip", Kind::ip}, {"source_port"}, {"source_node_id", Kind::hash}});
   if (t.size() != std::variant_size_v<Record>) throw std::logic_error("a Record alternative has no record type");
   return t;
 }

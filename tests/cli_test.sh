@@ -211,6 +211,21 @@ contains "2 rule(s)"
 grep -q "^010.000.000.001 - 010.000.000.001 , 000 , p2pscope bogus_unroutable$" "$tmp/list.dat" || { fail_check "DAT line"; }
 expect 2 "$bin" blocklist --classes no_such_class "$tmp/verdicts.jsonl"
 contains "unknown verdict class"
+# DHT nodes (issue 26): five random ids on one address are a horizontal Sybil cluster.
+cp "$tmp/crawl.jsonl" "$tmp/crawl-dht.jsonl"
+for port in 6890 6891 6892 6893 6894; do
+  echo '{"type":"dht_node","info_hash":"'$ih'","node_ip":"45.0.0.1","node_port":'$port',"node_id":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'$port'","time":"2026-11-21T00:00:00.000000Z"}' >> "$tmp/crawl-dht.jsonl"
+done
+expect 0 "$bin" diagnose -o "$tmp/verdicts-dht.jsonl" "$tmp/crawl-dht.jsonl"
+contains "5 DHT nodes"
+contains "dht_sybil 5"
+contains "one of 5 node ids on 45.0.0.1"
+expect 0 "$bin" diagnose --sybil-ids-per-address 6 -o "$tmp/verdicts-dht6.jsonl" "$tmp/crawl-dht.jsonl"
+contains "0 DHT nodes"
+expect 0 "$bin" blocklist --classes dht_node -f cidr -o "$tmp/dht.cidr" "$tmp/verdicts-dht.jsonl"
+contains "1 rule(s)"
+grep -qx "45.0.0.1/32" "$tmp/dht.cidr" || fail_check "the Sybil address in the CIDR list"
+expect 2 "$bin" diagnose --sybil-near-bits 7 "$tmp/crawl-dht.jsonl"
 expect 2 "$bin" blocklist -f xml "$tmp/verdicts.jsonl"
 expect 1 "$bin" blocklist -o "$tmp/no/such/dir/list.p2p" "$tmp/verdicts.jsonl"
 

@@ -31,7 +31,9 @@ echo "crawler tally $tally, JSON Lines $lines, database rows $rows ($distinct di
 grep -q "batches spooled during an outage" "$tmp/crawl.err" || fail "nothing was spooled: the outage did not hit a delivery"
 [[ $tally -gt 0 && $tally == "$lines" && $tally == "$rows" && $rows == "$distinct" ]] || fail "counts differ"
 "$bin" db export --run outage-run -o "$tmp/exported.jsonl" 2>/dev/null || fail "db export"
-grep -v '"type":"swarm_counts"\|"type":"peer_hello"\|"type":"anomaly"' "$tmp/crawl.jsonl" | sort >"$tmp/a"
-grep '"type":"observation"' "$tmp/exported.jsonl" | sort >"$tmp/b"
-cmp -s "$tmp/a" "$tmp/b" || fail "the stored observations differ from the crawler's own JSON Lines"
+# Observations and the DHT nodes met (dht_node), as the crawler wrote them.
+grep '"type":"observation"\|"type":"dht_node"' "$tmp/crawl.jsonl" | sort >"$tmp/a"
+grep '"type":"observation"\|"type":"dht_node"' "$tmp/exported.jsonl" | sort >"$tmp/b"
+grep -q '"type":"dht_node"' "$tmp/a" || fail "the crawl recorded no DHT node"
+cmp -s "$tmp/a" "$tmp/b" || fail "the stored observations and DHT nodes differ from the crawler's own JSON Lines"
 echo "outage: every observation stored exactly once"

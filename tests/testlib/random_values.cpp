@@ -238,14 +238,14 @@ Record Gen::record(std::size_t kind) {
       return o;
     }
     case 1: {
-      ProbeResult p{time, run, endpoint(), maybe(*this, hash<InfoHash>()), {}, static_cast<ProbeKind>(below(9)),
+      ProbeResult p{time, run, endpoint(), maybe(*this, hash<InfoHash>()), {}, static_cast<ProbeKind>(below(12)),
                     static_cast<ProbeOutcome>(below(4)), maybe(*this, static_cast<double>(u32()) / 7.0), {}};
       if (!p.info_hash) p.file_hash = maybe(*this, md4());
       for (std::size_t i = below(3); i > 0; --i) p.evidence[text(6)] = odd_text();
       return p;
     }
     case 2: {
-      Verdict v{time, run, endpoint(), maybe(*this, hash<InfoHash>()), {}, static_cast<VerdictKind>(below(6)),
+      Verdict v{time, run, endpoint(), maybe(*this, hash<InfoHash>()), {}, static_cast<VerdictKind>(below(9)),
                 static_cast<double>(below(1001)) / 1000.0, {}};
       if (!v.info_hash) v.file_hash = maybe(*this, md4());
       for (std::size_t i = below(3); i > 0; --i) v.evidence.push_back(odd_text());
@@ -284,7 +284,15 @@ Record Gen::record(std::size_t kind) {
                "\",\"type\":\"passive_krpc\"}";
       return p;
     }
-    default: return emule_observation(time, run);
+    case 7: return emule_observation(time, run);
+    default: {
+      DhtNodeSeen n{time, run, hash<InfoHash>(), endpoint(), hash<NodeId>(), {}, {}};
+      if (coin()) {
+        n.source_endpoint = endpoint();
+        n.source_node_id = hash<NodeId>();
+      }
+      return n;
+    }
   }
 }
 
