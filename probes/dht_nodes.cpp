@@ -146,9 +146,11 @@ std::string evidence_of(const ProbeResult& p, const char* key) {
   return it == p.evidence.end() ? std::string() : it->second;
 }
 
-// A positive result wins over others of its kind (several probe runs).
+// Of several results of one kind (several probe runs), a positive one wins,
+// then a negative one: an answer tells more than a timeout.
+int rank(ProbeOutcome o) { return o == ProbeOutcome::positive ? 2 : o == ProbeOutcome::negative ? 1 : 0; }
 void keep(const ProbeResult*& slot, const ProbeResult& p) {
-  if (!slot || (slot->outcome != ProbeOutcome::positive && p.outcome == ProbeOutcome::positive)) slot = &p;
+  if (!slot || rank(p.outcome) > rank(slot->outcome)) slot = &p;
 }
 
 bool bep42_fails(const NodeId& id, const IpAddress& ip) { return bep42_applies(ip) && !bep42_valid(id, ip); }

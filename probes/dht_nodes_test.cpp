@@ -186,6 +186,10 @@ TEST(JudgeDhtNodes, NamesNothingAnswersAtAreNoSybils) {
   }
   EXPECT_TRUE(judge_dht_nodes(s, p).empty());
   EXPECT_EQ(judge_dht_nodes(s, {}).size(), 3u) << "never probed: judged by their ids alone";
+  // A later run in which they answered: they are nodes after all.
+  for (const char* ip : {"61.0.0.1", "61.0.1.1", "61.0.2.1"})
+    p.push_back(probe_record(ep(ip), ProbeKind::dht_fake_infohash, ProbeOutcome::negative, {{"values", "0"}}));
+  EXPECT_EQ(judge_dht_nodes(s, p).size(), 3u) << "an answer outweighs a timeout";
 }
 
 TEST(JudgeDhtNodes, CommonPrefixBits) {
