@@ -194,27 +194,24 @@ std::string probe_utp(const IpAddress& from, const Endpoint& to, const InfoHash&
   return c && c->handshake == ProbeOutcome::positive ? "bittorrent" : "no";
 }
 
-bool pinged(const IpAddress& from, const Endpoint& node) {
-  KrpcQuery q;
-  q.transaction_id = "pg";
-  q.method_name = "ping";
-  q.id = NodeId::from_bytes(std::string(20, 'c')).value();
-  auto r = testlib::krpc_query(from, node, q, 2s);
-  return r && std::holds_alternative<KrpcResponse>(r.value()) &&
-         bep42_valid(std::get<KrpcResponse>(r.value()).id, node.address);
-}
 
 // What a node of the DHT responder says to a ping or a get_peers, if anything.
-std::optional<KrpcResponse> ask_node(const IpAddress& from, const Endpoint& node, const InfoHash* get_peers_for) {
+std::optional<KrpcResponse> ask_node(const IpAddress& from, const Endpoint& node, const InfoHash* get_peers_for,
+                                     std::chrono::milliseconds timeout = 1s) {
   KrpcQuery q;
   q.transaction_id = "dq";
   q.method_name = get_peers_for ? "get_peers" : "ping";
   if (get_peers_for) q.info_hash = *get_peers_for;
   q.id = NodeId::from_bytes(std::string(20, 'c')).value();
   q.read_only = true;
-  auto r = testlib::krpc_query(from, node, q, 1s);
+  auto r = testlib::krpc_query(from, node, q, timeout);
   if (!r || !std::holds_alternative<KrpcResponse>(r.value())) return std::nullopt;
   return std::get<KrpcResponse>(r.value());
+}
+
+bool pinged(const IpAddress& from, const Endpoint& node) {
+  auto r = ask_node(from, node, nullptr, 2s);
+  return r && bep42_valid(r->id, node.address);
 }
 
 // Bogus DHT nodes (issue 26): what each role must do, and what it did.

@@ -128,6 +128,11 @@ struct NodeFacts {
   const ProbeResult* fake = nullptr;
   const ProbeResult* neighbours = nullptr;
   std::vector<std::string> sybil;  // why it belongs to a Sybil cluster
+  // Probed, and no answer: a name nothing answers at is no node and no
+  // Sybil (the node that named it is the suspect), so it is not clustered.
+  bool silent() const {
+    return fake && fake->outcome != ProbeOutcome::positive && fake->outcome != ProbeOutcome::negative;
+  }
 };
 
 std::size_t count_in(const ProbeResult& p, const char* key) {
@@ -157,7 +162,8 @@ bool bep42_fails(const NodeId& id, const IpAddress& ip) { return bep42_applies(i
 
 void mark_horizontal(std::map<Endpoint, NodeFacts>& nodes, const DhtJudgeConfig& cfg) {
   std::map<IpAddress, std::vector<Endpoint>> by_ip;
-  for (const auto& [ep, f] : nodes) by_ip[ep.address].push_back(ep);
+  for (const auto& [ep, f] : nodes)
+    if (!f.silent()) by_ip[ep.address].push_back(ep);
   for (const auto& [address, eps] : by_ip) {
     const IpAddress ip = address;  // a structured binding cannot be captured
     std::set<NodeId> ids;
@@ -177,6 +183,7 @@ void mark_vertical(std::map<Endpoint, NodeFacts>& nodes, const DhtJudgeConfig& c
     auto target = NodeId::from_bytes(t.raw()).value();
     std::vector<std::pair<Endpoint, NodeId>> near;
     for (const auto& [ep, f] : nodes) {
+      if (f.silent()) continue;
       for (const auto& id : f.ids) {
         if (common_prefix_bits(id, target) >= cfg.near_bits) near.emplace_back(ep, id);
       }
@@ -226,17 +233,8 @@ std::vector<Verdict> judge_dht_nodes(std::span<const DhtNodeSeen> seen, std::spa
     if (p.probe == ProbeKind::dht_fake_infohash) keep(it->second.fake, p);
     else if (p.probe == ProbeKind::dht_neighbours) keep(it->second.neighbours, p);
   }
-  // A name nothing answers at is no node and no Sybil (the node that named
-  // it is the suspect): only nodes that answered, or were never probed, are
-  // clustered.
-  std::map<Endpoint, NodeFacts> answering;
-  for (const auto& [ep, f] : nodes) {
-    bool silent = f.fake && f.fake->outcome != ProbeOutcome::positive && f.fake->outcome != ProbeOutcome::negative;
-    if (!silent) answering.emplace(ep, f);
-  }
-  mark_horizontal(answering, cfg);
-  mark_vertical(answering, cfg);
-  for (auto& [ep, f] : answering) nodes[ep].sybil = std::move(f.sybil);
+  mark_horizontal(nodes, cfg);
+  mark_vertical(nodes, cfg);
   std::vector<Verdict> out;
   for (const auto& [ep, f] : nodes) {
     Verdict v;
