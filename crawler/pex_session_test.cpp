@@ -29,17 +29,11 @@ class PexCarrier : public ::testing::Test {
   // listener that takes the connection and closes it without a byte, as
   // libtorrent does with incoming TCP turned off.
   Endpoint utp_only_peer(std::vector<PexPeer> pex, bool tcp_hangs_up = false) {
-    auto mux = testlib::loopback_utp(io_);
-    servers_.push_back(mux);
-    asio::co_spawn(io_, testlib::serve_utp_pex_peer(mux, kTorrent, std::move(pex)), asio::detached);
-    auto at = mux->local_endpoint();
-    if (tcp_hangs_up) {
-      hanging_up_.emplace_back(io_, to_tcp(at));
-      asio::co_spawn(io_, testlib::serve_honest_peer(hanging_up_.back(), InfoHash{}), asio::detached);
-      return at;
-    }
-    refusing_.push_back(testlib::refusing_tcp(io_, at));
-    return at;
+    auto& p = ports_.emplace_back(testlib::loopback_utp_only(io_, tcp_hangs_up ? testlib::TcpSide::listen : testlib::TcpSide::refuse));
+    servers_.push_back(p.mux);
+    asio::co_spawn(io_, testlib::serve_utp_pex_peer(p.mux, kTorrent, std::move(pex)), asio::detached);
+    if (tcp_hangs_up) asio::co_spawn(io_, testlib::serve_honest_peer(*p.listening, InfoHash{}), asio::detached);
+    return p.endpoint();
   }
   PexOutcome session(Endpoint peer, CarrierOrder order, bool with_utp = true, StopSignal* stop = nullptr) {
     UtpMuxes utp;
@@ -67,8 +61,7 @@ class PexCarrier : public ::testing::Test {
   asio::io_context io_;
   RateGate gate_{Politeness{.per_ip_rate = 0, .global_rate = 0}};
   std::vector<std::shared_ptr<UtpMux>> servers_;
-  std::deque<tcp::socket> refusing_;
-  std::deque<tcp::acceptor> hanging_up_;
+  std::deque<testlib::UtpOnlyPort> ports_;
   std::vector<PexPeer> peers_;
   std::vector<PeerHello> hellos_;
   std::vector<std::string> anomalies_;
@@ -133,9 +126,8 @@ TEST_F(PexCarrier, ATcpPeerIsAskedOverTcpAndUtpIsNotTried) {
 
 TEST_F(PexCarrier, APeerAnsweringOnNeitherCarrierIsUnreachableAfterBoth) {
   // A bound UDP port that never answers, and a TCP port bound to refuse.
-  udp::socket silent(io_, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  auto [silent, refusing] = testlib::loopback_silent_port(io_);
   Endpoint at = from_asio(silent.local_endpoint());
-  refusing_.push_back(testlib::refusing_tcp(io_, at));
   auto out = session(at, CarrierOrder::tcp_first);
   EXPECT_EQ(out.end, PexEnd::unreachable);
   EXPECT_FALSE(out.carrier);

@@ -158,6 +158,15 @@ std::string probe(const IpAddress& from, const Endpoint& to, const InfoHash& ih,
   return "bittorrent";
 }
 
+// probe() until it says "bittorrent", at most three times: the lab's
+// libtorrent peers share one process, and under ctest -j2 on two cores a
+// handshake can miss its 3 s deadline once.
+std::string probe_live(const IpAddress& from, const Endpoint& to, const InfoHash& ih) {
+  std::string got;
+  for (int i = 0; i < 3 && got != "bittorrent"; ++i) got = probe(from, to, ih);
+  return got;
+}
+
 // The ut_pex a peer sends after our extended handshake.
 Result<PexMessage> pex_from(const IpAddress& from, const Endpoint& to, const InfoHash& ih) {
   P2PSCOPE_TRY(c, WireClient::connect(from, to, 2s));
@@ -260,12 +269,17 @@ json check_every_address(const LabUp& lab, const json& truth) {
       got = WireClient::connect(from, r.ep(), 2s) ? want : "refused";
     } else if (j.value("carrier", "") == "utp") {
       want = "bittorrent over uTP only, for the lab torrent only";
-      bool ok = probe_utp(from, r.ep(), ih) == "bittorrent" && probe_utp(from, r.ep(), other) != "bittorrent" &&
-                probe(from, r.ep(), ih) != "bittorrent";
-      got = ok ? want : "wrong";
+      std::string mine;
+      for (int i = 0; i < 3 && mine != "bittorrent"; ++i) mine = probe_utp(from, r.ep(), ih);  // as probe_live()
+      auto theirs = probe_utp(from, r.ep(), other);
+      auto tcp = probe(from, r.ep(), ih);
+      bool ok = mine == "bittorrent" && theirs != "bittorrent" && tcp != "bittorrent";
+      got = ok ? want : "uTP lab torrent: " + mine + ", uTP random infohash: " + theirs + ", TCP: " + tcp;
     } else if (role == "seed" || role == "leecher" || role == "byte_order" || role == "propagator") {
       want = "bittorrent for the lab torrent only";
-      got = probe(from, r.ep(), ih) == "bittorrent" && probe(from, r.ep(), other) != "bittorrent" ? want : "wrong";
+      auto mine = probe_live(from, r.ep(), ih);
+      auto theirs = probe(from, r.ep(), other);
+      got = mine == "bittorrent" && theirs != "bittorrent" ? want : "lab torrent: " + mine + ", random infohash: " + theirs;
     } else if (role == "anti_p2p") {
       std::vector<testlib::Message> after;
       want = "bittorrent for a random infohash, then have_all";

@@ -36,14 +36,14 @@ class PeerProbe : public ::testing::Test {
     return *out;
   }
   Endpoint serve(tcp::acceptor& a) { return {IpAddress::v4(0x7f000001), a.local_endpoint().port()}; }
-  // A uTP-only peer; TCP to its port is refused (a socket bound there, not listening).
-  Endpoint serve_utp(testlib::UtpPeerKind kind) {
-    auto mux = testlib::loopback_utp(io_);
-    asio::co_spawn(io_, testlib::serve_utp_pex_peer(mux, real_, {}, kind), asio::detached);
-    refusing_.push_back(testlib::refusing_tcp(io_, mux->local_endpoint()));
+  // A uTP-only peer; TCP to its port is refused (a socket bound there, not
+  // listening), or with TcpSide::listen goes to ports_.back().listening.
+  Endpoint serve_utp(testlib::UtpPeerKind kind, testlib::TcpSide tcp = testlib::TcpSide::refuse) {
+    auto& p = ports_.emplace_back(testlib::loopback_utp_only(io_, tcp));
+    asio::co_spawn(io_, testlib::serve_utp_pex_peer(p.mux, real_, {}, kind), asio::detached);
     cfg_.utp.v4 = UtpMux::open(io_.get_executor(), {IpAddress::v4(0x7f000001), 0}).value();
-    servers_.push_back(mux);
-    return mux->local_endpoint();
+    servers_.push_back(p.mux);
+    return p.endpoint();
   }
   ~PeerProbe() override {
     cfg_.utp.close();
@@ -52,7 +52,7 @@ class PeerProbe : public ::testing::Test {
 
   asio::io_context io_;
   std::vector<std::shared_ptr<UtpMux>> servers_;
-  std::deque<tcp::socket> refusing_;
+  std::deque<testlib::UtpOnlyPort> ports_;
   net::RateGate gate_;
   PeerProbeConfig cfg_;
   ProbeIdentity own_{PeerId::from_bytes("-qB4520-probeprobepr").value(), "qBittorrent/4.5.2"};
@@ -123,10 +123,9 @@ TEST_F(PeerProbe, AUtpOnlyPeerIsAliveOverUtpAfterTcpIsRefused) {
 }
 
 TEST_F(PeerProbe, APeerWhoseTcpListenerHangsUpAtOnceIsAskedOverUtp) {
-  auto at = serve_utp(testlib::UtpPeerKind::honest);
-  refusing_.clear();  // a listener instead, taking the connection and closing it without a byte
-  tcp::acceptor a(io_, to_tcp(at));
-  asio::co_spawn(io_, testlib::serve_honest_peer(a, fake_), asio::detached);
+  // A listener that takes the connection and closes it without a byte.
+  auto at = serve_utp(testlib::UtpPeerKind::honest, testlib::TcpSide::listen);
+  asio::co_spawn(io_, testlib::serve_honest_peer(*ports_.back().listening, fake_), asio::detached);
   auto c = contact(at, real_, false);
   EXPECT_EQ(c.connect, ProbeOutcome::positive);
   EXPECT_EQ(c.carrier, Carrier::utp);

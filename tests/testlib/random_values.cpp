@@ -269,7 +269,7 @@ Record Gen::record(std::size_t kind) {
       PeerHello h{time, run, hash<InfoHash>(), endpoint(), hash<PeerId>(), detail::to_hex(
                       reinterpret_cast<const std::uint8_t*>(bytes(8).data()), 8), maybe(*this, odd_text()),
                   maybe(*this, address(coin() ? Family::v4 : Family::v6)), maybe(*this, std::int64_t(u32())),
-                  maybe(*this, u16()), {}};
+                  maybe(*this, u16()), {}, std::nullopt};
       for (std::size_t i = below(4); i > 0; --i) h.extensions.push_back("ut_" + text(5));
       std::sort(h.extensions.begin(), h.extensions.end());
       if (coin()) h.carrier = coin() ? Carrier::tcp : Carrier::utp;

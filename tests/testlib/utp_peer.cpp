@@ -3,6 +3,9 @@
 #include "core/peer_wire.hpp"
 #include "net/tcp_stream.hpp"
 
+#include <stdexcept>
+#include <string>
+
 namespace p2pscope::testlib {
 
 using namespace net;
@@ -47,17 +50,62 @@ awaitable<void> serve_utp_pex_peer(std::shared_ptr<UtpMux> mux, InfoHash ih, std
   }
 }
 
-std::shared_ptr<UtpMux> loopback_utp(asio::io_context& io) {
-  auto mux = UtpMux::open(io.get_executor(), {IpAddress::parse("127.0.0.1").value(), 0}).value();
-  mux->listen();
-  return mux;
+namespace {
+
+constexpr int kPortClashes = 50;
+
+// A TCP socket bound to `at` (not listening), or nothing and the bind error.
+std::optional<tcp::socket> bind_refusing(asio::io_context& io, const Endpoint& at, error_code& ec) {
+  tcp::socket s(io);
+  s.open(tcp::v4(), ec);
+  if (!ec) s.bind(to_tcp(at), ec);
+  if (ec) return std::nullopt;
+  return s;
 }
 
-tcp::socket refusing_tcp(asio::io_context& io, const Endpoint& at) {
-  tcp::socket s(io);
-  s.open(at.address.is_v4() ? tcp::v4() : tcp::v6());
-  s.bind(to_tcp(at));
-  return s;
+std::optional<tcp::acceptor> bind_listening(asio::io_context& io, const Endpoint& at, error_code& ec) {
+  tcp::acceptor a(io);
+  a.open(tcp::v4(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(to_tcp(at), ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return std::nullopt;
+  return a;
+}
+
+[[noreturn]] void give_up(const error_code& ec) {
+  throw std::runtime_error("no loopback port free on both UDP and TCP after " + std::to_string(kPortClashes) +
+                           " tries: " + ec.message());
+}
+
+}  // namespace
+
+UtpOnlyPort loopback_utp_only(asio::io_context& io, TcpSide side) {
+  error_code ec;
+  for (int i = 0; i < kPortClashes; ++i) {
+    UtpOnlyPort p;
+    p.mux = UtpMux::open(io.get_executor(), {IpAddress::parse("127.0.0.1").value(), 0}).value();
+    if (side == TcpSide::refuse)
+      p.refusing = bind_refusing(io, p.endpoint(), ec);
+    else
+      p.listening = bind_listening(io, p.endpoint(), ec);
+    if (p.refusing || p.listening) {
+      p.mux->listen();
+      return p;
+    }
+    p.mux->close();
+  }
+  give_up(ec);
+}
+
+std::pair<udp::socket, tcp::socket> loopback_silent_port(asio::io_context& io) {
+  error_code ec;
+  for (int i = 0; i < kPortClashes; ++i) {
+    udp::socket u(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    auto t = bind_refusing(io, from_asio(u.local_endpoint()), ec);
+    if (t) return {std::move(u), std::move(*t)};
+  }
+  give_up(ec);
 }
 
 }  // namespace p2pscope::testlib
