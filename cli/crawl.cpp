@@ -60,7 +60,8 @@ StatusOr<CrawlSettings> settings_of(const CrawlArgs& a) {
 
 StatusOr<CrawlConfig> configure(const CrawlArgs& a) {
   P2PSCOPE_TRY(s, settings_of(a));
-  return make_config(s, a.run_id.empty() ? default_run_id() : a.run_id);
+  auto host = s.no_ipv6 || s.ipv6 || !s.bind6.empty() ? net::HostIpv6::unrouted : net::host_ipv6();
+  return make_config(s, a.run_id.empty() ? default_run_id() : a.run_id, host);
 }
 
 void show_progress(const CrawlProgress& p) {
@@ -140,11 +141,17 @@ nlohmann::json summary_json(const CrawlSummary& s, const std::string& run_id) {
   return j;
 }
 
+std::string ipv6_state(const CrawlArgs& a, const CrawlConfig& cfg) {
+  if (!cfg.bind_v6) return a.no_ipv6 ? "off (--no-ipv6)" : "off (this host has no IPv6 route; --ipv6 forces it)";
+  return *cfg.bind_v6 == IpAddress::v6({}) ? "on" : "on, from " + cfg.bind_v6->to_string();
+}
+
 // The BitTorrent crawl proper, on its own io_context: Ctrl-C stops it
 // cleanly (twice: at once), the record file is flushed every second.
 Result<CrawlSummary> crawl_bittorrent(const CrawlArgs& a, const CrawlConfig& cfg, std::vector<Target> targets,
                                         RecordSink& sink, JsonlWriter* file, std::optional<Error>& file_error) {
   bool tty = !a.quiet && ::isatty(STDERR_FILENO) && a.output != "-";
+  if (!a.quiet) std::cerr << "p2pscope crawl: IPv6 " << ipv6_state(a, cfg) << "\n";
   net::asio::io_context io;
   Crawler crawler(io, cfg, std::move(targets), sink, tty ? ProgressFn(show_progress) : ProgressFn{});
   net::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -446,7 +453,10 @@ std::shared_ptr<CrawlArgs> define_crawl(CLI::App& app, CLI::App** sub) {
   auto* net = c->add_option_group("Network");
   net->add_option("--bind", a->bind, "Local IPv4 address to send from (default: any)");
   net->add_option("--bind6", a->bind6, "Local IPv6 address to send from; implies --ipv6");
-  net->add_flag("--ipv6", a->ipv6, "Also use IPv6: DHT nodes6 and want n6, IPv6 trackers and peers");
+  auto* on6 = net->add_flag("--ipv6", a->ipv6,
+                            "Use IPv6 even when this host has no IPv6 route (default: on when it has one): DHT "
+                            "nodes6 and want n6, IPv6 trackers and peers");
+  net->add_flag("--no-ipv6", a->no_ipv6, "IPv4 only")->excludes(on6);
   net->add_option("--port", a->port, "Port announced to trackers and peers (default 6881)")->check(CLI::Range(1, 65535));
   return a;
 }

@@ -77,7 +77,9 @@ class Demo {
   int stage(const std::vector<std::string>& args, const std::string& log);
   int crawl_and_probe();
   // One network's half of the files: "" (BitTorrent) or "emule-".
-  int probe_stage(const std::string& half, const std::string& client);
+  // `probe` of HALFcrawl.jsonl from the lab's first client address (both
+  // families when the lab has IPv6).
+  int probe_stage(const std::string& half);
   int diagnose_stage(const std::string& half, probes::Diagnosis& diagnosis);
   int judge();
   bool score(const nlohmann::json& truth);
@@ -136,12 +138,16 @@ int Demo::stage(const std::vector<std::string>& args, const std::string& log) {
 }
 
 int Demo::crawl_and_probe() {
-  auto client = lab_->plan.client_addresses().front().to_string();
+  auto bind = lab_->plan.client_bind_flags(0);
+  std::string bind_text;
+  for (const auto& f : bind) bind_text += f + " ";
   auto dht = lab_->plan.with_role(lab::Role::dht_node).front()->endpoint.to_string();
-  step("crawl --quick, inside the lab: trackers, DHT and PEX for about a minute");
-  std::vector<std::string> crawl{"crawl", "--quick", "--bind", client, "--bootstrap", dht, "-o", (out_ / "crawl.jsonl").string()};
+  step("crawl --quick, inside the lab: trackers, DHT and PEX, IPv4 and IPv6, for about a minute");
+  std::vector<std::string> crawl{"crawl", "--quick"};
+  crawl.insert(crawl.end(), bind.begin(), bind.end());
+  crawl.insert(crawl.end(), {"--bootstrap", dht, "-o", (out_ / "crawl.jsonl").string()});
   for (const auto& t : lab_->torrents) crawl.push_back(t.torrent_file.string());
-  say("p2pscope crawl --quick --bind " + client + " --bootstrap " + dht + " -o crawl.jsonl TORRENT (log: crawl.log)");
+  say("p2pscope crawl --quick " + bind_text + "--bootstrap " + dht + " -o crawl.jsonl TORRENT (log: crawl.log)");
   if (int rc = stage(crawl, "crawl.log"); rc != kOk) return rc;
   RecordInputs in;
   if (!read_records({(out_ / "crawl.jsonl").string()}, in, "demo")) return kFailure;
@@ -154,15 +160,20 @@ int Demo::crawl_and_probe() {
 
   step("probe, inside the lab: TCP connect, handshake, fake infohash, reversed address; DHT nodes: a random infohash, "
        "pings to the nodes they name");
-  return probe_stage("", client);
+  return probe_stage("");
 }
 
-int Demo::probe_stage(const std::string& half, const std::string& client) {
-  say("p2pscope probe --bind " + client + " -o " + half + "probes.jsonl " + half + "crawl.jsonl (log: " + half + "probe.log)");
-  return stage({"probe", "--bind", client, "--per-ip-rate", "20", "--global-rate", "2000", "--connect-timeout", "2",
-                "--handshake-timeout", "3", "--linger", "1", "-o", (out_ / (half + "probes.jsonl")).string(),
-                (out_ / (half + "crawl.jsonl")).string()},
-               half + "probe.log");
+int Demo::probe_stage(const std::string& half) {
+  auto bind = lab_->plan.client_bind_flags(0);
+  std::string bind_text;
+  for (const auto& f : bind) bind_text += f + " ";
+  say("p2pscope probe " + bind_text + "-o " + half + "probes.jsonl " + half + "crawl.jsonl (log: " + half + "probe.log)");
+  std::vector<std::string> args{"probe"};
+  args.insert(args.end(), bind.begin(), bind.end());
+  args.insert(args.end(), {"--per-ip-rate", "20", "--global-rate", "2000", "--connect-timeout", "2", "--handshake-timeout",
+                           "3", "--linger", "1", "-o", (out_ / (half + "probes.jsonl")).string(),
+                           (out_ / (half + "crawl.jsonl")).string()});
+  return stage(args, half + "probe.log");
 }
 
 int Demo::diagnose_stage(const std::string& half, probes::Diagnosis& diagnosis) {
@@ -243,7 +254,7 @@ int Demo::crawl_and_probe_emule() {
       " sources (" + elapsed() + ")");
 
   step("probe, inside the eMule lab: hello, one fake file hash per peer, the other byte order of every ID");
-  return probe_stage("emule-", client);
+  return probe_stage("emule-");
 }
 
 int Demo::judge_emule() {

@@ -61,11 +61,16 @@ bool print_score(const lab::CrawlScore& s, const char* network) {
   for (const auto& m : s.actors_missing) std::printf("  not seen: %s\n", m.c_str());
   if (s.utp_only)
     std::printf("uTP-only peers heard through PEX (a uTP session): %zu of %zu\n", s.utp_only_heard, s.utp_only);
+  if (s.ipv6_expected) {
+    std::printf("IPv6: %zu of %zu handed-out IPv6 peers observed; IPv6-only peers heard through PEX: %zu of %zu\n",
+                s.ipv6_found, s.ipv6_expected, s.ipv6_only_heard, s.ipv6_only);
+  }
   for (std::size_t i = 0; i < s.unconfirmed.size() && i < 10; ++i) std::printf("  unconfirmed: %s\n", s.unconfirmed[i].c_str());
   for (std::size_t i = 0; i < s.missed.size() && i < 10; ++i) std::printf("  missed: %s\n", s.missed[i].c_str());
   bool pass = s.recall() >= 0.99 && s.confirmed == s.observations && s.actors_missing.empty() &&
-              s.utp_only_heard == s.utp_only;
-  std::printf("crawl: %s (bar: recall >= 99%%, attribution 100%%, every actor seen, every uTP-only peer heard)\n",
+              s.utp_only_heard == s.utp_only && s.ipv6_only_heard == s.ipv6_only;
+  std::printf("crawl: %s (bar: recall >= 99%%, attribution 100%%, every actor seen, every uTP-only and IPv6-only peer "
+              "heard)\n",
               pass ? "PASS" : "FAIL");
   return pass;
 }

@@ -50,6 +50,7 @@ std::string lookup_detail(LookupAnomaly a) {
 HttpLimits http_limits(const CrawlConfig& c) {
   HttpLimits l = c.http;
   if (!l.local && !(c.bind_v4 == IpAddress::v4(0))) l.local = c.bind_v4;
+  if (!l.local6 && c.bind_v6 && *c.bind_v6 != IpAddress::v6({})) l.local6 = c.bind_v6;
   return l;
 }
 

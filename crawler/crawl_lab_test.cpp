@@ -30,7 +30,9 @@ class CrawlLab : public testlib::LabCrawlTest {
   // address, records and summary into out_dir().
   std::string quick_crawl_args(const lab::LabUp& up) const {
     const auto& plan = up.plan;
-    return "--quick --bind " + plan.client_addresses()[0].to_string() + " --bootstrap " +
+    std::string bind;
+    for (const auto& f : plan.client_bind_flags(0)) bind += f + " ";
+    return "--quick " + bind + "--bootstrap " +
            plan.with_role(lab::Role::dht_node).front()->endpoint.to_string() + " -o " + records().string() +
            " --summary " + summary().string() + " " + up.torrents.front().torrent_file.string();
   }
@@ -53,6 +55,11 @@ TEST_F(CrawlLab, QuickCrawlFindsEveryHandedOutPeerWithConfirmedSources) {
   // The uTP-only libtorrent leechers (issue 26) are heard through PEX: a uTP session.
   EXPECT_GT(score.utp_only, 0u);
   EXPECT_EQ(score.utp_only_heard, score.utp_only);
+  // The IPv6-only lite peers and byte-order actors too: found through the
+  // dual-stack trackers and heard through PEX over IPv6.
+  EXPECT_GT(score.ipv6_only, 0u);
+  EXPECT_EQ(score.ipv6_only_heard, score.ipv6_only);
+  EXPECT_EQ(score.ipv6_found, score.ipv6_expected);
   // Every kind of actor is among the sources seen.
   for (std::string kind : {"byte-order-", "anti-p2p-", "propagator-", "lab-tracker-"}) {
     EXPECT_TRUE(std::any_of(score.actors_seen.begin(), score.actors_seen.end(),

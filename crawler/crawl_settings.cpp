@@ -93,6 +93,7 @@ const std::map<std::string, Field>& fields() {
       {"ed2k_servers", list("ed2k_servers", &CrawlSettings::ed2k_servers)},
       {"kad_nodes", list("kad_nodes", &CrawlSettings::kad_nodes)},
       {"ipv6", flag("ipv6", &CrawlSettings::ipv6)},
+      {"no_ipv6", flag("no_ipv6", &CrawlSettings::no_ipv6)},
       {"no_trackers", flag("no_trackers", &CrawlSettings::no_trackers)},
       {"no_dht", flag("no_dht", &CrawlSettings::no_dht)},
       {"no_pex", flag("no_pex", &CrawlSettings::no_pex)},
@@ -134,7 +135,7 @@ StatusOr<CrawlSettings> crawl_settings_from_json(const json& j) {
   return s;
 }
 
-StatusOr<CrawlConfig> make_config(const CrawlSettings& s, const std::string& run_id) {
+StatusOr<CrawlConfig> make_config(const CrawlSettings& s, const std::string& run_id, net::HostIpv6 host) {
   CrawlConfig c = s.quick ? CrawlConfig::quick() : CrawlConfig{};
   if (s.requery) c.requery = std::chrono::seconds(*s.requery);
   if (s.stable_for) c.stable_for = std::chrono::seconds(*s.stable_for);
@@ -180,12 +181,15 @@ StatusOr<CrawlConfig> make_config(const CrawlSettings& s, const std::string& run
     if (!ip || !ip.value().is_v4()) return fail(errc::bad_value, "--bind " + printable(s.bind) + ": not an IPv4 address");
     c.bind_v4 = ip.value();
   }
+  if (s.no_ipv6 && (s.ipv6 || !s.bind6.empty()))
+    return fail(errc::bad_value, std::string("--no-ipv6 with ") + (s.ipv6 ? "--ipv6" : "--bind6") + ": choose one");
   if (!s.bind6.empty()) {
     auto ip = IpAddress::parse(s.bind6);
     if (!ip || ip.value().is_v4()) return fail(errc::bad_value, "--bind6 " + printable(s.bind6) + ": not an IPv6 address");
     c.bind_v6 = ip.value();
   }
-  if (s.ipv6 && !c.bind_v6) c.bind_v6 = IpAddress::v6({});  // "::": any local IPv6 address
+  bool v6 = !s.no_ipv6 && (s.ipv6 || host == net::HostIpv6::routed);
+  if (v6 && !c.bind_v6) c.bind_v6 = IpAddress::v6({});  // "::": any local IPv6 address
   c.run_id = run_id;
   return c;
 }

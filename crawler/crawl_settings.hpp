@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "crawler/crawl.hpp"
+#include "net/host_ipv6.hpp"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -25,7 +26,9 @@ struct CrawlSettings {
   std::vector<std::string> bootstrap;  // DHT bootstrap HOST:PORT; empty: the public routers
   std::vector<std::string> ed2k_servers;  // eDonkey index servers HOST:PORT (more come from the inputs)
   std::vector<std::string> kad_nodes;     // KAD contacts HOST:PORT (UDP), besides nodes.dat inputs
-  bool ipv6 = false, no_trackers = false, no_dht = false, no_pex = false, no_scrape = false, no_sx = false;
+  // IPv6 routes: ipv6 forces them on, no_ipv6 off; neither: on when the
+  // host has an IPv6 route (make_config's `host`).
+  bool ipv6 = false, no_ipv6 = false, no_trackers = false, no_dht = false, no_pex = false, no_scrape = false, no_sx = false;
   bool no_utp = false;  // PEX sessions over TCP only
   std::string bind, bind6;  // local addresses to send from; empty: any
   std::optional<int> requery, stable_for, max_duration, pex_hold, numwant, max_sessions, max_lookups, port;
@@ -43,7 +46,10 @@ StatusOr<CrawlSettings> crawl_settings_from_json(const nlohmann::json& j);
 
 // The profile with the settings applied; the error names the flag whose
 // value is bad (a bootstrap that is not HOST:PORT, a tracker URL, a bind
-// address of the wrong family). run_id is copied as given.
-StatusOr<CrawlConfig> make_config(const CrawlSettings& s, const std::string& run_id);
+// address of the wrong family, --ipv6 with --no-ipv6). run_id is copied as
+// given. `host` (net::host_ipv6(), asked by the caller) decides IPv6 when
+// the settings do not.
+StatusOr<CrawlConfig> make_config(const CrawlSettings& s, const std::string& run_id,
+                                  net::HostIpv6 host = net::HostIpv6::unrouted);
 
 }  // namespace p2pscope::crawler

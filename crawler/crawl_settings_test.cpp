@@ -17,7 +17,7 @@ CrawlSettings every_field_set() {
   s.bootstrap = {"router.example:6881"};
   s.ed2k_servers = {"198.51.100.1:4661"};
   s.kad_nodes = {"198.51.100.2:4672"};
-  s.ipv6 = s.no_trackers = s.no_dht = s.no_pex = s.no_scrape = s.no_sx = true;
+  s.ipv6 = s.no_ipv6 = s.no_trackers = s.no_dht = s.no_pex = s.no_scrape = s.no_sx = true;
   s.bind = "192.0.2.1";
   s.bind6 = "2001:db8::1";
   int n = 0;
@@ -34,7 +34,7 @@ CrawlSettings every_field_set() {
 TEST(CrawlSettings, EveryFieldRoundTripsThroughJson) {
   auto s = every_field_set();
   auto j = to_json(s);
-  EXPECT_EQ(j.size(), 23u) << j.dump();
+  EXPECT_EQ(j.size(), 24u) << j.dump();
   auto back = crawl_settings_from_json(j);
   ASSERT_TRUE(test::is_ok(back));
   EXPECT_EQ(back.value(), s);
@@ -81,6 +81,22 @@ TEST(CrawlSettings, ConfigNamesTheFlagWithABadValue) {
   EXPECT_NE(with([](CrawlSettings& s) { s.bind = "2001:db8::1"; }).find("--bind "), std::string::npos);
   EXPECT_NE(with([](CrawlSettings& s) { s.bind6 = "192.0.2.1"; }).find("--bind6"), std::string::npos);
   EXPECT_NE(with([](CrawlSettings& s) { s.port = 70000; }).find("--port"), std::string::npos);
+  EXPECT_NE(with([](CrawlSettings& s) { s.ipv6 = s.no_ipv6 = true; }).find("--no-ipv6 with --ipv6"), std::string::npos);
+  EXPECT_NE(with([](CrawlSettings& s) { s.no_ipv6 = true; s.bind6 = "2001:db8::1"; }).find("--bind6"), std::string::npos);
+}
+
+TEST(CrawlSettings, Ipv6IsOnWhenTheHostHasARouteUnlessTurnedOff) {
+  CrawlSettings s;
+  EXPECT_TRUE(make_config(s, "r", net::HostIpv6::routed).value().bind_v6);
+  EXPECT_FALSE(make_config(s, "r", net::HostIpv6::unrouted).value().bind_v6);
+  s.no_ipv6 = true;
+  EXPECT_FALSE(make_config(s, "r", net::HostIpv6::routed).value().bind_v6);
+  CrawlSettings forced;
+  forced.ipv6 = true;
+  EXPECT_TRUE(make_config(forced, "r", net::HostIpv6::unrouted).value().bind_v6);
+  CrawlSettings bound;
+  bound.bind6 = "2001:db8::1";
+  EXPECT_EQ(make_config(bound, "r", net::HostIpv6::unrouted).value().bind_v6, IpAddress::parse("2001:db8::1").value());
 }
 
 }  // namespace

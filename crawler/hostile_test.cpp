@@ -111,6 +111,35 @@ TEST_F(HostileHttp, GzipBodyIsDecoded) {
   EXPECT_EQ(out.body, testlib::read_fixture("zeek_tracker_announce_body.bencode"));
 }
 
+TEST(HttpClient, TellsIpv6LiteralHostsApart) {
+  EXPECT_TRUE(ipv6_literal_host("http://[2001:db8::1]:6969/announce"));
+  EXPECT_FALSE(ipv6_literal_host("http://192.0.2.1:6969/announce"));
+  EXPECT_FALSE(ipv6_literal_host("https://tracker.example/announce?x=[1]"));
+  EXPECT_FALSE(ipv6_literal_host("no scheme"));
+}
+
+// With both local addresses set (a crawl's --bind and --bind6), an IPv6
+// tracker is asked from the IPv6 one: curl takes one interface per transfer.
+TEST_F(HostileHttp, AnIpv6TrackerIsAskedFromTheIpv6LocalAddress) {
+  error_code ec;
+  tcp::acceptor a(io_);
+  a.open(tcp::v6(), ec);
+  if (!ec) a.bind(tcp::endpoint(asio::ip::make_address("::1"), 0), ec);
+  if (!ec) a.listen(16, ec);
+  if (ec) GTEST_SKIP() << "no IPv6 loopback here: " << ec.message();
+  auto url = "http://[::1]:" + std::to_string(a.local_endpoint().port()) + "/announce";
+  asio::co_spawn(io_, testlib::serve_hostile_http(a, HttpMisbehaviour::gzip_body,
+                                                  testlib::read_fixture("zeek_tracker_announce_body_gzip_encoded.gz")),
+                 asio::detached);
+  HttpClient client(io_.get_executor(), limits([](auto& l) {
+    l.local = IpAddress::parse("127.0.0.1").value();
+    l.local6 = IpAddress::parse("::1").value();
+  }));
+  auto out = run(io_, client.get(url));
+  EXPECT_FALSE(out.error) << *out.error;
+  EXPECT_EQ(out.body, testlib::read_fixture("zeek_tracker_announce_body.bencode"));
+}
+
 class HostilePeer : public ::testing::Test {
  protected:
   PexOutcome session(PeerMisbehaviour m, PexConfig cfg) {

@@ -151,6 +151,11 @@ void HttpClient::finish_done() {
   }
 }
 
+bool ipv6_literal_host(std::string_view url) {
+  auto scheme = url.find("://");
+  return scheme != std::string_view::npos && url.substr(scheme + 3, 1) == "[";
+}
+
 awaitable<HttpOutcome> HttpClient::get(std::string url) {
   auto alive = alive_;
   CURL* easy = curl_easy_init();
@@ -176,8 +181,11 @@ awaitable<HttpOutcome> HttpClient::get(std::string url) {
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->why.data());
   std::string interface;
-  if (limits_.local) {
-    interface = "host!" + limits_.local->to_string();
+  // curl takes one interface per transfer, so the family is chosen from the
+  // URL: a v4 address cannot send to an IPv6 literal, nor a v6 one to IPv4.
+  const auto& local = ipv6_literal_host(url) ? limits_.local6 : limits_.local;
+  if (local) {
+    interface = "host!" + local->to_string();
     curl_easy_setopt(easy, CURLOPT_INTERFACE, interface.c_str());
   }
   transfers_.emplace(easy, std::move(owned));

@@ -28,8 +28,12 @@ struct HttpLimits {
   long min_rate = 256;                               // bytes/s ...
   std::chrono::seconds min_rate_window{10};          // ... averaged over this long
   std::string user_agent = "p2pscope/0.1";
-  std::optional<IpAddress> local;                    // send from this address (default: the kernel's choice)
+  std::optional<IpAddress> local;                    // send from this address (default: the kernel's choice) ...
+  std::optional<IpAddress> local6;                   // ... or this one, for a URL whose host is an IPv6 literal
 };
+
+// Whether the URL's host is a bracketed IPv6 literal ("http://[2001:db8::1]:80/").
+bool ipv6_literal_host(std::string_view url);
 
 struct HttpOutcome {
   long status = 0;               // 0 when no response arrived

@@ -64,33 +64,49 @@ std::function<void(const AnnounceSeen&)> event_logger(std::shared_ptr<std::ofstr
   };
 }
 
+template <class Socket, class Protocol>
+Status open_bound(Socket& s, Protocol proto, const typename Protocol::endpoint& ep) {
+  error_code ec;
+  s.open(proto, ec);
+  if (!ec) s.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.bind(ep, ec);
+  if (ec) return Error(ec).within("binding " + ep.address().to_string() + ":" + std::to_string(ep.port()));
+  return success();
+}
+
+Status listen_on(tcp::acceptor& acc, const Endpoint& ep) {
+  P2PSCOPE_CHECK(open_bound(acc, to_tcp(ep).protocol(), to_tcp(ep)));
+  error_code ec;
+  acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return ec;
+  return success();
+}
+
 Status start_trackers(asio::io_context& io, const LabPlan& plan, const fs::path& state_dir, Actors& a) {
   auto log = std::make_shared<std::ofstream>(state_dir / kTrackerEventsFile, std::ios::app);
   auto injected = endpoints_of(plan, {Role::bogus_unroutable, Role::bogus_dead, Role::bogus_open_port});
   std::uint64_t n = 0;
   for (const auto* t : plan.with_role(Role::tracker)) {
-    a.world.udp_trackers.push_back(t->endpoint);
+    auto faces = t->endpoints();
+    a.world.udp_trackers.insert(a.world.udp_trackers.end(), faces.begin(), faces.end());
     if (t->impl != Impl::lab_actor) continue;
     TrackerConfig cfg;
     cfg.observe = event_logger(log, t->endpoint);
     if (plan.poisoned(*t)) {
       cfg.honour_ip = true;
       cfg.injected = injected;
-      a.world.poisoned_trackers.push_back(t->endpoint);
+      a.world.poisoned_trackers.insert(a.world.poisoned_trackers.end(), faces.begin(), faces.end());
     }
+    // A dual-stack tracker keeps one swarm for both faces, as real ones do.
     auto& state = a.trackers.emplace_back(cfg, plan.scenario.seed + ++n);
-    error_code ec;
-    tcp::acceptor acc(io);
-    acc.open(tcp::v4(), ec);
-    if (!ec) acc.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acc.bind(to_tcp(t->endpoint), ec);
-    if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
-    udp::socket u(io);
-    if (!ec) u.open(udp::v4(), ec);
-    if (!ec) u.bind(to_udp(t->endpoint), ec);
-    if (ec) return ec;
-    asio::co_spawn(io, serve_http(std::move(acc), state), asio::detached);
-    asio::co_spawn(io, serve_udp(std::move(u), state, plan.scenario.seed * 7919 + n), asio::detached);
+    for (const auto& face : faces) {
+      tcp::acceptor acc(io);
+      P2PSCOPE_CHECK(listen_on(acc, face));
+      udp::socket u(io);
+      P2PSCOPE_CHECK(open_bound(u, to_udp(face).protocol(), to_udp(face)));
+      asio::co_spawn(io, serve_http(std::move(acc), state), asio::detached);
+      asio::co_spawn(io, serve_udp(std::move(u), state, plan.scenario.seed * 7919 + n), asio::detached);
+    }
   }
   return success();
 }
@@ -185,24 +201,6 @@ Status start_peers(asio::io_context& io, const LabPlan& plan, Actors& a) {
     }
     P2PSCOPE_CHECK(start_lab_peer(io, peer));
   }
-  return success();
-}
-
-template <class Socket, class Protocol>
-Status open_bound(Socket& s, Protocol proto, const typename Protocol::endpoint& ep) {
-  error_code ec;
-  s.open(proto, ec);
-  if (!ec) s.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) s.bind(ep, ec);
-  if (ec) return Error(ec).within("binding " + ep.address().to_string() + ":" + std::to_string(ep.port()));
-  return success();
-}
-
-Status listen_on(tcp::acceptor& acc, const Endpoint& ep) {
-  P2PSCOPE_CHECK(open_bound(acc, tcp::v4(), to_tcp(ep)));
-  error_code ec;
-  acc.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return ec;
   return success();
 }
 

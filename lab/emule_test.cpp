@@ -66,7 +66,8 @@ TEST(EmulePlan, Amule21StoresAnEmuleV4AnswerReversedAndAnAmuleV3AnswerRight) {
 
 TEST(EmulePlan, EachReleaseReadsSourceExchangeIdsByItsOwnRule) {
   using ed2k::IdForm;
-  for (std::uint8_t sx1 : {2, 3, 4}) {
+  for (int v : {2, 3, 4}) {
+    auto sx1 = static_cast<std::uint8_t>(v);
     EXPECT_EQ(stored_form(2, sx1, std::nullopt), IdForm::ed2k);
     EXPECT_EQ(stored_form(4, sx1, std::nullopt), IdForm::hybrid) << "2.3.3 goes by the version alone";
     EXPECT_EQ(stored_form(3, sx1, EmuleDefect::hybrid_in_v2), IdForm::ed2k) << "<= 2.0.0-rc7 never swaps";

@@ -236,6 +236,7 @@ awaitable<void> announce_loop(LabPeer& me, std::chrono::milliseconds stagger) {
     bool first = event == AnnounceEvent::started;
     for (const auto& [ih, pieces] : me.world().pieces) {
       for (const auto& t : me.world().udp_trackers) {
+        if (t.address.family() != self.address.family()) continue;  // a dual-stack tracker's other face
         AnnounceSpec spec{ih, me.peer_id(), self.port, me.claims_all_pieces(), std::nullopt, 200, event};
         auto r = co_await udp_announce(self.address, t, spec);
         if (r) {
@@ -244,6 +245,7 @@ awaitable<void> announce_loop(LabPeer& me, std::chrono::milliseconds stagger) {
       }
       if (!me.farm_head()) continue;
       for (const auto& t : me.world().poisoned_trackers) {
+        if (t.address.family() != self.address.family()) continue;
         for (const auto& fake : me.fakes()) {
           AnnounceSpec spec{ih, me.peer_id(), fake.port, true, fake.address, 0, event};
           (void)co_await udp_announce(self.address, t, spec);
@@ -255,14 +257,23 @@ awaitable<void> announce_loop(LabPeer& me, std::chrono::milliseconds stagger) {
   }
 }
 
-// The propagator dials every peer it learns or hears of, once, a few at a time.
+// The peers a lab peer dials: the propagator every peer it learns or hears
+// of; an IPv6 lite peer the ones trackers name (nothing else in the lab
+// dials IPv6 peers, and real clients dial what trackers give them).
+std::vector<Endpoint> to_dial(const LabPeer& me) {
+  if (me.kind() == PeerKind::propagator) return me.pex_list();
+  if (me.kind() == PeerKind::honest && me.party().endpoint.address.is_v6()) return me.learned_peers();
+  return {};
+}
+
+// Dials each of to_dial() once, a few at a time.
 awaitable<void> dial_loop(LabPeer& me) {
   auto ex = co_await asio::this_coro::executor;
   std::set<Endpoint> tried;
   auto in_flight = std::make_shared<std::size_t>(0);
   const auto ih = me.world().pieces.begin()->first;
   for (;;) {
-    for (const auto& ep : me.pex_list()) {
+    for (const auto& ep : to_dial(me)) {
       if (*in_flight >= kMaxDials) break;
       if (ep == me.party().endpoint || !tried.insert(ep).second) continue;
       ++*in_flight;
@@ -313,8 +324,11 @@ std::vector<Endpoint> LabPeer::pex_list() const {
     case PeerKind::byte_order: {
       std::set<Endpoint> all(learned_);
       all.insert(connected_.begin(), connected_.end());
+      bool v6 = party_.endpoint.address.is_v6();
+      auto how = static_cast<V6Reversal>(party_.variant);
       for (const auto& ep : all) {
-        if (ep.address.is_v4()) out.push_back({reverse_v4(ep.address), ep.port});
+        if (ep.address.is_v6() != v6) continue;
+        out.push_back({v6 ? reversed(how, ep.address) : reverse_v4(ep.address), ep.port});
       }
       break;
     }
@@ -343,7 +357,9 @@ Status start_lab_peer(asio::io_context& io, LabPeer& peer) {
   // different moments would.
   auto stagger = std::chrono::milliseconds(std::hash<std::string>{}(peer.party().name) % 3000);
   asio::co_spawn(io, announce_loop(peer, stagger), asio::detached);
-  if (peer.kind() == PeerKind::propagator) asio::co_spawn(io, dial_loop(peer), asio::detached);
+  bool dials = peer.kind() == PeerKind::propagator ||
+               (peer.kind() == PeerKind::honest && peer.party().endpoint.address.is_v6());
+  if (dials) asio::co_spawn(io, dial_loop(peer), asio::detached);
   return success();
 }
 

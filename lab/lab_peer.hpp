@@ -8,7 +8,11 @@
 //   anti_p2p    accepts ANY infohash, claims every piece, PEX lists its fleet
 //               and made-up addresses in its farm /24
 //   byte_order  like honest, but PEX lists every address it learned
-//               (trackers, connections) with the IPv4 bytes reversed
+//               (trackers, connections) with the IPv4 bytes reversed; at an
+//               IPv6 address, the IPv6 ones garbled as its V6Reversal says
+//
+// An honest peer at an IPv6 address also dials the peers trackers name:
+// nothing else in the lab dials IPv6 peers.
 //   propagator  re-advertises every address it heard (trackers, PEX),
 //               unchecked, and dials every peer it learns to hear more
 //
@@ -34,7 +38,7 @@ enum class PeerKind : std::uint8_t { honest, anti_p2p, byte_order, propagator };
 // What every lab peer knows about the lab.
 struct PeerWorld {
   std::map<InfoHash, std::size_t> pieces;  // lab torrents and their piece counts
-  std::vector<Endpoint> udp_trackers;      // every tracker, announced to over BEP 15
+  std::vector<Endpoint> udp_trackers;      // every tracker face (both of a dual-stack one), announced to over BEP 15
   std::vector<Endpoint> poisoned_trackers; // where an anti-P2P farm head plants its fakes
   std::chrono::seconds pex_interval{60};
   std::chrono::seconds announce_interval{300};
@@ -61,6 +65,7 @@ class LabPeer {
   bool farm_head() const noexcept { return farm_head_; }
 
   void learned(const Endpoint& ep);  // from a tracker reply or an incoming connection
+  std::vector<Endpoint> learned_peers() const { return {learned_.begin(), learned_.end()}; }
   void heard(const Endpoint& ep);    // from a ut_pex message
   void connected(const Endpoint& ep) { connected_.insert(ep); }
   void disconnected(const Endpoint& ep) { connected_.erase(ep); }

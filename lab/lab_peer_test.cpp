@@ -10,8 +10,8 @@ Endpoint ep(const char* text) { return Endpoint::parse(text).value(); }
 class LabPeerPolicy : public ::testing::Test {
  protected:
   LabPeerPolicy() { world_.pieces[lab_ih_] = 10; }
-  LabPeer make(Role role, PeerKind kind) {
-    party_ = Party{role, Impl::lab_actor, "p", ep("23.1.2.3:51413")};
+  LabPeer make(Role role, PeerKind kind, const char* at = "23.1.2.3:51413", int variant = 0) {
+    party_ = Party{.role = role, .impl = Impl::lab_actor, .name = "p", .endpoint = ep(at), .variant = variant};
     return LabPeer(party_, kind, world_, 1);
   }
   PeerWorld world_;
@@ -46,6 +46,16 @@ TEST_F(LabPeerPolicy, ByteOrderPeersReverseEverythingTheyLearned) {
   p.heard(ep("37.0.0.1:6881"));  // PEX it hears is not what it learned from trackers
   EXPECT_EQ(p.pex_list(), (std::vector<Endpoint>{ep("4.3.2.1:6881"), ep("10.0.0.45:51413")}));
   EXPECT_FALSE(p.accepts(random_ih_));
+}
+
+TEST_F(LabPeerPolicy, Ipv6ByteOrderPeersGarbleIpv6AddressesTheirOwnWay) {
+  auto whole = make(Role::byte_order, PeerKind::byte_order, "[2a01:1:2::1]:51413", static_cast<int>(V6Reversal::whole));
+  whole.learned(ep("[2400:abcd:ef01::1234]:6881"));
+  whole.learned(ep("31.0.0.1:6881"));  // another family: an IPv6-only actor never learns it
+  EXPECT_EQ(whole.pex_list(), std::vector<Endpoint>{ep("[3412::1ef:cdab:24]:6881")});
+  auto words = make(Role::byte_order, PeerKind::byte_order, "[2a01:1:2::1]:51413", static_cast<int>(V6Reversal::words));
+  words.learned(ep("[2400:abcd:ef01::1234]:6881"));
+  EXPECT_EQ(words.pex_list(), std::vector<Endpoint>{ep("[cdab:24:0:1ef:0:0:3412:0]:6881")});
 }
 
 TEST_F(LabPeerPolicy, PropagatorsRelayEverythingTheyHear) {

@@ -249,7 +249,8 @@ std::pair<std::string, std::string> dht_behaviour(const IpAddress& from, const E
 
 // What the ground truth says an address must do, checked for every row.
 json check_every_address(const LabUp& lab, const json& truth) {
-  auto from = lab.plan.client_addresses()[2];
+  auto from4 = lab.plan.client_addresses()[2];
+  auto six = lab.plan.client_addresses6();
   auto ih = lab.torrents.front().info_hash;
   auto other = random_hash();
   json failures = json::array();
@@ -259,6 +260,11 @@ json check_every_address(const LabUp& lab, const json& truth) {
     auto role = r.role();
     std::string want, got;
     if (role == "client") continue;
+    if (r.ep().address.is_v6() && six.empty()) {
+      failures.push_back(r.what() + ": an IPv6 row in a lab with no IPv6 client address");
+      continue;
+    }
+    auto from = r.ep().address.is_v6() ? six[2] : from4;
     if (role == "dht_node") {
       want = "answers ping with a BEP 42 id";
       got = pinged(from, r.ep()) ? want : "no valid answer";
@@ -309,7 +315,9 @@ json check_byte_order_pex(const LabUp& lab, const json& truth) {
   json failures = json::array();
   int reversed = 0;
   for (const auto* b : lab.plan.with_role(Role::byte_order)) {
-    auto pex = pex_from(lab.plan.client_addresses()[3], b->endpoint, lab.torrents.front().info_hash);
+    bool v6 = b->endpoint.address.is_v6();
+    auto from = v6 ? lab.plan.client_addresses6()[3] : lab.plan.client_addresses()[3];
+    auto pex = pex_from(from, b->endpoint, lab.torrents.front().info_hash);
     if (!pex) {
       failures.push_back(b->name + ": no ut_pex: " + pex.error().message());
       continue;

@@ -18,6 +18,9 @@ constexpr std::uint8_t kUnannouncedOctets[] = {41, 102, 154, 196, 197};
 // Special-purpose networks (first three octets' worth) for unroutable entries.
 constexpr std::uint32_t kSpecialNets[] = {0x0a000000, 0xc0a80000, 0x64400000, 0xc6120000, 0xf0000000};
 constexpr int kClientAddresses = 8;
+// First 16 bits of IPv6 space the lab takes its /48s from: RIR blocks
+// (APNIC, ARIN, LACNIC, RIPE, AFRINIC) in 2000::/3, none special-purpose.
+constexpr std::uint16_t kFirstHextets[] = {0x2400, 0x2600, 0x2800, 0x2a00, 0x2a01, 0x2a02, 0x2c0f};
 
 class Allocator {
  public:
@@ -50,6 +53,23 @@ class Allocator {
     }
   }
 
+  // An IPv6 address in a fresh /48 that no other party uses.
+  IpAddress next6() {
+    for (;;) {
+      IpAddress::V6Bytes b{};
+      auto put = [&](int at, std::uint32_t hextet) {
+        b[static_cast<std::size_t>(at * 2)] = static_cast<std::uint8_t>(hextet >> 8);
+        b[static_cast<std::size_t>(at * 2 + 1)] = static_cast<std::uint8_t>(hextet);
+      };
+      put(0, kFirstHextets[pick(std::size(kFirstHextets))]);
+      put(1, pick(0x10000));
+      put(2, pick(0x10000));
+      put(7, 1 + pick(0xfffe));
+      auto ip = IpAddress::v6(b);
+      if (!is_bogon(ip) && used_48s_.insert(std::string(ip.raw().substr(0, 6))).second) return ip;
+    }
+  }
+
   IpAddress unroutable(int i) {
     if (i % 2 == 0) {
       auto net = kSpecialNets[(i / 2) % std::size(kSpecialNets)];
@@ -62,10 +82,12 @@ class Allocator {
  private:
   std::mt19937_64 rng_;
   std::set<std::uint32_t> used_24s_;
+  std::set<std::string> used_48s_;
 };
 
 void add(LabPlan& plan, Role role, Impl impl, std::string name, IpAddress ip, std::uint16_t port) {
-  plan.parties.push_back(Party{role, impl, std::move(name), {ip, port}});
+  Party p{.role = role, .impl = impl, .name = std::move(name), .endpoint = {ip, port}};
+  plan.parties.push_back(std::move(p));
 }
 
 std::string numbered(std::string_view prefix, int i) { return std::string(prefix) + std::to_string(i); }
@@ -192,7 +214,32 @@ void add_bogus_dht(LabPlan& plan, Allocator& alloc) {
   }
 }
 
+// IPv6 (issue 26), after everything else so that scenarios without it keep
+// their addresses: dual-stack trackers and clients, IPv6-only lite peers and
+// byte-order actors (by turns, each kind of V6Reversal).
+void add_ipv6(LabPlan& plan, Allocator& alloc) {
+  const auto& s = plan.scenario;
+  if (!s.has_ipv6()) return;
+  for (auto& p : plan.parties) {
+    if ((p.role == Role::tracker && p.impl == Impl::lab_actor) || p.role == Role::client) p.v6 = alloc.next6();
+  }
+  for (int i = 0; i < s.lite_peers_v6; ++i) {
+    add(plan, Role::leecher, Impl::lab_actor, numbered("lite6-", i), alloc.next6(), kLitePeerPort);
+    plan.parties.back().lite_seed = i % 4 == 0;
+  }
+  for (int i = 0; i < s.byte_order_v6_peers; ++i) {
+    add(plan, Role::byte_order, Impl::lab_actor, numbered("byte-order6-", i), alloc.next6(), kLitePeerPort);
+    plan.parties.back().variant = i % 2;
+  }
+}
+
 }  // namespace
+
+IpAddress reversed(V6Reversal how, const IpAddress& a) noexcept {
+  return how == V6Reversal::whole ? reverse_v6_whole(a) : reverse_v6_words(a);
+}
+
+std::string_view to_string(V6Reversal how) noexcept { return how == V6Reversal::whole ? "whole" : "words"; }
 
 std::string_view to_string(Role r) noexcept { return name_of(r); }
 
@@ -258,12 +305,28 @@ LabPlan make_plan(const Scenario& s) {
     add(plan, Role::dht_node, Impl::lab_actor, numbered("dht-", i), alloc.next(), kDhtNodePort);
   add_emule(plan, alloc);
   add_bogus_dht(plan, alloc);
+  add_ipv6(plan, alloc);
   return plan;
 }
 
 std::vector<IpAddress> LabPlan::client_addresses() const {
   std::vector<IpAddress> out;
   for (const auto* p : with_role(Role::client)) out.push_back(p->endpoint.address);
+  return out;
+}
+
+std::vector<IpAddress> LabPlan::client_addresses6() const {
+  std::vector<IpAddress> out;
+  for (const auto* p : with_role(Role::client)) {
+    if (p->v6) out.push_back(*p->v6);
+  }
+  return out;
+}
+
+std::vector<std::string> LabPlan::client_bind_flags(std::size_t i) const {
+  std::vector<std::string> out{"--bind", client_addresses().at(i).to_string()};
+  auto six = client_addresses6();
+  if (i < six.size()) out.insert(out.end(), {"--bind6", six[i].to_string()});
   return out;
 }
 
@@ -287,6 +350,7 @@ std::vector<IpAddress> LabPlan::addresses() const {
   std::set<IpAddress> seen;  // a horizontal Sybil host holds several parties
   for (const auto& p : parties) {
     if (p.on_lo && seen.insert(p.endpoint.address).second) out.push_back(p.endpoint.address);
+    if (p.on_lo && p.v6 && seen.insert(*p.v6).second) out.push_back(*p.v6);
   }
   return out;
 }
@@ -294,8 +358,10 @@ std::vector<IpAddress> LabPlan::addresses() const {
 std::vector<std::string> LabPlan::tracker_urls() const {
   std::vector<std::string> out;
   for (const auto* t : with_role(Role::tracker)) {
-    out.push_back("http://" + t->endpoint.to_string() + "/announce");
-    out.push_back("udp://" + t->endpoint.to_string() + "/announce");
+    for (const auto& ep : t->endpoints()) {
+      out.push_back("http://" + ep.to_string() + "/announce");
+      out.push_back("udp://" + ep.to_string() + "/announce");
+    }
   }
   return out;
 }

@@ -13,6 +13,7 @@
 #include "core/names.hpp"
 #include "lab/scenario.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,8 +92,26 @@ struct Party {
   // emule_peer (scripted): 0 aMule 2.3.3, 1 eMule 0.50a. emule_byte_order:
   // which defect (EmuleDefect). ed2k_server: 1 when poisoned. A bogus DHT
   // node: the torrent whose lookups it places itself in.
+  // A byte_order actor at an IPv6 address: how it garbles (V6Reversal).
   int variant = 0;
+  // Dual-stack parties (lab trackers and client addresses, when the
+  // scenario has IPv6): their IPv6 address, same port, same /48 rules.
+  std::optional<IpAddress> v6;
+  // endpoint, then {*v6, endpoint.port} when dual-stack.
+  std::vector<Endpoint> endpoints() const {
+    if (!v6) return {endpoint};
+    return {endpoint, {*v6, endpoint.port}};
+  }
 };
+
+// How an IPv6 byte-order actor garbles what it re-advertises (issue 26),
+// the lab's byte_order actors at IPv6 addresses by turns.
+enum class V6Reversal : std::uint8_t {
+  whole,  // all 16 bytes reversed
+  words,  // each 32-bit word byte-swapped (ntohl applied word by word)
+};
+IpAddress reversed(V6Reversal how, const IpAddress& a) noexcept;
+std::string_view to_string(V6Reversal how) noexcept;
 
 // aMule's historical source-exchange byte-order defects (emule.md §3), the
 // lab's emule_byte_order actors by turns.
@@ -120,10 +139,17 @@ struct LabPlan {
   // Addresses kept free for tools run inside the lab (crawler, test
   // clients): nothing listens there, nothing hands them out.
   std::vector<IpAddress> client_addresses() const;
+  // Their IPv6 addresses, when the scenario has IPv6 (else empty).
+  std::vector<IpAddress> client_addresses6() const;
+  // `--bind A` (and `--bind6 B` when the lab has IPv6) for a crawl or probe
+  // from client address i: a tool bound to nothing would send from
+  // whichever lab address the kernel picks.
+  std::vector<std::string> client_bind_flags(std::size_t i) const;
   const Party* find(std::string_view name) const;
   std::vector<const Party*> with_role(Role r) const;
-  std::vector<IpAddress> addresses() const;  // every on_lo party's IP, once, for the sandbox
-  // Every tracker's announce URLs, HTTP then UDP per tracker, in plan order.
+  std::vector<IpAddress> addresses() const;  // every on_lo party's IPs (v6 too), once, for the sandbox
+  // Every tracker's announce URLs, HTTP then UDP per tracker, in plan order;
+  // a dual-stack tracker's IPv6 URLs follow its IPv4 ones.
   std::vector<std::string> tracker_urls() const;
   // Peers that announce themselves to the trackers (and so can be learned).
   std::vector<const Party*> announcing_peers() const;

@@ -73,6 +73,7 @@ TEST(LabPlan, SmallScenarioPlacesEveryActor) {
 
 TEST(LabPlan, BogusDhtNodesKeepTheOtherAddressesAndASybilHostIsOneAddress) {
   auto s = parse_scenario(builtin_scenario("small").value()).value();
+  s.lite_peers_v6 = s.byte_order_v6_peers = 0;  // allocated after the bogus nodes
   auto with = make_plan(s);
   s.dht_fake_values = s.dht_phantom = s.dht_sybil_hosts = s.dht_sybil_near = 0;
   auto without = make_plan(s);
@@ -100,6 +101,37 @@ TEST(LabPlan, BogusDhtNodesKeepTheOtherAddressesAndASybilHostIsOneAddress) {
   for (const auto& v : values)
     EXPECT_TRUE(std::any_of(honest.begin(), honest.end(), [&](const Party* p) { return p->endpoint == v; }))
         << v.to_string() << " is an honest DHT node";
+}
+
+TEST(LabPlan, Ipv6PartiesComeLastEachInItsOwnSlash48) {
+  auto s = parse_scenario(builtin_scenario("small").value()).value();
+  auto with = make_plan(s);
+  ASSERT_TRUE(s.has_ipv6());
+  s.lite_peers_v6 = s.byte_order_v6_peers = 0;
+  auto without = make_plan(s);
+  for (std::size_t i = 0; i < without.parties.size(); ++i)
+    EXPECT_EQ(with.parties[i].endpoint, without.parties[i].endpoint) << with.parties[i].name;
+
+  std::set<std::string> nets;
+  std::set<int> reversals;
+  for (const auto& ip : with.addresses()) {
+    if (ip.is_v4()) continue;
+    EXPECT_FALSE(is_bogon(ip)) << ip.to_string();
+    EXPECT_TRUE(nets.insert(std::string(ip.raw().substr(0, 6))).second) << "shared /48: " << ip.to_string();
+  }
+  for (const auto* p : with.with_role(Role::byte_order))
+    if (p->endpoint.address.is_v6()) reversals.insert(p->variant);
+  EXPECT_EQ(reversals, (std::set<int>{0, 1})) << "both kinds of IPv6 reversal";
+  EXPECT_EQ(with.client_addresses6().size(), with.client_addresses().size());
+  auto flags = with.client_bind_flags(0);
+  ASSERT_EQ(flags.size(), 4u);
+  EXPECT_EQ(flags[3], with.client_addresses6()[0].to_string());
+  auto tracker = with.find("lab-tracker-0");
+  ASSERT_TRUE(tracker->v6);
+  auto urls = with.tracker_urls();
+  EXPECT_NE(std::find(urls.begin(), urls.end(), "udp://[" + tracker->v6->to_string() + "]:6969/announce"), urls.end());
+  EXPECT_FALSE(with.find("opentracker")->v6) << "Debian's opentracker is built for IPv4";
+  EXPECT_EQ(without.client_bind_flags(0).size(), 2u);
 }
 
 TEST(LabPlan, MirroredPairsAreEachOthersByteReversal) {

@@ -45,7 +45,11 @@ class Truth {
   std::optional<std::string> tracker(const std::string& url) const {
     auto start = url.find("//");
     if (start == std::string::npos) return std::nullopt;
-    auto host = url.substr(start + 2, url.find_first_of(":/", start + 2) - start - 2);
+    auto from = start + 2;
+    bool bracketed = url.compare(from, 1, "[") == 0;  // an IPv6 literal: [2001:db8::1]:6969
+    auto end = bracketed ? url.find(']', from) : url.find_first_of(":/", from);
+    if (bracketed && end == std::string::npos) return std::nullopt;
+    auto host = bracketed ? url.substr(from + 1, end - from - 1) : url.substr(from, end - from);
     auto ip = IpAddress::parse(host);
     if (!ip) return std::nullopt;
     auto it = tracker_by_ip_.find(ip.value());
@@ -144,6 +148,14 @@ CrawlScore score_crawl(const json& truth, const std::vector<Observation>& observ
     if (row->value("carrier", "") == "utp") {
       ++s.utp_only;
       s.utp_only_heard += pex_sources.count(ep);
+    }
+    if (ep.address.is_v6()) {
+      ++s.ipv6_expected;
+      s.ipv6_found += seen.count(ep);
+      if (!row->value("bogus", false) && role != "byte_order_reversed") {
+        ++s.ipv6_only;
+        s.ipv6_only_heard += pex_sources.count(ep);
+      }
     }
     if (seen.count(ep)) ++s.found;
     else if (s.missed.size() < kMaxListed) s.missed.push_back(ep.to_string() + " (" + role + ")");

@@ -34,6 +34,10 @@ struct CrawlScore {
   // Peers the truth says speak uTP only, and those of them the crawl heard
   // PEX from (reaching them needs a uTP session).
   std::size_t utp_only = 0, utp_only_heard = 0;
+  // Handed-out peers at IPv6 addresses and those observed; live peers with
+  // only an IPv6 address, and those the crawl heard PEX from (over IPv6).
+  std::size_t ipv6_expected = 0, ipv6_found = 0;
+  std::size_t ipv6_only = 0, ipv6_only_heard = 0;
 
   double recall() const { return expected ? static_cast<double>(found) / static_cast<double>(expected) : 1.0; }
   double attribution() const {

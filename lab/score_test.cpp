@@ -16,6 +16,7 @@ json tiny_truth() {
     "trackers": ["udp://20.0.0.1:6969/announce"],
     "addresses": [
       {"ip": "20.0.0.1", "port": 6969, "role": "tracker", "name": "lab-tracker-0", "bogus": false},
+      {"ip": "2400:1:2::1", "port": 6969, "role": "tracker", "name": "lab-tracker-0", "bogus": false},
       {"ip": "30.0.0.2", "port": 6881, "role": "seed", "name": "seed-0", "implementation": "libtorrent", "bogus": false},
       {"ip": "40.0.0.3", "port": 51413, "role": "byte_order", "name": "byte-order-0", "bogus": false},
       {"ip": "50.0.0.4", "port": 6881, "role": "bogus_dead", "bogus": true,
@@ -46,6 +47,25 @@ TEST(ScoreCrawl, ConfirmsSourcesTheTruthNamesAndCountsRecall) {
   EXPECT_EQ(s.found, 3u);
   EXPECT_EQ(s.actors_seen, (std::vector<std::string>{"byte-order-0", "lab-tracker-0"}));
   EXPECT_TRUE(s.actors_missing.empty());
+}
+
+TEST(ScoreCrawl, KnowsADualStackTrackerByItsIpv6Face) {
+  auto s = score_crawl(tiny_truth(), {seen("50.0.0.4:6881", Via::tracker_udp, "[2400:1:2::1]:6969")});
+  EXPECT_EQ(s.confirmed, 1u) << (s.unconfirmed.empty() ? "" : s.unconfirmed.front());
+  EXPECT_EQ(s.actors_seen, (std::vector<std::string>{"lab-tracker-0"}));
+}
+
+TEST(ScoreCrawl, CountsIpv6PeersAndTheIpv6OnlyOnesHeardThroughPex) {
+  auto truth = tiny_truth();
+  truth["addresses"].push_back(json::parse(R"({"ip": "2400:5:6::7", "port": 51413, "role": "leecher", "bogus": false})"));
+  truth["addresses"].push_back(json::parse(R"({"ip": "2400:5:6::8", "port": 51413, "role": "leecher", "bogus": false})"));
+  auto s = score_crawl(truth, {seen("[2400:5:6::7]:51413", Via::tracker_udp, "[2400:1:2::1]:6969"),
+                               seen("[2400:5:6::8]:51413", Via::tracker_udp, "[2400:1:2::1]:6969"),
+                               seen("[2400:5:6::8]:51413", Via::pex, "[2400:5:6::7]:51413")});
+  EXPECT_EQ(s.ipv6_expected, 2u);
+  EXPECT_EQ(s.ipv6_found, 2u);
+  EXPECT_EQ(s.ipv6_only, 2u);
+  EXPECT_EQ(s.ipv6_only_heard, 1u) << "PEX came from ::7 only";
 }
 
 TEST(ScoreCrawl, RejectsBogusPeersFromSourcesTheTruthDoesNotName) {

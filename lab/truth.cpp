@@ -28,7 +28,15 @@ class Truth {
       if (p.group >= 0) a["group"] = p.group;
       if (p.utp_only) a["carrier"] = "utp";
       if (emule_role(p.role)) a["network"] = "emule";
+      if (p.role == Role::byte_order && p.endpoint.address.is_v6())
+        a["reversal"] = to_string(static_cast<V6Reversal>(p.variant));
+      std::optional<json> six;
+      if (p.v6) {  // a dual-stack party: a row for each address
+        six = a;
+        (*six)["ip"] = p.v6->to_string();
+      }
       add(p.endpoint, std::move(a));
+      if (six) add({*p.v6, p.endpoint.port}, std::move(*six));
     }
   }
 
@@ -130,11 +138,18 @@ void add_byte_order_routes(Truth& t, const LabPlan& plan) {
   // Tools choose their own ports: their reversals are listed with port 0,
   // which the file writes as "any port" (no "port" key).
   for (const auto& ip : plan.client_addresses()) learnable.push_back({ip, 0});
+  for (const auto& ip : plan.client_addresses6()) learnable.push_back({ip, 0});
+  // Each actor learns addresses of its own family only (trackers answer a
+  // BEP 15 announce with the asker's family; nothing else dials across).
   for (const auto* b : plan.with_role(Role::byte_order)) {
+    bool v6 = b->endpoint.address.is_v6();
+    auto how = static_cast<V6Reversal>(b->variant);
     for (const auto& ep : learnable) {
-      if (ep == b->endpoint || !ep.address.is_v4()) continue;
-      Endpoint rev{reverse_v4(ep.address), ep.port};
-      t.introduce(rev, b->name, "pex", {{"reverse_of", ep.port ? ep.to_string() : ep.address.to_string()}});
+      if (ep == b->endpoint || ep.address.is_v6() != v6) continue;
+      Endpoint rev{v6 ? reversed(how, ep.address) : reverse_v4(ep.address), ep.port};
+      json extra{{"reverse_of", ep.port ? ep.to_string() : ep.address.to_string()}};
+      if (v6) extra["reversal"] = to_string(how);
+      t.introduce(rev, b->name, "pex", std::move(extra));
     }
   }
 }

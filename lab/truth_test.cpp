@@ -89,13 +89,53 @@ TEST_F(LabTruth, ByteOrderReversalsLandOnLivePeersAndOnUnroutableSpace) {
       auto text = by["reverse_of"].get<std::string>();
       auto of = Endpoint::parse(text);
       auto of_ip = of ? of.value().address : IpAddress::parse(text).value();  // a client: any port
-      EXPECT_EQ(reverse_v4(of_ip).to_string(), r["ip"]);
+      if (of_ip.is_v4()) {
+        EXPECT_EQ(reverse_v4(of_ip).to_string(), r["ip"]);
+      } else {
+        auto how = by["reversal"] == "whole" ? V6Reversal::whole : V6Reversal::words;
+        EXPECT_EQ(reversed(how, of_ip).to_string(), r["ip"]) << by["reversal"];
+      }
       if (!r["bogus"].get<bool>()) ++on_live;
       if (!r["announced"].get<bool>()) ++unroutable;
     }
   }
   EXPECT_GE(on_live, 8) << "4 mirrored pairs, reversed both ways";
   EXPECT_GT(unroutable, 100);
+}
+
+TEST_F(LabTruth, Ipv6ByteOrderActorsReverseIpv6AddressesBothWays) {
+  std::map<std::string, int> by_kind;
+  for (const auto* b : plan_.with_role(Role::byte_order)) {
+    if (!b->endpoint.address.is_v6()) continue;
+    auto actor = row(b->endpoint);
+    EXPECT_TRUE(actor["announced"].get<bool>()) << b->name;
+    EXPECT_EQ(actor["reversal"], to_string(static_cast<V6Reversal>(b->variant)));
+  }
+  for (const auto& [key, r] : rows_) {
+    if (!r.contains("introduced_by") || IpAddress::parse(r["ip"].get<std::string>()).value().is_v4()) continue;
+    for (const auto& by : r["introduced_by"]) {
+      if (by.contains("reversal")) ++by_kind[by["reversal"].get<std::string>()];
+    }
+    EXPECT_EQ(r["role"], "byte_order_reversed") << key;
+    EXPECT_FALSE(r["announced"].get<bool>()) << key << ": a reversal inside an announced /48";
+  }
+  int v6_peers = plan_.scenario.lite_peers_v6 + plan_.scenario.byte_order_v6_peers;
+  EXPECT_GE(by_kind["whole"], v6_peers - 1) << "every IPv6 peer but the actor itself, reversed";
+  EXPECT_GE(by_kind["words"], v6_peers - 1);
+}
+
+TEST_F(LabTruth, DualStackPartiesHaveARowPerAddress) {
+  for (const auto* t : plan_.with_role(Role::tracker)) {
+    if (t->impl != Impl::lab_actor) continue;
+    ASSERT_TRUE(t->v6) << t->name;
+    auto six = row({*t->v6, t->endpoint.port});
+    EXPECT_EQ(six["name"], t->name);
+    EXPECT_EQ(six["role"], "tracker");
+    EXPECT_TRUE(six["announced"].get<bool>());
+  }
+  for (const auto* p : plan_.with_role(Role::leecher)) {
+    if (p->endpoint.address.is_v6()) EXPECT_TRUE(row(p->endpoint)["announced"].get<bool>()) << p->name;
+  }
 }
 
 TEST_F(LabTruth, WritesCaidaPfx2asLines) {

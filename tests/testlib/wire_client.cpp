@@ -14,12 +14,29 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-sockaddr_in to_sockaddr(const IpAddress& ip, std::uint16_t port) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  std::memcpy(&sa.sin_addr, ip.data(), 4);
-  return sa;
+// The socket address of ip:port, IPv4 or IPv6, and its length.
+struct SockAddr {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  sockaddr* get() { return reinterpret_cast<sockaddr*>(&ss); }
+};
+
+SockAddr to_sockaddr(const IpAddress& ip, std::uint16_t port) {
+  SockAddr out;
+  if (ip.is_v4()) {
+    auto* sa = reinterpret_cast<sockaddr_in*>(&out.ss);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons(port);
+    std::memcpy(&sa->sin_addr, ip.data(), 4);
+    out.len = sizeof(sockaddr_in);
+  } else {
+    auto* sa = reinterpret_cast<sockaddr_in6*>(&out.ss);
+    sa->sin6_family = AF_INET6;
+    sa->sin6_port = htons(port);
+    std::memcpy(&sa->sin6_addr, ip.data(), 16);
+    out.len = sizeof(sockaddr_in6);
+  }
+  return out;
 }
 
 std::error_code sys() { return {errno, std::generic_category()}; }
@@ -35,9 +52,9 @@ Result<void> wait_for(int fd, short events, Clock::time_point deadline) {
 }
 
 int bound_socket(int type, const IpAddress& from) {
-  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  int fd = ::socket(from.is_v4() ? AF_INET : AF_INET6, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   auto sa = to_sockaddr(from, 0);
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+  if (fd >= 0 && ::bind(fd, sa.get(), sa.len) != 0) {
     ::close(fd);
     return -1;
   }
@@ -51,7 +68,7 @@ Result<WireClient> WireClient::connect(const IpAddress& from, const Endpoint& to
   if (fd < 0) return sys();
   WireClient c(fd);
   auto sa = to_sockaddr(to.address, to.port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 && errno != EINPROGRESS) return sys();
+  if (::connect(fd, sa.get(), sa.len) != 0 && errno != EINPROGRESS) return sys();
   P2PSCOPE_CHECK(wait_for(fd, POLLOUT, Clock::now() + timeout));
   int err = 0;
   socklen_t len = sizeof err;
@@ -127,7 +144,7 @@ Result<KrpcMessage> krpc_query(const IpAddress& from, const Endpoint& to, const 
   auto sa = to_sockaddr(to.address, to.port);
   auto deadline = Clock::now() + timeout;
   Result<KrpcMessage> result = std::make_error_code(std::errc::timed_out);
-  if (::sendto(fd, out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) {
+  if (::sendto(fd, out.data(), out.size(), 0, sa.get(), sa.len) < 0) {
     result = sys();
   } else {
     std::string buf(65536, '\0');
