@@ -60,6 +60,14 @@ TEST_F(CrawlLab, QuickCrawlFindsEveryHandedOutPeerWithConfirmedSources) {
   EXPECT_GT(score.ipv6_only, 0u);
   EXPECT_EQ(score.ipv6_only_heard, score.ipv6_only);
   EXPECT_EQ(score.ipv6_found, score.ipv6_expected);
+  // The IPv6 DHT (BEP 32): the IPv6 lite peers announced there, and the
+  // lookup reached the IPv6 nodes holding them through nodes6.
+  std::set<Endpoint> from_dht6;
+  for (const auto& o : observations(records)) {
+    if (o.via == Via::dht && o.source_endpoint && o.source_endpoint->address.is_v6()) from_dht6.insert(o.peer);
+  }
+  EXPECT_EQ(from_dht6.size(), static_cast<std::size_t>(up->plan.scenario.lite_peers_v6))
+      << "every IPv6 lite peer, handed out by an IPv6 DHT node";
   // Every kind of actor is among the sources seen.
   for (std::string kind : {"byte-order-", "anti-p2p-", "propagator-", "lab-tracker-"}) {
     EXPECT_TRUE(std::any_of(score.actors_seen.begin(), score.actors_seen.end(),

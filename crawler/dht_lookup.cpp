@@ -2,10 +2,17 @@
 
 #include "core/special_ranges.hpp"
 
+#include <array>
+
 namespace p2pscope::crawler {
 namespace {
 
 NodeId as_node_id(const InfoHash& ih) { return NodeId::from_bytes(ih.raw()).value(); }
+
+// The IPv4 and the IPv6 DHT are separate networks (BEP 32): each has its own
+// k closest nodes, and a lookup ends when both have answered.
+using PerFamily = std::array<std::size_t, 2>;
+std::size_t family_index(const NodeEntry& n) { return n.endpoint.address.is_v6() ? 1 : 0; }
 
 }  // namespace
 
@@ -58,10 +65,12 @@ std::size_t GetPeersLookup::in_flight() const {
 std::vector<NodeEntry> GetPeersLookup::next_queries() {
   std::vector<NodeEntry> out;
   auto flying = in_flight();
-  std::size_t answered = 0;
+  PerFamily answered{};
   for (auto& [d, c] : by_distance_) {
-    if (answered >= cfg_.k || flying >= cfg_.alpha || stats_.queries >= cfg_.max_queries) break;
-    if (c.state == State::answered) ++answered;
+    if (flying >= cfg_.alpha || stats_.queries >= cfg_.max_queries) break;
+    auto& done_here = answered[family_index(c.node)];
+    if (done_here >= cfg_.k) continue;  // this family's k closest have answered
+    if (c.state == State::answered) ++done_here;
     if (c.state != State::fresh) continue;
     c.state = State::in_flight;
     ++flying;
@@ -138,10 +147,11 @@ bool GetPeersLookup::on_slow(const Endpoint& from) {
 bool GetPeersLookup::done() const {
   if (in_flight() > 0) return false;
   if (stats_.queries >= cfg_.max_queries) return true;
-  std::size_t answered = 0;
+  PerFamily answered{};
   for (const auto& [d, c] : by_distance_) {
-    if (answered >= cfg_.k) return true;
-    if (c.state == State::answered) ++answered;
+    auto& done_here = answered[family_index(c.node)];
+    if (done_here >= cfg_.k) continue;
+    if (c.state == State::answered) ++done_here;
     if (c.state == State::fresh) return false;
   }
   return true;
@@ -149,9 +159,13 @@ bool GetPeersLookup::done() const {
 
 std::vector<std::pair<NodeEntry, std::string>> GetPeersLookup::closest_answered() const {
   std::vector<std::pair<NodeEntry, std::string>> out;
+  PerFamily taken{};
   for (const auto& [d, c] : by_distance_) {
-    if (out.size() == cfg_.k) break;
-    if (c.state == State::answered) out.emplace_back(c.node, c.token);
+    auto& n = taken[family_index(c.node)];
+    if (c.state == State::answered && n < cfg_.k) {
+      out.emplace_back(c.node, c.token);
+      ++n;
+    }
   }
   return out;
 }

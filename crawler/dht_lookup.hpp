@@ -4,9 +4,11 @@
 // the node that handed it out (endpoint and node id) -- the attribution
 // p2pscope exists for.
 //
-// Termination is Kademlia's: the lookup is done when nothing is in flight
-// and every one of the k closest nodes that answered has been queried, or
-// when the query budget is spent. Candidate nodes are capped, so a node
+// Termination is Kademlia's, per address family (the IPv4 and IPv6 DHTs
+// are separate networks, BEP 32; `nodes6` feed the IPv6 one): the lookup is
+// done when nothing is in flight and, in each family, every node closer
+// than that family's k closest that answered has been queried, or when the
+// query budget is spent. Candidate nodes are capped, so a node
 // that returns thousands of nodes cannot grow memory without bound.
 //
 // Threads: none; one lookup belongs to one caller.
@@ -80,7 +82,8 @@ class GetPeersLookup {
   // Nothing is in flight (slow queries aside) and nothing is left worth asking.
   bool done() const;
 
-  // The k closest nodes that answered, closest first, with their tokens.
+  // The k closest nodes that answered in each family, closest first, with
+  // their tokens.
   std::vector<std::pair<NodeEntry, std::string>> closest_answered() const;
   const LookupStats& stats() const noexcept { return stats_; }
   std::size_t candidates() const noexcept { return by_distance_.size(); }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace p2pscope::crawler {
 namespace {
@@ -12,10 +13,21 @@ namespace {
 // A DHT of n nodes answered by the lab's responder (pure, no sockets).
 class LookupAgainstLabDht : public ::testing::Test {
  protected:
-  void build(std::size_t n) {
+  // n IPv4 nodes, then n6 IPv6 ones.
+  void build(std::size_t n, std::size_t n6 = 0) {
     std::vector<Endpoint> eps;
     for (std::uint32_t i = 0; i < n; ++i) eps.push_back({IpAddress::v4(0x17000001 + (i << 8)), 6890});
+    for (std::uint32_t i = 0; i < n6; ++i) eps.push_back({v6(0x2a01, i), 6890});
     swarm_ = std::make_unique<lab::DhtSwarm>(eps, 42);
+  }
+  static IpAddress v6(std::uint16_t first, std::uint32_t i) {
+    IpAddress::V6Bytes b{};
+    b[0] = static_cast<std::uint8_t>(first >> 8);
+    b[1] = static_cast<std::uint8_t>(first);
+    b[2] = static_cast<std::uint8_t>(i >> 8);
+    b[3] = static_cast<std::uint8_t>(i);
+    b[15] = 1;
+    return IpAddress::v6(b);
   }
   KrpcMessage ask(std::size_t node, const KrpcQuery& q, const Endpoint& from) {
     auto reply = swarm_->handle(node, encode_krpc(q), from);
@@ -29,31 +41,43 @@ class LookupAgainstLabDht : public ::testing::Test {
     q.info_hash = ih_;
     return q;
   }
-  // Announces peer_ at the 8 nodes closest to ih_, as a client would.
-  void announce_at_closest(std::vector<std::size_t>& idx) {
-    idx.resize(swarm_->nodes().size());
-    for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  // Announces `peer` (default peer_) at the 8 nodes of its family closest
+  // to ih_, as a client would.
+  void announce_at_closest(std::vector<std::size_t>& idx, std::optional<Endpoint> who = std::nullopt) {
+    auto peer = who.value_or(peer_);
+    idx.clear();
+    for (std::size_t i = 0; i < swarm_->nodes().size(); ++i)
+      if (swarm_->nodes()[i].endpoint.address.family() == peer.address.family()) idx.push_back(i);
     auto t = NodeId::from_bytes(ih_.raw()).value();
     std::sort(idx.begin(), idx.end(),
               [&](auto a, auto b) { return (swarm_->nodes()[a].id ^ t) < (swarm_->nodes()[b].id ^ t); });
     idx.resize(8);
     for (auto i : idx) {
-      Endpoint from{peer_.address, 40000};
+      Endpoint from{peer.address, 40000};
       auto token = std::get<KrpcResponse>(ask(i, get_peers(), from)).token;
       auto ann = get_peers();
       ann.method_name = "announce_peer";
-      ann.port = peer_.port;
+      ann.port = peer.port;
       ann.token = token;
       ASSERT_TRUE(std::holds_alternative<KrpcResponse>(ask(i, ann, from)));
     }
   }
-  // Drives the lookup to the end; returns what it found.
-  std::vector<FoundPeer> run(GetPeersLookup& l) {
+  // Drives the lookup to the end; returns what it found. With `want`, asks
+  // as a dual-stack crawler does (BEP 32), from me6_ to IPv6 nodes.
+  std::vector<FoundPeer> run(GetPeersLookup& l, WantFlags want = {}) {
     std::vector<FoundPeer> found;
+    auto q6 = get_peers();
+    q6.want = want;
+    q6.read_only = true;  // as the crawler asks (BEP 43): not learned as a node
     for (int round = 0; round < 1000 && !l.done(); ++round) {
       for (const auto& q : l.next_queries()) {
         auto self = swarm_->node_at(q.endpoint);
-        auto reply = swarm_->handle(*self, encode_krpc(get_peers()), me_);
+        if (!self) {  // an outside node the responder learned (an announcing client): nobody answers there
+          l.on_timeout(q.endpoint);
+          continue;
+        }
+        auto from = q.endpoint.address.is_v6() ? me6_ : me_;
+        auto reply = swarm_->handle(*self, encode_krpc(q6), from);
         auto f = l.on_reply(q.endpoint, std::get<KrpcResponse>(decode_krpc(reply.value()).value())).peers;
         found.insert(found.end(), f.begin(), f.end());
       }
@@ -63,6 +87,7 @@ class LookupAgainstLabDht : public ::testing::Test {
 
   std::unique_ptr<lab::DhtSwarm> swarm_;
   Endpoint me_{IpAddress::v4(0x2d000001), 6881};
+  Endpoint me6_{v6(0x2400, 7), 6881};
   Endpoint peer_{IpAddress::v4(0x5d000001), 51413};
   InfoHash ih_ = InfoHash::from_bytes(std::string(20, 'i')).value();
 };
@@ -85,6 +110,29 @@ TEST_F(LookupAgainstLabDht, FindsAnnouncedPeersAndNamesTheNodesThatHeldThem) {
   }
   EXPECT_EQ(l.closest_answered().size(), 8u);
   EXPECT_LT(l.stats().queries, 100u) << "a lookup over 2,000 nodes should converge in few queries";
+}
+
+// BEP 32: a dual-stack lookup walks the IPv6 DHT through `nodes6` to the
+// IPv6 nodes nearest the target, although IPv4 nodes are nearer by XOR.
+TEST_F(LookupAgainstLabDht, ADualStackLookupFindsPeersHeldOnlyByIpv6Nodes) {
+  build(2000, 200);
+  std::vector<std::size_t> holders;
+  Endpoint peer6{v6(0x2c0f, 9), 51413};
+  announce_at_closest(holders, peer6);
+  GetPeersLookup l(ih_, {{NodeId{}, swarm_->nodes()[1234].endpoint}});
+  auto found = run(l, WantFlags{Want::n4} | Want::n6);
+  ASSERT_TRUE(l.done());
+  ASSERT_FALSE(found.empty()) << "the IPv6 holders were never asked";
+  for (const auto& f : found) {
+    EXPECT_EQ(f.peer, peer6);
+    auto at = swarm_->node_at(f.source);
+    ASSERT_TRUE(at);
+    EXPECT_NE(std::find(holders.begin(), holders.end(), *at), holders.end());
+  }
+  auto closest = l.closest_answered();
+  auto six = std::count_if(closest.begin(), closest.end(), [](const auto& c) { return c.first.endpoint.address.is_v6(); });
+  EXPECT_EQ(six, 8) << "the k closest of each family";
+  EXPECT_EQ(closest.size(), 16u);
 }
 
 TEST_F(LookupAgainstLabDht, EndsWhenEveryNodeTimesOut) {

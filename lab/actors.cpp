@@ -157,15 +157,27 @@ Status start_dht(asio::io_context& io, const LabPlan& plan, const std::vector<La
   auto nodes = dht_specs(plan, torrents);
   if (nodes.empty()) return success();
   a.dht = std::make_unique<DhtSwarm>(nodes, plan.scenario.seed);
-  std::set<std::uint16_t> ports;
-  for (const auto& n : nodes) ports.insert(n.endpoint.port);
-  for (auto port : ports) {
+  std::set<std::pair<bool, std::uint16_t>> ports;  // (IPv6, port)
+  for (const auto& n : nodes) ports.insert({n.endpoint.address.is_v6(), n.endpoint.port});
+  for (auto [v6, port] : ports) {
     auto& socket = a.dht_sockets.emplace_back(io);
     error_code ec;
-    socket.open(udp::v4(), ec);
-    if (!ec) socket.bind(udp::endpoint(udp::v4(), port), ec);
+    socket.open(v6 ? udp::v6() : udp::v4(), ec);
+    if (!ec && v6) socket.set_option(asio::ip::v6_only(true), ec);
+    if (!ec) socket.bind(udp::endpoint(v6 ? udp::v6() : udp::v4(), port), ec);
     if (ec) return Error(ec).within("binding the DHT responder's UDP port " + std::to_string(port));
     asio::co_spawn(io, serve_dht(socket, *a.dht), asio::detached);
+  }
+  // The IPv6 peers announce to the IPv6 nodes nearest each torrent.
+  for (const auto& t : torrents) {
+    std::vector<std::pair<NodeId, Endpoint>> six;
+    auto target = NodeId::from_bytes(t.info_hash.raw()).value();
+    for (const auto& n : a.dht->nodes()) {
+      if (n.endpoint.address.is_v6()) six.emplace_back(n.id ^ target, n.endpoint);
+    }
+    auto k = std::min<std::size_t>(8, six.size());
+    std::partial_sort(six.begin(), six.begin() + static_cast<std::ptrdiff_t>(k), six.end());
+    for (std::size_t i = 0; i < k; ++i) a.world.dht_announce_v6[t.info_hash].push_back(six[i].second);
   }
   return success();
 }

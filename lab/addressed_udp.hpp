@@ -6,7 +6,8 @@
 // serve_addressed runs until the socket is closed. answer(datagram, from,
 // to) returns what to send back to `from`, from `to`: a std::optional or a
 // std::vector of datagrams. A reply that does not fit the send queue is
-// dropped, as a busy node drops it. IPv4 only, as the lab's node addresses.
+// dropped, as a busy node drops it. Either family: an IPv6 socket (bound to
+// [::], IPv6 only) learns its destinations through IPV6_PKTINFO.
 // Threads: the socket's executor; the socket outlives the coroutine.
 #pragma once
 

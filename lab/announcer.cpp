@@ -1,5 +1,7 @@
 #include "lab/announcer.hpp"
 
+#include "core/krpc.hpp"
+
 #include <random>
 
 namespace p2pscope::lab {
@@ -10,14 +12,16 @@ using namespace std::chrono_literals;
 constexpr int kAttempts = 3;
 constexpr auto kAttemptTimeout = 2s;
 
-// Sends req from s and waits for a response with the same transaction id.
-awaitable<Result<UdpTrackerResponse>> exchange(udp::socket& s, const Endpoint& tracker, const UdpTrackerRequest& req,
-                                               std::uint32_t tx, Family family) {
-  auto out = encode_udp_tracker(req);
+// Sends `out` from s to `to` and waits for a datagram that `ours` turns into
+// a T (it returns nothing for anything else), resending after each attempt's
+// deadline.
+// (A coroutine: everything but the socket is taken by value.)
+template <class T, class Match>
+awaitable<Result<T>> exchange(udp::socket& s, Endpoint to, std::string out, Match ours) {
   std::string buf(65536, '\0');
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     error_code ec;
-    co_await s.async_send_to(asio::buffer(out), to_udp(tracker), use_ec(ec));
+    co_await s.async_send_to(asio::buffer(out), to_udp(to), use_ec(ec));
     asio::steady_timer deadline(s.get_executor(), kAttemptTimeout);
     deadline.async_wait([&s](const error_code& e) {
       if (!e) s.cancel();
@@ -26,10 +30,9 @@ awaitable<Result<UdpTrackerResponse>> exchange(udp::socket& s, const Endpoint& t
       udp::endpoint from;
       auto n = co_await s.async_receive_from(asio::buffer(buf), from, use_ec(ec));
       if (ec) break;
-      auto r = decode_udp_tracker_response(std::string_view(buf.data(), n), family);
-      if (r && transaction_id_of(r.value()) == tx) {
+      if (std::optional<T> r = ours(std::string_view(buf.data(), n))) {
         deadline.cancel();
-        co_return r.value();
+        co_return std::move(*r);
       }
     }
     if (ec != asio::error::operation_aborted) {  // the deadline must fire before the next attempt
@@ -38,6 +41,26 @@ awaitable<Result<UdpTrackerResponse>> exchange(udp::socket& s, const Endpoint& t
     }
   }
   co_return std::make_error_code(std::errc::timed_out);
+}
+
+// A BEP 15 request and the response with its transaction id.
+awaitable<Result<UdpTrackerResponse>> exchange(udp::socket& s, const Endpoint& tracker, const UdpTrackerRequest& req,
+                                               std::uint32_t tx, Family family) {
+  return exchange<UdpTrackerResponse>(s, tracker, encode_udp_tracker(req),
+                                      [tx, family](std::string_view d) -> std::optional<UdpTrackerResponse> {
+                                        auto r = decode_udp_tracker_response(d, family);
+                                        if (r && transaction_id_of(r.value()) == tx) return r.value();
+                                        return std::nullopt;
+                                      });
+}
+
+// A KRPC query and the answer with its transaction id.
+awaitable<Result<KrpcMessage>> krpc_exchange(udp::socket& s, const Endpoint& node, const KrpcQuery& q) {
+  return exchange<KrpcMessage>(s, node, encode_krpc(q), [tx = q.transaction_id](std::string_view d) -> std::optional<KrpcMessage> {
+    auto m = decode_krpc(d);
+    if (!m || !std::visit([&](const auto& x) { return x.transaction_id == tx; }, m.value())) return std::nullopt;
+    return m.value();
+  });
 }
 
 std::uint32_t next_tx() {
@@ -76,6 +99,35 @@ awaitable<Result<UdpAnnounceResponse>> udp_announce(const IpAddress& local, cons
   if (!r) co_return r.error();
   if (auto* ann = std::get_if<UdpAnnounceResponse>(&r.value())) co_return *ann;
   co_return make_error_code(errc::bad_value);  // the tracker answered with an error
+}
+
+awaitable<Status> dht_announce(const IpAddress& local, const Endpoint& node, const NodeId& id, const InfoHash& ih,
+                               std::uint16_t port) {
+  udp::socket s(co_await asio::this_coro::executor);
+  error_code ec;
+  s.open(local.is_v4() ? udp::v4() : udp::v6(), ec);
+  if (!ec) s.bind(udp::endpoint(to_asio(local), 0), ec);
+  if (ec) co_return ec;
+  KrpcQuery gp;
+  gp.transaction_id = "gp";
+  gp.method_name = "get_peers";
+  gp.id = id;
+  gp.info_hash = ih;
+  auto got = co_await krpc_exchange(s, node, gp);
+  if (!got) co_return got.error();
+  auto* r = std::get_if<KrpcResponse>(&got.value());
+  if (!r || !r->token) co_return make_error_code(errc::bad_value);
+  KrpcQuery ap;
+  ap.transaction_id = "ap";
+  ap.method_name = "announce_peer";
+  ap.id = id;
+  ap.info_hash = ih;
+  ap.port = port;
+  ap.token = r->token;
+  auto done = co_await krpc_exchange(s, node, ap);
+  if (!done) co_return done.error();
+  if (!std::holds_alternative<KrpcResponse>(done.value())) co_return make_error_code(errc::bad_value);
+  co_return success();
 }
 
 }  // namespace p2pscope::lab

@@ -1,7 +1,8 @@
-// A small BEP 15 client for the lab's peers: connect, then announce, from
-// a socket bound to the peer's own address, with a deadline per attempt
-// and a few retries (the lab is local, so BEP 15's 15 s * 2^n schedule
-// would only slow it down).
+// The lab's peers announce themselves with these: a small BEP 15 client
+// (connect, then announce) and a DHT announce (get_peers for a token, then
+// announce_peer), each from a socket bound to the peer's own address, with a
+// deadline per attempt and a few retries (the lab is local, so BEP 15's
+// 15 s * 2^n schedule would only slow it down).
 #pragma once
 
 #include "core/hash.hpp"
@@ -24,5 +25,11 @@ struct AnnounceSpec {
 
 awaitable<Result<UdpAnnounceResponse>> udp_announce(const IpAddress& local, const Endpoint& tracker,
                                                     const AnnounceSpec& spec);
+
+// Announces `port` for ih to the DHT node at `node`, as node `id`: get_peers
+// for the token, then announce_peer with it. Errors: no answer, or an error
+// reply (bad token, storage full).
+awaitable<Status> dht_announce(const IpAddress& local, const Endpoint& node, const NodeId& id, const InfoHash& ih,
+                               std::uint16_t port);
 
 }  // namespace p2pscope::lab

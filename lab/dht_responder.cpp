@@ -44,9 +44,10 @@ DhtSwarm::DhtSwarm(const std::vector<DhtNodeSpec>& nodes, std::uint64_t seed, Dh
     auto r = static_cast<std::uint8_t>(rng());  // drawn for every node: honest ids do not depend on the bogus ones
     nodes_.push_back({n.id ? *n.id : bep42_node_id(n.endpoint.address, r, rest), n.endpoint});
     by_endpoint_.emplace(n.endpoint, nodes_.size() - 1);
-    by_id_.emplace_back(nodes_.back().id, nodes_.size() - 1);
+    (n.endpoint.address.is_v4() ? by_id4_ : by_id6_).emplace_back(nodes_.back().id, nodes_.size() - 1);
   }
-  std::sort(by_id_.begin(), by_id_.end());
+  std::sort(by_id4_.begin(), by_id4_.end());
+  std::sort(by_id6_.begin(), by_id6_.end());
 }
 
 std::optional<std::size_t> DhtSwarm::node_at(const Endpoint& ep) const {
@@ -70,18 +71,19 @@ std::pair<NodeId, NodeId> prefix_bounds(const NodeId& target, std::size_t bits) 
 
 }  // namespace
 
-std::vector<NodeEntry> DhtSwarm::closest(const NodeId& target, const Endpoint& from, std::size_t self) const {
+std::vector<NodeEntry> DhtSwarm::closest(const NodeId& target, const Endpoint& from, std::size_t self, Family fam) const {
+  const auto& by_id = fam == Family::v4 ? by_id4_ : by_id6_;
   // Ids sharing a longer prefix with target are closer by XOR than any id
   // outside that prefix, and share a contiguous range of the sorted ids: find
   // the longest prefix whose range still holds k nodes besides the two left
   // out, and sort only that range.
-  using It = decltype(by_id_)::const_iterator;
+  using It = ById::const_iterator;
   auto range = [&](std::size_t bits) {
     auto [lo, hi] = prefix_bounds(target, bits);
     auto cmp_lo = [](const auto& e, const NodeId& v) { return e.first < v; };
     auto cmp_hi = [](const NodeId& v, const auto& e) { return v < e.first; };
-    return std::pair<It, It>{std::lower_bound(by_id_.begin(), by_id_.end(), lo, cmp_lo),
-                             std::upper_bound(by_id_.begin(), by_id_.end(), hi, cmp_hi)};
+    return std::pair<It, It>{std::lower_bound(by_id.begin(), by_id.end(), lo, cmp_lo),
+                             std::upper_bound(by_id.begin(), by_id.end(), hi, cmp_hi)};
   };
   auto wanted = static_cast<std::ptrdiff_t>(lim_.k + 2);
   std::size_t short_bits = 0, long_bits = 160;  // range(short_bits) is big enough; find the longest such
@@ -99,7 +101,7 @@ std::vector<NodeEntry> DhtSwarm::closest(const NodeId& target, const Endpoint& f
     if (n.endpoint != from && n.endpoint != me) all.push_back({n.id ^ target, {n.id, n.endpoint}});
   }
   for (const auto& [ep, id] : learned_) {
-    if (ep != from) all.push_back({id ^ target, {id, ep}});
+    if (ep != from && ep.address.family() == fam) all.push_back({id ^ target, {id, ep}});
   }
   auto k = std::min(lim_.k, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(),
@@ -110,9 +112,10 @@ std::vector<NodeEntry> DhtSwarm::closest(const NodeId& target, const Endpoint& f
   return out;
 }
 
-std::vector<NodeEntry> DhtSwarm::named(const NodeId& target, const Endpoint& from, std::size_t self) const {
+std::vector<NodeEntry> DhtSwarm::named(const NodeId& target, const Endpoint& from, std::size_t self, Family fam) const {
   const auto& spec = specs_[self];
-  if (spec.behaviour != DhtBehaviour::phantom) return closest(target, from, self);
+  if (spec.behaviour != DhtBehaviour::phantom) return closest(target, from, self, fam);
+  if (fam != Family::v4) return {};  // its inventions are IPv4 addresses
   // Each made-up id keeps the target's first 16 bytes: nearer than any real node.
   std::vector<NodeEntry> out;
   for (std::size_t j = 0; j < spec.neighbours.size() && j < lim_.k; ++j) {
@@ -122,6 +125,15 @@ std::vector<NodeEntry> DhtSwarm::named(const NodeId& target, const Endpoint& fro
     out.push_back({NodeId::from_bytes(id).value(), spec.neighbours[j]});
   }
   return out;
+}
+
+void DhtSwarm::name_nodes(KrpcResponse& r, const NodeId& target, const KrpcQuery& q, const Endpoint& from,
+                          std::size_t self) const {
+  bool v6 = from.address.is_v6();
+  bool want4 = q.want.empty() ? !v6 : q.want.has(Want::n4);
+  bool want6 = q.want.empty() ? v6 : q.want.has(Want::n6);
+  if (want4) r.nodes = named(target, from, self, Family::v4);
+  if (want6) r.nodes6 = named(target, from, self, Family::v6);
 }
 
 std::string DhtSwarm::token(std::size_t self, const IpAddress& ip) const {
@@ -153,12 +165,17 @@ std::optional<std::string> DhtSwarm::handle(std::size_t self, std::string_view d
   auto to_node_id = [](const InfoHash& ih) { return NodeId::from_bytes(ih.raw()).value(); };
   switch (q->method()) {
     case KrpcMethod::ping: break;
-    case KrpcMethod::find_node: r.nodes = named(*q->target, from, self); break;
+    case KrpcMethod::find_node: name_nodes(r, *q->target, *q, from, self); break;
     case KrpcMethod::get_peers: {
       r.token = token(self, from.address);
-      r.nodes = named(to_node_id(*q->info_hash), from, self);
-      if (specs_[self].behaviour == DhtBehaviour::fake_values) r.values = specs_[self].values;
-      else if (auto it = values_[self].find(*q->info_hash); it != values_[self].end()) r.values = it->second;
+      name_nodes(r, to_node_id(*q->info_hash), *q, from, self);
+      const std::vector<Endpoint>* values = nullptr;
+      if (specs_[self].behaviour == DhtBehaviour::fake_values) values = &specs_[self].values;
+      else if (auto it = values_[self].find(*q->info_hash); it != values_[self].end()) values = &it->second;
+      // A value list is one family, the querier's (BEP 32).
+      for (std::size_t i = 0; values && i < values->size(); ++i) {
+        if ((*values)[i].address.family() == from.address.family()) r.values.push_back((*values)[i]);
+      }
       break;
     }
     case KrpcMethod::announce_peer: {
@@ -174,7 +191,7 @@ std::optional<std::string> DhtSwarm::handle(std::size_t self, std::string_view d
       break;
     }
     case KrpcMethod::sample_infohashes: {
-      r.nodes = named(*q->target, from, self);
+      name_nodes(r, *q->target, *q, from, self);
       std::vector<InfoHash> samples;
       for (const auto& [ih, peers] : values_[self]) {
         if (samples.size() < 20) samples.push_back(ih);

@@ -7,7 +7,9 @@
 // "ip"; BEP 51 sample_infohashes). Nodes answer from perfect knowledge of
 // the responder's nodes plus the outside nodes (libtorrent sessions,
 // crawlers) that queried them, so lookups converge the way they do on a
-// healthy DHT. Values are stored per node: only the nodes an announce
+// healthy DHT. Nodes at IPv6 addresses form the IPv6 DHT (BEP 32): `nodes`
+// names IPv4 nodes only, `nodes6` IPv6 ones, and values are the querier's
+// family. Values are stored per node: only the nodes an announce
 // reached hand the peer out, which keeps per-source attribution honest.
 // Some nodes may be bogus on purpose (DhtBehaviour): the honest ones name
 // them like any other node, which is how a crawler meets them.
@@ -19,6 +21,7 @@
 #include "core/compact.hpp"
 #include "core/hash.hpp"
 #include "core/ip.hpp"
+#include "core/krpc.hpp"
 #include "lab/asio.hpp"
 
 #include <map>
@@ -71,20 +74,25 @@ class DhtSwarm {
   std::optional<std::string> handle(std::size_t self, std::string_view datagram, const Endpoint& from);
 
  private:
-  // The k closest known nodes to target, leaving out the asking node and self.
-  // O(log n + k log k) over the responder's nodes (a sorted-id range), plus a
-  // scan of the few learned outside nodes.
-  std::vector<NodeEntry> closest(const NodeId& target, const Endpoint& from, std::size_t self) const;
+  // The k closest known nodes of family `fam` to target, leaving out the
+  // asking node and self. O(log n + k log k) over the responder's nodes (a
+  // sorted-id range per family), plus a scan of the few learned outside nodes.
+  std::vector<NodeEntry> closest(const NodeId& target, const Endpoint& from, std::size_t self, Family fam) const;
   std::string token(std::size_t self, const IpAddress& ip) const;
-  // What self names for target: its closest nodes, or a phantom's made-up ones.
-  std::vector<NodeEntry> named(const NodeId& target, const Endpoint& from, std::size_t self) const;
+  // What self names for target in family `fam` (BEP 32: `nodes` IPv4,
+  // `nodes6` IPv6): its closest nodes, or a phantom's made-up ones (IPv4).
+  std::vector<NodeEntry> named(const NodeId& target, const Endpoint& from, std::size_t self, Family fam) const;
+  // Fills r.nodes and r.nodes6 as BEP 32 says: the families `want` asks for,
+  // else the query's own.
+  void name_nodes(KrpcResponse& r, const NodeId& target, const KrpcQuery& q, const Endpoint& from, std::size_t self) const;
   void learn(const NodeId& id, const Endpoint& from);
 
   DhtLimits lim_;
   std::uint64_t secret_;
   std::vector<Node> nodes_;
   std::vector<DhtNodeSpec> specs_;  // per node: how it behaves
-  std::vector<std::pair<NodeId, std::size_t>> by_id_;  // nodes_ sorted by id, for closest()
+  using ById = std::vector<std::pair<NodeId, std::size_t>>;
+  ById by_id4_, by_id6_;  // nodes_ of each family sorted by id, for closest()
   std::map<Endpoint, std::size_t> by_endpoint_;
   std::map<Endpoint, NodeId> learned_;
   std::vector<std::map<InfoHash, std::vector<Endpoint>>> values_;  // per node

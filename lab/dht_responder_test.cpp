@@ -79,6 +79,44 @@ TEST_F(LabDhtSwarm, LearnsOutsideNodesAndAnswersUnknownMethodsWith204) {
   EXPECT_FALSE(swarm_.handle(0, "garbage", peer_));
 }
 
+// BEP 32: `nodes` are IPv4 nodes and `nodes6` IPv6 ones, the families the
+// query's `want` asks for or else its own; values are the querier's family.
+TEST(LabDht, AnswersEachFamilyAsBep32Says) {
+  DhtSwarm swarm({ep("23.0.0.1"), ep("31.0.0.1"), ep("2a01:1::1"), ep("2a01:2::1"), ep("2a01:3::1")}, 7);
+  auto ask = [&](std::size_t node, KrpcQuery q, const Endpoint& from) {
+    q.transaction_id = "tx";
+    q.id = NodeId::from_bytes(std::string(20, 'q')).value();
+    return std::get<KrpcResponse>(decode_krpc(swarm.handle(node, encode_krpc(q), from).value()).value());
+  };
+  auto ih = InfoHash::from_bytes(std::string(20, 'i')).value();
+  KrpcQuery get;
+  get.method_name = "get_peers";
+  get.info_hash = ih;
+  get.read_only = true;  // BEP 43: the askers are not learned as nodes
+  auto plain4 = ask(0, get, ep("93.1.2.3", 6881));
+  EXPECT_EQ(plain4.nodes.size(), 1u);
+  EXPECT_TRUE(plain4.nodes6.empty()) << "no want: the query's own family only";
+  auto plain6 = ask(2, get, ep("2400::9", 6881));
+  EXPECT_TRUE(plain6.nodes.empty());
+  EXPECT_EQ(plain6.nodes6.size(), 2u) << "the other two IPv6 nodes";
+  get.want = WantFlags{Want::n4} | Want::n6;
+  auto both = ask(0, get, ep("93.1.2.3", 6881));
+  EXPECT_EQ(both.nodes.size(), 1u);
+  ASSERT_EQ(both.nodes6.size(), 3u);
+  for (const auto& n : both.nodes6) EXPECT_TRUE(n.endpoint.address.is_v6());
+
+  // An IPv6 peer announces at an IPv6 node: IPv6 askers get it, IPv4 ones not.
+  KrpcQuery ann;
+  ann.method_name = "announce_peer";
+  ann.info_hash = ih;
+  ann.port = 51413;
+  ann.token = plain6.token;
+  get.want = {};
+  (void)ask(2, ann, ep("2400::9", 6881));
+  EXPECT_EQ(ask(2, get, ep("2400::77", 6881)).values, (std::vector<Endpoint>{ep("2400::9", 51413)}));
+  EXPECT_TRUE(ask(2, get, ep("93.1.2.3", 6881)).values.empty());
+}
+
 // closest() searches a sorted-id range instead of every node; a brute-force
 // sort of all 2,000 nodes must agree on every target.
 TEST(LabDht, FindNodeReturnsTheKClosestLikeABruteForceSort) {

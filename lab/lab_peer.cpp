@@ -224,6 +224,14 @@ awaitable<void> listen(LabPeer& me, tcp::acceptor acceptor) {
   }
 }
 
+// An honest IPv6 peer's DHT announce: to each node the world names for ih.
+awaitable<void> announce_to_dht(LabPeer& me, const InfoHash& ih) {
+  auto it = me.world().dht_announce_v6.find(ih);
+  if (it == me.world().dht_announce_v6.end()) co_return;
+  auto id = NodeId::from_bytes(me.peer_id().raw()).value();
+  for (const auto& node : it->second) (void)co_await dht_announce(me.party().endpoint.address, node, id, ih, me.party().endpoint.port);
+}
+
 // Announces to every tracker for every lab torrent, once more when the
 // whole lab is up (the first announce only hears of the peers that started
 // earlier), then at the interval; what the trackers return is learned. A
@@ -243,6 +251,7 @@ awaitable<void> announce_loop(LabPeer& me, std::chrono::milliseconds stagger) {
           for (const auto& ep : r.value().peers) me.learned(ep);
         }
       }
+      if (self.address.is_v6() && me.kind() == PeerKind::honest) co_await announce_to_dht(me, ih);
       if (!me.farm_head()) continue;
       for (const auto& t : me.world().poisoned_trackers) {
         if (t.address.family() != self.address.family()) continue;

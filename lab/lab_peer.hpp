@@ -11,8 +11,9 @@
 //               (trackers, connections) with the IPv4 bytes reversed; at an
 //               IPv6 address, the IPv6 ones garbled as its V6Reversal says
 //
-// An honest peer at an IPv6 address also dials the peers trackers name:
-// nothing else in the lab dials IPv6 peers.
+// An honest peer at an IPv6 address also dials the peers trackers name
+// (nothing else in the lab dials IPv6 peers) and announces itself to the
+// IPv6 DHT nodes nearest each torrent (PeerWorld::dht_announce_v6).
 //   propagator  re-advertises every address it heard (trackers, PEX),
 //               unchecked, and dials every peer it learns to hear more
 //
@@ -40,6 +41,9 @@ struct PeerWorld {
   std::map<InfoHash, std::size_t> pieces;  // lab torrents and their piece counts
   std::vector<Endpoint> udp_trackers;      // every tracker face (both of a dual-stack one), announced to over BEP 15
   std::vector<Endpoint> poisoned_trackers; // where an anti-P2P farm head plants its fakes
+  // Per torrent, the DHT nodes an honest IPv6 peer announces itself to (the
+  // responder's IPv6 nodes closest to the infohash; lab/README.md).
+  std::map<InfoHash, std::vector<Endpoint>> dht_announce_v6;
   std::chrono::seconds pex_interval{60};
   std::chrono::seconds announce_interval{300};
 };

@@ -227,6 +227,8 @@ void add_ipv6(LabPlan& plan, Allocator& alloc) {
     add(plan, Role::leecher, Impl::lab_actor, numbered("lite6-", i), alloc.next6(), kLitePeerPort);
     plan.parties.back().lite_seed = i % 4 == 0;
   }
+  for (int i = 0; i < s.dht_nodes_v6; ++i)
+    add(plan, Role::dht_node, Impl::lab_actor, numbered("dht6-", i), alloc.next6(), kDhtNodePort);
   for (int i = 0; i < s.byte_order_v6_peers; ++i) {
     add(plan, Role::byte_order, Impl::lab_actor, numbered("byte-order6-", i), alloc.next6(), kLitePeerPort);
     plan.parties.back().variant = i % 2;
@@ -249,6 +251,7 @@ bool bogus_dht_role(Role r) noexcept {
 
 std::vector<Endpoint> fake_values_of(const LabPlan& plan, const Party& node) {
   auto honest = plan.with_role(Role::dht_node);
+  std::erase_if(honest, [](const Party* p) { return p->endpoint.address.is_v6(); });  // it answers IPv4 queries
   std::vector<Endpoint> out;
   if (honest.empty()) return out;
   std::size_t index = 0;

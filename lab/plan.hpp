@@ -160,7 +160,7 @@ struct LabPlan {
 LabPlan make_plan(const Scenario& s);
 
 // The values a dht_fake_values node gives for any infohash: eight honest
-// responder nodes' addresses (DHT port), by turns from the node's index.
+// IPv4 responder nodes' addresses (DHT port), by turns from the node's index.
 std::vector<Endpoint> fake_values_of(const LabPlan& plan, const Party& node);
 // The made-up neighbours a dht_phantom node names.
 std::vector<Endpoint> phantom_neighbours_of(const LabPlan& plan, const Party& node);

@@ -64,7 +64,7 @@ TEST(LabPlan, CountsRolesAndTrackers) {
 TEST(LabPlan, SmallScenarioPlacesEveryActor) {
   auto plan = make_plan(parse_scenario(builtin_scenario("small").value()).value());
   EXPECT_GE(plan.announcing_peers().size(), 180u);  // "about 200 peers"
-  EXPECT_EQ(plan.with_role(Role::dht_node).size(), 300u);
+  EXPECT_EQ(plan.with_role(Role::dht_node).size(), 364u);  // 300 IPv4, 64 IPv6
   for (auto r : {Role::anti_p2p, Role::byte_order, Role::propagator, Role::bogus_unroutable, Role::bogus_dead,
                  Role::bogus_open_port, Role::anti_p2p_fake, Role::dht_fake_values, Role::dht_phantom,
                  Role::dht_phantom_neighbour, Role::dht_sybil, Role::dht_sybil_near})
@@ -73,7 +73,7 @@ TEST(LabPlan, SmallScenarioPlacesEveryActor) {
 
 TEST(LabPlan, BogusDhtNodesKeepTheOtherAddressesAndASybilHostIsOneAddress) {
   auto s = parse_scenario(builtin_scenario("small").value()).value();
-  s.lite_peers_v6 = s.byte_order_v6_peers = 0;  // allocated after the bogus nodes
+  s.lite_peers_v6 = s.byte_order_v6_peers = s.dht_nodes_v6 = 0;  // allocated after the bogus nodes
   auto with = make_plan(s);
   s.dht_fake_values = s.dht_phantom = s.dht_sybil_hosts = s.dht_sybil_near = 0;
   auto without = make_plan(s);
@@ -107,7 +107,7 @@ TEST(LabPlan, Ipv6PartiesComeLastEachInItsOwnSlash48) {
   auto s = parse_scenario(builtin_scenario("small").value()).value();
   auto with = make_plan(s);
   ASSERT_TRUE(s.has_ipv6());
-  s.lite_peers_v6 = s.byte_order_v6_peers = 0;
+  s.lite_peers_v6 = s.byte_order_v6_peers = s.dht_nodes_v6 = 0;
   auto without = make_plan(s);
   for (std::size_t i = 0; i < without.parties.size(); ++i)
     EXPECT_EQ(with.parties[i].endpoint, without.parties[i].endpoint) << with.parties[i].name;

@@ -89,6 +89,7 @@ const std::vector<std::pair<std::string, Field>>& fields() {
       {"bogus_open_port", int_field(&Scenario::bogus_open_port, 0, 256)},
       {"lite_peers_v6", int_field(&Scenario::lite_peers_v6, 0, 20000)},
       {"byte_order_v6_peers", int_field(&Scenario::byte_order_v6_peers, 0, 64)},
+      {"dht_nodes_v6", int_field(&Scenario::dht_nodes_v6, 0, 50000)},
       {"pex_interval", int_field(&Scenario::pex_interval, 1, 3600)},
       {"ed2k_servers", int_field(&Scenario::ed2k_servers, 0, 8)},
       {"poisoned_ed2k_servers", int_field(&Scenario::poisoned_ed2k_servers, 0, 8)},

@@ -48,7 +48,8 @@ struct Scenario {
   // addresses are dual-stack (an IPv6 address besides the IPv4 one).
   int lite_peers_v6 = 0;             // lite peers with only an IPv6 address; they dial the peers trackers name
   int byte_order_v6_peers = 0;       // IPv6-only byte-order actors: all 16 bytes reversed, each 32-bit word swapped, by turns
-  bool has_ipv6() const noexcept { return lite_peers_v6 > 0 || byte_order_v6_peers > 0; }
+  int dht_nodes_v6 = 0;              // responder nodes at IPv6 addresses (BEP 32); the IPv6 peers announce to them
+  bool has_ipv6() const noexcept { return lite_peers_v6 > 0 || byte_order_v6_peers > 0 || dht_nodes_v6 > 0; }
   int pex_interval = 60;             // seconds between the lab peers' ut_pex messages (BEP 11: >= 60)
   // eMule (issue 24). Every field is 0 in the BitTorrent scenarios.
   int ed2k_servers = 0;              // the lab's eDonkey index servers, TCP and UDP
