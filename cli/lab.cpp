@@ -63,6 +63,10 @@ int run_up(const LabArgs& a) {
   }
   std::cout << "free addresses for tools run inside:";
   for (const auto& ip : u.plan.client_addresses()) std::cout << " " << ip.to_string();
+  if (auto six = u.plan.client_addresses6(); !six.empty()) {
+    std::cout << "\nand IPv6 (crawl and probe with --bind6):";
+    for (const auto& ip : six) std::cout << " " << ip.to_string();
+  }
   std::cout << "\nrun commands inside with: p2pscope lab exec -- COMMAND\n";
   return kOk;
 }
