@@ -3,7 +3,11 @@
 // session::dht_get_peers, for the same targets on the same lab DHT, in the
 // same run. Run it inside the lab (bench/run.sh does):
 //
-//   p2pscope lab exec -- dht_bench --bind FREE_IP --bootstrap NODE_IP:PORT [--lookups N]
+//   p2pscope lab exec -- dht_bench --bind FREE_IP --bootstrap NODE_IP:PORT [--lookups N] [--bind6 FREE_IP6]
+//
+// With --bind6 both sides are dual-stack: libtorrent listens on both
+// addresses (a DHT node per listen socket, BEP 32), ours asks `want n4 n6`
+// and walks both DHTs in one lookup, as the crawler does with IPv6 on.
 //
 // libtorrent has no completion callback for dht_get_peers, so its batch is
 // timed until post_dht_stats() lists no get_peers traversal (polled every
@@ -19,6 +23,7 @@
 #include <libtorrent/session_params.hpp>
 
 #include <cstdio>
+#include <optional>
 #include <ctime>
 #include <random>
 #include <stdexcept>
@@ -33,6 +38,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Options {
   IpAddress bind = IpAddress::v4(0);
+  std::optional<IpAddress> bind6;
   Endpoint bootstrap;
   std::size_t lookups = 1000;
 };
@@ -75,8 +81,13 @@ A* wait_for(lt::session& s, std::chrono::seconds limit) {
 
 Timing run_libtorrent(const Options& o, const std::vector<InfoHash>& ts) {
   lt::settings_pack sp;
-  sp.set_str(lt::settings_pack::listen_interfaces, o.bind.to_string() + ":0");
-  sp.set_str(lt::settings_pack::outgoing_interfaces, o.bind.to_string());
+  auto listen = o.bind.to_string() + ":0", outgoing = o.bind.to_string();
+  if (o.bind6) {
+    listen += ",[" + o.bind6->to_string() + "]:0";
+    outgoing += "," + o.bind6->to_string();
+  }
+  sp.set_str(lt::settings_pack::listen_interfaces, listen);
+  sp.set_str(lt::settings_pack::outgoing_interfaces, outgoing);
   sp.set_str(lt::settings_pack::dht_bootstrap_nodes, o.bootstrap.to_string());
   sp.set_bool(lt::settings_pack::enable_dht, true);
   sp.set_bool(lt::settings_pack::enable_lsd, false);
@@ -125,6 +136,7 @@ Timing run_ours(const Options& o, const std::vector<InfoHash>& ts) {
   net::RateGate gate(net::Politeness::unlimited());
   crawler::KrpcConfig cfg;
   cfg.bind_v4 = o.bind;
+  cfg.bind_v6 = o.bind6;
   std::mt19937_64 rng(7);
   std::string id(20, '\0');
   for (auto& c : id) c = static_cast<char>(rng());
@@ -157,6 +169,10 @@ Options parse(int argc, char** argv) {
       if (!ep) throw std::invalid_argument("--bootstrap: not IP:PORT: " + v);
       o.bootstrap = ep.value();
       have_boot = true;
+    } else if (a == "--bind6") {
+      auto ip = IpAddress::parse(v);
+      if (!ip || ip.value().is_v4()) throw std::invalid_argument("--bind6: not an IPv6 address: " + v);
+      o.bind6 = ip.value();
     } else if (a == "--lookups") {
       o.lookups = std::stoul(v);
     } else {
@@ -176,7 +192,7 @@ int main(int argc, char** argv) {
   try {
     o = parse(argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "dht_bench: %s\nusage: dht_bench --bind IP --bootstrap IP:PORT [--lookups N]\n", e.what());
+    std::fprintf(stderr, "dht_bench: %s\nusage: dht_bench --bind IP --bootstrap IP:PORT [--lookups N] [--bind6 IP6]\n", e.what());
     return 2;
   }
   auto ts = targets(o.lookups);
@@ -184,10 +200,10 @@ int main(int argc, char** argv) {
     auto lt_t = run_libtorrent(o, ts);
     auto ours = run_ours(o, ts);
     std::printf(
-        "{\"lookups\": %zu, \"libtorrent_wall_s\": %.3f, \"libtorrent_cpu_s\": %.3f, \"ours_wall_s\": %.3f, "
+        "{\"lookups\": %zu, \"ipv6\": %s, \"libtorrent_wall_s\": %.3f, \"libtorrent_cpu_s\": %.3f, \"ours_wall_s\": %.3f, "
         "\"ours_cpu_s\": %.3f, \"ours_replies\": %zu, \"ours_timeouts\": %zu, \"libtorrent_per_s\": %.1f, "
         "\"ours_per_s\": %.1f, \"ratio\": %.2f}\n",
-        o.lookups, lt_t.wall, lt_t.cpu, ours.wall, ours.cpu, ours.replies, ours.timeouts,
+        o.lookups, o.bind6 ? "true" : "false", lt_t.wall, lt_t.cpu, ours.wall, ours.cpu, ours.replies, ours.timeouts,
         static_cast<double>(o.lookups) / lt_t.wall, static_cast<double>(o.lookups) / ours.wall, lt_t.wall / ours.wall);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "dht_bench: %s\n", e.what());

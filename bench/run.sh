@@ -189,15 +189,21 @@ if [[ $lab == yes ]] && want lab; then
   node=$(sed -n 's/^DHT: .*e\.g\. \([0-9.:]*\).*/\1/p' "$work/up.txt")
   free=$(sed -n 's/^free addresses for tools run inside: \([0-9.]*\).*/\1/p' "$work/up.txt")
   free2=$(sed -n 's/^free addresses for tools run inside: [0-9.]* \([0-9.]*\).*/\1/p' "$work/up.txt")
+  free6=$(sed -n 's/^and IPv6 (crawl and probe with --bind6): \([0-9a-f:]*\).*/\1/p' "$work/up.txt")
   for lookups in 500 2000; do
     build/bench/cli/p2pscope lab exec --state-dir "$state" -- "$PWD/$bin/dht_bench" \
       --bind "$free" --bootstrap "$node" --lookups "$lookups" >>"$work/dht.jsonl"
   done
+  # Both sides dual-stack (the large lab's IPv6 DHT, BEP 32).
+  if [[ -n $free6 ]]; then
+    build/bench/cli/p2pscope lab exec --state-dir "$state" -- "$PWD/$bin/dht_bench" \
+      --bind "$free" --bind6 "$free6" --bootstrap "$node" --lookups 2000 >>"$work/dht.jsonl"
+  fi
   python3 - "$work/dht.jsonl" <<'PY'
 import json, sys
 for l in open(sys.argv[1]):
     r = json.loads(l)
-    print(f"dht: {r['lookups']} lookups at once: {r['ours_per_s']:,.0f}/s vs libtorrent dht_get_peers "
+    print(f"dht{' (IPv4 and IPv6)' if r.get('ipv6') else ''}: {r['lookups']} lookups at once: {r['ours_per_s']:,.0f}/s vs libtorrent dht_get_peers "
           f"{r['libtorrent_per_s']:,.0f}/s = {r['ratio']:.1f}x (target >= 5x); CPU per lookup "
           f"{1000 * r['ours_cpu_s'] / r['lookups']:.2f} ms vs {1000 * r['libtorrent_cpu_s'] / r['lookups']:.2f} ms")
 PY

@@ -2,6 +2,7 @@
 
 #include "core/krpc.hpp"
 
+#include <memory>
 #include <random>
 
 namespace p2pscope::lab {
@@ -23,14 +24,19 @@ awaitable<Result<T>> exchange(udp::socket& s, Endpoint to, std::string out, Matc
     error_code ec;
     co_await s.async_send_to(asio::buffer(out), to_udp(to), use_ec(ec));
     asio::steady_timer deadline(s.get_executor(), kAttemptTimeout);
-    deadline.async_wait([&s](const error_code& e) {
-      if (!e) s.cancel();
+    // The deadline may have expired, its handler queued, just as the answer
+    // came: then cancel() cannot stop it, and it runs after this coroutine
+    // (and the caller's socket) are gone. `answered` keeps it off the socket.
+    auto answered = std::make_shared<bool>(false);
+    deadline.async_wait([&s, answered](const error_code& e) {
+      if (!e && !*answered) s.cancel();
     });
     while (!ec) {
       udp::endpoint from;
       auto n = co_await s.async_receive_from(asio::buffer(buf), from, use_ec(ec));
       if (ec) break;
       if (std::optional<T> r = ours(std::string_view(buf.data(), n))) {
+        *answered = true;
         deadline.cancel();
         co_return std::move(*r);
       }
