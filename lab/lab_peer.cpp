@@ -269,10 +269,13 @@ awaitable<void> announce_loop(LabPeer& me, std::chrono::milliseconds stagger) {
 // The peers a lab peer dials: the propagator every peer it learns or hears
 // of; an IPv6 lite peer the ones trackers name (nothing else in the lab
 // dials IPv6 peers, and real clients dial what trackers give them).
+bool dials(const LabPeer& me) {
+  return me.kind() == PeerKind::propagator || (me.kind() == PeerKind::honest && me.party().endpoint.address.is_v6());
+}
+
 std::vector<Endpoint> to_dial(const LabPeer& me) {
   if (me.kind() == PeerKind::propagator) return me.pex_list();
-  if (me.kind() == PeerKind::honest && me.party().endpoint.address.is_v6()) return me.learned_peers();
-  return {};
+  return dials(me) ? me.learned_peers() : std::vector<Endpoint>{};
 }
 
 // Dials each of to_dial() once, a few at a time.
@@ -366,9 +369,7 @@ Status start_lab_peer(asio::io_context& io, LabPeer& peer) {
   // different moments would.
   auto stagger = std::chrono::milliseconds(std::hash<std::string>{}(peer.party().name) % 3000);
   asio::co_spawn(io, announce_loop(peer, stagger), asio::detached);
-  bool dials = peer.kind() == PeerKind::propagator ||
-               (peer.kind() == PeerKind::honest && peer.party().endpoint.address.is_v6());
-  if (dials) asio::co_spawn(io, dial_loop(peer), asio::detached);
+  if (dials(peer)) asio::co_spawn(io, dial_loop(peer), asio::detached);
   return success();
 }
 

@@ -108,6 +108,12 @@ expect 2 "$bin" crawl --tracker gopher://x c12fe1c06bba254a9dc9f519b335aa7c1367a
 contains "not an http, https or udp tracker URL"
 expect 2 "$bin" crawl --bind 1.2.3 c12fe1c06bba254a9dc9f519b335aa7c1367a88a
 expect 2 "$bin" crawl --requery 0 c12fe1c06bba254a9dc9f519b335aa7c1367a88a
+# IPv6: on or off, not both; --bind6 is IPv6 on.
+expect 2 "$bin" crawl --ipv6 --no-ipv6 c12fe1c06bba254a9dc9f519b335aa7c1367a88a
+expect 2 "$bin" crawl --no-ipv6 --bind6 ::1 c12fe1c06bba254a9dc9f519b335aa7c1367a88a
+contains "choose one"
+expect 0 "$bin" crawl --no-ipv6 --no-trackers --no-dht --stable-for 1 -o "$tmp/crawl-v4.jsonl" c12fe1c06bba254a9dc9f519b335aa7c1367a88a
+contains "IPv6 off (--no-ipv6)"
 # Nothing to ask: the crawl starts, finds nothing and stops by its rule.
 expect 0 "$bin" crawl --no-trackers --no-dht --stable-for 1 -o "$tmp/crawl-empty.jsonl" c12fe1c06bba254a9dc9f519b335aa7c1367a88a
 contains "politeness: per-IP 2/s"
