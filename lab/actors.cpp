@@ -75,10 +75,9 @@ Status open_bound(Socket& s, Protocol proto, const typename Protocol::endpoint& 
 }
 
 Status listen_on(tcp::acceptor& acc, const Endpoint& ep) {
-  P2PSCOPE_CHECK(open_bound(acc, to_tcp(ep).protocol(), to_tcp(ep)));
   error_code ec;
-  acc.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return ec;
+  net::listen_on(acc, ep, ec);
+  if (ec) return Error(ec).within("listening on " + ep.to_string());
   return success();
 }
 

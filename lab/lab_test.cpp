@@ -158,12 +158,13 @@ std::string probe(const IpAddress& from, const Endpoint& to, const InfoHash& ih,
   return "bittorrent";
 }
 
-// probe() until it says "bittorrent", at most three times: the lab's
-// libtorrent peers share one process, and under ctest -j2 on two cores a
-// handshake can miss its 3 s deadline once.
-std::string probe_live(const IpAddress& from, const Endpoint& to, const InfoHash& ih) {
+// A probe of a live peer, until it says "bittorrent", at most three times:
+// the lab's libtorrent peers share one process, and under ctest -j2 on two
+// cores a handshake can miss its 3 s deadline once.
+template <class Probe>
+std::string until_bittorrent(Probe probe_once) {
   std::string got;
-  for (int i = 0; i < 3 && got != "bittorrent"; ++i) got = probe(from, to, ih);
+  for (int i = 0; i < 3 && got != "bittorrent"; ++i) got = probe_once();
   return got;
 }
 
@@ -275,15 +276,14 @@ json check_every_address(const LabUp& lab, const json& truth) {
       got = WireClient::connect(from, r.ep(), 2s) ? want : "refused";
     } else if (j.value("carrier", "") == "utp") {
       want = "bittorrent over uTP only, for the lab torrent only";
-      std::string mine;
-      for (int i = 0; i < 3 && mine != "bittorrent"; ++i) mine = probe_utp(from, r.ep(), ih);  // as probe_live()
+      auto mine = until_bittorrent([&] { return probe_utp(from, r.ep(), ih); });
       auto theirs = probe_utp(from, r.ep(), other);
       auto tcp = probe(from, r.ep(), ih);
       bool ok = mine == "bittorrent" && theirs != "bittorrent" && tcp != "bittorrent";
       got = ok ? want : "uTP lab torrent: " + mine + ", uTP random infohash: " + theirs + ", TCP: " + tcp;
     } else if (role == "seed" || role == "leecher" || role == "byte_order" || role == "propagator") {
       want = "bittorrent for the lab torrent only";
-      auto mine = probe_live(from, r.ep(), ih);
+      auto mine = until_bittorrent([&] { return probe(from, r.ep(), ih); });
       auto theirs = probe(from, r.ep(), other);
       got = mine == "bittorrent" && theirs != "bittorrent" ? want : "lab torrent: " + mine + ", random infohash: " + theirs;
     } else if (role == "anti_p2p") {

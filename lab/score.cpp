@@ -45,12 +45,10 @@ class Truth {
   std::optional<std::string> tracker(const std::string& url) const {
     auto start = url.find("//");
     if (start == std::string::npos) return std::nullopt;
-    auto from = start + 2;
-    bool bracketed = url.compare(from, 1, "[") == 0;  // an IPv6 literal: [2001:db8::1]:6969
-    auto end = bracketed ? url.find(']', from) : url.find_first_of(":/", from);
-    if (bracketed && end == std::string::npos) return std::nullopt;
-    auto host = bracketed ? url.substr(from + 1, end - from - 1) : url.substr(from, end - from);
-    auto ip = IpAddress::parse(host);
+    auto authority = std::string_view(url).substr(start + 2);
+    authority = authority.substr(0, authority.find('/'));
+    auto parts = split_host_port(authority);  // [2001:db8::1]:6969 too
+    auto ip = IpAddress::parse(parts ? parts.value().host : authority);
     if (!ip) return std::nullopt;
     auto it = tracker_by_ip_.find(ip.value());
     if (it == tracker_by_ip_.end()) return std::nullopt;

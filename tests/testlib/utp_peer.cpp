@@ -65,10 +65,7 @@ std::optional<tcp::socket> bind_refusing(asio::io_context& io, const Endpoint& a
 
 std::optional<tcp::acceptor> bind_listening(asio::io_context& io, const Endpoint& at, error_code& ec) {
   tcp::acceptor a(io);
-  a.open(tcp::v4(), ec);
-  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) a.bind(to_tcp(at), ec);
-  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  listen_on(a, at, ec);
   if (ec) return std::nullopt;
   return a;
 }
