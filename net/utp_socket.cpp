@@ -18,21 +18,27 @@ std::uint64_t now_us() {
 
 struct UtpStream::Entry {
   Entry(std::uint16_t id, const Endpoint& p, const UtpLimits& lim, const asio::any_io_executor& ex)
-      : conn(id, now_us(), lim), peer(p), wake(ex) {}
+      : conn(id, now_us(), lim), peer(p), reader(ex), writer(ex) {}
   Entry(UtpConnection c, const Endpoint& p, const asio::any_io_executor& ex)
-      : conn(std::move(c)), peer(p), wake(ex) {}
+      : conn(std::move(c)), peer(p), reader(ex), writer(ex) {}
   UtpConnection conn;
   Endpoint peer;
-  asio::steady_timer wake;  // a waiting reader or writer sleeps on it; news cancels it
+  // A waiting reader (or connect) and a waiting writer each sleep on their
+  // own timer, so each keeps its own deadline: setting one timer's expiry
+  // would wake the other's wait. News cancels both.
+  asio::steady_timer reader, writer;
   bool closed = false;
 
-  void notify() { wake.cancel(); }
-  // Sleeps until news or `until`; false when `until` passed.
-  awaitable<bool> wait(asio::steady_timer::time_point until) {
+  void notify() {
+    reader.cancel();
+    writer.cancel();
+  }
+  // Sleeps on `on` until news or `until`; false when `until` passed.
+  static awaitable<bool> wait(asio::steady_timer& on, asio::steady_timer::time_point until) {
     if (asio::steady_timer::clock_type::now() >= until) co_return false;
-    wake.expires_at(until);
+    on.expires_at(until);
     error_code ec;
-    co_await wake.async_wait(use_ec(ec));
+    co_await on.async_wait(use_ec(ec));
     co_return ec == asio::error::operation_aborted;
   }
 };
@@ -96,7 +102,7 @@ awaitable<UtpStream> UtpMux::connect(Endpoint peer, std::chrono::milliseconds ti
   UtpStream stream(shared_from_this(), e);
   auto until = asio::steady_timer::clock_type::now() + timeout;
   while (e->conn.state() == UtpState::syn_sent && !e->closed) {
-    if (!co_await e->wait(until)) break;
+    if (!co_await UtpStream::Entry::wait(e->reader, until)) break;
   }
   if (e->conn.state() == UtpState::syn_sent || e->conn.state() == UtpState::timed_out || e->closed) {
     ec = e->closed ? asio::error::operation_aborted : asio::error::timed_out;
@@ -285,7 +291,7 @@ awaitable<void> UtpStream::read_some(std::string& out, asio::steady_timer::time_
     else if (e->conn.state() == UtpState::reset) ec = asio::error::connection_reset;
     else if (e->conn.state() == UtpState::timed_out) ec = asio::error::timed_out;
     if (ec) co_return;
-    if (!co_await e->wait(until)) {
+    if (!co_await Entry::wait(e->reader, until)) {
       ec = asio::error::timed_out;
       co_return;
     }
@@ -304,7 +310,7 @@ awaitable<void> UtpStream::write(std::string_view bytes, asio::steady_timer::tim
     auto took = e->conn.write(bytes);
     bytes.remove_prefix(took);
     mux->flush(*e);
-    if (!bytes.empty() && !co_await e->wait(until)) {
+    if (!bytes.empty() && !co_await Entry::wait(e->writer, until)) {
       ec = asio::error::timed_out;
       co_return;
     }

@@ -4,7 +4,8 @@
 // opens an incoming one that accept() hands out. A
 // UtpStream is one connection as a byte stream for a session coroutine:
 // read_some waits for bytes, the end of the stream or a deadline; write
-// queues bytes and sends what the windows allow.
+// queues bytes and sends what the windows allow. One read_some and one
+// write may be outstanding at once, each with its own deadline.
 //
 // Datagrams go out with a non-blocking send: one the kernel refuses is
 // dropped, and uTP's retransmission sends it again. A ticker retransmits

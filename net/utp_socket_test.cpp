@@ -71,10 +71,11 @@ struct UtpOnlyPeer {
 struct UtpMuxFixture : ::testing::Test {
   asio::io_context io;
   std::shared_ptr<UtpMux> mux = UtpMux::open(io.get_executor(), {IpAddress::parse("127.0.0.1").value(), 0}).value();
+  // Returns how many handlers ran: a busy loop shows as thousands.
   template <class F>
-  void run(F f) {
+  std::size_t run(F f) {
     asio::co_spawn(io, f(), asio::detached);
-    io.run_for(20s);
+    return io.run_for(20s);
   }
 };
 
@@ -176,6 +177,40 @@ TEST_F(UtpMuxFixture, ConnectionsWorkOverIpv6) {
   });
   EXPECT_FALSE(server_ec) << server_ec.message();
   EXPECT_EQ(got, "hello");
+}
+
+// A session reads and writes at once (the lab's peers do). Each keeps its
+// own deadline; when both waited on one timer, each re-arming it woke the
+// other, and a writer blocked on a full window spun with the reader.
+TEST_F(UtpMuxFixture, AWriterBlockedOnAFullWindowAndAReaderWaitSideBySide) {
+  auto server = UtpMux::open(io.get_executor(), {IpAddress::parse("127.0.0.1").value(), 0}).value();
+  server->listen();
+  error_code server_ec, read_ec, write_ec;
+  std::string got;
+  asio::co_spawn(io, [&]() -> awaitable<void> {
+    auto s = co_await server->accept(server_ec);  // reads nothing: the client's window fills
+    asio::steady_timer t(io, 800ms);
+    co_await t.async_wait(use_ec(server_ec));
+    co_await s.write("late", asio::steady_timer::clock_type::now() + 2s, server_ec);
+    t.expires_after(300ms);
+    co_await t.async_wait(use_ec(server_ec));
+  }, asio::detached);
+  auto handlers = run([&]() -> awaitable<void> {
+    auto s = std::make_shared<UtpStream>(co_await mux->connect(server->local_endpoint(), 5s, read_ec));
+    if (read_ec) co_return;
+    asio::co_spawn(io, [&, s]() -> awaitable<void> {
+      co_await s->write(std::string(200'000, 'w'), asio::steady_timer::clock_type::now() + 200ms, write_ec);
+    }, asio::detached);
+    co_await s->read_some(got, asio::steady_timer::clock_type::now() + 5s, read_ec);
+    s->close();
+    mux->close();
+    server->close();
+  });
+  EXPECT_EQ(write_ec, asio::error::timed_out) << "the window is full and the server does not read";
+  EXPECT_FALSE(read_ec) << read_ec.message();
+  EXPECT_EQ(got, "late");
+  // About 1.1 s of tickers, datagrams and timers is a few hundred handlers.
+  EXPECT_LT(handlers, 5000u) << "the reader and the writer woke each other";
 }
 
 TEST_F(UtpMuxFixture, AMuxThatDoesNotListenIgnoresSyns) {
