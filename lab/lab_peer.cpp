@@ -3,7 +3,7 @@
 #include "core/extension.hpp"
 #include "core/peer_wire.hpp"
 #include "lab/announcer.hpp"
-#include "net/peer_wire_io.hpp"
+#include "lab/peer_conn.hpp"
 
 #include <algorithm>
 #include <iostream>
@@ -37,12 +37,12 @@ Persona persona(PeerKind k) {
   return {"-PL0100-", "p2pscope-lab"};
 }
 
-// One peer-wire connection. The reader (the session coroutine) never
-// writes once the writer (PEX and keep-alives) has started, so writes
-// never interleave.
+// One peer-wire session, over either carrier. The reader (the session
+// coroutine) never writes once the writer (PEX and keep-alives) has
+// started, so writes never interleave.
 struct Conn {
-  explicit Conn(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
-  tcp::socket socket;
+  explicit Conn(std::shared_ptr<PeerConn> w) : wire(std::move(w)), timer(wire->executor()) {}
+  std::shared_ptr<PeerConn> wire;
   asio::steady_timer timer;
   Endpoint listen;  // where the remote peer accepts connections
   bool listen_known = false;  // outgoing, or told by the extended handshake's "p"
@@ -50,8 +50,7 @@ struct Conn {
   bool pex_due = false;    // set by the reader when PEX became possible; the writer sends at once
   std::size_t cursor = 0;  // rotates through pex_list() 50 at a time
   void close() {
-    error_code ec;
-    socket.close(ec);
+    wire->close();
     timer.cancel();
   }
 };
@@ -72,10 +71,10 @@ std::string pex_message(LabPeer& me, Conn& c) {
 
 awaitable<void> writer(LabPeer& me, std::shared_ptr<Conn> c) {
   error_code ec;
-  while (c->socket.is_open()) {
+  while (c->wire->is_open()) {
     c->pex_due = false;
     std::string out = c->their_pex ? pex_message(me, *c) : encode_keep_alive();
-    co_await asio::async_write(c->socket, asio::buffer(out), use_ec(ec));
+    co_await c->wire->write(out, ec);
     if (ec) break;
     if (c->pex_due) continue;  // the extended handshake arrived while we were writing
     c->timer.expires_after(c->their_pex ? me.world().pex_interval : 90s);
@@ -108,12 +107,10 @@ std::string opening_messages(const LabPeer& me, const Handshake& theirs, const E
 }
 
 // Reads messages until the peer goes quiet or breaks the protocol.
-awaitable<void> reader(LabPeer& me, std::shared_ptr<Conn> c, Watchdog<tcp::socket>& dog) {
+awaitable<void> reader(LabPeer& me, std::shared_ptr<Conn> c) {
   std::string buf;
-  error_code ec;
   for (;;) {
-    dog.arm(kIdleTimeout);
-    if (!co_await read_message(c->socket, buf, ec)) co_return;
+    if (!co_await c->wire->next_message(buf, kIdleTimeout)) co_return;
     auto frame = next_frame(buf);
     if (!frame || !frame.value() || frame.value()->keep_alive) continue;
     if (frame.value()->id != static_cast<std::uint8_t>(MessageId::extended)) continue;
@@ -143,18 +140,17 @@ awaitable<void> reader(LabPeer& me, std::shared_ptr<Conn> c, Watchdog<tcp::socke
 }
 
 // After the handshakes: opening messages, then reader and writer.
-awaitable<void> run_connection(LabPeer& me, std::shared_ptr<Conn> c, Watchdog<tcp::socket>& dog,
-                               const Handshake& theirs) {
+awaitable<void> run_connection(LabPeer& me, std::shared_ptr<Conn> c, const Handshake& theirs) {
   error_code ec;
   auto opening = opening_messages(me, theirs, c->listen);
-  co_await asio::async_write(c->socket, asio::buffer(opening), use_ec(ec));
-  if (ec) co_return;
+  co_await c->wire->write(opening, ec);
+  if (ec) co_return c->close();
   if (c->listen_known) {
     me.connected(c->listen);
     if (me.kind() != PeerKind::anti_p2p) me.learned(c->listen);
   }
-  asio::co_spawn(c->socket.get_executor(), writer(me, c), asio::detached);
-  co_await reader(me, c, dog);
+  asio::co_spawn(c->wire->executor(), writer(me, c), asio::detached);
+  co_await reader(me, c);
   if (c->listen_known) me.disconnected(c->listen);
   c->close();
 }
@@ -170,49 +166,43 @@ Handshake our_handshake(const LabPeer& me, const InfoHash& ih) {
   return h;
 }
 
-awaitable<Result<Handshake>> read_handshake(tcp::socket& s) {
-  std::string buf(kHandshakeSize, '\0');
-  error_code ec;
-  co_await asio::async_read(s, asio::buffer(buf), use_ec(ec));
-  if (ec) co_return ec;
+awaitable<Result<Handshake>> read_handshake(PeerConn& w) {
+  std::string buf;
+  if (!co_await w.next_handshake(buf, kHandshakeTimeout)) co_return errc::truncated;
   co_return decode_handshake(buf);
 }
 
-awaitable<void> incoming(LabPeer& me, tcp::socket s) {
-  auto c = std::make_shared<Conn>(std::move(s));
-  Watchdog dog(c->socket);
-  dog.arm(kHandshakeTimeout);
-  error_code ec;
-  auto remote = c->socket.remote_endpoint(ec);
-  if (ec) co_return;
-  c->listen = from_asio(remote);
-  auto theirs = co_await read_handshake(c->socket);
+awaitable<void> incoming(LabPeer& me, std::shared_ptr<PeerConn> w) {
+  auto c = std::make_shared<Conn>(std::move(w));
+  c->listen = c->wire->remote();
+  auto theirs = co_await read_handshake(*c->wire);
   if (!theirs || !me.accepts(theirs.value().info_hash)) co_return c->close();
-  auto ours = encode_handshake(our_handshake(me, theirs.value().info_hash));
-  co_await asio::async_write(c->socket, asio::buffer(ours), use_ec(ec));
-  if (ec) co_return;
-  co_await run_connection(me, c, dog, theirs.value());
+  error_code ec;
+  co_await c->wire->write(encode_handshake(our_handshake(me, theirs.value().info_hash)), ec);
+  if (ec) co_return c->close();
+  co_await run_connection(me, c, theirs.value());
 }
 
+// Dials over TCP: the peers a lab peer dials all listen on TCP.
 awaitable<void> outgoing(LabPeer& me, Endpoint to, InfoHash ih) {
-  auto ex = co_await asio::this_coro::executor;
-  auto c = std::make_shared<Conn>(tcp::socket(ex));
+  tcp::socket s(co_await asio::this_coro::executor);
+  error_code ec;
+  {
+    Watchdog dog(s);
+    open_outgoing(s, to.address, me.party().endpoint.address, ec);
+    if (ec) co_return;
+    dog.arm(kHandshakeTimeout);
+    co_await s.async_connect(to_tcp(to), use_ec(ec));
+    if (ec) co_return;
+  }
+  auto c = std::make_shared<Conn>(tcp_conn(std::move(s)));
   c->listen = to;
   c->listen_known = true;
-  Watchdog dog(c->socket);
-  error_code ec;
-  c->socket.open(to.address.is_v4() ? tcp::v4() : tcp::v6(), ec);
-  if (!ec) c->socket.bind(tcp::endpoint(to_asio(me.party().endpoint.address), 0), ec);
-  if (ec) co_return;
-  dog.arm(kHandshakeTimeout);
-  co_await c->socket.async_connect(to_tcp(to), use_ec(ec));
-  if (ec) co_return;
-  auto ours = encode_handshake(our_handshake(me, ih));
-  co_await asio::async_write(c->socket, asio::buffer(ours), use_ec(ec));
-  if (ec) co_return;
-  auto theirs = co_await read_handshake(c->socket);
+  co_await c->wire->write(encode_handshake(our_handshake(me, ih)), ec);
+  if (ec) co_return c->close();
+  auto theirs = co_await read_handshake(*c->wire);
   if (!theirs || theirs.value().info_hash != ih) co_return c->close();
-  co_await run_connection(me, c, dog, theirs.value());
+  co_await run_connection(me, c, theirs.value());
 }
 
 awaitable<void> listen(LabPeer& me, tcp::acceptor acceptor) {
@@ -220,7 +210,19 @@ awaitable<void> listen(LabPeer& me, tcp::acceptor acceptor) {
     error_code ec;
     auto s = co_await acceptor.async_accept(use_ec(ec));
     if (!acceptor.is_open()) co_return;
-    if (!ec) asio::co_spawn(acceptor.get_executor(), incoming(me, std::move(s)), asio::detached);
+    if (!ec) asio::co_spawn(acceptor.get_executor(), incoming(me, tcp_conn(std::move(s))), asio::detached);
+  }
+}
+
+// A uTP-only peer's listener: its UDP port, the same number as the TCP
+// port it does not open.
+awaitable<void> listen_utp(LabPeer& me, std::shared_ptr<net::UtpMux> mux) {
+  auto ex = co_await asio::this_coro::executor;
+  for (;;) {
+    error_code ec;
+    auto s = co_await mux->accept(ec);
+    if (ec == asio::error::operation_aborted) co_return;
+    if (!ec) asio::co_spawn(ex, incoming(me, utp_conn(std::move(s), ex, kIdleTimeout)), asio::detached);
   }
 }
 
@@ -356,15 +358,17 @@ std::vector<Endpoint> LabPeer::pex_list() const {
 }
 
 Status start_lab_peer(asio::io_context& io, LabPeer& peer) {
-  tcp::acceptor acceptor(io);
-  error_code ec;
-  auto at = to_tcp(peer.party().endpoint);
-  acceptor.open(at.protocol(), ec);
-  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor.bind(at, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return ec;
-  asio::co_spawn(io, listen(peer, std::move(acceptor)), asio::detached);
+  if (peer.party().utp_only) {
+    P2PSCOPE_TRY(mux, net::UtpMux::open(io.get_executor(), peer.party().endpoint));
+    mux->listen();
+    asio::co_spawn(io, listen_utp(peer, std::move(mux)), asio::detached);
+  } else {
+    tcp::acceptor acceptor(io);
+    error_code ec;
+    listen_on(acceptor, peer.party().endpoint, ec);
+    if (ec) return ec;
+    asio::co_spawn(io, listen(peer, std::move(acceptor)), asio::detached);
+  }
   // Spread the first announces over a few seconds, as clients starting at
   // different moments would.
   auto stagger = std::chrono::milliseconds(std::hash<std::string>{}(peer.party().name) % 3000);

@@ -10,12 +10,16 @@
 //   byte_order  like honest, but PEX lists every address it learned
 //               (trackers, connections) with the IPv4 bytes reversed; at an
 //               IPv6 address, the IPv6 ones garbled as its V6Reversal says
+//   propagator  re-advertises every address it heard (trackers, PEX),
+//               unchecked, and dials every peer it learns to hear more
+//
+// A peer whose party is utp_only listens on uTP (BEP 29, a UDP socket on
+// its port) and not on TCP; every other peer listens on TCP. Peers dial
+// over TCP only.
 //
 // An honest peer at an IPv6 address also dials the peers trackers name
 // (nothing else in the lab dials IPv6 peers) and announces itself to the
 // IPv6 DHT nodes nearest each torrent (PeerWorld::dht_announce_v6).
-//   propagator  re-advertises every address it heard (trackers, PEX),
-//               unchecked, and dials every peer it learns to hear more
 //
 // Threads: everything runs on one io_context thread. A LabPeer must outlive
 // the coroutines started for it (run_lab_peer's caller keeps it alive until

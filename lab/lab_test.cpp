@@ -6,6 +6,7 @@
 
 #include "core/extension.hpp"
 #include "lab/dht_responder.hpp"
+#include "lab/peer_conn.hpp"
 #include "lab/state.hpp"
 #include "probes/peer_probe.hpp"
 #include "tests/testlib/wire_client.hpp"
@@ -168,24 +169,57 @@ std::string until_bittorrent(Probe probe_once) {
   return got;
 }
 
-// The ut_pex a peer sends after our extended handshake.
-Result<PexMessage> pex_from(const IpAddress& from, const Endpoint& to, const InfoHash& ih) {
-  P2PSCOPE_TRY(c, WireClient::connect(from, to, 2s));
-  P2PSCOPE_CHECK(c.handshake(ih, 3s));
-  ExtendedHandshake ours;
-  ours.m["ut_pex"] = 1;
-  ours.p = 6881;
-  P2PSCOPE_CHECK(c.send(encode_extended(0, encode_extended_handshake(ours))));
-  for (;;) {
-    P2PSCOPE_TRY(m, c.next(10s));
-    if (m.id != static_cast<std::uint8_t>(MessageId::extended)) continue;
-    P2PSCOPE_TRY(ext, decode_extended(m.payload));
-    if (ext.ext_id == 1) return decode_pex(ext.body);
-  }
+// The ut_pex a peer sends after our extended handshake, over TCP or uTP
+// (the lab's own PeerConn frames the messages either way).
+Result<PexMessage> pex_from(const IpAddress& from, const Endpoint& to, const InfoHash& ih, Carrier carrier) {
+  net::asio::io_context io;
+  Result<PexMessage> out = make_error_code(std::errc::timed_out);
+  net::asio::co_spawn(io, [&]() -> net::awaitable<void> {
+    std::shared_ptr<net::UtpMux> mux;
+    std::shared_ptr<PeerConn> w;
+    error_code ec;
+    if (carrier == Carrier::utp) {
+      mux = net::UtpMux::open(io.get_executor(), {from, 0}).value();
+      auto s = co_await mux->connect(to, 2s, ec);
+      if (!ec) w = utp_conn(std::move(s), io.get_executor(), 3s);
+    } else {
+      tcp::socket s(io);
+      open_outgoing(s, to.address, from, ec);
+      if (!ec) co_await s.async_connect(to_tcp(to), use_ec(ec));
+      if (!ec) w = tcp_conn(std::move(s));
+    }
+    std::string m;
+    ExtendedHandshake ours;
+    ours.m["ut_pex"] = 1;
+    ours.p = 6881;
+    Features f;
+    f.set(Feature::extension_protocol);
+    Handshake h{.info_hash = ih, .peer_id = PeerId::from_bytes("-qB4520-labtestlabte").value()};
+    h.set_features(f);
+    if (w) co_await w->write(encode_handshake(h) + encode_extended(0, encode_extended_handshake(ours)), ec);
+    if (ec) out = ec;  // could not connect or send
+    if (w && !ec && co_await w->next_handshake(m, 3s)) {
+      while (co_await w->next_message(m, 10s)) {
+        auto frame = next_frame(m);
+        if (!frame || !frame.value() || frame.value()->id != static_cast<std::uint8_t>(MessageId::extended)) continue;
+        auto ext = decode_extended(frame.value()->payload);
+        if (ext && ext.value().ext_id == 1) {
+          out = decode_pex(ext.value().body);
+          break;
+        }
+      }
+    }
+    if (w) w->close();
+    if (mux) mux->close();
+  }, net::asio::detached);
+  io.run_for(20s);
+  return out;
 }
 
-// "bittorrent" when `to` answers a handshake for ih over uTP (from `from`).
-std::string probe_utp(const IpAddress& from, const Endpoint& to, const InfoHash& ih) {
+// "bittorrent" when `to` answers a handshake for ih over uTP (from `from`);
+// `after`, when given, gets the names of the messages that followed.
+std::string probe_utp(const IpAddress& from, const Endpoint& to, const InfoHash& ih,
+                      std::vector<std::string>* after = nullptr) {
   net::asio::io_context io;
   probes::PeerProbeConfig cfg;
   cfg.contact_special_purpose = true;
@@ -197,10 +231,11 @@ std::string probe_utp(const IpAddress& from, const Endpoint& to, const InfoHash&
   probes::ProbeIdentity me{PeerId::from_bytes("-qB4520-labtestlabte").value(), "qBittorrent/4.5.2"};
   std::optional<probes::Contact> c;
   net::asio::co_spawn(io, [&]() -> net::awaitable<void> {
-    c = co_await probes::contact_peer(to, ih, me, cfg, gate, false, probes::CarrierPlan::utp_only);
+    c = co_await probes::contact_peer(to, ih, me, cfg, gate, after != nullptr, probes::CarrierPlan::utp_only);
     cfg.utp.close();
   }, net::asio::detached);
   io.run_for(10s);
+  if (c && after) *after = c->transcript;
   return c && c->handshake == ProbeOutcome::positive ? "bittorrent" : "no";
 }
 
@@ -274,6 +309,12 @@ json check_every_address(const LabUp& lab, const json& truth) {
     } else if (role == "tracker") {
       want = "accepts TCP";
       got = WireClient::connect(from, r.ep(), 2s) ? want : "refused";
+    } else if (role == "anti_p2p" && j.value("carrier", "") == "utp") {
+      std::vector<std::string> after;
+      want = "bittorrent over uTP for a random infohash, then have_all; no TCP";
+      bool ok = probe_utp(from, r.ep(), other, &after) == "bittorrent" && probe(from, r.ep(), ih) != "bittorrent";
+      ok = ok && std::find(after.begin(), after.end(), "have_all") != after.end();
+      got = ok ? want : "wrong";
     } else if (j.value("carrier", "") == "utp") {
       want = "bittorrent over uTP only, for the lab torrent only";
       auto mine = until_bittorrent([&] { return probe_utp(from, r.ep(), ih); });
@@ -317,7 +358,7 @@ json check_byte_order_pex(const LabUp& lab, const json& truth) {
   for (const auto* b : lab.plan.with_role(Role::byte_order)) {
     bool v6 = b->endpoint.address.is_v6();
     auto from = v6 ? lab.plan.client_addresses6()[3] : lab.plan.client_addresses()[3];
-    auto pex = pex_from(from, b->endpoint, lab.torrents.front().info_hash);
+    auto pex = pex_from(from, b->endpoint, lab.torrents.front().info_hash, b->utp_only ? Carrier::utp : Carrier::tcp);
     if (!pex) {
       failures.push_back(b->name + ": no ut_pex: " + pex.error().message());
       continue;

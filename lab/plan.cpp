@@ -116,6 +116,7 @@ void add_farms(LabPlan& plan, Allocator& alloc) {
       add(plan, Role::anti_p2p, Impl::lab_actor, "anti-p2p-" + std::to_string(f) + "-" + std::to_string(i),
           IpAddress::v4(net | (10 + i)), kLitePeerPort);
       plan.parties.back().farm = f;
+      plan.parties.back().utp_only = f == 0 && i >= s.anti_p2p_per_farm - s.anti_p2p_utp_only;
     }
     for (int i = 0; i < s.anti_p2p_fakes; ++i) {
       add(plan, Role::anti_p2p_fake, Impl::none, "fake-" + std::to_string(f) + "-" + std::to_string(i),
@@ -298,8 +299,10 @@ LabPlan make_plan(const Scenario& s) {
   }
   add_lite_peers(plan, alloc);
   add_farms(plan, alloc);
-  for (int i = 0; i < s.byte_order_peers; ++i)
+  for (int i = 0; i < s.byte_order_peers; ++i) {
     add(plan, Role::byte_order, Impl::lab_actor, numbered("byte-order-", i), alloc.next(), kLitePeerPort);
+    plan.parties.back().utp_only = i >= s.byte_order_peers - s.byte_order_utp_only;
+  }
   for (int i = 0; i < s.propagators; ++i)
     add(plan, Role::propagator, Impl::lab_actor, numbered("propagator-", i), alloc.next(), kLitePeerPort);
   add_bogus(plan, alloc);

@@ -134,6 +134,15 @@ TEST(LabPlan, Ipv6PartiesComeLastEachInItsOwnSlash48) {
   EXPECT_EQ(without.client_bind_flags(0).size(), 2u);
 }
 
+TEST(LabPlan, TheLastByteOrderActorAndFarmMemberSpeakUtpOnly) {
+  auto plan = make_plan(parse_scenario(builtin_scenario("small").value()).value());
+  std::vector<std::string> utp;
+  for (const auto& p : plan.parties)
+    if (p.utp_only && p.role != Role::leecher) utp.push_back(p.name);
+  EXPECT_EQ(utp, (std::vector<std::string>{"anti-p2p-0-3", "byte-order-2"}));
+  EXPECT_FALSE(plan.find("anti-p2p-0-0")->utp_only) << "the farm head (member 0) keeps TCP";
+}
+
 TEST(LabPlan, MirroredPairsAreEachOthersByteReversal) {
   auto s = scenario(1, 0);
   s.lite_peers = 10;

@@ -82,7 +82,9 @@ const std::vector<std::pair<std::string, Field>>& fields() {
       {"anti_p2p_farms", int_field(&Scenario::anti_p2p_farms, 0, 16)},
       {"anti_p2p_per_farm", int_field(&Scenario::anti_p2p_per_farm, 1, 64)},
       {"anti_p2p_fakes", int_field(&Scenario::anti_p2p_fakes, 0, 600)},
+      {"anti_p2p_utp_only", int_field(&Scenario::anti_p2p_utp_only, 0, 64)},
       {"byte_order_peers", int_field(&Scenario::byte_order_peers, 0, 64)},
+      {"byte_order_utp_only", int_field(&Scenario::byte_order_utp_only, 0, 64)},
       {"propagators", int_field(&Scenario::propagators, 0, 16)},
       {"bogus_unroutable", int_field(&Scenario::bogus_unroutable, 0, 256)},
       {"bogus_dead", int_field(&Scenario::bogus_dead, 0, 256)},
@@ -159,6 +161,12 @@ Result<Scenario> parse_scenario(std::string_view text, ScenarioError* err) {
     return fail(err, seen["piece_size"], "piece_size", "must be a power of two");
   if (s.poisoned_trackers > s.lab_trackers)
     return fail(err, seen["poisoned_trackers"], "poisoned_trackers", "more than lab_trackers");
+  if (s.utp_only_leechers > s.leechers)
+    return fail(err, seen["utp_only_leechers"], "utp_only_leechers", "more than leechers");
+  if (s.byte_order_utp_only > s.byte_order_peers)
+    return fail(err, seen["byte_order_utp_only"], "byte_order_utp_only", "more than byte_order_peers");
+  if (s.anti_p2p_utp_only > (s.anti_p2p_farms > 0 ? s.anti_p2p_per_farm : 0))
+    return fail(err, seen["anti_p2p_utp_only"], "anti_p2p_utp_only", "more than farm 0's anti_p2p_per_farm members");
   if (s.mirrored_pairs * 2 > s.lite_peers)
     return fail(err, seen["mirrored_pairs"], "mirrored_pairs", "needs two lite_peers per pair");
   bool bittorrent = s.seeds + s.leechers + s.lite_peers > 0;

@@ -39,7 +39,9 @@ struct Scenario {
   int anti_p2p_farms = 0;            // server-farm /24s of anti-P2P peers
   int anti_p2p_per_farm = 4;
   int anti_p2p_fakes = 6;            // made-up addresses per farm, handed out through PEX and trackers
+  int anti_p2p_utp_only = 0;         // of farm 0's members (from the last), how many speak uTP only
   int byte_order_peers = 0;
+  int byte_order_utp_only = 0;       // of those (from the last), how many speak uTP only
   int propagators = 0;
   int bogus_unroutable = 0;          // injected at the poisoned trackers
   int bogus_dead = 0;

@@ -83,6 +83,13 @@ TEST(Scenario, ErrorsNameTheLineAndField) {
   EXPECT_EQ(e.line, 3);
   e = error_of("name = x\nlite_peers = 3\nmirrored_pairs = 2\n");
   EXPECT_EQ(e.field, "mirrored_pairs");
+  e = error_of("name = x\nleechers = 2\nutp_only_leechers = 3\n");
+  EXPECT_EQ(e.field, "utp_only_leechers");
+  e = error_of("name = x\nbyte_order_peers = 1\nbyte_order_utp_only = 2\n");
+  EXPECT_EQ(e.field, "byte_order_utp_only");
+  EXPECT_EQ(e.line, 3);
+  e = error_of("name = x\nanti_p2p_utp_only = 1\n");
+  EXPECT_EQ(e.to_string(), "line 2, field \"anti_p2p_utp_only\": more than farm 0's anti_p2p_per_farm members");
   e = error_of("name = x\nopentracker = no\n");
   EXPECT_EQ(e.field, "lab_trackers");
   e = error_of("name = x\nlibtorrent_dht = maybe\n");

@@ -1,0 +1,100 @@
+#include "lab/peer_conn.hpp"
+
+namespace p2pscope::lab {
+namespace {
+
+class TcpConn final : public PeerConn {
+ public:
+  explicit TcpConn(tcp::socket s) : socket_(std::move(s)), dog_(socket_) {}
+
+  awaitable<void> read_some(std::string& out, std::chrono::milliseconds idle, error_code& ec) override {
+    dog_.arm(idle);
+    std::string chunk(4096, '\0');
+    auto got = co_await socket_.async_read_some(asio::buffer(chunk), use_ec(ec));
+    out.append(chunk, 0, got);
+  }
+  // No deadline of its own: the reader's idle watchdog closes the socket,
+  // which ends a write stuck on a peer that stopped reading.
+  awaitable<void> write(std::string_view bytes, error_code& ec) override {
+    co_await asio::async_write(socket_, asio::buffer(bytes), use_ec(ec));
+  }
+  void close() override {
+    error_code ignored;
+    socket_.close(ignored);
+  }
+  bool is_open() const override { return socket_.is_open(); }
+  Endpoint remote() const override {
+    error_code ec;
+    auto r = socket_.remote_endpoint(ec);
+    return ec ? Endpoint{} : from_asio(r);
+  }
+  asio::any_io_executor executor() override { return socket_.get_executor(); }
+
+ private:
+  tcp::socket socket_;
+  Watchdog<tcp::socket> dog_;
+};
+
+class UtpConn final : public PeerConn {
+ public:
+  UtpConn(net::UtpStream s, asio::any_io_executor ex, std::chrono::milliseconds write_timeout)
+      : stream_(std::move(s)), ex_(std::move(ex)), write_timeout_(write_timeout), remote_(stream_.peer()) {}
+
+  awaitable<void> read_some(std::string& out, std::chrono::milliseconds idle, error_code& ec) override {
+    co_await stream_.read_some(out, asio::steady_timer::clock_type::now() + idle, ec);
+  }
+  awaitable<void> write(std::string_view bytes, error_code& ec) override {
+    co_await stream_.write(bytes, asio::steady_timer::clock_type::now() + write_timeout_, ec);
+  }
+  void close() override { stream_.close(); }
+  bool is_open() const override { return stream_.is_open(); }
+  Endpoint remote() const override { return remote_; }
+  asio::any_io_executor executor() override { return ex_; }
+
+ private:
+  net::UtpStream stream_;
+  asio::any_io_executor ex_;
+  std::chrono::milliseconds write_timeout_;
+  Endpoint remote_;  // kept: the stream forgets its peer once closed
+};
+
+}  // namespace
+
+awaitable<bool> PeerConn::fill(std::size_t n, std::chrono::milliseconds idle) {
+  error_code ec;
+  while (in_.size() < n) {
+    co_await read_some(in_, idle, ec);
+    if (ec) co_return false;
+  }
+  co_return true;
+}
+
+awaitable<bool> PeerConn::next_message(std::string& out, std::chrono::milliseconds idle) {
+  for (;;) {
+    auto frame = next_frame(in_);
+    if (!frame) co_return false;
+    if (frame.value()) {
+      auto n = frame.value()->consumed;
+      out.assign(in_, 0, n);
+      in_.erase(0, n);
+      co_return true;
+    }
+    // The length prefix, once read, says how much more to wait for.
+    if (!co_await fill(in_.size() + 1, idle)) co_return false;
+  }
+}
+
+awaitable<bool> PeerConn::next_handshake(std::string& out, std::chrono::milliseconds idle) {
+  if (!co_await fill(kHandshakeSize, idle)) co_return false;
+  out.assign(in_, 0, kHandshakeSize);
+  in_.erase(0, kHandshakeSize);
+  co_return true;
+}
+
+std::shared_ptr<PeerConn> tcp_conn(tcp::socket s) { return std::make_shared<TcpConn>(std::move(s)); }
+
+std::shared_ptr<PeerConn> utp_conn(net::UtpStream s, asio::any_io_executor ex, std::chrono::milliseconds write_timeout) {
+  return std::make_shared<UtpConn>(std::move(s), std::move(ex), write_timeout);
+}
+
+}  // namespace p2pscope::lab

@@ -1,0 +1,52 @@
+// One peer-wire connection of a lab peer, over TCP or uTP (BEP 29): the
+// session code reads and writes bytes without knowing which carrier it has.
+//
+// Ownership and threads: one io_context thread. One read and one write may
+// be outstanding at once (a lab peer's reader and its PEX writer). close()
+// ends both; the object must outlive the calls (the session holds it in a
+// shared_ptr).
+#pragma once
+
+#include "core/ip.hpp"
+#include "core/peer_wire.hpp"
+#include "lab/asio.hpp"
+#include "net/utp_socket.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace p2pscope::lab {
+
+class PeerConn {
+ public:
+  virtual ~PeerConn() = default;
+  // Appends at least one byte to out, or sets ec. Nothing within `idle`
+  // ends the connection (ec timed_out or operation_aborted).
+  virtual awaitable<void> read_some(std::string& out, std::chrono::milliseconds idle, error_code& ec) = 0;
+  // Sends all of bytes, or sets ec.
+  virtual awaitable<void> write(std::string_view bytes, error_code& ec) = 0;
+  virtual void close() = 0;
+  virtual bool is_open() const = 0;
+  // The far end's address and source port (its listen port only when it dialled from it).
+  virtual Endpoint remote() const = 0;
+  virtual asio::any_io_executor executor() = 0;
+
+  // Reads until `in` holds a whole message (or 68 bytes for the
+  // handshake) and moves it to `out`; false when the connection ended, went
+  // quiet for `idle`, or sent something that is not the peer wire.
+  awaitable<bool> next_message(std::string& out, std::chrono::milliseconds idle);
+  awaitable<bool> next_handshake(std::string& out, std::chrono::milliseconds idle);
+
+ private:
+  awaitable<bool> fill(std::size_t n, std::chrono::milliseconds idle);
+  std::string in_;  // bytes read past the last message handed out
+};
+
+// A connected (or accepted) TCP socket.
+std::shared_ptr<PeerConn> tcp_conn(tcp::socket s);
+// A connected (or accepted) uTP stream; writes give up after `write_timeout`.
+std::shared_ptr<PeerConn> utp_conn(net::UtpStream s, asio::any_io_executor ex, std::chrono::milliseconds write_timeout);
+
+}  // namespace p2pscope::lab
