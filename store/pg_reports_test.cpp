@@ -31,6 +31,8 @@ struct PgReports : PgFixture {
     p.added.push_back({passed_on, PexFlags{}});
     p.added.push_back({{reverse_v4(reversed_from.address), reversed_from.port}, PexFlags{}});
     run.capture.pex.push_back(p);
+    // It names one of our DHT nodes in a get_peers answer: route dht_node.
+    run.capture.dht.push_back({2, run.plan.dht_nodes().front(), {}, {run.plan.dht_nodes().back()}});
     auto j = harness::to_json(harness::make_report(run));
     j["session"] = session;
     j["started"] = 1790000000.5;
@@ -52,6 +54,8 @@ TEST_F(PgReports, HarnessRunIsStoredOnceWithItsFlows) {
             static_cast<std::int64_t>(run.plan.fed.size()));
   EXPECT_EQ(count("SELECT count(*) FROM harness_flow WHERE direction = 'out' AND NOT created AND peer_ip = '" +
                   passed_on.address.to_string() + "'"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM harness_flow WHERE direction = 'out' AND route = 'dht_node' AND NOT created"),
             1);
   EXPECT_EQ(count("SELECT count(*) FROM harness_flow WHERE created AND byte_order = 'address_reversed' "
                   "AND original_ip = '" + reversed_from.address.to_string() + "' AND original_port = " +

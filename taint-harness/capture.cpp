@@ -162,7 +162,10 @@ json to_json(const Capture& c) {
   j["pex"] = json::array();
   for (const auto& p : c.pex) j["pex"].push_back(pex_json(p));
   j["dht"] = json::array();
-  for (const auto& d : c.dht) j["dht"].push_back({{"t", d.t}, {"node", d.node.to_string()}, {"values", endpoints(d.values)}});
+  for (const auto& d : c.dht) {
+    j["dht"].push_back(
+        {{"t", d.t}, {"node", d.node.to_string()}, {"values", endpoints(d.values)}, {"nodes", endpoints(d.nodes)}});
+  }
   j["contacts"] = json::array();
   for (const auto& k : c.contacts) j["contacts"].push_back(contact_json(k));
   j["dht_versions"] = c.dht_versions;
@@ -189,7 +192,11 @@ Result<Capture> capture_from_json(const json& j) {
     c.dht_replies = j.at("dht_replies").get<std::uint64_t>();
     for (const auto& a : j.at("announces")) c.announces.push_back(announce_of(a));
     for (const auto& p : j.at("pex")) c.pex.push_back(pex_of(p));
-    for (const auto& d : j.at("dht")) c.dht.push_back({d.at("t").get<double>(), endpoint_of(d.at("node")), endpoints_of(d.at("values"))});
+    for (const auto& d : j.at("dht")) {
+      // Captures written before the nodes were recorded have none.
+      c.dht.push_back({d.at("t").get<double>(), endpoint_of(d.at("node")), endpoints_of(d.at("values")),
+                       d.contains("nodes") ? endpoints_of(d.at("nodes")) : std::vector<Endpoint>{}});
+    }
     for (const auto& k : j.at("contacts")) c.contacts.push_back(contact_of(k));
     c.dht_versions = j.at("dht_versions").get<std::vector<std::string>>();
     for (const auto& a : j.at("incoming")) {

@@ -27,11 +27,12 @@ struct PexSeen {
   std::vector<Endpoint> dropped;
 };
 
-// One get_peers answer the client gave one of our DHT nodes.
+// One answer (get_peers, find_node) the client gave one of our DHT nodes.
 struct DhtSeen {
   double t = 0;
   Endpoint node;
   std::vector<Endpoint> values;
+  std::vector<Endpoint> nodes;  // its "nodes" and "nodes6"
 };
 
 // One announce the client made to our tracker.

@@ -12,7 +12,7 @@ namespace {
 
 // What the client gave out, by route, from the capture.
 std::map<Route, std::set<Endpoint>> outgoing(const Capture& c) {
-  std::map<Route, std::set<Endpoint>> out{{Route::pex, {}}, {Route::dht, {}}, {Route::tracker, {}}, {Route::server, {}}, {Route::sx, {}}};
+  std::map<Route, std::set<Endpoint>> out;
   for (const auto& a : c.sx) out[Route::sx].insert(a.sources.begin(), a.sources.end());
   // An offer names the client by the self markers (the ID and port it
   // logged in with) or by an ID and port of its own choosing.
@@ -25,7 +25,10 @@ std::map<Route, std::set<Endpoint>> outgoing(const Capture& c) {
   for (const auto& p : c.pex) {
     for (const auto& a : p.added) out[Route::pex].insert(a.endpoint);
   }
-  for (const auto& d : c.dht) out[Route::dht].insert(d.values.begin(), d.values.end());
+  for (const auto& d : c.dht) {
+    out[Route::dht].insert(d.values.begin(), d.values.end());
+    out[Route::dht_node].insert(d.nodes.begin(), d.nodes.end());
+  }
   // An announce lists the client at its "ip" (when sent) or at its source
   // address, with the announced port; ipv4= and ipv6= are more addresses.
   for (const auto& a : c.announces) {
@@ -104,10 +107,12 @@ Diff diff(const HarnessPlan& plan, const Capture& capture) {
     incoming.insert(p.endpoint);
     fed_by[p.route].insert(p.endpoint);
   }
-  // Our DHT nodes announce themselves to the client's at their own ip:port.
+  // Our DHT nodes announce themselves to the client's at their own ip:port,
+  // and are the only DHT nodes the client can meet.
   for (const auto& n : plan.dht_nodes()) {
     incoming.insert(n);
     fed_by[Route::dht].insert(n);
+    fed_by[Route::dht_node].insert(n);
   }
 
   Diff d;

@@ -2,8 +2,8 @@
 // is everything the harness handed the client (its plan, plus the client's
 // own address; for eMule also the seeder and the askers); outgoing is every
 // peer the client gave out, by route (BitTorrent: the ut_pex lists it sent
-// our peers, the get_peers values it gave our DHT nodes, and the address it
-// announced for itself; eMule: every source in its source exchange answers,
+// our peers, the get_peers values and the nodes it gave our DHT nodes, and
+// the address it announced for itself; eMule: every source in its source exchange answers,
 // and the address its offers to the index server name). An outgoing peer that was
 // never incoming was created by the client: a byte-order finding when a
 // reversal of an incoming address explains it, otherwise made up.
@@ -78,7 +78,7 @@ struct Outgoing {
 };
 
 struct Diff {
-  std::vector<RouteRow> routes;  // the plan's routes(): pex, dht, tracker; or server, sx
+  std::vector<RouteRow> routes;  // the plan's routes(): pex, dht, dht_node, tracker; or server, sx
   std::vector<Outgoing> outgoing;  // sorted by route, then address
   std::vector<Created> created;  // sorted by route, then address
   std::vector<KindRow> kinds;    // bittorrent, open_port, unreachable

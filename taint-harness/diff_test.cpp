@@ -81,6 +81,21 @@ TEST_F(HarnessDiff, ByteSwappedAnnounceIpIsCaughtOnTheTrackerRoute) {
   EXPECT_EQ(d.created[0].original, plan.client);
 }
 
+TEST_F(HarnessDiff, DhtNodesAreDiffedAgainstTheHarnessNodesOnTheirOwnRoute) {
+  auto ours = plan.dht_nodes();
+  ASSERT_GE(ours.size(), 2u);
+  Endpoint reversed{reverse_v4(ours[1].address), ours[1].port};
+  capture.dht.push_back({1, ours[0], {}, {ours[1], reversed}});
+  auto d = diff(plan, capture);
+  EXPECT_EQ(row(d, Route::dht_node).incoming, ours.size());
+  EXPECT_EQ(row(d, Route::dht_node).outgoing, 2u);
+  ASSERT_EQ(d.created.size(), 1u);
+  EXPECT_EQ(d.created[0].route, Route::dht_node);
+  EXPECT_EQ(d.created[0].original, ours[1]);
+  EXPECT_EQ(d.created[0].byte_order, ByteOrder::address_reversed);
+  EXPECT_EQ(row(d, Route::dht).outgoing, 0u) << "nodes are not values";
+}
+
 TEST_F(HarnessDiff, MadeUpUnroutablePeerIsCountedAsSuch) {
   pex_lists({Endpoint::parse("10.9.8.7:6881").value(), Endpoint::parse("44.1.2.3:6881").value()});
   auto d = diff(plan, capture);
@@ -123,6 +138,8 @@ TEST(HarnessCapture, RoundTripsThroughJson) {
   c.contacts.push_back(k);
   c.announces.back().user_agent = "Transmission/3.00";
   c.dht_versions = {"TR%00%01"};
+  c.dht.push_back({3.5, Endpoint::parse("1.2.3.4:5").value(), {Endpoint::parse("5.6.7.8:9").value()},
+                   {Endpoint::parse("[2400::1]:6881").value()}});
   c.incoming.push_back({20.5, IncomingOutcome::accepted, "-TR3000-abc"});
   c.incoming.push_back({35.5, IncomingOutcome::timeout, ""});
   auto back = capture_from_json(to_json(c));

@@ -102,7 +102,7 @@ HarnessPlan make_emule_plan(const PlanOptions& opt) {
 
 std::vector<Route> HarnessPlan::routes() const {
   if (network == Network::emule) return {Route::server, Route::sx};
-  return {Route::pex, Route::dht, Route::tracker};
+  return {Route::pex, Route::dht, Route::dht_node, Route::tracker};
 }
 
 std::vector<FedPeer> HarnessPlan::hubs() const {

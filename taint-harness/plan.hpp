@@ -33,11 +33,14 @@ std::string_view to_string(Network n) noexcept;
 
 // The routes a client is fed by, and gives peers out by: tracker, pex and
 // dht for BitTorrent; server (the index server's source answers in, the
-// client's own offers out) and sx (source exchange) for eMule.
-enum class Route : std::uint8_t { tracker, pex, dht, server, sx };
+// client's own offers out) and sx (source exchange) for eMule. dht_node is
+// the DHT's other list: the nodes (BEP 5 "nodes", BEP 32 "nodes6") a
+// client names in its answers, against the DHT nodes the harness runs.
+enum class Route : std::uint8_t { tracker, pex, dht, server, sx, dht_node };
 constexpr auto enum_names(Route) noexcept {
-  return std::to_array<std::pair<Route, std::string_view>>({
-      {Route::tracker, "tracker"}, {Route::pex, "pex"}, {Route::dht, "dht"}, {Route::server, "server"}, {Route::sx, "sx"}});
+  return std::to_array<std::pair<Route, std::string_view>>({{Route::tracker, "tracker"}, {Route::pex, "pex"},
+                                                            {Route::dht, "dht"}, {Route::server, "server"},
+                                                            {Route::sx, "sx"}, {Route::dht_node, "dht_node"}});
 }
 
 std::string_view to_string(Route r) noexcept;

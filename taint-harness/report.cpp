@@ -62,9 +62,9 @@ json diff_json(const Diff& d) {
 std::string str(const json& j, const char* k) { return j.contains(k) ? j.at(k).get<std::string>() : std::string("-"); }
 
 std::string diff_section(const json& d) {
-  std::string out = fmt::format("   {:<8} {:>8} {:>8} {:>8} {:>11}\n", "route", "incoming", "outgoing", "created", "unroutable");
+  std::string out = fmt::format("   {:<9} {:>8} {:>8} {:>8} {:>11}\n", "route", "incoming", "outgoing", "created", "unroutable");
   for (const auto& row : d.at("routes")) {
-    out += fmt::format("   {:<8} {:>8} {:>8} {:>8} {:>11}\n", str(row, "route"), row.at("incoming").get<int>(),
+    out += fmt::format("   {:<9} {:>8} {:>8} {:>8} {:>11}\n", str(row, "route"), row.at("incoming").get<int>(),
                        row.at("outgoing").get<int>(), row.at("created").get<int>(), row.at("created_unroutable").get<int>());
   }
   for (const auto& c : d.at("created")) {

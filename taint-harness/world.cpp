@@ -285,8 +285,8 @@ Status World::Impl::start_tracker() {
 }
 
 // A hub's DHT node: answers the client's queries with the DHT-route peers,
-// and asks the client get_peers every poll (announcing itself once it holds
-// a token), recording the values it gives out.
+// and asks the client get_peers and find_node every poll (announcing itself
+// once it holds a token), recording the values and nodes it gives out.
 struct DhtNode {
   DhtNode(World::Impl& world, const Endpoint& self, udp::socket s) : w(world), at(self), socket(std::move(s)) {}
   World::Impl& w;
@@ -327,15 +327,23 @@ struct DhtNode {
   void on_response(const KrpcResponse& r) {
     ++w.capture.dht_replies;
     if (r.token) token = r.token;
-    if (!r.values.empty()) w.capture.dht.push_back({w.now(), at, r.values});
+    std::vector<Endpoint> nodes;
+    for (const auto* list : {&r.nodes, &r.nodes6}) {
+      for (const auto& n : *list) nodes.push_back(n.endpoint);
+    }
+    if (!r.values.empty() || !nodes.empty()) w.capture.dht.push_back({w.now(), at, r.values, std::move(nodes)});
   }
 
   std::string query(KrpcMethod method) {
     auto tid = next_tid++;
+    KrpcQuery q;
     // announce_peer goes out only once the client gave this node a token.
-    auto q = method == KrpcMethod::announce_peer
-                 ? KrpcQuery::announce_peer(w.node_id(at), w.opt.info_hash, at.port, token.value_or(""))
-                 : KrpcQuery::get_peers(w.node_id(at), w.opt.info_hash);
+    if (method == KrpcMethod::announce_peer)
+      q = KrpcQuery::announce_peer(w.node_id(at), w.opt.info_hash, at.port, token.value_or(""));
+    else if (method == KrpcMethod::find_node)
+      q = KrpcQuery::find_node(w.node_id(at), NodeId::from_bytes(w.opt.info_hash.raw()).value());
+    else
+      q = KrpcQuery::get_peers(w.node_id(at), w.opt.info_hash);
     q.transaction_id = std::string{static_cast<char>(tid >> 8), static_cast<char>(tid & 0xff)};
     return encode_krpc(q);
   }
@@ -375,8 +383,10 @@ awaitable<void> dht_poll(std::shared_ptr<DhtNode> n) {
       co_await n->socket.async_send_to(asio::buffer(q), to, use_ec(ec));
       n->announced = true;
     }
-    auto q = n->query(KrpcMethod::get_peers);
-    co_await n->socket.async_send_to(asio::buffer(q), to, use_ec(ec));
+    for (auto method : {KrpcMethod::get_peers, KrpcMethod::find_node}) {
+      auto q = n->query(method);
+      co_await n->socket.async_send_to(asio::buffer(q), to, use_ec(ec));
+    }
   }
 }
 
