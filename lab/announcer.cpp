@@ -114,11 +114,15 @@ awaitable<Status> dht_announce(const IpAddress& local, const Endpoint& node, con
   s.open(local.is_v4() ? udp::v4() : udp::v6(), ec);
   if (!ec) s.bind(udp::endpoint(to_asio(local), 0), ec);
   if (ec) co_return ec;
+  // Read-only (BEP 43): the socket is ephemeral and answers nothing, so no
+  // node may put it in its routing table (the responder once learned
+  // thousands of these and slowed every answer).
   KrpcQuery gp;
   gp.transaction_id = "gp";
   gp.method_name = "get_peers";
   gp.id = id;
   gp.info_hash = ih;
+  gp.read_only = true;
   auto got = co_await krpc_exchange(s, node, gp);
   if (!got) co_return got.error();
   auto* r = std::get_if<KrpcResponse>(&got.value());
@@ -130,6 +134,7 @@ awaitable<Status> dht_announce(const IpAddress& local, const Endpoint& node, con
   ap.info_hash = ih;
   ap.port = port;
   ap.token = r->token;
+  ap.read_only = true;
   auto done = co_await krpc_exchange(s, node, ap);
   if (!done) co_return done.error();
   if (!std::holds_alternative<KrpcResponse>(done.value())) co_return make_error_code(errc::bad_value);

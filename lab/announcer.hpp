@@ -27,8 +27,9 @@ awaitable<Result<UdpAnnounceResponse>> udp_announce(const IpAddress& local, cons
                                                     const AnnounceSpec& spec);
 
 // Announces `port` for ih to the DHT node at `node`, as node `id`: get_peers
-// for the token, then announce_peer with it. Errors: no answer, or an error
-// reply (bad token, storage full).
+// for the token, then announce_peer with it, both read-only (BEP 43) from an
+// ephemeral port. Errors: no answer, or an error reply (bad token, storage
+// full).
 awaitable<Status> dht_announce(const IpAddress& local, const Endpoint& node, const NodeId& id, const InfoHash& ih,
                                std::uint16_t port);
 

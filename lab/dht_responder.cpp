@@ -100,8 +100,11 @@ std::vector<NodeEntry> DhtSwarm::closest(const NodeId& target, const Endpoint& f
     const auto& n = nodes_[it->second];
     if (n.endpoint != from && n.endpoint != me) all.push_back({n.id ^ target, {n.id, n.endpoint}});
   }
-  for (const auto& [ep, id] : learned_) {
-    if (ep != from && ep.address.family() == fam) all.push_back({id ^ target, {id, ep}});
+  // A learned node outside the prefix is farther than the k+ nodes inside it.
+  auto [lo, hi] = prefix_bounds(target, short_bits);
+  const auto& learned = fam == Family::v4 ? learned_by_id4_ : learned_by_id6_;
+  for (auto it = learned.lower_bound(lo); it != learned.end() && !(hi < it->first); ++it) {
+    if (it->second != from) all.push_back({it->first ^ target, {it->first, it->second}});
   }
   auto k = std::min(lim_.k, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(),
@@ -146,8 +149,23 @@ std::string DhtSwarm::token(std::size_t self, const IpAddress& ip) const {
 
 void DhtSwarm::learn(const NodeId& id, const Endpoint& from) {
   if (node_at(from)) return;
-  if (!learned_.count(from) && learned_.size() >= lim_.max_learned) return;
-  learned_[from] = id;
+  auto& by_id = from.address.is_v4() ? learned_by_id4_ : learned_by_id6_;
+  auto it = learned_.find(from);
+  if (it == learned_.end()) {
+    if (learned_.size() >= lim_.max_learned) return;
+    learned_.emplace(from, id);
+  } else {
+    if (it->second == id) return;
+    auto [b, e] = by_id.equal_range(it->second);
+    for (auto j = b; j != e; ++j) {
+      if (j->second == from) {
+        by_id.erase(j);
+        break;
+      }
+    }
+    it->second = id;
+  }
+  by_id.emplace(id, from);
 }
 
 std::optional<std::string> DhtSwarm::handle(std::size_t self, std::string_view datagram, const Endpoint& from) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 
 namespace p2pscope::lab {
@@ -117,22 +118,37 @@ TEST(LabDht, AnswersEachFamilyAsBep32Says) {
   EXPECT_TRUE(ask(2, get, ep("93.1.2.3", 6881)).values.empty());
 }
 
-// closest() searches a sorted-id range instead of every node; a brute-force
-// sort of all 2,000 nodes must agree on every target.
+// closest() searches a sorted-id range of the nodes, and of the outside
+// nodes it learned, instead of every one; a brute-force sort of all 2,000
+// nodes and 600 learned ones (100 of them learned twice, with a new id)
+// must agree on every target.
 TEST(LabDht, FindNodeReturnsTheKClosestLikeABruteForceSort) {
   std::vector<Endpoint> nodes;
   for (std::uint32_t i = 0; i < 2000; ++i) nodes.push_back({IpAddress::v4(0x17000000u + i * 7919u), 6890});
   DhtSwarm swarm(nodes, 3);
   std::mt19937_64 rng(11);
-  for (int round = 0; round < 200; ++round) {
+  auto random_id = [&] {
     std::string raw(20, '\0');
     for (auto& c : raw) c = static_cast<char>(rng());
-    auto target = NodeId::from_bytes(raw).value();
+    return NodeId::from_bytes(raw).value();
+  };
+  std::map<Endpoint, NodeId> outside;
+  for (std::uint32_t i = 0; i < 700; ++i) {
+    Endpoint at{IpAddress::v4(0x5d000000u + (i % 600) * 104729u), 6881};
+    KrpcQuery ping;
+    ping.method_name = "ping";
+    ping.transaction_id = "tx";
+    ping.id = outside[at] = random_id();
+    ASSERT_TRUE(swarm.handle(0, encode_krpc(ping), at));
+  }
+  for (int round = 0; round < 200; ++round) {
+    auto target = random_id();
     auto self = static_cast<std::size_t>(rng() % nodes.size());
     const auto& from = nodes[(self + 1) % nodes.size()];  // another node asks: both are left out
     std::vector<NodeId> want;
     for (const auto& n : swarm.nodes())
       if (n.endpoint != from && n.endpoint != nodes[self]) want.push_back(n.id);
+    for (const auto& [at, id] : outside) want.push_back(id);
     std::sort(want.begin(), want.end(), [&](auto& a, auto& b) { return (a ^ target) < (b ^ target); });
     want.resize(8);
 

@@ -110,7 +110,8 @@ std::string opening_messages(const LabPeer& me, const Handshake& theirs, const E
 awaitable<void> reader(LabPeer& me, std::shared_ptr<Conn> c) {
   std::string buf;
   for (;;) {
-    if (!co_await c->wire->next_message(buf, kIdleTimeout)) co_return;
+    bool got = co_await c->wire->next_message(buf, kIdleTimeout);  // not in the if: see peer_conn.cpp
+    if (!got) co_return;
     auto frame = next_frame(buf);
     if (!frame || !frame.value() || frame.value()->keep_alive) continue;
     if (frame.value()->id != static_cast<std::uint8_t>(MessageId::extended)) continue;
@@ -168,7 +169,8 @@ Handshake our_handshake(const LabPeer& me, const InfoHash& ih) {
 
 awaitable<Result<Handshake>> read_handshake(PeerConn& w) {
   std::string buf;
-  if (!co_await w.next_handshake(buf, kHandshakeTimeout)) co_return errc::truncated;
+  bool got = co_await w.next_handshake(buf, kHandshakeTimeout);  // not in the if: see peer_conn.cpp
+  if (!got) co_return errc::truncated;
   co_return decode_handshake(buf);
 }
 
