@@ -35,6 +35,7 @@ struct HarnessArgs {
   unsigned window = 0;  // 0: each driver's own
   unsigned idle = 0;    // > 0: idle runs of this many seconds
   bool anonymous = false;
+  bool ipv6 = false;
   std::uint64_t seed = 1;
   unsigned jobs = 1;
   bool list = false;
@@ -180,6 +181,7 @@ pid_t start_run(const ClientDriver& d, const HarnessArgs& a, const fs::path& dir
   RunOptions o;
   o.dir = dir;
   o.plan.seed = a.seed;
+  o.plan.ipv6 = a.ipv6;
   if (a.window) o.window = std::chrono::seconds(a.window);
   if (a.idle) {
     o.mode = RunMode::idle;
@@ -300,10 +302,11 @@ void add_harness(CLI::App& app, int* exit_code) {
                   "Default: every installed one, unless --control or --command names what to run");
   sub->add_option("--control", a->controls,
                   "Run a deliberately buggy reference client (positive control), with the --client ones: "
-                  "reverse-pex, unchecked-pex, port-host-order-pex, announce-ip-host-order (BitTorrent); emule-hybrid-in-v2, emule-ed2k-in-v3, emule-v4-stored-raw (an old aMule's "
+                  "reverse-pex, unchecked-pex, port-host-order-pex, announce-ip-host-order, ipv6-reply-as-ipv4 "
+                  "(BitTorrent); emule-hybrid-in-v2, emule-ed2k-in-v3, emule-v4-stored-raw (an old aMule's "
                   "source-exchange byte-order defects), emule-none (the eMule peer with aMule 2.3.3's rules)")
       ->check(CLI::IsMember({"reverse-pex", "unchecked-pex", "port-host-order-pex", "announce-ip-host-order",
-                             "emule-hybrid-in-v2", "emule-ed2k-in-v3",
+                             "ipv6-reply-as-ipv4", "emule-hybrid-in-v2", "emule-ed2k-in-v3",
                              "emule-v4-stored-raw", "emule-none"}));
   sub->add_option("--command", a->command,
                   "Test any client: a shell command with {torrent} {dir} {port} {ip} {profile} {dht} filled in");
@@ -320,6 +323,9 @@ void add_harness(CLI::App& app, int* exit_code) {
       ->excludes(window)
       ->excludes("--control");
   sub->add_option("--seed", a->seed, "Seed for the test world's addresses and ports")->capture_default_str();
+  sub->add_flag("--ipv6", a->ipv6,
+                "Feed IPv6 too: the client and the tracker get IPv6 addresses, and the tracker hands out IPv6 peers "
+                "(only the reference client is told to bind its IPv6 address; others use it as the kernel chooses)");
   sub->add_option("-j,--jobs", a->jobs, "Clients to run at once, each in its own sandbox")
       ->check(CLI::Range(1u, 16u))->capture_default_str();
   sub->add_option("--reference", a->reference, "Path to p2pscope-reference-client (default: next to p2pscope)");

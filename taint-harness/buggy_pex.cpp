@@ -19,12 +19,14 @@ constexpr std::size_t kMaxPerMessage = 50;
 
 struct TorrentPeers {
   PexBug bug;
+  std::vector<Endpoint> misread;  // PexBug::misread: listed besides the handshaken
   std::set<Endpoint> handshaken;  // outgoing connections that completed the BitTorrent handshake
   std::set<Endpoint> heard;       // every peer added to the torrent, from any source
 
   std::vector<PexPeer> advertise() const {
     std::vector<PexPeer> out;
-    const auto& from = bug == PexBug::unchecked ? heard : handshaken;
+    auto from = bug == PexBug::unchecked ? heard : handshaken;
+    if (bug == PexBug::misread) from.insert(misread.begin(), misread.end());
     for (const auto& ep : from) {
       if (out.size() == kMaxPerMessage) break;
       Endpoint e = ep;
@@ -95,7 +97,8 @@ class PexPeerPlugin final : public lt::peer_plugin {
 
 class PexTorrentPlugin final : public lt::torrent_plugin {
  public:
-  explicit PexTorrentPlugin(PexBug bug) : t_(std::make_shared<TorrentPeers>(TorrentPeers{bug, {}, {}})) {}
+  PexTorrentPlugin(PexBug bug, std::vector<Endpoint> misread)
+      : t_(std::make_shared<TorrentPeers>(TorrentPeers{bug, std::move(misread), {}, {}})) {}
 
   std::shared_ptr<lt::peer_plugin> new_connection(lt::peer_connection_handle const& pc) override {
     if (pc.type() != lt::connection_type::bittorrent) return {};
@@ -112,17 +115,20 @@ class PexTorrentPlugin final : public lt::torrent_plugin {
 
 class PexPlugin final : public lt::plugin {
  public:
-  explicit PexPlugin(PexBug bug) : bug_(bug) {}
+  PexPlugin(PexBug bug, std::vector<Endpoint> misread) : bug_(bug), misread_(std::move(misread)) {}
   std::shared_ptr<lt::torrent_plugin> new_torrent(lt::torrent_handle const&, lt::client_data_t) override {
-    return std::make_shared<PexTorrentPlugin>(bug_);
+    return std::make_shared<PexTorrentPlugin>(bug_, misread_);
   }
 
  private:
   PexBug bug_;
+  std::vector<Endpoint> misread_;
 };
 
 }  // namespace
 
-std::shared_ptr<lt::plugin> make_buggy_pex_plugin(PexBug bug) { return std::make_shared<PexPlugin>(bug); }
+std::shared_ptr<lt::plugin> make_buggy_pex_plugin(PexBug bug, std::vector<Endpoint> misread) {
+  return std::make_shared<PexPlugin>(bug, std::move(misread));
+}
 
 }  // namespace p2pscope::harness

@@ -9,18 +9,24 @@
 //   port_swapped  lists the peers it completed a handshake with, each port
 //                 written in little-endian (host) byte order (6881 goes out
 //                 as 57626): a historical bug of a C++ client library
+//   misread       lists the peers it completed a handshake with and the
+//                 `misread` ones the caller gives (the reference client's
+//                 IPv6 tracker reply read as IPv4), unchecked
 //
 // Threads: libtorrent calls plugins on its network thread only.
 #pragma once
 
+#include "core/ip.hpp"
+
 #include <libtorrent/extensions.hpp>
 
 #include <memory>
+#include <vector>
 
 namespace p2pscope::harness {
 
-enum class PexBug : std::uint8_t { reverse_ipv4, unchecked, port_swapped };
+enum class PexBug : std::uint8_t { reverse_ipv4, unchecked, port_swapped, misread };
 
-std::shared_ptr<lt::plugin> make_buggy_pex_plugin(PexBug bug);
+std::shared_ptr<lt::plugin> make_buggy_pex_plugin(PexBug bug, std::vector<Endpoint> misread = {});
 
 }  // namespace p2pscope::harness

@@ -1,5 +1,6 @@
 #include "taint-harness/diff.hpp"
 
+#include "core/compact.hpp"
 #include "core/ed2k.hpp"
 #include "core/special_ranges.hpp"
 
@@ -44,8 +45,19 @@ std::map<Route, std::set<Endpoint>> outgoing(const Capture& c) {
   return out;
 }
 
+// The three IPv4 peers an IPv6 compact peer (18 bytes) reads as with the
+// IPv4 stride (6 bytes).
+std::vector<Endpoint> read_as_ipv4(const Endpoint& v6) {
+  auto r = decode_compact_peers(encode_compact_peer(v6), Family::v4, 3);
+  return r ? r.value() : std::vector<Endpoint>{};
+}
+
 std::optional<std::pair<Endpoint, ByteOrder>> explain(const Endpoint& o, const std::set<Endpoint>& incoming) {
   for (const auto& i : incoming) {
+    if (i.address.is_v6() && o.address.is_v4()) {
+      auto three = read_as_ipv4(i);
+      if (std::find(three.begin(), three.end(), o) != three.end()) return std::pair{i, ByteOrder::ipv6_read_as_ipv4};
+    }
     if (i.address.family() != o.address.family()) continue;
     bool reversed = o.address.is_v4() && reverse_v4(i.address) == o.address;
     if (reversed && o.port == i.port) return std::pair{i, ByteOrder::address_reversed};
@@ -95,7 +107,8 @@ std::string_view to_string(ByteOrder b) noexcept { return name_of(b); }
 std::string_view to_string(Policy p) noexcept { return name_of(p); }
 
 Diff diff(const HarnessPlan& plan, const Capture& capture) {
-  std::set<Endpoint> incoming{plan.client};
+  auto own = plan.client_endpoints();
+  std::set<Endpoint> incoming(own.begin(), own.end());
   std::map<Route, std::set<Endpoint>> fed_by;
   // The seeder is listed by the server; askers claim their ports in their hellos.
   if (plan.seeder) {

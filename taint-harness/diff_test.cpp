@@ -96,6 +96,20 @@ TEST_F(HarnessDiff, DhtNodesAreDiffedAgainstTheHarnessNodesOnTheirOwnRoute) {
   EXPECT_EQ(row(d, Route::dht).outgoing, 0u) << "nodes are not values";
 }
 
+TEST_F(HarnessDiff, AnIpv6PeerReadAsThreeIpv4PeersIsTracedBackToIt) {
+  // 2a01:2345:6789:abcd:ef01:2345:1a2b:3c4d port 6881, read 6 bytes at a time.
+  auto v6 = Endpoint::parse("[2a01:2345:6789:abcd:ef01:2345:1a2b:3c4d]:6881").value();
+  plan.fed.push_back({v6, Route::tracker, FedKind::bittorrent, false});
+  pex_lists({Endpoint::parse("42.1.35.69:26505").value(), Endpoint::parse("171.205.239.1:9029").value(),
+             Endpoint::parse("26.43.60.77:6881").value()});
+  auto d = diff(plan, capture);
+  ASSERT_EQ(d.created.size(), 3u);
+  for (const auto& c : d.created) {
+    EXPECT_EQ(c.original, v6) << c.advertised.to_string();
+    EXPECT_EQ(c.byte_order, ByteOrder::ipv6_read_as_ipv4) << c.advertised.to_string();
+  }
+}
+
 TEST_F(HarnessDiff, MadeUpUnroutablePeerIsCountedAsSuch) {
   pex_lists({Endpoint::parse("10.9.8.7:6881").value(), Endpoint::parse("44.1.2.3:6881").value()});
   auto d = diff(plan, capture);

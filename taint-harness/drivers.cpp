@@ -151,6 +151,7 @@ Result<Launch> aria2(const DriverContext& c) {
 Launch reference_launch(const fs::path& binary, const DriverContext& c) {
   Launch l;
   l.argv = {binary.string(), "--save", c.download.string(), "--listen", c.client.to_string()};
+  if (c.client6) l.argv.insert(l.argv.end(), {"--listen6", c.client6->to_string()});
   if (!c.torrent.empty()) l.argv.insert(l.argv.end(), {"--torrent", c.torrent.string()});
   if (c.anonymity == Anonymity::on) l.argv.push_back("--anonymous");
   for (const auto& n : c.dht_nodes) {
@@ -201,7 +202,8 @@ ClientDriver buggy_reference_driver(const fs::path& reference_binary, const std:
             l.argv.push_back(mode);
             return l;
           },
-          AnonymousMode::supported};
+          AnonymousMode::supported, Network::bittorrent,
+          mode == "ipv6-reply-as-ipv4" ? Ipv6Feeding::required : Ipv6Feeding::as_asked};
 }
 
 Result<ClientDriver> generic_driver(const std::string& name, const std::string& command) {

@@ -22,6 +22,8 @@ namespace p2pscope::harness {
 enum class Anonymity : std::uint8_t { off, on };
 // Whether a client has such a mode for the harness to turn on.
 enum class AnonymousMode : std::uint8_t { unsupported, supported };
+// Whether a run needs IPv6 feeding (PlanOptions::ipv6) whatever it was asked.
+enum class Ipv6Feeding : std::uint8_t { as_asked, required };
 
 // Everything a driver may need to know about its run.
 struct DriverContext {
@@ -29,6 +31,7 @@ struct DriverContext {
   std::filesystem::path download;  // where the torrent's data goes
   std::filesystem::path torrent;   // the test .torrent; empty for an idle run (load no torrent)
   Endpoint client;                 // address to bind; TCP listen port = DHT UDP port
+  std::optional<Endpoint> client6; // with IPv6 feeding: the IPv6 address to bind too (same port)
   std::vector<Endpoint> dht_nodes; // our DHT nodes (also named in /etc/hosts as the usual routers)
   Anonymity anonymity = Anonymity::off;  // ignored by clients whose driver says unsupported
   // eMule runs: the test file (its content, for the seeder) and its ed2k://
@@ -57,6 +60,7 @@ struct ClientDriver {
   std::function<Result<Launch>(const DriverContext&)> prepare;
   AnonymousMode anonymous_mode = AnonymousMode::unsupported;
   Network network = Network::bittorrent;  // which world it is run in
+  Ipv6Feeding ipv6 = Ipv6Feeding::as_asked;
 };
 
 // transmission, qbittorrent, deluge, rtorrent, aria2 and reference (the
@@ -76,8 +80,8 @@ inline constexpr std::uint16_t kAmuleEcPort = 4712, kSeederEcPort = 4713;
 // seeder ran at about 20 KiB/s and once gave no slot at all.
 inline constexpr int kClientDownloadKiBs = 250, kSeederUploadKiBs = 6000;
 
-// The buggy reference client (positive controls): mode "reverse-pex", "unchecked-pex", "port-host-order-pex" or
-// "announce-ip-host-order".
+// The buggy reference client (positive controls): mode "reverse-pex", "unchecked-pex", "port-host-order-pex",
+// "announce-ip-host-order" or "ipv6-reply-as-ipv4" (which needs IPv6 feeding).
 ClientDriver buggy_reference_driver(const std::filesystem::path& reference_binary, const std::string& mode);
 // "run this command": a shell command line in which {torrent}, {dir},
 // {port}, {ip}, {profile} and {dht} (ip:port of our first DHT node) are

@@ -227,6 +227,28 @@ TEST(HarnessControl, AnAnnouncedIpInHostByteOrderIsCaught) {
   }
 }
 
+// Issue 26: a BEP 15 announce over IPv6 is answered with 18-byte peers; a
+// client that reads them 6 bytes at a time makes three IPv4 peers of each,
+// and passes them on. Every IPv6 peer the tracker handed out comes back as
+// the origin of its three.
+TEST(HarnessControl, AnIpv6TrackerReplyReadAsIpv4IsCaughtWithEveryIpv6Peer) {
+  auto r = run(buggy_reference_driver(P2PSCOPE_REFERENCE_CLIENT, "ipv6-reply-as-ipv4"));
+  ASSERT_TRUE(r.run.plan.client6) << "the control needs IPv6 feeding";
+  ASSERT_EQ(r.verdict, ClientVerdict::creates_bogus) << describe(r);
+  std::set<Endpoint> ipv6_fed, originals;
+  for (const auto& f : r.run.plan.fed) {
+    if (f.endpoint.address.is_v6()) ipv6_fed.insert(f.endpoint);
+  }
+  for (const auto& c : r.diff.created) {
+    EXPECT_EQ(c.route, Route::pex) << describe(r);
+    ASSERT_TRUE(c.original) << c.advertised.to_string() << describe(r);
+    EXPECT_EQ(c.byte_order, ByteOrder::ipv6_read_as_ipv4) << c.advertised.to_string() << describe(r);
+    originals.insert(*c.original);
+  }
+  EXPECT_EQ(originals, ipv6_fed) << describe(r);
+  EXPECT_EQ(r.diff.created.size(), 3 * ipv6_fed.size()) << describe(r);
+}
+
 TEST(HarnessControl, UncheckedPropagationIsCaught) {
   auto r = run(buggy_reference_driver(P2PSCOPE_REFERENCE_CLIENT, "unchecked-pex"));
   EXPECT_EQ(r.diff.policy, Policy::unchecked) << describe(r);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 #include <set>
+#include <string>
 
 namespace p2pscope::harness {
 namespace {
@@ -23,6 +24,22 @@ class Picker {
  public:
   explicit Picker(std::uint64_t seed) : rng_(seed) {}
 
+  // A public-looking IPv6 address in a /48 of its own, outside every
+  // special-purpose range (from the RIRs' 2001:0200::/23 .. 2c0f::/16).
+  IpAddress next6() {
+    static constexpr std::uint16_t kTop[] = {0x2400, 0x2600, 0x2800, 0x2a00, 0x2a01, 0x2a02, 0x2c0f};
+    for (;;) {
+      std::array<std::uint8_t, 16> b{};
+      auto top = kTop[rng_() % std::size(kTop)];
+      b[0] = static_cast<std::uint8_t>(top >> 8);
+      b[1] = static_cast<std::uint8_t>(top);
+      for (std::size_t i = 2; i < 16; ++i) b[i] = static_cast<std::uint8_t>(rng_());
+      auto a = IpAddress::v6(b);
+      if (classify(a) != nullptr || !taken6_.insert(std::string(a.raw().substr(0, 6))).second) continue;
+      return a;
+    }
+  }
+
   Endpoint next() {
     for (;;) {
       auto v = static_cast<std::uint32_t>(rng_());
@@ -34,15 +51,18 @@ class Picker {
     }
   }
 
- private:
+  // A port not used before, whose byte swap is not used either.
   std::uint16_t port() {
     for (;;) {
       auto p = static_cast<std::uint16_t>(10000 + rng_() % 50000);
       if (reverse_port(p) != p && ports_.insert(p).second && ports_.insert(reverse_port(p)).second) return p;
     }
   }
+
+ private:
   std::mt19937_64 rng_;
   std::set<std::uint32_t> taken_;
+  std::set<std::string> taken6_;  // /48s
   std::set<std::uint16_t> ports_;
 };
 
@@ -76,6 +96,14 @@ HarnessPlan make_plan(const PlanOptions& opt) {
     }
   }
   plan.prober = pick.next();  // last, so that a seed's other addresses stay what they were
+  if (opt.ipv6) {
+    plan.client6 = pick.next6();
+    plan.tracker6 = pick.next6();
+    for (auto kind : {FedKind::bittorrent, FedKind::open_port, FedKind::unreachable}) {
+      for (std::size_t i = 0; i < opt.per_kind_per_route; ++i)
+        plan.fed.push_back({{pick.next6(), pick.port()}, Route::tracker, kind, false});
+    }
+  }
   return plan;
 }
 
@@ -125,8 +153,17 @@ std::vector<Endpoint> HarnessPlan::dht_nodes() const {
   return out;
 }
 
+std::vector<Endpoint> HarnessPlan::client_endpoints() const {
+  std::vector<Endpoint> out{client};
+  if (client6) out.push_back({*client6, client.port});
+  return out;
+}
+
 std::vector<IpAddress> HarnessPlan::local_addresses() const {
   std::vector<IpAddress> out{client.address, tracker.address, prober.address};
+  for (const auto* a : {&client6, &tracker6}) {
+    if (*a) out.push_back(**a);
+  }
   if (seeder) out.push_back(seeder->address);
   for (const auto& a : askers) out.push_back(a.address);
   for (const auto& n : dht_only) out.push_back(n.address);

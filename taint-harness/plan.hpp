@@ -78,12 +78,19 @@ struct PlanOptions {
   std::size_t hubs = 3;              // handed out by the tracker
   std::size_t per_kind_per_route = 2;  // fed peers of each kind on each route
   std::size_t dht_only = 6;          // DHT nodes that are not peers: clients want several before they look up
+  // IPv6 feeding: the client and the tracker get an IPv6 address too, and
+  // the tracker hands out per_kind_per_route IPv6 peers of each kind (to
+  // IPv6 announces: BEP 15 replies and HTTP peers6 carry the asker's family).
+  bool ipv6 = false;
 };
 
 struct HarnessPlan {
   Network network = Network::bittorrent;
   Endpoint client;   // the client's address and listen port (TCP, and UDP for the DHT)
   Endpoint tracker;  // HTTP and BEP 15 on the same port; eMule: the index server (TCP, UDP at port + 4)
+  // With PlanOptions::ipv6: the client's and the tracker's IPv6 addresses
+  // (same ports as above), each in a /48 of its own.
+  std::optional<IpAddress> client6, tracker6;
   std::vector<FedPeer> fed;  // hubs first (route tracker, kind bittorrent)
   std::vector<Endpoint> dht_only;  // more DHT nodes (UDP only), each in a /24 of its own
   // Where our connections to the client's listen port come from (the
@@ -110,8 +117,11 @@ struct HarnessPlan {
   std::vector<FedPeer> hubs() const;
   std::vector<FedPeer> fed_by(Route r) const;
   // Every address that must be on the sandbox's loopback: client, tracker,
-  // each fed peer that is not unreachable, the DHT-only nodes and the prober.
+  // each fed peer that is not unreachable, the DHT-only nodes and the prober
+  // (and the IPv6 ones of those).
   std::vector<IpAddress> local_addresses() const;
+  // The client's own addresses with its port: what it may announce.
+  std::vector<Endpoint> client_endpoints() const;
 };
 
 HarnessPlan make_plan(const PlanOptions& opt);

@@ -44,6 +44,30 @@ TEST(HarnessPlan, FeedsEveryKindOnEveryRoute) {
   }
 }
 
+TEST(HarnessPlan, Ipv6FeedingAddsIpv6TrackerPeersAndLeavesTheRestAsItWas) {
+  PlanOptions o{5, 3, 2, 6};
+  auto v4 = make_plan(o);
+  o.ipv6 = true;
+  auto p = make_plan(o);
+  ASSERT_TRUE(p.client6 && p.tracker6);
+  EXPECT_EQ(p.client, v4.client);
+  ASSERT_EQ(p.fed.size(), v4.fed.size() + 6);
+  EXPECT_TRUE(std::equal(v4.fed.begin(), v4.fed.end(), p.fed.begin())) << "IPv4 addresses keep their seed";
+  std::set<std::string> nets{std::string(p.client6->raw().substr(0, 6)), std::string(p.tracker6->raw().substr(0, 6))};
+  auto local = p.local_addresses();
+  std::set<IpAddress> on_lo(local.begin(), local.end());
+  EXPECT_TRUE(on_lo.count(*p.client6) && on_lo.count(*p.tracker6));
+  for (std::size_t i = v4.fed.size(); i < p.fed.size(); ++i) {
+    const auto& f = p.fed[i];
+    ASSERT_TRUE(f.endpoint.address.is_v6());
+    EXPECT_EQ(f.route, Route::tracker);
+    EXPECT_EQ(classify(f.endpoint.address), nullptr) << f.endpoint.to_string();
+    EXPECT_TRUE(nets.insert(std::string(f.endpoint.address.raw().substr(0, 6))).second) << "shared /48";
+    EXPECT_EQ(on_lo.count(f.endpoint.address), f.kind == FedKind::unreachable ? 0u : 1u);
+  }
+  EXPECT_EQ(p.client_endpoints().back(), (Endpoint{*p.client6, p.client.port}));
+}
+
 TEST(HarnessPlan, UnreachablePeersAreNotOnTheLoopback) {
   auto p = make_plan({3, 3, 2, 6});
   auto local = p.local_addresses();

@@ -24,6 +24,8 @@ json plan_json(const HarnessPlan& p) {
   json j{{"network", to_string(p.network)}, {"client", p.client.to_string()}, {"fed", fed}};
   j[p.network == Network::emule ? "server" : "tracker"] = p.tracker.to_string();
   if (p.seeder) j["seeder"] = p.seeder->to_string();
+  if (p.client6) j["client6"] = p.client6->to_string();
+  if (p.tracker6) j["tracker6"] = p.tracker6->to_string();
   if (!p.askers.empty()) {
     j["askers"] = json::array();
     for (const auto& a : p.askers) j["askers"].push_back(a.to_string());

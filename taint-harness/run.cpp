@@ -96,6 +96,11 @@ Result<TestTorrent> make_test_torrent(const fs::path& dir, const HarnessPlan& pl
   auto tracker = plan.tracker.to_string();
   ct.add_tracker("http://" + tracker + "/announce", 0);
   ct.add_tracker("udp://" + tracker + "/announce", 1);
+  if (plan.tracker6) {
+    auto tracker6 = Endpoint{*plan.tracker6, plan.tracker.port}.to_string();  // [v6]:port
+    ct.add_tracker("http://" + tracker6 + "/announce", 2);
+    ct.add_tracker("udp://" + tracker6 + "/announce", 3);
+  }
   ct.set_creator("p2pscope taint harness");
   lt::error_code ec;
   lt::set_piece_hashes(ct, (dir / "content").string(), ec);
@@ -274,6 +279,7 @@ int inside(const ClientDriver& d, const RunOptions& opt, const HarnessPlan& plan
   ctx.download = opt.dir / "download";
   if (opt.mode == RunMode::taint) ctx.torrent = torrent.file;
   ctx.client = plan.client;
+  if (plan.client6) ctx.client6 = Endpoint{*plan.client6, plan.client.port};
   ctx.dht_nodes = plan.dht_nodes();
   ctx.anonymity = opt.anonymity;
   ctx.server = plan.tracker;
@@ -371,7 +377,9 @@ StatusOr<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
   r.mode = opt.mode;
   r.anonymity = opt.anonymity;
   r.anonymous_mode = d.anonymous_mode;
-  r.plan = d.network == Network::emule ? make_emule_plan(opt.plan) : make_plan(opt.plan);
+  auto plan_opt = opt.plan;
+  if (d.ipv6 == Ipv6Feeding::required) plan_opt.ipv6 = true;
+  r.plan = d.network == Network::emule ? make_emule_plan(plan_opt) : make_plan(plan_opt);
   auto made = d.network == Network::emule ? make_test_file(opt.dir, r.plan) : make_test_torrent(opt.dir, r.plan);
   if (!made) return Error(made.error()).within("making the test torrent in " + opt.dir.string());
   auto torrent = std::move(made).value();

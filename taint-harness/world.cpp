@@ -272,15 +272,20 @@ Status World::Impl::start_tracker() {
     capture.announces.push_back(std::move(r));
   };
   tracker = std::make_unique<lab::TrackerState>(std::move(cfg), 0x5eed);
-  tcp::acceptor a(io);
-  error_code ec;
-  listen_on(a, plan.tracker, ec);
-  udp::socket u(io);
-  if (!ec) u.open(udp::v4(), ec);
-  if (!ec) u.bind(to_udp(plan.tracker), ec);
-  if (ec) return ec;
-  asio::co_spawn(io, lab::serve_http(std::move(a), *tracker), asio::detached);
-  asio::co_spawn(io, lab::serve_udp(std::move(u), *tracker, 0x5eed), asio::detached);
+  // One swarm on both faces; a reply carries the asker's family (BEP 15).
+  std::vector<Endpoint> faces{plan.tracker};
+  if (plan.tracker6) faces.push_back({*plan.tracker6, plan.tracker.port});
+  for (const auto& at : faces) {
+    tcp::acceptor a(io);
+    error_code ec;
+    listen_on(a, at, ec);
+    udp::socket u(io);
+    if (!ec) u.open(to_udp(at).protocol(), ec);
+    if (!ec) u.bind(to_udp(at), ec);
+    if (ec) return ec;
+    asio::co_spawn(io, lab::serve_http(std::move(a), *tracker), asio::detached);
+    asio::co_spawn(io, lab::serve_udp(std::move(u), *tracker, 0x5eed), asio::detached);
+  }
   return success();
 }
 
