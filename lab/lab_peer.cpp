@@ -180,7 +180,8 @@ awaitable<void> incoming(LabPeer& me, std::shared_ptr<PeerConn> w) {
   auto theirs = co_await read_handshake(*c->wire);
   if (!theirs || !me.accepts(theirs.value().info_hash)) co_return c->close();
   error_code ec;
-  co_await c->wire->write(encode_handshake(our_handshake(me, theirs.value().info_hash)), ec);
+  auto ours = encode_handshake(our_handshake(me, theirs.value().info_hash));  // a named buffer, not a temporary
+  co_await c->wire->write(ours, ec);
   if (ec) co_return c->close();
   co_await run_connection(me, c, theirs.value());
 }
@@ -200,7 +201,8 @@ awaitable<void> outgoing(LabPeer& me, Endpoint to, InfoHash ih) {
   auto c = std::make_shared<Conn>(tcp_conn(std::move(s)));
   c->listen = to;
   c->listen_known = true;
-  co_await c->wire->write(encode_handshake(our_handshake(me, ih)), ec);
+  auto ours = encode_handshake(our_handshake(me, ih));
+  co_await c->wire->write(ours, ec);
   if (ec) co_return c->close();
   auto theirs = co_await read_handshake(*c->wire);
   if (!theirs || theirs.value().info_hash != ih) co_return c->close();

@@ -196,17 +196,19 @@ Result<PexMessage> pex_from(const IpAddress& from, const Endpoint& to, const Inf
     f.set(Feature::extension_protocol);
     Handshake h{.info_hash = ih, .peer_id = PeerId::from_bytes("-qB4520-labtestlabte").value()};
     h.set_features(f);
-    if (w) co_await w->write(encode_handshake(h) + encode_extended(0, encode_extended_handshake(ours)), ec);
+    auto hello = encode_handshake(h) + encode_extended(0, encode_extended_handshake(ours));
+    if (w) co_await w->write(hello, ec);
     if (ec) out = ec;  // could not connect or send
-    if (w && !ec && co_await w->next_handshake(m, 3s)) {
-      while (co_await w->next_message(m, 10s)) {
-        auto frame = next_frame(m);
-        if (!frame || !frame.value() || frame.value()->id != static_cast<std::uint8_t>(MessageId::extended)) continue;
-        auto ext = decode_extended(frame.value()->payload);
-        if (ext && ext.value().ext_id == 1) {
-          out = decode_pex(ext.value().body);
-          break;
-        }
+    bool more = false;
+    if (w && !ec) more = co_await w->next_handshake(m, 3s);
+    while (more) {
+      more = co_await w->next_message(m, 10s);
+      auto frame = next_frame(m);
+      if (!more || !frame || !frame.value() || frame.value()->id != static_cast<std::uint8_t>(MessageId::extended)) continue;
+      auto ext = decode_extended(frame.value()->payload);
+      if (ext && ext.value().ext_id == 1) {
+        out = decode_pex(ext.value().body);
+        break;
       }
     }
     if (w) w->close();
