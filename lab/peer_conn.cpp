@@ -1,20 +1,20 @@
 #include "lab/peer_conn.hpp"
 
+#include "net/tcp_stream.hpp"
+
 namespace p2pscope::lab {
 namespace {
 
 class TcpConn final : public PeerConn {
  public:
-  explicit TcpConn(tcp::socket s) : socket_(std::move(s)), dog_(socket_) {}
+  explicit TcpConn(tcp::socket s) : socket_(std::move(s)), reads_(socket_) {}
 
-  awaitable<void> read_some(std::string& out, std::chrono::milliseconds idle, error_code& ec) override {
-    dog_.arm(idle);
-    std::string chunk(4096, '\0');
-    auto got = co_await socket_.async_read_some(asio::buffer(chunk), use_ec(ec));
-    out.append(chunk, 0, got);
+  awaitable<void> read_some(std::string& out, time_point until, error_code& ec) override {
+    co_await reads_.read_some(out, until, ec);
   }
-  // No deadline of its own: the reader's idle watchdog closes the socket,
-  // which ends a write stuck on a peer that stopped reading.
+  // Not reads_.write: its deadline would re-arm the watchdog a waiting read
+  // set. Without one of its own, a write stuck on a peer that stopped
+  // reading ends when the read's deadline closes the socket.
   awaitable<void> write(std::string_view bytes, error_code& ec) override {
     co_await asio::async_write(socket_, asio::buffer(bytes), use_ec(ec));
   }
@@ -32,7 +32,7 @@ class TcpConn final : public PeerConn {
 
  private:
   tcp::socket socket_;
-  Watchdog<tcp::socket> dog_;
+  net::TcpStream reads_;  // borrows socket_
 };
 
 class UtpConn final : public PeerConn {
@@ -40,8 +40,8 @@ class UtpConn final : public PeerConn {
   UtpConn(net::UtpStream s, asio::any_io_executor ex, std::chrono::milliseconds write_timeout)
       : stream_(std::move(s)), ex_(std::move(ex)), write_timeout_(write_timeout), remote_(stream_.peer()) {}
 
-  awaitable<void> read_some(std::string& out, std::chrono::milliseconds idle, error_code& ec) override {
-    co_await stream_.read_some(out, asio::steady_timer::clock_type::now() + idle, ec);
+  awaitable<void> read_some(std::string& out, time_point until, error_code& ec) override {
+    co_await stream_.read_some(out, until, ec);
   }
   awaitable<void> write(std::string_view bytes, error_code& ec) override {
     co_await stream_.write(bytes, asio::steady_timer::clock_type::now() + write_timeout_, ec);
@@ -60,20 +60,12 @@ class UtpConn final : public PeerConn {
 
 }  // namespace
 
-awaitable<bool> PeerConn::fill(std::size_t n, std::chrono::milliseconds idle) {
-  error_code ec;
-  while (in_.size() < n) {
-    co_await read_some(in_, idle, ec);
-    if (ec) co_return false;
-  }
-  co_return true;
-}
-
-// The awaited results below go into a local before the test: GCC 12 at -O3
-// miscompiled `if (!co_await fill(...)) co_return false;` in these member
-// coroutines (the frame resumed into its trap, SIGILL in the release lab's
+// The awaited calls below are statements of their own: GCC 12 at -O3
+// miscompiled `if (!co_await read_more(...)) co_return false;` in these
+// member coroutines (the frame resumed into its trap, SIGILL in the release lab's
 // actors); clang and GCC without optimisation ran it as written.
-awaitable<bool> PeerConn::next_message(std::string& out, std::chrono::milliseconds idle) {
+awaitable<bool> PeerConn::next_message(std::string& out, std::chrono::milliseconds within) {
+  const auto until = asio::steady_timer::clock_type::now() + within;
   for (;;) {
     auto frame = next_frame(in_);
     if (!frame) co_return false;
@@ -84,14 +76,16 @@ awaitable<bool> PeerConn::next_message(std::string& out, std::chrono::millisecon
       co_return true;
     }
     // The length prefix, once read, says how much more to wait for.
-    bool more = co_await fill(in_.size() + 1, idle);
-    if (!more) co_return false;
+    error_code ec;
+    co_await net::read_at_least(*this, in_, in_.size() + 1, until, ec);
+    if (ec) co_return false;
   }
 }
 
-awaitable<bool> PeerConn::next_handshake(std::string& out, std::chrono::milliseconds idle) {
-  bool whole = co_await fill(kHandshakeSize, idle);
-  if (!whole) co_return false;
+awaitable<bool> PeerConn::next_handshake(std::string& out, std::chrono::milliseconds within) {
+  error_code ec;
+  co_await net::read_at_least(*this, in_, kHandshakeSize, asio::steady_timer::clock_type::now() + within, ec);
+  if (ec) co_return false;
   out.assign(in_, 0, kHandshakeSize);
   in_.erase(0, kHandshakeSize);
   co_return true;

@@ -1,5 +1,7 @@
 // One peer-wire connection of a lab peer, over TCP or uTP (BEP 29): the
 // session code reads and writes bytes without knowing which carrier it has.
+// Reads have the shape of net::TcpStream and net::UtpStream (read_some by a
+// deadline), so net::read_at_least serves them.
 //
 // Ownership and threads: one io_context thread. One read and one write may
 // be outstanding at once (a lab peer's reader and its PEX writer). close()
@@ -21,10 +23,11 @@ namespace p2pscope::lab {
 
 class PeerConn {
  public:
+  using time_point = asio::steady_timer::time_point;
   virtual ~PeerConn() = default;
-  // Appends at least one byte to out, or sets ec. Nothing within `idle`
-  // ends the connection (ec timed_out or operation_aborted).
-  virtual awaitable<void> read_some(std::string& out, std::chrono::milliseconds idle, error_code& ec) = 0;
+  // Appends at least one byte to out, or sets ec. Nothing by `until` ends
+  // the connection (ec timed_out or operation_aborted).
+  virtual awaitable<void> read_some(std::string& out, time_point until, error_code& ec) = 0;
   // Sends all of bytes, or sets ec.
   virtual awaitable<void> write(std::string_view bytes, error_code& ec) = 0;
   virtual void close() = 0;
@@ -33,14 +36,13 @@ class PeerConn {
   virtual Endpoint remote() const = 0;
   virtual asio::any_io_executor executor() = 0;
 
-  // Reads until `in` holds a whole message (or 68 bytes for the
-  // handshake) and moves it to `out`; false when the connection ended, went
-  // quiet for `idle`, or sent something that is not the peer wire.
-  awaitable<bool> next_message(std::string& out, std::chrono::milliseconds idle);
-  awaitable<bool> next_handshake(std::string& out, std::chrono::milliseconds idle);
+  // Reads until a whole message (or the 68-byte handshake) is in and moves
+  // it to `out`; false when the connection ended, the message did not
+  // arrive whole within `within`, or what came is not the peer wire.
+  awaitable<bool> next_message(std::string& out, std::chrono::milliseconds within);
+  awaitable<bool> next_handshake(std::string& out, std::chrono::milliseconds within);
 
  private:
-  awaitable<bool> fill(std::size_t n, std::chrono::milliseconds idle);
   std::string in_;  // bytes read past the last message handed out
 };
 
