@@ -25,7 +25,10 @@ class Picker {
   explicit Picker(std::uint64_t seed) : rng_(seed) {}
 
   // A public-looking IPv6 address in a /48 of its own, outside every
-  // special-purpose range (from the RIRs' 2001:0200::/23 .. 2c0f::/16).
+  // special-purpose range (first hextets as the lab's, lab/plan.cpp). Unlike
+  // the lab's readable ones (2a01:x:y::z), every byte after the first two is
+  // drawn: an IPv6 peer read as three IPv4 ones must give three distinct
+  // addresses, and ::z would read as 0.0.0.0:0 for every peer.
   IpAddress next6() {
     static constexpr std::uint16_t kTop[] = {0x2400, 0x2600, 0x2800, 0x2a00, 0x2a01, 0x2a02, 0x2c0f};
     for (;;) {
