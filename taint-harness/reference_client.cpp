@@ -13,6 +13,7 @@
 // three IPv4 ones, which it lists in ut_pex besides its handshaken peers.
 #include "core/compact.hpp"
 #include "core/ip.hpp"
+#include "crawler/tracker_client.hpp"
 #include "lab/announcer.hpp"
 #include "taint-harness/buggy_pex.hpp"
 #include "taint-harness/drivers.hpp"
@@ -68,13 +69,13 @@ std::vector<p2pscope::Endpoint> misread_ipv6_announce(const lt::torrent_info& ti
   using namespace p2pscope;
   std::optional<Endpoint> tracker;
   for (const auto& t : ti.trackers()) {
-    if (!t.url.starts_with("udp://[")) continue;
-    auto hp = split_host_port(std::string_view(t.url).substr(6, t.url.find('/', 6) - 6));
-    if (!hp) continue;
-    auto addr = IpAddress::parse(hp.value().host);
-    auto port = parse_port(hp.value().port);
-    if (addr && port) tracker = Endpoint{addr.value(), port.value()};
-    if (tracker) break;
+    auto url = crawler::parse_tracker_url(t.url);
+    if (!url || url.value().scheme != crawler::TrackerUrl::Scheme::udp) continue;
+    auto addr = IpAddress::parse(url.value().host);
+    if (addr && addr.value().is_v6()) {
+      tracker = Endpoint{addr.value(), url.value().port};
+      break;
+    }
   }
   if (!tracker) {
     std::cerr << "p2pscope-reference-client: the torrent names no udp://[IPv6] tracker\n";
