@@ -98,14 +98,7 @@ Status start_trackers(asio::io_context& io, const LabPlan& plan, const fs::path&
     }
     // A dual-stack tracker keeps one swarm for both faces, as real ones do.
     auto& state = a.trackers.emplace_back(cfg, plan.scenario.seed + ++n);
-    for (const auto& face : faces) {
-      tcp::acceptor acc(io);
-      P2PSCOPE_CHECK(listen_on(acc, face));
-      udp::socket u(io);
-      P2PSCOPE_CHECK(open_bound(u, to_udp(face).protocol(), to_udp(face)));
-      asio::co_spawn(io, serve_http(std::move(acc), state), asio::detached);
-      asio::co_spawn(io, serve_udp(std::move(u), state, plan.scenario.seed * 7919 + n), asio::detached);
-    }
+    for (const auto& face : faces) P2PSCOPE_CHECK(serve_tracker(io, face, state, plan.scenario.seed * 7919 + n));
   }
   return success();
 }

@@ -210,4 +210,18 @@ awaitable<void> serve_udp(udp::socket socket, TrackerState& state, std::uint64_t
   });
 }
 
+Status serve_tracker(asio::io_context& io, const Endpoint& at, TrackerState& state, std::uint64_t secret) {
+  tcp::acceptor acceptor(io);
+  udp::socket socket(io);
+  error_code ec;
+  listen_on(acceptor, at, ec);
+  if (!ec) socket.open(to_udp(at).protocol(), ec);
+  if (!ec) socket.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) socket.bind(to_udp(at), ec);
+  if (ec) return Error(ec).within("serving a tracker at " + at.to_string());
+  asio::co_spawn(io, serve_http(std::move(acceptor), state), asio::detached);
+  asio::co_spawn(io, serve_udp(std::move(socket), state, secret), asio::detached);
+  return success();
+}
+
 }  // namespace p2pscope::lab

@@ -92,5 +92,11 @@ class TrackerState {
 awaitable<void> serve_http(tcp::acceptor acceptor, TrackerState& state);
 // Serves BEP 15 on socket until it is closed.
 awaitable<void> serve_udp(udp::socket socket, TrackerState& state, std::uint64_t secret);
+// Both at `at`: HTTP on TCP and BEP 15 on UDP, the same port, with address
+// reuse. The sockets are bound before it returns (an error names the
+// address); the two coroutines then run on io. `secret` keys the BEP 15
+// connection ids. state must outlive them. A dual-stack tracker calls it
+// once per face with one state: one swarm, as real trackers keep.
+Status serve_tracker(asio::io_context& io, const Endpoint& at, TrackerState& state, std::uint64_t secret);
 
 }  // namespace p2pscope::lab

@@ -275,17 +275,7 @@ Status World::Impl::start_tracker() {
   // One swarm on both faces; a reply carries the asker's family (BEP 15).
   std::vector<Endpoint> faces{plan.tracker};
   if (plan.tracker6) faces.push_back({*plan.tracker6, plan.tracker.port});
-  for (const auto& at : faces) {
-    tcp::acceptor a(io);
-    error_code ec;
-    listen_on(a, at, ec);
-    udp::socket u(io);
-    if (!ec) u.open(to_udp(at).protocol(), ec);
-    if (!ec) u.bind(to_udp(at), ec);
-    if (ec) return ec;
-    asio::co_spawn(io, lab::serve_http(std::move(a), *tracker), asio::detached);
-    asio::co_spawn(io, lab::serve_udp(std::move(u), *tracker, 0x5eed), asio::detached);
-  }
+  for (const auto& at : faces) P2PSCOPE_CHECK(lab::serve_tracker(io, at, *tracker, 0x5eed));
   return success();
 }
 
