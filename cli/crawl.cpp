@@ -95,8 +95,12 @@ void print_summary(const CrawlSummary& s, const std::string& run_id) {
     std::cerr << "    " << to_string(r.via) << " " << printable(r.source) << ": " << r.returned << " / " << r.unique << " / "
               << r.overlap << "\n";
   }
-  if (s.trackers_owed_stopped)
+  if (s.trackers_owed_stopped) {
     std::cerr << "  trackers told `stopped`: " << s.trackers_told_stopped << " of " << s.trackers_owed_stopped << "\n";
+  }
+    if (s.own_endpoint_handed_out > 0)
+      std::cerr << "  this crawl's own address and port, handed out " << s.own_endpoint_handed_out
+                << " times (our announce listed back): not recorded\n";
   if (!s.pex_ends.empty()) {
     std::cerr << "  PEX sessions:";
     for (const auto& [end, n] : s.pex_ends) std::cerr << " " << end << " " << n;
@@ -129,6 +133,7 @@ nlohmann::json summary_json(const CrawlSummary& s, const std::string& run_id) {
                    {"dht_nodes_unrecorded", s.dht_nodes_unrecorded},
                    {"trackers_owed_stopped", s.trackers_owed_stopped},
                    {"trackers_told_stopped", s.trackers_told_stopped},
+                   {"own_endpoint_handed_out", s.own_endpoint_handed_out},
                    {"warnings", s.warnings}};
   auto& rounds = j["dht_rounds"] = nlohmann::json::array();
   for (const auto& r : s.dht_rounds)
@@ -442,13 +447,17 @@ std::shared_ptr<CrawlArgs> define_crawl(CLI::App& app, CLI::App** sub) {
       ->check(CLI::Range(1, 2592000));
   sched->add_option("--pex-hold", a->pex_hold, "Seconds to keep each PEX session open (default 130)")
       ->check(CLI::Range(1, 3600));
+  sched->add_option("--pex-until", a->pex_until,
+                    "When a PEX session ends before --pex-hold: hold (only then; default) or whole-view (also after a "
+                    "ut_pex message naming under 50 peers, all the peer knows then; the --quick default)")
+      ->check(CLI::IsMember({"hold", "whole-view"}));
   sched->add_option("--numwant", a->numwant, "Peers to ask trackers for (default 200)")->check(CLI::Range(1, 10000));
   auto* pol = c->add_option_group("Politeness");
   pol->add_option("--per-ip-rate", a->per_ip_rate, "Queries per second to one remote IP (default 2; 0 = unlimited)")
       ->check(FiniteRange(0.0, 1e6));
   pol->add_option("--global-rate", a->global_rate, "Queries per second overall (default 300; 0 = unlimited)")
       ->check(FiniteRange(0.0, 1e7));
-  pol->add_option("--max-sessions", a->max_sessions, "Concurrent PEX sessions (default 200)")->check(CLI::Range(1, 100000));
+  pol->add_option("--max-sessions", a->max_sessions, "Concurrent PEX sessions (default 200; 1000 with --quick)")->check(CLI::Range(1, 100000));
   pol->add_option("--max-lookups", a->max_lookups, "Concurrent DHT lookups (default 16)")->check(CLI::Range(1, 10000));
   auto* net = c->add_option_group("Network");
   net->add_option("--bind", a->bind, "Local IPv4 address to send from (default: any)");

@@ -16,6 +16,7 @@
 #include "crawler/krpc_client.hpp"
 #include "probes/dht_nodes.hpp"
 #include "probes/emule_plan.hpp"
+#include "net/address_locks.hpp"
 #include "probes/peer_probe.hpp"
 #include "store/record_json.hpp"
 
@@ -71,23 +72,35 @@ struct Shared {
   std::vector<ProbeResult> results;
   std::mt19937_64 rng;  // fake infohashes and file hashes: one fresh draw per probe
   probes::ProbeIdentity own;
+  net::AddressLocks& locks;  // one contact per address at a time (net/address_locks.hpp)
   std::size_t total() const { return targets.size() + emule.plan.contacts.size() + dht.nodes.size(); }
 };
 
+// For the real infohash: asked again when it hangs up at once (peer_probe.hpp).
+awaitable<probes::Contact> contact(Shared& s, const Endpoint& peer, const InfoHash& ih) {
+  auto held = co_await s.locks.lock(peer.address);
+  co_return co_await probes::contact_peer_again_if_hung_up(peer, ih, s.own, s.cfg, s.gate);
+}
+
+awaitable<probes::Contact> contact_fake(Shared& s, const Endpoint& peer, const InfoHash& fake, probes::CarrierPlan plan) {
+  auto held = co_await s.locks.lock(peer.address);
+  co_return co_await probes::contact_peer(peer, fake, s.own, s.cfg, s.gate, true, plan);
+}
+
 awaitable<void> probe_one(Shared& s, const Target& t) {
-  auto live = co_await probes::contact_peer(t.peer, t.ih, s.own, s.cfg, s.gate, false);
+  auto live = co_await contact(s, t.peer, t.ih);
   for (auto& r : probes::liveness_results(t.peer, t.ih, live)) s.results.push_back(std::move(r));
   if (!s.args.no_fake && live.connected()) {
     auto fake = probes::random_info_hash(s.rng);
     // The carrier that worked: an honest peer hangs up on the fake hash, and that is no reason to try the other.
     auto plan = live.carrier == Carrier::utp ? probes::CarrierPlan::utp_only : probes::CarrierPlan::tcp_only;
-    auto c = co_await probes::contact_peer(t.peer, fake, s.own, s.cfg, s.gate, true, plan);
+    auto c = co_await contact_fake(s, t.peer, fake, plan);
     s.results.push_back(probes::fake_infohash_result(t.peer, t.ih, fake, c));
   }
   if (!s.args.no_reverse && live.handshake != ProbeOutcome::positive) {
     for (const auto& r : byte_order_variants(t.peer.address)) {
       Endpoint rev{r, t.peer.port};
-      auto c = co_await probes::contact_peer(rev, t.ih, s.own, s.cfg, s.gate, false);
+      auto c = co_await contact(s, rev, t.ih);
       s.results.push_back(probes::reverse_result(t.peer, rev, t.ih, c));
     }
   }
@@ -96,7 +109,10 @@ awaitable<void> probe_one(Shared& s, const Target& t) {
 awaitable<void> probe_emule(Shared& s, const probes::EmulePeerContact& c) {
   probes::EmuleSeen seen;
   if (c.ask_fake) seen.fake = probes::random_file_hash(s.rng);
-  seen.contact = co_await probes::contact_emule_peer(c.at, seen.fake, s.emule.cfg, s.gate);
+  {
+    auto held = co_await s.locks.lock(c.at.address);
+    seen.contact = co_await probes::contact_emule_peer(c.at, seen.fake, s.emule.cfg, s.gate);
+  }
   s.emule.seen[c.at] = std::move(seen);
 }
 
@@ -225,7 +241,8 @@ int run_probe(const ProbeArgs& a) {
               << emule.cfg.user_hash.hex() << ", " << dht.nodes.size() << " DHT nodes; politeness: " << pol.describe()
               << "; fake-hash probes "
               << (a.no_fake ? "off" : "on") << ", reverse probes " << (a.no_reverse ? "off" : "on") << "\n";
-  Shared s{a, cfg, gate, std::move(*targets), emule, dht, 0, 0, {}, rng, own};
+  net::AddressLocks locks(io.get_executor());
+  Shared s{a, cfg, gate, std::move(*targets), emule, dht, 0, 0, {}, rng, own, locks};
   for (std::size_t i = 0; i < std::min(a.max_sessions, s.total()); ++i) asio::co_spawn(io, worker(s), asio::detached);
   if (!a.quiet && ::isatty(2)) asio::co_spawn(io, progress(s), asio::detached);
   asio::signal_set stop(io, SIGINT, SIGTERM);

@@ -73,13 +73,18 @@ CrawlConfig CrawlConfig::quick() {
   c.pex.connect_timeout = 3s;
   c.pex.handshake_timeout = 5s;
   c.pex.hold = 65s;  // the lab sends ut_pex every 10 s, 50 entries each: a byte-order actor needs 5-6
+  c.pex.until = PexUntil::whole_view;  // most lab peers name everyone in their first message
+  // The lab's made-up addresses cost a connect timeout per carrier each:
+  // with thousands of them, 200 slots would hold the queue past the end.
+  c.politeness.max_sessions = 1000;
   return c;
 }
 
 std::string CrawlConfig::describe() const {
   std::string s = "schedule: re-query trackers and DHT every " + std::to_string(requery.count()) +
                   " s, one PEX session per new peer held up to " + std::to_string(pex.hold.count() / 1000) +
-                  " s, stop after " + std::to_string(stable_for.count()) + " s without new peers";
+                  (pex.until == PexUntil::whole_view ? " s (less once a message names under 50 peers)" : " s") +
+                  ", stop after " + std::to_string(stable_for.count()) + " s without new peers";
   if (max_duration.count() > 0) s += " or after " + std::to_string(max_duration.count()) + " s";
   s += "\npoliteness: " + politeness.describe() + "; KRPC timeout " + std::to_string(krpc_timeout.count()) +
        " ms, UDP tracker resend after " + std::to_string(udp.first_wait.count()) + " ms doubling, " +
@@ -170,7 +175,17 @@ struct Crawler::Impl {
     core.anomaly(std::move(a));
   }
 
+  bool is_us(const Endpoint& ep) const {
+    if (ep.port != cfg.port) return false;
+    if (ep.address.is_v4()) return ep.address == cfg.bind_v4 && cfg.bind_v4 != IpAddress::v4(0);
+    return cfg.bind_v6 && ep.address == *cfg.bind_v6 && *cfg.bind_v6 != IpAddress::v6({});
+  }
+
   void record(Observation o) {
+    if (is_us(o.peer)) {  // our own announce, listed back: probing it would judge us
+      ++summary.own_endpoint_handed_out;
+      return;
+    }
     o.time = utc_now();
     o.run = cfg.run_id;
     auto admitted = core.observe(o, Clock::now());

@@ -103,6 +103,9 @@ struct CrawlSummary {
   // Trackers that answered an announce (so are owed `stopped`), and how
   // many of those acknowledged the `stopped` announce.
   std::size_t trackers_owed_stopped = 0, trackers_told_stopped = 0;
+  // Peers handed out that were this crawl itself (its bind address and the
+  // port it announces: trackers list whoever announced), not recorded.
+  std::size_t own_endpoint_handed_out = 0;
   // The sink refused a record (a full disk): the crawl stopped there.
   std::optional<Error> sink_error;
 };

@@ -93,6 +93,13 @@ TEST_F(CrawlLab, QuickCrawlFindsEveryHandedOutPeerWithConfirmedSources) {
   EXPECT_TRUE(std::any_of(obs.begin(), obs.end(), [&](const Observation& o) {
     return o.via == Via::dht && o.source_endpoint == fake->endpoint;
   })) << "no values seen from " << fake->name;
+  // Trackers list whoever announced, this crawl too: its own address and
+  // port are counted, not recorded (probed, it would be judged unreachable).
+  EXPECT_GT(s["own_endpoint_handed_out"].get<std::size_t>(), 0u);
+  const auto clients = up->plan.client_addresses();
+  for (const auto& o : obs)
+    EXPECT_FALSE(o.peer.port == crawler::CrawlConfig().port && std::find(clients.begin(), clients.end(), o.peer.address) != clients.end())
+        << "recorded itself: " << o.peer.to_string();
   // How fast it finishes is the benchmarks' business; that it honours its
   // own limit (the monitor checks once a second) is this test's.
   EXPECT_LE(s["elapsed_s"].get<int>(), crawler::CrawlConfig::quick().max_duration.count() + 2) << s["stop_reason"];

@@ -106,6 +106,7 @@ const std::map<std::string, Field>& fields() {
       {"stable_for", integer("stable_for", &CrawlSettings::stable_for)},
       {"max_duration", integer("max_duration", &CrawlSettings::max_duration)},
       {"pex_hold", integer("pex_hold", &CrawlSettings::pex_hold)},
+      {"pex_until", text("pex_until", &CrawlSettings::pex_until)},
       {"numwant", integer("numwant", &CrawlSettings::numwant)},
       {"max_sessions", integer("max_sessions", &CrawlSettings::max_sessions)},
       {"max_lookups", integer("max_lookups", &CrawlSettings::max_lookups)},
@@ -141,6 +142,10 @@ StatusOr<CrawlConfig> make_config(const CrawlSettings& s, const std::string& run
   if (s.stable_for) c.stable_for = std::chrono::seconds(*s.stable_for);
   if (s.max_duration) c.max_duration = std::chrono::seconds(*s.max_duration);
   if (s.pex_hold) c.pex.hold = std::chrono::seconds(*s.pex_hold);
+  if (s.pex_until == "hold") c.pex.until = PexUntil::hold;
+  else if (s.pex_until == "whole-view") c.pex.until = PexUntil::whole_view;
+  else if (!s.pex_until.empty())
+    return fail(errc::bad_value, "--pex-until " + printable(s.pex_until) + ": not hold or whole-view");
   if (s.numwant) c.numwant = *s.numwant;
   if (s.port) {
     if (*s.port < 1 || *s.port > 65535) return fail(errc::bad_value, "--port " + std::to_string(*s.port) + ": not 1-65535");

@@ -20,6 +20,7 @@ CrawlSettings every_field_set() {
   s.ipv6 = s.no_ipv6 = s.no_trackers = s.no_dht = s.no_pex = s.no_scrape = s.no_sx = true;
   s.bind = "192.0.2.1";
   s.bind6 = "2001:db8::1";
+  s.pex_until = "whole-view";
   int n = 0;
   for (auto* field : {&s.requery, &s.stable_for, &s.max_duration, &s.pex_hold, &s.numwant, &s.max_sessions,
                       &s.max_lookups, &s.port})
@@ -34,7 +35,7 @@ CrawlSettings every_field_set() {
 TEST(CrawlSettings, EveryFieldRoundTripsThroughJson) {
   auto s = every_field_set();
   auto j = to_json(s);
-  EXPECT_EQ(j.size(), 24u) << j.dump();
+  EXPECT_EQ(j.size(), 25u) << j.dump();
   auto back = crawl_settings_from_json(j);
   ASSERT_TRUE(test::is_ok(back));
   EXPECT_EQ(back.value(), s);
@@ -67,6 +68,10 @@ TEST(CrawlSettings, ConfigStartsFromTheProfileAndAppliesWhatIsSet) {
   EXPECT_TRUE(c.value().bind_v6) << "--ipv6 binds to any local IPv6 address";
   EXPECT_EQ(c.value().run_id, "run-1");
   EXPECT_EQ(make_config({}, "r").value().stable_for, CrawlConfig{}.stable_for);
+  EXPECT_EQ(c.value().pex.until, PexUntil::whole_view) << "the quick profile's";
+  EXPECT_EQ(make_config({}, "r").value().pex.until, PexUntil::hold);
+  s.pex_until = "hold";
+  EXPECT_EQ(make_config(s, "r").value().pex.until, PexUntil::hold) << "the flag over the profile";
 }
 
 TEST(CrawlSettings, ConfigNamesTheFlagWithABadValue) {
@@ -78,6 +83,7 @@ TEST(CrawlSettings, ConfigNamesTheFlagWithABadValue) {
   };
   EXPECT_NE(with([](CrawlSettings& s) { s.bootstrap = {"no-port"}; }).find("--bootstrap"), std::string::npos);
   EXPECT_NE(with([](CrawlSettings& s) { s.trackers = {"gopher://x"}; }).find("--tracker"), std::string::npos);
+  EXPECT_NE(with([](CrawlSettings& s) { s.pex_until = "forever"; }).find("--pex-until"), std::string::npos);
   EXPECT_NE(with([](CrawlSettings& s) { s.bind = "2001:db8::1"; }).find("--bind "), std::string::npos);
   EXPECT_NE(with([](CrawlSettings& s) { s.bind6 = "192.0.2.1"; }).find("--bind6"), std::string::npos);
   EXPECT_NE(with([](CrawlSettings& s) { s.port = 70000; }).find("--port"), std::string::npos);

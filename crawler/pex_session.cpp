@@ -123,6 +123,7 @@ class Listener {
       ++out_.peers;
       ev_.on_peer(p);
     }
+    if (cfg_.until == PexUntil::whole_view && m.value().added.size() < kWholeViewBelow) return PexEnd::whole_view;
     return std::nullopt;
   }
 

@@ -1,6 +1,7 @@
 // One outgoing peer session that exists to hear PEX (BEP 11): connect,
 // BitTorrent and BEP 10 handshakes, then listen for ut_pex messages until
-// the hold time runs out. Every added/added6 entry is reported with its
+// the hold time runs out (or, with PexUntil::whole_view, until a message
+// shows the peer has named everyone it knows). Every added/added6 entry is reported with its
 // flags; what the peer says about itself becomes a PeerHello, which names
 // the carrier.
 //
@@ -32,10 +33,21 @@
 
 namespace p2pscope::crawler {
 
+// When a session that hears PEX ends before the hold time.
+//   hold        only when the peer hangs up or breaks a limit: later messages
+//               name the peers it meets meanwhile (the default for real crawls)
+//   whole_view  also after a ut_pex message naming fewer than
+//               kWholeViewBelow peers: below every client's per-message cap
+//               (the lab's and Transmission's 50, libtorrent's 100), so the
+//               message held all the peer would name then (--quick)
+enum class PexUntil : std::uint8_t { hold, whole_view };
+inline constexpr std::size_t kWholeViewBelow = 50;
+
 struct PexConfig {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds handshake_timeout{10000};
   std::chrono::milliseconds hold{130000};  // two PEX intervals (clients send at most one a minute)
+  PexUntil until = PexUntil::hold;
   std::size_t max_messages = 20;          // ut_pex messages per session
   std::size_t max_peers = 2000;           // added entries per session
   std::uint16_t listen_port = 6881;       // the port we claim in the extended handshake
@@ -57,6 +69,7 @@ enum class PexEnd : std::uint8_t {
   wrong_torrent,   // answered for another infohash
   no_pex,          // no ut_pex in its extended handshake
   held,            // we hung up after the hold time
+  whole_view,      // we hung up after a ut_pex message under kWholeViewBelow peers (PexUntil::whole_view)
   closed,          // the peer hung up
   limit,           // it broke a limit
   stopped,         // the crawl ended first
@@ -65,6 +78,7 @@ constexpr auto enum_names(PexEnd) noexcept {
   return std::to_array<std::pair<PexEnd, std::string_view>>({
       {PexEnd::unreachable, "unreachable"}, {PexEnd::no_handshake, "no_handshake"},
       {PexEnd::wrong_torrent, "wrong_torrent"}, {PexEnd::no_pex, "no_pex"}, {PexEnd::held, "held"},
+      {PexEnd::whole_view, "whole_view"},
       {PexEnd::closed, "closed"}, {PexEnd::limit, "limit"}, {PexEnd::stopped, "stopped"}});
 }
 

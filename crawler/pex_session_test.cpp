@@ -40,7 +40,8 @@ class PexCarrier : public ::testing::Test {
     if (with_utp) utp.v4 = UtpMux::open(io_.get_executor(), {IpAddress::parse("127.0.0.1").value(), 0}).value();
     PexConfig cfg;
     cfg.connect_timeout = 2s;
-    cfg.hold = stop ? 30s : 1s;
+    cfg.hold = hold_.value_or(stop ? 30s : 1s);
+    cfg.until = until_;
     PexEvents ev;
     ev.on_peer = [this](const PexPeer& p) { peers_.push_back(p); };
     ev.on_hello = [this](PeerHello h) { hellos_.push_back(std::move(h)); };
@@ -58,6 +59,16 @@ class PexCarrier : public ::testing::Test {
     return out.value_or(PexOutcome{});
   }
 
+  // Names `n` made-up peers, as one ut_pex message.
+  static std::vector<PexPeer> many(std::size_t n) {
+    std::vector<PexPeer> out;
+    for (std::size_t i = 0; i < n; ++i)
+      out.push_back({{IpAddress::v4(0x0B000000u + static_cast<std::uint32_t>(i) + 1), 6881}, PexFlags{}});
+    return out;
+  }
+
+  std::optional<std::chrono::milliseconds> hold_;
+  PexUntil until_ = PexUntil::hold;
   asio::io_context io_;
   RateGate gate_{Politeness{.per_ip_rate = 0, .global_rate = 0}};
   std::vector<std::shared_ptr<UtpMux>> servers_;
@@ -78,6 +89,26 @@ TEST_F(PexCarrier, APeerWhosePexFlagsSayUtpIsAskedOverUtpFirst) {
   ASSERT_EQ(hellos_.size(), 1u);
   EXPECT_EQ(hellos_[0].carrier, Carrier::utp);
   EXPECT_EQ(hellos_[0].client, "uTP-only test peer");
+}
+
+TEST_F(PexCarrier, AMessageUnderTheCapEndsAWholeViewSessionBeforeTheHoldTime) {
+  auto peer = utp_only_peer(many(kWholeViewBelow - 1));
+  hold_ = 30s;
+  until_ = PexUntil::whole_view;
+  auto began = std::chrono::steady_clock::now();
+  auto out = session(peer, CarrierOrder::utp_first);
+  EXPECT_EQ(out.end, PexEnd::whole_view);
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 20s) << "held for the hold time";
+  EXPECT_EQ(peers_.size(), kWholeViewBelow - 1);
+}
+
+TEST_F(PexCarrier, AFullMessageKeepsAWholeViewSessionOpen) {
+  auto peer = utp_only_peer(many(kWholeViewBelow));
+  hold_ = 2s;
+  until_ = PexUntil::whole_view;
+  auto out = session(peer, CarrierOrder::utp_first);
+  EXPECT_EQ(out.end, PexEnd::held) << "a message at the cap may have more behind it";
+  EXPECT_EQ(peers_.size(), kWholeViewBelow);
 }
 
 TEST_F(PexCarrier, AStopEndsAUtpSessionAtOnce) {

@@ -90,6 +90,7 @@ Status start_trackers(asio::io_context& io, const LabPlan& plan, const fs::path&
     a.world.udp_trackers.insert(a.world.udp_trackers.end(), faces.begin(), faces.end());
     if (t->impl != Impl::lab_actor) continue;
     TrackerConfig cfg;
+    cfg.min_interval = std::chrono::seconds(plan.scenario.tracker_min_interval);
     cfg.observe = event_logger(log, t->endpoint);
     if (plan.poisoned(*t)) {
       cfg.honour_ip = true;
@@ -203,6 +204,8 @@ Status start_peers(asio::io_context& io, const LabPlan& plan, Actors& a) {
       bool head = !fleet.empty() && fleet.front() == p.endpoint;
       peer.set_fleet(std::move(fleet), std::move(fakes), head);
     }
+    // From the start, so that its whole list is in its first ut_pex messages.
+    if (p.role == Role::byte_order) peer.set_known(byte_order_known(plan, p));
     P2PSCOPE_CHECK(start_lab_peer(io, peer));
   }
   return success();
@@ -280,6 +283,8 @@ int run_actors(const fs::path& state_dir) {
     a.world.pieces[t.info_hash] = static_cast<std::size_t>(ti.num_pieces());
   }
   a.world.pex_interval = std::chrono::seconds(plan.scenario.pex_interval);
+  for (const auto& ip : plan.client_addresses()) a.world.clients.insert(ip);
+  for (const auto& ip : plan.client_addresses6()) a.world.clients.insert(ip);
   auto failed = [](const char* what, const Status& st) {
     if (!st) std::cerr << "lab actors: starting the " << what << " failed: " << st.error().message() << "\n";
     return !st;

@@ -41,7 +41,8 @@ Persona persona(PeerKind k) {
 // coroutine) never writes once the writer (PEX and keep-alives) has
 // started, so writes never interleave.
 struct Conn {
-  explicit Conn(std::shared_ptr<PeerConn> w) : wire(std::move(w)), timer(wire->executor()) {}
+  Conn(std::shared_ptr<PeerConn> w, std::size_t first_pex)
+      : wire(std::move(w)), timer(wire->executor()), cursor(first_pex) {}
   std::shared_ptr<PeerConn> wire;
   asio::steady_timer timer;
   Endpoint listen;  // where the remote peer accepts connections
@@ -175,7 +176,7 @@ awaitable<Result<Handshake>> read_handshake(PeerConn& w) {
 }
 
 awaitable<void> incoming(LabPeer& me, std::shared_ptr<PeerConn> w) {
-  auto c = std::make_shared<Conn>(std::move(w));
+  auto c = std::make_shared<Conn>(std::move(w), me.next_session() * kPexCap);
   c->listen = c->wire->remote();
   auto theirs = co_await read_handshake(*c->wire);
   if (!theirs || !me.accepts(theirs.value().info_hash)) co_return c->close();
@@ -198,7 +199,7 @@ awaitable<void> outgoing(LabPeer& me, Endpoint to, InfoHash ih) {
     co_await s.async_connect(to_tcp(to), use_ec(ec));
     if (ec) co_return;
   }
-  auto c = std::make_shared<Conn>(tcp_conn(std::move(s)));
+  auto c = std::make_shared<Conn>(tcp_conn(std::move(s)), me.next_session() * kPexCap);
   c->listen = to;
   c->listen_known = true;
   auto ours = encode_handshake(our_handshake(me, ih));
@@ -321,8 +322,17 @@ void LabPeer::set_fleet(std::vector<Endpoint> fleet, std::vector<Endpoint> fakes
   farm_head_ = farm_head;
 }
 
+void LabPeer::set_known(std::vector<Endpoint> known) {
+  bounded_ = true;
+  learned_.clear();
+  for (const auto& ep : known)
+    if (ep != party_.endpoint) learned_.insert(ep);
+}
+
 void LabPeer::learned(const Endpoint& ep) {
-  if (ep != party_.endpoint) learned_.insert(ep);
+  if (ep == party_.endpoint) return;
+  if (bounded_ && !world_.clients.count(ep.address)) return;
+  learned_.insert(ep);
 }
 
 void LabPeer::heard(const Endpoint& ep) {

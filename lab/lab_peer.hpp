@@ -7,9 +7,10 @@
 //               handshake with (what libtorrent, Transmission and rtorrent do)
 //   anti_p2p    accepts ANY infohash, claims every piece, PEX lists its fleet
 //               and made-up addresses in its farm /24
-//   byte_order  like honest, but PEX lists every address it learned
-//               (trackers, connections) with the IPv4 bytes reversed; at an
-//               IPv6 address, the IPv6 ones garbled as its V6Reversal says
+//   byte_order  like honest, but PEX lists every address it knows (what
+//               set_known gave it, and the tools that connect) with the
+//               IPv4 bytes reversed; at an IPv6 address, the IPv6 ones
+//               garbled as its V6Reversal says
 //   propagator  re-advertises every address it heard (trackers, PEX),
 //               unchecked, and dials every peer it learns to hear more
 //
@@ -50,6 +51,7 @@ struct PeerWorld {
   std::map<InfoHash, std::vector<Endpoint>> dht_announce_v6;
   std::chrono::seconds pex_interval{60};
   std::chrono::seconds announce_interval{300};
+  std::set<IpAddress> clients;  // the lab's client addresses, where tools connect from
 };
 
 class LabPeer {
@@ -72,12 +74,20 @@ class LabPeer {
   const std::vector<Endpoint>& fakes() const noexcept { return fakes_; }
   bool farm_head() const noexcept { return farm_head_; }
 
+  // Byte-order: the peer knows `known` (byte_order_known) from the start
+  // and afterwards learns only the addresses of world().clients, so what it
+  // lists is what the ground truth says, all of it in its first messages.
+  void set_known(std::vector<Endpoint> known);
   void learned(const Endpoint& ep);  // from a tracker reply or an incoming connection
   std::vector<Endpoint> learned_peers() const { return {learned_.begin(), learned_.end()}; }
   void heard(const Endpoint& ep);    // from a ut_pex message
   void connected(const Endpoint& ep) { connected_.insert(ep); }
   void disconnected(const Endpoint& ep) { connected_.erase(ep); }
   bool is_connected(const Endpoint& ep) const { return connected_.count(ep) != 0; }
+  // Counts the peer's sessions. A session's ut_pex messages start this many
+  // messages into pex_list(), so sessions open at once (one per torrent, a
+  // crawler's) hear different slices of a long list first.
+  std::size_t next_session() noexcept { return sessions_++; }
   // True once the first round of announces (to every tracker) is done.
   bool announced() const noexcept { return announced_; }
   void set_announced() noexcept { announced_ = true; }
@@ -91,6 +101,8 @@ class LabPeer {
   std::vector<Endpoint> fleet_, fakes_;
   bool farm_head_ = false;
   bool announced_ = false;
+  bool bounded_ = false;  // set_known was called
+  std::size_t sessions_ = 0;
 };
 
 // Starts everything a lab peer does: listening, announcing, and (for the

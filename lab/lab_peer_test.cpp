@@ -48,6 +48,15 @@ TEST_F(LabPeerPolicy, ByteOrderPeersReverseEverythingTheyLearned) {
   EXPECT_FALSE(p.accepts(random_ih_));
 }
 
+TEST_F(LabPeerPolicy, ByteOrderPeersWithANeighbourhoodLearnOnlyClientsBesideIt) {
+  world_.clients.insert(IpAddress::parse("45.0.0.99").value());
+  auto p = make(Role::byte_order, PeerKind::byte_order);
+  p.set_known({ep("1.2.3.4:6881"), ep("23.1.2.3:51413")});  // its own address is left out
+  p.learned(ep("31.0.0.1:6881"));                            // a tracker's answer outside it
+  p.learned(ep("45.0.0.99:7000"));                           // a tool connecting from a client address
+  EXPECT_EQ(p.pex_list(), (std::vector<Endpoint>{ep("4.3.2.1:6881"), ep("99.0.0.45:7000")}));
+}
+
 TEST_F(LabPeerPolicy, Ipv6ByteOrderPeersGarbleIpv6AddressesTheirOwnWay) {
   auto whole = make(Role::byte_order, PeerKind::byte_order, "[2a01:1:2::1]:51413", static_cast<int>(V6Reversal::whole));
   whole.learned(ep("[2400:abcd:ef01::1234]:6881"));

@@ -5,6 +5,7 @@
 #include "lab/torrents.hpp"
 
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/ip_filter.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/torrent_info.hpp>
 
@@ -110,9 +111,20 @@ int run_node(const fs::path& state_dir) {
   for (const auto& party : plan.parties) {
     if (party.impl != Impl::libtorrent) continue;  // the lab's own peers run in the actor process
     Node n{&party, std::make_unique<lt::session>(lt::session_params(settings_for(party, plan))), false};
+    if (!plan.scenario.libtorrent_dial_lite_peers) {
+      // A port filter applies to outgoing connections only: lite peers still
+      // dial in, libtorrent does not fill its connection limit with them.
+      lt::port_filter pf;
+      pf.add_rule(kLitePeerPort, kLitePeerPort, lt::port_filter::blocked);
+      n.session->set_port_filter(pf);
+    }
     for (const auto& t : torrents) {
       lt::add_torrent_params atp;
       atp.ti = std::make_shared<lt::torrent_info>(t.torrent_file.string());
+      // Every torrent runs: auto-managed, libtorrent would queue a leecher's
+      // fourth download (active_downloads is 3), and a queued torrent closes
+      // every handshake for it unanswered.
+      atp.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused);
       if (party.role == Role::seed) {
         atp.save_path = t.content_parent.string();
         atp.flags |= lt::torrent_flags::seed_mode;

@@ -2,6 +2,7 @@
 
 #include "core/special_ranges.hpp"
 
+#include <algorithm>
 #include <random>
 #include <set>
 
@@ -270,6 +271,27 @@ std::vector<Endpoint> phantom_neighbours_of(const LabPlan& plan, const Party& no
     if (p->group == node.group) out.push_back(p->endpoint);
   }
   return out;
+}
+
+std::vector<Endpoint> byte_order_known(const LabPlan& plan, const Party& actor) {
+  bool v6 = actor.endpoint.address.is_v6();
+  std::vector<Endpoint> all;
+  auto take = [&](const Party* p) {
+    if (p->endpoint != actor.endpoint && p->endpoint.address.is_v6() == v6) all.push_back(p->endpoint);
+  };
+  for (const auto* p : plan.announcing_peers()) take(p);
+  for (auto r : {Role::bogus_unroutable, Role::bogus_dead, Role::bogus_open_port, Role::anti_p2p_fake})
+    for (const auto* p : plan.with_role(r)) take(p);
+  auto n = static_cast<std::size_t>(std::max(plan.scenario.byte_order_neighbours, 0));
+  if (n == 0 || all.size() <= n) return all;
+  // A partial Fisher-Yates with the engine's own draws: the same list in
+  // every process and build (std::shuffle's algorithm is the library's).
+  std::uint64_t h = plan.scenario.seed * 0x9E3779B97F4A7C15ull;
+  for (unsigned char c : actor.name) h = (h ^ c) * 0x100000001B3ull;  // FNV-1a over the actor's name
+  std::mt19937_64 rng(h);
+  for (std::size_t i = 0; i < n; ++i) std::swap(all[i], all[i + rng() % (all.size() - i)]);
+  all.resize(n);
+  return all;
 }
 
 bool emule_role(Role r) noexcept { return r >= Role::ed2k_server; }

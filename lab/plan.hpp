@@ -164,6 +164,13 @@ LabPlan make_plan(const Scenario& s);
 std::vector<Endpoint> fake_values_of(const LabPlan& plan, const Party& node);
 // The made-up neighbours a dht_phantom node names.
 std::vector<Endpoint> phantom_neighbours_of(const LabPlan& plan, const Party& node);
+// What a byte-order actor knows (and so lists reversed), besides the lab's
+// client addresses once a tool connects from one: the addresses of its own
+// family it could learn (every announcing peer, and what the poisoned
+// trackers inject); all of them, or with byte_order_neighbours that many,
+// drawn for the actor from the plan's seed. The ground truth and the actors
+// process both read this list.
+std::vector<Endpoint> byte_order_known(const LabPlan& plan, const Party& actor);
 inline constexpr int kPhantomNeighbours = 8;
 
 }  // namespace p2pscope::lab

@@ -143,6 +143,29 @@ TEST(LabPlan, TheLastByteOrderActorAndFarmMemberSpeakUtpOnly) {
   EXPECT_FALSE(plan.find("anti-p2p-0-0")->utp_only) << "the farm head (member 0) keeps TCP";
 }
 
+TEST(LabPlan, AByteOrderNeighbourhoodIsItsOwnFamilysShareDrawnPerActor) {
+  auto s = parse_scenario(builtin_scenario("small").value()).value();
+  auto all = make_plan(s);
+  const auto* b0 = all.find("byte-order-0");
+  auto everyone = byte_order_known(all, *b0);
+  EXPECT_GT(everyone.size(), 100u);
+  for (const auto& ep : everyone) {
+    EXPECT_NE(ep, b0->endpoint);
+    EXPECT_TRUE(ep.address.is_v4()) << ep.to_string();
+  }
+  s.byte_order_neighbours = 20;
+  auto plan = make_plan(s);
+  auto k0 = byte_order_known(plan, *plan.find("byte-order-0"));
+  auto k1 = byte_order_known(plan, *plan.find("byte-order-1"));
+  ASSERT_EQ(k0.size(), 20u);
+  EXPECT_EQ(std::set<Endpoint>(k0.begin(), k0.end()).size(), 20u) << "drawn without repeats";
+  EXPECT_EQ(k0, byte_order_known(make_plan(s), *plan.find("byte-order-0"))) << "the same draw every time";
+  EXPECT_NE(k0, k1) << "each actor its own share";
+  for (const auto& ep : k0) EXPECT_NE(std::find(everyone.begin(), everyone.end(), ep), everyone.end());
+  auto six = byte_order_known(plan, *plan.find("byte-order6-0"));
+  for (const auto& ep : six) EXPECT_TRUE(ep.address.is_v6()) << ep.to_string();
+}
+
 TEST(LabPlan, MirroredPairsAreEachOthersByteReversal) {
   auto s = scenario(1, 0);
   s.lite_peers = 10;

@@ -53,6 +53,14 @@ struct Scenario {
   int dht_nodes_v6 = 0;              // responder nodes at IPv6 addresses (BEP 32); the IPv6 peers announce to them
   bool has_ipv6() const noexcept { return lite_peers_v6 > 0 || byte_order_v6_peers > 0 || dht_nodes_v6 > 0; }
   int pex_interval = 60;             // seconds between the lab peers' ut_pex messages (BEP 11: >= 60)
+  int tracker_min_interval = 150;    // the lab's HTTP trackers' "min interval" (a crawler's re-announce pace)
+  // Per byte-order actor: how many of the addresses it could learn it knows
+  // and reverses, drawn from the plan (a client's peer list); 0: all of them.
+  int byte_order_neighbours = 0;
+  // No: the libtorrent sessions never dial the lite peers' port, so lite
+  // peers do not fill their connection limits (probes would meet peers
+  // that close a handshake unanswered).
+  bool libtorrent_dial_lite_peers = true;
   // eMule (issue 24). Every field is 0 in the BitTorrent scenarios.
   int ed2k_servers = 0;              // the lab's eDonkey index servers, TCP and UDP
   int poisoned_ed2k_servers = 0;     // of those, how many add made-up sources to every answer

@@ -42,7 +42,7 @@ std::string http_announce(std::string_view head, std::string_view query, const I
   if (!reply) return bencoded_failure("tracker full");
   HttpAnnounceResponse r;
   r.interval = state.config().interval.count();
-  r.min_interval = state.config().interval.count() / 2;
+  r.min_interval = state.config().min_interval.count();
   r.complete = reply.value().seeders;
   r.incomplete = reply.value().leechers;
   for (const auto& ep : reply.value().peers) r.peers.push_back({ep, std::nullopt});

@@ -42,6 +42,7 @@ struct TrackerConfig {
   bool honour_ip = false;           // take the announce "ip" field as the peer's address
   std::vector<Endpoint> injected;   // added to every announce reply
   std::chrono::seconds interval{300};
+  std::chrono::seconds min_interval{150};  // HTTP "min interval": how soon a client may announce again
   std::size_t max_swarms = 4096;    // announces for further infohashes are refused
   std::size_t max_peers = 50000;    // per swarm
   int default_numwant = 50;

@@ -126,26 +126,24 @@ void add_farm_routes(Truth& t, const LabPlan& plan) {
   }
 }
 
-// A byte-order actor reverses whatever it learns: every announcing peer,
-// whatever the poisoned trackers inject, and the lab's client addresses
-// once a tool run from them connects.
+// A byte-order actor reverses whatever it knows (byte_order_known: every
+// announcing peer and whatever the poisoned trackers inject, or its share of
+// them) and the lab's client addresses once a tool run from them connects.
 void add_byte_order_routes(Truth& t, const LabPlan& plan) {
-  std::vector<Endpoint> learnable = endpoints(plan.announcing_peers());
-  for (auto r : {Role::bogus_unroutable, Role::bogus_dead, Role::bogus_open_port, Role::anti_p2p_fake}) {
-    auto e = endpoints(plan.with_role(r));
-    learnable.insert(learnable.end(), e.begin(), e.end());
-  }
   // Tools choose their own ports: their reversals are listed with port 0,
   // which the file writes as "any port" (no "port" key).
-  for (const auto& ip : plan.client_addresses()) learnable.push_back({ip, 0});
-  for (const auto& ip : plan.client_addresses6()) learnable.push_back({ip, 0});
-  // Each actor learns addresses of its own family only (trackers answer a
-  // BEP 15 announce with the asker's family; nothing else dials across).
+  std::vector<Endpoint> clients;
+  for (const auto& ip : plan.client_addresses()) clients.push_back({ip, 0});
+  for (const auto& ip : plan.client_addresses6()) clients.push_back({ip, 0});
   for (const auto* b : plan.with_role(Role::byte_order)) {
     bool v6 = b->endpoint.address.is_v6();
     auto how = static_cast<V6Reversal>(b->variant);
-    for (const auto& ep : learnable) {
-      if (ep == b->endpoint || ep.address.is_v6() != v6) continue;
+    auto known = byte_order_known(plan, *b);
+    // Each actor learns addresses of its own family only (trackers answer a
+    // BEP 15 announce with the asker's family; nothing else dials across).
+    for (const auto& ep : clients)
+      if (ep.address.is_v6() == v6) known.push_back(ep);
+    for (const auto& ep : known) {
       Endpoint rev{v6 ? reversed(how, ep.address) : reverse_v4(ep.address), ep.port};
       json extra{{"reverse_of", ep.port ? ep.to_string() : ep.address.to_string()}};
       if (v6) extra["reversal"] = to_string(how);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 namespace p2pscope::lab {
 namespace {
@@ -122,6 +123,22 @@ TEST_F(LabTruth, Ipv6ByteOrderActorsReverseIpv6AddressesBothWays) {
   int v6_peers = plan_.scenario.lite_peers_v6 + plan_.scenario.byte_order_v6_peers;
   EXPECT_GE(by_kind["whole"], v6_peers - 1) << "every IPv6 peer but the actor itself, reversed";
   EXPECT_GE(by_kind["words"], v6_peers - 1);
+}
+
+TEST(LabTruthNeighbourhood, AByteOrderActorIntroducesTheReversalsOfWhatItKnowsAndOfTheClients) {
+  auto s = parse_scenario(builtin_scenario("small").value()).value();
+  s.byte_order_neighbours = 20;
+  auto plan = make_plan(s);
+  auto truth = ground_truth({plan, {}, lab_announcements(plan), "lab.pfx2as", "lab-asn.mmdb"});
+  const auto* actor = plan.find("byte-order-0");
+  std::set<std::string> want, got;
+  for (const auto& ep : byte_order_known(plan, *actor)) want.insert(reverse_v4(ep.address).to_string());
+  for (const auto& ip : plan.client_addresses()) want.insert(reverse_v4(ip).to_string());
+  for (const auto& r : truth["addresses"])
+    for (const auto& by : r.value("introduced_by", json::array()))
+      if (by["actor"] == actor->name) got.insert(r["ip"].get<std::string>());
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(got.size(), 20 + plan.client_addresses().size());
 }
 
 TEST_F(LabTruth, DualStackPartiesHaveARowPerAddress) {

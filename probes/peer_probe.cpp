@@ -196,6 +196,18 @@ awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, const ProbeIdentity&
   co_return c;
 }
 
+awaitable<Contact> contact_peer_again_if_hung_up(Endpoint peer, InfoHash ih, const ProbeIdentity& me,
+                                                 const PeerProbeConfig& cfg, net::RateGate& gate) {
+  auto c = co_await contact_peer(peer, ih, me, cfg, gate, false);
+  if (cfg.hung_up_retry.count() == 0 || !c.hung_up_at_once || c.handshake == ProbeOutcome::positive) co_return c;
+  asio::steady_timer pause(co_await asio::this_coro::executor, cfg.hung_up_retry);
+  error_code ec;
+  co_await pause.async_wait(net::use_ec(ec));
+  auto again = co_await contact_peer(peer, ih, me, cfg, gate, false);
+  again.asked_again = true;
+  co_return again;
+}
+
 std::vector<ProbeResult> liveness_results(const Endpoint& peer, const InfoHash& ih, const Contact& c) {
   std::vector<ProbeResult> out;
   // A peer reached over uTP first was not asked over TCP at all.
@@ -217,6 +229,7 @@ std::vector<ProbeResult> liveness_results(const Endpoint& peer, const InfoHash& 
     hs.rtt_ms = c.handshake_ms;
     if (c.theirs) hs.evidence["peer_id"] = std::string(c.theirs->peer_id.raw().substr(0, 8));
     if (!c.why.empty()) hs.evidence["why"] = c.why;
+    if (c.asked_again) hs.evidence["asked_again"] = "it hung up at once the first time";
     out.push_back(hs);
   }
   return out;

@@ -36,6 +36,8 @@ struct PeerProbeConfig {
   IpAddress local = IpAddress::v4(0);      // source address for IPv4 probes (0.0.0.0: any)
   IpAddress local6 = IpAddress::v6({});    // and for IPv6
   bool contact_special_purpose = false;    // tests on loopback only: real probes never contact bogons
+  // contact_peer_again_if_hung_up: the pause before asking again (0: never).
+  std::chrono::milliseconds hung_up_retry{2000};
   net::UtpMuxes utp;                       // empty: TCP only
 };
 
@@ -53,6 +55,7 @@ struct Contact {
   std::string why;                               // what ended it, when not a handshake
   bool hung_up_at_once = false;                  // connected, then closed before any handshake byte
   bool skipped = false;                          // never contacted: special-purpose address or port 0
+  bool asked_again = false;                      // hung up at once, and asked again (its outcome is the second's)
 
   bool connected() const noexcept { return carrier.has_value(); }
   // positive when either carrier connected; otherwise TCP's outcome.
@@ -91,6 +94,16 @@ enum class CarrierPlan : std::uint8_t {
 // cfg must outlive the coroutine.
 net::awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, const ProbeIdentity& me, const PeerProbeConfig& cfg,
                                      net::RateGate& gate, bool listen, CarrierPlan plan = CarrierPlan::tcp_then_utp);
+
+// contact_peer, and once more after cfg.hung_up_retry when the peer took
+// the connection and hung up before a single byte on every carrier tried: a
+// client that holds one connection per address (libtorrent's default) does
+// that while it still has an earlier one of ours (a probe of another peer
+// whose reverse is this one), and one at its connection limit until a slot
+// frees. For our real infohash only: on a fake one, an honest client hangs
+// up at once anyway.
+net::awaitable<Contact> contact_peer_again_if_hung_up(Endpoint peer, InfoHash ih, const ProbeIdentity& me,
+                                                      const PeerProbeConfig& cfg, net::RateGate& gate);
 
 // Records from contacts. run and time are filled in by the caller. The
 // liveness records: tcp_connect; utp_connect when uTP was tried; handshake

@@ -19,6 +19,13 @@ Kinds kinds(const std::vector<ProbeResult>& rs) {
   return out;
 }
 
+// What libtorrent does with a second connection from an address it already
+// has one from: takes it and closes it without a byte.
+awaitable<void> hang_up_on_the_first(tcp::acceptor& a, InfoHash ih, int hang_ups) {
+  for (int i = 0; i < hang_ups; ++i) (co_await a.async_accept(use_awaitable)).close();
+  co_await testlib::serve_honest_peer(a, ih);
+}
+
 class PeerProbe : public ::testing::Test {
  protected:
   PeerProbe() : gate_(net::Politeness::unlimited()) {
@@ -34,6 +41,21 @@ class PeerProbe : public ::testing::Test {
         asio::detached);
     while (!out) io_.run_one();
     return *out;
+  }
+  Contact contact_again(const Endpoint& to) {
+    std::optional<Contact> out;
+    asio::co_spawn(
+        io_, [&]() -> awaitable<void> { out = co_await contact_peer_again_if_hung_up(to, real_, own_, cfg_, gate_); },
+        asio::detached);
+    while (!out) io_.run_one();
+    return *out;
+  }
+  // An honest peer that first hangs up on `n` connections; asked again after 50 ms.
+  Endpoint hanging_up(int n) {
+    auto& a = acceptors_.emplace_back(testlib::loopback_acceptor(io_));
+    asio::co_spawn(io_, hang_up_on_the_first(a, real_, n), asio::detached);
+    cfg_.hung_up_retry = std::chrono::milliseconds(50);
+    return serve(a);
   }
   Endpoint serve(tcp::acceptor& a) { return {IpAddress::v4(0x7f000001), a.local_endpoint().port()}; }
   // A uTP-only peer; TCP to its port is refused (a socket bound there, not
@@ -53,6 +75,7 @@ class PeerProbe : public ::testing::Test {
   asio::io_context io_;
   std::vector<std::shared_ptr<UtpMux>> servers_;
   std::deque<testlib::UtpOnlyPort> ports_;
+  std::deque<tcp::acceptor> acceptors_;
   net::RateGate gate_;
   PeerProbeConfig cfg_;
   ProbeIdentity own_{PeerId::from_bytes("-qB4520-probeprobepr").value(), "qBittorrent/4.5.2"};
@@ -72,6 +95,28 @@ TEST_F(PeerProbe, AnHonestPeerPassesLivenessAndRefusesTheFakeInfohash) {
   auto fake = fake_infohash_result(serve(a), real_, fake_, contact(serve(a), fake_, true));
   EXPECT_EQ(fake.outcome, ProbeOutcome::negative);
   EXPECT_EQ(fake.evidence.at("why"), "closed without a handshake");
+}
+
+TEST_F(PeerProbe, APeerThatHangsUpAtOnceIsAskedAgainAfterAPause) {
+  auto at = hanging_up(1);
+  auto c = contact_again(at);
+  EXPECT_TRUE(c.asked_again);
+  EXPECT_EQ(c.handshake, ProbeOutcome::positive);
+  auto live = liveness_results(at, real_, c);
+  ASSERT_EQ(live.size(), 2u);
+  EXPECT_EQ(live[1].evidence.count("asked_again"), 1u) << "the evidence says it was asked twice";
+}
+
+TEST_F(PeerProbe, OnlyOneMoreAskAndNoneWhenTurnedOff) {
+  auto at = hanging_up(3);
+  auto twice = contact_again(at);
+  EXPECT_TRUE(twice.asked_again);
+  EXPECT_EQ(twice.handshake, ProbeOutcome::negative) << "hung up on the second ask too";
+  cfg_.hung_up_retry = std::chrono::milliseconds(0);
+  auto once = contact_again(at);
+  EXPECT_FALSE(once.asked_again);
+  EXPECT_EQ(once.handshake, ProbeOutcome::negative) << "the third hang-up";
+  EXPECT_EQ(contact_again(at).handshake, ProbeOutcome::positive) << "then it answers";
 }
 
 TEST_F(PeerProbe, AnAntiP2pPeerAcceptsTheFakeInfohashAndTheTranscriptShowsIt) {
