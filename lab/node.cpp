@@ -64,6 +64,10 @@ lt::settings_pack settings_for(const Party& p, const LabPlan& plan) {
   sp.set_bool(lt::settings_pack::announce_to_all_trackers, true);
   sp.set_bool(lt::settings_pack::announce_to_all_tiers, true);
   sp.set_str(lt::settings_pack::peer_fingerprint, "-LT2080-");
+  // Each session meets every other once per torrent: in `large`, 63 x 4
+  // connections, past libtorrent's default limit of 200, at which it closes
+  // incoming handshakes (the crawl's, the probes') unanswered.
+  sp.set_int(lt::settings_pack::connections_limit, 1000);
   if (p.utp_only) {
     sp.set_bool(lt::settings_pack::enable_incoming_tcp, false);
     sp.set_bool(lt::settings_pack::enable_outgoing_tcp, false);
