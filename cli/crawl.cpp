@@ -98,9 +98,9 @@ void print_summary(const CrawlSummary& s, const std::string& run_id) {
   if (s.trackers_owed_stopped) {
     std::cerr << "  trackers told `stopped`: " << s.trackers_told_stopped << " of " << s.trackers_owed_stopped << "\n";
   }
-    if (s.own_endpoint_handed_out > 0)
-      std::cerr << "  this crawl's own address and port, handed out " << s.own_endpoint_handed_out
-                << " times (our announce listed back): not recorded\n";
+  if (s.own_endpoint_handed_out > 0)
+    std::cerr << "  this crawl's own address and port, handed out " << s.own_endpoint_handed_out
+              << " times (our announce listed back): not recorded\n";
   if (!s.pex_ends.empty()) {
     std::cerr << "  PEX sessions:";
     for (const auto& [end, n] : s.pex_ends) std::cerr << " " << end << " " << n;

@@ -14,9 +14,9 @@
 #include "cli/record_io.hpp"
 #include "crawler/ed2k_crawl.hpp"
 #include "crawler/krpc_client.hpp"
+#include "net/address_locks.hpp"
 #include "probes/dht_nodes.hpp"
 #include "probes/emule_plan.hpp"
-#include "net/address_locks.hpp"
 #include "probes/peer_probe.hpp"
 #include "store/record_json.hpp"
 

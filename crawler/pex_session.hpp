@@ -1,9 +1,9 @@
 // One outgoing peer session that exists to hear PEX (BEP 11): connect,
 // BitTorrent and BEP 10 handshakes, then listen for ut_pex messages until
 // the hold time runs out (or, with PexUntil::whole_view, until a message
-// shows the peer has named everyone it knows). Every added/added6 entry is reported with its
-// flags; what the peer says about itself becomes a PeerHello, which names
-// the carrier.
+// shows the peer has named everyone it knows). Every added/added6 entry is
+// reported with its flags; what the peer says about itself becomes a
+// PeerHello, which names the carrier.
 //
 // Carriers: TCP, and uTP (BEP 29) when the caller gives a uTP mux for the
 // peer's family. TCP goes first unless the caller says the peer prefers
