@@ -191,7 +191,10 @@ case_ probe_identity 0 "" -- bash -c "$(declare -f netup remote probe_twice); re
 mapfile -t fakes < <(grep -v "^$ih " "$dir/seen.txt" | cut -d' ' -f1)
 mapfile -t ids < <(cut -d' ' -f2- "$dir/seen.txt")
 [[ ${#fakes[@]} == 2 && ${fakes[0]} != "${fakes[1]}" ]] || fail "two runs must send two different fake infohashes: ${fakes[*]}"
-[[ ${ids[0]} != "${ids[2]:-}" ]] || fail "the peer id did not change between runs: ${ids[*]}"
+# The recording peer hangs up without a handshake, so each run asks the real
+# infohash twice (probes/peer_probe.hpp) besides the fake one: compare the
+# first connection of the first run with the last of the second.
+[[ ${#ids[@]} -ge 4 && ${ids[0]} != "${ids[-1]}" ]] || fail "the peer id did not change between runs: ${ids[*]}"
 for id in "${ids[@]}"; do [[ $id == -qB4520-* || $id == -TR3000-* ]] || fail "peer id $id is no common client's"; done
 
 # --- 6. Bounds: memory and sizes.
