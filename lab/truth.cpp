@@ -93,12 +93,6 @@ class Truth {
   std::map<Endpoint, std::size_t> index_;
 };
 
-std::vector<Endpoint> endpoints(const std::vector<const Party*>& ps) {
-  std::vector<Endpoint> out;
-  for (const auto* p : ps) out.push_back(p->endpoint);
-  return out;
-}
-
 void add_tracker_routes(Truth& t, const LabPlan& plan) {
   for (const auto* tr : plan.with_role(Role::tracker)) {
     if (!plan.poisoned(*tr)) continue;
