@@ -95,6 +95,8 @@ void print_summary(const CrawlSummary& s, const std::string& run_id) {
     std::cerr << "    " << to_string(r.via) << " " << printable(r.source) << ": " << r.returned << " / " << r.unique << " / "
               << r.overlap << "\n";
   }
+  if (s.tracker_paths_v4 + s.tracker_paths_v6 > 0)
+    std::cerr << "  tracker announce loops: " << s.tracker_paths_v4 << " over IPv4, " << s.tracker_paths_v6 << " over IPv6\n";
   if (s.trackers_owed_stopped) {
     std::cerr << "  trackers told `stopped`: " << s.trackers_told_stopped << " of " << s.trackers_owed_stopped << "\n";
   }
@@ -133,6 +135,8 @@ nlohmann::json summary_json(const CrawlSummary& s, const std::string& run_id) {
                    {"dht_nodes_unrecorded", s.dht_nodes_unrecorded},
                    {"trackers_owed_stopped", s.trackers_owed_stopped},
                    {"trackers_told_stopped", s.trackers_told_stopped},
+                   {"tracker_paths_v4", s.tracker_paths_v4},
+                   {"tracker_paths_v6", s.tracker_paths_v6},
                    {"own_endpoint_handed_out", s.own_endpoint_handed_out},
                    {"warnings", s.warnings}};
   auto& rounds = j["dht_rounds"] = nlohmann::json::array();

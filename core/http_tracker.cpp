@@ -218,7 +218,38 @@ std::string announce_url(std::string_view announce, const HttpAnnounceParams& p)
   if (p.numwant) url += "&numwant=" + std::to_string(*p.numwant);
   if (p.key) url += "&key=" + std::to_string(*p.key);
   if (p.ip) url += "&ip=" + url_escape(*p.ip);
+  if (p.ipv4) url += "&ipv4=" + url_escape(*p.ipv4);
+  if (p.ipv6) url += "&ipv6=" + url_escape(*p.ipv6);
   return url;
+}
+
+Result<Endpoint> bep7_endpoint(std::string_view value, Family f, std::uint16_t port) {
+  std::string_view addr = value, port_text;
+  if (f == Family::v6 && value.starts_with('[')) {
+    auto close = value.find(']');
+    if (close == std::string_view::npos) return errc::bad_address;
+    addr = value.substr(1, close - 1);
+    if (close + 1 < value.size()) {
+      if (value[close + 1] != ':') return errc::bad_address;
+      port_text = value.substr(close + 2);
+      if (port_text.empty()) return errc::bad_value;
+    }
+  } else if (f == Family::v4) {
+    if (auto colon = value.find(':'); colon != std::string_view::npos) {
+      addr = value.substr(0, colon);
+      port_text = value.substr(colon + 1);
+      if (port_text.empty()) return errc::bad_value;
+    }
+  }
+  auto a = IpAddress::parse(addr);
+  if (!a || a.value().family() != f) return errc::bad_address;
+  if (!port_text.empty()) {
+    unsigned p = 0;
+    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), p);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || p == 0 || p > 65535) return errc::bad_value;
+    port = static_cast<std::uint16_t>(p);
+  }
+  return Endpoint{a.value(), port};
 }
 
 namespace {
@@ -289,9 +320,9 @@ Result<void> set_announce_field(HttpAnnounceParams& p, std::string_view key, std
     if (parse_decimal(value, k)) p.key = k;
     return success();
   }
-  if (key == "ip") {
+  if (key == "ip" || key == "ipv4" || key == "ipv6") {
     if (value.size() > 255) return errc::oversized;
-    p.ip = std::move(value);
+    (key == "ip" ? p.ip : key == "ipv4" ? p.ipv4 : p.ipv6) = std::move(value);
     return success();
   }
   if (key == "event") {

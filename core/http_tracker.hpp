@@ -90,8 +90,19 @@ struct HttpAnnounceParams {
   std::optional<int> numwant;
   std::optional<std::uint32_t> key;
   std::optional<std::string> ip;  // BEP 3 "ip": the address the peer asks to be listed at
+  // BEP 7 "ipv4" and "ipv6": another address (or endpoint) to be listed at,
+  // as sent; bep7_endpoint() reads them. Discouraged since 2020 (anyone can
+  // list a victim), still sent by older clients and honoured by some trackers.
+  std::optional<std::string> ipv4, ipv6;
   friend bool operator==(const HttpAnnounceParams&, const HttpAnnounceParams&) = default;
 };
+
+// A BEP 7 "ipv4"/"ipv6" value of family f: an address ("1.2.3.4",
+// "2001:db8::1") or an endpoint as RFC 2732 writes it ("1.2.3.4:6881",
+// "[2001:db8::1]:6881"); the port is `port` when not given. Errors:
+// errc::bad_address (not an address of that family), errc::bad_value (a
+// port of 0 or out of range).
+Result<Endpoint> bep7_endpoint(std::string_view value, Family f, std::uint16_t port);
 
 // BEP 3 percent-encoding: every byte outside [0-9A-Za-z.\-_~] becomes %XX.
 std::string url_escape(std::string_view bytes);
@@ -100,8 +111,8 @@ std::string announce_url(std::string_view announce, const HttpAnnounceParams& p)
 // The tracker side: the query string of "GET /announce?QUERY" (without the
 // '?'). info_hash, peer_id and port are required; other known keys are
 // checked; unknown keys (compact, no_peer_id, supportcrypto, ...) are
-// skipped. Errors: errc::oversized (query over max_query bytes, or an "ip"
-// over 255), errc::missing_key, errc::bad_hash (info_hash/peer_id not 20
+// skipped. Errors: errc::oversized (query over max_query bytes, or an "ip",
+// "ipv4" or "ipv6" over 255), errc::missing_key, errc::bad_hash (info_hash/peer_id not 20
 // bytes), errc::bad_value (bad escape, number out of range, unknown event, a
 // required key given twice).
 Result<HttpAnnounceParams> decode_announce_query(std::string_view query, std::size_t max_query = 4096);

@@ -132,6 +132,8 @@ TEST(HttpTracker, DecodesTheAnnounceQueryItBuilds) {
     if (g.u32() % 2) p.numwant = static_cast<int>(g.u32() % 1000);
     if (g.u32() % 2) p.key = g.u32();
     if (g.u32() % 2) p.ip = g.bytes(g.u32() % 40);
+    if (g.u32() % 2) p.ipv4 = g.bytes(g.u32() % 40);
+    if (g.u32() % 2) p.ipv6 = g.bytes(g.u32() % 40);
     auto url = announce_url("http://t.example/announce", p);
     auto got = decode_announce_query(std::string_view(url).substr(url.find('?') + 1));
     ASSERT_TRUE(got) << got.error().message() << " for " << url;
@@ -151,6 +153,28 @@ TEST(HttpTracker, RejectsBadAnnounceQueries) {
   EXPECT_EQ(decode_announce_query("info_hash=abc&peer_id=" + ih + "&port=1").error(), make_error_code(errc::bad_hash));
   EXPECT_EQ(decode_announce_query(ok, 10).error(), make_error_code(errc::oversized));
   EXPECT_EQ(decode_announce_query(ok + "&compact=1&supportcrypto=1&key=DEADBEEF").value().key, std::nullopt);
+}
+
+TEST(HttpTracker, ReadsBep7AddressesAndEndpoints) {
+  auto ep = [](const char* text) { return Endpoint::parse(text).value(); };
+  EXPECT_EQ(bep7_endpoint("23.1.2.3", Family::v4, 6881).value(), ep("23.1.2.3:6881"));
+  EXPECT_EQ(bep7_endpoint("23.1.2.3:51413", Family::v4, 6881).value(), ep("23.1.2.3:51413"));
+  EXPECT_EQ(bep7_endpoint("2001:db8::7", Family::v6, 6881).value(), ep("[2001:db8::7]:6881"));
+  EXPECT_EQ(bep7_endpoint("[2001:db8::7]:51413", Family::v6, 6881).value(), ep("[2001:db8::7]:51413"));
+  EXPECT_EQ(bep7_endpoint("[2001:db8::7]", Family::v6, 6881).value(), ep("[2001:db8::7]:6881"));
+}
+
+TEST(HttpTracker, RefusesBep7ValuesOfTheWrongFamilyOrWithBadPorts) {
+  auto err = [](std::string_view v, Family f) { return bep7_endpoint(v, f, 6881).error(); };
+  EXPECT_EQ(err("2001:db8::7", Family::v4), make_error_code(errc::bad_address));
+  EXPECT_EQ(err("23.1.2.3", Family::v6), make_error_code(errc::bad_address));
+  EXPECT_EQ(err("tracker.example", Family::v4), make_error_code(errc::bad_address));
+  EXPECT_EQ(err("[2001:db8::7", Family::v6), make_error_code(errc::bad_address));
+  EXPECT_EQ(err("[2001:db8::7]x1", Family::v6), make_error_code(errc::bad_address));
+  EXPECT_EQ(err("23.1.2.3:0", Family::v4), make_error_code(errc::bad_value));
+  EXPECT_EQ(err("23.1.2.3:65536", Family::v4), make_error_code(errc::bad_value));
+  EXPECT_EQ(err("23.1.2.3:", Family::v4), make_error_code(errc::bad_value));
+  EXPECT_EQ(err("[2001:db8::7]:", Family::v6), make_error_code(errc::bad_value));
 }
 
 TEST(HttpTracker, DecodesScrapeQueries) {

@@ -123,6 +123,8 @@ struct Crawler::Impl {
   std::size_t pex_done = 0;
   PeerId peer_id;
   UtpMuxes utp;
+  std::shared_ptr<net::Resolver> resolver =
+      cfg.resolver ? cfg.resolver : std::make_shared<net::SystemResolver>(io.get_executor());
   std::optional<Error> sink_error;
   CrawlSummary summary;
 
@@ -263,10 +265,38 @@ struct Crawler::Impl {
     return wait;
   }
 
-  awaitable<void> tracker_loop(std::size_t ti, std::string url) {
+  // A tracker URL: one announce loop per address family its host has.
+  awaitable<void> tracker_flow(std::size_t ti, std::string url) {
+    std::vector<TrackerPath> paths;
+    if (auto parsed = parse_tracker_url(url); !parsed) {
+      summary.warnings.push_back(url + ": not an http, https or udp tracker URL with a port");
+    } else if (auto r = co_await tracker_paths(parsed.value(), *resolver, cfg.bind_v6 ? Ipv6Routes::on : Ipv6Routes::off); !r) {
+      summary.warnings.push_back(url + ": cannot resolve " + parsed.value().host + ": " + r.error().message());
+    } else if (r.value().empty()) {
+      summary.warnings.push_back(url + ": " + parsed.value().host + " has no IPv4 address (and IPv6 is off)");
+    } else {
+      paths = std::move(r).value();
+    }
+    if (paths.empty()) {
+      core.first_round_done();
+      flow_ended();
+      co_return;
+    }
+    for (std::size_t k = 1; k < paths.size(); ++k) {
+      core.first_round_started();
+      flow_started();
+      asio::co_spawn(io, tracker_loop(ti, url, paths[k], paths.size()), asio::detached);
+    }
+    co_await tracker_loop(ti, url, paths[0], paths.size());
+  }
+
+  awaitable<void> tracker_loop(std::size_t ti, std::string url, TrackerPath path, std::size_t paths) {
     const Target& t = targets[ti];
     Via via = tracker_via(url);
-    TrackerClient c(io.get_executor(), url, cfg.bind_v4, cfg.bind_v6, http, gate, cfg.udp,
+    ++(path.server.is_v4() ? summary.tracker_paths_v4 : summary.tracker_paths_v6);
+    // With two families, a warning says which one failed.
+    auto label = paths > 1 ? url + " (at " + path.server.to_string() + ")" : url;
+    TrackerClient c(io.get_executor(), url, path, cfg.bind_v4, cfg.bind_v6, http, gate, cfg.udp,
                     [this, url, via, ih = t.info_hash](const std::optional<Endpoint>& ep, AnomalyKind k, std::string d) {
                       anomaly(via, url, ep, ih, k, std::move(d));
                     });
@@ -280,7 +310,7 @@ struct Crawler::Impl {
         owed_stopped = true;
         on_tracker_reply(t, c, r.value());
       } else if (first) {
-        summary.warnings.push_back(url + ": " + c.last_error());
+        summary.warnings.push_back(label + ": " + c.last_error());
       }
       if (first && cfg.scrape && !stop_signal.requested()) co_await scrape(t, c);
       if (first) core.first_round_done();
@@ -418,7 +448,7 @@ struct Crawler::Impl {
         for (const auto& u : urls) {
           core.first_round_started();
           flow_started();
-          asio::co_spawn(io, tracker_loop(i, u), asio::detached);
+          asio::co_spawn(io, tracker_flow(i, u), asio::detached);
         }
       }
       if (krpc) {

@@ -31,6 +31,7 @@
 #include "crawler/http_client.hpp"
 #include "crawler/pex_session.hpp"
 #include "net/rate_gate.hpp"
+#include "net/resolver.hpp"
 #include "crawler/tally.hpp"
 #include "crawler/targets.hpp"
 #include "crawler/udp_tracker_client.hpp"
@@ -63,6 +64,9 @@ struct CrawlConfig {
   HttpLimits http;
   PexConfig pex;
   std::string run_id;
+  // Tracker names are resolved here (null: the system's resolver). Shared:
+  // tests hand in a fixed table.
+  std::shared_ptr<net::Resolver> resolver;
 
   // For tests and the demo: finishes in about a minute on the lab.
   static CrawlConfig quick();
@@ -103,6 +107,9 @@ struct CrawlSummary {
   // Trackers that answered an announce (so are owed `stopped`), and how
   // many of those acknowledged the `stopped` announce.
   std::size_t trackers_owed_stopped = 0, trackers_told_stopped = 0;
+  // Announce loops started, by the family of the tracker address they ask
+  // (a name with both families is asked over each).
+  std::size_t tracker_paths_v4 = 0, tracker_paths_v6 = 0;
   // Peers handed out that were this crawl itself (its bind address and the
   // port it announces: trackers list whoever announced), not recorded.
   std::size_t own_endpoint_handed_out = 0;

@@ -8,6 +8,7 @@
 #include "crawler/udp_tracker_client.hpp"
 #include "tests/testlib/fixtures.hpp"
 #include "tests/testlib/hostile.hpp"
+#include "tests/testlib/run_until.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,19 +20,10 @@ using namespace std::chrono_literals;
 using testlib::HttpMisbehaviour;
 using testlib::PeerMisbehaviour;
 
-template <class T>
-awaitable<void> store(awaitable<T> aw, std::optional<T>& out, asio::io_context& io) {
-  out.emplace(co_await std::move(aw));
-  io.stop();
-}
-
 // Runs aw on io until it completes; servers spawned on io are abandoned.
 template <class T>
 T run(asio::io_context& io, awaitable<T> aw) {
-  std::optional<T> out;
-  asio::co_spawn(io, store(std::move(aw), out, io), asio::detached);
-  io.run();
-  return std::move(*out);
+  return testlib::run_until_done(io, std::move(aw));
 }
 
 HttpLimits limits(std::function<void(HttpLimits&)> edit) {

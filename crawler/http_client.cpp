@@ -19,6 +19,10 @@ struct HttpClient::Transfer {
   bool finished = false;
   CURLcode result = CURLE_OK;
   std::array<char, CURL_ERROR_SIZE> why{};  // curl's own words for a failure
+  struct FreeList {
+    void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
+  };
+  std::unique_ptr<curl_slist, FreeList> resolve;  // CURLOPT_RESOLVE's list: curl reads it during the transfer
 };
 
 struct HttpClient::Watch {
@@ -156,11 +160,11 @@ bool ipv6_literal_host(std::string_view url) {
   return scheme != std::string_view::npos && url.substr(scheme + 3, 1) == "[";
 }
 
-awaitable<HttpOutcome> HttpClient::get(std::string url) {
+awaitable<HttpOutcome> HttpClient::get(std::string url, std::optional<HttpPin> pin) {
   auto alive = alive_;
   CURL* easy = curl_easy_init();
-  if (!easy) co_return HttpOutcome{0, {}, "curl_easy_init failed", std::nullopt};
-  auto owned = std::make_unique<Transfer>(Transfer{easy, limits_.max_body, Wakeup(ex_), {}});
+  if (!easy) co_return HttpOutcome{.error = "curl_easy_init failed"};
+  auto owned = std::make_unique<Transfer>(Transfer{.easy = easy, .max_body = limits_.max_body, .done = Wakeup(ex_)});
   Transfer* t = owned.get();
   curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &HttpClient::on_body);
@@ -180,11 +184,20 @@ awaitable<HttpOutcome> HttpClient::get(std::string url) {
   curl_easy_setopt(easy, CURLOPT_USERAGENT, limits_.user_agent.c_str());
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->why.data());
+  // curl takes one interface per transfer, so the family is chosen first: a
+  // v4 address cannot send to IPv6, nor a v6 one to IPv4.
+  bool v6 = pin ? !pin->address.is_v4() : ipv6_literal_host(url);
+  if (pin) {
+    curl_easy_setopt(easy, CURLOPT_IPRESOLVE, v6 ? CURL_IPRESOLVE_V6 : CURL_IPRESOLVE_V4);
+    if (!IpAddress::parse(pin->host)) {
+      auto a = pin->address.to_string();
+      t->resolve.reset(curl_slist_append(nullptr, (pin->host + ':' + std::to_string(pin->port) + ':' +
+                                                   (v6 ? '[' + a + ']' : a)).c_str()));
+      curl_easy_setopt(easy, CURLOPT_RESOLVE, t->resolve.get());
+    }
+  }
   std::string interface;
-  // curl takes one interface per transfer, so the family is chosen from the
-  // URL: a v4 address cannot send to an IPv6 literal, nor a v6 one to IPv4.
-  const auto& local = ipv6_literal_host(url) ? limits_.local6 : limits_.local;
-  if (local) {
+  if (const auto& local = v6 ? limits_.local6 : limits_.local) {
     interface = "host!" + local->to_string();
     curl_easy_setopt(easy, CURLOPT_INTERFACE, interface.c_str());
   }
@@ -192,13 +205,19 @@ awaitable<HttpOutcome> HttpClient::get(std::string url) {
   curl_multi_add_handle(multi_, easy);
   while (!t->finished) {
     co_await t->done.wait();
-    if (!*alive) co_return HttpOutcome{0, {}, "HTTP client closed", std::nullopt};
+    if (!*alive) co_return HttpOutcome{.error = "HTTP client closed"};
   }
   HttpOutcome out;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &out.status);
   curl_off_t connected_us = 0;
   curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connected_us);
   bool connected = connected_us > 0;
+  char* primary_ip = nullptr;
+  long primary_port = 0;
+  curl_easy_getinfo(easy, CURLINFO_PRIMARY_IP, &primary_ip);
+  curl_easy_getinfo(easy, CURLINFO_PRIMARY_PORT, &primary_port);
+  if (auto ip = IpAddress::parse(primary_ip ? primary_ip : ""); ip && connected && primary_port > 0 && primary_port < 65536)
+    out.server = Endpoint{ip.value(), static_cast<std::uint16_t>(primary_port)};
   auto result = t->result;
   bool too_big = t->too_big;
   std::string curl_says(t->why.data());

@@ -29,7 +29,16 @@ struct HttpLimits {
   std::chrono::seconds min_rate_window{10};          // ... averaged over this long
   std::string user_agent = "p2pscope/0.1";
   std::optional<IpAddress> local;                    // send from this address (default: the kernel's choice) ...
-  std::optional<IpAddress> local6;                   // ... or this one, for a URL whose host is an IPv6 literal
+  std::optional<IpAddress> local6;                   // ... or this one, when the server is asked over IPv6
+};
+
+// Where to connect for a URL: curl is handed the address of its host
+// (CURLOPT_RESOLVE), so the caller chooses the family and the address, and
+// stays in that family over redirects. A literal host is only kept to.
+struct HttpPin {
+  std::string host;  // as in the URL, without brackets
+  std::uint16_t port = 0;
+  IpAddress address;
 };
 
 // Whether the URL's host is a bracketed IPv6 literal ("http://[2001:db8::1]:80/").
@@ -43,6 +52,7 @@ struct HttpOutcome {
   // the anomaly it amounts to.
   std::optional<std::string> error;
   std::optional<AnomalyKind> anomaly;
+  std::optional<Endpoint> server;  // the address the last connection went to, when one was made
 };
 
 class HttpClient {
@@ -52,8 +62,9 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // GETs url (http or https only, also after redirects).
-  net::awaitable<HttpOutcome> get(std::string url);
+  // GETs url (http or https only, also after redirects), at pin's address
+  // when given, else wherever curl resolves the host to.
+  net::awaitable<HttpOutcome> get(std::string url, std::optional<HttpPin> pin = std::nullopt);
   std::size_t active() const noexcept { return transfers_.size(); }
 
  private:

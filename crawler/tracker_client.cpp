@@ -66,16 +66,32 @@ IpAddress host_key(const std::string& host) {
 
 }  // namespace
 
-TrackerClient::TrackerClient(const asio::any_io_executor& ex, std::string url, IpAddress local,
+TrackerClient::TrackerClient(const asio::any_io_executor& ex, std::string url, TrackerPath path, IpAddress local,
                              std::optional<IpAddress> local6, HttpClient& http, net::RateGate& gate,
                              UdpTrackerTiming udp_timing, TrackerAnomalyFn on_anomaly)
-    : ex_(ex), url_(std::move(url)), parsed_(parse_tracker_url(url_)), via_(tracker_via(url_)), local_(local),
-      local6_(local6), http_(http), gate_(gate),
-      udp_timing_(udp_timing), on_anomaly_(std::move(on_anomaly)) {}
+    : ex_(ex), url_(std::move(url)), parsed_(parse_tracker_url(url_)), via_(tracker_via(url_)), path_(path),
+      local_(local), local6_(local6), http_(http), gate_(gate), udp_timing_(udp_timing),
+      on_anomaly_(std::move(on_anomaly)) {}
 
 Via tracker_via(std::string_view url) {
   auto u = parse_tracker_url(url);
   return u && u.value().scheme == TrackerUrl::Scheme::udp ? Via::tracker_udp : Via::tracker_http;
+}
+
+awaitable<Result<std::vector<TrackerPath>>> tracker_paths(const TrackerUrl& url, Resolver& resolver, Ipv6Routes ipv6) {
+  auto all = co_await resolver.resolve(url.host);
+  if (!all) co_return all.error();
+  std::vector<TrackerPath> out;
+  for (auto f : {Family::v4, Family::v6}) {
+    if (f == Family::v6 && ipv6 == Ipv6Routes::off) continue;
+    auto some = of_family(all.value(), f);
+    if (!some.empty()) out.push_back({some.front()});
+  }
+  co_return out;
+}
+
+HttpPin TrackerClient::pin() const {
+  return HttpPin{parsed_.value().host, parsed_.value().port, path_.server};
 }
 
 
@@ -100,8 +116,8 @@ awaitable<Result<TrackerReply>> TrackerClient::announce_http(const TrackerAnnoun
   p.numwant = a.numwant;
   p.key = a.key;
   co_await net::pace(gate_, host_key(parsed_.value().host));
-  auto out = co_await http_.get(announce_url(url_, p));
-  if (out.anomaly) on_anomaly_(std::nullopt, *out.anomaly, *out.error);
+  auto out = co_await http_.get(announce_url(url_, p), pin());
+  if (out.anomaly) on_anomaly_(out.server, *out.anomaly, *out.error);
   if (out.error) co_return fail(make_error_code(std::errc::io_error), *out.error).error();
   auto r = decode_http_announce(out.body);
   if (!r) {
@@ -119,29 +135,21 @@ awaitable<Result<TrackerReply>> TrackerClient::announce_http(const TrackerAnnoun
   reply.min_interval = resp.min_interval;
   reply.seeders = resp.complete;
   reply.leechers = resp.incomplete;
+  reply.address = out.server;
   co_return reply;
 }
 
-awaitable<Result<void>> TrackerClient::resolve_udp() {
-  if (udp_) co_return success();
-  const auto& u = parsed_.value();
-  udp::resolver resolver(ex_);
-  error_code ec;
-  auto results = co_await resolver.async_resolve(u.host, std::to_string(u.port), use_ec(ec));
-  if (ec) co_return fail(std::error_code(ec.value(), std::system_category()), "cannot resolve " + u.host + ": " + ec.message());
-  for (const auto& r : results) {
-    auto ep = from_asio(r.endpoint());
-    if (!ep.address.is_v4() && !local6_) continue;
-    udp_.emplace(ex_, ep, ep.address.is_v4() ? local_ : *local6_, udp_timing_, gate_,
-                 [fn = on_anomaly_](const Endpoint& from, AnomalyKind k, std::string d) { fn(from, k, std::move(d)); });
-    co_return success();
-  }
-  co_return fail(make_error_code(std::errc::address_family_not_supported),
-                 u.host + " has no IPv4 address (and IPv6 is off: --bind6)");
+Result<void> TrackerClient::open_udp() {
+  if (udp_) return success();
+  bool v6 = !path_.server.is_v4();
+  if (v6 && !local6_) return fail(make_error_code(std::errc::address_family_not_supported), "IPv6 is off (--bind6)");
+  udp_.emplace(ex_, Endpoint{path_.server, parsed_.value().port}, v6 ? *local6_ : local_, udp_timing_, gate_,
+               [fn = on_anomaly_](const Endpoint& from, AnomalyKind k, std::string d) { fn(from, k, std::move(d)); });
+  return success();
 }
 
 awaitable<Result<TrackerReply>> TrackerClient::announce_udp(const TrackerAnnounce& a) {
-  if (auto st = co_await resolve_udp(); !st) co_return st.error();
+  if (auto st = open_udp(); !st) co_return st.error();
   UdpAnnounceRequest req;
   req.info_hash = a.info_hash;
   req.peer_id = a.peer_id;
@@ -167,7 +175,7 @@ awaitable<Result<TrackerReply>> TrackerClient::announce_udp(const TrackerAnnounc
 awaitable<Result<TrackerCounts>> TrackerClient::scrape(const InfoHash& ih) {
   if (!parsed_) co_return parsed_.error();
   if (parsed_.value().scheme == TrackerUrl::Scheme::udp) {
-    if (auto st = co_await resolve_udp(); !st) co_return st.error();
+    if (auto st = open_udp(); !st) co_return st.error();
     std::vector<InfoHash> one(1, ih);  // not a braced list: GCC 12 miscompiles those across co_await
     auto r = co_await udp_->scrape(std::move(one));
     if (!r) co_return fail(r.error(), r.error().message()).error();
@@ -180,8 +188,8 @@ awaitable<Result<TrackerCounts>> TrackerClient::scrape(const InfoHash& ih) {
   url += url.find('?') == std::string::npos ? '?' : '&';
   url += "info_hash=" + url_escape(ih.raw());
   co_await net::pace(gate_, host_key(parsed_.value().host));
-  auto out = co_await http_.get(url);
-  if (out.anomaly) on_anomaly_(std::nullopt, *out.anomaly, "scrape: " + *out.error);
+  auto out = co_await http_.get(url, pin());
+  if (out.anomaly) on_anomaly_(out.server, *out.anomaly, "scrape: " + *out.error);
   if (out.error) co_return fail(make_error_code(std::errc::io_error), *out.error).error();
   auto r = decode_http_scrape(out.body);
   if (!r || r.value().failure_reason) {

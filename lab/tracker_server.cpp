@@ -34,9 +34,15 @@ std::string http_announce(std::string_view head, std::string_view query, const I
     seen.user_agent = http_header_value(head, "User-Agent");
     state.config().observe(seen);
   }
-  TrackerState::Announce a{p.info_hash, {from, p.port}, p.left == 0, p.event, p.numwant.value_or(-1)};
-  if (state.config().honour_ip && p.ip) {
-    if (auto ip = IpAddress::parse(*p.ip)) a.peer.address = ip.value();
+  TrackerState::Announce a{p.info_hash, {from, p.port}, p.left == 0, p.event, p.numwant.value_or(-1), {}};
+  if (state.config().honour_ip) {
+    if (p.ip) {
+      if (auto ip = IpAddress::parse(*p.ip)) a.peer.address = ip.value();
+    }
+    for (auto [value, f] : {std::pair{&p.ipv4, Family::v4}, std::pair{&p.ipv6, Family::v6}}) {
+      auto ep = *value ? bep7_endpoint(**value, f, p.port) : Result<Endpoint>(errc::missing_key);
+      if (ep && ep.value() != a.peer) a.also.push_back(ep.value());
+    }
   }
   auto reply = state.announce(a, TrackerState::Clock::now());
   if (!reply) return bencoded_failure("tracker full");
@@ -143,7 +149,7 @@ std::optional<UdpTrackerResponse> handle_udp(std::string_view dgram, const udp::
   }
   Endpoint peer{from_asio(from.address()), a.port};
   if (state.config().honour_ip && a.ip != 0 && peer.address.is_v4()) peer.address = IpAddress::v4(a.ip);
-  auto reply = state.announce({a.info_hash, peer, a.left == 0, a.event, a.num_want}, TrackerState::Clock::now());
+  auto reply = state.announce({a.info_hash, peer, a.left == 0, a.event, a.num_want, {}}, TrackerState::Clock::now());
   if (!reply) return UdpErrorResponse{a.transaction_id, "tracker full"};
   UdpAnnounceResponse r{a.transaction_id, static_cast<std::uint32_t>(state.config().interval.count()),
                         reply.value().leechers, reply.value().seeders, {}};
@@ -169,18 +175,23 @@ Result<TrackerState::Reply> TrackerState::announce(const Announce& a, Clock::tim
   }
   auto& swarm = it->second;
   expire(swarm, now);
+  auto self = [&](const Endpoint& ep) { return ep == a.peer || std::find(a.also.begin(), a.also.end(), ep) != a.also.end(); };
   if (a.event == AnnounceEvent::stopped) {
     swarm.peers.erase(a.peer);
+    for (const auto& ep : a.also) swarm.peers.erase(ep);
   } else {
-    if (!swarm.peers.count(a.peer) && swarm.peers.size() >= cfg_.max_peers) return errc::too_many_items;
+    std::size_t added = !swarm.peers.count(a.peer);
+    for (const auto& ep : a.also) added += !swarm.peers.count(ep);
+    if (added && swarm.peers.size() + added > cfg_.max_peers) return errc::too_many_items;
     if (a.event == AnnounceEvent::completed) ++swarm.completed;
     swarm.peers[a.peer] = PeerState{a.seed, now};
+    for (const auto& ep : a.also) swarm.peers[ep] = PeerState{a.seed, now};
   }
   Reply r;
   std::vector<Endpoint> others;
   for (const auto& [ep, st] : swarm.peers) {
     (st.seed ? r.seeders : r.leechers)++;
-    if (ep != a.peer) others.push_back(ep);
+    if (!self(ep)) others.push_back(ep);
   }
   int want = a.numwant < 0 ? cfg_.default_numwant : std::min(a.numwant, cfg_.max_numwant);
   std::shuffle(others.begin(), others.end(), rng_);

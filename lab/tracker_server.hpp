@@ -39,7 +39,9 @@ struct AnnounceSeen {
 };
 
 struct TrackerConfig {
-  bool honour_ip = false;           // take the announce "ip" field as the peer's address
+  // Take the announce "ip" field as the peer's address, and list it at the
+  // BEP 7 ipv4=/ipv6= ones as well (BEP 7 now advises against both).
+  bool honour_ip = false;
   std::vector<Endpoint> injected;   // added to every announce reply
   std::chrono::seconds interval{300};
   std::chrono::seconds min_interval{150};  // HTTP "min interval": how soon a client may announce again
@@ -60,6 +62,7 @@ class TrackerState {
     bool seed = false;    // left == 0
     AnnounceEvent event = AnnounceEvent::none;
     int numwant = -1;     // < 0: the default
+    std::vector<Endpoint> also;  // listed (or removed) alongside `peer`: BEP 7's other addresses
   };
   struct Reply {
     std::vector<Endpoint> peers;

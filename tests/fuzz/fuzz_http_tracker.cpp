@@ -23,6 +23,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       auto url = announce_url("http://t/announce", q.value());
       auto again = decode_announce_query(std::string_view(url).substr(url.find('?') + 1));
       if (!again || !(again.value() == q.value())) __builtin_trap();
+      // A BEP 7 value read is of the family asked for, and never port 0.
+      for (auto [v, f] : {std::pair{&q.value().ipv4, Family::v4}, std::pair{&q.value().ipv6, Family::v6}}) {
+        if (!*v) continue;
+        if (auto ep = bep7_endpoint(**v, f, 6881); ep && (ep.value().address.family() != f || ep.value().port == 0))
+          __builtin_trap();
+      }
     }
     return 0;
   }

@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
     put(corpus / "fuzz_krpc", bep5);
   }
   put(corpus / "fuzz_http_tracker", std::string(1, '\0') + slurp(fixtures / "zeek_tracker_announce_body.bencode"));
+  // An announce query with BEP 7's ipv4= and ipv6= endpoints (the tracker side).
+  put(corpus / "fuzz_http_tracker", "\x02info_hash=aaaaaaaaaaaaaaaaaaaa&peer_id=bbbbbbbbbbbbbbbbbbbb&port=6881&left=0"
+                                    "&ipv4=23.1.2.3%3A51413&ipv6=%5B2001%3Adb8%3A%3A7%5D%3A51413");
   put(corpus / "fuzz_peer_wire", slurp(fixtures / "utp_pex_frame58_eleven_peers.bin"));
   // fuzz_pcap_file: the first records of the real classic captures, after
   // the header byte that picks microseconds and a 65535-byte snap length.
