@@ -25,16 +25,26 @@ ClientDriver driver(const std::string& name) {
   throw std::invalid_argument(name);
 }
 
+std::string describe(const ClientReport& r) {
+  return "\n" + report_table(nlohmann::json::array({to_json(r)}));
+}
+
+// Issue 26: every BitTorrent taint run's pcap, read by `p2pscope passive`,
+// shows the client giving out what the feeders recorded, no more, no less.
+void expect_views_agree(const ClientReport& r) {
+  if (r.run.mode != RunMode::taint || r.run.plan.network != Network::bittorrent) return;
+  ASSERT_TRUE(r.run.wire) << r.run.wire_error.value_or("no pcap check") << describe(r);
+  EXPECT_TRUE(r.run.wire->agree()) << describe(r);
+}
+
 ClientReport run(const ClientDriver& d, RunOptions o = {}) {
   o.dir = fs::path(P2PSCOPE_HARNESS_RUNS) / (d.name + (o.mode == RunMode::idle ? "-idle" : "") +
                                              (o.anonymity == Anonymity::on ? "-anonymous" : ""));
   auto r = run_client(d, o);
   if (!r) throw std::runtime_error("harness failed: " + r.error().message());
-  return make_report(std::move(r).value());
-}
-
-std::string describe(const ClientReport& r) {
-  return "\n" + report_table(nlohmann::json::array({to_json(r)}));
+  auto report = make_report(std::move(r).value());
+  expect_views_agree(report);
+  return report;
 }
 
 // A healthy client: ran, gave peers out, created none, and passed on by PEX

@@ -13,6 +13,10 @@ Status PcapRecorder::start(const std::string& device, const std::filesystem::pat
   pcap_set_snaplen(handle_, 65535);
   pcap_set_timeout(handle_, 100);  // ms: how soon stop() is noticed on a quiet link
   pcap_set_immediate_mode(handle_, 1);
+  // In immediate mode each ring slot holds a whole snap length (64 KiB on
+  // loopback), so libpcap's default 2 MiB held 32 packets: a client's burst
+  // of handshakes overran it and the pcap lost whole segments.
+  pcap_set_buffer_size(handle_, 64 << 20);
   if (pcap_activate(handle_) < 0) {
     std::string why = pcap_geterr(handle_);
     pcap_close(handle_);
@@ -41,6 +45,7 @@ void PcapRecorder::stop() {
   stop_ = true;
   pcap_breakloop(handle_);
   if (thread_.joinable()) thread_.join();
+  if (pcap_stat st{}; pcap_stats(handle_, &st) == 0) dropped_ = st.ps_drop + st.ps_ifdrop;
   pcap_dump_close(dumper_);
   pcap_close(handle_);
   dumper_ = nullptr;

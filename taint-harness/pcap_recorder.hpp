@@ -27,6 +27,8 @@ class PcapRecorder {
   Status start(const std::string& device, const std::filesystem::path& file);
   void stop();
   std::uint64_t packets() const noexcept { return packets_; }
+  // Packets the kernel dropped (its buffer was full), known after stop().
+  std::uint64_t dropped() const noexcept { return dropped_; }
 
  private:
   pcap* handle_ = nullptr;
@@ -34,6 +36,7 @@ class PcapRecorder {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> packets_{0};
+  std::uint64_t dropped_ = 0;
 };
 
 }  // namespace p2pscope::harness

@@ -100,6 +100,21 @@ std::string audit_section(const json& r) {
   return out;
 }
 
+std::string wire_section(const json& w) {
+  if (w.contains("error")) return "   pcap check: " + str(w, "error") + "\n";
+  std::string out = fmt::format(
+      "   pcap check (p2pscope passive on sandbox-lo.pcap): {} ut_pex messages, {} KRPC responses from the client; "
+      "{} PEX peers, {} DHT values, {} DHT nodes: {}\n",
+      w.value("pex_messages", 0), w.value("krpc_responses", 0), w.value("pex_peers", 0), w.value("dht_values", 0),
+      w.value("dht_nodes", 0),
+      w.value("agree", false) ? "the same as the feeders saw" : fmt::format("{} differ", w.value("differing", 0)));
+  for (const auto& d : w.value("differences", json::array())) out += "     " + d.get<std::string>() + "\n";
+  if (w.value("pcap_dropped", 0) > 0)
+    out += fmt::format("     the recorder's kernel buffer dropped {} packets\n", w.value("pcap_dropped", 0));
+  if (w.contains("damage")) out += "     the pcap is damaged: " + str(w, "damage") + "\n";
+  return out;
+}
+
 std::string egress_section(const json& e) {
   std::string out = fmt::format("   idle egress: {} packets ({} bytes) in {:.0f} s, {:.1f}/min\n",
                                 e.at("packets").get<std::uint64_t>(), e.at("bytes").get<std::uint64_t>(),
@@ -168,6 +183,8 @@ json to_json(const ClientReport& r) {
     if (run.plan.network == Network::bittorrent) j["audit"] = to_json(r.audit);
   }
   if (run.egress) j["egress"] = to_json(*run.egress);
+  if (run.wire) j["wire_check"] = to_json(*run.wire);
+  if (run.wire_error) j["wire_check"] = {{"agree", false}, {"error", *run.wire_error}};
   if (run.stop_note) j["stop_note"] = *run.stop_note;
   if (run.interrupted) j["interrupted"] = true;
   if (run.error) {
@@ -207,6 +224,7 @@ std::string report_table(const json& reports) {
                          c.at("pex").size(), c.at("dht").size(), c.at("announces").size(),
                          c.at("dht_queries").get<std::uint64_t>());
     }
+    if (r.contains("wire_check")) out += wire_section(r.at("wire_check"));
     if (r.contains("stop_note")) out += "   note: " + str(r, "stop_note") + "\n";
     if (r.value("interrupted", false)) out += "   interrupted: the window was cut short by SIGINT/SIGTERM\n";
     if (r.contains("error")) out += error_section(r);

@@ -304,6 +304,7 @@ int inside(const ClientDriver& d, const RunOptions& opt, const HarnessPlan& plan
   }
   pcap.stop();
   status["pcap_packets"] = pcap.packets();
+  status["pcap_dropped"] = pcap.dropped();
   if (sup.error) status["error"] = *sup.error;
   status["stopped_cleanly"] = sup.stopped_cleanly;
   status["interrupted"] = sup.interrupted;
@@ -421,6 +422,14 @@ StatusOr<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
       r.egress->seconds = r.capture.duration;
     }
     else if (!r.error) r.error = "cannot read the run's capture for its idle egress: " + egress.error().message();
+  }
+  if (opt.mode == RunMode::taint && r.plan.network == Network::bittorrent) {
+    auto wire = check_wire(opt.dir / "sandbox-lo.pcap", r.capture, r.plan);
+    if (wire) {
+      r.wire = std::move(wire).value();
+      r.wire->pcap_dropped = status.value("pcap_dropped", std::uint64_t{0});
+    }
+    else r.wire_error = "cannot read the run's pcap: " + wire.error().message();
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   return r;

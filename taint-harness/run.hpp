@@ -12,6 +12,7 @@
 #include "taint-harness/capture.hpp"
 #include "taint-harness/drivers.hpp"
 #include "taint-harness/egress.hpp"
+#include "taint-harness/wire_check.hpp"
 #include "taint-harness/plan.hpp"
 
 #include <chrono>
@@ -57,6 +58,10 @@ struct RunResult {
   bool interrupted = false;          // SIGINT/SIGTERM cut the window short (see stop_runs_on_signals)
   double seconds = 0;                // wall time of the whole run
   std::optional<Egress> egress;      // idle runs: what the client sent
+  // BitTorrent taint runs: the pcap's view of what the client gave out
+  // against the feeders' (wire_check.hpp); or why the pcap could not be read.
+  std::optional<WireCheck> wire;
+  std::optional<std::string> wire_error;
 };
 
 // Makes SIGINT and SIGTERM end runs early and cleanly instead of killing

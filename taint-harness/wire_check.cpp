@@ -1,0 +1,109 @@
+#include "taint-harness/wire_check.hpp"
+
+#include "passive/extractor.hpp"
+#include "passive/pcap_reader.hpp"
+
+#include <map>
+#include <set>
+
+namespace p2pscope::harness {
+namespace {
+
+using Endpoints = std::set<Endpoint>;
+
+struct Views {
+  Endpoints pex, values, nodes;
+  std::map<Endpoint, std::size_t> pex_to;  // ut_pex messages by receiver
+};
+
+Views feeders_view(const Capture& c) {
+  Views v;
+  for (const auto& m : c.pex) {
+    ++v.pex_to[m.to];
+    for (const auto& p : m.added) v.pex.insert(p.endpoint);
+  }
+  for (const auto& d : c.dht) {
+    v.values.insert(d.values.begin(), d.values.end());
+    v.nodes.insert(d.nodes.begin(), d.nodes.end());
+  }
+  return v;
+}
+
+void one_sided(WireCheck& w, std::string_view what, const Endpoints& a, const Endpoints& b, std::string_view where) {
+  for (const auto& e : a) {
+    if (b.count(e)) continue;
+    if (++w.differing <= kMaxDifferences)
+      w.differences.push_back(std::string(what) + " " + e.to_string() + ": " + std::string(where));
+  }
+}
+
+void compare(WireCheck& w, std::string_view what, const Endpoints& pcap, const Endpoints& feeders) {
+  one_sided(w, what, pcap, feeders, "in the pcap, not in the feeders' capture");
+  one_sided(w, what, feeders, pcap, "in the feeders' capture, not in the pcap");
+}
+
+// Every message a feeder read was on the wire first. The other way is no
+// defect: the client may send one more as it is stopped, past the feeders.
+void compare_messages(WireCheck& w, const std::map<Endpoint, std::size_t>& pcap,
+                      const std::map<Endpoint, std::size_t>& feeders) {
+  for (const auto& [to, n] : feeders) {
+    auto it = pcap.find(to);
+    auto held = it == pcap.end() ? 0 : it->second;
+    if (held >= n) continue;
+    if (++w.differing <= kMaxDifferences)
+      w.differences.push_back("ut_pex to " + to.to_string() + ": the feeders read " + std::to_string(n) +
+                              ", the pcap holds " + std::to_string(held));
+  }
+}
+
+}  // namespace
+
+StatusOr<WireCheck> check_wire(const std::filesystem::path& pcap, const Capture& c, const HarnessPlan& plan) {
+  WireCheck w;
+  Views wire;
+  auto nodes = plan.dht_nodes();
+  Endpoints feeders(nodes.begin(), nodes.end());
+  for (const auto& f : plan.fed) feeders.insert(f.endpoint);
+  auto self = [&](const IpAddress& a) { return a == plan.client.address || a == plan.client6; };
+  auto from_client = [&](const passive::Hop& h) {
+    return !self(h.to.address) && (self(h.from.address) || feeders.count(h.to));
+  };
+  passive::Extractor extractor([&](const passive::Event& e) {
+    if (const auto* p = std::get_if<passive::PexEvent>(&e); p && from_client(p->hop)) {
+      ++w.pex_messages;
+      ++wire.pex_to[p->hop.to];
+      for (const auto& peer : p->pex.added) wire.pex.insert(peer.endpoint);
+    } else if (const auto* k = std::get_if<passive::KrpcEvent>(&e);
+               k && from_client(k->hop) && k->kind == passive::KrpcKind::response) {
+      ++w.krpc_responses;
+      wire.values.insert(k->values.begin(), k->values.end());
+      for (const auto& n : k->nodes) wire.nodes.insert(n.endpoint);
+    }
+  });
+  auto sum = passive::read_packets(pcap, [&](const passive::Frame& f, const Packet* p) {
+    if (p) extractor.packet(f.t, *p);
+  });
+  if (!sum) return sum.error();
+  extractor.finish();
+  w.damage = sum.value().damage;
+  w.pex_peers = wire.pex.size();
+  w.dht_values = wire.values.size();
+  w.dht_nodes = wire.nodes.size();
+  auto fed = feeders_view(c);
+  compare(w, "pex added", wire.pex, fed.pex);
+  compare(w, "dht values", wire.values, fed.values);
+  compare(w, "dht nodes", wire.nodes, fed.nodes);
+  compare_messages(w, wire.pex_to, fed.pex_to);
+  return w;
+}
+
+nlohmann::json to_json(const WireCheck& w) {
+  nlohmann::json j{{"agree", w.agree()},          {"pex_messages", w.pex_messages}, {"krpc_responses", w.krpc_responses},
+                   {"pex_peers", w.pex_peers},    {"dht_values", w.dht_values},     {"dht_nodes", w.dht_nodes},
+                   {"differing", w.differing},    {"differences", w.differences}};
+  if (w.damage) j["damage"] = *w.damage;
+  if (w.pcap_dropped) j["pcap_dropped"] = w.pcap_dropped;
+  return j;
+}
+
+}  // namespace p2pscope::harness
