@@ -11,6 +11,7 @@ namespace p2pscope::crawler {
 using namespace net;
 
 struct HttpClient::Transfer {
+  Transfer(CURL* e, std::size_t max, Wakeup w) : easy(e), max_body(max), done(std::move(w)) {}
   CURL* easy;
   std::size_t max_body;
   Wakeup done;
@@ -155,6 +156,16 @@ void HttpClient::finish_done() {
   }
 }
 
+namespace {
+
+HttpOutcome failed(std::string why) {
+  HttpOutcome out;
+  out.error = std::move(why);
+  return out;
+}
+
+}  // namespace
+
 bool ipv6_literal_host(std::string_view url) {
   auto scheme = url.find("://");
   return scheme != std::string_view::npos && url.substr(scheme + 3, 1) == "[";
@@ -163,8 +174,8 @@ bool ipv6_literal_host(std::string_view url) {
 awaitable<HttpOutcome> HttpClient::get(std::string url, std::optional<HttpPin> pin) {
   auto alive = alive_;
   CURL* easy = curl_easy_init();
-  if (!easy) co_return HttpOutcome{.error = "curl_easy_init failed"};
-  auto owned = std::make_unique<Transfer>(Transfer{.easy = easy, .max_body = limits_.max_body, .done = Wakeup(ex_)});
+  if (!easy) co_return failed("curl_easy_init failed");
+  auto owned = std::make_unique<Transfer>(easy, limits_.max_body, Wakeup(ex_));
   Transfer* t = owned.get();
   curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &HttpClient::on_body);
@@ -205,7 +216,7 @@ awaitable<HttpOutcome> HttpClient::get(std::string url, std::optional<HttpPin> p
   curl_multi_add_handle(multi_, easy);
   while (!t->finished) {
     co_await t->done.wait();
-    if (!*alive) co_return HttpOutcome{.error = "HTTP client closed"};
+    if (!*alive) co_return failed("HTTP client closed");
   }
   HttpOutcome out;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &out.status);

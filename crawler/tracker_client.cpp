@@ -94,7 +94,6 @@ HttpPin TrackerClient::pin() const {
   return HttpPin{parsed_.value().host, parsed_.value().port, path_.server};
 }
 
-
 Result<void> TrackerClient::fail(std::error_code ec, std::string why) {
   last_error_ = std::move(why);
   return ec;

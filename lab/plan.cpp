@@ -87,7 +87,7 @@ class Allocator {
 };
 
 void add(LabPlan& plan, Role role, Impl impl, std::string name, IpAddress ip, std::uint16_t port) {
-  Party p{.role = role, .impl = impl, .name = std::move(name), .endpoint = {ip, port}};
+  Party p{.role = role, .impl = impl, .name = std::move(name), .endpoint = {ip, port}, .v6 = std::nullopt};
   plan.parties.push_back(std::move(p));
 }
 

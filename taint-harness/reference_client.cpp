@@ -83,7 +83,7 @@ std::vector<p2pscope::Endpoint> misread_ipv6_announce(const lt::torrent_info& ti
   }
   auto v1 = ti.info_hashes().v1;
   lab::AnnounceSpec spec{InfoHash::from_bytes(std::string_view(v1.data(), v1.size())).value(),
-                         PeerId::from_bytes("-PR0100-misreadipv6x").value(), self6.port};
+                         PeerId::from_bytes("-PR0100-misreadipv6x").value(), self6.port, false, std::nullopt};
   Result<UdpAnnounceResponse> reply = make_error_code(std::errc::timed_out);
   net::asio::io_context io;
   net::asio::co_spawn(io, [&]() -> net::awaitable<void> { reply = co_await lab::udp_announce(self6.address, *tracker, spec); },

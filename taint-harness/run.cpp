@@ -105,7 +105,7 @@ Result<TestTorrent> make_test_torrent(const fs::path& dir, const HarnessPlan& pl
   lt::error_code ec;
   lt::set_piece_hashes(ct, (dir / "content").string(), ec);
   if (ec) return std::make_error_code(std::errc::io_error);
-  TestTorrent t{InfoHash{}, dir / "harness-payload.torrent"};
+  TestTorrent t{InfoHash{}, dir / "harness-payload.torrent", {}, std::nullopt, {}};
   {
     std::ofstream f(t.file, std::ios::binary | std::ios::trunc);
     lt::bencode(std::ostream_iterator<char>(f), ct.generate());
