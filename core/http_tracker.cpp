@@ -224,32 +224,19 @@ std::string announce_url(std::string_view announce, const HttpAnnounceParams& p)
 }
 
 Result<Endpoint> bep7_endpoint(std::string_view value, Family f, std::uint16_t port) {
-  std::string_view addr = value, port_text;
-  if (f == Family::v6 && value.starts_with('[')) {
-    auto close = value.find(']');
-    if (close == std::string_view::npos) return errc::bad_address;
-    addr = value.substr(1, close - 1);
-    if (close + 1 < value.size()) {
-      if (value[close + 1] != ':') return errc::bad_address;
-      port_text = value.substr(close + 2);
-      if (port_text.empty()) return errc::bad_value;
-    }
-  } else if (f == Family::v4) {
-    if (auto colon = value.find(':'); colon != std::string_view::npos) {
-      addr = value.substr(0, colon);
-      port_text = value.substr(colon + 1);
-      if (port_text.empty()) return errc::bad_value;
-    }
+  // A bare address (an IPv6 one may be bracketed) takes the announce's port.
+  bool bracketed = f == Family::v6 && value.size() > 1 && value.front() == '[' && value.back() == ']';
+  if (auto a = IpAddress::parse(bracketed ? value.substr(1, value.size() - 2) : value)) {
+    if (a.value().family() != f) return errc::bad_address;
+    return Endpoint{a.value(), port};
   }
-  auto a = IpAddress::parse(addr);
+  if (f == Family::v4 && value.starts_with('[')) return errc::bad_address;  // brackets are IPv6's (RFC 2732)
+  P2PSCOPE_TRY(parts, split_host_port(value));
+  auto a = IpAddress::parse(parts.host);
   if (!a || a.value().family() != f) return errc::bad_address;
-  if (!port_text.empty()) {
-    unsigned p = 0;
-    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), p);
-    if (ec != std::errc{} || end != port_text.data() + port_text.size() || p == 0 || p > 65535) return errc::bad_value;
-    port = static_cast<std::uint16_t>(p);
-  }
-  return Endpoint{a.value(), port};
+  P2PSCOPE_TRY(given, parse_port(parts.port));
+  if (given == 0) return errc::bad_value;
+  return Endpoint{a.value(), given};
 }
 
 namespace {

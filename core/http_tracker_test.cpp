@@ -169,6 +169,8 @@ TEST(HttpTracker, RefusesBep7ValuesOfTheWrongFamilyOrWithBadPorts) {
   EXPECT_EQ(err("2001:db8::7", Family::v4), make_error_code(errc::bad_address));
   EXPECT_EQ(err("23.1.2.3", Family::v6), make_error_code(errc::bad_address));
   EXPECT_EQ(err("tracker.example", Family::v4), make_error_code(errc::bad_address));
+  EXPECT_EQ(err("[23.1.2.3]:6881", Family::v4), make_error_code(errc::bad_address)) << "brackets are IPv6's";
+  EXPECT_EQ(err("tracker.example:6881", Family::v4), make_error_code(errc::bad_address));
   EXPECT_EQ(err("[2001:db8::7", Family::v6), make_error_code(errc::bad_address));
   EXPECT_EQ(err("[2001:db8::7]x1", Family::v6), make_error_code(errc::bad_address));
   EXPECT_EQ(err("23.1.2.3:0", Family::v4), make_error_code(errc::bad_value));
