@@ -117,6 +117,11 @@ void print_summary(const CrawlSummary& s, const std::string& run_id) {
     std::cerr << "  DHT nodes recorded (dht_node records): " << s.dht_nodes_seen
               << (s.dht_nodes_unrecorded ? ", " + std::to_string(s.dht_nodes_unrecorded) + " more past the cap" : "")
               << "\n";
+  if (s.dht_sample_nodes)
+    std::cerr << "  BEP 51 samples (dht_sample records): " << s.dht_samples << " of " << s.dht_sampled_infohashes
+              << " info hashes from " << s.dht_sample_nodes << " nodes"
+              << (s.dht_samples_unrecorded ? ", " + std::to_string(s.dht_samples_unrecorded) + " more past the cap" : "")
+              << "\n";
   for (const auto& w : s.warnings) std::cerr << "  warning: " << printable(w) << "\n";
 }
 
@@ -133,6 +138,10 @@ nlohmann::json summary_json(const CrawlSummary& s, const std::string& run_id) {
                    {"pex_fallbacks", s.pex_fallbacks},
                    {"dht_nodes_seen", s.dht_nodes_seen},
                    {"dht_nodes_unrecorded", s.dht_nodes_unrecorded},
+                   {"dht_samples", s.dht_samples},
+                   {"dht_sampled_infohashes", s.dht_sampled_infohashes},
+                   {"dht_sample_nodes", s.dht_sample_nodes},
+                   {"dht_samples_unrecorded", s.dht_samples_unrecorded},
                    {"trackers_owed_stopped", s.trackers_owed_stopped},
                    {"trackers_told_stopped", s.trackers_told_stopped},
                    {"tracker_paths_v4", s.tracker_paths_v4},
@@ -443,6 +452,11 @@ std::shared_ptr<CrawlArgs> define_crawl(CLI::App& app, CLI::App** sub) {
                 "cannot connect)");
   src->add_flag("--no-sx", a->no_sx, "Do not ask eMule peers for sources (source exchange)");
   src->add_flag("--no-scrape", a->no_scrape, "Do not scrape trackers");
+  src->add_flag("--sample-infohashes", a->sample_infohashes,
+                "BEP 51: after each target's first DHT round, walk toward its info hash asking sample_infohashes, "
+                "and record the info hashes the nodes near it offer (dht_sample records: the swarms around a "
+                "target, and who named them)")
+      ->excludes("--no-dht");
   auto* sched = c->add_option_group("Schedule");
   sched->add_option("--requery", a->requery, "Seconds between tracker/DHT rounds (default 180)")->check(CLI::Range(1, 86400));
   sched->add_option("--stable-for", a->stable_for, "Stop after this many seconds without new peers (default 1800)")

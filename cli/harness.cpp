@@ -35,7 +35,8 @@ struct HarnessArgs {
   unsigned window = 0;  // 0: each driver's own
   unsigned idle = 0;    // > 0: idle runs of this many seconds
   bool anonymous = false;
-  bool ipv6 = false;
+  bool ipv6 = false;     // accepted; IPv6 feeding is the default
+  bool no_ipv6 = false;
   std::uint64_t seed = 1;
   unsigned jobs = 1;
   bool list = false;
@@ -164,7 +165,7 @@ StatusOr<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std
   }
   if (!a.command.empty()) {
     auto g = generic_driver(a.command_name, a.command);
-    if (!g) return fail(g.error(), "bad --command (fields: {torrent} {dir} {port} {ip} {profile} {dht})");
+    if (!g) return fail(g.error(), "bad --command (fields: {torrent} {dir} {port} {ip} {ip6} {profile} {dht})");
     out.push_back(std::move(g).value());
   }
   return out;
@@ -181,7 +182,7 @@ pid_t start_run(const ClientDriver& d, const HarnessArgs& a, const fs::path& dir
   RunOptions o;
   o.dir = dir;
   o.plan.seed = a.seed;
-  o.plan.ipv6 = a.ipv6;
+  o.plan.ipv6 = !a.no_ipv6;
   if (a.window) o.window = std::chrono::seconds(a.window);
   if (a.idle) {
     o.mode = RunMode::idle;
@@ -309,7 +310,8 @@ void add_harness(CLI::App& app, int* exit_code) {
                              "ipv6-reply-as-ipv4", "emule-hybrid-in-v2", "emule-ed2k-in-v3",
                              "emule-v4-stored-raw", "emule-none"}));
   sub->add_option("--command", a->command,
-                  "Test any client: a shell command with {torrent} {dir} {port} {ip} {profile} {dht} filled in");
+                  "Test any client: a shell command with {torrent} {dir} {port} {ip} {ip6} {profile} {dht} filled in "
+                  "({ip6}: the client's IPv6 address, '' with --no-ipv6)");
   sub->add_option("--name", a->command_name, "Name of the --command client in the report")->capture_default_str();
   sub->add_option("-o,--out", a->out, "Directory for report.json, report.txt and each run's files")->capture_default_str();
   auto* window = sub->add_option("--window", a->window, "Seconds each client runs (default: per client, 45-110)")
@@ -323,9 +325,12 @@ void add_harness(CLI::App& app, int* exit_code) {
       ->excludes(window)
       ->excludes("--control");
   sub->add_option("--seed", a->seed, "Seed for the test world's addresses and ports")->capture_default_str();
-  sub->add_flag("--ipv6", a->ipv6,
-                "Feed IPv6 too: the client and the tracker get IPv6 addresses, and the tracker hands out IPv6 peers "
-                "(only the reference client is told to bind its IPv6 address; others use it as the kernel chooses)");
+  auto* no6 = sub->add_flag("--no-ipv6", a->no_ipv6,
+                            "IPv4 only. By default the harness feeds IPv6 too: the client and the tracker get IPv6 "
+                            "addresses, and the tracker, the hubs' ut_pex (added6) and IPv6 DHT nodes (values, nodes6) "
+                            "hand out IPv6 peers. Transmission, aria2 and the reference client are told their IPv6 "
+                            "address; qBittorrent, Deluge and rtorrent bind one (IPv4) address");
+  sub->add_flag("--ipv6", a->ipv6, "Feed IPv6 too (the default)")->excludes(no6);
   sub->add_option("-j,--jobs", a->jobs, "Clients to run at once, each in its own sandbox")
       ->check(CLI::Range(1u, 16u))->capture_default_str();
   sub->add_option("--reference", a->reference, "Path to p2pscope-reference-client (default: next to p2pscope)");

@@ -231,6 +231,12 @@ KrpcQuery KrpcQuery::announce_peer(const NodeId& id, const InfoHash& info_hash, 
   return q;
 }
 
+KrpcQuery KrpcQuery::sample_infohashes(const NodeId& id, const NodeId& target) {
+  auto q = query_of(KrpcMethod::sample_infohashes, id);
+  q.target = target;
+  return q;
+}
+
 KrpcMethod krpc_method_from(std::string_view name) noexcept {
   auto m = from_name<KrpcMethod>(name);
   return m ? m.value() : KrpcMethod::unknown;

@@ -61,6 +61,9 @@ struct KrpcQuery {
   static KrpcQuery find_node(const NodeId& id, const NodeId& target);
   static KrpcQuery get_peers(const NodeId& id, const InfoHash& info_hash);
   static KrpcQuery announce_peer(const NodeId& id, const InfoHash& info_hash, std::uint16_t port, std::string token);
+  // BEP 51: a sample of the info hashes the node stores, and its nodes
+  // closest to `target` (as find_node).
+  static KrpcQuery sample_infohashes(const NodeId& id, const NodeId& target);
 };
 
 struct KrpcResponse {

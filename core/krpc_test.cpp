@@ -60,6 +60,9 @@ TEST(Krpc, FactoriesBuildBep5Queries) {
   EXPECT_EQ(ann.method(), KrpcMethod::announce_peer);
   EXPECT_EQ(ann.port, 6881);
   EXPECT_EQ(ann.token, "aoeusnth");
+  // BEP 51's query: find_node's arguments under its own method name.
+  EXPECT_EQ(with_tid(KrpcQuery::sample_infohashes(id, NodeId::from_bytes(other).value())),
+            "d1:ad2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz123456e1:q17:sample_infohashes1:t2:aa1:y1:qe");
 }
 
 TEST(Krpc, DecodesBep5Error) {

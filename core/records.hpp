@@ -299,8 +299,23 @@ struct PassiveRecord {
   friend bool operator==(const PassiveRecord&, const PassiveRecord&) = default;
 };
 
+// "DHT node S (id I) offered info hash H in its BEP 51 sample_infohashes
+// reply to our walk toward target T": the swarms around a target, and who
+// named them. A crawl with sampling on writes one per (H, S) per run.
+struct DhtSample {
+  Timestamp time{};
+  std::string run;
+  InfoHash target;     // the walk's target: the crawl target it was made for
+  InfoHash info_hash;  // the info hash the node offered
+  Endpoint source;
+  NodeId source_node_id;
+  std::optional<std::int64_t> num;       // BEP 51 "num": how many info hashes the node says it stores
+  std::optional<std::int64_t> interval;  // BEP 51 "interval": seconds before it wants to be asked again
+  friend bool operator==(const DhtSample&, const DhtSample&) = default;
+};
+
 using Record =
     std::variant<Observation, ProbeResult, Verdict, Anomaly, SwarmCounts, PeerHello, PassiveRecord, EmuleObservation,
-                 DhtNodeSeen>;
+                 DhtNodeSeen, DhtSample>;
 
 }  // namespace p2pscope

@@ -120,6 +120,9 @@ struct Crawler::Impl {
   std::size_t flows = 0;  // tracker, DHT and PEX coroutines still running
   std::vector<std::vector<NodeEntry>> learned;  // per target: where its next lookup starts
   std::set<std::pair<Endpoint, NodeId>> nodes_seen;  // DHT nodes recorded, at most kMaxDhtNodesRecorded
+  std::set<std::pair<InfoHash, Endpoint>> samples_seen;  // BEP 51 samples recorded, at most kMaxDhtSamplesRecorded
+  std::set<InfoHash> sampled;                            // distinct info hashes among them
+  std::set<Endpoint> sample_nodes;                       // nodes that offered samples
   std::size_t pex_done = 0;
   PeerId peer_id;
   UtpMuxes utp;
@@ -356,6 +359,37 @@ struct Crawler::Impl {
     write(r);
   }
 
+  // What one node offered in a BEP 51 walk toward target `ih`: one record
+  // per (info hash, node) per run.
+  void on_samples(const InfoHash& ih, const SampleSeen& seen) {
+    if (!seen.samples.empty() && sample_nodes.insert(seen.source.endpoint).second) ++summary.dht_sample_nodes;
+    for (const auto& sample : seen.samples) {
+      if (samples_seen.size() >= kMaxDhtSamplesRecorded) {
+        summary.dht_samples_unrecorded += !samples_seen.count({sample, seen.source.endpoint});
+        continue;
+      }
+      if (!samples_seen.insert({sample, seen.source.endpoint}).second) continue;
+      DhtSample r{utc_now(), cfg.run_id, ih, sample, seen.source.endpoint, seen.source.id, seen.num, seen.interval};
+      ++summary.dht_samples;
+      if (sampled.insert(sample).second) ++summary.dht_sampled_infohashes;
+      write(r);
+    }
+  }
+
+  // One BEP 51 walk toward a target, from the nodes its last round kept.
+  awaitable<void> sample_walk(std::size_t ti) {
+    const InfoHash ih = targets[ti].info_hash;
+    LookupEvents ev;
+    ev.on_found = [](const FoundPeer&) {};  // sample replies carry no values
+    ev.on_anomaly = [this, ih](const Endpoint& from, LookupAnomaly a, std::size_t n) {
+      for (std::size_t i = 0; i < n; ++i) anomaly(Via::dht, std::nullopt, from, ih, from_lookup(a), lookup_detail(a));
+    };
+    ev.on_samples = [this, ih](const SampleSeen& seen) { on_samples(ih, seen); };
+    auto seeds = learned[ti].empty() ? bootstrap_nodes : learned[ti];
+    co_await dht_sample_infohashes(*krpc, NodeId::from_bytes(ih.raw()).value(), std::move(seeds), cfg.lookup,
+                                   std::move(ev), &stop_signal);
+  }
+
   // The closest nodes that answered, where BEP 42 applies only those whose
   // id matches their address: a node that may pick its id freely is the
   // Sybil the next round should not start from.
@@ -408,6 +442,7 @@ struct Crawler::Impl {
     for (std::size_t round = 0; !stop_signal.requested(); ++round) {
       if (!co_await lookup_slots.acquire()) break;
       co_await dht_round(ti, round);
+      if (round == 0 && cfg.sample_infohashes && !stop_signal.requested()) co_await sample_walk(ti);
       lookup_slots.release();
       if (round == 0) core.first_round_done();
       co_await stop_signal.sleep_for(cfg.requery);

@@ -50,6 +50,10 @@ struct CrawlConfig {
   bool use_trackers = true, use_dht = true, use_pex = true, scrape = true;
   bool use_utp = true;  // PEX sessions over uTP as well as TCP
   bool use_sx = true;  // eMule source exchange with the sources found
+  // BEP 51: after each target's first DHT round, one walk toward its info
+  // hash asking sample_infohashes, recording what the nodes near it offer
+  // (dht_sample records): the swarms around a target.
+  bool sample_infohashes = false;
   int numwant = 200;
   std::vector<std::string> bootstrap;     // host:port; empty: default_bootstrap()
   std::vector<std::string> extra_trackers;
@@ -104,6 +108,10 @@ struct CrawlSummary {
   // DHT nodes recorded (dht_node records: one per node address and id), and
   // sightings past the cap on them (kMaxDhtNodesRecorded) left unrecorded.
   std::size_t dht_nodes_seen = 0, dht_nodes_unrecorded = 0;
+  // BEP 51 walks: dht_sample records written (one per info hash and node),
+  // distinct info hashes among them, nodes that answered with samples, and
+  // samples past the cap (kMaxDhtSamplesRecorded) left unrecorded.
+  std::size_t dht_samples = 0, dht_sampled_infohashes = 0, dht_sample_nodes = 0, dht_samples_unrecorded = 0;
   // Trackers that answered an announce (so are owed `stopped`), and how
   // many of those acknowledged the `stopped` announce.
   std::size_t trackers_owed_stopped = 0, trackers_told_stopped = 0;
@@ -120,6 +128,9 @@ struct CrawlSummary {
 // dht_node records one crawl writes at most (memory: the set of nodes
 // already recorded).
 inline constexpr std::size_t kMaxDhtNodesRecorded = 1'000'000;
+// dht_sample records one crawl writes at most (memory: the set of pairs
+// already recorded).
+inline constexpr std::size_t kMaxDhtSamplesRecorded = 1'000'000;
 
 using ProgressFn = std::function<void(const CrawlProgress&)>;
 

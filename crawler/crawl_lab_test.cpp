@@ -32,7 +32,7 @@ class CrawlLab : public testlib::LabCrawlTest {
     const auto& plan = up.plan;
     std::string bind;
     for (const auto& f : plan.client_bind_flags(0)) bind += f + " ";
-    return "--quick " + bind + "--bootstrap " +
+    return "--quick --sample-infohashes " + bind + "--bootstrap " +
            plan.with_role(lab::Role::dht_node).front()->endpoint.to_string() + " -o " + records().string() +
            " --summary " + summary().string() + " " + up.torrents.front().torrent_file.string();
   }
@@ -93,6 +93,24 @@ TEST_F(CrawlLab, QuickCrawlFindsEveryHandedOutPeerWithConfirmedSources) {
   EXPECT_TRUE(std::any_of(obs.begin(), obs.end(), [&](const Observation& o) {
     return o.via == Via::dht && o.source_endpoint == fake->endpoint;
   })) << "no values seen from " << fake->name;
+  // BEP 51: the walk toward the target met the nodes holding it, and they
+  // offered the lab's swarms (nothing else is announced in the lab).
+  auto samples = records_of<DhtSample>(records);
+  ASSERT_FALSE(samples.empty()) << "no dht_sample records";
+  EXPECT_EQ(s["dht_samples"].get<std::size_t>(), samples.size());
+  std::set<InfoHash> lab_swarms, offered;
+  for (const auto& t : up->torrents) lab_swarms.insert(t.info_hash);
+  std::set<Endpoint> dht_parties;
+  for (const auto& p : up->plan.parties)
+    if (p.role == lab::Role::dht_node || lab::bogus_dht_role(p.role)) dht_parties.insert(p.endpoint);
+  for (const auto& d : samples) {
+    EXPECT_EQ(d.target, up->torrents.front().info_hash);
+    EXPECT_TRUE(lab_swarms.count(d.info_hash)) << d.info_hash.hex() << " is no lab swarm";
+    EXPECT_TRUE(dht_parties.count(d.source)) << d.source.to_string() << " is no lab DHT node";
+    offered.insert(d.info_hash);
+  }
+  EXPECT_TRUE(offered.count(up->torrents.front().info_hash)) << "the nodes nearest the target did not offer it";
+  EXPECT_EQ(s["dht_sampled_infohashes"].get<std::size_t>(), offered.size());
   // Trackers list whoever announced, this crawl too: its own address and
   // port are counted, not recorded (probed, it would be judged unreachable).
   EXPECT_GT(s["own_endpoint_handed_out"].get<std::size_t>(), 0u);

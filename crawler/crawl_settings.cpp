@@ -100,6 +100,7 @@ const std::map<std::string, Field>& fields() {
       {"no_utp", flag("no_utp", &CrawlSettings::no_utp)},
       {"no_sx", flag("no_sx", &CrawlSettings::no_sx)},
       {"no_scrape", flag("no_scrape", &CrawlSettings::no_scrape)},
+      {"sample_infohashes", flag("sample_infohashes", &CrawlSettings::sample_infohashes)},
       {"bind", text("bind", &CrawlSettings::bind)},
       {"bind6", text("bind6", &CrawlSettings::bind6)},
       {"requery", integer("requery", &CrawlSettings::requery)},
@@ -161,6 +162,7 @@ StatusOr<CrawlConfig> make_config(const CrawlSettings& s, const std::string& run
   c.use_utp = !s.no_utp;
   c.use_sx = !s.no_sx;
   c.scrape = !s.no_scrape;
+  c.sample_infohashes = s.sample_infohashes;
   for (const auto& b : s.bootstrap) {
     if (!parse_host_port(b))
       return fail(errc::bad_value, "--bootstrap " + printable(b) + ": not HOST:PORT with a port of 1-65535");

@@ -30,6 +30,7 @@ struct CrawlSettings {
   // host has an IPv6 route (make_config's `host`).
   bool ipv6 = false, no_ipv6 = false, no_trackers = false, no_dht = false, no_pex = false, no_scrape = false, no_sx = false;
   bool no_utp = false;  // PEX sessions over TCP only
+  bool sample_infohashes = false;  // BEP 51 walks (CrawlConfig::sample_infohashes)
   std::string bind, bind6;  // local addresses to send from; empty: any
   std::string pex_until;    // "hold" or "whole-view" (PexUntil); empty: the profile's
   std::optional<int> requery, stable_for, max_duration, pex_hold, numwant, max_sessions, max_lookups, port;

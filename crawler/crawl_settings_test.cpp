@@ -17,7 +17,8 @@ CrawlSettings every_field_set() {
   s.bootstrap = {"router.example:6881"};
   s.ed2k_servers = {"198.51.100.1:4661"};
   s.kad_nodes = {"198.51.100.2:4672"};
-  s.ipv6 = s.no_ipv6 = s.no_trackers = s.no_dht = s.no_pex = s.no_scrape = s.no_sx = true;
+  s.ipv6 = s.no_ipv6 = s.no_trackers = s.no_dht = s.no_pex = s.no_scrape = s.no_sx = s.no_utp = true;
+  s.sample_infohashes = true;
   s.bind = "192.0.2.1";
   s.bind6 = "2001:db8::1";
   s.pex_until = "whole-view";
@@ -35,7 +36,7 @@ CrawlSettings every_field_set() {
 TEST(CrawlSettings, EveryFieldRoundTripsThroughJson) {
   auto s = every_field_set();
   auto j = to_json(s);
-  EXPECT_EQ(j.size(), 25u) << j.dump();
+  EXPECT_EQ(j.size(), 27u) << j.dump();
   auto back = crawl_settings_from_json(j);
   ASSERT_TRUE(test::is_ok(back));
   EXPECT_EQ(back.value(), s);

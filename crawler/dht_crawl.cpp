@@ -10,6 +10,7 @@ namespace {
 
 struct LookupRun {
   GetPeersLookup lookup;
+  KrpcMethod method;  // get_peers or sample_infohashes
   Wakeup wake;
   LookupEvents ev;
   std::size_t running = 0;
@@ -17,17 +18,22 @@ struct LookupRun {
 
 awaitable<void> ask(KrpcClient& krpc, std::shared_ptr<LookupRun> run, NodeEntry node) {
   // The client puts in its own node id.
-  auto q = KrpcQuery::get_peers(NodeId{}, InfoHash::from_bytes(run->lookup.target().raw()).value());
+  const auto& target = run->lookup.target();
+  auto q = run->method == KrpcMethod::sample_infohashes
+               ? KrpcQuery::sample_infohashes(NodeId{}, target)
+               : KrpcQuery::get_peers(NodeId{}, InfoHash::from_bytes(target.raw()).value());
   auto r = co_await krpc.query(node.endpoint, std::move(q));
   if (r) {
     auto before = run->lookup.stats().anomalies;
     auto reply = run->lookup.on_reply(node.endpoint, r.value());
     for (const auto& f : reply.peers) run->ev.on_found(f);
+    NodeEntry from{reply.id, node.endpoint};
     if (reply.solicited && run->ev.on_node) {
-      NodeEntry from{reply.id, node.endpoint};
       run->ev.on_node(from, std::nullopt);
       for (const auto& n : reply.nodes) run->ev.on_node(n, from);
     }
+    if (reply.solicited && run->ev.on_samples && r.value().samples)
+      run->ev.on_samples({from, *r.value().samples, r.value().num, r.value().interval});
     for (const auto& [kind, n] : run->lookup.stats().anomalies) {
       auto was = before.count(kind) ? before.at(kind) : 0;
       if (n > was) run->ev.on_anomaly(node.endpoint, kind, n - was);
@@ -46,13 +52,15 @@ awaitable<void> mark_slow(std::shared_ptr<LookupRun> run, Endpoint node, std::ch
 
 }  // namespace
 
-awaitable<LookupResult> dht_get_peers(KrpcClient& krpc, const InfoHash& target, std::vector<NodeEntry> seeds,
-                                      LookupConfig cfg, LookupEvents events, StopSignal* stop) {
+namespace {
+
+awaitable<LookupResult> walk(KrpcClient& krpc, KrpcMethod method, InfoHash target,
+                             std::vector<NodeEntry> seeds, LookupConfig cfg, LookupEvents events, StopSignal* stop) {
   auto ex = co_await asio::this_coro::executor;
   // Shared with the query coroutines, which may finish after a stopped crawl
   // abandons this one.
   auto run = std::make_shared<LookupRun>(
-      LookupRun{GetPeersLookup(target, seeds, cfg), Wakeup(ex), std::move(events), 0});
+      LookupRun{GetPeersLookup(target, seeds, cfg), method, Wakeup(ex), std::move(events), 0});
   StopSignal::Hook hook;
   if (stop) hook = stop->on_request([run] { run->wake.notify(); });
   while (!stop || !stop->requested()) {
@@ -69,6 +77,19 @@ awaitable<LookupResult> dht_get_peers(KrpcClient& krpc, const InfoHash& target, 
   LookupResult out{run->lookup.stats(), {}};
   for (auto& [n, token] : run->lookup.closest_answered()) out.closest.push_back(n);
   co_return out;
+}
+
+}  // namespace
+
+awaitable<LookupResult> dht_get_peers(KrpcClient& krpc, const InfoHash& target, std::vector<NodeEntry> seeds,
+                                      LookupConfig cfg, LookupEvents events, StopSignal* stop) {
+  return walk(krpc, KrpcMethod::get_peers, target, std::move(seeds), cfg, std::move(events), stop);
+}
+
+awaitable<LookupResult> dht_sample_infohashes(KrpcClient& krpc, const NodeId& target, std::vector<NodeEntry> seeds,
+                                              LookupConfig cfg, LookupEvents events, StopSignal* stop) {
+  return walk(krpc, KrpcMethod::sample_infohashes, InfoHash::from_bytes(target.raw()).value(), std::move(seeds), cfg,
+              std::move(events), stop);
 }
 
 awaitable<std::vector<NodeEntry>> resolve_bootstrap(const std::vector<std::string>& entries,

@@ -22,11 +22,22 @@ using LookupAnomalyFn = std::function<void(const Endpoint& source, LookupAnomaly
 // (source: none, the node with the id it answered with).
 using NodeSeenFn = std::function<void(const NodeEntry& node, const std::optional<NodeEntry>& source)>;
 
-// What a lookup reports as replies arrive; on_node may be empty.
+// What one node offered in its BEP 51 reply: the node (with the id it
+// answered with) and its samples, "num" and "interval".
+struct SampleSeen {
+  NodeEntry source;
+  std::vector<InfoHash> samples;
+  std::optional<std::int64_t> num, interval;
+};
+using SamplesFn = std::function<void(const SampleSeen&)>;
+
+// What a lookup reports as replies arrive; on_node and on_samples may be
+// empty (on_samples is for sample walks only).
 struct LookupEvents {
   FoundFn on_found;
   LookupAnomalyFn on_anomaly;
   NodeSeenFn on_node;
+  SamplesFn on_samples;
 };
 
 struct LookupResult {
@@ -39,6 +50,16 @@ struct LookupResult {
 // timeout (the KrpcClient must outlive them).
 net::awaitable<LookupResult> dht_get_peers(KrpcClient& krpc, const InfoHash& target, std::vector<NodeEntry> seeds,
                                            LookupConfig cfg, LookupEvents events, net::StopSignal* stop = nullptr);
+
+// A BEP 51 walk: the same iterative lookup toward `target`, asking each
+// node sample_infohashes instead of get_peers, and reporting each node's
+// samples through on_samples. Each node is asked once per walk, so its
+// "interval" holds within one; a caller that walks again honours it. A
+// node that does not know BEP 51 answers with an error and counts as
+// failed: nodes are learned from the nodes that do.
+net::awaitable<LookupResult> dht_sample_infohashes(KrpcClient& krpc, const NodeId& target, std::vector<NodeEntry> seeds,
+                                                   LookupConfig cfg, LookupEvents events,
+                                                   net::StopSignal* stop = nullptr);
 
 // Resolves "host:port" / "[v6]:port" / "a.b.c.d:port" bootstrap entries to
 // nodes with unknown (zero) ids; names that do not resolve are reported

@@ -286,6 +286,30 @@ json dht_node_json(const DhtNodeSeen& n) {
   return j;
 }
 
+json dht_sample_json(const DhtSample& d) {
+  json j;
+  put_common(j, "dht_sample", d.time, d.run);
+  j["target"] = d.target.hex();
+  j["info_hash"] = d.info_hash.hex();
+  put_endpoint(j, "source_ip", "source_port", d.source);
+  j["source_node_id"] = d.source_node_id.hex();
+  if (d.num) j["num"] = *d.num;
+  if (d.interval) j["sample_interval"] = *d.interval;
+  return j;
+}
+
+DhtSample parse_dht_sample(const json& j) {
+  DhtSample d;
+  read_common(j, d);
+  d.target = need(InfoHash::from_hex(get_string(j, "target")), "target");
+  d.info_hash = need(InfoHash::from_hex(get_string(j, "info_hash")), "info_hash");
+  d.source = get_endpoint(j, "source_ip", "source_port");
+  d.source_node_id = need(NodeId::from_hex(get_string(j, "source_node_id")), "source_node_id");
+  d.num = opt_int(j, "num", 0, std::numeric_limits<std::int64_t>::max());
+  d.interval = opt_int(j, "sample_interval", 0, std::numeric_limits<std::int64_t>::max());
+  return d;
+}
+
 DhtNodeSeen parse_dht_node(const json& j) {
   DhtNodeSeen n;
   read_common(j, n);
@@ -400,6 +424,12 @@ struct Fields {
     f.push_back(n.source_endpoint ? num(n.source_endpoint->port) : std::nullopt);
     f.push_back(opt_hash(n.source_node_id));
   }
+  void operator()(const DhtSample& d) {
+    f.insert(f.end(), {hash(d.target), hash(d.info_hash), ip(d.source.address), num(d.source.port),
+                       hash(d.source_node_id)});
+    f.push_back(d.num ? num(*d.num) : std::nullopt);
+    f.push_back(d.interval ? num(*d.interval) : std::nullopt);
+  }
 };
 
 
@@ -454,6 +484,9 @@ std::vector<RecordType> make_types() {
   add<DhtNodeSeen, dht_node_json, parse_dht_node>(t,
       "dht_node", {{"info_hash", Kind::hash}, {"node_ip", Kind::ip}, {"node_port"}, {"node_id", Kind::hash},
                    {"source_ip", Kind::ip}, {"source_port"}, {"source_node_id", Kind::hash}});
+  add<DhtSample, dht_sample_json, parse_dht_sample>(t,
+      "dht_sample", {{"target", Kind::hash}, {"info_hash", Kind::hash}, {"source_ip", Kind::ip}, {"source_port"},
+                     {"source_node_id", Kind::hash}, {"num"}, {"sample_interval"}});
   if (t.size() != std::variant_size_v<Record>) throw std::logic_error("a Record alternative has no record type");
   return t;
 }

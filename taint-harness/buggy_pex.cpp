@@ -30,7 +30,8 @@ struct TorrentPeers {
     for (const auto& ep : from) {
       if (out.size() == kMaxPerMessage) break;
       Endpoint e = ep;
-      if (bug == PexBug::reverse_ipv4 && e.address.is_v4()) e.address = reverse_v4(e.address);
+      if (bug == PexBug::reverse_address)
+        e.address = e.address.is_v4() ? reverse_v4(e.address) : reverse_v6_whole(e.address);
       if (bug == PexBug::port_swapped) e.port = static_cast<std::uint16_t>(e.port << 8 | e.port >> 8);
       out.push_back({e, PexFlags{}});
     }

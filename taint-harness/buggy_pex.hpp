@@ -2,8 +2,9 @@
 // client with deliberate defects, switched on only by its --bug option. It
 // replaces libtorrent's own ut_pex plugin, so the harness can prove it
 // catches what it claims to catch:
-//   reverse_ipv4  lists the peers it completed a handshake with, each IPv4
-//                 address byte-reversed (the KTorrent PEX bug)
+//   reverse_address  lists the peers it completed a handshake with, each
+//                 address byte-reversed: IPv4 (the KTorrent PEX bug) and
+//                 IPv6 (all 16 bytes, in added6)
 //   unchecked     lists every peer the torrent heard of (tracker, DHT, PEX)
 //                 without ever connecting to it
 //   port_swapped  lists the peers it completed a handshake with, each port
@@ -25,7 +26,7 @@
 
 namespace p2pscope::harness {
 
-enum class PexBug : std::uint8_t { reverse_ipv4, unchecked, port_swapped, misread };
+enum class PexBug : std::uint8_t { reverse_address, unchecked, port_swapped, misread };
 
 std::shared_ptr<lt::plugin> make_buggy_pex_plugin(PexBug bug, std::vector<Endpoint> misread = {});
 

@@ -59,7 +59,9 @@ std::optional<std::pair<Endpoint, ByteOrder>> explain(const Endpoint& o, const s
       if (std::find(three.begin(), three.end(), o) != three.end()) return std::pair{i, ByteOrder::ipv6_read_as_ipv4};
     }
     if (i.address.family() != o.address.family()) continue;
-    bool reversed = o.address.is_v4() && reverse_v4(i.address) == o.address;
+    bool reversed = (o.address.is_v4() ? reverse_v4(i.address) : reverse_v6_whole(i.address)) == o.address;
+    if (o.address.is_v6() && reverse_v6_words(i.address) == o.address && o.port == i.port)
+      return std::pair{i, ByteOrder::ipv6_words_swapped};
     if (reversed && o.port == i.port) return std::pair{i, ByteOrder::address_reversed};
     if (reversed && o.port == reverse_port(i.port)) return std::pair{i, ByteOrder::both};
     if (i.address == o.address && o.port == reverse_port(i.port)) return std::pair{i, ByteOrder::port_swapped};

@@ -29,18 +29,22 @@ struct RouteRow {
 };
 
 enum class ByteOrder : std::uint8_t {
-  address_reversed,  // 1.2.3.4:p -> 4.3.2.1:p
+  address_reversed,  // 1.2.3.4:p -> 4.3.2.1:p; IPv6: all 16 bytes reversed
   port_swapped,      // 1.2.3.4:p -> 1.2.3.4:swap(p)
   both,              // 1.2.3.4:p -> 4.3.2.1:swap(p)
   // An 18-byte IPv6 compact peer read as three 6-byte IPv4 ones (a BEP 15
   // IPv6 announce reply parsed with the IPv4 stride): one of those three.
   ipv6_read_as_ipv4,
+  // IPv6 with each 32-bit word byte-swapped in place (ntohl word by word),
+  // the port as it was.
+  ipv6_words_swapped,
 };
 constexpr auto enum_names(ByteOrder) noexcept {
   return std::to_array<std::pair<ByteOrder, std::string_view>>({
       {ByteOrder::address_reversed, "address_reversed"}, {ByteOrder::port_swapped, "port_swapped"},
       {ByteOrder::both, "address_reversed_and_port_swapped"},
-      {ByteOrder::ipv6_read_as_ipv4, "ipv6_peer_read_as_ipv4"}});
+      {ByteOrder::ipv6_read_as_ipv4, "ipv6_peer_read_as_ipv4"},
+      {ByteOrder::ipv6_words_swapped, "ipv6_words_swapped"}});
 }
 
 std::string_view to_string(ByteOrder b) noexcept;

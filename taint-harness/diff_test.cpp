@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace p2pscope::harness {
 namespace {
 
@@ -108,6 +110,28 @@ TEST_F(HarnessDiff, AnIpv6PeerReadAsThreeIpv4PeersIsTracedBackToIt) {
     EXPECT_EQ(c.original, v6) << c.advertised.to_string();
     EXPECT_EQ(c.byte_order, ByteOrder::ipv6_read_as_ipv4) << c.advertised.to_string();
   }
+}
+
+// The two IPv6 byte-order bugs: all 16 bytes reversed, and ntohl applied
+// to each 32-bit word. Expected addresses written out by hand.
+TEST_F(HarnessDiff, Ipv6ReversalsAreTracedBackWithTheirKind) {
+  auto v6 = Endpoint::parse("[2a01:2345:6789:abcd:ef01:2345:1a2b:3c4d]:6881").value();
+  plan.fed.push_back({v6, Route::pex, FedKind::bittorrent, false});
+  auto whole = Endpoint::parse("[4d3c:2b1a:4523:1ef:cdab:8967:4523:12a]:6881").value();
+  auto words = Endpoint::parse("[4523:12a:cdab:8967:4523:1ef:4d3c:2b1a]:6881").value();
+  auto whole_swapped = Endpoint::parse("[4d3c:2b1a:4523:1ef:cdab:8967:4523:12a]:57626").value();
+  pex_lists({whole, words, whole_swapped});
+  auto d = diff(plan, capture);
+  ASSERT_EQ(d.created.size(), 3u);
+  std::map<Endpoint, ByteOrder> how;
+  for (const auto& c : d.created) {
+    EXPECT_EQ(c.original, v6) << c.advertised.to_string();
+    ASSERT_TRUE(c.byte_order) << c.advertised.to_string();
+    how[c.advertised] = *c.byte_order;
+  }
+  EXPECT_EQ(how[whole], ByteOrder::address_reversed);
+  EXPECT_EQ(how[words], ByteOrder::ipv6_words_swapped);
+  EXPECT_EQ(how[whole_swapped], ByteOrder::both);
 }
 
 TEST_F(HarnessDiff, MadeUpUnroutablePeerIsCountedAsSuch) {

@@ -36,6 +36,10 @@ Result<Launch> transmission(const DriverContext& c) {
       {"blocklist-enabled", false},    {"encryption", 0},             {"download-dir", (c.download).string()},
       {"incomplete-dir-enabled", false}, {"watch-dir-enabled", true}, {"watch-dir", (c.profile / "watch").string()},
       {"start-added-torrents", true},  {"message-level", 2}};
+  // Its IPv6 listen socket and outgoing IPv6 connections. Its IPv6 DHT
+  // stays off in the sandbox: tr_globalIPv6() wants a route to a global
+  // address, and the sandbox has none.
+  if (c.client6) s["bind-address-ipv6"] = c.client6->address.to_string();
   P2PSCOPE_CHECK(write_profile_file(c.profile / "config/settings.json", s.dump(2)));
   std::string boot;
   for (const auto& n : c.dht_nodes) boot += n.address.to_string() + " " + std::to_string(n.port) + "\n";
@@ -116,8 +120,10 @@ Result<Launch> rtorrent(const DriverContext& c) {
       "trackers.use_udp.set = yes\n"
       "system.daemon.set = true\n";
   // The DHT starts after the rc is read: add our nodes a moment later.
+  // IPv4 ones only: rtorrent's DHT is IPv4 only.
   int i = 0;
   for (const auto& n : c.dht_nodes) {
+    if (!n.address.is_v4()) continue;
     rc += "schedule2 = harness_node_" + std::to_string(i++) + ", 2, 0, \"dht.add_node=" + n.to_string() + "\"\n";
   }
   if (!c.torrent.empty()) rc += "load.start = " + c.torrent.string() + "\n";
@@ -129,17 +135,35 @@ Result<Launch> rtorrent(const DriverContext& c) {
   return l;
 }
 
+// The first of our DHT nodes of one family.
+std::optional<Endpoint> first_node(const DriverContext& c, Family f) {
+  for (const auto& n : c.dht_nodes) {
+    if (n.address.family() == f) return n;
+  }
+  return std::nullopt;
+}
+
 // aria2 1.36: all on the command line. --interface binds every socket to
-// the client's address.
+// the client's address; with an IPv6 address, its IPv6 DHT binds that one
+// (--dht-listen-addr6), while its peer and tracker sockets stay on the
+// IPv4 address --interface names.
 Result<Launch> aria2(const DriverContext& c) {
   Launch l;
+  std::string v6 = c.client6 ? "true" : "false";
   l.argv = {"aria2c", "--no-conf", "--dir=" + c.download.string(), "--interface=" + ip_of(c),
             "--listen-port=" + port_of(c), "--dht-listen-port=" + port_of(c), "--enable-dht=true",
-            "--enable-dht6=false", "--disable-ipv6=true", "--enable-peer-exchange=true", "--bt-enable-lpd=false",
+            "--enable-dht6=" + v6, "--disable-ipv6=" + std::string(c.client6 ? "false" : "true"),
+            "--enable-peer-exchange=true", "--bt-enable-lpd=false",
             "--bt-require-crypto=false", "--dht-file-path=" + (c.profile / "dht.dat").string(),
+            "--dht-file-path6=" + (c.profile / "dht6.dat").string(),
             "--seed-time=0", "--summary-interval=0", "--enable-color=false", "--console-log-level=notice",
             "--log=" + (c.profile / "aria2.log").string(), "--log-level=info"};
-  if (!c.dht_nodes.empty()) l.argv.push_back("--dht-entry-point=" + c.dht_nodes.front().to_string());
+  if (auto n = first_node(c, Family::v4)) l.argv.push_back("--dht-entry-point=" + n->to_string());
+  if (c.client6) {
+    l.argv.push_back("--dht-listen-addr6=" + c.client6->address.to_string());
+    // Read as the host and port of a URL: [IPv6]:PORT.
+    if (auto n = first_node(c, Family::v6)) l.argv.push_back("--dht-entry-point6=" + n->to_string());
+  }
   // With nothing to download aria2c exits at once; its RPC server keeps it
   // running idle (on loopback, inside the sandbox).
   if (c.torrent.empty()) l.argv.insert(l.argv.end(), {"--enable-rpc=true", "--rpc-listen-all=false"});
@@ -209,12 +233,13 @@ ClientDriver buggy_reference_driver(const fs::path& reference_binary, const std:
 Result<ClientDriver> generic_driver(const std::string& name, const std::string& command) {
   static const std::regex field(R"(\{([a-z]*)\})");
   for (std::sregex_iterator it(command.begin(), command.end(), field), end; it != end; ++it) {
-    static const std::vector<std::string> known{"torrent", "dir", "port", "ip", "profile", "dht"};
+    static const std::vector<std::string> known{"torrent", "dir", "port", "ip", "ip6", "profile", "dht"};
     if (std::find(known.begin(), known.end(), (*it)[1].str()) == known.end()) return errc::bad_value;
   }
   auto prepare = [command](const DriverContext& c) -> Result<Launch> {
     std::map<std::string, std::string> values{
         {"torrent", c.torrent.string()}, {"dir", c.download.string()}, {"port", port_of(c)}, {"ip", ip_of(c)},
+        {"ip6", c.client6 ? c.client6->address.to_string() : std::string()},
         {"profile", c.profile.string()},
         {"dht", c.dht_nodes.empty() ? std::string() : c.dht_nodes.front().to_string()}};
     std::string out;

@@ -84,8 +84,9 @@ inline constexpr int kClientDownloadKiBs = 250, kSeederUploadKiBs = 6000;
 // "announce-ip-host-order" or "ipv6-reply-as-ipv4" (which needs IPv6 feeding).
 ClientDriver buggy_reference_driver(const std::filesystem::path& reference_binary, const std::string& mode);
 // "run this command": a shell command line in which {torrent}, {dir},
-// {port}, {ip}, {profile} and {dht} (ip:port of our first DHT node) are
-// replaced by single-quoted values ({torrent} by '' in an idle run). errc::bad_value when a brace names
+// {port}, {ip}, {ip6} (the IPv6 address, '' without one), {profile} and
+// {dht} (ip:port of our first DHT node) are replaced by single-quoted
+// values ({torrent} by '' in an idle run). errc::bad_value when a brace names
 // nothing known.
 Result<ClientDriver> generic_driver(const std::string& name, const std::string& command);
 

@@ -108,6 +108,25 @@ TEST_F(HarnessDrivers, AnonymousModeReachesExactlyTheClientsThatHaveOne) {
   EXPECT_EQ(with, (std::vector<std::string>{"qbittorrent", "deluge", "reference"}));
 }
 
+// IPv6 feeding: the clients that can bind a second address are told it;
+// qBittorrent and Deluge bind one address (theirs is the IPv4 one) and
+// rtorrent's DHT is IPv4 only, so they must not name an IPv6 node either.
+TEST_F(HarnessDrivers, AnIpv6AddressReachesExactlyTheClientsThatCanBindIt) {
+  std::vector<std::string> with;
+  for (const auto& d : builtin_drivers("/opt/ref")) {
+    auto c = context_for(d);
+    c.client6 = Endpoint::parse("[2a01:4f8:c0c:1234::7]:51413").value();
+    c.dht_nodes.push_back(Endpoint::parse("[2a02:8f0:1:2::9]:6881").value());
+    auto all = everything_written(d, c);
+    if (all.find("2a01:4f8:c0c:1234::7") != std::string::npos) {
+      with.push_back(d.name);
+      EXPECT_NE(all.find("2a02:8f0:1:2::9"), std::string::npos) << d.name << " is not told our IPv6 DHT node";
+    }
+    if (d.name == "rtorrent") EXPECT_EQ(all.find("2a02:8f0"), std::string::npos) << all;
+  }
+  EXPECT_EQ(with, (std::vector<std::string>{"transmission", "aria2", "reference"}));
+}
+
 TEST(HarnessDriver, VersionIsTheFirstLineWithANumber) {
   EXPECT_EQ(version_from_output("Usage: x\n  qBittorrent v4.5.2 \n"), "qBittorrent v4.5.2");
   EXPECT_EQ(version_from_output("nothing here"), "unknown");

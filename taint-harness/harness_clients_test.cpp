@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 namespace p2pscope::harness {
@@ -37,7 +38,9 @@ void expect_views_agree(const ClientReport& r) {
   EXPECT_TRUE(r.run.wire->agree()) << describe(r);
 }
 
+// Runs as `p2pscope harness` does by default: with IPv6 feeding.
 ClientReport run(const ClientDriver& d, RunOptions o = {}) {
+  o.plan.ipv6 = true;
   o.dir = fs::path(P2PSCOPE_HARNESS_RUNS) / (d.name + (o.mode == RunMode::idle ? "-idle" : "") +
                                              (o.anonymity == Anonymity::on ? "-anonymous" : ""));
   auto r = run_client(d, o);
@@ -60,16 +63,46 @@ ClientReport expect_healthy(const std::string& name, Policy policy) {
 
 Exposure check(const ClientReport& r, std::string_view name) { return r.audit.at(name).result; }
 
+// IPv6 feeding reached the client: the IPv6 BitTorrent peers fed by `route`
+// that it completed a handshake with.
+std::size_t ipv6_handshaken(const ClientReport& r, Route route) {
+  std::set<Endpoint> done;
+  for (const auto& c : r.run.capture.contacts) {
+    if (c.handshake) done.insert(c.at);
+  }
+  std::size_t n = 0;
+  for (const auto& f : r.run.plan.fed_by(route)) n += f.endpoint.address.is_v6() && done.count(f.endpoint);
+  return n;
+}
+
+// The IPv6 peers the client gave out by `route`.
+std::size_t ipv6_given_out(const ClientReport& r, Route route) {
+  return static_cast<std::size_t>(std::count_if(r.diff.outgoing.begin(), r.diff.outgoing.end(), [route](const Outgoing& o) {
+    return o.route == route && o.peer.address.is_v6();
+  }));
+}
+
 // Transmission (peer-msgs.c: tr_peerMgrGetPeers(..., TR_PEERS_CONNECTED)) and
 // libtorrent (ut_pex.cpp: send_peer() skips peers still connecting or in
 // the handshake; qBittorrent and Deluge run on it) list handshaken peers.
-TEST(HarnessClient, TransmissionCreatesNoBogusPeers) { expect_healthy("transmission", Policy::after_handshake); }
+// Transmission binds its IPv6 address too: it connects to the IPv6 peers
+// the hubs list in added6 and lists them in its own.
+TEST(HarnessClient, TransmissionCreatesNoBogusPeers) {
+  auto r = expect_healthy("transmission", Policy::after_handshake);
+  EXPECT_GE(ipv6_handshaken(r, Route::pex), 1u) << describe(r);
+  EXPECT_GE(ipv6_given_out(r, Route::pex), 1u) << describe(r);
+}
 TEST(HarnessClient, QbittorrentCreatesNoBogusPeers) { expect_healthy("qbittorrent", Policy::after_handshake); }
 TEST(HarnessClient, DelugeCreatesNoBogusPeers) { expect_healthy("deluge", Policy::after_handshake); }
 // Its normal mode names itself: "v" in the extended handshake and its
 // User-Agent (the audit's positive control; see the anonymous test below).
+// With its IPv6 address it announces over IPv6 and runs an IPv6 DHT node:
+// it meets the IPv6 tracker peers and answers our IPv6 DHT nodes with
+// IPv6 values (BEP 32).
 TEST(HarnessClient, ReferenceCreatesNoBogusPeers) {
   auto r = expect_healthy("reference", Policy::after_handshake);
+  EXPECT_GE(ipv6_handshaken(r, Route::tracker), 1u) << describe(r);
+  EXPECT_GE(ipv6_given_out(r, Route::dht), 1u) << describe(r);
   EXPECT_EQ(check(r, "extended_handshake_v"), Exposure::leaks) << describe(r);
   EXPECT_EQ(check(r, "announce_user_agent"), Exposure::leaks) << describe(r);
 }
@@ -197,8 +230,9 @@ void expect_every_handshaken_peer_back(const ClientReport& r, ByteOrder how) {
     EXPECT_EQ(c.route, Route::pex) << describe(r);
     ASSERT_TRUE(c.original) << c.advertised.to_string() << describe(r);
     EXPECT_EQ(c.byte_order, how);
-    bool reversed = how == ByteOrder::address_reversed;
-    EXPECT_EQ(c.advertised.address, reversed ? reverse_v4(c.original->address) : c.original->address);
+    const auto& was = c.original->address;
+    auto reversed = was.is_v4() ? reverse_v4(was) : reverse_v6_whole(was);
+    EXPECT_EQ(c.advertised.address, how == ByteOrder::address_reversed ? reversed : was);
     originals.insert(*c.original);
   }
   EXPECT_EQ(originals, handshaken) << describe(r);
@@ -219,14 +253,16 @@ TEST(HarnessControl, PortsInHostByteOrderAreCaughtWithEveryPair) {
 
 // Issue 26: a 2023 release of a popular client announced 1.2.3.4 as
 // 4.3.2.1 in the "ip" field of its UDP announces. The harness checks that
-// field in every announce against the client's address.
+// field in every announce against the client's address. Its announces
+// over IPv6 carry the same reversed IPv4 address (libtorrent's announce_ip).
 TEST(HarnessControl, AnAnnouncedIpInHostByteOrderIsCaught) {
   auto r = run(buggy_reference_driver(P2PSCOPE_REFERENCE_CLIENT, "announce-ip-host-order"));
   ASSERT_EQ(r.verdict, ClientVerdict::creates_bogus) << describe(r);
   bool udp_seen = false;
+  const auto reversed = reverse_v4(r.run.plan.client.address).to_string();
   for (const auto& a : r.run.capture.announces) {
     ASSERT_TRUE(a.ip) << "an announce without ip" << describe(r);
-    EXPECT_EQ(*a.ip, reverse_v4(a.from).to_string()) << describe(r);
+    EXPECT_EQ(*a.ip, reversed) << "from " << a.from.to_string() << describe(r);
     udp_seen = udp_seen || a.udp;
   }
   EXPECT_TRUE(udp_seen) << "no UDP announce" << describe(r);
@@ -246,7 +282,7 @@ TEST(HarnessControl, AnIpv6TrackerReplyReadAsIpv4IsCaughtWithEveryIpv6Peer) {
   ASSERT_TRUE(r.run.plan.client6) << "the control needs IPv6 feeding";
   ASSERT_EQ(r.verdict, ClientVerdict::creates_bogus) << describe(r);
   std::set<Endpoint> ipv6_fed, originals;
-  for (const auto& f : r.run.plan.fed) {
+  for (const auto& f : r.run.plan.fed_by(Route::tracker)) {
     if (f.endpoint.address.is_v6()) ipv6_fed.insert(f.endpoint);
   }
   for (const auto& c : r.diff.created) {

@@ -102,10 +102,13 @@ HarnessPlan make_plan(const PlanOptions& opt) {
   if (opt.ipv6) {
     plan.client6 = pick.next6();
     plan.tracker6 = pick.next6();
-    for (auto kind : {FedKind::bittorrent, FedKind::open_port, FedKind::unreachable}) {
-      for (std::size_t i = 0; i < opt.per_kind_per_route; ++i)
-        plan.fed.push_back({{pick.next6(), pick.port()}, Route::tracker, kind, false});
+    for (auto route : {Route::tracker, Route::pex, Route::dht}) {
+      for (auto kind : {FedKind::bittorrent, FedKind::open_port, FedKind::unreachable}) {
+        for (std::size_t i = 0; i < opt.per_kind_per_route; ++i)
+          plan.fed.push_back({{pick.next6(), pick.port()}, route, kind, false});
+      }
     }
+    for (std::size_t i = 0; i < opt.dht_only6; ++i) plan.dht_only.push_back({pick.next6(), pick.port()});
   }
   return plan;
 }

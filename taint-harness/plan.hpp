@@ -78,10 +78,14 @@ struct PlanOptions {
   std::size_t hubs = 3;              // handed out by the tracker
   std::size_t per_kind_per_route = 2;  // fed peers of each kind on each route
   std::size_t dht_only = 6;          // DHT nodes that are not peers: clients want several before they look up
-  // IPv6 feeding: the client and the tracker get an IPv6 address too, and
-  // the tracker hands out per_kind_per_route IPv6 peers of each kind (to
-  // IPv6 announces: BEP 15 replies and HTTP peers6 carry the asker's family).
+  // IPv6 feeding: the client and the tracker get an IPv6 address too;
+  // every route gets per_kind_per_route IPv6 peers of each kind (the
+  // tracker's go to IPv6 announces: BEP 15 replies and HTTP peers6 carry
+  // the asker's family; the hubs list theirs in ut_pex added6; the IPv6 DHT
+  // nodes answer IPv6 askers with them, BEP 32), and dht_only6 DHT nodes
+  // run on IPv6 addresses. Off, the plan is exactly the IPv4 one.
   bool ipv6 = false;
+  std::size_t dht_only6 = 4;
 };
 
 struct HarnessPlan {
@@ -92,7 +96,7 @@ struct HarnessPlan {
   // (same ports as above), each in a /48 of its own.
   std::optional<IpAddress> client6, tracker6;
   std::vector<FedPeer> fed;  // hubs first (route tracker, kind bittorrent)
-  std::vector<Endpoint> dht_only;  // more DHT nodes (UDP only), each in a /24 of its own
+  std::vector<Endpoint> dht_only;  // more DHT nodes (UDP only), each in a /24 (IPv6: a /48) of its own
   // Where our connections to the client's listen port come from (the
   // anonymity audit's "does it accept incoming peers?"). The port is the one
   // its extended handshake announces; the source port is ephemeral, so a

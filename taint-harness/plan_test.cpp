@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 namespace p2pscope::harness {
@@ -44,27 +45,44 @@ TEST(HarnessPlan, FeedsEveryKindOnEveryRoute) {
   }
 }
 
-TEST(HarnessPlan, Ipv6FeedingAddsIpv6TrackerPeersAndLeavesTheRestAsItWas) {
+TEST(HarnessPlan, Ipv6FeedingAddsIpv6PeersOnEveryRouteAndLeavesTheRestAsItWas) {
   PlanOptions o{5, 3, 2, 6};
   auto v4 = make_plan(o);
   o.ipv6 = true;
   auto p = make_plan(o);
   ASSERT_TRUE(p.client6 && p.tracker6);
   EXPECT_EQ(p.client, v4.client);
-  ASSERT_EQ(p.fed.size(), v4.fed.size() + 6);
+  ASSERT_EQ(p.fed.size(), v4.fed.size() + 3 * 3 * 2);
   EXPECT_TRUE(std::equal(v4.fed.begin(), v4.fed.end(), p.fed.begin())) << "IPv4 addresses keep their seed";
+  ASSERT_EQ(p.dht_only.size(), v4.dht_only.size() + o.dht_only6);
+  EXPECT_TRUE(std::equal(v4.dht_only.begin(), v4.dht_only.end(), p.dht_only.begin()));
   std::set<std::string> nets{std::string(p.client6->raw().substr(0, 6)), std::string(p.tracker6->raw().substr(0, 6))};
   auto local = p.local_addresses();
   std::set<IpAddress> on_lo(local.begin(), local.end());
   EXPECT_TRUE(on_lo.count(*p.client6) && on_lo.count(*p.tracker6));
+  std::map<std::pair<Route, FedKind>, int> v6_fed;
   for (std::size_t i = v4.fed.size(); i < p.fed.size(); ++i) {
     const auto& f = p.fed[i];
     ASSERT_TRUE(f.endpoint.address.is_v6());
-    EXPECT_EQ(f.route, Route::tracker);
+    EXPECT_FALSE(f.hub);
+    ++v6_fed[{f.route, f.kind}];
     EXPECT_EQ(classify(f.endpoint.address), nullptr) << f.endpoint.to_string();
     EXPECT_TRUE(nets.insert(std::string(f.endpoint.address.raw().substr(0, 6))).second) << "shared /48";
     EXPECT_EQ(on_lo.count(f.endpoint.address), f.kind == FedKind::unreachable ? 0u : 1u);
   }
+  for (auto r : {Route::tracker, Route::pex, Route::dht}) {
+    for (auto k : {FedKind::bittorrent, FedKind::open_port, FedKind::unreachable})
+      EXPECT_EQ((v6_fed[{r, k}]), 2) << to_string(r) << " " << to_string(k);
+  }
+  for (std::size_t i = v4.dht_only.size(); i < p.dht_only.size(); ++i) {
+    const auto& n = p.dht_only[i];
+    ASSERT_TRUE(n.address.is_v6());
+    EXPECT_TRUE(nets.insert(std::string(n.address.raw().substr(0, 6))).second) << "shared /48";
+    EXPECT_EQ(on_lo.count(n.address), 1u);
+  }
+  auto nodes = p.dht_nodes();
+  EXPECT_EQ(std::count_if(nodes.begin(), nodes.end(), [](const Endpoint& e) { return e.address.is_v6(); }),
+            static_cast<long>(o.dht_only6));
   EXPECT_EQ(p.client_endpoints().back(), (Endpoint{*p.client6, p.client.port}));
 }
 

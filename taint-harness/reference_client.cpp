@@ -130,7 +130,7 @@ std::optional<lt::session_params> session_params_for(const Args& a, const lt::to
     misread = misread_ipv6_announce(*ti, self6.value());
     std::cout << "p2pscope-reference-client: read " << misread.size() << " IPv4 peers from the IPv6 reply" << std::endl;
   }
-  auto mode = a.bug == "reverse-pex"           ? PexBug::reverse_ipv4
+  auto mode = a.bug == "reverse-pex"           ? PexBug::reverse_address
               : a.bug == "unchecked-pex"       ? PexBug::unchecked
               : a.bug == "port-host-order-pex" ? PexBug::port_swapped
                                                : PexBug::misread;

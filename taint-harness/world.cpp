@@ -291,12 +291,21 @@ struct DhtNode {
   bool announced = false;
   std::uint16_t next_tid = 0;
 
-  std::vector<NodeEntry> other_nodes() const {
+  // Our other DHT nodes of one family.
+  std::vector<NodeEntry> other_nodes(Family f) const {
     std::vector<NodeEntry> out;
     for (const auto& n : w.plan.dht_nodes()) {
-      if (n != at) out.push_back({w.node_id(n), n});
+      if (n != at && n.address.family() == f) out.push_back({w.node_id(n), n});
     }
     return out;
+  }
+
+  // BEP 32: the asker's family unless its "want" names the lists.
+  void add_nodes(KrpcResponse& r, const KrpcQuery& q, const Endpoint& from) const {
+    bool n4 = q.want.empty() ? from.address.is_v4() : q.want.has(Want::n4);
+    bool n6 = q.want.empty() ? from.address.is_v6() : q.want.has(Want::n6);
+    if (n4) r.nodes = other_nodes(Family::v4);
+    if (n6) r.nodes6 = other_nodes(Family::v6);
   }
 
   std::optional<std::string> answer(const KrpcQuery& q, const Endpoint& from) {
@@ -308,11 +317,16 @@ struct DhtNode {
       case KrpcMethod::ping:
       case KrpcMethod::announce_peer: break;
       case KrpcMethod::find_node:
-      case KrpcMethod::sample_infohashes: r.nodes = other_nodes(); break;
+      case KrpcMethod::sample_infohashes: add_nodes(r, q, from); break;
       case KrpcMethod::get_peers:
         r.token = "harness";
-        if (q.info_hash == w.opt.info_hash) r.values = w.fed_endpoints(Route::dht);
-        else r.nodes = other_nodes();
+        // Values are peers of the asker's family (BEP 32).
+        if (q.info_hash == w.opt.info_hash) {
+          for (const auto& p : w.fed_endpoints(Route::dht))
+            if (p.address.family() == from.address.family()) r.values.push_back(p);
+        } else {
+          add_nodes(r, q, from);
+        }
         break;
       case KrpcMethod::unknown: return encode_krpc(KrpcError{q.transaction_id, 204, "Method Unknown", std::nullopt});
     }
@@ -372,7 +386,8 @@ awaitable<void> dht_poll(std::shared_ptr<DhtNode> n) {
     co_await sleep_for(n->w.opt.dht_poll);
     if (!n->socket.is_open()) co_return;
     error_code ec;
-    auto to = to_udp(n->w.plan.client);
+    // An IPv6 node polls the client's IPv6 address (its IPv6 DHT node).
+    auto to = to_udp(n->at.address.is_v6() ? Endpoint{*n->w.plan.client6, n->w.plan.client.port} : n->w.plan.client);
     if (n->token && !n->announced) {
       auto q = n->query(KrpcMethod::announce_peer);
       co_await n->socket.async_send_to(asio::buffer(q), to, use_ec(ec));
@@ -435,12 +450,14 @@ awaitable<void> probe_incoming(World::Impl& w) {
 Status World::Impl::start_dht(const Endpoint& at) {
   udp::socket s(io);
   error_code ec;
-  s.open(udp::v4(), ec);
+  s.open(at.address.is_v6() ? udp::v6() : udp::v4(), ec);
+  if (!ec && at.address.is_v6()) s.set_option(asio::ip::v6_only(true), ec);
   if (!ec) s.bind(to_udp(at), ec);
   if (ec) return ec;
   auto n = std::make_shared<DhtNode>(*this, at, std::move(s));
   asio::co_spawn(io, dht_receive(n), asio::detached);
-  if (opt.mode == WorldMode::feed) asio::co_spawn(io, dht_poll(n), asio::detached);
+  // An IPv6 node polls only a client that has an IPv6 address to poll.
+  if (opt.mode == WorldMode::feed && (at.address.is_v4() || plan.client6)) asio::co_spawn(io, dht_poll(n), asio::detached);
   dht_nodes.push_back(n);
   return success();
 }

@@ -79,6 +79,7 @@ expect 2 "$bin" harness --idle 60 --window 60
 contains "excludes"
 expect 2 "$bin" harness --idle 60 --control reverse-pex
 expect 2 "$bin" harness --idle 5
+expect 2 "$bin" harness --ipv6 --no-ipv6
 expect 0 "$bin" harness --list --command 'myclient {torrent}' --name mine
 contains "mine"
 # Controls named alone run alone: no installed client joins them.

@@ -285,7 +285,7 @@ Record Gen::record(std::size_t kind) {
       return p;
     }
     case 7: return emule_observation(time, run);
-    default: {
+    case 8: {
       DhtNodeSeen n{time, run, hash<InfoHash>(), endpoint(), hash<NodeId>(), {}, {}};
       if (coin()) {
         n.source_endpoint = endpoint();
@@ -293,6 +293,9 @@ Record Gen::record(std::size_t kind) {
       }
       return n;
     }
+    default:
+      return DhtSample{time, run, hash<InfoHash>(), hash<InfoHash>(), endpoint(), hash<NodeId>(),
+                       maybe(*this, std::int64_t(u32())), maybe(*this, std::int64_t(u16()))};
   }
 }
 
