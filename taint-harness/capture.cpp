@@ -94,7 +94,7 @@ AnnounceRecord announce_of(const json& j) {
 
 json contact_json(const ContactSeen& c) {
   json j{{"t", c.t}, {"at", c.at.to_string()}, {"kind", to_string(c.kind)}, {"handshake", c.handshake},
-         {"extended", c.extended}, {"sent_port", c.sent_port}};
+         {"extended", c.extended}, {"sent_port", c.sent_port}, {"carrier", name_of(c.carrier)}};
   if (c.handshake) j["peer_id"] = c.peer_id;
   put_opt(j, "v", c.v);
   put_opt(j, "p", c.p);
@@ -112,6 +112,12 @@ ContactSeen contact_of(const json& j) {
   c.handshake = j.at("handshake").get<bool>();
   c.sent_port = j.at("sent_port").get<bool>();
   c.extended = j.at("extended").get<bool>();
+  // Captures from before uTP feeding have no carrier: TCP was all there was.
+  if (j.contains("carrier")) {
+    auto carrier = from_name<Carrier>(j.at("carrier").get<std::string>());
+    if (!carrier) throw std::invalid_argument("bad carrier " + j.at("carrier").get<std::string>());
+    c.carrier = carrier.value();
+  }
   if (j.contains("peer_id")) c.peer_id = j.at("peer_id").get<std::string>();
   get_opt(j, "v", c.v);
   get_opt(j, "p", c.p);

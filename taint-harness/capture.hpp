@@ -8,6 +8,7 @@
 #include "core/hash.hpp"
 #include "core/ip.hpp"
 #include "core/names.hpp"
+#include "core/records.hpp"
 #include "core/text.hpp"
 #include "taint-harness/plan.hpp"
 
@@ -60,6 +61,9 @@ struct ContactSeen {
   std::optional<std::uint16_t> p;
   std::optional<std::string> ipv4, ipv6, yourip;
   bool sent_port = false;        // the DHT PORT message (BEP 5)
+  // What carried it: a fed BitTorrent peer takes TCP and uTP (BEP 29) at
+  // its port; open ports take TCP only.
+  Carrier carrier = Carrier::tcp;
 };
 
 // One of our connections to the client's listen port (is it accepting

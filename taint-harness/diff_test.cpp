@@ -174,6 +174,8 @@ TEST(HarnessCapture, RoundTripsThroughJson) {
   k.v = "Transmission 3.00";
   k.extended = true;
   c.contacts.push_back(k);
+  k.carrier = Carrier::utp;
+  c.contacts.push_back(k);
   c.announces.back().user_agent = "Transmission/3.00";
   c.dht_versions = {"TR%00%01"};
   c.dht.push_back({3.5, Endpoint::parse("1.2.3.4:5").value(), {Endpoint::parse("5.6.7.8:9").value()},
@@ -183,7 +185,14 @@ TEST(HarnessCapture, RoundTripsThroughJson) {
   auto back = capture_from_json(to_json(c));
   ASSERT_TRUE(back);
   EXPECT_EQ(to_json(back.value()), to_json(c));
+  EXPECT_EQ(back.value().contacts.back().carrier, Carrier::utp);
   EXPECT_FALSE(capture_from_json(nlohmann::json{{"duration", "x"}}));
+  // A capture from before uTP feeding (no carrier) reads as TCP.
+  auto old = to_json(c);
+  old["contacts"][0].erase("carrier");
+  auto read = capture_from_json(old);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read.value().contacts.front().carrier, Carrier::tcp);
 }
 
 }  // namespace

@@ -223,6 +223,13 @@ std::string report_table(const json& reports) {
       out += fmt::format("   captured: {} ut_pex messages, {} DHT answers with values, {} announces, {} DHT queries\n",
                          c.at("pex").size(), c.at("dht").size(), c.at("announces").size(),
                          c.at("dht_queries").get<std::uint64_t>());
+      std::size_t utp = 0, utp_handshaken = 0;
+      for (const auto& k : c.at("contacts")) {
+        if (k.value("carrier", std::string("tcp")) != "utp") continue;
+        ++utp;
+        utp_handshaken += k.value("handshake", false);
+      }
+      out += fmt::format("   fed peers reached over uTP: {} connections, {} with a handshake\n", utp, utp_handshaken);
     }
     if (r.contains("wire_check")) out += wire_section(r.at("wire_check"));
     if (r.contains("stop_note")) out += "   note: " + str(r, "stop_note") + "\n";

@@ -5,7 +5,9 @@
 #include "core/peer_wire.hpp"
 #include "lab/dht_responder.hpp"
 #include "lab/lab_peer.hpp"
+#include "lab/peer_conn.hpp"
 #include "net/peer_wire_io.hpp"
+#include "net/utp_socket.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -20,6 +22,7 @@ constexpr std::uint8_t kOurPexId = 1;
 constexpr auto kHandshakeTimeout = 10s;
 constexpr auto kKeepAlive = 45s;
 constexpr auto kIdleTimeout = 300s;
+constexpr auto kUtpWriteTimeout = 30s;
 }  // namespace
 
 struct DhtNode;
@@ -35,6 +38,7 @@ struct World::Impl {
   std::chrono::steady_clock::time_point start;
   std::unique_ptr<lab::TrackerState> tracker;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::shared_ptr<net::UtpMux>> utp_listeners;
   std::vector<std::shared_ptr<DhtNode>> dht_nodes;
 
   double now() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
@@ -52,18 +56,19 @@ struct World::Impl {
   }
 
   Status listen(const Endpoint& at, std::function<awaitable<void>(tcp::socket, Endpoint)> session);
+  Status listen_utp(const FedPeer& p);
   Status start_tracker();
   Status start_dht(const Endpoint& at);
 };
 
 namespace {
 
-// One connection from the client to a fed BitTorrent peer. The reader queues
-// what must be sent; one writer sends the queue in order, with keep-alives
-// in between, so writes never interleave.
-struct PeerConn {
-  explicit PeerConn(tcp::socket s) : socket(std::move(s)), wake(socket.get_executor()) {}
-  tcp::socket socket;
+// One connection from the client to a fed BitTorrent peer, over TCP or uTP.
+// The reader queues what must be sent; one writer sends the queue in order,
+// with keep-alives in between, so writes never interleave.
+struct FedConn {
+  explicit FedConn(std::shared_ptr<lab::PeerConn> w) : wire(std::move(w)), wake(wire->executor()) {}
+  std::shared_ptr<lab::PeerConn> wire;
   Wakeup wake;
   std::deque<std::string> outbox;
   void send(std::string m) {
@@ -72,15 +77,15 @@ struct PeerConn {
   }
 };
 
-awaitable<void> writer(std::shared_ptr<PeerConn> c) {
+awaitable<void> writer(std::shared_ptr<FedConn> c) {
   error_code ec;
-  while (c->socket.is_open()) {
+  while (c->wire->is_open()) {
     if (c->outbox.empty() && !co_await c->wake.wait_until(std::chrono::steady_clock::now() + kKeepAlive))
       c->outbox.push_back(encode_keep_alive());
-    while (!c->outbox.empty() && c->socket.is_open()) {
+    while (!c->outbox.empty() && c->wire->is_open()) {
       auto m = std::move(c->outbox.front());
       c->outbox.pop_front();
-      co_await asio::async_write(c->socket, asio::buffer(m), use_ec(ec));
+      co_await c->wire->write(m, ec);
       if (ec) co_return;
     }
   }
@@ -126,13 +131,14 @@ std::string hub_pex(const World::Impl& w) {
   for (const auto& p : w.plan.fed_by(Route::pex)) {
     PexFlags f;
     f.set(PexFlag::reachable, p.kind == FedKind::bittorrent);
+    f.set(PexFlag::supports_utp, p.kind == FedKind::bittorrent);  // they take uTP at their port too
     f.set(PexFlag::seed);
     m.added.push_back({p.endpoint, f});
   }
   return encode_pex(m);
 }
 
-void on_extended(World::Impl& w, const FedPeer& me, PeerConn& c, std::size_t contact, std::string_view payload) {
+void on_extended(World::Impl& w, const FedPeer& me, FedConn& c, std::size_t contact, std::string_view payload) {
   auto ext = decode_extended(payload);
   if (!ext) return;
   if (ext.value().ext_id == 0) {
@@ -155,13 +161,11 @@ void on_extended(World::Impl& w, const FedPeer& me, PeerConn& c, std::size_t con
   }
 }
 
-awaitable<void> read_messages(World::Impl& w, const FedPeer& me, std::shared_ptr<PeerConn> c, std::size_t contact,
-                              Watchdog<tcp::socket>& dog) {
+awaitable<void> read_messages(World::Impl& w, const FedPeer& me, std::shared_ptr<FedConn> c, std::size_t contact) {
   std::string buf;
-  error_code ec;
   for (;;) {
-    dog.arm(kIdleTimeout);
-    if (!co_await read_message(c->socket, buf, ec)) co_return;
+    bool got = co_await c->wire->next_message(buf, kIdleTimeout);  // not in the if: see lab/peer_conn.cpp
+    if (!got) co_return;
     auto frame = next_frame(buf);
     if (!frame || !frame.value() || frame.value()->keep_alive) continue;
     const auto& f = *frame.value();
@@ -170,18 +174,10 @@ awaitable<void> read_messages(World::Impl& w, const FedPeer& me, std::shared_ptr
   }
 }
 
-awaitable<void> peer_session(World::Impl& w, FedPeer me, tcp::socket s) {
-  auto c = std::make_shared<PeerConn>(std::move(s));
-  Watchdog dog(c->socket);
-  dog.arm(kHandshakeTimeout);
-  error_code ec;
-  auto remote = c->socket.remote_endpoint(ec);
-  if (ec) co_return;
-  auto contact = w.capture.contacts.size();
-  w.capture.contacts.push_back(contact_at(w.now(), me.endpoint, FedKind::bittorrent));
-  std::string buf(kHandshakeSize, '\0');
-  co_await asio::async_read(c->socket, asio::buffer(buf), use_ec(ec));
-  if (ec) co_return;
+awaitable<void> handshake_and_serve(World::Impl& w, const FedPeer& me, std::shared_ptr<FedConn> c, std::size_t contact) {
+  std::string buf;
+  bool got = co_await c->wire->next_handshake(buf, kHandshakeTimeout);  // not in the if: see lab/peer_conn.cpp
+  if (!got) co_return;
   auto theirs = decode_handshake(buf);
   if (!theirs || theirs.value().info_hash != w.opt.info_hash) co_return;
   w.capture.contacts[contact].handshake = true;
@@ -193,11 +189,31 @@ awaitable<void> peer_session(World::Impl& w, FedPeer me, tcp::socket s) {
   f.set(Feature::extension_protocol);
   f.set(Feature::dht, me.hub);
   ours.set_features(f);
-  c->send(encode_handshake(ours) + opening(w, me, from_asio(remote)));
-  asio::co_spawn(c->socket.get_executor(), writer(c), asio::detached);
-  co_await read_messages(w, me, c, contact, dog);
-  c->socket.close(ec);
+  c->send(encode_handshake(ours) + opening(w, me, c->wire->remote()));
+  asio::co_spawn(c->wire->executor(), writer(c), asio::detached);
+  co_await read_messages(w, me, c, contact);
+}
+
+awaitable<void> peer_session(World::Impl& w, FedPeer me, std::shared_ptr<lab::PeerConn> wire, Carrier carrier) {
+  auto c = std::make_shared<FedConn>(std::move(wire));
+  auto contact = w.capture.contacts.size();
+  w.capture.contacts.push_back(contact_at(w.now(), me.endpoint, FedKind::bittorrent));
+  w.capture.contacts[contact].carrier = carrier;
+  co_await handshake_and_serve(w, me, c, contact);
+  c->wire->close();
   c->wake.notify();
+}
+
+awaitable<void> utp_accept_loop(World::Impl& w, FedPeer me, std::shared_ptr<net::UtpMux> mux) {
+  auto ex = co_await asio::this_coro::executor;
+  for (;;) {
+    error_code ec;
+    auto s = co_await mux->accept(ec);
+    if (ec == asio::error::operation_aborted) co_return;
+    if (!ec)
+      asio::co_spawn(ex, peer_session(w, me, lab::utp_conn(std::move(s), ex, kUtpWriteTimeout), Carrier::utp),
+                     asio::detached);
+  }
 }
 
 awaitable<void> accept_loop(tcp::acceptor& a, Endpoint at, std::function<awaitable<void>(tcp::socket, Endpoint)> session) {
@@ -210,6 +226,15 @@ awaitable<void> accept_loop(tcp::acceptor& a, Endpoint at, std::function<awaitab
 }
 
 }  // namespace
+
+// uTP (BEP 29) at a fed BitTorrent peer's port, beside its TCP listener.
+Status World::Impl::listen_utp(const FedPeer& p) {
+  P2PSCOPE_TRY(mux, net::UtpMux::open(io.get_executor(), p.endpoint));
+  mux->listen();
+  asio::co_spawn(io, utp_accept_loop(*this, p, mux), asio::detached);
+  utp_listeners.push_back(std::move(mux));
+  return success();
+}
 
 Status World::Impl::listen(const Endpoint& at, std::function<awaitable<void>(tcp::socket, Endpoint)> session) {
   auto a = std::make_unique<tcp::acceptor>(io);
@@ -476,7 +501,11 @@ Status World::start() {
   for (const auto& p : w.plan.fed) {
     Status st = success();
     if (p.kind == FedKind::bittorrent) {
-      st = w.listen(p.endpoint, [&w, p](tcp::socket s, Endpoint) { return peer_session(w, p, std::move(s)); });
+      st = w.listen(p.endpoint, [&w, p](tcp::socket s, Endpoint) {
+        return peer_session(w, p, lab::tcp_conn(std::move(s)), Carrier::tcp);
+      });
+      // A hub's UDP port is its DHT node's.
+      if (st && !p.hub) st = w.listen_utp(p);
 
     } else if (p.kind == FedKind::open_port) {
       // The lab's open port (an SSH server's banner, then a hang-up).
@@ -497,6 +526,7 @@ void World::stop() {
   auto& w = *impl_;
   error_code ec;
   for (auto& a : w.acceptors) a->close(ec);
+  for (auto& m : w.utp_listeners) m->close();
   for (auto& n : w.dht_nodes) n->socket.close(ec);
 }
 
