@@ -64,6 +64,14 @@ struct KrpcQuery {
   // BEP 51: a sample of the info hashes the node stores, and its nodes
   // closest to `target` (as find_node).
   static KrpcQuery sample_infohashes(const NodeId& id, const NodeId& target);
+
+  // BEP 32: the node lists a reply to this query carries, for an asker of
+  // `asker`'s family: the families its "want" names, or, naming none, the
+  // asker's own.
+  WantFlags wanted_lists(Family asker) const noexcept {
+    if (!want.empty()) return want;
+    return asker == Family::v6 ? WantFlags{Want::n6} : WantFlags{Want::n4};
+  }
 };
 
 struct KrpcResponse {

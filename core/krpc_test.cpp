@@ -141,6 +141,10 @@ TEST(Krpc, DecodesWantAndReadOnly) {
   EXPECT_TRUE(q.read_only);
   EXPECT_TRUE(q.want.has(Want::n4));
   EXPECT_TRUE(q.want.has(Want::n6));
+  EXPECT_EQ(q.wanted_lists(Family::v4), q.want) << "what want names, whoever asks";
+  KrpcQuery none;
+  EXPECT_EQ(none.wanted_lists(Family::v4), WantFlags{Want::n4}) << "no want: the asker's family";
+  EXPECT_EQ(none.wanted_lists(Family::v6), WantFlags{Want::n6});
 }
 
 TEST(Krpc, KeepsUnknownMethodsByName) {

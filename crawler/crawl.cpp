@@ -376,14 +376,20 @@ struct Crawler::Impl {
     }
   }
 
+  // A walk's anomalies (bogus node entries, self-references) as anomaly
+  // records against target `ih`.
+  LookupAnomalyFn anomalies_of(const InfoHash& ih) {
+    return [this, ih](const Endpoint& from, LookupAnomaly a, std::size_t n) {
+      for (std::size_t i = 0; i < n; ++i) anomaly(Via::dht, std::nullopt, from, ih, from_lookup(a), lookup_detail(a));
+    };
+  }
+
   // One BEP 51 walk toward a target, from the nodes its last round kept.
   awaitable<void> sample_walk(std::size_t ti) {
     const InfoHash ih = targets[ti].info_hash;
     LookupEvents ev;
     ev.on_found = [](const FoundPeer&) {};  // sample replies carry no values
-    ev.on_anomaly = [this, ih](const Endpoint& from, LookupAnomaly a, std::size_t n) {
-      for (std::size_t i = 0; i < n; ++i) anomaly(Via::dht, std::nullopt, from, ih, from_lookup(a), lookup_detail(a));
-    };
+    ev.on_anomaly = anomalies_of(ih);
     ev.on_samples = [this, ih](const SampleSeen& seen) { on_samples(ih, seen); };
     auto seeds = learned[ti].empty() ? bootstrap_nodes : learned[ti];
     co_await dht_sample_infohashes(*krpc, NodeId::from_bytes(ih.raw()).value(), std::move(seeds), cfg.lookup,
@@ -408,9 +414,7 @@ struct Crawler::Impl {
     const InfoHash ih = targets[ti].info_hash;
     LookupEvents ev;
     ev.on_found = [this, ih](const FoundPeer& f) { on_found(ih, f); };
-    ev.on_anomaly = [this, ih](const Endpoint& from, LookupAnomaly a, std::size_t n) {
-      for (std::size_t i = 0; i < n; ++i) anomaly(Via::dht, std::nullopt, from, ih, from_lookup(a), lookup_detail(a));
-    };
+    ev.on_anomaly = anomalies_of(ih);
     ev.on_node = [this, ih](const NodeEntry& n, const std::optional<NodeEntry>& source) { on_node(ih, n, source); };
     co_return co_await dht_get_peers(*krpc, ih, std::move(seeds), cfg.lookup, std::move(ev), &stop_signal);
   }

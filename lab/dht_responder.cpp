@@ -132,11 +132,9 @@ std::vector<NodeEntry> DhtSwarm::named(const NodeId& target, const Endpoint& fro
 
 void DhtSwarm::name_nodes(KrpcResponse& r, const NodeId& target, const KrpcQuery& q, const Endpoint& from,
                           std::size_t self) const {
-  bool v6 = from.address.is_v6();
-  bool want4 = q.want.empty() ? !v6 : q.want.has(Want::n4);
-  bool want6 = q.want.empty() ? v6 : q.want.has(Want::n6);
-  if (want4) r.nodes = named(target, from, self, Family::v4);
-  if (want6) r.nodes6 = named(target, from, self, Family::v6);
+  auto lists = q.wanted_lists(from.address.family());
+  if (lists.has(Want::n4)) r.nodes = named(target, from, self, Family::v4);
+  if (lists.has(Want::n6)) r.nodes6 = named(target, from, self, Family::v6);
 }
 
 std::string DhtSwarm::token(std::size_t self, const IpAddress& ip) const {

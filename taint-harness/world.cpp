@@ -325,12 +325,10 @@ struct DhtNode {
     return out;
   }
 
-  // BEP 32: the asker's family unless its "want" names the lists.
   void add_nodes(KrpcResponse& r, const KrpcQuery& q, const Endpoint& from) const {
-    bool n4 = q.want.empty() ? from.address.is_v4() : q.want.has(Want::n4);
-    bool n6 = q.want.empty() ? from.address.is_v6() : q.want.has(Want::n6);
-    if (n4) r.nodes = other_nodes(Family::v4);
-    if (n6) r.nodes6 = other_nodes(Family::v6);
+    auto lists = q.wanted_lists(from.address.family());
+    if (lists.has(Want::n4)) r.nodes = other_nodes(Family::v4);
+    if (lists.has(Want::n6)) r.nodes6 = other_nodes(Family::v6);
   }
 
   std::optional<std::string> answer(const KrpcQuery& q, const Endpoint& from) {
