@@ -125,7 +125,7 @@ Timing run_libtorrent(const Options& o, const std::vector<InfoHash>& ts) {
 }
 
 awaitable<void> one_lookup(crawler::KrpcClient& c, InfoHash ih, std::vector<NodeEntry> boot, Timing& t) {
-  auto st = (co_await crawler::dht_get_peers(c, ih, std::move(boot), {}, {[](const auto&) {}, [](auto&&...) {}, {}})).stats;
+  auto st = (co_await crawler::dht_get_peers(c, ih, std::move(boot), {}, {[](const auto&) {}, [](auto&&...) {}, {}, {}})).stats;
   t.replies += st.replies;
   t.timeouts += st.timeouts;
   ++t.done;

@@ -121,7 +121,7 @@ void print_summary(const CrawlSummary& s, const std::string& run_id) {
     std::cerr << "  BEP 51 samples (dht_sample records): " << s.dht_samples << " of " << s.dht_sampled_infohashes
               << " info hashes from " << s.dht_sample_nodes << " nodes"
               << (s.dht_samples_unrecorded ? ", " + std::to_string(s.dht_samples_unrecorded) + " more past the cap" : "")
-              << "\n";
+              << "; " << s.dht_sample_without_bep51 << " node(s) without BEP 51 walked through with find_node\n";
   for (const auto& w : s.warnings) std::cerr << "  warning: " << printable(w) << "\n";
 }
 
@@ -142,6 +142,7 @@ nlohmann::json summary_json(const CrawlSummary& s, const std::string& run_id) {
                    {"dht_sampled_infohashes", s.dht_sampled_infohashes},
                    {"dht_sample_nodes", s.dht_sample_nodes},
                    {"dht_samples_unrecorded", s.dht_samples_unrecorded},
+                   {"dht_sample_without_bep51", s.dht_sample_without_bep51},
                    {"trackers_owed_stopped", s.trackers_owed_stopped},
                    {"trackers_told_stopped", s.trackers_told_stopped},
                    {"tracker_paths_v4", s.tracker_paths_v4},

@@ -392,8 +392,9 @@ struct Crawler::Impl {
     ev.on_anomaly = anomalies_of(ih);
     ev.on_samples = [this, ih](const SampleSeen& seen) { on_samples(ih, seen); };
     auto seeds = learned[ti].empty() ? bootstrap_nodes : learned[ti];
-    co_await dht_sample_infohashes(*krpc, NodeId::from_bytes(ih.raw()).value(), std::move(seeds), cfg.lookup,
-                                   std::move(ev), &stop_signal);
+    auto r = co_await dht_sample_infohashes(*krpc, NodeId::from_bytes(ih.raw()).value(), std::move(seeds),
+                                            cfg.lookup, std::move(ev), &stop_signal);
+    summary.dht_sample_without_bep51 += r.without_bep51;
   }
 
   // The closest nodes that answered, where BEP 42 applies only those whose

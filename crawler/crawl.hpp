@@ -110,8 +110,10 @@ struct CrawlSummary {
   std::size_t dht_nodes_seen = 0, dht_nodes_unrecorded = 0;
   // BEP 51 walks: dht_sample records written (one per info hash and node),
   // distinct info hashes among them, nodes that answered with samples, and
-  // samples past the cap (kMaxDhtSamplesRecorded) left unrecorded.
+  // samples past the cap (kMaxDhtSamplesRecorded) left unrecorded; nodes
+  // that knew no BEP 51 and were walked through with find_node.
   std::size_t dht_samples = 0, dht_sampled_infohashes = 0, dht_sample_nodes = 0, dht_samples_unrecorded = 0;
+  std::size_t dht_sample_without_bep51 = 0;
   // Trackers that answered an announce (so are owed `stopped`), and how
   // many of those acknowledged the `stopped` announce.
   std::size_t trackers_owed_stopped = 0, trackers_told_stopped = 0;

@@ -111,6 +111,8 @@ TEST_F(CrawlLab, QuickCrawlFindsEveryHandedOutPeerWithConfirmedSources) {
   }
   EXPECT_TRUE(offered.count(up->torrents.front().info_hash)) << "the nodes nearest the target did not offer it";
   EXPECT_EQ(s["dht_sampled_infohashes"].get<std::size_t>(), offered.size());
+  // Every third honest lab node predates BEP 51: the walk went through some.
+  EXPECT_GT(s["dht_sample_without_bep51"].get<std::size_t>(), 0u);
   // Trackers list whoever announced, this crawl too: its own address and
   // port are counted, not recorded (probed, it would be judged unreachable).
   EXPECT_GT(s["own_endpoint_handed_out"].get<std::size_t>(), 0u);

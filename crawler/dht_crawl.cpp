@@ -14,15 +14,22 @@ struct LookupRun {
   Wakeup wake;
   LookupEvents ev;
   std::size_t running = 0;
+  std::size_t without_bep51 = 0;
 };
 
-awaitable<void> ask(KrpcClient& krpc, std::shared_ptr<LookupRun> run, NodeEntry node) {
+awaitable<void> ask(KrpcAsk krpc, std::shared_ptr<LookupRun> run, NodeEntry node) {
   // The client puts in its own node id.
   const auto& target = run->lookup.target();
   auto q = run->method == KrpcMethod::sample_infohashes
                ? KrpcQuery::sample_infohashes(NodeId{}, target)
                : KrpcQuery::get_peers(NodeId{}, InfoHash::from_bytes(target.raw()).value());
-  auto r = co_await krpc.query(node.endpoint, std::move(q));
+  auto r = co_await krpc(node.endpoint, std::move(q));
+  // Without find_node, a node that lacks BEP 51 would end the walk at it,
+  // and such nodes are common: the walk would stall short of the target.
+  if (!r && r.error() == make_error_code(errc::remote_error) && run->method == KrpcMethod::sample_infohashes) {
+    ++run->without_bep51;
+    r = co_await krpc(node.endpoint, KrpcQuery::find_node(NodeId{}, target));
+  }
   if (r) {
     auto before = run->lookup.stats().anomalies;
     auto reply = run->lookup.on_reply(node.endpoint, r.value());
@@ -54,7 +61,7 @@ awaitable<void> mark_slow(std::shared_ptr<LookupRun> run, Endpoint node, std::ch
 
 namespace {
 
-awaitable<LookupResult> walk(KrpcClient& krpc, KrpcMethod method, InfoHash target,
+awaitable<LookupResult> walk(KrpcAsk krpc, KrpcMethod method, InfoHash target,
                              std::vector<NodeEntry> seeds, LookupConfig cfg, LookupEvents events, StopSignal* stop) {
   auto ex = co_await asio::this_coro::executor;
   // Shared with the query coroutines, which may finish after a stopped crawl
@@ -74,22 +81,38 @@ awaitable<LookupResult> walk(KrpcClient& krpc, KrpcMethod method, InfoHash targe
     if (run->running == 0 || run->lookup.done()) break;
     co_await run->wake.wait();
   }
-  LookupResult out{run->lookup.stats(), {}};
+  LookupResult out{run->lookup.stats(), {}, run->without_bep51};
   for (auto& [n, token] : run->lookup.closest_answered()) out.closest.push_back(n);
   co_return out;
 }
 
 }  // namespace
 
+awaitable<LookupResult> dht_get_peers(KrpcAsk ask, const InfoHash& target, std::vector<NodeEntry> seeds,
+                                      LookupConfig cfg, LookupEvents events, StopSignal* stop) {
+  return walk(std::move(ask), KrpcMethod::get_peers, target, std::move(seeds), cfg, std::move(events), stop);
+}
+
+awaitable<LookupResult> dht_sample_infohashes(KrpcAsk ask, const NodeId& target, std::vector<NodeEntry> seeds,
+                                              LookupConfig cfg, LookupEvents events, StopSignal* stop) {
+  return walk(std::move(ask), KrpcMethod::sample_infohashes, InfoHash::from_bytes(target.raw()).value(),
+              std::move(seeds), cfg, std::move(events), stop);
+}
+
+namespace {
+KrpcAsk ask_through(KrpcClient& krpc) {
+  return [&krpc](const Endpoint& to, KrpcQuery q) { return krpc.query(to, std::move(q)); };
+}
+}  // namespace
+
 awaitable<LookupResult> dht_get_peers(KrpcClient& krpc, const InfoHash& target, std::vector<NodeEntry> seeds,
                                       LookupConfig cfg, LookupEvents events, StopSignal* stop) {
-  return walk(krpc, KrpcMethod::get_peers, target, std::move(seeds), cfg, std::move(events), stop);
+  return dht_get_peers(ask_through(krpc), target, std::move(seeds), cfg, std::move(events), stop);
 }
 
 awaitable<LookupResult> dht_sample_infohashes(KrpcClient& krpc, const NodeId& target, std::vector<NodeEntry> seeds,
                                               LookupConfig cfg, LookupEvents events, StopSignal* stop) {
-  return walk(krpc, KrpcMethod::sample_infohashes, InfoHash::from_bytes(target.raw()).value(), std::move(seeds), cfg,
-              std::move(events), stop);
+  return dht_sample_infohashes(ask_through(krpc), target, std::move(seeds), cfg, std::move(events), stop);
 }
 
 awaitable<std::vector<NodeEntry>> resolve_bootstrap(const std::vector<std::string>& entries,

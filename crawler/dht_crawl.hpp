@@ -5,6 +5,7 @@
 
 #include "crawler/dht_lookup.hpp"
 #include "crawler/krpc_client.hpp"
+#include "net/krpc_ask.hpp"
 #include "net/stop_signal.hpp"
 
 #include <functional>
@@ -43,11 +44,15 @@ struct LookupEvents {
 struct LookupResult {
   LookupStats stats;
   std::vector<NodeEntry> closest;  // the k closest nodes that answered, closest first
+  std::size_t without_bep51 = 0;   // sample walks: nodes walked through with find_node
 };
 
-// One lookup from `seeds`. When `stop` is requested the lookup sends no
-// further queries and returns at once; queries in flight end by their own
-// timeout (the KrpcClient must outlive them).
+// One lookup from `seeds`, each query through `ask`. When `stop` is
+// requested the lookup sends no further queries and returns at once;
+// queries in flight end by their own timeout (what `ask` uses must outlive
+// them).
+net::awaitable<LookupResult> dht_get_peers(net::KrpcAsk ask, const InfoHash& target, std::vector<NodeEntry> seeds,
+                                           LookupConfig cfg, LookupEvents events, net::StopSignal* stop = nullptr);
 net::awaitable<LookupResult> dht_get_peers(KrpcClient& krpc, const InfoHash& target, std::vector<NodeEntry> seeds,
                                            LookupConfig cfg, LookupEvents events, net::StopSignal* stop = nullptr);
 
@@ -55,8 +60,12 @@ net::awaitable<LookupResult> dht_get_peers(KrpcClient& krpc, const InfoHash& tar
 // node sample_infohashes instead of get_peers, and reporting each node's
 // samples through on_samples. Each node is asked once per walk, so its
 // "interval" holds within one; a caller that walks again honours it. A
-// node that does not know BEP 51 answers with an error and counts as
-// failed: nodes are learned from the nodes that do.
+// node that does not know BEP 51 answers with a KRPC error ("204 Method
+// Unknown"): it is asked find_node toward the target instead, so the walk
+// goes on through the nodes it names (counted in without_bep51).
+net::awaitable<LookupResult> dht_sample_infohashes(net::KrpcAsk ask, const NodeId& target, std::vector<NodeEntry> seeds,
+                                                   LookupConfig cfg, LookupEvents events,
+                                                   net::StopSignal* stop = nullptr);
 net::awaitable<LookupResult> dht_sample_infohashes(KrpcClient& krpc, const NodeId& target, std::vector<NodeEntry> seeds,
                                                    LookupConfig cfg, LookupEvents events,
                                                    net::StopSignal* stop = nullptr);

@@ -127,10 +127,13 @@ std::vector<DhtNodeSpec> dht_specs(const LabPlan& plan, const std::vector<LabTor
   std::vector<DhtNodeSpec> out;
   std::mt19937_64 rng(plan.scenario.seed ^ 0x5b11);
   int placed = std::min(28, static_cast<int>(std::bit_width(static_cast<unsigned>(plan.scenario.dht_nodes))) + 4);
+  std::size_t honest = 0;
   for (auto role : {Role::dht_node, Role::dht_fake_values, Role::dht_phantom, Role::dht_sybil, Role::dht_sybil_near}) {
     for (const auto* p : plan.with_role(role)) {
       DhtNodeSpec n;
       n.endpoint = p->endpoint;
+      // Every third honest node predates BEP 51, as many real ones do.
+      if (role == Role::dht_node && honest++ % 3 == 2) n.bep51 = Bep51::unknown_method;
       if (role != Role::dht_node && static_cast<std::size_t>(p->variant) < torrents.size())
         n.id = id_near(torrents[static_cast<std::size_t>(p->variant)].info_hash, role == Role::dht_sybil_near ? 48 : placed, rng);
       if (role == Role::dht_fake_values) {

@@ -26,7 +26,7 @@ namespace {
 
 std::vector<DhtNodeSpec> honest_specs(const std::vector<Endpoint>& nodes) {
   std::vector<DhtNodeSpec> out;
-  for (const auto& ep : nodes) out.push_back({ep, DhtBehaviour::honest, std::nullopt, {}, {}});
+  for (const auto& ep : nodes) out.push_back({ep, DhtBehaviour::honest, std::nullopt, {}, {}, Bep51::supported});
   return out;
 }
 
@@ -207,6 +207,8 @@ std::optional<std::string> DhtSwarm::handle(std::size_t self, std::string_view d
       break;
     }
     case KrpcMethod::sample_infohashes: {
+      if (specs_[self].bep51 == Bep51::unknown_method)
+        return encode_krpc(KrpcError{q->transaction_id, 204, "Method Unknown", kVersion});
       name_nodes(r, *q->target, *q, from, self);
       std::vector<InfoHash> samples;
       for (const auto& [ih, peers] : values_[self]) {

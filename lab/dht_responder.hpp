@@ -49,12 +49,17 @@ enum class DhtBehaviour : std::uint8_t {
   phantom,
 };
 
+// unknown_method: an honest node from before BEP 51 (many real ones are):
+// it answers sample_infohashes with "204 Method Unknown".
+enum class Bep51 : std::uint8_t { supported, unknown_method };
+
 struct DhtNodeSpec {
   Endpoint endpoint;
   DhtBehaviour behaviour = DhtBehaviour::honest;
   std::optional<NodeId> id;          // none: a BEP 42 id for the address
   std::vector<Endpoint> values;      // fake_values
   std::vector<Endpoint> neighbours;  // phantom
+  Bep51 bep51 = Bep51::supported;
 };
 
 class DhtSwarm {

@@ -80,6 +80,25 @@ TEST_F(LabDhtSwarm, LearnsOutsideNodesAndAnswersUnknownMethodsWith204) {
   EXPECT_FALSE(swarm_.handle(0, "garbage", peer_));
 }
 
+// A node from before BEP 51 answers sample_infohashes as an unknown method;
+// one that knows it answers with samples and the nodes next to the target.
+TEST(LabDht, ANodeWithoutBep51AnswersSampleInfohashesWith204) {
+  std::vector<DhtNodeSpec> specs(2);
+  specs[0].endpoint = ep("23.0.0.1");
+  specs[0].bep51 = Bep51::unknown_method;
+  specs[1].endpoint = ep("31.0.0.1");
+  DhtSwarm swarm(specs, 7);
+  auto q = KrpcQuery::sample_infohashes(NodeId::from_bytes(std::string(20, 'q')).value(),
+                                        NodeId::from_bytes(std::string(20, 't')).value());
+  q.transaction_id = "tx";
+  auto from = ep("93.9.9.9", 6881);
+  EXPECT_EQ(std::get<KrpcError>(decode_krpc(swarm.handle(0, encode_krpc(q), from).value()).value()).code, 204);
+  auto r = std::get<KrpcResponse>(decode_krpc(swarm.handle(1, encode_krpc(q), from).value()).value());
+  EXPECT_TRUE(r.samples.has_value());
+  ASSERT_EQ(r.nodes.size(), 1u);
+  EXPECT_EQ(r.nodes[0].endpoint, ep("23.0.0.1")) << "nodes without BEP 51 are still named";
+}
+
 // BEP 32: `nodes` are IPv4 nodes and `nodes6` IPv6 ones, the families the
 // query's `want` asks for or else its own; values are the querier's family.
 TEST(LabDht, AnswersEachFamilyAsBep32Says) {
@@ -172,11 +191,11 @@ class BogusDhtNodes : public ::testing::Test {
   std::vector<DhtNodeSpec> specs() const {
     std::vector<DhtNodeSpec> v;
     for (const char* ip : {"23.0.0.1", "31.0.0.1", "37.0.0.1", "45.0.0.1"})
-      v.push_back({ep(ip), DhtBehaviour::honest, std::nullopt, {}, {}});
-    v.push_back({ep("51.0.0.1"), DhtBehaviour::fake_values, std::nullopt, {ep("23.0.0.1"), ep("31.0.0.1")}, {}});
-    v.push_back({ep("53.0.0.1"), DhtBehaviour::phantom, std::nullopt, {}, {ep("61.0.0.1"), ep("61.0.1.1")}});
+      v.push_back({ep(ip), DhtBehaviour::honest, std::nullopt, {}, {}, Bep51::supported});
+    v.push_back({ep("51.0.0.1"), DhtBehaviour::fake_values, std::nullopt, {ep("23.0.0.1"), ep("31.0.0.1")}, {}, Bep51::supported});
+    v.push_back({ep("53.0.0.1"), DhtBehaviour::phantom, std::nullopt, {}, {ep("61.0.0.1"), ep("61.0.1.1")}, Bep51::supported});
     auto near = std::string(ih_.raw().substr(0, 18)) + "zz";
-    v.push_back({ep("57.0.0.1"), DhtBehaviour::honest, NodeId::from_bytes(near).value(), {}, {}});
+    v.push_back({ep("57.0.0.1"), DhtBehaviour::honest, NodeId::from_bytes(near).value(), {}, {}, Bep51::supported});
     return v;
   }
   KrpcResponse get_peers(std::size_t node, const InfoHash& ih) {

@@ -219,18 +219,6 @@ awaitable<void> listen(LabPeer& me, tcp::acceptor acceptor) {
   }
 }
 
-// A uTP-only peer's listener: its UDP port, the same number as the TCP
-// port it does not open.
-awaitable<void> listen_utp(LabPeer& me, std::shared_ptr<net::UtpMux> mux) {
-  auto ex = co_await asio::this_coro::executor;
-  for (;;) {
-    error_code ec;
-    auto s = co_await mux->accept(ec);
-    if (ec == asio::error::operation_aborted) co_return;
-    if (!ec) asio::co_spawn(ex, incoming(me, utp_conn(std::move(s), ex, kIdleTimeout)), asio::detached);
-  }
-}
-
 // An honest IPv6 peer's DHT announce: to each node the world names for ih.
 awaitable<void> announce_to_dht(LabPeer& me, const InfoHash& ih) {
   auto it = me.world().dht_announce_v6.find(ih);
@@ -375,7 +363,9 @@ Status start_lab_peer(asio::io_context& io, LabPeer& peer) {
   if (peer.party().utp_only) {
     P2PSCOPE_TRY(mux, net::UtpMux::open(io.get_executor(), peer.party().endpoint));
     mux->listen();
-    asio::co_spawn(io, listen_utp(peer, std::move(mux)), asio::detached);
+    // Its UDP port has the number of the TCP port it does not open.
+    auto session = [&peer](std::shared_ptr<PeerConn> c) { return incoming(peer, std::move(c)); };
+    asio::co_spawn(io, serve_utp(std::move(mux), kIdleTimeout, std::move(session)), asio::detached);
   } else {
     tcp::acceptor acceptor(io);
     error_code ec;

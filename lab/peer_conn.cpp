@@ -97,4 +97,15 @@ std::shared_ptr<PeerConn> utp_conn(net::UtpStream s, asio::any_io_executor ex, s
   return std::make_shared<UtpConn>(std::move(s), std::move(ex), write_timeout);
 }
 
+awaitable<void> serve_utp(std::shared_ptr<net::UtpMux> mux, std::chrono::milliseconds write_timeout,
+                          std::function<awaitable<void>(std::shared_ptr<PeerConn>)> session) {
+  auto ex = co_await asio::this_coro::executor;
+  for (;;) {
+    error_code ec;
+    auto s = co_await mux->accept(ec);
+    if (ec == asio::error::operation_aborted) co_return;
+    if (!ec) asio::co_spawn(ex, session(utp_conn(std::move(s), ex, write_timeout)), asio::detached);
+  }
+}
+
 }  // namespace p2pscope::lab

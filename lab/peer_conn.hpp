@@ -15,6 +15,7 @@
 #include "net/utp_socket.hpp"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,5 +51,11 @@ class PeerConn {
 std::shared_ptr<PeerConn> tcp_conn(tcp::socket s);
 // A connected (or accepted) uTP stream; writes give up after `write_timeout`.
 std::shared_ptr<PeerConn> utp_conn(net::UtpStream s, asio::any_io_executor ex, std::chrono::milliseconds write_timeout);
+
+// Accepts uTP connections on `mux` (listen() already called) until it is
+// closed, and runs `session` on each as a coroutine of its own (writes give
+// up after `write_timeout`). What `session` captures must outlive the mux.
+awaitable<void> serve_utp(std::shared_ptr<net::UtpMux> mux, std::chrono::milliseconds write_timeout,
+                          std::function<awaitable<void>(std::shared_ptr<PeerConn>)> session);
 
 }  // namespace p2pscope::lab

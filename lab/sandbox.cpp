@@ -198,7 +198,10 @@ StatusOr<Sandbox> Sandbox::create(const SandboxSpec& spec) {
   {
     std::ofstream batch(plan.batch);
     for (const auto& a : spec.addresses)
-      batch << "addr add " << a.to_string() << (a.is_v4() ? "/32" : "/128") << " dev lo\n";
+      // nodad: an IPv6 address is usable at once, even as a route's source
+      // (while tentative it is not, and "route add ... src" fails).
+      batch << "addr add " << a.to_string() << (a.is_v4() ? "/32 dev lo\n" : "/128 dev lo nodad\n");
+    if (spec.route6_source) batch << "route add ::/0 dev lo src " << spec.route6_source->to_string() << "\n";
     if (!batch) return fail(sys_error(EIO), "writing " + plan.batch);
   }
 

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,12 @@ namespace p2pscope::lab {
 struct SandboxSpec {
   std::filesystem::path state_dir;
   std::vector<IpAddress> addresses;  // each goes on lo as a /32 or /128
+  // When set (one of `addresses`): an IPv6 default route onto lo with this
+  // source. Some clients (Transmission's tr_globalIPv6) open their IPv6 UDP
+  // socket only when a global address has a route, and take the route's
+  // source as their own address. A packet to any other address loops back
+  // into the namespace and is dropped there, so nothing leaves.
+  std::optional<IpAddress> route6_source;
   std::chrono::milliseconds ready_timeout{10000};
 };
 

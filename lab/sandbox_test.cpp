@@ -69,6 +69,21 @@ TEST_F(SandboxTest, HasOnlyLoopbackAndNoRouteOut) {
   EXPECT_NE(box.run({"ip", "-6", "route", "get", "2001:4860::8888"}).value(), 0);
 }
 
+// The harness's IPv6 default route (route6_source): a global IPv6 address
+// now has a route from the address given, but the route leads back onto lo,
+// the only link; IPv4 still has no route out.
+TEST_F(SandboxTest, AnIpv6DefaultRouteLeadsOntoLoopbackOnly) {
+  spec_.addresses.push_back(ip("2a01:4f8::11"));
+  spec_.route6_source = ip("2a01:4f8::11");
+  auto box = up();
+  auto links = shell(box, "ip -o link show");
+  EXPECT_EQ(std::count(links.begin(), links.end(), '\n'), 1) << links;
+  auto route = shell(box, "ip -6 route get 2001:4860::8888");
+  EXPECT_NE(route.find(" dev lo"), std::string::npos) << route;
+  EXPECT_NE(route.find("src 2a01:4f8::11"), std::string::npos) << route;
+  EXPECT_NE(box.run({"ip", "route", "get", "8.8.8.8"}).value(), 0);
+}
+
 TEST_F(SandboxTest, PutsLabAddressesOnLoopback) {
   auto box = up();
   auto addrs = shell(box, "ip -o addr show dev lo");

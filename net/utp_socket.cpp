@@ -122,9 +122,12 @@ awaitable<void> UtpMux::receive_loop() {
     auto n = co_await socket_.async_receive_from(asio::buffer(buf), from, use_ec(ec));
     if (ec == asio::error::operation_aborted || closed_) break;
     if (ec) continue;
-    auto h = decode_utp(std::string_view(buf).substr(0, n));
-    if (!h) continue;  // not uTP: nothing of ours
     auto datagram = std::string_view(buf).substr(0, n);
+    auto h = decode_utp(datagram);
+    if (!h) {
+      if (foreign_) foreign_(from_asio(from), datagram);
+      continue;
+    }
     // A SYN belongs to the connection it opened (a resent one) or opens one.
     bool syn = h.value().type == UtpType::syn;
     auto it = entries_.find({from_asio(from), syn ? UtpConnection::syn_recv_id(h.value()) : h.value().connection_id});
@@ -200,9 +203,16 @@ void UtpMux::forget_if_done(const std::shared_ptr<UtpStream::Entry>& e) {
   if (e->closed && (e->conn.finished() || fin_acked)) forget(e);
 }
 
+void UtpMux::send_datagram(const Endpoint& to, std::string_view datagram) {
+  if (closed_) return;
+  error_code ec;
+  socket_.send_to(asio::buffer(datagram.data(), datagram.size()), to_udp(to), 0, ec);
+}
+
 void UtpMux::close() {
   if (closed_) return;
   closed_ = true;
+  foreign_ = nullptr;
   for (auto& [key, e] : entries_) {
     e->closed = true;
     e->notify();

@@ -25,6 +25,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -76,9 +77,18 @@ class UtpMux : public std::enable_shared_from_this<UtpMux> {
   void listen(std::size_t backlog = 64);
   // The next incoming connection; ec operation_aborted after close().
   awaitable<UtpStream> accept(error_code& ec);
+  // Datagrams that are not uTP go to `h`, called on the io_context thread
+  // (instead of being dropped): this lets a DHT node share the port, as
+  // clients do. close() drops the handler, so it may hold the mux.
+  using ForeignHandler = std::function<void(const Endpoint& from, std::string_view datagram)>;
+  void on_foreign(ForeignHandler h) { foreign_ = std::move(h); }
+  // Sends one datagram of the caller's on this socket (non-blocking: one
+  // the kernel refuses is dropped, as a UDP send may be).
+  void send_datagram(const Endpoint& to, std::string_view datagram);
   // Stops the loops and ends every stream (operation_aborted).
   void close();
   Endpoint local_endpoint() const;
+  bool is_open() const noexcept { return !closed_; }
   std::size_t connections() const noexcept { return entries_.size(); }
 
   // Not for callers: UtpMux::open makes it.
@@ -105,6 +115,7 @@ class UtpMux : public std::enable_shared_from_this<UtpMux> {
   std::size_t backlog_ = 0;  // 0: not listening
   std::deque<std::shared_ptr<UtpStream::Entry>> accepted_;
   asio::steady_timer accept_wake_;
+  ForeignHandler foreign_;
 };
 
 // The muxes a run's sessions share, one per family (null: no uTP there).

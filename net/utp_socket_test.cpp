@@ -213,6 +213,49 @@ TEST_F(UtpMuxFixture, AWriterBlockedOnAFullWindowAndAReaderWaitSideBySide) {
   EXPECT_LT(handlers, 5000u) << "the reader and the writer woke each other";
 }
 
+// A DHT node and uTP on one port, as clients run them: datagrams that are
+// not uTP reach the foreign handler, which answers on the same socket, while
+// a uTP connection to that port carries its bytes.
+TEST_F(UtpMuxFixture, ForeignDatagramsShareThePortWithUtpConnections) {
+  auto shared = UtpMux::open(io.get_executor(), {IpAddress::parse("127.0.0.1").value(), 0}).value();
+  shared->listen();
+  std::vector<std::string> foreign;
+  shared->on_foreign([&, m = shared.get()](const Endpoint& from, std::string_view d) {
+    foreign.emplace_back(d);
+    m->send_datagram(from, "d1:y1:re");
+  });
+  udp::socket dht(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::string reply(64, '\0'), got;
+  error_code udp_ec, server_ec, client_ec;
+  std::size_t reply_len = 0;
+  asio::co_spawn(io, [&]() -> awaitable<void> {
+    auto s = co_await shared->accept(server_ec);
+    auto until = asio::steady_timer::clock_type::now() + 5s;
+    while (!server_ec && got.size() < 5) co_await s.read_some(got, until, server_ec);
+  }, asio::detached);
+  run([&]() -> awaitable<void> {
+    const std::string ping = "d1:q4:ping1:y1:qe";
+    co_await dht.async_send_to(asio::buffer(ping), to_udp(shared->local_endpoint()), use_ec(udp_ec));
+    udp::endpoint from;
+    asio::steady_timer guard(io, 5s);
+    guard.async_wait([&](error_code e) { if (!e) dht.close(); });
+    reply_len = co_await dht.async_receive_from(asio::buffer(reply), from, use_ec(udp_ec));
+    guard.cancel();
+    auto s = co_await mux->connect(shared->local_endpoint(), 5s, client_ec);
+    if (!client_ec) co_await s.write("hello", asio::steady_timer::clock_type::now() + 5s, client_ec);
+    asio::steady_timer t(io, 200ms);
+    co_await t.async_wait(use_ec(client_ec));
+    mux->close();
+    shared->close();
+  });
+  EXPECT_FALSE(udp_ec) << udp_ec.message();
+  EXPECT_EQ(reply.substr(0, reply_len), "d1:y1:re");
+  ASSERT_EQ(foreign.size(), 1u) << "the uTP connection's datagrams are the mux's, not the handler's";
+  EXPECT_EQ(foreign[0], "d1:q4:ping1:y1:qe");
+  EXPECT_FALSE(server_ec) << server_ec.message();
+  EXPECT_EQ(got, "hello");
+}
+
 TEST_F(UtpMuxFixture, AMuxThatDoesNotListenIgnoresSyns) {
   auto other = UtpMux::open(io.get_executor(), {IpAddress::parse("127.0.0.1").value(), 0}).value();
   error_code ec;

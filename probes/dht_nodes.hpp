@@ -34,16 +34,14 @@
 #include "core/krpc.hpp"
 #include "core/records.hpp"
 #include "net/asio.hpp"
+#include "net/krpc_ask.hpp"
 
 #include <functional>
 #include <span>
 
 namespace p2pscope::probes {
 
-// Sends one KRPC query to `to` and returns its reply (errors as the KRPC
-// client gives them: a timeout, a KRPC error). Injected, so that tests can
-// answer from the lab's DHT responder without sockets.
-using KrpcAsk = std::function<net::awaitable<Result<KrpcResponse>>(const Endpoint& to, KrpcQuery q)>;
+using net::KrpcAsk;  // net/krpc_ask.hpp
 
 struct DhtNodeProbeConfig {
   std::size_t max_pings = 8;              // named neighbours pinged per node

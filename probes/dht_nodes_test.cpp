@@ -35,11 +35,11 @@ class DhtNodeProbe : public ::testing::Test {
   static std::vector<lab::DhtNodeSpec> specs() {
     std::vector<lab::DhtNodeSpec> v;
     for (int i = 0; i < 8; ++i)
-      v.push_back({ep(("23.0." + std::to_string(i) + ".1").c_str()), lab::DhtBehaviour::honest, std::nullopt, {}, {}});
-    v.push_back({ep("51.0.0.1"), lab::DhtBehaviour::fake_values, std::nullopt, {ep("23.0.0.1"), ep("23.0.1.1")}, {}});
+      v.push_back({ep(("23.0." + std::to_string(i) + ".1").c_str()), lab::DhtBehaviour::honest, std::nullopt, {}, {}, lab::Bep51::supported});
+    v.push_back({ep("51.0.0.1"), lab::DhtBehaviour::fake_values, std::nullopt, {ep("23.0.0.1"), ep("23.0.1.1")}, {}, lab::Bep51::supported});
     std::vector<Endpoint> phantoms;
     for (int i = 0; i < 8; ++i) phantoms.push_back(ep(("61.0." + std::to_string(i) + ".1").c_str()));
-    v.push_back({ep("53.0.0.1"), lab::DhtBehaviour::phantom, std::nullopt, {}, phantoms});
+    v.push_back({ep("53.0.0.1"), lab::DhtBehaviour::phantom, std::nullopt, {}, phantoms, lab::Bep51::supported});
     return v;
   }
   DhtNodeContact probe(const Endpoint& node) {

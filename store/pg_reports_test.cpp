@@ -73,7 +73,7 @@ TEST_F(PgReports, AnEmuleRunIsStoredWithItsServerAndSxFlows) {
   emule.ed2k_link = "ed2k://|file|x.bin|34048000|2227E7D1627B091522E48CFFFC1DACE1|/";
   const auto hub_peer = emule.plan.fed_by(Route::sx).front().endpoint;
   emule.capture.sx.push_back({45, emule.plan.askers.front(), 3, "answered", 3,
-                              {hub_peer, {reverse_v4(hub_peer.address), hub_peer.port}}, 0, "aMule 2.3.3"});
+                              {hub_peer, {reverse_v4(hub_peer.address), hub_peer.port}}, 0, "aMule 2.3.3", std::nullopt});
   emule.capture.offers.push_back({60, ed2k::ed2k_id(emule.plan.client.address), emule.plan.client.port, 0xFBFBFBFBu, 0xFBFB});
   auto j = harness::to_json(harness::make_report(emule));
   j["session"] = "emule-test";

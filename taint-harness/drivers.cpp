@@ -32,13 +32,13 @@ Result<Launch> transmission(const DriverContext& c) {
   nlohmann::json s{
       {"bind-address-ipv4", ip_of(c)}, {"peer-port", c.client.port}, {"peer-port-random-on-start", false},
       {"dht-enabled", true},           {"pex-enabled", true},        {"lpd-enabled", false},
-      {"utp-enabled", false},          {"port-forwarding-enabled", false}, {"rpc-enabled", false},
+      {"utp-enabled", true},          {"port-forwarding-enabled", false}, {"rpc-enabled", false},
       {"blocklist-enabled", false},    {"encryption", 0},             {"download-dir", (c.download).string()},
       {"incomplete-dir-enabled", false}, {"watch-dir-enabled", true}, {"watch-dir", (c.profile / "watch").string()},
       {"start-added-torrents", true},  {"message-level", 2}};
-  // Its IPv6 listen socket and outgoing IPv6 connections. Its IPv6 DHT
-  // stays off in the sandbox: tr_globalIPv6() wants a route to a global
-  // address, and the sandbox has none.
+  // Its IPv6 listen socket and outgoing IPv6 connections. Its IPv6 UDP
+  // socket (uTP, the IPv6 DHT) also needs a route to a global address
+  // (tr_globalIPv6()): the harness's sandbox has one, onto its loopback.
   if (c.client6) s["bind-address-ipv6"] = c.client6->address.to_string();
   P2PSCOPE_CHECK(write_profile_file(c.profile / "config/settings.json", s.dump(2)));
   std::string boot;
@@ -66,7 +66,7 @@ Result<Launch> qbittorrent(const DriverContext& c) {
       "Session\\Port=" + port_of(c) + "\n"
       "Session\\DHTEnabled=true\nSession\\PeXEnabled=true\nSession\\LSDEnabled=false\n"
       "Session\\Encryption=2\nSession\\AnonymousModeEnabled=" + on_off(c) + "\nSession\\SSRFMitigation=false\n"
-      "Session\\BTProtocol=TCP\nSession\\AnnounceToAllTiers=true\nSession\\QueueingSystemEnabled=false\n"
+      "Session\\BTProtocol=Both\nSession\\AnnounceToAllTiers=true\nSession\\QueueingSystemEnabled=false\n"
       "Session\\DefaultSavePath=" + c.download.string() + "\n\n"
       "[Preferences]\nWebUI\\Address=127.0.0.1\nWebUI\\Port=18080\nWebUI\\LocalHostAuth=false\n"
       "General\\StatusbarExternalIPDisplayed=false\n";

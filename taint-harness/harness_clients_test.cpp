@@ -30,12 +30,16 @@ std::string describe(const ClientReport& r) {
   return "\n" + report_table(nlohmann::json::array({to_json(r)}));
 }
 
-// Issue 26: every BitTorrent taint run's pcap, read by `p2pscope passive`,
-// shows the client giving out what the feeders recorded, no more, no less.
+// Issue 26: every taint run's pcap, read by `p2pscope passive`, shows the
+// client giving out what the feeders recorded, no more, no less (eMule:
+// the sources of its source exchange answers).
 void expect_views_agree(const ClientReport& r) {
-  if (r.run.mode != RunMode::taint || r.run.plan.network != Network::bittorrent) return;
+  if (r.run.mode != RunMode::taint) return;
   ASSERT_TRUE(r.run.wire) << r.run.wire_error.value_or("no pcap check") << describe(r);
   EXPECT_TRUE(r.run.wire->agree()) << describe(r);
+  const auto& asks = r.run.capture.sx;
+  auto answered = std::count_if(asks.begin(), asks.end(), [](const SxAsk& a) { return a.end == "answered"; });
+  EXPECT_GE(r.run.wire->sx_answers, static_cast<std::size_t>(answered)) << "answers the askers read are in the pcap";
 }
 
 // Runs as `p2pscope harness` does by default: with IPv6 feeding.
@@ -82,25 +86,36 @@ std::size_t ipv6_given_out(const ClientReport& r, Route route) {
   }));
 }
 
+// Handshakes the client made with fed peers (hubs included) over uTP.
+std::size_t utp_handshakes(const ClientReport& r) {
+  const auto& cs = r.run.capture.contacts;
+  return static_cast<std::size_t>(
+      std::count_if(cs.begin(), cs.end(), [](const ContactSeen& c) { return c.carrier == Carrier::utp && c.handshake; }));
+}
+
 // Transmission (peer-msgs.c: tr_peerMgrGetPeers(..., TR_PEERS_CONNECTED)) and
 // libtorrent (ut_pex.cpp: send_peer() skips peers still connecting or in
 // the handshake; qBittorrent and Deluge run on it) list handshaken peers.
+// Every client that has uTP runs with it on (their default), and the fed
+// peers, hubs included, take it: the pcap check reads those sessions too.
 // Transmission binds its IPv6 address too: it connects to the IPv6 peers
-// the hubs list in added6 and lists them in its own.
+// the hubs list in added6 and lists them in its own, and its IPv6 DHT
+// (the sandbox gives it a route to open one) answers our IPv6 nodes with
+// IPv6 values.
 TEST(HarnessClient, TransmissionCreatesNoBogusPeers) {
   auto r = expect_healthy("transmission", Policy::after_handshake);
   EXPECT_GE(ipv6_handshaken(r, Route::pex), 1u) << describe(r);
   EXPECT_GE(ipv6_given_out(r, Route::pex), 1u) << describe(r);
+  EXPECT_GE(ipv6_given_out(r, Route::dht), 1u) << describe(r);
+  EXPECT_GE(utp_handshakes(r), 1u) << describe(r);
 }
-TEST(HarnessClient, QbittorrentCreatesNoBogusPeers) { expect_healthy("qbittorrent", Policy::after_handshake); }
-// Deluge leaves libtorrent's uTP on (the harness does not touch it): it
-// reaches fed peers over uTP, and the pcap check reads those sessions too.
+TEST(HarnessClient, QbittorrentCreatesNoBogusPeers) {
+  auto r = expect_healthy("qbittorrent", Policy::after_handshake);
+  EXPECT_GE(utp_handshakes(r), 1u) << describe(r);
+}
 TEST(HarnessClient, DelugeCreatesNoBogusPeers) {
   auto r = expect_healthy("deluge", Policy::after_handshake);
-  EXPECT_GE(std::count_if(r.run.capture.contacts.begin(), r.run.capture.contacts.end(),
-                          [](const ContactSeen& c) { return c.carrier == Carrier::utp && c.handshake; }),
-            1)
-      << describe(r);
+  EXPECT_GE(utp_handshakes(r), 1u) << describe(r);
 }
 // Its normal mode names itself: "v" in the extended handshake and its
 // User-Agent (the audit's positive control; see the anonymous test below).
@@ -111,6 +126,7 @@ TEST(HarnessClient, ReferenceCreatesNoBogusPeers) {
   auto r = expect_healthy("reference", Policy::after_handshake);
   EXPECT_GE(ipv6_handshaken(r, Route::tracker), 1u) << describe(r);
   EXPECT_GE(ipv6_given_out(r, Route::dht), 1u) << describe(r);
+  EXPECT_GE(utp_handshakes(r), 1u) << describe(r);
   EXPECT_EQ(check(r, "extended_handshake_v"), Exposure::leaks) << describe(r);
   EXPECT_EQ(check(r, "announce_user_agent"), Exposure::leaks) << describe(r);
 }

@@ -49,8 +49,6 @@ lt::settings_pack settings(const std::string& listen, const std::string& listen6
   s.set_bool(lt::settings_pack::enable_lsd, false);
   s.set_bool(lt::settings_pack::enable_upnp, false);
   s.set_bool(lt::settings_pack::enable_natpmp, false);
-  s.set_bool(lt::settings_pack::enable_outgoing_utp, false);
-  s.set_bool(lt::settings_pack::enable_incoming_utp, false);
   s.set_bool(lt::settings_pack::announce_to_all_tiers, true);
   s.set_bool(lt::settings_pack::announce_to_all_trackers, true);
   s.set_int(lt::settings_pack::out_enc_policy, lt::settings_pack::pe_disabled);

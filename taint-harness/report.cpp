@@ -102,12 +102,17 @@ std::string audit_section(const json& r) {
 
 std::string wire_section(const json& w) {
   if (w.contains("error")) return "   pcap check: " + str(w, "error") + "\n";
-  std::string out = fmt::format(
-      "   pcap check (p2pscope passive on sandbox-lo.pcap): {} ut_pex messages, {} KRPC responses from the client; "
-      "{} PEX peers, {} DHT values, {} DHT nodes: {}\n",
-      w.value("pex_messages", 0), w.value("krpc_responses", 0), w.value("pex_peers", 0), w.value("dht_values", 0),
-      w.value("dht_nodes", 0),
-      w.value("agree", false) ? "the same as the feeders saw" : fmt::format("{} differ", w.value("differing", 0)));
+  auto verdict = w.value("agree", false) ? std::string("the same as the feeders saw")
+                                          : fmt::format("{} differ", w.value("differing", 0));
+  std::string out =
+      w.value("sx_answers", 0) > 0
+          ? fmt::format("   pcap check (p2pscope passive on sandbox-lo.pcap): {} source exchange answers from the "
+                        "client; {} HighID sources: {}\n",
+                        w.value("sx_answers", 0), w.value("sx_sources", 0), verdict)
+          : fmt::format("   pcap check (p2pscope passive on sandbox-lo.pcap): {} ut_pex messages, {} KRPC responses "
+                        "from the client; {} PEX peers, {} DHT values, {} DHT nodes: {}\n",
+                        w.value("pex_messages", 0), w.value("krpc_responses", 0), w.value("pex_peers", 0),
+                        w.value("dht_values", 0), w.value("dht_nodes", 0), verdict);
   for (const auto& d : w.value("differences", json::array())) out += "     " + d.get<std::string>() + "\n";
   if (w.value("pcap_dropped", 0) > 0)
     out += fmt::format("     the recorder's kernel buffer dropped {} packets\n", w.value("pcap_dropped", 0));

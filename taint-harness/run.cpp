@@ -389,6 +389,10 @@ StatusOr<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
   lab::SandboxSpec spec;
   spec.state_dir = opt.dir / "sandbox";
   spec.addresses = r.plan.local_addresses();
+  // Transmission opens its IPv6 UDP socket (uTP and its IPv6 DHT) only
+  // when a global IPv6 address has a route, and announces that route's
+  // source as its IPv6 address: the client's own.
+  spec.route6_source = r.plan.client6;
   auto sandbox = lab::Sandbox::create(spec);
   if (!sandbox) return sandbox.error().within("creating the sandbox");
   auto window = opt.window.value_or(d.window);
@@ -423,7 +427,7 @@ StatusOr<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
     }
     else if (!r.error) r.error = "cannot read the run's capture for its idle egress: " + egress.error().message();
   }
-  if (opt.mode == RunMode::taint && r.plan.network == Network::bittorrent) {
+  if (opt.mode == RunMode::taint) {
     auto wire = check_wire(opt.dir / "sandbox-lo.pcap", r.capture, r.plan);
     if (wire) {
       r.wire = std::move(wire).value();

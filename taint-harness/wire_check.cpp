@@ -1,5 +1,6 @@
 #include "taint-harness/wire_check.hpp"
 
+#include "core/ed2k.hpp"
 #include "passive/extractor.hpp"
 #include "passive/pcap_reader.hpp"
 
@@ -12,7 +13,7 @@ namespace {
 using Endpoints = std::set<Endpoint>;
 
 struct Views {
-  Endpoints pex, values, nodes;
+  Endpoints pex, values, nodes, sx;
   std::map<Endpoint, std::size_t> pex_to;  // ut_pex messages by receiver
 };
 
@@ -26,7 +27,32 @@ Views feeders_view(const Capture& c) {
     v.values.insert(d.values.begin(), d.values.end());
     v.nodes.insert(d.nodes.begin(), d.nodes.end());
   }
+  for (const auto& a : c.sx) v.sx.insert(a.sources.begin(), a.sources.end());
   return v;
+}
+
+// The version each asker read the client's answer in, by its address.
+std::map<IpAddress, std::uint8_t> answer_versions(const Capture& c) {
+  std::map<IpAddress, std::uint8_t> out;
+  for (const auto& a : c.sx)
+    if (a.version) out[a.asker.address] = *a.version;
+  return out;
+}
+
+// A source exchange answer's HighID sources, each read in its version's
+// form (LowIDs left out, as EmuleObservation::peer() does). A 28-byte SX1
+// entry is version 2 or 3 by the level the asker advertised, which the
+// pcap alone does not tell: passive reads it as a receiving client would
+// (by the sender's advertised level), the check as the asker it went to.
+void add_sources(Endpoints& out, const passive::Ed2kSourcesEvent& e, const std::map<IpAddress, std::uint8_t>& asked) {
+  auto form = e.form();
+  auto it = asked.find(e.hop.to.address);
+  if (it != asked.end() && (e.sx_version == 2 || e.sx_version == 3) && (it->second == 2 || it->second == 3))
+    form = ed2k::id_form_of_sx(it->second);
+  for (const auto& s : e.sources) {
+    if (s.id < ed2k::kHighestLowId) continue;
+    out.insert({form == ed2k::IdForm::hybrid ? ed2k::ip_of_hybrid_id(s.id) : ed2k::ip_of_ed2k_id(s.id), s.port});
+  }
 }
 
 void one_sided(WireCheck& w, std::string_view what, const Endpoints& a, const Endpoints& b, std::string_view where) {
@@ -68,6 +94,7 @@ StatusOr<WireCheck> check_wire(const std::filesystem::path& pcap, const Capture&
   auto from_client = [&](const passive::Hop& h) {
     return !self(h.to.address) && (self(h.from.address) || feeders.count(h.to));
   };
+  const auto asked = answer_versions(c);
   passive::Extractor extractor([&](const passive::Event& e) {
     if (const auto* p = std::get_if<passive::PexEvent>(&e); p && from_client(p->hop)) {
       ++w.pex_messages;
@@ -78,6 +105,10 @@ StatusOr<WireCheck> check_wire(const std::filesystem::path& pcap, const Capture&
       ++w.krpc_responses;
       wire.values.insert(k->values.begin(), k->values.end());
       for (const auto& n : k->nodes) wire.nodes.insert(n.endpoint);
+    } else if (const auto* x = std::get_if<passive::Ed2kSourcesEvent>(&e);
+               x && x->route == passive::Ed2kRoute::sx && from_client(x->hop)) {
+      ++w.sx_answers;
+      add_sources(wire.sx, *x, asked);
     }
   });
   auto sum = passive::read_packets(pcap, [&](const passive::Frame& f, const Packet* p) {
@@ -89,10 +120,12 @@ StatusOr<WireCheck> check_wire(const std::filesystem::path& pcap, const Capture&
   w.pex_peers = wire.pex.size();
   w.dht_values = wire.values.size();
   w.dht_nodes = wire.nodes.size();
+  w.sx_sources = wire.sx.size();
   auto fed = feeders_view(c);
   compare(w, "pex added", wire.pex, fed.pex);
   compare(w, "dht values", wire.values, fed.values);
   compare(w, "dht nodes", wire.nodes, fed.nodes);
+  compare(w, "sx source", wire.sx, fed.sx);
   compare_messages(w, wire.pex_to, fed.pex_to);
   return w;
 }
@@ -100,6 +133,7 @@ StatusOr<WireCheck> check_wire(const std::filesystem::path& pcap, const Capture&
 nlohmann::json to_json(const WireCheck& w) {
   nlohmann::json j{{"agree", w.agree()},          {"pex_messages", w.pex_messages}, {"krpc_responses", w.krpc_responses},
                    {"pex_peers", w.pex_peers},    {"dht_values", w.dht_values},     {"dht_nodes", w.dht_nodes},
+                   {"sx_answers", w.sx_answers},  {"sx_sources", w.sx_sources},
                    {"differing", w.differing},    {"differences", w.differences}};
   if (w.damage) j["damage"] = *w.damage;
   if (w.pcap_dropped) j["pcap_dropped"] = w.pcap_dropped;

@@ -12,8 +12,12 @@
 // the `ut_pex` messages the client sent (added and added6), the `values`, and the `nodes`/`nodes6`
 // of its KRPC responses, to anyone but itself (libtorrent's DHT meets its
 // own address and answers it); and per receiver, that the pcap holds every
-// ut_pex message the feeders read. Pure apart from reading the file; any
-// thread.
+// ut_pex message the feeders read. eMule runs: the sources of every source
+// exchange answer the client sent (ANSWERSOURCES, ANSWERSOURCES2), each ID
+// read in its version's form (ED2K for 1-2, hybrid for 3-4; a 28-byte SX1
+// entry by the version the asker it went to read it in) and LowIDs left
+// out, against the sources the askers recorded. Pure apart from
+// reading the file; any thread.
 #pragma once
 
 #include "core/error.hpp"
@@ -32,6 +36,7 @@ struct WireCheck {
   std::size_t pex_messages = 0;    // ut_pex messages the client sent, in the pcap
   std::size_t krpc_responses = 0;  // KRPC responses the client sent, in the pcap
   std::size_t pex_peers = 0, dht_values = 0, dht_nodes = 0;  // distinct endpoints, in the pcap
+  std::size_t sx_answers = 0, sx_sources = 0;  // eMule: source exchange answers, their distinct HighID sources
   // One line per endpoint in one view only ("pex added 1.2.3.4:5: in the
   // pcap, not in the feeders' capture"), at most kMaxDifferences; the
   // number of all of them in `differing`.

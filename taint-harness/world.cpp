@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 
 namespace p2pscope::harness {
 
@@ -38,7 +39,9 @@ struct World::Impl {
   std::chrono::steady_clock::time_point start;
   std::unique_ptr<lab::TrackerState> tracker;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
-  std::vector<std::shared_ptr<net::UtpMux>> utp_listeners;
+  // Every UDP port of ours: uTP at fed BitTorrent peers and a DHT node at
+  // the hubs and the DHT-only nodes (a hub's node shares its peer's port).
+  std::map<Endpoint, std::shared_ptr<net::UtpMux>> udp_ports;
   std::vector<std::shared_ptr<DhtNode>> dht_nodes;
 
   double now() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
@@ -57,6 +60,7 @@ struct World::Impl {
 
   Status listen(const Endpoint& at, std::function<awaitable<void>(tcp::socket, Endpoint)> session);
   Status listen_utp(const FedPeer& p);
+  StatusOr<std::shared_ptr<net::UtpMux>> udp_port(const Endpoint& at);
   Status start_tracker();
   Status start_dht(const Endpoint& at);
 };
@@ -204,18 +208,6 @@ awaitable<void> peer_session(World::Impl& w, FedPeer me, std::shared_ptr<lab::Pe
   c->wake.notify();
 }
 
-awaitable<void> utp_accept_loop(World::Impl& w, FedPeer me, std::shared_ptr<net::UtpMux> mux) {
-  auto ex = co_await asio::this_coro::executor;
-  for (;;) {
-    error_code ec;
-    auto s = co_await mux->accept(ec);
-    if (ec == asio::error::operation_aborted) co_return;
-    if (!ec)
-      asio::co_spawn(ex, peer_session(w, me, lab::utp_conn(std::move(s), ex, kUtpWriteTimeout), Carrier::utp),
-                     asio::detached);
-  }
-}
-
 awaitable<void> accept_loop(tcp::acceptor& a, Endpoint at, std::function<awaitable<void>(tcp::socket, Endpoint)> session) {
   for (;;) {
     error_code ec;
@@ -227,12 +219,19 @@ awaitable<void> accept_loop(tcp::acceptor& a, Endpoint at, std::function<awaitab
 
 }  // namespace
 
+StatusOr<std::shared_ptr<net::UtpMux>> World::Impl::udp_port(const Endpoint& at) {
+  if (auto it = udp_ports.find(at); it != udp_ports.end()) return it->second;
+  P2PSCOPE_TRY(mux, net::UtpMux::open(io.get_executor(), at));
+  udp_ports[at] = mux;
+  return mux;
+}
+
 // uTP (BEP 29) at a fed BitTorrent peer's port, beside its TCP listener.
 Status World::Impl::listen_utp(const FedPeer& p) {
-  P2PSCOPE_TRY(mux, net::UtpMux::open(io.get_executor(), p.endpoint));
+  P2PSCOPE_TRY(mux, udp_port(p.endpoint));
   mux->listen();
-  asio::co_spawn(io, utp_accept_loop(*this, p, mux), asio::detached);
-  utp_listeners.push_back(std::move(mux));
+  auto session = [this, p](std::shared_ptr<lab::PeerConn> c) { return peer_session(*this, p, std::move(c), Carrier::utp); };
+  asio::co_spawn(io, lab::serve_utp(std::move(mux), kUtpWriteTimeout, std::move(session)), asio::detached);
   return success();
 }
 
@@ -308,10 +307,11 @@ Status World::Impl::start_tracker() {
 // and asks the client get_peers and find_node every poll (announcing itself
 // once it holds a token), recording the values and nodes it gives out.
 struct DhtNode {
-  DhtNode(World::Impl& world, const Endpoint& self, udp::socket s) : w(world), at(self), socket(std::move(s)) {}
+  DhtNode(World::Impl& world, const Endpoint& self, std::shared_ptr<net::UtpMux> p)
+      : w(world), at(self), port(std::move(p)) {}
   World::Impl& w;
   Endpoint at;
-  udp::socket socket;
+  std::shared_ptr<net::UtpMux> port;  // KRPC arrives as its non-uTP datagrams
   std::optional<std::string> token;
   bool announced = false;
   std::uint16_t next_tid = 0;
@@ -383,43 +383,30 @@ struct DhtNode {
 
 namespace {
 
-awaitable<void> dht_receive(std::shared_ptr<DhtNode> n) {
-  std::string buf(65536, '\0');
-  for (;;) {
-    error_code ec;
-    udp::endpoint from;
-    auto len = co_await n->socket.async_receive_from(asio::buffer(buf), from, use_ec(ec));
-    if (!n->socket.is_open() || ec == asio::error::operation_aborted) co_return;
-    if (ec) continue;
-    auto msg = decode_krpc(std::string_view(buf.data(), len));
-    if (!msg) continue;
-    if (auto* q = std::get_if<KrpcQuery>(&msg.value())) {
-      ++n->w.capture.dht_queries;
-      n->w.saw_dht_version(q->version);
-      if (auto out = n->answer(*q, from_asio(from))) co_await n->socket.async_send_to(asio::buffer(*out), from, use_ec(ec));
-    } else if (auto* r = std::get_if<KrpcResponse>(&msg.value())) {
-      n->w.saw_dht_version(r->version);
-      n->on_response(*r);
-    }
+void dht_receive(DhtNode& n, const Endpoint& from, std::string_view datagram) {
+  auto msg = decode_krpc(datagram);
+  if (!msg) return;
+  if (auto* q = std::get_if<KrpcQuery>(&msg.value())) {
+    ++n.w.capture.dht_queries;
+    n.w.saw_dht_version(q->version);
+    if (auto out = n.answer(*q, from)) n.port->send_datagram(from, *out);
+  } else if (auto* r = std::get_if<KrpcResponse>(&msg.value())) {
+    n.w.saw_dht_version(r->version);
+    n.on_response(*r);
   }
 }
 
 awaitable<void> dht_poll(std::shared_ptr<DhtNode> n) {
   for (;;) {
     co_await sleep_for(n->w.opt.dht_poll);
-    if (!n->socket.is_open()) co_return;
-    error_code ec;
+    if (!n->port->is_open()) co_return;
     // An IPv6 node polls the client's IPv6 address (its IPv6 DHT node).
-    auto to = to_udp(n->at.address.is_v6() ? Endpoint{*n->w.plan.client6, n->w.plan.client.port} : n->w.plan.client);
+    auto to = n->at.address.is_v6() ? Endpoint{*n->w.plan.client6, n->w.plan.client.port} : n->w.plan.client;
     if (n->token && !n->announced) {
-      auto q = n->query(KrpcMethod::announce_peer);
-      co_await n->socket.async_send_to(asio::buffer(q), to, use_ec(ec));
+      n->port->send_datagram(to, n->query(KrpcMethod::announce_peer));
       n->announced = true;
     }
-    for (auto method : {KrpcMethod::get_peers, KrpcMethod::find_node}) {
-      auto q = n->query(method);
-      co_await n->socket.async_send_to(asio::buffer(q), to, use_ec(ec));
-    }
+    for (auto method : {KrpcMethod::get_peers, KrpcMethod::find_node}) n->port->send_datagram(to, n->query(method));
   }
 }
 
@@ -471,14 +458,10 @@ awaitable<void> probe_incoming(World::Impl& w) {
 }  // namespace
 
 Status World::Impl::start_dht(const Endpoint& at) {
-  udp::socket s(io);
-  error_code ec;
-  s.open(at.address.is_v6() ? udp::v6() : udp::v4(), ec);
-  if (!ec && at.address.is_v6()) s.set_option(asio::ip::v6_only(true), ec);
-  if (!ec) s.bind(to_udp(at), ec);
-  if (ec) return ec;
-  auto n = std::make_shared<DhtNode>(*this, at, std::move(s));
-  asio::co_spawn(io, dht_receive(n), asio::detached);
+  P2PSCOPE_TRY(port, udp_port(at));
+  auto n = std::make_shared<DhtNode>(*this, at, port);
+  // The mux drops this handler when it closes, which breaks the cycle.
+  port->on_foreign([n](const Endpoint& from, std::string_view d) { dht_receive(*n, from, d); });
   // An IPv6 node polls only a client that has an IPv6 address to poll.
   if (opt.mode == WorldMode::feed && (at.address.is_v4() || plan.client6)) asio::co_spawn(io, dht_poll(n), asio::detached);
   dht_nodes.push_back(n);
@@ -502,9 +485,8 @@ Status World::start() {
       st = w.listen(p.endpoint, [&w, p](tcp::socket s, Endpoint) {
         return peer_session(w, p, lab::tcp_conn(std::move(s)), Carrier::tcp);
       });
-      // A hub's UDP port is its DHT node's.
-      if (st && !p.hub) st = w.listen_utp(p);
-
+      // A hub's uTP shares its port with the hub's DHT node.
+      if (st) st = w.listen_utp(p);
     } else if (p.kind == FedKind::open_port) {
       // The lab's open port (an SSH server's banner, then a hang-up).
       st = lab::start_open_port(w.io, p.endpoint, [&w, at = p.endpoint] {
@@ -524,8 +506,7 @@ void World::stop() {
   auto& w = *impl_;
   error_code ec;
   for (auto& a : w.acceptors) a->close(ec);
-  for (auto& m : w.utp_listeners) m->close();
-  for (auto& n : w.dht_nodes) n->socket.close(ec);
+  for (auto& [at, port] : w.udp_ports) port->close();
 }
 
 }  // namespace p2pscope::harness

@@ -1,7 +1,8 @@
 // The harness's side of a client run, inside the sandbox: the tracker that
 // hands out the tracker-route peers, the fed BitTorrent peers (hubs among
 // them send ut_pex and the DHT PORT message), the open ports that do not
-// speak BitTorrent, a DHT node at every hub, and the prober that connects to
+// speak BitTorrent, a DHT node at every hub (sharing the UDP port with the
+// hub's uTP, as clients do), and the prober that connects to
 // the client's listen port. Each of them records what the client gives out
 // or reveals (see capture.hpp).
 //
