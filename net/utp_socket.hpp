@@ -79,7 +79,8 @@ class UtpMux : public std::enable_shared_from_this<UtpMux> {
   awaitable<UtpStream> accept(error_code& ec);
   // Datagrams that are not uTP go to `h`, called on the io_context thread
   // (instead of being dropped): this lets a DHT node share the port, as
-  // clients do. close() drops the handler, so it may hold the mux.
+  // clients do. close() drops the handler, so it may hold the mux; it must
+  // not call close() itself.
   using ForeignHandler = std::function<void(const Endpoint& from, std::string_view datagram)>;
   void on_foreign(ForeignHandler h) { foreign_ = std::move(h); }
   // Sends one datagram of the caller's on this socket (non-blocking: one
