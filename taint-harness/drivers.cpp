@@ -32,7 +32,7 @@ Result<Launch> transmission(const DriverContext& c) {
   nlohmann::json s{
       {"bind-address-ipv4", ip_of(c)}, {"peer-port", c.client.port}, {"peer-port-random-on-start", false},
       {"dht-enabled", true},           {"pex-enabled", true},        {"lpd-enabled", false},
-      {"utp-enabled", true},          {"port-forwarding-enabled", false}, {"rpc-enabled", false},
+      {"utp-enabled", true},           {"port-forwarding-enabled", false}, {"rpc-enabled", false},
       {"blocklist-enabled", false},    {"encryption", 0},             {"download-dir", (c.download).string()},
       {"incomplete-dir-enabled", false}, {"watch-dir-enabled", true}, {"watch-dir", (c.profile / "watch").string()},
       {"start-added-torrents", true},  {"message-level", 2}};

@@ -1,6 +1,7 @@
 #include "taint-harness/wire_check.hpp"
 
 #include "core/ed2k.hpp"
+#include "core/records.hpp"
 #include "passive/extractor.hpp"
 #include "passive/pcap_reader.hpp"
 
@@ -40,18 +41,21 @@ std::map<IpAddress, std::uint8_t> answer_versions(const Capture& c) {
 }
 
 // A source exchange answer's HighID sources, each read in its version's
-// form (LowIDs left out, as EmuleObservation::peer() does). A 28-byte SX1
-// entry is version 2 or 3 by the level the asker advertised, which the
-// pcap alone does not tell: passive reads it as a receiving client would
-// (by the sender's advertised level), the check as the asker it went to.
+// form by the askers' own rule (EmuleObservation::peer(): LowIDs name no
+// address). A 28-byte SX1 entry is version 2 or 3 by the level the asker
+// advertised, which the pcap alone does not tell: passive reads it as a
+// receiving client would (by the sender's advertised level), the check as
+// the asker it went to.
 void add_sources(Endpoints& out, const passive::Ed2kSourcesEvent& e, const std::map<IpAddress, std::uint8_t>& asked) {
-  auto form = e.form();
+  EmuleObservation o;
+  o.id_form = e.form();
   auto it = asked.find(e.hop.to.address);
   if (it != asked.end() && (e.sx_version == 2 || e.sx_version == 3) && (it->second == 2 || it->second == 3))
-    form = ed2k::id_form_of_sx(it->second);
+    o.id_form = ed2k::id_form_of_sx(it->second);
   for (const auto& s : e.sources) {
-    if (s.id < ed2k::kHighestLowId) continue;
-    out.insert({form == ed2k::IdForm::hybrid ? ed2k::ip_of_hybrid_id(s.id) : ed2k::ip_of_ed2k_id(s.id), s.port});
+    o.raw_id = s.id;
+    o.peer_port = s.port;
+    if (auto p = o.peer()) out.insert(*p);
   }
 }
 

@@ -26,8 +26,6 @@ constexpr auto kIdleTimeout = 300s;
 constexpr auto kUtpWriteTimeout = 30s;
 }  // namespace
 
-struct DhtNode;
-
 struct World::Impl {
   Impl(asio::io_context& ctx, const HarnessPlan& p, WorldOptions o, Capture& c)
       : io(ctx), plan(p), opt(std::move(o)), capture(c), start(std::chrono::steady_clock::now()) {}
@@ -42,7 +40,6 @@ struct World::Impl {
   // Every UDP port of ours: uTP at fed BitTorrent peers and a DHT node at
   // the hubs and the DHT-only nodes (a hub's node shares its peer's port).
   std::map<Endpoint, std::shared_ptr<net::UtpMux>> udp_ports;
-  std::vector<std::shared_ptr<DhtNode>> dht_nodes;
 
   double now() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
   std::vector<Endpoint> fed_endpoints(Route r) const {
@@ -464,7 +461,6 @@ Status World::Impl::start_dht(const Endpoint& at) {
   port->on_foreign([n](const Endpoint& from, std::string_view d) { dht_receive(*n, from, d); });
   // An IPv6 node polls only a client that has an IPv6 address to poll.
   if (opt.mode == WorldMode::feed && (at.address.is_v4() || plan.client6)) asio::co_spawn(io, dht_poll(n), asio::detached);
-  dht_nodes.push_back(n);
   return success();
 }
 
