@@ -60,16 +60,18 @@ TEST_F(CrawlLab, QuickCrawlFindsEveryHandedOutPeerWithConfirmedSources) {
   EXPECT_GT(score.ipv6_only, 0u);
   EXPECT_EQ(score.ipv6_only_heard, score.ipv6_only);
   EXPECT_EQ(score.ipv6_found, score.ipv6_expected);
-  // The IPv6 DHT (BEP 32): the IPv6 lite peers announced there, and the
-  // lookup reached the IPv6 nodes holding them through nodes6.
+  // The IPv6 DHT (BEP 32): the IPv6 lite peers and the IPv6 libtorrent
+  // leechers announced there, and the lookup reached the IPv6 nodes holding
+  // them through nodes6.
   std::set<Endpoint> from_dht6;
   for (const auto& o : observations(records)) {
     if (o.via == Via::dht && o.source_endpoint && o.source_endpoint->address.is_v6()) from_dht6.insert(o.peer);
   }
-  EXPECT_EQ(from_dht6.size(), static_cast<std::size_t>(up->plan.scenario.lite_peers_v6))
-      << "every IPv6 lite peer, handed out by an IPv6 DHT node";
+  const auto& sc = up->plan.scenario;
+  EXPECT_EQ(from_dht6.size(), static_cast<std::size_t>(sc.lite_peers_v6 + sc.libtorrent_v6_leechers))
+      << "every IPv6 lite peer and libtorrent leecher, handed out by an IPv6 DHT node";
   // Every kind of actor is among the sources seen.
-  for (std::string kind : {"byte-order-", "anti-p2p-", "propagator-", "lab-tracker-"}) {
+  for (std::string kind : {"byte-order-", "anti-p2p-", "anti-p2p6-", "propagator-", "lab-tracker-"}) {
     EXPECT_TRUE(std::any_of(score.actors_seen.begin(), score.actors_seen.end(),
                             [&](const std::string& a) { return a.starts_with(kind); }))
         << kind << " not seen; seen:" << join(score.actors_seen, 100);
@@ -100,9 +102,11 @@ TEST_F(CrawlLab, QuickCrawlFindsEveryHandedOutPeerWithConfirmedSources) {
   EXPECT_EQ(s["dht_samples"].get<std::size_t>(), samples.size());
   std::set<InfoHash> lab_swarms, offered;
   for (const auto& t : up->torrents) lab_swarms.insert(t.info_hash);
-  std::set<Endpoint> dht_parties;
-  for (const auto& p : up->plan.parties)
-    if (p.role == lab::Role::dht_node || lab::bogus_dht_role(p.role)) dht_parties.insert(p.endpoint);
+  std::set<Endpoint> dht_parties;  // the responder's nodes, and the libtorrent sessions (real DHT nodes)
+  for (const auto& p : up->plan.parties) {
+    bool libtorrent_node = p.impl == lab::Impl::libtorrent && up->plan.scenario.libtorrent_dht;
+    if (p.role == lab::Role::dht_node || lab::bogus_dht_role(p.role) || libtorrent_node) dht_parties.insert(p.endpoint);
+  }
   for (const auto& d : samples) {
     EXPECT_EQ(d.target, up->torrents.front().info_hash);
     EXPECT_TRUE(lab_swarms.count(d.info_hash)) << d.info_hash.hex() << " is no lab swarm";

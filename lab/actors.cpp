@@ -201,10 +201,11 @@ Status start_peers(asio::io_context& io, const LabPlan& plan, Actors& a) {
     if (p.role == Role::anti_p2p) {
       std::vector<Endpoint> fleet, fakes;
       for (const auto& q : plan.parties) {
-        if (q.farm != p.farm) continue;
-        (q.role == Role::anti_p2p ? fleet : fakes).push_back(q.endpoint);
+        if (q.farm != p.farm) continue;  // (the eMule farm's numbers are its own)
+        if (q.role == Role::anti_p2p) fleet.push_back(q.endpoint);
+        if (q.role == Role::anti_p2p_fake) fakes.push_back(q.endpoint);
       }
-      bool head = !fleet.empty() && fleet.front() == p.endpoint;
+      bool head = farm_head(plan, p.farm) == &p;
       peer.set_fleet(std::move(fleet), std::move(fakes), head);
     }
     // From the start, so that its whole list is in its first ut_pex messages.

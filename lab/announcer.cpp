@@ -1,6 +1,7 @@
 #include "lab/announcer.hpp"
 
 #include "core/krpc.hpp"
+#include "net/connect.hpp"
 
 #include <memory>
 #include <random>
@@ -12,6 +13,7 @@ using namespace std::chrono_literals;
 
 constexpr int kAttempts = 3;
 constexpr auto kAttemptTimeout = 2s;
+constexpr std::size_t kMaxHttpReply = 1 << 20;  // a lab tracker's reply to numwant 200 is a few KiB
 
 // Sends `out` from s to `to` and waits for a datagram that `ours` turns into
 // a T (it returns nothing for anything else), resending after each attempt's
@@ -105,6 +107,24 @@ awaitable<Result<UdpAnnounceResponse>> udp_announce(const IpAddress& local, cons
   if (!r) co_return r.error();
   if (auto* ann = std::get_if<UdpAnnounceResponse>(&r.value())) co_return *ann;
   co_return make_error_code(errc::bad_value);  // the tracker answered with an error
+}
+
+awaitable<Result<HttpAnnounceResponse>> http_announce(const IpAddress& local, const Endpoint& tracker,
+                                                      HttpAnnounceParams params) {
+  tcp::socket s(co_await asio::this_coro::executor);
+  if (auto ec = co_await connect_within(s, tracker, local, kAttemptTimeout)) co_return ec;
+  Watchdog<tcp::socket> dog(s);
+  dog.arm(kAttemptTimeout);
+  std::string request = "GET " + announce_url("/announce", params) + " HTTP/1.0\r\nHost: " + tracker.to_string() + "\r\n\r\n";
+  error_code ec;
+  co_await asio::async_write(s, asio::buffer(request), use_ec(ec));
+  if (ec) co_return ec;
+  std::string reply;
+  co_await asio::async_read(s, asio::dynamic_buffer(reply, kMaxHttpReply), use_ec(ec));
+  if (ec != asio::error::eof) co_return ec ? ec : make_error_code(errc::oversized);
+  auto body = reply.find("\r\n\r\n");
+  if (body == std::string::npos || !reply.starts_with("HTTP/1.0 200")) co_return make_error_code(errc::bad_value);
+  co_return decode_http_announce(std::string_view(reply).substr(body + 4));
 }
 
 awaitable<Status> dht_announce(const IpAddress& local, const Endpoint& node, const NodeId& id, const InfoHash& ih,

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/hash.hpp"
+#include "core/http_tracker.hpp"
 #include "core/udp_tracker.hpp"
 #include "lab/asio.hpp"
 
@@ -25,6 +26,15 @@ struct AnnounceSpec {
 
 awaitable<Result<UdpAnnounceResponse>> udp_announce(const IpAddress& local, const Endpoint& tracker,
                                                     const AnnounceSpec& spec);
+
+// A BEP 3 announce over HTTP/1.0 to `tracker`'s /announce, from a
+// connection bound to `local`, within a deadline: the decoded reply (a
+// tracker's failure reason comes back as a reply that carries it), or why
+// none came (no connection, a status other than 200, an oversized or
+// undecodable body). The IPv6 farm head plants its fakes this way, through
+// params.ipv6 (BEP 7), which BEP 15 has no field for.
+awaitable<Result<HttpAnnounceResponse>> http_announce(const IpAddress& local, const Endpoint& tracker,
+                                                      HttpAnnounceParams params);
 
 // Announces `port` for ih to the DHT node at `node`, as node `id`: get_peers
 // for the token, then announce_peer with it, both read-only (BEP 43) from an

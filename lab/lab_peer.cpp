@@ -227,11 +227,31 @@ awaitable<void> announce_to_dht(LabPeer& me, const InfoHash& ih) {
   for (const auto& node : it->second) (void)co_await dht_announce(me.party().endpoint.address, node, id, ih, me.party().endpoint.port);
 }
 
+// A farm head lists each of its fakes at every poisoned tracker face of its
+// own family: an IPv4 head through BEP 15's "IP address" field, an IPv6 one
+// through an HTTP announce's BEP 7 "ipv6=" (BEP 15 has no IPv6 field).
+awaitable<void> plant_fakes(LabPeer& me, const InfoHash& ih, AnnounceEvent event) {
+  const auto& self = me.party().endpoint;
+  for (const auto& t : me.world().poisoned_trackers) {
+    if (t.address.family() != self.address.family()) continue;
+    for (const auto& fake : me.fakes()) {
+      if (self.address.is_v4()) {
+        AnnounceSpec spec{ih, me.peer_id(), fake.port, true, fake.address, 0, event};
+        (void)co_await udp_announce(self.address, t, spec);
+        continue;
+      }
+      HttpAnnounceParams p{.info_hash = ih, .peer_id = me.peer_id(), .port = self.port, .event = event};
+      p.numwant = 0;
+      p.ipv6 = fake.to_string();
+      (void)co_await http_announce(self.address, t, p);
+    }
+  }
+}
+
 // Announces to every tracker for every lab torrent, once more when the
 // whole lab is up (the first announce only hears of the peers that started
 // earlier), then at the interval; what the trackers return is learned. A
-// farm head also plants its fakes at the poisoned trackers through the
-// announce "ip" field.
+// farm head also plants its fakes at the poisoned trackers.
 awaitable<void> announce_loop(LabPeer& me, std::chrono::milliseconds stagger) {
   co_await sleep_for(stagger);
   const auto& self = me.party().endpoint;
@@ -247,14 +267,7 @@ awaitable<void> announce_loop(LabPeer& me, std::chrono::milliseconds stagger) {
         }
       }
       if (self.address.is_v6() && me.kind() == PeerKind::honest) co_await announce_to_dht(me, ih);
-      if (!me.farm_head()) continue;
-      for (const auto& t : me.world().poisoned_trackers) {
-        if (t.address.family() != self.address.family()) continue;
-        for (const auto& fake : me.fakes()) {
-          AnnounceSpec spec{ih, me.peer_id(), fake.port, true, fake.address, 0, event};
-          (void)co_await udp_announce(self.address, t, spec);
-        }
-      }
+      if (me.farm_head()) co_await plant_fakes(me, ih, event);
     }
     if (first) me.set_announced();
     co_await sleep_for(first ? std::chrono::seconds(10) : me.world().announce_interval);

@@ -6,7 +6,7 @@
 //   honest      accepts lab infohashes only; PEX lists peers it completed a
 //               handshake with (what libtorrent, Transmission and rtorrent do)
 //   anti_p2p    accepts ANY infohash, claims every piece, PEX lists its fleet
-//               and made-up addresses in its farm /24
+//               and made-up addresses in its farm /24 (the IPv6 farm's /64)
 //   byte_order  like honest, but PEX lists every address it knows (what
 //               set_known gave it, and the tools that connect) with the
 //               IPv4 bytes reversed; at an IPv6 address, the IPv6 ones

@@ -5,10 +5,12 @@
 #include "lab/lab.hpp"
 
 #include "core/extension.hpp"
+#include "lab/announcer.hpp"
 #include "lab/dht_responder.hpp"
 #include "lab/peer_conn.hpp"
 #include "lab/state.hpp"
 #include "probes/peer_probe.hpp"
+#include "tests/testlib/run_until.hpp"
 #include "tests/testlib/wire_client.hpp"
 
 #include <libtorrent/alert_types.hpp>
@@ -157,6 +159,33 @@ std::string probe(const IpAddress& from, const Endpoint& to, const InfoHash& ih,
     after->push_back(m.value());
   }
   return "bittorrent";
+}
+
+// Which of the IPv6 farm's fakes the poisoned tracker's IPv6 face lists:
+// the farm head planted them there through BEP 7 "ipv6=". A reply holds at
+// most 200 of the swarm's peers, drawn at random, so the check announces
+// (as the same peer) until every fake was heard or eight replies came.
+json ipv6_plants_heard(const LabUp& lab) {
+  const auto* t = lab.plan.find("lab-tracker-0");
+  std::set<Endpoint> missing;
+  for (const auto* f : lab.plan.with_role(Role::anti_p2p_fake))
+    if (f->endpoint.address.is_v6()) missing.insert(f->endpoint);
+  json out{{"fakes", missing.size()}};
+  net::asio::io_context io;
+  HttpAnnounceParams p{.info_hash = lab.torrents.front().info_hash,
+                       .peer_id = PeerId::from_bytes("-qB4520-labtestplant").value(), .port = 7000};
+  p.numwant = 200;
+  for (int i = 0; i < 8 && !missing.empty(); ++i) {
+    auto r = testlib::run_until_done(io, http_announce(lab.plan.client_addresses6()[2], {*t->v6, t->endpoint.port}, p));
+    if (!r) {
+      out["error"] = r.error().message();
+      break;
+    }
+    for (const auto& peer : r.value().peers) missing.erase(peer.endpoint);
+  }
+  out["missing"] = json::array();
+  for (const auto& ep : missing) out["missing"].push_back(ep.to_string());
+  return out;
 }
 
 // A probe of a live peer, until it says "bittorrent", at most three times:
@@ -418,6 +447,10 @@ TEST_F(LabAcceptance, SmallLabBehavesAsItsGroundTruthSaysAndLeavesNothingBehind)
   int from_dht = 0;
   for (const auto& ip : dht["dht_peers"]) from_dht += live.count(ip.get<std::string>()) ? 1 : 0;
   EXPECT_GE(from_dht, 1) << "a stock client found no lab peer through the DHT: " << dht.dump();
+
+  auto planted = inside(lab, [&] { return ipv6_plants_heard(lab); });
+  EXPECT_GT(planted["fakes"].get<int>(), 0);
+  EXPECT_EQ(planted["missing"], json::array()) << planted.dump();
 
   auto pex = inside(lab, [&] { return check_byte_order_pex(lab, truth); });
   EXPECT_EQ(pex["failures"], json::array()) << pex.dump(1);

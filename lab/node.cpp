@@ -25,13 +25,17 @@ std::atomic<bool> g_stop{false};
 
 void on_signal(int) { g_stop = true; }
 
-// The first few responder nodes, as "ip:port,..." for dht_bootstrap_nodes.
-std::string dht_bootstrap(const LabPlan& plan) {
+// The first few responder nodes of the party's family, as "ip:port,..." for
+// dht_bootstrap_nodes (libtorrent splits at the last colon, so an IPv6
+// address goes unbracketed).
+std::string dht_bootstrap(const LabPlan& plan, const Party& p) {
   std::string out;
-  auto nodes = plan.with_role(Role::dht_node);
-  for (std::size_t i = 0; i < nodes.size() && i < 8; ++i) {
+  int n = 0;
+  for (const auto* node : plan.with_role(Role::dht_node)) {
+    if (node->endpoint.address.family() != p.endpoint.address.family()) continue;
+    if (n++ == 8) break;
     if (!out.empty()) out += ",";
-    out += nodes[i]->endpoint.address.to_string() + ":" + std::to_string(nodes[i]->endpoint.port);
+    out += node->endpoint.address.to_string() + ":" + std::to_string(node->endpoint.port);
   }
   return out;
 }
@@ -40,11 +44,14 @@ lt::settings_pack settings_for(const Party& p, const LabPlan& plan) {
   const auto& s = plan.scenario;
   auto ip = p.endpoint.address.to_string();
   lt::settings_pack sp;
-  sp.set_str(lt::settings_pack::listen_interfaces, ip + ":" + std::to_string(p.endpoint.port));
+  sp.set_str(lt::settings_pack::listen_interfaces, p.endpoint.to_string());
   // Bind outgoing sockets too: on lo, an unbound socket takes the
-  // destination's address as its source and the peer sees itself.
+  // destination's address as its source and the peer sees itself. (One
+  // family per session: libtorrent 2.0 takes outgoing_interfaces by turns
+  // whatever the destination's family, and accepts incoming connections
+  // only at an address listed there.)
   sp.set_str(lt::settings_pack::outgoing_interfaces, ip);
-  auto bootstrap = dht_bootstrap(plan);
+  auto bootstrap = dht_bootstrap(plan, p);
   bool dht = s.libtorrent_dht && !bootstrap.empty();
   sp.set_bool(lt::settings_pack::enable_dht, dht);
   if (dht) {

@@ -216,9 +216,34 @@ void add_bogus_dht(LabPlan& plan, Allocator& alloc) {
   }
 }
 
+// The IPv6 anti-P2P farm: one /64 (a server's, as hosters hand them out)
+// holding its members at ::10 up and its fakes at ::100 up, so the farm
+// clusters as the IPv4 farms' /24s do.
+void add_farm6(LabPlan& plan, const IpAddress& base) {
+  const auto& s = plan.scenario;
+  auto at = [&](int low) {
+    IpAddress::V6Bytes b{};
+    std::copy_n(base.data(), b.size(), b.begin());
+    b[14] = static_cast<std::uint8_t>(low >> 8);
+    b[15] = static_cast<std::uint8_t>(low);
+    return IpAddress::v6(b);
+  };
+  const int farm = s.anti_p2p_farms;
+  for (int i = 0; i < s.anti_p2p_v6_members; ++i) {
+    add(plan, Role::anti_p2p, Impl::lab_actor, numbered("anti-p2p6-", i), at(0x10 + i), kLitePeerPort);
+    plan.parties.back().farm = farm;
+  }
+  for (int i = 0; i < s.anti_p2p_v6_fakes; ++i) {
+    add(plan, Role::anti_p2p_fake, Impl::none, numbered("fake6-", i), at(0x100 + i), kPeerPort);
+    plan.parties.back().farm = farm;
+    plan.parties.back().on_lo = false;
+  }
+}
+
 // IPv6 (issue 26), after everything else so that scenarios without it keep
 // their addresses: dual-stack trackers and clients, IPv6-only lite peers and
-// byte-order actors (by turns, each kind of V6Reversal).
+// byte-order actors (by turns, each kind of V6Reversal), the IPv6 farm, and
+// IPv6-only libtorrent leechers.
 void add_ipv6(LabPlan& plan, Allocator& alloc) {
   const auto& s = plan.scenario;
   if (!s.has_ipv6()) return;
@@ -235,6 +260,9 @@ void add_ipv6(LabPlan& plan, Allocator& alloc) {
     add(plan, Role::byte_order, Impl::lab_actor, numbered("byte-order6-", i), alloc.next6(), kLitePeerPort);
     plan.parties.back().variant = i % 2;
   }
+  if (s.anti_p2p_v6_members > 0) add_farm6(plan, alloc.next6());
+  for (int i = 0; i < s.libtorrent_v6_leechers; ++i)
+    add(plan, Role::leecher, Impl::libtorrent, numbered("leecher6-", i), alloc.next6(), kPeerPort);
 }
 
 }  // namespace
@@ -291,7 +319,18 @@ std::vector<Endpoint> byte_order_known(const LabPlan& plan, const Party& actor) 
   std::mt19937_64 rng(h);
   for (std::size_t i = 0; i < n; ++i) std::swap(all[i], all[i + rng() % (all.size() - i)]);
   all.resize(n);
+  // A propagator dials every peer it learns, so it may connect to the actor
+  // whether drawn or not, and the actor lists whoever it is connected to.
+  for (const auto* p : plan.with_role(Role::propagator))
+    if (p->endpoint.address.is_v6() == v6 && std::find(all.begin(), all.end(), p->endpoint) == all.end())
+      all.push_back(p->endpoint);
   return all;
+}
+
+const Party* farm_head(const LabPlan& plan, int farm) {
+  for (const auto& p : plan.parties)
+    if (p.role == Role::anti_p2p && p.farm == farm) return &p;
+  return nullptr;
 }
 
 bool emule_role(Role r) noexcept { return r >= Role::ed2k_server; }

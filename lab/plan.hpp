@@ -168,9 +168,14 @@ std::vector<Endpoint> phantom_neighbours_of(const LabPlan& plan, const Party& no
 // client addresses once a tool connects from one: the addresses of its own
 // family it could learn (every announcing peer, and what the poisoned
 // trackers inject); all of them, or with byte_order_neighbours that many,
-// drawn for the actor from the plan's seed. The ground truth and the actors
-// process both read this list.
+// drawn for the actor from the plan's seed, and then every propagator of
+// its family (a propagator dials whatever it learns, so it may connect to
+// any actor). The ground truth and the actors process both read this list.
 std::vector<Endpoint> byte_order_known(const LabPlan& plan, const Party& actor);
 inline constexpr int kPhantomNeighbours = 8;
+// The BitTorrent anti-P2P farm's first member, which plants the farm's fakes
+// at the poisoned trackers (the "ip" field for an IPv4 farm, BEP 7 "ipv6="
+// for the IPv6 one); nullptr when the farm has no member.
+const Party* farm_head(const LabPlan& plan, int farm);
 
 }  // namespace p2pscope::lab

@@ -19,6 +19,12 @@ Scenario scenario(int seeds, int leechers) {
   return s;
 }
 
+void drop_ipv6(Scenario& s) {
+  s.lite_peers_v6 = s.byte_order_v6_peers = s.dht_nodes_v6 = s.anti_p2p_v6_members = s.anti_p2p_v6_fakes = 0;
+  s.libtorrent_v6_leechers = 0;
+  ASSERT_FALSE(s.has_ipv6());
+}
+
 TEST(LabPlan, IsDeterministicForASeed) {
   auto a = make_plan(scenario(4, 12)), b = make_plan(scenario(4, 12));
   EXPECT_EQ(a.addresses(), b.addresses());
@@ -73,7 +79,7 @@ TEST(LabPlan, SmallScenarioPlacesEveryActor) {
 
 TEST(LabPlan, BogusDhtNodesKeepTheOtherAddressesAndASybilHostIsOneAddress) {
   auto s = parse_scenario(builtin_scenario("small").value()).value();
-  s.lite_peers_v6 = s.byte_order_v6_peers = s.dht_nodes_v6 = 0;  // allocated after the bogus nodes
+  drop_ipv6(s);  // allocated after the bogus nodes
   auto with = make_plan(s);
   s.dht_fake_values = s.dht_phantom = s.dht_sybil_hosts = s.dht_sybil_near = 0;
   auto without = make_plan(s);
@@ -107,17 +113,20 @@ TEST(LabPlan, Ipv6PartiesComeLastEachInItsOwnSlash48) {
   auto s = parse_scenario(builtin_scenario("small").value()).value();
   auto with = make_plan(s);
   ASSERT_TRUE(s.has_ipv6());
-  s.lite_peers_v6 = s.byte_order_v6_peers = s.dht_nodes_v6 = 0;
+  drop_ipv6(s);
   auto without = make_plan(s);
   for (std::size_t i = 0; i < without.parties.size(); ++i)
     EXPECT_EQ(with.parties[i].endpoint, without.parties[i].endpoint) << with.parties[i].name;
 
   std::set<std::string> nets;
   std::set<int> reversals;
-  for (const auto& ip : with.addresses()) {
-    if (ip.is_v4()) continue;
-    EXPECT_FALSE(is_bogon(ip)) << ip.to_string();
-    EXPECT_TRUE(nets.insert(std::string(ip.raw().substr(0, 6))).second) << "shared /48: " << ip.to_string();
+  for (const auto& p : with.parties) {
+    for (const auto& ep : p.endpoints()) {
+      const auto& ip = ep.address;
+      if (ip.is_v4() || p.farm >= 0) continue;  // the IPv6 farm shares a /64: FarmsShareASlash24...
+      EXPECT_FALSE(is_bogon(ip)) << ip.to_string();
+      EXPECT_TRUE(nets.insert(std::string(ip.raw().substr(0, 6))).second) << "shared /48: " << ip.to_string();
+    }
   }
   for (const auto* p : with.with_role(Role::byte_order))
     if (p->endpoint.address.is_v6()) reversals.insert(p->variant);
@@ -157,8 +166,11 @@ TEST(LabPlan, AByteOrderNeighbourhoodIsItsOwnFamilysShareDrawnPerActor) {
   auto plan = make_plan(s);
   auto k0 = byte_order_known(plan, *plan.find("byte-order-0"));
   auto k1 = byte_order_known(plan, *plan.find("byte-order-1"));
-  ASSERT_EQ(k0.size(), 20u);
-  EXPECT_EQ(std::set<Endpoint>(k0.begin(), k0.end()).size(), 20u) << "drawn without repeats";
+  auto propagator = plan.with_role(Role::propagator).at(0)->endpoint;
+  EXPECT_NE(std::find(k0.begin(), k0.end(), propagator), k0.end()) << "it may dial any actor: always known";
+  ASSERT_GE(k0.size(), 20u);
+  ASSERT_LE(k0.size(), 21u) << "20 drawn, and the propagator unless it was drawn";
+  EXPECT_EQ(std::set<Endpoint>(k0.begin(), k0.end()).size(), k0.size()) << "drawn without repeats";
   EXPECT_EQ(k0, byte_order_known(make_plan(s), *plan.find("byte-order-0"))) << "the same draw every time";
   EXPECT_NE(k0, k1) << "each actor its own share";
   for (const auto& ep : k0) EXPECT_NE(std::find(everyone.begin(), everyone.end(), ep), everyone.end());
@@ -194,6 +206,48 @@ TEST(LabPlan, FarmsShareASlash24AndUnroutablesAreUnroutable) {
   auto configured = plan.addresses();
   std::set<IpAddress> on_lo(configured.begin(), configured.end());
   for (const auto* p : unroutable) EXPECT_FALSE(on_lo.count(p->endpoint.address));
+}
+
+TEST(LabPlan, Ipv6OnlyLibtorrentLeechersAreAddedAfterTheOthers) {
+  auto s = scenario(2, 6);
+  s.libtorrent_v6_leechers = 3;
+  auto plan = make_plan(s);
+  std::vector<std::string> six;
+  for (const auto& p : plan.parties)
+    if (p.impl == Impl::libtorrent && p.endpoint.address.is_v6()) six.push_back(p.name);
+  EXPECT_EQ(six, (std::vector<std::string>{"leecher6-0", "leecher6-1", "leecher6-2"}));
+  EXPECT_EQ(plan.with_role(Role::leecher).size(), 9u);
+  EXPECT_FALSE(plan.find("leecher6-0")->v6) << "IPv6 only";
+  EXPECT_TRUE(s.has_ipv6());
+}
+
+TEST(LabPlan, TheIpv6FarmIsOneSlash64WithItsFakesAndPlantsThemFromItsFirstMember) {
+  auto s = scenario(1, 0);
+  s.anti_p2p_farms = 2;
+  s.anti_p2p_v6_members = 3;
+  s.anti_p2p_v6_fakes = 7;
+  auto plan = make_plan(s);
+  std::set<std::string> slash64s;
+  int members = 0, fakes = 0;
+  for (const auto& p : plan.parties) {
+    if (!p.endpoint.address.is_v6() || p.farm < 0) continue;
+    EXPECT_EQ(p.farm, 2) << p.name << ": after the IPv4 farms";
+    EXPECT_FALSE(is_bogon(p.endpoint.address)) << p.endpoint.to_string();
+    slash64s.insert(std::string(p.endpoint.address.raw().substr(0, 8)));
+    members += p.role == Role::anti_p2p;
+    if (p.role == Role::anti_p2p_fake) {
+      ++fakes;
+      EXPECT_FALSE(p.on_lo) << p.name << ": nothing is there";
+    }
+  }
+  EXPECT_EQ(members, 3);
+  EXPECT_EQ(fakes, 7);
+  EXPECT_EQ(slash64s.size(), 1u);
+  ASSERT_NE(farm_head(plan, 2), nullptr);
+  EXPECT_EQ(farm_head(plan, 2)->name, "anti-p2p6-0");
+  EXPECT_EQ(farm_head(plan, 0)->name, "anti-p2p-0-0");
+  EXPECT_EQ(farm_head(plan, 3), nullptr);
+  EXPECT_TRUE(s.has_ipv6());
 }
 
 }  // namespace

@@ -60,23 +60,25 @@ Result<int> run(std::vector<std::string> argv) {
 std::vector<Announcement> lab_announcements(const LabPlan& plan) {
   std::map<std::uint32_t, Announcement> by_net;
   std::map<std::string, Announcement> by_net6;  // the first 6 bytes
-  auto announce6 = [&](const IpAddress& ip) {
+  auto announce6 = [&](const IpAddress& ip, bool farm) {
     auto key = std::string(ip.raw().substr(0, 6));
     IpAddress::V6Bytes net{};
     std::copy_n(ip.data(), 6, net.begin());
     auto first = std::uint32_t{net[0]} << 8 | net[1];
-    by_net6.emplace(key, Announcement{IpAddress::v6(net), 48, 60000 + first % 1000, "Lab ISP6 " + std::to_string(first)});
+    Announcement a{IpAddress::v6(net), 48, farm ? kFarmAsn : 60000 + first % 1000,
+                   farm ? std::string("Lab Hosting GmbH") : "Lab ISP6 " + std::to_string(first)};
+    by_net6.emplace(key, std::move(a));
   };
   for (const auto& p : plan.parties) {
     if (p.role == Role::bogus_unroutable) continue;
     if (!p.on_lo && p.role != Role::anti_p2p_fake) continue;
-    if (p.v6) announce6(*p.v6);
+    bool farm = p.role == Role::anti_p2p || p.role == Role::anti_p2p_fake;
+    if (p.v6) announce6(*p.v6, false);
     if (p.endpoint.address.is_v6()) {
-      announce6(p.endpoint.address);
+      announce6(p.endpoint.address, farm);
       continue;
     }
     auto net = p.endpoint.address.v4_value() & 0xffffff00u;
-    bool farm = p.role == Role::anti_p2p || p.role == Role::anti_p2p_fake;
     auto first = net >> 24;
     Announcement a{IpAddress::v4(net), 24, farm ? kFarmAsn : 20000 + first,
                    farm ? std::string("Lab Hosting GmbH") : "Lab ISP " + std::to_string(first)};

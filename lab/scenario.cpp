@@ -92,6 +92,9 @@ const std::vector<std::pair<std::string, Field>>& fields() {
       {"lite_peers_v6", int_field(&Scenario::lite_peers_v6, 0, 20000)},
       {"byte_order_v6_peers", int_field(&Scenario::byte_order_v6_peers, 0, 64)},
       {"dht_nodes_v6", int_field(&Scenario::dht_nodes_v6, 0, 50000)},
+      {"anti_p2p_v6_members", int_field(&Scenario::anti_p2p_v6_members, 0, 64)},
+      {"anti_p2p_v6_fakes", int_field(&Scenario::anti_p2p_v6_fakes, 0, 600)},
+      {"libtorrent_v6_leechers", int_field(&Scenario::libtorrent_v6_leechers, 0, 256)},
       {"pex_interval", int_field(&Scenario::pex_interval, 1, 3600)},
       {"tracker_min_interval", int_field(&Scenario::tracker_min_interval, 1, 3600)},
       {"byte_order_neighbours", int_field(&Scenario::byte_order_neighbours, 0, 100000)},
@@ -170,6 +173,8 @@ Result<Scenario> parse_scenario(std::string_view text, ScenarioError* err) {
     return fail(err, seen["byte_order_utp_only"], "byte_order_utp_only", "more than byte_order_peers");
   if (s.anti_p2p_utp_only > (s.anti_p2p_farms > 0 ? s.anti_p2p_per_farm : 0))
     return fail(err, seen["anti_p2p_utp_only"], "anti_p2p_utp_only", "more than farm 0's anti_p2p_per_farm members");
+  if (s.anti_p2p_v6_fakes > 0 && s.anti_p2p_v6_members == 0)
+    return fail(err, seen["anti_p2p_v6_fakes"], "anti_p2p_v6_fakes", "needs anti_p2p_v6_members to hand them out");
   if (s.mirrored_pairs * 2 > s.lite_peers)
     return fail(err, seen["mirrored_pairs"], "mirrored_pairs", "needs two lite_peers per pair");
   bool bittorrent = s.seeds + s.leechers + s.lite_peers > 0;
@@ -177,7 +182,7 @@ Result<Scenario> parse_scenario(std::string_view text, ScenarioError* err) {
     return fail(err, 0, "lab_trackers", "the lab needs a tracker or DHT nodes for peers to find each other");
   if (s.dht_fake_values + s.dht_phantom + s.dht_sybil_hosts + s.dht_sybil_near > 0 && s.dht_nodes < 8)
     return fail(err, seen["dht_nodes"], "dht_nodes", "bogus DHT nodes need at least 8 honest dht_nodes around them");
-  if (s.leechers + s.lite_peers > 0 && s.seeds == 0)
+  if (s.leechers + s.lite_peers + s.libtorrent_v6_leechers > 0 && s.seeds == 0)
     return fail(err, seen["seeds"], "seeds", "BitTorrent leechers need at least one seed");
   if (s.poisoned_ed2k_servers > s.ed2k_servers)
     return fail(err, seen["poisoned_ed2k_servers"], "poisoned_ed2k_servers", "more than ed2k_servers");

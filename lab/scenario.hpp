@@ -51,7 +51,18 @@ struct Scenario {
   int lite_peers_v6 = 0;             // lite peers with only an IPv6 address; they dial the peers trackers name
   int byte_order_v6_peers = 0;       // IPv6-only byte-order actors: all 16 bytes reversed, each 32-bit word swapped, by turns
   int dht_nodes_v6 = 0;              // responder nodes at IPv6 addresses (BEP 32); the IPv6 peers announce to them
-  bool has_ipv6() const noexcept { return lite_peers_v6 > 0 || byte_order_v6_peers > 0 || dht_nodes_v6 > 0; }
+  // An IPv6 anti-P2P farm (one /64, after the IPv4 farms): its members, and
+  // the made-up addresses in its /64 that they hand out through PEX and that
+  // its first member plants at the poisoned trackers through BEP 7 "ipv6=".
+  int anti_p2p_v6_members = 0;
+  int anti_p2p_v6_fakes = 0;
+  // libtorrent leechers with only an IPv6 address (besides `leechers`): they
+  // announce to the lab trackers' IPv6 faces and run the IPv6 DHT.
+  int libtorrent_v6_leechers = 0;
+  bool has_ipv6() const noexcept {
+    return lite_peers_v6 > 0 || byte_order_v6_peers > 0 || dht_nodes_v6 > 0 || anti_p2p_v6_members > 0 ||
+           libtorrent_v6_leechers > 0;
+  }
   int pex_interval = 60;             // seconds between the lab peers' ut_pex messages (BEP 11: >= 60)
   int tracker_min_interval = 150;    // the lab's HTTP trackers' "min interval" (a crawler's re-announce pace)
   // Per byte-order actor: how many of the addresses it could learn it knows

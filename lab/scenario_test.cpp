@@ -90,6 +90,8 @@ TEST(Scenario, ErrorsNameTheLineAndField) {
   EXPECT_EQ(e.line, 3);
   e = error_of("name = x\nanti_p2p_utp_only = 1\n");
   EXPECT_EQ(e.to_string(), "line 2, field \"anti_p2p_utp_only\": more than farm 0's anti_p2p_per_farm members");
+  e = error_of("name = x\nanti_p2p_v6_fakes = 6\n");
+  EXPECT_EQ(e.to_string(), "line 2, field \"anti_p2p_v6_fakes\": needs anti_p2p_v6_members to hand them out");
   e = error_of("name = x\nopentracker = no\n");
   EXPECT_EQ(e.field, "lab_trackers");
   e = error_of("name = x\nlibtorrent_dht = maybe\n");

@@ -108,7 +108,8 @@ Judgement judge(const Truth& t, const Observation& o) {
     auto actor = e.value("actor", "");
     if (route == "tracker-reply" && tracker && actor == source) return confirmed(actor);
     if (route == "tracker-announce" && tracker) return confirmed();
-    if (route == "tracker-announce-ip" && tracker && e.value("via", "") == source) return confirmed();
+    bool planted = route == "tracker-announce-ip" || route == "tracker-announce-ipv6";
+    if (planted && tracker && e.value("via", "") == source) return confirmed();
     if ((route == "pex" || route == "pex-relay") && o.via == Via::pex && actor == source) return confirmed(actor);
     if (route == "dht-values" && o.via == Via::dht && actor == source) return confirmed();
   }
@@ -150,7 +151,7 @@ CrawlScore score_crawl(const json& truth, const std::vector<Observation>& observ
     if (ep.address.is_v6()) {
       ++s.ipv6_expected;
       s.ipv6_found += seen.count(ep);
-      if (!row->value("bogus", false) && role != "byte_order_reversed") {
+      if (!row->value("bogus", false) && role != "byte_order_reversed" && !row->value("dual_stack", false)) {
         ++s.ipv6_only;
         s.ipv6_only_heard += pex_sources.count(ep);
       }

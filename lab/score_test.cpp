@@ -68,6 +68,27 @@ TEST(ScoreCrawl, CountsIpv6PeersAndTheIpv6OnlyOnesHeardThroughPex) {
   EXPECT_EQ(s.ipv6_only_heard, 1u) << "PEX came from ::7 only";
 }
 
+TEST(ScoreCrawl, ADualStackPeersIpv6FaceIsToBeFoundButNeedNotBeHeardThroughPex) {
+  auto truth = tiny_truth();
+  truth["addresses"].push_back(json::parse(
+      R"({"ip": "2400:5:6::9", "port": 6881, "role": "leecher", "implementation": "libtorrent", "bogus": false, "dual_stack": true})"));
+  auto s = score_crawl(truth, {seen("[2400:5:6::9]:6881", Via::tracker_udp, "[2400:1:2::1]:6969")});
+  EXPECT_EQ(s.ipv6_expected, 1u);
+  EXPECT_EQ(s.ipv6_found, 1u);
+  EXPECT_EQ(s.ipv6_only, 0u) << "it has an IPv4 face as well";
+}
+
+TEST(ScoreCrawl, AnIpv6FakePlantedThroughBep7IsConfirmedAtTheTrackerItWasPlantedAt) {
+  auto truth = tiny_truth();
+  truth["addresses"].push_back(json::parse(R"({"ip": "2a01:4f8:1:2::100", "port": 6881, "role": "anti_p2p_fake",
+    "bogus": true, "introduced_by": [{"actor": "anti-p2p6-0", "route": "tracker-announce-ipv6", "via": "lab-tracker-0"}]})"));
+  auto s = score_crawl(truth, {seen("[2a01:4f8:1:2::100]:6881", Via::tracker_udp, "[2400:1:2::1]:6969"),
+                               seen("[2a01:4f8:1:2::100]:6881", Via::pex, "30.0.0.2:6881")});
+  EXPECT_EQ(s.confirmed, 1u);
+  ASSERT_EQ(s.unconfirmed.size(), 1u);
+  EXPECT_NE(s.unconfirmed[0].find("the truth does not name"), std::string::npos) << s.unconfirmed[0];
+}
+
 TEST(ScoreCrawl, RejectsBogusPeersFromSourcesTheTruthDoesNotName) {
   auto s = score_crawl(tiny_truth(), {seen("2.0.0.30:6881", Via::pex, "30.0.0.2:6881"),   // the seed did not make it
                                       seen("50.0.0.4:6881", Via::pex, "40.0.0.3:51413"),  // wrong route

@@ -32,6 +32,7 @@ class Truth {
         a["reversal"] = to_string(static_cast<V6Reversal>(p.variant));
       std::optional<json> six;
       if (p.v6) {  // a dual-stack party: a row for each address
+        a["dual_stack"] = true;
         six = a;
         (*six)["ip"] = p.v6->to_string();
       }
@@ -99,10 +100,12 @@ void add_tracker_routes(Truth& t, const LabPlan& plan) {
     for (auto r : {Role::bogus_unroutable, Role::bogus_dead, Role::bogus_open_port}) {
       for (const auto* p : plan.with_role(r)) t.introduce(p->endpoint, tr->name, "tracker-reply");
     }
-    // The farm heads plant their fakes through the announce "ip" field.
+    // The farm heads plant their fakes through the announce "ip" field, or
+    // for the IPv6 farm through BEP 7 "ipv6=" (BEP 15's field is IPv4 only).
     for (const auto* f : plan.with_role(Role::anti_p2p_fake)) {
-      auto head = "anti-p2p-" + std::to_string(f->farm) + "-0";
-      t.introduce(f->endpoint, head, "tracker-announce-ip", {{"via", tr->name}});
+      const auto* head = farm_head(plan, f->farm);
+      auto route = f->endpoint.address.is_v6() ? "tracker-announce-ipv6" : "tracker-announce-ip";
+      if (head) t.introduce(f->endpoint, head->name, route, {{"via", tr->name}});
     }
   }
 }

@@ -62,6 +62,25 @@ TEST_F(LabTruth, EveryBogusAddressNamesTheActorAndRouteThatIntroducedIt) {
             injected.end());
 }
 
+TEST_F(LabTruth, TheIpv6FarmsFakesArePlantedThroughBep7AndListedByEveryMember) {
+  int fakes = 0;
+  for (const auto* f : plan_.with_role(Role::anti_p2p_fake)) {
+    if (!f->endpoint.address.is_v6()) continue;
+    ++fakes;
+    const auto& r = row(f->endpoint);
+    EXPECT_EQ(r["role"], "anti_p2p_fake");
+    EXPECT_EQ(r["asn"], row(plan_.find("anti-p2p6-0")->endpoint)["asn"]) << "one hosting AS";
+    const auto& by = r["introduced_by"];
+    EXPECT_NE(std::find(by.begin(), by.end(),
+                        json{{"actor", "anti-p2p6-0"}, {"route", "tracker-announce-ipv6"}, {"via", "lab-tracker-0"}}),
+              by.end()) << r;
+    for (const auto* m : {"anti-p2p6-0", "anti-p2p6-1"})
+      EXPECT_NE(std::find(by.begin(), by.end(), json{{"actor", m}, {"route", "pex"}}), by.end()) << m << " " << r;
+  }
+  EXPECT_EQ(fakes, plan_.scenario.anti_p2p_v6_fakes);
+  EXPECT_GT(fakes, 5) << "more than farm_min in one /64: the diagnosis sees a farm";
+}
+
 TEST_F(LabTruth, AFakeValuesNodesValuesAreBogusPeersButHonestDhtNodes) {
   const auto* fake = plan_.with_role(Role::dht_fake_values).at(0);
   auto values = fake_values_of(plan_, *fake);
@@ -114,9 +133,11 @@ TEST_F(LabTruth, Ipv6ByteOrderActorsReverseIpv6AddressesBothWays) {
   }
   for (const auto& [key, r] : rows_) {
     if (!r.contains("introduced_by") || IpAddress::parse(r["ip"].get<std::string>()).value().is_v4()) continue;
+    int reversals = 0;  // the IPv6 farm's fakes are introduced too, and are no reversal
     for (const auto& by : r["introduced_by"]) {
-      if (by.contains("reversal")) ++by_kind[by["reversal"].get<std::string>()];
+      if (by.contains("reversal")) ++by_kind[by["reversal"].get<std::string>()], ++reversals;
     }
+    if (reversals == 0) continue;
     EXPECT_EQ(r["role"], "byte_order_reversed") << key;
     EXPECT_FALSE(r["announced"].get<bool>()) << key << ": a reversal inside an announced /48";
   }
@@ -138,7 +159,7 @@ TEST(LabTruthNeighbourhood, AByteOrderActorIntroducesTheReversalsOfWhatItKnowsAn
     for (const auto& by : r.value("introduced_by", json::array()))
       if (by["actor"] == actor->name) got.insert(r["ip"].get<std::string>());
   EXPECT_EQ(got, want);
-  EXPECT_EQ(got.size(), 20 + plan.client_addresses().size());
+  EXPECT_GE(got.size(), 20 + plan.client_addresses().size());
 }
 
 TEST_F(LabTruth, DualStackPartiesHaveARowPerAddress) {
@@ -150,9 +171,19 @@ TEST_F(LabTruth, DualStackPartiesHaveARowPerAddress) {
     EXPECT_EQ(six["role"], "tracker");
     EXPECT_TRUE(six["announced"].get<bool>());
   }
+  int libtorrent6 = 0;
   for (const auto* p : plan_.with_role(Role::leecher)) {
     if (p->endpoint.address.is_v6()) EXPECT_TRUE(row(p->endpoint)["announced"].get<bool>()) << p->name;
+    if (p->impl == Impl::libtorrent && p->endpoint.address.is_v6()) {
+      ++libtorrent6;
+      EXPECT_EQ(row(p->endpoint)["implementation"], "libtorrent");
+      EXPECT_FALSE(row(p->endpoint).contains("dual_stack")) << p->name << ": IPv6 only";
+    }
   }
+  EXPECT_EQ(libtorrent6, plan_.scenario.libtorrent_v6_leechers);
+  EXPECT_GT(libtorrent6, 0);
+  const auto* client = plan_.with_role(Role::client).front();
+  EXPECT_TRUE(row({*client->v6, client->endpoint.port})["dual_stack"].get<bool>());
 }
 
 TEST_F(LabTruth, WritesCaidaPfx2asLines) {
