@@ -165,6 +165,15 @@ void UtpConnection::close() {
   if (!finished()) fin_queued_ = true;
 }
 
+std::string UtpConnection::abort(std::uint64_t now_us) {
+  if (finished()) return {};
+  state_ = UtpState::reset;
+  unsent_.clear();
+  in_flight_.clear();
+  fin_queued_ = false;
+  return packet(UtpType::reset, seq_nr_, {}, now_us);
+}
+
 std::string UtpConnection::read() { return std::exchange(received_, {}); }
 
 std::uint32_t UtpConnection::window_left() const {

@@ -93,6 +93,11 @@ class UtpConnection {
   std::size_t write(std::string_view bytes);
   // Sends FIN after what was written.
   void close();
+  // Ends the connection at once: its state becomes reset, nothing queued is
+  // sent, and the returned ST_RESET (empty when already finished) is for the
+  // caller to send, so the peer drops the connection now instead of waiting
+  // out its own timeout.
+  std::string abort(std::uint64_t now_us);
   // The ordered bytes received and not read yet.
   std::string read();
   // Sends an ack (with the window as it is now) in the next take_outgoing:

@@ -135,6 +135,19 @@ TEST_F(UtpFixture, ResetEndsTheConnection) {
   EXPECT_FALSE(c.deadline());
 }
 
+TEST_F(UtpFixture, AbortSendsOneResetAndDropsWhatWasQueued) {
+  connect();
+  c.write("queued");
+  auto rst = c.abort(now);
+  auto h = decode_utp(rst);
+  ASSERT_TRUE(h) << h.error().message();
+  EXPECT_EQ(h.value().type, UtpType::reset);
+  EXPECT_EQ(h.value().connection_id, kRecvId + 1) << "the id the peer receives on";
+  EXPECT_EQ(c.state(), UtpState::reset);
+  EXPECT_TRUE(sent().empty()) << "nothing queued goes out after the reset";
+  EXPECT_TRUE(c.abort(now).empty()) << "a finished connection has nothing to say";
+}
+
 TEST_F(UtpFixture, AnUnansweredSynIsSentAgainWithBackoffThenGivenUp) {
   auto syn = sent();
   std::vector<std::uint64_t> resent_at;

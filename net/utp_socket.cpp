@@ -213,7 +213,13 @@ void UtpMux::close() {
   if (closed_) return;
   closed_ = true;
   foreign_ = nullptr;
+  // A peer keeps a connection nobody ends until its own timeout, and some
+  // (libtorrent) refuse a second one from the same address meanwhile.
   for (auto& [key, e] : entries_) {
+    if (auto reset = e->conn.abort(now_us()); !reset.empty()) {
+      error_code ignored;  // best effort, as any UDP send
+      socket_.send_to(asio::buffer(reset), to_udp(e->peer), 0, ignored);
+    }
     e->closed = true;
     e->notify();
   }

@@ -86,7 +86,8 @@ class UtpMux : public std::enable_shared_from_this<UtpMux> {
   // Sends one datagram of the caller's on this socket (non-blocking: one
   // the kernel refuses is dropped, as a UDP send may be).
   void send_datagram(const Endpoint& to, std::string_view datagram);
-  // Stops the loops and ends every stream (operation_aborted).
+  // Stops the loops and ends every stream (operation_aborted), sending an
+  // ST_RESET to the peer of each connection not finished yet.
   void close();
   Endpoint local_endpoint() const;
   bool is_open() const noexcept { return !closed_; }

@@ -153,6 +153,31 @@ TEST_F(UtpMuxFixture, AListeningMuxAcceptsAndBothEndsCarryMoreThanAWindow) {
   EXPECT_EQ(seen.port, client_at.port);
 }
 
+// A peer whose connection we simply forgot would keep it until its own
+// timeout; libtorrent then refuses our next connection from that address.
+TEST_F(UtpMuxFixture, ClosingTheMuxResetsThePeersEndOfEveryOpenConnection) {
+  auto server = UtpMux::open(io.get_executor(), {IpAddress::parse("127.0.0.1").value(), 0}).value();
+  server->listen();
+  error_code server_ec = asio::error::in_progress, client_ec;  // set by the server, unless it never accepted
+  asio::co_spawn(io, [&]() -> awaitable<void> {
+    auto s = co_await server->accept(server_ec);
+    if (server_ec) co_return;
+    std::string got;
+    auto until = asio::steady_timer::clock_type::now() + 10s;  // far past the test's own waits
+    while (!server_ec) co_await s.read_some(got, until, server_ec);
+  }, asio::detached);
+  run([&]() -> awaitable<void> {
+    auto s = co_await mux->connect(server->local_endpoint(), 5s, client_ec);
+    auto until = asio::steady_timer::clock_type::now() + 5s;
+    if (!client_ec) co_await s.write("hello", until, client_ec);
+    mux->close();  // the stream is still open
+    asio::steady_timer t(io, 500ms);
+    co_await t.async_wait(use_ec(client_ec));
+    server->close();
+  });
+  EXPECT_EQ(server_ec, asio::error::connection_reset) << server_ec.message();
+}
+
 TEST_F(UtpMuxFixture, ConnectionsWorkOverIpv6) {
   const auto v6 = IpAddress::parse("::1").value();
   auto server = UtpMux::open(io.get_executor(), {v6, 0});
