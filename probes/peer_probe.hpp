@@ -37,7 +37,9 @@ struct PeerProbeConfig {
   IpAddress local6 = IpAddress::v6({});    // and for IPv6
   bool contact_special_purpose = false;    // tests on loopback only: real probes never contact bogons
   // contact_peer_again_if_hung_up: the pause before asking again (0: never).
-  std::chrono::milliseconds hung_up_retry{2000};
+  // Longer than libtorrent's uTP connect timeout (3 s): its own pending
+  // attempt to dial our address counts as our connection (below).
+  std::chrono::milliseconds hung_up_retry{5000};
   net::UtpMuxes utp;                       // empty: TCP only
 };
 
@@ -99,8 +101,9 @@ net::awaitable<Contact> contact_peer(Endpoint peer, InfoHash ih, const ProbeIden
 // the connection and hung up before a single byte on every carrier tried: a
 // client that holds one connection per address (libtorrent's default) does
 // that while it still has an earlier one of ours (a probe of another peer
-// whose reverse is this one), and one at its connection limit until a slot
-// frees. For our real infohash only: on a fake one, an honest client hangs
+// whose reverse is this one), or while its own attempt to dial the address
+// a crawl from ours announced is pending, and one at its connection limit
+// until a slot frees. For our real infohash only: on a fake one, an honest client hangs
 // up at once anyway.
 net::awaitable<Contact> contact_peer_again_if_hung_up(Endpoint peer, InfoHash ih, const ProbeIdentity& me,
                                                       const PeerProbeConfig& cfg, net::RateGate& gate);
