@@ -18,5 +18,7 @@ void add_passive(CLI::App& app, int* exit_code);
 void add_db(CLI::App& app, int* exit_code);
 void add_schedule(CLI::App& app, int* exit_code);
 void add_worker(CLI::App& app, int* exit_code);
+void add_report(CLI::App& app, int* exit_code);   // report.cpp
+void add_explain(CLI::App& app, int* exit_code);  // report.cpp
 
 }  // namespace p2pscope::cli

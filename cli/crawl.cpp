@@ -106,6 +106,7 @@ void print_summary(const CrawlSummary& s, const std::string& run_id) {
   if (!s.pex_ends.empty()) {
     std::cerr << "  PEX sessions:";
     for (const auto& [end, n] : s.pex_ends) std::cerr << " " << end << " " << n;
+    if (s.pex_asked_again) std::cerr << "; " << s.pex_asked_again << " asked again after hanging up at once";
     std::cerr << "\n";
   }
   if (!s.pex_carriers.empty()) {
@@ -136,6 +137,7 @@ nlohmann::json summary_json(const CrawlSummary& s, const std::string& run_id) {
                    {"pex_sessions", s.pex_ends},
                    {"pex_carriers", s.pex_carriers},
                    {"pex_fallbacks", s.pex_fallbacks},
+                   {"pex_asked_again", s.pex_asked_again},
                    {"dht_nodes_seen", s.dht_nodes_seen},
                    {"dht_nodes_unrecorded", s.dht_nodes_unrecorded},
                    {"dht_samples", s.dht_samples},

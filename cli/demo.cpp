@@ -7,15 +7,18 @@
 #include "cli/exit_codes.hpp"
 #include "cli/lab_report.hpp"
 #include "cli/record_io.hpp"
+#include "cli/report.hpp"
 #include "cli/verdicts.hpp"
 #include "lab/score.hpp"
 #include "lab/state.hpp"
+#include "report/explain.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -66,6 +69,7 @@ class Demo {
 
  private:
   void step(const char* what) { std::printf("\n[%d/%d] %s\n", ++step_, steps(), what), std::fflush(stdout); }
+  int report_stage(const std::string& half);
   int steps() const { return a_.emule_scenario == "none" ? 6 : 11; }
   void say(const std::string& line) { std::printf("      %s\n", line.c_str()), std::fflush(stdout); }
   std::string elapsed() const {
@@ -194,7 +198,7 @@ int Demo::judge() {
   step("diagnose: verdicts per peer, the Fig. 4 breakdown, the worst sources");
   if (int rc = diagnose_stage("", diagnosis_); rc != kOk) return rc;
 
-  step("blocklist: the anti-P2P verdicts as PeerGuardian P2P and eMule DAT");
+  step("blocklist and report: the anti-P2P verdicts as PeerGuardian P2P and eMule DAT; the HTML report");
   for (const char* format : {"p2p", "dat"}) {
     BlocklistArgs b;
     b.verdicts = {(out_ / "verdicts.jsonl").string()};
@@ -202,7 +206,49 @@ int Demo::judge() {
     b.output = (out_ / (std::string("blocklist.") + format)).string();
     if (int rc = run_blocklist(b); rc != kOk) return rc;
   }
-  return kOk;
+  return report_stage("");
+}
+
+int Demo::report_stage(const std::string& half) {
+  ReportArgs r;
+  r.judge.records = {(out_ / (half + "crawl.jsonl")).string(), (out_ / (half + "probes.jsonl")).string()};
+  r.judge.routing = {lab_->pfx2as.string()};
+  r.output = (out_ / (half + "report.html")).string();
+  r.title = "p2pscope demo: the " + std::string(half.empty() ? "BitTorrent" : "eMule") + " lab";
+  say("p2pscope report --routing ROUTING -o " + half + "report.html " + half + "crawl.jsonl " + half + "probes.jsonl");
+  return run_report(r);
+}
+
+// `explain` on every actor must name its role (what it looks like as a
+// source, whether it is anti-P2P itself) and, for a peer, a source that
+// handed it out.
+bool explain_actors(const std::vector<lab::ActorFinding>& actors, const report::Records& records,
+                    const probes::Diagnosis& d) {
+  report::Explainer ex(records, d);
+  std::size_t asked = 0, right = 0;
+  for (const auto& f : actors) {
+    auto want = lab::expected_of_actor(f.role);
+    auto subject = report::parse_subject(f.address);
+    if (!want || !subject) continue;
+    ++asked;
+    auto e = ex.explain(subject.value(), {.handed_out_listed = 0});
+    bool looks = std::any_of(e.as_source.begin(), e.as_source.end(),
+                             [&](const probes::SourceReport* s) { return to_string(s->looks_like) == want->looks_like; });
+    bool anti = std::any_of(e.verdicts.begin(), e.verdicts.end(),
+                            [](const Verdict* v) { return v->verdict == VerdictKind::anti_p2p; });
+    bool peer = f.role != "tracker" && f.role != "ed2k_server";
+    bool sourced = !peer || !e.seen.empty() || !e.emule_seen.empty();
+    if (looks && anti == want->anti_p2p && sourced) {
+      ++right;
+      continue;
+    }
+    std::printf("  explain %s (%s): %s%s%s\n", f.address.c_str(), f.role.c_str(),
+                looks ? "" : ("not named \"" + std::string(want->looks_like) + "\"; ").c_str(),
+                anti == want->anti_p2p ? "" : "its own verdict is wrong; ", sourced ? "" : "no source handed it out");
+  }
+  std::printf("explain: %zu of %zu actors named with their role, and (peers) the source that handed them out\n", right,
+              asked);
+  return right == asked;
 }
 
 void print_actors(const std::vector<lab::ActorFinding>& actors) {
@@ -223,8 +269,10 @@ bool Demo::score(const nlohmann::json& truth) {
   bool nodes_ok = print_dht_node_score(truth, dht_nodes_, diagnosis_.verdicts);
   std::map<std::string, std::string> looks_like;
   for (const auto& s : diagnosis_.sources) looks_like[s.source] = std::string(to_string(s.looks_like));
-  print_actors(lab::score_actors(truth, diagnosis_.verdicts, looks_like));
-  return crawl_ok && verdicts_ok && nodes_ok;
+  auto actors = lab::score_actors(truth, diagnosis_.verdicts, looks_like);
+  print_actors(actors);
+  bool explained = explain_actors(actors, {observations_, {}, {}, dht_nodes_}, diagnosis_);
+  return crawl_ok && verdicts_ok && nodes_ok && explained;
 }
 
 void Demo::tear_down(Keep keep) {
@@ -258,14 +306,15 @@ int Demo::crawl_and_probe_emule() {
 }
 
 int Demo::judge_emule() {
-  step("diagnose the eMule peers: verdicts, the Fig. 4 tree per route, the worst sources");
+  step("diagnose the eMule peers: verdicts, the Fig. 4 tree per route, the worst sources; the HTML report");
   if (int rc = diagnose_stage("emule-", emule_diagnosis_); rc != kOk) return rc;
   say("blocklist: the eMule anti-P2P verdicts as eMule DAT (emule-blocklist.dat)");
   BlocklistArgs b;
   b.verdicts = {(out_ / "emule-verdicts.jsonl").string()};
   b.format = "dat";
   b.output = (out_ / "emule-blocklist.dat").string();
-  return run_blocklist(b);
+  if (int rc = run_blocklist(b); rc != kOk) return rc;
+  return report_stage("emule-");
 }
 
 bool Demo::score_emule(const nlohmann::json& truth) {
@@ -288,7 +337,8 @@ bool Demo::score_emule(const nlohmann::json& truth) {
                                                  : "NOT named as the source of its reversed entries");
     named = named && ok;
   }
-  return crawl_ok && verdicts_ok && named;
+  bool explained = explain_actors(actors, {{}, emule_observations_, {}, {}}, emule_diagnosis_);
+  return crawl_ok && verdicts_ok && named && explained;
 }
 
 bool Demo::score_truth(bool (Demo::*scorer)(const nlohmann::json&)) {

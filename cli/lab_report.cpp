@@ -65,6 +65,7 @@ bool print_score(const lab::CrawlScore& s, const char* network) {
     std::printf("IPv6: %zu of %zu handed-out IPv6 peers observed; IPv6-only peers heard through PEX: %zu of %zu\n",
                 s.ipv6_found, s.ipv6_expected, s.ipv6_only_heard, s.ipv6_only);
   }
+  for (const auto& u : s.unheard) std::printf("  no PEX from: %s\n", u.c_str());
   for (std::size_t i = 0; i < s.unconfirmed.size() && i < 10; ++i) std::printf("  unconfirmed: %s\n", s.unconfirmed[i].c_str());
   for (std::size_t i = 0; i < s.missed.size() && i < 10; ++i) std::printf("  missed: %s\n", s.missed[i].c_str());
   bool pass = s.recall() >= 0.99 && s.confirmed == s.observations && s.actors_missing.empty() &&

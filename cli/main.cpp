@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   add_crawl(app, &exit_code);
   add_probe(app, &exit_code);
   add_diagnose(app, &exit_code);
+  add_report(app, &exit_code);
+  add_explain(app, &exit_code);
   add_inspect(app, &exit_code);
   add_lab(app, &exit_code);
   add_demo(app, &exit_code);

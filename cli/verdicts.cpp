@@ -121,31 +121,28 @@ std::string report_text(const probes::Diagnosis& d, std::size_t top) {
   return r.str();
 }
 
-int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
-  bool to_file = !a.io.db.conninfo || a.output_given;
-  if (!check_outputs({to_file ? a.output : "-", a.report}, "diagnose")) return kFailure;
-  RecordInputs in;
-  if (int code = read_inputs(a.records, a.io, in, "diagnose", Needs::observations); code != kOk) return code;
-  probes::PrefixTable routing;
+int diagnose_records(const DiagnoseArgs& a, const char* cmd, Diagnosed& out) {
+  auto& in = out.in;
+  if (int code = read_inputs(a.records, a.io, in, cmd, Needs::observations); code != kOk) return code;
   for (const auto& f : a.routing) {
-    auto load = probes::load_routing(f, probes::RoutingFormat::automatic, routing, {});
+    auto load = probes::load_routing(f, probes::RoutingFormat::automatic, out.routing, {});
     if (!load) {
-      std::cerr << "p2pscope diagnose: --routing " << load.error() << "\n";
+      std::cerr << "p2pscope " << cmd << ": --routing " << load.error() << "\n";
       return kBadInput;
     }
     auto skipped = load.value().skipped_text();
-    std::cerr << "p2pscope diagnose: routing " << f << ": " << load.value().prefixes << " announcements ("
+    std::cerr << "p2pscope " << cmd << ": routing " << f << ": " << load.value().prefixes << " announcements ("
               << to_string(load.value().format) << ")" << (skipped.empty() ? "" : "; skipped " + skipped) << "\n";
   }
-  if (!routing.build()) {
-    std::cerr << "p2pscope diagnose: the routing data names more than 16M distinct origins\n";
+  if (!out.routing.build()) {
+    std::cerr << "p2pscope " << cmd << ": the routing data names more than 16M distinct origins\n";
     return kBadInput;
   }
   std::vector<IpRange> known;
   for (const auto& f : a.known) {
     auto l = probes::load_known_list(f, probes::ListFormat::automatic, {});
     if (!l) {
-      std::cerr << "p2pscope diagnose: " << l.error() << "\n";
+      std::cerr << "p2pscope " << cmd << ": " << l.error() << "\n";
       return kBadInput;
     }
     known.insert(known.end(), l.value().ranges.begin(), l.value().ranges.end());
@@ -154,7 +151,7 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
   di.observations = in.observations;
   di.emule_observations = in.emule_observations;
   di.probes = in.probes;
-  di.routing = a.routing.empty() ? nullptr : &routing;
+  di.routing = a.routing.empty() ? nullptr : &out.routing;
   known = merge_ranges(std::move(known));
   di.known = known;
   di.cluster.u_threshold = a.u_threshold;
@@ -162,7 +159,16 @@ int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
   di.dht_nodes = in.dht_nodes;
   di.dht.near_bits = a.sybil_near_bits;
   di.dht.ids_per_address = a.sybil_ids_per_address;
-  auto d = probes::diagnose(di);
+  out.diagnosis = probes::diagnose(di);
+  return kOk;
+}
+
+int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out) {
+  bool to_file = !a.io.db.conninfo || a.output_given;
+  if (!check_outputs({to_file ? a.output : "-", a.report}, "diagnose")) return kFailure;
+  Diagnosed made;
+  if (int code = diagnose_records(a, "diagnose", made); code != kOk) return code;
+  auto& d = made.diagnosis;
   auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
   std::string lines;
   std::vector<Record> records;
@@ -261,6 +267,28 @@ int run_blocklist(const BlocklistArgs& a) {
   return kOk;
 }
 
+void add_judging_options(CLI::App* d, DiagnoseArgs& a) {
+  d->add_option("--routing", a.routing, "Announced space: CAIDA pfx2as, bgpdump -m output or an ASN .mmdb (plain or .gz); repeatable")
+      ->check(CLI::ExistingFile)
+      ->allow_extra_args(false);
+  d->add_option("--known", a.known, "A known anti-P2P list: PeerGuardian P2P, eMule DAT or CIDR (plain or .gz); repeatable")
+      ->check(CLI::ExistingFile)
+      ->allow_extra_args(false);
+  d->add_option("--u-threshold", a.u_threshold, "U metric below which a source's peers form an anti-P2P event")
+      ->check(FiniteRange(0.0, 1.0))
+      ->capture_default_str();
+  d->add_option("--farm-min", a.farm_min, "A /24 with more unique peers than this is a server farm")->capture_default_str();
+  d->add_option("--sybil-near-bits", a.sybil_near_bits,
+                "A DHT node id sharing this many leading bits with a crawled infohash is near it (a vertical Sybil when "
+                "another is too, or it is not a BEP 42 id)")
+      ->check(CLI::Range(8, 160))
+      ->capture_default_str();
+  d->add_option("--sybil-ids-per-address", a.sybil_ids_per_address,
+                "This many DHT node ids on one address, most not BEP 42 ids for it, are a horizontal Sybil cluster")
+      ->check(CLI::Range(2, 1000000))
+      ->capture_default_str();
+}
+
 void add_diagnose(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<DiagnoseArgs>();
   auto* d = app.add_subcommand("diagnose", "Turn observations and probe results into per-peer verdicts and per-source bogus shares");
@@ -268,28 +296,10 @@ void add_diagnose(CLI::App& app, int* exit_code) {
                                        "--db and none given: the database's records")
       ->check(CLI::ExistingFile | CLI::IsMember({"-"}));
   add_db_io(d, a->io, "Read observations and probe results from and store verdicts in", DbUse::write_spooled);
-  d->add_option("--routing", a->routing, "Announced space: CAIDA pfx2as, bgpdump -m output or an ASN .mmdb (plain or .gz); repeatable")
-      ->check(CLI::ExistingFile)
-      ->allow_extra_args(false);
-  d->add_option("--known", a->known, "A known anti-P2P list: PeerGuardian P2P, eMule DAT or CIDR (plain or .gz); repeatable")
-      ->check(CLI::ExistingFile)
-      ->allow_extra_args(false);
+  add_judging_options(d, *a);
   d->add_option("-o,--output", a->output, "Where verdicts go (JSON Lines)")->capture_default_str();
   d->add_option("--report", a->report, "Where the readable report goes: '-' (standard error), a file, or 'none'")->capture_default_str();
-  d->add_option("--u-threshold", a->u_threshold, "U metric below which a source's peers form an anti-P2P event")
-      ->check(FiniteRange(0.0, 1.0))
-      ->capture_default_str();
-  d->add_option("--farm-min", a->farm_min, "A /24 with more unique peers than this is a server farm")->capture_default_str();
   d->add_option("--top", a->top, "Sources listed in the report")->capture_default_str();
-  d->add_option("--sybil-near-bits", a->sybil_near_bits,
-                "A DHT node id sharing this many leading bits with a crawled infohash is near it (a vertical Sybil when "
-                "another is too, or it is not a BEP 42 id)")
-      ->check(CLI::Range(8, 160))
-      ->capture_default_str();
-  d->add_option("--sybil-ids-per-address", a->sybil_ids_per_address,
-                "This many DHT node ids on one address, most not BEP 42 ids for it, are a horizontal Sybil cluster")
-      ->check(CLI::Range(2, 1000000))
-      ->capture_default_str();
   d->callback([a, d, exit_code] {
     a->output_given = d->get_option("--output")->count() > 0;
     *exit_code = run_diagnose(*a);

@@ -7,6 +7,9 @@
 #include "cli/record_io.hpp"
 
 #include "probes/diagnose.hpp"
+#include "probes/prefix_table.hpp"
+
+#include <CLI/CLI.hpp>
 
 #include <string>
 #include <vector>
@@ -25,6 +28,21 @@ struct DiagnoseArgs {
 };
 // *out (if given) receives the whole diagnosis on success.
 int run_diagnose(const DiagnoseArgs& a, probes::Diagnosis* out = nullptr);
+
+// The records a diagnosis was made from, the routing data it used, and the
+// diagnosis. diagnosis points into nothing here; routing is built.
+struct Diagnosed {
+  RecordInputs in;
+  probes::PrefixTable routing;
+  probes::Diagnosis diagnosis;
+};
+// Reads a's records (files, else the database), routing data and known
+// lists, and diagnoses them; kOk, or an exit code after saying why
+// (prefixed "p2pscope CMD:"). Writes nothing.
+int diagnose_records(const DiagnoseArgs& a, const char* cmd, Diagnosed& out);
+// --routing, --known, --u-threshold, --farm-min, --sybil-*: what a command
+// that diagnoses (diagnose, report, explain) judges with.
+void add_judging_options(CLI::App* cmd, DiagnoseArgs& a);
 // The readable report: verdict counts, the Fig. 4 breakdown, the top worst sources.
 std::string report_text(const probes::Diagnosis& d, std::size_t top);
 

@@ -210,6 +210,7 @@ struct Crawler::Impl {
       ++summary.pex_ends[std::string(to_string(out.end))];
       if (out.carrier) ++summary.pex_carriers[std::string(name_of(*out.carrier))];
       summary.pex_fallbacks += out.fell_back && out.carrier;
+      summary.pex_asked_again += out.asked_again;
     } else {
       ++summary.pex_ends[std::string(to_string(PexEnd::stopped))];  // queued when the crawl stopped
     }

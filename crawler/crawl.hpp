@@ -103,6 +103,7 @@ struct CrawlSummary {
   std::map<std::string, std::size_t> pex_ends;  // by PexEnd name
   std::map<std::string, std::size_t> pex_carriers;  // sessions that connected, by carrier ("tcp", "utp")
   std::size_t pex_fallbacks = 0;  // sessions that connected over their second carrier
+  std::size_t pex_asked_again = 0;  // peers that hung up at once, asked again (PexConfig::hung_up_retry)
   std::vector<std::string> warnings;           // e.g. bootstrap names that did not resolve
   std::vector<DhtRound> dht_rounds;             // by round, first round first
   // DHT nodes recorded (dht_node records: one per node address and id), and

@@ -240,10 +240,10 @@ awaitable<PexOutcome> over_utp(UtpMux& mux, const Endpoint& peer, const InfoHash
   co_return out;
 }
 
-}  // namespace
-
-awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg, net::RateGate& gate,
-                                  const PexEvents& ev, PexRoute route) {
+// TCP and uTP in the route's order; the second only when the first did not
+// connect, or (TCP) hung up at once.
+awaitable<PexOutcome> each_carrier(Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg, net::RateGate& gate,
+                                   const PexEvents& ev, PexRoute route) {
   auto* stop = route.stop;
   auto* utp = route.utp ? route.utp->for_peer(peer) : nullptr;
   auto stopped = [stop] { return stop && stop->requested(); };
@@ -261,6 +261,25 @@ awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, con
     // A TCP listener that hangs up at once may be a client that takes uTP only.
     bool retry = !out.carrier || (out.carrier == Carrier::tcp && out.hung_up_at_once);
     if (!retry) break;
+  }
+  co_return out;
+}
+
+}  // namespace
+
+awaitable<PexOutcome> pex_session(Endpoint peer, InfoHash ih, PeerId own_id, const PexConfig& cfg, net::RateGate& gate,
+                                  const PexEvents& ev, PexRoute route) {
+  auto* stop = route.stop;
+  auto stopped = [stop] { return stop && stop->requested(); };
+  auto out = co_await each_carrier(peer, ih, own_id, cfg, gate, ev, route);
+  if (out.end == PexEnd::no_handshake && out.hung_up_at_once && cfg.hung_up_retry.count() > 0 && !stopped()) {
+    bool slept = true;
+    if (stop) slept = co_await stop->sleep_for(cfg.hung_up_retry);
+    else co_await net::sleep_for(cfg.hung_up_retry);
+    if (slept && !stopped()) {
+      out = co_await each_carrier(peer, ih, own_id, cfg, gate, ev, route);
+      out.asked_again = true;
+    }
   }
   // Whatever the session was waiting for failed because it was closed.
   if (stopped()) out.end = PexEnd::stopped;

@@ -48,6 +48,12 @@ struct PexConfig {
   std::chrono::milliseconds handshake_timeout{10000};
   std::chrono::milliseconds hold{130000};  // two PEX intervals (clients send at most one a minute)
   PexUntil until = PexUntil::hold;
+  // A peer that took the connection and hung up before a byte, on every
+  // carrier tried, is asked once more after this pause (0: never). A client
+  // that holds one connection per address (libtorrent's default) does that
+  // while its own attempt to dial the address our announce named is
+  // pending: up to its uTP connect timeout, 3 s.
+  std::chrono::milliseconds hung_up_retry{5000};
   std::size_t max_messages = 20;          // ut_pex messages per session
   std::size_t max_peers = 2000;           // added entries per session
   std::uint16_t listen_port = 6881;       // the port we claim in the extended handshake
@@ -90,6 +96,7 @@ struct PexOutcome {
   std::optional<Carrier> carrier;  // the one that connected
   bool fell_back = false;          // the first carrier did not connect, or hung up at once
   bool hung_up_at_once = false;    // connected, then closed before any handshake byte
+  bool asked_again = false;        // this is the second session, after PexConfig::hung_up_retry
 };
 
 enum class CarrierOrder : std::uint8_t { tcp_first, utp_first };

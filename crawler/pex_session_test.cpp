@@ -42,6 +42,7 @@ class PexCarrier : public ::testing::Test {
     cfg.connect_timeout = 2s;
     cfg.hold = hold_.value_or(stop ? 30s : 1s);
     cfg.until = until_;
+    cfg.hung_up_retry = retry_;
     PexEvents ev;
     ev.on_peer = [this](const PexPeer& p) { peers_.push_back(p); };
     ev.on_hello = [this](PeerHello h) { hellos_.push_back(std::move(h)); };
@@ -67,9 +68,25 @@ class PexCarrier : public ::testing::Test {
     return out;
   }
 
+  // A TCP peer for kTorrent that takes its first connection and closes it
+  // without a byte, as libtorrent does with a second connection from one
+  // address; then an honest peer.
+  Endpoint hangs_up_once() {
+    auto& a = acceptors_.emplace_back(testlib::loopback_acceptor(io_));
+    asio::co_spawn(io_, [&a]() -> awaitable<void> {
+      error_code ec;
+      auto first = co_await a.async_accept(use_ec(ec));
+      first.close(ec);
+      co_await testlib::serve_honest_peer(a, kTorrent);
+    }, asio::detached);
+    return {IpAddress::parse("127.0.0.1").value(), a.local_endpoint().port()};
+  }
+
   std::optional<std::chrono::milliseconds> hold_;
+  std::chrono::milliseconds retry_{200};
   PexUntil until_ = PexUntil::hold;
   asio::io_context io_;
+  std::deque<tcp::acceptor> acceptors_;  // after io_: destroyed before it
   RateGate gate_{Politeness{.per_ip_rate = 0, .global_rate = 0}};
   std::vector<std::shared_ptr<UtpMux>> servers_;
   std::deque<testlib::UtpOnlyPort> ports_;
@@ -153,6 +170,20 @@ TEST_F(PexCarrier, ATcpPeerIsAskedOverTcpAndUtpIsNotTried) {
   EXPECT_EQ(out.carrier, Carrier::tcp);
   EXPECT_FALSE(out.fell_back);
   EXPECT_EQ(out.end, PexEnd::no_pex) << "the honest test peer never sends an extended handshake";
+}
+
+TEST_F(PexCarrier, APeerThatHungUpAtOnceIsAskedAgainAfterThePause) {
+  auto out = session(hangs_up_once(), CarrierOrder::tcp_first, false);
+  EXPECT_TRUE(out.asked_again);
+  EXPECT_EQ(out.carrier, Carrier::tcp);
+  EXPECT_EQ(out.end, PexEnd::no_pex) << "the second connection got the honest peer's handshake";
+}
+
+TEST_F(PexCarrier, WithoutAPauseAPeerThatHungUpAtOnceIsNotAskedAgain) {
+  retry_ = 0ms;
+  auto out = session(hangs_up_once(), CarrierOrder::tcp_first, false);
+  EXPECT_FALSE(out.asked_again);
+  EXPECT_EQ(out.end, PexEnd::no_handshake);
 }
 
 TEST_F(PexCarrier, APeerAnsweringOnNeitherCarrierIsUnreachableAfterBoth) {

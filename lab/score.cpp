@@ -148,14 +148,17 @@ CrawlScore score_crawl(const json& truth, const std::vector<Observation>& observ
       ++s.utp_only;
       s.utp_only_heard += pex_sources.count(ep);
     }
+    bool unheard = !pex_sources.count(ep);
     if (ep.address.is_v6()) {
       ++s.ipv6_expected;
       s.ipv6_found += seen.count(ep);
       if (!row->value("bogus", false) && role != "byte_order_reversed" && !row->value("dual_stack", false)) {
         ++s.ipv6_only;
         s.ipv6_only_heard += pex_sources.count(ep);
+        if (unheard && row->value("carrier", "") != "utp") s.unheard.push_back(ep.to_string() + " (" + role + ")");
       }
     }
+    if (unheard && row->value("carrier", "") == "utp") s.unheard.push_back(ep.to_string() + " (" + role + ", uTP only)");
     if (seen.count(ep)) ++s.found;
     else if (s.missed.size() < kMaxListed) s.missed.push_back(ep.to_string() + " (" + role + ")");
   }
@@ -306,6 +309,17 @@ std::vector<ActorFinding> score_actors(const json& truth, const std::vector<Verd
     if (f.role != "tracker" || f.introduced > 0) out.push_back(std::move(f));  // honest trackers are not actors
   }
   return out;
+}
+
+std::optional<ActorExpectation> expected_of_actor(std::string_view role) {
+  if (role == "anti_p2p") return ActorExpectation{"anti-P2P peer", true};
+  if (role == "byte_order") return ActorExpectation{"buggy client (byte order)", false};
+  if (role == "propagator") return ActorExpectation{"propagator (relays peers unchecked)", false};
+  if (role == "tracker") return ActorExpectation{"poisoned tracker", false};
+  if (role == "emule_anti_p2p") return ActorExpectation{"anti-P2P peer", true};
+  if (role == "emule_byte_order") return ActorExpectation{"old-aMule byte-order relay (source exchange)", false};
+  if (role == "ed2k_server") return ActorExpectation{"poisoned index server", false};
+  return std::nullopt;
 }
 
 }  // namespace p2pscope::lab

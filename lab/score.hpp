@@ -38,6 +38,7 @@ struct CrawlScore {
   // only an IPv6 address, and those the crawl heard PEX from (over IPv6).
   std::size_t ipv6_expected = 0, ipv6_found = 0;
   std::size_t ipv6_only = 0, ipv6_only_heard = 0;
+  std::vector<std::string> unheard;  // "ip:port (role)": uTP-only or IPv6-only peers no PEX came from
 
   double recall() const { return expected ? static_cast<double>(found) / static_cast<double>(expected) : 1.0; }
   double attribution() const {
@@ -129,6 +130,17 @@ struct ActorFinding {
 };
 std::vector<ActorFinding> score_actors(const nlohmann::json& truth, const std::vector<Verdict>& verdicts,
                                        const std::map<std::string, std::string>& looks_like);
+
+// What `p2pscope explain` must say about an actor of the given role: what
+// it looks like as a source (probes::SourceLooks's words) and whether its
+// own verdict is anti_p2p. Roles: anti_p2p, byte_order, propagator, tracker
+// (BitTorrent); emule_anti_p2p, emule_byte_order, ed2k_server (a poisoned
+// one; eMule). nullopt for a role that is not an actor's.
+struct ActorExpectation {
+  std::string_view looks_like;
+  bool anti_p2p = false;
+};
+std::optional<ActorExpectation> expected_of_actor(std::string_view role);
 
 // The eMule actors (the byte-order peers, the anti-P2P peers and the
 // poisoned index servers) and what the diagnosis made of them: `introduced`

@@ -1,5 +1,7 @@
 #include "lab/score.hpp"
 
+#include "probes/diagnose.hpp"
+
 #include <gtest/gtest.h>
 
 namespace p2pscope::lab {
@@ -66,6 +68,7 @@ TEST(ScoreCrawl, CountsIpv6PeersAndTheIpv6OnlyOnesHeardThroughPex) {
   EXPECT_EQ(s.ipv6_found, 2u);
   EXPECT_EQ(s.ipv6_only, 2u);
   EXPECT_EQ(s.ipv6_only_heard, 1u) << "PEX came from ::7 only";
+  EXPECT_EQ(s.unheard, std::vector<std::string>{"[2400:5:6::8]:51413 (leecher)"});
 }
 
 TEST(ScoreCrawl, ADualStackPeersIpv6FaceIsToBeFoundButNeedNotBeHeardThroughPex) {
@@ -141,6 +144,24 @@ TEST(ScoreVerdicts, EmuleRowsAreNotBitTorrentPeersToFind) {
   truth["addresses"].push_back(
       {{"ip", "70.0.0.5"}, {"port", 4662}, {"role", "emule_anti_p2p"}, {"network", "emule"}, {"bogus", true}});
   EXPECT_EQ(score_verdicts(truth, {})[VerdictKind::unreachable].in_truth, before);
+}
+
+TEST(ScoreActors, EachActorRoleExpectsTheWordsTheDiagnosisUsesForIt) {
+  using probes::SourceLooks;
+  for (auto [role, looks, anti] : {std::tuple{"anti_p2p", SourceLooks::anti_p2p_peer, true},
+                                   {"byte_order", SourceLooks::byte_order_client, false},
+                                   {"propagator", SourceLooks::propagator, false},
+                                   {"tracker", SourceLooks::poisoned_tracker, false},
+                                   {"emule_anti_p2p", SourceLooks::anti_p2p_peer, true},
+                                   {"emule_byte_order", SourceLooks::byte_order_relay, false},
+                                   {"ed2k_server", SourceLooks::poisoned_server, false}}) {
+    auto want = expected_of_actor(role);
+    ASSERT_TRUE(want) << role;
+    EXPECT_EQ(want->looks_like, to_string(looks)) << role;
+    EXPECT_EQ(want->anti_p2p, anti) << role;
+  }
+  EXPECT_FALSE(expected_of_actor("leecher"));
+  EXPECT_FALSE(expected_of_actor("byte_order_reversed")) << "a bogus address, not an actor";
 }
 
 TEST(ScoreActors, NamesWhatTheDiagnosisSaidOfEachActorAndCountsWhatItIntroduced) {

@@ -8,9 +8,9 @@ trap 'rm -rf "$tmp"' EXIT
 source "$(dirname "$0")/expect.sh"
 
 expect 0 "$bin" --help
-for sub in inspect lab crawl probe diagnose blocklist demo harness passive db schedule worker; do contains "$sub"; done
+for sub in inspect lab crawl probe diagnose blocklist report explain demo harness passive db schedule worker; do contains "$sub"; done
 # Help text is for users: it names no issue number and no unfinished part.
-for sub in "" inspect lab crawl probe diagnose blocklist demo harness passive db schedule worker; do
+for sub in "" inspect lab crawl probe diagnose blocklist report explain demo harness passive db schedule worker; do
   expect 0 "$bin" $sub --help
   if grep -qiE "issue ?#?[0-9]|partly built" <<<"$out"; then fail_check "'p2pscope $sub --help' names an issue or a half-built part"; fi
 done
@@ -233,6 +233,25 @@ expect 0 "$bin" blocklist --classes dht_node -f cidr -o "$tmp/dht.cidr" "$tmp/ve
 contains "1 rule(s)"
 grep -qx "45.0.0.1/32" "$tmp/dht.cidr" || fail_check "the Sybil address in the CIDR list"
 expect 2 "$bin" diagnose --sybil-near-bits 7 "$tmp/crawl-dht.jsonl"
+# report and explain (issue 27): the same records, drawn and told about one address.
+expect 0 "$bin" report --routing "$tmp/good.pfx2as" -o "$tmp/report.html" "$tmp/crawl.jsonl"
+contains "verdicts"
+grep -q "default-src 'none'" "$tmp/report.html" || fail_check "the report's Content-Security-Policy"
+grep -q 'href="#peer-1-0-0-20-6881"' "$tmp/report.html" || fail_check "the byte-order peer's link to its explanation"
+expect 0 "$bin" report --only crawl -o - "$tmp/crawl.jsonl"
+contains '<section id="crawl">'
+expect 2 "$bin" report --only no-such-section "$tmp/crawl.jsonl"
+expect 1 "$bin" report -o "$tmp/no/such/dir/r.html" "$tmp/crawl.jsonl"
+expect 0 "$bin" explain --routing "$tmp/good.pfx2as" 1.0.0.20 "$tmp/crawl.jsonl"
+contains "byte_order"
+contains "pex from 20.0.0.1:6881"
+expect 0 "$bin" explain --json 20.0.0.1:6881 "$tmp/crawl.jsonl"
+contains '"subject":"20.0.0.1:6881"'
+expect 1 "$bin" explain 9.9.9.9 "$tmp/crawl.jsonl"
+contains "no record names 9.9.9.9"
+expect 2 "$bin" explain not-an-address "$tmp/crawl.jsonl"
+contains "not an IP address"
+expect 2 "$bin" explain 1.0.0.20
 expect 2 "$bin" blocklist -f xml "$tmp/verdicts.jsonl"
 expect 1 "$bin" blocklist -o "$tmp/no/such/dir/list.p2p" "$tmp/verdicts.jsonl"
 

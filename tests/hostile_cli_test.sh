@@ -141,6 +141,9 @@ case_ routing_repeats 0 "1500000 announcements" -- "$bin" diagnose --routing rib
 # --- 3. Input with no valid record is an error; a deployed list is kept.
 case_ diagnose_garbage 2 "no valid record" -- "$bin" diagnose -o v.jsonl "$T/in/garbage.jsonl"
 [[ -e $dir/v.jsonl ]] && fail "an output was written"
+case_ report_garbage 2 "no valid record" -- "$bin" report -o r.html "$T/in/garbage.jsonl"
+[[ -e $dir/r.html ]] && fail "a report was written"
+case_ explain_garbage 2 "no valid record" -- "$bin" explain 1.2.3.4 "$T/in/garbage.jsonl"
 case_ probe_garbage 2 "no valid record" -- "$bin" probe -o p.jsonl "$T/in/garbage.jsonl"
 case_ probe_no_observations 2 "no observation records" -- "$bin" probe "$T/in/verdicts.jsonl"
 setup_blocklist_truncated() { echo "old:1.1.1.1-1.1.1.1" >list.p2p; head -c 50 "$T/in/verdicts.jsonl" >cut.jsonl; }

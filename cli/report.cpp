@@ -1,0 +1,122 @@
+// p2pscope report and p2pscope explain: the records (files or the database)
+// diagnosed as `diagnose` does, then drawn as one HTML page, or told about
+// one address.
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/record_io.hpp"
+#include "cli/report.hpp"
+#include "cli/verdicts.hpp"
+#include "core/text.hpp"
+#include "report/explain.hpp"
+#include "report/report.hpp"
+#include "store/record_json.hpp"
+
+#include <chrono>
+#include <iostream>
+
+namespace p2pscope::cli {
+namespace {
+
+report::Records records_of(const RecordInputs& in) {
+  return {in.observations, in.emule_observations, in.probes, in.dht_nodes};
+}
+
+std::string inputs_text(const ReportArgs& a) {
+  std::string out;
+  for (const auto& f : a.judge.records) out += (out.empty() ? "" : ", ") + f;
+  if (out.empty() && a.judge.io.db.conninfo)
+    out = "the database" + (a.judge.io.from_run ? ", run " + *a.judge.io.from_run : std::string());
+  return out;
+}
+
+struct ExplainArgs {
+  DiagnoseArgs judge;
+  std::string subject;
+  bool json = false;
+  std::size_t listed = 20;
+};
+
+int run_explain(const ExplainArgs& a) {
+  auto subject = report::parse_subject(a.subject);
+  if (!subject) {
+    std::cerr << "p2pscope explain: \"" << printable(a.subject) << "\" is not an IP address or IP:PORT ([IPv6]:PORT)\n";
+    return kBadInput;
+  }
+  Diagnosed d;
+  if (int code = diagnose_records(a.judge, "explain", d); code != kOk) return code;
+  auto e = report::explain(subject.value(), records_of(d.in), d.diagnosis, {.handed_out_listed = a.listed});
+  if (a.json) std::cout << report::explain_json(e).dump() << "\n";
+  else std::cout << report::explain_text(e);
+  if (e.empty()) {
+    std::cerr << "p2pscope explain: no record names " << subject.value().to_string() << "\n";
+    return kFailure;
+  }
+  return kOk;
+}
+
+void add_inputs(CLI::App* c, DiagnoseArgs& a, const std::string& what) {
+  c->add_option("RECORDS", a.records, "Record files from crawl and probe (JSON Lines; '-' for standard input). With "
+                                      "--db and none given: the database's records")
+      ->check(CLI::ExistingFile | CLI::IsMember({"-"}));
+  add_db_io(c, a.io, what, DbUse::connect);
+  add_judging_options(c, a);
+}
+
+}  // namespace
+
+int run_report(ReportArgs a) {
+  if (!check_outputs({a.output}, "report")) return kFailure;
+  Diagnosed d;
+  if (int code = diagnose_records(a.judge, "report", d); code != kOk) return code;
+  report::ReportInputs in;
+  in.records = records_of(d.in);
+  in.diagnosis = &d.diagnosis;
+  in.routing = a.judge.routing.empty() ? nullptr : &d.routing;
+  in.cluster.u_threshold = a.judge.u_threshold;
+  in.cluster.farm_min = a.judge.farm_min;
+  in.title = a.title;
+  in.generated = format_time(std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()));
+  in.inputs = inputs_text(a);
+  a.opt.only = a.only;
+  auto html = report::render_report(in, a.opt);
+  if (!write_output(a.output, html, "report")) return kFailure;
+  std::cerr << "p2pscope report: " << a.output << " (" << html.size() / 1024 + 1 << " KiB; " << d.diagnosis.verdicts.size()
+            << " verdicts, " << d.diagnosis.sources.size() << " sources)\n";
+  return kOk;
+}
+
+void add_report(CLI::App& app, int* exit_code) {
+  auto a = std::make_shared<ReportArgs>();
+  auto* r = app.add_subcommand("report", "Draw the records and their diagnosis as one self-contained HTML page");
+  add_inputs(r, a->judge, "Read observations and probe results from");
+  r->add_option("-o,--output", a->output, "The HTML file ('-': standard output); replaced atomically")->capture_default_str();
+  r->add_option("--title", a->title, "The page's title")->capture_default_str();
+  std::vector<std::string> ids = report::section_ids();
+  r->add_option("--only", a->only, "Draw one section (for pictures): " + [&ids] {
+     std::string s;
+     for (const auto& id : ids) s += (s.empty() ? "" : ", ") + id;
+     return s;
+   }())
+      ->check(CLI::IsMember(ids));
+  r->add_option("--sources", a->opt.sources_listed, "Rows of the source table")->check(CLI::Range(1, 100000))->capture_default_str();
+  r->add_option("--flagged", a->opt.flagged_listed, "Flagged peers listed and explained on the page")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  r->callback([a, exit_code] { *exit_code = run_report(*a); });
+}
+
+void add_explain(CLI::App& app, int* exit_code) {
+  auto a = std::make_shared<ExplainArgs>();
+  auto* e = app.add_subcommand("explain",
+                               "Everything the records say about one address: who handed it out, by which route and "
+                               "when, its probes, its verdict and why, and what it handed out as a source");
+  e->add_option("ADDRESS", a->subject, "IP (every port) or IP:PORT, [IPv6]:PORT")->required();
+  add_inputs(e, a->judge, "Read observations and probe results from");
+  e->add_flag("--json", a->json, "One JSON object on standard output instead of text");
+  e->add_option("--listed", a->listed, "Of what a source handed out, how many to list")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  e->callback([a, exit_code] { *exit_code = run_explain(*a); });
+}
+
+}  // namespace p2pscope::cli

@@ -1,0 +1,20 @@
+// p2pscope report as a function, for its subcommand and for the demo, which
+// draws the page from the files its stages wrote. Errors are printed,
+// prefixed "p2pscope report:"; the return is an exit code (exit_codes.hpp).
+#pragma once
+
+#include "cli/verdicts.hpp"
+#include "report/report.hpp"
+
+#include <string>
+
+namespace p2pscope::cli {
+
+struct ReportArgs {
+  DiagnoseArgs judge;  // the records and what they are judged with, as diagnose takes them
+  std::string output = "report.html", title = "p2pscope report", only;
+  report::ReportOptions opt;
+};
+int run_report(ReportArgs a);
+
+}  // namespace p2pscope::cli
