@@ -44,4 +44,19 @@ std::string deflate_zlib(std::string_view in) {
   return out;
 }
 
+std::string deflate_gzip(std::string_view in) {
+  z_stream z{};
+  // 16 + MAX_WBITS asks zlib for the gzip wrapper; init fails only for want of memory.
+  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
+  std::string out(deflateBound(&z, static_cast<uLong>(in.size())) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  (void)deflate(&z, Z_FINISH);  // the bound makes one call enough
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
 }  // namespace p2pscope

@@ -17,5 +17,8 @@ enum class Wrapping : bool { gzip, zlib };
 Result<std::string> inflate_bounded(std::string_view in, Wrapping w, std::size_t max_out);
 // zlib at the default level (what eMule's compress2 writes).
 std::string deflate_zlib(std::string_view in);
+// gzip (RFC 1952), best compression, no name or time in the header: the same
+// input always gives the same bytes (an HTTP feed's .gz and its ETag).
+std::string deflate_gzip(std::string_view in);
 
 }  // namespace p2pscope

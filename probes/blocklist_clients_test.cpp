@@ -7,6 +7,7 @@
 #include "core/output_file.hpp"
 #include "lab/sandbox.hpp"
 #include "probes/blocklist.hpp"
+#include "store/record_json.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -70,10 +71,10 @@ std::string slurp(const fs::path& p) {
 // and everything removed at the end.
 class BlocklistClient : public ::testing::Test {
  protected:
-  void start(const std::vector<std::string>& argv) {
-    auto pid = box_->spawn(argv, dir_ / "client.log");
+  void start(const std::vector<std::string>& argv, const std::string& log = "client.log") {
+    auto pid = box_->spawn(argv, dir_ / log);
     ASSERT_TRUE(pid) << pid.error().message();
-    pid_ = pid.value();
+    pids_.push_back(pid.value());
   }
   // Waits (up to 30 s) for file to match re; returns its first group.
   std::string wait_for(const fs::path& file, const std::regex& re) {
@@ -135,15 +136,32 @@ class BlocklistClient : public ::testing::Test {
   }
 
   void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
+    for (auto pid : pids_) {
+      ::kill(pid, SIGTERM);
+      ::waitpid(pid, nullptr, 0);
+    }
+    pids_.clear();
   }
+
+  // Runs argv in the sandbox; its exit status, with what it printed in *out.
+  int run(const std::vector<std::string>& argv, std::string* out) {
+    std::string command;
+    for (const auto& a : argv) command += "'" + std::regex_replace(a, std::regex("'"), "'\\''") + "' ";
+    auto file = dir_ / "run.out";
+    auto rc = box_->run({"sh", "-c", command + "> " + file.string() + " 2>&1"});
+    *out = slurp(file);
+    return rc ? rc.value() : -1;
+  }
+
+  // A crawl of `peers` anti-P2P peers (each accepted a random infohash), in
+  // runs of consecutive addresses, as record files `p2pscope serve` and
+  // `diagnose` read. Returns the path; *ranges gets their addresses.
+  fs::path anti_p2p_crawl(int peers, std::vector<IpRange>* ranges);
+  void wait_for_port(int port);
 
   fs::path dir_;
   std::optional<lab::Sandbox> box_;
-  pid_t pid_ = -1;
+  std::vector<pid_t> pids_;
 };
 
 // Transmission 3.00 compiles each list into NAME.bin: (begin, end) pairs of
@@ -317,6 +335,117 @@ TEST_F(BlocklistClient, IpsetRestoresOurSetsEntryForEntry) {
   auto v6 = ipset_members(output_of(*box_, dir_, "ipset list p2pscope-v6"));
   EXPECT_EQ(v4 + v6, list.rules);
   EXPECT_EQ(v6, 1u);  // 2001:db8::/112
+}
+
+fs::path BlocklistClient::anti_p2p_crawl(int peers, std::vector<IpRange>* ranges) {
+  auto file = dir_ / "crawl.jsonl";
+  std::ofstream out(file);
+  auto ih = InfoHash::from_bytes(std::string(20, 'h')).value();
+  for (int i = 0; i < peers; ++i) {
+    // 45.0.x.y: runs of three addresses with a gap of one, so merging matters
+    auto a = IpAddress::v4(0x2d000000u + static_cast<std::uint32_t>(i / 3 * 4 + i % 3 + 1));
+    Observation o;
+    o.info_hash = ih;
+    o.peer = {a, 6881};
+    o.via = Via::tracker_udp;
+    o.source_url = "udp://t.example:6969/announce";
+    out << to_json_line(Record{o}) << "\n";
+    ProbeResult p;
+    p.peer = o.peer;
+    p.info_hash = ih;
+    p.probe = ProbeKind::fake_infohash;
+    p.outcome = ProbeOutcome::positive;
+    out << to_json_line(Record{p}) << "\n";
+    ranges->push_back({a, a, "p2pscope anti_p2p"});
+  }
+  return file;
+}
+
+void BlocklistClient::wait_for_port(int port) {
+  std::string out;
+  for (int i = 0; i < 300; ++i) {
+    if (run({"python3", "-c", "import socket; socket.create_connection(('127.0.0.1', " + std::to_string(port) + "), 1)"},
+            &out) == 0)
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ADD_FAILURE() << "nothing listens on 127.0.0.1:" << port << ": " << out << slurp(dir_ / "client.log");
+}
+
+// Issue 27: Transmission fetches the list `p2pscope serve` serves (gzipped),
+// told to by `p2pscope push`, and holds as many rules as the list has.
+TEST_F(BlocklistClient, TransmissionFetchesTheServedFeedWhenPushedAndHoldsItsRules) {
+  std::vector<IpRange> anti;
+  auto crawl = anti_p2p_crawl(300, &anti);
+  auto want = format_blocklist(merge_ranges(anti), BlocklistFormat::p2p);
+  ASSERT_EQ(want.rules, 100u) << "300 addresses in runs of three";
+  start({P2PSCOPE_BINARY, "serve", "--listen", "127.0.0.1:18412", "--refresh", "0", crawl.string()}, "serve.log");
+  auto config = dir_ / "transmission";
+  fs::create_directories(config);
+  std::ofstream(config / "settings.json")
+      << R"({"blocklist-enabled": false, "dht-enabled": false, "lpd-enabled": false, "pex-enabled": false,
+            "port-forwarding-enabled": false, "rpc-enabled": true, "rpc-bind-address": "127.0.0.1", "rpc-port": 19091,
+            "rpc-authentication-required": false, "rpc-whitelist-enabled": false, "rpc-host-whitelist-enabled": false,
+            "utp-enabled": false, "bind-address-ipv4": "23.1.2.3", "peer-port": 51413, "download-dir": ")"
+      << (dir_ / "downloads").string() << "\"}\n";
+  start({"transmission-daemon", "--foreground", "--config-dir", config.string(), "--log-info"});
+  wait_for_port(18412);
+  wait_for_port(19091);
+  std::string out;
+  ASSERT_EQ(run({P2PSCOPE_BINARY, "push", "--transmission", "http://127.0.0.1:19091", "--feed",
+                 "http://127.0.0.1:18412/blocklist.p2p.gz"}, &out), 0) << out << slurp(dir_ / "serve.log");
+  EXPECT_NE(out.find("fetched http://127.0.0.1:18412/blocklist.p2p.gz: 100 rule(s)"), std::string::npos) << out;
+  EXPECT_EQ(wait_for(dir_ / "client.log", std::regex(R"(Blocklist "blocklist\.bin" updated with (\d+) entries)")),
+            std::to_string(want.rules));
+  auto held = runs_of(covered_v4(anti));
+  EXPECT_EQ(transmission_bin(config / "blocklists" / "blocklist.bin"), held) << "the ranges themselves, not only their count";
+}
+
+// Issue 27: `p2pscope push` logs in to qBittorrent's WebUI with credentials
+// from a file and bans every anti-P2P peer; qBittorrent's own API lists them.
+TEST_F(BlocklistClient, QBittorrentShowsThePushedBansThroughItsOwnApi) {
+  std::vector<IpRange> anti;
+  auto crawl = anti_p2p_crawl(60, &anti);
+  std::string out;
+  auto verdicts = dir_ / "verdicts.jsonl";
+  ASSERT_EQ(run({P2PSCOPE_BINARY, "diagnose", "--report", "none", "-o", verdicts.string(), crawl.string()}, &out), 0) << out;
+  auto profile = dir_ / "profile";
+  fs::create_directories(profile / "qBittorrent" / "config");
+  // qBittorrent keeps PBKDF2-HMAC-SHA512 (100000 rounds, 16-byte salt) of the WebUI password.
+  ASSERT_EQ(run({"python3", "-c",
+                 "import base64,hashlib; s=bytes(range(16)); k=hashlib.pbkdf2_hmac('sha512', b'pw-of-the-test', s, "
+                 "100000); print('@ByteArray(%s:%s)' % (base64.b64encode(s).decode(), base64.b64encode(k).decode()))"},
+                &out), 0) << out;
+  auto hash = out.substr(0, out.find('\n'));
+  std::ofstream(profile / "qBittorrent" / "config" / "qBittorrent.conf")
+      << "[LegalNotice]\nAccepted=true\n\n"
+      << "[BitTorrent]\nSession\\DHTEnabled=false\nSession\\LSDEnabled=false\nSession\\PeXEnabled=false\n"
+      << "Session\\Port=51414\n\n[Preferences]\nConnection\\UPnP=false\nConnection\\ResolvePeerCountries=false\n"
+      << "WebUI\\Port=18080\nWebUI\\LocalHostAuth=true\nWebUI\\Username=p2pscope\n"
+      << "WebUI\\Password_PBKDF2=\"" << hash << "\"\n";
+  start({"qbittorrent-nox", "--profile=" + profile.string()});
+  wait_for_port(18080);
+  auto secret = dir_ / "qbittorrent.credentials";
+  std::ofstream(secret) << "p2pscope:pw-of-the-test\n";
+  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
+  ASSERT_EQ(run({P2PSCOPE_BINARY, "push", "--qbittorrent", "http://127.0.0.1:18080", "--credentials", secret.string(),
+                 verdicts.string()}, &out), 0) << out;
+  EXPECT_NE(out.find("60 of the 60 pushed"), std::string::npos) << out;
+  // Ask qBittorrent ourselves, without p2pscope in the way.
+  ASSERT_EQ(run({"python3", "-c", R"py(
+import http.cookiejar, urllib.parse, urllib.request, json
+o = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+o.open("http://127.0.0.1:18080/api/v2/auth/login", urllib.parse.urlencode({"username": "p2pscope", "password": "pw-of-the-test"}).encode())
+print("\n".join(sorted(json.load(o.open("http://127.0.0.1:18080/api/v2/app/preferences"))["banned_IPs"].split("\n"))))
+)py"}, &out), 0) << out;
+  std::set<std::string> banned, want;
+  std::istringstream lines(out);
+  for (std::string l; std::getline(lines, l);)
+    if (!l.empty()) banned.insert(l);
+  for (const auto& r : anti) want.insert(r.first.to_string());
+  EXPECT_EQ(banned, want);
+  ASSERT_EQ(run({P2PSCOPE_BINARY, "push", "--qbittorrent", "http://127.0.0.1:18080", verdicts.string()}, &out), 1)
+      << "without credentials the WebUI refuses: " << out;
 }
 
 }  // namespace

@@ -8,9 +8,9 @@ trap 'rm -rf "$tmp"' EXIT
 source "$(dirname "$0")/expect.sh"
 
 expect 0 "$bin" --help
-for sub in inspect lab crawl probe diagnose blocklist report explain demo harness passive db schedule worker; do contains "$sub"; done
+for sub in inspect lab crawl probe diagnose blocklist report explain serve push demo harness passive db schedule worker; do contains "$sub"; done
 # Help text is for users: it names no issue number and no unfinished part.
-for sub in "" inspect lab crawl probe diagnose blocklist report explain demo harness passive db schedule worker; do
+for sub in "" inspect lab crawl probe diagnose blocklist report explain serve push demo harness passive db schedule worker; do
   expect 0 "$bin" $sub --help
   if grep -qiE "issue ?#?[0-9]|partly built" <<<"$out"; then fail_check "'p2pscope $sub --help' names an issue or a half-built part"; fi
 done
@@ -252,6 +252,17 @@ contains "no record names 9.9.9.9"
 expect 2 "$bin" explain not-an-address "$tmp/crawl.jsonl"
 contains "not an IP address"
 expect 2 "$bin" explain 1.0.0.20
+# serve and push (issue 27): bad arguments are refused before anything listens or connects.
+expect 2 "$bin" serve --listen not-an-endpoint "$tmp/crawl.jsonl"
+contains "is not IP:PORT"
+expect 2 "$bin" serve --classes no_such_class "$tmp/crawl.jsonl"
+expect 2 "$bin" push "$tmp/verdicts.jsonl"
+contains "name one client"
+expect 2 "$bin" push --transmission http://127.0.0.1:1
+contains "needs --feed"
+printf 'no colon here\n' > "$tmp/bad.credentials"
+expect 2 "$bin" push --qbittorrent http://127.0.0.1:1 --credentials "$tmp/bad.credentials" "$tmp/verdicts.jsonl"
+contains "USER:PASSWORD"
 expect 2 "$bin" blocklist -f xml "$tmp/verdicts.jsonl"
 expect 1 "$bin" blocklist -o "$tmp/no/such/dir/list.p2p" "$tmp/verdicts.jsonl"
 

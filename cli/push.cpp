@@ -1,0 +1,255 @@
+// p2pscope push: verdicts into running clients. qBittorrent gets the
+// addresses banned through its WebUI API (transfer/banPeers); Transmission
+// is pointed at a feed (`p2pscope serve`) and told to fetch it now
+// (session-set blocklist-url, blocklist-update). Credentials come from a
+// file or the environment, never the command line. Blocking libcurl calls
+// with timeouts: a command run by hand or by cron.
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/record_io.hpp"
+#include "core/text.hpp"
+
+#include <curl/curl.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sys/stat.h>
+
+namespace p2pscope::cli {
+namespace {
+
+constexpr std::size_t kMaxReply = 4 << 20;
+
+struct Credentials {
+  std::string user, password;
+  bool given() const { return !user.empty(); }
+};
+
+struct PushArgs {
+  std::vector<std::string> verdicts;
+  DbIo io;
+  std::string qbittorrent, transmission, feed, credentials;
+  std::vector<std::string> classes{"anti_p2p"};
+  double min_confidence = 0;
+  int timeout_s = 20;
+};
+
+struct Reply {
+  long status = 0;
+  std::string body, session_id, cookie;
+  std::string error;  // curl's, when the request did not complete
+};
+
+std::size_t on_body(char* p, std::size_t size, std::size_t n, void* out) {
+  auto* r = static_cast<Reply*>(out);
+  if (r->body.size() + size * n > kMaxReply) return 0;  // stops the transfer: an error
+  r->body.append(p, size * n);
+  return size * n;
+}
+
+std::size_t on_header(char* p, std::size_t size, std::size_t n, void* out) {
+  auto* r = static_cast<Reply*>(out);
+  std::string_view line(p, size * n);
+  auto value = [&line](std::size_t from) {
+    auto v = line.substr(from);
+    while (!v.empty() && (v.back() == '\r' || v.back() == '\n')) v.remove_suffix(1);
+    return std::string(v);
+  };
+  if (line.size() > 27 && strncasecmp(line.data(), "X-Transmission-Session-Id: ", 27) == 0) r->session_id = value(27);
+  if (line.size() > 12 && strncasecmp(line.data(), "Set-Cookie: ", 12) == 0) {
+    auto c = value(12);
+    if (c.starts_with("SID=")) r->cookie = c.substr(0, c.find(';'));
+  }
+  return size * n;
+}
+
+// One request; form or JSON body when post is given.
+Reply request(const std::string& url, const std::optional<std::string>& post, const std::vector<std::string>& headers,
+              const Credentials* basic, int timeout_s) {
+  Reply r;
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy(curl_easy_init(), curl_easy_cleanup);
+  curl_slist* list = nullptr;
+  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> hold(list, curl_slist_free_all);
+  curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(easy.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT, static_cast<long>(timeout_s));
+  curl_easy_setopt(easy.get(), CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &r);
+  curl_easy_setopt(easy.get(), CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(easy.get(), CURLOPT_HEADERDATA, &r);
+  curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, list);
+  if (post) curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDS, post->c_str());
+  if (basic && basic->given()) {
+    curl_easy_setopt(easy.get(), CURLOPT_USERNAME, basic->user.c_str());
+    curl_easy_setopt(easy.get(), CURLOPT_PASSWORD, basic->password.c_str());
+  }
+  if (auto rc = curl_easy_perform(easy.get()); rc != CURLE_OK) r.error = curl_easy_strerror(rc);
+  curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &r.status);
+  return r;
+}
+
+std::string escaped(const std::string& s) {
+  std::unique_ptr<char, decltype(&curl_free)> e(curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size())), curl_free);
+  return e ? std::string(e.get()) : std::string();
+}
+
+// USER:PASSWORD on the first line of the file (which others must not be able
+// to read), else P2PSCOPE_PUSH_USER and P2PSCOPE_PUSH_PASSWORD.
+Result<Credentials> credentials(const std::string& file) {
+  Credentials c;
+  if (!file.empty()) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 077))
+      std::cerr << "p2pscope push: warning: " << file << " can be read by others (chmod 600 it)\n";
+    std::ifstream in(file);
+    std::string line;
+    if (!in || !std::getline(in, line) || line.find(':') == std::string::npos) return errc::bad_value;
+    c.user = line.substr(0, line.find(':'));
+    c.password = line.substr(line.find(':') + 1);
+    return c;
+  }
+  if (const char* u = std::getenv("P2PSCOPE_PUSH_USER")) c.user = u;
+  if (const char* p = std::getenv("P2PSCOPE_PUSH_PASSWORD")) c.password = p;
+  return c;
+}
+
+std::string trimmed_url(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+int fail_with(const std::string& what, const Reply& r) {
+  std::cerr << "p2pscope push: " << what << ": "
+            << (r.error.empty() ? "HTTP " + std::to_string(r.status) + " " + printable(r.body.substr(0, 200)) : r.error)
+            << "\n";
+  return kFailure;
+}
+
+int push_qbittorrent(const PushArgs& a, const Credentials& c, const std::vector<Endpoint>& peers) {
+  auto base = trimmed_url(a.qbittorrent) + "/api/v2";
+  std::vector<std::string> headers;
+  if (c.given()) {
+    auto login = request(base + "/auth/login", "username=" + escaped(c.user) + "&password=" + escaped(c.password), {},
+                         nullptr, a.timeout_s);
+    if (login.status != 200 || login.body != "Ok." || login.cookie.empty()) return fail_with("qBittorrent login", login);
+    headers.push_back("Cookie: " + login.cookie);
+  }
+  std::string list;
+  for (const auto& p : peers) list += (list.empty() ? "" : "|") + p.to_string();
+  auto ban = request(base + "/transfer/banPeers", "peers=" + escaped(list), headers, nullptr, a.timeout_s);
+  if (ban.status != 200) return fail_with("qBittorrent transfer/banPeers", ban);
+  auto prefs = request(base + "/app/preferences", std::nullopt, headers, nullptr, a.timeout_s);
+  auto j = nlohmann::json::parse(prefs.body, nullptr, false);
+  if (prefs.status != 200 || j.is_discarded() || !j.contains("banned_IPs")) return fail_with("qBittorrent app/preferences", prefs);
+  std::set<std::string> banned;
+  std::string all = j["banned_IPs"].get<std::string>();
+  for (std::size_t at = 0; at < all.size();) {
+    auto end = all.find('\n', at);
+    if (end == std::string::npos) end = all.size();
+    if (end > at) banned.insert(all.substr(at, end - at));
+    at = end + 1;
+  }
+  std::size_t held = 0;
+  for (const auto& p : peers) held += banned.count(p.address.to_string());
+  std::cerr << "p2pscope push: qBittorrent at " << a.qbittorrent << " bans " << banned.size() << " address(es); "
+            << held << " of the " << peers.size() << " pushed\n";
+  return held == peers.size() ? kOk : kFailure;
+}
+
+// Transmission answers 409 with the session id to use; the request is sent again with it.
+Reply transmission_rpc(const PushArgs& a, const Credentials& c, std::string& session, const nlohmann::json& body) {
+  auto url = trimmed_url(a.transmission) + "/transmission/rpc";
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto r = request(url, body.dump(), {"X-Transmission-Session-Id: " + session, "Content-Type: application/json"}, &c,
+                     a.timeout_s);
+    if (r.status != 409) return r;
+    session = r.session_id;
+  }
+  return Reply{409, "", "", "", "the session id did not settle"};
+}
+
+int push_transmission(const PushArgs& a, const Credentials& c) {
+  std::string session;
+  auto set = transmission_rpc(a, c, session,
+                              {{"method", "session-set"}, {"arguments", {{"blocklist-url", a.feed}, {"blocklist-enabled", true}}}});
+  auto ok = [](const Reply& r) {
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    return r.status == 200 && !j.is_discarded() && j.value("result", "") == "success";
+  };
+  if (!ok(set)) return fail_with("Transmission session-set", set);
+  auto update = transmission_rpc(a, c, session, {{"method", "blocklist-update"}});
+  if (!ok(update)) return fail_with("Transmission blocklist-update (it fetches " + a.feed + " itself)", update);
+  auto size = nlohmann::json::parse(update.body)["arguments"].value("blocklist-size", -1);
+  std::cerr << "p2pscope push: Transmission at " << a.transmission << " fetched " << a.feed << ": " << size
+            << " rule(s)\n";
+  std::cout << size << "\n";
+  return kOk;
+}
+
+int run_push(const PushArgs& a) {
+  if (a.qbittorrent.empty() == a.transmission.empty()) {
+    std::cerr << "p2pscope push: name one client: --qbittorrent URL or --transmission URL\n";
+    return kBadInput;
+  }
+  if (!a.transmission.empty() && a.feed.empty()) {
+    std::cerr << "p2pscope push: --transmission needs --feed URL (a `p2pscope serve` list Transmission can reach)\n";
+    return kBadInput;
+  }
+  auto c = credentials(a.credentials);
+  if (!c) {
+    std::cerr << "p2pscope push: --credentials " << a.credentials << ": want USER:PASSWORD on its first line\n";
+    return kBadInput;
+  }
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (!a.transmission.empty()) return push_transmission(a, c.value());
+  std::set<VerdictKind> wanted;
+  for (const auto& name : a.classes) {
+    auto k = verdict_kind_from(name);
+    if (!k) {
+      std::cerr << "p2pscope push: unknown verdict class \"" << printable(name) << "\"\n";
+      return kBadInput;
+    }
+    wanted.insert(k.value());
+  }
+  RecordInputs in;
+  if (int code = read_inputs(a.verdicts, a.io, in, "push", Needs::verdicts); code != kOk) return code;
+  std::set<Endpoint> peers;
+  for (const auto& v : in.verdicts)
+    if (wanted.count(v.verdict) && v.confidence >= a.min_confidence) peers.insert(v.peer);
+  if (peers.empty()) {
+    std::cerr << "p2pscope push: none of the " << in.verdicts.size() << " verdict(s) is in the classes asked for\n";
+    return kOk;
+  }
+  return push_qbittorrent(a, c.value(), {peers.begin(), peers.end()});
+}
+
+}  // namespace
+
+void add_push(CLI::App& app, int* exit_code) {
+  auto a = std::make_shared<PushArgs>();
+  auto* p = app.add_subcommand("push", "Ban verdicts in a running qBittorrent (WebUI API), or make a running "
+                                       "Transmission fetch a `p2pscope serve` blocklist now");
+  p->add_option("VERDICTS", a->verdicts, "Verdict files (qBittorrent). With --db and none given: the database's verdicts")
+      ->check(CLI::ExistingFile | CLI::IsMember({"-"}));
+  add_db_io(p, a->io, "Read verdicts from", DbUse::connect);
+  p->add_option("--qbittorrent", a->qbittorrent, "qBittorrent's WebUI, e.g. http://127.0.0.1:8080");
+  p->add_option("--transmission", a->transmission, "Transmission's RPC, e.g. http://127.0.0.1:9091");
+  p->add_option("--feed", a->feed, "The blocklist URL Transmission fetches, e.g. http://127.0.0.1:8412/blocklist.p2p.gz");
+  p->add_option("--credentials", a->credentials,
+                "A file with USER:PASSWORD on its first line (else P2PSCOPE_PUSH_USER and P2PSCOPE_PUSH_PASSWORD)")
+      ->check(CLI::ExistingFile);
+  p->add_option("--classes", a->classes, "Verdict classes to ban in qBittorrent")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->capture_default_str();
+  p->add_option("--min-confidence", a->min_confidence, "Leave out verdicts below this confidence")->check(CLI::Range(0.0, 1.0));
+  p->add_option("--timeout", a->timeout_s, "Seconds per request")->check(CLI::Range(1, 600))->capture_default_str();
+  p->callback([a, exit_code] { *exit_code = run_push(*a); });
+}
+
+}  // namespace p2pscope::cli
