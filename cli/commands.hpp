@@ -22,5 +22,6 @@ void add_report(CLI::App& app, int* exit_code);   // report.cpp
 void add_explain(CLI::App& app, int* exit_code);  // report.cpp
 void add_serve(CLI::App& app, int* exit_code);
 void add_push(CLI::App& app, int* exit_code);
+void add_routing(CLI::App& app, int* exit_code);
 
 }  // namespace p2pscope::cli

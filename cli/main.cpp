@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   add_explain(app, &exit_code);
   add_serve(app, &exit_code);
   add_push(app, &exit_code);
+  add_routing(app, &exit_code);
   add_inspect(app, &exit_code);
   add_lab(app, &exit_code);
   add_demo(app, &exit_code);

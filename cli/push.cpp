@@ -9,7 +9,8 @@
 #include "cli/record_io.hpp"
 #include "core/text.hpp"
 
-#include <curl/curl.h>
+#include "cli/http_fetch.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
@@ -21,13 +22,6 @@
 namespace p2pscope::cli {
 namespace {
 
-constexpr std::size_t kMaxReply = 4 << 20;
-
-struct Credentials {
-  std::string user, password;
-  bool given() const { return !user.empty(); }
-};
-
 struct PushArgs {
   std::vector<std::string> verdicts;
   DbIo io;
@@ -36,67 +30,6 @@ struct PushArgs {
   double min_confidence = 0;
   int timeout_s = 20;
 };
-
-struct Reply {
-  long status = 0;
-  std::string body, session_id, cookie;
-  std::string error;  // curl's, when the request did not complete
-};
-
-std::size_t on_body(char* p, std::size_t size, std::size_t n, void* out) {
-  auto* r = static_cast<Reply*>(out);
-  if (r->body.size() + size * n > kMaxReply) return 0;  // stops the transfer: an error
-  r->body.append(p, size * n);
-  return size * n;
-}
-
-std::size_t on_header(char* p, std::size_t size, std::size_t n, void* out) {
-  auto* r = static_cast<Reply*>(out);
-  std::string_view line(p, size * n);
-  auto value = [&line](std::size_t from) {
-    auto v = line.substr(from);
-    while (!v.empty() && (v.back() == '\r' || v.back() == '\n')) v.remove_suffix(1);
-    return std::string(v);
-  };
-  if (line.size() > 27 && strncasecmp(line.data(), "X-Transmission-Session-Id: ", 27) == 0) r->session_id = value(27);
-  if (line.size() > 12 && strncasecmp(line.data(), "Set-Cookie: ", 12) == 0) {
-    auto c = value(12);
-    if (c.starts_with("SID=")) r->cookie = c.substr(0, c.find(';'));
-  }
-  return size * n;
-}
-
-// One request; form or JSON body when post is given.
-Reply request(const std::string& url, const std::optional<std::string>& post, const std::vector<std::string>& headers,
-              const Credentials* basic, int timeout_s) {
-  Reply r;
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy(curl_easy_init(), curl_easy_cleanup);
-  curl_slist* list = nullptr;
-  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> hold(list, curl_slist_free_all);
-  curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(easy.get(), CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT, static_cast<long>(timeout_s));
-  curl_easy_setopt(easy.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &r);
-  curl_easy_setopt(easy.get(), CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(easy.get(), CURLOPT_HEADERDATA, &r);
-  curl_easy_setopt(easy.get(), CURLOPT_HTTPHEADER, list);
-  if (post) curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDS, post->c_str());
-  if (basic && basic->given()) {
-    curl_easy_setopt(easy.get(), CURLOPT_USERNAME, basic->user.c_str());
-    curl_easy_setopt(easy.get(), CURLOPT_PASSWORD, basic->password.c_str());
-  }
-  if (auto rc = curl_easy_perform(easy.get()); rc != CURLE_OK) r.error = curl_easy_strerror(rc);
-  curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &r.status);
-  return r;
-}
-
-std::string escaped(const std::string& s) {
-  std::unique_ptr<char, decltype(&curl_free)> e(curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size())), curl_free);
-  return e ? std::string(e.get()) : std::string();
-}
 
 // USER:PASSWORD on the first line of the file (which others must not be able
 // to read), else P2PSCOPE_PUSH_USER and P2PSCOPE_PUSH_PASSWORD.
@@ -134,14 +67,14 @@ int push_qbittorrent(const PushArgs& a, const Credentials& c, const std::vector<
   auto base = trimmed_url(a.qbittorrent) + "/api/v2";
   std::vector<std::string> headers;
   if (c.given()) {
-    auto login = request(base + "/auth/login", "username=" + escaped(c.user) + "&password=" + escaped(c.password), {},
+    auto login = request(base + "/auth/login", "username=" + form_escaped(c.user) + "&password=" + form_escaped(c.password), {},
                          nullptr, a.timeout_s);
     if (login.status != 200 || login.body != "Ok." || login.cookie.empty()) return fail_with("qBittorrent login", login);
     headers.push_back("Cookie: " + login.cookie);
   }
   std::string list;
   for (const auto& p : peers) list += (list.empty() ? "" : "|") + p.to_string();
-  auto ban = request(base + "/transfer/banPeers", "peers=" + escaped(list), headers, nullptr, a.timeout_s);
+  auto ban = request(base + "/transfer/banPeers", "peers=" + form_escaped(list), headers, nullptr, a.timeout_s);
   if (ban.status != 200) return fail_with("qBittorrent transfer/banPeers", ban);
   auto prefs = request(base + "/app/preferences", std::nullopt, headers, nullptr, a.timeout_s);
   auto j = nlohmann::json::parse(prefs.body, nullptr, false);
@@ -205,7 +138,7 @@ int run_push(const PushArgs& a) {
     std::cerr << "p2pscope push: --credentials " << a.credentials << ": want USER:PASSWORD on its first line\n";
     return kBadInput;
   }
-  curl_global_init(CURL_GLOBAL_DEFAULT);
+  http_init();
   if (!a.transmission.empty()) return push_transmission(a, c.value());
   std::set<VerdictKind> wanted;
   for (const auto& name : a.classes) {

@@ -12,6 +12,7 @@
 #include "probes/blocklist.hpp"
 #include "probes/diagnose.hpp"
 #include "probes/known_lists.hpp"
+#include "probes/routing_age.hpp"
 #include "probes/routing_data.hpp"
 #include "store/pg_reports.hpp"
 #include "store/record_json.hpp"
@@ -121,6 +122,18 @@ std::string report_text(const probes::Diagnosis& d, std::size_t top) {
   return r.str();
 }
 
+// Announcements change daily: verdicts on last month's routing table call
+// newly announced space unroutable.
+void warn_if_old(const std::string& file, const char* cmd) {
+  auto age = probes::routing_data_time(file);
+  if (!age) return;
+  auto days = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() - age.value().when).count();
+  if (days <= 7) return;
+  static constexpr const char* kFrom[] = {"its fetch record", "its name", "the file's time"};
+  std::cerr << "p2pscope " << cmd << ": warning: routing data " << file << " is " << days << " days old (by "
+            << kFrom[static_cast<int>(age.value().from)] << "); `p2pscope routing fetch` gets current data\n";
+}
+
 int diagnose_records(const DiagnoseArgs& a, const char* cmd, Diagnosed& out) {
   auto& in = out.in;
   if (int code = read_inputs(a.records, a.io, in, cmd, Needs::observations); code != kOk) return code;
@@ -133,6 +146,7 @@ int diagnose_records(const DiagnoseArgs& a, const char* cmd, Diagnosed& out) {
     auto skipped = load.value().skipped_text();
     std::cerr << "p2pscope " << cmd << ": routing " << f << ": " << load.value().prefixes << " announcements ("
               << to_string(load.value().format) << ")" << (skipped.empty() ? "" : "; skipped " + skipped) << "\n";
+    warn_if_old(f, cmd);
   }
   if (!out.routing.build()) {
     std::cerr << "p2pscope " << cmd << ": the routing data names more than 16M distinct origins\n";

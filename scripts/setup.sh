@@ -32,8 +32,9 @@ packages=(
   # the PostgreSQL store (issue 8): the server the tests start themselves
   # (scripts/pg_test_server.sh) and psql
   postgresql postgresql-client
-  # the browser that opens `p2pscope report`'s page in the tests (issue 27)
-  chromium
+  # the browser that opens `p2pscope report`'s page in the tests (issue 27);
+  # MRT RIB dumps as text for `p2pscope routing fetch`
+  chromium bgpdump
 )
 
 missing=()

@@ -8,9 +8,9 @@ trap 'rm -rf "$tmp"' EXIT
 source "$(dirname "$0")/expect.sh"
 
 expect 0 "$bin" --help
-for sub in inspect lab crawl probe diagnose blocklist report explain serve push demo harness passive db schedule worker; do contains "$sub"; done
+for sub in inspect lab crawl probe diagnose blocklist report explain serve push routing demo harness passive db schedule worker; do contains "$sub"; done
 # Help text is for users: it names no issue number and no unfinished part.
-for sub in "" inspect lab crawl probe diagnose blocklist report explain serve push demo harness passive db schedule worker; do
+for sub in "" inspect lab crawl probe diagnose blocklist report explain serve push routing demo harness passive db schedule worker; do
   expect 0 "$bin" $sub --help
   if grep -qiE "issue ?#?[0-9]|partly built" <<<"$out"; then fail_check "'p2pscope $sub --help' names an issue or a half-built part"; fi
 done
