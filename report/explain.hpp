@@ -86,7 +86,7 @@ Explanation explain(const Subject& s, const Records& r, const probes::Diagnosis&
 // "as a source", one line per item. Printable ASCII and UTF-8 only: text
 // from records passes through printable().
 std::string explain_text(const Explanation& e);
-// The same as one JSON object (docs/explain.md names the fields).
+// The same as one JSON object (docs/report.md names the fields).
 nlohmann::json explain_json(const Explanation& e);
 
 // "pex from 1.2.3.4:6881", "tracker_udp from udp://t:6969/announce": a

@@ -2,7 +2,7 @@
 // of the diagnosis (the blocklists in three formats and gzipped, the report
 // page, the explanations), and answer() turns one HTTP request into one
 // response from it. No I/O: the server (net/http_server.hpp) moves bytes,
-// cli/serve.cpp rebuilds the snapshot when the records change.
+// cli/serve.cpp rebuilds the snapshot every --refresh seconds.
 //
 // Paths: /blocklist.p2p, /blocklist.dat, /blocklist.cidr (each also .gz),
 // /report (the HTML page), /explain/IP[:PORT] (text; ?format=json for JSON),
