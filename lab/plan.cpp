@@ -261,8 +261,16 @@ void add_ipv6(LabPlan& plan, Allocator& alloc) {
     plan.parties.back().variant = i % 2;
   }
   if (s.anti_p2p_v6_members > 0) add_farm6(plan, alloc.next6());
+  // Each on a port of its own: two libtorrent sessions that dial each other
+  // at once keep one connection by comparing listen ports, and on equal
+  // ports each side drops one at random, so both may go; libtorrent then
+  // waits min_reconnect_time (60 s) before trying again. An IPv6-only
+  // leecher with no other peer sends no ut_pex at all (libtorrent's
+  // ut_pex sends nothing while the torrent has one peer), and the crawl
+  // would hear nothing from it.
   for (int i = 0; i < s.libtorrent_v6_leechers; ++i)
-    add(plan, Role::leecher, Impl::libtorrent, numbered("leecher6-", i), alloc.next6(), kPeerPort);
+    add(plan, Role::leecher, Impl::libtorrent, numbered("leecher6-", i), alloc.next6(),
+        static_cast<std::uint16_t>(kPeerPort + 1 + i));
 }
 
 }  // namespace
