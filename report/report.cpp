@@ -26,7 +26,8 @@ h1{font-size:22px;margin:18px 0 4px}h2{font-size:18px;border-bottom:2px solid #d
 h3{font-size:15px;margin:18px 0 6px}h4{font-size:14px;margin:12px 0 4px}.note{color:#566573;font-size:13px}
 table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}th,td{border:1px solid #d5d8dc;padding:3px 7px;text-align:left}
 th{background:#f2f3f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
-table.sources,table.flagged,table.dht{width:100%}td{overflow-wrap:anywhere}
+table.sources,table.flagged,table.dht{width:100%}td.n,td:first-child{white-space:nowrap}
+table.sources td:nth-child(2),table.flagged td:nth-child(4),table.flagged td:nth-child(5),table.dht td:last-child{overflow-wrap:anywhere}
 svg.chart{width:100%;height:auto;max-width:900px;display:block;margin:8px 0 14px;font-size:11px}
 svg .title{font-size:13px;font-weight:600}svg .grid{stroke:#eaeded}svg .tick,svg .axis{fill:#566573}
 svg .legend{font-size:12px}svg .value{font-weight:600}svg .mark{stroke:#c0392b;stroke-dasharray:4 3}
