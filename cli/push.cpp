@@ -42,6 +42,7 @@ Result<Credentials> credentials(const std::string& file) {
     std::ifstream in(file);
     std::string line;
     if (!in || !std::getline(in, line) || line.find(':') == std::string::npos) return errc::bad_value;
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // a file saved with CRLF
     c.user = line.substr(0, line.find(':'));
     c.password = line.substr(line.find(':') + 1);
     return c;

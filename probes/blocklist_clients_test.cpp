@@ -426,7 +426,7 @@ TEST_F(BlocklistClient, QBittorrentShowsThePushedBansThroughItsOwnApi) {
   start({"qbittorrent-nox", "--profile=" + profile.string()});
   wait_for_port(18080);
   auto secret = dir_ / "qbittorrent.credentials";
-  std::ofstream(secret) << "p2pscope:pw-of-the-test\n";
+  std::ofstream(secret) << "p2pscope:pw-of-the-test\r\n";  // saved with CRLF: the \r is not the password's
   fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
   ASSERT_EQ(run({P2PSCOPE_BINARY, "push", "--qbittorrent", "http://127.0.0.1:18080", "--credentials", secret.string(),
                  verdicts.string()}, &out), 0) << out;
