@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/record_io.hpp"
+#include "cli/verdicts.hpp"
 #include "core/text.hpp"
 
 #include "cli/http_fetch.hpp"
@@ -142,14 +143,7 @@ int run_push(const PushArgs& a) {
   http_init();
   if (!a.transmission.empty()) return push_transmission(a, c.value());
   std::set<VerdictKind> wanted;
-  for (const auto& name : a.classes) {
-    auto k = verdict_kind_from(name);
-    if (!k) {
-      std::cerr << "p2pscope push: unknown verdict class \"" << printable(name) << "\"\n";
-      return kBadInput;
-    }
-    wanted.insert(k.value());
-  }
+  if (!verdict_classes(a.classes, "push", wanted)) return kBadInput;
   RecordInputs in;
   if (int code = read_inputs(a.verdicts, a.io, in, "push", Needs::verdicts); code != kOk) return code;
   std::set<Endpoint> peers;
@@ -177,7 +171,7 @@ void add_push(CLI::App& app, int* exit_code) {
   p->add_option("--credentials", a->credentials,
                 "A file with USER:PASSWORD on its first line (else P2PSCOPE_PUSH_USER and P2PSCOPE_PUSH_PASSWORD)")
       ->check(CLI::ExistingFile);
-  p->add_option("--classes", a->classes, "Verdict classes to ban in qBittorrent")
+  p->add_option("--classes", a->classes, "Verdict classes to ban in qBittorrent (as blocklist --classes)")
       ->delimiter(',')
       ->allow_extra_args(false)
       ->capture_default_str();

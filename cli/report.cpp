@@ -7,6 +7,7 @@
 #include "cli/report.hpp"
 #include "cli/verdicts.hpp"
 #include "core/text.hpp"
+#include "crawler/utc_now.hpp"
 #include "report/explain.hpp"
 #include "report/report.hpp"
 #include "store/record_json.hpp"
@@ -64,18 +65,23 @@ void add_inputs(CLI::App* c, DiagnoseArgs& a, const std::string& what) {
 
 }  // namespace
 
+report::ReportInputs report_inputs(const DiagnoseArgs& judge, const Diagnosed& d, std::string title, Timestamp now) {
+  report::ReportInputs in;
+  in.records = records_of(d.in);
+  in.diagnosis = &d.diagnosis;
+  in.routing = judge.routing.empty() ? nullptr : &d.routing;
+  in.cluster.u_threshold = judge.u_threshold;
+  in.cluster.farm_min = judge.farm_min;
+  in.title = std::move(title);
+  in.generated = format_time(now);
+  return in;
+}
+
 int run_report(ReportArgs a) {
   if (!check_outputs({a.output}, "report")) return kFailure;
   Diagnosed d;
   if (int code = diagnose_records(a.judge, "report", d); code != kOk) return code;
-  report::ReportInputs in;
-  in.records = records_of(d.in);
-  in.diagnosis = &d.diagnosis;
-  in.routing = a.judge.routing.empty() ? nullptr : &d.routing;
-  in.cluster.u_threshold = a.judge.u_threshold;
-  in.cluster.farm_min = a.judge.farm_min;
-  in.title = a.title;
-  in.generated = format_time(std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()));
+  auto in = report_inputs(a.judge, d, a.title, crawler::utc_now());
   in.inputs = inputs_text(a);
   a.opt.only = a.only;
   auto html = report::render_report(in, a.opt);

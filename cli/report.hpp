@@ -17,4 +17,8 @@ struct ReportArgs {
 };
 int run_report(ReportArgs a);
 
+// What render_report draws from a diagnosis made by diagnose_records with
+// `judge`: views into d, which must outlive the result.
+report::ReportInputs report_inputs(const DiagnoseArgs& judge, const Diagnosed& d, std::string title, Timestamp now);
+
 }  // namespace p2pscope::cli

@@ -6,6 +6,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/report.hpp"
 #include "cli/verdicts.hpp"
+#include "crawler/utc_now.hpp"
 #include "net/http_server.hpp"
 #include "report/feed.hpp"
 #include "store/record_json.hpp"
@@ -28,20 +29,12 @@ struct ServeArgs {
   int refresh_s = 300;
 };
 
-Timestamp utc_now() { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); }
+using crawler::utc_now;
 
 Result<report::FeedConfig> feed_config(const ServeArgs& a) {
   report::FeedConfig cfg;
   cfg.classes.clear();
-  for (const auto& c : a.classes) {
-    if (c == "dht_node") {
-      cfg.classes.insert({VerdictKind::dht_fake_values, VerdictKind::dht_phantom_neighbours, VerdictKind::dht_sybil});
-      continue;
-    }
-    auto k = verdict_kind_from(c);
-    if (!k) return errc::bad_value;
-    cfg.classes.insert(k.value());
-  }
+  if (!verdict_classes(a.classes, "serve", cfg.classes)) return errc::bad_value;
   cfg.min_confidence = a.min_confidence;
   cfg.name = a.name;
   return cfg;
@@ -51,14 +44,8 @@ Result<report::FeedConfig> feed_config(const ServeArgs& a) {
 std::shared_ptr<const report::Feed> snapshot(const ServeArgs& a, const report::FeedConfig& cfg, const report::Feed* previous) {
   Diagnosed d;
   if (diagnose_records(a.judge, "serve", d) != kOk) return nullptr;
-  report::ReportInputs ri;
-  ri.records = {d.in.observations, d.in.emule_observations, d.in.probes, d.in.dht_nodes};
-  ri.diagnosis = &d.diagnosis;
-  ri.routing = a.judge.routing.empty() ? nullptr : &d.routing;
-  ri.cluster.farm_min = a.judge.farm_min;
-  ri.title = a.title;
   auto now = utc_now();
-  ri.generated = format_time(now);
+  auto ri = report_inputs(a.judge, d, a.title, now);
   report::FeedInputs in;
   in.report_html = report::render_report(ri);
   in.source = a.judge.records.empty() ? "database" : std::to_string(a.judge.records.size()) + " record file(s)";
@@ -81,10 +68,7 @@ int run_serve(const ServeArgs& a) {
     return kBadInput;
   }
   auto cfg = feed_config(a);
-  if (!cfg) {
-    std::cerr << "p2pscope serve: --classes: an unknown verdict class\n";
-    return kBadInput;
-  }
+  if (!cfg) return kBadInput;
   auto current = snapshot(a, cfg.value(), nullptr);
   if (!current) return kBadInput;
   net::asio::io_context io;

@@ -238,6 +238,22 @@ bool holds_a_list(const std::string& path) {
   return t && t.value().kind == OutputKind::regular && std::filesystem::file_size(t.value().resolved, ec) > 0 && !ec;
 }
 
+bool verdict_classes(const std::vector<std::string>& names, const char* cmd, std::set<VerdictKind>& out) {
+  for (const auto& c : names) {
+    if (c == "dht_node") {  // every verdict on a DHT node
+      out.insert({VerdictKind::dht_fake_values, VerdictKind::dht_phantom_neighbours, VerdictKind::dht_sybil});
+      continue;
+    }
+    auto k = verdict_kind_from(c);
+    if (!k) {
+      std::cerr << "p2pscope " << cmd << ": unknown verdict class \"" << printable(c) << "\"\n";
+      return false;
+    }
+    out.insert(k.value());
+  }
+  return true;
+}
+
 int run_blocklist(const BlocklistArgs& a) {
   if (!probes::valid_list_name(a.name)) {
     std::cerr << "p2pscope blocklist: --name \"" << printable(a.name)
@@ -247,18 +263,7 @@ int run_blocklist(const BlocklistArgs& a) {
   if (!check_outputs({a.output}, "blocklist")) return kFailure;
   auto fmt = probes::blocklist_format_from(a.format);
   std::set<VerdictKind> wanted;
-  for (const auto& c : a.classes) {
-    if (c == "dht_node") {  // every verdict on a DHT node
-      wanted.insert({VerdictKind::dht_fake_values, VerdictKind::dht_phantom_neighbours, VerdictKind::dht_sybil});
-      continue;
-    }
-    auto k = verdict_kind_from(c);
-    if (!k) {
-      std::cerr << "p2pscope blocklist: unknown verdict class \"" << c << "\"\n";
-      return kBadInput;
-    }
-    wanted.insert(k.value());
-  }
+  if (!verdict_classes(a.classes, "blocklist", wanted)) return kBadInput;
   RecordInputs in;
   if (int code = read_inputs(a.verdicts, a.io, in, "blocklist", Needs::verdicts); code != kOk) return code;
   std::vector<IpRange> ranges;

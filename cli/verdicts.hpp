@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,11 @@ struct Diagnosed {
 // lists, and diagnoses them; kOk, or an exit code after saying why
 // (prefixed "p2pscope CMD:"). Writes nothing.
 int diagnose_records(const DiagnoseArgs& a, const char* cmd, Diagnosed& out);
+// --classes as blocklist, serve and push take them: verdict names, and
+// dht_node for every verdict on a DHT node. False (after saying, prefixed
+// "p2pscope CMD:", which name is unknown) on a name that is no class.
+bool verdict_classes(const std::vector<std::string>& names, const char* cmd, std::set<VerdictKind>& out);
+
 // --routing, --known, --u-threshold, --farm-min, --sybil-*: what a command
 // that diagnoses (diagnose, report, explain) judges with.
 void add_judging_options(CLI::App* cmd, DiagnoseArgs& a);
