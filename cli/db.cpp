@@ -73,16 +73,10 @@ bool is_harness_report(const std::string& file) {
 }
 
 int import_harness_reports(const DbArgs& a, const std::vector<std::string>& files) {
-  auto reports = nlohmann::json::array();
-  for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    auto j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_discarded() || !j.is_array()) {
-      std::cerr << "p2pscope db import: " << f << " is not a harness report (a JSON array of client reports)\n";
-      return kBadInput;
-    }
-    for (auto& r : j) reports.push_back(std::move(r));
-  }
+  std::vector<nlohmann::json> runs;
+  for (const auto& f : files)
+    if (!read_harness_report(f, "db import", runs)) return kBadInput;
+  nlohmann::json reports(std::move(runs));
   std::size_t fresh = 0;
   bool ok = store_with_retry(a, "db import", "importing the files again stores the rest",
                              [&](pqxx::connection& c) -> Status {

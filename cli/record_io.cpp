@@ -4,11 +4,13 @@
 #include "cli/exit_codes.hpp"
 #include "core/output_file.hpp"
 #include "store/pg.hpp"
+#include "store/pg_reports.hpp"
 #include "store/jsonl.hpp"
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 
 namespace p2pscope::cli {
@@ -21,6 +23,8 @@ void keep(Record&& r, RecordInputs& in) {
   else if (auto* p = std::get_if<ProbeResult>(&r)) in.probes.push_back(std::move(*p));
   else if (auto* d = std::get_if<Verdict>(&r)) in.verdicts.push_back(std::move(*d));
   else if (auto* n = std::get_if<DhtNodeSeen>(&r)) in.dht_nodes.push_back(std::move(*n));
+  else if (auto* p = std::get_if<PassiveRecord>(&r); p && p->type == "passive_honeynet_event")
+    in.honeynet_events.push_back(nlohmann::json::parse(p->body, nullptr, false));
   else ++in.other;
 }
 
@@ -53,8 +57,30 @@ bool read_records(const std::vector<std::string>& files, RecordInputs& in, const
   return true;
 }
 
+bool read_harness_report(const std::string& file, const char* cmd, std::vector<nlohmann::json>& out) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::cerr << "p2pscope " << cmd << ": " << file << ": " << std::strerror(errno) << "\n";
+    return false;
+  }
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_array()) {
+    std::cerr << "p2pscope " << cmd << ": " << file << " is not a harness report (a JSON array of client reports)\n";
+    return false;
+  }
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    if (!j[i].is_object() || !j[i].contains("client") || !j[i]["client"].is_string()) {
+      std::cerr << "p2pscope " << cmd << ": " << file << ": entry " << i + 1 << " is not a client report (no \"client\")\n";
+      return false;
+    }
+  }
+  for (auto& r : j) out.push_back(std::move(r));
+  return true;
+}
+
 std::size_t RecordInputs::valid() const noexcept {
-  return observations.size() + emule_observations.size() + probes.size() + verdicts.size() + dht_nodes.size() + other;
+  return observations.size() + emule_observations.size() + probes.size() + verdicts.size() + dht_nodes.size() +
+         honeynet_events.size() + other;
 }
 
 void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what, DbUse use) {
@@ -65,8 +91,10 @@ void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what, DbUse use) {
 
 namespace {
 
+constexpr std::size_t kMaxEventsRead = 1'000'000;
+
 // The records of the files, or of the database with --db.
-int load_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInputs& in, const char* cmd) {
+int load_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInputs& in, const char* cmd, Needs needs) {
   if (!files.empty()) return read_records(files, in, cmd) ? kOk : kFailure;
   if (!io.db.conninfo) {
     std::cerr << "p2pscope " << cmd << ": give record files, or --db to read them from PostgreSQL\n";
@@ -91,13 +119,23 @@ int load_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInp
   }
   std::cerr << "p2pscope " << cmd << ": " << n.value() << " records from the database"
             << (io.from_run ? " (run " + *io.from_run + ")" : "") << "\n";
+  if (needs != Needs::anything) return kOk;
+  auto events = pg::load_honeynet_events(*c, kMaxEventsRead);
+  if (!events) {
+    std::cerr << "p2pscope " << cmd << ": reading honeynet events from the database: " << events.error() << "\n";
+    return kFailure;
+  }
+  if (events.value().size() == kMaxEventsRead)
+    std::cerr << "p2pscope " << cmd << ": read the first " << kMaxEventsRead << " honeynet events only\n";
+  in.honeynet_events = std::move(events).value();
   return kOk;
 }
 
 }  // namespace
 
 int read_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInputs& in, const char* cmd, Needs needs) {
-  if (int code = load_inputs(files, io, in, cmd); code != kOk) return code;
+  if (int code = load_inputs(files, io, in, cmd, needs); code != kOk) return code;
+  if (needs == Needs::anything) return kOk;  // the caller says when there is nothing to work on
   if (in.valid() == 0) {
     std::cerr << "p2pscope " << cmd << ": the input holds no valid record";
     if (in.bad_lines) std::cerr << " (" << in.bad_lines << " malformed line(s))";

@@ -6,6 +6,8 @@
 #include "cli/db_options.hpp"
 #include "core/records.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <initializer_list>
 #include <string>
@@ -20,6 +22,7 @@ struct RecordInputs {
   std::vector<ProbeResult> probes;
   std::vector<Verdict> verdicts;
   std::vector<DhtNodeSeen> dht_nodes;
+  std::vector<nlohmann::json> honeynet_events;  // passive_honeynet_event records, as written
   std::size_t bad_lines = 0, other = 0;
   std::size_t valid() const noexcept;  // records of any kind
 };
@@ -35,6 +38,11 @@ bool for_each_record(const std::vector<std::string>& files, const char* cmd,
 // be opened; the first few bad lines are named on standard error.
 bool read_records(const std::vector<std::string>& files, RecordInputs& in, const char* cmd);
 
+// A harness's report.json (a JSON array of client runs, each an object with
+// a "client" name): appends its runs to *out. False after saying why
+// (prefixed "p2pscope CMD: ") when the file cannot be read or is not one.
+bool read_harness_report(const std::string& file, const char* cmd, std::vector<nlohmann::json>& out);
+
 // --db for a stage that reads records and may write them: inputs come from
 // the database when no files are given (narrowed by --from-run), outputs
 // also go there.
@@ -45,12 +53,14 @@ struct DbIo {
 void add_db_io(CLI::App* cmd, DbIo& io, const std::string& what, DbUse use);
 
 // The kind of record a stage cannot work without (observations: of either
-// network).
-enum class Needs : std::uint8_t { observations, verdicts };
+// network; anything: any valid record, for report, which draws honeynet
+// events too, and with --db also reads them from honeynet_event).
+enum class Needs : std::uint8_t { observations, verdicts, anything };
 
 // Files when given, else the database (with --db); kOk, kBadInput when there
 // is neither, when they hold no valid record at all or none of the kind the
-// stage needs (after saying so), kFailure after saying why.
+// stage needs (after saying so; Needs::anything leaves that to the caller),
+// kFailure after saying why.
 int read_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInputs& in, const char* cmd, Needs needs);
 
 // With --db: stores recs, waiting up to --db-wait for a spool to drain;

@@ -134,9 +134,9 @@ void warn_if_old(const std::string& file, const char* cmd) {
             << kFrom[static_cast<int>(age.value().from)] << "); `p2pscope routing fetch` gets current data\n";
 }
 
-int diagnose_records(const DiagnoseArgs& a, const char* cmd, Diagnosed& out) {
+int diagnose_records(const DiagnoseArgs& a, const char* cmd, Diagnosed& out, Needs needs) {
   auto& in = out.in;
-  if (int code = read_inputs(a.records, a.io, in, cmd, Needs::observations); code != kOk) return code;
+  if (int code = read_inputs(a.records, a.io, in, cmd, needs); code != kOk) return code;
   for (const auto& f : a.routing) {
     auto load = probes::load_routing(f, probes::RoutingFormat::automatic, out.routing, {});
     if (!load) {

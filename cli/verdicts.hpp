@@ -40,7 +40,7 @@ struct Diagnosed {
 // Reads a's records (files, else the database), routing data and known
 // lists, and diagnoses them; kOk, or an exit code after saying why
 // (prefixed "p2pscope CMD:"). Writes nothing.
-int diagnose_records(const DiagnoseArgs& a, const char* cmd, Diagnosed& out);
+int diagnose_records(const DiagnoseArgs& a, const char* cmd, Diagnosed& out, Needs needs = Needs::observations);
 // --classes as blocklist, serve and push take them: verdict names, and
 // dht_node for every verdict on a DHT node. False (after saying, prefixed
 // "p2pscope CMD:", which name is unknown) on a name that is no class.

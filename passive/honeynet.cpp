@@ -138,6 +138,8 @@ struct HoneynetAnalyzer::Target {
   std::size_t peak = 0;
   std::optional<double> tail_threshold;
   std::map<Endpoint, UtpSource> utp;
+  std::vector<std::pair<double, std::size_t>> series;  // the open event's unique sources per interval
+  bool series_cut = false;
 };
 
 HoneynetAnalyzer::HoneynetAnalyzer(HoneynetConfig cfg) : cfg_(std::move(cfg)) {
@@ -249,20 +251,23 @@ HoneynetAnalyzer::Target* HoneynetAnalyzer::target(const IpAddress& a, double t)
   }
   auto& tg = *it->second;
   if (k > tg.interval) {
-    close_interval(tg);
-    if (k > tg.interval + 1) close_interval(tg);  // the empty intervals in between act as one
+    close_interval(tg, static_cast<double>(tg.interval) * cfg_.interval);
+    // The empty intervals in between act as one.
+    if (k > tg.interval + 1) close_interval(tg, static_cast<double>(tg.interval + 1) * cfg_.interval);
     tg.interval = k;
   }
   // A packet older than the open interval (merged captures) is counted in it.
   return &tg;
 }
 
-void HoneynetAnalyzer::close_interval(Target& tg) {
+void HoneynetAnalyzer::close_interval(Target& tg, double start) {
   Bucket cur = std::move(tg.current);
   tg.current = Bucket{};
   auto n = cur.sources.size();
   if (tg.event) {
     auto threshold = static_cast<double>(tg.peak) * cfg_.end_fraction;
+    if (tg.series.size() < cfg_.max_intervals) tg.series.emplace_back(start, n);
+    else tg.series_cut = true;
     if (static_cast<double>(n) >= threshold) {
       std::uint64_t over = 0;
       tg.event->merge(std::move(cur), cfg_.max_sources, &over);
@@ -284,6 +289,8 @@ void HoneynetAnalyzer::close_interval(Target& tg) {
   tg.tail_threshold.reset();
   tg.event = std::move(cur);
   tg.peak = n;
+  tg.series.assign(1, {start, n});
+  tg.series_cut = false;
 }
 
 void HoneynetAnalyzer::packet(double t, const Packet& p) {
@@ -419,6 +426,8 @@ HoneynetEvent summarise(Bucket&& b, const IpAddress& target, std::size_t peak, c
   e.packets = b.packets;
   e.unique_sources = b.sources.size();
   e.peak_per_interval = peak;
+  e.interval = cfg.interval;
+  e.end_threshold = static_cast<double>(peak) * cfg.end_fraction;
   std::vector<IpAddress> addrs;
   std::vector<double> firsts;
   std::map<InfoHash, std::uint64_t> naming;
@@ -456,6 +465,9 @@ HoneynetEvent summarise(Bucket&& b, const IpAddress& target, std::size_t peak, c
 
 void HoneynetAnalyzer::end_event(Target& tg) {
   auto e = summarise(std::move(*tg.event), tg.address, tg.peak, cfg_);
+  e.per_interval = std::move(tg.series);
+  e.series_cut = tg.series_cut;
+  tg.series.clear();
   tg.event.reset();
   tg.peak = 0;
   if (e.sources_in_window >= cfg_.min_sources) done_.push_back(std::move(e));
@@ -464,7 +476,7 @@ void HoneynetAnalyzer::end_event(Target& tg) {
 
 std::vector<HoneynetEvent> HoneynetAnalyzer::finish() {
   for (auto& [a, tg] : targets_) {
-    close_interval(*tg);
+    close_interval(*tg, static_cast<double>(tg->interval) * cfg_.interval);
     if (tg->event) end_event(*tg);
   }
   targets_.clear();
@@ -482,6 +494,8 @@ nlohmann::json to_json(const HoneynetEvent& e) {
     if (f.size) files.back()["size"] = f.size;
   }
   for (const auto& f : e.cluster.farms) farms.push_back({{"subnet", f.subnet.to_string()}, {"unique_ips", f.unique_ips}});
+  nlohmann::json per_interval = nlohmann::json::array();
+  for (const auto& [t, n] : e.per_interval) per_interval.push_back({t, n});
   const auto& c = e.cert;
   return {{"type", "passive_honeynet_event"}, {"event", e.id}, {"target", e.target.to_string()},
           {"start", e.start}, {"end", e.end}, {"duration", e.end - e.start}, {"protocol", e.protocol},
@@ -498,7 +512,8 @@ nlohmann::json to_json(const HoneynetEvent& e) {
                     {"ts_diff_zero", c.ts_diff_zero}, {"wnd_0x380000", c.wnd_0x380000},
                     {"zero_peer_id", c.zero_peer_id}, {"ts_10ms_steps", c.ts_10ms_steps},
                     {"after_icmp_unreachable", c.after_icmp_unreachable}, {"fingerprinted", c.fingerprinted}}},
-          {"classification", e.classification}};
+          {"classification", e.classification}, {"interval", e.interval}, {"end_threshold", e.end_threshold},
+          {"per_interval", per_interval}, {"per_interval_cut", e.series_cut}};
 }
 
 std::vector<nlohmann::json> suspect_records(const HoneynetEvent& e) {

@@ -55,6 +55,7 @@ struct HoneynetConfig {
   probes::ClusterConfig cluster;
   std::size_t max_targets = 65536;
   std::size_t max_sources = 1 << 20;   // per event
+  std::size_t max_intervals = 4096;    // of an event's per-interval series
 };
 
 // The CERT Polska uTP anomaly features, counted over uTP DATA packets to a
@@ -130,6 +131,15 @@ struct HoneynetEvent {
   double arrival_spread = 0;  // seconds between the 10th and 90th percentile of first arrivals
   CertCounts cert;
   std::string classification;
+  // Unique sources per interval (interval start time, sources), from the
+  // event's first interval to the one below end_threshold that ended it
+  // (absent when the capture ended first). A run of empty intervals is one
+  // entry with 0 sources. At most max_intervals entries; series_cut says
+  // that more were left out (the counts above still hold them).
+  double interval = 0;
+  double end_threshold = 0;  // peak_per_interval × end_fraction
+  std::vector<std::pair<double, std::size_t>> per_interval;
+  bool series_cut = false;
 };
 
 class HoneynetAnalyzer {
@@ -153,7 +163,7 @@ class HoneynetAnalyzer {
 
  private:
   Target* target(const IpAddress& a, double t);
-  void close_interval(Target& tg);
+  void close_interval(Target& tg, double start);
   void end_event(Target& tg);
   void utp(Target& tg, const Endpoint& src, const UtpHeader& h);
   void file_request(const Ed2kFileEvent& f);

@@ -29,7 +29,8 @@ IpAddress farm_source(std::size_t i) {
 }
 
 struct HoneynetFixture : ::testing::Test {
-  HoneynetAnalyzer hn{config()};
+  explicit HoneynetFixture(HoneynetConfig c = config()) : hn(std::move(c)) {}
+  HoneynetAnalyzer hn;
 
   void send(double t, const IpAddress& src, std::uint16_t sport, std::string_view payload, std::uint16_t dport = 6881) {
     auto d = testlib::udp_datagram({{src, sport}, {kTarget, dport}}, payload);
@@ -100,6 +101,41 @@ TEST_F(HoneynetFixture, EndsWhenSourcesFallBelowAThirdOfThePeak) {
   EXPECT_LT(ev[0].end, 1200);
   EXPECT_EQ(ev[1].unique_sources, 150u);
   EXPECT_EQ(hn.counters().at("tail_packets"), 90u);
+}
+
+TEST_F(HoneynetFixture, KeepsUniqueSourcesPerIntervalUpToTheOneThatEndedIt) {
+  wave(0, 599, 200, spread_source);
+  wave(600, 599, 120, spread_source, 200);
+  wave(1200, 599, 50, spread_source, 400);   // below 200 / 3: ends the event
+  wave(3000, 599, 150, spread_source, 500);  // after two quiet intervals (one entry)
+  wave(3600, 599, 40, spread_source, 700);
+  auto ev = hn.finish();
+  ASSERT_EQ(ev.size(), 2u);
+  using Series = std::vector<std::pair<double, std::size_t>>;
+  EXPECT_EQ(ev[0].per_interval, (Series{{0, 200}, {600, 120}, {1200, 50}}));
+  EXPECT_DOUBLE_EQ(ev[0].end_threshold, 200.0 / 3);
+  EXPECT_DOUBLE_EQ(ev[0].interval, 600);
+  EXPECT_EQ(ev[1].per_interval, (Series{{3000, 150}, {3600, 40}}));
+  EXPECT_EQ(to_json(ev[1])["per_interval"], nlohmann::json::parse("[[3000.0,150],[3600.0,40]]"));
+}
+
+// A per-interval series bound of two intervals.
+struct HoneynetShortSeries : HoneynetFixture {
+  HoneynetShortSeries() : HoneynetFixture([] {
+    auto c = config();
+    c.max_intervals = 2;
+    return c;
+  }()) {}
+};
+
+TEST_F(HoneynetShortSeries, ACutSeriesSaysSoAndStillCountsEverySource) {
+  for (int k = 0; k < 4; ++k) wave(600.0 * k, 599, 100, spread_source, 100 * static_cast<std::size_t>(k));
+  auto ev = hn.finish();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].per_interval.size(), 2u);
+  EXPECT_TRUE(ev[0].series_cut);
+  EXPECT_EQ(ev[0].unique_sources, 400u);
+  EXPECT_TRUE(to_json(ev[0])["per_interval_cut"].get<bool>());
 }
 
 TEST_F(HoneynetFixture, FewSubnetsMakeAnAntiP2pEvent) {

@@ -5,6 +5,8 @@
 #include "report/svg.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <ctime>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -26,8 +28,9 @@ h1{font-size:22px;margin:18px 0 4px}h2{font-size:18px;border-bottom:2px solid #d
 h3{font-size:15px;margin:18px 0 6px}h4{font-size:14px;margin:12px 0 4px}.note{color:#566573;font-size:13px}
 table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}th,td{border:1px solid #d5d8dc;padding:3px 7px;text-align:left}
 th{background:#f2f3f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
-table.sources,table.flagged,table.dht{width:100%}td.n,td:first-child{white-space:nowrap}
-table.sources td:nth-child(2),table.flagged td:nth-child(4),table.flagged td:nth-child(5),table.dht td:last-child{overflow-wrap:anywhere}
+table.sources,table.flagged,table.dht,table.events,table.harness,table.table5,table.byte-order{width:100%}td.n,td:first-child{white-space:nowrap}
+table.sources td:nth-child(2),table.flagged td:nth-child(4),table.flagged td:nth-child(5),table.dht td:last-child,
+table.byte-order td,table.events td:nth-child(6),table.events td:last-child,table.harness td:nth-child(2){overflow-wrap:anywhere}
 svg.chart{width:100%;height:auto;max-width:900px;display:block;margin:8px 0 14px;font-size:11px}
 svg .title{font-size:13px;font-weight:600}svg .grid{stroke:#eaeded}svg .tick,svg .axis{fill:#566573}
 svg .legend{font-size:12px}svg .value{font-weight:600}svg .mark{stroke:#c0392b;stroke-dasharray:4 3}
@@ -53,13 +56,15 @@ std::string summary_section(const ReportInputs& in) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& [k, n] : counts) rows.push_back({verdict_badge(k), number(static_cast<double>(n))});
   const auto& r = in.records;
+  auto n = [](std::size_t v) { return number(static_cast<double>(v)); };
   std::ostringstream s;
-  s << "<h2>Summary</h2>\n<p>" << number(static_cast<double>(r.observations.size())) << " BitTorrent and "
-    << number(static_cast<double>(r.emule_observations.size())) << " eMule observations, "
-    << number(static_cast<double>(r.probes.size())) << " probe results, "
-    << number(static_cast<double>(r.dht_nodes.size())) << " DHT node records; "
-    << number(static_cast<double>(in.diagnosis->sources.size())) << " sources.</p>\n"
-    << html_table({"verdict", "judged"}, rows, "verdicts");
+  s << "<h2>Summary</h2>\n<p>" << n(r.observations.size()) << " BitTorrent and " << n(r.emule_observations.size())
+    << " eMule observations, " << n(r.probes.size()) << " probe results, " << n(r.dht_nodes.size())
+    << " DHT node records; " << n(in.diagnosis->sources.size()) << " sources";
+  if (!in.honeynet_events.empty()) s << "; " << n(in.honeynet_events.size()) << " honeynet events";
+  if (!in.harness_runs.empty()) s << "; " << n(in.harness_runs.size()) << " harness client runs";
+  s << ".</p>\n";
+  if (!rows.empty()) s << html_table({"verdict", "judged"}, rows, "verdicts");
   return s.str();
 }
 
@@ -109,7 +114,48 @@ std::string flagged_section(const ReportInputs& in, const ReportOptions& opt) {
 
 }  // namespace
 
-std::vector<std::string> section_ids() { return {"summary", "crawl", "breakdown", "origins", "dht-nodes", "flagged"}; }
+std::vector<std::string> section_ids() {
+  return {"summary", "crawl", "breakdown", "origins", "dht-nodes", "honeynet", "harness", "flagged"};
+}
+
+double num_field(const nlohmann::json& j, std::string_view key, double fallback) {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<double>() : fallback;
+}
+
+std::string text_field(const nlohmann::json& j, std::string_view key, std::string fallback) {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? printable(it->get<std::string>()) : fallback;
+}
+
+namespace {
+const nlohmann::json& field_of_type(const nlohmann::json& j, std::string_view key, nlohmann::json::value_t type) {
+  static const nlohmann::json kObject = nlohmann::json::object(), kArray = nlohmann::json::array();
+  const auto& empty = type == nlohmann::json::value_t::object ? kObject : kArray;
+  if (!j.is_object()) return empty;
+  auto it = j.find(key);
+  return it != j.end() && it->type() == type ? *it : empty;
+}
+}  // namespace
+
+const nlohmann::json& object_field(const nlohmann::json& j, std::string_view key) {
+  return field_of_type(j, key, nlohmann::json::value_t::object);
+}
+const nlohmann::json& array_field(const nlohmann::json& j, std::string_view key) {
+  return field_of_type(j, key, nlohmann::json::value_t::array);
+}
+
+std::string utc_text(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0 || seconds > 253402300799.0) return "-";
+  auto t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
 
 std::string anchor_of(const Endpoint& e) {
   std::string out = "peer-";
@@ -151,7 +197,8 @@ std::string render_report(const ReportInputs& in, const ReportOptions& opt) {
   std::vector<std::pair<std::string, std::string>> sections{
       {"summary", summary_section(in)},          {"crawl", crawl_section(in, opt)},
       {"breakdown", breakdown_section(in)},      {"origins", origins_section(in)},
-      {"dht-nodes", dht_nodes_section(in)},      {"flagged", flagged_section(in, opt)}};
+      {"dht-nodes", dht_nodes_section(in)},      {"honeynet", honeynet_section(in, opt)},
+      {"harness", harness_section(in)},          {"flagged", flagged_section(in, opt)}};
   std::ostringstream page;
   page << kHead << "<title>" << escape(in.title) << "</title>\n" << kStyle << "<h1>" << escape(in.title) << "</h1>\n"
        << "<p class=\"note\">Made by p2pscope report" << (in.generated.empty() ? "" : " at " + escape(in.generated))

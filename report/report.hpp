@@ -9,8 +9,12 @@
 //   Fig. 4    the breakdown tree per network                      (breakdown)
 //   origins   flagged peers by origin AS and by /24 (/64), U      (origins)
 //   DHT nodes the bogus nodes with their evidence                 (dht-nodes)
+//   honeynet  events: unique sources per interval with the end    (honeynet)
+//             rule, U over events (the study's Fig. 6), client
+//             and protocol mix per event
+//   harness   the study's Table V per client run, the propagation (harness)
+//             policy and its evidence, byte-order pairs
 //   flagged   every flagged peer, each linked to its explanation  (flagged)
-// Not drawn yet: the honeynet events and the harness's Table V.
 //
 // Pure and single-threaded; the inputs are only read.
 #pragma once
@@ -19,13 +23,21 @@
 #include "probes/prefix_table.hpp"
 #include "report/explain.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <span>
 #include <string>
 
 namespace p2pscope::report {
 
 struct ReportInputs {
   Records records;
-  const probes::Diagnosis* diagnosis = nullptr;  // required
+  const probes::Diagnosis* diagnosis = nullptr;  // required (empty when only events or harness runs are drawn)
+  // passive_honeynet_event records (docs/records.md) and the client run
+  // objects of a harness report.json (taint-harness/report.hpp). Read
+  // defensively: a field missing or of the wrong type counts as absent.
+  std::span<const nlohmann::json> honeynet_events;
+  std::span<const nlohmann::json> harness_runs;
   const probes::PrefixTable* routing = nullptr;  // null: no origin-AS chart
   probes::ClusterConfig cluster;                 // the farm size the diagnosis used
   std::string title = "p2pscope report";
@@ -37,6 +49,7 @@ struct ReportOptions {
   std::string only;                    // one section id; empty: all
   std::size_t sources_listed = 40;     // rows of the source table
   std::size_t flagged_listed = 5000;   // flagged peers listed and explained
+  std::size_t events_charted = 6;      // honeynet events drawn per interval, the largest first
 };
 
 std::string render_report(const ReportInputs& in, const ReportOptions& opt = {});

@@ -1,10 +1,11 @@
-// Test fixture shared by the report/ tests: a small crawl with a poisoned
+// Test fixtures shared by the report/ tests: a small crawl with a poisoned
 // tracker, an anti-P2P peer and its farm, and an honest peer whose client
 // byte-swaps what it relays, diagnosed for real (probes::diagnose).
 #pragma once
 
 #include "probes/diagnose.hpp"
 #include "report/explain.hpp"
+#include "report/report.hpp"
 
 #include <gtest/gtest.h>
 
@@ -70,5 +71,17 @@ class SmallCrawl : public ::testing::Test {
   std::vector<ProbeResult> probes_;
   probes::Diagnosis d_;
 };
+
+// One section drawn from honeynet event and harness run records alone (no
+// crawl): what the honeynet and harness section tests look at.
+inline std::string draw_alone(const char* section, std::span<const nlohmann::json> events,
+                              std::span<const nlohmann::json> runs) {
+  static const probes::Diagnosis kNone;
+  ReportInputs in;
+  in.diagnosis = &kNone;
+  in.honeynet_events = events;
+  in.harness_runs = runs;
+  return render_report(in, {.only = section});
+}
 
 }  // namespace p2pscope::report::testing

@@ -4,7 +4,10 @@
 
 #include "report/report.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace p2pscope::report {
@@ -16,8 +19,19 @@ std::string percent_text(double share);  // "12.5%"
 // A link to a peer's explanation when the source is an endpoint, else the text.
 std::string source_cell(const std::string& source);
 
+// A field of a record read as JSON, or the fallback when it is missing or
+// of another type (records are read, never trusted).
+double num_field(const nlohmann::json& j, std::string_view key, double fallback = 0);
+std::string text_field(const nlohmann::json& j, std::string_view key, std::string fallback = "");
+const nlohmann::json& object_field(const nlohmann::json& j, std::string_view key);  // {} when missing
+const nlohmann::json& array_field(const nlohmann::json& j, std::string_view key);   // [] when missing
+// "2026-12-06 10:20:00" (UTC) for seconds since the epoch.
+std::string utc_text(double seconds);
+
 std::string crawl_section(const ReportInputs& in, const ReportOptions& opt);      // crawl_section.cpp
 std::string breakdown_section(const ReportInputs& in);                             // crawl_section.cpp
 std::string origins_section(const ReportInputs& in);                               // origins_section.cpp
+std::string honeynet_section(const ReportInputs& in, const ReportOptions& opt);   // honeynet_section.cpp
+std::string harness_section(const ReportInputs& in);                               // harness_section.cpp
 
 }  // namespace p2pscope::report

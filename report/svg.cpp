@@ -57,13 +57,22 @@ std::string escape(std::string_view text) {
 }
 
 std::string_view colour_of(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 18> kColours{{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kColours{{
       {"normal", "#4c9a2a"},           {"anti_p2p", "#c0392b"},        {"byte_order", "#e67e22"},
       {"bogus_unroutable", "#8e44ad"}, {"unreachable", "#95a5a6"},     {"unknown", "#bdc3c7"},
       {"dht_fake_values", "#a93226"},  {"dht_phantom_neighbours", "#6c3483"}, {"dht_sybil", "#1f618d"},
       {"tracker_http", "#2471a3"},     {"tracker_udp", "#17a589"},     {"dht", "#b7950b"},
       {"pex", "#cb4335"},              {"incoming", "#566573"},        {"ed2k_server", "#2e86c1"},
       {"kad", "#d4ac0d"},              {"sx", "#a04000"},              {"all routes", "#212f3d"},
+      // Honeynet events: packets by protocol, sources by client code.
+      {"tcp", "#2471a3"},              {"utp", "#17a589"},             {"krpc", "#b7950b"},
+      {"udp", "#7d3c98"},              {"icmp", "#95a5a6"},            {"TR", "#c0392b"},
+      {"qB", "#2e86c1"},               {"lt", "#28b463"},              {"LT", "#1d8348"},
+      {"UT", "#e67e22"},               {"DE", "#6c3483"},              {"AZ", "#1f618d"},
+      {"BI", "#117a65"},               {"KT", "#b03a2e"},              {"M7", "#d68910"},
+      {"A2", "#7b241c"},               {"zero", "#212f3d"},
+      // The harness: peers passed on and peers created.
+      {"passed on", "#4c9a2a"},        {"created", "#c0392b"},        {"sources per interval", "#1f618d"},
   }};
   for (const auto& [k, v] : kColours)
     if (k == name) return v;

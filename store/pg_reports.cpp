@@ -156,6 +156,31 @@ StatusOr<std::size_t> store_harness_reports(pqxx::connection& c, const json& rep
   return fresh;
 }
 
+StatusOr<std::vector<json>> load_honeynet_events(pqxx::connection& c, std::size_t limit) {
+  return guarded([&]() -> StatusOr<std::vector<json>> {
+    pqxx::read_transaction t(c);
+    std::vector<json> out;
+    for (const auto& row : t.exec_params("SELECT record::text FROM honeynet_event ORDER BY start_time, target LIMIT $1",
+                                         static_cast<long long>(limit)))
+      out.push_back(json::parse(row[0].as<std::string>(), nullptr, false));
+    return out;
+  });
+}
+
+StatusOr<std::vector<json>> load_harness_session(pqxx::connection& c, const std::string& session, std::string* named) {
+  return guarded([&]() -> StatusOr<std::vector<json>> {
+    pqxx::read_transaction t(c);
+    auto chosen = session.empty() ? t.exec("SELECT session FROM harness_run ORDER BY stored DESC, id DESC LIMIT 1")
+                                  : t.exec_params("SELECT $1::text", session);
+    std::vector<json> out;
+    *named = chosen.empty() ? std::string() : chosen[0][0].as<std::string>();
+    if (named->empty()) return out;
+    for (const auto& row : t.exec_params("SELECT report::text FROM harness_run WHERE session = $1 ORDER BY client, id", *named))
+      out.push_back(json::parse(row[0].as<std::string>(), nullptr, false));
+    return out;
+  });
+}
+
 StatusOr<std::int64_t> store_blocklist_export(pqxx::connection& c, const BlocklistExportRow& e) {
   return guarded([&]() -> StatusOr<std::int64_t> {
     pqxx::work t(c);

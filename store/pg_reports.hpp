@@ -29,6 +29,16 @@ StatusOr<bool> store_harness_report(pqxx::connection& c, const nlohmann::json& r
 // transaction; returns how many were new. Stops at the first failure.
 StatusOr<std::size_t> store_harness_reports(pqxx::connection& c, const nlohmann::json& reports);
 
+// What `p2pscope report --db` draws besides the crawl records.
+// The stored honeynet events' whole records (passive_honeynet_event), oldest
+// first, at most `limit`.
+StatusOr<std::vector<nlohmann::json>> load_honeynet_events(pqxx::connection& c, std::size_t limit);
+// The client runs (their whole reports, by client) of one harness session,
+// or of the session stored last when `session` is empty; *named receives
+// the session read ("" when none is stored).
+StatusOr<std::vector<nlohmann::json>> load_harness_session(pqxx::connection& c, const std::string& session,
+                                                           std::string* named);
+
 struct BlocklistRange {
   IpAddress first, last;
   std::string label;

@@ -144,6 +144,8 @@ case_ diagnose_garbage 2 "no valid record" -- "$bin" diagnose -o v.jsonl "$T/in/
 case_ report_garbage 2 "no valid record" -- "$bin" report -o r.html "$T/in/garbage.jsonl"
 [[ -e $dir/r.html ]] && fail "a report was written"
 case_ explain_garbage 2 "no valid record" -- "$bin" explain 1.2.3.4 "$T/in/garbage.jsonl"
+case_ report_harness_garbage 2 "is not a harness report" -- "$bin" report --harness "$T/in/garbage.jsonl" -o r.html
+[[ -e $dir/r.html ]] && fail "a report was written from a garbage harness report"
 case_ probe_garbage 2 "no valid record" -- "$bin" probe -o p.jsonl "$T/in/garbage.jsonl"
 case_ probe_no_observations 2 "no observation records" -- "$bin" probe "$T/in/verdicts.jsonl"
 setup_blocklist_truncated() { echo "old:1.1.1.1-1.1.1.1" >list.p2p; head -c 50 "$T/in/verdicts.jsonl" >cut.jsonl; }

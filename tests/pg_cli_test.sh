@@ -110,6 +110,14 @@ PY
    "misconfiguration,anti_p2p,forged_sources,misconfiguration" ]] || fail_check "honeynet_event rows"
 [[ $(psql -XqAt "$db" -c "SELECT count(*) FROM infohash WHERE origin = 'honeynet_event'") -ge 3 ]] ||
   fail_check "the events' suspect info hashes are not in infohash"
+# report --db draws the stored events and the harness session stored last (issue 27).
+expect 0 "$bin" report --db "$db" -o "$tmp/db-report.html"
+contains "4 honeynet events, 1 harness client runs"
+contains "harness session harness-20261122T034247Z-75b8989d"
+grep -q '<h2>Honeynet events (4)</h2>' "$tmp/db-report.html" || fail_check "report --db: no honeynet section"
+grep -q '<td>reference-reverse-pex</td><td>pex</td>' "$tmp/db-report.html" || fail_check "report --db: no Table V row"
+expect 2 "$bin" report --db "$db" --harness-session no-such-session -o "$tmp/db-report2.html"
+contains "holds no harness session no-such-session"
 # The info hashes DHT nodes offered in sample_infohashes responses (BEP 51).
 expect 0 "$bin" passive --db "$db" -o "$tmp/samples.jsonl" "$tmp/syn/dht_samples.pcap"
 want=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["dht_samples"]))' "$tmp/syn/truth.json")
