@@ -23,21 +23,27 @@ std::string verdict_cell(const std::string& v) {
   return "<span class=\"verdict\" style=\"background:" + std::string(colour_of(colour)) + "\">" + escape(v) + "</span>";
 }
 
-// The study's Table V for one client run, one row per route; the outgoing
-// peers in special-purpose space are counted from the run's outgoing list.
+std::vector<std::string> table5_row(const json& r, const std::string& route, const json& row, double out_unroutable) {
+  return {escape(run_label(r)), escape(route), number(num_field(row, "incoming")), number(num_field(row, "outgoing")),
+          number(num_field(row, "outgoing_unroutable", out_unroutable)), number(num_field(row, "created")),
+          number(num_field(row, "created_unroutable"))};
+}
+
+// The study's Table V for one client run, one row per route and one for all
+// of them. A report.json written before the harness counted the outgoing
+// peers in special-purpose space gets them counted here from its outgoing list.
 void table5_rows(const json& r, std::vector<std::vector<std::string>>& rows) {
   const auto& diff = object_field(r, "diff");
-  std::map<std::string, std::size_t> out_unroutable;
+  std::map<std::string, double> out_unroutable;
   for (const auto& o : array_field(diff, "outgoing")) {
     auto peer = Endpoint::parse(text_field(o, "peer"));
     if (peer && is_bogon(peer.value().address)) ++out_unroutable[text_field(o, "route")];
   }
   for (const auto& row : array_field(diff, "routes")) {
     auto route = text_field(row, "route");
-    rows.push_back({escape(run_label(r)), escape(route), number(num_field(row, "incoming")), number(num_field(row, "outgoing")),
-                    number(static_cast<double>(out_unroutable[route])), number(num_field(row, "created")),
-                    number(num_field(row, "created_unroutable"))});
+    rows.push_back(table5_row(r, route, row, out_unroutable[route]));
   }
+  if (diff.contains("all_routes")) rows.push_back(table5_row(r, "all routes", object_field(diff, "all_routes"), 0));
 }
 
 std::string policy_rows(const std::vector<const json*>& runs) {
@@ -108,9 +114,10 @@ std::string harness_section(const ReportInputs& in) {
   }
   std::ostringstream s;
   s << "<h2>Taint harness (" << number(static_cast<double>(runs.size())) << " client runs)</h2>\n"
-    << "<p class=\"note\">Each client ran in a sandbox of its own and was fed peers by every route; outgoing is every "
-       "distinct peer it gave out, outgoing − incoming every one it was never given (a byte-order bug when a fed peer "
-       "explains it, else made up), and unroutable the ones in special-purpose address space.</p>\n"
+    << "<p class=\"note\">Each client ran in a sandbox of its own and was fed peers by every route (the total); "
+       "outgoing is every distinct peer it gave out, outgoing − incoming every one it was never given (a byte-order bug when a fed peer "
+       "explains it, else made up), and unroutable the ones in special-purpose address space. \"All routes\" counts "
+       "each peer once, and its total also holds the client's own addresses and the harness's DHT nodes.</p>\n"
     << html_table({"client", "version", "verdict", "propagation policy", "outgoing", "outgoing − incoming", "byte order",
                    "seconds"},
                   summary, "harness");

@@ -34,7 +34,8 @@ class ReportHarness : public ::testing::Test {
 TEST_F(ReportHarness, TableVHasARowPerRouteWithTheUnroutableOutgoingCounted) {
   auto& r = run("buggy");
   r.verdict = harness::ClientVerdict::creates_bogus;
-  r.diff.routes = {{harness::Route::pex, 12, 5, 2, 1}, {harness::Route::dht, 4, 0, 0, 0}};
+  r.diff.routes = {{harness::Route::pex, 12, 5, 2, 1, 2}, {harness::Route::dht, 4, 0, 0, 0, 0}};
+  r.diff.all = {harness::Route::pex, 19, 5, 2, 1, 2};
   r.diff.outgoing = {{harness::Route::pex, ep("20.0.0.1:6881")}, {harness::Route::pex, ep("1.0.0.20:6881")},
                      {harness::Route::pex, ep("10.0.0.1:6881")}, {harness::Route::pex, ep("10.0.0.2:6881")},
                      {harness::Route::pex, ep("20.0.0.2:6881")}};
@@ -45,9 +46,24 @@ TEST_F(ReportHarness, TableVHasARowPerRouteWithTheUnroutableOutgoingCounted) {
                         "<td class=\"n\">2</td><td class=\"n\">1</td></tr>"))
       << html;
   EXPECT_TRUE(has(html, "<tr><td>buggy</td><td>dht</td><td class=\"n\">4</td>"));
+  EXPECT_TRUE(has(html, "<tr><td>buggy</td><td>all routes</td><td class=\"n\">19</td>"));
   EXPECT_TRUE(has(html, ">20.0.0.1:6881</td><td>1.0.0.20:6881</td><td>address_reversed</td>"));
   EXPECT_TRUE(has(html, ">creates_bogus_peers</span>"));
   EXPECT_TRUE(has(html, "class=\"farm\"")) << "a client that created peers is outlined";
+}
+
+TEST_F(ReportHarness, AReportWrittenBeforeTheUnroutableColumnGetsItCountedFromTheOutgoingList) {
+  auto& r = run("older");
+  r.diff.routes = {{harness::Route::pex, 3, 2, 0, 0, 0}};
+  r.diff.outgoing = {{harness::Route::pex, ep("10.0.0.1:6881")}, {harness::Route::pex, ep("20.0.0.1:6881")}};
+  records_.assign(1, harness::to_json(r));
+  auto& row = records_[0]["diff"]["routes"][0];
+  row.erase("outgoing_unroutable");
+  records_[0]["diff"].erase("all_routes");
+  auto html = draw(records_);
+  EXPECT_TRUE(has(html, "<tr><td>older</td><td>pex</td><td class=\"n\">3</td><td class=\"n\">2</td><td class=\"n\">1</td>"))
+      << "10.0.0.1 is private";
+  EXPECT_FALSE(has(html, "all routes</td>"));
 }
 
 TEST_F(ReportHarness, ThePolicyComesWithTheKindsOfFedPeerPassedOn) {

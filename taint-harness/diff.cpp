@@ -132,6 +132,7 @@ Diff diff(const HarnessPlan& plan, const Capture& capture) {
 
   Diff d;
   auto out = outgoing(capture);
+  std::set<Endpoint> all_out, all_created;
   for (auto route : plan.routes()) {
     RouteRow row;
     row.route = route;
@@ -139,7 +140,10 @@ Diff diff(const HarnessPlan& plan, const Capture& capture) {
     row.outgoing = out[route].size();
     for (const auto& o : out[route]) {
       d.outgoing.push_back({route, o});
+      row.outgoing_unroutable += is_bogon(o.address);
+      all_out.insert(o);
       if (incoming.count(o) || o.address == plan.prober.address) continue;
+      all_created.insert(o);
       Created c;
       c.route = route;
       c.advertised = o;
@@ -154,6 +158,11 @@ Diff diff(const HarnessPlan& plan, const Capture& capture) {
     }
     d.routes.push_back(row);
   }
+  d.all.incoming = incoming.size();
+  d.all.outgoing = all_out.size();
+  d.all.created = all_created.size();
+  for (const auto& o : all_out) d.all.outgoing_unroutable += is_bogon(o.address);
+  for (const auto& o : all_created) d.all.created_unroutable += is_bogon(o.address);
   d.kinds = kinds(plan, capture, out[plan.network == Network::emule ? Route::sx : Route::pex]);
   d.policy = policy_of(d.kinds);
   return d;

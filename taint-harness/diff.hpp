@@ -20,12 +20,14 @@
 namespace p2pscope::harness {
 
 // The P2PScope study's Table V, one row per route the client gave peers out by.
+// "Total" is what went in (the peers fed), the other columns what came out.
 struct RouteRow {
   Route route = Route::pex;
-  std::size_t incoming = 0;            // distinct peers the harness fed by this route
-  std::size_t outgoing = 0;            // distinct peers the client gave out by it
-  std::size_t created = 0;             // outgoing, never incoming
-  std::size_t created_unroutable = 0;  // of those, in a special-purpose range
+  std::size_t incoming = 0;             // distinct peers the harness fed by this route (the study's "total")
+  std::size_t outgoing = 0;             // distinct peers the client gave out by it
+  std::size_t created = 0;              // outgoing, never incoming
+  std::size_t created_unroutable = 0;   // of those, in a special-purpose range
+  std::size_t outgoing_unroutable = 0;  // outgoing in a special-purpose range (created or passed on)
 };
 
 enum class ByteOrder : std::uint8_t {
@@ -87,6 +89,11 @@ struct Outgoing {
 
 struct Diff {
   std::vector<RouteRow> routes;  // the plan's routes(): pex, dht, dht_node, tracker; or server, sx
+  // Every route together, each peer once (a peer fed or given out by two
+  // routes counts once); route is unused. incoming includes the client's
+  // own addresses and what the world holds besides the fed peers (the
+  // seeder, the askers), which the diff also takes as incoming.
+  RouteRow all;
   std::vector<Outgoing> outgoing;  // sorted by route, then address
   std::vector<Created> created;  // sorted by route, then address
   std::vector<KindRow> kinds;    // bittorrent, open_port, unreachable

@@ -142,6 +142,24 @@ TEST_F(HarnessDiff, MadeUpUnroutablePeerIsCountedAsSuch) {
   for (const auto& c : d.created) EXPECT_FALSE(c.original);
 }
 
+TEST_F(HarnessDiff, TableVCountsUnroutableOutgoingAndEachPeerOnceOverAllRoutes) {
+  auto made_up = Endpoint::parse("44.1.2.3:6881").value(), dark = Endpoint::parse("10.9.8.7:6881").value();
+  pex_lists({fed(Route::tracker, FedKind::bittorrent).endpoint, dark, made_up});
+  capture.dht.push_back({1, plan.dht_only.front(), {made_up}});
+  auto d = diff(plan, capture);
+  const auto& pex = row(d, Route::pex);
+  EXPECT_EQ(pex.outgoing, 3u);
+  EXPECT_EQ(pex.outgoing_unroutable, 1u);
+  EXPECT_EQ(pex.created, 2u);
+  EXPECT_EQ(pex.created_unroutable, 1u);
+  EXPECT_EQ(row(d, Route::dht).created, 1u);
+  EXPECT_EQ(d.all.outgoing, 3u) << "44.1.2.3 given out by PEX and the DHT counts once";
+  EXPECT_EQ(d.all.created, 2u);
+  EXPECT_EQ(d.all.outgoing_unroutable, 1u);
+  EXPECT_EQ(d.all.created_unroutable, 1u);
+  EXPECT_GE(d.all.incoming, plan.fed.size());
+}
+
 TEST_F(HarnessDiff, PolicyFollowsTheLeastCheckedKindAdvertised) {
   pex_lists({fed(Route::tracker, FedKind::open_port).endpoint});
   EXPECT_EQ(diff(plan, capture).policy, Policy::after_connect);

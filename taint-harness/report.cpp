@@ -34,10 +34,14 @@ json plan_json(const HarnessPlan& p) {
 }
 
 json diff_json(const Diff& d) {
+  auto counts = [](const RouteRow& r) {
+    return json{{"incoming", r.incoming}, {"outgoing", r.outgoing}, {"outgoing_unroutable", r.outgoing_unroutable},
+                {"created", r.created}, {"created_unroutable", r.created_unroutable}};
+  };
   json routes = json::array();
   for (const auto& r : d.routes) {
-    routes.push_back({{"route", to_string(r.route)}, {"incoming", r.incoming}, {"outgoing", r.outgoing},
-                      {"created", r.created}, {"created_unroutable", r.created_unroutable}});
+    routes.push_back(counts(r));
+    routes.back()["route"] = to_string(r.route);
   }
   json created = json::array(), byte_order = json::array();
   for (const auto& c : d.created) {
@@ -57,18 +61,25 @@ json diff_json(const Diff& d) {
     kinds.push_back({{"kind", to_string(k.kind)}, {"fed", k.fed}, {"contacted", k.contacted},
                      {"handshaken", k.handshaken}, {"advertised_by_pex", k.advertised}});
   }
-  return {{"routes", routes}, {"outgoing", outgoing}, {"created", created}, {"byte_order", byte_order}, {"bogus", d.bogus()},
+  return {{"routes", routes}, {"all_routes", counts(d.all)}, {"outgoing", outgoing}, {"created", created}, {"byte_order", byte_order}, {"bogus", d.bogus()},
           {"propagation_policy", to_string(d.policy)}, {"policy_evidence", kinds}};
 }
 
 std::string str(const json& j, const char* k) { return j.contains(k) ? j.at(k).get<std::string>() : std::string("-"); }
 
+// One Table V row; counts a report written before a column existed lacks are "-".
+std::string table5_row(const std::string& route, const json& row) {
+  auto n = [&row](const char* k) { return row.contains(k) ? std::to_string(row.at(k).get<std::size_t>()) : std::string("-"); };
+  return fmt::format("   {:<9} {:>8} {:>8} {:>10} {:>9} {:>10}\n", route, n("incoming"), n("outgoing"),
+                     n("outgoing_unroutable"), n("created"), n("created_unroutable"));
+}
+
 std::string diff_section(const json& d) {
-  std::string out = fmt::format("   {:<9} {:>8} {:>8} {:>8} {:>11}\n", "route", "incoming", "outgoing", "created", "unroutable");
-  for (const auto& row : d.at("routes")) {
-    out += fmt::format("   {:<9} {:>8} {:>8} {:>8} {:>11}\n", str(row, "route"), row.at("incoming").get<int>(),
-                       row.at("outgoing").get<int>(), row.at("created").get<int>(), row.at("created_unroutable").get<int>());
-  }
+  std::string out = "   Table V (distinct peers): total = fed to it, unroutable = in special-purpose space\n" +
+                    fmt::format("   {:<9} {:>8} {:>8} {:>10} {:>9} {:>10}\n", "route", "total", "outgoing",
+                                "unroutable", "out - in", "unroutable");
+  for (const auto& row : d.at("routes")) out += table5_row(str(row, "route"), row);
+  if (d.contains("all_routes")) out += table5_row("all", d.at("all_routes"));
   for (const auto& c : d.at("created")) {
     if (c.contains("original")) {
       out += fmt::format("   byte order via {}: {} -> {} ({})\n", str(c, "route"), str(c, "original"),

@@ -229,6 +229,14 @@ def check_harness_runs(page, runs):
             if table5.get((name, route["route"])) != want:
                 fail("Table V %s %s: the page %s, report.json %s" % (name, route["route"], table5.get((name, route["route"])), want))
             checked += len(want)
+        if "all_routes" in d:
+            a = d["all_routes"]
+            distinct = {o["peer"] for o in d.get("outgoing", [])}
+            want = [a["incoming"], len(distinct), sum(1 for p in distinct if unroutable(p)),
+                    len({c["advertised"] for c in d.get("created", [])}), a["created_unroutable"]]
+            if table5.get((name, "all routes")) != want:
+                fail("Table V %s all routes: the page %s, report.json %s" % (name, table5.get((name, "all routes")), want))
+            checked += len(want)
         for k in d.get("policy_evidence", []):
             row = policy.get((name, k["kind"])) or fail("no policy row for %s %s" % (name, k["kind"]))
             want = [k["fed"], k["contacted"], k["handshaken"], k["advertised_by_pex"]]
