@@ -11,6 +11,11 @@ namespace {
 
 using nlohmann::json;
 
+// Bytes off the wire that are not text (a transaction id, a token), as hex.
+std::string bytes_hex(std::string_view b) {
+  return detail::to_hex(reinterpret_cast<const std::uint8_t*>(b.data()), b.size());
+}
+
 json hop_json(const char* type, const Hop& h) {
   return {{"type", type}, {"t", h.t}, {"from", h.from.to_string()}, {"to", h.to.to_string()},
           {"carrier", to_string(h.carrier)}};
@@ -78,6 +83,15 @@ struct ToJson {
       j["samples"] = samples;
     }
     if (e.version) j["v"] = printable(*e.version);
+    if (!e.transaction_id.empty()) j["tid"] = bytes_hex(e.transaction_id);
+    if (e.node_id) j["id"] = e.node_id->hex();
+    if (e.target) j["target"] = e.target->hex();
+    if (e.token) j["token"] = bytes_hex(*e.token);
+    if (e.port) j["port"] = *e.port;
+    if (e.implied_port) j["implied_port"] = true;
+    if (e.error_code) j["error_code"] = *e.error_code;
+    if (e.kind == KrpcKind::error) j["error_message"] = printable(e.error_message);
+    if (!e.defect.empty()) j["defect"] = printable(e.defect);
     return j;
   }
   json operator()(const TrackerAnnounceEvent& e) const {
@@ -175,6 +189,12 @@ class Writer {
   void num(std::string_view k, std::uint64_t v) {
     key(k);
     digits(v);
+  }
+  void signed_num(std::string_view k, std::int64_t v) {
+    key(k);
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, r.ptr);
   }
   void real(std::string_view k, double v) {
     key(k);
@@ -345,6 +365,15 @@ struct Append {
     }
     if (!e.samples.empty()) w.plain_array("samples", e.samples, [](std::string& o, const InfoHash& h) { h.append_hex(o); });
     if (e.version) w.printable_text("v", *e.version);
+    if (!e.transaction_id.empty()) w.plain("tid", [&e](std::string& o) { o += bytes_hex(e.transaction_id); });
+    if (e.node_id) w.hex("id", *e.node_id);
+    if (e.target) w.hex("target", *e.target);
+    if (e.token) w.plain("token", [&e](std::string& o) { o += bytes_hex(*e.token); });
+    if (e.port) w.num("port", *e.port);
+    if (e.implied_port) w.boolean("implied_port", true);
+    if (e.error_code) w.signed_num("error_code", *e.error_code);
+    if (e.kind == KrpcKind::error) w.printable_text("error_message", e.error_message);
+    if (!e.defect.empty()) w.printable_text("defect", e.defect);
   }
   void operator()(const TrackerAnnounceEvent& e) const {
     Writer w(out);

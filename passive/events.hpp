@@ -75,6 +75,17 @@ struct KrpcEvent {
   std::vector<NodeEntry> nodes;    // nodes and nodes6
   std::vector<InfoHash> samples;   // BEP 51 sample_infohashes responses
   std::optional<std::string> version;
+  std::string transaction_id;      // "t", bytes as sent
+  std::optional<NodeId> node_id;   // "id": the asking node's (query) or the answering node's (response)
+  std::optional<NodeId> target;    // find_node, sample_infohashes
+  std::optional<std::string> token;       // get_peers answers, announce_peer queries; bytes
+  std::optional<std::uint16_t> port;      // announce_peer
+  bool implied_port = false;              // announce_peer: use the UDP source port
+  std::optional<std::int64_t> error_code; // errors (BEP 5: 201-204)
+  std::string error_message;
+  // A message decode_krpc refused, recorded with what could be read
+  // (krpc_salvage.hpp): the first rule it broke. Empty when well-formed.
+  std::string defect;
 };
 
 struct TrackerAnnounceEvent {

@@ -1,4 +1,5 @@
 #include "passive/extractor.hpp"
+#include "passive/krpc_salvage.hpp"
 
 #include "core/bytes.hpp"
 #include "core/http_tracker.hpp"
@@ -523,40 +524,58 @@ bool Extractor::udp_tracker(const Hop& hop, std::string_view b) {
   return true;
 }
 
+void Extractor::krpc(const Hop& hop, std::string_view payload) {
+  auto m = decode_krpc(payload);
+  if (!m) {
+    // Over a limit is KRPC that is too big (a node handing out thousands
+    // of values), not something else that happens to start with 'd'.
+    auto why = m.error();
+    if (why == errc::too_many_items || why == errc::oversized || why == errc::bencode_too_many_tokens)
+      return count("krpc_oversized");
+    auto salvaged = salvage_krpc(hop, payload, why);
+    if (!salvaged) return count("udp_bencode_not_krpc");
+    count("krpc_malformed");
+    return sink_(std::move(*salvaged));
+  }
+  KrpcEvent e;
+  e.hop = hop;
+  if (const auto* q = std::get_if<KrpcQuery>(&m.value())) {
+    e.kind = KrpcKind::query;
+    e.method = q->method_name;
+    e.transaction_id = q->transaction_id;
+    e.node_id = q->id;
+    e.info_hash = q->info_hash;
+    e.target = q->target;
+    e.token = q->token;
+    e.port = q->port;
+    e.implied_port = q->implied_port;
+    e.version = q->version;
+  } else if (const auto* r = std::get_if<KrpcResponse>(&m.value())) {
+    e.kind = KrpcKind::response;
+    e.transaction_id = r->transaction_id;
+    e.node_id = r->id;
+    e.values = r->values;
+    e.nodes = r->nodes;
+    e.nodes.insert(e.nodes.end(), r->nodes6.begin(), r->nodes6.end());
+    if (r->samples) e.samples = *r->samples;
+    e.token = r->token;
+    e.version = r->version;
+  } else {
+    const auto& err = std::get<KrpcError>(m.value());
+    e.kind = KrpcKind::error;
+    e.transaction_id = err.transaction_id;
+    e.error_code = err.code;
+    e.error_message = err.message;
+    e.version = err.version;
+  }
+  sink_(std::move(e));
+}
+
 void Extractor::udp(double t, const Packet& p) {
   Hop hop{t, {p.src, p.src_port}, {p.dst, p.dst_port}, Carrier::udp};
   if (udp_tracker(hop, p.payload)) return;
   if (ed2k_datagram(hop, p.payload, {sink_, [this](const std::string& w) { count(w); }})) return;
-  if (p.payload.front() == 'd') {
-    auto m = decode_krpc(p.payload);
-    if (!m) {
-      // Over a limit is KRPC that is too big (a node handing out thousands
-      // of values), not something else that happens to start with 'd'.
-      auto e = m.error();
-      return count(e == errc::too_many_items || e == errc::oversized || e == errc::bencode_too_many_tokens
-                       ? "krpc_oversized"
-                       : "udp_bencode_not_krpc");
-    }
-    KrpcEvent e{hop, KrpcKind::query, "", std::nullopt, {}, {}, {}, std::nullopt};
-    if (const auto* q = std::get_if<KrpcQuery>(&m.value())) {
-      e.kind = KrpcKind::query;
-      e.method = q->method_name;
-      e.info_hash = q->info_hash;
-      e.version = q->version;
-    } else if (const auto* r = std::get_if<KrpcResponse>(&m.value())) {
-      e.kind = KrpcKind::response;
-      e.values = r->values;
-      e.nodes = r->nodes;
-      e.nodes.insert(e.nodes.end(), r->nodes6.begin(), r->nodes6.end());
-      if (r->samples) e.samples = *r->samples;
-      e.version = r->version;
-    } else {
-      e.kind = KrpcKind::error;
-      e.version = std::get<KrpcError>(m.value()).version;
-    }
-    sink_(e);
-    return;
-  }
+  if (p.payload.front() == 'd') return krpc(hop, p.payload);
   auto h = decode_utp(p.payload);
   if (!h) return;  // some other UDP protocol
   auto [f, i] = flow_for(p, Carrier::utp, t);

@@ -58,6 +58,44 @@ TEST_F(PassiveUdpTracker, SampleInfohashesResponseListsItsSamples) {
   EXPECT_EQ(to_json(events[0]).at("samples").size(), 2u);
 }
 
+TEST_F(PassiveUdpTracker, AnnouncePeerRecordsWhoAskedWithWhichTokenAndPort) {
+  std::string id(20, 'q'), ih(20, 'h');
+  auto body = "d1:ad2:id20:" + id + "12:implied_porti1e9:info_hash20:" + ih + "4:porti51413e5:token3:tok" +
+              "e1:q13:announce_peer1:t2:\x01\xff" "1:y1:qe";
+  x.packet(1, decode_ip(testlib::udp_datagram({kClient, kTracker}, body)).value());
+  ASSERT_EQ(events.size(), 1u);
+  auto j = to_json(events[0]);
+  EXPECT_EQ(j.at("tid"), "01ff");
+  EXPECT_EQ(j.at("id"), NodeId::from_bytes(id).value().hex());
+  EXPECT_EQ(j.at("token"), "746f6b");
+  EXPECT_EQ(j.at("port"), 51413);
+  EXPECT_EQ(j.at("implied_port"), true);
+  EXPECT_FALSE(j.contains("defect"));
+}
+
+TEST_F(PassiveUdpTracker, AnErrorRecordsItsCodeAndMessage) {
+  x.packet(1, decode_ip(testlib::udp_datagram({kTracker, kClient}, "d1:eli203e14:Protocol Errore1:t2:aa1:y1:ee")).value());
+  ASSERT_EQ(events.size(), 1u);
+  auto j = to_json(events[0]);
+  EXPECT_EQ(j.at("kind"), "error");
+  EXPECT_EQ(j.at("error_code"), 203);
+  EXPECT_EQ(j.at("error_message"), "Protocol Error");
+}
+
+TEST_F(PassiveUdpTracker, AMalformedKrpcMessageIsRecordedWithItsDefectAndCounted) {
+  std::string nodes = std::string(20, 'n') + std::string{10, 0, 0, 1, 0x1a, static_cast<char>(0xe1)} + "abc";
+  x.packet(1, decode_ip(testlib::udp_datagram({kTracker, kClient}, "d1:rd2:id20:" + std::string(20, 'i') + "5:nodes29:" +
+                                                                          nodes + "e1:t2:aa1:y1:re"))
+                  .value());
+  x.packet(2, decode_ip(testlib::udp_datagram({kTracker, kClient}, "d1:xi1ee")).value());
+  ASSERT_EQ(events.size(), 1u);
+  auto j = to_json(events[0]);
+  EXPECT_EQ(j.at("defect"), "nodes is 29 bytes, not a multiple of 26");
+  EXPECT_EQ(j.at("nodes").size(), 1u);
+  EXPECT_EQ(x.anomalies().at("krpc_malformed"), 1u);
+  EXPECT_EQ(x.anomalies().at("udp_bencode_not_krpc"), 1u);
+}
+
 TEST_F(PassiveUdpTracker, AnnounceAndReplyMatchedByTransactionId) {
   connect(0x1122334455667788);
   send(kClient, kTracker, UdpTrackerRequest{announce(0x1122334455667788, 8)});

@@ -212,8 +212,10 @@ TEST_F(HoneynetFixture, KrpcQueriesAndHandshakesNameInfoHashesAndClients) {
   auto ih = InfoHash::from_hex("0123456789abcdef0123456789abcdef01234567").value();
   for (std::size_t i = 0; i < 100; ++i) {
     send(static_cast<double>(i), spread_source(i), 6881, "d1:q9:get_peerse");  // counted as krpc
-    KrpcEvent k{{static_cast<double>(i), {spread_source(i), 6881}, {kTarget, 6881}, Carrier::udp}, KrpcKind::query, "get_peers",
-                ih, {}, {}, {}, std::nullopt};
+    KrpcEvent k;
+    k.hop = {static_cast<double>(i), {spread_source(i), 6881}, {kTarget, 6881}, Carrier::udp};
+    k.method = "get_peers";
+    k.info_hash = ih;
     hn.event(k);
   }
   auto pid = PeerId::from_bytes("-TR3000-abcdefghijkl").value();
