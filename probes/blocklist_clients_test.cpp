@@ -156,7 +156,8 @@ class BlocklistClient : public ::testing::Test {
   // A crawl of `peers` anti-P2P peers (each accepted a random infohash), in
   // runs of consecutive addresses, as record files `p2pscope serve` and
   // `diagnose` read. Returns the path; *ranges gets their addresses.
-  fs::path anti_p2p_crawl(int peers, std::vector<IpRange>* ranges);
+  // `peers` IPv4 anti-P2P peers in runs of three, then `v6_peers` IPv6 ones.
+  fs::path anti_p2p_crawl(int peers, std::vector<IpRange>* ranges, int v6_peers = 0);
   void wait_for_port(int port);
 
   fs::path dir_;
@@ -337,13 +338,15 @@ TEST_F(BlocklistClient, IpsetRestoresOurSetsEntryForEntry) {
   EXPECT_EQ(v6, 1u);  // 2001:db8::/112
 }
 
-fs::path BlocklistClient::anti_p2p_crawl(int peers, std::vector<IpRange>* ranges) {
+fs::path BlocklistClient::anti_p2p_crawl(int peers, std::vector<IpRange>* ranges, int v6_peers) {
   auto file = dir_ / "crawl.jsonl";
   std::ofstream out(file);
   auto ih = InfoHash::from_bytes(std::string(20, 'h')).value();
-  for (int i = 0; i < peers; ++i) {
-    // 45.0.x.y: runs of three addresses with a gap of one, so merging matters
-    auto a = IpAddress::v4(0x2d000000u + static_cast<std::uint32_t>(i / 3 * 4 + i % 3 + 1));
+  for (int i = 0; i < peers + v6_peers; ++i) {
+    // 45.0.x.y: runs of three addresses with a gap of one, so merging matters;
+    // then 2a05:d0::<n> (global unicast, written only into records here)
+    auto a = i < peers ? IpAddress::v4(0x2d000000u + static_cast<std::uint32_t>(i / 3 * 4 + i % 3 + 1))
+                       : IpAddress::parse("2a05:d0::" + std::to_string(i - peers + 1)).value();
     Observation o;
     o.info_hash = ih;
     o.peer = {a, 6881};
@@ -402,10 +405,11 @@ TEST_F(BlocklistClient, TransmissionFetchesTheServedFeedWhenPushedAndHoldsItsRul
 }
 
 // Issue 27: `p2pscope push` logs in to qBittorrent's WebUI with credentials
-// from a file and bans every anti-P2P peer; qBittorrent's own API lists them.
+// from a file and bans every anti-P2P peer, IPv4 and IPv6; qBittorrent's own
+// API lists them.
 TEST_F(BlocklistClient, QBittorrentShowsThePushedBansThroughItsOwnApi) {
   std::vector<IpRange> anti;
-  auto crawl = anti_p2p_crawl(60, &anti);
+  auto crawl = anti_p2p_crawl(60, &anti, 6);
   std::string out;
   auto verdicts = dir_ / "verdicts.jsonl";
   ASSERT_EQ(run({P2PSCOPE_BINARY, "diagnose", "--report", "none", "-o", verdicts.string(), crawl.string()}, &out), 0) << out;
@@ -430,7 +434,7 @@ TEST_F(BlocklistClient, QBittorrentShowsThePushedBansThroughItsOwnApi) {
   fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
   ASSERT_EQ(run({P2PSCOPE_BINARY, "push", "--qbittorrent", "http://127.0.0.1:18080", "--credentials", secret.string(),
                  verdicts.string()}, &out), 0) << out;
-  EXPECT_NE(out.find("60 of the 60 pushed"), std::string::npos) << out;
+  EXPECT_NE(out.find("66 of the 66 pushed"), std::string::npos) << out;
   // Ask qBittorrent ourselves, without p2pscope in the way.
   ASSERT_EQ(run({"python3", "-c", R"py(
 import http.cookiejar, urllib.parse, urllib.request, json

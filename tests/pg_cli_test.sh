@@ -54,6 +54,37 @@ verdicts=$(psql -XqAt "$db" -c "SELECT count(*) FROM verdict")
 expect 0 "$bin" blocklist --db "$db" -f cidr --classes byte_order --classes unreachable -o "$tmp/list.cidr"
 contains "verdict(s)"
 contains "blocklist export 1"
+# serve over the database (issue 27): it diagnoses the stored records as
+# diagnose does, so its feed holds what blocklist writes from a diagnosis of
+# the same records exported; /health says all is well.
+expect 0 "$bin" db export --db "$db" -o "$tmp/all.jsonl"
+expect 0 "$bin" diagnose --report none -o "$tmp/fresh.jsonl" "$tmp/all.jsonl"
+classes=()
+for c in $(python3 -c 'import json,sys; print(" ".join(sorted({json.loads(l)["verdict"] for l in open(sys.argv[1])})))' \
+  "$tmp/fresh.jsonl"); do classes+=(--classes "$c"); done
+expect 0 "$bin" blocklist -f cidr "${classes[@]}" -o "$tmp/fresh.cidr" "$tmp/fresh.jsonl"
+"$bin" serve --db "$db" --listen 127.0.0.1:18413 --refresh 0 "${classes[@]}" >"$tmp/serve.log" 2>&1 &
+serve_pid=$!
+python3 - "$tmp" <<'PY' || fail_check "serve --db: $(tail -3 "$tmp/serve.log")"
+import json, sys, time, urllib.request
+tmp = sys.argv[1]
+for _ in range(200):
+    try:
+        health = json.load(urllib.request.urlopen("http://127.0.0.1:18413/health", timeout=2))
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("serve never answered")
+served = urllib.request.urlopen("http://127.0.0.1:18413/blocklist.cidr", timeout=5).read().decode()
+rules = lambda text: sorted(l for l in text.splitlines() if l and not l.startswith("#"))
+written = rules(open(tmp + "/fresh.cidr").read())
+if rules(served) != written or len(written) < 3:
+    sys.exit("served %s, blocklist wrote %s" % (rules(served), written))
+if health.get("status") != "ok":
+    sys.exit("health: %s" % health)
+PY
+kill "$serve_pid"; wait "$serve_pid" 2>/dev/null
 [[ $(psql -XqAt "$db" -c "SELECT content_sha256 || ' ' || rules FROM blocklist_export WHERE id = 1") == \
    "$(sha256sum <"$tmp/list.cidr" | cut -d' ' -f1) $(grep -vc '^#' "$tmp/list.cidr")" ]] ||
   fail_check "blocklist_export does not describe the file written"
