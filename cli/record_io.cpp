@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -23,8 +24,8 @@ void keep(Record&& r, RecordInputs& in) {
   else if (auto* p = std::get_if<ProbeResult>(&r)) in.probes.push_back(std::move(*p));
   else if (auto* d = std::get_if<Verdict>(&r)) in.verdicts.push_back(std::move(*d));
   else if (auto* n = std::get_if<DhtNodeSeen>(&r)) in.dht_nodes.push_back(std::move(*n));
-  else if (auto* p = std::get_if<PassiveRecord>(&r); p && p->type == "passive_honeynet_event")
-    in.honeynet_events.push_back(nlohmann::json::parse(p->body, nullptr, false));
+  else if (auto* pr = std::get_if<PassiveRecord>(&r); pr && pr->type == "passive_honeynet_event")
+    in.honeynet_events.push_back(nlohmann::json::parse(pr->body, nullptr, false));
   else ++in.other;
 }
 
@@ -58,6 +59,14 @@ bool read_records(const std::vector<std::string>& files, RecordInputs& in, const
 }
 
 bool read_harness_report(const std::string& file, const char* cmd, std::vector<nlohmann::json>& out) {
+  // A harness session's report.json holds every capture: tens of MiB for a
+  // long session, never near this.
+  constexpr std::uintmax_t kMaxBytes = std::uintmax_t{1} << 30;
+  std::error_code ec;
+  if (auto size = std::filesystem::file_size(file, ec); !ec && size > kMaxBytes) {
+    std::cerr << "p2pscope " << cmd << ": " << file << " is " << size << " bytes, more than a harness report can be (1 GiB)\n";
+    return false;
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     std::cerr << "p2pscope " << cmd << ": " << file << ": " << std::strerror(errno) << "\n";
