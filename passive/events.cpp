@@ -192,9 +192,7 @@ class Writer {
   }
   void signed_num(std::string_view k, std::int64_t v) {
     key(k);
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out_.append(buf, r.ptr);
+    digits(v);
   }
   void real(std::string_view k, double v) {
     key(k);
@@ -296,7 +294,8 @@ class Writer {
     out_.append("\":", 2);
     first_ = false;
   }
-  void digits(std::uint64_t v) {
+  template <class Int>
+  void digits(Int v) {
     char buf[24];
     auto r = std::to_chars(buf, buf + sizeof buf, v);
     out_.append(buf, r.ptr);

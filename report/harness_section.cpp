@@ -19,8 +19,7 @@ std::string run_label(const json& r) {
 }
 
 std::string verdict_cell(const std::string& v) {
-  std::string_view colour = v == "clean" ? "normal" : v == "creates_bogus_peers" ? "anti_p2p" : "unknown";
-  return "<span class=\"verdict\" style=\"background:" + std::string(colour_of(colour)) + "\">" + escape(v) + "</span>";
+  return badge(v, v == "clean" ? "normal" : v == "creates_bogus_peers" ? "anti_p2p" : "unknown");
 }
 
 std::vector<std::string> table5_row(const json& r, const std::string& route, const json& row, double out_unroutable) {

@@ -8,8 +8,8 @@
 namespace p2pscope::report {
 namespace {
 
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-Endpoint ep(const char* s) { return Endpoint::parse(s).value(); }
+using testing::has;
+using testing::ep;
 
 // Client runs as p2pscope harness writes them (harness::to_json), drawn alone.
 class ReportHarness : public ::testing::Test {

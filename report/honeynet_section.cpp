@@ -29,16 +29,11 @@ std::string event_label(const json& e) {
   return text_field(e, "target") + " " + utc_text(num_field(e, "start")).substr(0, 16);
 }
 
-std::string event_anchor(const json& e) {
-  std::string out = "event-";
-  for (char c : text_field(e, "event")) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
-  return out;
-}
+std::string event_anchor(const json& e) { return html_id("event-", text_field(e, "event")); }
 
 std::string classification_badge(const std::string& c) {
   // The event classes take the colours of the verdicts they correspond to.
-  std::string_view colour_name = c == "anti_p2p" ? "anti_p2p" : c == "forged_sources" ? "bogus_unroutable" : "byte_order";
-  return "<span class=\"verdict\" style=\"background:" + std::string(colour_of(colour_name)) + "\">" + escape(c) + "</span>";
+  return badge(c, c == "anti_p2p" ? "anti_p2p" : c == "forged_sources" ? "bogus_unroutable" : "byte_order");
 }
 
 std::vector<std::string> event_row(const json& e) {
@@ -80,18 +75,10 @@ std::string interval_chart(const json& e) {
 }
 
 std::string u_over_events(const std::vector<const json*>& events) {
-  std::vector<std::pair<std::string, double>> bins;
-  for (int i = 0; i < 10; ++i) {
-    char label[16];
-    std::snprintf(label, sizeof label, "%.1f-%.1f", i / 10.0, (i + 1) / 10.0);
-    bins.emplace_back(label, 0);
-  }
-  for (const auto* e : events) {
-    double u = std::clamp(num_field(*e, "u"), 0.0, 1.0);
-    ++bins[std::min<std::size_t>(9, static_cast<std::size_t>(u * 10))].second;
-  }
+  std::vector<double> us;
+  for (const auto* e : events) us.push_back(num_field(*e, "u"));
   return histogram({"U metric over the events (the study's Fig. 6), " + number(static_cast<double>(events.size())) + " events",
-                    "U = unique /24s / unique sources; the study reads U below 0.5 as anti-P2P", bins});
+                    "U = unique /24s / unique sources; the study reads U below 0.5 as anti-P2P", u_bins(us)});
 }
 
 std::string mix_chart(const std::vector<const json*>& events, const char* field, const std::string& title,

@@ -10,7 +10,7 @@
 namespace p2pscope::report {
 namespace {
 
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using testing::has;
 
 // Events as p2pscope passive writes them (passive::to_json), drawn alone.
 class ReportHoneynet : public ::testing::Test {

@@ -51,24 +51,14 @@ std::vector<Bar> top_bars(const std::map<std::string, Group>& groups, std::size_
 }
 
 std::string u_histogram(const probes::Diagnosis& d) {
-  std::vector<std::pair<std::string, double>> bins;
-  for (int i = 0; i < 10; ++i) {
-    char label[16];
-    std::snprintf(label, sizeof label, "%.1f-%.1f", i / 10.0, (i + 1) / 10.0);
-    bins.emplace_back(label, 0);
-  }
-  std::size_t counted = 0;
-  for (const auto& s : d.sources) {
-    if (s.cluster.unique_ips < 2) continue;  // one address says nothing about clustering
-    auto bin = std::min<std::size_t>(9, static_cast<std::size_t>(s.cluster.u * 10));
-    ++bins[bin].second;
-    ++counted;
-  }
-  if (!counted) return "";
-  return histogram({"U metric of the sources that handed out two or more addresses (" + number(static_cast<double>(counted)) +
+  std::vector<double> us;
+  for (const auto& s : d.sources)
+    if (s.cluster.unique_ips >= 2) us.push_back(s.cluster.u);  // one address says nothing about clustering
+  if (us.empty()) return "";
+  return histogram({"U metric of the sources that handed out two or more addresses (" + number(static_cast<double>(us.size())) +
                         ")",
                     "U = unique /24s (IPv6: /64s) / unique addresses; below 0.5 the study calls an anti-P2P event",
-                    bins});
+                    u_bins(us)});
 }
 
 }  // namespace

@@ -45,10 +45,7 @@ summary{cursor:pointer}pre{white-space:pre-wrap;font-size:12px;margin:4px 0}
 </style></head><body>
 )";
 
-std::string verdict_badge(VerdictKind k) {
-  return "<span class=\"verdict\" style=\"background:" + std::string(colour_of(to_string(k))) + "\">" +
-         std::string(to_string(k)) + "</span>";
-}
+std::string verdict_badge(VerdictKind k) { return badge(to_string(k), to_string(k)); }
 
 std::string summary_section(const ReportInputs& in) {
   std::map<VerdictKind, std::size_t> counts;
@@ -157,10 +154,27 @@ std::string utc_text(double seconds) {
   return buf;
 }
 
-std::string anchor_of(const Endpoint& e) {
-  std::string out = "peer-";
-  for (char c : e.to_string()) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
+std::string anchor_of(const Endpoint& e) { return html_id("peer-", e.to_string()); }
+
+std::string html_id(std::string_view prefix, std::string_view text) {
+  std::string out(prefix);
+  for (char c : text) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
   return out;
+}
+
+std::string badge(std::string_view text, std::string_view colour) {
+  return "<span class=\"verdict\" style=\"background:" + std::string(colour_of(colour)) + "\">" + escape(text) + "</span>";
+}
+
+std::vector<std::pair<std::string, double>> u_bins(const std::vector<double>& us) {
+  std::vector<std::pair<std::string, double>> bins;
+  for (int i = 0; i < 10; ++i) {
+    char label[16];
+    std::snprintf(label, sizeof label, "%.1f-%.1f", i / 10.0, (i + 1) / 10.0);
+    bins.emplace_back(label, 0);
+  }
+  for (double u : us) ++bins[std::min<std::size_t>(9, static_cast<std::size_t>(std::clamp(u, 0.0, 1.0) * 10))].second;
+  return bins;
 }
 
 std::string percent_text(double share) {

@@ -12,6 +12,7 @@
 namespace p2pscope::report::testing {
 
 inline Endpoint ep(const char* s) { return Endpoint::parse(s).value(); }
+inline bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 class SmallCrawl : public ::testing::Test {
  protected:

@@ -9,7 +9,7 @@
 namespace p2pscope::report {
 namespace {
 
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using testing::has;
 
 class Report : public testing::SmallCrawl {
  protected:

@@ -27,6 +27,15 @@ const nlohmann::json& object_field(const nlohmann::json& j, std::string_view key
 const nlohmann::json& array_field(const nlohmann::json& j, std::string_view key);   // [] when missing
 // "2026-12-06 10:20:00" (UTC) for seconds since the epoch.
 std::string utc_text(double seconds);
+// A label on a coloured ground (colour_of(colour)): a verdict, an event's
+// class, a client run's verdict. text is escaped here.
+std::string badge(std::string_view text, std::string_view colour);
+// An HTML id: prefix, then text with every character but letters and
+// digits turned into '-' ("peer-1-2-3-4-6881").
+std::string html_id(std::string_view prefix, std::string_view text);
+// U values counted in tenths, labelled "0.0-0.1" ... "0.9-1.0" (a value
+// outside [0, 1] counts at the nearer end): the histograms of U.
+std::vector<std::pair<std::string, double>> u_bins(const std::vector<double>& us);
 
 std::string crawl_section(const ReportInputs& in, const ReportOptions& opt);      // crawl_section.cpp
 std::string breakdown_section(const ReportInputs& in);                             // crawl_section.cpp
