@@ -92,14 +92,17 @@ void EmuleLab::probe_and_diagnose(const lab::LabUp& lab, const json& truth) {
   std::set<Endpoint> amuleds;
   for (const auto* p : lab::amule_daemons(lab.plan)) amuleds.insert(p->endpoint);
   std::size_t hellos = 0, no_such_file = 0;
+  std::string seen;  // every probe of a daemon, for the failure message
   for (const auto& r : records_of<ProbeResult>(probes)) {
     if (!amuleds.count(r.peer)) continue;
+    seen += "\n  " + r.peer.to_string() + " " + std::string(to_string(r.probe)) + " " +
+            std::string(to_string(r.outcome)) + " " + json(r.evidence).dump();
     if (r.probe == ProbeKind::ed2k_hello && r.outcome == ProbeOutcome::positive && r.evidence.at("client") == "aMule 2.3.3") ++hellos;
     if (r.probe == ProbeKind::fake_file && r.outcome == ProbeOutcome::negative && r.evidence.at("answer") == "no_such_file")
       ++no_such_file;
   }
-  EXPECT_EQ(hellos, amuleds.size());
-  EXPECT_EQ(no_such_file, amuleds.size());
+  EXPECT_EQ(hellos, amuleds.size()) << seen;
+  EXPECT_EQ(no_such_file, amuleds.size()) << seen;
   const auto &anti = scores[VerdictKind::anti_p2p], &rev = scores[VerdictKind::byte_order];
   std::cout << "eMule verdicts: anti_p2p precision " << anti.correct << "/" << anti.predicted << " recall " << anti.correct
             << "/" << anti.actual << "; byte_order precision " << rev.correct << "/" << rev.predicted << " recall "

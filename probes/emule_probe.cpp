@@ -124,10 +124,8 @@ ProbeResult base(const Endpoint& peer, const Md4& file, ProbeKind kind, ProbeOut
   return r;
 }
 
-}  // namespace
-
-awaitable<EmuleContact> contact_emule_peer(Endpoint peer, std::optional<Md4> fake_file, const EmuleProbeConfig& cfg,
-                                           RateGate& gate) {
+awaitable<EmuleContact> contact_once(Endpoint peer, std::optional<Md4> fake_file, const EmuleProbeConfig& cfg,
+                                     RateGate& gate) {
   EmuleContact c;
   if (auto why = detail::never_contact(peer, cfg.contact_special_purpose)) {
     c.why = *why;
@@ -154,6 +152,21 @@ awaitable<EmuleContact> contact_emule_peer(Endpoint peer, std::optional<Md4> fak
   if (c.hello == ProbeOutcome::positive && fake_file) co_await ask_fake(talk, *fake_file, cfg, c);
   error_code ignored;
   s.shutdown(tcp::socket::shutdown_both, ignored);
+  co_return c;
+}
+
+}  // namespace
+
+awaitable<EmuleContact> contact_emule_peer(Endpoint peer, std::optional<Md4> fake_file, const EmuleProbeConfig& cfg,
+                                           RateGate& gate) {
+  auto c = co_await contact_once(peer, fake_file, cfg, gate);
+  for (unsigned n = 2; n <= cfg.hello_attempts && c.connect == ProbeOutcome::positive &&
+                       c.hello == ProbeOutcome::timeout;
+       ++n) {
+    co_await sleep_for(cfg.retry_pause);
+    c = co_await contact_once(peer, fake_file, cfg, gate);
+    c.attempts = n;
+  }
   co_return c;
 }
 
@@ -186,6 +199,7 @@ std::vector<ProbeResult> emule_liveness_results(const Endpoint& peer, const Md4&
   auto hello = base(peer, file, ProbeKind::ed2k_hello, c.hello);
   hello.rtt_ms = c.hello_ms;
   if (c.theirs) hello.evidence = hello_fingerprint(*c.theirs);
+  if (c.attempts > 1) hello.evidence["attempts"] = std::to_string(c.attempts);
   if (!c.why.empty()) hello.evidence["why"] = c.why;
   if (c.hello != ProbeOutcome::positive && crypt == CryptRequired::yes)
     hello.evidence["crypt_required"] = "its source says it accepts only obfuscated connections: not probed in plaintext";

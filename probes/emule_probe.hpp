@@ -44,6 +44,12 @@ struct EmuleProbeConfig {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds hello_timeout{8000};
   std::chrono::milliseconds answer_timeout{8000};  // for the answer to the fake-hash request
+  // A peer that took the connection but let the hello deadline pass is
+  // busy, not proven dead (a single-threaded aMule under load): it is asked
+  // again, on a new connection, up to this many contacts in all, after a
+  // pause. No fake hash was sent on such a contact, so the budget holds.
+  unsigned hello_attempts = 2;
+  std::chrono::milliseconds retry_pause{3000};
   ed2k::Limits limits{.max_frame = 1 << 18, .max_unpacked = 1 << 18};
   bool contact_special_purpose = false;     // tests on loopback only: real probes never contact bogons
 };
@@ -72,10 +78,12 @@ struct EmuleContact {
   std::vector<std::string> transcript;         // frames after our hello, named, in order (at most 64)
   std::string why;                             // what ended it early
   bool skipped = false;                        // never contacted: special-purpose address or port 0
+  unsigned attempts = 1;                       // contacts made (EmuleProbeConfig::hello_attempts)
 };
 
 // Connects, says hello and, when fake_file is given and the peer answered
-// the hello, asks for that hash with SETREQFILEID.
+// the hello, asks for that hash with SETREQFILEID. A hello that timed out
+// is tried again (hello_attempts); the last contact is returned.
 net::awaitable<EmuleContact> contact_emule_peer(Endpoint peer, std::optional<ed2k::Md4> fake_file,
                                                 const EmuleProbeConfig& cfg, net::RateGate& gate);
 

@@ -54,6 +54,7 @@ class EmuleProbe : public ::testing::Test {
     cfg_.connect_timeout = std::chrono::milliseconds(1000);
     cfg_.hello_timeout = std::chrono::milliseconds(800);
     cfg_.answer_timeout = std::chrono::milliseconds(800);
+    cfg_.retry_pause = std::chrono::milliseconds(50);
   }
   EmuleContact contact(const Endpoint& to, std::optional<Md4> fake) {
     std::optional<EmuleContact> out;
@@ -148,8 +149,30 @@ TEST_F(EmuleProbe, ASilentListenerTimesOutAndTheFakeProbeProvesNothing) {
   asio::co_spawn(io_, testlib::serve_hostile_http(a, testlib::HttpMisbehaviour::silent), asio::detached);
   auto c = contact(at(a), fake_);
   EXPECT_EQ(c.hello, ProbeOutcome::timeout);
+  EXPECT_EQ(c.attempts, 2u);
   EXPECT_EQ(c.fake, FakeFileAnswer::not_asked);
   EXPECT_EQ(fake_file_result(at(a), real_, fake_, c).outcome, ProbeOutcome::timeout);
+}
+
+// A peer too busy to answer the first hello in time answers the second
+// contact: it is a live eMule peer, and the fake hash is asked only there.
+awaitable<void> busy_once_then_answer(tcp::acceptor& a, Heard& heard) {
+  error_code ec;
+  auto first = co_await a.async_accept(use_ec(ec));
+  if (ec) co_return;
+  co_await serve_recording_peer(a, heard);
+}
+
+TEST_F(EmuleProbe, APeerThatMissesTheHelloDeadlineOnceIsAskedAgain) {
+  auto a = testlib::loopback_acceptor(io_);
+  Heard heard;
+  asio::co_spawn(io_, busy_once_then_answer(a, heard), asio::detached);
+  auto c = contact(at(a), fake_);
+  EXPECT_EQ(c.attempts, 2u);
+  EXPECT_EQ(c.hello, ProbeOutcome::positive);
+  EXPECT_EQ(c.fake, FakeFileAnswer::no_such_file);
+  EXPECT_EQ(heard.frames.size(), 2u) << "one hello and one fake hash on the second contact";
+  EXPECT_EQ(emule_liveness_results(at(a), real_, c).at(1).evidence.at("attempts"), "2");
 }
 
 TEST_F(EmuleProbe, AFrameHeaderClaiming100MiBEndsTheContactWithoutReadingIt) {
