@@ -102,6 +102,19 @@ std::string reference_binary(const std::string& given) {
   return "p2pscope-reference-client";
 }
 
+// KTorrent's driver: $P2PSCOPE_KTORRENT_CLIENT, next to this binary, or in
+// the build tree's taint-harness/ktorrent/ (built only with libktorrent-dev).
+std::string ktorrent_binary() {
+  std::error_code ec;
+  if (const char* env = std::getenv("P2PSCOPE_KTORRENT_CLIENT"); env && *env) return fs::absolute(env, ec).string();
+  auto self = fs::read_symlink("/proc/self/exe", ec).parent_path();
+  for (const auto& candidate :
+       {self / "p2pscope-ktorrent-client", self / "../taint-harness/ktorrent/p2pscope-ktorrent-client"}) {
+    if (fs::exists(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
+  }
+  return "p2pscope-ktorrent-client";
+}
+
 // The eMule reference peer lives next to the reference client.
 std::string emule_reference_binary(const std::string& reference) {
   auto ref = fs::path(reference_binary(reference));
@@ -122,6 +135,9 @@ std::string how_to_get(const ClientDriver& d) {
                                                               {"aria2", "aria2"},
                                                               {"amule", "amule-daemon amule-utils"}};
   if (auto it = packages.find(d.name); it != packages.end()) return "install it with: apt-get install " + it->second;
+  if (d.name == "ktorrent")
+    return "p2pscope builds it when libktorrent's development files are installed: apt-get install libktorrent-dev "
+           "(scripts/setup.sh does), then build again; P2PSCOPE_KTORRENT_CLIENT names another copy";
   return "it is built with p2pscope (scripts/demo.sh builds it; or cmake --build BUILD --target "
          "p2pscope-reference-client, or cmake --install); --reference PATH or P2PSCOPE_REFERENCE_CLIENT names "
          "another copy";
@@ -133,6 +149,7 @@ std::string how_to_get(const ClientDriver& d) {
 // error, as is an unknown name.
 StatusOr<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std::string>& skipped) {
   auto builtin = builtin_drivers(reference_binary(a.reference));
+  builtin.push_back(ktorrent_driver(ktorrent_binary()));
   builtin.push_back(amule_driver());
   std::vector<ClientDriver> out;
   if (a.clients.empty() && a.command.empty() && a.controls.empty()) {
@@ -154,7 +171,8 @@ StatusOr<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std
     auto it = std::find_if(builtin.begin(), builtin.end(), [&](const ClientDriver& d) { return d.name == name; });
     if (it == builtin.end())
       return fail(errc::bad_value,
-                  "unknown client '" + name + "' (known: transmission, qbittorrent, deluge, rtorrent, aria2, reference, amule)");
+                  "unknown client '" + name +
+                      "' (known: transmission, qbittorrent, deluge, rtorrent, aria2, reference, ktorrent, amule)");
     if (auto st = named(*it); !st) return st.error();
   }
   for (const auto& mode : a.controls) {
@@ -298,7 +316,8 @@ void add_harness(CLI::App& app, int* exit_code) {
       "Run real BitTorrent and eMule clients in a sandbox, feed them peers, and report every peer they give out that they were "
       "never given (byte-order bugs, unchecked propagation)");
   sub->add_option("--client", a->clients,
-                  "Client to test (repeatable): transmission, qbittorrent, deluge, rtorrent, aria2, reference (BitTorrent), "
+                  "Client to test (repeatable): transmission, qbittorrent, deluge, rtorrent, aria2, reference, ktorrent "
+                  "(BitTorrent; ktorrent is libktorrent run by p2pscope-ktorrent-client, built with libktorrent-dev), "
                   "amule (eMule: aMule 2.3.3 with a second amuled as the seeder). "
                   "Default: every installed one, unless --control or --command names what to run");
   sub->add_option("--control", a->controls,

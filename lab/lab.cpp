@@ -94,7 +94,10 @@ StatusOr<LabUp> lab_up(const Scenario& s, const LabOptions& opt) {
   const auto& dir = opt.state_dir;
 
   say("creating the network namespace");
-  P2PSCOPE_TRY(box, Sandbox::create({dir, plan.addresses(), std::nullopt}));
+  SandboxSpec spec;
+  spec.state_dir = dir;
+  spec.addresses = plan.addresses();
+  P2PSCOPE_TRY(box, Sandbox::create(spec));
   auto fail = [&](std::string why, Error e) -> StatusOr<LabUp> {
     (void)box.destroy();
     return why.empty() ? e : e.within(why);

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -181,6 +182,28 @@ std::vector<pid_t> processes_in_netns(std::uint64_t inode) {
   return out;
 }
 
+namespace {
+
+// Each address's local route gets the preferred source: the kernel takes a
+// local route's prefsrc as the source of an unbound socket. IPv4's route is
+// replaced in place; IPv6 keeps a route without the source beside one
+// with it (replace adds), so its route is deleted and added again.
+void write_unbound_sources(std::ostream& batch, const SandboxSpec& spec) {
+  for (const auto& a : spec.addresses) {
+    const auto& src = a.is_v4() ? spec.unbound_source4 : spec.unbound_source6;
+    if (!src || *src == a) continue;
+    if (a.is_v4())
+      batch << "route replace local " << a.to_string() << " dev lo table local proto kernel scope host src "
+            << src->to_string() << "\n";
+    else
+      batch << "route del local " << a.to_string() << " dev lo table local\n"
+            << "route add local " << a.to_string() << " dev lo table local proto kernel metric 0 src "
+            << src->to_string() << "\n";
+  }
+}
+
+}  // namespace
+
 StatusOr<Sandbox> Sandbox::create(const SandboxSpec& spec) {
   if (auto old = attach(spec.state_dir)) {
     P2PSCOPE_CHECK(old.value().destroy());
@@ -197,11 +220,21 @@ StatusOr<Sandbox> Sandbox::create(const SandboxSpec& spec) {
   plan.batch = (spec.state_dir / "addresses.batch").string();
   {
     std::ofstream batch(plan.batch);
-    for (const auto& a : spec.addresses)
-      // nodad: an IPv6 address is usable at once, even as a route's source
-      // (while tentative it is not, and "route add ... src" fails).
+    // nodad: an IPv6 address is usable at once, even as a route's source
+    // (while tentative it is not, and "route add ... src" fails).
+    auto add = [&batch](const IpAddress& a) {
       batch << "addr add " << a.to_string() << (a.is_v4() ? "/32 dev lo\n" : "/128 dev lo nodad\n");
+    };
+    // unbound_source6 goes last: the kernel lists IPv6 addresses newest
+    // first, and a program that takes the first global one as its own
+    // (libktorrent's CurrentIPv6Address) then takes it.
+    for (const auto& a : spec.addresses)
+      if (a != spec.unbound_source6) add(a);
+    if (spec.unbound_source6 &&
+        std::find(spec.addresses.begin(), spec.addresses.end(), *spec.unbound_source6) != spec.addresses.end())
+      add(*spec.unbound_source6);
     if (spec.route6_source) batch << "route add ::/0 dev lo src " << spec.route6_source->to_string() << "\n";
+    write_unbound_sources(batch, spec);
     if (!batch) return fail(sys_error(EIO), "writing " + plan.batch);
   }
 

@@ -38,6 +38,13 @@ struct SandboxSpec {
   // source as their own address. A packet to any other address loops back
   // into the namespace and is dropped there, so nothing leaves.
   std::optional<IpAddress> route6_source;
+  // When set (each one of `addresses`): a socket that connects or sends to
+  // another of `addresses` without binding gets this source address (of its
+  // family) instead of the destination's own, which is what an unbound
+  // socket on lo otherwise gets. For a client that binds only its listening
+  // sockets (libktorrent): its outgoing connections then come from its own
+  // address, as they would from a host with one.
+  std::optional<IpAddress> unbound_source4, unbound_source6;
   std::chrono::milliseconds ready_timeout{10000};
 };
 

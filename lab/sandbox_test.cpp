@@ -91,8 +91,9 @@ TEST_F(SandboxTest, PutsLabAddressesOnLoopback) {
 }
 
 // Connects from one lab address to another; returns 0 when the accepted
-// connection shows the client's own lab address as its source.
-int connect_between(const char* server, const char* client, int family) {
+// connection shows `source` as its source. With no client the connecting
+// socket is not bound, and the kernel chooses its source.
+int connect_between(const char* server, const char* client, int family, const char* source) {
   auto make = [family](const char* text, std::uint16_t port, sockaddr_storage& ss) {
     ss = {};
     if (family == AF_INET) {
@@ -113,8 +114,8 @@ int connect_between(const char* server, const char* client, int family) {
   socklen_t len = make(server, 0, srv);
   if (bind(l, reinterpret_cast<sockaddr*>(&srv), len) != 0 || listen(l, 1) != 0) return 1;
   getsockname(l, reinterpret_cast<sockaddr*>(&srv), &len);
-  socklen_t clen = make(client, 0, cli);
-  if (bind(c, reinterpret_cast<sockaddr*>(&cli), clen) != 0) return 2;
+  socklen_t clen = client ? make(client, 0, cli) : 0;
+  if (client && bind(c, reinterpret_cast<sockaddr*>(&cli), clen) != 0) return 2;
   if (connect(c, reinterpret_cast<sockaddr*>(&srv), len) != 0) return 3;
   socklen_t slen = sizeof seen;
   int a = accept(l, reinterpret_cast<sockaddr*>(&seen), &slen);
@@ -122,13 +123,35 @@ int connect_between(const char* server, const char* client, int family) {
   char text[INET6_ADDRSTRLEN] = {};
   if (family == AF_INET) inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&seen)->sin_addr, text, sizeof text);
   else inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&seen)->sin6_addr, text, sizeof text);
-  return std::string(text) == client ? 0 : 5;
+  return std::string(text) == source ? 0 : 5;
 }
 
 TEST_F(SandboxTest, LabAddressesTalkOverLoopback) {
   auto box = up();
-  EXPECT_EQ(box.run_function([] { return connect_between("23.1.2.3", "45.6.7.8", AF_INET); }).value(), 0);
-  EXPECT_EQ(box.run_function([] { return connect_between("2a01:4f8::10", "2a01:4f8::10", AF_INET6); }).value(), 0);
+  EXPECT_EQ(box.run_function([] { return connect_between("23.1.2.3", "45.6.7.8", AF_INET, "45.6.7.8"); }).value(), 0);
+  EXPECT_EQ(box.run_function([] { return connect_between("2a01:4f8::10", "2a01:4f8::10", AF_INET6, "2a01:4f8::10"); })
+                .value(),
+            0);
+  // Unbound, a socket's source is the address it connects to.
+  EXPECT_EQ(box.run_function([] { return connect_between("45.6.7.9", nullptr, AF_INET, "45.6.7.9"); }).value(), 0);
+}
+
+// unbound_source (for libktorrent): an unbound socket connects from the
+// address given, in each family; a bound one still from its own.
+TEST_F(SandboxTest, AnUnboundSocketConnectsFromTheUnboundSource) {
+  spec_.addresses.push_back(ip("2a01:4f8::11"));
+  spec_.unbound_source4 = ip("23.1.2.3");
+  spec_.unbound_source6 = ip("2a01:4f8::10");
+  auto box = up();
+  EXPECT_EQ(box.run_function([] { return connect_between("45.6.7.8", nullptr, AF_INET, "23.1.2.3"); }).value(), 0);
+  EXPECT_EQ(box.run_function([] { return connect_between("2a01:4f8::11", nullptr, AF_INET6, "2a01:4f8::10"); }).value(),
+            0);
+  EXPECT_EQ(box.run_function([] { return connect_between("45.6.7.8", "45.6.7.9", AF_INET, "45.6.7.9"); }).value(), 0);
+  auto addrs = shell(box, "ip -o addr show dev lo");
+  for (const auto& a : spec_.addresses) EXPECT_NE(addrs.find(a.to_string()), std::string::npos) << a.to_string();
+  // The unbound IPv6 source is listed first among the global IPv6 addresses.
+  auto six = shell(box, "ip -o -6 addr show dev lo scope global");
+  EXPECT_EQ(six.find("2a01:4f8::10/128"), six.find("inet6") + 6) << six;
 }
 
 TEST_F(SandboxTest, DestroyLeavesNoProcessOrNamespace) {

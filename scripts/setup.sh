@@ -26,6 +26,9 @@ packages=(
   transmission-daemon qbittorrent-nox nftables ipset
   # the other real clients the taint harness runs (issue 6)
   deluged deluge-console rtorrent aria2
+  # KTorrent's own library, which p2pscope-ktorrent-client drives in the
+  # harness (issue 28); with its Qt and KDE Frameworks development files
+  libktorrent-dev
   # the independent decoder the passive recognisers are checked against (issue 7),
   # and the DPI engine the passive benchmark compares with
   tshark libndpi-bin

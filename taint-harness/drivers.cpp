@@ -218,6 +218,24 @@ std::vector<ClientDriver> builtin_drivers(const fs::path& reference_binary) {
   };
 }
 
+ClientDriver ktorrent_driver(const fs::path& binary) {
+  auto prepare = [binary](const DriverContext& c) -> Result<Launch> {
+    Launch l;
+    l.argv = {binary.string(), "--save", c.download.string(), "--listen", c.client.to_string(), "--state",
+              (c.profile / "ktorrent").string(), "--dht-port", std::to_string(c.spare_port)};
+    if (c.client6) l.argv.insert(l.argv.end(), {"--listen6", c.client6->to_string()});
+    if (!c.torrent.empty()) l.argv.insert(l.argv.end(), {"--torrent", c.torrent.string()});
+    for (const auto& n : c.dht_nodes) l.argv.insert(l.argv.end(), {"--dht-node", n.to_string()});
+    P2PSCOPE_CHECK(write_profile_file(c.profile / ".config/kio_httprc", "UseCache=false\n"));
+    l.env = home_env(c);
+    return l;
+  };
+  // A window of 100 s: libktorrent sends ut_pex once a minute per peer.
+  ClientDriver d{"ktorrent", binary.string(), {binary.string(), "--version"}, 100s, prepare};
+  d.outgoing = OutgoingSource::set_by_sandbox;
+  return d;
+}
+
 ClientDriver buggy_reference_driver(const fs::path& reference_binary, const std::string& mode) {
   return {"reference-" + mode, reference_binary.string(), {reference_binary.string(), "--version"}, 45s,
           [reference_binary, mode](const DriverContext& c) -> Result<Launch> {

@@ -24,6 +24,11 @@ enum class Anonymity : std::uint8_t { off, on };
 enum class AnonymousMode : std::uint8_t { unsupported, supported };
 // Whether a run needs IPv6 feeding (PlanOptions::ipv6) whatever it was asked.
 enum class Ipv6Feeding : std::uint8_t { as_asked, required };
+// Who gives the client's outgoing sockets its address as their source: the
+// client, by binding them (most clients: an option names the address), or
+// the sandbox, whose routes give every unbound socket that source
+// (libktorrent binds only what it listens on).
+enum class OutgoingSource : std::uint8_t { bound_by_client, set_by_sandbox };
 
 // Everything a driver may need to know about its run.
 struct DriverContext {
@@ -41,6 +46,8 @@ struct DriverContext {
   std::string ed2k_link;
   Endpoint server;
   std::optional<Endpoint> seeder;
+  // A UDP port nobody else in the run uses (HarnessPlan::spare_port).
+  std::uint16_t spare_port = 0;
 };
 
 // How to start a client: its command, environment additions, and commands to
@@ -61,6 +68,7 @@ struct ClientDriver {
   AnonymousMode anonymous_mode = AnonymousMode::unsupported;
   Network network = Network::bittorrent;  // which world it is run in
   Ipv6Feeding ipv6 = Ipv6Feeding::as_asked;
+  OutgoingSource outgoing = OutgoingSource::bound_by_client;
 };
 
 // transmission, qbittorrent, deluge, rtorrent, aria2 and reference (the
@@ -79,6 +87,11 @@ inline constexpr std::uint16_t kAmuleEcPort = 4712, kSeederEcPort = 4713;
 // uploads as the lab's seeders do (6000 KiB/s): slowed at its end, aMule's
 // seeder ran at about 20 KiB/s and once gave no slot at all.
 inline constexpr int kClientDownloadKiBs = 250, kSeederUploadKiBs = 6000;
+
+// KTorrent: libktorrent 22.12 run by p2pscope-ktorrent-client (at
+// `binary`), built when libktorrent-dev is installed. TCP and uTP on the
+// client's port, its DHT on DriverContext::spare_port.
+ClientDriver ktorrent_driver(const std::filesystem::path& binary);
 
 // The buggy reference client (positive controls): mode "reverse-pex", "unchecked-pex", "port-host-order-pex",
 // "announce-ip-host-order" or "ipv6-reply-as-ipv4" (which needs IPv6 feeding).

@@ -127,6 +127,23 @@ TEST_F(HarnessDrivers, AnIpv6AddressReachesExactlyTheClientsThatCanBindIt) {
   EXPECT_EQ(with, (std::vector<std::string>{"transmission", "aria2", "reference"}));
 }
 
+// KTorrent: its DHT on the spare port (its uTP has the listen port), our
+// DHT nodes, its own state directory; KIO's http worker must not read
+// from its cache (it would, offline, with only loopback up), and the
+// sandbox gives its unbound sockets their source.
+TEST_F(HarnessDrivers, KtorrentKeepsItsDhtOnTheSparePortAndAnnouncesOverHttp) {
+  auto d = ktorrent_driver("/opt/ref/p2pscope-ktorrent-client");
+  EXPECT_EQ(d.outgoing, OutgoingSource::set_by_sandbox);
+  auto c = context_for(d);
+  c.spare_port = 40404;
+  auto all = everything_written(d, c);
+  for (const char* want : {"--listen 41.73.12.201:51413 ", "--dht-port 40404 ", "--dht-node 62.1.2.3:6881 ",
+                           "it's.torrent", "kio_httprc\nUseCache=false"})
+    EXPECT_NE(all.find(want), std::string::npos) << want << " in " << all;
+  c.torrent.clear();
+  EXPECT_EQ(everything_written(d, c).find("--torrent"), std::string::npos);
+}
+
 TEST(HarnessDriver, VersionIsTheFirstLineWithANumber) {
   EXPECT_EQ(version_from_output("Usage: x\n  qBittorrent v4.5.2 \n"), "qBittorrent v4.5.2");
   EXPECT_EQ(version_from_output("nothing here"), "unknown");

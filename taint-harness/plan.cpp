@@ -110,6 +110,7 @@ HarnessPlan make_plan(const PlanOptions& opt) {
     }
     for (std::size_t i = 0; i < opt.dht_only6; ++i) plan.dht_only.push_back({pick.next6(), pick.port()});
   }
+  plan.spare_port = pick.port();  // last: every other pick of a seed stays what it was
   return plan;
 }
 

@@ -111,6 +111,9 @@ struct HarnessPlan {
   // client once per 40 minutes, and a client that changes its user hash is
   // banned, so every ask has an address of its own.
   std::vector<Endpoint> askers;
+  // A port nobody else in the plan uses (nor its byte swap), for a client
+  // that keeps a second UDP port: KTorrent's DHT, apart from its uTP.
+  std::uint16_t spare_port = 0;
 
   // The routes of the plan's network, in report order.
   std::vector<Route> routes() const;

@@ -31,6 +31,24 @@ TEST(HarnessPlan, EveryAddressHasItsOwnSlash24AndAnUnambiguousReversal) {
   }
 }
 
+// The spare port (KTorrent's DHT) is nobody else's, nor a byte swap of
+// anybody's, with IPv6 feeding or without.
+TEST(HarnessPlan, TheSparePortIsNobodysElse) {
+  for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+    for (bool ipv6 : {false, true}) {
+      PlanOptions o{seed, 3, 2, 6};
+      o.ipv6 = ipv6;
+      auto p = make_plan(o);
+      std::set<std::uint16_t> taken{p.client.port, p.tracker.port, p.prober.port};
+      for (const auto& f : p.fed) taken.insert(f.endpoint.port);
+      for (const auto& n : p.dht_only) taken.insert(n.port);
+      ASSERT_NE(p.spare_port, 0) << "seed " << seed;
+      EXPECT_EQ(taken.count(p.spare_port), 0u) << "seed " << seed;
+      EXPECT_EQ(taken.count(reverse_port(p.spare_port)), 0u) << "seed " << seed;
+    }
+  }
+}
+
 TEST(HarnessPlan, FeedsEveryKindOnEveryRoute) {
   auto p = make_plan({7, 3, 2, 6});
   EXPECT_EQ(p.hubs().size(), 3u);

@@ -280,6 +280,7 @@ int inside(const ClientDriver& d, const RunOptions& opt, const HarnessPlan& plan
   if (opt.mode == RunMode::taint) ctx.torrent = torrent.file;
   ctx.client = plan.client;
   if (plan.client6) ctx.client6 = Endpoint{*plan.client6, plan.client.port};
+  ctx.spare_port = plan.spare_port;
   ctx.dht_nodes = plan.dht_nodes();
   ctx.anonymity = opt.anonymity;
   ctx.server = plan.tracker;
@@ -393,6 +394,10 @@ StatusOr<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
   // when a global IPv6 address has a route, and announces that route's
   // source as its IPv6 address: the client's own.
   spec.route6_source = r.plan.client6;
+  if (d.outgoing == OutgoingSource::set_by_sandbox) {
+    spec.unbound_source4 = r.plan.client.address;
+    spec.unbound_source6 = r.plan.client6;
+  }
   auto sandbox = lab::Sandbox::create(spec);
   if (!sandbox) return sandbox.error().within("creating the sandbox");
   auto window = opt.window.value_or(d.window);

@@ -28,7 +28,8 @@ constexpr auto kUtpWriteTimeout = 30s;
 
 struct World::Impl {
   Impl(asio::io_context& ctx, const HarnessPlan& p, WorldOptions o, Capture& c)
-      : io(ctx), plan(p), opt(std::move(o)), capture(c), start(std::chrono::steady_clock::now()) {}
+      : io(ctx), plan(p), opt(std::move(o)), capture(c), start(std::chrono::steady_clock::now()),
+        client_dht4(p.client), client_dht6(p.client6 ? Endpoint{*p.client6, p.client.port} : Endpoint{}) {}
 
   asio::io_context& io;
   const HarnessPlan& plan;
@@ -40,6 +41,10 @@ struct World::Impl {
   // Every UDP port of ours: uTP at fed BitTorrent peers and a DHT node at
   // the hubs and the DHT-only nodes (a hub's node shares its peer's port).
   std::map<Endpoint, std::shared_ptr<net::UtpMux>> udp_ports;
+  // Where the client's DHT node is, per family: its listen port until a
+  // message from one of its addresses shows another (KTorrent keeps its
+  // DHT on a port of its own).
+  Endpoint client_dht4, client_dht6;
 
   double now() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
   std::vector<Endpoint> fed_endpoints(Route r) const {
@@ -383,6 +388,8 @@ namespace {
 void dht_receive(DhtNode& n, const Endpoint& from, std::string_view datagram) {
   auto msg = decode_krpc(datagram);
   if (!msg) return;
+  if (from.address == n.w.plan.client.address) n.w.client_dht4 = from;
+  else if (from.address == n.w.plan.client6) n.w.client_dht6 = from;
   if (auto* q = std::get_if<KrpcQuery>(&msg.value())) {
     ++n.w.capture.dht_queries;
     n.w.saw_dht_version(q->version);
@@ -397,8 +404,8 @@ awaitable<void> dht_poll(std::shared_ptr<DhtNode> n) {
   for (;;) {
     co_await sleep_for(n->w.opt.dht_poll);
     if (!n->port->is_open()) co_return;
-    // An IPv6 node polls the client's IPv6 address (its IPv6 DHT node).
-    auto to = n->at.address.is_v6() ? Endpoint{*n->w.plan.client6, n->w.plan.client.port} : n->w.plan.client;
+    // An IPv6 node polls the client's IPv6 DHT node.
+    auto to = n->at.address.is_v6() ? n->w.client_dht6 : n->w.client_dht4;
     if (n->token && !n->announced) {
       n->port->send_datagram(to, n->query(KrpcMethod::announce_peer));
       n->announced = true;
