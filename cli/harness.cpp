@@ -237,8 +237,15 @@ int run_harness(const HarnessArgs& a) {
       return kBadInput;
     }
   }
-  fs::path out(a.out);
-  fs::create_directories(out / "runs");
+  // Clients run with their profile as the working directory: every path
+  // handed to them must be absolute.
+  std::error_code ec;
+  auto out = fs::absolute(a.out, ec);
+  if (!ec) fs::create_directories(out / "runs", ec);
+  if (ec) {
+    std::cerr << "p2pscope harness: -o " << a.out << ": " << ec.message() << "\n";
+    return kBadInput;
+  }
   const auto session = new_session();
   std::map<std::string, double> started;
   std::map<pid_t, std::string> running;

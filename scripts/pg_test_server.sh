@@ -48,6 +48,12 @@ local all all scram-sha-256
 HBA
     local first=1
   fi
+  # A server still running in DIR was left by an interrupted run: its lock
+  # file would make this start fail, so it is stopped first.
+  if [[ -z ${first:-} ]] && as_owner "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    echo "pg_test_server: stopping the server an earlier run left running in $dir" >&2
+    stop
+  fi
   as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
     -o "-c listen_addresses='' -c unix_socket_directories='$dir' -p 5432 -c fsync=off -c full_page_writes=off" \
     start >/dev/null || { tail -20 "$dir/server.log" >&2; exit 1; }
