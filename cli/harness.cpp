@@ -133,6 +133,7 @@ std::string how_to_get(const ClientDriver& d) {
                                                               {"deluge", "deluged"},
                                                               {"rtorrent", "rtorrent"},
                                                               {"aria2", "aria2"},
+                                                              {"biglybt", "biglybt"},
                                                               {"amule", "amule-daemon amule-utils"}};
   if (auto it = packages.find(d.name); it != packages.end()) return "install it with: apt-get install " + it->second;
   if (d.name == "ktorrent")
@@ -150,6 +151,7 @@ std::string how_to_get(const ClientDriver& d) {
 StatusOr<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std::string>& skipped) {
   auto builtin = builtin_drivers(reference_binary(a.reference));
   builtin.push_back(ktorrent_driver(ktorrent_binary()));
+  builtin.push_back(biglybt_driver());
   builtin.push_back(amule_driver());
   std::vector<ClientDriver> out;
   if (a.clients.empty() && a.command.empty() && a.controls.empty()) {
@@ -172,7 +174,7 @@ StatusOr<std::vector<ClientDriver>> choose(const HarnessArgs& a, std::vector<std
     if (it == builtin.end())
       return fail(errc::bad_value,
                   "unknown client '" + name +
-                      "' (known: transmission, qbittorrent, deluge, rtorrent, aria2, reference, ktorrent, amule)");
+                      "' (known: transmission, qbittorrent, deluge, rtorrent, aria2, reference, ktorrent, biglybt, amule)");
     if (auto st = named(*it); !st) return st.error();
   }
   for (const auto& mode : a.controls) {
@@ -323,8 +325,9 @@ void add_harness(CLI::App& app, int* exit_code) {
       "Run real BitTorrent and eMule clients in a sandbox, feed them peers, and report every peer they give out that they were "
       "never given (byte-order bugs, unchecked propagation)");
   sub->add_option("--client", a->clients,
-                  "Client to test (repeatable): transmission, qbittorrent, deluge, rtorrent, aria2, reference, ktorrent "
-                  "(BitTorrent; ktorrent is libktorrent run by p2pscope-ktorrent-client, built with libktorrent-dev), "
+                  "Client to test (repeatable): transmission, qbittorrent, deluge, rtorrent, aria2, reference, ktorrent, "
+                  "biglybt (BitTorrent; ktorrent is libktorrent run by p2pscope-ktorrent-client, built with "
+                  "libktorrent-dev), "
                   "amule (eMule: aMule 2.3.3 with a second amuled as the seeder). "
                   "Default: every installed one, unless --control or --command names what to run");
   sub->add_option("--control", a->controls,

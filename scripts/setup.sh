@@ -29,6 +29,8 @@ packages=(
   # KTorrent's own library, which p2pscope-ktorrent-client drives in the
   # harness (issue 28); with its Qt and KDE Frameworks development files
   libktorrent-dev
+  # BiglyBT, the Azureus line (issue 28), and the Java runtime its launcher calls
+  biglybt default-jre-headless
   # the independent decoder the passive recognisers are checked against (issue 7),
   # and the DPI engine the passive benchmark compares with
   tshark libndpi-bin

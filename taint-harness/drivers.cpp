@@ -16,13 +16,6 @@ std::string port_of(const DriverContext& c) { return std::to_string(c.client.por
 std::string on_off(const DriverContext& c) { return c.anonymity == Anonymity::on ? "true" : "false"; }
 std::string ip_of(const DriverContext& c) { return c.client.address.to_string(); }
 
-// Common to every client: no home directory outside the profile.
-std::vector<std::pair<std::string, std::string>> home_env(const DriverContext& c) {
-  return {{"HOME", c.profile.string()},
-          {"XDG_CONFIG_HOME", (c.profile / ".config").string()},
-          {"XDG_DATA_HOME", (c.profile / ".local/share").string()},
-          {"XDG_CACHE_HOME", (c.profile / ".cache").string()}};
-}
 
 // Transmission 3.00: settings.json in the config dir; the torrent arrives
 // through the watch dir (scanned at start); dht.bootstrap lists DHT nodes
@@ -44,12 +37,7 @@ Result<Launch> transmission(const DriverContext& c) {
   std::string boot;
   for (const auto& n : c.dht_nodes) boot += n.address.to_string() + " " + std::to_string(n.port) + "\n";
   P2PSCOPE_CHECK(write_profile_file(c.profile / "config/dht.bootstrap", boot));
-  fs::create_directories(c.profile / "watch");
-  if (!c.torrent.empty()) {
-    std::error_code ec;
-    fs::copy_file(c.torrent, c.profile / "watch" / c.torrent.filename(), ec);
-    if (ec) return ec;
-  }
+  P2PSCOPE_CHECK(fill_watch_dir(c));
   Launch l;
   l.argv = {"transmission-daemon", "--foreground", "--config-dir", (c.profile / "config").string(), "--log-info"};
   l.env = home_env(c);
@@ -193,6 +181,22 @@ std::string shell_quoted(const std::string& s) {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> home_env(const DriverContext& c) {
+  return {{"HOME", c.profile.string()},
+          {"XDG_CONFIG_HOME", (c.profile / ".config").string()},
+          {"XDG_DATA_HOME", (c.profile / ".local/share").string()},
+          {"XDG_CACHE_HOME", (c.profile / ".cache").string()}};
+}
+
+Result<fs::path> fill_watch_dir(const DriverContext& c) {
+  auto dir = c.profile / "watch";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!ec && !c.torrent.empty()) fs::copy_file(c.torrent, dir / c.torrent.filename(), ec);
+  if (ec) return ec;
+  return dir;
+}
 
 Result<void> write_profile_file(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());

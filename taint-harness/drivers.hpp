@@ -69,6 +69,7 @@ struct ClientDriver {
   Network network = Network::bittorrent;  // which world it is run in
   Ipv6Feeding ipv6 = Ipv6Feeding::as_asked;
   OutgoingSource outgoing = OutgoingSource::bound_by_client;
+  Hubs hubs = Hubs::seeds;  // what the world's hubs have (world.hpp)
 };
 
 // transmission, qbittorrent, deluge, rtorrent, aria2 and reference (the
@@ -93,6 +94,10 @@ inline constexpr int kClientDownloadKiBs = 250, kSeederUploadKiBs = 6000;
 // client's port, its DHT on DriverContext::spare_port.
 ClientDriver ktorrent_driver(const std::filesystem::path& binary);
 
+// BiglyBT 3.2 (the Azureus line): Debian's `biglybt` launcher, console UI,
+// its config in the profile (biglybt_driver.cpp).
+ClientDriver biglybt_driver();
+
 // The buggy reference client (positive controls): mode "reverse-pex", "unchecked-pex", "port-host-order-pex",
 // "announce-ip-host-order" or "ipv6-reply-as-ipv4" (which needs IPv6 feeding).
 ClientDriver buggy_reference_driver(const std::filesystem::path& reference_binary, const std::string& mode);
@@ -106,6 +111,13 @@ Result<ClientDriver> generic_driver(const std::string& name, const std::string& 
 // Writes a profile file (its directories made first); io_error when it
 // cannot. For drivers.
 Result<void> write_profile_file(const std::filesystem::path& p, const std::string& text);
+// Makes PROFILE/watch and copies the run's torrent into it (nothing in an
+// idle run): for clients that load torrents from a watched folder. Returns
+// the folder.
+Result<std::filesystem::path> fill_watch_dir(const DriverContext& c);
+// HOME and the XDG directories, all inside the profile: no client reads or
+// writes the user's own.
+std::vector<std::pair<std::string, std::string>> home_env(const DriverContext& c);
 
 // The version line of a client: the first line of out that holds a digit
 // followed by a dot and a digit, trimmed; "unknown" when none does.

@@ -144,6 +144,24 @@ TEST_F(HarnessDrivers, KtorrentKeepsItsDhtOnTheSparePortAndAnnouncesOverHttp) {
   EXPECT_EQ(everything_written(d, c).find("--torrent"), std::string::npos);
 }
 
+// BiglyBT: its config (bencode) binds the client's addresses and ports,
+// allows plain connections and checks for no update; the torrent waits in
+// the watched folder; the launcher is pointed at the profile's config; its
+// runs have leeching hubs; its version comes from dpkg, not from starting it.
+TEST_F(HarnessDrivers, BiglybtIsConfiguredInItsProfileAndGetsTheTorrentByItsWatchedFolder) {
+  auto d = biglybt_driver();
+  EXPECT_EQ(d.hubs, Hubs::leechers);
+  EXPECT_EQ(d.version_argv.front(), "dpkg-query");
+  auto c = context_for(d);
+  c.client6 = Endpoint::parse("[2a01:4f8:c0c:1234::7]:51413").value();
+  auto all = everything_written(d, c);
+  for (const char* want : {"7:Bind IP33:41.73.12.201;2a01:4f8:c0c:1234::7", "15:TCP.Listen.Porti51413e",
+                           "15:Enforce Bind IPi1e", "19:IPV6 Enable Supporti1e", "35:network.transport.encrypted.requirei0e",
+                           "12:update.starti0e", "20:Watch Torrent Folderi1e", "watch/it's.torrent",
+                           "java.vmoptions\n-Dazureus.config.path="})
+    EXPECT_NE(all.find(want), std::string::npos) << want << " in " << all;
+}
+
 TEST(HarnessDriver, VersionIsTheFirstLineWithANumber) {
   EXPECT_EQ(version_from_output("Usage: x\n  qBittorrent v4.5.2 \n"), "qBittorrent v4.5.2");
   EXPECT_EQ(version_from_output("nothing here"), "unknown");

@@ -153,6 +153,21 @@ TEST(HarnessClient, KtorrentCreatesNoBogusPeers) {
   EXPECT_EQ(check(r, "announce_ip"), Exposure::leaks) << describe(r);
 }
 
+// BiglyBT 3.2, the Azureus line: its PEX tells a connection about the
+// others unless both are seeds (PeerDatabase.registerPeerConnection), and
+// only of peers it completed a handshake with; its runs have leeching hubs
+// (Hubs::leechers), which hear of the fed seeds. It names itself in its
+// peer id, its extended handshake and its User-Agent. Debian's package has
+// no Mainline DHT: it is fed by the tracker and PEX. Bound to both of its
+// addresses (IPV6 Enable Support on), it reaches IPv6 peers and names them
+// in added6.
+TEST(HarnessClient, BiglybtCreatesNoBogusPeers) {
+  auto r = expect_healthy(biglybt_driver(), Policy::after_handshake);
+  EXPECT_GE(ipv6_given_out(r, Route::pex), 1u) << describe(r);
+  EXPECT_EQ(check(r, "peer_id_version"), Exposure::leaks) << describe(r);
+  EXPECT_EQ(check(r, "announce_user_agent"), Exposure::leaks) << describe(r);
+}
+
 // aria2 (DefaultBtInteractive::addPeerExchangeMessage) lists every used peer
 // that isActive(): true while a peer session is set up, from the connect on,
 // before any handshake. So it lists open ports that never speak BitTorrent

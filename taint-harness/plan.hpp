@@ -31,6 +31,11 @@ constexpr auto enum_names(Network) noexcept {
 
 std::string_view to_string(Network n) noexcept;
 
+// What the hubs have: every piece (seeds, like every other fed peer), or
+// none (leechers). Azureus's PEX never names a seed to a seed
+// (PeerDatabase.registerPeerConnection), so BiglyBT's runs need leeching hubs.
+enum class Hubs : std::uint8_t { seeds, leechers };
+
 // The routes a client is fed by, and gives peers out by: tracker, pex and
 // dht for BitTorrent; server (the index server's source answers in, the
 // client's own offers out) and sx (source exchange) for eMule. dht_node is

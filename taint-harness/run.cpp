@@ -269,6 +269,7 @@ int inside(const ClientDriver& d, const RunOptions& opt, const HarnessPlan& plan
     WorldOptions wo;
     wo.info_hash = torrent.info_hash;
     wo.pieces = kPieces;
+    wo.hubs = d.hubs;
     wo.mode = mode;
     world_ptr = std::make_unique<World>(io, plan, wo);
   }

@@ -125,8 +125,10 @@ std::string opening(const World::Impl& w, const FedPeer& me, const Endpoint& cli
   h.reqq = 250;
   std::string out = encode_extended(0, encode_extended_handshake(h));
   // A seed that never unchokes: the client stays interested and connected.
-  std::vector<std::uint8_t> bits((w.opt.pieces + 7) / 8, 0xff);
-  if (w.opt.pieces % 8) bits.back() = static_cast<std::uint8_t>(0xff << (8 - w.opt.pieces % 8));  // spare bits stay 0
+  // A leeching hub has no piece.
+  bool leech = me.hub && w.opt.hubs == Hubs::leechers;
+  std::vector<std::uint8_t> bits((w.opt.pieces + 7) / 8, leech ? 0x00 : 0xff);
+  if (!leech && w.opt.pieces % 8) bits.back() = static_cast<std::uint8_t>(0xff << (8 - w.opt.pieces % 8));  // spare bits stay 0
   out += encode_bitfield(Bitfield{bits});
   if (me.hub) out += encode_port(me.endpoint.port);
   return out;

@@ -30,6 +30,7 @@ struct WorldOptions {
   InfoHash info_hash;
   std::size_t pieces = 1;
   WorldMode mode = WorldMode::feed;
+  Hubs hubs = Hubs::seeds;
   std::string version = "p2pscope-harness";  // our peers' extended-handshake "v"
   std::chrono::seconds dht_poll{8};            // how often each DHT node asks the client get_peers
   std::chrono::seconds probe_after{20};        // first connection to the client's listen port
