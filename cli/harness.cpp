@@ -84,9 +84,11 @@ bool on_path(const std::string& binary) {
   return false;
 }
 
-// The reference client: --reference, $P2PSCOPE_REFERENCE_CLIENT, next to
-// this binary, or in the build tree's taint-harness/.
-std::string reference_binary(const std::string& given) {
+// A program built with p2pscope: `given`, else $ENV, else next to this
+// binary (installed), else in the build tree (build_dir, beside cli/), else
+// its bare name, looked up on PATH.
+std::string built_program(const std::string& given, const char* env_name, const std::string& name,
+                          const fs::path& build_dir) {
   std::error_code ec;
   // Clients run with their profile directory as the working directory, so a
   // relative path is made absolute; a bare name is still looked up on PATH.
@@ -94,25 +96,21 @@ std::string reference_binary(const std::string& given) {
     return p.find('/') == std::string::npos ? p : fs::absolute(p, ec).string();
   };
   if (!given.empty()) return resolved(given);
-  if (const char* env = std::getenv("P2PSCOPE_REFERENCE_CLIENT"); env && *env) return resolved(env);
+  if (const char* env = std::getenv(env_name); env && *env) return resolved(env);
   auto self = fs::read_symlink("/proc/self/exe", ec).parent_path();
-  for (const auto& candidate : {self / "p2pscope-reference-client", self / "../taint-harness/p2pscope-reference-client"}) {
+  for (const auto& candidate : {self / name, self / ".." / build_dir / name}) {
     if (fs::exists(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
   }
-  return "p2pscope-reference-client";
+  return name;
 }
 
-// KTorrent's driver: $P2PSCOPE_KTORRENT_CLIENT, next to this binary, or in
-// the build tree's taint-harness/ktorrent/ (built only with libktorrent-dev).
+std::string reference_binary(const std::string& given) {
+  return built_program(given, "P2PSCOPE_REFERENCE_CLIENT", "p2pscope-reference-client", "taint-harness");
+}
+
+// KTorrent's driver is built only with libktorrent-dev.
 std::string ktorrent_binary() {
-  std::error_code ec;
-  if (const char* env = std::getenv("P2PSCOPE_KTORRENT_CLIENT"); env && *env) return fs::absolute(env, ec).string();
-  auto self = fs::read_symlink("/proc/self/exe", ec).parent_path();
-  for (const auto& candidate :
-       {self / "p2pscope-ktorrent-client", self / "../taint-harness/ktorrent/p2pscope-ktorrent-client"}) {
-    if (fs::exists(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
-  }
-  return "p2pscope-ktorrent-client";
+  return built_program("", "P2PSCOPE_KTORRENT_CLIENT", "p2pscope-ktorrent-client", "taint-harness/ktorrent");
 }
 
 // The eMule reference peer lives next to the reference client.

@@ -16,7 +16,7 @@ namespace {
 // socket on any other address; without IPV6 Enable Support its IPv6
 // connections came from ::1); plain connections allowed (the harness's
 // peers do not speak MSE); no update check, no new-version dialog.
-std::string biglybt_config(const DriverContext& c) {
+std::string biglybt_config(const DriverContext& c, const fs::path& watch) {
   lt::entry::dictionary_type d;
   auto port = static_cast<std::int64_t>(c.client.port);
   d["TCP.Listen.Port"] = port;
@@ -37,7 +37,7 @@ std::string biglybt_config(const DriverContext& c) {
   // The torrent comes through a watched folder: as an argument it is read
   // before the core runs, and refused ("Core not running").
   d["Watch Torrent Folder"] = 1;
-  d["Watch Torrent Folder Path"] = (c.profile / "watch").string();
+  d["Watch Torrent Folder Path"] = watch.string();
   d["Watch Torrent Folder Path Count"] = 1;
   d["Watch Torrent Folder Interval Secs"] = 1;
   d["Start Watched Torrents Stopped"] = 0;
@@ -49,8 +49,8 @@ Result<Launch> biglybt(const DriverContext& c) {
   // The launcher reads JVM options from $HOME/.biglybt/java.vmoptions: the
   // profile's config directory instead of ~/.biglybt.
   P2PSCOPE_CHECK(write_profile_file(c.profile / ".biglybt/java.vmoptions", "-Dazureus.config.path=" + config.string() + "\n"));
-  P2PSCOPE_CHECK(write_profile_file(config / "biglybt.config", biglybt_config(c)));
-  P2PSCOPE_CHECK(fill_watch_dir(c));
+  P2PSCOPE_TRY(watch, fill_watch_dir(c));
+  P2PSCOPE_CHECK(write_profile_file(config / "biglybt.config", biglybt_config(c, watch)));
   Launch l;
   l.argv = {"biglybt", "--ui=console"};
   l.env = home_env(c);

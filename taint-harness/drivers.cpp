@@ -22,12 +22,13 @@ std::string ip_of(const DriverContext& c) { return c.client.address.to_string();
 // to contact first (libtransmission/tr-dht.c). Encryption "prefer plain"
 // (0): our peers do not speak MSE, and trying it first would cost a retry.
 Result<Launch> transmission(const DriverContext& c) {
+  P2PSCOPE_TRY(watch, fill_watch_dir(c));
   nlohmann::json s{
       {"bind-address-ipv4", ip_of(c)}, {"peer-port", c.client.port}, {"peer-port-random-on-start", false},
       {"dht-enabled", true},           {"pex-enabled", true},        {"lpd-enabled", false},
       {"utp-enabled", true},           {"port-forwarding-enabled", false}, {"rpc-enabled", false},
       {"blocklist-enabled", false},    {"encryption", 0},             {"download-dir", (c.download).string()},
-      {"incomplete-dir-enabled", false}, {"watch-dir-enabled", true}, {"watch-dir", (c.profile / "watch").string()},
+      {"incomplete-dir-enabled", false}, {"watch-dir-enabled", true}, {"watch-dir", watch.string()},
       {"start-added-torrents", true},  {"message-level", 2}};
   // Its IPv6 listen socket and outgoing IPv6 connections. Its IPv6 UDP
   // socket (uTP, the IPv6 DHT) also needs a route to a global address
@@ -37,7 +38,6 @@ Result<Launch> transmission(const DriverContext& c) {
   std::string boot;
   for (const auto& n : c.dht_nodes) boot += n.address.to_string() + " " + std::to_string(n.port) + "\n";
   P2PSCOPE_CHECK(write_profile_file(c.profile / "config/dht.bootstrap", boot));
-  P2PSCOPE_CHECK(fill_watch_dir(c));
   Launch l;
   l.argv = {"transmission-daemon", "--foreground", "--config-dir", (c.profile / "config").string(), "--log-info"};
   l.env = home_env(c);

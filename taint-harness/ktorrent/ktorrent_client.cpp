@@ -50,7 +50,8 @@ struct Args {
   std::vector<std::string> dht_nodes;
 };
 
-// host:port or [host]:port; nullopt when it is neither.
+// host:port or [host]:port; nullopt when it is neither. (Not core's
+// Endpoint::parse: p2pscope_core carries the sanitizers, this program not.)
 std::optional<std::pair<QString, bt::Uint16>> split_endpoint(const std::string& s) {
   auto colon = s.rfind(':');
   if (colon == std::string::npos || colon + 1 == s.size()) return std::nullopt;
