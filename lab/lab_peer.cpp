@@ -407,20 +407,24 @@ awaitable<void> fake_service(tcp::socket s) {
   s.close(ec);  // whatever came was not SSH: hang up, as sshd does
 }
 
-awaitable<void> open_port_loop(tcp::acceptor acceptor, std::function<void()> on_accept) {
+awaitable<void> open_port_loop(tcp::acceptor acceptor, std::function<void(const Endpoint&)> on_accept) {
   for (;;) {
     error_code ec;
     auto s = co_await acceptor.async_accept(use_ec(ec));
     if (!acceptor.is_open()) co_return;
     if (ec) continue;
-    if (on_accept) on_accept();
+    if (on_accept) {
+      auto from = s.remote_endpoint(ec);
+      if (ec) continue;  // already gone
+      on_accept(from_asio(from));
+    }
     asio::co_spawn(acceptor.get_executor(), fake_service(std::move(s)), asio::detached);
   }
 }
 
 }  // namespace
 
-Status start_open_port(asio::io_context& io, const Endpoint& at, std::function<void()> on_accept) {
+Status start_open_port(asio::io_context& io, const Endpoint& at, std::function<void(const Endpoint& from)> on_accept) {
   tcp::acceptor acceptor(io);
   error_code ec;
   acceptor.open(to_tcp(at).protocol(), ec);

@@ -112,7 +112,8 @@ Status start_lab_peer(asio::io_context& io, LabPeer& peer);
 
 // An address that accepts TCP connections and answers like an SSH server:
 // an open port that does not speak BitTorrent. on_accept, when given, is
-// called on the io_context's thread for every connection accepted.
-Status start_open_port(asio::io_context& io, const Endpoint& at, std::function<void()> on_accept = {});
+// called on the io_context's thread for every connection accepted, with
+// where it came from.
+Status start_open_port(asio::io_context& io, const Endpoint& at, std::function<void(const Endpoint& from)> on_accept = {});
 
 }  // namespace p2pscope::lab

@@ -1,6 +1,7 @@
 #include "lab/sx_peer.hpp"
 
 #include "tests/testlib/ed2k_bytes.hpp"
+#include "tests/testlib/fixtures.hpp"
 
 #include <gtest/gtest.h>
 
@@ -65,14 +66,8 @@ constexpr const char* kAmuleHello =
     "732d636c69656e74030100113c000000030100f900000000030100fb800d0403030100fa16321334030100feb8050000030100ef0100"
     "00007ae6459aae89";
 
-std::string unhex(std::string_view h) {
-  std::string out;
-  for (std::size_t i = 0; i + 1 < h.size(); i += 2) out += static_cast<char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16));
-  return out;
-}
-
 TEST_F(SxPeer, AnswersAmulesHelloInEveryGuise) {
-  auto hello = decode_tcp_frame(unhex(kAmuleHello));
+  auto hello = decode_tcp_frame(testlib::bytes_from_hex(kAmuleHello));
   ASSERT_TRUE(hello);
   for (std::uint8_t sx1 = 1; sx1 <= 4; ++sx1) {
     cfg.sx1 = sx1;

@@ -12,19 +12,13 @@ namespace {
 
 using namespace ed2k;
 
-std::string unhex(const std::string& h) {
-  std::string out;
-  for (std::size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16)));
-  return out;
-}
-
 // The TCP streams of the recorded aMule 2.3.3 session (core/ed2k_capture_test.cpp
 // reads the same capture frame by frame), by "flow sender".
 std::map<std::string, std::string> recorded_streams() {
   std::istringstream hex(testlib::read_fixture("ed2k/amule233_lab.hex"));
   std::map<std::string, std::string> out;
   for (std::string flow, from, payload; hex >> flow >> from >> payload;)
-    if (flow.starts_with("tcp:")) out[flow + ' ' + from] += unhex(payload);
+    if (flow.starts_with("tcp:")) out[flow + ' ' + from] += testlib::bytes_from_hex(payload);
   return out;
 }
 

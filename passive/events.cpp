@@ -16,6 +16,14 @@ std::string bytes_hex(std::string_view b) {
   return detail::to_hex(reinterpret_cast<const std::uint8_t*>(b.data()), b.size());
 }
 
+// A number as `digits` lower-case hex digits (transaction and connection ids).
+std::string fmt_hex(std::uint64_t v, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(static_cast<std::size_t>(digits), '0');
+  for (int i = digits - 1; i >= 0; --i, v >>= 4) out[static_cast<std::size_t>(i)] = kHex[v & 15];
+  return out;
+}
+
 json hop_json(const char* type, const Hop& h) {
   return {{"type", type}, {"t", h.t}, {"from", h.from.to_string()}, {"to", h.to.to_string()},
           {"carrier", to_string(h.carrier)}};
@@ -64,6 +72,7 @@ struct ToJson {
     j["added"] = added;
     j["dropped"] = endpoints(e.pex.dropped);
     if (e.id_inferred) j["id_inferred"] = true;
+    if (e.dialect != PexDialect::ut_pex) j["dialect"] = name_of(e.dialect);
     return j;
   }
   json operator()(const KrpcEvent& e) const {
@@ -92,6 +101,35 @@ struct ToJson {
     if (e.error_code) j["error_code"] = *e.error_code;
     if (e.kind == KrpcKind::error) j["error_message"] = printable(e.error_message);
     if (!e.defect.empty()) j["defect"] = printable(e.defect);
+    return j;
+  }
+  json operator()(const VuzeDhtEvent& e) const {
+    const auto& p = e.packet;
+    auto j = hop_json("passive_vuze_dht", e.hop);
+    j["action"] = name_of(p.action);
+    j["kind"] = is_request(p.action) ? "request" : "reply";
+    j["tid"] = fmt_hex(p.transaction_id, 8);
+    j["connection_id"] = fmt_hex(p.connection_id, 16);
+    j["protocol_version"] = p.protocol_version;
+    j["vendor"] = p.vendor;
+    j["network"] = p.network;
+    j["instance_id"] = p.instance_id;
+    if (p.originator) j["originator"] = p.originator->to_string();
+    if (!p.key.empty()) j["key"] = bytes_hex(p.key);
+    if (!p.store_keys.empty()) {
+      j["store_keys"] = json::array();
+      for (const auto& k : p.store_keys) j["store_keys"].push_back(bytes_hex(k));
+    }
+    if (!p.contacts.empty()) {
+      std::vector<Endpoint> at;
+      for (const auto& c : p.contacts) at.push_back(c.endpoint);
+      j["contacts"] = endpoints(at);
+    }
+    if (!p.values.empty()) j["values"] = p.values.size();
+    if (auto peers = e.peers(); !peers.empty()) j["peers"] = endpoints(peers);
+    if (p.error_type) j["error_type"] = *p.error_type;
+    if (p.error_address) j["error_address"] = p.error_address->to_string();
+    if (p.unread) j["unread"] = p.unread;
     return j;
   }
   json operator()(const TrackerAnnounceEvent& e) const {
@@ -158,6 +196,13 @@ struct ToJson {
 }  // namespace
 
 std::string_view to_string(Carrier c) noexcept { return name_of(c); }
+
+std::vector<Endpoint> VuzeDhtEvent::peers() const {
+  std::vector<Endpoint> out;
+  for (const auto& v : packet.values)
+    if (auto p = v.peer()) out.push_back(*p);
+  return out;
+}
 
 bool Ed2kFileEvent::is_answer() const noexcept {
   return message == "no_such_file" || message == "file_status" || message == "filename_answer" ||
@@ -348,6 +393,7 @@ struct Append {
     });
     w.endpoints("dropped", e.pex.dropped);
     if (e.id_inferred) w.boolean("id_inferred", true);
+    if (e.dialect != PexDialect::ut_pex) w.str("dialect", name_of(e.dialect));
   }
   void operator()(const KrpcEvent& e) const {
     Writer w(out);
@@ -373,6 +419,30 @@ struct Append {
     if (e.error_code) w.signed_num("error_code", *e.error_code);
     if (e.kind == KrpcKind::error) w.printable_text("error_message", e.error_message);
     if (!e.defect.empty()) w.printable_text("defect", e.defect);
+  }
+  void operator()(const VuzeDhtEvent& e) const {
+    const auto& p = e.packet;
+    Writer w(out);
+    w.hop("passive_vuze_dht", e.hop);
+    w.name("action", name_of(p.action));
+    w.name("kind", is_request(p.action) ? "request" : "reply");
+    w.plain("tid", [&p](std::string& o) { o += fmt_hex(p.transaction_id, 8); });
+    w.plain("connection_id", [&p](std::string& o) { o += fmt_hex(p.connection_id, 16); });
+    w.num("protocol_version", p.protocol_version);
+    w.num("vendor", p.vendor);
+    w.num("network", p.network);
+    w.num("instance_id", p.instance_id);
+    if (p.originator) w.endpoint("originator", *p.originator);
+    if (!p.key.empty()) w.plain("key", [&p](std::string& o) { o += bytes_hex(p.key); });
+    if (!p.store_keys.empty())
+      w.plain_array("store_keys", p.store_keys, [](std::string& o, const std::string& k) { o += bytes_hex(k); });
+    if (!p.contacts.empty())
+      w.plain_array("contacts", p.contacts, [](std::string& o, const VuzeContact& c) { c.endpoint.append_to(o); });
+    if (!p.values.empty()) w.num("values", p.values.size());
+    if (auto peers = e.peers(); !peers.empty()) w.endpoints("peers", peers);
+    if (p.error_type) w.num("error_type", *p.error_type);
+    if (p.error_address) w.endpoint("error_address", *p.error_address);
+    if (p.unread) w.num("unread", p.unread);
   }
   void operator()(const TrackerAnnounceEvent& e) const {
     Writer w(out);
@@ -443,7 +513,7 @@ std::string_view record_type(const Event& e) noexcept {
                                                 "passive_pex",              "passive_krpc",
                                                 "passive_tracker_announce", "passive_tracker_peers",
                                                 "passive_ed2k_hello",       "passive_ed2k_file",
-                                                "passive_ed2k_sources"};
+                                                "passive_ed2k_sources",     "passive_vuze_dht"};
   static_assert(std::variant_size_v<Event> == std::size(kTypes));
   return kTypes[e.index()];
 }

@@ -8,6 +8,7 @@
 
 #include "core/ed2k.hpp"
 #include "core/extension.hpp"
+#include "core/vuze_dht.hpp"
 #include "core/hash.hpp"
 #include "core/ip.hpp"
 #include "core/krpc.hpp"
@@ -52,12 +53,21 @@ struct ExtendedHandshakeEvent {
   std::optional<std::uint8_t> ut_pex;  // the id this side wants ut_pex sent to it with
 };
 
+// Which peer exchange carried it: BEP 11's ut_pex, or Azureus's own
+// AZ_PEER_EXCHANGE between two Azureus-line peers (core/az_message.hpp).
+enum class PexDialect : std::uint8_t { ut_pex, az_pex };
+constexpr auto enum_names(PexDialect) noexcept {
+  return std::to_array<std::pair<PexDialect, std::string_view>>(
+      {{PexDialect::ut_pex, "ut_pex"}, {PexDialect::az_pex, "az_pex"}});
+}
+
 struct PexEvent {
   Hop hop;
   PexMessage pex;
   // The stream began before the capture, so the receiver's choice of ut_pex
   // id was never seen: the id was taken from its messages' keys instead.
   bool id_inferred = false;
+  PexDialect dialect = PexDialect::ut_pex;
 };
 
 enum class KrpcKind : std::uint8_t { query, response, error };
@@ -181,8 +191,17 @@ struct Ed2kSourcesEvent {
   ed2k::IdForm form() const noexcept;
 };
 
+// One Vuze DHT datagram (core/vuze_dht.hpp): Azureus's and BiglyBT's own
+// DHT. peers() are the values that announce peers (DHT tracker values: a
+// TCP port at the originator's address).
+struct VuzeDhtEvent {
+  Hop hop;
+  VuzeDhtPacket packet;
+  std::vector<Endpoint> peers() const;
+};
+
 using Event = std::variant<HandshakeEvent, ExtendedHandshakeEvent, PexEvent, KrpcEvent, TrackerAnnounceEvent,
-                           TrackerPeersEvent, Ed2kHelloEvent, Ed2kFileEvent, Ed2kSourcesEvent>;
+                           TrackerPeersEvent, Ed2kHelloEvent, Ed2kFileEvent, Ed2kSourcesEvent, VuzeDhtEvent>;
 
 nlohmann::json to_json(const Event& e);
 

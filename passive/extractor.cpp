@@ -319,6 +319,12 @@ struct Deliver {
       if (!pex) return count("ut_pex_malformed");
       sink(PexEvent{flow.hop(i), std::move(pex).value(), receiver.ut_pex_inferred});
     };
+    h.az = [this](const AzFrame& f) {
+      if (f.id != kAzPeerExchange) return;
+      auto pex = decode_az_peer_exchange(f.payload);
+      if (!pex) return count("az_pex_malformed");
+      sink(PexEvent{flow.hop(i), std::move(pex).value().pex, false, PexDialect::az_pex});
+    };
     return h;
   }
 
@@ -524,6 +530,21 @@ bool Extractor::udp_tracker(const Hop& hop, std::string_view b) {
   return true;
 }
 
+// Before eDonkey's datagrams: a Vuze request opens with a random connection
+// id whose top byte may be an eDonkey protocol byte, and the Vuze test (an
+// action at a fixed offset, a version in range, every field in place) is the
+// stricter one.
+bool Extractor::vuze_dht(const Hop& hop, std::string_view payload) {
+  auto p = decode_vuze_dht(payload);
+  if (!p) {
+    if (p.error() == errc::unknown_message_type) return false;
+    count("vuze_dht_malformed");
+    return true;
+  }
+  sink_(VuzeDhtEvent{hop, std::move(p).value()});
+  return true;
+}
+
 void Extractor::krpc(const Hop& hop, std::string_view payload) {
   auto m = decode_krpc(payload);
   if (!m) {
@@ -574,6 +595,7 @@ void Extractor::krpc(const Hop& hop, std::string_view payload) {
 void Extractor::udp(double t, const Packet& p) {
   Hop hop{t, {p.src, p.src_port}, {p.dst, p.dst_port}, Carrier::udp};
   if (udp_tracker(hop, p.payload)) return;
+  if (vuze_dht(hop, p.payload)) return;
   if (ed2k_datagram(hop, p.payload, {sink_, [this](const std::string& w) { count(w); }})) return;
   if (p.payload.front() == 'd') return krpc(hop, p.payload);
   auto h = decode_utp(p.payload);

@@ -56,6 +56,7 @@ class Extractor {
   void tcp(double t, const Packet& p);
   void udp(double t, const Packet& p);
   bool udp_tracker(const Hop& hop, std::string_view payload);  // true when it was BEP 15
+  bool vuze_dht(const Hop& hop, std::string_view payload);     // true when it was the Vuze DHT
   void krpc(const Hop& hop, std::string_view payload);         // a datagram that starts with 'd' 
   struct Located {
     Flow& flow;

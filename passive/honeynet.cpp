@@ -162,7 +162,7 @@ std::string_view protocol_of(const Packet& p, std::optional<UtpHeader>& utp) {
     case Transport::udp: {
       if (!p.payload.empty() && p.payload.front() == 'd') return "krpc";
       auto h = decode_utp(p.payload);
-      if (!h) return "udp";
+      if (!h) return decode_vuze_dht(p.payload) ? "vuze_dht" : "udp";
       utp = h.value();
       return "utp";
     }
@@ -197,7 +197,7 @@ std::uint8_t family_of(const Packet& p, bool is_utp) {
   std::string_view b = p.payload;
   if (b.empty()) return 0;
   if (p.transport == Transport::udp) {
-    if (b.front() == 'd' || is_utp) return kBitTorrent;
+    if (b.front() == 'd' || is_utp || decode_vuze_dht(b)) return kBitTorrent;  // the Vuze DHT: BitTorrent's family
     return plausible_ed2k_datagram(b) ? kEmule : 0;
   }
   if (p.transport != Transport::tcp) return 0;

@@ -3,6 +3,8 @@
 #include "core/bencode.hpp"
 #include "core/bytes.hpp"
 
+#include <algorithm>
+
 namespace p2pscope::passive {
 namespace {
 constexpr std::string_view kProtocol = "\x13" "BitTorrent protocol";
@@ -64,6 +66,19 @@ std::size_t PeerWireParser::consume(std::string_view view, const WireHandlers& h
   std::size_t used = 0;
   for (;;) {
     auto rest = view.substr(used);
+    if (state_ == State::messages && first_message_) {
+      auto opening = az_opening(rest);
+      if (opening == AzOpening::undecided) return used;
+      first_message_ = false;
+      if (opening == AzOpening::yes) state_ = State::az_messages;
+    }
+    if (state_ == State::az_messages) {
+      auto n = consume_az(rest, h);
+      if (n == 0) return used;
+      used += n;
+      if (state_ == State::failed || skip_ > 0) return view.size();
+      continue;
+    }
     if (state_ == State::messages) {
       if (auto whole = skippable(rest, lim_); whole > rest.size()) {
         ++messages_;
@@ -99,6 +114,25 @@ std::size_t PeerWireParser::consume(std::string_view view, const WireHandlers& h
     used += frame.value()->consumed;
     on_frame(*frame.value(), h);
   }
+}
+
+std::size_t PeerWireParser::consume_az(std::string_view rest, const WireHandlers& h) {
+  const AzLimits lim{.max_message = std::min(lim_.max_message, AzLimits{}.max_message)};
+  auto wanted = [](std::string_view id) { return id == kAzHandshake || id == kAzPeerExchange; };
+  if (auto head = peek_az_header(rest, lim); head && head->whole > rest.size() && !wanted(head->id)) {
+    ++messages_;
+    skip_ = head->whole - rest.size();
+    return rest.size();
+  }
+  auto frame = next_az_frame(rest, lim);
+  if (!frame) {
+    fail(static_cast<errc>(frame.error().value()));
+    return rest.size();
+  }
+  if (!frame.value()) return 0;
+  ++messages_;
+  if (wanted(frame.value()->id) && h.az) h.az(*frame.value());
+  return frame.value()->consumed;
 }
 
 void PeerWireParser::feed(std::string_view bytes, const WireHandlers& h) {

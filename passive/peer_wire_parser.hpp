@@ -6,8 +6,14 @@
 // most one unfinished message (bounded by WireLimits; what arrives whole is
 // parsed where it is), and never the body of a message it does not decode
 // (pieces, bitfields): those bytes are counted and skipped.
+//
+// A stream whose first message after the handshake is AZ_HANDSHAKE speaks
+// the Azureus messaging protocol (core/az_message.hpp) from there on: its
+// AZ_HANDSHAKE and AZ_PEER_EXCHANGE are handed out whole, every other
+// message is skipped. (A stream joined mid-way is read as the plain wire.)
 #pragma once
 
+#include "core/az_message.hpp"
 #include "core/extension.hpp"
 #include "core/peer_wire.hpp"
 
@@ -27,11 +33,14 @@ struct WireHandlers {
   std::function<void(const ExtendedHandshakeSummary&)> extended_handshake;
   std::function<void(std::uint8_t ext_id, std::string_view body)> extended;
   std::function<void(std::uint16_t port)> port;
+  // AZMP streams: AZ_HANDSHAKE and AZ_PEER_EXCHANGE (views into the
+  // parser's buffer, for the call only).
+  std::function<void(const AzFrame&)> az;
 };
 
 class PeerWireParser {
  public:
-  enum class State : std::uint8_t { handshake, messages, failed };
+  enum class State : std::uint8_t { handshake, messages, az_messages, failed };
 
   explicit PeerWireParser(WireLimits lim = {}) : lim_(lim) {}
 
@@ -41,13 +50,15 @@ class PeerWireParser {
   // message boundary the caller found (see find_message_boundary), and no
   // handshake is expected. Call before any feed().
   void resume_mid_stream() {
-    if (state_ == State::handshake && buf_.empty()) state_ = State::messages;
+    if (state_ != State::handshake || !buf_.empty()) return;
+    state_ = State::messages;
+    first_message_ = false;
   }
 
   State state() const noexcept { return state_; }
   // Why it failed: errc::bad_protocol_string (not plaintext BitTorrent, e.g.
   // MSE), errc::oversized (a length prefix past the limit), or the error of
-  // a message that would not decode.
+  // a message that would not frame (next_frame, next_az_frame).
   std::optional<errc> failure() const noexcept { return failure_; }
   std::uint64_t messages() const noexcept { return messages_; }
 
@@ -61,7 +72,11 @@ class PeerWireParser {
   // Parses whole messages (or the handshake) off the front of view; returns
   // how many bytes it used (all of them once it fails or starts skipping).
   std::size_t consume(std::string_view view, const WireHandlers& h);
+  // One AZMP message off the front of rest: the bytes it used, 0 to wait
+  // for more; all of rest when it fails or starts skipping a body.
+  std::size_t consume_az(std::string_view rest, const WireHandlers& h);
   WireLimits lim_;
+  bool first_message_ = true;  // the next message is the first after the handshake
   State state_ = State::handshake;
   std::optional<errc> failure_;
   std::string buf_;

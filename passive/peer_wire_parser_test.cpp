@@ -59,5 +59,62 @@ TEST(PassiveWire, OversizedLengthPrefixEndsTheStream) {
   EXPECT_EQ(p.failure(), errc::oversized);
 }
 
+// Two Azureus-line peers: AZ_HANDSHAKE first, then AZMP framing to the end.
+std::string az_pex_frame(std::uint16_t port) {
+  AzPeerExchange m;
+  m.info_hash = InfoHash::from_bytes(std::string(20, 'i')).value();
+  m.pex.added = {{Endpoint::parse("203.0.113.5:" + std::to_string(port)).value(), PexFlags{}}};
+  return encode_az_frame(kAzPeerExchange, 2, encode_az_peer_exchange(m));
+}
+
+TEST(PassiveWire, AzmpStreamHandsOutItsPeerExchangeInOneBytePieces) {
+  auto stream = handshake() + encode_az_frame(kAzHandshake, 1, "d6:client7:BiglyBTe") +
+                encode_az_frame("BT_BITFIELD", 1, "\xff") + az_pex_frame(6881) + az_pex_frame(6882);
+  PeerWireParser p;
+  std::vector<std::string> ids;
+  WireHandlers h;
+  h.az = [&](const AzFrame& f) { ids.emplace_back(f.id); };
+  for (char c : stream) p.feed(std::string_view(&c, 1), h);
+  EXPECT_EQ(ids, (std::vector<std::string>{"AZ_HANDSHAKE", "AZ_PEER_EXCHANGE", "AZ_PEER_EXCHANGE"}));
+  EXPECT_EQ(p.messages(), 4u);
+  EXPECT_EQ(p.state(), PeerWireParser::State::az_messages);
+}
+
+TEST(PassiveWire, AzmpPieceBodiesAreSkippedNotBuffered) {
+  auto piece = encode_az_frame("BT_PIECE", 1, std::string(16384 + 8, 'p'));
+  auto stream = handshake() + encode_az_frame(kAzHandshake, 1, "de") + piece + az_pex_frame(6881);
+  PeerWireParser p;
+  int pex = 0;
+  WireHandlers h;
+  h.az = [&](const AzFrame& f) { pex += f.id == kAzPeerExchange; };
+  // The piece arrives in two halves: its header is enough to skip the rest.
+  auto cut = handshake().size() + encode_az_frame(kAzHandshake, 1, "de").size() + 100;
+  p.feed(std::string_view(stream).substr(0, cut), h);
+  p.feed(std::string_view(stream).substr(cut), h);
+  EXPECT_EQ(pex, 1);
+  EXPECT_EQ(p.messages(), 3u);
+}
+
+TEST(PassiveWire, APlainStreamIsNotTakenForAzmp) {
+  // A have message is shorter than AZ_HANDSHAKE's header: the parser waits,
+  // then reads it as the plain wire once the bytes differ.
+  auto stream = handshake() + encode_message(MessageId::have, std::string("\0\0\0\x07", 4)) + encode_port(6881);
+  PeerWireParser p;
+  std::optional<std::uint16_t> port;
+  WireHandlers h;
+  h.port = [&](std::uint16_t v) { port = v; };
+  for (char c : stream) p.feed(std::string_view(&c, 1), h);
+  EXPECT_EQ(port, 6881);
+  EXPECT_EQ(p.state(), PeerWireParser::State::messages);
+}
+
+TEST(PassiveWire, ABrokenAzmpLengthFailsTheStream) {
+  auto stream = handshake() + encode_az_frame(kAzHandshake, 1, "de") + std::string("\x7f\0\0\0", 4);
+  PeerWireParser p;
+  p.feed(stream, WireHandlers{});
+  EXPECT_EQ(p.state(), PeerWireParser::State::failed);
+  EXPECT_EQ(p.failure(), errc::oversized);
+}
+
 }  // namespace
 }  // namespace p2pscope::passive

@@ -90,12 +90,16 @@ void ScanLabeler::event(const Event& e) {
     for (const auto& n : k->nodes) predict(k->hop.to.address, n.endpoint, Prediction::dht);
   } else if (const auto* x = std::get_if<PexEvent>(&e)) {
     for (const auto& p : x->pex.added) predict(x->hop.to.address, p.endpoint, Prediction::pex);
+  } else if (const auto* v = std::get_if<VuzeDhtEvent>(&e)) {
+    for (const auto& p : v->peers()) predict(v->hop.to.address, p, Prediction::dht);
+    for (const auto& c : v->packet.contacts) predict(v->hop.to.address, c.endpoint, Prediction::dht);
   }
 }
 
 namespace {
 bool bittorrent_udp(std::string_view payload) {
-  return !payload.empty() && (payload.front() == 'd' || decode_utp(payload).has_value());
+  return !payload.empty() &&
+         (payload.front() == 'd' || decode_utp(payload).has_value() || decode_vuze_dht(payload).has_value());
 }
 bool unreachable(const Packet& p) {
   return (p.transport == Transport::icmp && p.icmp_type == 3) || (p.transport == Transport::icmpv6 && p.icmp_type == 1);

@@ -139,7 +139,8 @@ TEST(PassivePcap, GzippedTrackerReplyListsEveryPeer) {
 TEST(PassiveRecords, DirectWriterAgreesWithToJsonOnEveryCapture) {
   std::set<std::string> types;
   for (const auto* pcap : {"pcaps/bittorrent.pcap", "pcaps/bittorrent_tcp_miss.pcapng", "pcaps/bittorrent_utp.pcap",
-                           "pcaps/bt-http.pcapng", "pcaps/zeek_tracker.pcap", "ed2k/amule233_lab.pcapng"}) {
+                           "pcaps/bt-http.pcapng", "pcaps/zeek_tracker.pcap", "ed2k/amule233_lab.pcapng",
+                           "biglybt/biglybt32_pair_lab.pcapng"}) {
     for (const auto& e : test_capture::capture_events(testlib::fixture_path(pcap))) {
       std::string line;
       append_json(e, line);

@@ -44,16 +44,53 @@ std::string biglybt_config(const DriverContext& c, const fs::path& watch) {
   return encode_bencode(lt::entry(std::move(d)));
 }
 
-Result<Launch> biglybt(const DriverContext& c) {
+// One BiglyBT's profile: JVM options, config, watched folder. The launcher
+// reads JVM options from $HOME/.biglybt/java.vmoptions: the profile's config
+// directory instead of ~/.biglybt, and, for a second instance, a port of its
+// own for BiglyBT's one-instance check (127.0.0.1:6880 by default), which
+// would otherwise hand the torrent to the first instance and exit.
+Result<void> write_profile(const DriverContext& c, std::optional<std::uint16_t> instance_port) {
   auto config = c.profile / "config";
-  // The launcher reads JVM options from $HOME/.biglybt/java.vmoptions: the
-  // profile's config directory instead of ~/.biglybt.
-  P2PSCOPE_CHECK(write_profile_file(c.profile / ".biglybt/java.vmoptions", "-Dazureus.config.path=" + config.string() + "\n"));
+  std::string options = "-Dazureus.config.path=" + config.string() + "\n";
+  if (instance_port) options += "-Dazureus.instance.port=" + std::to_string(*instance_port) + "\n";
+  P2PSCOPE_CHECK(write_profile_file(c.profile / ".biglybt/java.vmoptions", options));
   P2PSCOPE_TRY(watch, fill_watch_dir(c));
-  P2PSCOPE_CHECK(write_profile_file(config / "biglybt.config", biglybt_config(c, watch)));
+  return write_profile_file(config / "biglybt.config", biglybt_config(c, watch));
+}
+
+// The partner: a second BiglyBT at its own addresses, in the profile's
+// "partner" directory, with its own HOME. It binds IPv6 as the client does:
+// told IPv4 only, it still dialled the IPv6 peers the client named to it,
+// from unbound sockets, whose source on the sandbox's loopback is the peer's
+// own address.
+DriverContext partner_context(const DriverContext& c) {
+  DriverContext p = c;
+  p.profile = c.profile / "partner";
+  p.download = p.profile / "download";
+  p.client = *c.partner;
+  p.client6 = c.partner6;
+  p.partner.reset();
+  p.partner6.reset();
+  return p;
+}
+
+Result<Launch> biglybt(const DriverContext& c) {
+  P2PSCOPE_CHECK(write_profile(c, std::nullopt));
   Launch l;
   l.argv = {"biglybt", "--ui=console"};
   l.env = home_env(c);
+  if (!c.partner) return l;
+  // The partner runs in the client's process group (stopped with it), its
+  // output in its own log, its stdin closed like the client's.
+  auto p = partner_context(c);
+  std::error_code ec;
+  std::filesystem::create_directories(p.download, ec);
+  if (ec) return ec;
+  P2PSCOPE_CHECK(write_profile(p, kPartnerPort + 1));
+  l.argv = {"sh", "-c", "log=$1; shift; \"$@\" </dev/null >\"$log\" 2>&1 & exec biglybt --ui=console", "sh",
+            (p.profile / "biglybt.log").string(), "env"};
+  for (const auto& [k, v] : home_env(p)) l.argv.push_back(k + "=" + v);
+  l.argv.insert(l.argv.end(), {"biglybt", "--ui=console"});
   return l;
 }
 
@@ -61,9 +98,12 @@ Result<Launch> biglybt(const DriverContext& c) {
 
 ClientDriver biglybt_driver() {
   // Its version without starting it (a start outside the sandbox would
-  // reach for the internet): the Debian package's.
-  ClientDriver d{"biglybt", "biglybt", {"dpkg-query", "-W", "-f=biglybt ${Version}\\n", "biglybt"}, 110s, biglybt};
+  // reach for the internet): the Debian package's. 130 s: its first
+  // AZ_PEER_EXCHANGE to the partner goes out about 100 s into their
+  // connection (101.7 s into the pcap of a 200 s run).
+  ClientDriver d{"biglybt", "biglybt", {"dpkg-query", "-W", "-f=biglybt ${Version}\\n", "biglybt"}, 130s, biglybt};
   d.hubs = Hubs::leechers;
+  d.partner = Partner::same_client;  // Azureus's own PEX and the Vuze DHT
   return d;
 }
 

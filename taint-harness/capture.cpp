@@ -47,7 +47,9 @@ json pex_json(const PexSeen& p) {
     if (a.flags) e["flags"] = a.flags->bits();
     added.push_back(e);
   }
-  return {{"t", p.t}, {"to", p.to.to_string()}, {"added", added}, {"dropped", endpoints(p.dropped)}};
+  json j{{"t", p.t}, {"to", p.to.to_string()}, {"added", added}, {"dropped", endpoints(p.dropped)}};
+  if (p.protocol != PexProtocol::ut_pex) j["protocol"] = name_of(p.protocol);
+  return j;
 }
 
 PexSeen pex_of(const json& j) {
@@ -60,6 +62,11 @@ PexSeen pex_of(const json& j) {
     p.added.push_back(peer);
   }
   p.dropped = endpoints_of(j.at("dropped"));
+  if (j.contains("protocol")) {
+    auto v = from_name<PexProtocol>(j.at("protocol").get<std::string>());
+    if (!v) throw std::invalid_argument("unknown peer exchange protocol");
+    p.protocol = v.value();
+  }
   return p;
 }
 
@@ -167,6 +174,8 @@ json to_json(const Capture& c) {
   for (const auto& a : c.announces) j["announces"].push_back(announce_json(a));
   j["pex"] = json::array();
   for (const auto& p : c.pex) j["pex"].push_back(pex_json(p));
+  j["partner_pex"] = json::array();
+  for (const auto& p : c.partner_pex) j["partner_pex"].push_back(pex_json(p));
   j["dht"] = json::array();
   for (const auto& d : c.dht) {
     j["dht"].push_back(
@@ -198,6 +207,8 @@ Result<Capture> capture_from_json(const json& j) {
     c.dht_replies = j.at("dht_replies").get<std::uint64_t>();
     for (const auto& a : j.at("announces")) c.announces.push_back(announce_of(a));
     for (const auto& p : j.at("pex")) c.pex.push_back(pex_of(p));
+    if (j.contains("partner_pex"))  // captures from before partners have none
+      for (const auto& p : j.at("partner_pex")) c.partner_pex.push_back(pex_of(p));
     for (const auto& d : j.at("dht")) {
       // Captures written before the nodes were recorded have none.
       c.dht.push_back({d.at("t").get<double>(), endpoint_of(d.at("node")), endpoints_of(d.at("values")),

@@ -20,12 +20,22 @@
 
 namespace p2pscope::harness {
 
-// One ut_pex message the client sent to one of our peers.
+// Which peer exchange a message was: BEP 11's ut_pex, or Azureus's own
+// AZ_PEER_EXCHANGE (to a partner of its kind: core/az_message.hpp).
+enum class PexProtocol : std::uint8_t { ut_pex, az_pex };
+constexpr auto enum_names(PexProtocol) noexcept {
+  return std::to_array<std::pair<PexProtocol, std::string_view>>(
+      {{PexProtocol::ut_pex, "ut_pex"}, {PexProtocol::az_pex, "az_pex"}});
+}
+
+// One peer exchange message the client sent to one of our peers, or to its
+// partner (Capture::partner_pex).
 struct PexSeen {
   double t = 0;   // seconds since the world started
-  Endpoint to;    // our peer that received it
+  Endpoint to;    // our peer (or the partner) that received it
   std::vector<PexPeer> added;
   std::vector<Endpoint> dropped;
+  PexProtocol protocol = PexProtocol::ut_pex;
 };
 
 // One answer (get_peers, find_node) the client gave one of our DHT nodes.
@@ -116,6 +126,10 @@ struct Capture {
   double duration = 0;  // seconds the client ran
   std::vector<AnnounceRecord> announces;
   std::vector<PexSeen> pex;
+  // What the client told its partner (HarnessPlan::partner) by peer
+  // exchange: no feeder of ours reads that, so it is read from the run's
+  // pcap after the run (wire_check.hpp) and counted as the pex route.
+  std::vector<PexSeen> partner_pex;
   std::vector<DhtSeen> dht;
   std::vector<ContactSeen> contacts;
   std::uint64_t dht_queries = 0;  // KRPC queries the client sent our nodes

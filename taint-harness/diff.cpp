@@ -23,8 +23,9 @@ std::map<Route, std::set<Endpoint>> outgoing(const Capture& c) {
     if (ed2k::is_low_id(id)) continue;
     out[Route::server].insert({ed2k::ip_of_ed2k_id(id), self ? o.login_port : o.port});
   }
-  for (const auto& p : c.pex) {
-    for (const auto& a : p.added) out[Route::pex].insert(a.endpoint);
+  for (const auto* list : {&c.pex, &c.partner_pex}) {
+    for (const auto& p : *list)
+      for (const auto& a : p.added) out[Route::pex].insert(a.endpoint);
   }
   for (const auto& d : c.dht) {
     out[Route::dht].insert(d.values.begin(), d.values.end());
@@ -118,6 +119,16 @@ Diff diff(const HarnessPlan& plan, const Capture& capture) {
     fed_by[Route::server].insert(*plan.seeder);
   }
   incoming.insert(plan.askers.begin(), plan.askers.end());
+  // The partner announces to our tracker, which lists it to the client.
+  if (plan.partner) {
+    incoming.insert(*plan.partner);
+    fed_by[Route::tracker].insert(*plan.partner);
+  }
+  if (plan.partner && plan.partner6) {
+    Endpoint six{*plan.partner6, plan.partner->port};
+    incoming.insert(six);
+    fed_by[Route::tracker].insert(six);
+  }
   for (const auto& p : plan.fed) {
     incoming.insert(p.endpoint);
     fed_by[p.route].insert(p.endpoint);

@@ -1,8 +1,9 @@
 // Outgoing minus incoming: the pure judgement of one client run. Incoming
 // is everything the harness handed the client (its plan, plus the client's
-// own address; for eMule also the seeder and the askers); outgoing is every
-// peer the client gave out, by route (BitTorrent: the ut_pex lists it sent
-// our peers, the get_peers values and the nodes it gave our DHT nodes, and
+// own address; for eMule also the seeder and the askers; its partner, which
+// the tracker lists); outgoing is every peer the client gave out, by route
+// (BitTorrent: the ut_pex lists it sent our peers and the peer exchange it
+// sent its partner, the get_peers values and the nodes it gave our DHT nodes, and
 // the address it announced for itself; eMule: every source in its source exchange answers,
 // and the address its offers to the index server name). An outgoing peer that was
 // never incoming was created by the client: a byte-order finding when a

@@ -63,6 +63,30 @@ TEST_F(HarnessDiff, ReversedPexAddressIsAByteOrderPairOnItsRoute) {
   EXPECT_EQ(row(d, Route::pex).created, 1u);
 }
 
+// What a client told its partner by Azureus's peer exchange is its PEX
+// route too: a made-up peer there is created; the partner itself, listed
+// to it by the tracker, is not.
+TEST_F(HarnessDiff, AzureusPexToThePartnerJoinsThePexRoute) {
+  auto o = PlanOptions{11, 3, 2, 6};
+  o.partner = true;
+  plan = make_plan(o);
+  auto bt = fed(Route::tracker, FedKind::bittorrent).endpoint;
+  Endpoint reversed{reverse_v4(bt.address), bt.port};
+  PexSeen az;
+  az.to = *plan.partner;
+  az.protocol = PexProtocol::az_pex;
+  az.added = {{bt, PexFlags{}}, {reversed, PexFlags{}}};
+  capture.partner_pex.push_back(az);
+  pex_lists({*plan.partner});
+  auto d = diff(plan, capture);
+  ASSERT_EQ(d.created.size(), 1u);
+  EXPECT_EQ(d.created[0].advertised, reversed);
+  EXPECT_EQ(d.created[0].route, Route::pex);
+  EXPECT_EQ(d.created[0].byte_order, ByteOrder::address_reversed);
+  EXPECT_EQ(row(d, Route::pex).outgoing, 3u);
+  EXPECT_EQ(row(d, Route::tracker).incoming, plan.fed_by(Route::tracker).size() + 1);
+}
+
 TEST_F(HarnessDiff, SwappedPortAndBothAreTold) {
   auto a = fed(Route::dht, FedKind::bittorrent).endpoint;
   auto b = fed(Route::pex, FedKind::open_port).endpoint;
@@ -200,10 +224,13 @@ TEST(HarnessCapture, RoundTripsThroughJson) {
                    {Endpoint::parse("[2400::1]:6881").value()}});
   c.incoming.push_back({20.5, IncomingOutcome::accepted, "-TR3000-abc"});
   c.incoming.push_back({35.5, IncomingOutcome::timeout, ""});
+  c.partner_pex.push_back({101.5, Endpoint::parse("4.3.2.1:6881").value(), {{Endpoint::parse("5.6.7.8:9").value(), PexFlags{}}}, {},
+                           PexProtocol::az_pex});
   auto back = capture_from_json(to_json(c));
   ASSERT_TRUE(back);
   EXPECT_EQ(to_json(back.value()), to_json(c));
   EXPECT_EQ(back.value().contacts.back().carrier, Carrier::utp);
+  EXPECT_EQ(back.value().partner_pex.at(0).protocol, PexProtocol::az_pex);
   EXPECT_FALSE(capture_from_json(nlohmann::json{{"duration", "x"}}));
   // A capture from before uTP feeding (no carrier) reads as TCP.
   auto old = to_json(c);

@@ -29,6 +29,9 @@ enum class Ipv6Feeding : std::uint8_t { as_asked, required };
 // the sandbox, whose routes give every unbound socket that source
 // (libktorrent binds only what it listens on).
 enum class OutgoingSource : std::uint8_t { bound_by_client, set_by_sandbox };
+// Whether a taint run has a partner (HarnessPlan::partner): a second
+// instance of the same client, which the driver starts beside the client.
+enum class Partner : std::uint8_t { none, same_client };
 
 // Everything a driver may need to know about its run.
 struct DriverContext {
@@ -48,6 +51,10 @@ struct DriverContext {
   std::optional<Endpoint> seeder;
   // A UDP port nobody else in the run uses (HarnessPlan::spare_port).
   std::uint16_t spare_port = 0;
+  // Where the partner listens, when the driver asked for one and the run
+  // feeds the client (HarnessPlan::partner).
+  std::optional<Endpoint> partner;
+  std::optional<Endpoint> partner6;  // and its IPv6 address, with IPv6 feeding
 };
 
 // How to start a client: its command, environment additions, and commands to
@@ -70,6 +77,7 @@ struct ClientDriver {
   Ipv6Feeding ipv6 = Ipv6Feeding::as_asked;
   OutgoingSource outgoing = OutgoingSource::bound_by_client;
   Hubs hubs = Hubs::seeds;  // what the world's hubs have (world.hpp)
+  Partner partner = Partner::none;
 };
 
 // transmission, qbittorrent, deluge, rtorrent, aria2 and reference (the

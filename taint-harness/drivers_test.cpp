@@ -162,6 +162,23 @@ TEST_F(HarnessDrivers, BiglybtIsConfiguredInItsProfileAndGetsTheTorrentByItsWatc
     EXPECT_NE(all.find(want), std::string::npos) << want << " in " << all;
 }
 
+TEST_F(HarnessDrivers, BiglybtStartsItsPartnerWithAProfileHomeAndInstancePortOfItsOwn) {
+  auto d = biglybt_driver();
+  EXPECT_EQ(d.partner, Partner::same_client);
+  auto c = context_for(d);
+  c.partner = Endpoint::parse("178.40.38.54:6881").value();
+  auto l = d.prepare(c).value();
+  ASSERT_EQ(l.argv.front(), "sh");  // the partner in the client's process group, then exec the client
+  EXPECT_EQ(l.argv.back(), "--ui=console");
+  auto partner = c.profile / "partner";
+  auto home = std::find(l.argv.begin(), l.argv.end(), "HOME=" + partner.string());
+  EXPECT_NE(home, l.argv.end());
+  auto all = everything_written(d, c);
+  for (const char* want : {"7:Bind IP12:178.40.38.54", "15:TCP.Listen.Porti6881e", "19:IPV6 Enable Supporti0e",
+                           "-Dazureus.instance.port=6882", "partner/watch/it's.torrent"})
+    EXPECT_NE(all.find(want), std::string::npos) << want << " in " << all;
+}
+
 TEST(HarnessDriver, VersionIsTheFirstLineWithANumber) {
   EXPECT_EQ(version_from_output("Usage: x\n  qBittorrent v4.5.2 \n"), "qBittorrent v4.5.2");
   EXPECT_EQ(version_from_output("nothing here"), "unknown");

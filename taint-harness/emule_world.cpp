@@ -128,7 +128,7 @@ Status EmuleWorld::Impl::start_server() {
 Status EmuleWorld::Impl::start_peer(const FedPeer& p) {
   if (p.kind == FedKind::unreachable) return success();
   if (p.kind == FedKind::open_port) {
-    return lab::start_open_port(io, p.endpoint, [this, at = p.endpoint] {
+    return lab::start_open_port(io, p.endpoint, [this, at = p.endpoint](const Endpoint&) {
       if (recording) capture.contacts.push_back(emule_contact(now(), at, FedKind::open_port, nullptr));
     });
   }

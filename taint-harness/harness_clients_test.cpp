@@ -161,11 +161,23 @@ TEST(HarnessClient, KtorrentCreatesNoBogusPeers) {
 // no Mainline DHT: it is fed by the tracker and PEX. Bound to both of its
 // addresses (IPV6 Enable Support on), it reaches IPv6 peers and names them
 // in added6.
+// With a second BiglyBT as its partner, the two speak Azureus's messaging
+// protocol, and the client's AZ_PEER_EXCHANGE to it (read from the pcap)
+// joins its PEX route: still nothing it was not given.
 TEST(HarnessClient, BiglybtCreatesNoBogusPeers) {
   auto r = expect_healthy(biglybt_driver(), Policy::after_handshake);
   EXPECT_GE(ipv6_given_out(r, Route::pex), 1u) << describe(r);
   EXPECT_EQ(check(r, "peer_id_version"), Exposure::leaks) << describe(r);
   EXPECT_EQ(check(r, "announce_user_agent"), Exposure::leaks) << describe(r);
+  ASSERT_TRUE(r.run.plan.partner) << describe(r);
+  std::size_t az = 0, named = 0;
+  for (const auto& m : r.run.capture.partner_pex) {
+    EXPECT_EQ(m.to.address, r.run.plan.partner->address);
+    az += m.protocol == PexProtocol::az_pex;
+    named += m.added.size();
+  }
+  EXPECT_GE(az, 1u) << "no AZ_PEER_EXCHANGE to the partner" << describe(r);
+  EXPECT_GE(named, 1u) << describe(r);
 }
 
 // aria2 (DefaultBtInteractive::addPeerExchangeMessage) lists every used peer

@@ -110,7 +110,11 @@ HarnessPlan make_plan(const PlanOptions& opt) {
     }
     for (std::size_t i = 0; i < opt.dht_only6; ++i) plan.dht_only.push_back({pick.next6(), pick.port()});
   }
-  plan.spare_port = pick.port();  // last: every other pick of a seed stays what it was
+  plan.spare_port = pick.port();  // every other pick of a seed stays what it was
+  if (opt.partner) {
+    plan.partner = Endpoint{pick.next().address, kPartnerPort};
+    if (opt.ipv6) plan.partner6 = pick.next6();
+  }
   return plan;
 }
 
@@ -172,6 +176,8 @@ std::vector<IpAddress> HarnessPlan::local_addresses() const {
     if (*a) out.push_back(**a);
   }
   if (seeder) out.push_back(seeder->address);
+  if (partner) out.push_back(partner->address);
+  if (partner6) out.push_back(*partner6);
   for (const auto& a : askers) out.push_back(a.address);
   for (const auto& n : dht_only) out.push_back(n.address);
   for (const auto& p : fed) {

@@ -91,7 +91,17 @@ struct PlanOptions {
   // run on IPv6 addresses. Off, the plan is exactly the IPv4 one.
   bool ipv6 = false;
   std::size_t dht_only6 = 4;
+  // A partner: a second instance of the client under test, in the same
+  // swarm (the tracker lists each to the other), for what a client speaks
+  // only with its own kind (Azureus's PEX, the Vuze DHT). Off, the plan is
+  // exactly the one without it.
+  bool partner = false;
 };
+
+// The partner listens here (TCP, and UDP for its DHT): the Vuze DHT's
+// well-known port, where BiglyBT looks for its bootstrap node (named in the
+// run's /etc/hosts).
+inline constexpr std::uint16_t kPartnerPort = 6881;
 
 struct HarnessPlan {
   Network network = Network::bittorrent;
@@ -119,6 +129,12 @@ struct HarnessPlan {
   // A port nobody else in the plan uses (nor its byte swap), for a client
   // that keeps a second UDP port: KTorrent's DHT, apart from its uTP.
   std::uint16_t spare_port = 0;
+  // With PlanOptions::partner: where the partner listens (kPartnerPort).
+  // It is no feeder: the world's peers and open ports hang up on it, and
+  // its announces are not the client's. What the client learns from it and
+  // gives it is audited from the pcap (wire_check.hpp).
+  std::optional<Endpoint> partner;
+  std::optional<IpAddress> partner6;  // with IPv6 feeding (same port): an unbound IPv6 socket of its would otherwise pass for a feeder
 
   // The routes of the plan's network, in report order.
   std::vector<Route> routes() const;
@@ -129,9 +145,13 @@ struct HarnessPlan {
   std::vector<FedPeer> hubs() const;
   std::vector<FedPeer> fed_by(Route r) const;
   // Every address that must be on the sandbox's loopback: client, tracker,
-  // each fed peer that is not unreachable, the DHT-only nodes and the prober
-  // (and the IPv6 ones of those).
+  // each fed peer that is not unreachable, the DHT-only nodes, the prober,
+  // the seeder, the askers and the partner (and the IPv6 ones of those).
   std::vector<IpAddress> local_addresses() const;
+  // Whether a is one of the partner's addresses.
+  bool is_partner(const IpAddress& a) const noexcept {
+    return (partner && a == partner->address) || (partner6 && a == *partner6);
+  }
   // The client's own addresses with its port: what it may announce.
   std::vector<Endpoint> client_endpoints() const;
 };

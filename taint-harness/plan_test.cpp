@@ -49,6 +49,31 @@ TEST(HarnessPlan, TheSparePortIsNobodysElse) {
   }
 }
 
+// A partner is picked after everything else: the rest of the plan is the
+// one without it, and its addresses are nobody else's.
+TEST(HarnessPlan, APartnerChangesNothingElseAndHasAddressesOfItsOwn) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    PlanOptions o{seed, 3, 2, 6};
+    o.ipv6 = true;
+    auto without = make_plan(o);
+    o.partner = true;
+    auto with = make_plan(o);
+    EXPECT_FALSE(without.partner);
+    ASSERT_TRUE(with.partner && with.partner6) << "seed " << seed;
+    EXPECT_EQ(with.partner->port, kPartnerPort);
+    EXPECT_EQ(with.client, without.client);
+    EXPECT_EQ(with.fed, without.fed);
+    EXPECT_EQ(with.spare_port, without.spare_port);
+    auto mine = without.local_addresses();
+    std::set<IpAddress> others(mine.begin(), mine.end());
+    others.insert(reverse_v4(with.client.address));
+    EXPECT_EQ(others.count(with.partner->address), 0u) << "seed " << seed;
+    EXPECT_EQ(others.count(*with.partner6), 0u) << "seed " << seed;
+    auto all = with.local_addresses();
+    EXPECT_EQ(all.size(), mine.size() + 2);
+  }
+}
+
 TEST(HarnessPlan, FeedsEveryKindOnEveryRoute) {
   auto p = make_plan({7, 3, 2, 6});
   EXPECT_EQ(p.hubs().size(), 3u);

@@ -24,6 +24,8 @@ json plan_json(const HarnessPlan& p) {
   json j{{"network", to_string(p.network)}, {"client", p.client.to_string()}, {"fed", fed}};
   j[p.network == Network::emule ? "server" : "tracker"] = p.tracker.to_string();
   if (p.seeder) j["seeder"] = p.seeder->to_string();
+  if (p.partner) j["partner"] = p.partner->to_string();
+  if (p.partner6) j["partner6"] = p.partner6->to_string();
   if (p.client6) j["client6"] = p.client6->to_string();
   if (p.tracker6) j["tracker6"] = p.tracker6->to_string();
   if (!p.askers.empty()) {
@@ -239,6 +241,15 @@ std::string report_table(const json& reports) {
       out += fmt::format("   captured: {} ut_pex messages, {} DHT answers with values, {} announces, {} DHT queries\n",
                          c.at("pex").size(), c.at("dht").size(), c.at("announces").size(),
                          c.at("dht_queries").get<std::uint64_t>());
+      if (const auto& to_partner = c.value("partner_pex", json::array()); !to_partner.empty()) {
+        std::size_t az = 0, peers = 0;
+        for (const auto& m : to_partner) {
+          az += m.value("protocol", std::string("ut_pex")) == "az_pex";
+          peers += m.at("added").size();
+        }
+        out += fmt::format("   told its partner (read from the pcap): {} peer exchanges ({} AZ_PEER_EXCHANGE), {} peers added\n",
+                           to_partner.size(), az, peers);
+      }
       std::size_t utp = 0, utp_handshaken = 0;
       for (const auto& k : c.at("contacts")) {
         if (k.value("carrier", std::string("tcp")) != "utp") continue;

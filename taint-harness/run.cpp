@@ -129,7 +129,14 @@ std::string private_hosts(const fs::path& dir, const HarnessPlan& plan) {
   f << "127.0.0.1 localhost\n::1 localhost\n";
   const char* names[] = {"router.bittorrent.com", "router.utorrent.com", "dht.transmissionbt.com",
                          "dht.libtorrent.org", "router.bitcomet.com", "dht.aelitis.com"};
-  for (std::size_t i = 0; i < std::size(names); ++i) f << hubs[i % hubs.size()].endpoint.address.to_string() << ' ' << names[i] << '\n';
+  for (std::size_t i = 0; i < std::size(names); ++i) {
+    // BiglyBT's Vuze DHT seeds from dht.biglybt.com (Constants.DHT_SEED_ADDRESS_V4):
+    // its partner, when it has one.
+    bool vuze = std::string_view(names[i]) == "dht.aelitis.com";
+    auto at = plan.partner && vuze ? plan.partner->address : hubs[i % hubs.size()].endpoint.address;
+    f << at.to_string() << ' ' << names[i] << (vuze ? " dht.biglybt.com" : "") << '\n';
+  }
+  if (plan.partner6) f << plan.partner6->to_string() << " dht6.biglybt.com\n";
   f.close();
   std::ofstream(dir / "resolv.conf", std::ios::trunc) << "# no resolver inside the harness sandbox\n";
   if (::unshare(CLONE_NEWNS) != 0) return "unshare(mount)";
@@ -286,6 +293,8 @@ int inside(const ClientDriver& d, const RunOptions& opt, const HarnessPlan& plan
   ctx.anonymity = opt.anonymity;
   ctx.server = plan.tracker;
   ctx.seeder = plan.seeder;
+  ctx.partner = plan.partner;
+  if (plan.partner && plan.partner6) ctx.partner6 = Endpoint{*plan.partner6, plan.partner->port};
   ctx.file = torrent.content;
   if (torrent.link && opt.mode == RunMode::taint) ctx.ed2k_link = ed2k::format_link(*torrent.link);
   fs::create_directories(ctx.profile);
@@ -382,6 +391,7 @@ StatusOr<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
   r.anonymous_mode = d.anonymous_mode;
   auto plan_opt = opt.plan;
   if (d.ipv6 == Ipv6Feeding::required) plan_opt.ipv6 = true;
+  plan_opt.partner = d.partner == Partner::same_client && opt.mode == RunMode::taint;
   r.plan = d.network == Network::emule ? make_emule_plan(plan_opt) : make_plan(plan_opt);
   auto made = d.network == Network::emule ? make_test_file(opt.dir, r.plan) : make_test_torrent(opt.dir, r.plan);
   if (!made) return Error(made.error()).within("making the test torrent in " + opt.dir.string());
@@ -437,6 +447,7 @@ StatusOr<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
     auto wire = check_wire(opt.dir / "sandbox-lo.pcap", r.capture, r.plan);
     if (wire) {
       r.wire = std::move(wire).value();
+      r.capture.partner_pex = r.wire->to_partner;
       r.wire->pcap_dropped = status.value("pcap_dropped", std::uint64_t{0});
     }
     else r.wire_error = "cannot read the run's pcap: " + wire.error().message();

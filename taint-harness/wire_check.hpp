@@ -16,8 +16,10 @@
 // exchange answer the client sent (ANSWERSOURCES, ANSWERSOURCES2), each ID
 // read in its version's form (ED2K for 1-2, hybrid for 3-4; a 28-byte SX1
 // entry by the version the asker it went to read it in) and LowIDs left
-// out, against the sources the askers recorded. Pure apart from
-// reading the file; any thread.
+// out, against the sources the askers recorded. With a partner
+// (HarnessPlan::partner), the client's messages to it are no feeder's: they
+// are kept apart (to_partner), and its Azureus peer exchange is read there
+// too. Pure apart from reading the file; any thread.
 #pragma once
 
 #include "core/error.hpp"
@@ -44,6 +46,9 @@ struct WireCheck {
   std::size_t differing = 0;
   std::optional<std::string> damage;  // the pcap ended in a damaged record
   std::uint64_t pcap_dropped = 0;     // packets the recorder's kernel buffer dropped (set by the run)
+  // Runs with a partner: every peer exchange the client sent it (ut_pex or
+  // AZ_PEER_EXCHANGE), which only the pcap holds (Capture::partner_pex).
+  std::vector<PexSeen> to_partner;
   bool agree() const noexcept { return differing == 0; }
 };
 inline constexpr std::size_t kMaxDifferences = 20;

@@ -47,6 +47,7 @@ struct World::Impl {
   Endpoint client_dht4, client_dht6;
 
   double now() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+  bool from_partner(const Endpoint& from) const { return plan.is_partner(from.address); }
   std::vector<Endpoint> fed_endpoints(Route r) const {
     std::vector<Endpoint> out;
     for (const auto& p : plan.fed_by(r)) out.push_back(p.endpoint);
@@ -203,6 +204,10 @@ awaitable<void> handshake_and_serve(World::Impl& w, const FedPeer& me, std::shar
 }
 
 awaitable<void> peer_session(World::Impl& w, FedPeer me, std::shared_ptr<lab::PeerConn> wire, Carrier carrier) {
+  if (w.from_partner(wire->remote())) {  // no feeder of the partner's
+    wire->close();
+    co_return;
+  }
   auto c = std::make_shared<FedConn>(std::move(wire));
   auto contact = w.capture.contacts.size();
   w.capture.contacts.push_back(contact_at(w.now(), me.endpoint, FedKind::bittorrent));
@@ -284,6 +289,7 @@ Status World::Impl::start_tracker() {
   cfg.injected = fed_endpoints(Route::tracker);
   cfg.interval = 60s;
   cfg.observe = [this](const lab::AnnounceSeen& s) {
+    if (from_partner(s.from)) return;  // the tracker lists it; its announces are not the client's
     AnnounceRecord r;
     r.t = now();
     r.udp = s.udp;
@@ -389,7 +395,7 @@ namespace {
 
 void dht_receive(DhtNode& n, const Endpoint& from, std::string_view datagram) {
   auto msg = decode_krpc(datagram);
-  if (!msg) return;
+  if (!msg || n.w.from_partner(from)) return;
   if (from.address == n.w.plan.client.address) n.w.client_dht4 = from;
   else if (from.address == n.w.plan.client6) n.w.client_dht6 = from;
   if (auto* q = std::get_if<KrpcQuery>(&msg.value())) {
@@ -494,8 +500,8 @@ Status World::start() {
       if (st) st = w.listen_utp(p);
     } else if (p.kind == FedKind::open_port) {
       // The lab's open port (an SSH server's banner, then a hang-up).
-      st = lab::start_open_port(w.io, p.endpoint, [&w, at = p.endpoint] {
-        w.capture.contacts.push_back(contact_at(w.now(), at, FedKind::open_port));
+      st = lab::start_open_port(w.io, p.endpoint, [&w, at = p.endpoint](const Endpoint& from) {
+        if (!w.from_partner(from)) w.capture.contacts.push_back(contact_at(w.now(), at, FedKind::open_port));
       });
     }
     if (!st) return st;

@@ -3,6 +3,7 @@
 // testlib's generators. Run once when a codec changes:
 //   fuzz_seedgen tests/corpus tests/fixtures
 // Files are named by content hash, so re-running only adds what is new.
+#include "core/az_message.hpp"
 #include "lab/scenario.hpp"
 #include "store/record_json.hpp"
 #include "tests/testlib/random_values.hpp"
@@ -110,6 +111,16 @@ int main(int argc, char** argv) {
     o.source_endpoint = g.endpoint();
     o.source_node_id = g.hash<NodeId>();
     put(corpus / "fuzz_records", to_json_line(o));
+    // Last: what it draws from g moves no other target's seeds.
+    AzPeerExchange az;
+    az.info_hash = g.hash<InfoHash>();
+    az.pex = g.pex();
+    for (auto& a : az.pex.added)  // AZ carries only the encryption bit
+      if (a.flags) a.flags = PexFlags{}.set(PexFlag::prefers_encryption, a.flags->has(PexFlag::prefers_encryption));
+    put(corpus / "fuzz_az_message", std::string(1, static_cast<char>(g.u16())) +
+                                        encode_az_frame(kAzHandshake, 1, "d6:client7:BiglyBTe") +
+                                        encode_az_frame("BT_HAVE", 1, "\0\0\0\1") +
+                                        encode_az_frame(kAzPeerExchange, 2, encode_az_peer_exchange(az)));
   }
   for (const char* name : {"small", "large"}) put(corpus / "fuzz_scenario", std::string(lab::builtin_scenario(name).value()));
   put(corpus / "fuzz_scenario", "name = x\nseeds = lots\n");
