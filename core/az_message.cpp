@@ -104,12 +104,10 @@ AzOpening az_opening(std::string_view first) noexcept {
 
 std::string encode_az_frame(std::string_view id, std::uint8_t version, std::string_view payload) {
   std::string out;
-  auto len = static_cast<std::uint32_t>(4 + id.size() + 1 + payload.size());
-  auto id_len = static_cast<std::uint32_t>(id.size());
-  for (auto v : {len, id_len})
-    for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<char>((v >> s) & 0xff));
+  put_u32(out, static_cast<std::uint32_t>(4 + id.size() + 1 + payload.size()));
+  put_u32(out, static_cast<std::uint32_t>(id.size()));
   out += id;
-  out.push_back(static_cast<char>(version & 0x0f));
+  put_u8(out, version & 0x0f);
   out += payload;
   return out;
 }

@@ -7,6 +7,7 @@
 #include "core/flags.hpp"
 #include "core/ip.hpp"
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -75,6 +76,14 @@ struct PexPeer {
   std::optional<PexFlags> flags;  // absent when the sender's flag list did not line up
   friend bool operator==(const PexPeer&, const PexPeer&) = default;
 };
+
+// Which peer exchange carried a PexMessage: BEP 11's ut_pex, or Azureus's
+// own AZ_PEER_EXCHANGE between two Azureus-line peers (core/az_message.hpp).
+enum class PexDialect : std::uint8_t { ut_pex, az_pex };
+constexpr auto enum_names(PexDialect) noexcept {
+  return std::to_array<std::pair<PexDialect, std::string_view>>(
+      {{PexDialect::ut_pex, "ut_pex"}, {PexDialect::az_pex, "az_pex"}});
+}
 
 struct PexMessage {
   std::vector<PexPeer> added;     // "added" (IPv4) then "added6"

@@ -16,6 +16,7 @@ namespace p2pscope::passive {
 namespace {
 
 using test_capture::only;
+using testlib::first_value;
 
 const std::string kCapture = "biglybt/biglybt32_pair_lab.pcapng";
 constexpr std::string_view kClient = "187.104.111.104", kPartner = "178.40.38.54";
@@ -41,12 +42,7 @@ TEST(AzPcap, PeerExchangesMatchTshark) {
                                               {"ip.src", "tcp.srcport", "ip.dst", "tcp.dstport", "bencode.str.length"})) {
     ASSERT_EQ(r.size(), 5u);
     std::size_t peers = 0;
-    for (std::size_t at = 0; at <= r[4].size();) {
-      auto end = std::min(r[4].find(',', at), r[4].size());
-      auto len = r[4].substr(at, end - at);
-      peers += len == "6" || len == "18";
-      at = end + 1;
-    }
+    for (const auto& len : testlib::cell_values(r[4])) peers += len == "6" || len == "18";
     theirs.insert(r[0] + ":" + r[1] + " " + r[2] + ":" + r[3] + " " + std::to_string(peers));
   }
   EXPECT_EQ(theirs.size(), 2u) << "tshark found too few: is it installed?";
@@ -84,7 +80,6 @@ TEST(AzPcap, AzmpStreamsAreNotPeerWireDamage) {
   EXPECT_EQ(x.anomalies().count("az_pex_malformed"), 0u);
 }
 
-std::string first_of(const std::string& cell) { return cell.substr(0, cell.find(',')); }
 std::string key_hex(std::string_view k) { return detail::to_hex(reinterpret_cast<const std::uint8_t*>(k.data()), k.size()); }
 
 // (sender, receiver, action, transaction id, protocol version, network,
@@ -109,8 +104,8 @@ TEST(VuzePcap, HeadersMatchTshark) {
             "vuze-dht.address.port", "vuze-dht.id"})) {
     ASSERT_EQ(r.size(), 12u);
     bool request = std::stoi(r[4]) % 2 == 0 && r[4] != "1032";
-    theirs.insert(r[0] + ":" + r[1] + " " + r[2] + ":" + r[3] + " " + r[4] + " " + r[5] + " " + first_of(r[6]) + " " +
-                  r[7] + " " + r[8] + " " + (request ? first_of(r[9]) + ":" + first_of(r[10]) : "-") + " " +
+    theirs.insert(r[0] + ":" + r[1] + " " + r[2] + ":" + r[3] + " " + r[4] + " " + r[5] + " " + first_value(r[6]) + " " +
+                  r[7] + " " + r[8] + " " + (request ? first_value(r[9]) + ":" + first_value(r[10]) : "-") + " " +
                   (r[4] == "1028" ? r[11] : "-"));
   }
   EXPECT_EQ(theirs.size(), 25u) << "tshark found too few: is it installed?";

@@ -16,6 +16,7 @@ namespace p2pscope::passive {
 namespace {
 
 using test_capture::only;
+using testlib::first_value;
 
 const std::string kCapture = "ed2k/amule233_lab.pcapng";
 
@@ -30,7 +31,6 @@ std::vector<std::vector<std::string>> tshark(const std::string& filter, const st
   return testlib::tshark_fields(testlib::fixture_path(kCapture), decode, filter, fields);
 }
 
-std::string first_of(const std::string& cell) { return cell.substr(0, cell.find(',')); }
 std::string upper(std::string s) {
   std::ranges::transform(s, s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return s;
@@ -46,7 +46,7 @@ TEST(Ed2kPcap, HellosAndLoginsMatchTshark) {
   for (const auto& r : tshark("edonkey.client_hash", {"ip.src", "tcp.srcport", "edonkey.client_hash", "edonkey.clientid",
                                                       "edonkey.port"})) {
     ASSERT_EQ(r.size(), 5u);
-    theirs.insert(r[0] + ":" + r[1] + " " + r[2] + " " + first_of(r[3]) + " " + first_of(r[4]));
+    theirs.insert(r[0] + ":" + r[1] + " " + r[2] + " " + first_value(r[3]) + " " + first_value(r[4]));
   }
   EXPECT_EQ(theirs.size(), 5u) << "tshark found too few: is it installed?";
   EXPECT_EQ(ours, theirs);

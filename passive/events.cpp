@@ -1,5 +1,6 @@
 #include "passive/events.hpp"
 
+#include "core/bytes.hpp"
 #include "core/decimal.hpp"
 #include "core/text.hpp"
 
@@ -16,12 +17,12 @@ std::string bytes_hex(std::string_view b) {
   return detail::to_hex(reinterpret_cast<const std::uint8_t*>(b.data()), b.size());
 }
 
-// A number as `digits` lower-case hex digits (transaction and connection ids).
-std::string fmt_hex(std::uint64_t v, int digits) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(static_cast<std::size_t>(digits), '0');
-  for (int i = digits - 1; i >= 0; --i, v >>= 4) out[static_cast<std::size_t>(i)] = kHex[v & 15];
-  return out;
+// A number as hex of its `width` big-endian bytes, as it was on the wire
+// (Vuze DHT transaction and connection ids).
+std::string number_hex(std::uint64_t v, int width) {
+  std::string be;
+  put_be(be, v, width);
+  return bytes_hex(be);
 }
 
 json hop_json(const char* type, const Hop& h) {
@@ -108,8 +109,8 @@ struct ToJson {
     auto j = hop_json("passive_vuze_dht", e.hop);
     j["action"] = name_of(p.action);
     j["kind"] = is_request(p.action) ? "request" : "reply";
-    j["tid"] = fmt_hex(p.transaction_id, 8);
-    j["connection_id"] = fmt_hex(p.connection_id, 16);
+    j["tid"] = number_hex(p.transaction_id, 4);
+    j["connection_id"] = number_hex(p.connection_id, 8);
     j["protocol_version"] = p.protocol_version;
     j["vendor"] = p.vendor;
     j["network"] = p.network;
@@ -426,8 +427,8 @@ struct Append {
     w.hop("passive_vuze_dht", e.hop);
     w.name("action", name_of(p.action));
     w.name("kind", is_request(p.action) ? "request" : "reply");
-    w.plain("tid", [&p](std::string& o) { o += fmt_hex(p.transaction_id, 8); });
-    w.plain("connection_id", [&p](std::string& o) { o += fmt_hex(p.connection_id, 16); });
+    w.plain("tid", [&p](std::string& o) { o += number_hex(p.transaction_id, 4); });
+    w.plain("connection_id", [&p](std::string& o) { o += number_hex(p.connection_id, 8); });
     w.num("protocol_version", p.protocol_version);
     w.num("vendor", p.vendor);
     w.num("network", p.network);

@@ -53,14 +53,6 @@ struct ExtendedHandshakeEvent {
   std::optional<std::uint8_t> ut_pex;  // the id this side wants ut_pex sent to it with
 };
 
-// Which peer exchange carried it: BEP 11's ut_pex, or Azureus's own
-// AZ_PEER_EXCHANGE between two Azureus-line peers (core/az_message.hpp).
-enum class PexDialect : std::uint8_t { ut_pex, az_pex };
-constexpr auto enum_names(PexDialect) noexcept {
-  return std::to_array<std::pair<PexDialect, std::string_view>>(
-      {{PexDialect::ut_pex, "ut_pex"}, {PexDialect::az_pex, "az_pex"}});
-}
-
 struct PexEvent {
   Hop hop;
   PexMessage pex;

@@ -192,12 +192,14 @@ bool plausible_ed2k_datagram(std::string_view b) {
   }
 }
 
-// The family whose message a packet to the target carries, if any.
-std::uint8_t family_of(const Packet& p, bool is_utp) {
+// The family whose message a packet to the target carries, if any, given
+// what protocol_of() found it to be (a UDP datagram is read once).
+std::uint8_t family_of(const Packet& p, std::string_view protocol) {
   std::string_view b = p.payload;
   if (b.empty()) return 0;
   if (p.transport == Transport::udp) {
-    if (b.front() == 'd' || is_utp || decode_vuze_dht(b)) return kBitTorrent;  // the Vuze DHT: BitTorrent's family
+    // The Vuze DHT is BitTorrent's family too.
+    if (protocol == "krpc" || protocol == "utp" || protocol == "vuze_dht") return kBitTorrent;
     return plausible_ed2k_datagram(b) ? kEmule : 0;
   }
   if (p.transport != Transport::tcp) return 0;
@@ -319,8 +321,9 @@ void HoneynetAnalyzer::packet(double t, const Packet& p) {
   b.first = std::min(b.first, t);
   b.last = std::max(b.last, t);
   std::optional<UtpHeader> header;
-  ++b.protocols[std::string(protocol_of(p, header))];
-  s->second.families |= family_of(p, header.has_value());
+  auto protocol = protocol_of(p, header);
+  ++b.protocols[std::string(protocol)];
+  s->second.families |= family_of(p, protocol);
   count_default_port(p, b.bittorrent_port_packets, b.emule_port_packets);
   if (header) utp(*tg, {p.src, p.src_port}, *header);
 }

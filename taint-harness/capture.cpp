@@ -48,7 +48,7 @@ json pex_json(const PexSeen& p) {
     added.push_back(e);
   }
   json j{{"t", p.t}, {"to", p.to.to_string()}, {"added", added}, {"dropped", endpoints(p.dropped)}};
-  if (p.protocol != PexProtocol::ut_pex) j["protocol"] = name_of(p.protocol);
+  if (p.dialect != PexDialect::ut_pex) j["dialect"] = name_of(p.dialect);
   return j;
 }
 
@@ -62,10 +62,10 @@ PexSeen pex_of(const json& j) {
     p.added.push_back(peer);
   }
   p.dropped = endpoints_of(j.at("dropped"));
-  if (j.contains("protocol")) {
-    auto v = from_name<PexProtocol>(j.at("protocol").get<std::string>());
-    if (!v) throw std::invalid_argument("unknown peer exchange protocol");
-    p.protocol = v.value();
+  if (j.contains("dialect")) {
+    auto v = from_name<PexDialect>(j.at("dialect").get<std::string>());
+    if (!v) throw std::invalid_argument("unknown peer exchange dialect");
+    p.dialect = v.value();
   }
   return p;
 }

@@ -20,14 +20,6 @@
 
 namespace p2pscope::harness {
 
-// Which peer exchange a message was: BEP 11's ut_pex, or Azureus's own
-// AZ_PEER_EXCHANGE (to a partner of its kind: core/az_message.hpp).
-enum class PexProtocol : std::uint8_t { ut_pex, az_pex };
-constexpr auto enum_names(PexProtocol) noexcept {
-  return std::to_array<std::pair<PexProtocol, std::string_view>>(
-      {{PexProtocol::ut_pex, "ut_pex"}, {PexProtocol::az_pex, "az_pex"}});
-}
-
 // One peer exchange message the client sent to one of our peers, or to its
 // partner (Capture::partner_pex).
 struct PexSeen {
@@ -35,7 +27,7 @@ struct PexSeen {
   Endpoint to;    // our peer (or the partner) that received it
   std::vector<PexPeer> added;
   std::vector<Endpoint> dropped;
-  PexProtocol protocol = PexProtocol::ut_pex;
+  PexDialect dialect = PexDialect::ut_pex;  // az_pex only to a partner
 };
 
 // One answer (get_peers, find_node) the client gave one of our DHT nodes.

@@ -120,14 +120,9 @@ Diff diff(const HarnessPlan& plan, const Capture& capture) {
   }
   incoming.insert(plan.askers.begin(), plan.askers.end());
   // The partner announces to our tracker, which lists it to the client.
-  if (plan.partner) {
-    incoming.insert(*plan.partner);
-    fed_by[Route::tracker].insert(*plan.partner);
-  }
-  if (plan.partner && plan.partner6) {
-    Endpoint six{*plan.partner6, plan.partner->port};
-    incoming.insert(six);
-    fed_by[Route::tracker].insert(six);
+  for (const auto& p : plan.partner_endpoints()) {
+    incoming.insert(p);
+    fed_by[Route::tracker].insert(p);
   }
   for (const auto& p : plan.fed) {
     incoming.insert(p.endpoint);

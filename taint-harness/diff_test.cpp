@@ -74,7 +74,7 @@ TEST_F(HarnessDiff, AzureusPexToThePartnerJoinsThePexRoute) {
   Endpoint reversed{reverse_v4(bt.address), bt.port};
   PexSeen az;
   az.to = *plan.partner;
-  az.protocol = PexProtocol::az_pex;
+  az.dialect = PexDialect::az_pex;
   az.added = {{bt, PexFlags{}}, {reversed, PexFlags{}}};
   capture.partner_pex.push_back(az);
   pex_lists({*plan.partner});
@@ -225,12 +225,12 @@ TEST(HarnessCapture, RoundTripsThroughJson) {
   c.incoming.push_back({20.5, IncomingOutcome::accepted, "-TR3000-abc"});
   c.incoming.push_back({35.5, IncomingOutcome::timeout, ""});
   c.partner_pex.push_back({101.5, Endpoint::parse("4.3.2.1:6881").value(), {{Endpoint::parse("5.6.7.8:9").value(), PexFlags{}}}, {},
-                           PexProtocol::az_pex});
+                           PexDialect::az_pex});
   auto back = capture_from_json(to_json(c));
   ASSERT_TRUE(back);
   EXPECT_EQ(to_json(back.value()), to_json(c));
   EXPECT_EQ(back.value().contacts.back().carrier, Carrier::utp);
-  EXPECT_EQ(back.value().partner_pex.at(0).protocol, PexProtocol::az_pex);
+  EXPECT_EQ(back.value().partner_pex.at(0).dialect, PexDialect::az_pex);
   EXPECT_FALSE(capture_from_json(nlohmann::json{{"duration", "x"}}));
   // A capture from before uTP feeding (no carrier) reads as TCP.
   auto old = to_json(c);

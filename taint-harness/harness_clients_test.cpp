@@ -173,7 +173,7 @@ TEST(HarnessClient, BiglybtCreatesNoBogusPeers) {
   std::size_t az = 0, named = 0;
   for (const auto& m : r.run.capture.partner_pex) {
     EXPECT_EQ(m.to.address, r.run.plan.partner->address);
-    az += m.protocol == PexProtocol::az_pex;
+    az += m.dialect == PexDialect::az_pex;
     named += m.added.size();
   }
   EXPECT_GE(az, 1u) << "no AZ_PEER_EXCHANGE to the partner" << describe(r);

@@ -170,6 +170,14 @@ std::vector<Endpoint> HarnessPlan::client_endpoints() const {
   return out;
 }
 
+std::vector<Endpoint> HarnessPlan::partner_endpoints() const {
+  std::vector<Endpoint> out;
+  if (!partner) return out;
+  out.push_back(*partner);
+  if (partner6) out.push_back({*partner6, partner->port});
+  return out;
+}
+
 std::vector<IpAddress> HarnessPlan::local_addresses() const {
   std::vector<IpAddress> out{client.address, tracker.address, prober.address};
   for (const auto* a : {&client6, &tracker6}) {

@@ -154,6 +154,8 @@ struct HarnessPlan {
   }
   // The client's own addresses with its port: what it may announce.
   std::vector<Endpoint> client_endpoints() const;
+  // The partner's addresses with its port (none without a partner).
+  std::vector<Endpoint> partner_endpoints() const;
 };
 
 HarnessPlan make_plan(const PlanOptions& opt);

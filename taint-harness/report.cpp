@@ -244,7 +244,7 @@ std::string report_table(const json& reports) {
       if (const auto& to_partner = c.value("partner_pex", json::array()); !to_partner.empty()) {
         std::size_t az = 0, peers = 0;
         for (const auto& m : to_partner) {
-          az += m.value("protocol", std::string("ut_pex")) == "az_pex";
+          az += m.value("dialect", std::string("ut_pex")) == "az_pex";
           peers += m.at("added").size();
         }
         out += fmt::format("   told its partner (read from the pcap): {} peer exchanges ({} AZ_PEER_EXCHANGE), {} peers added\n",

@@ -96,16 +96,14 @@ StatusOr<WireCheck> check_wire(const std::filesystem::path& pcap, const Capture&
   for (const auto& f : plan.fed) feeders.insert(f.endpoint);
   auto self = [&](const IpAddress& a) { return a == plan.client.address || a == plan.client6; };
   // The partner is no feeder: what the client tells it is kept apart.
-  auto partner = [&](const IpAddress& a) { return plan.is_partner(a); };
   auto from_client = [&](const passive::Hop& h) {
-    return !self(h.to.address) && !partner(h.to.address) && (self(h.from.address) || feeders.count(h.to));
+    return !self(h.to.address) && !plan.is_partner(h.to.address) && (self(h.from.address) || feeders.count(h.to));
   };
   const auto asked = answer_versions(c);
   std::optional<double> first;  // the pcap's first frame: about when the world started
   passive::Extractor extractor([&](const passive::Event& e) {
-    if (const auto* p = std::get_if<passive::PexEvent>(&e); p && self(p->hop.from.address) && partner(p->hop.to.address)) {
-      auto protocol = p->dialect == passive::PexDialect::az_pex ? PexProtocol::az_pex : PexProtocol::ut_pex;
-      w.to_partner.push_back({p->hop.t - first.value_or(p->hop.t), p->hop.to, p->pex.added, p->pex.dropped, protocol});
+    if (const auto* p = std::get_if<passive::PexEvent>(&e); p && self(p->hop.from.address) && plan.is_partner(p->hop.to.address)) {
+      w.to_partner.push_back({p->hop.t - first.value_or(p->hop.t), p->hop.to, p->pex.added, p->pex.dropped, p->dialect});
     } else if (const auto* p = std::get_if<passive::PexEvent>(&e); p && from_client(p->hop)) {
       ++w.pex_messages;
       ++wire.pex_to[p->hop.to];
@@ -150,7 +148,7 @@ nlohmann::json to_json(const WireCheck& w) {
   if (w.pcap_dropped) j["pcap_dropped"] = w.pcap_dropped;
   if (!w.to_partner.empty()) {
     std::size_t az = 0;
-    for (const auto& m : w.to_partner) az += m.protocol == PexProtocol::az_pex;
+    for (const auto& m : w.to_partner) az += m.dialect == PexDialect::az_pex;
     j["partner_pex_messages"] = w.to_partner.size();
     j["partner_az_pex_messages"] = az;
   }

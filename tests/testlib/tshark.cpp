@@ -31,4 +31,13 @@ std::vector<std::vector<std::string>> tshark_fields(const std::string& pcap, con
   return rows;
 }
 
+std::vector<std::string> cell_values(const std::string& cell) {
+  std::vector<std::string> out;
+  std::istringstream values(cell);
+  for (std::string v; std::getline(values, v, ',');) out.push_back(v);
+  return out;
+}
+
+std::string first_value(const std::string& cell) { return cell.substr(0, cell.find(',')); }
+
 }  // namespace p2pscope::testlib

@@ -13,5 +13,9 @@ namespace p2pscope::testlib {
 // installs it): throws when it cannot be run.
 std::vector<std::vector<std::string>> tshark_fields(const std::string& pcap, const std::vector<std::string>& options,
                                                     const std::string& filter, const std::vector<std::string>& fields);
+// The values of a cell with several (comma-joined), in order.
+std::vector<std::string> cell_values(const std::string& cell);
+// The first of them.
+std::string first_value(const std::string& cell);
 
 }  // namespace p2pscope::testlib
