@@ -1,5 +1,7 @@
 #include "lab/sandbox.hpp"
 
+#include "core/hash.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -15,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace p2pscope::lab {
@@ -91,8 +94,49 @@ bool run_and_wait(char* const argv[]) {
 struct HolderPlan {
   std::string uid_map, gid_map;
   std::string ip;
-  std::string batch;
+  std::string addresses_batch;
+  std::string routes_batch;  // empty: no route to change
+  // Lines of /proc/net/ipv6_route (up to the metric) that must all be
+  // there before routes_batch runs, and a buffer that holds the file.
+  std::vector<std::string> awaited_routes6;
+  std::string route_table;
+  int wait_rounds = 0;
 };
+
+bool read_into(const char* path, std::string& buf, std::size_t& len) {
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  len = 0;
+  for (;;) {
+    auto n = ::read(fd, buf.data() + len, buf.size() - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    len += static_cast<std::size_t>(n);
+    if (len == buf.size()) break;  // sized before fork with room to spare; a full buffer is a miss
+  }
+  ::close(fd);
+  return true;
+}
+
+// The kernel inserts an IPv6 address's local route from a work queue, even
+// with nodad, so "ip addr add" returns before the route exists and deleting
+// it at once can fail with ESRCH (about 1 in 4 times under load).
+bool await_local_routes6(HolderPlan& plan) {
+  const timespec pause{0, 5'000'000};
+  for (int round = 0; round < plan.wait_rounds; ++round) {
+    std::size_t len = 0;
+    if (!read_into("/proc/net/ipv6_route", plan.route_table, len)) return false;
+    bool all = len < plan.route_table.size();
+    for (const auto& want : plan.awaited_routes6) {
+      if (!all) break;
+      all = ::memmem(plan.route_table.data(), len, want.data(), want.size()) != nullptr;
+    }
+    if (all) return true;
+    ::nanosleep(&pause, nullptr);
+  }
+  errno = ETIMEDOUT;
+  return false;
+}
 
 [[noreturn]] void holder_main(int ready_fd, HolderPlan& plan) {
   ::setsid();
@@ -103,8 +147,13 @@ struct HolderPlan {
   char link[] = "link", set[] = "set", lo[] = "lo", up[] = "up", dash_batch[] = "-batch";
   char* const link_up[] = {plan.ip.data(), link, set, lo, up, nullptr};
   if (!run_and_wait(link_up)) fail_step(ready_fd, "ip link set lo up");
-  char* const batch[] = {plan.ip.data(), dash_batch, plan.batch.data(), nullptr};
+  char* const batch[] = {plan.ip.data(), dash_batch, plan.addresses_batch.data(), nullptr};
   if (!run_and_wait(batch)) fail_step(ready_fd, "ip -batch (adding lab addresses to lo)");
+  if (!plan.routes_batch.empty()) {
+    if (!await_local_routes6(plan)) fail_step(ready_fd, "waiting for the kernel's IPv6 local routes");
+    char* const routes[] = {plan.ip.data(), dash_batch, plan.routes_batch.data(), nullptr};
+    if (!run_and_wait(routes)) fail_step(ready_fd, "ip -batch (routes on lo)");
+  }
   write_all(ready_fd, "ok", 2);
   ::close(ready_fd);
   int null = ::open("/dev/null", O_RDWR);
@@ -202,6 +251,19 @@ void write_unbound_sources(std::ostream& batch, const SandboxSpec& spec) {
   }
 }
 
+// How each IPv6 local route that write_unbound_sources() deletes reads in
+// /proc/net/ipv6_route, up to its metric: a /128 with no source or next
+// hop, metric 0 (the prefix route to the same address has metric 256).
+std::vector<std::string> awaited_local_routes6(const SandboxSpec& spec) {
+  std::vector<std::string> out;
+  const std::string zeros(32, '0');
+  for (const auto& a : spec.addresses) {
+    if (a.is_v4() || !spec.unbound_source6 || *spec.unbound_source6 == a) continue;
+    out.push_back(detail::to_hex(a.data(), a.size()) + " 80 " + zeros + " 00 " + zeros + " 00000000 ");
+  }
+  return out;
+}
+
 }  // namespace
 
 StatusOr<Sandbox> Sandbox::create(const SandboxSpec& spec) {
@@ -217,9 +279,9 @@ StatusOr<Sandbox> Sandbox::create(const SandboxSpec& spec) {
   if (plan.ip.empty()) return fail(std::errc::no_such_file_or_directory, "iproute2's ip not found (run scripts/setup.sh)");
   plan.uid_map = "0 " + std::to_string(::getuid()) + " 1";
   plan.gid_map = "0 " + std::to_string(::getgid()) + " 1";
-  plan.batch = (spec.state_dir / "addresses.batch").string();
+  plan.addresses_batch = (spec.state_dir / "addresses.batch").string();
   {
-    std::ofstream batch(plan.batch);
+    std::ofstream batch(plan.addresses_batch);
     // nodad: an IPv6 address is usable at once, even as a route's source
     // (while tentative it is not, and "route add ... src" fails).
     auto add = [&batch](const IpAddress& a) {
@@ -233,9 +295,21 @@ StatusOr<Sandbox> Sandbox::create(const SandboxSpec& spec) {
     if (spec.unbound_source6 &&
         std::find(spec.addresses.begin(), spec.addresses.end(), *spec.unbound_source6) != spec.addresses.end())
       add(*spec.unbound_source6);
-    if (spec.route6_source) batch << "route add ::/0 dev lo src " << spec.route6_source->to_string() << "\n";
-    write_unbound_sources(batch, spec);
-    if (!batch) return fail(sys_error(EIO), "writing " + plan.batch);
+    if (!batch) return fail(sys_error(EIO), "writing " + plan.addresses_batch);
+  }
+  std::ostringstream routes;
+  if (spec.route6_source) routes << "route add ::/0 dev lo src " << spec.route6_source->to_string() << "\n";
+  write_unbound_sources(routes, spec);
+  if (!routes.str().empty()) {
+    plan.routes_batch = (spec.state_dir / "routes.batch").string();
+    std::ofstream batch(plan.routes_batch);
+    batch << routes.str();
+    if (!batch) return fail(sys_error(EIO), "writing " + plan.routes_batch);
+    plan.awaited_routes6 = awaited_local_routes6(spec);
+    // Two routes per address (local and prefix) and a few of the kernel's,
+    // at under 160 bytes a line.
+    plan.route_table.resize((spec.addresses.size() * 2 + 64) * 256);
+    plan.wait_rounds = static_cast<int>(spec.ready_timeout.count() / 5) + 1;
   }
 
   int pipefd[2];
@@ -350,7 +424,7 @@ Status Sandbox::destroy() {
     if (!processes_in_netns(netns_).empty()) return std::make_error_code(std::errc::device_or_resource_busy);
   }
   std::error_code ec;
-  for (const char* f : {"holder.pid", "netns", "addresses.batch"}) fs::remove(state_dir_ / f, ec);
+  for (const char* f : {"holder.pid", "netns", "addresses.batch", "routes.batch"}) fs::remove(state_dir_ / f, ec);
   holder_ = -1;
   return success();
 }

@@ -6,9 +6,10 @@
 // are allowed: the namespace maps the caller's uid/gid to root inside, which
 // is enough to configure its loopback.
 //
-// State lives in a directory (holder.pid, netns, addresses.batch) so that a
-// later process can attach to the lab (`lab exec`, `lab down`), and so that a
-// lab left behind by a crash is found and torn down by the next create().
+// State lives in a directory (holder.pid, netns, addresses.batch,
+// routes.batch) so that a later process can attach to the lab (`lab exec`,
+// `lab down`), and so that a lab left behind by a crash is found and torn
+// down by the next create().
 //
 // Threads: create(), run() and run_function() fork; call them from a thread
 // that may fork (the child only calls async-signal-safe functions before
