@@ -49,9 +49,13 @@ std::string biglybt_config(const DriverContext& c, const fs::path& watch) {
 // directory instead of ~/.biglybt, and, for a second instance, a port of its
 // own for BiglyBT's one-instance check (127.0.0.1:6880 by default), which
 // would otherwise hand the torrent to the first instance and exit.
+// The LAN instance finder is off (az.instance.manager.enable): on the
+// sandbox's one loopback the two BiglyBTs found each other as instances on
+// one LAN, and each sent its Vuze DHT packets for the other to the first
+// IPv4 address on lo (AddressUtils.adjustDHTAddress), a fed peer's.
 Result<void> write_profile(const DriverContext& c, std::optional<std::uint16_t> instance_port) {
   auto config = c.profile / "config";
-  std::string options = "-Dazureus.config.path=" + config.string() + "\n";
+  std::string options = "-Dazureus.config.path=" + config.string() + "\n-Daz.instance.manager.enable=0\n";
   if (instance_port) options += "-Dazureus.instance.port=" + std::to_string(*instance_port) + "\n";
   P2PSCOPE_CHECK(write_profile_file(c.profile / ".biglybt/java.vmoptions", options));
   P2PSCOPE_TRY(watch, fill_watch_dir(c));

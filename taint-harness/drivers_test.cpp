@@ -158,7 +158,7 @@ TEST_F(HarnessDrivers, BiglybtIsConfiguredInItsProfileAndGetsTheTorrentByItsWatc
   for (const char* want : {"7:Bind IP33:41.73.12.201;2a01:4f8:c0c:1234::7", "15:TCP.Listen.Porti51413e",
                            "15:Enforce Bind IPi1e", "19:IPV6 Enable Supporti1e", "35:network.transport.encrypted.requirei0e",
                            "12:update.starti0e", "20:Watch Torrent Folderi1e", "watch/it's.torrent",
-                           "java.vmoptions\n-Dazureus.config.path="})
+                           "java.vmoptions\n-Dazureus.config.path=", "-Daz.instance.manager.enable=0\n"})
     EXPECT_NE(all.find(want), std::string::npos) << want << " in " << all;
 }
 
@@ -175,7 +175,7 @@ TEST_F(HarnessDrivers, BiglybtStartsItsPartnerWithAProfileHomeAndInstancePortOfI
   EXPECT_NE(home, l.argv.end());
   auto all = everything_written(d, c);
   for (const char* want : {"7:Bind IP12:178.40.38.54", "15:TCP.Listen.Porti6881e", "19:IPV6 Enable Supporti0e",
-                           "-Dazureus.instance.port=6882", "partner/watch/it's.torrent"})
+                           "-Daz.instance.manager.enable=0\n-Dazureus.instance.port=6882", "partner/watch/it's.torrent"})
     EXPECT_NE(all.find(want), std::string::npos) << want << " in " << all;
 }
 

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 
 namespace p2pscope::harness {
@@ -170,6 +171,7 @@ TEST(HarnessClient, BiglybtCreatesNoBogusPeers) {
   EXPECT_EQ(check(r, "peer_id_version"), Exposure::leaks) << describe(r);
   EXPECT_EQ(check(r, "announce_user_agent"), Exposure::leaks) << describe(r);
   ASSERT_TRUE(r.run.plan.partner) << describe(r);
+  EXPECT_EQ(to_json(r)["plan"].value("hubs", ""), "leechers");
   std::size_t az = 0, named = 0;
   for (const auto& m : r.run.capture.partner_pex) {
     EXPECT_EQ(m.to.address, r.run.plan.partner->address);
@@ -178,6 +180,11 @@ TEST(HarnessClient, BiglybtCreatesNoBogusPeers) {
   }
   EXPECT_GE(az, 1u) << "no AZ_PEER_EXCHANGE to the partner" << describe(r);
   EXPECT_GE(named, 1u) << describe(r);
+  // The run's capture.json has them too, though the feeders wrote it first.
+  std::ifstream f(fs::path(P2PSCOPE_HARNESS_RUNS) / "biglybt" / "capture.json");
+  auto saved = capture_from_json(nlohmann::json::parse(f, nullptr, false));
+  ASSERT_TRUE(saved) << saved.error();
+  EXPECT_EQ(saved.value().partner_pex.size(), r.run.capture.partner_pex.size());
 }
 
 // aria2 (DefaultBtInteractive::addPeerExchangeMessage) lists every used peer

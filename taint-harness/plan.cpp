@@ -75,6 +75,8 @@ std::string_view to_string(Network n) noexcept { return name_of(n); }
 
 std::string_view to_string(Route r) noexcept { return name_of(r); }
 
+std::string_view to_string(Hubs h) noexcept { return name_of(h); }
+
 std::string_view to_string(FedKind k) noexcept { return name_of(k); }
 
 bool harness_address_ok(const IpAddress& a) noexcept {

@@ -35,6 +35,11 @@ std::string_view to_string(Network n) noexcept;
 // none (leechers). Azureus's PEX never names a seed to a seed
 // (PeerDatabase.registerPeerConnection), so BiglyBT's runs need leeching hubs.
 enum class Hubs : std::uint8_t { seeds, leechers };
+constexpr auto enum_names(Hubs) noexcept {
+  return std::to_array<std::pair<Hubs, std::string_view>>({{Hubs::seeds, "seeds"}, {Hubs::leechers, "leechers"}});
+}
+
+std::string_view to_string(Hubs h) noexcept;
 
 // The routes a client is fed by, and gives peers out by: tracker, pex and
 // dht for BitTorrent; server (the index server's source answers in, the

@@ -193,7 +193,10 @@ json to_json(const ClientReport& r) {
          {"plan", plan_json(run.plan)}, {"capture", to_json(run.capture)}};
   j["anonymity"] = {{"asked", run.anonymity == Anonymity::on},
                     {"client_has_mode", run.anonymous_mode == AnonymousMode::supported}};
-  if (run.plan.network == Network::bittorrent) j["info_hash"] = run.info_hash.hex();
+  if (run.plan.network == Network::bittorrent) {
+    j["info_hash"] = run.info_hash.hex();
+    j["plan"]["hubs"] = to_string(run.hubs);
+  }
   if (!run.ed2k_link.empty()) j["ed2k_link"] = run.ed2k_link;
   if (run.mode == RunMode::taint) {
     j["diff"] = diff_json(r.diff);

@@ -1,6 +1,7 @@
 #include "taint-harness/run.hpp"
 
 #include "core/ed2k_link.hpp"
+#include "core/output_file.hpp"
 #include "lab/sandbox.hpp"
 #include "taint-harness/emule_world.hpp"
 #include "taint-harness/pcap_recorder.hpp"
@@ -389,6 +390,7 @@ StatusOr<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
   r.mode = opt.mode;
   r.anonymity = opt.anonymity;
   r.anonymous_mode = d.anonymous_mode;
+  r.hubs = d.hubs;
   auto plan_opt = opt.plan;
   if (d.ipv6 == Ipv6Feeding::required) plan_opt.ipv6 = true;
   plan_opt.partner = d.partner == Partner::same_client && opt.mode == RunMode::taint;
@@ -449,6 +451,11 @@ StatusOr<RunResult> run_client(const ClientDriver& d, const RunOptions& opt) {
       r.wire = std::move(wire).value();
       r.capture.partner_pex = r.wire->to_partner;
       r.wire->pcap_dropped = status.value("pcap_dropped", std::uint64_t{0});
+      // The feeders wrote capture.json before the pcap was read; the run's
+      // directory keeps the whole capture, what the partner was told too.
+      if (!r.capture.partner_pex.empty())
+        if (auto st = write_output_file(opt.dir / "capture.json", to_json(r.capture).dump(1)); !st && !r.error)
+          r.error = st.error().message();
     }
     else r.wire_error = "cannot read the run's pcap: " + wire.error().message();
   }

@@ -48,6 +48,7 @@ struct RunResult {
   Anonymity anonymity = Anonymity::off;         // as asked
   AnonymousMode anonymous_mode = AnonymousMode::unsupported;  // whether the client could honour it
   HarnessPlan plan;
+  Hubs hubs = Hubs::seeds;  // BitTorrent runs: what the plan's hubs had
   InfoHash info_hash;      // BitTorrent runs
   std::string ed2k_link;   // eMule runs: the test file
   Capture capture;
