@@ -101,7 +101,7 @@ int run_serve(const ServeArgs& a) {
   std::condition_variable wake;
   bool ending = false;
   // `current` belongs to the io thread; the refresher keeps its own `last`.
-  std::thread refresher([&, last = current] mutable {
+  std::thread refresher([&, last = current]() mutable {
     std::unique_lock lock(m);
     while (a.refresh_s > 0 && !wake.wait_for(lock, std::chrono::seconds(a.refresh_s), [&] { return ending; })) {
       lock.unlock();

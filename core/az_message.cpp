@@ -8,9 +8,6 @@ namespace {
 
 using Node = lt::bdecode_node;
 
-// The id sits at bytes 8.. of a message: u32 length, u32 id length, id.
-constexpr std::size_t kIdAt = 8;
-
 // The entries of one list ("added" or "dropped") as endpoints, with the
 // handshake types of "<key>_HST" as flags when they line up.
 Result<void> decode_list(const Node& root, std::string_view key, const ExtensionLimits& lim, AzPeerExchange& m,

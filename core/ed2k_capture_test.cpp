@@ -3,6 +3,7 @@
 // as tshark's edonkey dissector decodes it, and the fields the crawler
 // relies on hold what the capture script sent or what aMule is known to say.
 #include "core/ed2k_client.hpp"
+#include "core/hash.hpp"
 #include "core/ed2k_server.hpp"
 #include "core/kad.hpp"
 #include "tests/testlib/fixtures.hpp"
@@ -81,10 +82,7 @@ const Frame& first(const std::map<std::string, std::vector<Frame>>& frames, cons
   return none;
 }
 
-std::string hex_byte(int b) {
-  const char* d = "0123456789abcdef";
-  return std::string("0x") + d[b >> 4 & 15] + d[b & 15];
-}
+std::string hex_byte(std::uint8_t b) { return "0x" + detail::to_hex(&b, 1); }
 
 TEST(Ed2kCapture, EveryMessageIsDecodedAsTsharkDecodesIt) {
   auto lines = capture();
@@ -97,7 +95,7 @@ TEST(Ed2kCapture, EveryMessageIsDecodedAsTsharkDecodesIt) {
         EXPECT_FALSE(f) << l.flow << " " << l.from << ": tshark sees no eDonkey message (obfuscated), nor do we";
       } else {
         ASSERT_TRUE(f) << l.flow << " " << l.from;
-        EXPECT_EQ(hex_byte(static_cast<int>(f.value().protocol)) + ' ' + hex_byte(f.value().opcode),
+        EXPECT_EQ(hex_byte(static_cast<std::uint8_t>(f.value().protocol)) + ' ' + hex_byte(f.value().opcode),
                   l.protocols + ' ' + l.types);
       }
       continue;

@@ -115,7 +115,7 @@ VuzeValue tracker_value(std::string bytes, std::uint8_t protocol = 54) {
 }
 
 TEST(VuzeDht, RoundTripsEveryDecodedActionAcrossVersions) {
-  for (std::uint8_t version : {54, 26, 13, 9, 6}) {
+  for (std::uint8_t version : std::initializer_list<std::uint8_t>{54, 26, 13, 9, 6}) {
     SCOPED_TRACE(int{version});
     auto store = header(VuzeAction::store_request, version);
     store.store_keys = {std::string(20, 'k')};

@@ -1,5 +1,6 @@
 #include "crawler/pex_session.hpp"
 
+#include "core/hash.hpp"
 #include "net/connect.hpp"
 #include "net/pace.hpp"
 #include "net/tcp_stream.hpp"
@@ -26,23 +27,13 @@ std::string our_handshakes(const InfoHash& ih, const PeerId& own, const PexConfi
   return encode_handshake(h) + encode_extended(0, encode_extended_handshake(e));
 }
 
-std::string hex8(const std::array<std::uint8_t, 8>& b) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s;
-  for (auto x : b) {
-    s += digits[x >> 4];
-    s += digits[x & 15];
-  }
-  return s;
-}
-
 PeerHello hello_of(const Endpoint& peer, Carrier carrier, const Handshake& h, const ExtendedHandshake& e) {
   PeerHello out;
   out.carrier = carrier;
   out.info_hash = h.info_hash;
   out.peer = peer;
   out.peer_id = h.peer_id;
-  out.reserved_hex = hex8(h.reserved);
+  out.reserved_hex = detail::to_hex(h.reserved.data(), h.reserved.size());
   out.client = e.v;
   out.yourip = e.yourip;
   out.reqq = e.reqq;

@@ -1,5 +1,6 @@
 #include "probes/emule_probe.hpp"
 
+#include "core/hash.hpp"
 #include "probes/probe_common.hpp"
 #include "net/connect.hpp"
 #include "net/ed2k_conversation.hpp"
@@ -14,11 +15,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::size_t kMaxTranscript = 64;
-
-std::string hex_byte(std::uint8_t b) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  return {'0', 'x', kDigits[b >> 4], kDigits[b & 0xf]};
-}
 
 bool emule_space(const Frame& f) { return f.protocol == Protocol::emule || f.protocol == Protocol::packed; }
 
@@ -41,7 +37,7 @@ std::string frame_name(const Frame& f) {
       default: break;
     }
   }
-  return space + hex_byte(f.opcode);
+  return space + "0x" + p2pscope::detail::to_hex(&f.opcode, 1);
 }
 
 // The file a frame is about, when it is an answer that claims a file.

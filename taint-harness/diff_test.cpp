@@ -43,7 +43,7 @@ TEST_F(HarnessDiff, HealthyClientCreatesNothing) {
   auto bt = fed(Route::pex, FedKind::bittorrent).endpoint;
   pex_lists({plan.hubs()[1].endpoint, bt});
   announces(std::nullopt);
-  capture.dht.push_back({1, plan.dht_only.front(), {plan.dht_only[1]}});
+  capture.dht.push_back({1, plan.dht_only.front(), {plan.dht_only[1]}, {}});
   auto d = diff(plan, capture);
   EXPECT_EQ(d.bogus(), 0u);
   EXPECT_EQ(row(d, Route::pex).outgoing, 2u);
@@ -169,7 +169,7 @@ TEST_F(HarnessDiff, MadeUpUnroutablePeerIsCountedAsSuch) {
 TEST_F(HarnessDiff, TableVCountsUnroutableOutgoingAndEachPeerOnceOverAllRoutes) {
   auto made_up = Endpoint::parse("44.1.2.3:6881").value(), dark = Endpoint::parse("10.9.8.7:6881").value();
   pex_lists({fed(Route::tracker, FedKind::bittorrent).endpoint, dark, made_up});
-  capture.dht.push_back({1, plan.dht_only.front(), {made_up}});
+  capture.dht.push_back({1, plan.dht_only.front(), {made_up}, {}});
   auto d = diff(plan, capture);
   const auto& pex = row(d, Route::pex);
   EXPECT_EQ(pex.outgoing, 3u);

@@ -78,7 +78,7 @@ TEST_F(EmuleDiff, UnreachablePeersPassedOnMeanNoCheck) {
 TEST(EmuleCapture, AsksAndOffersSurviveJson) {
   Capture c;
   c.sx.push_back({2.5, Endpoint::parse("41.73.12.201:4662").value(), 4, "answered", 4,
-                  {Endpoint::parse("52.1.2.3:4662").value()}, 1, "aMule 2.3.3"});
+                  {Endpoint::parse("52.1.2.3:4662").value()}, 1, "aMule 2.3.3", std::nullopt});
   c.offers.push_back({3, 0x0100007Fu, 4662, 0xFBFBFBFBu, 0xFBFB});
   c.logins = 1;
   auto back = capture_from_json(to_json(c));

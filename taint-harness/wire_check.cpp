@@ -102,8 +102,10 @@ StatusOr<WireCheck> check_wire(const std::filesystem::path& pcap, const Capture&
   const auto asked = answer_versions(c);
   std::optional<double> first;  // the pcap's first frame: about when the world started
   passive::Extractor extractor([&](const passive::Event& e) {
-    if (const auto* p = std::get_if<passive::PexEvent>(&e); p && self(p->hop.from.address) && plan.is_partner(p->hop.to.address)) {
-      w.to_partner.push_back({p->hop.t - first.value_or(p->hop.t), p->hop.to, p->pex.added, p->pex.dropped, p->dialect});
+    if (const auto* told = std::get_if<passive::PexEvent>(&e);
+        told && self(told->hop.from.address) && plan.is_partner(told->hop.to.address)) {
+      w.to_partner.push_back(
+          {told->hop.t - first.value_or(told->hop.t), told->hop.to, told->pex.added, told->pex.dropped, told->dialect});
     } else if (const auto* p = std::get_if<passive::PexEvent>(&e); p && from_client(p->hop)) {
       ++w.pex_messages;
       ++wire.pex_to[p->hop.to];
