@@ -52,7 +52,7 @@ std::string biglybt_config(const DriverContext& c, const fs::path& watch) {
 // The LAN instance finder is off (az.instance.manager.enable): on the
 // sandbox's one loopback the two BiglyBTs found each other as instances on
 // one LAN, and each sent its Vuze DHT packets for the other to the first
-// IPv4 address on lo (AddressUtils.adjustDHTAddress), a fed peer's.
+// IPv4 address on lo (AddressUtils.adjustDHTAddress), a fed open port's.
 Result<void> write_profile(const DriverContext& c, std::optional<std::uint16_t> instance_port) {
   auto config = c.profile / "config";
   std::string options = "-Dazureus.config.path=" + config.string() + "\n-Daz.instance.manager.enable=0\n";
