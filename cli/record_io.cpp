@@ -129,6 +129,12 @@ int load_inputs(const std::vector<std::string>& files, const DbIo& io, RecordInp
   std::cerr << "p2pscope " << cmd << ": " << n.value() << " records from the database"
             << (io.from_run ? " (run " + *io.from_run + ")" : "") << "\n";
   if (needs != Needs::anything) return kOk;
+  // A honeynet event comes from a capture, not from a crawl run: one run's
+  // report would otherwise draw every capture's events.
+  if (io.from_run) {
+    std::cerr << "p2pscope " << cmd << ": honeynet events belong to no crawl run: left out with --from-run\n";
+    return kOk;
+  }
   auto events = pg::load_honeynet_events(*c, kMaxEventsRead);
   if (!events) {
     std::cerr << "p2pscope " << cmd << ": reading honeynet events from the database: " << events.error() << "\n";

@@ -39,6 +39,11 @@ int harness_runs(const ReportArgs& a, std::vector<nlohmann::json>& runs, std::st
   for (const auto& f : a.harness)
     if (!read_harness_report(f, "report", runs)) return kBadInput;
   if (!a.harness.empty() || !a.judge.io.db.conninfo) return kOk;
+  if (a.judge.io.from_run && a.harness_session.empty()) {
+    std::cerr << "p2pscope report: harness sessions belong to no crawl run: left out with --from-run (--harness-session "
+                 "draws one)\n";
+    return kOk;
+  }
   int code = kFailure;
   auto c = open_db(a.judge.io.db, "report --db", SchemaCheck::current, &code);
   if (!c) return code;
@@ -149,7 +154,8 @@ void add_report(CLI::App& app, int* exit_code) {
       ->check(CLI::ExistingFile)
       ->allow_extra_args(false);
   r->add_option("--harness-session", a->harness_session,
-                "With --db and no --harness: the harness session to draw (default: the one stored last)");
+                "With --db and no --harness: the harness session to draw (default: the one stored last; none with "
+                "--from-run)");
   r->add_option("-o,--output", a->output, "The HTML file ('-': standard output); replaced atomically")->capture_default_str();
   r->add_option("--title", a->title, "The page's title")->capture_default_str();
   std::vector<std::string> ids = report::section_ids();

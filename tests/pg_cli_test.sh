@@ -147,6 +147,13 @@ contains "4 honeynet events, 1 harness client runs"
 contains "harness session harness-20261122T034247Z-75b8989d"
 grep -q '<h2>Honeynet events (4)</h2>' "$tmp/db-report.html" || fail_check "report --db: no honeynet section"
 grep -q '<td>reference-reverse-pex</td><td>pex</td>' "$tmp/db-report.html" || fail_check "report --db: no Table V row"
+# One crawl run's report: its records only, no capture's honeynet events.
+expect 0 "$bin" report --db "$db" --from-run crawl-20261121T172356Z-c1a9 -o "$tmp/run-report.html"
+contains "(run crawl-20261121T172356Z-c1a9)"
+contains "honeynet events belong to no crawl run: left out with --from-run"
+contains "harness sessions belong to no crawl run"
+contains "0 honeynet events, 0 harness client runs"
+grep -q '<h2>Honeynet events' "$tmp/run-report.html" && fail_check "report --from-run drew the honeynet events"
 expect 2 "$bin" report --db "$db" --harness-session no-such-session -o "$tmp/db-report2.html"
 contains "holds no harness session no-such-session"
 # The info hashes DHT nodes offered in sample_infohashes responses (BEP 51).
