@@ -3,8 +3,8 @@
 // as tshark's edonkey dissector decodes it, and the fields the crawler
 // relies on hold what the capture script sent or what aMule is known to say.
 #include "core/ed2k_client.hpp"
-#include "core/hash.hpp"
 #include "core/ed2k_server.hpp"
+#include "core/hash.hpp"
 #include "core/kad.hpp"
 #include "tests/testlib/fixtures.hpp"
 

@@ -233,35 +233,35 @@ std::vector<pid_t> processes_in_netns(std::uint64_t inode) {
 
 namespace {
 
+// How an IPv6 local route of the kernel's reads in /proc/net/ipv6_route, up
+// to its metric: a /128 with no source or next hop, metric 0 (the prefix
+// route to the same address has metric 256).
+std::string kernel_local_route6(const IpAddress& a) {
+  const std::string zeros(32, '0');
+  return detail::to_hex(a.data(), a.size()) + " 80 " + zeros + " 00 " + zeros + " 00000000 ";
+}
+
 // Each address's local route gets the preferred source: the kernel takes a
 // local route's prefsrc as the source of an unbound socket. IPv4's route is
 // replaced in place; IPv6 keeps a route without the source beside one
-// with it (replace adds), so its route is deleted and added again.
-void write_unbound_sources(std::ostream& batch, const SandboxSpec& spec) {
+// with it (replace adds), so its route is deleted and added again. Returns
+// the IPv6 routes it deletes, as kernel_local_route6() has them.
+std::vector<std::string> write_unbound_sources(std::ostream& batch, const SandboxSpec& spec) {
+  std::vector<std::string> deleted6;
   for (const auto& a : spec.addresses) {
     const auto& src = a.is_v4() ? spec.unbound_source4 : spec.unbound_source6;
     if (!src || *src == a) continue;
-    if (a.is_v4())
+    if (a.is_v4()) {
       batch << "route replace local " << a.to_string() << " dev lo table local proto kernel scope host src "
             << src->to_string() << "\n";
-    else
-      batch << "route del local " << a.to_string() << " dev lo table local\n"
-            << "route add local " << a.to_string() << " dev lo table local proto kernel metric 0 src "
-            << src->to_string() << "\n";
+      continue;
+    }
+    batch << "route del local " << a.to_string() << " dev lo table local\n"
+          << "route add local " << a.to_string() << " dev lo table local proto kernel metric 0 src "
+          << src->to_string() << "\n";
+    deleted6.push_back(kernel_local_route6(a));
   }
-}
-
-// How each IPv6 local route that write_unbound_sources() deletes reads in
-// /proc/net/ipv6_route, up to its metric: a /128 with no source or next
-// hop, metric 0 (the prefix route to the same address has metric 256).
-std::vector<std::string> awaited_local_routes6(const SandboxSpec& spec) {
-  std::vector<std::string> out;
-  const std::string zeros(32, '0');
-  for (const auto& a : spec.addresses) {
-    if (a.is_v4() || !spec.unbound_source6 || *spec.unbound_source6 == a) continue;
-    out.push_back(detail::to_hex(a.data(), a.size()) + " 80 " + zeros + " 00 " + zeros + " 00000000 ");
-  }
-  return out;
+  return deleted6;
 }
 
 }  // namespace
@@ -299,13 +299,13 @@ StatusOr<Sandbox> Sandbox::create(const SandboxSpec& spec) {
   }
   std::ostringstream routes;
   if (spec.route6_source) routes << "route add ::/0 dev lo src " << spec.route6_source->to_string() << "\n";
-  write_unbound_sources(routes, spec);
-  if (!routes.str().empty()) {
+  auto deleted6 = write_unbound_sources(routes, spec);
+  if (auto text = routes.str(); !text.empty()) {
     plan.routes_batch = (spec.state_dir / "routes.batch").string();
     std::ofstream batch(plan.routes_batch);
-    batch << routes.str();
+    batch << text;
     if (!batch) return fail(sys_error(EIO), "writing " + plan.routes_batch);
-    plan.awaited_routes6 = awaited_local_routes6(spec);
+    plan.awaited_routes6 = std::move(deleted6);
     // Two routes per address (local and prefix) and a few of the kernel's,
     // at under 160 bytes a line.
     plan.route_table.resize((spec.addresses.size() * 2 + 64) * 256);
